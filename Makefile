@@ -1,0 +1,46 @@
+# opdesk: the two commands of the contract, and a few more.
+#   make run    install what is missing, build, start Redis and every service (Ctrl-C stops)
+#   make test   install what is missing, build, run every test (plain and sanitizer builds)
+#   make build  build every program into build/bin/
+#   make bench  the end-to-end benchmark against a private stack
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build build-san test test-unit test-integration fuzz compose-check run bench clean
+
+all: build
+
+deps:
+	@bash deploy/install-deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-san: deps
+	@cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DOPD_SANITIZE=ON >/dev/null
+	@cmake --build build-san -j $(JOBS)
+
+test: build build-san
+	@echo "== unit and integration tests (plain build)"
+	@cd build && ctest --output-on-failure -j 1
+	@echo "== unit and integration tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
+	@cd build-san && ctest --output-on-failure -j 1
+	@$(MAKE) --no-print-directory compose-check
+	@$(MAKE) --no-print-directory fuzz
+
+fuzz: deps
+	@bash fuzz/run.sh $(FUZZ_SECONDS)
+
+compose-check:
+	@echo "== docker-compose config"
+	@docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"
+
+run: build
+	@bash deploy/run.sh
+
+bench: build
+	@bash bench/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz

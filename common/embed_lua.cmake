@@ -1,0 +1,16 @@
+# Writes OUT: a C file holding each Lua script with the prelude prepended,
+# as the array opd_script_sources, in the order of opd_script_t.
+string(REPLACE "," ";" SCRIPTS "${SCRIPTS}")
+file(READ ${PRELUDE} prelude)
+set(body "/* Generated from common/lua/ by common/embed_lua.cmake. Do not edit. */\n#include \"opd_redis.h\"\nconst char *opd_script_sources[OPD_SCRIPT_COUNT] = {\n")
+foreach(name ${SCRIPTS})
+  file(READ ${LUADIR}/${name}.lua text)
+  set(text "${prelude}\n${text}")
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n\"" text "${text}")
+  string(APPEND body "\"${text}\",\n")
+endforeach()
+string(APPEND body "};\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

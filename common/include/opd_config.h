@@ -1,0 +1,195 @@
+/*  opd_config: the one YAML configuration file (CONTRACT.md section 6), loaded
+    and validated as a whole. Every service calls opd_config_load at start and
+    on SIGHUP; a configuration that fails validation is never half-applied.
+
+    Ownership: opd_config_load returns a new config the caller destroys with
+    opd_config_destroy; every pointer inside it is owned by the config. */
+#ifndef OPD_CONFIG_H_INCLUDED
+#define OPD_CONFIG_H_INCLUDED
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPD_DEFAULT_CONFIG "/etc/opdesk/opdesk.yaml"
+
+//  A working interval of one day, minutes after local midnight, [from, to).
+typedef struct {
+    int from, to;
+} opd_span_t;
+
+typedef struct {
+    char *id;
+    char *timezone;
+    bool always;           //  hours: 24x7
+    opd_span_t *hours[7];  //  0 = Monday ... 6 = Sunday, sorted, not overlapping
+    size_t nhours[7];
+    char **holidays;       //  "YYYY-MM-DD", local dates
+    size_t nholidays;
+} opd_calendar_t;
+
+//  Every key given must match; NULL means "any".
+typedef struct {
+    char *priority, *kind, *category, *team, *channel, *request_type;
+} opd_match_t;
+
+typedef struct {
+    char *name;
+    opd_match_t match;
+    char *calendar;
+    int64_t first_response, next_reply, resolution;  //  ms of (working) time; 0 = none
+    double warn_at;                                  //  default 0.75
+    double objective;                                //  0 when not given
+} opd_policy_t;
+
+typedef struct {
+    char *id, *name, *calendar;
+    int min_on_duty;
+} opd_team_t;
+
+typedef struct {
+    char *id, *name, *email, *phone;
+    char **teams;
+    size_t nteams;
+} opd_agent_t;
+
+typedef struct {
+    char *agent, *team, *timezone;
+    bool days[7];
+    int from, to;  //  minutes after midnight; to <= from crosses midnight
+} opd_shift_t;
+
+typedef struct {
+    char *name;
+    char **keywords;
+    size_t nkeywords;
+    bool in_subject, in_body;
+    char *team, *category, *priority, *standard_response;
+} opd_rule_t;
+
+typedef struct {
+    char *id, *subject, *body, *guide_url;
+} opd_stdresp_t;
+
+typedef enum {
+    OPD_FIELD_STRING,
+    OPD_FIELD_ENUM,
+    OPD_FIELD_EMAIL,
+    OPD_FIELD_NUMBER,
+    OPD_FIELD_INTEGER,
+    OPD_FIELD_BOOLEAN,
+    OPD_FIELD_DATE,
+    OPD_FIELD_PHONE
+} opd_field_type_t;
+
+typedef struct {
+    char *name, *label, *pattern;
+    void *regex;  //  GRegex * compiled from pattern, or NULL
+    opd_field_type_t type;
+    bool required, pii;
+    char **values;
+    size_t nvalues;
+    int64_t max_length;
+} opd_field_t;
+
+typedef struct {
+    char *id, *name;
+    opd_field_t *fields;
+    size_t nfields;
+} opd_reqtype_t;
+
+typedef struct {
+    char *category;
+    int days;
+} opd_retention_rule_t;
+
+typedef struct {
+    char *url, *secret;
+    char **topics;
+    size_t ntopics;
+} opd_webhook_t;
+
+typedef enum { OPD_ROLE_REQUESTER = 1, OPD_ROLE_AGENT, OPD_ROLE_LEAD, OPD_ROLE_ADMIN } opd_role_t;
+
+typedef struct {
+    char *token;   //  the secret, or its SHA-256 in hex when hashed
+    bool hashed;   //  written as "sha256:HEX" in the file
+    opd_role_t role;
+    char *identity;
+} opd_token_t;
+
+typedef struct {
+    char *path;
+    char *ticket_prefix;
+    char *log_level;
+    char *redis_host, *redis_password;
+    int redis_port, redis_db;
+    char *ep_intake, *ep_events, *ep_http, *ep_phone;
+    int64_t events_max_len;  //  events kept in the durable history
+
+    opd_calendar_t *calendars;
+    size_t ncalendars;
+    opd_policy_t *policies;
+    size_t npolicies;
+    int priority_matrix[3][3];  //  [impact][urgency], 0 high, 1 medium, 2 low; 1..4 = P1..P4, 0 = none
+    bool has_matrix;
+    char *default_priority;
+    char **categories;  //  every path of the taxonomy, sorted ("hardware", "hardware/laptop")
+    size_t ncategories;
+    opd_team_t *teams;
+    size_t nteams;
+    char *default_team;
+    opd_agent_t *agents;
+    size_t nagents;
+    opd_shift_t *shifts;
+    size_t nshifts;
+    opd_rule_t *rules;
+    size_t nrules;
+    opd_stdresp_t *stdresps;
+    size_t nstdresps;
+    char *footer;
+    opd_reqtype_t *reqtypes;
+    size_t nreqtypes;
+    int retention_closed_days;
+    opd_retention_rule_t *retention_rules;
+    size_t nretention_rules;
+    char *smtp_url, *smtp_from, *smtp_username, *smtp_password;
+    int64_t smtp_timeout_ms;
+    opd_webhook_t *webhooks;
+    size_t nwebhooks;
+    int64_t body_bytes, frame_bytes;
+    opd_token_t *tokens;
+    size_t ntokens;
+} opd_config_t;
+
+//  Loads and validates path. On failure returns NULL and writes one line
+//  naming the bad key into err ("slo_policies[1].calendar: unknown calendar 'x'").
+opd_config_t *opd_config_load (const char *path, char *err, size_t errlen);
+//  Same, from text in memory (tests).
+opd_config_t *opd_config_parse (const char *text, size_t len, const char *name, char *err,
+                                size_t errlen);
+void opd_config_destroy (opd_config_t **self_p);
+
+//  Lookups; NULL when absent.
+const opd_calendar_t *opd_config_calendar (const opd_config_t *self, const char *id);
+const opd_team_t *opd_config_team (const opd_config_t *self, const char *id);
+const opd_agent_t *opd_config_agent (const opd_config_t *self, const char *id);
+const opd_stdresp_t *opd_config_stdresp (const opd_config_t *self, const char *id);
+const opd_reqtype_t *opd_config_reqtype (const opd_config_t *self, const char *id);
+bool opd_config_category_exists (const opd_config_t *self, const char *path);
+//  True when path is ancestor itself or below it ("hardware/laptop" is under "hardware").
+bool opd_category_under (const char *path, const char *ancestor);
+//  Retention in days for a closed ticket of this category (the most specific rule).
+int opd_config_retention_days (const opd_config_t *self, const char *category);
+//  The first policy whose match fits; NULL when none.
+typedef struct {
+    const char *priority, *kind, *category, *team, *channel, *request_type;
+} opd_ticket_facts_t;
+const opd_policy_t *opd_config_policy_for (const opd_config_t *self, const opd_ticket_facts_t *t);
+//  Priority from impact and urgency through the matrix; NULL when not possible.
+const char *opd_config_matrix_priority (const opd_config_t *self, const char *impact,
+                                        const char *urgency);
+//  Finds where the configuration lives: --config, $OPDESK_CONFIG, /etc/opdesk/opdesk.yaml.
+const char *opd_config_locate (const char *from_args);
+//  "P1".."P4" -> 1..4, else 0.
+int opd_priority_rank (const char *p);
+#endif

@@ -1,0 +1,81 @@
+-- Stores a new ticket, or a reply to an existing one, idempotently on
+-- (channel, external_id).
+-- ARGV: now, maxlen, prefix, channel, external_id, reply_to, author, then
+-- field/value pairs of the ticket hash.
+-- Returns {ticket_id, created (1/0), kind ('ticket'|'comment'|'repeat')}.
+local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local idem = 'opd:idem:' .. channel .. ':' .. ext
+local existing = hget(idem, 'id')
+if existing then return {existing, 0, 'repeat'} end
+
+local f = {}
+for i = 8, #ARGV, 2 do f[ARGV[i]] = ARGV[i + 1] end
+local at = tonumber(f.received_at) or NOW
+
+local function remember(id)
+  redis.call('HSET', idem, 'id', id)
+  redis.call('SET', 'opd:ext:' .. ext, id)
+end
+
+if reply_to ~= '' then
+  local target = nil
+  if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
+  if not target then target = hget('opd:idem:' .. channel .. ':' .. reply_to, 'id') end
+  if not target then
+    local any = redis.call('GET', 'opd:ext:' .. reply_to)
+    if any then target = any end
+  end
+  if target then
+    local status = hget(K(target), 'status')
+    if status and status ~= 'closed' then
+      local k = K(target)
+      add_comment(target, at, author, 'requester', true, f.body or '', nil)
+      if status == 'resolved' then
+        local created = tonumber(hget(k, 'created_at')) or at
+        local resolved_at = tonumber(hget(k, 'resolved_at')) or at
+        redis.call('HSET', k, 'status', 'open')
+        redis.call('HDEL', k, 'resolved_at')
+        index_status(target, 'resolved', 'open', created)
+        -- The resolution clock goes on; the time spent resolved does not count.
+        if hget(k, 'res_state') == 'met' then
+          redis.call('HSET', k, 'res_state', 'running')
+          redis.call('HDEL', k, 'res_met')
+        end
+        local pauses = hget(k, 'res_pauses')
+        local span = resolved_at .. '-' .. at
+        redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
+        redis.call('ZADD', 'opd:slo:todo', at, target)
+        hist(target, at, author, 'reopened', {by = 'reply'})
+        emit('ticket.updated', {ticket_id = target, by = author, changes = {status = {'resolved', 'open'}}})
+        emit('ticket.reopened', {ticket_id = target, by = author})
+      end
+      remember(target)
+      return {target, 0, 'comment'}
+    end
+    if status == 'closed' then f.linked_to = target end
+  end
+end
+
+local n = redis.call('INCR', 'opd:seq')
+local id = prefix .. '-' .. n
+f.id = id
+f.status = f.status or 'new'
+f.created_at = NOW
+f.updated_at = NOW
+f.version = 1
+f.ncomments = 0
+local flat = {}
+for key, v in pairs(f) do
+  flat[#flat + 1] = key
+  flat[#flat + 1] = v
+end
+redis.call('HSET', K(id), unpack(flat))
+remember(id)
+redis.call('ZADD', 'opd:unrouted', NOW, id)
+redis.call('ZADD', 'opd:idx:all', NOW, id)
+index_status(id, nil, f.status, NOW)
+if f.req_email then redis.call('ZADD', 'opd:idx:req:' .. string.lower(f.req_email), NOW, id) end
+hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to})
+if f.linked_to then hist(f.linked_to, NOW, author, 'follow_up', {ticket = id}) end
+emit('ticket.created', {ticket_id = id, channel = channel, priority = nullable(f.priority), kind = f.kind})
+return {id, 1, 'ticket'}

@@ -1,0 +1,25 @@
+-- Fires one timer of opd:timers once: a warning or a breach.
+-- ARGV: now, maxlen, member ("ID|clock|w" or "ID|clock|b"), elapsed ratio
+-- Returns 1 fired, 0 nothing to do (moved, met, fired already).
+local member, ratio = ARGV[3], tonumber(ARGV[4])
+local score = redis.call('ZSCORE', 'opd:timers', member)
+if not score or tonumber(score) > NOW then return 0 end
+redis.call('ZREM', 'opd:timers', member)
+local id, c, kind = string.match(member, '^(.+)|(%a+)|(%a)$')
+if not id then return 0 end
+local k = K(id)
+if hget(k, c .. '_state') ~= 'running' then return 0 end
+local due = tonumber(hget(k, c .. '_due'))
+if kind == 'w' then
+  if hget(k, c .. '_warned') then return 0 end
+  redis.call('HSET', k, c .. '_warned', NOW)
+  slo_event('slo.warning', id, c, {elapsed_ratio = ratio})
+  hist(id, NOW, 'opdesk-slo', 'slo_warning', {slo = SLO_NAMES[c], due_at = due})
+  return 1
+end
+if not due or due > NOW then return 0 end
+redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', NOW)
+redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w')
+slo_event('slo.breach', id, c, {breached_at = NOW})
+hist(id, NOW, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
+return 1

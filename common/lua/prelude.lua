@@ -1,0 +1,115 @@
+-- Shared by every opdesk script (prepended at build time). ARGV[1] is the
+-- caller's clock in ms, ARGV[2] the length the event history is trimmed to.
+local NOW = tonumber(ARGV[1])
+local MAXLEN = ARGV[2]
+local NULL = cjson.null
+local SLO_NAMES = {fr = 'first_response', nr = 'next_reply', res = 'resolution'}
+
+local function K(id) return 'opd:t:' .. id end
+
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function hget(key, field)
+  local v = redis.call('HGET', key, field)
+  if v == false then return nil end
+  return v
+end
+
+-- An event: kept in the durable history (a stream), relayed live by intake.
+local function emit(topic, ev)
+  ev.v = 1
+  ev.type = topic
+  if ev.at == nil then ev.at = NOW end
+  return redis.call('XADD', 'opd:events', 'MAXLEN', '~', MAXLEN, '*', 't', topic, 'm', cmsgpack.pack(ev))
+end
+
+local function hist(id, at, actor, action, details)
+  redis.call('RPUSH', K(id) .. ':h', cjson.encode({at = at, actor = actor, action = action, details = details or {}}))
+end
+
+local function outbox(job)
+  job.id = redis.call('INCR', 'opd:outbox:seq')
+  job.queued_at = NOW
+  job.attempt = 0
+  redis.call('LPUSH', 'opd:outbox:ready', cjson.encode(job))
+end
+
+local function nullable(v)
+  if v == nil or v == false or v == '' then return NULL end
+  return v
+end
+
+local function slo_event(topic, id, c, extra)
+  local k = K(id)
+  local ev = {ticket_id = id, slo = SLO_NAMES[c], policy = nullable(hget(k, 'slo_policy')),
+              due_at = tonumber(hget(k, c .. '_due')) or NULL}
+  if topic ~= 'slo.met' then
+    ev.priority = nullable(hget(k, 'priority'))
+    ev.team = nullable(hget(k, 'team'))
+  end
+  for key, v in pairs(extra) do ev[key] = v end
+  emit(topic, ev)
+end
+
+-- A clock is met at 'at'. A clock that was running past its due time and
+-- whose breach timer has not fired yet is breached first, at 'at' (never
+-- before due), so that reports stay true when opdesk-slo lags.
+local function clock_met(id, c, at)
+  local k = K(id)
+  local st = hget(k, c .. '_state')
+  if not st or st == 'met' or hget(k, c .. '_met') then return end
+  local due = tonumber(hget(k, c .. '_due'))
+  if st == 'running' and due and at > due then
+    redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', at)
+    slo_event('slo.breach', id, c, {breached_at = at, at = at})
+    hist(id, at, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
+    st = 'breached'
+  end
+  redis.call('HSET', k, c .. '_met', at)
+  if st ~= 'breached' then redis.call('HSET', k, c .. '_state', 'met') end
+  redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
+  slo_event('slo.met', id, c, {met_at = at})
+  hist(id, at, 'opdesk-slo', 'slo_met', {slo = SLO_NAMES[c], due_at = due or NULL, breached = (st == 'breached')})
+end
+
+-- Adds a comment. role: requester, agent or system. Public agent comments
+-- meet the first-response and next-reply clocks and go out by mail; public
+-- requester comments after the first response start a next-reply clock.
+local function add_comment(id, at, author, role, public, body, stdresp)
+  local k = K(id)
+  local cid = redis.call('HINCRBY', k, 'ncomments', 1)
+  local c = {id = cid, author = author, role = role, public = public, body = body, at = at}
+  if stdresp and stdresp ~= '' then c.standard_response = stdresp end
+  redis.call('RPUSH', k .. ':c', cjson.encode(c))
+  hist(id, at, author, public and 'comment' or 'internal_comment', {comment = cid})
+  if public and role == 'agent' then
+    if not hget(k, 'first_reply_at') then redis.call('HSET', k, 'first_reply_at', at) end
+    clock_met(id, 'fr', at)
+    if hget(k, 'nr_start') then
+      clock_met(id, 'nr', at)
+      redis.call('HDEL', k, 'nr_start')
+    end
+    outbox({kind = 'comment', ticket = id, comment = cid})
+  elseif public and role == 'requester' then
+    if hget(k, 'first_reply_at') and not hget(k, 'nr_start') then
+      redis.call('HSET', k, 'nr_start', at)
+      redis.call('HDEL', k, 'nr_met', 'nr_breached', 'nr_warned', 'nr_due', 'nr_state', 'nr_warn')
+      redis.call('ZADD', 'opd:slo:todo', at, id)
+    end
+  end
+  redis.call('HINCRBY', k, 'version', 1)
+  redis.call('HSET', k, 'updated_at', at)
+  emit('ticket.commented', {ticket_id = id, at = at, comment_id = cid, public = public, role = role})
+  return cid
+end
+
+-- Index of tickets by status, kept in step with the status field.
+local function index_status(id, old, new, created)
+  if old then redis.call('ZREM', 'opd:idx:status:' .. old, id) end
+  if new then redis.call('ZADD', 'opd:idx:status:' .. new, created, id) end
+end

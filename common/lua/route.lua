@@ -1,0 +1,23 @@
+-- Writes the router's decision, once per ticket.
+-- ARGV: now, maxlen, id, team, category, priority, rule, standard_response
+-- Returns 1 when routed now, 0 when it was routed already or is gone.
+local id, team, category, priority, rule, stdresp = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if redis.call('ZREM', 'opd:unrouted', id) == 0 then return 0 end
+local k = K(id)
+if redis.call('EXISTS', k) == 0 then return 0 end
+local t = hgetall(k)
+local set = {'priority', priority, 'routed_at', NOW, 'team_since', NOW}
+if team ~= '' then set[#set + 1] = 'team'; set[#set + 1] = team end
+if category ~= '' then set[#set + 1] = 'category'; set[#set + 1] = category end
+if rule ~= '' then set[#set + 1] = 'rule'; set[#set + 1] = rule end
+if stdresp ~= '' then set[#set + 1] = 'stdresp'; set[#set + 1] = stdresp end
+if t.req_email and t.no_ack ~= '1' then set[#set + 1] = 'ack'; set[#set + 1] = '1' end
+redis.call('HSET', k, unpack(set))
+redis.call('HINCRBY', k, 'version', 1)
+if team ~= '' then redis.call('ZADD', 'opd:idx:team:' .. team, tonumber(t.created_at) or NOW, id) end
+redis.call('ZADD', 'opd:slo:todo', NOW, id)
+hist(id, NOW, 'opdesk-router', 'routed', {team = nullable(team), category = nullable(category),
+     priority = priority, rule = nullable(rule)})
+emit('ticket.routed', {ticket_id = id, team = nullable(team), category = nullable(category),
+     priority = priority, rule = nullable(rule)})
+return 1

@@ -1,0 +1,108 @@
+-- Changes fields of a ticket and moves it through the workflow.
+-- ARGV: now, maxlen, id, actor, expected_version ('' = any), note, then
+-- field/value pairs ('' clears a field). Values were validated by the caller
+-- against the configuration; the workflow is checked here, atomically.
+-- Returns {'ok', version, changed (1/0)}, {'not_found'},
+-- {'conflict', status, allowed (comma separated)} or {'version', current}.
+local id, actor, expected, note = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ALLOWED = {new = {'open', 'pending', 'resolved'}, open = {'pending', 'resolved'},
+                 pending = {'open', 'resolved'}, resolved = {'open', 'closed'}, closed = {}}
+local k = K(id)
+local t = hgetall(k)
+if not t.id then return {'not_found'} end
+if expected ~= '' and t.version ~= expected then return {'version', t.version} end
+
+local want = {}
+local order = {}
+for i = 7, #ARGV, 2 do
+  if want[ARGV[i]] == nil then order[#order + 1] = ARGV[i] end
+  want[ARGV[i]] = ARGV[i + 1]
+end
+if want.status and want.status ~= t.status then
+  local ok = false
+  for _, s in ipairs(ALLOWED[t.status] or {}) do if s == want.status then ok = true end end
+  if not ok then return {'conflict', t.status, table.concat(ALLOWED[t.status] or {}, ',')} end
+end
+-- A hand-off clears the assignee unless the same change names one.
+if want.team and want.team ~= (t.team or '') and want.assignee == nil and t.assignee then
+  want.assignee = ''
+  order[#order + 1] = 'assignee'
+end
+
+local changes = {}
+local changed = false
+for _, f in ipairs(order) do
+  local v = want[f]
+  local old = t[f]
+  if (old or '') ~= v then
+    changed = true
+    changes[f] = {nullable(old), nullable(v)}
+    if v == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, v) end
+  end
+end
+if not changed then return {'ok', t.version, 0} end
+
+local created = tonumber(t.created_at) or NOW
+local version = redis.call('HINCRBY', k, 'version', 1)
+redis.call('HSET', k, 'updated_at', NOW)
+
+if changes.team then
+  local since = tonumber(t.team_since) or created
+  if t.team then
+    redis.call('HINCRBY', k, 'team_ms:' .. t.team, NOW - since)
+    redis.call('ZREM', 'opd:idx:team:' .. t.team, id)
+  end
+  redis.call('HSET', k, 'team_since', NOW)
+  if want.team ~= '' then redis.call('ZADD', 'opd:idx:team:' .. want.team, created, id) end
+  hist(id, NOW, actor, 'handoff', {from = nullable(t.team), to = nullable(want.team), note = nullable(note)})
+end
+if changes.priority or changes.category or changes.team or changes.kind then
+  redis.call('ZADD', 'opd:slo:todo', NOW, id)
+end
+
+local new = changes.status and want.status
+if new then
+  local old = t.status
+  index_status(id, old, new, created)
+  if old == 'pending' and hget(k, 'res_pause') then
+    local span = hget(k, 'res_pause') .. '-' .. NOW
+    local pauses = hget(k, 'res_pauses')
+    redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
+    redis.call('HDEL', k, 'res_pause')
+    if new ~= 'resolved' and hget(k, 'res_state') == 'paused' then
+      redis.call('HSET', k, 'res_state', 'running')
+    end
+    redis.call('ZADD', 'opd:slo:todo', NOW, id)
+  end
+  if new == 'pending' then
+    redis.call('HSET', k, 'res_pause', NOW)
+    if hget(k, 'res_state') == 'running' then
+      redis.call('HSET', k, 'res_state', 'paused')
+      redis.call('ZREM', 'opd:timers', id .. '|res|w', id .. '|res|b')
+    end
+  elseif new == 'resolved' then
+    redis.call('HSET', k, 'resolved_at', NOW)
+    clock_met(id, 'res', NOW)
+  elseif new == 'closed' then
+    redis.call('HSET', k, 'closed_at', NOW)
+    redis.call('ZADD', 'opd:closed', NOW, id)
+  elseif old == 'resolved' and new == 'open' then
+    local resolved_at = tonumber(hget(k, 'resolved_at')) or NOW
+    redis.call('HDEL', k, 'resolved_at')
+    if hget(k, 'res_state') == 'met' then
+      redis.call('HSET', k, 'res_state', 'running')
+      redis.call('HDEL', k, 'res_met')
+    end
+    local pauses = hget(k, 'res_pauses')
+    local span = resolved_at .. '-' .. NOW
+    redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
+    redis.call('ZADD', 'opd:slo:todo', NOW, id)
+  end
+end
+
+hist(id, NOW, actor, 'updated', {changes = changes, note = nullable(note)})
+emit('ticket.updated', {ticket_id = id, by = actor, changes = changes})
+if new == 'resolved' then emit('ticket.resolved', {ticket_id = id, by = actor}) end
+if new == 'closed' then emit('ticket.closed', {ticket_id = id, by = actor}) end
+if new == 'open' and t.status == 'resolved' then emit('ticket.reopened', {ticket_id = id, by = actor}) end
+return {'ok', version, 1}

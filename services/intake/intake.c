@@ -1,0 +1,339 @@
+/*  intake: see intake.h.
+
+    The loop takes every request waiting on the ROUTER socket (up to a batch),
+    validates each, sends the valid ones to Redis as one pipeline of create
+    scripts, and only then answers: an accepted reply means the ticket is in
+    Redis (and its AOF). A request that cannot be stored is answered
+    'unavailable' and nothing of it is kept. */
+#include "intake.h"
+#include "opd_intake.h"
+#include "opd_log.h"
+#include "opd_redis.h"
+#include "opd_util.h"
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 256
+#define MAX_ENVELOPE 8
+
+typedef struct {
+    zmq_msg_t env[MAX_ENVELOPE];  //  routing id and delimiter, sent back as they came
+    int nenv;
+    zmq_msg_t body;
+    opd_submit_t *submit;
+    opd_reject_t rej;
+    bool queued;  //  sent to Redis in this batch
+} request_t;
+
+//  Receives one whole multipart message; returns 0, or -1 when none is waiting.
+static int
+s_recv (void *sock, request_t *r)
+{
+    r->nenv = 0;
+    r->submit = NULL;
+    r->queued = false;
+    memset (&r->rej, 0, sizeof r->rej);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part);
+        return -1;
+    }
+    //  Frames before the last are the envelope; the last is the body.
+    while (zmq_msg_more (&part)) {
+        if (r->nenv < MAX_ENVELOPE) {
+            zmq_msg_init (&r->env[r->nenv]);
+            zmq_msg_move (&r->env[r->nenv++], &part);
+        }
+        zmq_msg_close (&part);
+        zmq_msg_init (&part);
+        if (zmq_msg_recv (&part, sock, 0) < 0)
+            break;
+    }
+    zmq_msg_init (&r->body);
+    zmq_msg_move (&r->body, &part);
+    zmq_msg_close (&part);
+    return 0;
+}
+
+static void
+s_reply (void *sock, request_t *r, msgpack_sbuffer *buf)
+{
+    for (int i = 0; i < r->nenv; i++)
+        zmq_msg_send (&r->env[i], sock, ZMQ_SNDMORE);
+    zmq_send (sock, buf->data, buf->size, 0);
+    zmq_msg_close (&r->body);
+    opd_submit_destroy (&r->submit);
+}
+
+static void
+s_pair (opd_args_t *a, const char *key, const char *value)
+{
+    if (value) {
+        opd_args_add (a, key);
+        opd_args_add (a, value);
+    }
+}
+
+//  The create script's arguments for one submission.
+static void
+s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_args_t *a)
+{
+    opd_args_addi (a, now);
+    opd_args_addi (a, cfg->events_max_len);
+    opd_args_add (a, cfg->ticket_prefix);
+    opd_args_add (a, m->channel);
+    opd_args_add (a, m->external_id);
+    opd_args_add (a, m->reply_to ? m->reply_to : "");
+    opd_args_add (a, m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
+    s_pair (a, "kind", m->kind);
+    s_pair (a, "channel", m->channel);
+    s_pair (a, "external_id", m->external_id);
+    s_pair (a, "subject", m->subject);
+    s_pair (a, "body", m->body);
+    s_pair (a, "req_name", m->req_name);
+    s_pair (a, "req_email", m->req_email);
+    s_pair (a, "req_phone", m->req_phone);
+    s_pair (a, "priority", m->priority);
+    s_pair (a, "impact", m->impact);
+    s_pair (a, "urgency", m->urgency);
+    s_pair (a, "category", m->category);
+    s_pair (a, "request_type", m->request_type);
+    s_pair (a, "fields", m->fields_json);
+    s_pair (a, "attachments", m->attachments_json);
+    s_pair (a, "missing", m->missing_json);
+    opd_args_add (a, "received_at");
+    opd_args_addi (a, m->received_at);
+    if (m->missing_json) {
+        //  Missing required details: the ticket waits on the requester.
+        s_pair (a, "status", "pending");
+        opd_args_add (a, "res_pause");
+        opd_args_addi (a, m->received_at);
+    }
+    if (m->suppress_ack)
+        s_pair (a, "no_ack", "1");
+}
+
+typedef struct {
+    long accepted, created, rejected, unavailable;
+} stats_t;
+
+static void
+s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *reqs, int n,
+                stats_t *st)
+{
+    int64_t now = opd_now_ms ();
+    int queued = 0;
+    bool redis_ok = opd_redis_connect (redis) == 0;
+    for (int i = 0; i < n; i++) {
+        request_t *r = &reqs[i];
+        if (opd_submit_decode (zmq_msg_data (&r->body), zmq_msg_size (&r->body), svc->cfg, now,
+                               &r->submit, &r->rej))
+            continue;
+        if (!redis_ok) {
+            r->rej.code = OPD_REJ_UNAVAILABLE;
+            snprintf (r->rej.message, sizeof r->rej.message,
+                      "the ticket store is unavailable; nothing was stored, try again");
+            opd_submit_destroy (&r->submit);
+            continue;
+        }
+        opd_args_t a;
+        opd_args_init (&a);
+        s_create_args (svc->cfg, r->submit, now, &a);
+        if (opd_redis_append_script (redis, OPD_SCRIPT_CREATE, &a) == 0) {
+            r->queued = true;
+            queued++;
+        }
+        opd_args_free (&a);
+    }
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    bool broken = false;
+    for (int i = 0; i < n; i++) {
+        request_t *r = &reqs[i];
+        msgpack_sbuffer_clear (&buf);
+        redisReply *rep = NULL;
+        if (r->queued && !broken) {
+            rep = opd_redis_get_reply (redis);
+            if (!rep)
+                broken = true;
+        }
+        if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
+            const char *id = opd_reply_str (rep, 0);
+            bool created = opd_reply_int (rep, 1) == 1;
+            opd_pack_accepted (&buf, id, created);
+            st->accepted++;
+            if (created)
+                st->created++;
+            opd_debug ("accepted ticket=%s created=%d kind=%s", id, created, opd_reply_str (rep, 2));
+        }
+        else if (r->queued || r->rej.code == OPD_REJ_UNAVAILABLE) {
+            if (rep)
+                opd_error ("create script failed: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+            r->rej.code = OPD_REJ_UNAVAILABLE;
+            snprintf (r->rej.message, sizeof r->rej.message,
+                      "the ticket store is unavailable; nothing was stored, try again");
+            opd_pack_rejected (&buf, &r->rej);
+            st->unavailable++;
+        }
+        else {
+            opd_pack_rejected (&buf, &r->rej);
+            st->rejected++;
+            opd_info ("rejected code=%s key=%s", opd_reject_code_name (r->rej.code), r->rej.key);
+        }
+        if (rep)
+            freeReplyObject (rep);
+        s_reply (sock, r, &buf);
+    }
+    if (broken) {
+        opd_warn ("Redis failed during a batch: %s", opd_redis_error (redis));
+        opd_redis_disconnect (redis);
+    }
+    msgpack_sbuffer_destroy (&buf);
+    (void) queued;
+}
+
+//  --- The event relay: tails opd:events and publishes each entry. ---------
+
+typedef struct {
+    opd_config_t *cfg;  //  borrowed for the lifetime of the actor
+    int status;         //  0 once the events socket is bound, -1 when it could not be
+} relay_args_t;
+
+static void
+s_relay_actor (zsock_t *pipe, void *args)
+{
+    relay_args_t *ra = args;
+    zsock_t *pub = zsock_new (ZMQ_PUB);
+    if (!pub || zsock_bind (pub, "%s", ra->cfg->ep_events) < 0) {
+        opd_error ("cannot bind the events socket endpoint=%s", ra->cfg->ep_events);
+        ra->status = -1;
+        zsock_signal (pipe, 0);
+        zsock_destroy (&pub);
+        return;
+    }
+    zsock_set_sndhwm (pub, 100000);
+    opd_redis_t *redis = opd_redis_new (ra->cfg);
+    opd_redis_set_timeout (redis, 3000);
+    ra->status = 0;
+    zsock_signal (pipe, 0);
+    char last[64] = "";
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    while (true) {
+        //  Commands from the parent stop the relay.
+        if (zpoller_wait (poller, 0) == pipe)
+            break;
+        if (!last[0]) {
+            //  Live publishing starts from now; the history serves the rest.
+            redisReply *r = opd_redis_command (redis, "XREVRANGE opd:events + - COUNT 1");
+            if (!r) {
+                zclock_sleep (200);
+                continue;
+            }
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+                snprintf (last, sizeof last, "%s", r->element[0]->element[0]->str);
+            else
+                snprintf (last, sizeof last, "0-0");
+            freeReplyObject (r);
+        }
+        redisReply *r = opd_redis_command (redis, "XREAD COUNT 1000 BLOCK 200 STREAMS opd:events %s", last);
+        if (!r) {
+            zclock_sleep (200);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1) {
+            redisReply *entries = r->element[0]->element[1];
+            for (size_t i = 0; i < entries->elements; i++) {
+                redisReply *e = entries->element[i];
+                snprintf (last, sizeof last, "%s", e->element[0]->str);
+                redisReply *fv = e->element[1];
+                const char *topic = NULL, *msg = NULL;
+                size_t topic_len = 0, msg_len = 0;
+                for (size_t j = 0; j + 1 < fv->elements; j += 2) {
+                    if (!strcmp (fv->element[j]->str, "t")) {
+                        topic = fv->element[j + 1]->str;
+                        topic_len = fv->element[j + 1]->len;
+                    }
+                    else if (!strcmp (fv->element[j]->str, "m")) {
+                        msg = fv->element[j + 1]->str;
+                        msg_len = fv->element[j + 1]->len;
+                    }
+                }
+                if (topic && msg) {
+                    void *s = zsock_resolve (pub);
+                    zmq_send (s, topic, topic_len, ZMQ_SNDMORE);
+                    zmq_send (s, msg, msg_len, 0);
+                }
+            }
+        }
+        freeReplyObject (r);
+    }
+    zpoller_destroy (&poller);
+    opd_redis_destroy (&redis);
+    zsock_destroy (&pub);
+}
+
+int
+intake_run (opd_service_t *svc)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    //  A frame far above the limit is dropped by libzmq before it is read;
+    //  frames up to four times the limit are read and answered too_large.
+    zsock_set_maxmsgsize (router, (int) (svc->cfg->frame_bytes * 4 > 0x7fffffff ? 0x7fffffff : svc->cfg->frame_bytes * 4));
+    zsock_set_rcvhwm (router, 100000);
+    zsock_set_sndhwm (router, 100000);
+    zsock_set_linger (router, 1000);
+    if (zsock_bind (router, "%s", svc->cfg->ep_intake) < 0) {
+        opd_error ("cannot bind the intake socket endpoint=%s: %s", svc->cfg->ep_intake,
+                   zmq_strerror (zmq_errno ()));
+        zsock_destroy (&router);
+        return 1;
+    }
+    relay_args_t ra = {svc->cfg, -1};
+    //  zactor_new returns once the actor has bound its socket (or failed to).
+    zactor_t *relay = zactor_new (s_relay_actor, &ra);
+    if (!relay || ra.status != 0) {
+        zactor_destroy (&relay);
+        zsock_destroy (&router);
+        return 1;
+    }
+    opd_redis_t *redis = opd_redis_new (svc->cfg);
+    if (opd_redis_connect (redis))
+        opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
+    opd_info ("listening intake=%s events=%s", svc->cfg->ep_intake, svc->cfg->ep_events);
+
+    request_t *reqs = opd_calloc (BATCH, sizeof (request_t));
+    stats_t st = {0};
+    void *sock = zsock_resolve (router);
+    int64_t last_report = opd_mono_ms ();
+    while (!opd_service_stopping ()) {
+        if (opd_service_reload (svc) == 1) {
+            //  Endpoints need a restart; limits, taxonomy and types apply now.
+            opd_redis_destroy (&redis);
+            redis = opd_redis_new (svc->cfg);
+            zactor_destroy (&relay);
+            ra.cfg = svc->cfg;
+            relay = zactor_new (s_relay_actor, &ra);
+        }
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll (&item, 1, 500);
+        if (rc <= 0)
+            continue;
+        int n = 0;
+        while (n < BATCH && s_recv (sock, &reqs[n]) == 0)
+            n++;
+        if (n)
+            s_handle_batch (svc, redis, sock, reqs, n, &st);
+        if (opd_mono_ms () - last_report > 60000) {
+            opd_info ("stats accepted=%ld created=%ld rejected=%ld unavailable=%ld", st.accepted,
+                      st.created, st.rejected, st.unavailable);
+            last_report = opd_mono_ms ();
+        }
+    }
+    free (reqs);
+    zactor_destroy (&relay);
+    opd_redis_destroy (&redis);
+    zsock_destroy (&router);
+    return 0;
+}
