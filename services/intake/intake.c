@@ -301,7 +301,7 @@ intake_run (opd_service_t *svc)
     opd_redis_t *redis = opd_redis_new (svc->cfg);
     if (opd_redis_connect (redis))
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
-    opd_info ("listening intake=%s events=%s", svc->cfg->ep_intake, svc->cfg->ep_events);
+    opd_info ("ready intake=%s events=%s", svc->cfg->ep_intake, svc->cfg->ep_events);
 
     request_t *reqs = opd_calloc (BATCH, sizeof (request_t));
     stats_t st = {0};

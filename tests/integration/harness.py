@@ -1,0 +1,390 @@
+"""Test harness: a private opdesk stack on loopback, on free ports.
+
+Starts a real redis-server (AOF on), a real SMTP server (aiosmtpd) and the
+real service binaries of the build under test ($OPDESK_BIN), and stops them
+all afterwards. Every test gets its own temporary folder, Redis and ports.
+
+    with Stack(["intake", "router", "slo", "notifier"]) as st:
+        reply = st.submit(st.message(subject="VPN down"))
+        st.wait_for(lambda: st.ticket(reply["ticket_id"]).get("team"))
+"""
+import copy
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import msgpack
+import redis
+import zmq
+from aiosmtpd.controller import Controller
+
+BIN = os.environ.get("OPDESK_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "bin")
+SOURCE = os.environ.get("OPDESK_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_config():
+    """The configuration of CONTRACT.md section 6, with every calendar 24x7 so
+    that due times are easy to predict in tests."""
+    return {
+        "ticket_prefix": "OPD",
+        "log_level": "info",
+        "calendars": {
+            "uk-office": {
+                "timezone": "Europe/London",
+                "hours": {"mon": ["08:00-18:00"], "tue": ["08:00-18:00"],
+                          "wed": ["08:00-12:30", "13:30-18:00"], "thu": ["08:00-18:00"],
+                          "fri": ["08:00-17:00"], "sat": [], "sun": []},
+                "holidays": ["2026-12-25", "2026-12-28"]},
+            "always": {"timezone": "UTC", "hours": "24x7"},
+        },
+        "slo_policies": [
+            {"name": "p1", "match": {"priority": "P1"}, "calendar": "always",
+             "first_response": "15m", "resolution": "4h", "warn_at": 0.75, "objective": 0.95},
+            {"name": "standard", "match": {}, "calendar": "always",
+             "first_response": "4h", "next_reply": "8h", "resolution": "16h"},
+        ],
+        "priority_matrix": {"high": {"high": "P1", "medium": "P2", "low": "P3"},
+                            "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+                            "low": {"high": "P3", "medium": "P4", "low": "P4"}},
+        "default_priority": "P3",
+        "categories": {"hardware": {"laptop": {}, "printer": {}},
+                       "network": {"vpn": {}, "wifi": {}}, "access": {}},
+        "teams": [
+            {"id": "network", "name": "Network", "calendar": "uk-office", "min_on_duty": 2},
+            {"id": "service-desk", "name": "Service Desk", "calendar": "uk-office", "min_on_duty": 1},
+        ],
+        "default_team": "service-desk",
+        "agents": [{"id": "alice", "name": "Alice Jones", "email": "alice@example.org",
+                    "teams": ["network"]},
+                   {"id": "bob", "name": "Bob Smith", "email": "bob@example.org",
+                    "teams": ["service-desk"]}],
+        "shifts": [{"agent": "alice", "team": "network", "days": ["mon", "tue", "wed", "thu", "fri"],
+                    "from": "08:00", "to": "16:00", "timezone": "Europe/London"}],
+        "routing_rules": [
+            {"name": "vpn", "when": {"keywords": ["vpn", "remote access"], "in": ["subject", "body"]},
+             "then": {"team": "network", "category": "network/vpn", "priority": "P2",
+                      "standard_response": "vpn-basics"}},
+        ],
+        "standard_responses": [
+            {"id": "vpn-basics", "subject": "VPN troubleshooting",
+             "body": "Please restart the VPN client and try again.",
+             "guide_url": "https://wiki.example.org/vpn"}],
+        "footer": "Service Desk, phone +44 20 7946 0000, Mon-Fri 08:00-18:00. "
+                  "Reply to this message to update your request.\n",
+        "request_types": [
+            {"id": "new-laptop", "name": "New laptop", "fields": [
+                {"name": "cost_centre", "type": "string", "required": True, "pattern": "^[0-9]{6}$"},
+                {"name": "model", "type": "enum", "values": ["standard", "developer"], "required": True},
+                {"name": "manager_email", "type": "email", "pii": True}]}],
+        "retention": {"closed_days": 365, "per_category": {"access": 90}},
+        "notifications": {"smtp": {"url": "smtp://127.0.0.1:25", "from": "servicedesk@example.org"},
+                          "webhooks": []},
+        "limits": {"body_bytes": 1048576, "frame_bytes": 2097152},
+        "tokens": [
+            {"token": "change-me-agent", "role": "agent", "identity": "alice"},
+            {"token": "change-me-lead", "role": "lead", "identity": "bob"},
+            {"token": "change-me-admin", "role": "admin", "identity": "admin"},
+            {"token": "change-me-requester", "role": "requester", "identity": "rita@example.com"}],
+    }
+
+
+class _Sink:
+    """aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                                  "data": envelope.content.decode("utf-8", "replace")})
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.sink = _Sink()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        with self.sink.lock:
+            return list(self.sink.messages)
+
+
+class EventSub:
+    """A SUB socket on the events endpoint."""
+
+    def __init__(self, ctx, endpoint, topics=("",)):
+        self.sock = ctx.socket(zmq.SUB)
+        for t in topics:
+            self.sock.setsockopt(zmq.SUBSCRIBE, t.encode())
+        self.sock.connect(endpoint)
+
+    def recv(self, timeout=5.0):
+        """The next event as (topic, dict), or None after timeout seconds."""
+        if not self.sock.poll(int(timeout * 1000)):
+            return None
+        topic, body = self.sock.recv_multipart()
+        return topic.decode(), msgpack.unpackb(body, raw=False)
+
+    def wait(self, pred, timeout=10.0):
+        """Events until one satisfies pred(topic, event); returns it or None."""
+        end = time.time() + timeout
+        while time.time() < end:
+            ev = self.recv(max(0.01, end - time.time()))
+            if ev and pred(*ev):
+                return ev
+        return None
+
+    def close(self):
+        self.sock.close(0)
+
+
+class Stack:
+    SERVICES = ("intake", "router", "slo", "notifier", "anonymiser")
+
+    def __init__(self, services=("intake", "router", "slo", "notifier"), config=None,
+                 smtp=True):
+        self.services = list(services)
+        self.tmp = tempfile.mkdtemp(prefix="opdesk-test-")
+        self.redis_port = free_port()
+        self.intake_port = free_port()
+        self.events_port = free_port()
+        self.http_port = free_port()
+        self.phone_port = free_port()
+        self.smtp = SmtpServer() if smtp else None
+        self.config = config or base_config()
+        self.config["redis"] = {"host": "127.0.0.1", "port": self.redis_port}
+        self.config["endpoints"] = {
+            "intake": "tcp://127.0.0.1:%d" % self.intake_port,
+            "events": "tcp://127.0.0.1:%d" % self.events_port,
+            "http": "127.0.0.1:%d" % self.http_port,
+            "phone": "127.0.0.1:%d" % self.phone_port}
+        if self.smtp:
+            self.config.setdefault("notifications", {}).setdefault("smtp", {})
+            self.config["notifications"]["smtp"]["url"] = "smtp://127.0.0.1:%d" % self.smtp.port
+        self.config_path = os.path.join(self.tmp, "opdesk.yaml")
+        self.procs = {}
+        self.redis_proc = None
+        self.ctx = zmq.Context()
+        self.r = None
+        self._subs = []
+
+    # --- lifecycle -------------------------------------------------------
+    def write_config(self):
+        # YAML is a superset of JSON: the harness writes JSON.
+        with open(self.config_path, "w") as f:
+            json.dump(self.config, f, indent=1)
+
+    def start_redis(self):
+        self.redis_proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+             "--dir", self.tmp, "--appendonly", "yes", "--save", "", "--daemonize", "no",
+             "--logfile", os.path.join(self.tmp, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.r = redis.Redis(host="127.0.0.1", port=self.redis_port, decode_responses=True)
+        self.wait_for(lambda: self._ping(), timeout=10, what="redis to answer")
+
+    def _ping(self):
+        try:
+            return self.r.ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def stop_redis(self):
+        if self.redis_proc:
+            self.redis_proc.terminate()
+            self.redis_proc.wait(10)
+            self.redis_proc = None
+
+    def log_path(self, name):
+        return os.path.join(self.tmp, name + ".log")
+
+    def start(self, name, wait=True, args=()):
+        binary = os.path.join(BIN, "opdesk-" + name)
+        log = open(self.log_path(name), "a")
+        start_at = os.path.getsize(self.log_path(name))
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        p = subprocess.Popen([binary, "--config", self.config_path, *args], stdout=log,
+                             stderr=subprocess.STDOUT, env=env)
+        log.close()
+        self.procs[name] = p
+        if wait:
+            self.wait_for(lambda: self._ready(name, start_at) or p.poll() is not None,
+                          timeout=15, what=name + " to be ready")
+            if p.poll() is not None:
+                raise RuntimeError("%s exited with %s:\n%s" % (name, p.returncode, self.log(name)))
+        return p
+
+    def _ready(self, name, start_at):
+        with open(self.log_path(name)) as f:
+            f.seek(start_at)
+            return " ready" in f.read()
+
+    def log(self, name):
+        try:
+            with open(self.log_path(name)) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, name, sig=signal.SIGTERM, timeout=15):
+        """Stops a service; returns its exit code."""
+        p = self.procs.pop(name, None)
+        if not p:
+            return None
+        if p.poll() is None:
+            p.send_signal(sig)
+        return p.wait(timeout)
+
+    def kill(self, name):
+        return self.stop(name, signal.SIGKILL)
+
+    def __enter__(self):
+        try:
+            self.write_config()
+            self.start_redis()
+            if self.smtp:
+                self.smtp.start()
+            for s in self.services:
+                self.start(s)
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        bad = []
+        for name in list(self.procs):
+            code = self.stop(name)
+            if code not in (0, None):
+                bad.append("%s exited %s after SIGTERM:\n%s" % (name, code, self.log(name)[-4000:]))
+        for s in self._subs:
+            s.close()
+        self.ctx.destroy(0)
+        if self.smtp:
+            self.smtp.stop()
+        self.stop_redis()
+        if exc_type is not None:
+            for name in self.SERVICES:
+                text = self.log(name)
+                if text:
+                    print("----- %s log (last lines)\n%s" % (name, text[-3000:]))
+        if bad and exc_type is None:
+            raise AssertionError("\n".join(bad))
+        return False
+
+    # --- helpers ---------------------------------------------------------
+    def wait_for(self, pred, timeout=10.0, interval=0.02, what="a condition"):
+        end = time.time() + timeout
+        while time.time() < end:
+            v = pred()
+            if v:
+                return v
+            time.sleep(interval)
+        raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+
+    @staticmethod
+    def message(**over):
+        """An intake.submit map with sensible values; keyword arguments override."""
+        m = {"v": 1, "type": "intake.submit", "channel": "api",
+             "external_id": "ext-%d-%d" % (os.getpid(), time.time_ns()),
+             "requester": {"name": "Rita Requester", "email": "rita@example.com"},
+             "subject": "Printer on floor 3 is jammed", "body": "It shows error 42."}
+        m.update(over)
+        return m
+
+    def submit_raw(self, frame, timeout=10.0):
+        """Sends one frame to intake over a fresh REQ socket; returns the reply map."""
+        s = self.ctx.socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.connect(self.config["endpoints"]["intake"])
+        try:
+            s.send(frame)
+            if not s.poll(int(timeout * 1000)):
+                raise AssertionError("intake did not answer within %.1fs" % timeout)
+            return msgpack.unpackb(s.recv(), raw=False)
+        finally:
+            s.close(0)
+
+    def submit(self, msg, timeout=10.0):
+        return self.submit_raw(msgpack.packb(msg, use_bin_type=True), timeout)
+
+    def subscribe(self, *topics):
+        sub = EventSub(self.ctx, self.config["endpoints"]["events"], topics or ("",))
+        self._subs.append(sub)
+        time.sleep(0.3)  # the slow-joiner: let the subscription reach the publisher
+        return sub
+
+    def ticket(self, ticket_id):
+        """The raw ticket hash in Redis."""
+        return self.r.hgetall("opd:t:" + ticket_id)
+
+    def cli(self, *args, check=True, input=None):
+        """Runs build/bin/opdesk with this stack's configuration."""
+        p = subprocess.run([os.path.join(BIN, "opdesk"), "--config", self.config_path, *args],
+                           capture_output=True, text=True, timeout=60, input=input)
+        if check and p.returncode != 0:
+            raise AssertionError("opdesk %s failed (%d): %s%s" % (" ".join(args), p.returncode,
+                                                                  p.stdout, p.stderr))
+        return p
+
+    def cli_json(self, *args):
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def reconfigure(self):
+        self.write_config()
+        for p in self.procs.values():
+            p.send_signal(signal.SIGHUP)
+
+    def events_history(self):
+        """Every event in the durable history, as (topic, dict)."""
+        raw = redis.Redis(host="127.0.0.1", port=self.redis_port)
+        out = []
+        for _id, fields in raw.xrange("opd:events"):
+            out.append((fields[b"t"].decode(), msgpack.unpackb(fields[b"m"], raw=False)))
+        return out
+
+
+def copy_config():
+    return copy.deepcopy(base_config())
+
+
+def lua_source(name):
+    """A script of common/lua/ with the prelude, exactly as the C programs load it."""
+    lua = os.path.join(SOURCE, "common", "lua")
+    with open(os.path.join(lua, "prelude.lua")) as f:
+        prelude = f.read()
+    with open(os.path.join(lua, name + ".lua")) as f:
+        return prelude + "\n" + f.read()
+
+
+def run_script(st, name, *args):
+    """Runs a store script the way the services do: ARGV = now, maxlen, args..."""
+    now = int(time.time() * 1000)
+    return st.r.eval(lua_source(name), 0, now, 1000000, *args)
