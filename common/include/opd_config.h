@@ -188,7 +188,9 @@ const opd_policy_t *opd_config_policy_for (const opd_config_t *self, const opd_t
 //  Priority from impact and urgency through the matrix; NULL when not possible.
 const char *opd_config_matrix_priority (const opd_config_t *self, const char *impact,
                                         const char *urgency);
-//  Finds where the configuration lives: --config, $OPDESK_CONFIG, /etc/opdesk/opdesk.yaml.
+//  Finds where the configuration lives: --config, $OPDESK_CONFIG, /etc/opdesk/opdesk.yaml;
+//  when that file is missing, ../../deploy/opdesk.yaml beside the running binary (a clone's
+//  build/bin/ finds the clone's demo configuration).
 const char *opd_config_locate (const char *from_args);
 //  "P1".."P4" -> 1..4, else 0.
 int opd_priority_rank (const char *p);

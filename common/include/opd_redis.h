@@ -54,6 +54,9 @@ redisReply *opd_redis_script (opd_redis_t *self, opd_script_t script, const opd_
 //  Pipelining: append several scripts, then read their replies in order.
 int opd_redis_append_script (opd_redis_t *self, opd_script_t script, const opd_args_t *args);
 redisReply *opd_redis_get_reply (opd_redis_t *self);
+//  Pipelining of plain commands (HMGET and the like): append, then read
+//  with opd_redis_get_reply. Returns 0, or -1 when Redis cannot be reached.
+int opd_redis_append_argv (opd_redis_t *self, const opd_args_t *args);
 const char *opd_redis_error (opd_redis_t *self);
 //  Drops the connection (after an error in a pipeline, say).
 void opd_redis_disconnect (opd_redis_t *self);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <unistd.h>
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
 
@@ -72,13 +73,14 @@ s_check_map (ctx_t *c, yaml_node_t *map, const char *path, const char *const *al
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return s_fail (c, path, "must be a map, not %s", map ? s_type_name (map) : "nothing");
-    if (!allowed)
-        return true;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = s_node (c, p->key);
+        //  Checked even without allowed: callers read the keys as text.
         if (!k || k->type != YAML_SCALAR_NODE)
             return s_fail (c, path, "keys must be text");
+        if (!allowed)
+            continue;
         bool known = false;
         for (const char *const *a = allowed; *a; a++)
             if (!strcmp (*a, (const char *) k->data.scalar.value))
@@ -392,10 +394,12 @@ s_categories (ctx_t *c, yaml_node_t *n, const char *prefix, const char *path, in
         return s_fail (c, path, "must be a map of categories");
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = s_node (c, p->key);
+        if (!k || k->type != YAML_SCALAR_NODE)
+            return s_fail (c, path, "keys must be text");
         const char *name = (const char *) k->data.scalar.value;
         char sub[512];
         s_path (sub, sizeof sub, path, name);
-        if (k->type != YAML_SCALAR_NODE || !*name || strchr (name, '/') || strlen (name) > 64)
+        if (!*name || strchr (name, '/') || strlen (name) > 64)
             return s_fail (c, sub, "is not a category name");
         char *full = *prefix ? opd_sprintf ("%s/%s", prefix, name) : opd_strdup (name);
         c->cfg->categories = realloc (c->cfg->categories,
@@ -1382,6 +1386,23 @@ opd_config_locate (const char *from_args)
     const char *env = getenv ("OPDESK_CONFIG");
     if (env && *env)
         return env;
+    if (access (OPD_DEFAULT_CONFIG, F_OK) == 0)
+        return OPD_DEFAULT_CONFIG;
+    //  Not installed: a program run from a clone's build/bin/ uses the demo
+    //  configuration of that clone, deploy/opdesk.yaml.
+    static char demo[4096];
+    char exe[4096];
+    ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr (exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf (demo, sizeof demo, "%s/../../deploy/opdesk.yaml", exe);
+            if (access (demo, F_OK) == 0)
+                return demo;
+        }
+    }
     return OPD_DEFAULT_CONFIG;
 }
 

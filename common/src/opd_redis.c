@@ -263,6 +263,16 @@ opd_redis_append_script (opd_redis_t *self, opd_script_t script, const opd_args_
     return s_append_script (self, script, args);
 }
 
+int
+opd_redis_append_argv (opd_redis_t *self, const opd_args_t *args)
+{
+    if (opd_redis_connect (self))
+        return -1;
+    return redisAppendCommandArgv (self->ctx, args->n, (const char **) args->v, args->len) == REDIS_OK
+               ? 0
+               : -1;
+}
+
 redisReply *
 opd_redis_get_reply (opd_redis_t *self)
 {

@@ -22,6 +22,27 @@ opd_reject_code_name (opd_reject_code_t code)
     return code >= OPD_REJ_INVALID && code <= OPD_REJ_UNAVAILABLE ? s_codes[code] : "invalid";
 }
 
+//  Drops a UTF-8 sequence that truncation cut in half at the end of s, so
+//  that replies stay valid UTF-8 (the text in them was checked before).
+static void
+s_utf8_trim (char *s)
+{
+    size_t len = strlen (s);
+    for (int i = 0; i < 3 && len && !opd_utf8_valid (s, len); i++)
+        s[--len] = 0;
+}
+
+//  The length of at most max bytes of s (len bytes of UTF-8) that does not
+//  end inside a character.
+static int
+s_utf8_cut (const char *s, size_t len, size_t max)
+{
+    size_t n = len < max ? len : max;
+    while (n > 0 && n < len && ((unsigned char) s[n] & 0xC0) == 0x80)
+        n--;
+    return (int) n;
+}
+
 static int
 s_reject (opd_reject_t *rej, opd_reject_code_t code, const char *key, const char *fmt, ...)
 {
@@ -31,6 +52,8 @@ s_reject (opd_reject_t *rej, opd_reject_code_t code, const char *key, const char
     va_start (ap, fmt);
     vsnprintf (rej->message, sizeof rej->message, fmt, ap);
     va_end (ap);
+    s_utf8_trim (rej->key);
+    s_utf8_trim (rej->message);
     return -1;
 }
 
@@ -57,7 +80,7 @@ s_utf8_walk (const msgpack_object *o, char *path, size_t size)
                     snprintf (path + base, size - base, "%s(key)", base ? "." : "");
                     return false;
                 }
-                int n = (int) (k->via.str.size < 64 ? k->via.str.size : 64);
+                int n = s_utf8_cut (k->via.str.ptr, k->via.str.size, 64);
                 snprintf (path + base, size - base, "%s%.*s", base ? "." : "", n, k->via.str.ptr);
             }
             else
@@ -328,7 +351,7 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
         return s_reject (rej, OPD_REJ_INVALID, "type", "type must be the string intake.submit");
     if (len != 13 || memcmp (s, "intake.submit", 13))
         return s_reject (rej, OPD_REJ_INVALID, "type", "type '%.*s' is not intake.submit",
-                         (int) (len < 64 ? len : 64), s);
+                         s_utf8_cut (s, len, 64), s);
 
     if (s_opt_str (root, "channel", "channel", 32, true, &m->channel, rej))
         return -1;
@@ -382,7 +405,7 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
                          "requester.phone is not an E.164 number (+ and 2 to 15 digits)");
     if (!m->req_email && !m->req_phone)
         return s_reject (rej, OPD_REJ_INVALID, "requester.email",
-                         "requester needs an email or a phone");
+                         "requester.email or requester.phone is required");
 
     if (s_opt_str (root, "subject", "subject", 500 * 4, false, &m->subject, rej))
         return -1;

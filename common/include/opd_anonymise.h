@@ -1,0 +1,31 @@
+/*  opd_anonymise: one pass of the retention policy (CONTRACT.md section 6,
+    retention). Closed tickets older than their retention (retention.closed_days,
+    or the most specific retention.per_category rule for the ticket's category
+    or any category above it) have their personal data replaced by
+    anonymise.lua. Shared by opdesk-anonymiser (every hour, at start and on
+    SIGHUP) and `opdesk anonymise` (one pass now). */
+#ifndef OPD_ANONYMISE_H_INCLUDED
+#define OPD_ANONYMISE_H_INCLUDED
+#include "opd_config.h"
+#include "opd_redis.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+//  The rule that decides a ticket's retention, written into rule (size bytes):
+//  "per_category:<category>" or "closed_days". Returns the days.
+int opd_anonymise_rule (const opd_config_t *cfg, const char *category, char *rule, size_t size);
+
+//  The ticket's custom fields (JSON object text) with every value of a field
+//  marked pii in its request type replaced by "[removed]", as a new string
+//  the caller frees; NULL when nothing needs replacing.
+char *opd_anonymise_fields (const opd_config_t *cfg, const char *request_type,
+                            const char *fields_json);
+
+//  One pass at now (ms). Appends {"ticket_id", "rule"} to out (an array, may
+//  be NULL) for every ticket anonymised, or with dry_run for every ticket that
+//  would be (nothing is changed then). Returns the number of tickets, or -1
+//  when Redis failed (the tickets done so far stay done and are in out).
+int opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
+                        json_t *out);
+#endif

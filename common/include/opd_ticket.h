@@ -1,0 +1,64 @@
+/*  opd_ticket: the ticket as the outside world sees it (CONTRACT.md section 5),
+    built from its Redis hash, comments and history. The command-line tool
+    (opdesk show/list --json) and the HTTP API print exactly these objects, so
+    that both give the same answer.
+
+    Times are RFC 3339 UTC strings, absent values are JSON null.
+
+    Ownership: every json_t * returned is a new reference the caller releases
+    with json_decref. */
+#ifndef OPD_TICKET_H_INCLUDED
+#define OPD_TICKET_H_INCLUDED
+#include "opd_config.h"
+#include "opd_redis.h"
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef enum {
+    OPD_TICKET_OK = 0,
+    OPD_TICKET_NOT_FOUND,    //  no such ticket
+    OPD_TICKET_INVALID,      //  a bad query value; key names it
+    OPD_TICKET_UNAVAILABLE   //  Redis could not be reached or failed
+} opd_ticket_status_t;
+
+typedef struct {
+    opd_ticket_status_t code;
+    char key[32];        //  the query key at fault ("cursor"), "" when none
+    char message[256];   //  one sentence
+} opd_ticket_error_t;
+
+//  The ticket object: id, kind, status, priority, severity, category, team,
+//  assignee, channel, requester {name, email, phone}, subject, body,
+//  request_type, fields, attachments, linked_to, created_at, updated_at,
+//  received_at, resolved_at, closed_at, version, rule, slo, anonymised,
+//  missing_fields; with full also comments [{id, author, role, public, body,
+//  at}] and history [{at, actor, action, details}].
+//  NULL when the ticket does not exist (or Redis failed: see opd_ticket_fetch).
+json_t *opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full);
+
+//  Same, telling "not found" from "Redis unavailable" in *err (may be NULL).
+json_t *opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full,
+                          opd_ticket_error_t *err);
+
+//  A list query; NULL or "" means "no filter". Values are borrowed.
+typedef struct {
+    const char *status, *team, *priority, *assignee;
+    const char *requester;  //  an email address, matched case-insensitively
+    const char *q;          //  words that must all be words of the subject, any case
+    const char *sort;       //  NULL/"" or "created": newest first; "due": soonest due first
+    int limit;              //  0 = 50; at most 500
+    const char *cursor;     //  the next_cursor of the previous page
+} opd_ticket_query_t;
+
+//  {"items": [tickets without comments and history], "next_cursor": "..." or null}.
+//  Returns NULL on failure with *err filled in (OPD_TICKET_INVALID names the key).
+//  Filters use the index sets opd:idx:all, opd:idx:status:<s>, opd:idx:team:<t>
+//  and opd:idx:req:<email>; the smallest applicable one is scanned, and every
+//  filter is checked again on the ticket itself.
+json_t *opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg,
+                         const opd_ticket_query_t *query, opd_ticket_error_t *err);
+
+//  The workflow statuses, NULL-terminated: new, open, pending, resolved, closed.
+extern const char *const opd_ticket_statuses[];
+bool opd_ticket_status_valid (const char *status);
+#endif

@@ -1,0 +1,671 @@
+/*  opd_ticket: see opd_ticket.h.
+
+    A list query walks one index set (a sorted set scored by created_at) from
+    newest to oldest and keeps the tickets that pass every filter. The cursor
+    names the last ticket returned by its score and id, so that tickets
+    created or changed between two pages neither repeat nor push others out.
+    sort=due has no index: it reads every candidate, sorts by the soonest
+    running due time, and pages by (due, id). */
+#include "opd_ticket.h"
+#include "opd_util.h"
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_LIMIT 50
+#define MAX_LIMIT 500
+#define CHUNK 256
+#define NO_DUE INT64_MAX
+
+const char *const opd_ticket_statuses[] = {"new", "open", "pending", "resolved", "closed", NULL};
+
+bool
+opd_ticket_status_valid (const char *status)
+{
+    for (int i = 0; status && opd_ticket_statuses[i]; i++)
+        if (!strcmp (status, opd_ticket_statuses[i]))
+            return true;
+    return false;
+}
+
+static void
+s_fail (opd_ticket_error_t *err, opd_ticket_status_t code, const char *key, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+s_fail (opd_ticket_error_t *err, opd_ticket_status_t code, const char *key, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    err->code = code;
+    snprintf (err->key, sizeof err->key, "%s", key ? key : "");
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err->message, sizeof err->message, fmt, ap);
+    va_end (ap);
+}
+
+//  --- Reading a ticket hash ------------------------------------------------
+
+//  The flat field/value array of HGETALL, looked up by name.
+static const char *
+s_get (const redisReply *h, const char *field)
+{
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (h->element[i]->type == REDIS_REPLY_STRING && !strcmp (h->element[i]->str, field))
+            return h->element[i + 1]->type == REDIS_REPLY_STRING ? h->element[i + 1]->str : NULL;
+    return NULL;
+}
+
+//  A JSON string; text that is not UTF-8 (never stored by intake, but this is
+//  the last line) has its stray bytes replaced so the output stays valid JSON.
+static json_t *
+s_string (const char *v)
+{
+    if (!v)
+        return json_null ();
+    size_t len = strlen (v);
+    if (opd_utf8_valid (v, len))
+        return json_stringn (v, len);
+    char *copy = opd_strdup (v);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char) *p >= 0x80)
+            *p = '?';
+    json_t *s = json_string (copy);
+    free (copy);
+    return s;
+}
+
+//  A field as a JSON string, null when absent or empty.
+static json_t *
+s_str (const redisReply *h, const char *field)
+{
+    const char *v = s_get (h, field);
+    return v && *v ? s_string (v) : json_null ();
+}
+
+static bool
+s_ms (const char *v, int64_t *ms)
+{
+    if (!v || !*v)
+        return false;
+    char *end = NULL;
+    long long n = strtoll (v, &end, 10);
+    if (*end)
+        return false;
+    *ms = n;
+    return true;
+}
+
+static json_t *
+s_time_ms (int64_t ms)
+{
+    char buf[40];
+    opd_rfc3339 (ms, buf, sizeof buf);
+    return json_string (buf);
+}
+
+//  A field holding ms since the epoch, as RFC 3339; null when absent.
+static json_t *
+s_time (const redisReply *h, const char *field)
+{
+    int64_t ms;
+    return s_ms (s_get (h, field), &ms) ? s_time_ms (ms) : json_null ();
+}
+
+//  A field holding JSON of the given type; fallback when absent or broken.
+static json_t *
+s_json (const redisReply *h, const char *field, json_type type)
+{
+    const char *v = s_get (h, field);
+    json_t *j = v && *v ? json_loads (v, JSON_DECODE_ANY, NULL) : NULL;
+    if (j && json_typeof (j) == type)
+        return j;
+    json_decref (j);
+    return type == JSON_ARRAY ? json_array () : json_object ();
+}
+
+static const struct {
+    const char *prefix, *name;
+} s_clocks[] = {{"fr", "first_response"}, {"nr", "next_reply"}, {"res", "resolution"}};
+
+static const opd_policy_t *
+s_policy (const opd_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; cfg && name && i < cfg->npolicies; i++)
+        if (!strcmp (cfg->policies[i].name, name))
+            return &cfg->policies[i];
+    return NULL;
+}
+
+static const char *
+s_clock_field (const redisReply *h, const char *prefix, const char *what)
+{
+    char f[32];
+    snprintf (f, sizeof f, "%s_%s", prefix, what);
+    return s_get (h, f);
+}
+
+//  The slo map: first_response and resolution always, next_reply when its
+//  clock exists or the ticket's policy has one.
+static json_t *
+s_slo (const redisReply *h, const opd_config_t *cfg)
+{
+    json_t *slo = json_object ();
+    const char *policy_name = s_get (h, "slo_policy");
+    const opd_policy_t *policy = s_policy (cfg, policy_name);
+    for (size_t i = 0; i < sizeof s_clocks / sizeof s_clocks[0]; i++) {
+        const char *p = s_clocks[i].prefix;
+        const char *due = s_clock_field (h, p, "due");
+        const char *state = s_clock_field (h, p, "state");
+        const char *met = s_clock_field (h, p, "met");
+        const char *breached = s_clock_field (h, p, "breached");
+        bool present = due || state || met || breached;
+        if (!strcmp (p, "nr") && !present && !(policy && policy->next_reply > 0)
+            && !s_get (h, "nr_start"))
+            continue;
+        int64_t ms;
+        json_t *c = json_object ();
+        json_object_set_new (c, "policy", policy_name && *policy_name ? s_string (policy_name) : json_null ());
+        json_object_set_new (c, "due_at", s_ms (due, &ms) ? s_time_ms (ms) : json_null ());
+        json_object_set_new (c, "state", state && *state ? s_string (state) : json_null ());
+        json_object_set_new (c, "met_at", s_ms (met, &ms) ? s_time_ms (ms) : json_null ());
+        json_object_set_new (c, "breached_at", s_ms (breached, &ms) ? s_time_ms (ms) : json_null ());
+        json_object_set_new (slo, s_clocks[i].name, c);
+    }
+    return slo;
+}
+
+//  The soonest due time of a running clock, for sort=due; NO_DUE when none.
+static int64_t
+s_next_due (const redisReply *h)
+{
+    int64_t best = NO_DUE;
+    for (size_t i = 0; i < sizeof s_clocks / sizeof s_clocks[0]; i++) {
+        const char *state = s_clock_field (h, s_clocks[i].prefix, "state");
+        int64_t due;
+        if (state && !strcmp (state, "running")
+            && s_ms (s_clock_field (h, s_clocks[i].prefix, "due"), &due) && due < best)
+            best = due;
+    }
+    return best;
+}
+
+//  The ticket object from its hash, without comments and history.
+static json_t *
+s_from_hash (const redisReply *h, const opd_config_t *cfg)
+{
+    json_t *t = json_object ();
+    static const char *const plain[] = {"id", "kind", "status", "priority", "severity", "category",
+                                        "team", "assignee", "channel", NULL};
+    for (int i = 0; plain[i]; i++)
+        json_object_set_new (t, plain[i], s_str (h, plain[i]));
+    json_t *req = json_object ();
+    json_object_set_new (req, "name", s_str (h, "req_name"));
+    json_object_set_new (req, "email", s_str (h, "req_email"));
+    json_object_set_new (req, "phone", s_str (h, "req_phone"));
+    json_object_set_new (t, "requester", req);
+    json_object_set_new (t, "subject", s_str (h, "subject"));
+    const char *body = s_get (h, "body");
+    json_object_set_new (t, "body", s_string (body ? body : ""));
+    json_object_set_new (t, "request_type", s_str (h, "request_type"));
+    json_object_set_new (t, "fields", s_json (h, "fields", JSON_OBJECT));
+    json_object_set_new (t, "attachments", s_json (h, "attachments", JSON_ARRAY));
+    json_object_set_new (t, "linked_to", s_str (h, "linked_to"));
+    json_object_set_new (t, "created_at", s_time (h, "created_at"));
+    json_object_set_new (t, "updated_at", s_time (h, "updated_at"));
+    json_object_set_new (t, "received_at", s_time (h, "received_at"));
+    json_object_set_new (t, "resolved_at", s_time (h, "resolved_at"));
+    json_object_set_new (t, "closed_at", s_time (h, "closed_at"));
+    int64_t version = 0;
+    s_ms (s_get (h, "version"), &version);
+    json_object_set_new (t, "version", json_integer (version));
+    json_object_set_new (t, "rule", s_str (h, "rule"));
+    json_object_set_new (t, "slo", s_slo (h, cfg));
+    const char *anon = s_get (h, "anonymised");
+    json_object_set_new (t, "anonymised", json_boolean (anon && !strcmp (anon, "1")));
+    json_object_set_new (t, "missing_fields", s_json (h, "missing", JSON_ARRAY));
+    return t;
+}
+
+//  Converts a list of JSON texts with "at" in ms into an array.
+static json_t *
+s_list (const redisReply *r, bool comments)
+{
+    json_t *out = json_array ();
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        if (r->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        json_t *e = json_loads (r->element[i]->str, 0, NULL);
+        if (!json_is_object (e)) {
+            json_decref (e);
+            continue;
+        }
+        json_t *at = json_object_get (e, "at");
+        json_t *when = json_is_number (at) ? s_time_ms ((int64_t) json_number_value (at)) : json_null ();
+        json_t *item = json_object ();
+        if (comments) {
+            json_t *pub = json_object_get (e, "public");
+            json_object_set (item, "id", json_object_get (e, "id"));
+            json_object_set (item, "author", json_object_get (e, "author"));
+            json_object_set (item, "role", json_object_get (e, "role"));
+            json_object_set_new (item, "public", json_boolean (json_is_true (pub)));
+            json_object_set (item, "body", json_object_get (e, "body"));
+            json_object_set_new (item, "at", when);
+            json_t *sr = json_object_get (e, "standard_response");
+            if (json_is_string (sr))
+                json_object_set (item, "standard_response", sr);
+        }
+        else {
+            json_object_set_new (item, "at", when);
+            json_object_set (item, "actor", json_object_get (e, "actor"));
+            json_object_set (item, "action", json_object_get (e, "action"));
+            json_t *d = json_object_get (e, "details");
+            //  cjson writes an empty table as {} or []: both mean "no details".
+            if (json_is_object (d))
+                json_object_set (item, "details", d);
+            else
+                json_object_set_new (item, "details", json_object ());
+        }
+        //  Keys a malformed entry lacks are null, never missing.
+        const char *k;
+        json_t *v;
+        json_object_foreach (item, k, v)
+            if (!v)
+                json_object_set_new (item, k, json_null ());
+        json_array_append_new (out, item);
+        json_decref (e);
+    }
+    return out;
+}
+
+json_t *
+opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full,
+                  opd_ticket_error_t *err)
+{
+    if (err)
+        memset (err, 0, sizeof *err);
+    if (!id || !*id || strlen (id) > 64) {
+        s_fail (err, OPD_TICKET_NOT_FOUND, "id", "no ticket '%s'", id ? id : "");
+        return NULL;
+    }
+    redisReply *h = opd_redis_command (redis, "HGETALL opd:t:%s", id);
+    if (!h || h->type != REDIS_REPLY_ARRAY) {
+        s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                h && h->type == REDIS_REPLY_ERROR ? h->str : opd_redis_error (redis));
+        if (h)
+            freeReplyObject (h);
+        return NULL;
+    }
+    if (!s_get (h, "id")) {
+        freeReplyObject (h);
+        s_fail (err, OPD_TICKET_NOT_FOUND, "id", "no ticket '%s'", id);
+        return NULL;
+    }
+    json_t *t = s_from_hash (h, cfg);
+    freeReplyObject (h);
+    if (full) {
+        redisReply *c = opd_redis_command (redis, "LRANGE opd:t:%s:c 0 -1", id);
+        redisReply *hi = c ? opd_redis_command (redis, "LRANGE opd:t:%s:h 0 -1", id) : NULL;
+        if (!c || !hi) {
+            s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                    opd_redis_error (redis));
+            if (c)
+                freeReplyObject (c);
+            json_decref (t);
+            return NULL;
+        }
+        json_object_set_new (t, "comments", s_list (c, true));
+        json_object_set_new (t, "history", s_list (hi, false));
+        freeReplyObject (c);
+        freeReplyObject (hi);
+    }
+    return t;
+}
+
+json_t *
+opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full)
+{
+    return opd_ticket_fetch (redis, cfg, id, full, NULL);
+}
+
+//  --- Lists ---------------------------------------------------------------
+
+//  Case-folded words of UTF-8 text: runs of letters and digits.
+static GPtrArray *
+s_words (const char *text)
+{
+    GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+    if (!text || !g_utf8_validate (text, -1, NULL))
+        return words;
+    gchar *folded = g_utf8_casefold (text, -1);
+    const char *p = folded, *start = NULL;
+    while (true) {
+        gunichar c = *p ? g_utf8_get_char (p) : 0;
+        bool word = c && g_unichar_isalnum (c);
+        if (word && !start)
+            start = p;
+        if (!word && start) {
+            g_ptr_array_add (words, g_strndup (start, (gsize) (p - start)));
+            start = NULL;
+        }
+        if (!c)
+            break;
+        p = g_utf8_next_char (p);
+    }
+    g_free (folded);
+    return words;
+}
+
+static bool
+s_subject_matches (const char *subject, GPtrArray *qwords)
+{
+    if (!qwords || qwords->len == 0)
+        return true;
+    GPtrArray *sw = s_words (subject);
+    bool all = true;
+    for (guint i = 0; i < qwords->len && all; i++) {
+        bool found = false;
+        for (guint j = 0; j < sw->len && !found; j++)
+            found = !strcmp (g_ptr_array_index (qwords, i), g_ptr_array_index (sw, j));
+        all = found;
+    }
+    g_ptr_array_free (sw, TRUE);
+    return all;
+}
+
+static bool
+s_given (const char *v)
+{
+    return v && *v;
+}
+
+static bool
+s_filter_eq (const char *want, const char *have)
+{
+    return !s_given (want) || (have && !strcmp (want, have));
+}
+
+static bool
+s_matches (const redisReply *h, const opd_ticket_query_t *q, GPtrArray *qwords)
+{
+    if (!s_get (h, "id"))
+        return false;
+    if (!s_filter_eq (q->status, s_get (h, "status")) || !s_filter_eq (q->team, s_get (h, "team"))
+        || !s_filter_eq (q->priority, s_get (h, "priority"))
+        || !s_filter_eq (q->assignee, s_get (h, "assignee")))
+        return false;
+    if (s_given (q->requester)) {
+        const char *e = s_get (h, "req_email");
+        if (!e || g_ascii_strcasecmp (e, q->requester))
+            return false;
+    }
+    return s_subject_matches (s_get (h, "subject"), qwords);
+}
+
+//  A cursor: 'c' or 'd', a number (created_at or due, ms), '.', the ticket id.
+static int
+s_cursor_parse (const char *text, char kind, int64_t *score, const char **id)
+{
+    if (!text || text[0] != kind)
+        return -1;
+    char *end = NULL;
+    long long n = strtoll (text + 1, &end, 10);
+    if (end == text + 1 || *end != '.' || !end[1])
+        return -1;
+    *score = n;
+    *id = end + 1;
+    return 0;
+}
+
+static char *
+s_cursor (char kind, int64_t score, const char *id)
+{
+    return opd_sprintf ("%c%lld.%s", kind, (long long) score, id);
+}
+
+static redisReply *
+s_hgetall (opd_redis_t *redis, const char *id)
+{
+    redisReply *h = opd_redis_command (redis, "HGETALL opd:t:%s", id);
+    if (h && h->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject (h);
+        return NULL;
+    }
+    return h;
+}
+
+//  The index set to walk: the smallest of those the filters name.
+static char *
+s_pick_index (opd_redis_t *redis, const opd_ticket_query_t *q, int *rc)
+{
+    char *candidates[3];
+    int n = 0;
+    if (s_given (q->requester)) {
+        gchar *lower = g_ascii_strdown (q->requester, -1);
+        candidates[n++] = opd_sprintf ("opd:idx:req:%s", lower);
+        g_free (lower);
+    }
+    if (s_given (q->team))
+        candidates[n++] = opd_sprintf ("opd:idx:team:%s", q->team);
+    if (s_given (q->status))
+        candidates[n++] = opd_sprintf ("opd:idx:status:%s", q->status);
+    *rc = 0;
+    if (n == 0)
+        return opd_strdup ("opd:idx:all");
+    int best = 0;
+    long long best_card = -1;
+    for (int i = 0; i < n; i++) {
+        redisReply *r = opd_redis_command (redis, "ZCARD %s", candidates[i]);
+        if (!r || r->type != REDIS_REPLY_INTEGER) {
+            if (r)
+                freeReplyObject (r);
+            *rc = -1;
+            break;
+        }
+        if (best_card < 0 || r->integer < best_card) {
+            best_card = r->integer;
+            best = i;
+        }
+        freeReplyObject (r);
+    }
+    for (int i = 0; i < n; i++)
+        if (i != best)
+            free (candidates[i]);
+    if (*rc) {
+        free (candidates[best]);
+        return NULL;
+    }
+    return candidates[best];
+}
+
+typedef struct {
+    int64_t due;
+    char *id;
+    json_t *ticket;
+} due_item_t;
+
+static int
+s_due_cmp (const void *a, const void *b)
+{
+    const due_item_t *x = a, *y = b;
+    if (x->due != y->due)
+        return x->due < y->due ? -1 : 1;
+    return strcmp (x->id, y->id);
+}
+
+json_t *
+opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+                 opd_ticket_error_t *err)
+{
+    if (err)
+        memset (err, 0, sizeof *err);
+    if (s_given (q->status) && !opd_ticket_status_valid (q->status)) {
+        s_fail (err, OPD_TICKET_INVALID, "status",
+                "status must be one of new, open, pending, resolved, closed, not '%s'", q->status);
+        return NULL;
+    }
+    if (s_given (q->priority) && !opd_priority_rank (q->priority)) {
+        s_fail (err, OPD_TICKET_INVALID, "priority", "priority must be one of P1, P2, P3, P4, not '%s'",
+                q->priority);
+        return NULL;
+    }
+    bool by_due = s_given (q->sort) && !strcmp (q->sort, "due");
+    if (s_given (q->sort) && !by_due && strcmp (q->sort, "created")) {
+        s_fail (err, OPD_TICKET_INVALID, "sort", "sort must be 'due' or 'created', not '%s'", q->sort);
+        return NULL;
+    }
+    if (q->limit < 0 || q->limit > MAX_LIMIT) {
+        s_fail (err, OPD_TICKET_INVALID, "limit", "limit must be between 1 and %d", MAX_LIMIT);
+        return NULL;
+    }
+    int limit = q->limit ? q->limit : DEFAULT_LIMIT;
+    int64_t cur_score = 0;
+    const char *cur_id = NULL;
+    if (s_given (q->cursor) && s_cursor_parse (q->cursor, by_due ? 'd' : 'c', &cur_score, &cur_id)) {
+        s_fail (err, OPD_TICKET_INVALID, "cursor", "cursor '%s' is not one this list gave", q->cursor);
+        return NULL;
+    }
+    int rc;
+    char *index = s_pick_index (redis, q, &rc);
+    if (rc) {
+        s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                opd_redis_error (redis));
+        return NULL;
+    }
+    GPtrArray *qwords = s_given (q->q) ? s_words (q->q) : NULL;
+    json_t *items = json_array ();
+    json_t *next_cursor = json_null ();
+    bool failed = false;
+
+    //  Walk the index newest first, chunk by chunk. Each chunk starts after
+    //  the last (score, id) seen, found again by score, so that the walk is
+    //  right even when tickets come and go between chunks.
+    size_t ndue = 0, capdue = 0;
+    due_item_t *dues = NULL;
+    bool have_last = !by_due && cur_id != NULL;
+    int64_t last_score = cur_score;
+    char last_id[128] = "";
+    if (have_last)
+        snprintf (last_id, sizeof last_id, "%s", cur_id);
+    int64_t page_score = 0;      //  (score, id) of the last item on the page
+    char page_id[128] = "";
+    int chunk = CHUNK;
+    bool done = false;
+    while (!done && !failed) {
+        long long start = 0;
+        if (have_last) {
+            redisReply *c = opd_redis_command (redis, "ZCOUNT %s (%lld +inf", index, (long long) last_score);
+            if (!c || c->type != REDIS_REPLY_INTEGER) {
+                if (c)
+                    freeReplyObject (c);
+                failed = true;
+                break;
+            }
+            start = c->integer;
+            freeReplyObject (c);
+        }
+        redisReply *r = opd_redis_command (redis, "ZREVRANGE %s %lld %lld WITHSCORES", index, start,
+                                           start + chunk - 1);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            if (r)
+                freeReplyObject (r);
+            failed = true;
+            break;
+        }
+        size_t n = r->elements / 2;
+        bool advanced = false;
+        for (size_t i = 0; i < n && !done; i++) {
+            const char *id = r->element[2 * i]->str;
+            int64_t score = (int64_t) strtod (r->element[2 * i + 1]->str, NULL);
+            //  Ties on the score come in reverse order of id: skip up to the last one.
+            if (have_last && score == last_score && strcmp (id, last_id) >= 0)
+                continue;
+            advanced = true;
+            have_last = true;
+            last_score = score;
+            snprintf (last_id, sizeof last_id, "%s", id);
+            redisReply *h = s_hgetall (redis, id);
+            if (!h) {
+                failed = true;
+                break;
+            }
+            if (s_matches (h, q, qwords)) {
+                if (by_due) {
+                    int64_t due = s_next_due (h);
+                    if (!cur_id || due > cur_score || (due == cur_score && strcmp (id, cur_id) > 0)) {
+                        if (ndue == capdue) {
+                            capdue = capdue ? capdue * 2 : 64;
+                            dues = realloc (dues, capdue * sizeof *dues);
+                            if (!dues)
+                                abort ();
+                        }
+                        dues[ndue].due = due;
+                        dues[ndue].id = opd_strdup (id);
+                        dues[ndue].ticket = s_from_hash (h, cfg);
+                        ndue++;
+                    }
+                }
+                else if (json_array_size (items) < (size_t) limit) {
+                    json_array_append_new (items, s_from_hash (h, cfg));
+                    page_score = score;
+                    snprintf (page_id, sizeof page_id, "%s", id);
+                }
+                else {
+                    //  One more match exists, so there is a next page.
+                    char *c = s_cursor ('c', page_score, page_id);
+                    json_decref (next_cursor);
+                    next_cursor = json_string (c);
+                    free (c);
+                    done = true;
+                }
+            }
+            freeReplyObject (h);
+        }
+        freeReplyObject (r);
+        if (failed || done)
+            break;
+        if (n < (size_t) chunk)
+            done = true;  //  the end of the index
+        else if (!advanced)
+            chunk *= 2;   //  a whole chunk of ties already seen: look further
+    }
+    free (index);
+    if (qwords)
+        g_ptr_array_free (qwords, TRUE);
+    if (failed) {
+        for (size_t i = 0; i < ndue; i++) {
+            free (dues[i].id);
+            json_decref (dues[i].ticket);
+        }
+        free (dues);
+        json_decref (items);
+        json_decref (next_cursor);
+        s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                opd_redis_error (redis));
+        return NULL;
+    }
+    json_t *out = json_object ();
+    if (by_due) {
+        qsort (dues, ndue, sizeof *dues, s_due_cmp);
+        for (size_t i = 0; i < ndue; i++) {
+            if (i < (size_t) limit)
+                json_array_append (items, dues[i].ticket);
+            if (i + 1 == (size_t) limit && ndue > (size_t) limit) {
+                //  More follow: the page ends here.
+                char *c = s_cursor ('d', dues[i].due, dues[i].id);
+                json_decref (next_cursor);
+                next_cursor = json_string (c);
+                free (c);
+            }
+            free (dues[i].id);
+            json_decref (dues[i].ticket);
+        }
+        free (dues);
+    }
+    json_object_set_new (out, "items", items);
+    json_object_set_new (out, "next_cursor", next_cursor);
+    return out;
+}

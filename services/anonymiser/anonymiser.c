@@ -1,0 +1,52 @@
+/*  anonymiser: see anonymiser.h.
+
+    Deadlines live in Redis (opd:closed, scored by closed_at), so the service
+    keeps no state: a pass after a restart finds everything that came due
+    while it was down. A pass that fails (Redis down) is tried again every
+    few seconds until one succeeds. */
+#include "anonymiser.h"
+#include "opd_anonymise.h"
+#include "opd_log.h"
+#include "opd_redis.h"
+#include "opd_util.h"
+#include <czmq.h>
+
+#define RETRY_MS 5000
+#define TICK_MS 200
+
+int
+anonymiser_run (opd_service_t *svc)
+{
+    opd_redis_t *redis = opd_redis_new (svc->cfg);
+    opd_redis_set_timeout (redis, 5000);
+    if (opd_redis_connect (redis))
+        opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
+    opd_info ("ready interval=%llds closed_days=%d per_category_rules=%zu",
+              ANONYMISER_INTERVAL_MS / 1000, svc->cfg->retention_closed_days,
+              svc->cfg->nretention_rules);
+    int64_t next = opd_mono_ms ();  //  a pass at start
+    while (!opd_service_stopping ()) {
+        int reload = opd_service_reload (svc);
+        if (reload == 1) {
+            opd_redis_destroy (&redis);
+            redis = opd_redis_new (svc->cfg);
+        }
+        if (reload != 0)
+            next = opd_mono_ms ();  //  SIGHUP asks for a pass now
+        if (opd_mono_ms () >= next) {
+            int64_t started = opd_mono_ms ();
+            int n = opd_anonymise_pass (redis, svc->cfg, opd_now_ms (), false, NULL);
+            if (n < 0) {
+                opd_warn ("pass failed, retrying in %ds: %s", RETRY_MS / 1000, opd_redis_error (redis));
+                next = opd_mono_ms () + RETRY_MS;
+            }
+            else {
+                opd_info ("pass anonymised=%d ms=%lld", n, (long long) (opd_mono_ms () - started));
+                next = opd_mono_ms () + ANONYMISER_INTERVAL_MS;
+            }
+        }
+        zclock_sleep (TICK_MS);
+    }
+    opd_redis_destroy (&redis);
+    return 0;
+}

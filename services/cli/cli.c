@@ -1,0 +1,269 @@
+/*  cli: the shared parts of the command-line tool: options, output, the
+    actor, the Redis connection, and typing of custom field values. */
+#include "cli.h"
+#include "opd_util.h"
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+cli_opt (const cli_t *c, const char *name)
+{
+    const char *v = NULL;
+    for (int i = 0; i < c->nopts; i++)
+        if (!strcmp (c->opts[i].name, name) && c->opts[i].value)
+            v = c->opts[i].value;
+    return v;
+}
+
+bool
+cli_flag (const cli_t *c, const char *name)
+{
+    for (int i = 0; i < c->nopts; i++)
+        if (!strcmp (c->opts[i].name, name))
+            return true;
+    return false;
+}
+
+int
+cli_check (const cli_t *c, const char *const *spec, int npos, const char *usage)
+{
+    for (int i = 0; i < c->nopts; i++) {
+        const char *n = c->opts[i].name;
+        if (!strcmp (n, "json") || !strcmp (n, "config") || !strcmp (n, "help"))
+            continue;
+        bool known = false;
+        for (int j = 0; spec && spec[j] && !known; j++) {
+            size_t len = strlen (spec[j]);
+            bool valued = spec[j][len - 1] == ':';
+            if (valued)
+                len--;
+            if (strlen (n) == len && !strncmp (n, spec[j], len)) {
+                known = true;
+                if (!valued && c->opts[i].value) {
+                    fprintf (stderr, "opdesk %s: --%s takes no value\nusage: %s\n", c->command, n, usage);
+                    return CLI_USAGE;
+                }
+            }
+        }
+        if (!known) {
+            fprintf (stderr, "opdesk %s: unknown option --%s\nusage: %s\n", c->command, n, usage);
+            return CLI_USAGE;
+        }
+    }
+    if (c->npos != npos) {
+        fprintf (stderr, "opdesk %s: %s\nusage: %s\n", c->command,
+                 c->npos < npos ? "a ticket id is needed" : "too many arguments", usage);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+opd_redis_t *
+cli_redis (cli_t *c)
+{
+    if (!c->redis) {
+        c->redis = opd_redis_new (c->cfg);
+        opd_redis_set_timeout (c->redis, 5000);
+    }
+    return c->redis;
+}
+
+void
+cli_print_json (json_t *value)
+{
+    char *text = json_dumps (value, JSON_INDENT (2) | JSON_ENCODE_ANY);
+    if (text)
+        printf ("%s\n", text);
+    free (text);
+    json_decref (value);
+}
+
+int
+cli_fail (const cli_t *c, int exit_code, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof msg, fmt, ap);
+    va_end (ap);
+    fprintf (stderr, "opdesk: %s\n", msg);
+    if (c && c->json)
+        cli_print_json (json_pack ("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+    return exit_code;
+}
+
+const char *
+cli_join (const char *const *list, size_t n, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < n && list[i]; i++)
+        snprintf (buf + strlen (buf), size - strlen (buf), "%s%s", i ? ", " : "", list[i]);
+    if (!buf[0])
+        snprintf (buf, size, "none");
+    return buf;
+}
+
+char *
+cli_read_file (const char *path)
+{
+    FILE *f = strcmp (path, "-") ? fopen (path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc (cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            char *bigger = realloc (buf, cap *= 2);
+            if (!bigger) {
+                free (buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+        }
+        size_t n = fread (buf + len, 1, cap - len - 1, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    if (buf)
+        buf[len] = 0;
+    if (f != stdin)
+        fclose (f);
+    return buf;
+}
+
+const char *
+cli_actor (const cli_t *c)
+{
+    const char *as = cli_opt (c, "as");
+    if (as) {
+        if (opd_config_agent (c->cfg, as))
+            return as;
+        char list[1024] = "";
+        for (size_t i = 0; i < c->cfg->nagents; i++)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      c->cfg->agents[i].id);
+        cli_fail (c, CLI_REFUSED, "invalid", "--as: unknown agent '%s'; configured agents: %s", as,
+                  list[0] ? list : "none");
+        return NULL;
+    }
+    const char *env = getenv ("OPDESK_AGENT");
+    return env && *env ? env : "cli";
+}
+
+static const opd_field_t *
+s_field_def (const opd_reqtype_t *rt, const char *name)
+{
+    for (size_t i = 0; rt && i < rt->nfields; i++)
+        if (!strcmp (rt->fields[i].name, name))
+            return &rt->fields[i];
+    return NULL;
+}
+
+int
+cli_field_value (const opd_reqtype_t *rt, const char *name, const char *text, json_t **value,
+                 bool strict, char *err, size_t errlen)
+{
+    *value = NULL;
+    const opd_field_t *f = s_field_def (rt, name);
+    if (rt && !f && strict) {
+        char list[512] = "";
+        for (size_t i = 0; i < rt->nfields; i++)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      rt->fields[i].name);
+        snprintf (err, errlen, "fields.%s: request type '%s' has no such field; its fields: %s", name,
+                  rt->id, list[0] ? list : "none");
+        return -1;
+    }
+    if (!*text) {
+        if (f && f->required && strict) {
+            snprintf (err, errlen, "fields.%s is required and cannot be removed", name);
+            return -1;
+        }
+        return 0;
+    }
+    if (!opd_utf8_valid (text, strlen (text))) {
+        snprintf (err, errlen, "fields.%s is not valid UTF-8", name);
+        return -1;
+    }
+    if (!f) {
+        *value = json_string (text);
+        return 0;
+    }
+    char *end = NULL;
+    switch (f->type) {
+    case OPD_FIELD_INTEGER: {
+        long long v = strtoll (text, &end, 10);
+        if (*end) {
+            snprintf (err, errlen, "fields.%s must be a whole number, not '%s'", name, text);
+            return -1;
+        }
+        *value = json_integer (v);
+        return 0;
+    }
+    case OPD_FIELD_NUMBER: {
+        double v = strtod (text, &end);
+        if (*end) {
+            snprintf (err, errlen, "fields.%s must be a number, not '%s'", name, text);
+            return -1;
+        }
+        *value = v == (double) (long long) v && !strpbrk (text, ".eE") ? json_integer ((long long) v)
+                                                                      : json_real (v);
+        return 0;
+    }
+    case OPD_FIELD_BOOLEAN:
+        if (strcmp (text, "true") && strcmp (text, "false")) {
+            snprintf (err, errlen, "fields.%s must be true or false, not '%s'", name, text);
+            return -1;
+        }
+        *value = json_boolean (!strcmp (text, "true"));
+        return 0;
+    default:
+        break;
+    }
+    if (strict) {
+        //  What intake checks on submission, checked here for updates.
+        if (f->type == OPD_FIELD_ENUM) {
+            bool ok = false;
+            for (size_t i = 0; i < f->nvalues; i++)
+                ok = ok || !strcmp (f->values[i], text);
+            if (!ok) {
+                char list[512];
+                snprintf (err, errlen, "fields.%s must be one of %s, not '%s'", name,
+                          cli_join ((const char *const *) f->values, f->nvalues, list, sizeof list), text);
+                return -1;
+            }
+        }
+        else if (f->type == OPD_FIELD_EMAIL && !opd_email_valid (text)) {
+            snprintf (err, errlen, "fields.%s is not an email address", name);
+            return -1;
+        }
+        else if (f->type == OPD_FIELD_PHONE && !opd_e164_valid (text)) {
+            snprintf (err, errlen, "fields.%s is not an E.164 phone number", name);
+            return -1;
+        }
+        else if (f->type == OPD_FIELD_DATE) {
+            int y, m, d, n = 0;
+            if (sscanf (text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (text) != 10
+                || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y)) {
+                snprintf (err, errlen, "fields.%s is not a date YYYY-MM-DD", name);
+                return -1;
+            }
+        }
+        if (f->regex && !g_regex_match ((GRegex *) f->regex, text, 0, NULL)) {
+            snprintf (err, errlen, "fields.%s does not match the pattern %s", name, f->pattern);
+            return -1;
+        }
+        if (f->max_length > 0 && (int64_t) opd_utf8_chars (text, strlen (text)) > f->max_length) {
+            snprintf (err, errlen, "fields.%s is longer than %lld characters", name,
+                      (long long) f->max_length);
+            return -1;
+        }
+    }
+    *value = json_string (text);
+    return 0;
+}

@@ -1,0 +1,205 @@
+/*  cli_submit: `opdesk submit`, an intake.submit over a REQ socket
+    (CONTRACT.md section 3), channel "api" unless --channel says otherwise. */
+#include "cli.h"
+#include "opd_intake.h"
+#include "opd_util.h"
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_spec[] = {
+    "subject:", "body:", "body-file:", "email:", "name:", "phone:", "priority:", "impact:",
+    "urgency:", "category:", "kind:", "request-type:", "field:", "channel:", "external-id:",
+    "reply-to:", "timeout:", NULL};
+static const char *s_usage = "opdesk submit --subject S (--email E | --phone P) [--name N] "
+                             "[--body B | --body-file F] [--priority P] [--impact I --urgency U] "
+                             "[--category C] [--kind K] [--request-type T] [--field K=V ...] "
+                             "[--channel api] [--external-id X] [--reply-to ID] [--timeout SECONDS]";
+
+static void
+s_pack_json (msgpack_packer *pk, json_t *v)
+{
+    switch (json_typeof (v)) {
+    case JSON_STRING:
+        msgpack_pack_str (pk, json_string_length (v));
+        msgpack_pack_str_body (pk, json_string_value (v), json_string_length (v));
+        break;
+    case JSON_INTEGER:
+        msgpack_pack_int64 (pk, json_integer_value (v));
+        break;
+    case JSON_REAL:
+        msgpack_pack_double (pk, json_real_value (v));
+        break;
+    case JSON_TRUE:
+        msgpack_pack_true (pk);
+        break;
+    case JSON_FALSE:
+        msgpack_pack_false (pk);
+        break;
+    default:
+        msgpack_pack_nil (pk);
+        break;
+    }
+}
+
+//  A new external id: the channel's id of this submission.
+static char *
+s_external_id (void)
+{
+    zuuid_t *u = zuuid_new ();
+    char *id = opd_sprintf ("cli-%s", zuuid_str_canonical (u));
+    zuuid_destroy (&u);
+    return id;
+}
+
+//  Sends frame to intake and waits up to timeout_ms for the reply.
+static int
+s_request (const char *endpoint, const char *frame, size_t len, int timeout_ms,
+           opd_intake_reply_t *reply)
+{
+    void *ctx = zmq_ctx_new ();
+    void *sock = zmq_socket (ctx, ZMQ_REQ);
+    int zero = 0;
+    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    int rc = -1;
+    if (zmq_connect (sock, endpoint) == 0 && zmq_send (sock, frame, len, 0) >= 0) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, timeout_ms) == 1) {
+            zmq_msg_t msg;
+            zmq_msg_init (&msg);
+            if (zmq_msg_recv (&msg, sock, 0) >= 0)
+                rc = opd_intake_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply) ? -2 : 0;
+            zmq_msg_close (&msg);
+        }
+    }
+    zmq_close (sock);
+    zmq_ctx_term (ctx);
+    return rc;
+}
+
+int
+cli_submit (cli_t *c)
+{
+    int rc = cli_check (c, s_spec, 0, s_usage);
+    if (rc)
+        return rc;
+    const char *subject = cli_opt (c, "subject");
+    if (!subject)
+        return cli_fail (c, CLI_USAGE, "usage", "submit needs --subject\nusage: %s", s_usage);
+    if (cli_opt (c, "body") && cli_opt (c, "body-file"))
+        return cli_fail (c, CLI_USAGE, "usage", "give --body or --body-file, not both");
+    char *body = NULL;
+    if (cli_opt (c, "body-file")) {
+        body = cli_read_file (cli_opt (c, "body-file"));
+        if (!body)
+            return cli_fail (c, CLI_USAGE, "usage", "cannot read --body-file %s", cli_opt (c, "body-file"));
+    }
+    else if (cli_opt (c, "body"))
+        body = opd_strdup (cli_opt (c, "body"));
+    int timeout_ms = 10000;
+    if (cli_opt (c, "timeout")) {
+        double s = atof (cli_opt (c, "timeout"));
+        if (s <= 0) {
+            free (body);
+            return cli_fail (c, CLI_USAGE, "usage", "--timeout must be a number of seconds above 0");
+        }
+        timeout_ms = (int) (s * 1000);
+    }
+    //  Custom fields, typed by the request type's definitions when known.
+    const char *rtid = cli_opt (c, "request-type");
+    const opd_reqtype_t *rt = rtid ? opd_config_reqtype (c->cfg, rtid) : NULL;
+    json_t *fields = json_object ();
+    for (int i = 0; i < c->nopts; i++) {
+        if (strcmp (c->opts[i].name, "field"))
+            continue;
+        const char *kv = c->opts[i].value;
+        const char *eq = strchr (kv, '=');
+        if (!eq || eq == kv) {
+            free (body);
+            json_decref (fields);
+            return cli_fail (c, CLI_USAGE, "usage", "--field needs NAME=VALUE, not '%s'", kv);
+        }
+        char *name = opd_strndup (kv, (size_t) (eq - kv));
+        json_t *v = NULL;
+        char err[512];
+        if (cli_field_value (rt, name, eq + 1, &v, false, err, sizeof err)) {
+            free (name);
+            free (body);
+            json_decref (fields);
+            return cli_fail (c, CLI_REFUSED, "invalid", "%s", err);
+        }
+        json_object_set_new (fields, name, v ? v : json_string (""));
+        free (name);
+    }
+
+    char *ext = cli_opt (c, "external-id") ? opd_strdup (cli_opt (c, "external-id")) : s_external_id ();
+    static const char *const plain[][2] = {
+        {"priority", "priority"}, {"impact", "impact"}, {"urgency", "urgency"},
+        {"category", "category"}, {"kind", "kind"}, {"request-type", "request_type"},
+        {"reply-to", "reply_to"}};
+    size_t nplain = 0;
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        nplain += cli_opt (c, plain[i][0]) != NULL;
+    size_t nreq = (cli_opt (c, "name") != NULL) + (cli_opt (c, "email") != NULL)
+                  + (cli_opt (c, "phone") != NULL);
+
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6 + (body != NULL) + nplain + (json_object_size (fields) > 0));
+    opd_pack_kv_int (&pk, "v", 1);
+    opd_pack_kv_str (&pk, "type", "intake.submit");
+    opd_pack_kv_str (&pk, "channel", cli_opt (c, "channel") ? cli_opt (c, "channel") : "api");
+    opd_pack_kv_str (&pk, "external_id", ext);
+    opd_pack_kv_str (&pk, "subject", subject);
+    opd_pack_str (&pk, "requester");
+    msgpack_pack_map (&pk, nreq);
+    if (cli_opt (c, "name"))
+        opd_pack_kv_str (&pk, "name", cli_opt (c, "name"));
+    if (cli_opt (c, "email"))
+        opd_pack_kv_str (&pk, "email", cli_opt (c, "email"));
+    if (cli_opt (c, "phone"))
+        opd_pack_kv_str (&pk, "phone", cli_opt (c, "phone"));
+    if (body)
+        opd_pack_kv_str (&pk, "body", body);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (cli_opt (c, plain[i][0]))
+            opd_pack_kv_str (&pk, plain[i][1], cli_opt (c, plain[i][0]));
+    if (json_object_size (fields) > 0) {
+        opd_pack_str (&pk, "fields");
+        msgpack_pack_map (&pk, json_object_size (fields));
+        const char *k;
+        json_t *v;
+        json_object_foreach (fields, k, v) {
+            opd_pack_str (&pk, k);
+            s_pack_json (&pk, v);
+        }
+    }
+    json_decref (fields);
+    free (body);
+
+    opd_intake_reply_t reply;
+    int sent = s_request (c->cfg->ep_intake, buf.data, buf.size, timeout_ms, &reply);
+    msgpack_sbuffer_destroy (&buf);
+    free (ext);
+    if (sent == -1)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "intake at %s did not answer within %d s",
+                         c->cfg->ep_intake, timeout_ms / 1000);
+    if (sent == -2)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "intake at %s sent a reply that is not one",
+                         c->cfg->ep_intake);
+    if (!reply.accepted) {
+        if (!strcmp (reply.code, "unavailable"))
+            rc = CLI_UNAVAILABLE;
+        else
+            rc = CLI_REFUSED;
+        return cli_fail (c, rc, reply.code, "rejected (%s): %s", reply.code, reply.error);
+    }
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:b}", "ticket_id", reply.ticket_id, "created", reply.created));
+    else
+        printf ("%s%s\n", reply.ticket_id, reply.created ? "" : " (not created: a repeat, or a reply added to that ticket)");
+    return CLI_OK;
+}

@@ -1,0 +1,165 @@
+"""Retention: closed tickets past their retention lose their personal data,
+by `opdesk anonymise` (one pass now, --dry-run only lists) and by the
+opdesk-anonymiser service (a pass at start and on SIGHUP)."""
+import json
+import os
+import time
+import unittest
+
+import harness
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def present(name):
+    return os.path.exists(os.path.join(harness.BIN, "opdesk-" + name))
+
+
+SERVICES = ["intake"] + [s for s in ("router",) if present(s)]
+
+
+def new_ticket(st, subject, *args, email="rita@example.com"):
+    return st.cli_json("submit", "--subject", subject, "--email", email, "--name", "Rita Requester",
+                       "--phone", "+442079460000", "--body", "Call me on +442079460000", *args)["ticket_id"]
+
+
+def close_days_ago(st, tid, days, comment=True):
+    """Closes the ticket through the workflow, then moves its closing into the past."""
+    if comment:
+        harness.run_script(st, "comment", tid, "rita@example.com", "requester", "1",
+                           "My home address is 1 Private Road", "")
+        st.cli("comment", tid, "--body", "Replaced the part.", "--as", "alice")
+    st.cli("update", tid, "--status", "resolved")
+    st.cli("update", tid, "--status", "closed")
+    when = int(time.time() * 1000) - days * DAY_MS
+    st.r.zadd("opd:closed", {tid: when})
+    st.r.hset("opd:t:" + tid, "closed_at", when)
+
+
+class AnonymiseTest(unittest.TestCase):
+    def assert_anonymised(self, st, tid, rule):
+        h = st.ticket(tid)
+        self.assertEqual(h.get("anonymised"), "1", tid)
+        for f in ("req_email", "req_phone"):
+            self.assertNotIn(f, h)
+        self.assertEqual(h["req_name"], "anonymised")
+        self.assertEqual(h["body"], "[removed]")
+        self.assertNotIn("rita@example.com", json.dumps(h).lower())
+        self.assertNotIn("+442079460000", json.dumps(h))
+        comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        for c in comments:
+            if c["role"] == "requester":
+                self.assertEqual(c["body"], "[removed]")
+                self.assertNotIn("@", c["author"])
+            else:
+                self.assertEqual(c["body"], "Replaced the part.")
+        self.assertIsNone(st.r.zscore("opd:closed", tid))
+        self.assertIsNotNone(st.r.zscore("opd:anonymised", tid))
+        t = st.cli_json("show", tid)
+        self.assertIs(t["anonymised"], True)
+        self.assertEqual(t["requester"], {"name": "anonymised", "email": None, "phone": None})
+        last = t["history"][-1]
+        self.assertEqual((last["action"], last["details"]["rule"]), ("anonymised", rule))
+
+    def assert_untouched(self, st, tid):
+        h = st.ticket(tid)
+        self.assertNotIn("anonymised", h)
+        self.assertEqual(h["req_email"], "rita@example.com")
+        self.assertEqual(h["body"], "Call me on +442079460000")
+
+    def test_cli_pass_dry_run_and_rules(self):
+        with harness.Stack(SERVICES) as st:
+            old = new_ticket(st, "Old printer problem")
+            recent = new_ticket(st, "Recent printer problem")
+            access_old = new_ticket(st, "Badge does not open door", "--category", "access")
+            access_new = new_ticket(st, "Badge again", "--category", "access")
+            laptop = new_ticket(st, "Laptop for new starter", "--request-type", "new-laptop",
+                                "--field", "cost_centre=123456", "--field", "model=standard",
+                                "--field", "manager_email=boss@example.com")
+            still_open = new_ticket(st, "Never closed")
+            close_days_ago(st, old, 400)
+            close_days_ago(st, recent, 100)
+            close_days_ago(st, access_old, 100)
+            close_days_ago(st, access_new, 30)
+            close_days_ago(st, laptop, 400, comment=False)
+            if present("router"):
+                # The router must not have moved the category of the access tickets.
+                self.assertEqual(st.ticket(access_old).get("category"), "access")
+
+            want = sorted([{"ticket_id": old, "rule": "closed_days"},
+                           {"ticket_id": access_old, "rule": "per_category:access"},
+                           {"ticket_id": laptop, "rule": "closed_days"}], key=lambda x: x["ticket_id"])
+            dry = st.cli_json("anonymise", "--dry-run")
+            self.assertEqual(sorted(dry, key=lambda x: x["ticket_id"]), want)
+            for tid in (old, recent, access_old, access_new, laptop, still_open):
+                self.assert_untouched(st, tid)
+            self.assertEqual([e for topic, e in st.events_history() if topic == "ticket.anonymised"], [])
+            text = st.cli("anonymise", "--dry-run").stdout
+            self.assertIn("would anonymise %s" % old, text)
+            self.assertIn("dry run", text)
+
+            done = st.cli_json("anonymise")
+            self.assertEqual(sorted(done, key=lambda x: x["ticket_id"]), want)
+            self.assert_anonymised(st, old, "closed_days")
+            self.assert_anonymised(st, access_old, "per_category:access")
+            self.assert_anonymised(st, laptop, "closed_days")
+            fields = json.loads(st.ticket(laptop)["fields"])
+            self.assertEqual(fields, {"cost_centre": "123456", "model": "standard",
+                                      "manager_email": "[removed]"})
+            for tid in (recent, access_new, still_open):
+                self.assert_untouched(st, tid)
+            events = sorted(e["ticket_id"] for topic, e in st.events_history()
+                            if topic == "ticket.anonymised")
+            self.assertEqual(events, sorted([old, access_old, laptop]))
+            # The requester's list no longer holds them.
+            mine = [x["id"] for x in st.cli_json("list", "--requester", "rita@example.com",
+                                                  "--limit", "500")["items"]]
+            self.assertNotIn(old, mine)
+            self.assertIn(recent, mine)
+            # A second pass has nothing left to do.
+            self.assertEqual(st.cli_json("anonymise"), [])
+            self.assertIn("0 tickets anonymised", st.cli("anonymise").stdout)
+
+
+class AnonymiserServiceTest(unittest.TestCase):
+    def test_service_passes_at_start_and_on_sighup(self):
+        with harness.Stack(SERVICES) as st:
+            first = new_ticket(st, "Old monitor")
+            close_days_ago(st, first, 400)
+            sub = st.subscribe("ticket.anonymised")
+            st.start("anonymiser")
+            st.wait_for(lambda: st.ticket(first).get("anonymised") == "1", what="the pass at start")
+            ev = sub.wait(lambda topic, e: e["ticket_id"] == first)
+            self.assertIsNotNone(ev, "no live ticket.anonymised event")
+            self.assertEqual(ev[1]["type"], "ticket.anonymised")
+            self.assertIsInstance(ev[1]["at"], int)
+
+            second = new_ticket(st, "Old door badge", "--category", "access")
+            kept = new_ticket(st, "Recent monitor")
+            close_days_ago(st, second, 91)
+            close_days_ago(st, kept, 91)
+            time.sleep(0.5)
+            self.assertNotIn("anonymised", st.ticket(second))  # no pass until asked
+            st.reconfigure()  # SIGHUP: reload and pass now
+            st.wait_for(lambda: st.ticket(second).get("anonymised") == "1", what="the pass on SIGHUP")
+            self.assertNotIn("anonymised", st.ticket(kept))
+            log = st.log("anonymiser")
+            self.assertIn(" ready", log)
+            self.assertIn("anonymised ticket=%s rule=closed_days" % first, log)
+            self.assertIn("anonymised ticket=%s rule=per_category:access" % second, log)
+            self.assertNotIn("rita", log.lower())
+            self.assertEqual(st.stop("anonymiser"), 0)
+
+    def test_service_waits_for_redis(self):
+        with harness.Stack(["intake"]) as st:
+            tid = new_ticket(st, "Old keyboard")
+            close_days_ago(st, tid, 400, comment=False)
+            st.stop_redis()
+            st.start("anonymiser")
+            st.start_redis()  # same folder: the AOF brings the ticket back
+            st.wait_for(lambda: st.ticket(tid).get("anonymised") == "1", timeout=20,
+                        what="a pass once Redis is back")
+
+
+if __name__ == "__main__":
+    unittest.main()
