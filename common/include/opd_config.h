@@ -117,6 +117,14 @@ typedef struct {
     char *identity;
 } opd_token_t;
 
+//  An IMAP mailbox opdesk-email polls.
+typedef struct {
+    char *url;       //  imap:// or imaps://host[:port]/MAILBOX
+    char *username, *password;
+    char *move_to;   //  mailbox to move processed mail to; NULL: flag it \\Seen and \\Deleted
+    int64_t interval_ms;
+} opd_imap_t;
+
 typedef struct {
     char *path;
     char *ticket_prefix;
@@ -159,6 +167,22 @@ typedef struct {
     int64_t body_bytes, frame_bytes;
     opd_token_t *tokens;
     size_t ntokens;
+
+    //  channels: settings of the channel adapters (opdesk additions).
+    char *web_public_url;           //  how requesters reach the portal (links in mail)
+    int web_max_connections;        //  default 512
+    int web_per_client;             //  connections per client address, default 32
+    int64_t web_timeout_ms;         //  idle connection timeout, default 30 s
+    char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
+    size_t nemail_addresses;
+    opd_imap_t *imap;
+    size_t nimap;
+    char *attachments_dir;          //  where attachment bodies are kept; NULL: metadata only
+    int64_t max_attachment_bytes;   //  default 10 MiB
+    int email_rate_per_sender;      //  messages per sender per window, default 20
+    int64_t email_rate_window_ms;   //  default 1 h
+    char *phone_secret;             //  HMAC-SHA256 key of the phone webhook; NULL: phone disabled
+    char *phone_country_code;       //  digits, for national numbers ("44"); default "44"
 } opd_config_t;
 
 //  Loads and validates path. On failure returns NULL and writes one line

@@ -511,7 +511,7 @@ static const char *
 s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "calendars",
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
-                "footer", "request_types", "retention", "notifications", "limits", "tokens",
+                "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
                 NULL};
 
 static bool
@@ -523,6 +523,126 @@ s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
 }
 
 #define ITEM(n, i) s_node (c, (n)->data.sequence.items.start[i])
+
+//  channels: the adapters' own settings.
+static bool
+s_channels (ctx_t *c, yaml_node_t *ch)
+{
+    opd_config_t *cfg = c->cfg;
+    static const char *const keys[] = {"web", "email", "phone", NULL};
+    static const char *const wkeys[] = {"public_url", "max_connections", "per_client", "timeout", NULL};
+    static const char *const ekeys[] = {"addresses", "imap", "attachments_dir", "max_attachment_bytes",
+                                        "rate_limit", NULL};
+    static const char *const ikeys[] = {"url", "username", "password", "move_to", "interval", NULL};
+    static const char *const rkeys[] = {"per_sender", "window", NULL};
+    static const char *const pkeys[] = {"secret", "default_country_code", NULL};
+    cfg->web_max_connections = 512;
+    cfg->web_per_client = 32;
+    cfg->web_timeout_ms = 30000;
+    cfg->max_attachment_bytes = 10 * 1048576;
+    cfg->email_rate_per_sender = 20;
+    cfg->email_rate_window_ms = 3600000;
+    cfg->phone_country_code = opd_strdup ("44");
+    if (ch && !s_check_map (c, ch, "channels", keys))
+        return false;
+    char path[512];
+    yaml_node_t *web = s_get (c, ch, "web");
+    int64_t v;
+    char *text = NULL;
+    if (web) {
+        if (!s_check_map (c, web, "channels.web", wkeys)
+            || !s_str (c, web, "channels.web", "public_url", false, &cfg->web_public_url))
+            return false;
+        v = cfg->web_max_connections;
+        if (!s_int (c, web, "channels.web", "max_connections", 1, 100000, &v))
+            return false;
+        cfg->web_max_connections = (int) v;
+        v = cfg->web_per_client;
+        if (!s_int (c, web, "channels.web", "per_client", 1, 100000, &v))
+            return false;
+        cfg->web_per_client = (int) v;
+        if (!s_str (c, web, "channels.web", "timeout", false, &text))
+            return false;
+        if (text && opd_duration_parse (text, &cfg->web_timeout_ms)) {
+            free (text);
+            return s_fail (c, "channels.web.timeout", "is not a duration");
+        }
+        free (text);
+        text = NULL;
+    }
+    if (!cfg->web_public_url)
+        cfg->web_public_url = opd_sprintf ("http://%s", cfg->ep_http);
+    yaml_node_t *email = s_get (c, ch, "email");
+    if (email) {
+        if (!s_check_map (c, email, "channels.email", ekeys)
+            || !s_strlist (c, s_get (c, email, "addresses"), "channels.email.addresses",
+                           &cfg->email_addresses, &cfg->nemail_addresses)
+            || !s_str (c, email, "channels.email", "attachments_dir", false, &cfg->attachments_dir)
+            || !s_int (c, email, "channels.email", "max_attachment_bytes", 0, 1024 * 1048576,
+                       &cfg->max_attachment_bytes))
+            return false;
+        for (size_t i = 0; i < cfg->nemail_addresses; i++)
+            if (!opd_email_valid (cfg->email_addresses[i]))
+                return s_fail (c, "channels.email.addresses", "'%s' is not an email address",
+                               cfg->email_addresses[i]);
+        yaml_node_t *rl = s_get (c, email, "rate_limit");
+        if (rl) {
+            if (!s_check_map (c, rl, "channels.email.rate_limit", rkeys))
+                return false;
+            v = cfg->email_rate_per_sender;
+            if (!s_int (c, rl, "channels.email.rate_limit", "per_sender", 1, 1000000, &v))
+                return false;
+            cfg->email_rate_per_sender = (int) v;
+            if (!s_str (c, rl, "channels.email.rate_limit", "window", false, &text))
+                return false;
+            if (text && opd_duration_parse (text, &cfg->email_rate_window_ms)) {
+                free (text);
+                return s_fail (c, "channels.email.rate_limit.window", "is not a duration");
+            }
+            free (text);
+            text = NULL;
+        }
+        yaml_node_t *imap = s_get (c, email, "imap");
+        if (!s_list_of_maps (c, imap, "channels.email.imap"))
+            return false;
+        cfg->imap = opd_calloc (s_seq_len (imap), sizeof (opd_imap_t));
+        for (size_t i = 0; i < s_seq_len (imap); i++) {
+            opd_imap_t *m = &cfg->imap[cfg->nimap++];
+            snprintf (path, sizeof path, "channels.email.imap[%zu]", i);
+            yaml_node_t *n = ITEM (imap, i);
+            m->interval_ms = 30000;
+            if (!s_check_map (c, n, path, ikeys) || !s_str (c, n, path, "url", true, &m->url)
+                || !s_str (c, n, path, "username", false, &m->username)
+                || !s_str (c, n, path, "password", false, &m->password)
+                || !s_str (c, n, path, "move_to", false, &m->move_to)
+                || !s_str (c, n, path, "interval", false, &text))
+                return false;
+            if (text && opd_duration_parse (text, &m->interval_ms)) {
+                free (text);
+                return s_fail (c, path, "interval is not a duration");
+            }
+            free (text);
+            text = NULL;
+            if (strncmp (m->url, "imap://", 7) && strncmp (m->url, "imaps://", 8))
+                return s_fail (c, path, "url '%s' is not an imap:// or imaps:// URL", m->url);
+        }
+    }
+    yaml_node_t *phone = s_get (c, ch, "phone");
+    if (phone) {
+        if (!s_check_map (c, phone, "channels.phone", pkeys)
+            || !s_str (c, phone, "channels.phone", "secret", false, &cfg->phone_secret)
+            || !s_str (c, phone, "channels.phone", "default_country_code", false,
+                       &cfg->phone_country_code))
+            return false;
+        const char *cc = cfg->phone_country_code;
+        if (!*cc || strlen (cc) > 3 || strspn (cc, "0123456789") != strlen (cc) || cc[0] == '0')
+            return s_fail (c, "channels.phone.default_country_code", "must be 1 to 3 digits, e.g. 44");
+        if (cfg->phone_secret && strlen (cfg->phone_secret) < 8)
+            return s_fail (c, "channels.phone.secret", "needs at least 8 characters");
+    }
+    return true;
+}
+
 
 static bool
 s_load (ctx_t *c, yaml_node_t *root)
@@ -1042,6 +1162,9 @@ s_load (ctx_t *c, yaml_node_t *root)
             || !s_int (c, lim, "limits", "frame_bytes", 1024, 128 * 1048576, &cfg->frame_bytes)))
         return false;
 
+    if (!s_channels (c, s_get (c, root, "channels")))
+        return false;
+
     //  tokens
     yaml_node_t *toks = s_get (c, root, "tokens");
     if (!s_list_of_maps (c, toks, "tokens"))
@@ -1262,6 +1385,18 @@ opd_config_destroy (opd_config_t **self_p)
         free (c->tokens[i].identity);
     }
     free (c->tokens);
+    free (c->web_public_url);
+    s_free_list (c->email_addresses, c->nemail_addresses);
+    for (size_t i = 0; i < c->nimap; i++) {
+        free (c->imap[i].url);
+        free (c->imap[i].username);
+        free (c->imap[i].password);
+        free (c->imap[i].move_to);
+    }
+    free (c->imap);
+    free (c->attachments_dir);
+    free (c->phone_secret);
+    free (c->phone_country_code);
     free (c);
     *self_p = NULL;
 }
