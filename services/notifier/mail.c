@@ -1,0 +1,604 @@
+/*  mail: see mail.h.
+
+    A message is built as text with LF line ends and turned into CRLF at the
+    end, in one place. The body goes out as 8bit when every line fits the
+    998-octet limit of RFC 5322, else as quoted-printable. */
+#include "mail.h"
+#include "opd_util.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_wday_short[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const s_mon_short[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const s_wday_long[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                          "Friday", "Saturday", "Sunday"};
+static const char *const s_mon_long[] = {"January", "February", "March",     "April",
+                                         "May",     "June",     "July",      "August",
+                                         "September", "October", "November", "December"};
+
+//  A ticket field, NULL when absent or empty.
+static const char *
+s_field (GHashTable *ticket, const char *name)
+{
+    const char *v = ticket ? g_hash_table_lookup (ticket, name) : NULL;
+    return v && *v ? v : NULL;
+}
+
+static bool
+s_is_control (gunichar c)
+{
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x2028 || c == 0x2029
+           || c == 0x85;
+}
+
+char *
+mail_header_clean (const char *s)
+{
+    if (!s)
+        return opd_strdup ("");
+    char *valid = g_utf8_make_valid (s, -1);
+    GString *out = g_string_new (NULL);
+    bool space = false;
+    for (const char *p = valid; *p; p = g_utf8_next_char (p)) {
+        gunichar c = g_utf8_get_char (p);
+        if (s_is_control (c) || g_unichar_isspace (c)) {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append_c (out, ' ');
+        space = false;
+        g_string_append_unichar (out, c);
+    }
+    g_free (valid);
+    char *r = opd_strdup (out->str);
+    g_string_free (out, TRUE);
+    return r;
+}
+
+static bool
+s_ascii (const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+        if (*p >= 0x80)
+            return false;
+    return true;
+}
+
+//  Appends s as RFC 2047 encoded words: at most 39 bytes of whole UTF-8
+//  characters per word (52 base64 characters, 64 with the wrapping, so a
+//  line stays within 78 characters even after "Subject: "), the words
+//  folded onto lines of their own.
+static void
+s_encode_words (GString *out, const char *s)
+{
+    const char *p = s;
+    bool first = true;
+    while (*p) {
+        const char *start = p;
+        while (*p) {
+            const char *next = g_utf8_next_char (p);
+            if (next - start > 39)
+                break;
+            p = next;
+        }
+        if (p == start)  //  cannot happen with valid UTF-8; never loop forever
+            p = g_utf8_next_char (p);
+        gchar *b64 = g_base64_encode ((const guchar *) start, (gsize) (p - start));
+        g_string_append_printf (out, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", b64);
+        g_free (b64);
+        first = false;
+    }
+}
+
+char *
+mail_header_text (const char *s)
+{
+    char *clean = mail_header_clean (s);
+    if (s_ascii (clean) && !strstr (clean, "=?"))
+        return clean;
+    GString *out = g_string_new (NULL);
+    s_encode_words (out, clean);
+    free (clean);
+    char *r = opd_strdup (out->str);
+    g_string_free (out, TRUE);
+    return r;
+}
+
+char *
+mail_mailbox (const char *name, const char *addr)
+{
+    char *clean = mail_header_clean (name);
+    GString *out = g_string_new (NULL);
+    if (!*clean)
+        g_string_append (out, addr);
+    else if (s_ascii (clean) && !strstr (clean, "=?")) {
+        g_string_append_c (out, '"');
+        for (const char *p = clean; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                g_string_append_c (out, '\\');
+            g_string_append_c (out, *p);
+        }
+        g_string_append_printf (out, "\" <%s>", addr);
+    }
+    else {
+        s_encode_words (out, clean);
+        g_string_append_printf (out, " <%s>", addr);
+    }
+    free (clean);
+    char *r = opd_strdup (out->str);
+    g_string_free (out, TRUE);
+    return r;
+}
+
+void
+mail_date (int64_t ms, char *buf, size_t size)
+{
+    time_t secs = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&secs, &tm);
+    snprintf (buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000", s_wday_short[tm.tm_wday],
+              tm.tm_mday, s_mon_short[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+              tm.tm_sec);
+}
+
+void
+mail_when (int64_t ms, const char *timezone, char *buf, size_t size)
+{
+    GTimeZone *tz = timezone ? g_time_zone_new_identifier (timezone) : NULL;
+    const char *label = tz ? timezone : "UTC";
+    if (!tz)
+        tz = g_time_zone_new_utc ();
+    GDateTime *utc = g_date_time_new_from_unix_utc (ms / 1000);
+    GDateTime *local = utc ? g_date_time_to_timezone (utc, tz) : NULL;
+    if (local)
+        snprintf (buf, size, "%s %d %s %d %02d:%02d (%s)",
+                  s_wday_long[g_date_time_get_day_of_week (local) - 1],
+                  g_date_time_get_day_of_month (local),
+                  s_mon_long[g_date_time_get_month (local) - 1], g_date_time_get_year (local),
+                  g_date_time_get_hour (local), g_date_time_get_minute (local), label);
+    else
+        snprintf (buf, size, "(unknown time)");
+    if (local)
+        g_date_time_unref (local);
+    if (utc)
+        g_date_time_unref (utc);
+    g_time_zone_unref (tz);
+}
+
+char *
+mail_msgid_from_external (const char *external_id)
+{
+    if (!external_id)
+        return NULL;
+    const char *s = external_id;
+    size_t len = strlen (s);
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+        s++;
+        len -= 2;
+    }
+    if (len < 3 || len > 250)
+        return NULL;
+    int ats = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c <= 0x20 || c >= 0x7F || strchr ("<>\"\\(),;:[]", c))
+            return NULL;
+        if (c == '@')
+            ats++;
+    }
+    if (ats != 1 || s[0] == '@' || s[len - 1] == '@')
+        return NULL;
+    return opd_sprintf ("<%.*s>", (int) len, s);
+}
+
+char *
+mail_qp_encode (const char *text, size_t len)
+{
+    GString *out = g_string_new (NULL);
+    size_t col = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text[i];
+        if (c == '\r' && i + 1 < len && text[i + 1] == '\n') {
+            g_string_append (out, "\r\n");
+            col = 0;
+            i++;
+            continue;
+        }
+        bool line_end = i + 1 == len || (text[i + 1] == '\r' && i + 2 < len && text[i + 2] == '\n');
+        char piece[4];
+        if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end))
+            snprintf (piece, sizeof piece, "%c", c);
+        else
+            snprintf (piece, sizeof piece, "=%02X", c);
+        size_t plen = strlen (piece);
+        //  A soft line break keeps every line within 76 characters.
+        if (col + plen > 75) {
+            g_string_append (out, "=\r\n");
+            col = 0;
+        }
+        g_string_append (out, piece);
+        col += plen;
+    }
+    char *r = opd_strdup (out->str);
+    g_string_free (out, TRUE);
+    return r;
+}
+
+//  Body text made safe to send: valid UTF-8, no control characters but tab
+//  and line ends, LF line ends.
+static void
+s_append_body_text (GString *out, const char *s)
+{
+    if (!s)
+        return;
+    char *valid = g_utf8_make_valid (s, -1);
+    for (const char *p = valid; *p; p++) {
+        unsigned char c = (unsigned char) *p;
+        if (c == '\r') {
+            if (p[1] != '\n')
+                g_string_append_c (out, '\n');
+            continue;
+        }
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+            continue;
+        g_string_append_c (out, (char) c);
+    }
+    g_free (valid);
+}
+
+//  Ends the text with exactly one line end.
+static void
+s_end_line (GString *out)
+{
+    while (out->len && (out->str[out->len - 1] == '\n' || out->str[out->len - 1] == ' '))
+        g_string_truncate (out, out->len - 1);
+    g_string_append_c (out, '\n');
+}
+
+//  Only characters that are safe in a Message-ID's parts.
+static void
+s_append_idpart (GString *out, const char *s, const char *fallback)
+{
+    size_t before = out->len;
+    for (const char *p = s ? s : ""; *p; p++)
+        if (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_')
+            g_string_append_c (out, *p);
+    if (out->len == before)
+        g_string_append (out, fallback);
+}
+
+static const char *
+s_timezone (const opd_config_t *cfg, GHashTable *ticket)
+{
+    const char *name = s_field (ticket, "slo_policy");
+    for (size_t i = 0; name && i < cfg->npolicies; i++)
+        if (!strcmp (cfg->policies[i].name, name)) {
+            const opd_calendar_t *cal = opd_config_calendar (cfg, cfg->policies[i].calendar);
+            return cal ? cal->timezone : NULL;
+        }
+    return NULL;
+}
+
+//  A clock that is still to be met: its due time, else 0.
+static int64_t
+s_open_due (GHashTable *ticket, const char *clock)
+{
+    char key[16];
+    snprintf (key, sizeof key, "%s_state", clock);
+    const char *state = s_field (ticket, key);
+    if (state && (!strcmp (state, "met") || !strcmp (state, "breached") || !strcmp (state, "paused")))
+        return 0;
+    snprintf (key, sizeof key, "%s_due", clock);
+    const char *due = s_field (ticket, key);
+    return due ? strtoll (due, NULL, 10) : 0;
+}
+
+//  "We aim to respond by ... and to resolve it by ...", in the time zone of
+//  the policy's calendar.
+static void
+s_append_targets (GString *body, const opd_config_t *cfg, GHashTable *ticket)
+{
+    int64_t fr = s_open_due (ticket, "fr"), res = s_open_due (ticket, "res");
+    if (!fr && !res)
+        return;
+    const char *tz = s_timezone (cfg, ticket);
+    char a[96], b[96];
+    if (fr)
+        mail_when (fr, tz, a, sizeof a);
+    if (res)
+        mail_when (res, tz, b, sizeof b);
+    if (fr && res)
+        g_string_append_printf (body, "We aim to respond by %s and to resolve it by %s.\n\n", a, b);
+    else if (fr)
+        g_string_append_printf (body, "We aim to respond by %s.\n\n", a);
+    else
+        g_string_append_printf (body, "We aim to resolve it by %s.\n\n", b);
+}
+
+//  The required fields the request still lacks, by their labels.
+static void
+s_append_missing (GString *body, const opd_config_t *cfg, GHashTable *ticket)
+{
+    const char *missing = s_field (ticket, "missing");
+    if (!missing)
+        return;
+    json_t *arr = json_loads (missing, 0, NULL);
+    if (!json_is_array (arr) || json_array_size (arr) == 0) {
+        json_decref (arr);
+        return;
+    }
+    const opd_reqtype_t *rt = opd_config_reqtype (cfg, s_field (ticket, "request_type") ? s_field (ticket, "request_type") : "");
+    g_string_append (body, "Some details we need to handle your request are missing. "
+                           "Please reply to this message with:\n");
+    size_t i;
+    json_t *v;
+    json_array_foreach (arr, i, v) {
+        if (!json_is_string (v))
+            continue;
+        const char *name = json_string_value (v);
+        const char *label = name;
+        for (size_t j = 0; rt && j < rt->nfields; j++)
+            if (!strcmp (rt->fields[j].name, name) && rt->fields[j].label)
+                label = rt->fields[j].label;
+        char *clean = mail_header_clean (label);
+        g_string_append_printf (body, "  - %s\n", clean);
+        free (clean);
+    }
+    g_string_append_c (body, '\n');
+    json_decref (arr);
+}
+
+static void
+s_append_guide (GString *body, const opd_stdresp_t *sr)
+{
+    if (sr->guide_url && !strstr (body->str, sr->guide_url)) {
+        s_end_line (body);
+        g_string_append_printf (body, "\nTroubleshooting guide: %s\n", sr->guide_url);
+    }
+}
+
+static void
+s_compose_ack (const opd_config_t *cfg, GHashTable *ticket, const char *id, const char *subject,
+               GString *subj, GString *body)
+{
+    const char *name = s_field (ticket, "req_name");
+    char *clean_name = mail_header_clean (name);
+    if (*clean_name)
+        g_string_append_printf (body, "Hello %s,\n\n", clean_name);
+    else
+        g_string_append (body, "Hello,\n\n");
+    free (clean_name);
+    const char *srid = s_field (ticket, "stdresp");
+    const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
+    if (sr) {
+        g_string_append_printf (subj, "[%s] %s", id, sr->subject && *sr->subject ? sr->subject : subject);
+        g_string_append_printf (body, "We have received your request \"%s\" (reference %s).\n\n",
+                                subject, id);
+        if (sr->body) {
+            s_append_body_text (body, sr->body);
+            s_end_line (body);
+        }
+        s_append_guide (body, sr);
+        g_string_append_c (body, '\n');
+    }
+    else {
+        g_string_append_printf (subj, "[%s] %s", id, subject);
+        g_string_append_printf (body,
+                                "We have received your request \"%s\" and logged it with "
+                                "reference %s.\n\n",
+                                subject, id);
+    }
+    s_append_targets (body, cfg, ticket);
+    s_append_missing (body, cfg, ticket);
+    g_string_append_printf (body, "Please keep [%s] in the subject when you reply.\n", id);
+}
+
+//  Returns NULL, or why the comment is not to be mailed.
+static const char *
+s_compose_comment (const opd_config_t *cfg, const char *comment_json, const char *id,
+                   const char *subject, GString *subj, GString *body, char **author_name)
+{
+    json_t *c = comment_json ? json_loads (comment_json, 0, NULL) : NULL;
+    if (!json_is_object (c)) {
+        json_decref (c);
+        return "no comment";
+    }
+    const char *why = NULL;
+    json_t *pub = json_object_get (c, "public");
+    const char *role = json_string_value (json_object_get (c, "role"));
+    if (!json_is_true (pub) && !(json_is_integer (pub) && json_integer_value (pub) == 1))
+        why = "internal comment";
+    else if (!role || strcmp (role, "agent"))
+        why = "not an agent comment";
+    if (why) {
+        json_decref (c);
+        return why;
+    }
+    const char *author = json_string_value (json_object_get (c, "author"));
+    const opd_agent_t *agent = author ? opd_config_agent (cfg, author) : NULL;
+    *author_name = opd_strdup (agent && agent->name ? agent->name : author && !strchr (author, '@') ? author : "");
+    g_string_append_printf (subj, "Re: [%s] %s", id, subject);
+    s_append_body_text (body, json_string_value (json_object_get (c, "body")));
+    const char *srid = json_string_value (json_object_get (c, "standard_response"));
+    const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
+    if (sr) {
+        if (sr->body && !strstr (body->str, sr->body)) {
+            if (body->len) {
+                s_end_line (body);
+                g_string_append_c (body, '\n');
+            }
+            s_append_body_text (body, sr->body);
+        }
+        s_append_guide (body, sr);
+    }
+    s_end_line (body);
+    json_decref (c);
+    return NULL;
+}
+
+//  LF to CRLF (the text holds no CR by now).
+static char *
+s_crlf (const char *s, size_t *max_line)
+{
+    GString *out = g_string_new (NULL);
+    size_t line = 0;
+    *max_line = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\n') {
+            g_string_append (out, "\r\n");
+            line = 0;
+            continue;
+        }
+        g_string_append_c (out, *p);
+        if (++line > *max_line)
+            *max_line = line;
+    }
+    char *r = opd_strdup (out->str);
+    g_string_free (out, TRUE);
+    return r;
+}
+
+int
+mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
+{
+    memset (out, 0, sizeof *out);
+    *why = NULL;
+    GHashTable *t = in->ticket;
+    const char *anonymised = s_field (t, "anonymised");
+    if (anonymised && !strcmp (anonymised, "1")) {
+        *why = "anonymised";
+        return -1;
+    }
+    const char *email = s_field (t, "req_email");
+    if (!email || !opd_email_valid (email)) {
+        *why = "no email";
+        return -1;
+    }
+    bool ack = in->kind && !strcmp (in->kind, "ack");
+    bool comment = in->kind && !strcmp (in->kind, "comment");
+    if (!ack && !comment) {
+        *why = "unknown kind";
+        return -1;
+    }
+    char *id = mail_header_clean (s_field (t, "id"));
+    char *subject = mail_header_clean (s_field (t, "subject"));
+    if (!*subject) {
+        free (subject);
+        subject = opd_strdup ("(no subject)");
+    }
+    GString *subj = g_string_new (NULL);
+    GString *body = g_string_new (NULL);
+    char *author = NULL;
+    if (ack)
+        s_compose_ack (cfg, t, id, subject, subj, body);
+    else
+        *why = s_compose_comment (cfg, in->comment_json, id, subject, subj, body, &author);
+    if (*why) {
+        free (id);
+        free (subject);
+        g_string_free (subj, TRUE);
+        g_string_free (body, TRUE);
+        return -1;
+    }
+    //  Every message that reaches a requester ends with the footer.
+    s_end_line (body);
+    g_string_append (body, "\n-- \n");
+    if (cfg->footer)
+        s_append_body_text (body, cfg->footer);
+    s_end_line (body);
+
+    //  Message-ID: <opdesk.OPD-42.17@example.org>, the same for every attempt.
+    const char *at = strrchr (cfg->smtp_from, '@');
+    GString *msgid = g_string_new ("<opdesk.");
+    s_append_idpart (msgid, id, "ticket");
+    g_string_append_printf (msgid, ".%lld@", in->job_id);
+    s_append_idpart (msgid, at ? at + 1 : NULL, "localhost");
+    g_string_append_c (msgid, '>');
+
+    //  Threading: the requester's own Message-ID (mail channel), and the
+    //  first message the desk sent on this ticket.
+    const char *channel = s_field (t, "channel");
+    char *ext = channel && !strcmp (channel, "email")
+                    ? mail_msgid_from_external (s_field (t, "external_id"))
+                    : NULL;
+    char *thread = mail_msgid_from_external (s_field (t, "mail_thread"));
+    if (thread && !strcmp (thread, msgid->str)) {
+        free (thread);
+        thread = NULL;
+    }
+    if (ext && thread && !strcmp (ext, thread)) {
+        free (thread);
+        thread = NULL;
+    }
+    const char *reply_to = ack ? (ext ? ext : thread) : (thread ? thread : ext);
+
+    GString *m = g_string_new (NULL);
+    char date[64];
+    mail_date (in->now_ms, date, sizeof date);
+    char *from = mail_mailbox (author, cfg->smtp_from);
+    char *subject_hdr = mail_header_text (subj->str);
+    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n",
+                            date, from, email, subject_hdr, msgid->str);
+    if (reply_to) {
+        g_string_append_printf (m, "In-Reply-To: %s\r\nReferences:", reply_to);
+        if (ext)
+            g_string_append_printf (m, " %s", ext);
+        if (thread)
+            g_string_append_printf (m, " %s", thread);
+        g_string_append (m, "\r\n");
+    }
+    if (ack)
+        g_string_append (m, "Auto-Submitted: auto-replied\r\n");
+    g_string_append (m, "X-Opdesk-Ticket: ");
+    s_append_idpart (m, id, "unknown");
+    size_t max_line = 0;
+    char *text = s_crlf (body->str, &max_line);
+    bool eightbit = max_line <= 998;
+    g_string_append_printf (m,
+                            "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                            "Content-Transfer-Encoding: %s\r\n\r\n",
+                            eightbit ? "8bit" : "quoted-printable");
+    if (eightbit)
+        g_string_append (m, text);
+    else {
+        char *qp = mail_qp_encode (text, strlen (text));
+        g_string_append (m, qp);
+        free (qp);
+    }
+    out->to = opd_strdup (email);
+    out->message_id = opd_strdup (msgid->str);
+    out->size = m->len;
+    out->data = g_string_free (m, FALSE);
+    free (text);
+    free (from);
+    free (subject_hdr);
+    free (ext);
+    free (thread);
+    free (author);
+    free (id);
+    free (subject);
+    g_string_free (msgid, TRUE);
+    g_string_free (subj, TRUE);
+    g_string_free (body, TRUE);
+    return 0;
+}
+
+void
+mail_clear (mail_t *m)
+{
+    free (m->to);
+    free (m->message_id);
+    g_free (m->data);
+    memset (m, 0, sizeof *m);
+}

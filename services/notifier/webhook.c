@@ -1,0 +1,376 @@
+/*  webhook: see webhook.h. */
+#include "webhook.h"
+#include "opd_log.h"
+#include "opd_mp.h"
+#include "opd_redis.h"
+#include "opd_util.h"
+#include <curl/curl.h>
+#include <glib.h>
+#include <jansson.h>
+#include <string.h>
+
+#define BATCH 100
+#define TIMEOUT_MS 5000
+#define MAX_PAUSE_MS 60000
+
+static bool
+s_time_key (const char *key, size_t len)
+{
+    if (!key)
+        return false;
+    if ((len == 2 && !memcmp (key, "at", 2)) || (len == 4 && !memcmp (key, "from", 4))
+        || (len == 2 && !memcmp (key, "to", 2)))
+        return true;
+    return len > 3 && !memcmp (key + len - 3, "_at", 3);
+}
+
+static json_t *
+s_string (const char *s, size_t len)
+{
+    json_t *j = json_stringn (s, len);
+    if (!j) {
+        //  Not UTF-8: repaired rather than dropped.
+        char *valid = g_utf8_make_valid (s, (gssize) len);
+        j = json_string (valid);
+        g_free (valid);
+    }
+    return j;
+}
+
+static json_t *
+s_to_json (const msgpack_object *o, const char *key, size_t key_len)
+{
+    switch (o->type) {
+        case MSGPACK_OBJECT_NIL:
+            return json_null ();
+        case MSGPACK_OBJECT_BOOLEAN:
+            return json_boolean (o->via.boolean);
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: {
+            int64_t v;
+            if (!opd_mp_is_int (o, &v))
+                return json_real ((double) o->via.u64);
+            if (s_time_key (key, key_len)) {
+                char buf[40];
+                opd_rfc3339 (v, buf, sizeof buf);
+                return json_string (buf);
+            }
+            return json_integer (v);
+        }
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+            return json_real (o->via.f64);
+        case MSGPACK_OBJECT_STR:
+            return s_string (o->via.str.ptr, o->via.str.size);
+        case MSGPACK_OBJECT_BIN:
+            return s_string (o->via.bin.ptr, o->via.bin.size);
+        case MSGPACK_OBJECT_ARRAY: {
+            json_t *a = json_array ();
+            for (uint32_t i = 0; i < o->via.array.size; i++)
+                json_array_append_new (a, s_to_json (&o->via.array.ptr[i], key, key_len));
+            return a;
+        }
+        case MSGPACK_OBJECT_MAP: {
+            json_t *m = json_object ();
+            for (uint32_t i = 0; i < o->via.map.size; i++) {
+                const msgpack_object_kv *kv = &o->via.map.ptr[i];
+                const char *k;
+                size_t klen;
+                if (!opd_mp_is_str (&kv->key, &k, &klen))
+                    continue;
+                char *kz = g_utf8_make_valid (k, (gssize) klen);
+                json_object_set_new (m, kz, s_to_json (&kv->val, k, klen));
+                g_free (kz);
+            }
+            return m;
+        }
+        default:
+            return json_null ();
+    }
+}
+
+char *
+webhook_event_json (const char *data, size_t len, const char *cursor)
+{
+    msgpack_unpacked up;
+    char err[128];
+    if (opd_mp_decode (data, len, &opd_mp_default_limits, &up, err, sizeof err))
+        return NULL;
+    char *text = NULL;
+    if (up.data.type == MSGPACK_OBJECT_MAP) {
+        json_t *j = s_to_json (&up.data, NULL, 0);
+        if (cursor)
+            json_object_set_new (j, "cursor", json_string (cursor));
+        text = json_dumps (j, JSON_COMPACT);
+        json_decref (j);
+    }
+    msgpack_unpacked_destroy (&up);
+    return text;
+}
+
+char *
+webhook_signature (const char *secret, const char *body, size_t len)
+{
+    GHmac *h = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) (secret ? secret : ""),
+                           secret ? strlen (secret) : 0);
+    g_hmac_update (h, (const guchar *) body, (gssize) len);
+    char *r = opd_sprintf ("sha256=%s", g_hmac_get_string (h));
+    g_hmac_unref (h);
+    return r;
+}
+
+bool
+webhook_topic_matches (const opd_webhook_t *w, const char *topic)
+{
+    if (w->ntopics == 0)
+        return true;
+    for (size_t i = 0; i < w->ntopics; i++)
+        if (!strcmp (w->topics[i], "*") || !strncmp (topic, w->topics[i], strlen (w->topics[i])))
+            return true;
+    return false;
+}
+
+//  --- The delivery thread -----------------------------------------------
+
+typedef struct {
+    opd_webhook_t w;  //  owned copies
+    int index;
+    char key[64];
+    char cursor[64];  //  "" until read from Redis
+    int attempts;     //  failures of the event after the cursor
+    int64_t next_at;  //  monotonic ms before which nothing is tried
+} hook_t;
+
+typedef struct {
+    hook_t *hooks;
+    size_t nhooks;
+    opd_redis_t *redis;
+    CURL *curl;
+} state_t;
+
+typedef struct {
+    const opd_config_t *cfg;
+} actor_args_t;
+
+//  Reads the cursor, or creates it at the end of the stream. 0 or -1.
+static int
+s_load_cursor (state_t *st, hook_t *h)
+{
+    redisReply *r = opd_redis_command (st->redis, "GET %s", h->key);
+    if (!r)
+        return -1;
+    if (r->type == REDIS_REPLY_STRING && r->len < sizeof h->cursor) {
+        snprintf (h->cursor, sizeof h->cursor, "%s", r->str);
+        freeReplyObject (r);
+        return 0;
+    }
+    freeReplyObject (r);
+    r = opd_redis_command (st->redis, "XREVRANGE opd:events + - COUNT 1");
+    if (!r)
+        return -1;
+    char end[64] = "0-0";
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+        snprintf (end, sizeof end, "%s", r->element[0]->element[0]->str);
+    freeReplyObject (r);
+    //  NX: two notifiers starting at once agree on one cursor.
+    r = opd_redis_command (st->redis, "SET %s %s NX", h->key, end);
+    if (!r)
+        return -1;
+    freeReplyObject (r);
+    r = opd_redis_command (st->redis, "GET %s", h->key);
+    if (!r)
+        return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_STRING && r->len < sizeof h->cursor) {
+        snprintf (h->cursor, sizeof h->cursor, "%s", r->str);
+        opd_info ("webhook cursor created hook=%d cursor=%s", h->index, h->cursor);
+        rc = 0;
+    }
+    freeReplyObject (r);
+    return rc;
+}
+
+static void
+s_save_cursor (state_t *st, hook_t *h)
+{
+    redisReply *r = opd_redis_command (st->redis, "SET %s %s", h->key, h->cursor);
+    if (r)
+        freeReplyObject (r);
+    else
+        opd_warn ("webhook cursor not saved hook=%d: %s", h->index, opd_redis_error (st->redis));
+}
+
+//  POSTs one body; 0 on a 2xx answer, else -1 with a reason in err.
+static int
+s_post (state_t *st, hook_t *h, const char *body, char *err, size_t errlen)
+{
+    if (!st->curl)
+        st->curl = curl_easy_init ();
+    if (!st->curl) {
+        snprintf (err, errlen, "curl_easy_init failed");
+        return -1;
+    }
+    char *sig = webhook_signature (h->w.secret, body, strlen (body));
+    char *sig_header = opd_sprintf ("X-Opdesk-Signature: %s", sig);
+    struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+    headers = curl_slist_append (headers, sig_header);
+    headers = curl_slist_append (headers, "Expect:");
+    CURL *c = st->curl;
+    curl_easy_setopt (c, CURLOPT_URL, h->w.url);
+    curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, (long) TIMEOUT_MS);
+    curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT_MS, (long) TIMEOUT_MS);
+    curl_easy_setopt (c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt (c, CURLOPT_USERAGENT, "opdesk-notifier/" OPD_VERSION);
+    curl_easy_setopt (c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen (body));
+    CURLcode rc = curl_easy_perform (c);
+    long code = 0;
+    curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_setopt (c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt (c, CURLOPT_POSTFIELDS, NULL);
+    curl_slist_free_all (headers);
+    free (sig_header);
+    free (sig);
+    if (rc != CURLE_OK) {
+        snprintf (err, errlen, "%s", curl_easy_strerror (rc));
+        return -1;
+    }
+    if (code < 200 || code > 299) {
+        snprintf (err, errlen, "HTTP status %ld", code);
+        return -1;
+    }
+    return 0;
+}
+
+//  One round for one webhook. Returns 1 when more events are waiting.
+static int
+s_step (state_t *st, hook_t *h)
+{
+    if (!h->cursor[0] && s_load_cursor (st, h))
+        return 0;
+    if (opd_mono_ms () < h->next_at)
+        return 0;
+    redisReply *r = opd_redis_command (st->redis, "XRANGE opd:events (%s + COUNT %d", h->cursor, BATCH);
+    if (!r)
+        return 0;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        opd_warn ("webhook XRANGE failed hook=%d: %s", h->index,
+                  r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        freeReplyObject (r);
+        return 0;
+    }
+    bool dirty = false, stopped = false;
+    for (size_t i = 0; i < r->elements && !stopped; i++) {
+        redisReply *e = r->element[i];
+        const char *eid = e->element[0]->str;
+        redisReply *fv = e->element[1];
+        const char *topic = NULL, *msg = NULL;
+        size_t msg_len = 0;
+        for (size_t j = 0; j + 1 < fv->elements; j += 2) {
+            if (!strcmp (fv->element[j]->str, "t"))
+                topic = fv->element[j + 1]->str;
+            else if (!strcmp (fv->element[j]->str, "m")) {
+                msg = fv->element[j + 1]->str;
+                msg_len = fv->element[j + 1]->len;
+            }
+        }
+        if (topic && msg && webhook_topic_matches (&h->w, topic)) {
+            char *body = webhook_event_json (msg, msg_len, eid);
+            char err[128] = "";
+            if (!body)
+                opd_warn ("webhook skips a malformed event hook=%d event=%s", h->index, eid);
+            else if (s_post (st, h, body, err, sizeof err) == 0)
+                opd_debug ("webhook delivered hook=%d topic=%s event=%s", h->index, topic, eid);
+            else if (++h->attempts >= WEBHOOK_MAX_ATTEMPTS)
+                opd_error ("webhook gave up hook=%d topic=%s event=%s attempts=%d error=\"%s\"",
+                           h->index, topic, eid, h->attempts, err);
+            else {
+                int64_t pause = 1000LL << (h->attempts - 1);
+                if (pause > MAX_PAUSE_MS)
+                    pause = MAX_PAUSE_MS;
+                h->next_at = opd_mono_ms () + pause;
+                opd_warn ("webhook failed hook=%d topic=%s event=%s attempt=%d retry_in_ms=%lld "
+                          "error=\"%s\"",
+                          h->index, topic, eid, h->attempts, (long long) pause, err);
+                stopped = true;
+            }
+            free (body);
+            if (stopped)
+                break;
+            h->attempts = 0;
+            snprintf (h->cursor, sizeof h->cursor, "%s", eid);
+            s_save_cursor (st, h);
+            dirty = false;
+            continue;
+        }
+        snprintf (h->cursor, sizeof h->cursor, "%s", eid);
+        dirty = true;
+    }
+    if (dirty)
+        s_save_cursor (st, h);
+    int more = !stopped && r->elements == BATCH;
+    freeReplyObject (r);
+    return more;
+}
+
+static void
+s_actor (zsock_t *pipe, void *args)
+{
+    const opd_config_t *cfg = ((actor_args_t *) args)->cfg;
+    state_t st = {0};
+    st.nhooks = cfg->nwebhooks;
+    st.hooks = opd_calloc (st.nhooks, sizeof (hook_t));
+    for (size_t i = 0; i < st.nhooks; i++) {
+        hook_t *h = &st.hooks[i];
+        const opd_webhook_t *w = &cfg->webhooks[i];
+        h->index = (int) i;
+        h->w.url = opd_strdup (w->url);
+        h->w.secret = w->secret ? opd_strdup (w->secret) : NULL;
+        h->w.ntopics = w->ntopics;
+        h->w.topics = opd_calloc (w->ntopics + 1, sizeof (char *));
+        for (size_t j = 0; j < w->ntopics; j++)
+            h->w.topics[j] = opd_strdup (w->topics[j]);
+        snprintf (h->key, sizeof h->key, "opd:notifier:webhook:%zu:cursor", i);
+    }
+    st.redis = opd_redis_new (cfg);
+    opd_redis_set_timeout (st.redis, 3000);
+    //  Cursors are created before the parent goes on, so that no event
+    //  written after the notifier is ready is missed.
+    for (size_t i = 0; i < st.nhooks; i++)
+        s_load_cursor (&st, &st.hooks[i]);
+    zsock_signal (pipe, 0);  //  cfg is not touched after this
+
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    int wait = 0;
+    while (true) {
+        if (zpoller_wait (poller, wait) == pipe)
+            break;  //  $TERM from zactor_destroy
+        wait = 200;
+        for (size_t i = 0; i < st.nhooks; i++)
+            if (s_step (&st, &st.hooks[i]) > 0)
+                wait = 0;
+    }
+    zpoller_destroy (&poller);
+    for (size_t i = 0; i < st.nhooks; i++) {
+        hook_t *h = &st.hooks[i];
+        free (h->w.url);
+        free (h->w.secret);
+        for (size_t j = 0; j < h->w.ntopics; j++)
+            free (h->w.topics[j]);
+        free (h->w.topics);
+    }
+    free (st.hooks);
+    if (st.curl)
+        curl_easy_cleanup (st.curl);
+    opd_redis_destroy (&st.redis);
+}
+
+zactor_t *
+webhook_actor_new (const opd_config_t *cfg)
+{
+    if (cfg->nwebhooks == 0)
+        return NULL;
+    actor_args_t args = {cfg};
+    return zactor_new (s_actor, &args);
+}

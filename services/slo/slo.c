@@ -1,0 +1,599 @@
+/*  slo: see slo.h.
+
+    Deadlines live in Redis, never only here: the due and warning times are
+    fields of the ticket and members of opd:timers, so a restart loses
+    nothing, and clocks that came due while the service was down fire on the
+    first pass. fire.lua removes a timer as it fires it and checks the
+    clock's state, so no timer fires twice, whatever crashes when.
+
+    One reconcile batch takes up to BATCH ids from opd:slo:todo, reads the
+    tickets with one pipeline of HGETALL, computes their clocks, and writes
+    them with one pipeline of arm.lua. arm.lua applies a result only when the
+    ticket's version is still the one read; otherwise (-1) the id stays in
+    the work set and the next sweep computes it again. */
+#include "slo.h"
+#include "opd_log.h"
+#include "opd_redis.h"
+#include "opd_util.h"
+#include <assert.h>
+#include <czmq.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH        200
+#define SWEEP_MS     200
+#define TIMER_MAX_MS 100   //  longest sleep between two looks at opd:timers
+#define FIRE_BATCH   500
+#define SWEEP_BUDGET_MS 50
+#define STATS_MS     60000
+#define ID_MAX       64
+
+static const char *const s_clock_names[] = {"fr", "nr", "res"};
+
+typedef struct {
+    opd_service_t *svc;
+    opd_redis_t *redis;
+    zsock_t *sub;
+    bool redis_down;      //  logged once per outage
+    long armed, retried, gone, fired, skipped, failed;
+    int64_t late_max;     //  the latest a timer fired since the last stats line, ms
+} slo_t;
+
+//  --- The clock arithmetic ------------------------------------------------
+
+static int64_t
+s_int (const char *s)
+{
+    return s && *s ? strtoll (s, NULL, 10) : 0;
+}
+
+void
+slo_ticket_parse (slo_ticket_t *t, const redisReply *hash)
+{
+    memset (t, 0, sizeof *t);
+    if (!hash || hash->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+        const char *k = opd_reply_str (hash, i), *v = opd_reply_str (hash, i + 1);
+        if (!k || !v)
+            continue;
+        if (!strcmp (k, "id"))
+            t->id = v;
+        else if (!strcmp (k, "version"))
+            t->version = v;
+        else if (!strcmp (k, "priority"))
+            t->priority = v;
+        else if (!strcmp (k, "kind"))
+            t->kind = v;
+        else if (!strcmp (k, "category"))
+            t->category = v;
+        else if (!strcmp (k, "team"))
+            t->team = v;
+        else if (!strcmp (k, "channel"))
+            t->channel = v;
+        else if (!strcmp (k, "request_type"))
+            t->request_type = v;
+        else if (!strcmp (k, "slo_policy"))
+            t->slo_policy = v;
+        else if (!strcmp (k, "res_pauses"))
+            t->res_pauses = v;
+        else if (!strcmp (k, "received_at"))
+            t->received_at = s_int (v);
+        else if (!strcmp (k, "nr_start"))
+            t->nr_start = s_int (v);
+        else if (!strcmp (k, "res_pause"))
+            t->res_pause = s_int (v);
+    }
+}
+
+//  A calendar that is always working, for a policy whose calendar is gone
+//  (the configuration loader makes sure that cannot happen).
+static const opd_calendar_t s_always = {.id = "always", .timezone = "UTC", .always = true};
+
+static const opd_calendar_t *
+s_calendar (const opd_config_t *cfg, const opd_policy_t *p)
+{
+    const opd_calendar_t *cal = p->calendar ? opd_config_calendar (cfg, p->calendar) : NULL;
+    return cal ? cal : &s_always;
+}
+
+static int64_t
+s_target (const opd_policy_t *p, slo_clock_id_t c)
+{
+    return c == SLO_FR ? p->first_response : c == SLO_NR ? p->next_reply : p->resolution;
+}
+
+//  The spans during which the resolution clock did not run, with the open
+//  pause (pending now) taken as ending now. The caller frees the array.
+static size_t
+s_pauses (const slo_ticket_t *t, int64_t now, opd_timespan_t **spans)
+{
+    size_t n = opd_timespans_parse (t->res_pauses, spans);
+    if (t->res_pause) {
+        opd_timespan_t *v = realloc (*spans, (n + 1) * sizeof *v);
+        assert (v);
+        v[n].from = t->res_pause;
+        v[n].to = now > t->res_pause ? now : t->res_pause;
+        *spans = v;
+        n++;
+    }
+    return n;
+}
+
+size_t
+slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
+            const opd_policy_t **policy, slo_clock_t out[3])
+{
+    opd_ticket_facts_t facts = {t->priority, t->kind, t->category, t->team, t->channel,
+                                t->request_type};
+    const opd_policy_t *p = opd_config_policy_for (cfg, &facts);
+    *policy = p;
+    if (!p)
+        return 0;
+    const opd_calendar_t *cal = s_calendar (cfg, p);
+    int64_t received = t->received_at ? t->received_at : now;
+    size_t n = 0;
+    for (int c = SLO_FR; c <= SLO_RES; c++) {
+        int64_t target = s_target (p, (slo_clock_id_t) c);
+        int64_t start = c == SLO_NR ? t->nr_start : received;
+        if (target <= 0 || start <= 0)
+            continue;
+        opd_timespan_t *skip = NULL;
+        size_t nskip = c == SLO_RES ? s_pauses (t, now, &skip) : 0;
+        int64_t due = opd_calendar_add_skipping (cal, start, target, skip, nskip);
+        int64_t warn = 0;
+        if (p->warn_at > 0 && p->warn_at < 1) {
+            int64_t w = (int64_t) llround (p->warn_at * (double) target);
+            if (w > 0)
+                warn = opd_calendar_add_skipping (cal, start, w, skip, nskip);
+        }
+        free (skip);
+        if (due == OPD_CALENDAR_NEVER) {
+            //  The calendar has no working time ahead: no deadline to keep.
+            opd_warn ("no working time ahead ticket=%s clock=%s calendar=%s", t->id ? t->id : "",
+                      s_clock_names[c], cal->id);
+            continue;
+        }
+        if (warn == OPD_CALENDAR_NEVER || warn >= due)
+            warn = 0;
+        slo_clock_t *k = &out[n++];
+        k->clock = (slo_clock_id_t) c;
+        k->name = s_clock_names[c];
+        k->start = start;
+        k->due = due;
+        k->warn = warn;
+        k->paused = c == SLO_RES && t->res_pause != 0;
+    }
+    return n;
+}
+
+static const opd_policy_t *
+s_policy_named (const opd_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; name && i < cfg->npolicies; i++)
+        if (!strcmp (cfg->policies[i].name, name))
+            return &cfg->policies[i];
+    return NULL;
+}
+
+double
+slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, slo_clock_id_t clock,
+                   int64_t now)
+{
+    const opd_policy_t *p = s_policy_named (cfg, t->slo_policy);
+    if (!p)
+        return 0;
+    int64_t target = s_target (p, clock);
+    int64_t start = clock == SLO_NR ? t->nr_start : t->received_at;
+    if (target <= 0 || start <= 0)
+        return 0;
+    opd_timespan_t *skip = NULL;
+    size_t nskip = clock == SLO_RES ? s_pauses (t, now, &skip) : 0;
+    int64_t worked = opd_calendar_worktime_skipping (s_calendar (cfg, p), start, now, skip, nskip);
+    free (skip);
+    return (double) worked / (double) target;
+}
+
+//  --- Redis ---------------------------------------------------------------
+
+static void
+s_redis_failed (slo_t *self, const char *what)
+{
+    if (!self->redis_down)
+        opd_warn ("Redis unavailable, will retry during=%s error=\"%s\"", what,
+                  opd_redis_error (self->redis));
+    self->redis_down = true;
+    opd_redis_disconnect (self->redis);
+}
+
+static void
+s_redis_ok (slo_t *self)
+{
+    if (self->redis_down)
+        opd_info ("Redis available again");
+    self->redis_down = false;
+}
+
+//  The arm.lua arguments for one ticket.
+static void
+s_arm_args (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd_args_t *a)
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    opd_args_addi (a, now);
+    opd_args_addi (a, cfg->events_max_len);
+    opd_args_add (a, id);
+    opd_args_add (a, t->version ? t->version : "");
+    if (!t->version) {
+        //  Gone: arm.lua takes it out of the work set.
+        opd_args_add (a, "");
+        return;
+    }
+    const opd_policy_t *p;
+    slo_clock_t clocks[3];
+    size_t n = slo_clocks (cfg, t, now, &p, clocks);
+    opd_args_add (a, p ? p->name : "");
+    for (size_t i = 0; i < n; i++) {
+        opd_args_add (a, clocks[i].name);
+        opd_args_addi (a, clocks[i].due);
+        opd_args_addi (a, clocks[i].warn);
+        opd_args_add (a, clocks[i].paused ? "paused" : "running");
+    }
+    opd_debug ("computed ticket=%s policy=%s clocks=%zu", id, p ? p->name : "-", n);
+}
+
+//  One reconcile batch. Returns the number of ids taken (0 when the work set
+//  is empty) or -1 when Redis failed; *progress counts the ids that left it.
+static int
+s_batch (slo_t *self, int *progress)
+{
+    redisReply *ids = opd_redis_command (self->redis, "ZRANGE opd:slo:todo 0 %d", BATCH - 1);
+    if (!ids) {
+        s_redis_failed (self, "sweep");
+        return -1;
+    }
+    s_redis_ok (self);
+    if (ids->type != REDIS_REPLY_ARRAY || ids->elements == 0) {
+        freeReplyObject (ids);
+        return 0;
+    }
+    size_t n = ids->elements;
+    int rc = (int) n;
+    //  Read every ticket with one pipeline.
+    for (size_t i = 0; i < n; i++) {
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "HGETALL");
+        opd_args_addf (&a, "opd:t:%s", opd_reply_str (ids, i) ? opd_reply_str (ids, i) : "");
+        int failed = opd_redis_append_argv (self->redis, &a);
+        opd_args_free (&a);
+        if (failed) {
+            s_redis_failed (self, "read");
+            freeReplyObject (ids);
+            return -1;
+        }
+    }
+    redisReply **tickets = opd_calloc (n, sizeof (redisReply *));
+    for (size_t i = 0; i < n; i++) {
+        tickets[i] = opd_redis_get_reply (self->redis);
+        if (!tickets[i]) {
+            rc = -1;
+            break;
+        }
+    }
+    //  Compute every ticket's clocks and write them with one pipeline.
+    int64_t now = opd_now_ms ();
+    size_t queued = 0;
+    for (size_t i = 0; rc > 0 && i < n; i++) {
+        const char *id = opd_reply_str (ids, i);
+        slo_ticket_t t;
+        slo_ticket_parse (&t, tickets[i]);
+        opd_args_t a;
+        opd_args_init (&a);
+        s_arm_args (self, id ? id : "", &t, now, &a);
+        if (opd_redis_append_script (self->redis, OPD_SCRIPT_ARM, &a) == 0)
+            queued++;
+        else
+            rc = -1;
+        opd_args_free (&a);
+    }
+    for (size_t i = 0; i < queued; i++) {
+        redisReply *r = opd_redis_get_reply (self->redis);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+            self->armed++;
+            (*progress)++;
+        }
+        else if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+            self->gone++;
+            (*progress)++;
+        }
+        else if (r->type == REDIS_REPLY_INTEGER)
+            self->retried++;
+        else {
+            self->failed++;
+            opd_error ("arm script failed ticket=%s: %s", opd_reply_str (ids, i),
+                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        }
+        freeReplyObject (r);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (tickets[i])
+            freeReplyObject (tickets[i]);
+    free (tickets);
+    freeReplyObject (ids);
+    if (rc < 0)
+        s_redis_failed (self, "arm");
+    return rc;
+}
+
+//  Reconciles until the work set is empty, Redis fails, or a batch makes no
+//  progress (tickets changing meanwhile: the next sweep tries again).
+//  Returns true when it stopped after SWEEP_BUDGET_MS with work left, so that
+//  timers never wait behind a long backlog.
+static bool
+s_sweep (slo_t *self)
+{
+    int64_t until = opd_mono_ms () + SWEEP_BUDGET_MS;
+    while (!opd_service_stopping ()) {
+        int progress = 0;
+        int n = s_batch (self, &progress);
+        if (n < BATCH || progress == 0)
+            return false;
+        if (opd_mono_ms () >= until)
+            return true;
+    }
+    return false;
+}
+
+//  Fires every due timer. Returns the instant of the next timer (ms), 0 when
+//  there is none, or -1 when Redis failed.
+static int64_t
+s_fire (slo_t *self)
+{
+    while (true) {
+        int64_t now = opd_now_ms ();
+        redisReply *due = opd_redis_command (self->redis, "ZRANGEBYSCORE opd:timers -inf %lld WITHSCORES LIMIT 0 %d",
+                                             (long long) now, FIRE_BATCH);
+        if (!due) {
+            s_redis_failed (self, "timers");
+            return -1;
+        }
+        s_redis_ok (self);
+        size_t n = due->type == REDIS_REPLY_ARRAY ? due->elements / 2 : 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *member = opd_reply_str (due, 2 * i);
+            const char *score = opd_reply_str (due, 2 * i + 1);
+            if (!member)
+                continue;
+            //  "ID|clock|w" or "ID|clock|b".
+            char id[ID_MAX + 1], clock[8], kind = 0;
+            const char *bar2 = strrchr (member, '|');
+            const char *bar1 = NULL;
+            for (const char *p = member; bar2 && p < bar2; p++)
+                if (*p == '|')
+                    bar1 = p;
+            if (!bar1 || bar1 - member > ID_MAX || bar2 - bar1 - 1 >= (long) sizeof clock) {
+                opd_warn ("bad timer member dropped");
+                redisReply *r = opd_redis_command (self->redis, "ZREM opd:timers %s", member);
+                if (r)
+                    freeReplyObject (r);
+                continue;
+            }
+            memcpy (id, member, (size_t) (bar1 - member));
+            id[bar1 - member] = 0;
+            memcpy (clock, bar1 + 1, (size_t) (bar2 - bar1 - 1));
+            clock[bar2 - bar1 - 1] = 0;
+            kind = bar2[1];
+            double ratio = 1;
+            now = opd_now_ms ();
+            if (kind == 'w') {
+                redisReply *h = opd_redis_command (self->redis, "HGETALL opd:t:%s", id);
+                if (!h) {
+                    freeReplyObject (due);
+                    s_redis_failed (self, "fire");
+                    return -1;
+                }
+                slo_ticket_t t;
+                slo_ticket_parse (&t, h);
+                slo_clock_id_t c = !strcmp (clock, "fr") ? SLO_FR : !strcmp (clock, "nr") ? SLO_NR : SLO_RES;
+                ratio = slo_elapsed_ratio (self->svc->cfg, &t, c, now);
+                freeReplyObject (h);
+            }
+            opd_args_t a;
+            opd_args_init (&a);
+            opd_args_addi (&a, now);
+            opd_args_addi (&a, self->svc->cfg->events_max_len);
+            opd_args_add (&a, member);
+            opd_args_addf (&a, "%.4f", ratio);
+            redisReply *r = opd_redis_script (self->redis, OPD_SCRIPT_FIRE, &a);
+            opd_args_free (&a);
+            if (!r) {
+                freeReplyObject (due);
+                s_redis_failed (self, "fire");
+                return -1;
+            }
+            if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+                self->fired++;
+                int64_t late = now - (score ? (int64_t) strtod (score, NULL) : now);
+                if (late > self->late_max)
+                    self->late_max = late;
+                if (late > 1000)
+                    opd_warn ("fired late ticket=%s clock=%s kind=%s late_ms=%lld", id, clock,
+                              kind == 'w' ? "warning" : "breach", (long long) late);
+                else
+                    opd_debug ("fired ticket=%s clock=%s kind=%s late_ms=%lld", id, clock,
+                               kind == 'w' ? "warning" : "breach", (long long) late);
+            }
+            else if (r->type == REDIS_REPLY_INTEGER)
+                self->skipped++;
+            else {
+                self->failed++;
+                opd_error ("fire script failed ticket=%s: %s", id,
+                           r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+            }
+            freeReplyObject (r);
+        }
+        freeReplyObject (due);
+        if (n < FIRE_BATCH)
+            break;
+    }
+    redisReply *next = opd_redis_command (self->redis, "ZRANGE opd:timers 0 0 WITHSCORES");
+    if (!next) {
+        s_redis_failed (self, "timers");
+        return -1;
+    }
+    int64_t at = 0;
+    if (next->type == REDIS_REPLY_ARRAY && next->elements == 2) {
+        const char *score = opd_reply_str (next, 1);
+        at = score ? (int64_t) strtod (score, NULL) : 0;
+    }
+    freeReplyObject (next);
+    return at;
+}
+
+//  After a reload, the clocks that are running are computed again, so that
+//  changed targets and calendars apply to them too.
+static void
+s_requeue_running (slo_t *self)
+{
+    redisReply *r = opd_redis_command (self->redis, "ZRANGE opd:timers 0 -1");
+    if (!r) {
+        s_redis_failed (self, "requeue");
+        return;
+    }
+    int64_t now = opd_now_ms ();
+    size_t queued = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *member = opd_reply_str (r, i);
+        const char *bar = member ? strchr (member, '|') : NULL;
+        if (!bar)
+            continue;
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "ZADD");
+        opd_args_add (&a, "opd:slo:todo");
+        opd_args_add (&a, "NX");
+        opd_args_addi (&a, now);
+        opd_args_addn (&a, member, (size_t) (bar - member));
+        if (opd_redis_append_argv (self->redis, &a) == 0)
+            queued++;
+        opd_args_free (&a);
+    }
+    for (size_t i = 0; i < queued; i++) {
+        redisReply *x = opd_redis_get_reply (self->redis);
+        if (!x)
+            break;
+        freeReplyObject (x);
+    }
+    freeReplyObject (r);
+}
+
+//  --- The loop ----------------------------------------------------------
+
+static const char *const s_doorbell[] = {"ticket.routed", "ticket.updated", "ticket.commented",
+                                         "ticket.reopened", NULL};
+
+static int
+s_connect_events (slo_t *self)
+{
+    zsock_destroy (&self->sub);
+    self->sub = zsock_new (ZMQ_SUB);
+    if (!self->sub)
+        return -1;
+    zsock_set_rcvhwm (self->sub, 10000);
+    for (int i = 0; s_doorbell[i]; i++)
+        zsock_set_subscribe (self->sub, s_doorbell[i]);
+    if (zsock_connect (self->sub, "%s", self->svc->cfg->ep_events) < 0) {
+        opd_error ("cannot connect to the events socket endpoint=%s", self->svc->cfg->ep_events);
+        zsock_destroy (&self->sub);
+        return -1;
+    }
+    return 0;
+}
+
+//  Takes every waiting doorbell message; returns how many there were.
+static int
+s_drain (slo_t *self)
+{
+    void *s = zsock_resolve (self->sub);
+    int n = 0;
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    while (zmq_msg_recv (&part, s, ZMQ_DONTWAIT) >= 0)
+        if (!zmq_msg_more (&part))
+            n++;
+    zmq_msg_close (&part);
+    return n;
+}
+
+static void
+s_stats (slo_t *self)
+{
+    opd_info ("stats armed=%ld retried=%ld gone=%ld fired=%ld skipped=%ld failed=%ld late_max_ms=%lld",
+              self->armed, self->retried, self->gone, self->fired, self->skipped, self->failed,
+              (long long) self->late_max);
+    self->late_max = 0;
+}
+
+int
+slo_run (opd_service_t *svc)
+{
+    slo_t self = {.svc = svc};
+    self.redis = opd_redis_new (svc->cfg);
+    opd_redis_set_timeout (self.redis, 3000);
+    if (s_connect_events (&self))
+        opd_warn ("the doorbell is off; sweeping every %d ms", SWEEP_MS);
+    if (opd_redis_connect (self.redis))
+        s_redis_failed (&self, "connect");
+    opd_info ("ready events=%s policies=%zu sweep_ms=%d timer_max_ms=%d", svc->cfg->ep_events,
+              svc->cfg->npolicies, SWEEP_MS, TIMER_MAX_MS);
+
+    int64_t next_sweep = 0;  //  at once: what waited while the service was down
+    int64_t last_report = opd_mono_ms ();
+    while (!opd_service_stopping ()) {
+        if (opd_service_reload (svc) == 1) {
+            opd_redis_destroy (&self.redis);
+            self.redis = opd_redis_new (svc->cfg);
+            opd_redis_set_timeout (self.redis, 3000);
+            if (s_connect_events (&self))
+                opd_warn ("the doorbell is off until the next reload; sweeping every %d ms", SWEEP_MS);
+            s_requeue_running (&self);
+            opd_info ("reconfigured policies=%zu calendars=%zu", svc->cfg->npolicies,
+                      svc->cfg->ncalendars);
+            next_sweep = 0;
+        }
+        if (opd_mono_ms () >= next_sweep)
+            next_sweep = s_sweep (&self) ? 0 : opd_mono_ms () + SWEEP_MS;
+        //  Timers are fired even while a backlog waits in the work set.
+        int64_t next_timer = self.redis_down ? 0 : s_fire (&self);
+        int64_t wait = next_sweep - opd_mono_ms ();
+        if (wait > TIMER_MAX_MS)
+            wait = TIMER_MAX_MS;
+        if (next_timer > 0 && next_timer - opd_now_ms () < wait)
+            wait = next_timer - opd_now_ms ();
+        if (wait < 0)
+            wait = 0;
+        bool rang = false;
+        if (self.sub) {
+            zmq_pollitem_t item = {zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0};
+            int rc = zmq_poll (&item, 1, (long) wait);
+            rang = rc > 0 && s_drain (&self) > 0;
+        }
+        else if (wait > 0)
+            zclock_sleep ((int) wait);
+        if (rang && !self.redis_down)
+            next_sweep = 0;
+        if (opd_mono_ms () - last_report > STATS_MS) {
+            s_stats (&self);
+            last_report = opd_mono_ms ();
+        }
+    }
+    s_stats (&self);
+    opd_redis_destroy (&self.redis);
+    zsock_destroy (&self.sub);
+    return 0;
+}
