@@ -10,6 +10,7 @@
 #include "opd_log.h"
 #include "opd_redis.h"
 #include "opd_util.h"
+#include "opd_zmq.h"
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,16 @@ s_pair (opd_args_t *a, const char *key, const char *value)
     }
 }
 
+//  True when email is one of the configured agents' addresses.
+static bool
+s_is_agent (const opd_config_t *cfg, const char *email)
+{
+    for (size_t i = 0; email && i < cfg->nagents; i++)
+        if (cfg->agents[i].email && !strcasecmp (cfg->agents[i].email, email))
+            return true;
+    return false;
+}
+
 //  The create script's arguments for one submission.
 static void
 s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_args_t *a)
@@ -113,6 +124,14 @@ s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_
     }
     if (m->suppress_ack)
         s_pair (a, "no_ack", "1");
+    s_pair (a, "participants", m->participants_json);
+    //  Control pairs (names starting with '_'), which create.lua takes out
+    //  before it stores the ticket: the sender check of the email channel.
+    if (m->sender_check) {
+        s_pair (a, "_sender_check", "1");
+        if (s_is_agent (cfg, m->req_email))
+            s_pair (a, "_from_agent", "1");
+    }
 }
 
 typedef struct {
@@ -206,8 +225,7 @@ s_relay_actor (zsock_t *pipe, void *args)
 {
     relay_args_t *ra = args;
     zsock_t *pub = zsock_new (ZMQ_PUB);
-    if (!pub || zsock_bind (pub, "%s", ra->cfg->ep_events) < 0) {
-        opd_error ("cannot bind the events socket endpoint=%s", ra->cfg->ep_events);
+    if (!pub || opd_zmq_bind (pub, ra->cfg->ep_events, "events") < 0) {
         ra->status = -1;
         zsock_signal (pipe, 0);
         zsock_destroy (&pub);
@@ -284,9 +302,7 @@ intake_run (opd_service_t *svc)
     zsock_set_rcvhwm (router, 100000);
     zsock_set_sndhwm (router, 100000);
     zsock_set_linger (router, 1000);
-    if (zsock_bind (router, "%s", svc->cfg->ep_intake) < 0) {
-        opd_error ("cannot bind the intake socket endpoint=%s: %s", svc->cfg->ep_intake,
-                   zmq_strerror (zmq_errno ()));
+    if (opd_zmq_bind (router, svc->cfg->ep_intake, "intake") < 0) {
         zsock_destroy (&router);
         return 1;
     }
