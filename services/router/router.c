@@ -1,0 +1,304 @@
+/*  router: see router.h.
+
+    One sweep takes up to BATCH ids from opd:unrouted, reads the four fields
+    the decision needs with one pipeline of HMGET, decides in C, and writes
+    every decision with one pipeline of route.lua. route.lua removes the id
+    from opd:unrouted first and does nothing when it was gone already, so two
+    routers, a retried batch or a restart never route a ticket twice. A
+    sweep goes on batch after batch until the work set is empty. */
+#include "router.h"
+#include "opd_log.h"
+#include "opd_redis.h"
+#include "opd_util.h"
+#include "rules.h"
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH         200
+#define SWEEP_MS      200
+#define STATS_MS      60000
+#define ID_MAX        64
+
+typedef struct {
+    opd_service_t *svc;
+    router_rules_t *rules;
+    opd_redis_t *redis;
+    zsock_t *sub;
+    bool redis_down;  //  logged once per outage
+    long routed, skipped, failed;
+} router_t;
+
+//  Logs the first failure of an outage, and the recovery, once each.
+static void
+s_redis_failed (router_t *self, const char *what)
+{
+    if (!self->redis_down)
+        opd_warn ("Redis unavailable, will retry during=%s error=\"%s\"", what,
+                  opd_redis_error (self->redis));
+    self->redis_down = true;
+    opd_redis_disconnect (self->redis);
+}
+
+static void
+s_redis_ok (router_t *self)
+{
+    if (self->redis_down)
+        opd_info ("Redis available again");
+    self->redis_down = false;
+}
+
+static const char *
+s_field (const redisReply *r, size_t i)
+{
+    const char *s = opd_reply_str (r, i);
+    return s ? s : "";
+}
+
+//  One batch. Returns the number of ids taken (0 when the work set is
+//  empty), or -1 when Redis failed. *progress counts the tickets that left
+//  the work set (routed now, or found routed or gone).
+static int
+s_batch (router_t *self, int *progress)
+{
+    *progress = 0;
+    redisReply *range = opd_redis_command (self->redis, "ZRANGE opd:unrouted 0 %d", BATCH - 1);
+    if (!range) {
+        s_redis_failed (self, "ZRANGE");
+        return -1;
+    }
+    if (range->type != REDIS_REPLY_ARRAY) {
+        //  An error reply (LOADING while Redis reads its AOF, say) is an
+        //  outage too: logged once, retried at the sweep pace.
+        if (!self->redis_down)
+            opd_warn ("Redis unavailable, will retry during=ZRANGE error=\"%s\"",
+                      range->type == REDIS_REPLY_ERROR ? range->str : "unexpected reply");
+        self->redis_down = true;
+        freeReplyObject (range);
+        return -1;
+    }
+    size_t n = range->elements;
+    if (n == 0) {
+        freeReplyObject (range);
+        s_redis_ok (self);
+        return 0;
+    }
+    //  Pipeline 1: the fields of every ticket.
+    for (size_t i = 0; i < n; i++) {
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "HMGET");
+        opd_args_addf (&a, "opd:t:%s", range->element[i]->str);
+        opd_args_add (&a, "subject");
+        opd_args_add (&a, "body");
+        opd_args_add (&a, "priority");
+        opd_args_add (&a, "category");
+        int rc = opd_redis_append_argv (self->redis, &a);
+        opd_args_free (&a);
+        if (rc) {
+            freeReplyObject (range);
+            s_redis_failed (self, "HMGET");
+            return -1;
+        }
+    }
+    redisReply **fields = opd_calloc (n, sizeof (redisReply *));
+    bool broken = false;
+    bool refused = false;  //  an error reply: never decide on missing fields
+    for (size_t i = 0; i < n && !broken; i++) {
+        fields[i] = opd_redis_get_reply (self->redis);
+        broken = fields[i] == NULL;
+        if (fields[i] && (fields[i]->type != REDIS_REPLY_ARRAY || fields[i]->elements != 4)) {
+            if (!refused)
+                opd_error ("HMGET failed ticket=%s error=\"%s\"", range->element[i]->str,
+                           fields[i]->type == REDIS_REPLY_ERROR ? fields[i]->str : "unexpected reply");
+            refused = true;
+        }
+    }
+    if (refused && !broken) {
+        for (size_t i = 0; i < n; i++)
+            if (fields[i])
+                freeReplyObject (fields[i]);
+        free (fields);
+        freeReplyObject (range);
+        self->failed++;
+        return -1;
+    }
+    //  Pipeline 2: every decision.
+    int64_t now = opd_now_ms ();
+    for (size_t i = 0; i < n && !broken; i++) {
+        const char *id = range->element[i]->str;
+        router_decision_t d;
+        router_rules_decide (self->rules, s_field (fields[i], 0), s_field (fields[i], 1),
+                             s_field (fields[i], 2), s_field (fields[i], 3), &d);
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_addi (&a, now);
+        opd_args_addi (&a, self->svc->cfg->events_max_len);
+        opd_args_add (&a, id);
+        opd_args_add (&a, d.team);
+        opd_args_add (&a, d.category);
+        opd_args_add (&a, d.priority);
+        opd_args_add (&a, d.rule);
+        opd_args_add (&a, d.standard_response);
+        broken = opd_redis_append_script (self->redis, OPD_SCRIPT_ROUTE, &a) != 0;
+        opd_args_free (&a);
+        if (!broken)
+            opd_debug ("decided ticket=%s team=%s priority=%s rule=%s", id, d.team, d.priority,
+                       *d.rule ? d.rule : "-");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (fields[i])
+            freeReplyObject (fields[i]);
+    free (fields);
+    for (size_t i = 0; i < n && !broken; i++) {
+        redisReply *r = opd_redis_get_reply (self->redis);
+        if (!r) {
+            broken = true;
+            break;
+        }
+        if (r->type == REDIS_REPLY_INTEGER) {
+            (*progress)++;
+            if (r->integer == 1)
+                self->routed++;
+            else
+                self->skipped++;
+        }
+        else {
+            self->failed++;
+            opd_error ("route script failed ticket=%s error=\"%s\"", range->element[i]->str,
+                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        }
+        freeReplyObject (r);
+    }
+    freeReplyObject (range);
+    if (broken) {
+        s_redis_failed (self, "route");
+        return -1;
+    }
+    s_redis_ok (self);
+    return (int) n;
+}
+
+//  Routes until the work set is empty, Redis fails, or a whole batch made
+//  no progress (a script error: the next sweep tries again).
+static void
+s_sweep (router_t *self)
+{
+    while (!opd_service_stopping ()) {
+        int progress = 0;
+        int n = s_batch (self, &progress);
+        if (n < BATCH || progress == 0)
+            break;
+    }
+}
+
+static int
+s_connect_events (router_t *self)
+{
+    zsock_destroy (&self->sub);
+    self->sub = zsock_new (ZMQ_SUB);
+    if (!self->sub)
+        return -1;
+    zsock_set_rcvhwm (self->sub, 10000);
+    zsock_set_subscribe (self->sub, "ticket.created");
+    if (zsock_connect (self->sub, "%s", self->svc->cfg->ep_events) < 0) {
+        opd_error ("cannot connect to the events socket endpoint=%s", self->svc->cfg->ep_events);
+        return -1;
+    }
+    return 0;
+}
+
+//  Takes every waiting doorbell message; returns how many there were.
+static int
+s_drain (router_t *self)
+{
+    void *s = zsock_resolve (self->sub);
+    int n = 0;
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    while (zmq_msg_recv (&part, s, ZMQ_DONTWAIT) >= 0) {
+        if (!zmq_msg_more (&part))
+            n++;
+    }
+    zmq_msg_close (&part);
+    return n;
+}
+
+//  After SIGHUP: new rules, Redis client and events socket. When the new
+//  rules cannot be compiled the old ones stay in force.
+static void
+s_reconfigure (router_t *self)
+{
+    char err[512];
+    router_rules_t *rules = router_rules_new (self->svc->cfg, err, sizeof err);
+    if (rules) {
+        router_rules_destroy (&self->rules);
+        self->rules = rules;
+    }
+    else
+        opd_error ("routing rules not replaced: %s", err);
+    opd_redis_destroy (&self->redis);
+    self->redis = opd_redis_new (self->svc->cfg);
+    if (s_connect_events (self))
+        opd_warn ("the doorbell is off until the next reload; sweeping every %d ms", SWEEP_MS);
+    opd_info ("reconfigured rules=%zu", router_rules_count (self->rules));
+}
+
+int
+router_run (opd_service_t *svc)
+{
+    router_t self = {.svc = svc};
+    char err[512];
+    self.rules = router_rules_new (svc->cfg, err, sizeof err);
+    if (!self.rules) {
+        opd_error ("%s", err);
+        return 2;
+    }
+    self.redis = opd_redis_new (svc->cfg);
+    if (s_connect_events (&self)) {
+        router_rules_destroy (&self.rules);
+        opd_redis_destroy (&self.redis);
+        zsock_destroy (&self.sub);
+        return 1;
+    }
+    if (opd_redis_connect (self.redis))
+        s_redis_failed (&self, "connect");
+    opd_info ("ready events=%s rules=%zu sweep_ms=%d batch=%d", svc->cfg->ep_events,
+              router_rules_count (self.rules), SWEEP_MS, BATCH);
+
+    int64_t next_sweep = 0;  //  at once: what waited while the router was down
+    int64_t last_report = opd_mono_ms ();
+    while (!opd_service_stopping ()) {
+        if (opd_service_reload (svc) == 1) {
+            s_reconfigure (&self);
+            next_sweep = 0;
+        }
+        int64_t now = opd_mono_ms ();
+        if (now >= next_sweep) {
+            s_sweep (&self);
+            //  During an outage, retry at the sweep pace; the log stays quiet.
+            next_sweep = opd_mono_ms () + SWEEP_MS;
+            continue;
+        }
+        bool rang = false;
+        if (self.sub) {
+            zmq_pollitem_t item = {zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0};
+            int rc = zmq_poll (&item, 1, (long) (next_sweep - now));
+            rang = rc > 0 && s_drain (&self) > 0;
+        }
+        else
+            zclock_sleep ((int) (next_sweep - now));
+        if (rang && !self.redis_down)
+            next_sweep = 0;
+        if (opd_mono_ms () - last_report > STATS_MS) {
+            opd_info ("stats routed=%ld skipped=%ld failed=%ld", self.routed, self.skipped,
+                      self.failed);
+            last_report = opd_mono_ms ();
+        }
+    }
+    opd_info ("stats routed=%ld skipped=%ld failed=%ld", self.routed, self.skipped, self.failed);
+    router_rules_destroy (&self.rules);
+    opd_redis_destroy (&self.redis);
+    zsock_destroy (&self.sub);
+    return 0;
+}

@@ -1,0 +1,11 @@
+/*  router: the routing loop. Sweeps the work set opd:unrouted on start,
+    every 200 ms and at once when a ticket.created event rings the doorbell
+    (the events SUB socket); decides team, category, priority, rule and
+    standard response with rules.h and writes each decision with route.lua. */
+#ifndef OPD_ROUTER_SERVICE_H_INCLUDED
+#define OPD_ROUTER_SERVICE_H_INCLUDED
+#include "opd_service.h"
+
+//  Runs until opd_service_stopping(); returns the exit code.
+int router_run (opd_service_t *svc);
+#endif

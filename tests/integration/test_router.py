@@ -1,0 +1,144 @@
+"""opdesk-router against a real Redis and the real intake: routing by the
+configured rules, the ticket.routed event, priority precedence, and nothing
+lost when the router is killed or Redis goes away."""
+import time
+import unittest
+
+from harness import Stack, copy_config
+
+
+class RouterTest(unittest.TestCase):
+
+    def routed(self, st, tid, timeout=10):
+        return st.wait_for(lambda: st.ticket(tid).get("routed_at") and st.ticket(tid),
+                           timeout=timeout, what="ticket %s to be routed" % tid)
+
+    def test_vpn_ticket_goes_to_network_with_event(self):
+        with Stack(["intake", "router"]) as st:
+            sub = st.subscribe("ticket.routed")
+            reply = st.submit(st.message(subject="VPN is down", body="Since this morning."))
+            self.assertEqual(reply["type"], "intake.accepted")
+            tid = reply["ticket_id"]
+            ev = sub.wait(lambda topic, e: e.get("ticket_id") == tid)
+            self.assertIsNotNone(ev, "no ticket.routed event")
+            topic, e = ev
+            self.assertEqual(topic, "ticket.routed")
+            for key in ("v", "type", "ticket_id", "at", "team", "category", "priority", "rule"):
+                self.assertIn(key, e)
+            self.assertEqual(e["team"], "network")
+            self.assertEqual(e["category"], "network/vpn")
+            self.assertEqual(e["priority"], "P2")
+            self.assertEqual(e["rule"], "vpn")
+            t = self.routed(st, tid)
+            self.assertEqual(t["team"], "network")
+            self.assertEqual(t["category"], "network/vpn")
+            self.assertEqual(t["priority"], "P2")
+            self.assertEqual(t["rule"], "vpn")
+            self.assertEqual(t["stdresp"], "vpn-basics")
+            self.assertEqual(t["ack"], "1")
+            self.assertEqual(st.r.zcard("opd:unrouted"), 0)
+            self.assertIsNotNone(st.r.zscore("opd:slo:todo", tid))
+            self.assertIsNotNone(st.r.zscore("opd:idx:team:network", tid))
+
+    def test_phrase_in_body_with_odd_spacing_and_case(self):
+        with Stack(["intake", "router"]) as st:
+            tid = st.submit(st.message(subject="Cannot work from home",
+                                       body="My Remote \n Access stopped."))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual(t["rule"], "vpn")
+            self.assertEqual(t["team"], "network")
+            tid = st.submit(st.message(subject="openvpn and vpnx are fine"))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertNotIn("rule", t)
+            self.assertEqual(t["team"], "service-desk")
+
+    def test_unmatched_ticket_gets_defaults_and_null_rule(self):
+        with Stack(["intake", "router"]) as st:
+            sub = st.subscribe("ticket.routed")
+            tid = st.submit(st.message(subject="Printer on floor 3 is jammed"))["ticket_id"]
+            ev = sub.wait(lambda topic, e: e.get("ticket_id") == tid)
+            self.assertIsNotNone(ev)
+            e = ev[1]
+            self.assertEqual(e["team"], "service-desk")
+            self.assertEqual(e["priority"], "P3")
+            self.assertIn("rule", e)
+            self.assertIsNone(e["rule"])
+            self.assertIsNone(e["category"])
+            t = self.routed(st, tid)
+            self.assertEqual(t["team"], "service-desk")
+            self.assertEqual(t["priority"], "P3")
+            self.assertNotIn("rule", t)
+            self.assertNotIn("stdresp", t)
+
+    def test_matrix_priority_and_own_category_are_kept(self):
+        with Stack(["intake", "router"]) as st:
+            tid = st.submit(st.message(subject="VPN is down", impact="high",
+                                       urgency="high"))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual(t["priority"], "P1")
+            self.assertEqual(t["team"], "network")
+            self.assertEqual(t["rule"], "vpn")
+            tid = st.submit(st.message(subject="VPN client crashes the laptop",
+                                       category="hardware/laptop", priority="P4"))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual(t["category"], "hardware/laptop")
+            self.assertEqual(t["priority"], "P4")
+            self.assertEqual(t["team"], "network")
+
+    def test_killed_router_catches_up_on_restart(self):
+        with Stack(["intake", "router"]) as st:
+            st.kill("router")
+            ids = []
+            for i in range(50):
+                subject = "VPN down %d" % i if i % 2 == 0 else "Mouse broken %d" % i
+                reply = st.submit(st.message(subject=subject, external_id="kill-%d" % i))
+                self.assertEqual(reply["type"], "intake.accepted")
+                ids.append(reply["ticket_id"])
+            time.sleep(0.3)
+            self.assertEqual(st.r.zcard("opd:unrouted"), 50)
+            st.start("router")
+            st.wait_for(lambda: st.r.zcard("opd:unrouted") == 0, timeout=15,
+                        what="the work set to empty")
+            for i, tid in enumerate(ids):
+                t = st.ticket(tid)
+                self.assertTrue(t.get("routed_at"), tid)
+                self.assertEqual(t["team"], "network" if i % 2 == 0 else "service-desk")
+            routed = [e for topic, e in st.events_history() if topic == "ticket.routed"]
+            self.assertEqual(sorted(e["ticket_id"] for e in routed), sorted(ids))
+
+    def test_router_survives_a_redis_outage(self):
+        with Stack(["intake", "router"]) as st:
+            tid = st.submit(st.message(subject="VPN is down"))["ticket_id"]
+            self.routed(st, tid)
+            st.stop_redis()
+            time.sleep(1.0)
+            self.assertIsNone(st.procs["router"].poll(), "router died without Redis")
+            st.start_redis()
+            # Intake may need a moment to reconnect; retry until it accepts.
+            def submit():
+                r = st.submit(st.message(subject="remote access broken", external_id="after"))
+                return r if r["type"] == "intake.accepted" else None
+            reply = st.wait_for(submit, timeout=15, interval=0.3, what="intake to accept")
+            t = self.routed(st, reply["ticket_id"], timeout=15)
+            self.assertEqual(t["rule"], "vpn")
+            self.assertIn("Redis unavailable", st.log("router"))
+
+    def test_reload_applies_new_rules(self):
+        cfg = copy_config()
+        with Stack(["intake", "router"], config=cfg) as st:
+            tid = st.submit(st.message(subject="Drucker kaputt"))["ticket_id"]
+            self.assertNotIn("rule", self.routed(st, tid))
+            st.config["routing_rules"].insert(0, {
+                "name": "printer", "when": {"keywords": ["drucker"], "in": ["subject"]},
+                "then": {"team": "network", "category": "hardware/printer"}})
+            st.reconfigure()
+            st.wait_for(lambda: "reconfigured rules=2" in st.log("router"), timeout=10,
+                        what="the router to reload")
+            tid = st.submit(st.message(subject="Der DRUCKER ist kaputt"))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual(t["rule"], "printer")
+            self.assertEqual(t["category"], "hardware/printer")
+
+
+if __name__ == "__main__":
+    unittest.main()
