@@ -165,7 +165,7 @@ class EventSub:
 
 
 class Stack:
-    SERVICES = ("intake", "router", "slo", "notifier", "anonymiser")
+    SERVICES = ("intake", "router", "slo", "notifier", "anonymiser", "phone", "web")
 
     def __init__(self, services=("intake", "router", "slo", "notifier"), config=None,
                  smtp=True):
