@@ -1,7 +1,8 @@
 -- Stores a new ticket, or a reply to an existing one, idempotently on
 -- (channel, external_id).
 -- ARGV: now, maxlen, prefix, channel, external_id, reply_to, author, then
--- field/value pairs of the ticket hash.
+-- field/value pairs of the ticket hash (pairs named '_...' are control
+-- flags, see below).
 -- Returns {ticket_id, created (1/0), kind ('ticket'|'comment'|'repeat')}.
 local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local idem = 'opd:idem:' .. channel .. ':' .. ext
@@ -11,6 +12,35 @@ if existing then return {existing, 0, 'repeat'} end
 local f = {}
 for i = 8, #ARGV, 2 do f[ARGV[i]] = ARGV[i + 1] end
 local at = tonumber(f.received_at) or NOW
+-- Control pairs (names starting with '_') steer this script and are not
+-- stored. _sender_check = '1': a reply is attached only when it comes from
+-- the ticket's requester, one of its participants, or an agent
+-- (_from_agent = '1'); from anyone else it opens a new ticket linked to the
+-- one it named.
+local sender_check, from_agent = f._sender_check == '1', f._from_agent == '1'
+f._sender_check, f._from_agent = nil, nil
+
+local function sender_allowed(target)
+  if not sender_check or from_agent then return true end
+  local sender = string.lower(f.req_email or '')
+  if sender == '' then return false end
+  local k = K(target)
+  if string.lower(hget(k, 'req_email') or '') == sender then return true end
+  local parts = hget(k, 'participants')
+  if parts then
+    local ok, list = pcall(cjson.decode, parts)
+    if ok and type(list) == 'table' then
+      for _, p in ipairs(list) do
+        if type(p) == 'string' and string.lower(p) == sender then return true end
+      end
+    else
+      for p in string.gmatch(parts, '[^,%s]+') do
+        if string.lower(p) == sender then return true end
+      end
+    end
+  end
+  return false
+end
 
 local function remember(id)
   redis.call('HSET', idem, 'id', id)
@@ -27,7 +57,9 @@ if reply_to ~= '' then
   end
   if target then
     local status = hget(K(target), 'status')
-    if status and status ~= 'closed' then
+    if status and status ~= 'closed' and not sender_allowed(target) then
+      f.linked_to = target
+    elseif status and status ~= 'closed' then
       local k = K(target)
       add_comment(target, at, author, 'requester', true, f.body or '', nil)
       if status == 'resolved' then

@@ -37,6 +37,9 @@ typedef struct {
     char *missing_json;      //  JSON array of missing required field names, NULL when none
     char *attachments_json;  //  JSON array of attachment metadata, NULL when none
     bool suppress_ack;       //  an adapter says: no acknowledgement (auto-reply, bounce)
+    bool sender_check;       //  a reply_to is attached only when it comes from the ticket's
+                             //  requester, a participant or an agent (the email channel)
+    char *participants_json; //  JSON array of lower-cased email addresses copied on it, NULL when none
 } opd_submit_t;
 
 //  Decodes and validates one frame received at now (ms). Returns 0 and a new

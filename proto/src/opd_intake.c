@@ -13,6 +13,7 @@
 #define MAX_NAME 200
 #define MAX_ATTACHMENTS 100
 #define MAX_FIELDS 100
+#define MAX_PARTICIPANTS 50
 
 static const char *s_codes[] = {"", "invalid", "too_large", "unsupported_version", "unavailable"};
 
@@ -334,6 +335,46 @@ s_attachments (const msgpack_object *root, opd_submit_t *m, opd_reject_t *rej)
     return 0;
 }
 
+//  participants (opdesk extension): the addresses copied on the message,
+//  kept lower-cased as a JSON array.
+static int
+s_participants (const msgpack_object *root, opd_submit_t *m, opd_reject_t *rej)
+{
+    const msgpack_object *o = opd_mp_get (root, "participants");
+    if (s_is_nil (o))
+        return 0;
+    if (o->type != MSGPACK_OBJECT_ARRAY)
+        return s_reject (rej, OPD_REJ_INVALID, "participants", "participants must be an array");
+    if (o->via.array.size > MAX_PARTICIPANTS)
+        return s_reject (rej, OPD_REJ_INVALID, "participants", "participants holds more than %d items",
+                         MAX_PARTICIPANTS);
+    json_t *arr = json_array ();
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const char *s;
+        size_t len;
+        char path[64];
+        snprintf (path, sizeof path, "participants.%u", i);
+        if (!opd_mp_is_str (&o->via.array.ptr[i], &s, &len) || len > 254) {
+            json_decref (arr);
+            return s_reject (rej, OPD_REJ_INVALID, path, "%s must be an email address", path);
+        }
+        char *v = opd_strndup (s, len);
+        for (char *p = v; *p; p++)
+            *p = g_ascii_tolower (*p);
+        if (!opd_email_valid (v)) {
+            free (v);
+            json_decref (arr);
+            return s_reject (rej, OPD_REJ_INVALID, path, "%s must be an email address", path);
+        }
+        json_array_append_new (arr, json_string (v));
+        free (v);
+    }
+    if (json_array_size (arr))
+        m->participants_json = json_dumps (arr, JSON_COMPACT);
+    json_decref (arr);
+    return 0;
+}
+
 static int
 s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, opd_submit_t *m,
             opd_reject_t *rej)
@@ -464,7 +505,13 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
             return s_reject (rej, OPD_REJ_INVALID, "suppress_ack", "suppress_ack must be true or false");
         m->suppress_ack = o->via.boolean;
     }
-    if (s_fields (root, cfg, m, rej) || s_attachments (root, m, rej))
+    o = opd_mp_get (root, "sender_check");
+    if (!s_is_nil (o)) {
+        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+            return s_reject (rej, OPD_REJ_INVALID, "sender_check", "sender_check must be true or false");
+        m->sender_check = o->via.boolean;
+    }
+    if (s_participants (root, m, rej) || s_fields (root, cfg, m, rej) || s_attachments (root, m, rej))
         return -1;
     return 0;
 }
@@ -532,7 +579,7 @@ opd_submit_destroy (opd_submit_t **self_p)
                     &m->req_email, &m->req_phone,  &m->subject,     &m->body,
                     &m->kind,     &m->request_type, &m->priority,   &m->impact,
                     &m->urgency,  &m->category,    &m->fields_json, &m->missing_json,
-                    &m->attachments_json};
+                    &m->attachments_json, &m->participants_json};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free (*all[i]);
     free (m);
