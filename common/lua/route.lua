@@ -5,7 +5,9 @@ local id, team, category, priority, rule, stdresp = ARGV[3], ARGV[4], ARGV[5], A
 if redis.call('ZREM', 'opd:unrouted', id) == 0 then return 0 end
 local k = K(id)
 if redis.call('EXISTS', k) == 0 then return 0 end
-local t = hgetall(k)
+-- Only the fields this script needs: the body may be large.
+local got = redis.call('HMGET', k, 'created_at', 'req_email', 'no_ack')
+local t = {created_at = got[1], req_email = got[2], no_ack = got[3]}
 local set = {'priority', priority, 'routed_at', NOW, 'team_since', NOW}
 if team ~= '' then set[#set + 1] = 'team'; set[#set + 1] = team end
 if category ~= '' then set[#set + 1] = 'category'; set[#set + 1] = category end
