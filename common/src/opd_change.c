@@ -1,0 +1,394 @@
+/*  opd_change: see opd_change.h.
+
+    The ticket's team, request type and fields are read first: a hand-off is
+    only a hand-off when the team differs, and custom fields are merged into
+    what the ticket has and checked against its request type. The workflow
+    and the expected version are checked by update.lua itself, atomically
+    with the change, so that two agents racing cannot both win. */
+#include "opd_change.h"
+#include "opd_ticket.h"
+#include "opd_util.h"
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+s_fail (opd_change_result_t *res, opd_change_code_t code, const char *key, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static int
+s_fail (opd_change_result_t *res, opd_change_code_t code, const char *key, const char *fmt, ...)
+{
+    res->code = code;
+    snprintf (res->key, sizeof res->key, "%s", key ? key : "");
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (res->message, sizeof res->message, fmt, ap);
+    va_end (ap);
+    return -1;
+}
+
+//  "a, b, c" into buf.
+static const char *
+s_join (const char *const *list, size_t n, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        snprintf (buf + strlen (buf), size - strlen (buf), "%s%s", i ? ", " : "", list[i]);
+    return buf;
+}
+
+//  0 when value is one of allowed, else -1 with the allowed ones named.
+static int
+s_one_of (opd_change_result_t *res, const char *key, const char *what, const char *value,
+          const char *const *allowed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (value, allowed[i]))
+            return 0;
+    char list[2048];
+    return s_fail (res, OPD_CHANGE_INVALID, key, "unknown %s '%s'; allowed: %s", what, value,
+                   s_join (allowed, n, list, sizeof list));
+}
+
+static const opd_field_t *
+s_field_def (const opd_reqtype_t *rt, const char *name)
+{
+    for (size_t i = 0; rt && i < rt->nfields; i++)
+        if (!strcmp (rt->fields[i].name, name))
+            return &rt->fields[i];
+    return NULL;
+}
+
+int
+opd_field_from_text (const opd_reqtype_t *rt, const char *name, const char *text, json_t **value,
+                     char *err, size_t errlen)
+{
+    *value = NULL;
+    if (!*text)
+        return 0;
+    if (!opd_utf8_valid (text, strlen (text))) {
+        snprintf (err, errlen, "fields.%s is not valid UTF-8", name);
+        return -1;
+    }
+    const opd_field_t *f = s_field_def (rt, name);
+    char *end = NULL;
+    switch (f ? f->type : OPD_FIELD_STRING) {
+    case OPD_FIELD_INTEGER: {
+        long long v = strtoll (text, &end, 10);
+        if (*end) {
+            snprintf (err, errlen, "fields.%s must be a whole number, not '%s'", name, text);
+            return -1;
+        }
+        *value = json_integer (v);
+        return 0;
+    }
+    case OPD_FIELD_NUMBER: {
+        double v = strtod (text, &end);
+        if (*end) {
+            snprintf (err, errlen, "fields.%s must be a number, not '%s'", name, text);
+            return -1;
+        }
+        *value = v == (double) (long long) v && !strpbrk (text, ".eE") ? json_integer ((long long) v)
+                                                                      : json_real (v);
+        return 0;
+    }
+    case OPD_FIELD_BOOLEAN:
+        if (strcmp (text, "true") && strcmp (text, "false")) {
+            snprintf (err, errlen, "fields.%s must be true or false, not '%s'", name, text);
+            return -1;
+        }
+        *value = json_boolean (!strcmp (text, "true"));
+        return 0;
+    default:
+        *value = json_string (text);
+        return 0;
+    }
+}
+
+int
+opd_field_check (const opd_reqtype_t *rt, const char *name, const json_t *value, char *err,
+                 size_t errlen)
+{
+    const opd_field_t *f = s_field_def (rt, name);
+    if (rt && !f) {
+        char list[512] = "";
+        for (size_t i = 0; i < rt->nfields; i++)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      rt->fields[i].name);
+        snprintf (err, errlen, "fields.%s: request type '%s' has no such field; its fields: %s", name,
+                  rt->id, list[0] ? list : "none");
+        return -1;
+    }
+    if (!value || json_is_null (value)) {
+        if (f && f->required) {
+            snprintf (err, errlen, "fields.%s is required and cannot be removed", name);
+            return -1;
+        }
+        return 0;
+    }
+    if (!f) {
+        if (json_is_object (value) || json_is_array (value)) {
+            snprintf (err, errlen, "fields.%s must be a string, number or boolean", name);
+            return -1;
+        }
+        return 0;
+    }
+    switch (f->type) {
+    case OPD_FIELD_INTEGER:
+        if (!json_is_integer (value)) {
+            snprintf (err, errlen, "fields.%s must be a whole number", name);
+            return -1;
+        }
+        return 0;
+    case OPD_FIELD_NUMBER:
+        if (!json_is_number (value)) {
+            snprintf (err, errlen, "fields.%s must be a number", name);
+            return -1;
+        }
+        return 0;
+    case OPD_FIELD_BOOLEAN:
+        if (!json_is_boolean (value)) {
+            snprintf (err, errlen, "fields.%s must be true or false", name);
+            return -1;
+        }
+        return 0;
+    default:
+        break;
+    }
+    const char *text = json_string_value (value);
+    if (!text) {
+        snprintf (err, errlen, "fields.%s must be a string", name);
+        return -1;
+    }
+    if (f->type == OPD_FIELD_ENUM) {
+        bool ok = false;
+        for (size_t i = 0; i < f->nvalues; i++)
+            ok = ok || !strcmp (f->values[i], text);
+        if (!ok) {
+            char list[512];
+            snprintf (err, errlen, "fields.%s must be one of %s, not '%s'", name,
+                      s_join ((const char *const *) f->values, f->nvalues, list, sizeof list), text);
+            return -1;
+        }
+    }
+    else if (f->type == OPD_FIELD_EMAIL && !opd_email_valid (text)) {
+        snprintf (err, errlen, "fields.%s is not an email address", name);
+        return -1;
+    }
+    else if (f->type == OPD_FIELD_PHONE && !opd_e164_valid (text)) {
+        snprintf (err, errlen, "fields.%s is not an E.164 phone number", name);
+        return -1;
+    }
+    else if (f->type == OPD_FIELD_DATE) {
+        int y, m, d, n = 0;
+        if (sscanf (text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (text) != 10
+            || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y)) {
+            snprintf (err, errlen, "fields.%s is not a date YYYY-MM-DD", name);
+            return -1;
+        }
+    }
+    if (f->regex && !g_regex_match ((GRegex *) f->regex, text, 0, NULL)) {
+        snprintf (err, errlen, "fields.%s does not match the pattern %s", name, f->pattern);
+        return -1;
+    }
+    if (f->max_length > 0 && (int64_t) opd_utf8_chars (text, strlen (text)) > f->max_length) {
+        snprintf (err, errlen, "fields.%s is longer than %lld characters", name,
+                  (long long) f->max_length);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_pair (opd_args_t *pairs, const char *field, const char *value)
+{
+    opd_args_add (pairs, field);
+    opd_args_add (pairs, value);
+}
+
+//  The fields and missing pairs: change->fields merged into the ticket's.
+static int
+s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const char *rtid,
+               const char *old, opd_args_t *pairs, opd_change_result_t *res)
+{
+    const opd_reqtype_t *rt = rtid && *rtid ? opd_config_reqtype (cfg, rtid) : NULL;
+    json_t *fields = old && *old ? json_loads (old, 0, NULL) : NULL;
+    if (!json_is_object (fields)) {
+        json_decref (fields);
+        fields = json_object ();
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach ((json_t *) ch->fields, name, v) {
+        char err[512];
+        if (opd_field_check (rt, name, v, err, sizeof err)) {
+            json_decref (fields);
+            char key[64];
+            snprintf (key, sizeof key, "fields.%s", name);
+            return s_fail (res, OPD_CHANGE_INVALID, key, "%s", err);
+        }
+        if (json_is_null (v))
+            json_object_del (fields, name);
+        else
+            json_object_set (fields, name, v);
+    }
+    char *text = json_dumps (fields, JSON_COMPACT);
+    s_pair (pairs, "fields", text);
+    free (text);
+    if (rt) {
+        //  Required fields that are still missing stay listed in 'missing'.
+        json_t *missing = json_array ();
+        for (size_t i = 0; i < rt->nfields; i++)
+            if (rt->fields[i].required && !json_object_get (fields, rt->fields[i].name))
+                json_array_append_new (missing, json_string (rt->fields[i].name));
+        text = json_array_size (missing) ? json_dumps (missing, JSON_COMPACT) : NULL;
+        s_pair (pairs, "missing", text ? text : "");
+        free (text);
+        json_decref (missing);
+    }
+    json_decref (fields);
+    return 0;
+}
+
+//  The checked field/value pairs for update.lua. cur holds team,
+//  request_type, fields of the ticket.
+static int
+s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur, opd_args_t *pairs,
+         opd_change_result_t *res)
+{
+    static const char *const priorities[] = {"P1", "P2", "P3", "P4"};
+    static const char *const severities[] = {"S1", "S2", "S3", "S4"};
+    if (ch->status) {
+        if (s_one_of (res, "status", "status", ch->status, opd_ticket_statuses, 5))
+            return -1;
+        s_pair (pairs, "status", ch->status);
+    }
+    if (ch->priority) {
+        if (s_one_of (res, "priority", "priority", ch->priority, priorities, 4))
+            return -1;
+        s_pair (pairs, "priority", ch->priority);
+    }
+    if (ch->severity) {
+        if (*ch->severity && s_one_of (res, "severity", "severity", ch->severity, severities, 4))
+            return -1;
+        s_pair (pairs, "severity", ch->severity);
+    }
+    if (ch->category) {
+        if (s_one_of (res, "category", "category", ch->category,
+                      (const char *const *) cfg->categories, cfg->ncategories))
+            return -1;
+        s_pair (pairs, "category", ch->category);
+    }
+    if (ch->team) {
+        const char **ids = opd_calloc (cfg->nteams + 1, sizeof (char *));
+        for (size_t i = 0; i < cfg->nteams; i++)
+            ids[i] = cfg->teams[i].id;
+        int bad = s_one_of (res, "team", "team", ch->team, ids, cfg->nteams);
+        free (ids);
+        if (bad)
+            return -1;
+        const char *old = opd_reply_str (cur, 0);
+        if ((!old || strcmp (old, ch->team)) && (!ch->note || !*ch->note))
+            return s_fail (res, OPD_CHANGE_NEEDS_NOTE, "note",
+                           "a hand-off to team '%s' needs a note saying why", ch->team);
+        s_pair (pairs, "team", ch->team);
+    }
+    if (ch->assignee) {
+        if (*ch->assignee) {
+            const char **ids = opd_calloc (cfg->nagents + 1, sizeof (char *));
+            for (size_t i = 0; i < cfg->nagents; i++)
+                ids[i] = cfg->agents[i].id;
+            int bad = s_one_of (res, "assignee", "agent", ch->assignee, ids, cfg->nagents);
+            free (ids);
+            if (bad)
+                return -1;
+        }
+        s_pair (pairs, "assignee", ch->assignee);
+    }
+    if (ch->fields && json_object_size (ch->fields))
+        return s_field_pairs (cfg, ch, opd_reply_str (cur, 1), opd_reply_str (cur, 2), pairs, res);
+    return 0;
+}
+
+int
+opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
+                  const opd_change_t *ch, opd_change_result_t *res)
+{
+    memset (res, 0, sizeof *res);
+    if (!id || !*id || strlen (id) > 64)
+        return s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id ? id : "");
+    redisReply *cur = opd_redis_command (redis, "HMGET opd:t:%s team request_type fields id", id);
+    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 4) {
+        if (cur)
+            freeReplyObject (cur);
+        return s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                       opd_redis_error (redis));
+    }
+    if (!opd_reply_str (cur, 3)) {
+        freeReplyObject (cur);
+        return s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id);
+    }
+    opd_args_t pairs;
+    opd_args_init (&pairs);
+    int bad = s_pairs (cfg, ch, cur, &pairs, res);
+    freeReplyObject (cur);
+    if (bad) {
+        opd_args_free (&pairs);
+        return -1;
+    }
+    if (pairs.n == 0) {
+        opd_args_free (&pairs);
+        return s_fail (res, OPD_CHANGE_EMPTY, NULL, "nothing to change");
+    }
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_addi (&a, opd_now_ms ());
+    opd_args_addi (&a, cfg->events_max_len);
+    opd_args_add (&a, id);
+    opd_args_add (&a, ch->actor);
+    opd_args_add (&a, ch->expected_version);
+    opd_args_add (&a, ch->note);
+    for (int i = 0; i < pairs.n; i++)
+        opd_args_addn (&a, pairs.v[i], pairs.len[i]);
+    opd_args_free (&pairs);
+    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_UPDATE, &a);
+    opd_args_free (&a);
+    if (!r || r->type != REDIS_REPLY_ARRAY || !opd_reply_str (r, 0)) {
+        s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update failed: %s",
+                r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
+        if (r)
+            freeReplyObject (r);
+        return -1;
+    }
+    const char *what = opd_reply_str (r, 0);
+    int rc = 0;
+    if (!strcmp (what, "not_found"))
+        rc = s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id);
+    else if (!strcmp (what, "conflict")) {
+        const char *from = opd_reply_str (r, 1);
+        const char *allowed = opd_reply_str (r, 2);
+        snprintf (res->status, sizeof res->status, "%s", from ? from : "");
+        snprintf (res->allowed, sizeof res->allowed, "%s", allowed ? allowed : "");
+        rc = s_fail (res, OPD_CHANGE_CONFLICT, "status",
+                     "%s cannot move from %s to %s; allowed moves from %s: %s", id, res->status,
+                     ch->status ? ch->status : "?", res->status,
+                     res->allowed[0] ? res->allowed : "none (closed is final)");
+    }
+    else if (!strcmp (what, "version")) {
+        res->version = opd_reply_int (r, 1);
+        rc = s_fail (res, OPD_CHANGE_VERSION, "version",
+                     "%s has changed: its version is %lld, not %s", id, res->version,
+                     ch->expected_version);
+    }
+    else if (strcmp (what, "ok"))
+        rc = s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update was refused (%s)", what);
+    else {
+        res->version = opd_reply_int (r, 1);
+        res->changed = opd_reply_int (r, 2) == 1;
+    }
+    freeReplyObject (r);
+    return rc;
+}

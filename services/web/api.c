@@ -1,0 +1,1101 @@
+/*  api: the HTTP API of CONTRACT.md section 5, JSON in and out, plus
+    /healthz and /metrics.
+
+    Every error answer is {"error": {"code", "message"}}, sometimes with more
+    keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
+    not_found 404, method_not_allowed 405, conflict 409, too_large 413,
+    unsupported_media_type 415, bad_json and bad_request 400, invalid 422,
+    unavailable 503, not_implemented 501.
+
+    A requester token sees only tickets whose requester email is its
+    identity; another's ticket answers 404, as an unknown one does. */
+#include "opd_change.h"
+#include "opd_log.h"
+#include "opd_mp.h"
+#include "opd_ticket.h"
+#include "opd_util.h"
+#include "web.h"
+#include <ctype.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zmq.h>
+
+#define INTAKE_TIMEOUT_MS 5000
+#define PROBE_TIMEOUT_MS 1000
+#define EVENTS_DEFAULT 100
+#define EVENTS_MAX 1000
+
+//  --- Small helpers -------------------------------------------------------
+
+static void
+s_method_not_allowed (http_req_t *req, const char *allow)
+{
+    http_add_header (req, "Allow", allow);
+    http_error (req, 405, "method_not_allowed", "%s is not allowed on %s; allowed: %s", req->method,
+                req->path, allow);
+}
+
+static bool
+s_is (const http_req_t *req, const char *method)
+{
+    return !strcmp (req->method, method);
+}
+
+//  The request body as a JSON object; answers 400/415 and returns NULL when
+//  it is not one.
+static json_t *
+s_body (http_req_t *req)
+{
+    const char *ct = http_header (req, "Content-Type");
+    if (ct && strncasecmp (ct, "application/json", 16)) {
+        http_error (req, 415, "unsupported_media_type", "the body must be application/json");
+        return NULL;
+    }
+    json_error_t e;
+    json_t *obj = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
+    if (!obj) {
+        http_error_x (req, 400, "bad_json",
+                      json_pack ("{s:i, s:i, s:i}", "line", e.line, "column", e.column, "position",
+                                 e.position),
+                      "malformed JSON at line %d, column %d (position %d): %s", e.line, e.column,
+                      e.position, e.text);
+        return NULL;
+    }
+    if (!json_is_object (obj)) {
+        json_decref (obj);
+        http_error (req, 400, "bad_json", "the body must be a JSON object");
+        return NULL;
+    }
+    return obj;
+}
+
+//  422 for the first key of obj not in allowed. prefix names the object.
+static bool
+s_unknown_keys (http_req_t *req, json_t *obj, const char *const *allowed, const char *prefix)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (obj, k, v) {
+        bool known = false;
+        for (int i = 0; allowed[i] && !known; i++)
+            known = !strcmp (k, allowed[i]);
+        if (!known) {
+            char key[300];
+            snprintf (key, sizeof key, "%s%.200s", prefix, k);
+            char list[512] = "";
+            for (int i = 0; allowed[i]; i++)
+                snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                          allowed[i]);
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", key),
+                          "unknown field '%s'; allowed: %s", key, list);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+s_id_valid (const char *id)
+{
+    size_t n = strlen (id);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
+            return false;
+    return true;
+}
+
+static void
+s_not_found (http_req_t *req, const char *id)
+{
+    http_error (req, 404, "not_found", "no ticket %s", id);
+}
+
+//  The ticket, as who may see it; NULL after answering 404 or 503.
+static json_t *
+s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
+{
+    opd_ticket_error_t err;
+    json_t *t = s_id_valid (id) ? opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err) : NULL;
+    if (!t) {
+        if (s_id_valid (id) && err.code == OPD_TICKET_UNAVAILABLE)
+            http_error (req, 503, "unavailable", "%s", err.message);
+        else
+            s_not_found (req, id);
+        return NULL;
+    }
+    if (!web_may_see (who, t)) {
+        json_decref (t);
+        s_not_found (req, id);
+        return NULL;
+    }
+    web_filter_ticket (who, t);
+    return t;
+}
+
+static void
+s_etag (http_req_t *req, json_t *t)
+{
+    char etag[40];
+    snprintf (etag, sizeof etag, "\"%lld\"", (long long) json_integer_value (json_object_get (t, "version")));
+    http_add_header (req, "ETag", etag);
+}
+
+//  --- /healthz and /metrics -----------------------------------------------
+
+//  True when intake answers a probe: a message it rejects without storing
+//  anything, so that any reply at all proves it is alive.
+static bool
+s_intake_alive (http_req_t *req)
+{
+    void *sock = zmq_socket (http_zmq (req), ZMQ_REQ);
+    int zero = 0;
+    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    opd_pack_kv_int (&pk, "v", 1);
+    opd_pack_kv_str (&pk, "type", "opdesk.health");
+    bool alive = false;
+    if (zmq_connect (sock, req->cfg->ep_intake) == 0 && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        alive = zmq_poll (&item, 1, PROBE_TIMEOUT_MS) == 1;
+    }
+    zmq_close (sock);
+    msgpack_sbuffer_destroy (&buf);
+    return alive;
+}
+
+static bool
+s_redis_alive (http_req_t *req)
+{
+    redisReply *r = opd_redis_command (http_redis (req), "PING");
+    bool ok = r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) && r->str
+              && !strcmp (r->str, "PONG");
+    if (r)
+        freeReplyObject (r);
+    return ok;
+}
+
+static void
+s_healthz (http_req_t *req)
+{
+    if (!s_is (req, "GET") && !s_is (req, "HEAD")) {
+        s_method_not_allowed (req, "GET");
+        return;
+    }
+    json_t *down = json_array ();
+    if (!s_redis_alive (req))
+        json_array_append_new (down, json_string ("redis"));
+    if (!s_intake_alive (req))
+        json_array_append_new (down, json_string ("intake"));
+    http_add_header (req, "Cache-Control", "no-store");
+    if (json_array_size (down))
+        http_json (req, 503, json_pack ("{s:s, s:o}", "status", "unavailable", "down", down));
+    else {
+        json_decref (down);
+        http_json (req, 200, json_pack ("{s:s}", "status", "ok"));
+    }
+}
+
+//  An integer reply of cmd, or -1.
+static long long
+s_count (http_req_t *req, const char *fmt, const char *arg)
+{
+    redisReply *r = opd_redis_command (http_redis (req), fmt, arg);
+    long long n = -1;
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        n = r->integer;
+    else if (r && r->type == REDIS_REPLY_STRING)
+        n = atoll (r->str);
+    else if (r && r->type == REDIS_REPLY_NIL)
+        n = 0;
+    if (r)
+        freeReplyObject (r);
+    return n;
+}
+
+static void
+s_metric (GString *out, const char *name, const char *type, const char *help)
+{
+    g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+s_metrics (http_req_t *req)
+{
+    if (!s_is (req, "GET")) {
+        s_method_not_allowed (req, "GET");
+        return;
+    }
+    GString *out = g_string_new (NULL);
+    bool up = s_redis_alive (req);
+    s_metric (out, "opdesk_redis_up", "gauge", "1 when Redis answers PING.");
+    g_string_append_printf (out, "opdesk_redis_up %d\n", up ? 1 : 0);
+    if (up) {
+        s_metric (out, "opdesk_tickets", "gauge", "Tickets by status.");
+        for (int i = 0; opd_ticket_statuses[i]; i++)
+            g_string_append_printf (out, "opdesk_tickets{status=\"%s\"} %lld\n", opd_ticket_statuses[i],
+                                    s_count (req, "ZCARD opd:idx:status:%s", opd_ticket_statuses[i]));
+        s_metric (out, "opdesk_mail_sent_total", "counter", "Notifications sent by mail.");
+        g_string_append_printf (out, "opdesk_mail_sent_total %lld\n",
+                                s_count (req, "GET opd:stats:%s", "mail_sent"));
+        s_metric (out, "opdesk_mail_failed_total", "counter", "Notifications given up after retries.");
+        g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
+                                s_count (req, "GET opd:stats:%s", "mail_failed"));
+        s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
+        g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", "opd:events"));
+        s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");
+        g_string_append_printf (out, "opdesk_slo_timers_pending %lld\n",
+                                s_count (req, "ZCARD %s", "opd:timers"));
+        s_metric (out, "opdesk_unrouted_tickets", "gauge", "Tickets waiting for the router.");
+        g_string_append_printf (out, "opdesk_unrouted_tickets %lld\n", s_count (req, "ZCARD %s", "opd:unrouted"));
+        s_metric (out, "opdesk_outbox_jobs", "gauge", "Notification jobs by queue.");
+        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"ready\"} %lld\n",
+                                s_count (req, "LLEN %s", "opd:outbox:ready"));
+        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"busy\"} %lld\n",
+                                s_count (req, "LLEN %s", "opd:outbox:busy"));
+        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
+                                s_count (req, "ZCARD %s", "opd:outbox:retry"));
+    }
+    s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
+    for (int code = 100; code < 600; code++) {
+        long n = web_answers (req->web, code);
+        if (n)
+            g_string_append_printf (out, "opdesk_http_requests_total{code=\"%d\"} %ld\n", code, n);
+    }
+    size_t len = out->len;
+    http_reply (req, 200, "text/plain; version=0.0.4; charset=utf-8", g_string_free (out, FALSE), len);
+}
+
+//  --- Tickets: create -----------------------------------------------------
+
+//  A string reply of a command, as a new string; NULL for nil. *fail is set
+//  when Redis failed.
+static char *
+s_get_str (opd_redis_t *r, bool *fail, const char *fmt, const char *arg)
+{
+    redisReply *x = *fail ? NULL : opd_redis_command (r, fmt, arg);
+    char *out = NULL;
+    if (!x || (x->type != REDIS_REPLY_STRING && x->type != REDIS_REPLY_NIL && x->type != REDIS_REPLY_INTEGER))
+        *fail = true;
+    else if (x->type == REDIS_REPLY_STRING)
+        out = opd_strdup (x->str);
+    else if (x->type == REDIS_REPLY_INTEGER)
+        out = x->integer ? opd_strdup ("1") : NULL;
+    if (x)
+        freeReplyObject (x);
+    return out;
+}
+
+//  For a requester's reply_to: 0 when it names no ticket of someone else
+//  (resolved as intake does: a ticket id, a web external_id, any
+//  external_id), else -1 after answering 404 (or 503).
+static int
+s_reply_to_allowed (http_req_t *req, const web_auth_t *who, const char *reply_to)
+{
+    opd_redis_t *r = http_redis (req);
+    bool fail = false;
+    char *target = NULL;
+    char *exists = s_get_str (r, &fail, "EXISTS opd:t:%s", reply_to);
+    if (exists)
+        target = opd_strdup (reply_to);
+    else {
+        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", reply_to);
+        if (!target)
+            target = s_get_str (r, &fail, "GET opd:ext:%s", reply_to);
+    }
+    char *email = target ? s_get_str (r, &fail, "HGET opd:t:%s req_email", target) : NULL;
+    int rc = 0;
+    if (fail) {
+        http_error (req, 503, "unavailable", "the ticket store is unavailable: %s", opd_redis_error (r));
+        rc = -1;
+    }
+    else if (target && (!email || g_ascii_strcasecmp (email, who->identity))) {
+        s_not_found (req, reply_to);
+        rc = -1;
+    }
+    free (exists);
+    free (target);
+    free (email);
+    return rc;
+}
+
+static bool
+s_idempotency_key_valid (const char *k)
+{
+    size_t n = strlen (k);
+    if (n == 0 || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) k[i] < 0x21 || (unsigned char) k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void
+s_create (http_req_t *req, const web_auth_t *who)
+{
+    static const char *const allowed[] = {"requester", "subject", "body", "kind", "request_type",
+                                          "fields", "priority", "impact", "urgency", "category",
+                                          "reply_to", "attachments", "received_at", NULL};
+    static const char *const req_allowed[] = {"name", "email", "phone", NULL};
+    json_t *obj = s_body (req);
+    if (!obj)
+        return;
+    static const char *const set_here[] = {"v", "type", "channel", "external_id"};
+    for (size_t i = 0; i < sizeof set_here / sizeof set_here[0]; i++)
+        if (json_object_get (obj, set_here[i])) {
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", set_here[i]),
+                          "unknown field '%s': the API sets v, type and channel itself, and the "
+                          "external_id is the Idempotency-Key header",
+                          set_here[i]);
+            json_decref (obj);
+            return;
+        }
+    if (s_unknown_keys (req, obj, allowed, "")) {
+        json_decref (obj);
+        return;
+    }
+    json_t *rq = json_object_get (obj, "requester");
+    if (rq && !json_is_object (rq)) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "requester"),
+                      "requester must be an object with name, email, phone");
+        json_decref (obj);
+        return;
+    }
+    if (rq && s_unknown_keys (req, rq, req_allowed, "requester.")) {
+        json_decref (obj);
+        return;
+    }
+    json_t *ra = json_object_get (obj, "received_at");
+    if (ra) {
+        int64_t ms = 0;
+        if (json_is_string (ra) && opd_rfc3339_parse (json_string_value (ra), &ms) == 0)
+            json_object_set_new (obj, "received_at", json_integer (ms));
+        else if (!json_is_integer (ra)) {
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "received_at"),
+                          "received_at must be an RFC 3339 time (or milliseconds since the epoch)");
+            json_decref (obj);
+            return;
+        }
+    }
+    if (who->role == OPD_ROLE_REQUESTER) {
+        //  A requester submits as itself, whatever the body says.
+        if (!rq) {
+            rq = json_object ();
+            json_object_set_new (obj, "requester", rq);
+        }
+        json_object_set_new (rq, "email", json_string (who->identity));
+        const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
+        if (reply_to && *reply_to && s_reply_to_allowed (req, who, reply_to)) {
+            json_decref (obj);
+            return;
+        }
+        //  And intake checks it again, atomically with the reply.
+        json_object_set_new (obj, "sender_check", json_true ());
+    }
+    const char *key = http_header (req, "Idempotency-Key");
+    char ext[80];
+    if (key && !s_idempotency_key_valid (key)) {
+        http_error (req, 400, "bad_request", "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
+        json_decref (obj);
+        return;
+    }
+    if (!key) {
+        char rnd[33];
+        web_random_id (rnd);
+        snprintf (ext, sizeof ext, "web-%s", rnd);
+    }
+    json_object_set_new (obj, "channel", json_string ("web"));
+    json_object_set_new (obj, "external_id", json_string (key ? key : ext));
+    opd_intake_reply_t reply;
+    char bad_key[128];
+    int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
+    json_decref (obj);
+    if (rc) {
+        http_error (req, 503, "unavailable", "intake %s", rc == -1 ? "did not answer" : "sent an answer that is not one");
+        return;
+    }
+    if (!reply.accepted) {
+        int status = !strcmp (reply.code, "too_large")             ? 413
+                     : !strcmp (reply.code, "unavailable")         ? 503
+                     : !strcmp (reply.code, "unsupported_version") ? 400
+                                                                   : 422;
+        http_error_x (req, status, !strcmp (reply.code, "too_large") ? "too_large" : status == 503 ? "unavailable" : "invalid",
+                      bad_key[0] ? json_pack ("{s:s}", "key", bad_key) : NULL, "%s", reply.error);
+        return;
+    }
+    json_t *t = s_ticket (req, who, reply.ticket_id, true);
+    if (!t)
+        return;
+    char loc[128];
+    snprintf (loc, sizeof loc, "/api/v1/tickets/%s", reply.ticket_id);
+    http_add_header (req, "Location", loc);
+    if (!reply.created)
+        http_add_header (req, "Idempotent-Replayed", "true");
+    s_etag (req, t);
+    opd_info ("submitted ticket=%s created=%d role=%s", reply.ticket_id, reply.created,
+              web_role_name (who->role));
+    http_json (req, 201, t);
+}
+
+//  --- Tickets: list -------------------------------------------------------
+
+static bool
+s_list_arg (const char *name)
+{
+    static const char *const known[] = {"status", "team", "priority", "assignee", "requester", "q",
+                                        "sort", "limit", "cursor", NULL};
+    for (int i = 0; known[i]; i++)
+        if (!strcmp (name, known[i]))
+            return true;
+    return false;
+}
+
+static void
+s_list (http_req_t *req, const web_auth_t *who)
+{
+    const char *bad = http_args_check (req, s_list_arg);
+    if (bad) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
+                      "unknown query parameter '%s'; allowed: status, team, priority, assignee, "
+                      "requester, q, sort, limit, cursor", bad);
+        return;
+    }
+    opd_ticket_query_t q = {http_arg (req, "status"), http_arg (req, "team"), http_arg (req, "priority"),
+                            http_arg (req, "assignee"), http_arg (req, "requester"), http_arg (req, "q"),
+                            http_arg (req, "sort"), 0, http_arg (req, "cursor")};
+    if (q.status && *q.status && !opd_ticket_status_valid (q.status)) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "status"),
+                      "unknown status '%s'; allowed: new, open, pending, resolved, closed", q.status);
+        return;
+    }
+    if (q.team && *q.team && !opd_config_team (req->cfg, q.team)) {
+        char list[1024] = "";
+        for (size_t i = 0; i < req->cfg->nteams; i++)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      req->cfg->teams[i].id);
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "team"),
+                      "unknown team '%s'; allowed: %s", q.team, list);
+        return;
+    }
+    if (q.priority && *q.priority && !opd_priority_rank (q.priority)) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "priority"),
+                      "unknown priority '%s'; allowed: P1, P2, P3, P4", q.priority);
+        return;
+    }
+    if (q.sort && *q.sort && strcmp (q.sort, "due") && strcmp (q.sort, "created")) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "sort"),
+                      "unknown sort '%s'; allowed: due, created", q.sort);
+        return;
+    }
+    const char *limit = http_arg (req, "limit");
+    if (limit) {
+        char *end = NULL;
+        long n = strtol (limit, &end, 10);
+        if (!*limit || *end || n < 1 || n > 500) {
+            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "limit"),
+                          "limit must be a number from 1 to 500");
+            return;
+        }
+        q.limit = (int) n;
+    }
+    if (who->role == OPD_ROLE_REQUESTER) {
+        if (q.requester && *q.requester && g_ascii_strcasecmp (q.requester, who->identity)) {
+            http_error (req, 403, "forbidden", "a requester token lists only its own tickets");
+            return;
+        }
+        q.requester = who->identity;
+    }
+    opd_ticket_error_t err;
+    json_t *page = opd_ticket_list (http_redis (req), req->cfg, &q, &err);
+    if (!page) {
+        if (err.code == OPD_TICKET_INVALID)
+            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", err.key), "%s", err.message);
+        else
+            http_error (req, 503, "unavailable", "%s", err.message);
+        return;
+    }
+    http_json (req, 200, page);
+}
+
+//  --- Tickets: change -----------------------------------------------------
+
+//  A string member, or "" for null when nullable; NULL when absent. Answers
+//  422 and sets *bad when the type is wrong.
+static const char *
+s_str_member (http_req_t *req, json_t *obj, const char *key, bool nullable, bool *bad)
+{
+    json_t *v = json_object_get (obj, key);
+    if (!v || *bad)
+        return NULL;
+    if (json_is_string (v))
+        return json_string_value (v);
+    if (nullable && json_is_null (v))
+        return "";
+    http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", key), "%s must be a string%s", key,
+                  nullable ? " or null" : "");
+    *bad = true;
+    return NULL;
+}
+
+//  If-Match: a version number, quoted or not (the ETag of GET).
+static int
+s_if_match (http_req_t *req, char *out, size_t size)
+{
+    const char *h = http_header (req, "If-Match");
+    out[0] = 0;
+    if (!h)
+        return 0;
+    if (!strncmp (h, "W/", 2))
+        h += 2;
+    size_t n = strlen (h);
+    if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= size || strspn (h, "0123456789") < n) {
+        http_error (req, 400, "bad_request", "If-Match must be the ticket's version (its ETag)");
+        return -1;
+    }
+    memcpy (out, h, n);
+    out[n] = 0;
+    return 0;
+}
+
+static void
+s_patch (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    static const char *const allowed[] = {"status", "priority", "severity", "category", "team",
+                                          "assignee", "fields", "note", NULL};
+    json_t *obj = s_body (req);
+    if (!obj)
+        return;
+    if (s_unknown_keys (req, obj, allowed, "")) {
+        json_decref (obj);
+        return;
+    }
+    bool bad = false;
+    opd_change_t ch = {0};
+    ch.status = s_str_member (req, obj, "status", false, &bad);
+    ch.priority = s_str_member (req, obj, "priority", false, &bad);
+    ch.severity = s_str_member (req, obj, "severity", true, &bad);
+    ch.category = s_str_member (req, obj, "category", false, &bad);
+    ch.team = s_str_member (req, obj, "team", false, &bad);
+    ch.assignee = s_str_member (req, obj, "assignee", true, &bad);
+    ch.note = s_str_member (req, obj, "note", true, &bad);
+    json_t *fields = json_object_get (obj, "fields");
+    if (!bad && fields && !json_is_object (fields)) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "fields"),
+                      "fields must be an object of field names to values (null removes one)");
+        bad = true;
+    }
+    char version[32];
+    if (bad || s_if_match (req, version, sizeof version)) {
+        json_decref (obj);
+        return;
+    }
+    ch.fields = fields;
+    ch.actor = who->identity;
+    ch.expected_version = version;
+    if (who->role == OPD_ROLE_REQUESTER) {
+        //  A requester may reopen its own resolved ticket, and nothing else.
+        const char *k;
+        json_t *v;
+        json_object_foreach (obj, k, v)
+            if (strcmp (k, "status") && strcmp (k, "note"))
+                bad = true;
+        if (bad || !ch.status || strcmp (ch.status, "open")) {
+            http_error (req, 403, "forbidden", "a requester may only reopen its own resolved tickets (status open)");
+            json_decref (obj);
+            return;
+        }
+        json_t *t = s_ticket (req, who, id, false);
+        if (!t) {
+            json_decref (obj);
+            return;
+        }
+        const char *st = json_string_value (json_object_get (t, "status"));
+        if (!st || strcmp (st, "resolved")) {
+            http_error_x (req, 409, "conflict", json_pack ("{s:s?}", "status", st),
+                          "%s is %s; a requester can only reopen a resolved ticket", id, st ? st : "?");
+            json_decref (t);
+            json_decref (obj);
+            return;
+        }
+        //  Reopen exactly the version looked at: a change in between is a conflict.
+        if (!version[0])
+            snprintf (version, sizeof version, "%lld",
+                      (long long) json_integer_value (json_object_get (t, "version")));
+        json_decref (t);
+    }
+    else if (!s_id_valid (id)) {
+        s_not_found (req, id);
+        json_decref (obj);
+        return;
+    }
+    opd_change_result_t res;
+    int rc = opd_change_apply (http_redis (req), req->cfg, id, &ch, &res);
+    json_decref (obj);
+    if (rc) {
+        json_t *extra = res.key[0] ? json_pack ("{s:s}", "key", res.key) : json_object ();
+        switch (res.code) {
+        case OPD_CHANGE_NOT_FOUND:
+            json_decref (extra);
+            s_not_found (req, id);
+            return;
+        case OPD_CHANGE_CONFLICT: {
+            json_t *moves = json_array ();
+            gchar **parts = g_strsplit (res.allowed, ",", -1);
+            for (int i = 0; parts[i]; i++)
+                if (*parts[i])
+                    json_array_append_new (moves, json_string (parts[i]));
+            g_strfreev (parts);
+            json_object_set_new (extra, "status", json_string (res.status));
+            json_object_set_new (extra, "allowed", moves);
+            http_error_x (req, 409, "conflict", extra, "%s", res.message);
+            return;
+        }
+        case OPD_CHANGE_VERSION:
+            json_object_set_new (extra, "version", json_integer (res.version));
+            http_error_x (req, 409, "conflict", extra, "%s", res.message);
+            return;
+        case OPD_CHANGE_UNAVAILABLE:
+            json_decref (extra);
+            http_error (req, 503, "unavailable", "%s", res.message);
+            return;
+        case OPD_CHANGE_EMPTY:
+            json_decref (extra);
+            http_error (req, 422, "invalid",
+                        "nothing to change: give status, priority, severity, category, team, assignee or fields");
+            return;
+        default:
+            http_error_x (req, 422, "invalid", extra, "%s", res.message);
+            return;
+        }
+    }
+    opd_info ("updated ticket=%s version=%lld changed=%d role=%s", id, res.version, res.changed,
+              web_role_name (who->role));
+    json_t *t = s_ticket (req, who, id, true);
+    if (!t)
+        return;
+    s_etag (req, t);
+    http_json (req, 200, t);
+}
+
+//  --- Comments ------------------------------------------------------------
+
+static void
+s_comment (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    static const char *const allowed[] = {"body", "public", "standard_response", NULL};
+    json_t *obj = s_body (req);
+    if (!obj)
+        return;
+    if (s_unknown_keys (req, obj, allowed, "")) {
+        json_decref (obj);
+        return;
+    }
+    bool bad = false;
+    const char *body = s_str_member (req, obj, "body", false, &bad);
+    const char *sr_id = s_str_member (req, obj, "standard_response", true, &bad);
+    json_t *pub = json_object_get (obj, "public");
+    if (!bad && pub && !json_is_boolean (pub)) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "public"), "public must be true or false");
+        bad = true;
+    }
+    if (bad) {
+        json_decref (obj);
+        return;
+    }
+    bool public = !pub || json_is_true (pub);
+    if (sr_id && !*sr_id)
+        sr_id = NULL;
+    if (who->role == OPD_ROLE_REQUESTER && (!public || sr_id)) {
+        http_error (req, 403, "forbidden", "a requester's comments are public and take no standard response");
+        json_decref (obj);
+        return;
+    }
+    const opd_stdresp_t *sr = sr_id ? opd_config_stdresp (req->cfg, sr_id) : NULL;
+    if (sr_id && !sr) {
+        char list[1024] = "";
+        for (size_t i = 0; i < req->cfg->nstdresps; i++)
+            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
+                      req->cfg->stdresps[i].id);
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "standard_response"),
+                      "unknown standard response '%s'; allowed: %s", sr_id, list[0] ? list : "none");
+        json_decref (obj);
+        return;
+    }
+    char *text = NULL;
+    if (body && *body)
+        text = opd_strdup (body);
+    else if (sr)
+        text = sr->guide_url ? opd_sprintf ("%s\n\n%s", sr->body, sr->guide_url) : opd_strdup (sr->body);
+    if (!text) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "body"), "body is required");
+        json_decref (obj);
+        return;
+    }
+    if (strlen (text) > (size_t) req->cfg->body_bytes) {
+        http_error_x (req, 413, "too_large", json_pack ("{s:s}", "key", "body"),
+                      "body is longer than %lld bytes", (long long) req->cfg->body_bytes);
+        free (text);
+        json_decref (obj);
+        return;
+    }
+    json_t *t = s_ticket (req, who, id, false);
+    if (!t) {
+        free (text);
+        json_decref (obj);
+        return;
+    }
+    json_decref (t);
+    const char *role = who->role == OPD_ROLE_REQUESTER ? "requester" : "agent";
+    int64_t now = opd_now_ms ();
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_addi (&a, now);
+    opd_args_addi (&a, req->cfg->events_max_len);
+    opd_args_add (&a, id);
+    opd_args_add (&a, who->identity);
+    opd_args_add (&a, role);
+    opd_args_add (&a, public ? "1" : "0");
+    opd_args_add (&a, text);
+    opd_args_add (&a, sr_id ? sr_id : "");
+    opd_redis_t *redis = http_redis (req);
+    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_COMMENT, &a);
+    opd_args_free (&a);
+    const char *what = opd_reply_str (r, 0);
+    if (!what)
+        http_error (req, 503, "unavailable", "the comment could not be stored: %s",
+                    r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
+    else if (!strcmp (what, "not_found"))
+        s_not_found (req, id);
+    else if (!strcmp (what, "closed"))
+        http_error (req, 409, "conflict", "%s is closed; closed tickets take no comments", id);
+    else if (strcmp (what, "ok"))
+        http_error (req, 503, "unavailable", "the comment was refused (%s)", what);
+    else {
+        char at[40], loc[160];
+        opd_rfc3339 (now, at, sizeof at);
+        long long cid = opd_reply_int (r, 1);
+        json_t *c = json_pack ("{s:I, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t) cid, "author",
+                               who->identity, "role", role, "public", public, "body", text, "at", at);
+        if (sr_id)
+            json_object_set_new (c, "standard_response", json_string (sr_id));
+        snprintf (loc, sizeof loc, "/api/v1/tickets/%s", id);
+        http_add_header (req, "Location", loc);
+        opd_info ("commented ticket=%s comment=%lld public=%d role=%s", id, cid, public, role);
+        http_json (req, 201, c);
+    }
+    if (r)
+        freeReplyObject (r);
+    free (text);
+    json_decref (obj);
+}
+
+//  --- Events --------------------------------------------------------------
+
+static bool
+s_time_key (const char *key)
+{
+    size_t n = key ? strlen (key) : 0;
+    return n && (!strcmp (key, "at") || (n > 3 && !strcmp (key + n - 3, "_at")));
+}
+
+static json_t *
+s_text (const char *s, size_t n)
+{
+    if (opd_utf8_valid (s, n))
+        return json_stringn (s, n);
+    char *copy = opd_strndup (s, n);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) copy[i] >= 0x80)
+            copy[i] = '?';
+    json_t *j = json_stringn (copy, n);
+    free (copy);
+    return j;
+}
+
+//  An event's msgpack as JSON; times (at, *_at) as RFC 3339.
+static json_t *
+s_mp_json (const msgpack_object *o, const char *key)
+{
+    char buf[40];
+    switch (o->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        return json_boolean (o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (s_time_key (key) && o->via.u64 < (uint64_t) INT64_MAX) {
+            opd_rfc3339 ((int64_t) o->via.u64, buf, sizeof buf);
+            return json_string (buf);
+        }
+        return json_integer ((json_int_t) o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return json_integer ((json_int_t) o->via.i64);
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        if (s_time_key (key) && o->via.f64 >= 0 && o->via.f64 < 1e15) {
+            opd_rfc3339 ((int64_t) o->via.f64, buf, sizeof buf);
+            return json_string (buf);
+        }
+        return json_real (o->via.f64);
+    case MSGPACK_OBJECT_STR:
+        return s_text (o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_BIN:
+        return s_text (o->via.bin.ptr, o->via.bin.size);
+    case MSGPACK_OBJECT_ARRAY: {
+        json_t *a = json_array ();
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            json_array_append_new (a, s_mp_json (&o->via.array.ptr[i], NULL));
+        return a;
+    }
+    case MSGPACK_OBJECT_MAP: {
+        json_t *m = json_object ();
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object_kv *kv = &o->via.map.ptr[i];
+            if (kv->key.type != MSGPACK_OBJECT_STR)
+                continue;
+            char *k = opd_strndup (kv->key.via.str.ptr, kv->key.via.str.size);
+            if (opd_utf8_valid (k, strlen (k)))
+                json_object_set_new (m, k, s_mp_json (&kv->val, k));
+            free (k);
+        }
+        return m;
+    }
+    default:
+        return json_null ();
+    }
+}
+
+static bool
+s_events_arg (const char *name)
+{
+    return !strcmp (name, "since") || !strcmp (name, "topic") || !strcmp (name, "limit");
+}
+
+static bool
+s_cursor_valid (const char *c)
+{
+    size_t n = strlen (c);
+    size_t d = strspn (c, "0123456789");
+    if (d == 0 || d > 20)
+        return false;
+    if (d == n)
+        return true;
+    return c[d] == '-' && strspn (c + d + 1, "0123456789") == n - d - 1 && n - d - 1 > 0 && n - d - 1 <= 20;
+}
+
+static void
+s_events (http_req_t *req, const web_auth_t *who)
+{
+    if (who->role == OPD_ROLE_REQUESTER) {
+        http_error (req, 403, "forbidden", "the event history is for agents, leads and admins");
+        return;
+    }
+    const char *bad = http_args_check (req, s_events_arg);
+    if (bad) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
+                      "unknown query parameter '%s'; allowed: since, topic, limit", bad);
+        return;
+    }
+    const char *since = http_arg (req, "since");
+    const char *topic = http_arg (req, "topic");
+    const char *lim = http_arg (req, "limit");
+    if (since && *since && !s_cursor_valid (since)) {
+        http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "since"),
+                      "since must be a cursor from an earlier answer (like 1700000000000-0)");
+        return;
+    }
+    int limit = EVENTS_DEFAULT;
+    if (lim) {
+        char *end = NULL;
+        long n = strtol (lim, &end, 10);
+        if (!*lim || *end || n < 1 || n > EVENTS_MAX) {
+            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "limit"),
+                          "limit must be a number from 1 to %d", EVENTS_MAX);
+            return;
+        }
+        limit = (int) n;
+    }
+    size_t tlen = topic ? strlen (topic) : 0;
+    json_t *items = json_array ();
+    char *last = since && *since ? opd_strdup (since) : NULL;
+    opd_redis_t *redis = http_redis (req);
+    bool more = true;
+    while (more && (int) json_array_size (items) < limit) {
+        char start[64];
+        snprintf (start, sizeof start, "%s%s", last ? "(" : "", last ? last : "-");
+        int chunk = limit * 2 < 200 ? 200 : limit * 2;
+        redisReply *r = opd_redis_command (redis, "XRANGE opd:events %s + COUNT %d", start, chunk);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            http_error (req, 503, "unavailable", "the event history is unavailable: %s",
+                        r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
+            if (r)
+                freeReplyObject (r);
+            json_decref (items);
+            free (last);
+            return;
+        }
+        more = r->elements == (size_t) chunk;
+        for (size_t i = 0; i < r->elements && (int) json_array_size (items) < limit; i++) {
+            redisReply *e = r->element[i];
+            if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
+                continue;
+            free (last);
+            last = opd_strdup (e->element[0]->str);
+            redisReply *f = e->element[1];
+            const char *t = NULL, *m = NULL;
+            size_t mlen = 0;
+            for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2) {
+                if (f->element[j]->type != REDIS_REPLY_STRING || f->element[j + 1]->type != REDIS_REPLY_STRING)
+                    continue;
+                if (!strcmp (f->element[j]->str, "t"))
+                    t = f->element[j + 1]->str;
+                else if (!strcmp (f->element[j]->str, "m")) {
+                    m = f->element[j + 1]->str;
+                    mlen = f->element[j + 1]->len;
+                }
+            }
+            if (!t || !m || (tlen && strncmp (t, topic, tlen)))
+                continue;
+            msgpack_unpacked u;
+            char err[128];
+            if (opd_mp_decode (m, mlen, NULL, &u, err, sizeof err) == 0 && u.data.type == MSGPACK_OBJECT_MAP) {
+                json_t *ev = s_mp_json (&u.data, NULL);
+                if (!json_object_get (ev, "type"))
+                    json_object_set_new (ev, "type", s_text (t, strlen (t)));
+                json_object_set_new (ev, "cursor", json_string (last));
+                json_array_append_new (items, ev);
+            }
+            msgpack_unpacked_destroy (&u);
+        }
+        if (r->elements == 0)
+            more = false;
+        freeReplyObject (r);
+    }
+    json_t *page = json_pack ("{s:o, s:o}", "items", items, "next_cursor", last ? json_string (last) : json_null ());
+    free (last);
+    http_json (req, 200, page);
+}
+
+//  --- Routing -------------------------------------------------------------
+
+static void
+s_not_yet (http_req_t *req, const web_auth_t *who, opd_role_t least, const char *what)
+{
+    if (who->role < least) {
+        http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role), what);
+        return;
+    }
+    http_error (req, 501, "not_implemented", "%s is not available yet in this version of opdesk", what);
+}
+
+bool
+api_handle (http_req_t *req)
+{
+    const char *p = req->path;
+    if (!strcmp (p, "/healthz")) {
+        s_healthz (req);
+        return true;
+    }
+    if (!strcmp (p, "/metrics")) {
+        s_metrics (req);
+        return true;
+    }
+    if (strncmp (p, "/api/", 5))
+        return false;
+    http_add_header (req, "Cache-Control", "no-store");
+    web_auth_t who;
+    if (web_auth_bearer (req, &who))
+        return true;
+    if (!strcmp (p, "/api/v1/tickets")) {
+        if (s_is (req, "GET"))
+            s_list (req, &who);
+        else if (s_is (req, "POST"))
+            s_create (req, &who);
+        else
+            s_method_not_allowed (req, "GET, POST");
+        return true;
+    }
+    if (!strncmp (p, "/api/v1/tickets/", 16)) {
+        const char *rest = p + 16;
+        const char *slash = strchr (rest, '/');
+        char id[80];
+        size_t n = slash ? (size_t) (slash - rest) : strlen (rest);
+        if (n == 0 || n >= sizeof id) {
+            http_error (req, 404, "not_found", "there is nothing at %s", p);
+            return true;
+        }
+        memcpy (id, rest, n);
+        id[n] = 0;
+        if (!slash) {
+            if (s_is (req, "GET")) {
+                json_t *t = s_ticket (req, &who, id, true);
+                if (t) {
+                    s_etag (req, t);
+                    http_json (req, 200, t);
+                }
+            }
+            else if (s_is (req, "PATCH"))
+                s_patch (req, &who, id);
+            else
+                s_method_not_allowed (req, "GET, PATCH");
+            return true;
+        }
+        if (!strcmp (slash, "/comments")) {
+            if (s_is (req, "POST"))
+                s_comment (req, &who, id);
+            else
+                s_method_not_allowed (req, "POST");
+            return true;
+        }
+        http_error (req, 404, "not_found", "there is nothing at %s", p);
+        return true;
+    }
+    if (!strcmp (p, "/api/v1/events")) {
+        if (s_is (req, "GET"))
+            s_events (req, &who);
+        else
+            s_method_not_allowed (req, "GET");
+        return true;
+    }
+    if (!strcmp (p, "/api/v1/slo/report")) {
+        if (s_is (req, "GET"))
+            s_not_yet (req, &who, OPD_ROLE_LEAD, "the SLO report");
+        else
+            s_method_not_allowed (req, "GET");
+        return true;
+    }
+    if (!strcmp (p, "/api/v1/coverage")) {
+        if (s_is (req, "GET"))
+            s_not_yet (req, &who, OPD_ROLE_LEAD, "the coverage report");
+        else
+            s_method_not_allowed (req, "GET");
+        return true;
+    }
+    if (!strcmp (p, "/api/v1/absences")) {
+        if (s_is (req, "POST"))
+            s_not_yet (req, &who, OPD_ROLE_AGENT, "recording absences");
+        else
+            s_method_not_allowed (req, "POST");
+        return true;
+    }
+    if (!strncmp (p, "/api/v1/absences/", 17)) {
+        if (s_is (req, "DELETE"))
+            s_not_yet (req, &who, OPD_ROLE_AGENT, "removing absences");
+        else
+            s_method_not_allowed (req, "DELETE");
+        return true;
+    }
+    http_error (req, 404, "not_found", "there is nothing at %s", p);
+    return true;
+}

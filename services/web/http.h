@@ -1,0 +1,76 @@
+/*  http: opdesk-web's glue to libmicrohttpd. One daemon with a small thread
+    pool; every limit is set explicitly (connections in all and per client,
+    idle timeout, memory per connection, which bounds the request line and
+    headers); request bodies are collected here and refused with 413 as soon
+    as they pass the limit, and libmicrohttpd's POST processor is never used.
+
+    A handler sees one complete request (http_req_t) and answers through
+    http_reply and its helpers; http.c turns that into a libmicrohttpd
+    response. The configuration is shared with the reload in the main loop
+    through a read-write lock: a request holds the read side while it runs. */
+#ifndef WEB_HTTP_H_INCLUDED
+#define WEB_HTTP_H_INCLUDED
+#include "opd_config.h"
+#include "opd_redis.h"
+#include "opd_service.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct _web_t web_t;
+
+#define HTTP_MAX_HEADERS 8
+
+typedef struct {
+    web_t *web;
+    void *conn;                //  struct MHD_Connection *
+    const opd_config_t *cfg;   //  valid while the request runs
+    const char *method;        //  "GET", "POST", ...
+    const char *path;          //  decoded, without the query
+    const char *body;          //  NUL-terminated (body_len bytes before the NUL)
+    size_t body_len;
+    opd_redis_t *redis;        //  lent by the pool on first use (http_redis)
+    int redis_gen;             //  the configuration generation it was made for
+    //  The answer.
+    int status;
+    char *out;                 //  owned
+    size_t out_len;
+    const char *content_type;
+    char *hname[HTTP_MAX_HEADERS], *hvalue[HTTP_MAX_HEADERS];
+    int nheaders;
+} http_req_t;
+
+//  Starts the daemon on cfg->ep_http. NULL on failure (logged).
+web_t *web_new (opd_service_t *svc);
+//  Runs until SIGTERM: reloads the configuration on SIGHUP. Returns the exit code.
+int web_run (web_t *self);
+void web_destroy (web_t **self_p);
+
+//  The request's values; NULL when absent.
+const char *http_arg (const http_req_t *req, const char *name);
+const char *http_header (const http_req_t *req, const char *name);
+const char *http_cookie (const http_req_t *req, const char *name);
+//  Calls fn for every query argument name; stops and returns the first name
+//  fn answers false for, else NULL.
+const char *http_args_check (const http_req_t *req, bool (*fn) (const char *name));
+//  The Redis connection of this request; never NULL (it connects lazily).
+opd_redis_t *http_redis (http_req_t *req);
+//  The ZeroMQ context shared by every request.
+void *http_zmq (const http_req_t *req);
+
+//  Answers: the body is taken (freed by http.c).
+void http_reply (http_req_t *req, int status, const char *content_type, char *body, size_t len);
+void http_add_header (http_req_t *req, const char *name, const char *value);
+//  JSON, taking the reference.
+void http_json (http_req_t *req, int status, json_t *value);
+//  {"error": {"code", "message"}} plus extra's keys when extra is given (taken).
+void http_error_x (http_req_t *req, int status, const char *code, json_t *extra, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+#define http_error(req, status, code, ...) http_error_x (req, status, code, NULL, __VA_ARGS__)
+
+//  The handlers (api.c, portal.c). Each returns true when it took the path.
+bool api_handle (http_req_t *req);
+bool portal_handle (http_req_t *req);
+//  Counts of answers by status, for /metrics.
+long web_answers (const web_t *self, int status);
+#endif

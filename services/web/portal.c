@@ -1,0 +1,897 @@
+/*  portal: the requester portal of CONTRACT.md section 8, plain HTML
+    rendered here, no script at all.
+
+    GET/POST /             the public request form; choosing a request type
+                           shows its fields (CSS :has(), or without it the
+                           "Show its fields" button reloads with ?type=ID)
+    GET/POST /login        takes a requester token, sets an HttpOnly,
+                           SameSite=Strict cookie
+    GET/POST /logout       clears it
+    GET /tickets           the signed-in requester's tickets, status, SLO due times
+    GET/POST /tickets/ID   one ticket with its public comments; a reply form
+
+    Every value that reaches a page goes through s_esc. Forms are
+    application/x-www-form-urlencoded, parsed here (s_form_parse), never by
+    libmicrohttpd's POST processor. POSTs from another origin are refused. */
+#include "opd_change.h"
+#include "opd_log.h"
+#include "opd_ticket.h"
+#include "opd_util.h"
+#include "web.h"
+#include <ctype.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define INTAKE_TIMEOUT_MS 5000
+#define FORM_MAX_PAIRS 256
+#define SESSION_SECONDS (12 * 3600)
+
+//  --- HTML ----------------------------------------------------------------
+
+//  Appends text with & < > " ' escaped: safe in element content and in
+//  quoted attribute values.
+static void
+s_esc (GString *out, const char *text)
+{
+    for (const char *p = text ? text : ""; *p; p++) {
+        switch (*p) {
+        case '&':
+            g_string_append (out, "&amp;");
+            break;
+        case '<':
+            g_string_append (out, "&lt;");
+            break;
+        case '>':
+            g_string_append (out, "&gt;");
+            break;
+        case '"':
+            g_string_append (out, "&quot;");
+            break;
+        case '\'':
+            g_string_append (out, "&#39;");
+            break;
+        default:
+            g_string_append_c (out, *p);
+        }
+    }
+}
+
+static const char *
+s_jstr (json_t *obj, const char *key)
+{
+    return json_string_value (json_object_get (obj, key));
+}
+
+//  "2026-11-25T10:36:10.478Z" as "2026-11-25 10:36 UTC".
+static void
+s_time (GString *out, const char *rfc3339)
+{
+    if (!rfc3339 || strlen (rfc3339) < 16) {
+        g_string_append (out, "&mdash;");
+        return;
+    }
+    char buf[32];
+    snprintf (buf, sizeof buf, "%.10s %.5s UTC", rfc3339, rfc3339 + 11);
+    s_esc (out, buf);
+}
+
+static const char s_style[]
+    = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:0 auto;padding:1rem;color:#1d2733}"
+      "header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #ccd;"
+      "margin-bottom:1rem}header a{margin-right:1rem}header form{display:inline}"
+      "label{display:block;margin:.6rem 0 .2rem;font-weight:600}"
+      "input,select,textarea{width:100%;box-sizing:border-box;padding:.4rem;font:inherit}"
+      "textarea{min-height:8rem}button{padding:.5rem 1rem;font:inherit;margin-top:.8rem}"
+      "fieldset{margin-top:1rem;border:1px solid #ccd}fieldset.rt{display:none}fieldset.rt.shown{display:block}"
+      ".error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem}"
+      ".ok{background:#e8f6ea;border:1px solid #9c9;padding:.6rem}"
+      "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
+      ".comment{border-left:3px solid #ccd;padding:.2rem .8rem;margin:1rem 0}"
+      ".body{white-space:pre-wrap}.muted{color:#667}";
+
+//  Sends a page: the frame around body (taken), the security headers.
+static void
+s_page (http_req_t *req, int status, const char *title, const web_auth_t *who, GString *body,
+        const char *extra_css)
+{
+    GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                                 "<title>");
+    s_esc (out, title);
+    g_string_append (out, " &ndash; Service Desk</title><style>");
+    g_string_append (out, s_style);
+    if (extra_css)
+        g_string_append (out, extra_css);
+    g_string_append (out, "</style></head><body><header><nav><a href=\"/\">New request</a>");
+    if (who) {
+        g_string_append (out, "<a href=\"/tickets\">My requests</a></nav><div><span class=\"muted\">");
+        s_esc (out, who->identity);
+        g_string_append (out, "</span> <form method=\"post\" action=\"/logout\"><button type=\"submit\">"
+                              "Sign out</button></form></div>");
+    }
+    else
+        g_string_append (out, "<a href=\"/login\">Sign in</a></nav>");
+    g_string_append (out, "</header><main>");
+    g_string_append_len (out, body->str, (gssize) body->len);
+    g_string_free (body, TRUE);
+    g_string_append (out, "</main></body></html>\n");
+    http_add_header (req, "Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    http_add_header (req, "X-Frame-Options", "DENY");
+    http_add_header (req, "Referrer-Policy", "same-origin");
+    http_add_header (req, "Cache-Control", "no-store");
+    size_t len = out->len;
+    http_reply (req, status, "text/html; charset=utf-8", g_string_free (out, FALSE), len);
+}
+
+static void
+s_message_page (http_req_t *req, int status, const char *title, const web_auth_t *who, const char *text)
+{
+    GString *b = g_string_new ("<h1>");
+    s_esc (b, title);
+    g_string_append (b, "</h1><p class=\"error\">");
+    s_esc (b, text);
+    g_string_append (b, "</p>");
+    s_page (req, status, title, who, b, NULL);
+}
+
+static void
+s_redirect (http_req_t *req, const char *location)
+{
+    http_add_header (req, "Location", location);
+    GString *b = g_string_new ("<p><a href=\"");
+    s_esc (b, location);
+    g_string_append (b, "\">Continue</a></p>");
+    s_page (req, 303, "Redirecting", NULL, b, NULL);
+}
+
+//  --- Forms ---------------------------------------------------------------
+
+typedef struct {
+    char *name[FORM_MAX_PAIRS], *value[FORM_MAX_PAIRS];
+    int n;
+} form_t;
+
+static int
+s_hex (int c)
+{
+    return g_ascii_xdigit_value ((char) c);
+}
+
+//  Decodes one application/x-www-form-urlencoded component; NULL when it is
+//  malformed (a bad % escape, a NUL, not UTF-8).
+static char *
+s_unescape (const char *s, size_t n)
+{
+    char *out = opd_calloc (n + 1, 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+')
+            out[j++] = ' ';
+        else if (s[i] == '%') {
+            if (i + 2 >= n) {
+                free (out);
+                return NULL;
+            }
+            int hi = s_hex ((unsigned char) s[i + 1]), lo = s_hex ((unsigned char) s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free (out);
+                return NULL;
+            }
+            out[j++] = (char) (hi * 16 + lo);
+            i += 2;
+        }
+        else
+            out[j++] = s[i];
+    }
+    out[j] = 0;
+    if (!opd_utf8_valid (out, j)) {
+        free (out);
+        return NULL;
+    }
+    return out;
+}
+
+static void
+s_form_free (form_t *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free (f->name[i]);
+        free (f->value[i]);
+    }
+    f->n = 0;
+}
+
+//  Parses a urlencoded body (or query). Returns 0, or -1 when malformed or
+//  with more than FORM_MAX_PAIRS pairs.
+static int
+s_form_parse (const char *text, size_t len, form_t *f)
+{
+    memset (f, 0, sizeof *f);
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && text[end] != '&')
+            end++;
+        if (end > i) {
+            if (f->n == FORM_MAX_PAIRS) {
+                s_form_free (f);
+                return -1;
+            }
+            const char *eq = memchr (text + i, '=', end - i);
+            size_t klen = eq ? (size_t) (eq - (text + i)) : end - i;
+            char *k = s_unescape (text + i, klen);
+            char *v = eq ? s_unescape (eq + 1, (size_t) (text + end - eq - 1)) : opd_strdup ("");
+            if (!k || !v) {
+                free (k);
+                free (v);
+                s_form_free (f);
+                return -1;
+            }
+            f->name[f->n] = k;
+            f->value[f->n] = v;
+            f->n++;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+//  The first value of name, or NULL.
+static const char *
+s_form_get (const form_t *f, const char *name)
+{
+    for (int i = 0; f && i < f->n; i++)
+        if (!strcmp (f->name[i], name))
+            return f->value[i];
+    return NULL;
+}
+
+//  The body of a form POST; answers 415/400 and returns -1 when it is not one.
+static int
+s_form_body (http_req_t *req, const web_auth_t *who, form_t *f)
+{
+    const char *ct = http_header (req, "Content-Type");
+    if (!ct || strncasecmp (ct, "application/x-www-form-urlencoded", 33)) {
+        s_message_page (req, 415, "Unsupported form", who, "This form must be sent as a web form.");
+        return -1;
+    }
+    if (s_form_parse (req->body, req->body_len, f)) {
+        s_message_page (req, 400, "Bad form", who, "The form could not be read.");
+        return -1;
+    }
+    return 0;
+}
+
+//  POSTs only from this site: a browser names the origin of a form post;
+//  with SameSite=Strict cookies this closes cross-site request forgery.
+static bool
+s_same_origin (http_req_t *req, const web_auth_t *who)
+{
+    const char *origin = http_header (req, "Origin");
+    if (!origin)
+        return true;
+    const char *host = http_header (req, "Host");
+    const char *pub = req->cfg->web_public_url;
+    bool ok = false;
+    if (host) {
+        char a[512];
+        snprintf (a, sizeof a, "http://%s", host);
+        ok = !strcmp (origin, a);
+        snprintf (a, sizeof a, "https://%s", host);
+        ok = ok || !strcmp (origin, a);
+    }
+    if (!ok && pub) {
+        size_t n = strlen (origin);
+        ok = !strncmp (pub, origin, n) && (pub[n] == 0 || pub[n] == '/');
+    }
+    if (!ok)
+        s_message_page (req, 403, "Not allowed", who, "This form can only be sent from the Service Desk's own pages.");
+    return ok;
+}
+
+//  --- The request form ----------------------------------------------------
+
+//  required: 0 no, 1 marked and checked by the browser, 2 marked only.
+static void
+s_input (GString *b, const char *label, const char *type, const char *name, const char *value,
+         int required, const char *extra)
+{
+    g_string_append (b, "<label for=\"");
+    s_esc (b, name);
+    g_string_append (b, "\">");
+    s_esc (b, label);
+    if (required)
+        g_string_append (b, " <span class=\"muted\">(required)</span>");
+    g_string_append (b, "</label>");
+    if (!strcmp (type, "textarea")) {
+        g_string_append (b, "<textarea id=\"");
+        s_esc (b, name);
+        g_string_append (b, "\" name=\"");
+        s_esc (b, name);
+        g_string_append (b, required == 1 ? "\" required>" : "\">");
+        s_esc (b, value);
+        g_string_append (b, "</textarea>");
+        return;
+    }
+    g_string_append_printf (b, "<input type=\"%s\" id=\"", type);
+    s_esc (b, name);
+    g_string_append (b, "\" name=\"");
+    s_esc (b, name);
+    g_string_append (b, "\" value=\"");
+    s_esc (b, value);
+    g_string_append_printf (b, "\"%s%s>", required == 1 ? " required" : "", extra ? extra : "");
+}
+
+//  One request type's fields. Inputs are named "f<index>.<field>" so that
+//  two types may share a field name.
+static void
+s_type_fieldset (GString *b, const opd_reqtype_t *rt, size_t idx, bool shown, const form_t *values)
+{
+    g_string_append_printf (b, "<fieldset class=\"rt%s\" id=\"rt-%zu\"><legend>", shown ? " shown" : "", idx);
+    s_esc (b, rt->name ? rt->name : rt->id);
+    g_string_append (b, "</legend>");
+    for (size_t i = 0; i < rt->nfields; i++) {
+        const opd_field_t *f = &rt->fields[i];
+        char name[256];
+        snprintf (name, sizeof name, "f%zu.%s", idx, f->name);
+        const char *v = s_form_get (values, name);
+        const char *label = f->label ? f->label : f->name;
+        if (f->type == OPD_FIELD_ENUM || f->type == OPD_FIELD_BOOLEAN) {
+            g_string_append (b, "<label for=\"");
+            s_esc (b, name);
+            g_string_append (b, "\">");
+            s_esc (b, label);
+            if (f->required)
+                g_string_append (b, " <span class=\"muted\">(required)</span>");
+            g_string_append (b, "</label><select id=\"");
+            s_esc (b, name);
+            g_string_append (b, "\" name=\"");
+            s_esc (b, name);
+            g_string_append (b, "\"><option value=\"\"></option>");
+            static const char *const yes_no[] = {"true", "false"};
+            const char *const *vals = f->type == OPD_FIELD_ENUM ? (const char *const *) f->values : yes_no;
+            size_t nvals = f->type == OPD_FIELD_ENUM ? f->nvalues : 2;
+            for (size_t k = 0; k < nvals; k++) {
+                g_string_append (b, "<option value=\"");
+                s_esc (b, vals[k]);
+                g_string_append (b, v && !strcmp (v, vals[k]) ? "\" selected>" : "\">");
+                s_esc (b, f->type == OPD_FIELD_BOOLEAN ? (k == 0 ? "Yes" : "No") : vals[k]);
+                g_string_append (b, "</option>");
+            }
+            g_string_append (b, "</select>");
+            continue;
+        }
+        const char *type = f->type == OPD_FIELD_EMAIL     ? "email"
+                           : f->type == OPD_FIELD_DATE    ? "date"
+                           : f->type == OPD_FIELD_PHONE   ? "tel"
+                           : f->type == OPD_FIELD_INTEGER ? "number"
+                           : f->type == OPD_FIELD_NUMBER  ? "number"
+                                                          : "text";
+        char extra[64] = "";
+        if (f->type == OPD_FIELD_NUMBER)
+            snprintf (extra, sizeof extra, " step=\"any\"");
+        else if (f->max_length > 0)
+            snprintf (extra, sizeof extra, " maxlength=\"%lld\"", (long long) f->max_length);
+        //  Required fields are not 'required' in the browser: a hidden
+        //  fieldset must not block the form; intake sends the missing ones.
+        s_input (b, label, type, name, v ? v : "", f->required ? 2 : 0, extra);
+    }
+    g_string_append (b, "</fieldset>");
+}
+
+static void
+s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t *values,
+                const char *error)
+{
+    const opd_config_t *cfg = req->cfg;
+    const char *chosen = s_form_get (values, "type");
+    char form_id[33];
+    const char *fid = s_form_get (values, "form_id");
+    if (fid && strlen (fid) == 32 && strspn (fid, "0123456789abcdef") == 32)
+        snprintf (form_id, sizeof form_id, "%s", fid);
+    else
+        web_random_id (form_id);
+    GString *b = g_string_new ("<h1>Ask the Service Desk</h1>");
+    if (error) {
+        g_string_append (b, "<p class=\"error\" role=\"alert\">");
+        s_esc (b, error);
+        g_string_append (b, "</p>");
+    }
+    g_string_append (b, "<form method=\"post\" action=\"/\" id=\"request\">");
+    g_string_append_printf (b, "<input type=\"hidden\" name=\"form_id\" value=\"%s\">", form_id);
+    s_input (b, "Your name", "text", "name", s_form_get (values, "name"), 0, " autocomplete=\"name\"");
+    if (who) {
+        g_string_append (b, "<label>Your email address</label><p>");
+        s_esc (b, who->identity);
+        g_string_append (b, "</p>");
+    }
+    else
+        s_input (b, "Your email address", "email", "email", s_form_get (values, "email"), 1,
+                 " autocomplete=\"email\"");
+    s_input (b, "Subject", "text", "subject", s_form_get (values, "subject"), 1, " maxlength=\"500\"");
+    s_input (b, "Description", "textarea", "description", s_form_get (values, "description"), 0, NULL);
+    g_string_append (b, "<label for=\"type\">Request type</label><select id=\"type\" name=\"type\">"
+                        "<option value=\"\">A problem or a question</option>");
+    for (size_t i = 0; i < cfg->nreqtypes; i++) {
+        g_string_append (b, "<option value=\"");
+        s_esc (b, cfg->reqtypes[i].id);
+        g_string_append (b, chosen && !strcmp (chosen, cfg->reqtypes[i].id) ? "\" selected>" : "\">");
+        s_esc (b, cfg->reqtypes[i].name ? cfg->reqtypes[i].name : cfg->reqtypes[i].id);
+        g_string_append (b, "</option>");
+    }
+    g_string_append (b, "</select>");
+    if (cfg->nreqtypes)
+        g_string_append (b, "<button type=\"submit\" formmethod=\"get\" formaction=\"/\" formnovalidate "
+                            "name=\"choose\" value=\"1\" class=\"choose\">Show its fields</button>");
+    //  The browser shows the chosen type's fieldset by CSS alone (below);
+    //  the button above does the same by a reload where :has() is missing.
+    GString *css = g_string_new ("form:has(#type option:checked) .choose{opacity:.8}");
+    for (size_t i = 0; i < cfg->nreqtypes; i++) {
+        bool shown = chosen && !strcmp (chosen, cfg->reqtypes[i].id);
+        s_type_fieldset (b, &cfg->reqtypes[i], i, shown, values);
+        g_string_append_printf (css, "form:has(#type option:nth-child(%zu):checked) #rt-%zu{display:block}",
+                                i + 2, i);
+    }
+    g_string_append (b, "<button type=\"submit\" id=\"send\">Send request</button></form>");
+    s_page (req, status, "New request", who, b, css->str);
+    g_string_free (css, TRUE);
+}
+
+static void
+s_submit (http_req_t *req, const web_auth_t *who)
+{
+    form_t f;
+    if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+        return;
+    const opd_config_t *cfg = req->cfg;
+    const char *email = who ? who->identity : s_form_get (&f, "email");
+    const char *name = s_form_get (&f, "name");
+    const char *subject = s_form_get (&f, "subject");
+    const char *description = s_form_get (&f, "description");
+    const char *type = s_form_get (&f, "type");
+    const char *fid = s_form_get (&f, "form_id");
+    const char *error = NULL;
+    char buf[600];
+    if (!email || !*email)
+        error = "Please give your email address, so that we can answer you.";
+    else if (!subject || !*subject)
+        error = "Please give a subject.";
+    json_t *obj = json_object ();
+    json_t *rq = json_object ();
+    json_object_set_new (rq, "email", json_string (email ? email : ""));
+    if (name && *name)
+        json_object_set_new (rq, "name", json_string (name));
+    json_object_set_new (obj, "requester", rq);
+    json_object_set_new (obj, "subject", json_string (subject ? subject : ""));
+    if (description && *description)
+        json_object_set_new (obj, "body", json_string (description));
+    if (!error && type && *type) {
+        size_t idx = 0;
+        const opd_reqtype_t *rt = NULL;
+        for (size_t i = 0; i < cfg->nreqtypes && !rt; i++)
+            if (!strcmp (cfg->reqtypes[i].id, type)) {
+                rt = &cfg->reqtypes[i];
+                idx = i;
+            }
+        if (!rt)
+            error = "Please choose a request type from the list.";
+        else {
+            json_object_set_new (obj, "request_type", json_string (rt->id));
+            json_t *fields = json_object ();
+            for (size_t i = 0; i < rt->nfields && !error; i++) {
+                char key[256];
+                snprintf (key, sizeof key, "f%zu.%s", idx, rt->fields[i].name);
+                const char *text = s_form_get (&f, key);
+                json_t *v = NULL;
+                if (text && opd_field_from_text (rt, rt->fields[i].name, text, &v, buf, sizeof buf))
+                    error = buf;
+                else if (v)
+                    json_object_set_new (fields, rt->fields[i].name, v);
+            }
+            if (json_object_size (fields))
+                json_object_set_new (obj, "fields", fields);
+            else
+                json_decref (fields);
+        }
+    }
+    char ext[64];
+    if (fid && strlen (fid) == 32 && strspn (fid, "0123456789abcdef") == 32)
+        snprintf (ext, sizeof ext, "form-%s", fid);
+    else {
+        char rnd[33];
+        web_random_id (rnd);
+        snprintf (ext, sizeof ext, "form-%s", rnd);
+    }
+    json_object_set_new (obj, "channel", json_string ("web"));
+    json_object_set_new (obj, "external_id", json_string (ext));
+    if (error) {
+        json_decref (obj);
+        s_request_form (req, 422, who, &f, error);
+        s_form_free (&f);
+        return;
+    }
+    opd_intake_reply_t reply;
+    int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, NULL, 0);
+    json_decref (obj);
+    if (rc) {
+        s_request_form (req, 503, who, &f,
+                        "The Service Desk cannot take requests at the moment. Please try again in a few minutes.");
+        s_form_free (&f);
+        return;
+    }
+    if (!reply.accepted) {
+        bool later = !strcmp (reply.code, "unavailable");
+        snprintf (buf, sizeof buf, "%s",
+                  later ? "The Service Desk cannot take requests at the moment. Please try again in a few minutes."
+                        : reply.error);
+        s_request_form (req, later ? 503 : !strcmp (reply.code, "too_large") ? 413 : 422, who, &f, buf);
+        s_form_free (&f);
+        return;
+    }
+    s_form_free (&f);
+    opd_info ("portal request ticket=%s created=%d", reply.ticket_id, reply.created);
+    GString *b = g_string_new ("<h1>Thank you</h1><p class=\"ok\" id=\"result\">Your request <strong id=\"ticket-id\">");
+    s_esc (b, reply.ticket_id);
+    g_string_append (b, "</strong> has been received. We will answer by email.</p><p><a id=\"ticket-link\" href=\"/tickets/");
+    s_esc (b, reply.ticket_id);
+    g_string_append (b, "\">Follow your request</a> (sign in with your access token) or "
+                        "<a href=\"/\">send another request</a>.</p>");
+    s_page (req, reply.created ? 201 : 200, "Request received", who, b, NULL);
+}
+
+//  --- Sign in and out ------------------------------------------------------
+
+static void
+s_login_form (http_req_t *req, int status, const char *error)
+{
+    GString *b = g_string_new ("<h1>Sign in</h1>");
+    if (error) {
+        g_string_append (b, "<p class=\"error\" role=\"alert\">");
+        s_esc (b, error);
+        g_string_append (b, "</p>");
+    }
+    g_string_append (b, "<form method=\"post\" action=\"/login\"><label for=\"token\">Your access token</label>"
+                        "<input type=\"password\" id=\"token\" name=\"token\" required autocomplete=\"off\">"
+                        "<button type=\"submit\">Sign in</button></form>");
+    s_page (req, status, "Sign in", NULL, b, NULL);
+}
+
+static void
+s_login (http_req_t *req)
+{
+    if (strcmp (req->method, "POST")) {
+        s_login_form (req, 200, NULL);
+        return;
+    }
+    form_t f;
+    if (!s_same_origin (req, NULL) || s_form_body (req, NULL, &f))
+        return;
+    web_auth_t who;
+    const char *token = s_form_get (&f, "token");
+    if (!token || web_auth_token (req->cfg, token, &who)) {
+        s_form_free (&f);
+        s_login_form (req, 401, "That token is not valid.");
+        return;
+    }
+    if (who.role != OPD_ROLE_REQUESTER) {
+        s_form_free (&f);
+        s_login_form (req, 403, "These pages are for requesters; agents use the API or the opdesk command.");
+        return;
+    }
+    char *value = web_cookie_encode (token);
+    s_form_free (&f);
+    bool secure = req->cfg->web_public_url && !strncmp (req->cfg->web_public_url, "https:", 6);
+    char *cookie = opd_sprintf ("opdesk_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", value,
+                                SESSION_SECONDS, secure ? "; Secure" : "");
+    free (value);
+    http_add_header (req, "Set-Cookie", cookie);
+    free (cookie);
+    s_redirect (req, "/tickets");
+}
+
+static void
+s_logout (http_req_t *req)
+{
+    http_add_header (req, "Set-Cookie", "opdesk_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    s_redirect (req, "/login");
+}
+
+//  --- My tickets ------------------------------------------------------------
+
+static void
+s_clock (GString *b, json_t *t, const char *name)
+{
+    json_t *c = json_object_get (json_object_get (t, "slo"), name);
+    const char *state = s_jstr (c, "state");
+    const char *due = s_jstr (c, "due_at");
+    if (!c || (!state && !due)) {
+        g_string_append (b, "<td>&mdash;</td>");
+        return;
+    }
+    g_string_append (b, "<td>");
+    s_time (b, due);
+    if (state) {
+        g_string_append (b, " <span class=\"muted\">(");
+        s_esc (b, state);
+        g_string_append (b, ")</span>");
+    }
+    g_string_append (b, "</td>");
+}
+
+static void
+s_my_tickets (http_req_t *req, const web_auth_t *who)
+{
+    opd_ticket_query_t q = {0};
+    q.requester = who->identity;
+    q.limit = 200;
+    opd_ticket_error_t err;
+    json_t *page = opd_ticket_list (http_redis (req), req->cfg, &q, &err);
+    if (!page) {
+        s_message_page (req, 503, "Unavailable", who, "Your requests cannot be shown at the moment. Please try again later.");
+        return;
+    }
+    GString *b = g_string_new ("<h1>My requests</h1>");
+    json_t *items = json_object_get (page, "items");
+    if (!json_array_size (items))
+        g_string_append (b, "<p>You have no requests yet. <a href=\"/\">Send one</a>.</p>");
+    else {
+        g_string_append (b, "<table id=\"tickets\"><thead><tr><th>Request</th><th>Subject</th><th>Status</th>"
+                            "<th>Updated</th><th>First answer due</th><th>Resolution due</th></tr></thead><tbody>");
+        size_t i;
+        json_t *t;
+        json_array_foreach (items, i, t) {
+            g_string_append (b, "<tr><td><a href=\"/tickets/");
+            s_esc (b, s_jstr (t, "id"));
+            g_string_append (b, "\">");
+            s_esc (b, s_jstr (t, "id"));
+            g_string_append (b, "</a></td><td>");
+            s_esc (b, s_jstr (t, "subject"));
+            g_string_append (b, "</td><td>");
+            s_esc (b, s_jstr (t, "status"));
+            g_string_append (b, "</td><td>");
+            s_time (b, s_jstr (t, "updated_at"));
+            g_string_append (b, "</td>");
+            s_clock (b, t, "first_response");
+            s_clock (b, t, "resolution");
+            g_string_append (b, "</tr>");
+        }
+        g_string_append (b, "</tbody></table>");
+    }
+    json_decref (page);
+    s_page (req, 200, "My requests", who, b, NULL);
+}
+
+//  The signed-in requester's ticket, or NULL after answering (404 for
+//  another's ticket, as for an unknown one).
+static json_t *
+s_own_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
+{
+    opd_ticket_error_t err;
+    json_t *t = opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err);
+    if (!t && err.code == OPD_TICKET_UNAVAILABLE) {
+        s_message_page (req, 503, "Unavailable", who, "This request cannot be shown at the moment. Please try again later.");
+        return NULL;
+    }
+    if (!t || !web_may_see (who, t)) {
+        json_decref (t);
+        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        return NULL;
+    }
+    web_filter_ticket (who, t);
+    return t;
+}
+
+static const char *
+s_author (const opd_config_t *cfg, json_t *c)
+{
+    const char *role = s_jstr (c, "role");
+    if (role && !strcmp (role, "requester"))
+        return "You";
+    const opd_agent_t *a = opd_config_agent (cfg, s_jstr (c, "author") ? s_jstr (c, "author") : "");
+    return a && a->name ? a->name : "Service Desk";
+}
+
+static void
+s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const char *notice)
+{
+    json_t *t = s_own_ticket (req, who, id, true);
+    if (!t)
+        return;
+    GString *b = g_string_new ("<h1>");
+    s_esc (b, s_jstr (t, "id"));
+    g_string_append (b, ": <span id=\"subject\">");
+    s_esc (b, s_jstr (t, "subject"));
+    g_string_append (b, "</span></h1>");
+    if (notice) {
+        g_string_append (b, "<p class=\"ok\">");
+        s_esc (b, notice);
+        g_string_append (b, "</p>");
+    }
+    const char *status = s_jstr (t, "status");
+    g_string_append (b, "<table><tr><th>Status</th><td id=\"status\">");
+    s_esc (b, status);
+    g_string_append (b, "</td></tr><tr><th>Priority</th><td>");
+    s_esc (b, s_jstr (t, "priority") ? s_jstr (t, "priority") : "not set yet");
+    g_string_append (b, "</td></tr><tr><th>Sent</th><td>");
+    s_time (b, s_jstr (t, "created_at"));
+    g_string_append (b, "</td></tr><tr><th>First answer due</th>");
+    s_clock (b, t, "first_response");
+    g_string_append (b, "</tr><tr><th>Resolution due</th>");
+    s_clock (b, t, "resolution");
+    g_string_append (b, "</tr>");
+    const char *k;
+    json_t *v;
+    json_object_foreach (json_object_get (t, "fields"), k, v) {
+        g_string_append (b, "<tr><th>");
+        s_esc (b, k);
+        g_string_append (b, "</th><td>");
+        char *text = json_is_string (v) ? opd_strdup (json_string_value (v)) : json_dumps (v, JSON_ENCODE_ANY);
+        s_esc (b, text);
+        free (text);
+        g_string_append (b, "</td></tr>");
+    }
+    g_string_append (b, "</table><h2>Description</h2><div class=\"body\">");
+    s_esc (b, s_jstr (t, "body"));
+    g_string_append (b, "</div><h2>Conversation</h2>");
+    size_t i;
+    json_t *c;
+    json_array_foreach (json_object_get (t, "comments"), i, c) {
+        g_string_append_printf (b, "<div class=\"comment\" id=\"c%lld\"><p class=\"muted\">",
+                                (long long) json_integer_value (json_object_get (c, "id")));
+        s_esc (b, s_author (req->cfg, c));
+        g_string_append (b, ", ");
+        s_time (b, s_jstr (c, "at"));
+        g_string_append (b, "</p><div class=\"body\">");
+        s_esc (b, s_jstr (c, "body"));
+        g_string_append (b, "</div></div>");
+    }
+    if (!json_array_size (json_object_get (t, "comments")))
+        g_string_append (b, "<p class=\"muted\">No messages yet.</p>");
+    if (status && !strcmp (status, "closed"))
+        g_string_append (b, "<p>This request is closed. <a href=\"/\">Send a new request</a> if you need more help.</p>");
+    else {
+        g_string_append (b, "<form method=\"post\" action=\"/tickets/");
+        s_esc (b, s_jstr (t, "id"));
+        g_string_append (b, "\"><label for=\"reply\">Your reply</label><textarea id=\"reply\" name=\"body\" required>"
+                            "</textarea>");
+        if (status && !strcmp (status, "resolved"))
+            g_string_append (b, "<p class=\"muted\">Replying reopens this request.</p>");
+        g_string_append (b, "<button type=\"submit\">Send reply</button></form>");
+    }
+    char title[128];
+    snprintf (title, sizeof title, "%s", s_jstr (t, "id"));
+    json_decref (t);
+    s_page (req, 200, title, who, b, NULL);
+}
+
+static void
+s_reply (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    form_t f;
+    if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+        return;
+    const char *body = s_form_get (&f, "body");
+    json_t *t = s_own_ticket (req, who, id, false);
+    if (!t) {
+        s_form_free (&f);
+        return;
+    }
+    json_decref (t);
+    if (!body || !*body || strlen (body) > (size_t) req->cfg->body_bytes) {
+        s_form_free (&f);
+        s_message_page (req, 422, "Empty reply", who, "Please write a reply (at most the size the desk allows).");
+        return;
+    }
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_addi (&a, opd_now_ms ());
+    opd_args_addi (&a, req->cfg->events_max_len);
+    opd_args_add (&a, id);
+    opd_args_add (&a, who->identity);
+    opd_args_add (&a, "requester");
+    opd_args_add (&a, "1");
+    opd_args_add (&a, body);
+    opd_args_add (&a, "");
+    s_form_free (&f);
+    redisReply *r = opd_redis_script (http_redis (req), OPD_SCRIPT_COMMENT, &a);
+    opd_args_free (&a);
+    const char *what = opd_reply_str (r, 0);
+    if (!what)
+        s_message_page (req, 503, "Unavailable", who, "Your reply could not be saved. Please try again later.");
+    else if (!strcmp (what, "closed"))
+        s_message_page (req, 409, "Closed", who, "This request is closed; please send a new request.");
+    else if (strcmp (what, "ok"))
+        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+    else {
+        opd_info ("portal reply ticket=%s comment=%lld", id, opd_reply_int (r, 1));
+        char loc[128];
+        snprintf (loc, sizeof loc, "/tickets/%s#c%lld", id, opd_reply_int (r, 1));
+        s_redirect (req, loc);
+    }
+    if (r)
+        freeReplyObject (r);
+}
+
+//  --- Routing -------------------------------------------------------------
+
+static bool
+s_id_valid (const char *id)
+{
+    size_t n = strlen (id);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
+            return false;
+    return true;
+}
+
+bool
+portal_handle (http_req_t *req)
+{
+    const char *p = req->path;
+    bool get = !strcmp (req->method, "GET") || !strcmp (req->method, "HEAD");
+    bool post = !strcmp (req->method, "POST");
+    web_auth_t who_s;
+    const web_auth_t *who = web_auth_cookie (req, &who_s) == 0 ? &who_s : NULL;
+    if (!get && !post) {
+        http_add_header (req, "Allow", "GET, POST");
+        s_message_page (req, 405, "Not allowed", who, "This page takes GET and POST only.");
+        return true;
+    }
+    if (!strcmp (p, "/")) {
+        if (post)
+            s_submit (req, who);
+        else {
+            //  The query holds the values when "Show its fields" reloaded the form.
+            const char *q = NULL;
+            form_t f = {0};
+            const char *keys[] = {"type", "name", "email", "subject", "description", "form_id"};
+            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+                if ((q = http_arg (req, keys[i])) && f.n < FORM_MAX_PAIRS && opd_utf8_valid (q, strlen (q))) {
+                    f.name[f.n] = opd_strdup (keys[i]);
+                    f.value[f.n] = opd_strdup (q);
+                    f.n++;
+                }
+            s_request_form (req, 200, who, &f, NULL);
+            s_form_free (&f);
+        }
+        return true;
+    }
+    if (!strcmp (p, "/login")) {
+        s_login (req);
+        return true;
+    }
+    if (!strcmp (p, "/logout")) {
+        s_logout (req);
+        return true;
+    }
+    if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {
+        if (!who) {
+            s_redirect (req, "/login");
+            return true;
+        }
+        if (!strcmp (p, "/tickets")) {
+            if (post)
+                s_message_page (req, 405, "Not allowed", who, "Nothing can be sent to this page.");
+            else
+                s_my_tickets (req, who);
+            return true;
+        }
+        const char *id = p + 9;
+        if (!s_id_valid (id))
+            s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        else if (post)
+            s_reply (req, who, id);
+        else
+            s_show_ticket (req, who, id, NULL);
+        return true;
+    }
+    s_message_page (req, 404, "Not found", who, "There is no such page.");
+    return true;
+}
