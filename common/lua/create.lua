@@ -60,27 +60,8 @@ if reply_to ~= '' then
     if status and status ~= 'closed' and not sender_allowed(target) then
       f.linked_to = target
     elseif status and status ~= 'closed' then
-      local k = K(target)
       add_comment(target, at, author, 'requester', true, f.body or '', nil)
-      if status == 'resolved' then
-        local created = tonumber(hget(k, 'created_at')) or at
-        local resolved_at = tonumber(hget(k, 'resolved_at')) or at
-        redis.call('HSET', k, 'status', 'open')
-        redis.call('HDEL', k, 'resolved_at')
-        index_status(target, 'resolved', 'open', created)
-        -- The resolution clock goes on; the time spent resolved does not count.
-        if hget(k, 'res_state') == 'met' then
-          redis.call('HSET', k, 'res_state', 'running')
-          redis.call('HDEL', k, 'res_met')
-        end
-        local pauses = hget(k, 'res_pauses')
-        local span = resolved_at .. '-' .. at
-        redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-        redis.call('ZADD', 'opd:slo:todo', at, target)
-        hist(target, at, author, 'reopened', {by = 'reply'})
-        emit('ticket.updated', {ticket_id = target, by = author, changes = {status = {'resolved', 'open'}}})
-        emit('ticket.reopened', {ticket_id = target, by = author})
-      end
+      if status == 'resolved' then reopen_by_reply(target, at, author) end
       remember(target)
       return {target, 0, 'comment'}
     end

@@ -56,6 +56,24 @@ local function slo_event(topic, id, c, extra)
   emit(topic, ev)
 end
 
+-- Measuring (opd_report.h): every finished clock is counted once in the
+-- per policy and SLO windows opd:slo:done:<policy>:<slo>:met|breached (score
+-- = when it finished, member '<ID>|<due>', trimmed to 35 days) and counters
+-- of opd:stats:slo. Met first-response and resolution clocks also go to
+-- opd:slo:measure, where opdesk-slo turns them into working-time histograms
+-- (the calendar arithmetic is in C). outcome: 'met' (in time) or 'breached'.
+local DONE_KEEP_MS = 35 * 86400000
+local function slo_done(id, c, at, outcome)
+  local k = K(id)
+  local policy = hget(k, 'slo_policy')
+  if not policy then return end
+  local key = 'opd:slo:done:' .. policy .. ':' .. SLO_NAMES[c] .. ':' .. outcome
+  redis.call('ZADD', key, at, id .. '|' .. (hget(k, c .. '_due') or ''))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (NOW - DONE_KEEP_MS))
+  redis.call('HINCRBY', 'opd:stats:slo', outcome .. '|' .. policy .. '|' .. SLO_NAMES[c], 1)
+  redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+end
+
 -- A clock is met at 'at'. A clock that was running past its due time and
 -- whose breach timer has not fired yet is breached first, at 'at' (never
 -- before due), so that reports stay true when opdesk-slo lags.
@@ -66,12 +84,20 @@ local function clock_met(id, c, at)
   local due = tonumber(hget(k, c .. '_due'))
   if st == 'running' and due and at > due then
     redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', at)
+    slo_done(id, c, at, 'breached')
     slo_event('slo.breach', id, c, {breached_at = at, at = at})
     hist(id, at, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
     st = 'breached'
   end
   redis.call('HSET', k, c .. '_met', at)
-  if st ~= 'breached' then redis.call('HSET', k, c .. '_state', 'met') end
+  if st ~= 'breached' then
+    redis.call('HSET', k, c .. '_state', 'met')
+    slo_done(id, c, at, 'met')
+  end
+  redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+  if c ~= 'nr' and hget(k, 'slo_policy') then
+    redis.call('ZADD', 'opd:slo:measure', at, id .. '|' .. c .. '|' .. at)
+  end
   redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
   slo_event('slo.met', id, c, {met_at = at})
   hist(id, at, 'opdesk-slo', 'slo_met', {slo = SLO_NAMES[c], due_at = due or NULL, breached = (st == 'breached')})
@@ -112,4 +138,26 @@ end
 local function index_status(id, old, new, created)
   if old then redis.call('ZREM', 'opd:idx:status:' .. old, id) end
   if new then redis.call('ZADD', 'opd:idx:status:' .. new, created, id) end
+end
+
+-- A resolved ticket goes back to open because its requester replied. The
+-- resolution clock goes on; the time spent resolved does not count.
+local function reopen_by_reply(id, at, author)
+  local k = K(id)
+  local created = tonumber(hget(k, 'created_at')) or at
+  local resolved_at = tonumber(hget(k, 'resolved_at')) or at
+  redis.call('HSET', k, 'status', 'open')
+  redis.call('HDEL', k, 'resolved_at')
+  index_status(id, 'resolved', 'open', created)
+  if hget(k, 'res_state') == 'met' then
+    redis.call('HSET', k, 'res_state', 'running')
+    redis.call('HDEL', k, 'res_met')
+  end
+  local pauses = hget(k, 'res_pauses')
+  local span = resolved_at .. '-' .. at
+  redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
+  redis.call('ZADD', 'opd:slo:todo', at, id)
+  hist(id, at, author, 'reopened', {by = 'reply'})
+  emit('ticket.updated', {ticket_id = id, by = author, changes = {status = {'resolved', 'open'}}})
+  emit('ticket.reopened', {ticket_id = id, by = author})
 end
