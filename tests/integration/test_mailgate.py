@@ -1,0 +1,238 @@
+"""opdesk-mailgate against a real stack: the mail corpus of tests/mail/
+(expected.json gives each message's outcome), exit codes for the MTA,
+loop and noise protection, the rate limit, and a reply to the desk's own
+acknowledgement threading back onto its ticket."""
+import email
+import email.policy
+import hashlib
+import json
+import os
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import Stack
+
+CORPUS = os.path.join(harness.SOURCE, "tests", "mail")
+
+
+def load_manifest():
+    with open(os.path.join(CORPUS, "expected.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def mail_config(tmp=None, per_sender=100000, frame_bytes=None):
+    cfg = harness.copy_config()
+    email_cfg = {"addresses": ["servicedesk@example.org", "help@example.org"],
+                 "max_attachment_bytes": 100000,
+                 "rate_limit": {"per_sender": per_sender, "window": "1h"}}
+    if tmp:
+        email_cfg["attachments_dir"] = os.path.join(tmp, "attachments")
+    cfg["channels"] = {"email": email_cfg}
+    if frame_bytes:
+        cfg["limits"] = {"body_bytes": frame_bytes // 2, "frame_bytes": frame_bytes}
+    return cfg
+
+
+def mailgate(st, data, timeout=30):
+    """Pipes data into opdesk-mailgate; returns (exit code, stderr)."""
+    p = subprocess.run([os.path.join(harness.BIN, "opdesk-mailgate"), "--config", st.config_path],
+                       input=data, capture_output=True, timeout=timeout)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def message_id(data):
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    mid = msg.get("Message-ID") or msg.get("Message-Id")
+    if not mid:
+        return None
+    return str(mid).strip().strip("<>").strip()
+
+
+def simple_mail(sender, subject, body, mid, extra=()):
+    head = ["From: %s" % sender, "To: servicedesk@example.org", "Subject: %s" % subject,
+            "Message-ID: <%s>" % mid, "Date: Tue, 3 Mar 2026 09:14:22 +0000",
+            "Content-Type: text/plain; charset=utf-8", *extra]
+    return ("\r\n".join(head) + "\r\n\r\n" + body + "\r\n").encode("utf-8")
+
+
+class MailCorpus(unittest.TestCase):
+    def test_corpus_outcomes(self):
+        manifest = load_manifest()
+        self.assertGreaterEqual(len(manifest["messages"]), 40)
+        st = Stack(["intake", "router"], config=mail_config())
+        st.config["channels"]["email"]["attachments_dir"] = os.path.join(st.tmp, "attachments")
+        with st:
+            tickets = {}   # file -> ticket id of its own ticket (created) or target
+            for exp in manifest["messages"]:
+                name = exp["file"]
+                with open(os.path.join(CORPUS, name), "rb") as f:
+                    data = f.read()
+                seq_before = int(st.r.get("opd:seq") or 0)
+                code, err = mailgate(st, data)
+                with self.subTest(file=name):
+                    self.assertEqual(code, exp["exit"], "%s: exit %d\n%s" % (name, code, err))
+                    self.check(st, exp, data, seq_before, tickets)
+                # Personal data never reaches the log.
+                for secret in ("@example.com", "@gmail.com", "@icloud.com"):
+                    self.assertNotIn(secret, err, name)
+
+    def check(self, st, exp, data, seq_before, tickets):
+        name = exp["file"]
+        ext = exp.get("external_id") or message_id(data)
+        outcome = exp["outcome"]
+        seq_after = int(st.r.get("opd:seq") or 0)
+        if outcome in ("rejected", "dropped"):
+            self.assertEqual(seq_after, seq_before, name + " must not create a ticket")
+            if ext:
+                self.assertIsNone(st.r.hget("opd:idem:email:" + ext, "id"), name)
+            return
+        tid = st.r.hget("opd:idem:email:" + ext, "id")
+        self.assertTrue(tid, "%s: no ticket for external id %s" % (name, ext))
+        if outcome == "repeat":
+            self.assertEqual(seq_after, seq_before)
+            self.assertEqual(tid, tickets[exp["target"]])
+            return
+        if outcome == "comment":
+            self.assertEqual(seq_after, seq_before, name + " must not create a ticket")
+            self.assertEqual(tid, tickets[exp["target"]], name + " threaded onto the wrong ticket")
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            mine = [c for c in comments if c["author"] == exp["requester"]]
+            self.assertTrue(mine, "%s: no comment by the sender on %s: %s" % (name, tid, comments))
+            body = mine[-1]["body"]
+            self.assertTrue(mine[-1]["public"])
+            for snippet in exp.get("body", []):
+                self.assertIn(snippet, body, name)
+            for snippet in exp.get("body_not", []):
+                self.assertNotIn(snippet, body, name)
+            tickets[name] = tid
+            return
+        # created
+        self.assertEqual(seq_after, seq_before + 1, name + " must create one ticket")
+        tickets[name] = tid
+        t = st.ticket(tid)
+        self.assertEqual(t["channel"], "email")
+        self.assertEqual(t["external_id"], ext)
+        self.assertEqual(t["subject"], exp["subject"], name)
+        self.assertEqual(t["req_email"], exp["requester"], name)
+        if "name" in exp:
+            self.assertEqual(t.get("req_name"), exp["name"], name)
+        for snippet in exp.get("body", []):
+            self.assertIn(snippet, t.get("body", ""), name)
+        for snippet in exp.get("body_not", []):
+            self.assertNotIn(snippet, t.get("body", ""), name)
+        if "no_ack" in exp:
+            self.assertEqual(t.get("no_ack") == "1", exp["no_ack"], name + " no_ack")
+        if "linked_to" in exp:
+            self.assertEqual(t.get("linked_to"), tickets[exp["linked_to"]], name + " linked_to")
+            # Nothing of the stranger's mail reached the ticket it named.
+            target = tickets[exp["linked_to"]]
+            for c in st.r.lrange("opd:t:%s:c" % target, 0, -1):
+                self.assertNotEqual(json.loads(c)["author"], exp["requester"])
+        else:
+            self.assertNotIn("linked_to", t, name)
+        if "participants" in exp:
+            self.assertEqual(sorted(json.loads(t["participants"])), sorted(exp["participants"]))
+        atts = exp.get("attachments")
+        if atts:
+            got = json.loads(t["attachments"])
+            self.assertEqual(len(got), len(atts), name)
+            for g, e in zip(got, atts):
+                self.assertEqual(g["name"], e["name"], name)
+                self.assertEqual(g["content_type"], e["content_type"], name)
+                if "sha256" in e:
+                    self.assertEqual(g["size"], e["size"], name)
+                    self.assertEqual(g["sha256"], e["sha256"], name)
+                    path = os.path.join(st.tmp, "attachments", e["sha256"])
+                    self.assertEqual(os.path.exists(path), e["stored"], name + " " + e["name"])
+                    if e["stored"]:
+                        with open(path, "rb") as f:
+                            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), e["sha256"])
+        else:
+            self.assertNotIn("attachments", t, name)
+
+
+class MailgateBehaviour(unittest.TestCase):
+    def test_tempfail_when_intake_is_down(self):
+        with Stack([], config=mail_config(), smtp=False) as st:
+            t0 = time.time()
+            code, err = mailgate(st, simple_mail("a@example.com", "hello", "text", "down-1@example.com"))
+            self.assertEqual(code, 75, err)
+            self.assertLess(time.time() - t0, 25)
+            self.assertIn("intake did not answer", err)
+
+    def test_tempfail_when_redis_is_down_then_accepted(self):
+        with Stack(["intake"], config=mail_config(), smtp=False) as st:
+            mail = simple_mail("a@example.com", "printer", "text", "redis-down-1@example.com")
+            st.stop_redis()
+            code, err = mailgate(st, mail)
+            self.assertEqual(code, 75, err)
+            st.start_redis()
+            st.wait_for(lambda: mailgate(st, mail)[0] == 0, timeout=20, what="mail accepted")
+            self.assertTrue(st.r.hget("opd:idem:email:redis-down-1@example.com", "id"))
+
+    def test_oversized_and_not_mail_are_rejected_for_good(self):
+        with Stack(["intake"], config=mail_config(frame_bytes=65536), smtp=False) as st:
+            big = simple_mail("a@example.com", "big", "x" * (4 * 65536 + 10), "big-1@example.com")
+            code, err = mailgate(st, big)
+            self.assertEqual(code, 65, err)
+            code, err = mailgate(st, b"")
+            self.assertEqual(code, 65, err)
+            # Under the limit but over body_bytes: accepted, the text cut.
+            long = simple_mail("a@example.com", "long", "y" * 100000, "long-1@example.com")
+            code, err = mailgate(st, long)
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:long-1@example.com", "id")
+            self.assertLessEqual(len(st.ticket(tid)["body"]), 32768)
+            self.assertEqual(int(st.r.get("opd:seq")), 1)
+
+    def test_rate_limit_per_sender(self):
+        with Stack(["intake"], config=mail_config(per_sender=3), smtp=False) as st:
+            codes = [mailgate(st, simple_mail("storm@example.com", "storm %d" % i, "x",
+                                              "storm-%d@example.com" % i))[0] for i in range(6)]
+            self.assertEqual(codes, [0] * 6)
+            self.assertEqual(int(st.r.get("opd:seq")), 3)
+            code, err = mailgate(st, simple_mail("calm@example.com", "calm", "x", "calm-1@example.com"))
+            self.assertEqual(code, 0)
+            self.assertEqual(int(st.r.get("opd:seq")), 4)
+            key = "opd:rate:mail:" + hashlib.sha256(b"storm@example.com").hexdigest()
+            self.assertEqual(int(st.r.get(key)), 6)
+            ttl = st.r.pttl(key)
+            self.assertTrue(0 < ttl <= 3600000, ttl)
+
+    def test_acknowledgement_reply_threads_back_and_auto_reply_gets_none(self):
+        with Stack(["intake", "router", "slo", "notifier"], config=mail_config()) as st:
+            code, err = mailgate(st, simple_mail("Rita <rita@example.com>", "Monitor is dead",
+                                                 "No picture at all.", "first-1@example.com"))
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:first-1@example.com", "id")
+            code, err = mailgate(st, simple_mail("ooo@example.com", "Out of office", "Away.",
+                                                 "ooo-1@example.com", ["Auto-Submitted: auto-replied"]))
+            self.assertEqual(code, 0, err)
+            ooo = st.r.hget("opd:idem:email:ooo-1@example.com", "id")
+            ack = st.wait_for(lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]],
+                              timeout=20, what="the acknowledgement")[0]
+            msg = email.message_from_string(ack["data"])
+            self.assertIn("[%s]" % tid, msg["Subject"])
+            self.assertIn("first-1@example.com", msg.get("In-Reply-To", ""))
+            # The requester answers the acknowledgement; the client keeps only
+            # the desk's Message-ID and drops the tag from the subject.
+            reply = simple_mail("rita@example.com", "Re: your request", "It works again.\n\n> old text",
+                                "reply-1@example.com", ["In-Reply-To: %s" % msg["Message-ID"]])
+            code, err = mailgate(st, reply)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(st.r.hget("opd:idem:email:reply-1@example.com", "id"), tid)
+            bodies = [json.loads(c)["body"] for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            self.assertIn("It works again.", bodies)
+            # The acknowledgement coming back through a list opens nothing.
+            code, err = mailgate(st, ack["data"].encode("utf-8"))
+            self.assertEqual(code, 0, err)
+            self.assertIn("own_mail", err)
+            time.sleep(2)
+            self.assertFalse([m for m in st.smtp.messages if "ooo@example.com" in m["to"]])
+            self.assertEqual(st.ticket(ooo).get("no_ack"), "1")
+
+
+if __name__ == "__main__":
+    unittest.main()

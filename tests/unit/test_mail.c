@@ -1,0 +1,170 @@
+/*  test_mail: the text helpers of opd_mail (common/src/opd_mail.c): HTML to
+    text, quoted-text trimming, subject prefixes and tags, the desk's own
+    Message-IDs, and parsing of a few shapes that the corpus test
+    (tests/integration/test_mailgate.py) does not isolate. */
+#include "opd_mail.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static void
+s_html_is (const char *html, const char *expected)
+{
+    char *text = opd_mail_html_to_text (html, strlen (html));
+    assert_string_equal (text, expected);
+    free (text);
+}
+
+static void
+test_html_keeps_breaks_and_decodes_entities (void **state)
+{
+    (void) state;
+    s_html_is ("<p>Hello&nbsp;there,</p><p>line&#8217;s<br>next &amp; &lt;b&gt; &#x20AC;</p>",
+               "Hello there,\nline\u2019s\nnext & <b> \u20ac");
+    s_html_is ("<ul><li>one</li><li>two</li></ul>", "- one\n- two");
+    s_html_is ("<head><title>t</title><style>p{}</style></head><body>a  \n  b<script>x()</script></body>",
+               "a b");
+    s_html_is ("a<blockquote>quoted<br>twice</blockquote>b", "a\n> quoted\n> twice\nb");
+    s_html_is ("5 < 6 &unknown; <!-- hidden -->", "5 < 6 &unknown;");
+    s_html_is ("<p>x</p><p></p><p></p><p></p><p>y</p>", "x\ny");
+    s_html_is ("<br><br>a<br><br><br><br>b", "a\n\nb");
+}
+
+static void
+s_trim_is (const char *text, const char *expected)
+{
+    char *out = opd_mail_trim_quotes (text);
+    assert_string_equal (out, expected);
+    free (out);
+}
+
+static void
+test_trim_quotes (void **state)
+{
+    (void) state;
+    s_trim_is ("Thanks!\n\nOn Mon, 2 Mar 2026, Desk <d@x.org> wrote:\n> old\n> older\n", "Thanks!");
+    s_trim_is ("Thanks!\n\nOn Mon, 2 Mar 2026 at 10:00, Desk <\nd@x.org> wrote:\n> old\n", "Thanks!");
+    s_trim_is ("> question?\nanswer\n> second?\nsecond answer\n", "answer\nsecond answer");
+    s_trim_is ("On Mon, Desk wrote:\n> q\n\nbottom answer\n", "bottom answer");
+    s_trim_is ("Yes.\n\n-----Original Message-----\nFrom: a\nSent: b\n\nold\n", "Yes.");
+    s_trim_is ("Ja.\n\n________________________________\nVon: Desk\nGesendet: heute\nAn: x\n\nalt\n", "Ja.");
+    s_trim_is ("Danke.\n\nAm 03.03.2026 um 10:00 schrieb Service Desk <d@x.org>:\n> alt\n", "Danke.");
+    s_trim_is ("Merci.\n\nLe 3 mars 2026, Desk a \u00e9crit :\n> vieux\n", "Merci.");
+    //  Only quotes: nothing would be left, so the text stays whole.
+    s_trim_is ("> only quoted\n", "> only quoted\n");
+    //  A line that merely starts with "From:" is not an Outlook block.
+    s_trim_is ("From: the start, it failed.\nAgain today.\n", "From: the start, it failed.\nAgain today.");
+}
+
+static void
+test_subject_base_and_tag (void **state)
+{
+    (void) state;
+    assert_string_equal (opd_mail_subject_base ("Re: AW: Fwd: SV: RE: Printer"), "Printer");
+    assert_string_equal (opd_mail_subject_base ("Re[2]: Printer"), "Printer");
+    assert_string_equal (opd_mail_subject_base ("Antw: VS: Printer"), "Printer");
+    assert_string_equal (opd_mail_subject_base ("Regarding: Printer"), "Regarding: Printer");
+    char id[64];
+    assert_true (opd_mail_subject_tag ("Re: [OPD-42] Printer", "OPD", id, sizeof id));
+    assert_string_equal (id, "OPD-42");
+    assert_true (opd_mail_subject_tag ("[list] Re: [opd-7] x", "OPD", id, sizeof id));
+    assert_string_equal (id, "OPD-7");
+    assert_false (opd_mail_subject_tag ("[OPD-] x", "OPD", id, sizeof id));
+    assert_false (opd_mail_subject_tag ("[OPD-12 x", "OPD", id, sizeof id));
+    assert_false (opd_mail_subject_tag ("[XYZ-12] x", "OPD", id, sizeof id));
+    assert_true (opd_mail_msgid_ticket ("opdesk.OPD-42.17@example.org", "OPD", id, sizeof id));
+    assert_string_equal (id, "OPD-42");
+    assert_true (opd_mail_msgid_ticket ("<opdesk.OPD-5.1@x>", "OPD", id, sizeof id));
+    assert_string_equal (id, "OPD-5");
+    assert_false (opd_mail_msgid_ticket ("opdesk.OPD-x.1@x", "OPD", id, sizeof id));
+    assert_false (opd_mail_msgid_ticket ("CAHk7@mail.gmail.com", "OPD", id, sizeof id));
+}
+
+static opd_mail_t *
+s_parse (const char *text)
+{
+    opd_mail_t *m = NULL;
+    assert_int_equal (opd_mail_parse (text, strlen (text), &m), 0);
+    return m;
+}
+
+static void
+test_parse_headers_and_markers (void **state)
+{
+    (void) state;
+    opd_mail_t *m = s_parse ("From: =?UTF-8?B?w4lsb2TDrWU=?= <ELODIE@Example.FR>\r\n"
+                             "Cc: a@x.org, Group: b@x.org, c@x.org;\r\n"
+                             "Subject: =?ISO-8859-1?Q?caf=E9?= and =?UTF-8?Q?th=C3=A9?=\r\n"
+                             "In-Reply-To: <r1@x>\r\nReferences: <r0@x> <r1@x>\r\n"
+                             "Auto-Submitted: auto-generated\r\nPrecedence: junk\r\n\r\nHi\r\n");
+    assert_string_equal (m->from_email, "elodie@example.fr");
+    assert_string_equal (m->from_name, "\u00c9lod\u00ede");
+    assert_string_equal (m->subject, "caf\u00e9 and th\u00e9");
+    assert_int_equal (m->ncc, 3);
+    assert_string_equal (m->cc[1], "b@x.org");
+    assert_int_equal (m->nrefs, 2);
+    assert_string_equal (m->refs[0], "r1@x");
+    assert_string_equal (m->refs[1], "r0@x");
+    assert_true (m->auto_submitted);
+    assert_true (m->bulk);
+    assert_null (m->message_id);
+    assert_int_equal (strlen (m->external_id), 64);
+    opd_mail_destroy (&m);
+    assert_null (m);
+
+    m = s_parse ("From: a@x.org\r\nAuto-Submitted: no\r\nPrecedence: first-class\r\n\r\nHi\r\n");
+    assert_false (m->auto_submitted);
+    assert_false (m->bulk);
+    opd_mail_destroy (&m);
+
+    m = s_parse ("From: Postmaster <POSTMASTER@x.org>\r\n\r\nHi\r\n");
+    assert_true (m->from_daemon);
+    opd_mail_destroy (&m);
+}
+
+static void
+test_parse_refuses_what_is_not_mail (void **state)
+{
+    (void) state;
+    opd_mail_t *m = NULL;
+    assert_int_equal (opd_mail_parse ("", 0, &m), -2);
+    assert_null (m);
+    const char *no_from = "Subject: hi\r\n\r\nbody\r\n";
+    assert_int_equal (opd_mail_parse (no_from, strlen (no_from), &m), -2);
+    const char *bad_from = "From: not an address\r\nSubject: hi\r\n\r\nbody\r\n";
+    assert_int_equal (opd_mail_parse (bad_from, strlen (bad_from), &m), -2);
+    assert_null (m);
+}
+
+static void
+test_parse_undeclared_charset_and_html_only (void **state)
+{
+    (void) state;
+    //  8-bit Latin-1 text with no charset: read as Windows-1252.
+    opd_mail_t *m = s_parse ("From: a@x.org\r\nContent-Type: text/plain\r\n\r\nna\xefve \x93quote\x94\r\n");
+    assert_string_equal (m->body, "na\u00efve \u201cquote\u201d\n");
+    opd_mail_destroy (&m);
+    m = s_parse ("From: a@x.org\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>One</p><p>Two</p>\r\n");
+    assert_true (m->html_only);
+    assert_string_equal (m->body, "One\nTwo");
+    opd_mail_destroy (&m);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_html_keeps_breaks_and_decodes_entities),
+        cmocka_unit_test (test_trim_quotes),
+        cmocka_unit_test (test_subject_base_and_tag),
+        cmocka_unit_test (test_parse_headers_and_markers),
+        cmocka_unit_test (test_parse_refuses_what_is_not_mail),
+        cmocka_unit_test (test_parse_undeclared_charset_and_html_only),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
