@@ -60,8 +60,10 @@ if reply_to ~= '' then
     if status and status ~= 'closed' and not sender_allowed(target) then
       f.linked_to = target
     elseif status and status ~= 'closed' then
-      add_comment(target, at, author, 'requester', true, f.body or '', nil)
-      if status == 'resolved' then reopen_by_reply(target, at, author) end
+      -- An agent answering by mail speaks as an agent: the comment meets the
+      -- clocks and goes out to the requester like any public agent comment.
+      add_comment(target, at, author, from_agent and 'agent' or 'requester', true, f.body or '', nil)
+      if status == 'resolved' and not from_agent then reopen_by_reply(target, at, author) end
       remember(target)
       return {target, 0, 'comment'}
     end

@@ -102,6 +102,8 @@ class MailCorpus(unittest.TestCase):
             self.assertTrue(mine, "%s: no comment by the sender on %s: %s" % (name, tid, comments))
             body = mine[-1]["body"]
             self.assertTrue(mine[-1]["public"])
+            # A reply from an agent's address is the agent speaking.
+            self.assertEqual(mine[-1]["role"], exp.get("role", "requester"), name)
             for snippet in exp.get("body", []):
                 self.assertIn(snippet, body, name)
             for snippet in exp.get("body_not", []):
