@@ -17,7 +17,7 @@ typedef enum {
     OPD_CHANGE_OK = 0,
     OPD_CHANGE_EMPTY,        //  nothing to change was given
     OPD_CHANGE_INVALID,      //  a value the configuration does not allow; key names it
-    OPD_CHANGE_NEEDS_NOTE,   //  a hand-off (team change) without a note
+    OPD_CHANGE_NEEDS_NOTE,   //  a hand-off (team change) or a resolution without a note
     OPD_CHANGE_NOT_FOUND,    //  no such ticket
     OPD_CHANGE_CONFLICT,     //  the workflow does not allow the move; see status, allowed
     OPD_CHANGE_VERSION,      //  the ticket's version is not the expected one; see version
@@ -47,8 +47,18 @@ typedef struct {
 
 //  Checks and applies change to ticket id. Returns 0 when applied (or when
 //  nothing differed), else -1 with res->code and res->message set.
+//  Rules beyond the values: resolving needs a note (OPD_CHANGE_NEEDS_NOTE,
+//  key "note"), as a hand-off does; an assignee must be an agent of the
+//  ticket's team, or of the new team when the same change hands off
+//  (OPD_CHANGE_INVALID, key "assignee", the allowed agents named). Without an
+//  expected version the change is checked and applied against the version
+//  it read, and tried again when the ticket moved meanwhile: nothing another
+//  change wrote in between is lost.
 int opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
                       const opd_change_t *change, opd_change_result_t *res);
+
+//  True when agent is configured as a member of team.
+bool opd_agent_in_team (const opd_config_t *cfg, const char *agent, const char *team);
 
 //  Custom field values given as text (a command line, a web form): typed by
 //  the field's definition in rt (integer, number, boolean; else string). rt

@@ -183,6 +183,9 @@ typedef struct {
     int64_t email_rate_window_ms;   //  default 1 h
     char *phone_secret;             //  HMAC-SHA256 key of the phone webhook; NULL: phone disabled
     char *phone_country_code;       //  digits, for national numbers ("44"); default "44"
+
+    //  workflow (opdesk addition).
+    int auto_close_days;            //  resolved tickets close after this many days, default 7
 } opd_config_t;
 
 //  Loads and validates path. On failure returns NULL and writes one line

@@ -31,7 +31,8 @@ typedef struct {
 //  assignee, channel, requester {name, email, phone}, subject, body,
 //  request_type, fields, attachments, linked_to, created_at, updated_at,
 //  received_at, resolved_at, closed_at, version, rule, slo, anonymised,
-//  missing_fields; with full also comments [{id, author, role, public, body,
+//  missing_fields, team_times ({team: ms spent with that team, the current
+//  team's time counted up to now, or until resolved/closed}); with full also comments [{id, author, role, public, body,
 //  at}] and history [{at, actor, action, details}].
 //  NULL when the ticket does not exist (or Redis failed: see opd_ticket_fetch).
 json_t *opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full);
@@ -48,6 +49,8 @@ typedef struct {
     const char *sort;       //  NULL/"" or "created": newest first; "due": soonest due first
     int limit;              //  0 = 50; at most 500
     const char *cursor;     //  the next_cursor of the previous page
+    bool breaching;         //  only tickets whose next deadline has passed (due <= now)
+    int due_within;         //  minutes; > 0: only tickets due within that many minutes from now
 } opd_ticket_query_t;
 
 //  {"items": [tickets without comments and history], "next_cursor": "..." or null}.
@@ -55,6 +58,13 @@ typedef struct {
 //  Filters use the index sets opd:idx:all, opd:idx:status:<s>, opd:idx:team:<t>
 //  and opd:idx:req:<email>; the smallest applicable one is scanned, and every
 //  filter is checked again on the ticket itself.
+//  A team's queue (team given, sort=due, breaching or due_within, and no
+//  status filter or an open one) reads the team's due index opd:q:due:<team>
+//  in order instead, so its first page costs one range read and one
+//  pipelined read of the page's tickets, however many tickets there are.
+//  breaching and due_within lists always come soonest due first. A ticket's
+//  due time is the earliest due_at of its clocks that are running, or
+//  breached and not met; tickets without one come last, oldest first.
 json_t *opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg,
                          const opd_ticket_query_t *query, opd_ticket_error_t *err);
 

@@ -15,6 +15,11 @@ void opd_rfc3339 (int64_t ms, char *buf, size_t size);
 //  Parses RFC 3339 ("...Z" or "+01:00") into ms; returns 0 or -1.
 int opd_rfc3339_parse (const char *text, int64_t *ms);
 
+//  Parses RFC 3339 or a bare date YYYY-MM-DD (UTC). A bare date means that
+//  day's start, or with end_of_day the next midnight (so that "--to
+//  2026-11-30" covers the whole day). Returns 0 or -1.
+int opd_time_parse (const char *text, bool end_of_day, int64_t *ms);
+
 //  True when the len bytes are well-formed UTF-8 (no overlongs, no surrogates).
 bool opd_utf8_valid (const char *s, size_t len);
 //  Number of code points in well-formed UTF-8.

@@ -29,10 +29,13 @@ for i = 6, #ARGV, 4 do
     if state == 'running' then
       if warn > 0 and not hget(k, c .. '_warned') then
         redis.call('ZADD', 'opd:timers', warn, id .. '|' .. c .. '|w')
+      elseif hget(k, c .. '_warned') then
+        redis.call('ZADD', 'opd:slo:risk', due, id .. '|' .. c)
       end
       redis.call('ZADD', 'opd:timers', due, id .. '|' .. c .. '|b')
     else
       redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
+      redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
     end
   end
 end
@@ -43,6 +46,7 @@ for _, c in ipairs({'fr', 'nr', 'res'}) do
       redis.call('HDEL', k, c .. '_state', c .. '_due', c .. '_warn')
     end
     redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
+    redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
   end
 end
 -- What happened before the clocks were armed still counts.
@@ -58,4 +62,5 @@ if hget(k, 'ack') == '1' then
   redis.call('HDEL', k, 'ack')
   outbox({kind = 'ack', ticket = id})
 end
+queue_refresh(id)
 return 1

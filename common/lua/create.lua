@@ -93,4 +93,5 @@ if f.req_email then redis.call('ZADD', 'opd:idx:req:' .. string.lower(f.req_emai
 hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to})
 if f.linked_to then hist(f.linked_to, NOW, author, 'follow_up', {ticket = id}) end
 emit('ticket.created', {ticket_id = id, channel = channel, priority = nullable(f.priority), kind = f.kind})
+queue_refresh(id)
 return {id, 1, 'ticket'}

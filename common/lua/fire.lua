@@ -13,13 +13,16 @@ local due = tonumber(hget(k, c .. '_due'))
 if kind == 'w' then
   if hget(k, c .. '_warned') then return 0 end
   redis.call('HSET', k, c .. '_warned', NOW)
+  redis.call('ZADD', 'opd:slo:risk', due or NOW, id .. '|' .. c)
   slo_event('slo.warning', id, c, {elapsed_ratio = ratio})
   hist(id, NOW, 'opdesk-slo', 'slo_warning', {slo = SLO_NAMES[c], due_at = due})
   return 1
 end
 if not due or due > NOW then return 0 end
 redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', NOW)
+slo_done(id, c, NOW, 'breached')
 redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w')
 slo_event('slo.breach', id, c, {breached_at = NOW})
 hist(id, NOW, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
+queue_refresh(id)
 return 1

@@ -20,6 +20,49 @@ local function hget(key, field)
   return v
 end
 
+-- Team queues (proto/keys.md): opd:q:due:<team> holds every ticket of the
+-- team that is not resolved or closed, scored by the earliest due time of its
+-- clocks that are running, or breached and not met yet; a ticket without such
+-- a clock scores QUEUE_LAST + created_at, so it sorts after every deadline,
+-- oldest first. opd:resolved (score resolved_at) is what the auto-close pass
+-- reads. The hash field qteam remembers which queue holds the ticket, so a
+-- hand-off leaves the old one. Every script that changes a ticket's team,
+-- status or clocks calls this once it is done; it is idempotent.
+local QUEUE_LAST = 8000000000000000
+local function queue_refresh(id)
+  local k = 'opd:t:' .. id
+  local f = redis.call('HMGET', k, 'team', 'status', 'qteam', 'created_at', 'resolved_at',
+                       'fr_state', 'fr_due', 'fr_met', 'nr_state', 'nr_due', 'nr_met',
+                       'res_state', 'res_due', 'res_met')
+  local team, status, old = f[1], f[2], f[3]
+  if not status then
+    if old then redis.call('ZREM', 'opd:q:due:' .. old, id) end
+    redis.call('ZREM', 'opd:resolved', id)
+    return
+  end
+  local best = nil
+  for i = 6, 12, 3 do
+    local st, due = f[i], tonumber(f[i + 1])
+    if due and (st == 'running' or (st == 'breached' and not f[i + 2])) and (not best or due < best) then
+      best = due
+    end
+  end
+  local want = false
+  if team and team ~= '' and status ~= 'resolved' and status ~= 'closed' then want = team end
+  if old and old ~= want then redis.call('ZREM', 'opd:q:due:' .. old, id) end
+  if want then
+    redis.call('ZADD', 'opd:q:due:' .. want, best or (QUEUE_LAST + (tonumber(f[4]) or 0)), id)
+    if old ~= want then redis.call('HSET', k, 'qteam', want) end
+  elseif old then
+    redis.call('HDEL', k, 'qteam')
+  end
+  if status == 'resolved' then
+    redis.call('ZADD', 'opd:resolved', tonumber(f[5]) or NOW, id)
+  else
+    redis.call('ZREM', 'opd:resolved', id)
+  end
+end
+
 -- An event: kept in the durable history (a stream), relayed live by intake.
 local function emit(topic, ev)
   ev.v = 1
@@ -101,6 +144,7 @@ local function clock_met(id, c, at)
   redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
   slo_event('slo.met', id, c, {met_at = at})
   hist(id, at, 'opdesk-slo', 'slo_met', {slo = SLO_NAMES[c], due_at = due or NULL, breached = (st == 'breached')})
+  queue_refresh(id)
 end
 
 -- Adds a comment. role: requester, agent or system. Public agent comments
@@ -131,6 +175,7 @@ local function add_comment(id, at, author, role, public, body, stdresp)
   redis.call('HINCRBY', k, 'version', 1)
   redis.call('HSET', k, 'updated_at', at)
   emit('ticket.commented', {ticket_id = id, at = at, comment_id = cid, public = public, role = role})
+  queue_refresh(id)
   return cid
 end
 
@@ -160,4 +205,5 @@ local function reopen_by_reply(id, at, author)
   hist(id, at, author, 'reopened', {by = 'reply'})
   emit('ticket.updated', {ticket_id = id, by = author, changes = {status = {'resolved', 'open'}}})
   emit('ticket.reopened', {ticket_id = id, by = author})
+  queue_refresh(id)
 end

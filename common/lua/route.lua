@@ -22,4 +22,5 @@ hist(id, NOW, 'opdesk-router', 'routed', {team = nullable(team), category = null
      priority = priority, rule = nullable(rule)})
 emit('ticket.routed', {ticket_id = id, team = nullable(team), category = nullable(category),
      priority = priority, rule = nullable(rule)})
+queue_refresh(id)
 return 1

@@ -79,6 +79,7 @@ if new then
     if hget(k, 'res_state') == 'running' then
       redis.call('HSET', k, 'res_state', 'paused')
       redis.call('ZREM', 'opd:timers', id .. '|res|w', id .. '|res|b')
+      redis.call('ZREM', 'opd:slo:risk', id .. '|res')
     end
   elseif new == 'resolved' then
     redis.call('HSET', k, 'resolved_at', NOW)
@@ -105,4 +106,5 @@ emit('ticket.updated', {ticket_id = id, by = actor, changes = changes})
 if new == 'resolved' then emit('ticket.resolved', {ticket_id = id, by = actor}) end
 if new == 'closed' then emit('ticket.closed', {ticket_id = id, by = actor}) end
 if new == 'open' and t.status == 'resolved' then emit('ticket.reopened', {ticket_id = id, by = actor}) end
+queue_refresh(id)
 return {'ok', version, 1}

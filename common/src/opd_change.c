@@ -4,7 +4,14 @@
     only a hand-off when the team differs, and custom fields are merged into
     what the ticket has and checked against its request type. The workflow
     and the expected version are checked by update.lua itself, atomically
-    with the change, so that two agents racing cannot both win. */
+    with the change, so that two agents racing cannot both win.
+
+    A change without an expected version is still applied against the
+    version its checks read: when the ticket moved meanwhile (another
+    agent's change, opdesk-slo arming clocks), it is read, checked and tried
+    again. So custom fields merged here never overwrite a concurrent change
+    of other fields, and an assignee is always checked against the team the
+    ticket has when the change lands. */
 #include "opd_change.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
@@ -13,6 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  How often a change without an expected version is tried again when the
+//  ticket moved between reading and writing.
+#define RETRIES 25
 
 static int
 s_fail (opd_change_result_t *res, opd_change_code_t code, const char *key, const char *fmt, ...)
@@ -264,6 +275,11 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
     if (ch->status) {
         if (s_one_of (res, "status", "status", ch->status, opd_ticket_statuses, 5))
             return -1;
+        const char *now = opd_reply_str (cur, 4);
+        if (!strcmp (ch->status, "resolved") && (!now || strcmp (now, "resolved"))
+            && (!ch->note || !*ch->note))
+            return s_fail (res, OPD_CHANGE_NEEDS_NOTE, "note",
+                           "resolving needs a resolution note (note) saying what was done");
         s_pair (pairs, "status", ch->status);
     }
     if (ch->priority) {
@@ -305,6 +321,18 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
             free (ids);
             if (bad)
                 return -1;
+            //  An agent of the ticket's team: after a hand-off, of the new team.
+            const char *team = ch->team ? ch->team : opd_reply_str (cur, 0);
+            if (team && *team && !opd_agent_in_team (cfg, ch->assignee, team)) {
+                char list[2048] = "";
+                for (size_t i = 0; i < cfg->nagents; i++)
+                    if (opd_agent_in_team (cfg, cfg->agents[i].id, team))
+                        snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s",
+                                  list[0] ? ", " : "", cfg->agents[i].id);
+                return s_fail (res, OPD_CHANGE_INVALID, "assignee",
+                               "agent '%s' is not in team '%s'; allowed: %s", ch->assignee, team,
+                               list[0] ? list : "none (the team has no agents)");
+            }
         }
         s_pair (pairs, "assignee", ch->assignee);
     }
@@ -313,15 +341,25 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
     return 0;
 }
 
-int
-opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
-                  const opd_change_t *ch, opd_change_result_t *res)
+bool
+opd_agent_in_team (const opd_config_t *cfg, const char *agent, const char *team)
+{
+    const opd_agent_t *a = opd_config_agent (cfg, agent);
+    for (size_t i = 0; a && i < a->nteams; i++)
+        if (!strcmp (a->teams[i], team))
+            return true;
+    return false;
+}
+
+//  One attempt: read, check, write. Returns 0, -1 (res filled in), or 1
+//  when the ticket moved since it was read and the caller gave no version.
+static int
+s_attempt (opd_redis_t *redis, const opd_config_t *cfg, const char *id, const opd_change_t *ch,
+           opd_change_result_t *res)
 {
     memset (res, 0, sizeof *res);
-    if (!id || !*id || strlen (id) > 64)
-        return s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id ? id : "");
-    redisReply *cur = opd_redis_command (redis, "HMGET opd:t:%s team request_type fields id", id);
-    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 4) {
+    redisReply *cur = opd_redis_command (redis, "HMGET opd:t:%s team request_type fields id status version", id);
+    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 6) {
         if (cur)
             freeReplyObject (cur);
         return s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
@@ -331,6 +369,9 @@ opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
         freeReplyObject (cur);
         return s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id);
     }
+    bool implicit = !ch->expected_version || !*ch->expected_version;
+    char seen[32];
+    snprintf (seen, sizeof seen, "%s", opd_reply_str (cur, 5) ? opd_reply_str (cur, 5) : "");
     opd_args_t pairs;
     opd_args_init (&pairs);
     int bad = s_pairs (cfg, ch, cur, &pairs, res);
@@ -349,7 +390,7 @@ opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
     opd_args_addi (&a, cfg->events_max_len);
     opd_args_add (&a, id);
     opd_args_add (&a, ch->actor);
-    opd_args_add (&a, ch->expected_version);
+    opd_args_add (&a, implicit ? seen : ch->expected_version);
     opd_args_add (&a, ch->note);
     for (int i = 0; i < pairs.n; i++)
         opd_args_addn (&a, pairs.v[i], pairs.len[i]);
@@ -379,9 +420,10 @@ opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
     }
     else if (!strcmp (what, "version")) {
         res->version = opd_reply_int (r, 1);
-        rc = s_fail (res, OPD_CHANGE_VERSION, "version",
-                     "%s has changed: its version is %lld, not %s", id, res->version,
-                     ch->expected_version);
+        rc = s_fail (res, OPD_CHANGE_VERSION, "version", "%s has changed: its version is %lld, not %s",
+                     id, res->version, implicit ? seen : ch->expected_version);
+        if (implicit)
+            rc = 1;
     }
     else if (strcmp (what, "ok"))
         rc = s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update was refused (%s)", what);
@@ -391,4 +433,17 @@ opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
     }
     freeReplyObject (r);
     return rc;
+}
+
+int
+opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *id,
+                  const opd_change_t *ch, opd_change_result_t *res)
+{
+    memset (res, 0, sizeof *res);
+    if (!id || !*id || strlen (id) > 64)
+        return s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id ? id : "");
+    int rc = 1;
+    for (int attempt = 0; rc == 1 && attempt < RETRIES; attempt++)
+        rc = s_attempt (redis, cfg, id, ch, res);
+    return rc == 0 ? 0 : -1;
 }

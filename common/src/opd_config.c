@@ -512,7 +512,7 @@ s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "c
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
-                NULL};
+                "workflow", NULL};
 
 static bool
 s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
@@ -1164,6 +1164,16 @@ s_load (ctx_t *c, yaml_node_t *root)
 
     if (!s_channels (c, s_get (c, root, "channels")))
         return false;
+
+    //  workflow: resolved tickets close by themselves after auto_close_days.
+    yaml_node_t *wf = s_get (c, root, "workflow");
+    static const char *const wfkeys[] = {"auto_close_days", NULL};
+    int64_t auto_close = 7;
+    if (wf
+        && (!s_check_map (c, wf, "workflow", wfkeys)
+            || !s_int (c, wf, "workflow", "auto_close_days", 1, 3650, &auto_close)))
+        return false;
+    cfg->auto_close_days = (int) auto_close;
 
     //  tokens
     yaml_node_t *toks = s_get (c, root, "tokens");

@@ -4,8 +4,14 @@
     newest to oldest and keeps the tickets that pass every filter. The cursor
     names the last ticket returned by its score and id, so that tickets
     created or changed between two pages neither repeat nor push others out.
-    sort=due has no index: it reads every candidate, sorts by the soonest
-    running due time, and pages by (due, id). */
+
+    A team's queue by due time reads opd:q:due:<team> (kept by queue_refresh
+    in prelude.lua, atomically with every change of team, status or clocks)
+    in order, and pages by (due, id), the order of the sorted set itself: a
+    page starts after the cursor's (due, id), found by ZRANK when that ticket
+    still has that due time, else by counting the smaller scores and skipping
+    ties up to the id. Other sort=due lists read every candidate of the
+    smallest index, sort them by the same due time, and page the same way. */
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include <glib.h>
@@ -17,7 +23,10 @@
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 500
 #define CHUNK 256
-#define NO_DUE INT64_MAX
+//  The score of a ticket without a deadline in opd:q:due:<team>
+//  (QUEUE_LAST in prelude.lua), plus its created_at.
+#define QUEUE_LAST 8000000000000000LL
+#define QUEUE_CHUNK_MAX 1024
 
 const char *const opd_ticket_statuses[] = {"new", "open", "pending", "resolved", "closed", NULL};
 
@@ -178,19 +187,52 @@ s_slo (const redisReply *h, const opd_config_t *cfg)
     return slo;
 }
 
-//  The soonest due time of a running clock, for sort=due; NO_DUE when none.
+//  The ticket's place in a due-ordered list, as queue_refresh scores it:
+//  the soonest due time of a clock that is running, or breached and not met;
+//  QUEUE_LAST + created_at when there is none.
 static int64_t
 s_next_due (const redisReply *h)
 {
-    int64_t best = NO_DUE;
+    int64_t best = INT64_MAX;
     for (size_t i = 0; i < sizeof s_clocks / sizeof s_clocks[0]; i++) {
         const char *state = s_clock_field (h, s_clocks[i].prefix, "state");
+        const char *met = s_clock_field (h, s_clocks[i].prefix, "met");
         int64_t due;
-        if (state && !strcmp (state, "running")
-            && s_ms (s_clock_field (h, s_clocks[i].prefix, "due"), &due) && due < best)
+        bool counts = state
+                      && (!strcmp (state, "running") || (!strcmp (state, "breached") && !(met && *met)));
+        if (counts && s_ms (s_clock_field (h, s_clocks[i].prefix, "due"), &due) && due < best)
             best = due;
     }
+    if (best == INT64_MAX) {
+        int64_t created = 0;
+        s_ms (s_get (h, "created_at"), &created);
+        best = QUEUE_LAST + created;
+    }
     return best;
+}
+
+//  {team: ms} from the team_ms:<team> fields, with the current team's time
+//  since team_since added, up to closed_at, resolved_at or now.
+static json_t *
+s_team_times (const redisReply *h)
+{
+    json_t *out = json_object ();
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *f = h->element[i]->str;
+        int64_t ms;
+        if (h->element[i]->type == REDIS_REPLY_STRING && !strncmp (f, "team_ms:", 8) && f[8]
+            && s_ms (s_get (h, f), &ms))
+            json_object_set_new (out, f + 8, json_integer (ms));
+    }
+    const char *team = s_get (h, "team");
+    int64_t since, end;
+    if (team && *team && (s_ms (s_get (h, "team_since"), &since) || s_ms (s_get (h, "created_at"), &since))) {
+        if (!s_ms (s_get (h, "closed_at"), &end) && !s_ms (s_get (h, "resolved_at"), &end))
+            end = opd_now_ms ();
+        int64_t before = json_integer_value (json_object_get (out, team));
+        json_object_set_new (out, team, json_integer (before + (end > since ? end - since : 0)));
+    }
+    return out;
 }
 
 //  The ticket object from its hash, without comments and history.
@@ -227,6 +269,7 @@ s_from_hash (const redisReply *h, const opd_config_t *cfg)
     const char *anon = s_get (h, "anonymised");
     json_object_set_new (t, "anonymised", json_boolean (anon && !strcmp (anon, "1")));
     json_object_set_new (t, "missing_fields", s_json (h, "missing", JSON_ARRAY));
+    json_object_set_new (t, "team_times", s_team_times (h));
     return t;
 }
 
@@ -496,6 +539,158 @@ s_due_cmp (const void *a, const void *b)
     return strcmp (x->id, y->id);
 }
 
+//  --- Team queues ------------------------------------------------------------
+
+//  The rank in key of the first member after (score, id) in the set's own
+//  order (score, then id bytewise); *exact is false when that ticket no
+//  longer sits there, so the caller must skip ties up to id itself.
+static int
+s_queue_start (opd_redis_t *redis, const char *key, int64_t score, const char *id, long long *start,
+               bool *exact)
+{
+    redisReply *r = opd_redis_command (redis, "ZSCORE %s %s", key, id);
+    if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+        if (r)
+            freeReplyObject (r);
+        return -1;
+    }
+    bool same = r->type != REDIS_REPLY_NIL && (int64_t) strtod (r->str, NULL) == score;
+    freeReplyObject (r);
+    r = same ? opd_redis_command (redis, "ZRANK %s %s", key, id)
+             : opd_redis_command (redis, "ZCOUNT %s -inf (%lld", key, (long long) score);
+    if (!r || (r->type != REDIS_REPLY_INTEGER && r->type != REDIS_REPLY_NIL)) {
+        if (r)
+            freeReplyObject (r);
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_NIL) {
+        //  Gone between the two reads: count instead.
+        freeReplyObject (r);
+        r = opd_redis_command (redis, "ZCOUNT %s -inf (%lld", key, (long long) score);
+        if (!r || r->type != REDIS_REPLY_INTEGER) {
+            if (r)
+                freeReplyObject (r);
+            return -1;
+        }
+        same = false;
+    }
+    *start = same ? r->integer + 1 : r->integer;
+    *exact = same;
+    freeReplyObject (r);
+    return 0;
+}
+
+//  A page of a team's queue: opd:q:due:<team> in order from the cursor,
+//  up to max_due, every other filter checked on the ticket. Returns 0 with
+//  items and *next_cursor filled in, -1 when Redis failed.
+static int
+s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+              GPtrArray *qwords, int limit, const char *cur_id, int64_t cur_score, int64_t max_due,
+              json_t *items, json_t **next_cursor)
+{
+    char *key = opd_sprintf ("opd:q:due:%s", q->team);
+    bool have_last = cur_id != NULL;
+    int64_t last_score = cur_score;
+    char last_id[128] = "";
+    if (have_last)
+        snprintf (last_id, sizeof last_id, "%s", cur_id);
+    int64_t page_score = 0;
+    char page_id[128] = "";
+    int chunk = limit + 1;
+    bool done = false;
+    int rc = 0;
+    long long start = 0;
+    bool exact = true;
+    bool need_pos = have_last;
+    while (!done && rc == 0) {
+        //  Each chunk starts after the last (due, id) seen, found again, so
+        //  that tickets moving meanwhile are neither repeated nor skipped.
+        if (need_pos && s_queue_start (redis, key, last_score, last_id, &start, &exact)) {
+            rc = -1;
+            break;
+        }
+        need_pos = false;
+        redisReply *r = opd_redis_command (redis, "ZRANGE %s %lld %lld WITHSCORES", key, start,
+                                           start + chunk - 1);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            if (r)
+                freeReplyObject (r);
+            rc = -1;
+            break;
+        }
+        size_t n = r->elements / 2;  //  member, score pairs
+        const char **ids = opd_calloc (n + 1, sizeof (char *));
+        int64_t *scores = opd_calloc (n + 1, sizeof (int64_t));
+        size_t m = 0;
+        bool past_end = false;
+        for (size_t i = 0; i < n; i++) {
+            redisReply *mem = r->element[2 * i];
+            int64_t score = (int64_t) strtod (r->element[2 * i + 1]->str, NULL);
+            if (score > max_due) {
+                past_end = true;
+                break;
+            }
+            //  Without the cursor's ticket in place, ties up to its id were on earlier pages.
+            if (have_last && !exact && score == last_score && strcmp (mem->str, last_id) <= 0)
+                continue;
+            ids[m] = mem->str;
+            scores[m++] = score;
+        }
+        //  The candidates' hashes, pipelined: one round trip for the chunk.
+        for (size_t i = 0; i < m && rc == 0; i++) {
+            opd_args_t a;
+            opd_args_init (&a);
+            opd_args_add (&a, "HGETALL");
+            opd_args_addf (&a, "opd:t:%s", ids[i]);
+            rc = opd_redis_append_argv (redis, &a);
+            opd_args_free (&a);
+        }
+        redisReply **hs = opd_calloc (m + 1, sizeof (redisReply *));
+        for (size_t i = 0; i < m && rc == 0; i++) {
+            hs[i] = opd_redis_get_reply (redis);
+            if (!hs[i] || hs[i]->type != REDIS_REPLY_ARRAY)
+                rc = -1;
+        }
+        if (rc)
+            opd_redis_disconnect (redis);  //  replies may be left unread
+        for (size_t i = 0; i < m && rc == 0 && !done; i++) {
+            have_last = true;
+            last_score = scores[i];
+            snprintf (last_id, sizeof last_id, "%s", ids[i]);
+            if (!s_matches (hs[i], q, qwords))
+                continue;
+            if (json_array_size (items) < (size_t) limit) {
+                json_array_append_new (items, s_from_hash (hs[i], cfg));
+                page_score = scores[i];
+                snprintf (page_id, sizeof page_id, "%s", ids[i]);
+            }
+            else {
+                char *c = s_cursor ('d', page_score, page_id);
+                *next_cursor = json_string (c);
+                free (c);
+                done = true;
+            }
+        }
+        for (size_t i = 0; i < m; i++)
+            if (hs[i])
+                freeReplyObject (hs[i]);
+        free (hs);
+        free (ids);
+        free (scores);
+        freeReplyObject (r);
+        if (past_end || n < (size_t) chunk)
+            done = true;
+        else if (m == 0)
+            start += (long long) n;  //  a whole chunk of ties already seen: step past by rank
+        else
+            need_pos = true;
+        if (!done && chunk < QUEUE_CHUNK_MAX)
+            chunk *= 2;  //  filters dropped some: read further, in bigger steps
+    }
+    free (key);
+    return rc;
+}
+
 json_t *
 opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
                  opd_ticket_error_t *err)
@@ -517,6 +712,18 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
         s_fail (err, OPD_TICKET_INVALID, "sort", "sort must be 'due' or 'created', not '%s'", q->sort);
         return NULL;
     }
+    if (q->due_within < 0 || q->due_within > 525600) {
+        s_fail (err, OPD_TICKET_INVALID, "due_within",
+                "due_within must be a number of minutes from 1 to 525600");
+        return NULL;
+    }
+    //  Deadline filters: the list comes soonest due first.
+    int64_t max_due = INT64_MAX;
+    if (q->breaching || q->due_within > 0) {
+        int64_t now = opd_now_ms ();
+        by_due = true;
+        max_due = q->breaching ? now : now + (int64_t) q->due_within * 60000;
+    }
     if (q->limit < 0 || q->limit > MAX_LIMIT) {
         s_fail (err, OPD_TICKET_INVALID, "limit", "limit must be between 1 and %d", MAX_LIMIT);
         return NULL;
@@ -527,6 +734,24 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
     if (s_given (q->cursor) && s_cursor_parse (q->cursor, by_due ? 'd' : 'c', &cur_score, &cur_id)) {
         s_fail (err, OPD_TICKET_INVALID, "cursor", "cursor '%s' is not one this list gave", q->cursor);
         return NULL;
+    }
+    bool open_status = !s_given (q->status) || !strcmp (q->status, "new") || !strcmp (q->status, "open")
+                       || !strcmp (q->status, "pending");
+    if (by_due && s_given (q->team) && open_status) {
+        GPtrArray *words = s_given (q->q) ? s_words (q->q) : NULL;
+        json_t *items = json_array ();
+        json_t *next = NULL;
+        int bad = s_list_queue (redis, cfg, q, words, limit, cur_id, cur_score, max_due, items, &next);
+        if (words)
+            g_ptr_array_free (words, TRUE);
+        if (bad) {
+            json_decref (items);
+            json_decref (next);
+            s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
+                    opd_redis_error (redis));
+            return NULL;
+        }
+        return json_pack ("{s:o, s:o}", "items", items, "next_cursor", next ? next : json_null ());
     }
     int rc;
     char *index = s_pick_index (redis, q, &rc);
@@ -595,7 +820,9 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
             if (s_matches (h, q, qwords)) {
                 if (by_due) {
                     int64_t due = s_next_due (h);
-                    if (!cur_id || due > cur_score || (due == cur_score && strcmp (id, cur_id) > 0)) {
+                    if (due > max_due)
+                        ;  //  not due soon enough
+                    else if (!cur_id || due > cur_score || (due == cur_score && strcmp (id, cur_id) > 0)) {
                         if (ndue == capdue) {
                             capdue = capdue ? capdue * 2 : 64;
                             dues = realloc (dues, capdue * sizeof *dues);

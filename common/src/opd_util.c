@@ -91,6 +91,23 @@ opd_rfc3339_parse (const char *text, int64_t *ms)
     return 0;
 }
 
+int
+opd_time_parse (const char *text, bool end_of_day, int64_t *ms)
+{
+    int y, m, d;
+    char tail;
+    if (text && strlen (text) == 10 && sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+        char buf[40];
+        snprintf (buf, sizeof buf, "%sT00:00:00Z", text);
+        if (opd_rfc3339_parse (buf, ms))
+            return -1;
+        if (end_of_day)
+            *ms += 86400000LL;
+        return 0;
+    }
+    return opd_rfc3339_parse (text, ms);
+}
+
 bool
 opd_utf8_valid (const char *str, size_t len)
 {

@@ -1,5 +1,8 @@
 /*  anonymiser: see anonymiser.h.
 
+    Each pass first closes resolved tickets past workflow.auto_close_days
+    (opd_workflow.h), then anonymises.
+
     Deadlines live in Redis (opd:closed, scored by closed_at), so the service
     keeps no state: a pass after a restart finds everything that came due
     while it was down. A pass that fails (Redis down) is tried again every
@@ -9,6 +12,7 @@
 #include "opd_log.h"
 #include "opd_redis.h"
 #include "opd_util.h"
+#include "opd_workflow.h"
 #include <czmq.h>
 
 #define RETRY_MS 5000
@@ -21,9 +25,9 @@ anonymiser_run (opd_service_t *svc)
     opd_redis_set_timeout (redis, 5000);
     if (opd_redis_connect (redis))
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
-    opd_info ("ready interval=%llds closed_days=%d per_category_rules=%zu",
+    opd_info ("ready interval=%llds closed_days=%d per_category_rules=%zu auto_close_days=%d",
               ANONYMISER_INTERVAL_MS / 1000, svc->cfg->retention_closed_days,
-              svc->cfg->nretention_rules);
+              svc->cfg->nretention_rules, svc->cfg->auto_close_days);
     int64_t next = opd_mono_ms ();  //  a pass at start
     while (!opd_service_stopping ()) {
         int reload = opd_service_reload (svc);
@@ -35,13 +39,16 @@ anonymiser_run (opd_service_t *svc)
             next = opd_mono_ms ();  //  SIGHUP asks for a pass now
         if (opd_mono_ms () >= next) {
             int64_t started = opd_mono_ms ();
-            int n = opd_anonymise_pass (redis, svc->cfg, opd_now_ms (), false, NULL);
+            //  Resolved tickets due to close first, so that their retention starts now.
+            int closed = opd_autoclose_pass (redis, svc->cfg, opd_now_ms (), NULL);
+            int n = closed < 0 ? -1 : opd_anonymise_pass (redis, svc->cfg, opd_now_ms (), false, NULL);
             if (n < 0) {
                 opd_warn ("pass failed, retrying in %ds: %s", RETRY_MS / 1000, opd_redis_error (redis));
                 next = opd_mono_ms () + RETRY_MS;
             }
             else {
-                opd_info ("pass anonymised=%d ms=%lld", n, (long long) (opd_mono_ms () - started));
+                opd_info ("pass closed=%d anonymised=%d ms=%lld", closed, n,
+                          (long long) (opd_mono_ms () - started));
                 next = opd_mono_ms () + ANONYMISER_INTERVAL_MS;
             }
         }

@@ -1,8 +1,8 @@
 /*  cli: the shared parts of the command-line tool: options, output, the
     actor, the Redis connection, and typing of custom field values. */
 #include "cli.h"
+#include "opd_change.h"
 #include "opd_util.h"
-#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,115 +155,16 @@ cli_actor (const cli_t *c)
     return env && *env ? env : "cli";
 }
 
-static const opd_field_t *
-s_field_def (const opd_reqtype_t *rt, const char *name)
-{
-    for (size_t i = 0; rt && i < rt->nfields; i++)
-        if (!strcmp (rt->fields[i].name, name))
-            return &rt->fields[i];
-    return NULL;
-}
-
 int
 cli_field_value (const opd_reqtype_t *rt, const char *name, const char *text, json_t **value,
                  bool strict, char *err, size_t errlen)
 {
-    *value = NULL;
-    const opd_field_t *f = s_field_def (rt, name);
-    if (rt && !f && strict) {
-        char list[512] = "";
-        for (size_t i = 0; i < rt->nfields; i++)
-            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
-                      rt->fields[i].name);
-        snprintf (err, errlen, "fields.%s: request type '%s' has no such field; its fields: %s", name,
-                  rt->id, list[0] ? list : "none");
+    if (opd_field_from_text (rt, name, text, value, err, errlen))
+        return -1;
+    if (strict && opd_field_check (rt, name, *value, err, errlen)) {
+        json_decref (*value);
+        *value = NULL;
         return -1;
     }
-    if (!*text) {
-        if (f && f->required && strict) {
-            snprintf (err, errlen, "fields.%s is required and cannot be removed", name);
-            return -1;
-        }
-        return 0;
-    }
-    if (!opd_utf8_valid (text, strlen (text))) {
-        snprintf (err, errlen, "fields.%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (!f) {
-        *value = json_string (text);
-        return 0;
-    }
-    char *end = NULL;
-    switch (f->type) {
-    case OPD_FIELD_INTEGER: {
-        long long v = strtoll (text, &end, 10);
-        if (*end) {
-            snprintf (err, errlen, "fields.%s must be a whole number, not '%s'", name, text);
-            return -1;
-        }
-        *value = json_integer (v);
-        return 0;
-    }
-    case OPD_FIELD_NUMBER: {
-        double v = strtod (text, &end);
-        if (*end) {
-            snprintf (err, errlen, "fields.%s must be a number, not '%s'", name, text);
-            return -1;
-        }
-        *value = v == (double) (long long) v && !strpbrk (text, ".eE") ? json_integer ((long long) v)
-                                                                      : json_real (v);
-        return 0;
-    }
-    case OPD_FIELD_BOOLEAN:
-        if (strcmp (text, "true") && strcmp (text, "false")) {
-            snprintf (err, errlen, "fields.%s must be true or false, not '%s'", name, text);
-            return -1;
-        }
-        *value = json_boolean (!strcmp (text, "true"));
-        return 0;
-    default:
-        break;
-    }
-    if (strict) {
-        //  What intake checks on submission, checked here for updates.
-        if (f->type == OPD_FIELD_ENUM) {
-            bool ok = false;
-            for (size_t i = 0; i < f->nvalues; i++)
-                ok = ok || !strcmp (f->values[i], text);
-            if (!ok) {
-                char list[512];
-                snprintf (err, errlen, "fields.%s must be one of %s, not '%s'", name,
-                          cli_join ((const char *const *) f->values, f->nvalues, list, sizeof list), text);
-                return -1;
-            }
-        }
-        else if (f->type == OPD_FIELD_EMAIL && !opd_email_valid (text)) {
-            snprintf (err, errlen, "fields.%s is not an email address", name);
-            return -1;
-        }
-        else if (f->type == OPD_FIELD_PHONE && !opd_e164_valid (text)) {
-            snprintf (err, errlen, "fields.%s is not an E.164 phone number", name);
-            return -1;
-        }
-        else if (f->type == OPD_FIELD_DATE) {
-            int y, m, d, n = 0;
-            if (sscanf (text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (text) != 10
-                || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y)) {
-                snprintf (err, errlen, "fields.%s is not a date YYYY-MM-DD", name);
-                return -1;
-            }
-        }
-        if (f->regex && !g_regex_match ((GRegex *) f->regex, text, 0, NULL)) {
-            snprintf (err, errlen, "fields.%s does not match the pattern %s", name, f->pattern);
-            return -1;
-        }
-        if (f->max_length > 0 && (int64_t) opd_utf8_chars (text, strlen (text)) > f->max_length) {
-            snprintf (err, errlen, "fields.%s is longer than %lld characters", name,
-                      (long long) f->max_length);
-            return -1;
-        }
-    }
-    *value = json_string (text);
     return 0;
 }

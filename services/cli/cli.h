@@ -65,6 +65,7 @@ int cli_list (cli_t *c);
 int cli_update (cli_t *c);
 int cli_comment (cli_t *c);
 int cli_anonymise (cli_t *c);
+int cli_slo (cli_t *c);      //  slo report (cli_slo.c)
 
 //  Field values from "--field k=v" for a request type: typed by the field's
 //  definition and checked against it. Returns 0 and sets *value (new

@@ -4,6 +4,7 @@
     change of ticket state. */
 #include "cli.h"
 #include "opd_anonymise.h"
+#include "opd_change.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include <stdio.h>
@@ -66,6 +67,17 @@ s_print_ticket (json_t *t)
     }
     if (json_is_true (json_object_get (t, "anonymised")))
         printf ("  anonymised:   yes\n");
+    json_t *times = json_object_get (t, "team_times");
+    if (json_object_size (times)) {
+        const char *team;
+        json_t *ms;
+        printf ("  team times:  ");
+        json_object_foreach (times, team, ms) {
+            long long s = (long long) (json_integer_value (ms) / 1000);
+            printf (" %s %lldh%02lldm%02llds", team, s / 3600, s / 60 % 60, s % 60);
+        }
+        printf ("\n");
+    }
     printf ("  SLO:\n");
     const char *name;
     json_t *clock;
@@ -142,8 +154,11 @@ s_next_due (json_t *t)
     json_object_foreach (json_object_get (t, "slo"), name, clock) {
         const char *state = json_string_value (json_object_get (clock, "state"));
         const char *due = json_string_value (json_object_get (clock, "due_at"));
+        //  Running clocks, and breached ones not met yet: what the queue sorts by.
+        bool counts = state && (!strcmp (state, "running")
+                                || (!strcmp (state, "breached") && json_is_null (json_object_get (clock, "met_at"))));
         //  RFC 3339 UTC strings of one form compare as times do.
-        if (state && due && !strcmp (state, "running") && (!best || strcmp (due, best) < 0))
+        if (counts && due && (!best || strcmp (due, best) < 0))
             best = due;
     }
     return best ? best : "-";
@@ -153,15 +168,26 @@ int
 cli_list (cli_t *c)
 {
     static const char *const spec[] = {"status:", "team:", "priority:", "assignee:", "requester:",
-                                       "q:", "sort:", "limit:", "cursor:", NULL};
+                                       "q:", "sort:", "limit:", "cursor:", "breaching", "due-within:",
+                                       NULL};
     int rc = cli_check (c, spec, 0,
                         "opdesk list [--status S] [--team T] [--priority P] [--assignee A] "
-                        "[--requester EMAIL] [--q WORDS] [--sort due] [--limit N] [--cursor C] [--json]");
+                        "[--requester EMAIL] [--q WORDS] [--sort due] [--breaching] [--due-within MINUTES] "
+                        "[--limit N] [--cursor C] [--json]");
     if (rc)
         return rc;
     opd_ticket_query_t q = {cli_opt (c, "status"), cli_opt (c, "team"), cli_opt (c, "priority"),
                             cli_opt (c, "assignee"), cli_opt (c, "requester"), cli_opt (c, "q"),
-                            cli_opt (c, "sort"), 0, cli_opt (c, "cursor")};
+                            cli_opt (c, "sort"), 0, cli_opt (c, "cursor"), cli_flag (c, "breaching"), 0};
+    if (cli_opt (c, "due-within")) {
+        char *end = NULL;
+        long n = strtol (cli_opt (c, "due-within"), &end, 10);
+        if (*end || n < 1 || n > 525600)
+            return cli_fail (c, CLI_REFUSED, "invalid",
+                             "--due-within must be a number of minutes from 1 to 525600, not '%s'",
+                             cli_opt (c, "due-within"));
+        q.due_within = (int) n;
+    }
     if (cli_opt (c, "limit")) {
         char *end = NULL;
         long n = strtol (cli_opt (c, "limit"), &end, 10);
@@ -204,138 +230,36 @@ cli_list (cli_t *c)
 
 //  --- update --------------------------------------------------------------
 
-//  Checks value against a list; prints the allowed ones when it is not in it.
+//  The custom fields of --field NAME=VALUE options, typed by the ticket's
+//  request type; opd_change checks them. Returns 0, or a CLI exit code.
 static int
-s_one_of (const cli_t *c, const char *what, const char *value, const char *const *allowed, size_t n)
+s_update_fields (cli_t *c, const char *id, json_t *fields)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp (value, allowed[i]))
-            return 0;
-    char list[2048];
-    cli_fail (c, CLI_REFUSED, "invalid", "unknown %s '%s'; allowed: %s", what, value,
-              cli_join (allowed, n, list, sizeof list));
-    return -1;
-}
-
-//  The validated values of update's options, as field/value pairs.
-static int
-s_update_pairs (cli_t *c, redisReply *cur, opd_args_t *pairs)
-{
-    static const char *const priorities[] = {"P1", "P2", "P3", "P4"};
-    static const char *const severities[] = {"S1", "S2", "S3", "S4"};
-    const opd_config_t *cfg = c->cfg;
-    const char *v;
-    if ((v = cli_opt (c, "status"))) {
-        if (s_one_of (c, "status", v, opd_ticket_statuses, 5))
-            return -1;
-        opd_args_add (pairs, "status");
-        opd_args_add (pairs, v);
-    }
-    if ((v = cli_opt (c, "priority"))) {
-        if (s_one_of (c, "priority", v, priorities, 4))
-            return -1;
-        opd_args_add (pairs, "priority");
-        opd_args_add (pairs, v);
-    }
-    if ((v = cli_opt (c, "severity"))) {
-        if (*v && s_one_of (c, "severity", v, severities, 4))
-            return -1;
-        opd_args_add (pairs, "severity");
-        opd_args_add (pairs, v);
-    }
-    if ((v = cli_opt (c, "category"))) {
-        if (s_one_of (c, "category", v, (const char *const *) cfg->categories, cfg->ncategories))
-            return -1;
-        opd_args_add (pairs, "category");
-        opd_args_add (pairs, v);
-    }
-    if ((v = cli_opt (c, "team"))) {
-        const char **ids = opd_calloc (cfg->nteams + 1, sizeof (char *));
-        for (size_t i = 0; i < cfg->nteams; i++)
-            ids[i] = cfg->teams[i].id;
-        int bad = s_one_of (c, "team", v, ids, cfg->nteams);
-        free (ids);
-        if (bad)
-            return -1;
-        const char *old = opd_reply_str (cur, 0);
-        const char *note = cli_opt (c, "note");
-        if ((!old || strcmp (old, v)) && (!note || !*note)) {
-            cli_fail (c, CLI_REFUSED, "invalid", "a hand-off to team '%s' needs --note saying why", v);
-            return -1;
-        }
-        opd_args_add (pairs, "team");
-        opd_args_add (pairs, v);
-    }
-    if ((v = cli_opt (c, "assignee"))) {
-        const char **ids = opd_calloc (cfg->nagents + 1, sizeof (char *));
-        for (size_t i = 0; i < cfg->nagents; i++)
-            ids[i] = cfg->agents[i].id;
-        //  "" or "none" unassigns.
-        bool clear = !*v || !strcmp (v, "none");
-        int bad = clear ? 0 : s_one_of (c, "agent", v, ids, cfg->nagents);
-        free (ids);
-        if (bad)
-            return -1;
-        opd_args_add (pairs, "assignee");
-        opd_args_add (pairs, clear ? "" : v);
-    }
-    //  Custom fields merge into the ticket's fields; required ones that are
-    //  still missing stay listed in 'missing'.
-    bool any_field = false;
-    for (int i = 0; i < c->nopts; i++)
-        any_field = any_field || !strcmp (c->opts[i].name, "field");
-    if (!any_field)
-        return 0;
-    const char *rtid = opd_reply_str (cur, 1);
-    const opd_reqtype_t *rt = rtid && *rtid ? opd_config_reqtype (cfg, rtid) : NULL;
-    const char *old = opd_reply_str (cur, 2);
-    json_t *fields = old && *old ? json_loads (old, 0, NULL) : NULL;
-    if (!json_is_object (fields)) {
-        json_decref (fields);
-        fields = json_object ();
-    }
-    for (int i = 0; i < c->nopts; i++) {
+    redisReply *cur = opd_redis_command (cli_redis (c), "HGET opd:t:%s request_type", id);
+    const char *rtid = cur && cur->type == REDIS_REPLY_STRING ? cur->str : NULL;
+    const opd_reqtype_t *rt = rtid ? opd_config_reqtype (c->cfg, rtid) : NULL;
+    int rc = CLI_OK;
+    for (int i = 0; i < c->nopts && rc == CLI_OK; i++) {
         if (strcmp (c->opts[i].name, "field"))
             continue;
         const char *kv = c->opts[i].value;
         const char *eq = strchr (kv, '=');
         if (!eq || eq == kv) {
-            json_decref (fields);
-            cli_fail (c, CLI_USAGE, "usage", "--field needs NAME=VALUE, not '%s'", kv);
-            return -2;
+            rc = cli_fail (c, CLI_USAGE, "usage", "--field needs NAME=VALUE, not '%s'", kv);
+            break;
         }
         char *name = opd_strndup (kv, (size_t) (eq - kv));
         json_t *val = NULL;
         char err[512];
-        if (cli_field_value (rt, name, eq + 1, &val, true, err, sizeof err)) {
-            free (name);
-            json_decref (fields);
-            cli_fail (c, CLI_REFUSED, "invalid", "%s", err);
-            return -1;
-        }
-        if (val)
-            json_object_set_new (fields, name, val);
+        if (cli_field_value (rt, name, eq + 1, &val, false, err, sizeof err))
+            rc = cli_fail (c, CLI_REFUSED, "invalid", "%s", err);
         else
-            json_object_del (fields, name);
+            json_object_set_new (fields, name, val ? val : json_null ());
         free (name);
     }
-    char *text = json_dumps (fields, JSON_COMPACT);
-    opd_args_add (pairs, "fields");
-    opd_args_add (pairs, text);
-    free (text);
-    if (rt) {
-        json_t *missing = json_array ();
-        for (size_t i = 0; i < rt->nfields; i++)
-            if (rt->fields[i].required && !json_object_get (fields, rt->fields[i].name))
-                json_array_append_new (missing, json_string (rt->fields[i].name));
-        text = json_array_size (missing) ? json_dumps (missing, JSON_COMPACT) : NULL;
-        opd_args_add (pairs, "missing");
-        opd_args_add (pairs, text ? text : "");
-        free (text);
-        json_decref (missing);
-    }
-    json_decref (fields);
-    return 0;
+    if (cur)
+        freeReplyObject (cur);
+    return rc;
 }
 
 int
@@ -353,78 +277,56 @@ cli_update (cli_t *c)
     const char *actor = cli_actor (c);
     if (!actor)
         return CLI_REFUSED;
-    opd_redis_t *redis = cli_redis (c);
-    redisReply *cur = opd_redis_command (redis, "HMGET opd:t:%s team request_type fields id", id);
-    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 4) {
-        if (cur)
-            freeReplyObject (cur);
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the ticket store is unavailable: %s",
-                         opd_redis_error (redis));
-    }
-    if (!opd_reply_str (cur, 3)) {
-        freeReplyObject (cur);
-        return cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
-    }
-    opd_args_t pairs;
-    opd_args_init (&pairs);
-    int bad = s_update_pairs (c, cur, &pairs);
-    freeReplyObject (cur);
-    if (bad) {
-        opd_args_free (&pairs);
-        return bad == -2 ? CLI_USAGE : CLI_REFUSED;
-    }
-    if (pairs.n == 0) {
-        opd_args_free (&pairs);
-        return cli_fail (c, CLI_USAGE, "usage", "nothing to change\nusage: %s", usage);
-    }
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, c->cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, actor);
-    opd_args_add (&a, "");
-    opd_args_add (&a, cli_opt (c, "note"));
-    for (int i = 0; i < pairs.n; i++)
-        opd_args_addn (&a, pairs.v[i], pairs.len[i]);
-    opd_args_free (&pairs);
-    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_UPDATE, &a);
-    opd_args_free (&a);
-    if (!r || r->type != REDIS_REPLY_ARRAY || !opd_reply_str (r, 0)) {
-        rc = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the update failed: %s", opd_redis_error (redis));
-        if (r)
-            freeReplyObject (r);
+    json_t *fields = json_object ();
+    rc = s_update_fields (c, id, fields);
+    if (rc) {
+        json_decref (fields);
         return rc;
     }
-    const char *what = opd_reply_str (r, 0);
-    if (!strcmp (what, "not_found"))
-        rc = cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
-    else if (!strcmp (what, "conflict")) {
-        const char *allowed = opd_reply_str (r, 2);
-        rc = cli_fail (c, CLI_REFUSED, "conflict",
-                       "%s cannot move from %s to %s; allowed moves from %s: %s", id,
-                       opd_reply_str (r, 1), cli_opt (c, "status"), opd_reply_str (r, 1),
-                       allowed && *allowed ? allowed : "none (closed is final)");
-    }
-    else if (strcmp (what, "ok"))
-        rc = cli_fail (c, CLI_REFUSED, what, "the update was refused (%s)", what);
-    else {
-        bool changed = opd_reply_int (r, 2) == 1;
-        if (c->json) {
-            opd_ticket_error_t err;
-            json_t *t = opd_ticket_fetch (redis, c->cfg, id, true, &err);
-            if (!t)
-                rc = s_ticket_error (c, &err, id);
-            else
-                cli_print_json (t);
+    //  "" or "none" unassigns.
+    const char *assignee = cli_opt (c, "assignee");
+    if (assignee && !strcmp (assignee, "none"))
+        assignee = "";
+    opd_change_t ch = {cli_opt (c, "status"), cli_opt (c, "priority"), cli_opt (c, "severity"),
+                       cli_opt (c, "category"), cli_opt (c, "team"), assignee, fields,
+                       cli_opt (c, "note"), actor, NULL};
+    opd_change_result_t res;
+    opd_redis_t *redis = cli_redis (c);
+    int bad = opd_change_apply (redis, c->cfg, id, &ch, &res);
+    json_decref (fields);
+    if (bad) {
+        switch (res.code) {
+        case OPD_CHANGE_EMPTY:
+            return cli_fail (c, CLI_USAGE, "usage", "nothing to change\nusage: %s", usage);
+        case OPD_CHANGE_NOT_FOUND:
+            return cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+        case OPD_CHANGE_NEEDS_NOTE:
+            if (cli_opt (c, "status") && !strcmp (cli_opt (c, "status"), "resolved"))
+                return cli_fail (c, CLI_REFUSED, "invalid",
+                                 "resolving %s needs --note with the resolution (what was done)", id);
+            return cli_fail (c, CLI_REFUSED, "invalid", "a hand-off to team '%s' needs --note saying why",
+                             cli_opt (c, "team"));
+        case OPD_CHANGE_CONFLICT:
+        case OPD_CHANGE_VERSION:
+            return cli_fail (c, CLI_REFUSED, "conflict", "%s", res.message);
+        case OPD_CHANGE_UNAVAILABLE:
+            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "%s", res.message);
+        default:
+            return cli_fail (c, CLI_REFUSED, "invalid", "%s", res.message);
         }
-        else if (changed)
-            printf ("%s updated (version %lld)\n", id, opd_reply_int (r, 1));
-        else
-            printf ("%s unchanged\n", id);
     }
-    freeReplyObject (r);
-    return rc;
+    if (c->json) {
+        opd_ticket_error_t err;
+        json_t *t = opd_ticket_fetch (redis, c->cfg, id, true, &err);
+        if (!t)
+            return s_ticket_error (c, &err, id);
+        cli_print_json (t);
+    }
+    else if (res.changed)
+        printf ("%s updated (version %lld)\n", id, res.version);
+    else
+        printf ("%s unchanged\n", id);
+    return CLI_OK;
 }
 
 //  --- comment -------------------------------------------------------------

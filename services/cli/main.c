@@ -15,12 +15,16 @@ static const char *s_usage =
     "         [--reply-to ID] [--timeout SECONDS]\n"
     "  show ID\n"
     "  list [--status S] [--team T] [--priority P] [--assignee A] [--requester EMAIL]\n"
-    "       [--q WORDS] [--sort due|created] [--limit N] [--cursor C]\n"
+    "       [--q WORDS] [--sort due|created] [--breaching] [--due-within MINUTES]\n"
+    "       [--limit N] [--cursor C]\n"
     "  update ID [--status S] [--priority P] [--severity S1..S4] [--category C]\n"
     "            [--team T --note N] [--assignee A] [--field K=V ...] [--as AGENT] [--note N]\n"
+    "            (--status resolved needs --note; an assignee must be in the ticket's team)\n"
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"
     "  anonymise [--dry-run]\n"
-    "  slo report, coverage   (not available yet)\n\n"
+    "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
+    "             [--compare previous | --compare FROM..TO]\n"
+    "  coverage   (not available yet)\n\n"
     "  --config FILE  the configuration (else $OPDESK_CONFIG, else " OPD_DEFAULT_CONFIG ",\n"
     "                 else deploy/opdesk.yaml of the clone this binary was built in)\n"
     "  --json         print JSON for scripts\n"
@@ -33,7 +37,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "from", "to", "group-by", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", NULL};
 
 static bool
 s_takes_value (const char *name)
@@ -116,7 +120,8 @@ main (int argc, char **argv)
         int (*run) (cli_t *);
     } commands[] = {{"submit", cli_submit}, {"show", cli_show}, {"list", cli_list},
                     {"update", cli_update}, {"comment", cli_comment},
-                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise}};
+                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise},
+                    {"slo", cli_slo}};
     rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (c.command, commands[i].name))

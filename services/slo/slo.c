@@ -12,12 +12,15 @@
     ticket's version is still the one read; otherwise (-1) the id stays in
     the work set and the next sweep computes it again. */
 #include "slo.h"
+#include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_report.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <czmq.h>
 #include <math.h>
+#include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +31,12 @@
 #define SWEEP_BUDGET_MS 50
 #define STATS_MS     60000
 #define ID_MAX       64
+#define BURN_MS      30000  //  error budgets and burn rates are checked this often
+#define BURN_SOON_MS 1000   //  ... or this soon after a breach fired
+#define MEASURE_MAX  500    //  met clocks turned into histogram counts per sweep
+#define GAUGES_MS    30000  //  a pass counting running and paused clocks starts this often,
+#define GAUGES_SMALL_MS 2000 //  or this often when the last pass took one step (few timers)
+#define GAUGES_STEP  5000   //  opd:timers members per ZSCAN step
 
 static const char *const s_clock_names[] = {"fr", "nr", "res"};
 
@@ -38,6 +47,13 @@ typedef struct {
     bool redis_down;      //  logged once per outage
     long armed, retried, gone, fired, skipped, failed;
     int64_t late_max;     //  the latest a timer fired since the last stats line, ms
+    long breaches;        //  breaches fired since the last burn check
+    long burns;           //  slo.burn alerts published
+    int64_t last_burn;    //  monotonic ms of the last burn check
+    int64_t last_gauges;  //  monotonic ms when the last gauges pass started
+    opd_slo_gauges_t gauges;
+    int gauge_steps;      //  steps of the pass under way
+    int64_t gauges_every; //  GAUGES_MS or GAUGES_SMALL_MS, after the size of the last pass
 } slo_t;
 
 //  --- The clock arithmetic ------------------------------------------------
@@ -349,6 +365,145 @@ s_sweep (slo_t *self)
     return false;
 }
 
+//  One due member of opd:timers: "ID|clock|w" or "ID|clock|b".
+typedef struct {
+    const char *member;
+    char id[ID_MAX + 1], clock[8], kind;
+    int64_t at;            //  its score: when it was due to fire
+    redisReply *ticket;    //  a warning's ticket (HGETALL), for its elapsed ratio
+    bool bad;              //  not of that form: dropped
+} due_t;
+
+static bool
+s_parse_member (const char *member, due_t *d)
+{
+    const char *bar2 = strrchr (member, '|');
+    const char *bar1 = NULL;
+    for (const char *p = member; bar2 && p < bar2; p++)
+        if (*p == '|')
+            bar1 = p;
+    if (!bar1 || bar1 - member > ID_MAX || bar2 - bar1 - 1 >= (long) sizeof d->clock)
+        return false;
+    memcpy (d->id, member, (size_t) (bar1 - member));
+    d->id[bar1 - member] = 0;
+    memcpy (d->clock, bar1 + 1, (size_t) (bar2 - bar1 - 1));
+    d->clock[bar2 - bar1 - 1] = 0;
+    d->kind = bar2[1];
+    return true;
+}
+
+//  Fires one batch of due timers with two pipelines: the tickets of the
+//  warnings (HGETALL, for their elapsed ratio), then fire.lua for every
+//  member. Returns the number of members taken, or -1 when Redis failed.
+static int
+s_fire_batch (slo_t *self, const redisReply *due)
+{
+    size_t n = due->type == REDIS_REPLY_ARRAY ? due->elements / 2 : 0;
+    if (n == 0)
+        return 0;
+    due_t *d = opd_calloc (n, sizeof *d);
+    int rc = (int) n;
+    size_t reads = 0;
+    for (size_t i = 0; i < n && rc > 0; i++) {
+        const char *member = opd_reply_str (due, 2 * i);
+        const char *score = opd_reply_str (due, 2 * i + 1);
+        d[i].member = member;
+        d[i].at = score ? (int64_t) strtod (score, NULL) : 0;
+        if (!member || !s_parse_member (member, &d[i])) {
+            d[i].member = NULL;
+            d[i].bad = member != NULL;
+            continue;
+        }
+        if (d[i].kind == 'w') {
+            opd_args_t a;
+            opd_args_init (&a);
+            opd_args_add (&a, "HGETALL");
+            opd_args_addf (&a, "opd:t:%s", d[i].id);
+            if (opd_redis_append_argv (self->redis, &a))
+                rc = -1;
+            else
+                reads++;
+            opd_args_free (&a);
+        }
+    }
+    for (size_t i = 0, k = 0; rc > 0 && k < reads; i++) {
+        if (!d[i].member || d[i].kind != 'w')
+            continue;
+        k++;
+        if (!(d[i].ticket = opd_redis_get_reply (self->redis)))
+            rc = -1;
+    }
+    int64_t now = opd_now_ms ();
+    size_t fires = 0;
+    for (size_t i = 0; rc > 0 && i < n; i++) {
+        if (!d[i].member)
+            continue;
+        double ratio = 1;
+        if (d[i].kind == 'w') {
+            slo_ticket_t t;
+            slo_ticket_parse (&t, d[i].ticket);
+            slo_clock_id_t c = !strcmp (d[i].clock, "fr") ? SLO_FR : !strcmp (d[i].clock, "nr") ? SLO_NR : SLO_RES;
+            ratio = slo_elapsed_ratio (self->svc->cfg, &t, c, now);
+        }
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_addi (&a, now);
+        opd_args_addi (&a, self->svc->cfg->events_max_len);
+        opd_args_add (&a, d[i].member);
+        opd_args_addf (&a, "%.4f", ratio);
+        if (opd_redis_append_script (self->redis, OPD_SCRIPT_FIRE, &a))
+            rc = -1;
+        else
+            fires++;
+        opd_args_free (&a);
+    }
+    for (size_t i = 0, k = 0; rc > 0 && k < fires; i++) {
+        if (!d[i].member)
+            continue;
+        k++;
+        redisReply *r = opd_redis_get_reply (self->redis);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        const char *what = d[i].kind == 'w' ? "warning" : "breach";
+        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+            self->fired++;
+            if (d[i].kind == 'b')
+                self->breaches++;
+            int64_t late = now - (d[i].at ? d[i].at : now);
+            if (late > self->late_max)
+                self->late_max = late;
+            if (late > 1000)
+                opd_warn ("fired late ticket=%s clock=%s kind=%s late_ms=%lld", d[i].id, d[i].clock, what,
+                          (long long) late);
+            else
+                opd_debug ("fired ticket=%s clock=%s kind=%s late_ms=%lld", d[i].id, d[i].clock, what,
+                           (long long) late);
+        }
+        else if (r->type == REDIS_REPLY_INTEGER)
+            self->skipped++;
+        else {
+            self->failed++;
+            opd_error ("fire script failed ticket=%s: %s", d[i].id,
+                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        }
+        freeReplyObject (r);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].ticket)
+            freeReplyObject (d[i].ticket);
+        if (d[i].bad && rc > 0) {
+            opd_warn ("bad timer member dropped");
+            redisReply *r = opd_redis_command (self->redis, "ZREM opd:timers %s", opd_reply_str (due, 2 * i));
+            if (r)
+                freeReplyObject (r);
+        }
+    }
+    free (d);
+    return rc;
+}
+
 //  Fires every due timer. Returns the instant of the next timer (ms), 0 when
 //  there is none, or -1 when Redis failed.
 static int64_t
@@ -363,81 +518,12 @@ s_fire (slo_t *self)
             return -1;
         }
         s_redis_ok (self);
-        size_t n = due->type == REDIS_REPLY_ARRAY ? due->elements / 2 : 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *member = opd_reply_str (due, 2 * i);
-            const char *score = opd_reply_str (due, 2 * i + 1);
-            if (!member)
-                continue;
-            //  "ID|clock|w" or "ID|clock|b".
-            char id[ID_MAX + 1], clock[8], kind = 0;
-            const char *bar2 = strrchr (member, '|');
-            const char *bar1 = NULL;
-            for (const char *p = member; bar2 && p < bar2; p++)
-                if (*p == '|')
-                    bar1 = p;
-            if (!bar1 || bar1 - member > ID_MAX || bar2 - bar1 - 1 >= (long) sizeof clock) {
-                opd_warn ("bad timer member dropped");
-                redisReply *r = opd_redis_command (self->redis, "ZREM opd:timers %s", member);
-                if (r)
-                    freeReplyObject (r);
-                continue;
-            }
-            memcpy (id, member, (size_t) (bar1 - member));
-            id[bar1 - member] = 0;
-            memcpy (clock, bar1 + 1, (size_t) (bar2 - bar1 - 1));
-            clock[bar2 - bar1 - 1] = 0;
-            kind = bar2[1];
-            double ratio = 1;
-            now = opd_now_ms ();
-            if (kind == 'w') {
-                redisReply *h = opd_redis_command (self->redis, "HGETALL opd:t:%s", id);
-                if (!h) {
-                    freeReplyObject (due);
-                    s_redis_failed (self, "fire");
-                    return -1;
-                }
-                slo_ticket_t t;
-                slo_ticket_parse (&t, h);
-                slo_clock_id_t c = !strcmp (clock, "fr") ? SLO_FR : !strcmp (clock, "nr") ? SLO_NR : SLO_RES;
-                ratio = slo_elapsed_ratio (self->svc->cfg, &t, c, now);
-                freeReplyObject (h);
-            }
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_addi (&a, now);
-            opd_args_addi (&a, self->svc->cfg->events_max_len);
-            opd_args_add (&a, member);
-            opd_args_addf (&a, "%.4f", ratio);
-            redisReply *r = opd_redis_script (self->redis, OPD_SCRIPT_FIRE, &a);
-            opd_args_free (&a);
-            if (!r) {
-                freeReplyObject (due);
-                s_redis_failed (self, "fire");
-                return -1;
-            }
-            if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-                self->fired++;
-                int64_t late = now - (score ? (int64_t) strtod (score, NULL) : now);
-                if (late > self->late_max)
-                    self->late_max = late;
-                if (late > 1000)
-                    opd_warn ("fired late ticket=%s clock=%s kind=%s late_ms=%lld", id, clock,
-                              kind == 'w' ? "warning" : "breach", (long long) late);
-                else
-                    opd_debug ("fired ticket=%s clock=%s kind=%s late_ms=%lld", id, clock,
-                               kind == 'w' ? "warning" : "breach", (long long) late);
-            }
-            else if (r->type == REDIS_REPLY_INTEGER)
-                self->skipped++;
-            else {
-                self->failed++;
-                opd_error ("fire script failed ticket=%s: %s", id,
-                           r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-            }
-            freeReplyObject (r);
-        }
+        int n = s_fire_batch (self, due);
         freeReplyObject (due);
+        if (n < 0) {
+            s_redis_failed (self, "fire");
+            return -1;
+        }
         if (n < FIRE_BATCH)
             break;
     }
@@ -492,6 +578,126 @@ s_requeue_running (slo_t *self)
     freeReplyObject (r);
 }
 
+//  --- Measuring: error budgets, burn-rate alerts, histograms, gauges -------
+
+//  Packs one slo.burn event (proto/README.md) into buf.
+static void
+s_pack_burn (msgpack_sbuffer *buf, const opd_slo_burn_t *b, bool fast, int64_t now)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 10);
+    opd_pack_kv_int (&pk, "v", 1);
+    opd_pack_kv_str (&pk, "type", "slo.burn");
+    opd_pack_kv_int (&pk, "at", now);
+    opd_pack_kv_str (&pk, "policy", b->policy);
+    opd_pack_kv_str (&pk, "slo", b->slo);
+    opd_pack_kv_str (&pk, "window", fast ? "fast" : "slow");
+    opd_pack_str (&pk, "burn_rate_long");
+    msgpack_pack_double (&pk, fast ? b->rate_1h : b->rate_6h);
+    opd_pack_str (&pk, "burn_rate_short");
+    msgpack_pack_double (&pk, fast ? b->rate_5m : b->rate_30m);
+    opd_pack_str (&pk, "threshold");
+    msgpack_pack_double (&pk, fast ? OPD_BURN_FAST_THRESHOLD : OPD_BURN_SLOW_THRESHOLD);
+    opd_pack_str (&pk, "budget_spent");
+    msgpack_pack_double (&pk, b->budget_spent);
+}
+
+//  Checks every policy's error budget and burn rates. An alert that starts
+//  is published once as slo.burn (emit.lua sets opd:slo:burn:<policy>:<slo>:
+//  <window> in the same atomic step); the key goes when the alert ends, so
+//  the next start is published again.
+static void
+s_burn (slo_t *self)
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    int64_t now = opd_now_ms ();
+    opd_slo_burn_t *v = NULL;
+    int n = opd_slo_burn_compute (self->redis, cfg, now, &v);
+    if (n < 0) {
+        s_redis_failed (self, "burn");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        for (int w = 0; w < 2; w++) {
+            bool fast = w == 0, on = fast ? v[i].fast : v[i].slow;
+            char key[512];
+            snprintf (key, sizeof key, "opd:slo:burn:%s:%s:%s", v[i].policy, v[i].slo, fast ? "fast" : "slow");
+            redisReply *r;
+            if (on) {
+                msgpack_sbuffer buf;
+                msgpack_sbuffer_init (&buf);
+                s_pack_burn (&buf, &v[i], fast, now);
+                opd_args_t a;
+                opd_args_init (&a);
+                opd_args_addi (&a, now);
+                opd_args_addi (&a, cfg->events_max_len);
+                opd_args_add (&a, "slo.burn");
+                opd_args_addn (&a, buf.data, buf.size);
+                opd_args_add (&a, key);
+                r = opd_redis_script (self->redis, OPD_SCRIPT_EMIT, &a);
+                opd_args_free (&a);
+                msgpack_sbuffer_destroy (&buf);
+                if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+                    self->burns++;
+                    opd_warn ("error budget burning policy=%s slo=%s window=%s rate_long=%.2f "
+                              "rate_short=%.2f budget_spent=%.3f",
+                              v[i].policy, v[i].slo, fast ? "fast" : "slow",
+                              fast ? v[i].rate_1h : v[i].rate_6h, fast ? v[i].rate_5m : v[i].rate_30m,
+                              v[i].budget_spent);
+                }
+            }
+            else
+                r = opd_redis_command (self->redis, "DEL %s", key);
+            if (!r) {
+                s_redis_failed (self, "burn");
+                free (v);
+                return;
+            }
+            if (r->type == REDIS_REPLY_ERROR)
+                opd_error ("burn check failed policy=%s: %s", v[i].policy, r->str);
+            else if (!on && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+                opd_info ("error budget burn over policy=%s slo=%s window=%s", v[i].policy, v[i].slo,
+                          fast ? "fast" : "slow");
+            freeReplyObject (r);
+        }
+    }
+    free (v);
+}
+
+//  The measuring work of one loop: histograms of met clocks (each sweep),
+//  a step of the gauges pass, and the burn check when it is time.
+static void
+s_measure (slo_t *self, bool sweep)
+{
+    if (self->redis_down)
+        return;
+    if (sweep && opd_slo_measure (self->redis, self->svc->cfg, MEASURE_MAX) < 0) {
+        s_redis_failed (self, "measure");
+        return;
+    }
+    int64_t mono = opd_mono_ms ();
+    if (self->gauges.active || mono - self->last_gauges >= self->gauges_every) {
+        if (!self->gauges.active) {
+            self->last_gauges = mono;
+            self->gauge_steps = 0;
+        }
+        int rc = opd_slo_gauges_step (self->redis, &self->gauges, GAUGES_STEP);
+        if (rc < 0) {
+            s_redis_failed (self, "gauges");
+            return;
+        }
+        self->gauge_steps++;
+        if (rc == 1)
+            self->gauges_every = self->gauge_steps == 1 ? GAUGES_SMALL_MS : GAUGES_MS;
+    }
+    if (mono - self->last_burn >= BURN_MS || (self->breaches > 0 && mono - self->last_burn >= BURN_SOON_MS)) {
+        self->last_burn = mono;
+        self->breaches = 0;
+        s_burn (self);
+    }
+}
+
 //  --- The loop ----------------------------------------------------------
 
 static const char *const s_doorbell[] = {"ticket.routed", "ticket.updated", "ticket.commented",
@@ -533,16 +739,17 @@ s_drain (slo_t *self)
 static void
 s_stats (slo_t *self)
 {
-    opd_info ("stats armed=%ld retried=%ld gone=%ld fired=%ld skipped=%ld failed=%ld late_max_ms=%lld",
+    opd_info ("stats armed=%ld retried=%ld gone=%ld fired=%ld skipped=%ld failed=%ld late_max_ms=%lld "
+              "burns=%ld",
               self->armed, self->retried, self->gone, self->fired, self->skipped, self->failed,
-              (long long) self->late_max);
+              (long long) self->late_max, self->burns);
     self->late_max = 0;
 }
 
 int
 slo_run (opd_service_t *svc)
 {
-    slo_t self = {.svc = svc};
+    slo_t self = {.svc = svc, .gauges_every = GAUGES_MS};
     self.redis = opd_redis_new (svc->cfg);
     opd_redis_set_timeout (self.redis, 3000);
     if (s_connect_events (&self))
@@ -566,10 +773,12 @@ slo_run (opd_service_t *svc)
                       svc->cfg->ncalendars);
             next_sweep = 0;
         }
-        if (opd_mono_ms () >= next_sweep)
+        bool swept = opd_mono_ms () >= next_sweep;
+        if (swept)
             next_sweep = s_sweep (&self) ? 0 : opd_mono_ms () + SWEEP_MS;
         //  Timers are fired even while a backlog waits in the work set.
         int64_t next_timer = self.redis_down ? 0 : s_fire (&self);
+        s_measure (&self, swept);
         int64_t wait = next_sweep - opd_mono_ms ();
         if (wait > TIMER_MAX_MS)
             wait = TIMER_MAX_MS;

@@ -12,6 +12,7 @@
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_mp.h"
+#include "opd_report.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include "web.h"
@@ -263,6 +264,11 @@ s_metrics (http_req_t *req)
                                 s_count (req, "LLEN %s", "opd:outbox:busy"));
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
                                 s_count (req, "ZCARD %s", "opd:outbox:retry"));
+        //  SLO counters, gauges, budgets, burn rates and histograms (opd_report.c).
+        char *slo = opd_slo_metrics_text (http_redis (req), req->cfg);
+        if (slo)
+            g_string_append (out, slo);
+        free (slo);
     }
     s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
     for (int code = 100; code < 600; code++) {
@@ -452,7 +458,7 @@ static bool
 s_list_arg (const char *name)
 {
     static const char *const known[] = {"status", "team", "priority", "assignee", "requester", "q",
-                                        "sort", "limit", "cursor", NULL};
+                                        "sort", "limit", "cursor", "breaching", "due_within", NULL};
     for (int i = 0; known[i]; i++)
         if (!strcmp (name, known[i]))
             return true;
@@ -466,12 +472,35 @@ s_list (http_req_t *req, const web_auth_t *who)
     if (bad) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
                       "unknown query parameter '%s'; allowed: status, team, priority, assignee, "
-                      "requester, q, sort, limit, cursor", bad);
+                      "requester, q, sort, limit, cursor, breaching, due_within", bad);
         return;
     }
     opd_ticket_query_t q = {http_arg (req, "status"), http_arg (req, "team"), http_arg (req, "priority"),
                             http_arg (req, "assignee"), http_arg (req, "requester"), http_arg (req, "q"),
-                            http_arg (req, "sort"), 0, http_arg (req, "cursor")};
+                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0};
+    //  Deadline filters: breaching=true (the next deadline has passed) and
+    //  due_within=MINUTES; both list soonest due first.
+    const char *breaching = http_arg (req, "breaching");
+    if (breaching && *breaching) {
+        if (!strcmp (breaching, "true") || !strcmp (breaching, "1"))
+            q.breaching = true;
+        else if (strcmp (breaching, "false") && strcmp (breaching, "0")) {
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "breaching"),
+                          "breaching must be true or false, not '%s'", breaching);
+            return;
+        }
+    }
+    const char *within = http_arg (req, "due_within");
+    if (within && *within) {
+        char *end = NULL;
+        long n = strtol (within, &end, 10);
+        if (*end || n < 1 || n > 525600) {
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "due_within"),
+                          "due_within must be a number of minutes from 1 to 525600, not '%s'", within);
+            return;
+        }
+        q.due_within = (int) n;
+    }
     if (q.status && *q.status && !opd_ticket_status_valid (q.status)) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "status"),
                       "unknown status '%s'; allowed: new, open, pending, resolved, closed", q.status);
@@ -989,6 +1018,76 @@ s_events (http_req_t *req, const web_auth_t *who)
 
 //  --- Routing -------------------------------------------------------------
 
+static bool
+s_report_arg (const char *name)
+{
+    return !strcmp (name, "from") || !strcmp (name, "to") || !strcmp (name, "group_by")
+           || !strcmp (name, "compare_from") || !strcmp (name, "compare_to");
+}
+
+//  GET /api/v1/slo/report?from=&to=&group_by=priority|team|policy, and
+//  (an opdesk addition) compare_from=&compare_to= for the change against
+//  an earlier period. Leads and admins.
+static void
+s_slo_report (http_req_t *req, const web_auth_t *who)
+{
+    if (who->role < OPD_ROLE_LEAD) {
+        http_error (req, 403, "forbidden", "a %s token may not read the SLO report",
+                    web_role_name (who->role));
+        return;
+    }
+    const char *bad = http_args_check (req, s_report_arg);
+    if (bad) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
+                      "unknown query parameter '%s'; allowed: from, to, group_by, compare_from, compare_to",
+                      bad);
+        return;
+    }
+    const char *names[4] = {"from", "to", "compare_from", "compare_to"};
+    int64_t t[4] = {0, 0, 0, 0};
+    bool given[4];
+    int64_t now = opd_now_ms ();
+    for (int i = 0; i < 4; i++) {
+        const char *v = http_arg (req, names[i]);
+        given[i] = v && *v;
+        if (given[i] && opd_time_parse (v, i % 2 == 1, &t[i])) {
+            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", names[i]),
+                          "%s must be RFC 3339 or YYYY-MM-DD", names[i]);
+            return;
+        }
+    }
+    //  Without from and to: the last 28 days.
+    if (!given[1])
+        t[1] = now;
+    if (!given[0])
+        t[0] = t[1] - 28LL * 86400000LL;
+    if (given[2] != given[3]) {
+        http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", given[2] ? "compare_to" : "compare_from"),
+                      "compare_from and compare_to go together");
+        return;
+    }
+    const char *group_by = http_arg (req, "group_by");
+    if (!group_by || !*group_by)
+        group_by = "priority";
+    char err[256] = "";
+    json_t *report = opd_slo_report (http_redis (req), req->cfg, t[0], t[1], group_by, err, sizeof err);
+    if (report && given[2]) {
+        json_t *prev = opd_slo_report (http_redis (req), req->cfg, t[2], t[3], group_by, err, sizeof err);
+        json_t *both = prev ? opd_slo_report_compare (report, prev) : NULL;
+        json_decref (prev);
+        json_decref (report);
+        report = both;
+    }
+    if (!report) {
+        bool invalid = !strncmp (err, "invalid:", 8);
+        http_error_x (req, invalid ? 422 : 503, invalid ? "invalid" : "unavailable",
+                      json_pack ("{s:s}", "key", !strncmp (err, "invalid: group_by", 17) ? "group_by" : "to"),
+                      "%s", err);
+        return;
+    }
+    http_json (req, 200, report);
+}
+
 static void
 s_not_yet (http_req_t *req, const web_auth_t *who, opd_role_t least, const char *what)
 {
@@ -1070,7 +1169,7 @@ api_handle (http_req_t *req)
     }
     if (!strcmp (p, "/api/v1/slo/report")) {
         if (s_is (req, "GET"))
-            s_not_yet (req, &who, OPD_ROLE_LEAD, "the SLO report");
+            s_slo_report (req, &who);
         else
             s_method_not_allowed (req, "GET");
         return true;

@@ -29,7 +29,7 @@ def close_days_ago(st, tid, days, comment=True):
         harness.run_script(st, "comment", tid, "rita@example.com", "requester", "1",
                            "My home address is 1 Private Road", "")
         st.cli("comment", tid, "--body", "Replaced the part.", "--as", "alice")
-    st.cli("update", tid, "--status", "resolved")
+    st.cli("update", tid, "--status", "resolved", "--note", "fixed")
     st.cli("update", tid, "--status", "closed")
     when = int(time.time() * 1000) - days * DAY_MS
     st.r.zadd("opd:closed", {tid: when})

@@ -176,8 +176,8 @@ class CliTest(unittest.TestCase):
 
     def test_handoff_needs_a_note(self):
         tid = self.submit("--subject", "Wifi weak on floor 2")
-        self.st.cli("update", tid, "--assignee", "alice")
         current = self.st.ticket(tid).get("team")
+        self.st.cli("update", tid, "--assignee", "alice" if current == "network" else "bob")
         target = "network" if current != "network" else "service-desk"
         p = self.refused("update", tid, "--team", target)
         self.assertIn("--note", p.stderr)
@@ -201,7 +201,7 @@ class CliTest(unittest.TestCase):
         self.assertIn("open,pending,resolved", err["message"])
         self.st.cli("update", tid, "--status", "pending")
         self.assertIn("open,resolved", self.refused("update", tid, "--status", "new").stderr)
-        self.st.cli("update", tid, "--status", "resolved")
+        self.st.cli("update", tid, "--status", "resolved", "--note", "fixed")
         self.st.cli("update", tid, "--status", "closed")
         p = self.refused("update", tid, "--status", "open")
         self.assertIn("closed is final", p.stderr)
@@ -261,7 +261,7 @@ class CliTest(unittest.TestCase):
 
     def test_comment_on_a_closed_ticket_is_refused(self):
         tid = self.submit("--subject", "Closing soon")
-        self.st.cli("update", tid, "--status", "resolved")
+        self.st.cli("update", tid, "--status", "resolved", "--note", "fixed")
         self.st.cli("update", tid, "--status", "closed")
         p = self.refused("comment", tid, "--body", "too late")
         self.assertIn("closed", p.stderr)
@@ -272,7 +272,7 @@ class CliTest(unittest.TestCase):
         a = self.submit("--subject", "Projector lamp dead", email=email)
         b = self.submit("--subject", "projector cable missing", email=email)
         c = self.submit("--subject", "Projectors everywhere", email=email)
-        self.st.cli("update", b, "--status", "open", "--assignee", "alice", "--priority", "P1")
+        self.st.cli("update", b, "--status", "open", "--assignee", "bob", "--priority", "P1")
         mine = self.st.cli_json("list", "--requester", email.upper())
         self.assertEqual([x["id"] for x in mine["items"]], [c, b, a])  # newest first
         self.assertIsNone(mine["next_cursor"])
@@ -286,7 +286,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual([x["id"] for x in self.st.cli_json(
             "list", "--requester", email, "--status", "open")["items"]], [b])
         self.assertEqual([x["id"] for x in self.st.cli_json(
-            "list", "--requester", email, "--assignee", "alice")["items"]], [b])
+            "list", "--requester", email, "--assignee", "bob")["items"]], [b])
         self.assertEqual([x["id"] for x in self.st.cli_json(
             "list", "--requester", email, "--priority", "P1")["items"]], [b])
         # Paging: every ticket once, in order, however small the page.
