@@ -204,6 +204,8 @@ class Stack:
         self.redis_proc = subprocess.Popen(
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
              "--dir", self.tmp, "--appendonly", "yes", "--save", "", "--daemonize", "no",
+             # Tickets stay compact hashes up to 2 KiB per field (docs/deploy.md).
+             "--hash-max-listpack-value", "2048",
              "--logfile", os.path.join(self.tmp, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.r = redis.Redis(host="127.0.0.1", port=self.redis_port, decode_responses=True)
