@@ -464,6 +464,7 @@ s_arm_args (const opd_config_t *cfg, const char *id, int64_t now, opd_args_t *a)
         opd_args_addi (a, now + hours[c] * 3600000);
         opd_args_addi (a, now + hours[c] * 2700000);
         opd_args_add (a, "running");
+        opd_args_addi (a, hours[c] * 3600000);  //  the target
     }
 }
 

@@ -108,6 +108,14 @@ typedef struct {
     size_t ntopics;
 } opd_webhook_t;
 
+//  One multi-window burn-rate alert (slo_burn.fast, slo_burn.slow): it holds
+//  while the burn rates over the long and the short window both exceed
+//  threshold.
+typedef struct {
+    int64_t long_ms, short_ms;
+    double threshold;
+} opd_burn_alert_t;
+
 typedef enum { OPD_ROLE_REQUESTER = 1, OPD_ROLE_AGENT, OPD_ROLE_LEAD, OPD_ROLE_ADMIN } opd_role_t;
 
 typedef struct {
@@ -186,6 +194,12 @@ typedef struct {
 
     //  workflow (opdesk addition).
     int auto_close_days;            //  resolved tickets close after this many days, default 7
+
+    //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
+    //  defaults are the constants of opd_report.h.
+    int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days
+    opd_burn_alert_t burn_fast;     //  default 1 h / 5 min above 14.4
+    opd_burn_alert_t burn_slow;     //  default 6 h / 30 min above 6
 } opd_config_t;
 
 //  Loads and validates path. On failure returns NULL and writes one line

@@ -37,7 +37,10 @@
 //  Multi-window burn-rate alerts (SRE Workbook, chapter 5, "multiwindow,
 //  multi-burn-rate alerts"): an alert starts when the burn rate over the
 //  long window AND over the short window are both above the threshold.
-//  fast: 2% of a 30-day budget in 1 hour; slow: 5% in 6 hours.
+//  fast: 2% of a 30-day budget in 1 hour; slow: 5% in 6 hours. These are
+//  the defaults of the configuration key slo_burn (opd_config_t burn_*),
+//  which opdesk-slo and the metrics use; OPD_SLO_WINDOW_MS is also the
+//  default period of a report, which slo_burn.window does not change.
 #define OPD_BURN_FAST_LONG_MS  3600000LL
 #define OPD_BURN_FAST_SHORT_MS 300000LL
 #define OPD_BURN_FAST_THRESHOLD 14.4
@@ -80,14 +83,23 @@ int64_t opd_slo_mean (const int64_t *v, size_t n);
 
 //  --- Error budgets and burn rates ----------------------------------------
 
+//  The windows and thresholds in force: the configuration's slo_burn, or
+//  the constants above for a configuration that has none (made by hand).
+void opd_slo_burn_settings (const opd_config_t *cfg, int64_t *window_ms, opd_burn_alert_t *fast,
+                            opd_burn_alert_t *slow);
+
+//  The rate fields are named after the default windows; each is the rate
+//  over the window configured in its place: rate_5m over slo_burn.fast.short,
+//  rate_30m over slo_burn.slow.short, rate_1h over slo_burn.fast.long,
+//  rate_6h over slo_burn.slow.long.
 typedef struct {
     const char *policy;     //  borrowed from the configuration
     const char *slo;        //  "first_response", "next_reply", "resolution"
     double objective;
     long met, breached;     //  finished in the rolling window
-    double budget_spent;    //  burn rate over the rolling window
+    double budget_spent;    //  burn rate over the rolling window (slo_burn.window)
     double rate_5m, rate_30m, rate_1h, rate_6h;
-    bool fast, slow;        //  the alert conditions hold now
+    bool fast, slow;        //  the alert conditions hold now, with the configured thresholds
 } opd_slo_burn_t;
 
 //  The burn of every SLO of every policy with an objective, at now, from

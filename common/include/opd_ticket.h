@@ -34,6 +34,14 @@ typedef struct {
 //  missing_fields, team_times ({team: ms spent with that team, the current
 //  team's time counted up to now, or until resolved/closed}); with full also comments [{id, author, role, public, body,
 //  at}] and history [{at, actor, action, details}].
+//  Each clock of slo has the contract's policy, due_at, state, met_at,
+//  breached_at and two opdesk additions, computed at the time of reading:
+//  remaining_working_ms (working time from now to due_at on the policy's
+//  calendar; 0 once past due; for a paused resolution clock, what was left
+//  when the pause began) and overdue_ms (real ms past due_at of a running
+//  or breached-not-met clock, 0 while not due; null when paused). Both are
+//  null for met clocks, clocks without a due time, and policies no longer
+//  configured.
 //  NULL when the ticket does not exist (or Redis failed: see opd_ticket_fetch).
 json_t *opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full);
 

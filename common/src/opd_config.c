@@ -4,6 +4,7 @@
     to a default. */
 #include "opd_config.h"
 #include "opd_log.h"
+#include "opd_report.h"
 #include "opd_util.h"
 #include <errno.h>
 #include <glib.h>
@@ -512,7 +513,7 @@ s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "c
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
-                "workflow", NULL};
+                "workflow", "slo_burn", NULL};
 
 static bool
 s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
@@ -523,6 +524,65 @@ s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
 }
 
 #define ITEM(n, i) s_node (c, (n)->data.sequence.items.start[i])
+
+//  A duration at map[key] ("5m", "672h") into *out, kept when absent.
+static bool
+s_duration (ctx_t *c, yaml_node_t *map, const char *base, const char *key, int64_t *out)
+{
+    char path[512], *text = NULL;
+    s_path (path, sizeof path, base, key);
+    if (!s_str (c, map, base, key, false, &text))
+        return false;
+    bool bad = text && opd_duration_parse (text, out);
+    if (bad)
+        s_fail (c, path, "'%s' is not a duration (a whole number with s, m or h)", text);
+    free (text);
+    return !bad;
+}
+
+//  slo_burn: the rolling window of error budgets and the two burn-rate
+//  alerts. Every key is optional; the defaults are those of opd_report.h.
+//  The window cannot exceed what the finished clocks are kept for
+//  (OPD_SLO_DONE_KEEP_MS), each long window not the rolling window, and each
+//  short window must be shorter than its long one (it confirms the burn is
+//  still going on).
+static bool
+s_slo_burn (ctx_t *c, yaml_node_t *n)
+{
+    opd_config_t *cfg = c->cfg;
+    static const char *const keys[] = {"window", "fast", "slow", NULL};
+    static const char *const akeys[] = {"long", "short", "threshold", NULL};
+    cfg->burn_window_ms = OPD_SLO_WINDOW_MS;
+    cfg->burn_fast = (opd_burn_alert_t) {OPD_BURN_FAST_LONG_MS, OPD_BURN_FAST_SHORT_MS, OPD_BURN_FAST_THRESHOLD};
+    cfg->burn_slow = (opd_burn_alert_t) {OPD_BURN_SLOW_LONG_MS, OPD_BURN_SLOW_SHORT_MS, OPD_BURN_SLOW_THRESHOLD};
+    if (!n)
+        return true;
+    if (!s_check_map (c, n, "slo_burn", keys) || !s_duration (c, n, "slo_burn", "window", &cfg->burn_window_ms))
+        return false;
+    if (cfg->burn_window_ms > OPD_SLO_DONE_KEEP_MS)
+        return s_fail (c, "slo_burn.window", "must be at most %lldh (finished clocks are kept 35 days)",
+                       (long long) (OPD_SLO_DONE_KEEP_MS / 3600000));
+    const char *names[2] = {"fast", "slow"};
+    opd_burn_alert_t *alerts[2] = {&cfg->burn_fast, &cfg->burn_slow};
+    for (int i = 0; i < 2; i++) {
+        char path[512], sub[512];
+        s_path (path, sizeof path, "slo_burn", names[i]);
+        yaml_node_t *a = s_get (c, n, names[i]);
+        if (!a)
+            continue;
+        if (!s_check_map (c, a, path, akeys) || !s_duration (c, a, path, "long", &alerts[i]->long_ms)
+            || !s_duration (c, a, path, "short", &alerts[i]->short_ms)
+            || !s_num (c, a, path, "threshold", 0, 1000, &alerts[i]->threshold))
+            return false;
+        s_path (sub, sizeof sub, path, "long");
+        if (alerts[i]->long_ms > cfg->burn_window_ms)
+            return s_fail (c, sub, "must not be longer than slo_burn.window");
+        s_path (sub, sizeof sub, path, "short");
+        if (alerts[i]->short_ms >= alerts[i]->long_ms)
+            return s_fail (c, sub, "must be shorter than %s.long", path);
+    }
+    return true;
+}
 
 //  channels: the adapters' own settings.
 static bool
@@ -1174,6 +1234,9 @@ s_load (ctx_t *c, yaml_node_t *root)
             || !s_int (c, wf, "workflow", "auto_close_days", 1, 3650, &auto_close)))
         return false;
     cfg->auto_close_days = (int) auto_close;
+
+    if (!s_slo_burn (c, s_get (c, root, "slo_burn")))
+        return false;
 
     //  tokens
     yaml_node_t *toks = s_get (c, root, "tokens");

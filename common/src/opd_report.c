@@ -479,10 +479,43 @@ opd_slo_report_compare (const json_t *current, const json_t *previous)
 
 //  --- Burn rates ---------------------------------------------------------------------
 
+//  A window's length as a label: "5m", "6h", "90s", "1h30m".
+static void
+s_window_label (int64_t ms, char *buf, size_t size)
+{
+    long long s = (long long) (ms / 1000);
+    if (s % 60)
+        snprintf (buf, size, "%llds", s);
+    else if (s % 3600 == 0)
+        snprintf (buf, size, "%lldh", s / 3600);
+    else if (s > 3600)
+        snprintf (buf, size, "%lldh%lldm", s / 3600, s / 60 % 60);
+    else
+        snprintf (buf, size, "%lldm", s / 60);
+}
+
+void
+opd_slo_burn_settings (const opd_config_t *cfg, int64_t *window_ms, opd_burn_alert_t *fast,
+                       opd_burn_alert_t *slow)
+{
+    //  A configuration made by hand (zeroed) gets the defaults.
+    *window_ms = cfg->burn_window_ms > 0 ? cfg->burn_window_ms : OPD_SLO_WINDOW_MS;
+    *fast = cfg->burn_fast.long_ms > 0 ? cfg->burn_fast
+                                       : (opd_burn_alert_t) {OPD_BURN_FAST_LONG_MS, OPD_BURN_FAST_SHORT_MS,
+                                                             OPD_BURN_FAST_THRESHOLD};
+    *slow = cfg->burn_slow.long_ms > 0 ? cfg->burn_slow
+                                       : (opd_burn_alert_t) {OPD_BURN_SLOW_LONG_MS, OPD_BURN_SLOW_SHORT_MS,
+                                                             OPD_BURN_SLOW_THRESHOLD};
+}
+
 int
 opd_slo_burn_compute (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, opd_slo_burn_t **out)
 {
-    static const int64_t windows[] = {OPD_SLO_WINDOW_MS, 300000LL, 1800000LL, 3600000LL, 21600000LL};
+    int64_t window;
+    opd_burn_alert_t fast, slow;
+    opd_slo_burn_settings (cfg, &window, &fast, &slow);
+    //  In the order of the rate fields: budget, fast short, slow short, fast long, slow long.
+    const int64_t windows[] = {window, fast.short_ms, slow.short_ms, fast.long_ms, slow.long_ms};
     enum { NW = 5 };
     *out = NULL;
     size_t cap = cfg->npolicies * 3, n = 0;
@@ -543,8 +576,8 @@ opd_slo_burn_compute (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
         v[i].rate_30m = rate[2];
         v[i].rate_1h = rate[3];
         v[i].rate_6h = rate[4];
-        v[i].fast = opd_slo_burn_alert (v[i].rate_1h, v[i].rate_5m, OPD_BURN_FAST_THRESHOLD);
-        v[i].slow = opd_slo_burn_alert (v[i].rate_6h, v[i].rate_30m, OPD_BURN_SLOW_THRESHOLD);
+        v[i].fast = opd_slo_burn_alert (v[i].rate_1h, v[i].rate_5m, fast.threshold);
+        v[i].slow = opd_slo_burn_alert (v[i].rate_6h, v[i].rate_30m, slow.threshold);
     }
     free (counts);
     *out = v;
@@ -910,8 +943,12 @@ opd_slo_metrics_text (opd_redis_t *redis, const opd_config_t *cfg)
         g_string_append_printf (s, "opdesk_slo_clocks{state=\"paused\"} %lld\n", s_hash_int (gauges, "paused"));
         g_string_append_printf (s, "opdesk_slo_clocks{state=\"at_risk\"} %lld\n",
                                 risk->type == REDIS_REPLY_INTEGER ? risk->integer : 0);
+        int64_t bwindow;
+        opd_burn_alert_t bfast, bslow;
+        opd_slo_burn_settings (cfg, &bwindow, &bfast, &bslow);
         s_family (s, "opdesk_slo_budget_spent", "gauge",
-                  "Share of the error budget spent over the rolling 28-day window (1 = all of it).");
+                  "Share of the error budget spent over the rolling window (slo_burn.window, 28 days by "
+                  "default; 1 = all of it).");
         for (int i = 0; i < nburn; i++) {
             g_string_append (s, "opdesk_slo_budget_spent{policy=\"");
             s_label (s, burn[i].policy);
@@ -920,11 +957,21 @@ opd_slo_metrics_text (opd_redis_t *redis, const opd_config_t *cfg)
             g_string_append_c (s, '\n');
         }
         s_family (s, "opdesk_slo_burn_rate", "gauge",
-                  "Error budget burn rate over a window (1 = the budget lasts exactly the 28-day window).");
+                  "Error budget burn rate over a window (1 = the budget lasts exactly the rolling window).");
+        //  The windows of the alerts (slo_burn), labelled by their length; two
+        //  alike (configured so) are one series.
+        int64_t wms[4] = {bfast.short_ms, bslow.short_ms, bfast.long_ms, bslow.long_ms};
+        char wn[4][32];
+        for (int w = 0; w < 4; w++)
+            s_window_label (wms[w], wn[w], sizeof wn[w]);
         for (int i = 0; i < nburn; i++) {
-            const char *wn[4] = {"5m", "30m", "1h", "6h"};
             double wr[4] = {burn[i].rate_5m, burn[i].rate_30m, burn[i].rate_1h, burn[i].rate_6h};
             for (int w = 0; w < 4; w++) {
+                bool seen = false;
+                for (int x = 0; x < w; x++)
+                    seen = seen || wms[x] == wms[w];
+                if (seen)
+                    continue;
                 g_string_append (s, "opdesk_slo_burn_rate{policy=\"");
                 s_label (s, burn[i].policy);
                 g_string_append_printf (s, "\",slo=\"%s\",window=\"%s\"} ", burn[i].slo, wn[w]);

@@ -13,6 +13,7 @@
     ties up to the id. Other sort=due lists read every candidate of the
     smallest index, sort them by the same due time, and page the same way. */
 #include "opd_ticket.h"
+#include "opd_calendar.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <stdarg.h>
@@ -157,11 +158,67 @@ s_clock_field (const redisReply *h, const char *prefix, const char *what)
     return s_get (h, f);
 }
 
+static int64_t
+s_target (const opd_policy_t *p, const char *prefix)
+{
+    return !strcmp (prefix, "fr") ? p->first_response : !strcmp (prefix, "nr") ? p->next_reply : p->resolution;
+}
+
+//  What is left of a clock, at now, as two JSON values (opdesk additions to
+//  the clock object, see opd_ticket.h):
+//  - running, not yet due: remaining_working_ms = the working time from now
+//    to due_at on the policy's calendar, overdue_ms = 0;
+//  - running past due_at (the breach not fired yet), or breached and not yet
+//    met: remaining 0 (negative working time is not defined), overdue_ms =
+//    the real ms since due_at;
+//  - paused (the resolution clock of a pending ticket): what was left when
+//    the pause began, target less the working time from received_at to
+//    res_pause without the earlier pauses (what opdesk-slo will count from
+//    when the clock resumes); overdue_ms null;
+//  - met, or no due time, or the ticket's policy is no longer configured
+//    (its calendar unknown): both null.
+static void
+s_left (const redisReply *h, const opd_config_t *cfg, const opd_policy_t *policy, const char *prefix,
+        const char *state, int64_t now, json_t *c)
+{
+    json_t *remaining = json_null (), *overdue = json_null ();
+    const char *due_s = s_clock_field (h, prefix, "due");
+    const char *met = s_clock_field (h, prefix, "met");
+    const opd_calendar_t *cal = policy && policy->calendar ? opd_config_calendar (cfg, policy->calendar) : NULL;
+    int64_t due;
+    bool running = state && !strcmp (state, "running");
+    bool late = state && !strcmp (state, "breached") && !(met && *met);
+    if (cal && (running || late) && s_ms (due_s, &due)) {
+        if (now < due && running) {
+            remaining = json_integer (opd_calendar_worktime (cal, now, due));
+            overdue = json_integer (0);
+        }
+        else {
+            remaining = json_integer (0);
+            overdue = json_integer (now > due ? now - due : 0);
+        }
+    }
+    else if (cal && state && !strcmp (state, "paused") && !strcmp (prefix, "res")) {
+        int64_t received, paused;
+        int64_t target = s_target (policy, prefix);
+        if (target > 0 && s_ms (s_get (h, "received_at"), &received) && s_ms (s_get (h, "res_pause"), &paused)) {
+            opd_timespan_t *spans = NULL;
+            size_t n = opd_timespans_parse (s_get (h, "res_pauses"), &spans);
+            int64_t worked = opd_calendar_worktime_skipping (cal, received, paused, spans, n);
+            free (spans);
+            remaining = json_integer (worked < target ? target - worked : 0);
+        }
+    }
+    json_object_set_new (c, "remaining_working_ms", remaining);
+    json_object_set_new (c, "overdue_ms", overdue);
+}
+
 //  The slo map: first_response and resolution always, next_reply when its
 //  clock exists or the ticket's policy has one.
 static json_t *
 s_slo (const redisReply *h, const opd_config_t *cfg)
 {
+    int64_t now = opd_now_ms ();
     json_t *slo = json_object ();
     const char *policy_name = s_get (h, "slo_policy");
     const opd_policy_t *policy = s_policy (cfg, policy_name);
@@ -182,6 +239,7 @@ s_slo (const redisReply *h, const opd_config_t *cfg)
         json_object_set_new (c, "state", state && *state ? s_string (state) : json_null ());
         json_object_set_new (c, "met_at", s_ms (met, &ms) ? s_time_ms (ms) : json_null ());
         json_object_set_new (c, "breached_at", s_ms (breached, &ms) ? s_time_ms (ms) : json_null ());
+        s_left (h, cfg, policy, p, state, now, c);
         json_object_set_new (slo, s_clocks[i].name, c);
     }
     return slo;

@@ -32,6 +32,37 @@ s_print_indented (const char *text, const char *indent)
     }
 }
 
+//  A duration for people: "45s", "20m", "3h20m" (working time can run to
+//  many hours; days would hide how many working hours they hold).
+static void
+s_dur (int64_t ms, char *buf, size_t size)
+{
+    long long s = (long long) (ms / 1000);
+    if (s < 60)
+        snprintf (buf, size, "%llds", s);
+    else if (s < 3600)
+        snprintf (buf, size, "%lldm", s / 60);
+    else
+        snprintf (buf, size, "%lldh%02lldm", s / 3600, s / 60 % 60);
+}
+
+//  What is left of a clock: "3h20m" (working time), "-1h05m overdue" (real
+//  time past due), or "" when neither is known (met clocks).
+static void
+s_left (json_t *clock, char *buf, size_t size)
+{
+    json_t *rem = json_object_get (clock, "remaining_working_ms");
+    json_t *over = json_object_get (clock, "overdue_ms");
+    char d[32];
+    buf[0] = 0;
+    if (json_is_integer (over) && json_integer_value (over) > 0) {
+        s_dur (json_integer_value (over), d, sizeof d);
+        snprintf (buf, size, "-%s overdue", d);
+    }
+    else if (json_is_integer (rem))
+        s_dur (json_integer_value (rem), buf, size);
+}
+
 static void
 s_print_ticket (json_t *t)
 {
@@ -88,6 +119,13 @@ s_print_ticket (json_t *t)
             printf ("  met %s", s_s (clock, "met_at"));
         if (json_is_string (json_object_get (clock, "breached_at")))
             printf ("  breached %s", s_s (clock, "breached_at"));
+        char left[48];
+        s_left (clock, left, sizeof left);
+        if (*left == '-')
+            printf ("  %s", left + 1);
+        else if (*left)
+            printf ("  left %s working%s", left,
+                    json_is_null (json_object_get (clock, "overdue_ms")) ? " (paused)" : "");
         printf ("\n");
     }
     printf ("\n");
@@ -145,10 +183,12 @@ cli_show (cli_t *c)
 
 //  --- list ----------------------------------------------------------------
 
-static const char *
-s_next_due (json_t *t)
+//  The clock the queue sorts a ticket by (see below), or NULL.
+static json_t *
+s_next_clock (json_t *t)
 {
     const char *best = NULL;
+    json_t *best_clock = NULL;
     const char *name;
     json_t *clock;
     json_object_foreach (json_object_get (t, "slo"), name, clock) {
@@ -158,10 +198,12 @@ s_next_due (json_t *t)
         bool counts = state && (!strcmp (state, "running")
                                 || (!strcmp (state, "breached") && json_is_null (json_object_get (clock, "met_at"))));
         //  RFC 3339 UTC strings of one form compare as times do.
-        if (counts && due && (!best || strcmp (due, best) < 0))
+        if (counts && due && (!best || strcmp (due, best) < 0)) {
             best = due;
+            best_clock = clock;
+        }
     }
-    return best ? best : "-";
+    return best_clock;
 }
 
 int
@@ -211,14 +253,18 @@ cli_list (cli_t *c)
         return CLI_OK;
     }
     json_t *items = json_object_get (page, "items");
-    printf ("%-12s %-9s %-4s %-14s %-10s %-24s %s\n", "ID", "STATUS", "PRI", "TEAM", "ASSIGNEE",
-            "NEXT DUE", "SUBJECT");
+    printf ("%-12s %-9s %-4s %-14s %-10s %-24s %-15s %s\n", "ID", "STATUS", "PRI", "TEAM", "ASSIGNEE",
+            "NEXT DUE", "LEFT", "SUBJECT");
     size_t i;
     json_t *t;
     json_array_foreach (items, i, t) {
-        printf ("%-12s %-9s %-4s %-14s %-10s %-24s %s\n", s_s (t, "id"), s_s (t, "status"),
-                s_s (t, "priority"), s_s (t, "team"), s_s (t, "assignee"), s_next_due (t),
-                s_s (t, "subject"));
+        json_t *clock = s_next_clock (t);
+        char left[48] = "";
+        if (clock)
+            s_left (clock, left, sizeof left);
+        printf ("%-12s %-9s %-4s %-14s %-10s %-24s %-15s %s\n", s_s (t, "id"), s_s (t, "status"),
+                s_s (t, "priority"), s_s (t, "team"), s_s (t, "assignee"), clock ? s_s (clock, "due_at") : "-",
+                *left ? left : "-", s_s (t, "subject"));
     }
     printf ("(%zu ticket%s)\n", json_array_size (items), json_array_size (items) == 1 ? "" : "s");
     const char *next = json_string_value (json_object_get (page, "next_cursor"));

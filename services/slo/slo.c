@@ -254,6 +254,7 @@ s_arm_args (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd
         opd_args_addi (a, clocks[i].due);
         opd_args_addi (a, clocks[i].warn);
         opd_args_add (a, clocks[i].paused ? "paused" : "running");
+        opd_args_addi (a, s_target (p, clocks[i].clock));
     }
     opd_debug ("computed ticket=%s policy=%s clocks=%zu", id, p ? p->name : "-", n);
 }
@@ -582,8 +583,11 @@ s_requeue_running (slo_t *self)
 
 //  Packs one slo.burn event (proto/README.md) into buf.
 static void
-s_pack_burn (msgpack_sbuffer *buf, const opd_slo_burn_t *b, bool fast, int64_t now)
+s_pack_burn (msgpack_sbuffer *buf, const opd_config_t *cfg, const opd_slo_burn_t *b, bool fast, int64_t now)
 {
+    int64_t window;
+    opd_burn_alert_t fa, sa;
+    opd_slo_burn_settings (cfg, &window, &fa, &sa);
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 10);
@@ -598,7 +602,7 @@ s_pack_burn (msgpack_sbuffer *buf, const opd_slo_burn_t *b, bool fast, int64_t n
     opd_pack_str (&pk, "burn_rate_short");
     msgpack_pack_double (&pk, fast ? b->rate_5m : b->rate_30m);
     opd_pack_str (&pk, "threshold");
-    msgpack_pack_double (&pk, fast ? OPD_BURN_FAST_THRESHOLD : OPD_BURN_SLOW_THRESHOLD);
+    msgpack_pack_double (&pk, fast ? fa.threshold : sa.threshold);
     opd_pack_str (&pk, "budget_spent");
     msgpack_pack_double (&pk, b->budget_spent);
 }
@@ -627,7 +631,7 @@ s_burn (slo_t *self)
             if (on) {
                 msgpack_sbuffer buf;
                 msgpack_sbuffer_init (&buf);
-                s_pack_burn (&buf, &v[i], fast, now);
+                s_pack_burn (&buf, cfg, &v[i], fast, now);
                 opd_args_t a;
                 opd_args_init (&a);
                 opd_args_addi (&a, now);

@@ -63,7 +63,9 @@ class CliTest(unittest.TestCase):
             self.assertRegex(t[k], RFC3339)
         self.assertEqual(set(t["slo"]) - {"next_reply"}, {"first_response", "resolution"})
         for clock in t["slo"].values():
-            self.assertEqual(set(clock), {"policy", "due_at", "state", "met_at", "breached_at"})
+            # The contract's keys, and the opdesk additions of what is left.
+            self.assertEqual(set(clock), {"policy", "due_at", "state", "met_at", "breached_at",
+                                          "remaining_working_ms", "overdue_ms"})
         self.assertEqual(t["comments"], [])
         self.assertEqual(t["history"][0]["action"], "created")
         self.assertRegex(t["history"][0]["at"], RFC3339)

@@ -621,6 +621,68 @@ test_report_metrics_text (void **state)
     opd_config_destroy (&cfg);
 }
 
+//  The windows and thresholds of slo_burn replace the defaults in the burn
+//  rates, the alerts and the window labels of the metrics.
+static void
+test_report_burn_configured (void **state)
+{
+    (void) state;
+    char yaml[2560], err[512];
+    snprintf (yaml, sizeof yaml, s_yaml_fmt, s_port);
+    strncat (yaml,
+             "slo_burn: {window: 48h, fast: {long: 2h, short: 10m, threshold: 25},\n"
+             "           slow: {long: 12h, short: 1h, threshold: 3}}\n",
+             sizeof yaml - strlen (yaml) - 1);
+    opd_config_t *cfg = opd_config_parse (yaml, strlen (yaml), "test", err, sizeof err);
+    if (!cfg)
+        fail_msg ("configuration: %s", err);
+    opd_redis_t *r = opd_redis_new (cfg);
+    int64_t now = opd_now_ms ();
+    s_cmd (r, "FLUSHALL");
+    //  5 breaches 7 minutes ago (outside the default 5-minute window, inside
+    //  the configured 10 minutes), 100 met 3 days ago (inside the default
+    //  28 days, outside the configured 48 hours).
+    s_done (r, "breached", now - 7 * MIN, 5, "a");
+    s_done (r, "met", now - 72 * HOUR, 100, "b");
+    opd_slo_burn_t *v;
+    int n = opd_slo_burn_compute (r, cfg, now, &v);
+    const opd_slo_burn_t *b = s_burn_of (v, n, "p1", "first_response");
+    assert_float_equal (b->rate_5m, 20.0, 1e-9);   //  over fast.short = 10m
+    assert_float_equal (b->rate_1h, 20.0, 1e-9);   //  over fast.long = 2h
+    assert_float_equal (b->rate_30m, 20.0, 1e-9);  //  over slow.short = 1h
+    assert_float_equal (b->rate_6h, 20.0, 1e-9);   //  over slow.long = 12h
+    assert_int_equal (b->met, 0);
+    assert_int_equal (b->breached, 5);
+    assert_float_equal (b->budget_spent, 20.0, 1e-9);
+    assert_false (b->fast);  //  20 < 25: the default 14.4 would alert
+    assert_true (b->slow);   //  20 > 3
+    free (v);
+    //  The same data under the defaults: no breach in the last 5 minutes.
+    opd_config_t *defaults = s_config ();
+    n = opd_slo_burn_compute (r, defaults, now, &v);
+    b = s_burn_of (v, n, "p1", "first_response");
+    assert_float_equal (b->rate_5m, 0.0, 1e-12);
+    assert_false (b->fast);
+    assert_float_equal (b->budget_spent, (5.0 / 105.0) / 0.05, 1e-9);
+    free (v);
+    opd_config_destroy (&defaults);
+    //  The metrics label the configured windows.
+    char *text = opd_slo_metrics_text (r, cfg);
+    assert_non_null (text);
+    s_check_text (text, "-");
+    assert_non_null (strstr (text, "window=\"10m\""));
+    assert_non_null (strstr (text, "window=\"1h\""));
+    assert_non_null (strstr (text, "window=\"2h\""));
+    assert_non_null (strstr (text, "window=\"12h\""));
+    assert_null (strstr (text, "window=\"5m\""));
+    assert_float_equal (
+        s_check_text (text, "opdesk_slo_burn_rate{policy=\"p1\",slo=\"first_response\",window=\"10m\"}"), 20.0,
+        1e-9);
+    free (text);
+    opd_redis_destroy (&r);
+    opd_config_destroy (&cfg);
+}
+
 int
 main (void)
 {
@@ -630,6 +692,7 @@ main (void)
         cmocka_unit_test (test_report_p90_and_mean),
         cmocka_unit_test (test_report_counts_and_working_times),
         cmocka_unit_test (test_report_burn_windows),
+        cmocka_unit_test (test_report_burn_configured),
         cmocka_unit_test (test_report_metrics_text),
     };
     return cmocka_run_group_tests (tests, s_redis_up, s_redis_down);
