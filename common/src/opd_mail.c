@@ -10,8 +10,10 @@
     charsets iconv does not know. */
 #include "opd_mail.h"
 #include "opd_intake.h"
+#include "opd_intake_client.h"
 #include "opd_log.h"
 #include "opd_util.h"
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -22,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #define MAX_ATTACHMENTS 100
 #define MAX_PARTICIPANTS 50
@@ -990,7 +991,8 @@ int
 opd_mail_parse (const char *data, size_t len, opd_mail_t **out)
 {
     s_gmime_init ();
-    s_regex_init ();
+    //  The quote patterns are compiled when a reply first needs them
+    //  (opd_mail_trim_quotes): a mail-gate run for a new request never does.
     *out = NULL;
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer (data, len);
     GMimeParser *parser = g_mime_parser_new_with_stream (stream);
@@ -1142,31 +1144,24 @@ opd_mail_destroy (opd_mail_t **self_p)
 
 struct _opd_mailer_t {
     const opd_config_t *cfg;
-    void *ctx;
-    void *req;
+    opd_intake_client_t *intake;
     int timeout_ms;
-    opd_redis_t *redis;
+    opd_redis_t *redis;  //  connects on first use: mail refused early never does
 };
 
 opd_mailer_t *
-opd_mailer_new (const opd_config_t *cfg, void *zmq_ctx, int timeout_ms)
+opd_mailer_new (const opd_config_t *cfg, int timeout_ms)
 {
+    opd_intake_client_t *intake = opd_intake_client_new (cfg->ep_intake, timeout_ms);
+    if (!intake)
+        return NULL;
     opd_mailer_t *self = opd_calloc (1, sizeof *self);
     self->cfg = cfg;
-    self->ctx = zmq_ctx;
+    self->intake = intake;
     self->timeout_ms = timeout_ms;
     self->redis = opd_redis_new (cfg);
     opd_redis_set_timeout (self->redis, timeout_ms < 5000 ? timeout_ms : 5000);
     return self;
-}
-
-static void
-s_req_close (opd_mailer_t *self)
-{
-    if (self->req) {
-        zmq_close (self->req);
-        self->req = NULL;
-    }
 }
 
 void
@@ -1175,10 +1170,16 @@ opd_mailer_destroy (opd_mailer_t **self_p)
     if (!self_p || !*self_p)
         return;
     opd_mailer_t *self = *self_p;
-    s_req_close (self);
+    opd_intake_client_destroy (&self->intake);
     opd_redis_destroy (&self->redis);
     free (self);
     *self_p = NULL;
+}
+
+opd_intake_client_t *
+opd_mailer_intake (opd_mailer_t *self)
+{
+    return self->intake;
 }
 
 static void
@@ -1219,80 +1220,102 @@ s_is_agent (const opd_config_t *cfg, const char *email)
     return false;
 }
 
-//  The ticket a Message-ID or ticket id names, by the store; 1 found, 0 not,
-//  -1 Redis unavailable.
-static int
-s_lookup (opd_mailer_t *self, const char *ref, char *ticket, size_t size)
+#define MAX_LOOKUPS 32
+
+//  What the store is asked about one message, in one round trip: its
+//  sender's rate limit, and each ticket or Message-ID that may thread it, in
+//  order of preference.
+typedef struct {
+    const char *ref[MAX_LOOKUPS];
+    bool is_ticket[MAX_LOOKUPS];  //  EXISTS opd:t:<id> rather than GET opd:ext:<ref>
+    char id[MAX_LOOKUPS][64];     //  the ticket id when is_ticket
+    size_t n;
+    bool rate_limited;
+    int found;                    //  index of the first ref naming a ticket, -1 none
+    char ticket[64];
+} lookup_t;
+
+static void
+s_lookup_add (opd_mailer_t *self, lookup_t *lk, const char *ref)
 {
-    char id[64];
+    if (!ref || lk->n == MAX_LOOKUPS)
+        return;
     const char *prefix = self->cfg->ticket_prefix;
-    bool is_ticket = opd_mail_msgid_ticket (ref, prefix, id, sizeof id);
-    if (!is_ticket && !g_ascii_strncasecmp (ref, prefix, strlen (prefix)) && ref[strlen (prefix)] == '-'
-        && strlen (ref) < sizeof id) {
-        snprintf (id, sizeof id, "%s", ref);
-        is_ticket = true;
+    size_t i = lk->n++;
+    lk->ref[i] = ref;
+    lk->is_ticket[i] = opd_mail_msgid_ticket (ref, prefix, lk->id[i], sizeof lk->id[i]);
+    if (!lk->is_ticket[i] && !g_ascii_strncasecmp (ref, prefix, strlen (prefix)) && ref[strlen (prefix)] == '-'
+        && strlen (ref) < sizeof lk->id[i]) {
+        snprintf (lk->id[i], sizeof lk->id[i], "%s", ref);
+        lk->is_ticket[i] = true;
     }
-    redisReply *r;
-    if (is_ticket) {
-        r = opd_redis_command (self->redis, "EXISTS opd:t:%s", id);
-        if (!r)
-            return -1;
-        bool found = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-        freeReplyObject (r);
-        if (found)
-            snprintf (ticket, size, "%s", id);
-        return found;
-    }
-    r = opd_redis_command (self->redis, "GET opd:ext:%s", ref);
-    if (!r)
-        return -1;
-    bool found = r->type == REDIS_REPLY_STRING && r->len < size;
-    if (found)
-        snprintf (ticket, size, "%s", r->str);
-    freeReplyObject (r);
-    return found;
 }
 
-//  Counts this message against its sender's limit; 1 over the limit, 0 not,
-//  -1 Redis unavailable.
+//  Counts this message against its sender's limit and looks up every
+//  candidate in lk, pipelined. Returns 0, or -1 when Redis is unavailable.
 static int
-s_rate_limited (opd_mailer_t *self, const char *sender)
+s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
 {
     char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, sender, -1);
     char key[128];
     snprintf (key, sizeof key, "opd:rate:mail:%s", hex);
     g_free (hex);
     //  The window starts with the first message; SET NX keeps it fixed.
-    //  Both commands go in one round trip.
-    opd_args_t set, incr;
-    opd_args_init (&set);
-    opd_args_init (&incr);
-    opd_args_add (&set, "SET");
-    opd_args_add (&set, key);
-    opd_args_add (&set, "0");
-    opd_args_add (&set, "PX");
-    opd_args_addi (&set, (long long) self->cfg->email_rate_window_ms);
-    opd_args_add (&set, "NX");
-    opd_args_add (&incr, "INCR");
-    opd_args_add (&incr, key);
-    int rc = opd_redis_append_argv (self->redis, &set);
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_add (&a, "SET");
+    opd_args_add (&a, key);
+    opd_args_add (&a, "0");
+    opd_args_add (&a, "PX");
+    opd_args_addi (&a, (long long) self->cfg->email_rate_window_ms);
+    opd_args_add (&a, "NX");
+    int rc = opd_redis_append_argv (self->redis, &a);
+    opd_args_free (&a);
+    opd_args_init (&a);
+    opd_args_add (&a, "INCR");
+    opd_args_add (&a, key);
     if (!rc)
-        rc = opd_redis_append_argv (self->redis, &incr);
-    opd_args_free (&set);
-    opd_args_free (&incr);
+        rc = opd_redis_append_argv (self->redis, &a);
+    opd_args_free (&a);
+    for (size_t i = 0; i < lk->n && !rc; i++) {
+        opd_args_init (&a);
+        if (lk->is_ticket[i]) {
+            opd_args_add (&a, "EXISTS");
+            opd_args_addf (&a, "opd:t:%s", lk->id[i]);
+        }
+        else {
+            opd_args_add (&a, "GET");
+            opd_args_addf (&a, "opd:ext:%s", lk->ref[i]);
+        }
+        rc = opd_redis_append_argv (self->redis, &a);
+        opd_args_free (&a);
+    }
     if (rc)
         return -1;
-    redisReply *r1 = opd_redis_get_reply (self->redis);
-    redisReply *r2 = r1 ? opd_redis_get_reply (self->redis) : NULL;
-    if (r1)
-        freeReplyObject (r1);
-    if (!r2) {
-        opd_redis_disconnect (self->redis);
-        return -1;
+    lk->found = -1;
+    size_t want = 2 + lk->n;
+    for (size_t i = 0; i < want; i++) {
+        redisReply *r = opd_redis_get_reply (self->redis);
+        if (!r) {
+            opd_redis_disconnect (self->redis);  //  the rest of the pipeline is lost
+            return -1;
+        }
+        if (i == 1)
+            lk->rate_limited = r->type == REDIS_REPLY_INTEGER && r->integer > self->cfg->email_rate_per_sender;
+        else if (i >= 2 && lk->found < 0) {
+            size_t k = i - 2;
+            if (lk->is_ticket[k] && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+                lk->found = (int) k;
+                snprintf (lk->ticket, sizeof lk->ticket, "%s", lk->id[k]);
+            }
+            else if (!lk->is_ticket[k] && r->type == REDIS_REPLY_STRING && r->len < sizeof lk->ticket) {
+                lk->found = (int) k;
+                snprintf (lk->ticket, sizeof lk->ticket, "%s", r->str);
+            }
+        }
+        freeReplyObject (r);
     }
-    long long n = r2->type == REDIS_REPLY_INTEGER ? r2->integer : 0;
-    freeReplyObject (r2);
-    return n > self->cfg->email_rate_per_sender;
+    return 0;
 }
 
 //  Keeps attachment bodies (up to the configured size) in the attachments
@@ -1447,47 +1470,55 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
     }
 }
 
-//  One round trip to intake.
-static int
-s_submit (opd_mailer_t *self, const char *frame, size_t len, opd_intake_reply_t *reply)
+struct _opd_mail_job_t {
+    opd_mail_t *m;
+    char ticket[64];
+    submit_t sb;
+    char *bounce_body;
+    msgpack_sbuffer buf;
+};
+
+static void
+s_job_destroy (opd_mail_job_t **job_p)
 {
-    if (!self->req) {
-        self->req = zmq_socket (self->ctx, ZMQ_REQ);
-        int linger = 0;
-        zmq_setsockopt (self->req, ZMQ_LINGER, &linger, sizeof linger);
-        if (zmq_connect (self->req, self->cfg->ep_intake)) {
-            opd_error ("cannot connect to intake endpoint=%s: %s", self->cfg->ep_intake,
-                       zmq_strerror (zmq_errno ()));
-            s_req_close (self);
-            return -1;
-        }
-    }
-    zmq_pollitem_t item = {self->req, 0, ZMQ_POLLOUT, 0};
-    if (zmq_poll (&item, 1, self->timeout_ms) <= 0 || zmq_send (self->req, frame, len, ZMQ_DONTWAIT) < 0) {
-        s_req_close (self);
-        return -1;
-    }
-    item.events = ZMQ_POLLIN;
-    if (zmq_poll (&item, 1, self->timeout_ms) <= 0) {
-        //  A REQ socket without its answer cannot be used again.
-        s_req_close (self);
-        return -1;
-    }
-    zmq_msg_t msg;
-    zmq_msg_init (&msg);
-    int rc = zmq_msg_recv (&msg, self->req, ZMQ_DONTWAIT);
-    if (rc >= 0)
-        rc = opd_intake_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply);
-    zmq_msg_close (&msg);
-    if (rc < 0)
-        s_req_close (self);
-    return rc < 0 ? -1 : 0;
+    opd_mail_job_t *job = *job_p;
+    if (!job)
+        return;
+    msgpack_sbuffer_destroy (&job->buf);
+    free (job->bounce_body);
+    opd_mail_destroy (&job->m);
+    free (job);
+    *job_p = NULL;
+}
+
+const char *
+opd_mail_job_frame (const opd_mail_job_t *job, size_t *len)
+{
+    *len = job->buf.size;
+    return job->buf.data;
+}
+
+bool
+opd_mail_job_refers (const opd_mail_job_t *job, const char *message_id)
+{
+    for (size_t i = 0; message_id && i < job->m->nrefs; i++)
+        if (!strcmp (job->m->refs[i], message_id))
+            return true;
+    return job->m->dsn_original && message_id && !strcmp (job->m->dsn_original, message_id);
+}
+
+const char *
+opd_mail_job_message_id (const opd_mail_job_t *job)
+{
+    return job->m->message_id;
 }
 
 int
-opd_mailer_deliver (opd_mailer_t *self, const char *data, size_t len, opd_mail_result_t *res)
+opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_job_t **job_p,
+                    opd_mail_result_t *res)
 {
     memset (res, 0, sizeof *res);
+    *job_p = NULL;
     const opd_config_t *cfg = self->cfg;
     if ((int64_t) len > cfg->frame_bytes * 4) {
         s_result (res, OPD_MAIL_DATAERR, "rejected", "the message is larger than %lld bytes",
@@ -1499,7 +1530,6 @@ opd_mailer_deliver (opd_mailer_t *self, const char *data, size_t len, opd_mail_r
         s_result (res, OPD_MAIL_DATAERR, "rejected", "not a mail message (no header or no sender address)");
         return res->code;
     }
-    char ticket[64] = "";
     //  Mail the desk sent, coming back through a list or a forward.
     const char *domain = cfg->smtp_from ? strrchr (cfg->smtp_from, '@') : NULL;
     bool own_id = m->message_id && !strncmp (m->message_id, "opdesk.", 7) && domain
@@ -1509,81 +1539,101 @@ opd_mailer_deliver (opd_mailer_t *self, const char *data, size_t len, opd_mail_r
         opd_mail_destroy (&m);
         return res->code;
     }
-    int rl = s_rate_limited (self, m->from_email);
-    if (rl < 0) {
+    bool bounce = m->dsn || m->from_daemon;
+    //  Threading: a bounce names the message it is about; other mail the
+    //  subject's tag, then In-Reply-To, then References.
+    lookup_t lk = {.n = 0};
+    char tag[64];
+    if (bounce)
+        s_lookup_add (self, &lk, m->dsn_original);
+    else {
+        if (opd_mail_subject_tag (opd_mail_subject_base (m->subject), cfg->ticket_prefix, tag, sizeof tag)
+            || opd_mail_subject_tag (m->subject, cfg->ticket_prefix, tag, sizeof tag))
+            s_lookup_add (self, &lk, tag);
+        for (size_t i = 0; i < m->nrefs; i++)
+            s_lookup_add (self, &lk, m->refs[i]);
+    }
+    if (s_lookup (self, m->from_email, &lk)) {
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "Redis is unavailable: %s", opd_redis_error (self->redis));
         opd_mail_destroy (&m);
         return res->code;
     }
-    if (rl > 0) {
+    if (lk.rate_limited) {
         s_result (res, OPD_MAIL_OK, "rate_limited", "the sender is over %d messages per %lld ms",
                   cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
         opd_mail_destroy (&m);
         return res->code;
     }
-    submit_t sb = {NULL, m->auto_submitted || m->bulk, false, m->body};
-    char *bounce_body = NULL;
-    if (m->dsn || m->from_daemon) {
+    opd_mail_job_t *job = opd_calloc (1, sizeof *job);
+    job->m = m;
+    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body};
+    if (bounce) {
         //  A bounce: a note on the ticket it concerns, never a new ticket.
-        int found = m->dsn_original ? s_lookup (self, m->dsn_original, ticket, sizeof ticket) : 0;
-        if (found < 0) {
-            s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "Redis is unavailable: %s", opd_redis_error (self->redis));
-            opd_mail_destroy (&m);
-            return res->code;
-        }
-        if (!found) {
+        if (lk.found < 0) {
             s_result (res, OPD_MAIL_OK, "stray_bounce", "a bounce about no known message was dropped");
-            opd_mail_destroy (&m);
+            s_job_destroy (&job);
             return res->code;
         }
-        sb.reply_to = ticket;
-        sb.suppress_ack = true;
-        bounce_body = opd_sprintf ("Delivery failure report (bounce):\n\n%s", m->body);
-        sb.body = bounce_body;
+        snprintf (job->ticket, sizeof job->ticket, "%s", lk.ticket);
+        job->sb.reply_to = job->ticket;
+        job->sb.suppress_ack = true;
+        job->bounce_body = opd_sprintf ("Delivery failure report (bounce):\n\n%s", m->body);
+        job->sb.body = job->bounce_body;
     }
-    else {
-        //  Threading: the subject's tag, then In-Reply-To, then References.
-        char tag[64];
-        int found = 0;
-        if (opd_mail_subject_tag (opd_mail_subject_base (m->subject), cfg->ticket_prefix, tag, sizeof tag)
-            || opd_mail_subject_tag (m->subject, cfg->ticket_prefix, tag, sizeof tag))
-            found = s_lookup (self, tag, ticket, sizeof ticket);
-        for (size_t i = 0; found == 0 && i < m->nrefs; i++)
-            found = s_lookup (self, m->refs[i], ticket, sizeof ticket);
-        if (found < 0) {
-            s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "Redis is unavailable: %s", opd_redis_error (self->redis));
-            opd_mail_destroy (&m);
-            return res->code;
-        }
-        if (found) {
-            sb.reply_to = ticket;
-            sb.sender_check = true;
-        }
+    else if (lk.found >= 0) {
+        snprintf (job->ticket, sizeof job->ticket, "%s", lk.ticket);
+        job->sb.reply_to = job->ticket;
+        job->sb.sender_check = true;
     }
     if (s_store_attachments (self, m)) {
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "an attachment could not be stored");
-        free (bounce_body);
-        opd_mail_destroy (&m);
+        s_job_destroy (&job);
         return res->code;
     }
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    s_pack_submit (self, m, &sb, &buf);
-    opd_intake_reply_t reply;
-    if (s_submit (self, buf.data, buf.size, &reply))
+    msgpack_sbuffer_init (&job->buf);
+    s_pack_submit (self, m, &job->sb, &job->buf);
+    *job_p = job;
+    return OPD_MAIL_OK;
+}
+
+int
+opd_mailer_finish (opd_mailer_t *self, opd_mail_job_t **job_p, int rc, const opd_intake_reply_t *reply,
+                   opd_mail_result_t *res)
+{
+    opd_mail_job_t *job = *job_p;
+    assert (job);
+    memset (res, 0, sizeof *res);
+    const opd_mail_t *m = job->m;
+    if (rc == -1)
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake did not answer within %d ms", self->timeout_ms);
-    else if (reply.accepted) {
-        snprintf (res->ticket_id, sizeof res->ticket_id, "%s", reply.ticket_id);
-        const char *action = reply.created ? "created" : sb.reply_to && !strcmp (sb.reply_to, reply.ticket_id) ? "comment" : "repeat";
+    else if (rc)
+        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake sent an answer that is not an intake reply");
+    else if (reply->accepted) {
+        snprintf (res->ticket_id, sizeof res->ticket_id, "%s", reply->ticket_id);
+        const char *action = reply->created                                                 ? "created"
+                             : job->sb.reply_to && !strcmp (job->sb.reply_to, reply->ticket_id) ? "comment"
+                                                                                               : "repeat";
         s_result (res, OPD_MAIL_OK, action, "%s%s%s", m->dsn || m->from_daemon ? "bounce" : "mail",
-                  sb.suppress_ack ? " no_ack" : "", s_is_agent (cfg, m->from_email) ? " from_agent" : "");
+                  job->sb.suppress_ack ? " no_ack" : "", s_is_agent (self->cfg, m->from_email) ? " from_agent" : "");
     }
-    else if (!strcmp (reply.code, "unavailable"))
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake: %s", reply.error);
+    else if (!strcmp (reply->code, "unavailable"))
+        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake: %s", reply->error);
     else
-        s_result (res, OPD_MAIL_DATAERR, "rejected", "intake %s: %s", reply.code, reply.error);
-    msgpack_sbuffer_destroy (&buf);
-    free (bounce_body);
-    opd_mail_destroy (&m);
+        s_result (res, OPD_MAIL_DATAERR, "rejected", "intake %s: %s", reply->code, reply->error);
+    s_job_destroy (job_p);
     return res->code;
+}
+
+int
+opd_mailer_deliver (opd_mailer_t *self, const char *data, size_t len, opd_mail_result_t *res)
+{
+    opd_mail_job_t *job = NULL;
+    int code = opd_mailer_prepare (self, data, len, &job, res);
+    if (!job)
+        return code;
+    size_t flen;
+    const char *frame = opd_mail_job_frame (job, &flen);
+    opd_intake_reply_t reply;
+    int rc = opd_intake_client_submit (self->intake, frame, flen, &reply);
+    return opd_mailer_finish (self, &job, rc, &reply, res);
 }

@@ -366,7 +366,8 @@ opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, in
         opd_redis_disconnect (redis);
     }
     else {
-        qsort (gs.v, gs.n, sizeof *gs.v, s_cmp_group);
+        if (gs.n)
+            qsort (gs.v, gs.n, sizeof *gs.v, s_cmp_group);
         json_t *groups = json_array ();
         for (size_t i = 0; i < gs.n; i++) {
             json_t *slo = json_object ();

@@ -2,11 +2,15 @@
 #include "opd_service.h"
 #include "opd_log.h"
 #include "opd_util.h"
-#include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  czmq's, declared weak so that a program that does not use czmq (the
+//  mail-gate, which starts once per message) does not load it for this
+//  call alone: the symbol is NULL there, and there is no czmq to silence.
+void zsys_handler_set (void (*handler_fn) (int signal_value)) __attribute__ ((weak));
 
 static volatile sig_atomic_t s_stop = 0;
 static volatile sig_atomic_t s_hup = 0;
@@ -60,7 +64,8 @@ opd_service_start (opd_service_t *svc, int argc, char **argv, const char *name,
     }
     opd_log_init (name, (opd_log_level_t) opd_log_level_parse (svc->cfg->log_level));
     //  czmq would install its own SIGINT/SIGTERM handlers; ours also handle SIGHUP.
-    zsys_handler_set (NULL);
+    if (zsys_handler_set)
+        zsys_handler_set (NULL);
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;

@@ -59,6 +59,7 @@ typedef struct {
     char ticket_id[64];
     char code[32];
     char error[512];
+    char key[128];      //  a rejection's dotted path of the bad key, "" when none
 } opd_intake_reply_t;
 //  Returns 0, or -1 when the frame is not a valid reply.
 int opd_intake_reply_decode (const char *frame, size_t len, opd_intake_reply_t *out);

@@ -669,6 +669,8 @@ opd_intake_reply_decode (const char *frame, size_t len, opd_intake_reply_t *out)
                 snprintf (out->code, sizeof out->code, "%.*s", (int) n, s);
             if (opd_mp_is_str (opd_mp_get (&u.data, "error"), &s, &n))
                 snprintf (out->error, sizeof out->error, "%.*s", (int) n, s);
+            if (opd_mp_is_str (opd_mp_get (&u.data, "key"), &s, &n))
+                snprintf (out->key, sizeof out->key, "%.*s", (int) n, s);
             rc = 0;
         }
     }

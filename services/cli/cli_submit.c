@@ -1,7 +1,8 @@
-/*  cli_submit: `opdesk submit`, an intake.submit over a REQ socket
+/*  cli_submit: `opdesk submit`, an intake.submit through opd_intake_client
     (CONTRACT.md section 3), channel "api" unless --channel says otherwise. */
 #include "cli.h"
 #include "opd_intake.h"
+#include "opd_intake_client.h"
 #include "opd_util.h"
 #include <czmq.h>
 #include <stdio.h>
@@ -53,28 +54,17 @@ s_external_id (void)
     return id;
 }
 
-//  Sends frame to intake and waits up to timeout_ms for the reply.
+//  Sends frame to intake and waits up to timeout_ms for the reply: 0, -1
+//  no answer in time, -2 an answer that is not an intake reply.
 static int
 s_request (const char *endpoint, const char *frame, size_t len, int timeout_ms,
            opd_intake_reply_t *reply)
 {
-    void *ctx = zmq_ctx_new ();
-    void *sock = zmq_socket (ctx, ZMQ_REQ);
-    int zero = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
-    int rc = -1;
-    if (zmq_connect (sock, endpoint) == 0 && zmq_send (sock, frame, len, 0) >= 0) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll (&item, 1, timeout_ms) == 1) {
-            zmq_msg_t msg;
-            zmq_msg_init (&msg);
-            if (zmq_msg_recv (&msg, sock, 0) >= 0)
-                rc = opd_intake_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply) ? -2 : 0;
-            zmq_msg_close (&msg);
-        }
-    }
-    zmq_close (sock);
-    zmq_ctx_term (ctx);
+    opd_intake_client_t *client = opd_intake_client_new (endpoint, timeout_ms);
+    if (!client)
+        return -1;
+    int rc = opd_intake_client_submit (client, frame, len, reply);
+    opd_intake_client_destroy (&client);
     return rc;
 }
 

@@ -2,9 +2,12 @@
 
     One poll of a mailbox: UID SEARCH for what is still there (processed
     mail is expunged or moved, mail rejected for good carries the keyword
-    $OpdeskRejected), then for each UID: fetch it (libcurl's ;UID= URL,
-    UID FETCH BODY[]), deliver it to intake (opd_mailer_deliver), and collect
-    the UIDs intake accepted. Only then are they marked: UID MOVE to move_to,
+    $OpdeskRejected), then in batches of FETCH_BATCH UIDs: fetch them
+    (libcurl's ;UID= URL, UID FETCH BODY[]), deliver them to intake in UID order with up to IN_FLIGHT
+    submissions waiting for their answers (opd_mailer_prepare, the intake
+    client's send and recv, opd_mailer_finish), and collect the UIDs intake
+    accepted. A message that replies to one still in flight waits for it,
+    so that it threads onto the ticket that message makes. Only then are they marked: UID MOVE to move_to,
     or UID STORE +FLAGS (\Seen \Deleted) and EXPUNGE. A crash between the
     submit and the mark fetches the mail again next time, and intake's
     idempotency on the Message-ID makes that a repeat: nothing is lost and
@@ -18,11 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zmq.h>
 
 #define INTAKE_TIMEOUT_MS 10000
 #define MAX_PER_POLL 5000
 #define UIDS_PER_COMMAND 200
+#define FETCH_BATCH 64   //  messages fetched before they are delivered
+#define IN_FLIGHT 32     //  submissions waiting for intake's answer
 #define MAX_MESSAGE (64 * 1048576)
 
 typedef struct {
@@ -76,13 +80,13 @@ s_base_url (const mailbox_t *mb)
 }
 
 static void
-s_setup (mailbox_t *mb)
+s_setup_handle (mailbox_t *mb, CURL **cp)
 {
-    if (mb->curl)
-        curl_easy_reset (mb->curl);
+    if (*cp)
+        curl_easy_reset (*cp);
     else
-        mb->curl = curl_easy_init ();
-    CURL *c = mb->curl;
+        *cp = curl_easy_init ();
+    CURL *c = *cp;
     if (mb->conf->username)
         curl_easy_setopt (c, CURLOPT_USERNAME, mb->conf->username);
     if (mb->conf->password)
@@ -92,6 +96,12 @@ s_setup (mailbox_t *mb)
     curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_write);
     curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+}
+
+static void
+s_setup (mailbox_t *mb)
+{
+    s_setup_handle (mb, &mb->curl);
 }
 
 //  Runs one IMAP request; url is the mailbox (custom command) or a message.
@@ -191,6 +201,163 @@ s_mark_done (mailbox_t *mb, size_t index, const char *url, const unsigned long *
     return rc;
 }
 
+//  One fetched message of a batch.
+typedef struct {
+    unsigned long uid;
+    buf_t msg;
+    CURLcode rc;
+} fetched_t;
+
+//  Fetches n messages, one UID FETCH each on the connection that searched
+//  (libcurl returns only the first message of a UID range). Other IMAP
+//  connections fetching at once were tried and were slower: every fetch
+//  sets \Seen, and each connection is then told of every other one's flag
+//  changes. Each message gets its bytes or its error in f[].
+static void
+s_fetch_batch (mailbox_t *mb, size_t index, const char *url, fetched_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        f[i].msg.max = MAX_MESSAGE;
+        char *murl = opd_sprintf ("%s/;UID=%lu", url, f[i].uid);
+        f[i].rc = s_perform (mb, index, murl, NULL, &f[i].msg) ? CURLE_RECV_ERROR : CURLE_OK;
+        free (murl);
+        if (f[i].rc != CURLE_OK) {
+            if (f[i].msg.overflow)
+                s_setup (mb);  //  the connection is in doubt after a cut-off fetch
+            else {
+                for (size_t k = i + 1; k < n; k++)
+                    f[k].rc = CURLE_RECV_ERROR;  //  the rest waits for the next poll
+                return;
+            }
+        }
+    }
+}
+
+//  A submission waiting for intake's answer.
+typedef struct {
+    unsigned long uid;
+    opd_mail_job_t *job;
+} pending_t;
+
+typedef struct {
+    mailbox_t *mb;
+    size_t index;
+    opd_mailer_t *mailer;
+    pending_t pend[IN_FLIGHT];
+    size_t head, npend;   //  a ring, oldest at head
+    unsigned long *done, *bad;
+    size_t ndone, nbad;
+    bool stop;            //  intake or Redis unavailable: the rest waits
+} poll_t;
+
+static void
+s_outcome (poll_t *p, unsigned long uid, int code, const opd_mail_result_t *res)
+{
+    if (code == OPD_MAIL_OK) {
+        p->done[p->ndone++] = uid;
+        opd_debug ("delivered mailbox=%zu uid=%lu action=%s ticket=%s", p->index, uid, res->action,
+                   res->ticket_id[0] ? res->ticket_id : "-");
+        if (strcmp (res->action, "created") && strcmp (res->action, "comment") && strcmp (res->action, "repeat"))
+            opd_info ("dropped mailbox=%zu uid=%lu action=%s %s", p->index, uid, res->action, res->reason);
+    }
+    else if (code == OPD_MAIL_DATAERR) {
+        p->bad[p->nbad++] = uid;
+        opd_warn ("rejected mailbox=%zu uid=%lu reason=\"%s\"", p->index, uid, res->reason);
+    }
+    else {
+        if (!p->stop)
+            opd_warn ("unavailable mailbox=%zu uid=%lu reason=\"%s\"; the rest waits for the next poll",
+                      p->index, uid, res->reason);
+        p->stop = true;
+    }
+}
+
+//  Takes the answer to the oldest submission in flight. When none comes in
+//  time the client has lost every one in flight: they all end unavailable.
+static void
+s_receive_one (poll_t *p)
+{
+    opd_intake_client_t *client = opd_mailer_intake (p->mailer);
+    opd_intake_reply_t reply;
+    int rc = opd_intake_client_recv (client, &reply);
+    do {
+        pending_t *pd = &p->pend[p->head];
+        opd_mail_result_t res;
+        int code = opd_mailer_finish (p->mailer, &pd->job, rc, &reply, &res);
+        s_outcome (p, pd->uid, code, &res);
+        p->head = (p->head + 1) % IN_FLIGHT;
+        p->npend--;
+    } while (rc == -1 && p->npend > 0);
+}
+
+static void
+s_drain (poll_t *p)
+{
+    while (p->npend > 0)
+        s_receive_one (p);
+}
+
+//  True when job names a message that is still in flight.
+static bool
+s_waits_for_pending (poll_t *p, const opd_mail_job_t *job)
+{
+    for (size_t k = 0; k < p->npend; k++) {
+        const opd_mail_job_t *other = p->pend[(p->head + k) % IN_FLIGHT].job;
+        if (opd_mail_job_refers (job, opd_mail_job_message_id (other)))
+            return true;
+    }
+    return false;
+}
+
+//  Delivers one fetched message, keeping it in flight.
+static void
+s_deliver (poll_t *p, unsigned long uid, const char *data, size_t len)
+{
+    opd_mail_job_t *job = NULL;
+    opd_mail_result_t res;
+    int code = opd_mailer_prepare (p->mailer, data, len, &job, &res);
+    if (job && s_waits_for_pending (p, job)) {
+        //  Its thread lookup ran before that message was stored: wait for
+        //  it, then look again.
+        opd_mail_job_t *stale = job;
+        opd_mail_result_t ignore;
+        opd_intake_reply_t none;
+        memset (&none, 0, sizeof none);
+        opd_mailer_finish (p->mailer, &stale, -2, &none, &ignore);
+        s_drain (p);
+        if (p->stop)
+            return;
+        job = NULL;
+        code = opd_mailer_prepare (p->mailer, data, len, &job, &res);
+    }
+    if (!job) {
+        s_outcome (p, uid, code, &res);
+        return;
+    }
+    size_t flen;
+    const char *frame = opd_mail_job_frame (job, &flen);
+    opd_intake_client_t *client = opd_mailer_intake (p->mailer);
+    if (opd_intake_client_send (client, frame, flen)) {
+        //  The client was made anew: whatever was in flight is lost too.
+        opd_intake_reply_t none;
+        memset (&none, 0, sizeof none);
+        code = opd_mailer_finish (p->mailer, &job, -1, &none, &res);
+        s_outcome (p, uid, code, &res);
+        while (p->npend > 0) {
+            pending_t *pd = &p->pend[p->head];
+            code = opd_mailer_finish (p->mailer, &pd->job, -1, &none, &res);
+            s_outcome (p, pd->uid, code, &res);
+            p->head = (p->head + 1) % IN_FLIGHT;
+            p->npend--;
+        }
+        return;
+    }
+    p->pend[(p->head + p->npend) % IN_FLIGHT] = (pending_t) {uid, job};
+    p->npend++;
+    if (p->npend == IN_FLIGHT)
+        s_receive_one (p);
+}
+
 static void
 s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
 {
@@ -198,6 +365,12 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
     char *url = s_base_url (mb);
     buf_t search = {0};
     search.max = 16 * 1048576;
+    //  A NOOP first: a long-lived session learns of new mail when the
+    //  server syncs its view, which a NOOP does and a SEARCH may not.
+    buf_t noop = {0};
+    noop.max = 1048576;
+    s_perform (mb, index, url, "NOOP", &noop);
+    free (noop.data);
     if (s_perform (mb, index, url, "UID SEARCH UNDELETED UNKEYWORD $OpdeskRejected", &search)) {
         free (search.data);
         free (url);
@@ -207,61 +380,53 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
     unsigned long *uids = opd_calloc (MAX_PER_POLL, sizeof (unsigned long));
     size_t n = search.data ? s_parse_search (search.data, uids, MAX_PER_POLL) : 0;
     free (search.data);
-    unsigned long *done = opd_calloc (n + 1, sizeof (unsigned long));
-    unsigned long *bad = opd_calloc (n + 1, sizeof (unsigned long));
-    size_t ndone = 0, nbad = 0;
+    poll_t p = {.mb = mb, .index = index, .mailer = mailer};
+    p.done = opd_calloc (n + 1, sizeof (unsigned long));
+    p.bad = opd_calloc (n + 1, sizeof (unsigned long));
     int64_t start = opd_mono_ms ();
-    for (size_t i = 0; i < n && !opd_service_stopping (); i++) {
-        char *murl = opd_sprintf ("%s/;UID=%lu", url, uids[i]);
-        buf_t msg = {0};
-        msg.max = MAX_MESSAGE;
-        int rc = s_perform (mb, index, murl, NULL, &msg);
-        free (murl);
-        if (rc && !msg.overflow) {
-            free (msg.data);
-            break;
+    fetched_t *f = opd_calloc (FETCH_BATCH, sizeof (fetched_t));
+    int64_t fetch_ms = 0;
+    for (size_t i = 0; i < n && !p.stop && !opd_service_stopping (); i += FETCH_BATCH) {
+        size_t nb = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
+        memset (f, 0, FETCH_BATCH * sizeof (fetched_t));
+        for (size_t k = 0; k < nb; k++)
+            f[k].uid = uids[i + k];
+        int64_t t0 = opd_mono_ms ();
+        s_fetch_batch (mb, index, url, f, nb);
+        fetch_ms += opd_mono_ms () - t0;
+        for (size_t k = 0; k < nb && !p.stop; k++) {
+            if (f[k].msg.overflow) {
+                opd_mail_result_t res = {.code = OPD_MAIL_DATAERR};
+                snprintf (res.action, sizeof res.action, "rejected");
+                snprintf (res.reason, sizeof res.reason, "larger than %d bytes", MAX_MESSAGE);
+                s_outcome (&p, f[k].uid, OPD_MAIL_DATAERR, &res);
+            }
+            else if (f[k].rc != CURLE_OK)
+                p.stop = true;  //  logged by s_perform
+            else
+                s_deliver (&p, f[k].uid, f[k].msg.data ? f[k].msg.data : "", f[k].msg.len);
         }
-        opd_mail_result_t res;
-        int code;
-        if (msg.overflow) {
-            code = OPD_MAIL_DATAERR;
-            snprintf (res.action, sizeof res.action, "rejected");
-            snprintf (res.reason, sizeof res.reason, "larger than %d bytes", MAX_MESSAGE);
-            res.ticket_id[0] = 0;
-            s_setup (mb);
-        }
-        else
-            code = opd_mailer_deliver (mailer, msg.data ? msg.data : "", msg.len, &res);
-        free (msg.data);
-        if (code == OPD_MAIL_OK) {
-            done[ndone++] = uids[i];
-            opd_debug ("delivered mailbox=%zu uid=%lu action=%s ticket=%s", index, uids[i], res.action,
-                       res.ticket_id[0] ? res.ticket_id : "-");
-            if (strcmp (res.action, "created") && strcmp (res.action, "comment") && strcmp (res.action, "repeat"))
-                opd_info ("dropped mailbox=%zu uid=%lu action=%s %s", index, uids[i], res.action, res.reason);
-        }
-        else if (code == OPD_MAIL_DATAERR) {
-            bad[nbad++] = uids[i];
-            opd_warn ("rejected mailbox=%zu uid=%lu reason=\"%s\"", index, uids[i], res.reason);
-        }
-        else {
-            opd_warn ("unavailable mailbox=%zu uid=%lu reason=\"%s\"; the rest waits for the next poll",
-                      index, uids[i], res.reason);
-            break;
-        }
+        //  Every answer is in before the next batch: memory stays bounded
+        //  by one batch, and a stop is known before more is fetched.
+        s_drain (&p);
+        for (size_t k = 0; k < nb; k++)
+            free (f[k].msg.data);
     }
-    if (s_mark_done (mb, index, url, done, ndone))
+    free (f);
+    int64_t mark_start = opd_mono_ms ();
+    if (s_mark_done (mb, index, url, p.done, p.ndone))
         opd_warn ("could not mark delivered mail mailbox=%zu count=%zu; it is fetched again (a repeat)",
-                  index, ndone);
-    if (nbad && s_uid_command (mb, index, url, "STORE", bad, nbad, "+FLAGS.SILENT (\\Seen $OpdeskRejected)"))
-        opd_warn ("could not flag rejected mail mailbox=%zu count=%zu", index, nbad);
-    mb->delivered += (long) ndone;
-    mb->rejected += (long) nbad;
-    if (ndone || nbad)
-        opd_info ("polled mailbox=%zu found=%zu delivered=%zu rejected=%zu ms=%lld", index, n, ndone, nbad,
-                  (long long) (opd_mono_ms () - start));
-    free (done);
-    free (bad);
+                  index, p.ndone);
+    if (p.nbad && s_uid_command (mb, index, url, "STORE", p.bad, p.nbad, "+FLAGS.SILENT (\\Seen $OpdeskRejected)"))
+        opd_warn ("could not flag rejected mail mailbox=%zu count=%zu", index, p.nbad);
+    mb->delivered += (long) p.ndone;
+    mb->rejected += (long) p.nbad;
+    if (p.ndone || p.nbad)
+        opd_info ("polled mailbox=%zu found=%zu delivered=%zu rejected=%zu ms=%lld fetch_ms=%lld mark_ms=%lld",
+                  index, n, p.ndone, p.nbad, (long long) (opd_mono_ms () - start), (long long) fetch_ms,
+                  (long long) (opd_mono_ms () - mark_start));
+    free (p.done);
+    free (p.bad);
     free (uids);
     free (url);
 }
@@ -297,8 +462,11 @@ email_run (opd_service_t *svc)
             return 2;
         }
     }
-    void *ctx = zmq_ctx_new ();
-    opd_mailer_t *mailer = opd_mailer_new (svc->cfg, ctx, INTAKE_TIMEOUT_MS);
+    opd_mailer_t *mailer = opd_mailer_new (svc->cfg, INTAKE_TIMEOUT_MS);
+    if (!mailer) {
+        curl_global_cleanup ();
+        return 1;  //  an endpoint ZeroMQ does not accept (logged)
+    }
     size_t nmb = svc->cfg->nimap;
     mailbox_t *mbs = s_mailboxes (svc->cfg);
     opd_info ("ready mailboxes=%zu intake=%s", nmb, svc->cfg->ep_intake);
@@ -306,13 +474,13 @@ email_run (opd_service_t *svc)
         if (opd_service_reload (svc) == 1) {
             s_mailboxes_free (mbs, nmb);
             opd_mailer_destroy (&mailer);
-            mailer = opd_mailer_new (svc->cfg, ctx, INTAKE_TIMEOUT_MS);
+            mailer = opd_mailer_new (svc->cfg, INTAKE_TIMEOUT_MS);
             nmb = svc->cfg->nimap;
             mbs = s_mailboxes (svc->cfg);
             opd_info ("reloaded mailboxes=%zu", nmb);
         }
         int64_t now = opd_mono_ms (), wait = 200;
-        for (size_t i = 0; i < nmb && !opd_service_stopping (); i++) {
+        for (size_t i = 0; i < nmb && mailer && !opd_service_stopping (); i++) {
             if (now >= mbs[i].next_at) {
                 s_poll (&mbs[i], i, mailer);
                 mbs[i].next_at = opd_mono_ms () + mbs[i].conf->interval_ms;
@@ -334,7 +502,6 @@ email_run (opd_service_t *svc)
     opd_info ("stats delivered=%ld rejected=%ld", delivered, rejected);
     s_mailboxes_free (mbs, nmb);
     opd_mailer_destroy (&mailer);
-    zmq_ctx_term (ctx);
     curl_global_cleanup ();
     return 0;
 }

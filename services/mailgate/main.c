@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #define INTAKE_TIMEOUT_MS 10000
 
@@ -69,8 +68,12 @@ main (int argc, char **argv)
         opd_service_end (&svc);
         return OPD_MAIL_DATAERR;
     }
-    void *ctx = zmq_ctx_new ();
-    opd_mailer_t *mailer = opd_mailer_new (svc.cfg, ctx, INTAKE_TIMEOUT_MS);
+    opd_mailer_t *mailer = opd_mailer_new (svc.cfg, INTAKE_TIMEOUT_MS);
+    if (!mailer) {
+        free (data);
+        opd_service_end (&svc);
+        return OPD_MAIL_TEMPFAIL;
+    }
     opd_mail_result_t res;
     rc = opd_mailer_deliver (mailer, data, (size_t) len, &res);
     if (rc == OPD_MAIL_OK)
@@ -79,7 +82,6 @@ main (int argc, char **argv)
     else
         opd_warn ("done action=%s exit=%d bytes=%ld reason=\"%s\"", res.action, rc, len, res.reason);
     opd_mailer_destroy (&mailer);
-    zmq_ctx_term (ctx);
     free (data);
     opd_service_end (&svc);
     return rc;

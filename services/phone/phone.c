@@ -17,6 +17,7 @@
 #include "phone.h"
 #include "number.h"
 #include "opd_intake.h"
+#include "opd_intake_client.h"
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_redis.h"
@@ -32,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <zmq.h>
 
 #define MAX_BODY (64 * 1024)           //  webhook bodies; more is 413
 #define MAX_DISCARD (1024 * 1024)      //  bytes of an oversized chunked body read before closing
@@ -52,7 +52,7 @@ typedef struct {
     opd_service_t *svc;
     GMutex lock;
     opd_redis_t *redis;
-    void *zctx;
+    opd_intake_client_t *intake;  //  used under lock, like redis
     struct MHD_Daemon *httpd;
     char *listen;  //  the address bound at start (a change needs a restart)
 } phone_t;
@@ -441,7 +441,7 @@ s_phone_ttl (const opd_config_t *cfg)
 }
 
 //  --------------------------------------------------------------------------
-//  Intake: one intake.submit over a fresh REQ socket.
+//  Intake: one intake.submit through the service's intake client.
 
 typedef struct {
     const char *external_id, *reply_to;
@@ -480,22 +480,13 @@ s_submit (phone_t *self, const submission_t *m, opd_intake_reply_t *reply)
         opd_pack_kv_str (&pk, "email", m->email);
 
     int rc = -1;
-    void *sock = zmq_socket (self->zctx, ZMQ_REQ);
-    int zero = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect (sock, self->svc->cfg->ep_intake) == 0
-        && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll (&item, 1, INTAKE_TIMEOUT_MS) == 1) {
-            zmq_msg_t msg;
-            zmq_msg_init (&msg);
-            if (zmq_msg_recv (&msg, sock, 0) >= 0
-                && opd_intake_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply) == 0)
-                rc = 0;
-            zmq_msg_close (&msg);
-        }
-    }
-    zmq_close (sock);
+    //  Made anew when a reload changed the endpoint.
+    if (self->intake && strcmp (opd_intake_client_endpoint (self->intake), self->svc->cfg->ep_intake))
+        opd_intake_client_destroy (&self->intake);
+    if (!self->intake)
+        self->intake = opd_intake_client_new (self->svc->cfg->ep_intake, INTAKE_TIMEOUT_MS);
+    if (self->intake && opd_intake_client_submit (self->intake, buf.data, buf.size, reply) == 0)
+        rc = 0;
     msgpack_sbuffer_destroy (&buf);
     return rc;
 }
@@ -1157,7 +1148,6 @@ phone_run (opd_service_t *svc)
     g_mutex_init (&self.lock);
     self.redis = opd_redis_new (svc->cfg);
     opd_redis_set_timeout (self.redis, REDIS_TIMEOUT_MS);
-    self.zctx = zmq_ctx_new ();
     self.listen = opd_strdup (svc->cfg->ep_phone);
     int rc = 0;
     struct sockaddr_storage sa;
@@ -1207,7 +1197,7 @@ phone_run (opd_service_t *svc)
     MHD_stop_daemon (self.httpd);
 end:
     opd_redis_destroy (&self.redis);
-    zmq_ctx_term (self.zctx);
+    opd_intake_client_destroy (&self.intake);
     g_mutex_clear (&self.lock);
     free (self.listen);
     return rc;

@@ -24,6 +24,7 @@
 #define MEMORY_LIMIT (32 * 1024)  //  per connection: request line, headers, buffers
 #define JSON_OVERHEAD (64 * 1024) //  what a request may carry beside the body text
 #define REDIS_TIMEOUT_MS 3000
+#define INTAKE_CLIENT_TIMEOUT_MS 10000  //  each caller sets its own (web_submit)
 
 struct _web_t {
     opd_service_t *svc;
@@ -33,6 +34,8 @@ struct _web_t {
     pthread_mutex_t pool_lock;
     opd_redis_t *pool[POOL_MAX];
     int npool;
+    opd_intake_client_t *ipool[POOL_MAX];  //  idle intake clients, under pool_lock
+    int nipool;
     int gen;                //  configuration generation, for the pool
     size_t body_limit;      //  bytes of a request body
     long answers[600];      //  by status
@@ -240,12 +243,45 @@ s_redis_return (web_t *web, http_req_t *req)
     opd_redis_destroy (&req->redis);
 }
 
+opd_intake_client_t *
+http_intake (http_req_t *req)
+{
+    if (req->intake)
+        return req->intake;
+    web_t *web = req->web;
+    pthread_mutex_lock (&web->pool_lock);
+    if (web->nipool > 0)
+        req->intake = web->ipool[--web->nipool];
+    req->intake_gen = web->gen;
+    pthread_mutex_unlock (&web->pool_lock);
+    if (!req->intake)
+        req->intake = opd_intake_client_new (req->cfg->ep_intake, INTAKE_CLIENT_TIMEOUT_MS);
+    return req->intake;
+}
+
+static void
+s_intake_return (web_t *web, http_req_t *req)
+{
+    if (!req->intake)
+        return;
+    pthread_mutex_lock (&web->pool_lock);
+    //  A client with answers still owed is not lent again.
+    if (req->intake_gen == web->gen && web->nipool < POOL_MAX && !opd_intake_client_pending (req->intake)) {
+        web->ipool[web->nipool++] = req->intake;
+        req->intake = NULL;
+    }
+    pthread_mutex_unlock (&web->pool_lock);
+    opd_intake_client_destroy (&req->intake);
+}
+
 static void
 s_pool_flush (web_t *web)
 {
     pthread_mutex_lock (&web->pool_lock);
     while (web->npool > 0)
         opd_redis_destroy (&web->pool[--web->npool]);
+    while (web->nipool > 0)
+        opd_intake_client_destroy (&web->ipool[--web->nipool]);
     web->gen++;
     pthread_mutex_unlock (&web->pool_lock);
 }
@@ -262,6 +298,7 @@ s_dispatch (web_t *web, http_req_t *req)
         http_error (req, 404, "not_found", "there is nothing at %s", req->path);
     pthread_rwlock_unlock (&web->lock);
     s_redis_return (web, req);
+    s_intake_return (web, req);
 }
 
 static enum MHD_Result

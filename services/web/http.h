@@ -11,6 +11,7 @@
 #ifndef WEB_HTTP_H_INCLUDED
 #define WEB_HTTP_H_INCLUDED
 #include "opd_config.h"
+#include "opd_intake_client.h"
 #include "opd_redis.h"
 #include "opd_service.h"
 #include <jansson.h>
@@ -31,6 +32,8 @@ typedef struct {
     size_t body_len;
     opd_redis_t *redis;        //  lent by the pool on first use (http_redis)
     int redis_gen;             //  the configuration generation it was made for
+    opd_intake_client_t *intake;  //  lent by the pool on first use (http_intake)
+    int intake_gen;
     //  The answer.
     int status;
     char *out;                 //  owned
@@ -57,6 +60,10 @@ const char *http_args_check (const http_req_t *req, bool (*fn) (const char *name
 opd_redis_t *http_redis (http_req_t *req);
 //  The ZeroMQ context shared by every request.
 void *http_zmq (const http_req_t *req);
+//  This request's intake client, lent by a small pool so that a request does
+//  not make a socket of its own (one thread uses it at a time); NULL only
+//  when the endpoint is unusable (logged).
+opd_intake_client_t *http_intake (http_req_t *req);
 
 //  Answers: the body is taken (freed by http.c).
 void http_reply (http_req_t *req, int status, const char *content_type, char *body, size_t len);

@@ -1,13 +1,12 @@
 /*  submit: requests from the API and the portal reach intake over the real
-    intake protocol (CONTRACT.md section 3), like any other channel adapter:
-    one REQ socket per request, a timeout, the reply decoded. */
+    intake protocol (CONTRACT.md section 3), like any other channel adapter,
+    through an intake client lent by http.c's pool (no socket per request),
+    a timeout, the reply decoded. */
 #include "web.h"
-#include "opd_mp.h"
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <zmq.h>
 
 static void
 s_pack (msgpack_packer *pk, json_t *v)
@@ -53,22 +52,6 @@ s_pack (msgpack_packer *pk, json_t *v)
     }
 }
 
-//  The "key" of a rejection (not kept by opd_intake_reply_decode).
-static void
-s_reply_key (const char *frame, size_t len, char *key, size_t size)
-{
-    msgpack_unpacked u;
-    char err[128];
-    key[0] = 0;
-    if (opd_mp_decode (frame, len, NULL, &u, err, sizeof err) == 0) {
-        const char *s;
-        size_t n;
-        if (opd_mp_is_str (opd_mp_get (&u.data, "key"), &s, &n))
-            snprintf (key, size, "%.*s", (int) n, s);
-    }
-    msgpack_unpacked_destroy (&u);
-}
-
 int
 web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *reply, char *key,
             size_t keylen)
@@ -86,24 +69,15 @@ web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *re
         opd_pack_str (&pk, k);
         s_pack (&pk, v);
     }
-    void *sock = zmq_socket (http_zmq (req), ZMQ_REQ);
-    int zero = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    //  The client is the request's (lent by the pool): one thread at a time.
+    opd_intake_client_t *client = http_intake (req);
     int rc = -1;
-    if (zmq_connect (sock, req->cfg->ep_intake) == 0 && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll (&item, 1, timeout_ms) == 1) {
-            zmq_msg_t msg;
-            zmq_msg_init (&msg);
-            if (zmq_msg_recv (&msg, sock, 0) >= 0) {
-                rc = opd_intake_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply) ? -2 : 0;
-                if (rc == 0 && key)
-                    s_reply_key (zmq_msg_data (&msg), zmq_msg_size (&msg), key, keylen);
-            }
-            zmq_msg_close (&msg);
-        }
+    if (client) {
+        opd_intake_client_set_timeout (client, timeout_ms);
+        rc = opd_intake_client_submit (client, buf.data, buf.size, reply);
+        if (rc == 0 && key)
+            snprintf (key, keylen, "%s", reply->key);
     }
-    zmq_close (sock);
     msgpack_sbuffer_destroy (&buf);
     return rc;
 }
