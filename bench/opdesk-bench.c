@@ -6,7 +6,7 @@
     1. end to end: N tickets submitted through intake by M DEALER clients,
        each keeping up to K requests in flight; the ack latency of every
        request, and the rate until every ticket is routed and has its SLO
-       clocks armed (opd:unrouted and opd:slo:todo empty, opd:seq advanced
+       clocks armed (opd:unrouted and opd:slo:work empty, opd:seq advanced
        by N). Redis memory per ticket over the whole life so far.
     2. a fixed rate (default 2,000 tickets/s, open loop): ack latency
        measured from the moment each request was due, so that a stall is
@@ -46,7 +46,7 @@ typedef struct {
     long rate;         //  tickets/s of the fixed-rate run (0: skip)
     double rate_secs;  //  its length
     long warmup;
-    bool slo;          //  wait for opd:slo:todo to empty as well
+    bool slo;          //  wait for opd:slo:work to empty as well
     bool limit;        //  run the limit
 } opts_t;
 
@@ -420,7 +420,7 @@ s_wait_drained (bench_t *b, long long target_seq)
     while (opd_mono_ms () < until) {
         long long seq = s_int_command (b, "GET", "opd:seq");
         long long unrouted = s_int_command (b, "ZCARD", "opd:unrouted");
-        long long todo = b->o->slo ? s_int_command (b, "ZCARD", "opd:slo:todo") : 0;
+        long long todo = b->o->slo ? s_int_command (b, "ZCARD", "opd:slo:work") : 0;
         if (seq >= target_seq && unrouted == 0 && todo == 0)
             return 0;
         struct timespec ts = {0, 2 * 1000000};
@@ -428,7 +428,7 @@ s_wait_drained (bench_t *b, long long target_seq)
     }
     fprintf (stderr, "bench: the stack did not drain within %d s (unrouted=%lld todo=%lld)\n",
              DRAIN_MS / 1000, s_int_command (b, "ZCARD", "opd:unrouted"),
-             s_int_command (b, "ZCARD", "opd:slo:todo"));
+             s_int_command (b, "ZCARD", "opd:slo:work"));
     return -1;
 }
 
@@ -614,7 +614,7 @@ s_usage (void)
             "  -r, --rate R        tickets/s of the fixed-rate run, 0 skips it (2000)\n"
             "  -d, --rate-secs S   length of the fixed-rate run (5)\n"
             "  -w, --warmup N      tickets before measuring (1000)\n"
-            "      --no-slo        do not wait for opdesk-slo (opd:slo:todo)\n"
+            "      --no-slo        do not wait for opdesk-slo (opd:slo:work)\n"
             "      --no-limit      skip the direct-to-Redis limit\n");
 }
 

@@ -18,11 +18,11 @@ local id, seen, policy = ARGV[3], ARGV[4], ARGV[5]
 local k = K(id)
 local version = hget(k, 'version')
 if not version then
-  redis.call('ZREM', 'opd:slo:todo', id)
+  redis.call('ZREM', 'opd:slo:work', id)
   return 0
 end
 if version ~= seen then return -1 end
-redis.call('ZREM', 'opd:slo:todo', id)
+redis.call('ZREM', 'opd:slo:work', id)
 local armed = hget(k, 'armed_at')
 local previous = hget(k, 'slo_policy') or ''
 local reason = (armed and previous ~= policy) and 'policy' or nil

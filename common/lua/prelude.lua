@@ -169,7 +169,7 @@ local function add_comment(id, at, author, role, public, body, stdresp)
     if hget(k, 'first_reply_at') and not hget(k, 'nr_start') then
       redis.call('HSET', k, 'nr_start', at)
       redis.call('HDEL', k, 'nr_met', 'nr_breached', 'nr_warned', 'nr_due', 'nr_state', 'nr_warn')
-      redis.call('ZADD', 'opd:slo:todo', at, id)
+      redis.call('ZADD', 'opd:slo:work', at, id)
     end
   end
   redis.call('HINCRBY', k, 'version', 1)
@@ -201,7 +201,7 @@ local function reopen_by_reply(id, at, author)
   local pauses = hget(k, 'res_pauses')
   local span = resolved_at .. '-' .. at
   redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-  redis.call('ZADD', 'opd:slo:todo', at, id)
+  redis.call('ZADD', 'opd:slo:work', at, id)
   hist(id, at, author, 'reopened', {by = 'reply'})
   emit('ticket.updated', {ticket_id = id, by = author, changes = {status = {'resolved', 'open'}}})
   emit('ticket.reopened', {ticket_id = id, by = author})

@@ -17,7 +17,7 @@ if t.req_email and t.no_ack ~= '1' then set[#set + 1] = 'ack'; set[#set + 1] = '
 redis.call('HSET', k, unpack(set))
 redis.call('HINCRBY', k, 'version', 1)
 if team ~= '' then redis.call('ZADD', 'opd:idx:team:' .. team, tonumber(t.created_at) or NOW, id) end
-redis.call('ZADD', 'opd:slo:todo', NOW, id)
+redis.call('ZADD', 'opd:slo:work', NOW, id)
 hist(id, NOW, 'opdesk-router', 'routed', {team = nullable(team), category = nullable(category),
      priority = priority, rule = nullable(rule)})
 emit('ticket.routed', {ticket_id = id, team = nullable(team), category = nullable(category),

@@ -57,7 +57,7 @@ if changes.team then
   hist(id, NOW, actor, 'handoff', {from = nullable(t.team), to = nullable(want.team), note = nullable(note)})
 end
 if changes.priority or changes.category or changes.team or changes.kind then
-  redis.call('ZADD', 'opd:slo:todo', NOW, id)
+  redis.call('ZADD', 'opd:slo:work', NOW, id)
 end
 
 local new = changes.status and want.status
@@ -72,7 +72,7 @@ if new then
     if new ~= 'resolved' and hget(k, 'res_state') == 'paused' then
       redis.call('HSET', k, 'res_state', 'running')
     end
-    redis.call('ZADD', 'opd:slo:todo', NOW, id)
+    redis.call('ZADD', 'opd:slo:work', NOW, id)
   end
   if new == 'pending' then
     redis.call('HSET', k, 'res_pause', NOW)
@@ -97,7 +97,7 @@ if new then
     local pauses = hget(k, 'res_pauses')
     local span = resolved_at .. '-' .. NOW
     redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-    redis.call('ZADD', 'opd:slo:todo', NOW, id)
+    redis.call('ZADD', 'opd:slo:work', NOW, id)
   end
 end
 

@@ -6,7 +6,7 @@
     first pass. fire.lua removes a timer as it fires it and checks the
     clock's state, so no timer fires twice, whatever crashes when.
 
-    One reconcile batch takes up to BATCH ids from opd:slo:todo, reads the
+    One reconcile batch takes up to BATCH ids from opd:slo:work, reads the
     tickets with one pipeline of HGETALL, computes their clocks, and writes
     them with one pipeline of arm.lua. arm.lua applies a result only when the
     ticket's version is still the one read; otherwise (-1) the id stays in
@@ -264,7 +264,7 @@ s_arm_args (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd
 static int
 s_batch (slo_t *self, int *progress)
 {
-    redisReply *ids = opd_redis_command (self->redis, "ZRANGE opd:slo:todo 0 %d", BATCH - 1);
+    redisReply *ids = opd_redis_command (self->redis, "ZRANGE opd:slo:work 0 %d", BATCH - 1);
     if (!ids) {
         s_redis_failed (self, "sweep");
         return -1;
@@ -562,7 +562,7 @@ s_requeue_running (slo_t *self)
         opd_args_t a;
         opd_args_init (&a);
         opd_args_add (&a, "ZADD");
-        opd_args_add (&a, "opd:slo:todo");
+        opd_args_add (&a, "opd:slo:work");
         opd_args_add (&a, "NX");
         opd_args_addi (&a, now);
         opd_args_addn (&a, member, (size_t) (bar - member));

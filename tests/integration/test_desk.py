@@ -321,7 +321,7 @@ class DeskTest(unittest.TestCase):
         self.assertEqual(fields, {"k%d" % i: "v%d" % i for i in range(12)})
         # With the same If-Match: exactly one wins, the others get 409 with the current version.
         self.settle(tid)
-        self.st.wait_for(lambda: not self.st.r.zscore("opd:slo:todo", tid), what="SLO to settle")
+        self.st.wait_for(lambda: not self.st.r.zscore("opd:slo:work", tid), what="SLO to settle")
         version = self.call("GET", "/api/v1/tickets/" + tid)["version"]
         prios = ["P1", "P2", "P4", "P1", "P2", "P4", "P1", "P2"]
         res = self.run_threads([{"priority": p, "severity": "S%d" % (1 + i % 4)} for i, p in enumerate(prios)],

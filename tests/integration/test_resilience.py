@@ -87,7 +87,7 @@ class KillTest(unittest.TestCase):
             st.wait_for(all_done, timeout=120, interval=0.5,
                         what="every ticket routed and with its clocks")
             self.assertEqual(st.r.zcard("opd:unrouted"), 0)
-            self.assertEqual(st.r.zcard("opd:slo:todo"), 0)
+            self.assertEqual(st.r.zcard("opd:slo:work"), 0)
 
             tag = re.compile(r"\[(OPD-\d+)\]")
 

@@ -37,7 +37,7 @@ class RouterTest(unittest.TestCase):
             self.assertEqual(t["stdresp"], "vpn-basics")
             self.assertEqual(t["ack"], "1")
             self.assertEqual(st.r.zcard("opd:unrouted"), 0)
-            self.assertIsNotNone(st.r.zscore("opd:slo:todo", tid))
+            self.assertIsNotNone(st.r.zscore("opd:slo:work", tid))
             self.assertIsNotNone(st.r.zscore("opd:idx:team:network", tid))
 
     def test_phrase_in_body_with_odd_spacing_and_case(self):

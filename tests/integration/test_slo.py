@@ -204,7 +204,7 @@ class SloTest(unittest.TestCase):
             t = st.ticket(tid)
             self.assertNotIn("slo_policy", t)
             self.assertNotIn("fr_due", t)
-            self.assertEqual(st.r.zcard("opd:slo:todo"), 0)
+            self.assertEqual(st.r.zcard("opd:slo:work"), 0)
             # The acknowledgement is still queued for the notifier.
             jobs = st.r.lrange("opd:outbox:ready", 0, -1)
             self.assertTrue(any('"ack"' in j and tid in j for j in jobs), jobs)
