@@ -68,4 +68,8 @@ int opd_intake_reply_decode (const char *frame, size_t len, opd_intake_reply_t *
 void opd_pack_str (msgpack_packer *pk, const char *s);
 void opd_pack_kv_str (msgpack_packer *pk, const char *key, const char *value);
 void opd_pack_kv_int (msgpack_packer *pk, const char *key, int64_t value);
+//  Packs a JSON value as msgpack (objects as maps, null as nil), for the
+//  adapters that take JSON (the web API, the command line).
+typedef struct json_t json_t;
+void opd_pack_json (msgpack_packer *pk, const json_t *v);
 #endif

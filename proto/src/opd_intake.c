@@ -612,6 +612,50 @@ opd_pack_kv_int (msgpack_packer *pk, const char *key, int64_t value)
 }
 
 void
+opd_pack_json (msgpack_packer *pk, const json_t *v)
+{
+    switch (json_typeof (v)) {
+    case JSON_OBJECT: {
+        msgpack_pack_map (pk, json_object_size (v));
+        const char *k;
+        json_t *e;
+        json_object_foreach ((json_t *) v, k, e) {
+            opd_pack_str (pk, k);
+            opd_pack_json (pk, e);
+        }
+        break;
+    }
+    case JSON_ARRAY: {
+        msgpack_pack_array (pk, json_array_size (v));
+        size_t i;
+        json_t *e;
+        json_array_foreach (v, i, e)
+            opd_pack_json (pk, e);
+        break;
+    }
+    case JSON_STRING:
+        msgpack_pack_str (pk, json_string_length (v));
+        msgpack_pack_str_body (pk, json_string_value (v), json_string_length (v));
+        break;
+    case JSON_INTEGER:
+        msgpack_pack_int64 (pk, json_integer_value (v));
+        break;
+    case JSON_REAL:
+        msgpack_pack_double (pk, json_real_value (v));
+        break;
+    case JSON_TRUE:
+        msgpack_pack_true (pk);
+        break;
+    case JSON_FALSE:
+        msgpack_pack_false (pk);
+        break;
+    default:
+        msgpack_pack_nil (pk);
+        break;
+    }
+}
+
+void
 opd_pack_accepted (msgpack_sbuffer *buf, const char *ticket_id, bool created)
 {
     msgpack_packer pk;

@@ -18,32 +18,6 @@ static const char *s_usage = "opdesk submit --subject S (--email E | --phone P) 
                              "[--category C] [--kind K] [--request-type T] [--field K=V ...] "
                              "[--channel api] [--external-id X] [--reply-to ID] [--timeout SECONDS]";
 
-static void
-s_pack_json (msgpack_packer *pk, json_t *v)
-{
-    switch (json_typeof (v)) {
-    case JSON_STRING:
-        msgpack_pack_str (pk, json_string_length (v));
-        msgpack_pack_str_body (pk, json_string_value (v), json_string_length (v));
-        break;
-    case JSON_INTEGER:
-        msgpack_pack_int64 (pk, json_integer_value (v));
-        break;
-    case JSON_REAL:
-        msgpack_pack_double (pk, json_real_value (v));
-        break;
-    case JSON_TRUE:
-        msgpack_pack_true (pk);
-        break;
-    case JSON_FALSE:
-        msgpack_pack_false (pk);
-        break;
-    default:
-        msgpack_pack_nil (pk);
-        break;
-    }
-}
-
 //  A new external id: the channel's id of this submission.
 static char *
 s_external_id (void)
@@ -164,7 +138,7 @@ cli_submit (cli_t *c)
         json_t *v;
         json_object_foreach (fields, k, v) {
             opd_pack_str (&pk, k);
-            s_pack_json (&pk, v);
+            opd_pack_json (&pk, v);
         }
     }
     json_decref (fields);

@@ -8,50 +8,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-static void
-s_pack (msgpack_packer *pk, json_t *v)
-{
-    switch (json_typeof (v)) {
-    case JSON_OBJECT: {
-        msgpack_pack_map (pk, json_object_size (v));
-        const char *k;
-        json_t *e;
-        json_object_foreach (v, k, e) {
-            opd_pack_str (pk, k);
-            s_pack (pk, e);
-        }
-        break;
-    }
-    case JSON_ARRAY: {
-        msgpack_pack_array (pk, json_array_size (v));
-        size_t i;
-        json_t *e;
-        json_array_foreach (v, i, e)
-            s_pack (pk, e);
-        break;
-    }
-    case JSON_STRING:
-        msgpack_pack_str (pk, json_string_length (v));
-        msgpack_pack_str_body (pk, json_string_value (v), json_string_length (v));
-        break;
-    case JSON_INTEGER:
-        msgpack_pack_int64 (pk, json_integer_value (v));
-        break;
-    case JSON_REAL:
-        msgpack_pack_double (pk, json_real_value (v));
-        break;
-    case JSON_TRUE:
-        msgpack_pack_true (pk);
-        break;
-    case JSON_FALSE:
-        msgpack_pack_false (pk);
-        break;
-    default:
-        msgpack_pack_nil (pk);
-        break;
-    }
-}
-
 int
 web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *reply, char *key,
             size_t keylen)
@@ -67,7 +23,7 @@ web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *re
     json_t *v;
     json_object_foreach (obj, k, v) {
         opd_pack_str (&pk, k);
-        s_pack (&pk, v);
+        opd_pack_json (&pk, v);
     }
     //  The client is the request's (lent by the pool): one thread at a time.
     opd_intake_client_t *client = http_intake (req);
