@@ -61,6 +61,13 @@ int opd_redis_append_argv (opd_redis_t *self, const opd_args_t *args);
 const char *opd_redis_error (opd_redis_t *self);
 //  Drops the connection (after an error in a pipeline, say).
 void opd_redis_disconnect (opd_redis_t *self);
+//  For loops that retry: opd_redis_failed logs the first failure of an
+//  outage (what was being done, and detail, else the last error) and drops
+//  the connection; opd_redis_recovered logs the end of an outage. Each logs
+//  once per outage; opd_redis_is_down says whether one is going on.
+void opd_redis_failed (opd_redis_t *self, const char *what, const char *detail);
+void opd_redis_recovered (opd_redis_t *self);
+bool opd_redis_is_down (const opd_redis_t *self);
 //  The script's source, for tests.
 const char *opd_redis_script_source (opd_script_t script);
 

@@ -15,6 +15,7 @@ struct _opd_redis_t {
     char sha[OPD_SCRIPT_COUNT][41];
     char error[256];
     int64_t last_attempt;
+    bool down;  //  an outage was logged and has not ended yet
 };
 
 void
@@ -92,6 +93,30 @@ opd_redis_disconnect (opd_redis_t *self)
     if (self->ctx)
         redisFree (self->ctx);
     self->ctx = NULL;
+}
+
+void
+opd_redis_failed (opd_redis_t *self, const char *what, const char *detail)
+{
+    if (!self->down)
+        opd_warn ("Redis unavailable, will retry during=%s error=\"%s\"", what,
+                  detail ? detail : self->error);
+    self->down = true;
+    opd_redis_disconnect (self);
+}
+
+void
+opd_redis_recovered (opd_redis_t *self)
+{
+    if (self->down)
+        opd_info ("Redis available again");
+    self->down = false;
+}
+
+bool
+opd_redis_is_down (const opd_redis_t *self)
+{
+    return self->down;
 }
 
 void

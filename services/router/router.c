@@ -25,27 +25,19 @@ typedef struct {
     router_rules_t *rules;
     opd_redis_t *redis;
     zsock_t *sub;
-    bool redis_down;  //  logged once per outage
     long routed, skipped, failed;
 } router_t;
 
-//  Logs the first failure of an outage, and the recovery, once each.
 static void
 s_redis_failed (router_t *self, const char *what)
 {
-    if (!self->redis_down)
-        opd_warn ("Redis unavailable, will retry during=%s error=\"%s\"", what,
-                  opd_redis_error (self->redis));
-    self->redis_down = true;
-    opd_redis_disconnect (self->redis);
+    opd_redis_failed (self->redis, what, NULL);
 }
 
 static void
 s_redis_ok (router_t *self)
 {
-    if (self->redis_down)
-        opd_info ("Redis available again");
-    self->redis_down = false;
+    opd_redis_recovered (self->redis);
 }
 
 static const char *
@@ -70,10 +62,8 @@ s_batch (router_t *self, int *progress)
     if (range->type != REDIS_REPLY_ARRAY) {
         //  An error reply (LOADING while Redis reads its AOF, say) is an
         //  outage too: logged once, retried at the sweep pace.
-        if (!self->redis_down)
-            opd_warn ("Redis unavailable, will retry during=ZRANGE error=\"%s\"",
-                      range->type == REDIS_REPLY_ERROR ? range->str : "unexpected reply");
-        self->redis_down = true;
+        opd_redis_failed (self->redis, "ZRANGE",
+                          range->type == REDIS_REPLY_ERROR ? range->str : "unexpected reply");
         freeReplyObject (range);
         return -1;
     }
@@ -288,7 +278,7 @@ router_run (opd_service_t *svc)
         }
         else
             zclock_sleep ((int) (next_sweep - now));
-        if (rang && !self.redis_down)
+        if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
         if (opd_mono_ms () - last_report > STATS_MS) {
             opd_info ("stats routed=%ld skipped=%ld failed=%ld", self.routed, self.skipped,

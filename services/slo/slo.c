@@ -44,7 +44,6 @@ typedef struct {
     opd_service_t *svc;
     opd_redis_t *redis;
     zsock_t *sub;
-    bool redis_down;      //  logged once per outage
     long armed, retried, gone, fired, skipped, failed;
     int64_t late_max;     //  the latest a timer fired since the last stats line, ms
     long breaches;        //  breaches fired since the last burn check
@@ -216,19 +215,13 @@ slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, slo_clock_id_
 static void
 s_redis_failed (slo_t *self, const char *what)
 {
-    if (!self->redis_down)
-        opd_warn ("Redis unavailable, will retry during=%s error=\"%s\"", what,
-                  opd_redis_error (self->redis));
-    self->redis_down = true;
-    opd_redis_disconnect (self->redis);
+    opd_redis_failed (self->redis, what, NULL);
 }
 
 static void
 s_redis_ok (slo_t *self)
 {
-    if (self->redis_down)
-        opd_info ("Redis available again");
-    self->redis_down = false;
+    opd_redis_recovered (self->redis);
 }
 
 //  The arm.lua arguments for one ticket.
@@ -674,7 +667,7 @@ s_burn (slo_t *self)
 static void
 s_measure (slo_t *self, bool sweep)
 {
-    if (self->redis_down)
+    if (opd_redis_is_down (self->redis))
         return;
     if (sweep && opd_slo_measure (self->redis, self->svc->cfg, MEASURE_MAX) < 0) {
         s_redis_failed (self, "measure");
@@ -781,7 +774,7 @@ slo_run (opd_service_t *svc)
         if (swept)
             next_sweep = s_sweep (&self) ? 0 : opd_mono_ms () + SWEEP_MS;
         //  Timers are fired even while a backlog waits in the work set.
-        int64_t next_timer = self.redis_down ? 0 : s_fire (&self);
+        int64_t next_timer = opd_redis_is_down (self.redis) ? 0 : s_fire (&self);
         s_measure (&self, swept);
         int64_t wait = next_sweep - opd_mono_ms ();
         if (wait > TIMER_MAX_MS)
@@ -798,7 +791,7 @@ slo_run (opd_service_t *svc)
         }
         else if (wait > 0)
             zclock_sleep ((int) wait);
-        if (rang && !self.redis_down)
+        if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
         if (opd_mono_ms () - last_report > STATS_MS) {
             s_stats (&self);

@@ -61,46 +61,6 @@ s_teardown (void **state)
     return 0;
 }
 
-static void
-s_pack_json (msgpack_packer *pk, const json_t *j)
-{
-    switch (json_typeof (j)) {
-    case JSON_OBJECT: {
-        msgpack_pack_map (pk, json_object_size (j));
-        const char *k;
-        json_t *v;
-        json_object_foreach ((json_t *) j, k, v) {
-            opd_pack_str (pk, k);
-            s_pack_json (pk, v);
-        }
-        break;
-    }
-    case JSON_ARRAY:
-        msgpack_pack_array (pk, json_array_size (j));
-        for (size_t i = 0; i < json_array_size (j); i++)
-            s_pack_json (pk, json_array_get (j, i));
-        break;
-    case JSON_STRING:
-        msgpack_pack_str (pk, json_string_length (j));
-        msgpack_pack_str_body (pk, json_string_value (j), json_string_length (j));
-        break;
-    case JSON_INTEGER:
-        msgpack_pack_int64 (pk, json_integer_value (j));
-        break;
-    case JSON_REAL:
-        msgpack_pack_double (pk, json_real_value (j));
-        break;
-    case JSON_TRUE:
-        msgpack_pack_true (pk);
-        break;
-    case JSON_FALSE:
-        msgpack_pack_false (pk);
-        break;
-    default:
-        msgpack_pack_nil (pk);
-    }
-}
-
 //  Packs the JSON text into buf; every MARKER becomes invalid UTF-8.
 static void
 s_frame (msgpack_sbuffer *buf, const char *json_text)
@@ -112,7 +72,7 @@ s_frame (msgpack_sbuffer *buf, const char *json_text)
     msgpack_sbuffer_init (buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    s_pack_json (&pk, j);
+    opd_pack_json (&pk, j);
     json_decref (j);
     for (size_t i = 0; i + strlen (MARKER) <= buf->size; i++)
         if (!memcmp (buf->data + i, MARKER, strlen (MARKER))) {
