@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Builds fuzz_intake with clang-14 (libFuzzer + AddressSanitizer +
-# UndefinedBehaviorSanitizer) in build-fuzz/, replays the seed corpus, then
-# fuzzes for SECONDS seconds (default 60). Exits non-zero on any crash,
-# sanitizer report, leak, or allocation above the memory limits.
-#   bash fuzz/run.sh 60        (what `make fuzz` runs)
+# Builds every libFuzzer harness fuzz/fuzz_NAME.c with clang-14 (libFuzzer +
+# AddressSanitizer + UndefinedBehaviorSanitizer) in build-fuzz/, replays its
+# seed corpus fuzz/corpus/NAME/, then fuzzes it for SECONDS seconds (default
+# 60). Exits non-zero on any crash, sanitizer report, leak, or allocation
+# above the memory limits.
+#
+# A harness declares what it is built from beside it:
+#   fuzz/NAME.sources  the source files it links, one path a line (from the top)
+#   fuzz/NAME.pkgs     the pkg-config packages it needs, on one line
+#   fuzz/NAME.flags    optional: extra libFuzzer flags (-max_len=...)
+#
+#   bash fuzz/run.sh 60              every harness, 60 s each (what `make fuzz` runs)
+#   bash fuzz/run.sh 30 intake mime  the named harnesses only
 set -euo pipefail
 seconds=${1:-60}
-case "$seconds" in ''|*[!0-9]*) echo "usage: $0 SECONDS" >&2; exit 2 ;; esac
+case "$seconds" in ''|*[!0-9]*) echo "usage: $0 SECONDS [NAME...]" >&2; exit 2 ;; esac
+shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build-fuzz"
 cc=${FUZZ_CC:-clang-14}
@@ -14,48 +23,61 @@ if ! command -v "$cc" >/dev/null; then
     echo "fuzz: $cc not found (it is in deploy/packages.txt: run make deps)" >&2
     exit 1
 fi
-mkdir -p "$out/corpus" "$out/artifacts"
+mkdir -p "$out"
+names=("$@")
+if [ ${#names[@]} = 0 ]; then
+    for f in "$root"/fuzz/fuzz_*.c; do
+        n=$(basename "$f" .c); names+=("${n#fuzz_}")
+    done
+fi
 
-# Only the decoding path is fuzzed, so only these sources are needed (no
-# Redis, ZeroMQ or the embedded Lua scripts).
-sources=(common/src/opd_config.c common/src/opd_util.c common/src/opd_log.c
-         proto/src/opd_mp.c proto/src/opd_intake.c fuzz/fuzz_intake.c)
-binary="$out/fuzz_intake"
-rebuild=0
-[ -x "$binary" ] || rebuild=1
-for s in "${sources[@]}" common/include/*.h proto/include/*.h; do
-    [ "$root/$s" -nt "$binary" ] && rebuild=1
-done
-if [ "$rebuild" = 1 ]; then
-    echo "== fuzz: building $binary with $cc"
-    # shellcheck disable=SC2046
+# Builds build-fuzz/fuzz_NAME when any of its inputs is newer.
+build_one() {
+    local name=$1 binary="$out/fuzz_$1" rebuild=0 s
+    mapfile -t sources < <(grep -v '^\s*\(#\|$\)' "$root/fuzz/$name.sources")
+    sources+=("fuzz/fuzz_$name.c")
+    local pkgs; pkgs=$(cat "$root/fuzz/$name.pkgs")
+    [ -x "$binary" ] || rebuild=1
+    for s in "${sources[@]}" fuzz/$name.sources common/include/*.h proto/include/*.h; do
+        [ "$root/$s" -nt "$binary" ] && rebuild=1
+    done
+    [ "$rebuild" = 1 ] || return 0
+    echo "== fuzz $name: building with $cc"
+    # shellcheck disable=SC2046,SC2086
     (cd "$root" && "$cc" -g -O1 -std=gnu11 -D_GNU_SOURCE -DOPD_VERSION='"fuzz"' \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-        -Icommon/include -Iproto/include $(pkg-config --cflags glib-2.0 yaml-0.1 msgpack jansson) \
-        "${sources[@]}" -o "$binary" \
-        $(pkg-config --libs glib-2.0 yaml-0.1 msgpack jansson) -lm)
-fi
+        -Icommon/include -Iproto/include -Ifuzz $(pkg-config --cflags $pkgs) \
+        "${sources[@]}" -o "$binary" $(pkg-config --libs $pkgs) -lm)
+}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-limits=(-malloc_limit_mb=256 -rss_limit_mb=1024 -timeout=10 -max_len=8192
-        -artifact_prefix="$out/artifacts/")
-
-seeds=("$root"/fuzz/corpus/*)
-echo "== fuzz: replaying ${#seeds[@]} seeds"
-"$binary" "${limits[@]}" -runs=0 "$root/fuzz/corpus" 2>"$out/replay.log" || {
-    tail -40 "$out/replay.log" >&2
-    echo "fuzz: a seed crashed (see $out/replay.log and $out/artifacts/)" >&2
-    exit 1
-}
-
-echo "== fuzz: fuzzing for ${seconds}s"
-# New inputs go to build-fuzz/corpus (first directory); the seeds stay as committed.
-if ! "$binary" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-        "$out/corpus" "$root/fuzz/corpus" 2>"$out/fuzz.log"; then
-    tail -60 "$out/fuzz.log" >&2
-    echo "fuzz: FAILED: crash input in $out/artifacts/ (log: $out/fuzz.log)" >&2
-    exit 1
-fi
-grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' "$out/fuzz.log" || true
-echo "fuzz: no crash in ${seconds}s ($(ls "$out/corpus" | wc -l) inputs in the working corpus)"
+summary=()
+for name in "${names[@]}"; do
+    [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
+    build_one "$name"
+    binary="$out/fuzz_$name" work="$out/corpus/$name" seeds="$root/fuzz/corpus/$name"
+    mkdir -p "$work" "$out/artifacts/$name" "$seeds"
+    extra=()
+    [ -f "$root/fuzz/$name.flags" ] && read -r -a extra < "$root/fuzz/$name.flags"
+    limits=(-malloc_limit_mb=256 -rss_limit_mb=1024 -timeout=10 -max_len=8192 "${extra[@]}"
+            -artifact_prefix="$out/artifacts/$name/")
+    echo "== fuzz $name: replaying $(ls "$seeds" | wc -l) seeds"
+    "$binary" "${limits[@]}" -runs=0 "$seeds" 2>"$out/$name.replay.log" || {
+        tail -40 "$out/$name.replay.log" >&2
+        echo "fuzz $name: a seed crashed (see $out/$name.replay.log and $out/artifacts/$name/)" >&2
+        exit 1
+    }
+    echo "== fuzz $name: fuzzing for ${seconds}s"
+    # New inputs go to build-fuzz/corpus/NAME (first directory); the seeds stay as committed.
+    if ! "$binary" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+            "$work" "$seeds" 2>"$out/$name.log"; then
+        tail -60 "$out/$name.log" >&2
+        echo "fuzz $name: FAILED: crash input in $out/artifacts/$name/ (log: $out/$name.log)" >&2
+        exit 1
+    fi
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
+    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$out/$name.log")
+    summary+=("$name: ${execs:-?} executions in ${seconds}s, peak RSS ${rss:-?} MB, no crash")
+done
+printf 'fuzz: %s\n' "${summary[@]}"

@@ -1,16 +1,16 @@
 #!/usr/bin/python3
-"""Writes the seed corpus of fuzz_intake into fuzz/corpus/ (one file per frame).
+"""Writes the seed corpus of fuzz_intake into fuzz/corpus/intake/ (one file per frame).
 
 Valid intake.submit frames that reach every branch of the validation, and
 the hostile frames the decoder must refuse. Run again after changing it:
-    /usr/bin/python3 fuzz/make_corpus.py
+    /usr/bin/python3 fuzz/make_corpus_intake.py
 """
 import os
 
 import msgpack
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "corpus")
+OUT = os.path.join(HERE, "corpus", "intake")
 
 
 def pack(obj):
