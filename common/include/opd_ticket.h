@@ -27,26 +27,34 @@ typedef struct {
     char message[256];   //  one sentence
 } opd_ticket_error_t;
 
+//  What opd_ticket_fetch adds to the ticket object.
+#define OPD_TICKET_FULL 1u  //  comments and history
+#define OPD_TICKET_LIVE 2u  //  remaining_working_ms and overdue_ms, as of now
+
 //  The ticket object: id, kind, status, priority, severity, category, team,
 //  assignee, channel, requester {name, email, phone}, subject, body,
 //  request_type, fields, attachments, linked_to, created_at, updated_at,
 //  received_at, resolved_at, closed_at, version, rule, slo, anonymised,
-//  missing_fields, team_times ({team: ms spent with that team, the current
-//  team's time counted up to now, or until resolved/closed}); with full also comments [{id, author, role, public, body,
-//  at}] and history [{at, actor, action, details}].
+//  missing_fields, team_times ({team: ms spent with each earlier team; the
+//  current team's time is added once the ticket is resolved or closed}),
+//  team_since (when the current team got the ticket); with
+//  OPD_TICKET_FULL also comments [{id, author, role, public, body, at}] and
+//  history [{at, actor, action, details}] (times in details are RFC 3339).
+//  Without OPD_TICKET_LIVE the object is a function of the stored ticket
+//  alone: reading an unchanged ticket twice gives the same object.
 //  Each clock of slo has the contract's policy, due_at, state, met_at,
-//  breached_at and two opdesk additions, computed at the time of reading:
-//  remaining_working_ms (working time from now to due_at on the policy's
-//  calendar; 0 once past due; for a paused resolution clock, what was left
-//  when the pause began) and overdue_ms (real ms past due_at of a running
-//  or breached-not-met clock, 0 while not due; null when paused). Both are
-//  null for met clocks, clocks without a due time, and policies no longer
-//  configured.
+//  breached_at; with OPD_TICKET_LIVE also two opdesk additions, computed at
+//  the time of reading: remaining_working_ms (working time from now to
+//  due_at on the policy's calendar; 0 once past due; for a paused resolution
+//  clock, what was left when the pause began) and overdue_ms (real ms past
+//  due_at of a running or breached-not-met clock, 0 while not due; null when
+//  paused). Both are null for met clocks, clocks without a due time, and
+//  policies no longer configured.
 //  NULL when the ticket does not exist (or Redis failed: see opd_ticket_fetch).
-json_t *opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full);
+json_t *opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, unsigned flags);
 
 //  Same, telling "not found" from "Redis unavailable" in *err (may be NULL).
-json_t *opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full,
+json_t *opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, unsigned flags,
                           opd_ticket_error_t *err);
 
 //  A list query; NULL or "" means "no filter". Values are borrowed.
@@ -59,6 +67,7 @@ typedef struct {
     const char *cursor;     //  the next_cursor of the previous page
     bool breaching;         //  only tickets whose next deadline has passed (due <= now)
     int due_within;         //  minutes; > 0: only tickets due within that many minutes from now
+    bool live;              //  items carry remaining_working_ms and overdue_ms (OPD_TICKET_LIVE)
 } opd_ticket_query_t;
 
 //  {"items": [tickets without comments and history], "next_cursor": "..." or null}.

@@ -150,11 +150,13 @@ end
 -- Adds a comment. role: requester, agent or system. Public agent comments
 -- meet the first-response and next-reply clocks and go out by mail; public
 -- requester comments after the first response start a next-reply clock.
-local function add_comment(id, at, author, role, public, body, stdresp)
+-- resolution: the comment is the resolution note (the mail says so).
+local function add_comment(id, at, author, role, public, body, stdresp, resolution)
   local k = K(id)
   local cid = redis.call('HINCRBY', k, 'ncomments', 1)
   local c = {id = cid, author = author, role = role, public = public, body = body, at = at}
   if stdresp and stdresp ~= '' then c.standard_response = stdresp end
+  if resolution then c.resolution = true end
   redis.call('RPUSH', k .. ':c', cjson.encode(c))
   hist(id, at, author, public and 'comment' or 'internal_comment', {comment = cid})
   if public and role == 'agent' then

@@ -1,4 +1,5 @@
--- Changes fields of a ticket and moves it through the workflow.
+-- Changes fields of a ticket and moves it through the workflow. Resolving
+-- adds the note as a public comment (the resolution note the requester gets).
 -- ARGV: now, maxlen, id, actor, expected_version ('' = any), note, then
 -- field/value pairs ('' clears a field). Values were validated by the caller
 -- against the configuration; the workflow is checked here, atomically.
@@ -83,6 +84,10 @@ if new then
     end
   elseif new == 'resolved' then
     redis.call('HSET', k, 'resolved_at', NOW)
+    -- The resolution note reaches the requester as a public message from the
+    -- resolver, which meets every other clock still running (first response,
+    -- next reply): a resolved ticket never breaches afterwards.
+    if note ~= '' then add_comment(id, NOW, actor, 'agent', true, note, nil, true) end
     clock_met(id, 'res', NOW)
   elseif new == 'closed' then
     redis.call('HSET', k, 'closed_at', NOW)

@@ -216,7 +216,7 @@ s_left (const redisReply *h, const opd_config_t *cfg, const opd_policy_t *policy
 //  The slo map: first_response and resolution always, next_reply when its
 //  clock exists or the ticket's policy has one.
 static json_t *
-s_slo (const redisReply *h, const opd_config_t *cfg)
+s_slo (const redisReply *h, const opd_config_t *cfg, bool live)
 {
     int64_t now = opd_now_ms ();
     json_t *slo = json_object ();
@@ -239,7 +239,8 @@ s_slo (const redisReply *h, const opd_config_t *cfg)
         json_object_set_new (c, "state", state && *state ? s_string (state) : json_null ());
         json_object_set_new (c, "met_at", s_ms (met, &ms) ? s_time_ms (ms) : json_null ());
         json_object_set_new (c, "breached_at", s_ms (breached, &ms) ? s_time_ms (ms) : json_null ());
-        s_left (h, cfg, policy, p, state, now, c);
+        if (live)
+            s_left (h, cfg, policy, p, state, now, c);
         json_object_set_new (slo, s_clocks[i].name, c);
     }
     return slo;
@@ -269,8 +270,17 @@ s_next_due (const redisReply *h)
     return best;
 }
 
-//  {team: ms} from the team_ms:<team> fields, with the current team's time
-//  since team_since added, up to closed_at, resolved_at or now.
+//  When the ticket came to its current team (routing or the last hand-off).
+static bool
+s_team_since (const redisReply *h, int64_t *since)
+{
+    return s_ms (s_get (h, "team_since"), since) || s_ms (s_get (h, "created_at"), since);
+}
+
+//  {team: ms} from the team_ms:<team> fields: the time spent with each
+//  earlier team. The current team's time is added only once it stopped
+//  counting (resolved or closed), so that reading an unchanged ticket twice
+//  gives the same object; while it counts, team_since says when it began.
 static json_t *
 s_team_times (const redisReply *h)
 {
@@ -284,9 +294,8 @@ s_team_times (const redisReply *h)
     }
     const char *team = s_get (h, "team");
     int64_t since, end;
-    if (team && *team && (s_ms (s_get (h, "team_since"), &since) || s_ms (s_get (h, "created_at"), &since))) {
-        if (!s_ms (s_get (h, "closed_at"), &end) && !s_ms (s_get (h, "resolved_at"), &end))
-            end = opd_now_ms ();
+    if (team && *team && s_team_since (h, &since)
+        && (s_ms (s_get (h, "closed_at"), &end) || s_ms (s_get (h, "resolved_at"), &end))) {
         int64_t before = json_integer_value (json_object_get (out, team));
         json_object_set_new (out, team, json_integer (before + (end > since ? end - since : 0)));
     }
@@ -295,7 +304,7 @@ s_team_times (const redisReply *h)
 
 //  The ticket object from its hash, without comments and history.
 static json_t *
-s_from_hash (const redisReply *h, const opd_config_t *cfg)
+s_from_hash (const redisReply *h, const opd_config_t *cfg, bool live)
 {
     json_t *t = json_object ();
     static const char *const plain[] = {"id", "kind", "status", "priority", "severity", "category",
@@ -323,12 +332,59 @@ s_from_hash (const redisReply *h, const opd_config_t *cfg)
     s_ms (s_get (h, "version"), &version);
     json_object_set_new (t, "version", json_integer (version));
     json_object_set_new (t, "rule", s_str (h, "rule"));
-    json_object_set_new (t, "slo", s_slo (h, cfg));
+    json_object_set_new (t, "slo", s_slo (h, cfg, live));
     const char *anon = s_get (h, "anonymised");
     json_object_set_new (t, "anonymised", json_boolean (anon && !strcmp (anon, "1")));
     json_object_set_new (t, "missing_fields", s_json (h, "missing", JSON_ARRAY));
     json_object_set_new (t, "team_times", s_team_times (h));
+    int64_t since;
+    const char *team = s_get (h, "team");
+    json_object_set_new (t, "team_since",
+                         team && *team && s_team_since (h, &since) ? s_time_ms (since) : json_null ());
     return t;
+}
+
+//  A time inside history details as JSON: RFC 3339 for a number of ms, the
+//  value itself otherwise (null stays null).
+static json_t *
+s_time_value (json_t *v)
+{
+    return json_is_number (v) ? s_time_ms ((int64_t) json_number_value (v)) : json_incref (v);
+}
+
+//  History details as stored, with every time in RFC 3339 as everywhere in
+//  JSON: keys ending in "_at" hold times, and so do the [old, new] due times
+//  of "clocks" (slo_recomputed). Returns a new reference.
+static json_t *
+s_details (json_t *d)
+{
+    json_t *out = json_object ();
+    if (!json_is_object (d))  //  cjson writes an empty table as {} or []: both mean none
+        return out;
+    const char *key;
+    json_t *v;
+    json_object_foreach (d, key, v) {
+        size_t len = strlen (key);
+        if (len > 3 && !strcmp (key + len - 3, "_at"))
+            json_object_set_new (out, key, s_time_value (v));
+        else if (!strcmp (key, "clocks") && json_is_object (v)) {
+            json_t *clocks = json_object ();
+            const char *clock;
+            json_t *pair;
+            json_object_foreach (v, clock, pair) {
+                json_t *times = json_array ();
+                size_t i;
+                json_t *when;
+                json_array_foreach (pair, i, when)
+                    json_array_append_new (times, s_time_value (when));
+                json_object_set_new (clocks, clock, times);
+            }
+            json_object_set_new (out, key, clocks);
+        }
+        else
+            json_object_set (out, key, v);
+    }
+    return out;
 }
 
 //  Converts a list of JSON texts with "at" in ms into an array.
@@ -363,12 +419,7 @@ s_list (const redisReply *r, bool comments)
             json_object_set_new (item, "at", when);
             json_object_set (item, "actor", json_object_get (e, "actor"));
             json_object_set (item, "action", json_object_get (e, "action"));
-            json_t *d = json_object_get (e, "details");
-            //  cjson writes an empty table as {} or []: both mean "no details".
-            if (json_is_object (d))
-                json_object_set (item, "details", d);
-            else
-                json_object_set_new (item, "details", json_object ());
+            json_object_set_new (item, "details", s_details (json_object_get (e, "details")));
         }
         //  Keys a malformed entry lacks are null, never missing.
         const char *k;
@@ -383,7 +434,7 @@ s_list (const redisReply *r, bool comments)
 }
 
 json_t *
-opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full,
+opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, unsigned flags,
                   opd_ticket_error_t *err)
 {
     if (err)
@@ -405,9 +456,9 @@ opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, b
         s_fail (err, OPD_TICKET_NOT_FOUND, "id", "no ticket '%s'", id);
         return NULL;
     }
-    json_t *t = s_from_hash (h, cfg);
+    json_t *t = s_from_hash (h, cfg, flags & OPD_TICKET_LIVE);
     freeReplyObject (h);
-    if (full) {
+    if (flags & OPD_TICKET_FULL) {
         redisReply *c = opd_redis_command (redis, "LRANGE opd:t:%s:c 0 -1", id);
         redisReply *hi = c ? opd_redis_command (redis, "LRANGE opd:t:%s:h 0 -1", id) : NULL;
         if (!c || !hi) {
@@ -427,9 +478,9 @@ opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, b
 }
 
 json_t *
-opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, bool full)
+opd_ticket_load (opd_redis_t *redis, const opd_config_t *cfg, const char *id, unsigned flags)
 {
-    return opd_ticket_fetch (redis, cfg, id, full, NULL);
+    return opd_ticket_fetch (redis, cfg, id, flags, NULL);
 }
 
 //  --- Lists ---------------------------------------------------------------
@@ -718,7 +769,7 @@ s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_quer
             if (!s_matches (hs[i], q, qwords))
                 continue;
             if (json_array_size (items) < (size_t) limit) {
-                json_array_append_new (items, s_from_hash (hs[i], cfg));
+                json_array_append_new (items, s_from_hash (hs[i], cfg, q->live));
                 page_score = scores[i];
                 snprintf (page_id, sizeof page_id, "%s", ids[i]);
             }
@@ -889,12 +940,12 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
                         }
                         dues[ndue].due = due;
                         dues[ndue].id = opd_strdup (id);
-                        dues[ndue].ticket = s_from_hash (h, cfg);
+                        dues[ndue].ticket = s_from_hash (h, cfg, q->live);
                         ndue++;
                     }
                 }
                 else if (json_array_size (items) < (size_t) limit) {
-                    json_array_append_new (items, s_from_hash (h, cfg));
+                    json_array_append_new (items, s_from_hash (h, cfg, q->live));
                     page_score = score;
                     snprintf (page_id, sizeof page_id, "%s", id);
                 }

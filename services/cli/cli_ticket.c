@@ -165,11 +165,16 @@ s_ticket_error (const cli_t *c, const opd_ticket_error_t *err, const char *id)
 int
 cli_show (cli_t *c)
 {
-    int rc = cli_check (c, NULL, 1, "opdesk show ID [--json]");
+    static const char *const spec[] = {"live", NULL};
+    int rc = cli_check (c, spec, 1, "opdesk show ID [--json [--live]]");
     if (rc)
         return rc;
+    //  The text view always shows what is left; --json is the API's object
+    //  (GET /api/v1/tickets/ID), with --live as ?live=true.
+    bool live = !c->json || cli_flag (c, "live");
     opd_ticket_error_t err;
-    json_t *t = opd_ticket_fetch (cli_redis (c), c->cfg, c->pos[0], true, &err);
+    json_t *t = opd_ticket_fetch (cli_redis (c), c->cfg, c->pos[0],
+                                  OPD_TICKET_FULL | (live ? OPD_TICKET_LIVE : 0), &err);
     if (!t)
         return s_ticket_error (c, &err, c->pos[0]);
     if (c->json)
@@ -211,16 +216,17 @@ cli_list (cli_t *c)
 {
     static const char *const spec[] = {"status:", "team:", "priority:", "assignee:", "requester:",
                                        "q:", "sort:", "limit:", "cursor:", "breaching", "due-within:",
-                                       NULL};
+                                       "live", NULL};
     int rc = cli_check (c, spec, 0,
                         "opdesk list [--status S] [--team T] [--priority P] [--assignee A] "
                         "[--requester EMAIL] [--q WORDS] [--sort due] [--breaching] [--due-within MINUTES] "
-                        "[--limit N] [--cursor C] [--json]");
+                        "[--limit N] [--cursor C] [--json [--live]]");
     if (rc)
         return rc;
     opd_ticket_query_t q = {cli_opt (c, "status"), cli_opt (c, "team"), cli_opt (c, "priority"),
                             cli_opt (c, "assignee"), cli_opt (c, "requester"), cli_opt (c, "q"),
-                            cli_opt (c, "sort"), 0, cli_opt (c, "cursor"), cli_flag (c, "breaching"), 0};
+                            cli_opt (c, "sort"), 0, cli_opt (c, "cursor"), cli_flag (c, "breaching"), 0,
+                            !c->json || cli_flag (c, "live")};
     if (cli_opt (c, "due-within")) {
         char *end = NULL;
         long n = strtol (cli_opt (c, "due-within"), &end, 10);
@@ -363,7 +369,7 @@ cli_update (cli_t *c)
     }
     if (c->json) {
         opd_ticket_error_t err;
-        json_t *t = opd_ticket_fetch (redis, c->cfg, id, true, &err);
+        json_t *t = opd_ticket_fetch (redis, c->cfg, id, OPD_TICKET_FULL, &err);
         if (!t)
             return s_ticket_error (c, &err, id);
         cli_print_json (t);

@@ -428,8 +428,15 @@ s_compose_comment (const opd_config_t *cfg, const char *comment_json, const char
     const char *author = json_string_value (json_object_get (c, "author"));
     const opd_agent_t *agent = author ? opd_config_agent (cfg, author) : NULL;
     *author_name = opd_strdup (agent && agent->name ? agent->name : author && !strchr (author, '@') ? author : "");
-    g_string_append_printf (subj, "Re: [%s] %s", id, subject);
+    bool resolution = json_is_true (json_object_get (c, "resolution"));
+    g_string_append_printf (subj, "%s [%s] %s", resolution ? "Resolved:" : "Re:", id, subject);
+    if (resolution)
+        g_string_append_printf (body, "Your request %s has been resolved:\n\n", id);
     s_append_body_text (body, json_string_value (json_object_get (c, "body")));
+    if (resolution) {
+        s_end_line (body);
+        g_string_append (body, "\nIf this does not solve it, reply to this message and the request reopens.\n");
+    }
     const char *srid = json_string_value (json_object_get (c, "standard_response"));
     const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
     if (sr) {

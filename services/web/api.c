@@ -116,12 +116,22 @@ s_not_found (http_req_t *req, const char *id)
     http_error (req, 404, "not_found", "no ticket %s", id);
 }
 
+//  ?live=true: the clocks carry remaining_working_ms and overdue_ms as of now
+//  (without it a ticket's JSON changes only when the ticket does).
+static bool
+s_live (const http_req_t *req)
+{
+    const char *v = http_arg (req, "live");
+    return v && (!strcmp (v, "true") || !strcmp (v, "1"));
+}
+
 //  The ticket, as who may see it; NULL after answering 404 or 503.
 static json_t *
 s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
     opd_ticket_error_t err;
-    json_t *t = s_id_valid (id) ? opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err) : NULL;
+    unsigned flags = (full ? OPD_TICKET_FULL : 0) | (s_live (req) ? OPD_TICKET_LIVE : 0);
+    json_t *t = s_id_valid (id) ? opd_ticket_fetch (http_redis (req), req->cfg, id, flags, &err) : NULL;
     if (!t) {
         if (s_id_valid (id) && err.code == OPD_TICKET_UNAVAILABLE)
             http_error (req, 503, "unavailable", "%s", err.message);
@@ -458,7 +468,7 @@ static bool
 s_list_arg (const char *name)
 {
     static const char *const known[] = {"status", "team", "priority", "assignee", "requester", "q",
-                                        "sort", "limit", "cursor", "breaching", "due_within", NULL};
+                                        "sort", "limit", "cursor", "breaching", "due_within", "live", NULL};
     for (int i = 0; known[i]; i++)
         if (!strcmp (name, known[i]))
             return true;
@@ -477,7 +487,7 @@ s_list (http_req_t *req, const web_auth_t *who)
     }
     opd_ticket_query_t q = {http_arg (req, "status"), http_arg (req, "team"), http_arg (req, "priority"),
                             http_arg (req, "assignee"), http_arg (req, "requester"), http_arg (req, "q"),
-                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0};
+                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0, false};
     //  Deadline filters: breaching=true (the next deadline has passed) and
     //  due_within=MINUTES; both list soonest due first.
     const char *breaching = http_arg (req, "breaching");
@@ -543,6 +553,7 @@ s_list (http_req_t *req, const web_auth_t *who)
         }
         q.requester = who->identity;
     }
+    q.live = s_live (req);
     opd_ticket_error_t err;
     json_t *page = opd_ticket_list (http_redis (req), req->cfg, &q, &err);
     if (!page) {

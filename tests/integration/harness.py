@@ -9,6 +9,7 @@ all afterwards. Every test gets its own temporary folder, Redis and ports.
         st.wait_for(lambda: st.ticket(reply["ticket_id"]).get("team"))
 """
 import copy
+import datetime
 import json
 import os
 import signal
@@ -26,6 +27,22 @@ from aiosmtpd.controller import Controller
 BIN = os.environ.get("OPDESK_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin")
 SOURCE = os.environ.get("OPDESK_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def ms_of(rfc3339):
+    """RFC 3339 UTC ("...:05Z" or "...:05.123Z") to ms."""
+    whole, _, frac = rfc3339.rstrip("Z").partition(".")
+    t = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return int(t.timestamp()) * 1000 + int((frac + "000")[:3])
+
+
+def iso(ms):
+    """ms to RFC 3339 UTC with milliseconds, as opdesk writes times in JSON."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + ".%03dZ" % (ms % 1000)
 
 
 def free_port():

@@ -111,6 +111,29 @@ class NotifierMailTest(unittest.TestCase):
                 self.assertNotIn("INTERNAL", m["data"])
             self.assertEqual(len(mails_for(st, tid)), 3)
 
+    def test_resolution_note_reaches_the_requester_with_the_footer(self):
+        with Stack(STACK) as st:
+            tid = st.submit(st.message(subject="Printer on floor 3 is jammed"))["ticket_id"]
+            wait_mails(st, tid)
+            res = harness.run_script(st, "update", tid, "alice", "", "Replaced the fuser unit.",
+                                     "status", "resolved")
+            self.assertEqual(res[0], "ok")
+            mails = wait_mails(st, tid, 2)
+            resolved = [msg for _, msg in mails if str(msg["Subject"]).startswith("Resolved: ")]
+            self.assertEqual(len(resolved), 1, [str(msg["Subject"]) for _, msg in mails])
+            msg = resolved[0]
+            self.assertEqual(str(msg["Subject"]), "Resolved: [%s] Printer on floor 3 is jammed" % tid)
+            self.assertIn("Alice Jones", str(msg["From"]))
+            body = body_of(msg)
+            self.assertIn("has been resolved", body)
+            self.assertIn("Replaced the fuser unit.\n", body)
+            self.assertIn("reply to this message and the request reopens", body)
+            self.assertTrue(body.endswith("\n-- \n" + FOOTER + "\n"), body)
+            # The note is on the ticket as a public comment, and it answered the requester.
+            t = st.ticket(tid)
+            self.assertEqual(t["fr_state"], "met")
+            self.assertEqual(t["res_state"], "met")
+
     def test_header_injection_is_neutralised(self):
         with Stack(STACK) as st:
             tid = st.submit(st.message(subject="Hello\r\nBcc: evil@example.com\r\nX-Evil: 1",

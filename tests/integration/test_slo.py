@@ -4,6 +4,7 @@ The P1 policy is shortened to seconds (first response 2 s, resolution 4 s,
 on the 24x7 calendar) so that warnings, breaches, pauses and a restart can
 be watched as they happen.
 """
+import json
 import os
 import signal
 import time
@@ -26,9 +27,7 @@ def config():
     return cfg
 
 
-def now_ms():
-    return int(time.time() * 1000)
-
+now_ms = harness.now_ms
 
 class SloTest(unittest.TestCase):
     @classmethod
@@ -105,6 +104,31 @@ class SloTest(unittest.TestCase):
                 self.assertLess(seen, ev["due_at"] + 1500)
         fr_breach = got[2][1]
         print("first-response breach fired %d ms after due" % (fr_breach["breached_at"] - fr_breach["due_at"]))
+
+    def test_1b_resolving_meets_every_running_clock_and_nothing_breaches_later(self):
+        tid = self.p1()
+        fr_due = int(self.armed(tid))
+        res_due = int(self.st.ticket(tid)["res_due"])
+        # Resolved before any first response: the resolution note answers the requester.
+        res = run_script(self.st, "update", tid, "alice", "", "Restarted the VPN concentrator.",
+                         "status", "resolved")
+        self.assertEqual(res[0], "ok")
+        got = self.collect(tid, lambda t, e: t == "slo.met" and e["slo"] == "resolution", 5)
+        met = {e["slo"]: e for t, e, _ in got if t == "slo.met"}
+        self.assertEqual(set(met), {"first_response", "resolution"})
+        # Wait past both due times, with time for the timers to fire.
+        time.sleep(max(0, (max(fr_due, res_due) - now_ms()) / 1000.0) + 1.5)
+        t = self.st.ticket(tid)
+        self.assertEqual((t["fr_state"], t["res_state"]), ("met", "met"))
+        self.assertNotIn("fr_breached", t)
+        topics = [(tp, e.get("slo")) for tp, e in self.history(tid)]
+        self.assertNotIn(("slo.breach", "first_response"), topics)
+        self.assertNotIn(("slo.breach", "resolution"), topics)
+        self.assertNotIn(("slo.warning", "first_response"), topics)
+        # The note is kept as a public comment of the resolver.
+        c = [json.loads(x) for x in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        self.assertEqual([(x["author"], x["public"], x["body"], x.get("resolution")) for x in c],
+                         [("alice", True, "Restarted the VPN concentrator.", True)])
 
     def test_2_first_response_in_time_is_met_not_breached(self):
         tid = self.p1()

@@ -24,9 +24,7 @@ def config(first_response="2s", resolution="4s"):
     return cfg
 
 
-def now_ms():
-    return int(time.time() * 1000)
-
+now_ms = harness.now_ms
 
 def rfc3339(ms):
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime(

@@ -805,7 +805,10 @@ class WebPortalTest(unittest.TestCase):
                   headers={"Origin": "http://evil.example"})
         self.page("POST", "/tickets/" + tid, {"body": ""}, cookie=cookie, status=422)
         self.page("POST", "/tickets/" + tid, {"body": "who am I"}, status=303)
-        self.assertEqual(len(self.http.request("GET", "/api/v1/tickets/" + tid, token=AGENT)[1]["comments"]), 1)
+        # The resolution note and the reply: nothing of the refused three.
+        comments = self.http.request("GET", "/api/v1/tickets/" + tid, token=AGENT)[1]["comments"]
+        self.assertEqual([(c["body"], c["role"]) for c in comments],
+                         [("fixed", "agent"), ("It broke again <3", "requester")])
         # A closed ticket has no reply form and takes no reply.
         for s in ("resolved", "closed"):
             self.http.request("PATCH", "/api/v1/tickets/" + tid, {"status": s, "note": "fixed"}, AGENT)
