@@ -125,7 +125,7 @@ test_intake_client_round_trip_and_rejection (void **state)
     static const action_t script[] = {ACCEPT, REJECT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     assert_non_null (client);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
@@ -150,7 +150,7 @@ test_intake_client_timeout_resets_and_never_sees_the_late_answer (void **state)
     static const action_t script[] = {LATE, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 300);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 300);
     opd_intake_reply_t reply;
     int64_t t0 = opd_mono_ms ();
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
@@ -173,7 +173,7 @@ test_intake_client_keeps_several_in_flight_in_order (void **state)
     static const action_t script[] = {ACCEPT, ACCEPT, ACCEPT, ACCEPT, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 5);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     for (int i = 0; i < 5; i++)
         assert_int_equal (opd_intake_client_send (client, s_frame, sizeof s_frame - 1), 0);
     assert_int_equal (opd_intake_client_pending (client), 5);
@@ -196,7 +196,7 @@ test_intake_client_tells_an_answer_that_is_no_reply (void **state)
     static const action_t script[] = {GARBAGE, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -2);
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
@@ -216,14 +216,14 @@ test_intake_client_nobody_listening_times_out (void **state)
     s_stub_start (&stub, none, 1);
     char ep[64];
     snprintf (ep, sizeof ep, "%s", stub.endpoint);
-    opd_intake_client_t *client = opd_intake_client_new (ep, 200);
+    opd_intake_client_t *client = opd_intake_client_new (ep, NULL, 200);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
     s_stub_stop (&stub);  //  intake is gone now
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
     assert_int_equal (opd_intake_client_pending (client), 0);
     opd_intake_client_destroy (&client);
-    assert_null (opd_intake_client_new ("not an endpoint", 200));
+    assert_null (opd_intake_client_new ("not an endpoint", NULL, 200));
 }
 
 int
