@@ -280,6 +280,8 @@ router_run (opd_service_t *svc)
         }
         else
             zclock_sleep ((int) (next_sweep - now));
+        if (rang)
+            opd_debug ("doorbell rang");
         if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
         if (opd_mono_ms () - last_report > STATS_MS) {
