@@ -4,6 +4,7 @@ opdesk-router and real ZeroMQ sockets (pyzmq as the outside adapters).
 Keys are made with `opdesk keygen` (and one with pyzmq's own
 create_certificates, which writes no metadata name). Each test says what
 it proves; the refusals are checked to leave nothing behind in Redis."""
+import http.client
 import json
 import os
 import shutil
@@ -80,7 +81,7 @@ class CurveTest(unittest.TestCase):
         # A pyzmq key pair without metadata: its file name names it.
         zmq.auth.create_certificates(keys.dir, "pyadapter")
         keys.allow("pyadapter")
-        cls.stack = Stack(["intake", "router"], config=curve_config(keys))
+        cls.stack = Stack(["intake", "router", "web"], config=curve_config(keys))
         cls.st = cls.stack.__enter__()
         cls.server_public, _ = zmq.auth.load_certificate(keys.public("server"))
 
@@ -173,6 +174,34 @@ class CurveTest(unittest.TestCase):
         self.assertEqual(t["submitted_by"], "opdesk")
         self.st.wait_for(lambda: "doorbell rang" in self.st.log("router")[router_log_at:],
                          what="the router to hear ticket.created over CURVE")
+
+    def test_mailgate_and_web_submit_with_the_deployment_key(self):
+        # opdesk-mailgate links libzmq without czmq: its keys come from the
+        # same reader.
+        mail = ("From: rita@example.com\r\nTo: servicedesk@example.org\r\n"
+                "Subject: Laptop broken\r\nMessage-ID: <curve-%d@example.com>\r\n"
+                "Content-Type: text/plain\r\n\r\nIt does not boot.\r\n" % time.time_ns())
+        p = subprocess.run([os.path.join(harness.BIN, "opdesk-mailgate"), "--config",
+                            self.st.config_path], input=mail.encode(), capture_output=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        tid = self.st.r.get("opd:seq")
+        t = self.st.ticket("OPD-" + tid)
+        self.assertEqual((t["channel"], t["submitted_by"]), ("email", "opdesk"))
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.st.http_port, timeout=30)
+        self.addCleanup(conn.close)
+        conn.request("POST", "/api/v1/tickets", json.dumps(
+            {"subject": "Printer jammed", "requester": {"email": "rita@example.com"}}),
+            {"Authorization": "Bearer change-me-agent", "Content-Type": "application/json"})
+        r = conn.getresponse()
+        body = json.loads(r.read())
+        self.assertEqual(r.status, 201, body)
+        self.assertEqual(self.st.ticket(body["id"])["submitted_by"], "opdesk")
+        # The health probe reaches intake over CURVE too.
+        conn.request("GET", "/healthz")
+        health = json.loads(conn.getresponse().read())
+        self.assertNotIn("intake", health.get("down", []), health)
 
     def test_python_example_adapter_is_accepted(self):
         p = subprocess.run(
