@@ -203,6 +203,25 @@ class CurveTest(unittest.TestCase):
         health = json.loads(conn.getresponse().read())
         self.assertNotIn("intake", health.get("down", []), health)
 
+    def test_mailgate_with_a_refused_key_defers_the_mail(self):
+        # Refusal looks like an intake that is down: exit 75, the MTA keeps
+        # the mail and tries again; nothing is stored.
+        cfg = json.loads(json.dumps(self.st.config))
+        cfg["curve"]["client_secret_file"] = self.keys.secret("stranger")
+        path = os.path.join(self.tmp, "stranger.yaml")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        def tickets():  # mailgate's own rate counter may move; no ticket may
+            return (self.st.r.get("opd:seq"), self.st.r.xlen("opd:events"),
+                    sorted(self.st.r.keys("opd:t:*")))
+        before = tickets()
+        mail = (b"From: rita@example.com\r\nTo: servicedesk@example.org\r\nSubject: Hello\r\n"
+                b"Message-ID: <refused@example.com>\r\n\r\nHi\r\n")
+        p = subprocess.run([os.path.join(harness.BIN, "opdesk-mailgate"), "--config", path],
+                           input=mail, capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertEqual(tickets(), before)
+
     def test_python_example_adapter_is_accepted(self):
         p = subprocess.run(
             ["/usr/bin/python3", EXAMPLE, "--endpoint", self.st.config["endpoints"]["intake"],
