@@ -4,6 +4,7 @@
 #include "opd_util.h"
 #include <assert.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,4 +165,87 @@ auth_server (zsock_t *sock, const opd_curve_t *curve)
         return -1;
     }
     return 0;
+}
+
+//  --- Refused clients -------------------------------------------------------
+
+#define WATCH_LOG_MS 10000
+
+struct _auth_watch_t {
+    zsock_t *pair;       //  connected to the monitor of the watched socket
+    char what[16];
+    int64_t logged_at;   //  opd_mono_ms of the last line
+    long auth, other;    //  refusals not logged yet: by zauth, and all others
+};
+
+auth_watch_t *
+auth_watch_new (zsock_t *sock, const char *what, const opd_curve_t *curve)
+{
+    if (!curve->enabled)
+        return NULL;
+    //  A fresh endpoint each time: a closed socket's monitor endpoint is
+    //  released later, by libzmq's reaper.
+    static int seq;
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://opdesk-auth-watch-%s-%d", what,
+              __atomic_fetch_add (&seq, 1, __ATOMIC_RELAXED));
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                 | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+    zsock_t *pair = NULL;
+    if (zmq_socket_monitor (zsock_resolve (sock), endpoint, events) == 0)
+        pair = zsock_new_pair (endpoint);  //  ">": connects
+    if (!pair) {
+        opd_warn ("refused clients of socket=%s will not be logged: %s", what, zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    auth_watch_t *self = opd_calloc (1, sizeof *self);
+    self->pair = pair;
+    snprintf (self->what, sizeof self->what, "%s", what);
+    self->logged_at = opd_mono_ms () - WATCH_LOG_MS;
+    return self;
+}
+
+void
+auth_watch_destroy (auth_watch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy (&(*self_p)->pair);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void *
+auth_watch_socket (auth_watch_t *self)
+{
+    return self ? zsock_resolve (self->pair) : NULL;
+}
+
+void
+auth_watch_read (auth_watch_t *self)
+{
+    if (!self)
+        return;
+    void *s = zsock_resolve (self->pair);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    //  Each event is [uint16 event, uint32 value][endpoint].
+    while (zmq_msg_recv (&part, s, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        if (zmq_msg_size (&part) >= 2)
+            memcpy (&event, zmq_msg_data (&part), 2);
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            self->auth++;
+        else
+            self->other++;
+        while (zmq_msg_more (&part) && zmq_msg_recv (&part, s, 0) >= 0)
+            ;
+    }
+    zmq_msg_close (&part);
+    if ((self->auth || self->other) && opd_mono_ms () - self->logged_at >= WATCH_LOG_MS) {
+        opd_warn ("curve refused clients socket=%s key_not_allowed=%ld no_curve_or_wrong_server_key=%ld",
+                  self->what, self->auth, self->other);
+        self->auth = self->other = 0;
+        self->logged_at = opd_mono_ms ();
+    }
 }

@@ -37,4 +37,22 @@ const char *auth_name (auth_t *self, const char *user_id);
 //  Makes sock a CURVE server with curve's server key pair (before bind).
 //  Does nothing when curve is not enabled. Returns 0, or -1 (logged).
 int auth_server (zsock_t *sock, const opd_curve_t *curve);
+
+//  --- Refused clients, in the log ----------------------------------------
+//  zauth logs refusals only when verbose; a watch tells the operator
+//  without that: one warn line at the first refusal, then at most one line
+//  every 10 s per socket with the count since (libzmq's socket monitor
+//  gives no peer address for a bound socket, and keys are not logged).
+typedef struct _auth_watch_t auth_watch_t;
+
+//  Watches sock (a CURVE server, from the thread that owns it) for clients
+//  refused during the handshake; what names it in the log ("intake").
+//  NULL when curve is not enabled or the monitor cannot be set up (logged).
+auth_watch_t *auth_watch_new (zsock_t *sock, const char *what, const opd_curve_t *curve);
+//  Safe to call twice; nulls *self_p.
+void auth_watch_destroy (auth_watch_t **self_p);
+//  The libzmq socket to poll for refusals (ZMQ_POLLIN), or NULL for a NULL watch.
+void *auth_watch_socket (auth_watch_t *self);
+//  Takes every refusal waiting, without blocking, and logs as above.
+void auth_watch_read (auth_watch_t *self);
 #endif

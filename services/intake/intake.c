@@ -276,6 +276,7 @@ s_relay_actor (zsock_t *pipe, void *args)
         return;
     }
     zsock_set_sndhwm (pub, 100000);
+    auth_watch_t *watch = auth_watch_new (pub, "events", ra->curve);
     opd_redis_t *redis = opd_redis_new (ra->cfg);
     opd_redis_set_timeout (redis, 3000);
     ra->status = 0;
@@ -286,6 +287,7 @@ s_relay_actor (zsock_t *pipe, void *args)
         //  Commands from the parent stop the relay.
         if (zpoller_wait (poller, 0) == pipe)
             break;
+        auth_watch_read (watch);
         if (!last[0]) {
             //  Live publishing starts from now; the history serves the rest.
             redisReply *r = opd_redis_command (redis, "XREVRANGE opd:events + - COUNT 1");
@@ -333,6 +335,7 @@ s_relay_actor (zsock_t *pipe, void *args)
     }
     zpoller_destroy (&poller);
     opd_redis_destroy (&redis);
+    auth_watch_destroy (&watch);
     zsock_destroy (&pub);
 }
 
@@ -369,6 +372,7 @@ intake_run (opd_service_t *svc)
         opd_curve_wipe (&curve);
         return 1;
     }
+    auth_watch_t *watch = auth_watch_new (router, "intake", &curve);
     opd_redis_t *redis = opd_redis_new (svc->cfg);
     if (opd_redis_connect (redis))
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
@@ -394,8 +398,9 @@ intake_run (opd_service_t *svc)
             ra.cfg = svc->cfg;
             relay = zactor_new (s_relay_actor, &ra);
         }
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll (&item, 1, 500);
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {auth_watch_socket (watch), 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll (items, watch ? 2 : 1, 500);
+        auth_watch_read (watch);
         if (rc <= 0)
             continue;
         int n = 0;
@@ -416,6 +421,7 @@ intake_run (opd_service_t *svc)
     free (reqs);
     zactor_destroy (&relay);
     opd_redis_destroy (&redis);
+    auth_watch_destroy (&watch);
     zsock_destroy (&router);
     auth_destroy (&auth);
     opd_curve_wipe (&curve);

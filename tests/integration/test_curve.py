@@ -154,6 +154,9 @@ class CurveTest(unittest.TestCase):
                             timeout=REFUSED_WAIT)
         self.assertIsNone(reply, "intake answered a key that is not allow-listed")
         self.assertEqual(state(self.st), before, "a refused client changed Redis")
+        # The operator learns of it without log_level debug.
+        self.st.wait_for(lambda: "curve refused clients socket=intake key_not_allowed="
+                         in self.st.log("intake"), what="intake to log the refusal")
 
     def test_plaintext_client_is_refused(self):
         before = state(self.st)
@@ -253,6 +256,8 @@ class CurveTest(unittest.TestCase):
         self.assertEqual(msgpack.unpackb(body, raw=False)["ticket_id"], tid)
         self.assertFalse(stranger.poll(1000), "a subscriber with an unknown key got an event")
         self.assertFalse(plain.poll(100), "a plaintext subscriber got an event")
+        self.st.wait_for(lambda: "curve refused clients socket=events" in self.st.log("intake"),
+                         what="intake to log the refused subscribers")
 
     def test_removed_key_is_refused_after_sighup_even_when_connected(self):
         self.keys.make("temp", allow=True)
