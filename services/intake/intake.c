@@ -89,8 +89,10 @@ s_authorised (auth_t *auth, request_t *r)
         return true;
     }
     if (opd_mono_ms () - logged_at >= 10000) {
-        opd_warn ("dropped a request from a client key that is not allowed key=%.8s...",
-                  user_id ? user_id : "none");
+        if (user_id && *user_id)
+            opd_warn ("dropped a request from a client key that is not allowed key=%.8s...", user_id);
+        else
+            opd_error ("dropped a request without a User-Id: zauth gave none (czmq 4.2 or later is needed)");
         logged_at = opd_mono_ms ();
     }
     return false;
