@@ -39,6 +39,8 @@ opd_intake_client_t *opd_intake_client_new (const char *endpoint, const opd_curv
 void opd_intake_client_destroy (opd_intake_client_t **self_p);
 
 const char *opd_intake_client_endpoint (const opd_intake_client_t *self);
+//  The keys the client was made with (curve.enabled false: plaintext).
+const opd_curve_t *opd_intake_client_curve (const opd_intake_client_t *self);
 int opd_intake_client_timeout (const opd_intake_client_t *self);
 void opd_intake_client_set_timeout (opd_intake_client_t *self, int timeout_ms);
 

@@ -132,6 +132,12 @@ opd_intake_client_endpoint (const opd_intake_client_t *self)
     return self->endpoint;
 }
 
+const opd_curve_t *
+opd_intake_client_curve (const opd_intake_client_t *self)
+{
+    return &self->curve;
+}
+
 int
 opd_intake_client_timeout (const opd_intake_client_t *self)
 {
