@@ -151,6 +151,7 @@ s_intake_thread (void *arg)
     zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt (s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    opd_curve_client (s, &b->cfg->curve);
     zmq_connect (s, b->cfg->ep_intake);
     size_t cap = 1 << 20;
     int64_t *sent_at = calloc (cap, sizeof *sent_at);

@@ -152,7 +152,7 @@ s_clients_open (bench_t *b, client_t *c, int m, long cap)
         zmq_setsockopt (c[i].sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (c[i].sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
         zmq_setsockopt (c[i].sock, ZMQ_LINGER, &linger, sizeof linger);
-        if (zmq_connect (c[i].sock, b->cfg->ep_intake)) {
+        if (opd_curve_client (c[i].sock, &b->cfg->curve) || zmq_connect (c[i].sock, b->cfg->ep_intake)) {
             fprintf (stderr, "bench: cannot connect to %s: %s\n", b->cfg->ep_intake,
                      zmq_strerror (zmq_errno ()));
             return -1;

@@ -6,6 +6,7 @@
     opd_config_destroy; every pointer inside it is owned by the config. */
 #ifndef OPD_CONFIG_H_INCLUDED
 #define OPD_CONFIG_H_INCLUDED
+#include "opd_curve.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -200,6 +201,11 @@ typedef struct {
     int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days
     opd_burn_alert_t burn_fast;     //  default 1 h / 5 min above 14.4
     opd_burn_alert_t burn_slow;     //  default 6 h / 30 min above 6
+
+    //  curve: ZeroMQ CURVE on the intake and events sockets (opdesk
+    //  addition); curve.enabled is false without the block (plaintext).
+    opd_curve_t curve;              //  the keys, read from the files named
+    char *curve_clients_dir;        //  the allow-listed client certificates; NULL when not configured
 } opd_config_t;
 
 //  Loads and validates path. On failure returns NULL and writes one line

@@ -2,7 +2,8 @@
 -- (channel, external_id).
 -- ARGV: now, maxlen, prefix, channel, external_id, reply_to, author, then
 -- field/value pairs of the ticket hash (pairs named '_...' are control
--- flags, see below).
+-- flags, see below). submitted_by, when given, is the name of the CURVE
+-- client key the request came with (set by intake, never by the sender).
 -- Returns {ticket_id, created (1/0), kind ('ticket'|'comment'|'repeat')}.
 local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local idem = 'opd:idem:' .. channel .. ':' .. ext
@@ -90,7 +91,7 @@ redis.call('ZADD', 'opd:unrouted', NOW, id)
 redis.call('ZADD', 'opd:idx:all', NOW, id)
 index_status(id, nil, f.status, NOW)
 if f.req_email then redis.call('ZADD', 'opd:idx:req:' .. string.lower(f.req_email), NOW, id) end
-hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to})
+hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to, submitted_by = f.submitted_by})
 if f.linked_to then hist(f.linked_to, NOW, author, 'follow_up', {ticket = id}) end
 emit('ticket.created', {ticket_id = id, channel = channel, priority = nullable(f.priority), kind = f.kind})
 queue_refresh(id)

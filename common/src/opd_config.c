@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 #include <unistd.h>
 
@@ -513,7 +514,7 @@ s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "c
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
-                "workflow", "slo_burn", NULL};
+                "workflow", "slo_burn", "curve", NULL};
 
 static bool
 s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
@@ -703,6 +704,89 @@ s_channels (ctx_t *c, yaml_node_t *ch)
     return true;
 }
 
+
+//  --- curve: ZeroMQ CURVE on the intake and events sockets -----------------
+//  The key files are read here, so that a missing or broken key stops every
+//  program at start with its key named, and a SIGHUP re-reads them. A
+//  relative path is relative to the folder of the configuration file.
+
+static char *
+s_curve_file (ctx_t *c, const char *file)
+{
+    const char *slash = strrchr (c->cfg->path, '/');
+    if (file[0] == '/' || !slash)
+        return opd_strdup (file);
+    return opd_sprintf ("%.*s/%s", (int) (slash - c->cfg->path), c->cfg->path, file);
+}
+
+//  Reads the certificate named by curve.KEY into *cert; *given is false when
+//  the key is absent (and not required).
+static bool
+s_curve_cert (ctx_t *c, yaml_node_t *n, const char *key, bool required, bool need_secret,
+              opd_cert_t *cert, bool *given)
+{
+    char path[64], err[400], *file = NULL;
+    s_path (path, sizeof path, "curve", key);
+    memset (cert, 0, sizeof *cert);
+    if (!s_str (c, n, "curve", key, required, &file))
+        return false;
+    *given = file != NULL;
+    if (!file)
+        return true;
+    char *full = s_curve_file (c, file);
+    int rc = opd_cert_load (full, need_secret, cert, err, sizeof err);
+    free (full);
+    free (file);
+    return rc ? s_fail (c, path, "%s", err) : true;
+}
+
+//  The folder of allow-listed client certificates (opdesk-intake's zauth).
+static bool
+s_curve_dir (ctx_t *c, yaml_node_t *n)
+{
+    char *dir = NULL;
+    if (!s_str (c, n, "curve", "clients_dir", false, &dir) || !dir)
+        return !c->failed;
+    c->cfg->curve_clients_dir = s_curve_file (c, dir);
+    free (dir);
+    struct stat st;
+    if (stat (c->cfg->curve_clients_dir, &st) || !S_ISDIR (st.st_mode))
+        return s_fail (c, "curve.clients_dir", "'%s' is not a folder", c->cfg->curve_clients_dir);
+    return true;
+}
+
+static bool
+s_curve (ctx_t *c, yaml_node_t *n)
+{
+    static const char *const keys[] = {"server_public_file", "client_secret_file", "server_secret_file",
+                                       "clients_dir", NULL};
+    if (!n)
+        return true;
+    opd_cert_t spub, client, ssec;
+    bool has_spub, has_client, has_ssec = false;
+    bool ok = s_check_map (c, n, "curve", keys)
+              && s_curve_cert (c, n, "server_public_file", true, false, &spub, &has_spub)
+              && s_curve_cert (c, n, "client_secret_file", true, true, &client, &has_client)
+              && s_curve_cert (c, n, "server_secret_file", false, true, &ssec, &has_ssec)
+              && s_curve_dir (c, n);
+    if (ok && has_ssec && strcmp (ssec.public_key, spub.public_key))
+        ok = s_fail (c, "curve.server_public_file", "is not the public key of curve.server_secret_file");
+    //  intake needs both halves of its side; other hosts need neither.
+    if (ok && has_ssec != (c->cfg->curve_clients_dir != NULL))
+        ok = s_fail (c, has_ssec ? "curve.clients_dir" : "curve.server_secret_file",
+                     "is required with curve.%s", has_ssec ? "server_secret_file" : "clients_dir");
+    if (ok) {
+        opd_curve_t *cv = &c->cfg->curve;
+        cv->enabled = true;
+        memcpy (cv->server_public, spub.public_key, sizeof cv->server_public);
+        memcpy (cv->server_secret, ssec.secret_key, sizeof cv->server_secret);
+        memcpy (cv->client_public, client.public_key, sizeof cv->client_public);
+        memcpy (cv->client_secret, client.secret_key, sizeof cv->client_secret);
+    }
+    explicit_bzero (&client, sizeof client);
+    explicit_bzero (&ssec, sizeof ssec);
+    return ok;
+}
 
 static bool
 s_load (ctx_t *c, yaml_node_t *root)
@@ -1237,6 +1321,8 @@ s_load (ctx_t *c, yaml_node_t *root)
 
     if (!s_slo_burn (c, s_get (c, root, "slo_burn")))
         return false;
+    if (!s_curve (c, s_get (c, root, "curve")))
+        return false;
 
     //  tokens
     yaml_node_t *toks = s_get (c, root, "tokens");
@@ -1470,6 +1556,8 @@ opd_config_destroy (opd_config_t **self_p)
     free (c->attachments_dir);
     free (c->phone_secret);
     free (c->phone_country_code);
+    opd_curve_wipe (&c->curve);
+    free (c->curve_clients_dir);
     free (c);
     *self_p = NULL;
 }

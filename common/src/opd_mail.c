@@ -1152,7 +1152,7 @@ struct _opd_mailer_t {
 opd_mailer_t *
 opd_mailer_new (const opd_config_t *cfg, int timeout_ms)
 {
-    opd_intake_client_t *intake = opd_intake_client_new (cfg->ep_intake, timeout_ms);
+    opd_intake_client_t *intake = opd_intake_client_new (cfg->ep_intake, &cfg->curve, timeout_ms);
     if (!intake)
         return NULL;
     opd_mailer_t *self = opd_calloc (1, sizeof *self);

@@ -323,6 +323,7 @@ s_from_hash (const redisReply *h, const opd_config_t *cfg, bool live)
     json_object_set_new (t, "fields", s_json (h, "fields", JSON_OBJECT));
     json_object_set_new (t, "attachments", s_json (h, "attachments", JSON_ARRAY));
     json_object_set_new (t, "linked_to", s_str (h, "linked_to"));
+    json_object_set_new (t, "submitted_by", s_str (h, "submitted_by"));
     json_object_set_new (t, "created_at", s_time (h, "created_at"));
     json_object_set_new (t, "updated_at", s_time (h, "updated_at"));
     json_object_set_new (t, "received_at", s_time (h, "received_at"));

@@ -15,23 +15,32 @@
     process-wide ZeroMQ context, made by the first client and ended by the
     last one destroyed.
 
-    Ownership: endpoint is copied; frames are borrowed for the call. */
+    CURVE: given the deployment's keys (opd_config_t.curve) with curve
+    enabled, the socket is a CURVE client of intake; an intake that refuses
+    the key never answers, which the caller sees as a timeout.
+
+    Ownership: endpoint and curve are copied; frames are borrowed for the
+    call. */
 #ifndef OPD_INTAKE_CLIENT_H_INCLUDED
 #define OPD_INTAKE_CLIENT_H_INCLUDED
+#include "opd_curve.h"
 #include "opd_intake.h"
 #include <stddef.h>
 
 typedef struct _opd_intake_client_t opd_intake_client_t;
 
-//  A client of the intake at endpoint ("tcp://127.0.0.1:5550"); timeout_ms
-//  bounds each wait for intake (sending and answering). Connecting is lazy
-//  and never fails here (ZeroMQ reconnects by itself); returns NULL only
-//  when the endpoint is not one ZeroMQ accepts (logged).
-opd_intake_client_t *opd_intake_client_new (const char *endpoint, int timeout_ms);
+//  A client of the intake at endpoint ("tcp://127.0.0.1:5550"), with CURVE
+//  when curve is enabled (NULL: plaintext); timeout_ms bounds each wait for
+//  intake (sending and answering). Connecting never fails here (ZeroMQ
+//  reconnects by itself); returns NULL only when the endpoint is not one
+//  ZeroMQ accepts or the keys are refused by libzmq (logged).
+opd_intake_client_t *opd_intake_client_new (const char *endpoint, const opd_curve_t *curve, int timeout_ms);
 //  Safe to call twice; nulls *self_p. Requests still in flight are dropped.
 void opd_intake_client_destroy (opd_intake_client_t **self_p);
 
 const char *opd_intake_client_endpoint (const opd_intake_client_t *self);
+//  The keys the client was made with (curve.enabled false: plaintext).
+const opd_curve_t *opd_intake_client_curve (const opd_intake_client_t *self);
 int opd_intake_client_timeout (const opd_intake_client_t *self);
 void opd_intake_client_set_timeout (opd_intake_client_t *self, int timeout_ms);
 

@@ -11,6 +11,7 @@
 
 struct _opd_intake_client_t {
     char *endpoint;
+    opd_curve_t curve;  //  a copy; curve.enabled false: plaintext
     int timeout_ms;
     void *sock;      //  DEALER, NULL until first use and after a reset
     size_t pending;  //  requests sent and not yet answered
@@ -76,6 +77,10 @@ s_sock (opd_intake_client_t *self)
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
     //  Requests wait in the socket only for a peer that is connected.
     zmq_setsockopt (sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (opd_curve_client (sock, &self->curve)) {
+        zmq_close (sock);
+        return NULL;
+    }
     if (zmq_connect (sock, self->endpoint)) {
         opd_error ("cannot connect to intake endpoint=%s: %s", self->endpoint, zmq_strerror (zmq_errno ()));
         zmq_close (sock);
@@ -86,7 +91,7 @@ s_sock (opd_intake_client_t *self)
 }
 
 opd_intake_client_t *
-opd_intake_client_new (const char *endpoint, int timeout_ms)
+opd_intake_client_new (const char *endpoint, const opd_curve_t *curve, int timeout_ms)
 {
     assert (endpoint);
     if (!s_ctx_take ()) {
@@ -95,6 +100,8 @@ opd_intake_client_new (const char *endpoint, int timeout_ms)
     }
     opd_intake_client_t *self = opd_calloc (1, sizeof *self);
     self->endpoint = opd_strdup (endpoint);
+    if (curve)
+        self->curve = *curve;
     self->timeout_ms = timeout_ms;
     //  Connect now, so that a bad endpoint is known at once and the TCP
     //  handshake overlaps whatever the caller does before its first request.
@@ -113,6 +120,7 @@ opd_intake_client_destroy (opd_intake_client_t **self_p)
     opd_intake_client_t *self = *self_p;
     s_reset (self);
     free (self->endpoint);
+    opd_curve_wipe (&self->curve);
     free (self);
     *self_p = NULL;
     s_ctx_give ();
@@ -122,6 +130,12 @@ const char *
 opd_intake_client_endpoint (const opd_intake_client_t *self)
 {
     return self->endpoint;
+}
+
+const opd_curve_t *
+opd_intake_client_curve (const opd_intake_client_t *self)
+{
+    return &self->curve;
 }
 
 int

@@ -66,6 +66,7 @@ int cli_update (cli_t *c);
 int cli_comment (cli_t *c);
 int cli_anonymise (cli_t *c);
 int cli_slo (cli_t *c);      //  slo report (cli_slo.c)
+int cli_keygen (cli_t *c);   //  keygen NAME (cli_keygen.c); needs no configuration
 
 //  Field values from "--field k=v" for a request type: typed by the field's
 //  definition and checked against it. Returns 0 and sets *value (new

@@ -31,10 +31,10 @@ s_external_id (void)
 //  Sends frame to intake and waits up to timeout_ms for the reply: 0, -1
 //  no answer in time, -2 an answer that is not an intake reply.
 static int
-s_request (const char *endpoint, const char *frame, size_t len, int timeout_ms,
+s_request (const opd_config_t *cfg, const char *frame, size_t len, int timeout_ms,
            opd_intake_reply_t *reply)
 {
-    opd_intake_client_t *client = opd_intake_client_new (endpoint, timeout_ms);
+    opd_intake_client_t *client = opd_intake_client_new (cfg->ep_intake, &cfg->curve, timeout_ms);
     if (!client)
         return -1;
     int rc = opd_intake_client_submit (client, frame, len, reply);
@@ -145,7 +145,7 @@ cli_submit (cli_t *c)
     free (body);
 
     opd_intake_reply_t reply;
-    int sent = s_request (c->cfg->ep_intake, buf.data, buf.size, timeout_ms, &reply);
+    int sent = s_request (c->cfg, buf.data, buf.size, timeout_ms, &reply);
     msgpack_sbuffer_destroy (&buf);
     free (ext);
     if (sent == -1)

@@ -85,6 +85,8 @@ s_print_ticket (json_t *t)
         printf ("  closed:       %s\n", s_s (t, "closed_at"));
     if (json_is_string (json_object_get (t, "linked_to")))
         printf ("  linked to:    %s\n", s_s (t, "linked_to"));
+    if (json_is_string (json_object_get (t, "submitted_by")))
+        printf ("  submitted by: %s\n", s_s (t, "submitted_by"));
     if (json_is_string (json_object_get (t, "request_type"))) {
         char *f = json_dumps (json_object_get (t, "fields"), JSON_COMPACT);
         printf ("  request type: %s  fields %s\n", s_s (t, "request_type"), f ? f : "{}");

@@ -24,7 +24,8 @@ static const char *s_usage =
     "  anonymise [--dry-run]\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
-    "  coverage   (not available yet)\n\n"
+    "  coverage   (not available yet)\n"
+    "  keygen NAME [--dir DIR]   a CURVE key pair: DIR/NAME.key, DIR/NAME.key_secret\n\n"
     "  --config FILE  the configuration (else $OPDESK_CONFIG, else " OPD_DEFAULT_CONFIG ",\n"
     "                 else deploy/opdesk.yaml of the clone this binary was built in)\n"
     "  --json         print JSON for scripts\n"
@@ -36,7 +37,7 @@ static const char *s_usage =
 static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
-    "timeout", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
+    "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
     "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", NULL};
 
 static bool
@@ -105,6 +106,11 @@ main (int argc, char **argv)
     if (help || !c.command) {
         fputs (s_usage, help ? stdout : stderr);
         rc = help ? CLI_OK : CLI_USAGE;
+        goto done;
+    }
+    //  A key pair is made before there is any configuration to name it in.
+    if (!strcmp (c.command, "keygen")) {
+        rc = cli_keygen (&c);
         goto done;
     }
     char err[512];

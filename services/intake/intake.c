@@ -4,8 +4,13 @@
     validates each, sends the valid ones to Redis as one pipeline of create
     scripts, and only then answers: an accepted reply means the ticket is in
     Redis (and its AOF). A request that cannot be stored is answered
-    'unavailable' and nothing of it is kept. */
+    'unavailable' and nothing of it is kept.
+
+    With CURVE (auth.h) every request comes from an allow-listed client key,
+    whose name is stored as the ticket's submitted_by; a request whose key
+    has left the allow-list since the client connected is dropped. */
 #include "intake.h"
+#include "auth.h"
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
@@ -25,6 +30,7 @@ typedef struct {
     opd_submit_t *submit;
     opd_reject_t rej;
     bool queued;  //  sent to Redis in this batch
+    char submitted_by[OPD_CURVE_NAME_MAX + 1];  //  the client key's name (CURVE), else ""
 } request_t;
 
 //  Receives one whole multipart message; returns 0, or -1 when none is waiting.
@@ -34,6 +40,7 @@ s_recv (void *sock, request_t *r)
     r->nenv = 0;
     r->submit = NULL;
     r->queued = false;
+    r->submitted_by[0] = 0;
     memset (&r->rej, 0, sizeof r->rej);
     zmq_msg_t part;
     zmq_msg_init (&part);
@@ -56,6 +63,39 @@ s_recv (void *sock, request_t *r)
     zmq_msg_move (&r->body, &part);
     zmq_msg_close (&part);
     return 0;
+}
+
+//  Forgets a request without answering it.
+static void
+s_drop (request_t *r)
+{
+    for (int i = 0; i < r->nenv; i++)
+        zmq_msg_close (&r->env[i]);
+    zmq_msg_close (&r->body);
+}
+
+//  With CURVE: names the request's client key from the User-Id zauth gave
+//  its connection. False (logged at most every 10 s) when the key is no
+//  longer allow-listed: a connection outlives the removal of its key, the
+//  request must not.
+static bool
+s_authorised (auth_t *auth, request_t *r)
+{
+    static int64_t logged_at = -10000;
+    const char *user_id = zmq_msg_gets (&r->body, "User-Id");
+    const char *name = auth_name (auth, user_id);
+    if (name) {
+        snprintf (r->submitted_by, sizeof r->submitted_by, "%s", name);
+        return true;
+    }
+    if (opd_mono_ms () - logged_at >= 10000) {
+        if (user_id && *user_id)
+            opd_warn ("dropped a request from a client key that is not allowed key=%.8s...", user_id);
+        else
+            opd_error ("dropped a request without a User-Id: zauth gave none (czmq 4.2 or later is needed)");
+        logged_at = opd_mono_ms ();
+    }
+    return false;
 }
 
 static void
@@ -89,8 +129,9 @@ s_is_agent (const opd_config_t *cfg, const char *email)
 
 //  The create script's arguments for one submission.
 static void
-s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_args_t *a)
+s_create_args (const opd_config_t *cfg, const request_t *r, int64_t now, opd_args_t *a)
 {
+    const opd_submit_t *m = r->submit;
     opd_args_addi (a, now);
     opd_args_addi (a, cfg->events_max_len);
     opd_args_add (a, cfg->ticket_prefix);
@@ -125,6 +166,10 @@ s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_
     if (m->suppress_ack)
         s_pair (a, "no_ack", "1");
     s_pair (a, "participants", m->participants_json);
+    //  Who submitted it: the authenticated client key's name, never a value
+    //  from the message (the decoder does not even read one).
+    if (r->submitted_by[0])
+        s_pair (a, "submitted_by", r->submitted_by);
     //  Control pairs (names starting with '_'), which create.lua takes out
     //  before it stores the ticket: the sender check of the email channel.
     if (m->sender_check) {
@@ -159,7 +204,7 @@ s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *r
         }
         opd_args_t a;
         opd_args_init (&a);
-        s_create_args (svc->cfg, r->submit, now, &a);
+        s_create_args (svc->cfg, r, now, &a);
         if (opd_redis_append_script (redis, OPD_SCRIPT_CREATE, &a) == 0) {
             r->queued = true;
             queued++;
@@ -216,8 +261,9 @@ s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *r
 //  --- The event relay: tails opd:events and publishes each entry. ---------
 
 typedef struct {
-    opd_config_t *cfg;  //  borrowed for the lifetime of the actor
-    int status;         //  0 once the events socket is bound, -1 when it could not be
+    opd_config_t *cfg;         //  borrowed for the lifetime of the actor
+    const opd_curve_t *curve;  //  the keys intake started with (borrowed)
+    int status;                //  0 once the events socket is bound, -1 when it could not be
 } relay_args_t;
 
 static void
@@ -225,13 +271,14 @@ s_relay_actor (zsock_t *pipe, void *args)
 {
     relay_args_t *ra = args;
     zsock_t *pub = zsock_new (ZMQ_PUB);
-    if (!pub || opd_zmq_bind (pub, ra->cfg->ep_events, "events") < 0) {
+    if (!pub || auth_server (pub, ra->curve) || opd_zmq_bind (pub, ra->cfg->ep_events, "events") < 0) {
         ra->status = -1;
         zsock_signal (pipe, 0);
         zsock_destroy (&pub);
         return;
     }
     zsock_set_sndhwm (pub, 100000);
+    auth_watch_t *watch = auth_watch_new (pub, "events", ra->curve);
     opd_redis_t *redis = opd_redis_new (ra->cfg);
     opd_redis_set_timeout (redis, 3000);
     ra->status = 0;
@@ -242,6 +289,7 @@ s_relay_actor (zsock_t *pipe, void *args)
         //  Commands from the parent stop the relay.
         if (zpoller_wait (poller, 0) == pipe)
             break;
+        auth_watch_read (watch);
         if (!last[0]) {
             //  Live publishing starts from now; the history serves the rest.
             redisReply *r = opd_redis_command (redis, "XREVRANGE opd:events + - COUNT 1");
@@ -289,35 +337,49 @@ s_relay_actor (zsock_t *pipe, void *args)
     }
     zpoller_destroy (&poller);
     opd_redis_destroy (&redis);
+    auth_watch_destroy (&watch);
     zsock_destroy (&pub);
+}
+
+//  The intake ROUTER, bound; NULL when it could not be (logged).
+static zsock_t *
+s_router_new (const opd_config_t *cfg, const opd_curve_t *curve)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    //  A frame far above the limit is dropped by libzmq before it is read;
+    //  frames up to four times the limit are read and answered too_large.
+    zsock_set_maxmsgsize (router, (int) (cfg->frame_bytes * 4 > 0x7fffffff ? 0x7fffffff : cfg->frame_bytes * 4));
+    zsock_set_rcvhwm (router, 100000);
+    zsock_set_sndhwm (router, 100000);
+    zsock_set_linger (router, 1000);
+    if (auth_server (router, curve) || opd_zmq_bind (router, cfg->ep_intake, "intake") < 0)
+        zsock_destroy (&router);
+    return router;
 }
 
 int
 intake_run (opd_service_t *svc)
 {
-    zsock_t *router = zsock_new (ZMQ_ROUTER);
-    //  A frame far above the limit is dropped by libzmq before it is read;
-    //  frames up to four times the limit are read and answered too_large.
-    zsock_set_maxmsgsize (router, (int) (svc->cfg->frame_bytes * 4 > 0x7fffffff ? 0x7fffffff : svc->cfg->frame_bytes * 4));
-    zsock_set_rcvhwm (router, 100000);
-    zsock_set_sndhwm (router, 100000);
-    zsock_set_linger (router, 1000);
-    if (opd_zmq_bind (router, svc->cfg->ep_intake, "intake") < 0) {
-        zsock_destroy (&router);
-        return 1;
-    }
-    relay_args_t ra = {svc->cfg, -1};
+    //  zauth first: a CURVE server socket bound without it lets any key in.
+    opd_curve_t curve = svc->cfg->curve;
+    auth_t *auth = curve.enabled ? auth_new (svc->cfg) : NULL;
+    zsock_t *router = !curve.enabled || auth ? s_router_new (svc->cfg, &curve) : NULL;
+    relay_args_t ra = {svc->cfg, &curve, -1};
     //  zactor_new returns once the actor has bound its socket (or failed to).
-    zactor_t *relay = zactor_new (s_relay_actor, &ra);
+    zactor_t *relay = router ? zactor_new (s_relay_actor, &ra) : NULL;
     if (!relay || ra.status != 0) {
         zactor_destroy (&relay);
         zsock_destroy (&router);
+        auth_destroy (&auth);
+        opd_curve_wipe (&curve);
         return 1;
     }
+    auth_watch_t *watch = auth_watch_new (router, "intake", &curve);
     opd_redis_t *redis = opd_redis_new (svc->cfg);
     if (opd_redis_connect (redis))
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (redis));
-    opd_info ("ready intake=%s events=%s", svc->cfg->ep_intake, svc->cfg->ep_events);
+    opd_info ("ready intake=%s events=%s curve=%s", svc->cfg->ep_intake, svc->cfg->ep_events,
+              curve.enabled ? "on" : "off");
 
     request_t *reqs = opd_calloc (BATCH, sizeof (request_t));
     stats_t st = {0};
@@ -325,20 +387,31 @@ intake_run (opd_service_t *svc)
     int64_t last_report = opd_mono_ms ();
     while (!opd_service_stopping ()) {
         if (opd_service_reload (svc) == 1) {
-            //  Endpoints need a restart; limits, taxonomy and types apply now.
+            //  Endpoints and CURVE keys need a restart; limits, taxonomy,
+            //  types and the allow-list apply now.
+            if (!opd_curve_same (&curve, &svc->cfg->curve))
+                opd_warn ("curve keys changed or curve turned on or off: this needs a restart; the "
+                          "sockets keep the keys they started with");
+            if (auth)
+                auth_reload (auth, svc->cfg);
             opd_redis_destroy (&redis);
             redis = opd_redis_new (svc->cfg);
             zactor_destroy (&relay);
             ra.cfg = svc->cfg;
             relay = zactor_new (s_relay_actor, &ra);
         }
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll (&item, 1, 500);
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {auth_watch_socket (watch), 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll (items, watch ? 2 : 1, 500);
+        auth_watch_read (watch);
         if (rc <= 0)
             continue;
         int n = 0;
-        while (n < BATCH && s_recv (sock, &reqs[n]) == 0)
-            n++;
+        while (n < BATCH && s_recv (sock, &reqs[n]) == 0) {
+            if (!auth || s_authorised (auth, &reqs[n]))
+                n++;
+            else
+                s_drop (&reqs[n]);
+        }
         if (n)
             s_handle_batch (svc, redis, sock, reqs, n, &st);
         if (opd_mono_ms () - last_report > 60000) {
@@ -350,6 +423,9 @@ intake_run (opd_service_t *svc)
     free (reqs);
     zactor_destroy (&relay);
     opd_redis_destroy (&redis);
+    auth_watch_destroy (&watch);
     zsock_destroy (&router);
+    auth_destroy (&auth);
+    opd_curve_wipe (&curve);
     return 0;
 }

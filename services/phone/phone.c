@@ -480,11 +480,12 @@ s_submit (phone_t *self, const submission_t *m, opd_intake_reply_t *reply)
         opd_pack_kv_str (&pk, "email", m->email);
 
     int rc = -1;
-    //  Made anew when a reload changed the endpoint.
-    if (self->intake && strcmp (opd_intake_client_endpoint (self->intake), self->svc->cfg->ep_intake))
+    //  Made anew when a reload changed the endpoint or the CURVE keys.
+    if (self->intake && (strcmp (opd_intake_client_endpoint (self->intake), self->svc->cfg->ep_intake)
+                         || !opd_curve_same (opd_intake_client_curve (self->intake), &self->svc->cfg->curve)))
         opd_intake_client_destroy (&self->intake);
     if (!self->intake)
-        self->intake = opd_intake_client_new (self->svc->cfg->ep_intake, INTAKE_TIMEOUT_MS);
+        self->intake = opd_intake_client_new (self->svc->cfg->ep_intake, &self->svc->cfg->curve, INTAKE_TIMEOUT_MS);
     if (self->intake && opd_intake_client_submit (self->intake, buf.data, buf.size, reply) == 0)
         rc = 0;
     msgpack_sbuffer_destroy (&buf);

@@ -191,6 +191,8 @@ s_connect_events (router_t *self)
         return -1;
     zsock_set_rcvhwm (self->sub, 10000);
     zsock_set_subscribe (self->sub, "ticket.created");
+    if (opd_curve_client (zsock_resolve (self->sub), &self->svc->cfg->curve))
+        return -1;
     if (zsock_connect (self->sub, "%s", self->svc->cfg->ep_events) < 0) {
         opd_error ("cannot connect to the events socket endpoint=%s", self->svc->cfg->ep_events);
         return -1;
@@ -278,6 +280,8 @@ router_run (opd_service_t *svc)
         }
         else
             zclock_sleep ((int) (next_sweep - now));
+        if (rang)
+            opd_debug ("doorbell rang");
         if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
         if (opd_mono_ms () - last_report > STATS_MS) {

@@ -710,6 +710,10 @@ s_connect_events (slo_t *self)
     zsock_set_rcvhwm (self->sub, 10000);
     for (int i = 0; s_doorbell[i]; i++)
         zsock_set_subscribe (self->sub, s_doorbell[i]);
+    if (opd_curve_client (zsock_resolve (self->sub), &self->svc->cfg->curve)) {
+        zsock_destroy (&self->sub);
+        return -1;
+    }
     if (zsock_connect (self->sub, "%s", self->svc->cfg->ep_events) < 0) {
         opd_error ("cannot connect to the events socket endpoint=%s", self->svc->cfg->ep_events);
         zsock_destroy (&self->sub);

@@ -174,7 +174,8 @@ s_intake_alive (http_req_t *req)
     opd_pack_kv_int (&pk, "v", 1);
     opd_pack_kv_str (&pk, "type", "opdesk.health");
     bool alive = false;
-    if (zmq_connect (sock, req->cfg->ep_intake) == 0 && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
+    if (opd_curve_client (sock, &req->cfg->curve) == 0 && zmq_connect (sock, req->cfg->ep_intake) == 0
+        && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
         zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         alive = zmq_poll (&item, 1, PROBE_TIMEOUT_MS) == 1;
     }

@@ -255,7 +255,7 @@ http_intake (http_req_t *req)
     req->intake_gen = web->gen;
     pthread_mutex_unlock (&web->pool_lock);
     if (!req->intake)
-        req->intake = opd_intake_client_new (req->cfg->ep_intake, INTAKE_CLIENT_TIMEOUT_MS);
+        req->intake = opd_intake_client_new (req->cfg->ep_intake, &req->cfg->curve, INTAKE_CLIENT_TIMEOUT_MS);
     return req->intake;
 }
 

@@ -5,6 +5,9 @@
     rely on (retention per category, SLO policy matching, the priority
     matrix) answer as CONTRACT.md sections 6 and 8 say. */
 #include "opd_config.h"
+#include "opd_util.h"
+#include <czmq.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -494,6 +497,205 @@ test_config_defaults_and_locate (void **state)
     assert_int_equal (opd_priority_rank (NULL), 0);
 }
 
+//  --- curve ---------------------------------------------------------------
+//  Key files written by czmq (as `opdesk keygen` does) into a fresh folder.
+
+typedef struct {
+    char dir[64];
+    char server[128], server_secret[128], client_secret[128], other_secret[128], clients[128];
+} keys_t;
+
+static void
+s_keygen (const char *dir, const char *name, char *public_path, char *secret_path)
+{
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    char path[128];
+    snprintf (path, sizeof path, "%s/%s.key", dir, name);
+    assert_int_equal (zcert_save (cert, path), 0);
+    if (public_path)
+        snprintf (public_path, 128, "%s", path);
+    if (secret_path)
+        snprintf (secret_path, 128, "%s_secret", path);
+    zcert_destroy (&cert);
+}
+
+static void
+s_keys (keys_t *k)
+{
+    snprintf (k->dir, sizeof k->dir, "/tmp/opd-test-curve-XXXXXX");
+    assert_non_null (mkdtemp (k->dir));
+    s_keygen (k->dir, "server", k->server, k->server_secret);
+    s_keygen (k->dir, "opdesk", NULL, k->client_secret);
+    s_keygen (k->dir, "other", NULL, k->other_secret);
+    snprintf (k->clients, sizeof k->clients, "%s/clients", k->dir);
+    assert_int_equal (mkdir (k->clients, 0700), 0);
+}
+
+static void
+s_keys_remove (keys_t *k)
+{
+    char cmd[160];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", k->dir);
+    assert_int_equal (system (cmd), 0);
+}
+
+//  The base configuration with curve_block appended, parsed as a file in
+//  the key folder (so that relative paths are relative to it).
+static opd_config_t *
+s_parse_curve (const keys_t *k, const char *curve_block, char *err, size_t errlen)
+{
+    char *text = opd_sprintf ("%s%s", s_base, curve_block);
+    char name[128];
+    snprintf (name, sizeof name, "%s/opdesk.yaml", k->dir);
+    err[0] = 0;
+    opd_config_t *cfg = opd_config_parse (text, strlen (text), name, err, errlen);
+    free (text);
+    return cfg;
+}
+
+static void
+test_config_curve_loads_keys (void **state)
+{
+    (void) state;
+    keys_t k;
+    s_keys (&k);
+    char err[512], *block = opd_sprintf ("curve: {server_secret_file: %s, server_public_file: %s, "
+                                         "clients_dir: %s, client_secret_file: %s}\n",
+                                         k.server_secret, k.server, k.clients, k.client_secret);
+    opd_config_t *cfg = s_parse_curve (&k, block, err, sizeof err);
+    assert_non_null (cfg);
+    zcert_t *server = zcert_load (k.server_secret), *client = zcert_load (k.client_secret);
+    assert_true (cfg->curve.enabled);
+    assert_string_equal (cfg->curve.server_public, zcert_public_txt (server));
+    assert_string_equal (cfg->curve.server_secret, zcert_secret_txt (server));
+    assert_string_equal (cfg->curve.client_public, zcert_public_txt (client));
+    assert_string_equal (cfg->curve.client_secret, zcert_secret_txt (client));
+    assert_string_equal (cfg->curve_clients_dir, k.clients);
+    opd_config_destroy (&cfg);
+    free (block);
+
+    //  A host without intake: the client half alone, paths relative to the
+    //  configuration file's folder.
+    cfg = s_parse_curve (&k, "curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret}\n",
+                         err, sizeof err);
+    assert_non_null (cfg);
+    assert_true (cfg->curve.enabled);
+    assert_string_equal (cfg->curve.server_public, zcert_public_txt (server));
+    assert_string_equal (cfg->curve.server_secret, "");
+    assert_null (cfg->curve_clients_dir);
+    opd_config_destroy (&cfg);
+    zcert_destroy (&server);
+    zcert_destroy (&client);
+
+    //  Without the block: plaintext, as before.
+    cfg = s_parse (s_base, err, sizeof err);
+    assert_non_null (cfg);
+    assert_false (cfg->curve.enabled);
+    opd_config_destroy (&cfg);
+    s_keys_remove (&k);
+}
+
+static void
+test_config_curve_bad_blocks_are_named (void **state)
+{
+    (void) state;
+    keys_t k;
+    s_keys (&k);
+    char garbage[160];
+    snprintf (garbage, sizeof garbage, "%s/garbage.key", k.dir);
+    FILE *f = fopen (garbage, "w");
+    fputs ("curve\n    public-key = \"not a key\"\n", f);
+    fclose (f);
+    struct {
+        const char *block;
+        const char *path, *word;
+    } cases[] = {
+        {"curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret, colour: blue}",
+         "curve.colour", "unknown key"},
+        {"curve: {server_public_file: server.key}", "curve.client_secret_file", "is required"},
+        {"curve: {client_secret_file: opdesk.key_secret}", "curve.server_public_file", "is required"},
+        {"curve: {server_public_file: nowhere.key, client_secret_file: opdesk.key_secret}",
+         "curve.server_public_file", "cannot read"},
+        //  The public half where the key pair is needed.
+        {"curve: {server_public_file: server.key, client_secret_file: server.key}",
+         "curve.client_secret_file", "no secret-key"},
+        {"curve: {server_public_file: garbage.key, client_secret_file: opdesk.key_secret}",
+         "curve.server_public_file", "not 40 characters of Z85"},
+        {"curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret, "
+         "server_secret_file: other.key_secret, clients_dir: clients}",
+         "curve.server_public_file", "is not the public key of curve.server_secret_file"},
+        {"curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret, "
+         "server_secret_file: server.key_secret}",
+         "curve.clients_dir", "is required with curve.server_secret_file"},
+        {"curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret, clients_dir: clients}",
+         "curve.server_secret_file", "is required with curve.clients_dir"},
+        {"curve: {server_public_file: server.key, client_secret_file: opdesk.key_secret, "
+         "server_secret_file: server.key_secret, clients_dir: server.key}",
+         "curve.clients_dir", "is not a folder"},
+        {"curve: yes", "curve", "must be a map"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[512], *block = opd_sprintf ("%s\n", cases[i].block);
+        opd_config_t *cfg = s_parse_curve (&k, block, err, sizeof err);
+        if (cfg)
+            fail_msg ("accepted: %s", cases[i].block);
+        char want[128];
+        snprintf (want, sizeof want, "%s: ", cases[i].path);
+        if (strncmp (err, want, strlen (want)) || !strstr (err, cases[i].word))
+            fail_msg ("%s\n  gave: %s\n  want: %s... %s", cases[i].block, err, want, cases[i].word);
+        free (block);
+    }
+    s_keys_remove (&k);
+}
+
+//  The reader takes what pyzmq writes too (no metadata name, single
+//  quotes, comments), and names keys by metadata, else by file name.
+static void
+test_config_curve_reader_and_key_names (void **state)
+{
+    (void) state;
+    keys_t k;
+    s_keys (&k);
+    zcert_t *cert = zcert_load (k.other_secret);
+    char path[160];
+    snprintf (path, sizeof path, "%s/py-adapter.key", k.dir);
+    FILE *f = fopen (path, "w");
+    fprintf (f, "#   ****  Generated by pyzmq  ****\n\nmetadata\ncurve\n    public-key = '%s' # the key\n",
+             zcert_public_txt (cert));
+    fclose (f);
+    opd_cert_t c;
+    char err[512], name[OPD_CURVE_NAME_MAX + 1];
+    assert_int_equal (opd_cert_load (path, false, &c, err, sizeof err), 0);
+    assert_string_equal (c.public_key, zcert_public_txt (cert));
+    assert_string_equal (c.secret_key, "");
+    assert_string_equal (c.name, "");
+    opd_cert_key_name (&c, "py-adapter.key", name, sizeof name);
+    assert_string_equal (name, "py-adapter");
+    assert_int_equal (opd_cert_load (path, true, &c, err, sizeof err), -1);
+    assert_non_null (strstr (err, "no secret-key"));
+
+    assert_int_equal (opd_cert_load (k.other_secret, true, &c, err, sizeof err), 0);
+    assert_string_equal (c.secret_key, zcert_secret_txt (cert));
+    opd_cert_key_name (&c, "renamed.key_secret", name, sizeof name);
+    assert_string_equal (name, "other");
+
+    //  A secret key that is not the public key's pair is refused.
+    zcert_t *server = zcert_load (k.server_secret);
+    f = fopen (path, "w");
+    fprintf (f, "curve\n    public-key = \"%s\"\n    secret-key = \"%s\"\n", zcert_public_txt (cert),
+             zcert_secret_txt (server));
+    fclose (f);
+    assert_int_equal (opd_cert_load (path, true, &c, err, sizeof err), -1);
+    assert_non_null (strstr (err, "does not belong"));
+    opd_cert_t bad = {.name = "two words"};
+    opd_cert_key_name (&bad, "no good.key", name, sizeof name);
+    assert_string_equal (name, "");
+    zcert_destroy (&server);
+    zcert_destroy (&cert);
+    s_keys_remove (&k);
+}
+
 int
 main (void)
 {
@@ -508,6 +710,9 @@ main (void)
         cmocka_unit_test (test_config_policy_first_match_wins),
         cmocka_unit_test (test_config_matrix_priority),
         cmocka_unit_test (test_config_defaults_and_locate),
+        cmocka_unit_test (test_config_curve_loads_keys),
+        cmocka_unit_test (test_config_curve_bad_blocks_are_named),
+        cmocka_unit_test (test_config_curve_reader_and_key_names),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
     this process, with a context of its own): a round trip, a rejection with
     its key, a timeout after which the next call works and never sees the
     late answer, several requests in flight answered in order, and an answer
-    that is not an intake reply. */
+    that is not an intake reply; and CURVE: the client that holds the
+    server's key gets through, one with a wrong server key or none does not. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,20 +93,33 @@ s_stub_run (void *arg)
     return NULL;
 }
 
+//  A stub answering script; a CURVE server with server_secret (Z85) unless
+//  it is NULL. (Without a ZAP handler a CURVE server takes any client key:
+//  this checks the client's side of CURVE, not the allow-list.)
 static void
-s_stub_start (stub_t *self, const action_t *script, int n)
+s_stub_start_with (stub_t *self, const action_t *script, int n, const char *server_secret)
 {
     memset (self, 0, sizeof *self);
     self->ctx = zmq_ctx_new ();
     self->router = zmq_socket (self->ctx, ZMQ_ROUTER);
-    int zero = 0;
+    int zero = 0, one = 1;
     zmq_setsockopt (self->router, ZMQ_LINGER, &zero, sizeof zero);
+    if (server_secret) {
+        assert_int_equal (zmq_setsockopt (self->router, ZMQ_CURVE_SERVER, &one, sizeof one), 0);
+        assert_int_equal (zmq_setsockopt (self->router, ZMQ_CURVE_SECRETKEY, server_secret, 40), 0);
+    }
     assert_int_equal (zmq_bind (self->router, "tcp://127.0.0.1:*"), 0);
     size_t len = sizeof self->endpoint;
     zmq_getsockopt (self->router, ZMQ_LAST_ENDPOINT, self->endpoint, &len);
     self->script = script;
     self->nscript = n;
     pthread_create (&self->thread, NULL, s_stub_run, self);
+}
+
+static void
+s_stub_start (stub_t *self, const action_t *script, int n)
+{
+    s_stub_start_with (self, script, n, NULL);
 }
 
 static void
@@ -125,7 +139,7 @@ test_intake_client_round_trip_and_rejection (void **state)
     static const action_t script[] = {ACCEPT, REJECT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     assert_non_null (client);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
@@ -150,7 +164,7 @@ test_intake_client_timeout_resets_and_never_sees_the_late_answer (void **state)
     static const action_t script[] = {LATE, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 300);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 300);
     opd_intake_reply_t reply;
     int64_t t0 = opd_mono_ms ();
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
@@ -173,7 +187,7 @@ test_intake_client_keeps_several_in_flight_in_order (void **state)
     static const action_t script[] = {ACCEPT, ACCEPT, ACCEPT, ACCEPT, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 5);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     for (int i = 0; i < 5; i++)
         assert_int_equal (opd_intake_client_send (client, s_frame, sizeof s_frame - 1), 0);
     assert_int_equal (opd_intake_client_pending (client), 5);
@@ -196,7 +210,7 @@ test_intake_client_tells_an_answer_that_is_no_reply (void **state)
     static const action_t script[] = {GARBAGE, ACCEPT};
     stub_t stub;
     s_stub_start (&stub, script, 2);
-    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, 5000);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, NULL, 5000);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -2);
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
@@ -216,14 +230,43 @@ test_intake_client_nobody_listening_times_out (void **state)
     s_stub_start (&stub, none, 1);
     char ep[64];
     snprintf (ep, sizeof ep, "%s", stub.endpoint);
-    opd_intake_client_t *client = opd_intake_client_new (ep, 200);
+    opd_intake_client_t *client = opd_intake_client_new (ep, NULL, 200);
     opd_intake_reply_t reply;
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
     s_stub_stop (&stub);  //  intake is gone now
     assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
     assert_int_equal (opd_intake_client_pending (client), 0);
     opd_intake_client_destroy (&client);
-    assert_null (opd_intake_client_new ("not an endpoint", 200));
+    assert_null (opd_intake_client_new ("not an endpoint", NULL, 200));
+}
+
+static void
+test_intake_client_speaks_curve_with_the_server_key (void **state)
+{
+    (void) state;
+    opd_curve_t curve = {.enabled = true}, wrong_server;
+    char server_secret[41], other_secret[41];
+    assert_int_equal (zmq_curve_keypair (curve.server_public, server_secret), 0);
+    assert_int_equal (zmq_curve_keypair (curve.client_public, curve.client_secret), 0);
+    static const action_t script[] = {ACCEPT};
+    stub_t stub;
+    s_stub_start_with (&stub, script, 1, server_secret);
+    opd_intake_client_t *client = opd_intake_client_new (stub.endpoint, &curve, 5000);
+    opd_intake_reply_t reply;
+    assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), 0);
+    assert_true (reply.accepted);
+    opd_intake_client_destroy (&client);
+    //  A client that expects another server key fails the handshake, and
+    //  one without CURVE is not spoken to: both time out.
+    wrong_server = curve;
+    assert_int_equal (zmq_curve_keypair (wrong_server.server_public, other_secret), 0);
+    client = opd_intake_client_new (stub.endpoint, &wrong_server, 300);
+    assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
+    opd_intake_client_destroy (&client);
+    client = opd_intake_client_new (stub.endpoint, NULL, 300);
+    assert_int_equal (opd_intake_client_submit (client, s_frame, sizeof s_frame - 1, &reply), -1);
+    opd_intake_client_destroy (&client);
+    s_stub_stop (&stub);
 }
 
 int
@@ -235,6 +278,7 @@ main (void)
         cmocka_unit_test (test_intake_client_keeps_several_in_flight_in_order),
         cmocka_unit_test (test_intake_client_tells_an_answer_that_is_no_reply),
         cmocka_unit_test (test_intake_client_nobody_listening_times_out),
+        cmocka_unit_test (test_intake_client_speaks_curve_with_the_server_key),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
