@@ -31,16 +31,22 @@
 
 //  --- Small text helpers ------------------------------------------------
 
-//  A copy of len bytes as valid UTF-8 without NUL characters.
+//  The one way text is made in this file: a copy of len bytes of s as
+//  valid UTF-8 without NUL characters, always a new NUL-terminated string,
+//  "" for no text. Text from MIME parts arrives as (pointer, length) pairs
+//  that are not NUL-terminated, and an empty part has a NULL pointer: this
+//  reads exactly len bytes and never returns NULL, so that no empty part,
+//  subject or report can crash a caller (issue 8). len < 0: s is a C string.
 static char *
 s_clean_utf8 (const char *s, gssize len)
 {
-    if (!s)
-        return NULL;
+    if (!s || len == 0)
+        return opd_strdup ("");
     if (len < 0)
         len = (gssize) strlen (s);
     //  NUL characters become spaces first (intake refuses them).
-    char *copy = g_memdup2 (s, (gsize) len + 1);
+    char *copy = g_malloc ((gsize) len + 1);
+    memcpy (copy, s, (size_t) len);
     copy[len] = 0;
     for (gssize i = 0; i < len; i++)
         if (!copy[i])
@@ -81,6 +87,8 @@ s_iconv_name (const char *charset)
 static char *
 s_to_utf8 (const char *data, size_t len, const char *charset)
 {
+    if (!data || !len)
+        return s_clean_utf8 (NULL, 0);
     const char *name = s_iconv_name (charset);
     if (name && g_ascii_strcasecmp (name, "UTF-8")) {
         gsize written = 0;
@@ -267,6 +275,8 @@ opd_mail_html_to_text (const char *html, size_t len)
                                          "center", "section", "article", "header", "footer",
                                          "tbody", "thead", "form", "fieldset", NULL};
     static const char *const skips[] = {"script", "style", "head", "title", "xml", NULL};
+    if (!html)
+        len = 0;
     html_t h = {g_string_new (NULL), 0, false, false};
     size_t i = 0;
     while (i < len) {
@@ -456,6 +466,8 @@ s_outlook_block (char **lines, int count, int i)
 char *
 opd_mail_trim_quotes (const char *text)
 {
+    if (!text || !*text)
+        return opd_strdup ("");
     s_regex_init ();
     char **lines = g_strsplit (text, "\n", -1);
     int count = (int) g_strv_length (lines);
@@ -676,7 +688,8 @@ s_add_attachment (walk_t *w, const char *name, const char *type, const unsigned 
     char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
     snprintf (a->sha256, sizeof a->sha256, "%s", hex);
     g_free (hex);
-    a->data = g_memdup2 (data, len);
+    //  Never NULL, even for an empty part: an empty attachment is stored too.
+    a->data = len ? g_memdup2 (data, len) : g_malloc0 (1);
     g_ptr_array_add (w->atts, a);
 }
 

@@ -155,6 +155,80 @@ test_parse_undeclared_charset_and_html_only (void **state)
     opd_mail_destroy (&m);
 }
 
+//  Each shape of empty text that once reached s_unix_lines as NULL (a
+//  SIGSEGV in the mail-gate and in the poller, at every restart) or was read
+//  one byte past its buffer (ASan). Each must parse, with a valid, possibly
+//  empty, NUL-terminated body.
+static const char *const s_empty_shapes[] = {
+    //  Subject only: no body at all.
+    "From: a@x.org\r\nSubject: only a subject\r\n\r\n",
+    //  Headers only, not even the blank line.
+    "From: a@x.org\r\nSubject: headers only\r\n",
+    //  An empty text/plain body.
+    "From: a@x.org\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+    //  An empty text/html body.
+    "From: a@x.org\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n",
+    //  A multipart with an empty text part and an empty html part.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n--b\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n\r\n--b--\r\n",
+    //  A multipart/mixed with an empty text part and a zero-length attachment.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\n--b\r\n"
+    "Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=empty.pdf\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n--b--\r\n",
+    //  An empty multipart: no parts at all.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b--\r\n",
+    //  A bounce whose message/delivery-status part is empty.
+    "From: MAILER-DAEMON@x.org\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n--b--\r\n",
+    //  A reply (quotes are trimmed) whose text is empty.
+    "From: a@x.org\r\nSubject: Re: [OPD-1] x\r\nIn-Reply-To: <q@x>\r\nContent-Type: text/plain\r\n\r\n",
+    NULL};
+
+static void
+test_parse_survives_empty_text (void **state)
+{
+    (void) state;
+    for (const char *const *s = s_empty_shapes; *s; s++) {
+        //  An exact-size copy, so that ASan sees a read past the input.
+        size_t len = strlen (*s);
+        char *exact = malloc (len);
+        memcpy (exact, *s, len);
+        opd_mail_t *m = NULL;
+        assert_int_equal (opd_mail_parse (exact, len, &m), 0);
+        assert_non_null (m->body);
+        assert_non_null (m->subject);
+        assert_true (strlen (m->body) < 200);
+        for (size_t i = 0; i < m->natt; i++) {
+            assert_non_null (m->att[i].name);
+            assert_int_equal (m->att[i].size, 0);
+        }
+        opd_mail_destroy (&m);
+        free (exact);
+    }
+}
+
+static void
+test_text_helpers_take_empty_input (void **state)
+{
+    (void) state;
+    char *t = opd_mail_html_to_text ("", 0);
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_html_to_text (NULL, 0);
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_trim_quotes ("");
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_trim_quotes (NULL);
+    assert_string_equal (t, "");
+    free (t);
+}
+
 int
 main (void)
 {
@@ -165,6 +239,8 @@ main (void)
         cmocka_unit_test (test_parse_headers_and_markers),
         cmocka_unit_test (test_parse_refuses_what_is_not_mail),
         cmocka_unit_test (test_parse_undeclared_charset_and_html_only),
+        cmocka_unit_test (test_parse_survives_empty_text),
+        cmocka_unit_test (test_text_helpers_take_empty_input),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
