@@ -79,6 +79,13 @@ bool opd_mail_msgid_ticket (const char *msgid, const char *prefix, char *out, si
 
 typedef struct _opd_mailer_t opd_mailer_t;
 
+//  The largest raw message the mail-gate and the poller read. It follows the
+//  configured attachment limit (an attachment of max_attachment_bytes,
+//  base64-encoded with its line ends, plus the body limit three times over
+//  for quoted-printable and an HTML alternative, plus headers and MIME
+//  structure), and is never below four times limits.frame_bytes.
+size_t opd_mail_max_input (const opd_config_t *cfg);
+
 //  A client that delivers messages to intake: one intake client
 //  (opd_intake_client.h) and one Redis connection, made on first use, for
 //  the rate limit and the thread lookups (one pipelined round trip per

@@ -1155,6 +1155,18 @@ opd_mail_destroy (opd_mail_t **self_p)
 
 //  --- Delivery -------------------------------------------------------------
 
+size_t
+opd_mail_max_input (const opd_config_t *cfg)
+{
+    //  base64: 4 bytes per 3, and CRLF after every 76 characters.
+    uint64_t att = (uint64_t) (cfg->max_attachment_bytes > 0 ? cfg->max_attachment_bytes : 0);
+    uint64_t b64 = (att + 2) / 3 * 4;
+    b64 += b64 / 76 * 2;
+    uint64_t max = b64 + 3 * (uint64_t) cfg->body_bytes + 1048576;
+    uint64_t floor = 4 * (uint64_t) cfg->frame_bytes;
+    return (size_t) (max > floor ? max : floor);
+}
+
 struct _opd_mailer_t {
     const opd_config_t *cfg;
     opd_intake_client_t *intake;
@@ -1533,9 +1545,9 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
     memset (res, 0, sizeof *res);
     *job_p = NULL;
     const opd_config_t *cfg = self->cfg;
-    if ((int64_t) len > cfg->frame_bytes * 4) {
-        s_result (res, OPD_MAIL_DATAERR, "rejected", "the message is larger than %lld bytes",
-                  (long long) (cfg->frame_bytes * 4));
+    if (len > opd_mail_max_input (cfg)) {
+        s_result (res, OPD_MAIL_DATAERR, "rejected", "the message is larger than %zu bytes",
+                  opd_mail_max_input (cfg));
         return res->code;
     }
     opd_mail_t *m = NULL;

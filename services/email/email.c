@@ -27,7 +27,6 @@
 #define UIDS_PER_COMMAND 200
 #define FETCH_BATCH 64   //  messages fetched before they are delivered
 #define IN_FLIGHT 32     //  submissions waiting for intake's answer
-#define MAX_MESSAGE (64 * 1048576)
 
 typedef struct {
     const opd_imap_t *conf;  //  borrowed from the configuration
@@ -214,10 +213,10 @@ typedef struct {
 //  sets \Seen, and each connection is then told of every other one's flag
 //  changes. Each message gets its bytes or its error in f[].
 static void
-s_fetch_batch (mailbox_t *mb, size_t index, const char *url, fetched_t *f, size_t n)
+s_fetch_batch (mailbox_t *mb, size_t index, const char *url, fetched_t *f, size_t n, size_t max)
 {
     for (size_t i = 0; i < n; i++) {
-        f[i].msg.max = MAX_MESSAGE;
+        f[i].msg.max = max;
         char *murl = opd_sprintf ("%s/;UID=%lu", url, f[i].uid);
         f[i].rc = s_perform (mb, index, murl, NULL, &f[i].msg) ? CURLE_RECV_ERROR : CURLE_OK;
         free (murl);
@@ -359,9 +358,10 @@ s_deliver (poll_t *p, unsigned long uid, const char *data, size_t len)
 }
 
 static void
-s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
+s_poll (const opd_config_t *cfg, mailbox_t *mb, size_t index, opd_mailer_t *mailer)
 {
     mb->polls++;
+    size_t max = opd_mail_max_input (cfg);
     char *url = s_base_url (mb);
     buf_t search = {0};
     search.max = 16 * 1048576;
@@ -392,13 +392,13 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
         for (size_t k = 0; k < nb; k++)
             f[k].uid = uids[i + k];
         int64_t t0 = opd_mono_ms ();
-        s_fetch_batch (mb, index, url, f, nb);
+        s_fetch_batch (mb, index, url, f, nb, max);
         fetch_ms += opd_mono_ms () - t0;
         for (size_t k = 0; k < nb && !p.stop; k++) {
             if (f[k].msg.overflow) {
                 opd_mail_result_t res = {.code = OPD_MAIL_DATAERR};
                 snprintf (res.action, sizeof res.action, "rejected");
-                snprintf (res.reason, sizeof res.reason, "larger than %d bytes", MAX_MESSAGE);
+                snprintf (res.reason, sizeof res.reason, "larger than %zu bytes", max);
                 s_outcome (&p, f[k].uid, OPD_MAIL_DATAERR, &res);
             }
             else if (f[k].rc != CURLE_OK)
@@ -482,7 +482,7 @@ email_run (opd_service_t *svc)
         int64_t now = opd_mono_ms (), wait = 200;
         for (size_t i = 0; i < nmb && mailer && !opd_service_stopping (); i++) {
             if (now >= mbs[i].next_at) {
-                s_poll (&mbs[i], i, mailer);
+                s_poll (svc->cfg, &mbs[i], i, mailer);
                 mbs[i].next_at = opd_mono_ms () + mbs[i].conf->interval_ms;
             }
             int64_t left = mbs[i].next_at - opd_mono_ms ();

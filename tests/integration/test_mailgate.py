@@ -2,6 +2,7 @@
 (expected.json gives each message's outcome), exit codes for the MTA,
 loop and noise protection, the rate limit, and a reply to the desk's own
 acknowledgement threading back onto its ticket."""
+import base64
 import email
 import email.policy
 import hashlib
@@ -176,9 +177,12 @@ class MailgateBehaviour(unittest.TestCase):
 
     def test_oversized_and_not_mail_are_rejected_for_good(self):
         with Stack(["intake"], config=mail_config(frame_bytes=65536), smtp=False) as st:
-            big = simple_mail("a@example.com", "big", "x" * (4 * 65536 + 10), "big-1@example.com")
+            # The input limit follows max_attachment_bytes (100000 here) and
+            # body_bytes, never below four frames: 2 MB is far over it.
+            big = simple_mail("a@example.com", "big", "x" * (2 * 1048576), "big-1@example.com")
             code, err = mailgate(st, big)
             self.assertEqual(code, 65, err)
+            self.assertIn("larger than", err)
             code, err = mailgate(st, b"")
             self.assertEqual(code, 65, err)
             # Under the limit but over body_bytes: accepted, the text cut.
@@ -188,6 +192,42 @@ class MailgateBehaviour(unittest.TestCase):
             tid = st.r.hget("opd:idem:email:long-1@example.com", "id")
             self.assertLessEqual(len(st.ticket(tid)["body"]), 32768)
             self.assertEqual(int(st.r.get("opd:seq")), 1)
+
+    def test_large_attachment_within_the_configured_limit_is_accepted(self):
+        # Default limits (frame_bytes 2 MiB) and a 10 MiB attachment limit: a
+        # 9.4 MB message carrying a 7 MB attachment is a request, not junk.
+        cfg = mail_config()
+        cfg["channels"]["email"]["max_attachment_bytes"] = 10 * 1048576
+        cfg.pop("limits", None)
+        with Stack(["intake"], config=cfg, smtp=False) as st:
+            blob = bytes((i * 7919 + (i >> 11)) % 256 for i in range(7 * 1000 * 1000))
+            b64 = base64.encodebytes(blob).decode("ascii").replace("\n", "\r\n")
+            head = ["From: Big Sender <big@example.com>", "To: servicedesk@example.org",
+                    "Subject: Log files of the crash", "Message-ID: <big-att-1@example.com>",
+                    "Date: Tue, 3 Mar 2026 09:14:22 +0000", "MIME-Version: 1.0",
+                    "Content-Type: multipart/mixed; boundary=\"BIG\""]
+            body = ("--BIG\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe logs are attached.\r\n"
+                    "--BIG\r\nContent-Type: application/octet-stream\r\n"
+                    "Content-Disposition: attachment; filename=\"crash.log\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--BIG--\r\n")
+            data = ("\r\n".join(head) + "\r\n\r\n" + body).encode("ascii")
+            self.assertGreater(len(data), 9300000)
+            self.assertLess(len(data), 9600000)
+            code, err = mailgate(st, data, timeout=120)
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:big-att-1@example.com", "id")
+            self.assertTrue(tid, err)
+            atts = json.loads(st.ticket(tid)["attachments"])
+            self.assertEqual(len(atts), 1)
+            self.assertEqual(atts[0]["name"], "crash.log")
+            self.assertEqual(atts[0]["size"], len(blob))
+            self.assertEqual(atts[0]["sha256"], hashlib.sha256(blob).hexdigest())
+            # Far over the limit (about 19 MB here): refused for good, with a reason.
+            huge = data.replace(b"--BIG--", (b64 * 2).encode("ascii") + b"--BIG--")
+            code, err = mailgate(st, huge.replace(b"big-att-1", b"big-att-2"), timeout=120)
+            self.assertEqual(code, 65, err)
+            self.assertIn("larger than", err)
+            self.assertIsNone(st.r.hget("opd:idem:email:big-att-2@example.com", "id"))
 
     def test_rate_limit_per_sender(self):
         with Stack(["intake"], config=mail_config(per_sender=3), smtp=False) as st:
