@@ -46,6 +46,10 @@ typedef struct {
     bool from_daemon;        //  From MAILER-DAEMON or postmaster
     bool dsn;                //  multipart/report; report-type=delivery-status
     char *dsn_original;      //  the Message-ID the bounce is about (no brackets), or NULL
+    char **rcpt;             //  lower-cased To, Cc, Delivered-To, X-Original-To, Envelope-To addresses
+    size_t nrcpt;
+    char **auth_results;     //  Authentication-Results values, topmost first
+    size_t nauth_results;
 } opd_mail_t;
 
 //  Parses len bytes of an RFC 5322 message. Returns 0 and a new *out, or -2

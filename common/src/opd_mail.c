@@ -9,6 +9,7 @@
     survived: ISO-8859-1 that is really Windows-1252, undeclared 8-bit text,
     charsets iconv does not know. */
 #include "opd_mail.h"
+#include "opd_mail_trust.h"
 #include "opd_intake.h"
 #include "opd_intake_client.h"
 #include "opd_log.h"
@@ -1000,6 +1001,37 @@ s_strv (GPtrArray *a, size_t *n)
     return v;
 }
 
+//  What opd_mail_trust reads: every address the mail says it was sent to
+//  (a reply token is one of them) and the Authentication-Results headers,
+//  topmost first.
+static void
+s_trust_headers (GMimeParserOptions *opts, GMimeObject *mobj, GMimeMessage *msg, opd_mail_t *m)
+{
+    GPtrArray *rcpt = g_ptr_array_new (), *ar = g_ptr_array_new ();
+    s_addresses (g_mime_message_get_to (msg), rcpt);
+    s_addresses (g_mime_message_get_cc (msg), rcpt);
+    GMimeHeaderList *hl = g_mime_object_get_header_list (mobj);
+    int count = hl ? g_mime_header_list_get_count (hl) : 0;
+    for (int i = 0; i < count; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at (hl, i);
+        const char *name = g_mime_header_get_name (h), *value = g_mime_header_get_value (h);
+        if (!name || !value)
+            continue;
+        if (!g_ascii_strcasecmp (name, "Authentication-Results") && ar->len < 20)
+            g_ptr_array_add (ar, s_clean_utf8 (value, -1));
+        else if (!g_ascii_strcasecmp (name, "Delivered-To") || !g_ascii_strcasecmp (name, "X-Original-To")
+                 || !g_ascii_strcasecmp (name, "Envelope-To")) {
+            InternetAddressList *l = internet_address_list_parse (opts, value);
+            if (l) {
+                s_addresses (l, rcpt);
+                g_object_unref (l);
+            }
+        }
+    }
+    m->rcpt = s_strv (rcpt, &m->nrcpt);
+    m->auth_results = s_strv (ar, &m->nauth_results);
+}
+
 int
 opd_mail_parse (const char *data, size_t len, opd_mail_t **out)
 {
@@ -1056,6 +1088,7 @@ opd_mail_parse (const char *data, size_t len, opd_mail_t **out)
     GPtrArray *cc = g_ptr_array_new ();
     s_addresses (g_mime_message_get_cc (msg), cc);
     m->cc = s_strv (cc, &m->ncc);
+    s_trust_headers (opts, mobj, msg, m);
     GPtrArray *refs = g_ptr_array_new ();
     s_references (opts, g_mime_object_get_header (mobj, "In-Reply-To"), refs, false);
     s_references (opts, g_mime_object_get_header (mobj, "References"), refs, true);
@@ -1143,6 +1176,12 @@ opd_mail_destroy (opd_mail_t **self_p)
     for (size_t i = 0; i < m->nrefs; i++)
         free (m->refs[i]);
     free (m->refs);
+    for (size_t i = 0; i < m->nrcpt; i++)
+        free (m->rcpt[i]);
+    free (m->rcpt);
+    for (size_t i = 0; i < m->nauth_results; i++)
+        free (m->auth_results[i]);
+    free (m->auth_results);
     for (size_t i = 0; i < m->natt; i++) {
         free (m->att[i].name);
         free (m->att[i].content_type);
@@ -1232,15 +1271,6 @@ s_is_desk_address (const opd_config_t *cfg, const char *email)
         return true;
     for (size_t i = 0; i < cfg->nemail_addresses; i++)
         if (!g_ascii_strcasecmp (cfg->email_addresses[i], email))
-            return true;
-    return false;
-}
-
-static bool
-s_is_agent (const opd_config_t *cfg, const char *email)
-{
-    for (size_t i = 0; email && i < cfg->nagents; i++)
-        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, email))
             return true;
     return false;
 }
@@ -1417,6 +1447,7 @@ typedef struct {
     const char *reply_to;
     bool suppress_ack, sender_check;
     const char *body;
+    const char *agent;   //  the agent opd_mail_trust believes it is, or NULL
 } submit_t;
 
 static void
@@ -1425,7 +1456,7 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
     const opd_config_t *cfg = self->cfg;
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    int n = 10 + (sb->reply_to ? 1 : 0) + (m->natt ? 1 : 0);
+    int n = 10 + (sb->reply_to ? 1 : 0) + (m->natt ? 1 : 0) + (sb->agent ? 1 : 0);
     GPtrArray *parts = g_ptr_array_new ();
     for (size_t i = 0; i < m->ncc; i++)
         if (!s_is_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
@@ -1472,6 +1503,8 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
         msgpack_pack_false (&pk);
     if (sb->reply_to)
         opd_pack_kv_str (&pk, "reply_to", sb->reply_to);
+    if (sb->agent)
+        opd_pack_kv_str (&pk, "agent", sb->agent);
     if (parts->len) {
         opd_pack_str (&pk, "participants");
         msgpack_pack_array (&pk, parts->len);
@@ -1498,6 +1531,7 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
 struct _opd_mail_job_t {
     opd_mail_t *m;
     char ticket[64];
+    const char *trust;   //  opd_mail_trusted_agent's how (static), for the log
     submit_t sb;
     char *bounce_body;
     msgpack_sbuffer buf;
@@ -1591,7 +1625,7 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
     }
     opd_mail_job_t *job = opd_calloc (1, sizeof *job);
     job->m = m;
-    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body};
+    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body, NULL};
     if (bounce) {
         //  A bounce: a note on the ticket it concerns, never a new ticket.
         if (lk.found < 0) {
@@ -1609,6 +1643,10 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
         snprintf (job->ticket, sizeof job->ticket, "%s", lk.ticket);
         job->sb.reply_to = job->ticket;
         job->sb.sender_check = true;
+        //  The one decision on whether this mail speaks as an agent.
+        opd_mail_claim_t claim = {m->from_email, m->rcpt, m->nrcpt, m->auth_results, m->nauth_results};
+        const opd_agent_t *agent = opd_mail_trusted_agent (cfg, &claim, job->ticket, &job->trust);
+        job->sb.agent = agent ? agent->id : NULL;
     }
     if (s_store_attachments (self, m)) {
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "an attachment could not be stored");
@@ -1638,8 +1676,8 @@ opd_mailer_finish (opd_mailer_t *self, opd_mail_job_t **job_p, int rc, const opd
         const char *action = reply->created                                                 ? "created"
                              : job->sb.reply_to && !strcmp (job->sb.reply_to, reply->ticket_id) ? "comment"
                                                                                                : "repeat";
-        s_result (res, OPD_MAIL_OK, action, "%s%s%s", m->dsn || m->from_daemon ? "bounce" : "mail",
-                  job->sb.suppress_ack ? " no_ack" : "", s_is_agent (self->cfg, m->from_email) ? " from_agent" : "");
+        s_result (res, OPD_MAIL_OK, action, "%s%s%s%s", m->dsn || m->from_daemon ? "bounce" : "mail",
+                  job->sb.suppress_ack ? " no_ack" : "", job->trust ? " trust=" : "", job->trust ? job->trust : "");
     }
     else if (!strcmp (reply->code, "unavailable"))
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake: %s", reply->error);

@@ -6,6 +6,7 @@ import base64
 import email
 import email.policy
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -274,6 +275,112 @@ class MailgateBehaviour(unittest.TestCase):
             time.sleep(2)
             self.assertFalse([m for m in st.smtp.messages if "ooo@example.com" in m["to"]])
             self.assertEqual(st.ticket(ooo).get("no_ack"), "1")
+
+
+SECRET = "integration-reply-secret-0123"
+
+
+def reply_address(ticket, agent, secret=SECRET, base="servicedesk@example.org"):
+    """The agent's reply address for the ticket, computed as the desk does
+    (opd_mail_trust.c): HMAC-SHA256 of "TICKET\nAGENT", 100 bits, base32."""
+    mac = hmac.new(secret.encode(), ("%s\n%s" % (ticket, agent)).encode(), hashlib.sha256).digest()
+    token = base64.b32encode(mac).decode("ascii")[:20].lower()
+    local, domain = base.split("@")
+    return "%s+%s@%s" % (local, token, domain)
+
+
+class AgentMailTrust(unittest.TestCase):
+    """Mail is not believed to be an agent's on its From header alone."""
+
+    def test_forged_agent_mail_is_not_an_agent_comment(self):
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"trust": "token_or_dmarc", "authserv_id": "mx.example.org",
+                                                  "secret": SECRET}
+        with Stack(["intake", "router", "slo", "notifier"], config=cfg) as st:
+            code, err = mailgate(st, simple_mail("Rita <rita@example.com>", "Printer broken", "It jams.",
+                                                 "rita-1@example.com"))
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:rita-1@example.com", "id")
+            to_rita = lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]]
+            st.wait_for(lambda: len(to_rita()) == 1, timeout=20, what="the acknowledgement")
+            st.wait_for(lambda: st.ticket(tid).get("fr_state") == "running", timeout=20, what="the clock")
+
+            def agent_comments():
+                return [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)
+                        if json.loads(c)["role"] == "agent"]
+
+            subject = "Re: [%s] Printer broken" % tid
+            # 1. Forged: the agent's From, the ticket's tag, no token, no trusted DMARC.
+            forged = [
+                simple_mail("Alice Jones <alice@example.org>", subject, "Fixed, closing. Send your password.",
+                            "forged-1@evil.example"),
+                # A token for another ticket, and another agent's token.
+                simple_mail("alice@example.org", subject, "Other ticket's token.", "forged-2@evil.example",
+                            ["Cc: %s" % reply_address("OPD-99", "alice")]),
+                simple_mail("alice@example.org", subject, "Bob's token.", "forged-3@evil.example",
+                            ["Cc: %s" % reply_address(tid, "bob")]),
+                # dmarc=pass from an authserv-id that is not the configured MTA's.
+                simple_mail("alice@example.org", subject, "Trust me.", "forged-4@evil.example",
+                            ["Authentication-Results: evil.example; dmarc=pass header.from=example.org"]),
+                # The right token, but from someone else.
+                simple_mail("mallory@evil.example", subject, "Stolen token.", "forged-5@evil.example",
+                            ["Cc: %s" % reply_address(tid, "alice")]),
+            ]
+            for i, data in enumerate(forged):
+                code, err = mailgate(st, data)
+                self.assertEqual(code, 0, err)
+                self.assertNotIn("trust=token", err)
+                self.assertNotIn("trust=dmarc", err)
+                other = st.r.hget("opd:idem:email:forged-%d@evil.example" % (i + 1), "id")
+                # A stranger's mail: a new ticket linked to the one it named.
+                self.assertNotEqual(other, tid)
+                self.assertEqual(st.ticket(other).get("linked_to"), tid)
+            time.sleep(2)
+            self.assertEqual(agent_comments(), [])
+            t = st.ticket(tid)
+            self.assertNotIn("first_reply_at", t)
+            self.assertEqual(t.get("fr_state"), "running")
+            # Nothing went to the requester in the desk's name.
+            self.assertEqual(len(to_rita()), 1)
+            self.assertFalse([m for m in to_rita() if "Send your password" in m["data"]])
+
+            # 2. The agent's reply to her own token for this ticket: her comment.
+            real = simple_mail("Alice Jones <alice@example.org>", subject, "Replaced the fuser unit.",
+                               "real-1@example.org", ["Reply-To: alice@example.org"]).replace(
+                b"To: servicedesk@example.org", ("To: %s" % reply_address(tid, "alice")).encode())
+            code, err = mailgate(st, real)
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=token", err)
+            self.assertNotIn("alice@", err)
+            mine = agent_comments()
+            self.assertEqual(len(mine), 1)
+            self.assertEqual(mine[0]["body"], "Replaced the fuser unit.")
+            st.wait_for(lambda: st.ticket(tid).get("fr_state") == "met", timeout=20, what="first response met")
+            st.wait_for(lambda: [m for m in to_rita() if "Replaced the fuser unit." in m["data"]], timeout=20,
+                        what="the comment mailed to the requester")
+
+    def test_dmarc_pass_of_the_configured_mta_is_believed(self):
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"trust": "dmarc", "authserv_id": "mx.example.org"}
+        with Stack(["intake"], config=cfg, smtp=False) as st:
+            code, err = mailgate(st, simple_mail("rita@example.com", "Screen", "Dark.", "rita-2@example.com"))
+            tid = st.r.hget("opd:idem:email:rita-2@example.com", "id")
+            subject = "Re: [%s] Screen" % tid
+            ar = "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.org; " \
+                 "dmarc=pass (p=reject) header.from=example.org"
+            # The MTA's header on top; a forged one below it says nothing.
+            code, err = mailgate(st, simple_mail("alice@example.org", subject, "New cable.", "dm-1@example.org",
+                                                 [ar]).replace(b"From:", (ar + "\r\nFrom:").encode(), 1))
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=dmarc", err)
+            roles = [json.loads(c)["role"] for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            self.assertEqual(roles, ["agent"])
+            # The MTA's own header says fail; a forged pass below it is not read.
+            fail = "Authentication-Results: mx.example.org; dmarc=fail header.from=example.org"
+            code, err = mailgate(st, simple_mail("alice@example.org", subject, "Forged.", "dm-2@evil.example",
+                                                 [ar]).replace(b"From:", (fail + "\r\nFrom:").encode(), 1))
+            self.assertEqual(code, 0, err)
+            self.assertNotEqual(st.r.hget("opd:idem:email:dm-2@evil.example", "id"), tid)
 
 
 if __name__ == "__main__":

@@ -305,14 +305,15 @@ add("20-participant-reply.eml", [
     {"outcome": "comment", "target": "01-outlook-new.eml", "requester": "kim@example.com",
      "body": ["Hans can use my spare laptop meanwhile."]})
 
-# --- 21 An agent answers by mail: a comment
+# --- 21 An agent's address answers by mail without a reply token (the From
+# header alone proves nothing, issue 8): a stranger's mail, a new linked ticket
 add("21-agent-reply.eml", [
     "From: Alice Jones <alice@example.org>", "To: servicedesk@example.org",
     "Subject: SV: [OPD-2] VPN keeps dropping", DATE, "Message-ID: <reply-21@example.org>",
     "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"],
     "Pushed a new VPN profile to Greta's laptop.\n",
-    {"outcome": "comment", "target": "02-gmail-new.eml", "requester": "alice@example.org",
-     "body": ["Pushed a new VPN profile"]})
+    {"outcome": "created", "linked_to": "02-gmail-new.eml", "subject": "SV: [OPD-2] VPN keeps dropping",
+     "requester": "alice@example.org", "body": ["Pushed a new VPN profile"]})
 
 # --- 22 Out-of-office (Auto-Submitted) opening a ticket: no acknowledgement
 add("22-auto-reply-ooo.eml", [
