@@ -64,7 +64,8 @@ void opd_mail_destroy (opd_mail_t **self_p);
 char *opd_mail_html_to_text (const char *html, size_t len);
 //  Trims quoted reply text: "On ... wrote:" blocks, lines starting with '>',
 //  Outlook "-----Original Message-----" and "From: ... Sent:" blocks. Text
-//  that would become empty is returned whole. Returns a new string.
+//  that would become empty is returned whole. Any bytes are accepted (NULL
+//  too); the result is valid UTF-8. Returns a new string.
 char *opd_mail_trim_quotes (const char *text);
 //  The subject without reply and forward prefixes (Re:, AW:, Fwd:, SV:, ...).
 //  Returns a pointer into subject.

@@ -3,6 +3,7 @@
     Message-IDs, and parsing of a few shapes that the corpus test
     (tests/integration/test_mailgate.py) does not isolate. */
 #include "opd_mail.h"
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,23 @@ test_text_helpers_take_empty_input (void **state)
     free (t);
 }
 
+//  Found by fuzz_mime: the quote patterns are UTF-8 regular expressions
+//  (PCRE JIT), and invalid UTF-8 given to them crashed the process. Text
+//  from any source must be safe to trim.
+static void
+test_trim_quotes_takes_invalid_utf8 (void **state)
+{
+    (void) state;
+    char *t = opd_mail_trim_quotes ("Thanks \xff\xfe!\n\nOn Mon, Desk \xc3 wrote:\n> old \xff\n");
+    assert_true (g_utf8_validate (t, -1, NULL));
+    assert_non_null (strstr (t, "Thanks"));
+    assert_null (strstr (t, "old"));
+    free (t);
+    t = opd_mail_trim_quotes ("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\nFrom: a\xff\nSent: b\xff\n");
+    assert_true (g_utf8_validate (t, -1, NULL));
+    free (t);
+}
+
 int
 main (void)
 {
@@ -241,6 +259,7 @@ main (void)
         cmocka_unit_test (test_parse_undeclared_charset_and_html_only),
         cmocka_unit_test (test_parse_survives_empty_text),
         cmocka_unit_test (test_text_helpers_take_empty_input),
+        cmocka_unit_test (test_trim_quotes_takes_invalid_utf8),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
