@@ -87,7 +87,9 @@ s_create_args (const opd_config_t *cfg, const opd_submit_t *m, int64_t now, opd_
     opd_args_add (a, m->channel);
     opd_args_add (a, m->external_id);
     opd_args_add (a, m->reply_to ? m->reply_to : "");
-    opd_args_add (a, m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
+    //  The author: a verified agent by id, as in comments from the console.
+    opd_args_add (a, m->agent && m->reply_to ? m->agent
+                     : m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
     s_pair (a, "kind", m->kind);
     s_pair (a, "channel", m->channel);
     s_pair (a, "external_id", m->external_id);

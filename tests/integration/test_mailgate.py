@@ -359,6 +359,42 @@ class AgentMailTrust(unittest.TestCase):
             st.wait_for(lambda: [m for m in to_rita() if "Replaced the fuser unit." in m["data"]], timeout=20,
                         what="the comment mailed to the requester")
 
+    def test_agent_answers_by_the_reply_to_of_the_desk_mail(self):
+        # End to end: the requester writes on an assigned ticket, the desk
+        # mails the assignee with a personal Reply-To, the agent's mail
+        # client answers to it: the agent's public comment, mailed on.
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"secret": SECRET}
+        with Stack(["intake", "router", "slo", "notifier"], config=cfg) as st:
+            code, err = mailgate(st, simple_mail("Rita <rita@example.com>", "Badge broken", "No entry.",
+                                                 "rita-3@example.com"))
+            tid = st.r.hget("opd:idem:email:rita-3@example.com", "id")
+            st.wait_for(lambda: st.ticket(tid).get("team"), timeout=20, what="routing")
+            st.cli("update", tid, "--status", "open", "--assignee", "bob", "--as", "bob")
+            code, err = mailgate(st, simple_mail("rita@example.com", "Re: [%s] Badge broken" % tid,
+                                                 "Still no entry.", "rita-4@example.com"))
+            self.assertEqual(code, 0, err)
+            to_bob = st.wait_for(lambda: [m for m in st.smtp.messages if "bob@example.org" in m["to"]],
+                                 timeout=20, what="the mail to the assignee")[0]
+            msg = email.message_from_string(to_bob["data"])
+            self.assertEqual(msg["Reply-To"], reply_address(tid, "bob"))
+            self.assertIn("Still no entry.", to_bob["data"])
+            # The requester never sees the agent's address.
+            for m in st.smtp.messages:
+                if "rita@example.com" in m["to"]:
+                    self.assertNotIn(reply_address(tid, "bob"), m["data"])
+            # Bob's mail client replies to the Reply-To, quoting the subject.
+            answer = simple_mail("Bob Smith <bob@example.org>", "Re: " + msg["Subject"], "New badge printed.",
+                                 "bob-1@example.org", ["In-Reply-To: %s" % msg["Message-ID"]]).replace(
+                b"To: servicedesk@example.org", ("To: %s" % msg["Reply-To"]).encode())
+            code, err = mailgate(st, answer)
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=token", err)
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            self.assertEqual([(c["author"], c["role"]) for c in comments][-1], ("bob", "agent"))
+            st.wait_for(lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]
+                                 and "New badge printed." in m["data"]], timeout=20, what="the answer to the requester")
+
     def test_dmarc_pass_of_the_configured_mta_is_believed(self):
         cfg = mail_config()
         cfg["channels"]["email"]["agent_mail"] = {"trust": "dmarc", "authserv_id": "mx.example.org"}
