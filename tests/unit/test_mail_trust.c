@@ -111,8 +111,7 @@ test_agent_needs_a_token_for_that_ticket_and_agent (void **state)
     plus[1] = plus[1] == 'a' ? 'b' : 'a';
     assert_null (s_who (cfg, "alice@example.org", bad, NULL, NULL, "OPD-2"));
     free (bad);
-    char *other = opd_strdup (alice2);
-    strcpy (strchr (other, '@'), "@evil.example");
+    char *other = opd_sprintf ("%.*s@evil.example", (int) (strchr (alice2, '@') - alice2), alice2);
     assert_null (s_who (cfg, "alice@example.org", other, NULL, NULL, "OPD-2"));
     free (other);
     //  No ticket: nothing to be an agent on.
