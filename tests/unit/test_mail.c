@@ -3,6 +3,7 @@
     Message-IDs, and parsing of a few shapes that the corpus test
     (tests/integration/test_mailgate.py) does not isolate. */
 #include "opd_mail.h"
+#include "opd_util.h"
 #include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,41 @@ test_parse_survives_empty_text (void **state)
     }
 }
 
+//  A part whose decoded size fills its buffer exactly (GByteArray grows to
+//  powers of two): the old text maker copied len + 1 bytes, one past the
+//  buffer (ASan: heap-buffer-overflow). Each size is tried in 8bit and
+//  base64, in a single part and in a multipart.
+static void
+test_parse_reads_no_byte_past_a_part (void **state)
+{
+    (void) state;
+    static const size_t sizes[] = {15, 16, 64, 255, 256, 1024, 4096};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char *text = malloc (sizes[i] + 1);
+        memset (text, 'a', sizes[i]);
+        text[sizes[i]] = 0;
+        gchar *b64 = g_base64_encode ((const guchar *) text, sizes[i]);
+        char *mails[2];
+        mails[0] = opd_sprintf ("From: a@x.org\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n",
+                                b64);
+        mails[1] = opd_sprintf ("From: a@x.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                "Content-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                                "%s\r\n--b\r\nContent-Type: message/delivery-status\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n",
+                                b64, b64);
+        for (int k = 0; k < 2; k++) {
+            opd_mail_t *m = NULL;
+            assert_int_equal (opd_mail_parse (mails[k], strlen (mails[k]), &m), 0);
+            assert_non_null (strstr (m->body, "aaaaaaaaaaaaaaa"));
+            opd_mail_destroy (&m);
+            free (mails[k]);
+        }
+        g_free (b64);
+        free (text);
+    }
+}
+
 static void
 test_text_helpers_take_empty_input (void **state)
 {
@@ -258,6 +294,7 @@ main (void)
         cmocka_unit_test (test_parse_refuses_what_is_not_mail),
         cmocka_unit_test (test_parse_undeclared_charset_and_html_only),
         cmocka_unit_test (test_parse_survives_empty_text),
+        cmocka_unit_test (test_parse_reads_no_byte_past_a_part),
         cmocka_unit_test (test_text_helpers_take_empty_input),
         cmocka_unit_test (test_trim_quotes_takes_invalid_utf8),
     };
