@@ -104,9 +104,13 @@ class EmailImap(unittest.TestCase):
                 self.assertEqual(st.r.keys("opd:mail:tries:*"), [])
                 for secret in ("@example.com", dv.PASSWORD):
                     self.assertNotIn(secret, log)
-                # More mail goes on flowing.
+                # More mail goes on flowing; a second poison joins the first
+                # in the folder that now exists.
+                dv.deliver(corpus("34-no-headers.eml"))
                 dv.deliver(mail(7))
                 st.wait_for(lambda: ticket_for(st, "imap-7@example.com"), timeout=20, what="later mail")
+                st.wait_for(lambda: len(folder_uids(dv, "Poison")) == 2, timeout=30, what="the second quarantine")
+                st.wait_for(lambda: dv.uids() == [], timeout=10, what="the mailbox to be cleaned")
                 self.assertEqual(int(st.r.get("opd:seq")), 4)
 
     def test_message_that_failed_before_is_set_aside_unread(self):
