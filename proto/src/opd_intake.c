@@ -518,7 +518,8 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
         //  the sender, so that a mistake cannot put words in another's mouth.
         const opd_agent_t *ag = opd_config_agent (cfg, m->agent);
         if (!ag || !ag->email || !m->req_email || g_ascii_strcasecmp (ag->email, m->req_email))
-            return s_reject (rej, OPD_REJ_INVALID, "agent", "agent must be a configured agent whose email is requester.email");
+            return s_reject (rej, OPD_REJ_INVALID, "agent",
+                             "agent must be a configured agent whose email is requester.email");
     }
     if (s_participants (root, m, rej) || s_fields (root, cfg, m, rej) || s_attachments (root, m, rej))
         return -1;
