@@ -53,6 +53,10 @@ typedef struct {
     size_t nteams;
 } opd_agent_t;
 
+//  channels.email.agent_mail.trust: what makes mail an agent's.
+#define OPD_AGENT_TRUST_TOKEN 1  //  addressed to the agent's reply token for the ticket
+#define OPD_AGENT_TRUST_DMARC 2  //  dmarc=pass for the From domain from the configured authserv-id
+
 typedef struct {
     char *agent, *team, *timezone;
     bool days[7];
@@ -190,6 +194,17 @@ typedef struct {
     int64_t max_attachment_bytes;   //  default 10 MiB
     int email_rate_per_sender;      //  messages per sender per window, default 20
     int64_t email_rate_window_ms;   //  default 1 h
+    //  channels.email.quarantine: a message the poller failed on this many
+    //  times is moved to this folder (created if missing), so that it never
+    //  blocks the mail after it.
+    int email_max_failures;         //  quarantine.after, default 3
+    char *email_quarantine_folder;  //  quarantine.folder, default "Quarantine"
+    //  channels.email.agent_mail: when mail is believed to come from an agent
+    //  (opd_mail_trust.h). trust is a set of OPD_AGENT_TRUST_* bits.
+    int agent_mail_trust;           //  default OPD_AGENT_TRUST_TOKEN
+    char *agent_mail_authserv_id;   //  the MTA whose Authentication-Results are believed
+    char *agent_mail_secret;        //  the reply-token key (secret, or secret_file's text); NULL: no tokens
+    char *agent_mail_address;       //  reply_address; NULL: notifications.smtp.from
     char *phone_secret;             //  HMAC-SHA256 key of the phone webhook; NULL: phone disabled
     char *phone_country_code;       //  digits, for national numbers ("44"); default "44"
 

@@ -46,6 +46,10 @@ typedef struct {
     bool from_daemon;        //  From MAILER-DAEMON or postmaster
     bool dsn;                //  multipart/report; report-type=delivery-status
     char *dsn_original;      //  the Message-ID the bounce is about (no brackets), or NULL
+    char **rcpt;             //  lower-cased To, Cc, Delivered-To, X-Original-To, Envelope-To addresses
+    size_t nrcpt;
+    char **auth_results;     //  Authentication-Results values, topmost first
+    size_t nauth_results;
 } opd_mail_t;
 
 //  Parses len bytes of an RFC 5322 message. Returns 0 and a new *out, or -2
@@ -60,7 +64,8 @@ void opd_mail_destroy (opd_mail_t **self_p);
 char *opd_mail_html_to_text (const char *html, size_t len);
 //  Trims quoted reply text: "On ... wrote:" blocks, lines starting with '>',
 //  Outlook "-----Original Message-----" and "From: ... Sent:" blocks. Text
-//  that would become empty is returned whole. Returns a new string.
+//  that would become empty is returned whole. Any bytes are accepted (NULL
+//  too); the result is valid UTF-8. Returns a new string.
 char *opd_mail_trim_quotes (const char *text);
 //  The subject without reply and forward prefixes (Re:, AW:, Fwd:, SV:, ...).
 //  Returns a pointer into subject.
@@ -78,6 +83,13 @@ bool opd_mail_msgid_ticket (const char *msgid, const char *prefix, char *out, si
 #define OPD_MAIL_TEMPFAIL 75  //  try again later
 
 typedef struct _opd_mailer_t opd_mailer_t;
+
+//  The largest raw message the mail-gate and the poller read. It follows the
+//  configured attachment limit (an attachment of max_attachment_bytes,
+//  base64-encoded with its line ends, plus the body limit three times over
+//  for quoted-printable and an HTML alternative, plus headers and MIME
+//  structure), and is never below four times limits.frame_bytes.
+size_t opd_mail_max_input (const opd_config_t *cfg);
 
 //  A client that delivers messages to intake: one intake client
 //  (opd_intake_client.h) and one Redis connection, made on first use, for

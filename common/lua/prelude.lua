@@ -168,6 +168,9 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
     end
     outbox({kind = 'comment', ticket = id, comment = cid})
   elseif public and role == 'requester' then
+    -- The assignee hears of it by mail (kind 'agent'), with a Reply-To that
+    -- lets an answer by mail count as the agent's (opd_mail_trust.h).
+    if hget(k, 'assignee') then outbox({kind = 'agent', ticket = id, comment = cid}) end
     if hget(k, 'first_reply_at') and not hget(k, 'nr_start') then
       redis.call('HSET', k, 'nr_start', at)
       redis.call('HDEL', k, 'nr_met', 'nr_breached', 'nr_warned', 'nr_due', 'nr_state', 'nr_warn')

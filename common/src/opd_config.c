@@ -585,6 +585,88 @@ s_slo_burn (ctx_t *c, yaml_node_t *n)
     return true;
 }
 
+//  channels.email.quarantine: {after: N, folder: NAME}.
+static bool
+s_email_quarantine (ctx_t *c, yaml_node_t *q)
+{
+    static const char *const keys[] = {"after", "folder", NULL};
+    opd_config_t *cfg = c->cfg;
+    if (!q)
+        return true;
+    int64_t v = cfg->email_max_failures;
+    char *folder = NULL;
+    if (!s_check_map (c, q, "channels.email.quarantine", keys)
+        || !s_int (c, q, "channels.email.quarantine", "after", 1, 1000, &v)
+        || !s_str (c, q, "channels.email.quarantine", "folder", false, &folder))
+        return false;
+    cfg->email_max_failures = (int) v;
+    if (folder) {
+        //  The name goes into IMAP commands between quotes.
+        if (!*folder || strpbrk (folder, "\"\\\r\n")) {
+            free (folder);
+            return s_fail (c, "channels.email.quarantine.folder",
+                           "must not be empty or contain quotes, backslashes or line ends");
+        }
+        free (cfg->email_quarantine_folder);
+        cfg->email_quarantine_folder = folder;
+    }
+    return true;
+}
+
+//  channels.email.agent_mail: {trust, authserv_id, secret | secret_file,
+//  reply_address}. See opd_mail_trust.h for what each trust means.
+static bool
+s_email_agent_mail (ctx_t *c, yaml_node_t *am)
+{
+    static const char *const keys[] = {"trust", "authserv_id", "secret", "secret_file", "reply_address", NULL};
+    static const char *const base = "channels.email.agent_mail";
+    opd_config_t *cfg = c->cfg;
+    if (!am)
+        return true;
+    char *trust = NULL, *file = NULL;
+    if (!s_check_map (c, am, base, keys) || !s_str (c, am, base, "trust", false, &trust)
+        || !s_str (c, am, base, "authserv_id", false, &cfg->agent_mail_authserv_id)
+        || !s_str (c, am, base, "secret", false, &cfg->agent_mail_secret)
+        || !s_str (c, am, base, "secret_file", false, &file)
+        || !s_str (c, am, base, "reply_address", false, &cfg->agent_mail_address)) {
+        free (trust);
+        free (file);
+        return false;
+    }
+    if (trust) {
+        int t = !strcmp (trust, "none") ? 0
+                : !strcmp (trust, "token") ? OPD_AGENT_TRUST_TOKEN
+                : !strcmp (trust, "dmarc") ? OPD_AGENT_TRUST_DMARC
+                : !strcmp (trust, "token_or_dmarc") ? OPD_AGENT_TRUST_TOKEN | OPD_AGENT_TRUST_DMARC
+                                                    : -1;
+        free (trust);
+        if (t < 0)
+            return s_fail (c, "channels.email.agent_mail.trust", "must be token, dmarc, token_or_dmarc or none");
+        cfg->agent_mail_trust = t;
+    }
+    if (file) {
+        if (cfg->agent_mail_secret) {
+            free (file);
+            return s_fail (c, "channels.email.agent_mail.secret_file", "cannot be given with secret");
+        }
+        gchar *text = NULL;
+        bool ok = g_file_get_contents (file, &text, NULL, NULL);
+        free (file);
+        if (!ok)
+            return s_fail (c, "channels.email.agent_mail.secret_file", "cannot be read");
+        cfg->agent_mail_secret = opd_strdup (g_strstrip (text));
+        g_free (text);
+    }
+    if (cfg->agent_mail_secret && strlen (cfg->agent_mail_secret) < 16)
+        return s_fail (c, "channels.email.agent_mail.secret", "must be at least 16 characters");
+    if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_DMARC) && !cfg->agent_mail_authserv_id)
+        return s_fail (c, "channels.email.agent_mail.authserv_id", "is required when trust includes dmarc");
+    if (cfg->agent_mail_address && !opd_email_valid (cfg->agent_mail_address))
+        return s_fail (c, "channels.email.agent_mail.reply_address", "'%s' is not an email address",
+                       cfg->agent_mail_address);
+    return true;
+}
+
 //  channels: the adapters' own settings.
 static bool
 s_channels (ctx_t *c, yaml_node_t *ch)
@@ -593,7 +675,7 @@ s_channels (ctx_t *c, yaml_node_t *ch)
     static const char *const keys[] = {"web", "email", "phone", NULL};
     static const char *const wkeys[] = {"public_url", "max_connections", "per_client", "timeout", NULL};
     static const char *const ekeys[] = {"addresses", "imap", "attachments_dir", "max_attachment_bytes",
-                                        "rate_limit", NULL};
+                                        "rate_limit", "quarantine", "agent_mail", NULL};
     static const char *const ikeys[] = {"url", "username", "password", "move_to", "interval", NULL};
     static const char *const rkeys[] = {"per_sender", "window", NULL};
     static const char *const pkeys[] = {"secret", "default_country_code", NULL};
@@ -603,6 +685,9 @@ s_channels (ctx_t *c, yaml_node_t *ch)
     cfg->max_attachment_bytes = 10 * 1048576;
     cfg->email_rate_per_sender = 20;
     cfg->email_rate_window_ms = 3600000;
+    cfg->email_max_failures = 3;
+    cfg->email_quarantine_folder = opd_strdup ("Quarantine");
+    cfg->agent_mail_trust = OPD_AGENT_TRUST_TOKEN;
     cfg->phone_country_code = opd_strdup ("44");
     if (ch && !s_check_map (c, ch, "channels", keys))
         return false;
@@ -663,6 +748,9 @@ s_channels (ctx_t *c, yaml_node_t *ch)
             free (text);
             text = NULL;
         }
+        if (!s_email_quarantine (c, s_get (c, email, "quarantine"))
+            || !s_email_agent_mail (c, s_get (c, email, "agent_mail")))
+            return false;
         yaml_node_t *imap = s_get (c, email, "imap");
         if (!s_list_of_maps (c, imap, "channels.email.imap"))
             return false;
@@ -1554,6 +1642,10 @@ opd_config_destroy (opd_config_t **self_p)
     }
     free (c->imap);
     free (c->attachments_dir);
+    free (c->email_quarantine_folder);
+    free (c->agent_mail_authserv_id);
+    free (c->agent_mail_secret);
+    free (c->agent_mail_address);
     free (c->phone_secret);
     free (c->phone_country_code);
     opd_curve_wipe (&c->curve);

@@ -7,23 +7,17 @@
     and converted from its declared charset to UTF-8 here (not by
     g_mime_text_part_get_text) so that the common lies of real mail are
     survived: ISO-8859-1 that is really Windows-1252, undeclared 8-bit text,
-    charsets iconv does not know. */
+    charsets iconv does not know.
+
+    The delivery half of opd_mail.h (opd_mailer_*) is in opd_mailer.c. */
 #include "opd_mail.h"
-#include "opd_intake.h"
-#include "opd_intake_client.h"
 #include "opd_log.h"
 #include "opd_util.h"
-#include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <gmime/gmime.h>
-#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_ATTACHMENTS 100
 #define MAX_PARTICIPANTS 50
@@ -31,16 +25,22 @@
 
 //  --- Small text helpers ------------------------------------------------
 
-//  A copy of len bytes as valid UTF-8 without NUL characters.
+//  The one way text is made in this file: a copy of len bytes of s as
+//  valid UTF-8 without NUL characters, always a new NUL-terminated string,
+//  "" for no text. Text from MIME parts arrives as (pointer, length) pairs
+//  that are not NUL-terminated, and an empty part has a NULL pointer: this
+//  reads exactly len bytes and never returns NULL, so that no empty part,
+//  subject or report can crash a caller (issue 8). len < 0: s is a C string.
 static char *
 s_clean_utf8 (const char *s, gssize len)
 {
-    if (!s)
-        return NULL;
+    if (!s || len == 0)
+        return opd_strdup ("");
     if (len < 0)
         len = (gssize) strlen (s);
     //  NUL characters become spaces first (intake refuses them).
-    char *copy = g_memdup2 (s, (gsize) len + 1);
+    char *copy = g_malloc ((gsize) len + 1);
+    memcpy (copy, s, (size_t) len);
     copy[len] = 0;
     for (gssize i = 0; i < len; i++)
         if (!copy[i])
@@ -81,6 +81,8 @@ s_iconv_name (const char *charset)
 static char *
 s_to_utf8 (const char *data, size_t len, const char *charset)
 {
+    if (!data || !len)
+        return s_clean_utf8 (NULL, 0);
     const char *name = s_iconv_name (charset);
     if (name && g_ascii_strcasecmp (name, "UTF-8")) {
         gsize written = 0;
@@ -267,6 +269,8 @@ opd_mail_html_to_text (const char *html, size_t len)
                                          "center", "section", "article", "header", "footer",
                                          "tbody", "thead", "form", "fieldset", NULL};
     static const char *const skips[] = {"script", "style", "head", "title", "xml", NULL};
+    if (!html)
+        len = 0;
     html_t h = {g_string_new (NULL), 0, false, false};
     size_t i = 0;
     while (i < len) {
@@ -456,6 +460,16 @@ s_outlook_block (char **lines, int count, int i)
 char *
 opd_mail_trim_quotes (const char *text)
 {
+    if (!text || !*text)
+        return opd_strdup ("");
+    //  The patterns are UTF-8 expressions (PCRE JIT): invalid UTF-8 given
+    //  to them is undefined behaviour, and crashed (found by fuzz_mime).
+    if (!g_utf8_validate (text, -1, NULL)) {
+        char *valid = s_clean_utf8 (text, -1);
+        char *out = opd_mail_trim_quotes (valid);
+        free (valid);
+        return out;
+    }
     s_regex_init ();
     char **lines = g_strsplit (text, "\n", -1);
     int count = (int) g_strv_length (lines);
@@ -676,7 +690,8 @@ s_add_attachment (walk_t *w, const char *name, const char *type, const unsigned 
     char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
     snprintf (a->sha256, sizeof a->sha256, "%s", hex);
     g_free (hex);
-    a->data = g_memdup2 (data, len);
+    //  Never NULL, even for an empty part: an empty attachment is stored too.
+    a->data = len ? g_memdup2 (data, len) : g_malloc0 (1);
     g_ptr_array_add (w->atts, a);
 }
 
@@ -987,6 +1002,37 @@ s_strv (GPtrArray *a, size_t *n)
     return v;
 }
 
+//  What opd_mail_trust reads: every address the mail says it was sent to
+//  (a reply token is one of them) and the Authentication-Results headers,
+//  topmost first.
+static void
+s_trust_headers (GMimeParserOptions *opts, GMimeObject *mobj, GMimeMessage *msg, opd_mail_t *m)
+{
+    GPtrArray *rcpt = g_ptr_array_new (), *ar = g_ptr_array_new ();
+    s_addresses (g_mime_message_get_to (msg), rcpt);
+    s_addresses (g_mime_message_get_cc (msg), rcpt);
+    GMimeHeaderList *hl = g_mime_object_get_header_list (mobj);
+    int count = hl ? g_mime_header_list_get_count (hl) : 0;
+    for (int i = 0; i < count; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at (hl, i);
+        const char *name = g_mime_header_get_name (h), *value = g_mime_header_get_value (h);
+        if (!name || !value)
+            continue;
+        if (!g_ascii_strcasecmp (name, "Authentication-Results") && ar->len < 20)
+            g_ptr_array_add (ar, s_clean_utf8 (value, -1));
+        else if (!g_ascii_strcasecmp (name, "Delivered-To") || !g_ascii_strcasecmp (name, "X-Original-To")
+                 || !g_ascii_strcasecmp (name, "Envelope-To")) {
+            InternetAddressList *l = internet_address_list_parse (opts, value);
+            if (l) {
+                s_addresses (l, rcpt);
+                g_object_unref (l);
+            }
+        }
+    }
+    m->rcpt = s_strv (rcpt, &m->nrcpt);
+    m->auth_results = s_strv (ar, &m->nauth_results);
+}
+
 int
 opd_mail_parse (const char *data, size_t len, opd_mail_t **out)
 {
@@ -1043,6 +1089,7 @@ opd_mail_parse (const char *data, size_t len, opd_mail_t **out)
     GPtrArray *cc = g_ptr_array_new ();
     s_addresses (g_mime_message_get_cc (msg), cc);
     m->cc = s_strv (cc, &m->ncc);
+    s_trust_headers (opts, mobj, msg, m);
     GPtrArray *refs = g_ptr_array_new ();
     s_references (opts, g_mime_object_get_header (mobj, "In-Reply-To"), refs, false);
     s_references (opts, g_mime_object_get_header (mobj, "References"), refs, true);
@@ -1130,6 +1177,12 @@ opd_mail_destroy (opd_mail_t **self_p)
     for (size_t i = 0; i < m->nrefs; i++)
         free (m->refs[i]);
     free (m->refs);
+    for (size_t i = 0; i < m->nrcpt; i++)
+        free (m->rcpt[i]);
+    free (m->rcpt);
+    for (size_t i = 0; i < m->nauth_results; i++)
+        free (m->auth_results[i]);
+    free (m->auth_results);
     for (size_t i = 0; i < m->natt; i++) {
         free (m->att[i].name);
         free (m->att[i].content_type);
@@ -1138,502 +1191,4 @@ opd_mail_destroy (opd_mail_t **self_p)
     free (m->att);
     free (m);
     *self_p = NULL;
-}
-
-//  --- Delivery -------------------------------------------------------------
-
-struct _opd_mailer_t {
-    const opd_config_t *cfg;
-    opd_intake_client_t *intake;
-    int timeout_ms;
-    opd_redis_t *redis;  //  connects on first use: mail refused early never does
-};
-
-opd_mailer_t *
-opd_mailer_new (const opd_config_t *cfg, int timeout_ms)
-{
-    opd_intake_client_t *intake = opd_intake_client_new (cfg->ep_intake, &cfg->curve, timeout_ms);
-    if (!intake)
-        return NULL;
-    opd_mailer_t *self = opd_calloc (1, sizeof *self);
-    self->cfg = cfg;
-    self->intake = intake;
-    self->timeout_ms = timeout_ms;
-    self->redis = opd_redis_new (cfg);
-    opd_redis_set_timeout (self->redis, timeout_ms < 5000 ? timeout_ms : 5000);
-    return self;
-}
-
-void
-opd_mailer_destroy (opd_mailer_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    opd_mailer_t *self = *self_p;
-    opd_intake_client_destroy (&self->intake);
-    opd_redis_destroy (&self->redis);
-    free (self);
-    *self_p = NULL;
-}
-
-opd_intake_client_t *
-opd_mailer_intake (opd_mailer_t *self)
-{
-    return self->intake;
-}
-
-static void
-s_result (opd_mail_result_t *res, int code, const char *action, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
-
-static void
-s_result (opd_mail_result_t *res, int code, const char *action, const char *fmt, ...)
-{
-    res->code = code;
-    snprintf (res->action, sizeof res->action, "%s", action);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (res->reason, sizeof res->reason, fmt, ap);
-    va_end (ap);
-}
-
-//  True when the address is one of the desk's own.
-static bool
-s_is_desk_address (const opd_config_t *cfg, const char *email)
-{
-    if (!email)
-        return false;
-    if (cfg->smtp_from && !g_ascii_strcasecmp (cfg->smtp_from, email))
-        return true;
-    for (size_t i = 0; i < cfg->nemail_addresses; i++)
-        if (!g_ascii_strcasecmp (cfg->email_addresses[i], email))
-            return true;
-    return false;
-}
-
-static bool
-s_is_agent (const opd_config_t *cfg, const char *email)
-{
-    for (size_t i = 0; email && i < cfg->nagents; i++)
-        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, email))
-            return true;
-    return false;
-}
-
-#define MAX_LOOKUPS 32
-
-//  What the store is asked about one message, in one round trip: its
-//  sender's rate limit, and each ticket or Message-ID that may thread it, in
-//  order of preference.
-typedef struct {
-    const char *ref[MAX_LOOKUPS];
-    bool is_ticket[MAX_LOOKUPS];  //  EXISTS opd:t:<id> rather than GET opd:ext:<ref>
-    char id[MAX_LOOKUPS][64];     //  the ticket id when is_ticket
-    size_t n;
-    bool rate_limited;
-    int found;                    //  index of the first ref naming a ticket, -1 none
-    char ticket[64];
-} lookup_t;
-
-static void
-s_lookup_add (opd_mailer_t *self, lookup_t *lk, const char *ref)
-{
-    if (!ref || lk->n == MAX_LOOKUPS)
-        return;
-    const char *prefix = self->cfg->ticket_prefix;
-    size_t i = lk->n++;
-    lk->ref[i] = ref;
-    lk->is_ticket[i] = opd_mail_msgid_ticket (ref, prefix, lk->id[i], sizeof lk->id[i]);
-    if (!lk->is_ticket[i] && !g_ascii_strncasecmp (ref, prefix, strlen (prefix)) && ref[strlen (prefix)] == '-'
-        && strlen (ref) < sizeof lk->id[i]) {
-        snprintf (lk->id[i], sizeof lk->id[i], "%s", ref);
-        lk->is_ticket[i] = true;
-    }
-}
-
-//  Counts this message against its sender's limit and looks up every
-//  candidate in lk, pipelined. Returns 0, or -1 when Redis is unavailable.
-static int
-s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
-{
-    char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, sender, -1);
-    char key[128];
-    snprintf (key, sizeof key, "opd:rate:mail:%s", hex);
-    g_free (hex);
-    //  The window starts with the first message; SET NX keeps it fixed.
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_add (&a, "SET");
-    opd_args_add (&a, key);
-    opd_args_add (&a, "0");
-    opd_args_add (&a, "PX");
-    opd_args_addi (&a, (long long) self->cfg->email_rate_window_ms);
-    opd_args_add (&a, "NX");
-    int rc = opd_redis_append_argv (self->redis, &a);
-    opd_args_free (&a);
-    opd_args_init (&a);
-    opd_args_add (&a, "INCR");
-    opd_args_add (&a, key);
-    if (!rc)
-        rc = opd_redis_append_argv (self->redis, &a);
-    opd_args_free (&a);
-    for (size_t i = 0; i < lk->n && !rc; i++) {
-        opd_args_init (&a);
-        if (lk->is_ticket[i]) {
-            opd_args_add (&a, "EXISTS");
-            opd_args_addf (&a, "opd:t:%s", lk->id[i]);
-        }
-        else {
-            opd_args_add (&a, "GET");
-            opd_args_addf (&a, "opd:ext:%s", lk->ref[i]);
-        }
-        rc = opd_redis_append_argv (self->redis, &a);
-        opd_args_free (&a);
-    }
-    if (rc)
-        return -1;
-    lk->found = -1;
-    size_t want = 2 + lk->n;
-    for (size_t i = 0; i < want; i++) {
-        redisReply *r = opd_redis_get_reply (self->redis);
-        if (!r) {
-            opd_redis_disconnect (self->redis);  //  the rest of the pipeline is lost
-            return -1;
-        }
-        if (i == 1)
-            lk->rate_limited = r->type == REDIS_REPLY_INTEGER && r->integer > self->cfg->email_rate_per_sender;
-        else if (i >= 2 && lk->found < 0) {
-            size_t k = i - 2;
-            if (lk->is_ticket[k] && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-                lk->found = (int) k;
-                snprintf (lk->ticket, sizeof lk->ticket, "%s", lk->id[k]);
-            }
-            else if (!lk->is_ticket[k] && r->type == REDIS_REPLY_STRING && r->len < sizeof lk->ticket) {
-                lk->found = (int) k;
-                snprintf (lk->ticket, sizeof lk->ticket, "%s", r->str);
-            }
-        }
-        freeReplyObject (r);
-    }
-    return 0;
-}
-
-//  Keeps attachment bodies (up to the configured size) in the attachments
-//  folder, named by their SHA-256. Returns 0, or -1 when one could not be
-//  written (the mail is tried again later).
-static int
-s_store_attachments (opd_mailer_t *self, opd_mail_t *m)
-{
-    const char *dir = self->cfg->attachments_dir;
-    if (!dir || !m->natt)
-        return 0;
-    if (mkdir (dir, 0750) && errno != EEXIST) {
-        opd_error ("cannot create the attachments folder: %s", strerror (errno));
-        return -1;
-    }
-    for (size_t i = 0; i < m->natt; i++) {
-        opd_mail_attachment_t *a = &m->att[i];
-        if ((int64_t) a->size > self->cfg->max_attachment_bytes || !a->data)
-            continue;
-        char *path = opd_sprintf ("%s/%s", dir, a->sha256);
-        struct stat st;
-        if (stat (path, &st) == 0 && (size_t) st.st_size == a->size) {
-            free (path);
-            continue;
-        }
-        char *tmp = opd_sprintf ("%s/.%s.%d.tmp", dir, a->sha256, (int) getpid ());
-        int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-        bool ok = fd >= 0;
-        size_t off = 0;
-        while (ok && off < a->size) {
-            ssize_t n = write (fd, a->data + off, a->size - off);
-            if (n <= 0)
-                ok = false;
-            else
-                off += (size_t) n;
-        }
-        if (fd >= 0 && (fsync (fd) || close (fd)))
-            ok = false;
-        if (ok && rename (tmp, path))
-            ok = false;
-        if (!ok) {
-            opd_error ("cannot store an attachment sha256=%s: %s", a->sha256, strerror (errno));
-            unlink (tmp);
-        }
-        free (tmp);
-        free (path);
-        if (!ok)
-            return -1;
-    }
-    return 0;
-}
-
-//  The longest prefix of s of at most max bytes that ends on a character.
-static size_t
-s_utf8_prefix (const char *s, size_t max)
-{
-    size_t len = strlen (s);
-    if (len <= max)
-        return len;
-    size_t n = max;
-    while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
-static void
-s_pack_strn (msgpack_packer *pk, const char *s, size_t len)
-{
-    msgpack_pack_str (pk, len);
-    msgpack_pack_str_body (pk, s, len);
-}
-
-typedef struct {
-    const char *reply_to;
-    bool suppress_ack, sender_check;
-    const char *body;
-} submit_t;
-
-static void
-s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgpack_sbuffer *buf)
-{
-    const opd_config_t *cfg = self->cfg;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    int n = 10 + (sb->reply_to ? 1 : 0) + (m->natt ? 1 : 0);
-    GPtrArray *parts = g_ptr_array_new ();
-    for (size_t i = 0; i < m->ncc; i++)
-        if (!s_is_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
-            g_ptr_array_add (parts, m->cc[i]);
-    if (parts->len)
-        n++;
-    msgpack_pack_map (&pk, (size_t) n);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    opd_pack_kv_str (&pk, "channel", "email");
-    opd_pack_str (&pk, "external_id");
-    s_pack_strn (&pk, m->external_id, s_utf8_prefix (m->external_id, 998));
-    opd_pack_kv_int (&pk, "received_at", opd_now_ms ());
-    opd_pack_str (&pk, "requester");
-    msgpack_pack_map (&pk, m->from_name ? 2 : 1);
-    opd_pack_kv_str (&pk, "email", m->from_email);
-    if (m->from_name) {
-        opd_pack_str (&pk, "name");
-        const char *end = g_utf8_offset_to_pointer (m->from_name, MIN (g_utf8_strlen (m->from_name, -1), 200));
-        s_pack_strn (&pk, m->from_name, (size_t) (end - m->from_name));
-    }
-    opd_pack_str (&pk, "subject");
-    const char *subject = *m->subject ? m->subject : "(no subject)";
-    const char *send = g_utf8_offset_to_pointer (subject, MIN (g_utf8_strlen (subject, -1), 500));
-    s_pack_strn (&pk, subject, (size_t) (send - subject));
-    //  Overlong text is cut rather than refused: the mail is still a request.
-    int64_t max = cfg->body_bytes;
-    int64_t reserve = cfg->frame_bytes / 4 < 262144 ? cfg->frame_bytes / 4 : 262144;
-    if (max > cfg->frame_bytes - reserve)
-        max = cfg->frame_bytes - reserve;
-    if (max < 0)
-        max = 0;
-    opd_pack_str (&pk, "body");
-    s_pack_strn (&pk, sb->body, s_utf8_prefix (sb->body, (size_t) max));
-    opd_pack_str (&pk, "suppress_ack");
-    if (sb->suppress_ack)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-    opd_pack_str (&pk, "sender_check");
-    if (sb->sender_check)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-    if (sb->reply_to)
-        opd_pack_kv_str (&pk, "reply_to", sb->reply_to);
-    if (parts->len) {
-        opd_pack_str (&pk, "participants");
-        msgpack_pack_array (&pk, parts->len);
-        for (guint i = 0; i < parts->len; i++)
-            opd_pack_str (&pk, g_ptr_array_index (parts, i));
-    }
-    g_ptr_array_free (parts, TRUE);
-    if (m->natt) {
-        opd_pack_str (&pk, "attachments");
-        msgpack_pack_array (&pk, m->natt);
-        for (size_t i = 0; i < m->natt; i++) {
-            const opd_mail_attachment_t *a = &m->att[i];
-            msgpack_pack_map (&pk, 4);
-            opd_pack_str (&pk, "name");
-            s_pack_strn (&pk, a->name, s_utf8_prefix (a->name, 255));
-            opd_pack_str (&pk, "content_type");
-            s_pack_strn (&pk, a->content_type, s_utf8_prefix (a->content_type, 255));
-            opd_pack_kv_int (&pk, "size", (int64_t) a->size);
-            opd_pack_kv_str (&pk, "sha256", a->sha256);
-        }
-    }
-}
-
-struct _opd_mail_job_t {
-    opd_mail_t *m;
-    char ticket[64];
-    submit_t sb;
-    char *bounce_body;
-    msgpack_sbuffer buf;
-};
-
-static void
-s_job_destroy (opd_mail_job_t **job_p)
-{
-    opd_mail_job_t *job = *job_p;
-    if (!job)
-        return;
-    msgpack_sbuffer_destroy (&job->buf);
-    free (job->bounce_body);
-    opd_mail_destroy (&job->m);
-    free (job);
-    *job_p = NULL;
-}
-
-const char *
-opd_mail_job_frame (const opd_mail_job_t *job, size_t *len)
-{
-    *len = job->buf.size;
-    return job->buf.data;
-}
-
-bool
-opd_mail_job_refers (const opd_mail_job_t *job, const char *message_id)
-{
-    for (size_t i = 0; message_id && i < job->m->nrefs; i++)
-        if (!strcmp (job->m->refs[i], message_id))
-            return true;
-    return job->m->dsn_original && message_id && !strcmp (job->m->dsn_original, message_id);
-}
-
-const char *
-opd_mail_job_message_id (const opd_mail_job_t *job)
-{
-    return job->m->message_id;
-}
-
-int
-opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_job_t **job_p,
-                    opd_mail_result_t *res)
-{
-    memset (res, 0, sizeof *res);
-    *job_p = NULL;
-    const opd_config_t *cfg = self->cfg;
-    if ((int64_t) len > cfg->frame_bytes * 4) {
-        s_result (res, OPD_MAIL_DATAERR, "rejected", "the message is larger than %lld bytes",
-                  (long long) (cfg->frame_bytes * 4));
-        return res->code;
-    }
-    opd_mail_t *m = NULL;
-    if (opd_mail_parse (data, len, &m)) {
-        s_result (res, OPD_MAIL_DATAERR, "rejected", "not a mail message (no header or no sender address)");
-        return res->code;
-    }
-    //  Mail the desk sent, coming back through a list or a forward.
-    const char *domain = cfg->smtp_from ? strrchr (cfg->smtp_from, '@') : NULL;
-    bool own_id = m->message_id && !strncmp (m->message_id, "opdesk.", 7) && domain
-                  && g_str_has_suffix (m->message_id, domain);
-    if (s_is_desk_address (cfg, m->from_email) || own_id) {
-        s_result (res, OPD_MAIL_OK, "own_mail", "mail from the desk itself");
-        opd_mail_destroy (&m);
-        return res->code;
-    }
-    bool bounce = m->dsn || m->from_daemon;
-    //  Threading: a bounce names the message it is about; other mail the
-    //  subject's tag, then In-Reply-To, then References.
-    lookup_t lk = {.n = 0};
-    char tag[64];
-    if (bounce)
-        s_lookup_add (self, &lk, m->dsn_original);
-    else {
-        if (opd_mail_subject_tag (opd_mail_subject_base (m->subject), cfg->ticket_prefix, tag, sizeof tag)
-            || opd_mail_subject_tag (m->subject, cfg->ticket_prefix, tag, sizeof tag))
-            s_lookup_add (self, &lk, tag);
-        for (size_t i = 0; i < m->nrefs; i++)
-            s_lookup_add (self, &lk, m->refs[i]);
-    }
-    if (s_lookup (self, m->from_email, &lk)) {
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "Redis is unavailable: %s", opd_redis_error (self->redis));
-        opd_mail_destroy (&m);
-        return res->code;
-    }
-    if (lk.rate_limited) {
-        s_result (res, OPD_MAIL_OK, "rate_limited", "the sender is over %d messages per %lld ms",
-                  cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
-        opd_mail_destroy (&m);
-        return res->code;
-    }
-    opd_mail_job_t *job = opd_calloc (1, sizeof *job);
-    job->m = m;
-    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body};
-    if (bounce) {
-        //  A bounce: a note on the ticket it concerns, never a new ticket.
-        if (lk.found < 0) {
-            s_result (res, OPD_MAIL_OK, "stray_bounce", "a bounce about no known message was dropped");
-            s_job_destroy (&job);
-            return res->code;
-        }
-        snprintf (job->ticket, sizeof job->ticket, "%s", lk.ticket);
-        job->sb.reply_to = job->ticket;
-        job->sb.suppress_ack = true;
-        job->bounce_body = opd_sprintf ("Delivery failure report (bounce):\n\n%s", m->body);
-        job->sb.body = job->bounce_body;
-    }
-    else if (lk.found >= 0) {
-        snprintf (job->ticket, sizeof job->ticket, "%s", lk.ticket);
-        job->sb.reply_to = job->ticket;
-        job->sb.sender_check = true;
-    }
-    if (s_store_attachments (self, m)) {
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "an attachment could not be stored");
-        s_job_destroy (&job);
-        return res->code;
-    }
-    msgpack_sbuffer_init (&job->buf);
-    s_pack_submit (self, m, &job->sb, &job->buf);
-    *job_p = job;
-    return OPD_MAIL_OK;
-}
-
-int
-opd_mailer_finish (opd_mailer_t *self, opd_mail_job_t **job_p, int rc, const opd_intake_reply_t *reply,
-                   opd_mail_result_t *res)
-{
-    opd_mail_job_t *job = *job_p;
-    assert (job);
-    memset (res, 0, sizeof *res);
-    const opd_mail_t *m = job->m;
-    if (rc == -1)
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake did not answer within %d ms", self->timeout_ms);
-    else if (rc)
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake sent an answer that is not an intake reply");
-    else if (reply->accepted) {
-        snprintf (res->ticket_id, sizeof res->ticket_id, "%s", reply->ticket_id);
-        const char *action = reply->created                                                 ? "created"
-                             : job->sb.reply_to && !strcmp (job->sb.reply_to, reply->ticket_id) ? "comment"
-                                                                                               : "repeat";
-        s_result (res, OPD_MAIL_OK, action, "%s%s%s", m->dsn || m->from_daemon ? "bounce" : "mail",
-                  job->sb.suppress_ack ? " no_ack" : "", s_is_agent (self->cfg, m->from_email) ? " from_agent" : "");
-    }
-    else if (!strcmp (reply->code, "unavailable"))
-        s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "intake: %s", reply->error);
-    else
-        s_result (res, OPD_MAIL_DATAERR, "rejected", "intake %s: %s", reply->code, reply->error);
-    s_job_destroy (job_p);
-    return res->code;
-}
-
-int
-opd_mailer_deliver (opd_mailer_t *self, const char *data, size_t len, opd_mail_result_t *res)
-{
-    opd_mail_job_t *job = NULL;
-    int code = opd_mailer_prepare (self, data, len, &job, res);
-    if (!job)
-        return code;
-    size_t flen;
-    const char *frame = opd_mail_job_frame (job, &flen);
-    opd_intake_reply_t reply;
-    int rc = opd_intake_client_submit (self->intake, frame, flen, &reply);
-    return opd_mailer_finish (self, &job, rc, &reply, res);
 }

@@ -40,6 +40,9 @@ typedef struct {
     bool sender_check;       //  a reply_to is attached only when it comes from the ticket's
                              //  requester, a participant or an agent (the email channel)
     char *participants_json; //  JSON array of lower-cased email addresses copied on it, NULL when none
+    char *agent;             //  the adapter verified the message is this agent's (an agent id whose
+                             //  email is requester.email); NULL: the sender is no agent, whatever
+                             //  its address (email channel: a reply token or DMARC, opd_mail_trust.h)
 } opd_submit_t;
 
 //  Decodes and validates one frame received at now (ms). Returns 0 and a new

@@ -511,6 +511,16 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
             return s_reject (rej, OPD_REJ_INVALID, "sender_check", "sender_check must be true or false");
         m->sender_check = o->via.boolean;
     }
+    if (s_opt_str (root, "agent", "agent", 64, true, &m->agent, rej))
+        return -1;
+    if (m->agent) {
+        //  The adapter vouches for the sender; the agent must exist and be
+        //  the sender, so that a mistake cannot put words in another's mouth.
+        const opd_agent_t *ag = opd_config_agent (cfg, m->agent);
+        if (!ag || !ag->email || !m->req_email || g_ascii_strcasecmp (ag->email, m->req_email))
+            return s_reject (rej, OPD_REJ_INVALID, "agent",
+                             "agent must be a configured agent whose email is requester.email");
+    }
     if (s_participants (root, m, rej) || s_fields (root, cfg, m, rej) || s_attachments (root, m, rej))
         return -1;
     return 0;
@@ -579,7 +589,7 @@ opd_submit_destroy (opd_submit_t **self_p)
                     &m->req_email, &m->req_phone,  &m->subject,     &m->body,
                     &m->kind,     &m->request_type, &m->priority,   &m->impact,
                     &m->urgency,  &m->category,    &m->fields_json, &m->missing_json,
-                    &m->attachments_json, &m->participants_json};
+                    &m->attachments_json, &m->participants_json, &m->agent};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free (*all[i]);
     free (m);

@@ -12,12 +12,23 @@
     submit and the mark fetches the mail again next time, and intake's
     idempotency on the Message-ID makes that a repeat: nothing is lost and
     nothing is taken twice. When intake or Redis is unavailable the poll
-    stops and the rest waits for the next one. */
+    stops and the rest waits for the next one.
+
+    A message the poller cannot take must never block the mail after it
+    (issue 8). Before a message is parsed its attempts are counted in Redis
+    (opd:mail:tries:BOX:UIDVALIDITY:UID), so that a crash on it counts too;
+    acceptance deletes the count, an outage undoes it (not the message's
+    fault). A message rejected for good is tried again at the next polls
+    (a configuration mistake may have been fixed meanwhile) and, once it has
+    failed channels.email.quarantine.after times, or crashed the poller that
+    often, it is moved to the quarantine folder unparsed. */
 #include "email.h"
 #include "opd_log.h"
 #include "opd_mail.h"
+#include "opd_redis.h"
 #include "opd_util.h"
 #include <curl/curl.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,7 +38,7 @@
 #define UIDS_PER_COMMAND 200
 #define FETCH_BATCH 64   //  messages fetched before they are delivered
 #define IN_FLIGHT 32     //  submissions waiting for intake's answer
-#define MAX_MESSAGE (64 * 1048576)
+#define TRIES_TTL_S (14 * 86400)  //  a count of attempts is forgotten after two weeks
 
 typedef struct {
     const opd_imap_t *conf;  //  borrowed from the configuration
@@ -169,29 +180,35 @@ s_uid_command (mailbox_t *mb, size_t index, const char *url, const char *verb, c
     return 0;
 }
 
+//  Moves uids to folder: UID MOVE, or COPY, flag deleted and expunge where
+//  the server lacks MOVE (RFC 6851).
+static int
+s_move (mailbox_t *mb, size_t index, const char *url, const unsigned long *uids, size_t n, const char *folder)
+{
+    char *args = opd_sprintf ("\"%s\"", folder);
+    int rc = s_uid_command (mb, index, url, "MOVE", uids, n, args);
+    if (rc) {
+        rc = s_uid_command (mb, index, url, "COPY", uids, n, args);
+        if (!rc)
+            rc = s_uid_command (mb, index, url, "STORE", uids, n, "+FLAGS.SILENT (\\Seen \\Deleted)");
+        buf_t ignore = {0};
+        ignore.max = 1048576;
+        if (!rc)
+            rc = s_perform (mb, index, url, "EXPUNGE", &ignore);
+        free (ignore.data);
+    }
+    free (args);
+    return rc;
+}
+
 //  Marks what intake accepted: moved, or flagged deleted and expunged.
 static int
 s_mark_done (mailbox_t *mb, size_t index, const char *url, const unsigned long *uids, size_t n)
 {
     if (!n)
         return 0;
-    if (mb->conf->move_to) {
-        char *args = opd_sprintf ("\"%s\"", mb->conf->move_to);
-        int rc = s_uid_command (mb, index, url, "MOVE", uids, n, args);
-        if (rc) {
-            //  Servers without MOVE (RFC 6851): copy, then delete.
-            rc = s_uid_command (mb, index, url, "COPY", uids, n, args);
-            if (!rc)
-                rc = s_uid_command (mb, index, url, "STORE", uids, n, "+FLAGS.SILENT (\\Seen \\Deleted)");
-            buf_t ignore = {0};
-            ignore.max = 1048576;
-            if (!rc)
-                rc = s_perform (mb, index, url, "EXPUNGE", &ignore);
-            free (ignore.data);
-        }
-        free (args);
-        return rc;
-    }
+    if (mb->conf->move_to)
+        return s_move (mb, index, url, uids, n, mb->conf->move_to);
     int rc = s_uid_command (mb, index, url, "STORE", uids, n, "+FLAGS.SILENT (\\Seen \\Deleted)");
     buf_t ignore = {0};
     ignore.max = 1048576;
@@ -199,6 +216,33 @@ s_mark_done (mailbox_t *mb, size_t index, const char *url, const unsigned long *
         rc = s_perform (mb, index, url, "EXPUNGE", &ignore);
     free (ignore.data);
     return rc;
+}
+
+//  The mailbox's UIDVALIDITY (STATUS), 0 when the server does not say: UIDs
+//  name messages only together with it.
+static unsigned long
+s_uidvalidity (mailbox_t *mb, size_t index, const char *url)
+{
+    const char *p = strstr (url, "://");
+    p = p ? strchr (p + 3, '/') : NULL;
+    char *box = p && p[1] ? curl_easy_unescape (mb->curl, p + 1, 0, NULL) : NULL;
+    unsigned long v = 0;
+    if (!box || strpbrk (box, "\"\\\r\n;?")) {
+        curl_free (box);
+        return 0;
+    }
+    char *cmd = opd_sprintf ("STATUS \"%s\" (UIDVALIDITY)", box);
+    curl_free (box);
+    buf_t out = {0};
+    out.max = 65536;
+    if (!s_perform (mb, index, url, cmd, &out) && out.data) {
+        const char *at = strstr (out.data, "UIDVALIDITY ");
+        if (at)
+            v = strtoul (at + 12, NULL, 10);
+    }
+    free (out.data);
+    free (cmd);
+    return v;
 }
 
 //  One fetched message of a batch.
@@ -214,10 +258,10 @@ typedef struct {
 //  sets \Seen, and each connection is then told of every other one's flag
 //  changes. Each message gets its bytes or its error in f[].
 static void
-s_fetch_batch (mailbox_t *mb, size_t index, const char *url, fetched_t *f, size_t n)
+s_fetch_batch (mailbox_t *mb, size_t index, const char *url, fetched_t *f, size_t n, size_t max)
 {
     for (size_t i = 0; i < n; i++) {
-        f[i].msg.max = MAX_MESSAGE;
+        f[i].msg.max = max;
         char *murl = opd_sprintf ("%s/;UID=%lu", url, f[i].uid);
         f[i].rc = s_perform (mb, index, murl, NULL, &f[i].msg) ? CURLE_RECV_ERROR : CURLE_OK;
         free (murl);
@@ -245,24 +289,77 @@ typedef struct {
     opd_mailer_t *mailer;
     pending_t pend[IN_FLIGHT];
     size_t head, npend;   //  a ring, oldest at head
-    unsigned long *done, *bad;
-    size_t ndone, nbad;
+    unsigned long *done, *quar;
+    size_t ndone, nquar;
     bool stop;            //  intake or Redis unavailable: the rest waits
+    opd_redis_t *redis;   //  the attempt counts
+    char tries[160];      //  "opd:mail:tries:BOX:UIDVALIDITY:" (the UID follows)
+    int max_failures;
 } poll_t;
+
+//  Counts one more attempt on uid, durably, before anything is done with
+//  it. Returns the attempts so far, or -1 when Redis is unavailable.
+static long long
+s_try_count (poll_t *p, unsigned long uid)
+{
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_add (&a, "INCR");
+    opd_args_addf (&a, "%s%lu", p->tries, uid);
+    int rc = opd_redis_append_argv (p->redis, &a);
+    opd_args_free (&a);
+    opd_args_init (&a);
+    opd_args_add (&a, "EXPIRE");
+    opd_args_addf (&a, "%s%lu", p->tries, uid);
+    opd_args_addi (&a, TRIES_TTL_S);
+    if (!rc)
+        rc = opd_redis_append_argv (p->redis, &a);
+    opd_args_free (&a);
+    long long n = -1;
+    for (int i = 0; i < 2 && !rc; i++) {
+        redisReply *r = opd_redis_get_reply (p->redis);
+        if (!r) {
+            opd_redis_disconnect (p->redis);
+            return -1;
+        }
+        if (i == 0 && r->type == REDIS_REPLY_INTEGER)
+            n = r->integer;
+        freeReplyObject (r);
+    }
+    return n;
+}
+
+//  Forgets (DEL) or takes back (DECR) the attempt on uid.
+static void
+s_try_end (poll_t *p, unsigned long uid, const char *verb)
+{
+    char key[192];
+    snprintf (key, sizeof key, "%s%lu", p->tries, uid);
+    redisReply *r = opd_redis_command (p->redis, "%s %s", verb, key);
+    if (r)
+        freeReplyObject (r);
+}
 
 static void
 s_outcome (poll_t *p, unsigned long uid, int code, const opd_mail_result_t *res)
 {
     if (code == OPD_MAIL_OK) {
         p->done[p->ndone++] = uid;
+        s_try_end (p, uid, "DEL");
         opd_debug ("delivered mailbox=%zu uid=%lu action=%s ticket=%s", p->index, uid, res->action,
                    res->ticket_id[0] ? res->ticket_id : "-");
         if (strcmp (res->action, "created") && strcmp (res->action, "comment") && strcmp (res->action, "repeat"))
             opd_info ("dropped mailbox=%zu uid=%lu action=%s %s", p->index, uid, res->action, res->reason);
     }
     else if (code == OPD_MAIL_DATAERR) {
-        p->bad[p->nbad++] = uid;
-        opd_warn ("rejected mailbox=%zu uid=%lu reason=\"%s\"", p->index, uid, res->reason);
+        //  A failure of the message's own: counted; it is tried again at the
+        //  next polls until it has failed max_failures times. It never
+        //  stops the rest.
+        long long tries = s_try_count (p, uid);
+        opd_warn ("rejected mailbox=%zu uid=%lu failures=%lld of=%d reason=\"%s\"", p->index, uid, tries,
+                  p->max_failures, res->reason);
+        if (tries >= p->max_failures)
+            p->quar[p->nquar++] = uid;
     }
     else {
         if (!p->stop)
@@ -309,10 +406,36 @@ s_waits_for_pending (poll_t *p, const opd_mail_job_t *job)
     return false;
 }
 
+//  Counts an attempt on uid before it is parsed, so that a crash on it is
+//  counted too. Returns false when the message is not to be touched: Redis
+//  is unavailable (the poll stops), or it failed max_failures times already
+//  (set aside unparsed: it may be what crashed the poller).
+static bool
+s_attempt (poll_t *p, unsigned long uid)
+{
+    long long tries = s_try_count (p, uid);
+    if (tries < 0) {
+        if (!p->stop)
+            opd_warn ("unavailable mailbox=%zu uid=%lu reason=\"Redis is unavailable: %s\"; the rest waits for the "
+                      "next poll",
+                      p->index, uid, opd_redis_error (p->redis));
+        p->stop = true;
+        return false;
+    }
+    if (tries > p->max_failures) {
+        opd_warn ("failed before mailbox=%zu uid=%lu failures=%lld; set aside unread", p->index, uid, tries - 1);
+        p->quar[p->nquar++] = uid;
+        return false;
+    }
+    return true;
+}
+
 //  Delivers one fetched message, keeping it in flight.
 static void
 s_deliver (poll_t *p, unsigned long uid, const char *data, size_t len)
 {
+    if (!s_attempt (p, uid))
+        return;
     opd_mail_job_t *job = NULL;
     opd_mail_result_t res;
     int code = opd_mailer_prepare (p->mailer, data, len, &job, &res);
@@ -330,6 +453,9 @@ s_deliver (poll_t *p, unsigned long uid, const char *data, size_t len)
         job = NULL;
         code = opd_mailer_prepare (p->mailer, data, len, &job, &res);
     }
+    //  Parsed without a crash: the attempt is taken back, only failures
+    //  of the message's own count from here (s_outcome).
+    s_try_end (p, uid, "DECR");
     if (!job) {
         s_outcome (p, uid, code, &res);
         return;
@@ -358,10 +484,38 @@ s_deliver (poll_t *p, unsigned long uid, const char *data, size_t len)
         s_receive_one (p);
 }
 
+//  Moves the messages that failed too often to the quarantine folder
+//  (created when missing), one log line each, and forgets their counts.
 static void
-s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
+s_quarantine (const opd_config_t *cfg, poll_t *p, const char *url)
+{
+    const char *folder = cfg->email_quarantine_folder;
+    char *create = opd_sprintf ("CREATE \"%s\"", folder);
+    buf_t ignore = {0};
+    ignore.max = 65536;
+    //  Fails when the folder exists (not logged); the move says whether it worked.
+    curl_easy_setopt (p->mb->curl, CURLOPT_URL, url);
+    curl_easy_setopt (p->mb->curl, CURLOPT_CUSTOMREQUEST, create);
+    curl_easy_setopt (p->mb->curl, CURLOPT_WRITEDATA, &ignore);
+    curl_easy_perform (p->mb->curl);
+    free (ignore.data);
+    free (create);
+    if (s_move (p->mb, p->index, url, p->quar, p->nquar, folder)) {
+        opd_warn ("could not quarantine mailbox=%zu count=%zu; tried again next poll", p->index, p->nquar);
+        return;
+    }
+    for (size_t i = 0; i < p->nquar; i++) {
+        opd_warn ("quarantined mailbox=%zu uid=%lu folder=\"%s\" after=%d", p->index, p->quar[i], folder,
+                  p->max_failures);
+        s_try_end (p, p->quar[i], "DEL");
+    }
+}
+
+static void
+s_poll (const opd_config_t *cfg, mailbox_t *mb, size_t index, opd_mailer_t *mailer, opd_redis_t *redis)
 {
     mb->polls++;
+    size_t max = opd_mail_max_input (cfg);
     char *url = s_base_url (mb);
     buf_t search = {0};
     search.max = 16 * 1048576;
@@ -380,9 +534,17 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
     unsigned long *uids = opd_calloc (MAX_PER_POLL, sizeof (unsigned long));
     size_t n = search.data ? s_parse_search (search.data, uids, MAX_PER_POLL) : 0;
     free (search.data);
-    poll_t p = {.mb = mb, .index = index, .mailer = mailer};
+    poll_t p = {.mb = mb, .index = index, .mailer = mailer, .redis = redis, .max_failures = cfg->email_max_failures};
     p.done = opd_calloc (n + 1, sizeof (unsigned long));
-    p.bad = opd_calloc (n + 1, sizeof (unsigned long));
+    p.quar = opd_calloc (n + 1, sizeof (unsigned long));
+    if (n) {
+        //  The mailbox by a hash of its URL and user (no address in a key).
+        char *who = opd_sprintf ("%s\n%s", mb->conf->url, mb->conf->username ? mb->conf->username : "");
+        char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, who, -1);
+        snprintf (p.tries, sizeof p.tries, "opd:mail:tries:%.16s:%lu:", hex, s_uidvalidity (mb, index, url));
+        g_free (hex);
+        free (who);
+    }
     int64_t start = opd_mono_ms ();
     fetched_t *f = opd_calloc (FETCH_BATCH, sizeof (fetched_t));
     int64_t fetch_ms = 0;
@@ -392,14 +554,14 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
         for (size_t k = 0; k < nb; k++)
             f[k].uid = uids[i + k];
         int64_t t0 = opd_mono_ms ();
-        s_fetch_batch (mb, index, url, f, nb);
+        s_fetch_batch (mb, index, url, f, nb, max);
         fetch_ms += opd_mono_ms () - t0;
         for (size_t k = 0; k < nb && !p.stop; k++) {
             if (f[k].msg.overflow) {
                 opd_mail_result_t res = {.code = OPD_MAIL_DATAERR};
                 snprintf (res.action, sizeof res.action, "rejected");
-                snprintf (res.reason, sizeof res.reason, "larger than %d bytes", MAX_MESSAGE);
-                s_outcome (&p, f[k].uid, OPD_MAIL_DATAERR, &res);
+                snprintf (res.reason, sizeof res.reason, "larger than %zu bytes", max);
+                s_outcome (&p, f[k].uid, OPD_MAIL_DATAERR, &res);  //  never parsed: no attempt to count
             }
             else if (f[k].rc != CURLE_OK)
                 p.stop = true;  //  logged by s_perform
@@ -417,16 +579,16 @@ s_poll (mailbox_t *mb, size_t index, opd_mailer_t *mailer)
     if (s_mark_done (mb, index, url, p.done, p.ndone))
         opd_warn ("could not mark delivered mail mailbox=%zu count=%zu; it is fetched again (a repeat)",
                   index, p.ndone);
-    if (p.nbad && s_uid_command (mb, index, url, "STORE", p.bad, p.nbad, "+FLAGS.SILENT (\\Seen $OpdeskRejected)"))
-        opd_warn ("could not flag rejected mail mailbox=%zu count=%zu", index, p.nbad);
+    if (p.nquar)
+        s_quarantine (cfg, &p, url);
     mb->delivered += (long) p.ndone;
-    mb->rejected += (long) p.nbad;
-    if (p.ndone || p.nbad)
-        opd_info ("polled mailbox=%zu found=%zu delivered=%zu rejected=%zu ms=%lld fetch_ms=%lld mark_ms=%lld",
-                  index, n, p.ndone, p.nbad, (long long) (opd_mono_ms () - start), (long long) fetch_ms,
+    mb->rejected += (long) p.nquar;
+    if (p.ndone || p.nquar)
+        opd_info ("polled mailbox=%zu found=%zu delivered=%zu quarantined=%zu ms=%lld fetch_ms=%lld mark_ms=%lld",
+                  index, n, p.ndone, p.nquar, (long long) (opd_mono_ms () - start), (long long) fetch_ms,
                   (long long) (opd_mono_ms () - mark_start));
     free (p.done);
-    free (p.bad);
+    free (p.quar);
     free (uids);
     free (url);
 }
@@ -463,7 +625,9 @@ email_run (opd_service_t *svc)
         }
     }
     opd_mailer_t *mailer = opd_mailer_new (svc->cfg, INTAKE_TIMEOUT_MS);
+    opd_redis_t *redis = opd_redis_new (svc->cfg);
     if (!mailer) {
+        opd_redis_destroy (&redis);
         curl_global_cleanup ();
         return 1;  //  an endpoint ZeroMQ does not accept (logged)
     }
@@ -474,7 +638,9 @@ email_run (opd_service_t *svc)
         if (opd_service_reload (svc) == 1) {
             s_mailboxes_free (mbs, nmb);
             opd_mailer_destroy (&mailer);
+            opd_redis_destroy (&redis);
             mailer = opd_mailer_new (svc->cfg, INTAKE_TIMEOUT_MS);
+            redis = opd_redis_new (svc->cfg);
             nmb = svc->cfg->nimap;
             mbs = s_mailboxes (svc->cfg);
             opd_info ("reloaded mailboxes=%zu", nmb);
@@ -482,7 +648,7 @@ email_run (opd_service_t *svc)
         int64_t now = opd_mono_ms (), wait = 200;
         for (size_t i = 0; i < nmb && mailer && !opd_service_stopping (); i++) {
             if (now >= mbs[i].next_at) {
-                s_poll (&mbs[i], i, mailer);
+                s_poll (svc->cfg, &mbs[i], i, mailer, redis);
                 mbs[i].next_at = opd_mono_ms () + mbs[i].conf->interval_ms;
             }
             int64_t left = mbs[i].next_at - opd_mono_ms ();
@@ -502,6 +668,7 @@ email_run (opd_service_t *svc)
     opd_info ("stats delivered=%ld rejected=%ld", delivered, rejected);
     s_mailboxes_free (mbs, nmb);
     opd_mailer_destroy (&mailer);
+    opd_redis_destroy (&redis);
     curl_global_cleanup ();
     return 0;
 }

@@ -117,16 +117,6 @@ s_pair (opd_args_t *a, const char *key, const char *value)
     }
 }
 
-//  True when email is one of the configured agents' addresses.
-static bool
-s_is_agent (const opd_config_t *cfg, const char *email)
-{
-    for (size_t i = 0; email && i < cfg->nagents; i++)
-        if (cfg->agents[i].email && !strcasecmp (cfg->agents[i].email, email))
-            return true;
-    return false;
-}
-
 //  The create script's arguments for one submission.
 static void
 s_create_args (const opd_config_t *cfg, const request_t *r, int64_t now, opd_args_t *a)
@@ -138,7 +128,9 @@ s_create_args (const opd_config_t *cfg, const request_t *r, int64_t now, opd_arg
     opd_args_add (a, m->channel);
     opd_args_add (a, m->external_id);
     opd_args_add (a, m->reply_to ? m->reply_to : "");
-    opd_args_add (a, m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
+    //  The author: a verified agent by id, as in comments from the console.
+    opd_args_add (a, m->agent && m->reply_to ? m->agent
+                     : m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
     s_pair (a, "kind", m->kind);
     s_pair (a, "channel", m->channel);
     s_pair (a, "external_id", m->external_id);
@@ -172,11 +164,13 @@ s_create_args (const opd_config_t *cfg, const request_t *r, int64_t now, opd_arg
         s_pair (a, "submitted_by", r->submitted_by);
     //  Control pairs (names starting with '_'), which create.lua takes out
     //  before it stores the ticket: the sender check of the email channel.
-    if (m->sender_check) {
+    //  A sender is an agent only when the adapter verified it (the agent
+    //  key), never because its address is an agent's: a From header is
+    //  trivially forged (issue 8).
+    if (m->sender_check)
         s_pair (a, "_sender_check", "1");
-        if (s_is_agent (cfg, m->req_email))
-            s_pair (a, "_from_agent", "1");
-    }
+    if (m->agent && m->reply_to)
+        s_pair (a, "_from_agent", "1");
 }
 
 typedef struct {

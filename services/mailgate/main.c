@@ -61,7 +61,7 @@ main (int argc, char **argv)
         //  A broken configuration must not bounce mail: the MTA keeps it.
         return rc == 0 ? 0 : OPD_MAIL_TEMPFAIL;
     char *data = NULL;
-    size_t max = (size_t) svc.cfg->frame_bytes * 4;
+    size_t max = opd_mail_max_input (svc.cfg);
     long len = s_read_stdin (&data, max);
     if (len < 0) {
         opd_warn ("rejected reason=\"the message is larger than %zu bytes or unreadable\"", max);

@@ -4,6 +4,7 @@
     end, in one place. The body goes out as 8bit when every line fits the
     998-octet limit of RFC 5322, else as quoted-printable. */
 #include "mail.h"
+#include "opd_mail_trust.h"
 #include "opd_util.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -476,6 +477,105 @@ s_crlf (const char *s, size_t *max_line)
     return r;
 }
 
+//  Message-ID: <opdesk.OPD-42.17@example.org>, the same for every attempt
+//  of a job; the mail path knows it as the desk's own (loops, threading).
+static GString *
+s_message_id (const opd_config_t *cfg, const char *id, long long job_id)
+{
+    const char *at = strrchr (cfg->smtp_from, '@');
+    GString *msgid = g_string_new ("<opdesk.");
+    s_append_idpart (msgid, id, "ticket");
+    g_string_append_printf (msgid, ".%lld@", job_id);
+    s_append_idpart (msgid, at ? at + 1 : NULL, "localhost");
+    g_string_append_c (msgid, '>');
+    return msgid;
+}
+
+//  The MIME headers and the text body (LF line ends) as 8bit when every
+//  line fits, else quoted-printable; m holds the other headers, each ended.
+static void
+s_append_mime_body (GString *m, const char *body)
+{
+    size_t max_line = 0;
+    char *text = s_crlf (body, &max_line);
+    bool eightbit = max_line <= 998;
+    g_string_append_printf (m,
+                            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                            "Content-Transfer-Encoding: %s\r\n\r\n",
+                            eightbit ? "8bit" : "quoted-printable");
+    if (eightbit)
+        g_string_append (m, text);
+    else {
+        char *qp = mail_qp_encode (text, strlen (text));
+        g_string_append (m, qp);
+        free (qp);
+    }
+    free (text);
+}
+
+//  Kind "agent": the requester's public comment, mailed to the assignee.
+//  Its Reply-To is the agent's own reply address for this ticket
+//  (opd_reply_address), so that an answer by mail is believed to be the
+//  agent's; the address is personal and goes to no one else. Without a
+//  configured secret there is no such address and no Reply-To.
+static int
+s_compose_agent (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
+{
+    const char *assignee = s_field (in->ticket, "assignee");
+    const opd_agent_t *agent = assignee ? opd_config_agent (cfg, assignee) : NULL;
+    json_t *c = in->comment_json ? json_loads (in->comment_json, 0, NULL) : NULL;
+    const char *role = json_string_value (json_object_get (c, "role"));
+    if (!agent || !agent->email || !opd_email_valid (agent->email))
+        *why = "no agent email";
+    else if (!json_is_object (c) || !role || strcmp (role, "requester"))
+        *why = "not a requester comment";
+    if (*why) {
+        json_decref (c);
+        return -1;
+    }
+    const char *raw_id = s_field (in->ticket, "id");
+    char *id = mail_header_clean (raw_id);
+    char *subject = mail_header_clean (s_field (in->ticket, "subject"));
+    char *reply = opd_reply_address (cfg, raw_id, agent->id);
+    GString *body = g_string_new (NULL);
+    g_string_append_printf (body, "The requester wrote on %s:\n\n", id);
+    s_append_body_text (body, json_string_value (json_object_get (c, "body")));
+    s_end_line (body);
+    g_string_append (body, reply ? "\n-- \nReply to this message to answer the requester; the desk sends your answer.\n"
+                                   "The reply address is yours for this ticket only: do not forward this message.\n"
+                                 : "\n-- \nAnswer in the agent console or with opdesk comment.\n");
+    GString *subj = g_string_new (NULL);
+    g_string_printf (subj, "[%s] %s", id, *subject ? subject : "(no subject)");
+    char *subject_hdr = mail_header_text (subj->str);
+    char *from = mail_mailbox (NULL, cfg->smtp_from);
+    GString *msgid = s_message_id (cfg, id, in->job_id);
+    char date[64];
+    mail_date (in->now_ms, date, sizeof date);
+    GString *m = g_string_new (NULL);
+    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n", date, from,
+                            agent->email, subject_hdr, msgid->str);
+    if (reply)
+        g_string_append_printf (m, "Reply-To: %s\r\n", reply);
+    g_string_append (m, "Auto-Submitted: auto-generated\r\nX-Opdesk-Ticket: ");
+    s_append_idpart (m, id, "unknown");
+    g_string_append (m, "\r\n");
+    s_append_mime_body (m, body->str);
+    out->to = opd_strdup (agent->email);
+    out->message_id = opd_strdup (msgid->str);
+    out->size = m->len;
+    out->data = g_string_free (m, FALSE);
+    g_string_free (msgid, TRUE);
+    g_string_free (subj, TRUE);
+    g_string_free (body, TRUE);
+    free (from);
+    free (subject_hdr);
+    free (reply);
+    free (subject);
+    free (id);
+    json_decref (c);
+    return 0;
+}
+
 int
 mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
 {
@@ -487,6 +587,8 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         *why = "anonymised";
         return -1;
     }
+    if (in->kind && !strcmp (in->kind, "agent"))
+        return s_compose_agent (cfg, in, out, why);
     const char *email = s_field (t, "req_email");
     if (!email || !opd_email_valid (email)) {
         *why = "no email";
@@ -525,13 +627,7 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         s_append_body_text (body, cfg->footer);
     s_end_line (body);
 
-    //  Message-ID: <opdesk.OPD-42.17@example.org>, the same for every attempt.
-    const char *at = strrchr (cfg->smtp_from, '@');
-    GString *msgid = g_string_new ("<opdesk.");
-    s_append_idpart (msgid, id, "ticket");
-    g_string_append_printf (msgid, ".%lld@", in->job_id);
-    s_append_idpart (msgid, at ? at + 1 : NULL, "localhost");
-    g_string_append_c (msgid, '>');
+    GString *msgid = s_message_id (cfg, id, in->job_id);
 
     //  Threading: the requester's own Message-ID (mail channel), and the
     //  first message the desk sent on this ticket.
@@ -569,25 +665,12 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         g_string_append (m, "Auto-Submitted: auto-replied\r\n");
     g_string_append (m, "X-Opdesk-Ticket: ");
     s_append_idpart (m, id, "unknown");
-    size_t max_line = 0;
-    char *text = s_crlf (body->str, &max_line);
-    bool eightbit = max_line <= 998;
-    g_string_append_printf (m,
-                            "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                            "Content-Transfer-Encoding: %s\r\n\r\n",
-                            eightbit ? "8bit" : "quoted-printable");
-    if (eightbit)
-        g_string_append (m, text);
-    else {
-        char *qp = mail_qp_encode (text, strlen (text));
-        g_string_append (m, qp);
-        free (qp);
-    }
+    g_string_append (m, "\r\n");
+    s_append_mime_body (m, body->str);
     out->to = opd_strdup (email);
     out->message_id = opd_strdup (msgid->str);
     out->size = m->len;
     out->data = g_string_free (m, FALSE);
-    free (text);
     free (from);
     free (subject_hdr);
     free (ext);

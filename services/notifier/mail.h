@@ -1,5 +1,7 @@
-/*  mail: composes the mail messages opdesk sends to requesters (RFC 5322,
-    UTF-8). Pure functions of the configuration and of what Redis holds, so
+/*  mail: composes the mail messages opdesk sends (RFC 5322, UTF-8): to
+    requesters (acknowledgements, agents' comments), and to the assigned
+    agent when the requester writes (kind "agent"), with the agent's own
+    reply address for the ticket as Reply-To (opd_mail_trust.h). Pure functions of the configuration and of what Redis holds, so
     that they can be tested without a network.
 
     Nothing that came from outside (a subject, a name, an id) goes into a
@@ -13,7 +15,7 @@
 
 //  One outbox job and what it refers to; everything is borrowed.
 typedef struct {
-    const char *kind;          //  "ack" or "comment"
+    const char *kind;          //  "ack", "comment" (to the requester) or "agent" (to the assignee)
     long long job_id;          //  makes the Message-ID unique (and stable over retries)
     GHashTable *ticket;        //  the ticket hash: field -> value (char * -> char *)
     const char *comment_json;  //  kind "comment": the comment as stored in opd:t:ID:c

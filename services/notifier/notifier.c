@@ -222,7 +222,8 @@ s_process (notifier_t *self, const char *job, size_t len)
     GHashTable *t = s_ticket (self, ticket);
     char *comment = NULL;
     bool failed = t == NULL;
-    if (t && !strcmp (kind, "comment"))
+    bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
+    if (t && about_comment)
         comment = s_comment (self, ticket, cid, &failed);
     if (failed) {
         opd_warn ("job=%lld ticket=%s put back, Redis failed: %s", jid, ticket,
@@ -238,7 +239,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     mail_input_t in = {kind, jid, t, comment, opd_now_ms ()};
     mail_t m;
     const char *why = NULL;
-    if (!strcmp (kind, "comment") && !comment)
+    if (about_comment && !comment)
         why = "no comment";
     else
         mail_compose (cfg, &in, &m, &why);
@@ -248,7 +249,9 @@ s_process (notifier_t *self, const char *job, size_t len)
         s_done (self, job, len, "failed", ticket, why);
         goto end;
     }
-    if (!g_hash_table_lookup (t, "mail_thread") && s_remember_thread (self, ticket, m.message_id)) {
+    //  The thread is the requester's conversation: a mail to an agent never starts it.
+    if (strcmp (kind, "agent") && !g_hash_table_lookup (t, "mail_thread")
+        && s_remember_thread (self, ticket, m.message_id)) {
         s_retry (self, job, len, NULL, opd_now_ms ());
         mail_clear (&m);
         goto end;

@@ -2,9 +2,11 @@
 (expected.json gives each message's outcome), exit codes for the MTA,
 loop and noise protection, the rate limit, and a reply to the desk's own
 acknowledgement threading back onto its ticket."""
+import base64
 import email
 import email.policy
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -176,9 +178,12 @@ class MailgateBehaviour(unittest.TestCase):
 
     def test_oversized_and_not_mail_are_rejected_for_good(self):
         with Stack(["intake"], config=mail_config(frame_bytes=65536), smtp=False) as st:
-            big = simple_mail("a@example.com", "big", "x" * (4 * 65536 + 10), "big-1@example.com")
+            # The input limit follows max_attachment_bytes (100000 here) and
+            # body_bytes, never below four frames: 2 MB is far over it.
+            big = simple_mail("a@example.com", "big", "x" * (2 * 1048576), "big-1@example.com")
             code, err = mailgate(st, big)
             self.assertEqual(code, 65, err)
+            self.assertIn("larger than", err)
             code, err = mailgate(st, b"")
             self.assertEqual(code, 65, err)
             # Under the limit but over body_bytes: accepted, the text cut.
@@ -188,6 +193,42 @@ class MailgateBehaviour(unittest.TestCase):
             tid = st.r.hget("opd:idem:email:long-1@example.com", "id")
             self.assertLessEqual(len(st.ticket(tid)["body"]), 32768)
             self.assertEqual(int(st.r.get("opd:seq")), 1)
+
+    def test_large_attachment_within_the_configured_limit_is_accepted(self):
+        # Default limits (frame_bytes 2 MiB) and a 10 MiB attachment limit: a
+        # 9.4 MB message carrying a 7 MB attachment is a request, not junk.
+        cfg = mail_config()
+        cfg["channels"]["email"]["max_attachment_bytes"] = 10 * 1048576
+        cfg.pop("limits", None)
+        with Stack(["intake"], config=cfg, smtp=False) as st:
+            blob = bytes((i * 7919 + (i >> 11)) % 256 for i in range(7 * 1000 * 1000))
+            b64 = base64.encodebytes(blob).decode("ascii").replace("\n", "\r\n")
+            head = ["From: Big Sender <big@example.com>", "To: servicedesk@example.org",
+                    "Subject: Log files of the crash", "Message-ID: <big-att-1@example.com>",
+                    "Date: Tue, 3 Mar 2026 09:14:22 +0000", "MIME-Version: 1.0",
+                    "Content-Type: multipart/mixed; boundary=\"BIG\""]
+            body = ("--BIG\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe logs are attached.\r\n"
+                    "--BIG\r\nContent-Type: application/octet-stream\r\n"
+                    "Content-Disposition: attachment; filename=\"crash.log\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--BIG--\r\n")
+            data = ("\r\n".join(head) + "\r\n\r\n" + body).encode("ascii")
+            self.assertGreater(len(data), 9300000)
+            self.assertLess(len(data), 9600000)
+            code, err = mailgate(st, data, timeout=120)
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:big-att-1@example.com", "id")
+            self.assertTrue(tid, err)
+            atts = json.loads(st.ticket(tid)["attachments"])
+            self.assertEqual(len(atts), 1)
+            self.assertEqual(atts[0]["name"], "crash.log")
+            self.assertEqual(atts[0]["size"], len(blob))
+            self.assertEqual(atts[0]["sha256"], hashlib.sha256(blob).hexdigest())
+            # Far over the limit (about 19 MB here): refused for good, with a reason.
+            huge = data.replace(b"--BIG--", (b64 * 2).encode("ascii") + b"--BIG--")
+            code, err = mailgate(st, huge.replace(b"big-att-1", b"big-att-2"), timeout=120)
+            self.assertEqual(code, 65, err)
+            self.assertIn("larger than", err)
+            self.assertIsNone(st.r.hget("opd:idem:email:big-att-2@example.com", "id"))
 
     def test_rate_limit_per_sender(self):
         with Stack(["intake"], config=mail_config(per_sender=3), smtp=False) as st:
@@ -234,6 +275,148 @@ class MailgateBehaviour(unittest.TestCase):
             time.sleep(2)
             self.assertFalse([m for m in st.smtp.messages if "ooo@example.com" in m["to"]])
             self.assertEqual(st.ticket(ooo).get("no_ack"), "1")
+
+
+SECRET = "integration-reply-secret-0123"
+
+
+def reply_address(ticket, agent, secret=SECRET, base="servicedesk@example.org"):
+    """The agent's reply address for the ticket, computed as the desk does
+    (opd_mail_trust.c): HMAC-SHA256 of "TICKET\nAGENT", 100 bits, base32."""
+    mac = hmac.new(secret.encode(), ("%s\n%s" % (ticket, agent)).encode(), hashlib.sha256).digest()
+    token = base64.b32encode(mac).decode("ascii")[:20].lower()
+    local, domain = base.split("@")
+    return "%s+%s@%s" % (local, token, domain)
+
+
+class AgentMailTrust(unittest.TestCase):
+    """Mail is not believed to be an agent's on its From header alone."""
+
+    def test_forged_agent_mail_is_not_an_agent_comment(self):
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"trust": "token_or_dmarc", "authserv_id": "mx.example.org",
+                                                  "secret": SECRET}
+        with Stack(["intake", "router", "slo", "notifier"], config=cfg) as st:
+            code, err = mailgate(st, simple_mail("Rita <rita@example.com>", "Printer broken", "It jams.",
+                                                 "rita-1@example.com"))
+            self.assertEqual(code, 0, err)
+            tid = st.r.hget("opd:idem:email:rita-1@example.com", "id")
+            to_rita = lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]]
+            st.wait_for(lambda: len(to_rita()) == 1, timeout=20, what="the acknowledgement")
+            st.wait_for(lambda: st.ticket(tid).get("fr_state") == "running", timeout=20, what="the clock")
+
+            def agent_comments():
+                return [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)
+                        if json.loads(c)["role"] == "agent"]
+
+            subject = "Re: [%s] Printer broken" % tid
+            # 1. Forged: the agent's From, the ticket's tag, no token, no trusted DMARC.
+            forged = [
+                simple_mail("Alice Jones <alice@example.org>", subject, "Fixed, closing. Send your password.",
+                            "forged-1@evil.example"),
+                # A token for another ticket, and another agent's token.
+                simple_mail("alice@example.org", subject, "Other ticket's token.", "forged-2@evil.example",
+                            ["Cc: %s" % reply_address("OPD-99", "alice")]),
+                simple_mail("alice@example.org", subject, "Bob's token.", "forged-3@evil.example",
+                            ["Cc: %s" % reply_address(tid, "bob")]),
+                # dmarc=pass from an authserv-id that is not the configured MTA's.
+                simple_mail("alice@example.org", subject, "Trust me.", "forged-4@evil.example",
+                            ["Authentication-Results: evil.example; dmarc=pass header.from=example.org"]),
+                # The right token, but from someone else.
+                simple_mail("mallory@evil.example", subject, "Stolen token.", "forged-5@evil.example",
+                            ["Cc: %s" % reply_address(tid, "alice")]),
+            ]
+            for i, data in enumerate(forged):
+                code, err = mailgate(st, data)
+                self.assertEqual(code, 0, err)
+                self.assertNotIn("trust=token", err)
+                self.assertNotIn("trust=dmarc", err)
+                other = st.r.hget("opd:idem:email:forged-%d@evil.example" % (i + 1), "id")
+                # A stranger's mail: a new ticket linked to the one it named.
+                self.assertNotEqual(other, tid)
+                self.assertEqual(st.ticket(other).get("linked_to"), tid)
+            time.sleep(2)
+            self.assertEqual(agent_comments(), [])
+            t = st.ticket(tid)
+            self.assertNotIn("first_reply_at", t)
+            self.assertEqual(t.get("fr_state"), "running")
+            # Nothing went to the requester in the desk's name.
+            self.assertEqual(len(to_rita()), 1)
+            self.assertFalse([m for m in to_rita() if "Send your password" in m["data"]])
+
+            # 2. The agent's reply to her own token for this ticket: her comment.
+            real = simple_mail("Alice Jones <alice@example.org>", subject, "Replaced the fuser unit.",
+                               "real-1@example.org", ["Reply-To: alice@example.org"]).replace(
+                b"To: servicedesk@example.org", ("To: %s" % reply_address(tid, "alice")).encode())
+            code, err = mailgate(st, real)
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=token", err)
+            self.assertNotIn("alice@", err)
+            mine = agent_comments()
+            self.assertEqual(len(mine), 1)
+            self.assertEqual(mine[0]["body"], "Replaced the fuser unit.")
+            st.wait_for(lambda: st.ticket(tid).get("fr_state") == "met", timeout=20, what="first response met")
+            st.wait_for(lambda: [m for m in to_rita() if "Replaced the fuser unit." in m["data"]], timeout=20,
+                        what="the comment mailed to the requester")
+
+    def test_agent_answers_by_the_reply_to_of_the_desk_mail(self):
+        # End to end: the requester writes on an assigned ticket, the desk
+        # mails the assignee with a personal Reply-To, the agent's mail
+        # client answers to it: the agent's public comment, mailed on.
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"secret": SECRET}
+        with Stack(["intake", "router", "slo", "notifier"], config=cfg) as st:
+            code, err = mailgate(st, simple_mail("Rita <rita@example.com>", "Badge broken", "No entry.",
+                                                 "rita-3@example.com"))
+            tid = st.r.hget("opd:idem:email:rita-3@example.com", "id")
+            st.wait_for(lambda: st.ticket(tid).get("team"), timeout=20, what="routing")
+            st.cli("update", tid, "--status", "open", "--assignee", "bob", "--as", "bob")
+            code, err = mailgate(st, simple_mail("rita@example.com", "Re: [%s] Badge broken" % tid,
+                                                 "Still no entry.", "rita-4@example.com"))
+            self.assertEqual(code, 0, err)
+            to_bob = st.wait_for(lambda: [m for m in st.smtp.messages if "bob@example.org" in m["to"]],
+                                 timeout=20, what="the mail to the assignee")[0]
+            msg = email.message_from_string(to_bob["data"])
+            self.assertEqual(msg["Reply-To"], reply_address(tid, "bob"))
+            self.assertIn("Still no entry.", to_bob["data"])
+            # The requester never sees the agent's address.
+            for m in st.smtp.messages:
+                if "rita@example.com" in m["to"]:
+                    self.assertNotIn(reply_address(tid, "bob"), m["data"])
+            # Bob's mail client replies to the Reply-To, quoting the subject.
+            answer = simple_mail("Bob Smith <bob@example.org>", "Re: " + msg["Subject"], "New badge printed.",
+                                 "bob-1@example.org", ["In-Reply-To: %s" % msg["Message-ID"]]).replace(
+                b"To: servicedesk@example.org", ("To: %s" % msg["Reply-To"]).encode())
+            code, err = mailgate(st, answer)
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=token", err)
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            self.assertEqual([(c["author"], c["role"]) for c in comments][-1], ("bob", "agent"))
+            st.wait_for(lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]
+                                 and "New badge printed." in m["data"]], timeout=20, what="the answer to the requester")
+
+    def test_dmarc_pass_of_the_configured_mta_is_believed(self):
+        cfg = mail_config()
+        cfg["channels"]["email"]["agent_mail"] = {"trust": "dmarc", "authserv_id": "mx.example.org"}
+        with Stack(["intake"], config=cfg, smtp=False) as st:
+            code, err = mailgate(st, simple_mail("rita@example.com", "Screen", "Dark.", "rita-2@example.com"))
+            tid = st.r.hget("opd:idem:email:rita-2@example.com", "id")
+            subject = "Re: [%s] Screen" % tid
+            ar = "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.org; " \
+                 "dmarc=pass (p=reject) header.from=example.org"
+            # The MTA's header on top; a forged one below it says nothing.
+            code, err = mailgate(st, simple_mail("alice@example.org", subject, "New cable.", "dm-1@example.org",
+                                                 [ar]).replace(b"From:", (ar + "\r\nFrom:").encode(), 1))
+            self.assertEqual(code, 0, err)
+            self.assertIn("trust=dmarc", err)
+            roles = [json.loads(c)["role"] for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            self.assertEqual(roles, ["agent"])
+            # The MTA's own header says fail; a forged pass below it is not read.
+            fail = "Authentication-Results: mx.example.org; dmarc=fail header.from=example.org"
+            code, err = mailgate(st, simple_mail("alice@example.org", subject, "Forged.", "dm-2@evil.example",
+                                                 [ar]).replace(b"From:", (fail + "\r\nFrom:").encode(), 1))
+            self.assertEqual(code, 0, err)
+            self.assertNotEqual(st.r.hget("opd:idem:email:dm-2@evil.example", "id"), tid)
 
 
 if __name__ == "__main__":

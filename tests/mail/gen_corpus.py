@@ -305,14 +305,15 @@ add("20-participant-reply.eml", [
     {"outcome": "comment", "target": "01-outlook-new.eml", "requester": "kim@example.com",
      "body": ["Hans can use my spare laptop meanwhile."]})
 
-# --- 21 An agent answers by mail: a comment
+# --- 21 An agent's address answers by mail without a reply token (the From
+# header alone proves nothing, issue 8): a stranger's mail, a new linked ticket
 add("21-agent-reply.eml", [
     "From: Alice Jones <alice@example.org>", "To: servicedesk@example.org",
     "Subject: SV: [OPD-2] VPN keeps dropping", DATE, "Message-ID: <reply-21@example.org>",
     "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"],
     "Pushed a new VPN profile to Greta's laptop.\n",
-    {"outcome": "comment", "target": "02-gmail-new.eml", "requester": "alice@example.org",
-     "body": ["Pushed a new VPN profile"]})
+    {"outcome": "created", "linked_to": "02-gmail-new.eml", "subject": "SV: [OPD-2] VPN keeps dropping",
+     "requester": "alice@example.org", "body": ["Pushed a new VPN profile"]})
 
 # --- 22 Out-of-office (Auto-Submitted) opening a ticket: no acknowledgement
 add("22-auto-reply-ooo.eml", [
@@ -536,6 +537,69 @@ add("50-requester-reply-closed-tag-unknown.eml", [
     "Another question about an old ticket.\n",
     {"outcome": "created", "subject": "Re: [OPD-9999] old thing", "requester": "hans.mueller@example.com",
      "body": ["Another question"]})
+
+# --- 51-58 Empty text in every shape (issue 8: each crashed the mail path)
+add("51-subject-only.eml", [
+    "From: Quiet Quinn <quinn@example.com>", "To: servicedesk@example.org", "Subject: Call me please",
+    DATE, "Message-ID: <empty-51@example.com>"],
+    "",
+    {"outcome": "created", "subject": "Call me please", "requester": "quinn@example.com"})
+
+corpus.append(("52-headers-only.eml",
+               ("From: Quinn <quinn@example.com>\r\nTo: servicedesk@example.org\r\nSubject: Headers only\r\n"
+                + DATE + "\r\nMessage-ID: <empty-52@example.com>\r\n").encode(),
+               {"outcome": "created", "subject": "Headers only", "requester": "quinn@example.com"}))
+
+add("53-empty-alternative.eml", [
+    "From: Quinn <quinn@example.com>", "To: servicedesk@example.org", "Subject: Empty parts",
+    DATE, "Message-ID: <empty-53@example.com>", "MIME-Version: 1.0",
+    "Content-Type: multipart/alternative; boundary=\"e53\""],
+    "--e53\nContent-Type: text/plain; charset=utf-8\n\n--e53\nContent-Type: text/html; charset=utf-8\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n--e53--\n",
+    {"outcome": "created", "subject": "Empty parts", "requester": "quinn@example.com"})
+
+add("54-empty-html-only.eml", [
+    "From: Quinn <quinn@example.com>", "To: servicedesk@example.org", "Subject: Empty HTML",
+    DATE, "Message-ID: <empty-54@example.com>", "MIME-Version: 1.0",
+    "Content-Type: text/html; charset=iso-8859-1"],
+    "",
+    {"outcome": "created", "subject": "Empty HTML", "requester": "quinn@example.com"})
+
+add("55-zero-length-attachment.eml", [
+    "From: Quinn <quinn@example.com>", "To: servicedesk@example.org", "Subject: Empty file",
+    DATE, "Message-ID: <empty-55@example.com>", "MIME-Version: 1.0",
+    "Content-Type: multipart/mixed; boundary=\"e55\""],
+    "--e55\nContent-Type: text/plain; charset=windows-1252\n\n--e55\nContent-Type: application/pdf\n"
+    "Content-Disposition: attachment; filename=\"empty.pdf\"\nContent-Transfer-Encoding: base64\n\n--e55--\n",
+    {"outcome": "created", "subject": "Empty file", "requester": "quinn@example.com",
+     "attachments": [att("empty.pdf", "application/pdf", b"")]})
+
+add("56-empty-multipart.eml", [
+    "From: Quinn <quinn@example.com>", "To: servicedesk@example.org", "Subject: No parts",
+    DATE, "Message-ID: <empty-56@example.com>", "MIME-Version: 1.0",
+    "Content-Type: multipart/mixed; boundary=\"e56\""],
+    "--e56--\n",
+    {"outcome": "created", "subject": "No parts", "requester": "quinn@example.com"})
+
+# --- 57 A bounce about the desk's mail on OPD-4 with an empty delivery-status part
+add("57-dsn-empty-status.eml", [
+    "From: MAILER-DAEMON@mx.example.org", "To: servicedesk@example.org", "Subject: Undelivered Mail",
+    DATE, "Message-ID: <dsn-57@mx.example.org>", "MIME-Version: 1.0",
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r57\""],
+    "--r57\nContent-Type: text/plain\n\n--r57\nContent-Type: message/delivery-status\n\n"
+    "--r57\nContent-Type: text/rfc822-headers\n\nMessage-ID: <opdesk.OPD-4.5@example.org>\nSubject: [OPD-4] x\n--r57--\n",
+    {"outcome": "comment", "target": "04-thunderbird-new.eml", "requester": "mailer-daemon@mx.example.org",
+     "body": ["Delivery failure report"]})
+
+# --- 58 A bounce whose delivery-status has headers but no fields, no text part at all
+add("58-dsn-no-fields.eml", [
+    "From: postmaster@example.com", "To: servicedesk@example.org", "Subject: Delivery failed",
+    DATE, "Message-ID: <dsn-58@example.com>", "MIME-Version: 1.0",
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r58\""],
+    "--r58\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: 7bit\n\n\n"
+    "--r58\nContent-Type: message/rfc822\n\nMessage-ID: <opdesk.OPD-4.6@example.org>\nSubject: [OPD-4] x\n\n--r58--\n",
+    {"outcome": "comment", "target": "04-thunderbird-new.eml", "requester": "postmaster@example.com",
+     "body": ["Delivery failure report"]})
 
 
 def main():

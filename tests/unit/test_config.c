@@ -8,6 +8,7 @@
 #include "opd_util.h"
 #include <czmq.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -696,11 +697,72 @@ test_config_curve_reader_and_key_names (void **state)
     s_keys_remove (&k);
 }
 
+//  channels.email.quarantine and channels.email.agent_mail (issue 8).
+static void
+test_config_email_quarantine_and_agent_mail (void **state)
+{
+    (void) state;
+    char err[512];
+    opd_config_t *cfg = s_parse ("channels: {email: {}}\n", err, sizeof err);
+    if (!cfg)
+        fail_msg ("%s", err);
+    assert_int_equal (cfg->email_max_failures, 3);
+    assert_string_equal (cfg->email_quarantine_folder, "Quarantine");
+    //  The safe default: only a reply token makes mail an agent's.
+    assert_int_equal (cfg->agent_mail_trust, OPD_AGENT_TRUST_TOKEN);
+    assert_null (cfg->agent_mail_secret);
+    opd_config_destroy (&cfg);
+
+    char path[] = "/tmp/opd-test-secret-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, "0123456789abcdef0123\n", 21), 21);
+    close (fd);
+    char text[512];
+    snprintf (text, sizeof text,
+              "channels:\n  email:\n    quarantine: {after: 5, folder: Poison}\n"
+              "    agent_mail: {trust: token_or_dmarc, authserv_id: mx.example.org, secret_file: %s,"
+              " reply_address: desk@example.org}\n",
+              path);
+    cfg = s_parse (text, err, sizeof err);
+    unlink (path);
+    if (!cfg)
+        fail_msg ("%s", err);
+    assert_int_equal (cfg->email_max_failures, 5);
+    assert_string_equal (cfg->email_quarantine_folder, "Poison");
+    assert_int_equal (cfg->agent_mail_trust, OPD_AGENT_TRUST_TOKEN | OPD_AGENT_TRUST_DMARC);
+    assert_string_equal (cfg->agent_mail_authserv_id, "mx.example.org");
+    assert_string_equal (cfg->agent_mail_secret, "0123456789abcdef0123");
+    assert_string_equal (cfg->agent_mail_address, "desk@example.org");
+    opd_config_destroy (&cfg);
+
+    static const struct {
+        const char *text, *path, *word;
+    } bad[] = {
+        {"channels: {email: {agent_mail: {trust: from}}}\n", "channels.email.agent_mail.trust", "token"},
+        {"channels: {email: {agent_mail: {trust: dmarc}}}\n", "channels.email.agent_mail.authserv_id", "required"},
+        {"channels: {email: {agent_mail: {secret: short}}}\n", "channels.email.agent_mail.secret", "16"},
+        {"channels: {email: {agent_mail: {secret_file: /nonexistent/x}}}\n", "channels.email.agent_mail.secret_file",
+         "read"},
+        {"channels: {email: {agent_mail: {reply_address: nobody}}}\n", "channels.email.agent_mail.reply_address",
+         "address"},
+        {"channels: {email: {agent_mail: {trusted: token}}}\n", "channels.email.agent_mail.trusted", ""},
+        {"channels: {email: {quarantine: {after: 0}}}\n", "channels.email.quarantine.after", "between"},
+        {"channels: {email: {quarantine: {folder: \"a\\\"b\"}}}\n", "channels.email.quarantine.folder", "quotes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_null (s_parse (bad[i].text, err, sizeof err));
+        if (strncmp (err, bad[i].path, strlen (bad[i].path)) || !strstr (err, bad[i].word))
+            fail_msg ("case %zu: '%s' does not name %s", i, err, bad[i].path);
+    }
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_config_base_is_valid),
+        cmocka_unit_test (test_config_email_quarantine_and_agent_mail),
         cmocka_unit_test (test_config_demo_file_loads),
         cmocka_unit_test (test_config_compose_file_loads_and_agrees),
         cmocka_unit_test (test_config_missing_file_names_it),

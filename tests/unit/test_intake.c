@@ -36,6 +36,7 @@ static const char *s_config_text =
     "      - {name: seats, type: integer}\n"
     "      - {name: urgent, type: boolean}\n"
     "      - {name: needed_by, type: date}\n"
+    "agents: [{id: alice, email: alice@example.org}, {id: bob}]\n"
     "limits: {body_bytes: 200, frame_bytes: 4096}\n";
 
 static opd_config_t *s_cfg;
@@ -596,6 +597,25 @@ test_intake_reply_to_attachments_and_flags (void **state)
     opd_submit_destroy (&m);
 }
 
+//  An adapter vouches for an agent with the agent key; intake checks that
+//  the agent exists and is the sender (issue 8: never the address alone).
+static void
+test_intake_agent_must_be_the_sender (void **state)
+{
+    (void) state;
+    opd_submit_t *m = s_accept ("\"requester\": {\"email\": \"Alice@Example.org\"}, \"agent\": \"alice\","
+                                " \"reply_to\": \"OPD-1\"");
+    assert_string_equal (m->agent, "alice");
+    opd_submit_destroy (&m);
+    m = s_accept ("\"requester\": {\"email\": \"alice@example.org\"}, \"reply_to\": \"OPD-1\"");
+    assert_null (m->agent);
+    opd_submit_destroy (&m);
+    s_refuse ("\"agent\": \"alice\"", OPD_REJ_INVALID, "agent");
+    s_refuse ("\"requester\": {\"email\": \"alice@example.org\"}, \"agent\": \"carol\"", OPD_REJ_INVALID, "agent");
+    s_refuse ("\"requester\": {\"phone\": \"+441234567890\"}, \"agent\": \"bob\"", OPD_REJ_INVALID, "agent");
+    s_refuse ("\"agent\": 7", OPD_REJ_INVALID, "agent");
+}
+
 static void
 test_intake_rejections_stay_utf8_when_cut_short (void **state)
 {
@@ -668,6 +688,7 @@ main (void)
         cmocka_unit_test (test_intake_priority_from_the_matrix),
         cmocka_unit_test (test_intake_unknown_keys_are_ignored),
         cmocka_unit_test (test_intake_reply_to_attachments_and_flags),
+        cmocka_unit_test (test_intake_agent_must_be_the_sender),
         cmocka_unit_test (test_intake_rejections_stay_utf8_when_cut_short),
         cmocka_unit_test (test_intake_replies_round_trip),
     };

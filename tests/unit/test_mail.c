@@ -3,6 +3,8 @@
     Message-IDs, and parsing of a few shapes that the corpus test
     (tests/integration/test_mailgate.py) does not isolate. */
 #include "opd_mail.h"
+#include "opd_util.h"
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +157,132 @@ test_parse_undeclared_charset_and_html_only (void **state)
     opd_mail_destroy (&m);
 }
 
+//  Each shape of empty text that once reached s_unix_lines as NULL (a
+//  SIGSEGV in the mail-gate and in the poller, at every restart) or was read
+//  one byte past its buffer (ASan). Each must parse, with a valid, possibly
+//  empty, NUL-terminated body.
+static const char *const s_empty_shapes[] = {
+    //  Subject only: no body at all.
+    "From: a@x.org\r\nSubject: only a subject\r\n\r\n",
+    //  Headers only, not even the blank line.
+    "From: a@x.org\r\nSubject: headers only\r\n",
+    //  An empty text/plain body.
+    "From: a@x.org\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+    //  An empty text/html body.
+    "From: a@x.org\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n",
+    //  A multipart with an empty text part and an empty html part.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n--b\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n\r\n--b--\r\n",
+    //  A multipart/mixed with an empty text part and a zero-length attachment.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\n--b\r\n"
+    "Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=empty.pdf\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n--b--\r\n",
+    //  An empty multipart: no parts at all.
+    "From: a@x.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b--\r\n",
+    //  A bounce whose message/delivery-status part is empty.
+    "From: MAILER-DAEMON@x.org\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n--b--\r\n",
+    //  A reply (quotes are trimmed) whose text is empty.
+    "From: a@x.org\r\nSubject: Re: [OPD-1] x\r\nIn-Reply-To: <q@x>\r\nContent-Type: text/plain\r\n\r\n",
+    NULL};
+
+static void
+test_parse_survives_empty_text (void **state)
+{
+    (void) state;
+    for (const char *const *s = s_empty_shapes; *s; s++) {
+        //  An exact-size copy, so that ASan sees a read past the input.
+        size_t len = strlen (*s);
+        char *exact = malloc (len);
+        memcpy (exact, *s, len);
+        opd_mail_t *m = NULL;
+        assert_int_equal (opd_mail_parse (exact, len, &m), 0);
+        assert_non_null (m->body);
+        assert_non_null (m->subject);
+        assert_true (strlen (m->body) < 200);
+        for (size_t i = 0; i < m->natt; i++) {
+            assert_non_null (m->att[i].name);
+            assert_int_equal (m->att[i].size, 0);
+        }
+        opd_mail_destroy (&m);
+        free (exact);
+    }
+}
+
+//  A part whose decoded size fills its buffer exactly (GByteArray grows to
+//  powers of two): the old text maker copied len + 1 bytes, one past the
+//  buffer (ASan: heap-buffer-overflow). Each size is tried in 8bit and
+//  base64, in a single part and in a multipart.
+static void
+test_parse_reads_no_byte_past_a_part (void **state)
+{
+    (void) state;
+    static const size_t sizes[] = {15, 16, 64, 255, 256, 1024, 4096};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char *text = malloc (sizes[i] + 1);
+        memset (text, 'a', sizes[i]);
+        text[sizes[i]] = 0;
+        gchar *b64 = g_base64_encode ((const guchar *) text, sizes[i]);
+        char *mails[2];
+        mails[0] = opd_sprintf ("From: a@x.org\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n",
+                                b64);
+        mails[1] = opd_sprintf ("From: a@x.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                "Content-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                                "%s\r\n--b\r\nContent-Type: message/delivery-status\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n",
+                                b64, b64);
+        for (int k = 0; k < 2; k++) {
+            opd_mail_t *m = NULL;
+            assert_int_equal (opd_mail_parse (mails[k], strlen (mails[k]), &m), 0);
+            assert_non_null (strstr (m->body, "aaaaaaaaaaaaaaa"));
+            opd_mail_destroy (&m);
+            free (mails[k]);
+        }
+        g_free (b64);
+        free (text);
+    }
+}
+
+static void
+test_text_helpers_take_empty_input (void **state)
+{
+    (void) state;
+    char *t = opd_mail_html_to_text ("", 0);
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_html_to_text (NULL, 0);
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_trim_quotes ("");
+    assert_string_equal (t, "");
+    free (t);
+    t = opd_mail_trim_quotes (NULL);
+    assert_string_equal (t, "");
+    free (t);
+}
+
+//  Found by fuzz_mime: the quote patterns are UTF-8 regular expressions
+//  (PCRE JIT), and invalid UTF-8 given to them crashed the process. Text
+//  from any source must be safe to trim.
+static void
+test_trim_quotes_takes_invalid_utf8 (void **state)
+{
+    (void) state;
+    char *t = opd_mail_trim_quotes ("Thanks \xff\xfe!\n\nOn Mon, Desk \xc3 wrote:\n> old \xff\n");
+    assert_true (g_utf8_validate (t, -1, NULL));
+    assert_non_null (strstr (t, "Thanks"));
+    assert_null (strstr (t, "old"));
+    free (t);
+    t = opd_mail_trim_quotes ("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\nFrom: a\xff\nSent: b\xff\n");
+    assert_true (g_utf8_validate (t, -1, NULL));
+    free (t);
+}
+
 int
 main (void)
 {
@@ -165,6 +293,10 @@ main (void)
         cmocka_unit_test (test_parse_headers_and_markers),
         cmocka_unit_test (test_parse_refuses_what_is_not_mail),
         cmocka_unit_test (test_parse_undeclared_charset_and_html_only),
+        cmocka_unit_test (test_parse_survives_empty_text),
+        cmocka_unit_test (test_parse_reads_no_byte_past_a_part),
+        cmocka_unit_test (test_text_helpers_take_empty_input),
+        cmocka_unit_test (test_trim_quotes_takes_invalid_utf8),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -363,6 +363,52 @@ test_mail_skips_without_email_or_when_anonymised (void **state)
     g_hash_table_destroy (t);
 }
 
+//  The assignee hears of the requester's reply, with a Reply-To that is the
+//  agent's own reply address for this ticket (issue 8).
+static void
+test_mail_agent_gets_requester_reply_with_reply_token (void **state)
+{
+    (void) state;
+    char *text = opd_sprintf ("%schannels: {email: {agent_mail: {secret: unit-test-secret-0123456}}}\n", s_config);
+    char err[256];
+    opd_config_t *cfg = opd_config_parse (text, strlen (text), "test", err, sizeof err);
+    free (text);
+    assert_non_null (cfg);
+    GHashTable *t = ticket ("id", "OPD-42", "subject", "Printer jammed", "req_email", "rita@example.com",
+                            "assignee", "alice", "channel", "email", "external_id", "<r1@example.com>", NULL);
+    mail_input_t in = {"agent", 12, t,
+                       "{\"id\":3,\"author\":\"rita@example.com\",\"role\":\"requester\",\"public\":true,"
+                       "\"body\":\"Still jammed after the restart.\",\"at\":1}",
+                       0};
+    mail_t m;
+    const char *why = NULL;
+    assert_int_equal (mail_compose (cfg, &in, &m, &why), 0);
+    assert_string_equal (m.to, "alice@example.org");
+    char *reply = opd_reply_address (cfg, "OPD-42", "alice");
+    char *want = opd_sprintf ("\r\nReply-To: %s\r\n", reply);
+    assert_non_null (strstr (m.data, want));
+    assert_non_null (strstr (m.data, "\r\nTo: alice@example.org\r\n"));
+    assert_non_null (strstr (m.data, "Still jammed after the restart."));
+    assert_non_null (strstr (m.data, "Message-ID: <opdesk.OPD-42.12@example.org>"));
+    assert_null (strstr (m.data, "To: rita@example.com"));
+    free (want);
+    free (reply);
+    mail_clear (&m);
+    //  Without a secret: the same mail, no Reply-To.
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_null (strstr (m.data, "Reply-To:"));
+    mail_clear (&m);
+    //  Only a requester's comment, only to an assignee with an address.
+    in.comment_json = "{\"id\":4,\"author\":\"alice\",\"role\":\"agent\",\"public\":true,\"body\":\"x\",\"at\":1}";
+    assert_int_equal (mail_compose (cfg, &in, &m, &why), -1);
+    assert_string_equal (why, "not a requester comment");
+    g_hash_table_remove (t, "assignee");
+    assert_int_equal (mail_compose (cfg, &in, &m, &why), -1);
+    assert_string_equal (why, "no agent email");
+    g_hash_table_destroy (t);
+    opd_config_destroy (&cfg);
+}
+
 static void
 test_mail_internal_comment_is_never_mailed (void **state)
 {
@@ -575,6 +621,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_mail_ack_has_tag_ids_and_footer),
+        cmocka_unit_test (test_mail_agent_gets_requester_reply_with_reply_token),
         cmocka_unit_test (test_mail_header_injection_is_neutralised),
         cmocka_unit_test (test_mail_non_ascii_subject_is_rfc2047),
         cmocka_unit_test (test_mail_ack_uses_standard_response),

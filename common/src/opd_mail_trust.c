@@ -1,0 +1,218 @@
+/*  opd_mail_trust: see opd_mail_trust.h.
+
+    A token is the first 100 bits of HMAC-SHA256(secret, "TICKET\nAGENT"),
+    written in lower-case base32 (RFC 4648 alphabet): 20 characters that
+    survive the lower-casing some MTAs do to local parts. 100 bits cannot be
+    guessed by mail, and the token names both the ticket and the agent, so
+    an agent's address for one ticket is worth nothing on another. */
+#include "opd_mail_trust.h"
+#include "opd_util.h"
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool
+opd_reply_token (const opd_config_t *cfg, const char *ticket_id, const char *agent_id, char *out)
+{
+    out[0] = 0;
+    if (!cfg->agent_mail_secret || !ticket_id || !agent_id)
+        return false;
+    GHmac *h = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) cfg->agent_mail_secret,
+                           strlen (cfg->agent_mail_secret));
+    g_hmac_update (h, (const guchar *) ticket_id, -1);
+    g_hmac_update (h, (const guchar *) "\n", 1);
+    g_hmac_update (h, (const guchar *) agent_id, -1);
+    guint8 mac[32];
+    gsize len = sizeof mac;
+    g_hmac_get_digest (h, mac, &len);
+    g_hmac_unref (h);
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+    for (int i = 0; i < OPD_REPLY_TOKEN_LEN; i++) {
+        int bit = i * 5, byte = bit / 8, shift = bit % 8;
+        unsigned v = ((unsigned) mac[byte] << 8 | mac[byte + 1]) >> (11 - shift);
+        out[i] = alphabet[v & 31];
+    }
+    out[OPD_REPLY_TOKEN_LEN] = 0;
+    return true;
+}
+
+//  The desk's reply address, split at its last '@'.
+static bool
+s_base_address (const opd_config_t *cfg, char **local, const char **domain)
+{
+    const char *base = cfg->agent_mail_address ? cfg->agent_mail_address : cfg->smtp_from;
+    const char *at = base ? strrchr (base, '@') : NULL;
+    if (!at || at == base)
+        return false;
+    *local = opd_strndup (base, (size_t) (at - base));
+    *domain = at + 1;
+    return true;
+}
+
+char *
+opd_reply_address (const opd_config_t *cfg, const char *ticket_id, const char *agent_id)
+{
+    char token[OPD_REPLY_TOKEN_LEN + 1], *local = NULL;
+    const char *domain = NULL;
+    if (!opd_reply_token (cfg, ticket_id, agent_id, token) || !s_base_address (cfg, &local, &domain))
+        return NULL;
+    char *addr = opd_sprintf ("%s+%s@%s", local, token, domain);
+    free (local);
+    return addr;
+}
+
+//  True when one of the recipients is the agent's reply address for the
+//  ticket. The comparison looks at every character, so its time says
+//  nothing about how much of a guess was right.
+static bool
+s_token_addressed (const opd_config_t *cfg, const opd_mail_claim_t *claim, const char *ticket_id,
+                   const char *agent_id)
+{
+    char want[OPD_REPLY_TOKEN_LEN + 1], *local = NULL;
+    const char *domain = NULL;
+    if (!opd_reply_token (cfg, ticket_id, agent_id, want) || !s_base_address (cfg, &local, &domain))
+        return false;
+    size_t llen = strlen (local);
+    bool found = false;
+    for (size_t i = 0; i < claim->nrecipients; i++) {
+        const char *r = claim->recipients[i];
+        const char *at = r ? strrchr (r, '@') : NULL;
+        if (!at || g_ascii_strcasecmp (at + 1, domain) || (size_t) (at - r) != llen + 1 + OPD_REPLY_TOKEN_LEN
+            || g_ascii_strncasecmp (r, local, llen) || r[llen] != '+')
+            continue;
+        unsigned diff = 0;
+        for (int k = 0; k < OPD_REPLY_TOKEN_LEN; k++)
+            diff |= (unsigned) (g_ascii_tolower (r[llen + 1 + k]) ^ want[k]);
+        if (!diff)
+            found = true;
+    }
+    free (local);
+    return found;
+}
+
+//  The value without RFC 5322 comments ("(p=none dis=none)").
+static char *
+s_strip_comments (const char *value)
+{
+    char *out = opd_strdup (value), *w = out;
+    int depth = 0;
+    for (const char *p = value; *p; p++) {
+        if (*p == '\\' && depth && p[1]) {
+            p++;
+            continue;
+        }
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && depth)
+            depth--;
+        else if (!depth)
+            *w++ = *p;
+    }
+    *w = 0;
+    return out;
+}
+
+//  Parses one Authentication-Results value: *ours when authserv_id wrote
+//  it; returns true when it also says dmarc=pass for header.from=domain.
+static bool
+s_auth_results (const char *value, const char *authserv_id, const char *domain, bool *ours)
+{
+    *ours = false;
+    if (!value || !authserv_id || !domain)
+        return false;
+    char *text = s_strip_comments (value);
+    char **parts = g_strsplit (text, ";", -1);
+    free (text);
+    if (!parts[0]) {
+        g_strfreev (parts);
+        return false;
+    }
+    //  authserv-id [version]
+    char *id = g_strstrip (parts[0]);
+    size_t idlen = strcspn (id, " \t\r\n");
+    *ours = idlen == strlen (authserv_id) && !g_ascii_strncasecmp (id, authserv_id, idlen);
+    bool pass = false;
+    for (int i = 1; *ours && parts[i] && !pass; i++) {
+        char *ri = g_strstrip (parts[i]);
+        if (g_ascii_strncasecmp (ri, "dmarc", 5))
+            continue;
+        const char *p = ri + 5;
+        p += strspn (p, " \t\r\n");
+        if (*p != '=')
+            continue;
+        p++;
+        p += strspn (p, " \t\r\n");
+        size_t rlen = strcspn (p, " \t\r\n");
+        if (rlen != 4 || g_ascii_strncasecmp (p, "pass", 4))
+            continue;
+        //  Properties: header.from=domain, maybe quoted.
+        char *lower = g_ascii_strdown (p + 4, -1);
+        const char *q = strstr (lower, "header.from");
+        if (q) {
+            q += 11;
+            q += strspn (q, " \t\r\n");
+            if (*q == '=') {
+                q++;
+                q += strspn (q, " \t\r\n\"");
+                size_t dlen = strcspn (q, " \t\r\n\"");
+                pass = dlen == strlen (domain) && !g_ascii_strncasecmp (q, domain, dlen);
+            }
+        }
+        g_free (lower);
+    }
+    g_strfreev (parts);
+    return pass;
+}
+
+bool
+opd_auth_results_dmarc_pass (const char *value, const char *authserv_id, const char *domain)
+{
+    bool ours;
+    return s_auth_results (value, authserv_id, domain, &ours);
+}
+
+//  The topmost Authentication-Results header of the configured MTA says
+//  dmarc=pass for the From domain. Lower ones with the same id are not
+//  read: the MTA's own is on top, anything below came with the mail.
+static bool
+s_dmarc_passed (const opd_config_t *cfg, const opd_mail_claim_t *claim)
+{
+    const char *at = strrchr (claim->from_email, '@');
+    if (!at || !cfg->agent_mail_authserv_id)
+        return false;
+    for (size_t i = 0; i < claim->nauth_results; i++) {
+        bool ours;
+        bool pass = s_auth_results (claim->auth_results[i], cfg->agent_mail_authserv_id, at + 1, &ours);
+        if (ours)
+            return pass;
+    }
+    return false;
+}
+
+const opd_agent_t *
+opd_mail_trusted_agent (const opd_config_t *cfg, const opd_mail_claim_t *claim, const char *ticket_id,
+                        const char **how)
+{
+    const opd_agent_t *agent = NULL;
+    for (size_t i = 0; claim->from_email && i < cfg->nagents && !agent; i++)
+        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, claim->from_email))
+            agent = &cfg->agents[i];
+    if (!agent) {
+        *how = "not_agent";
+        return NULL;
+    }
+    if (!ticket_id) {
+        *how = "no_ticket";
+        return NULL;
+    }
+    if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_TOKEN) && s_token_addressed (cfg, claim, ticket_id, agent->id)) {
+        *how = "token";
+        return agent;
+    }
+    if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_DMARC) && s_dmarc_passed (cfg, claim)) {
+        *how = "dmarc";
+        return agent;
+    }
+    *how = "unverified_agent";
+    return NULL;
+}
