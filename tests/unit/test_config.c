@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 //  A small valid configuration; each bad case changes one piece of it.
 static const char *s_base =
@@ -494,6 +499,116 @@ test_config_defaults_and_locate (void **state)
     assert_int_equal (opd_priority_rank (NULL), 0);
 }
 
+//  A "billion laughs" of 1 KB: each map of ten categories is ten aliases of
+//  the map before it, so nine levels name 10^9 categories. The loader must
+//  refuse it at once, naming the problem, instead of walking every path.
+static const char *s_alias_bomb =
+    "categories:\n"
+    "  a: &a {a: {}, b: {}, c: {}, d: {}, e: {}, f: {}, g: {}, h: {}, i: {}, j: {}}\n"
+    "  b: &b {a: *a, b: *a, c: *a, d: *a, e: *a, f: *a, g: *a, h: *a, i: *a, j: *a}\n"
+    "  c: &c {a: *b, b: *b, c: *b, d: *b, e: *b, f: *b, g: *b, h: *b, i: *b, j: *b}\n"
+    "  d: &d {a: *c, b: *c, c: *c, d: *c, e: *c, f: *c, g: *c, h: *c, i: *c, j: *c}\n"
+    "  e: &e {a: *d, b: *d, c: *d, d: *d, e: *d, f: *d, g: *d, h: *d, i: *d, j: *d}\n"
+    "  f: &f {a: *e, b: *e, c: *e, d: *e, e: *e, f: *e, g: *e, h: *e, i: *e, j: *e}\n"
+    "  g: &g {a: *f, b: *f, c: *f, d: *f, e: *f, f: *f, g: *f, h: *f, i: *f, j: *f}\n"
+    "  h: &h {a: *g, b: *g, c: *g, d: *g, e: *g, f: *g, g: *g, h: *g, i: *g, j: *g}\n"
+    "  i: &i {a: *h, b: *h, c: *h, d: *h, e: *h, f: *h, g: *h, h: *h, i: *h, j: *h}\n";
+
+//  Runs opd_config_parse on text in a child process bounded to 5 s of CPU
+//  and, outside AddressSanitizer (which reserves terabytes of address
+//  space), 1 GiB of memory. The child exits 0 when the text was refused
+//  with an error holding both words, 2 when it was accepted, 3 when the
+//  error said something else; a blown bound kills it or makes it abort.
+static int
+s_refused_within_bounds (const char *text, const char *word1, const char *word2, char *why,
+                         size_t whylen)
+{
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        struct rlimit cpu = {5, 5};
+        setrlimit (RLIMIT_CPU, &cpu);
+#if !defined(__SANITIZE_ADDRESS__)
+#    if defined(__has_feature)
+#        if !__has_feature(address_sanitizer)
+        struct rlimit as = {1UL << 30, 1UL << 30};
+        setrlimit (RLIMIT_AS, &as);
+#        endif
+#    else
+        struct rlimit as = {1UL << 30, 1UL << 30};
+        setrlimit (RLIMIT_AS, &as);
+#    endif
+#endif
+        char err[512] = "";
+        opd_config_t *cfg = opd_config_parse (text, strlen (text), "bomb.yaml", err, sizeof err);
+        if (cfg)
+            _exit (2);
+        fprintf (stderr, "refused: %s\n", err);
+        _exit (strstr (err, word1) && strstr (err, word2) ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    if (WIFSIGNALED (status))
+        snprintf (why, whylen, "the loader was killed by signal %d (CPU or memory bound)",
+                  WTERMSIG (status));
+    else if (WEXITSTATUS (status) == 2)
+        snprintf (why, whylen, "the configuration was accepted");
+    else if (WEXITSTATUS (status))
+        snprintf (why, whylen, "the loader exited with %d", WEXITSTATUS (status));
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_config_alias_bomb_is_refused_quickly (void **state)
+{
+    (void) state;
+    assert_true (strlen (s_alias_bomb) <= 1024);
+    char why[128] = "";
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    if (s_refused_within_bounds (s_alias_bomb, "too many nodes", "categories", why, sizeof why))
+        fail_msg ("the 1 KB alias bomb: %s", why);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    double secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true (secs < 2.0);
+}
+
+//  The same with text: one 1 MiB scalar named 2,000 times by aliases in a
+//  keyword list would be copied 2,000 times (2 GiB).
+static void
+test_config_alias_text_bomb_is_refused (void **state)
+{
+    (void) state;
+    size_t big = 1024 * 1024;
+    char *text = malloc (big + 16384);
+    assert_non_null (text);
+    int at = sprintf (text, "routing_rules:\n  - name: x\n    when: {keywords: [&k ");
+    memset (text + at, 'v', big);
+    at += (int) big;
+    for (int i = 0; i < 2000; i++)
+        at += sprintf (text + at, ", *k");
+    sprintf (text + at, "]}\n    then: {}\n");
+    char why[128] = "";
+    if (s_refused_within_bounds (text, "too much text", "routing_rules", why, sizeof why))
+        fail_msg ("a 1 MiB scalar aliased 2,000 times: %s", why);
+    free (text);
+    //  An alias inside the node it names, and nesting beyond the depth bound.
+    char err[512];
+    assert_null (s_parse ("categories: &a {x: *a}\n", err, sizeof err));
+    if (!strstr (err, "categories"))
+        fail_msg ("%s", err);
+    char deep[512] = "categories: ";
+    for (int i = 0; i < 70; i++)
+        strcat (deep, "{a: ");
+    strcat (deep, "{}");
+    for (int i = 0; i < 70; i++)
+        strcat (deep, "}");
+    strcat (deep, "\n");
+    assert_null (s_parse (deep, err, sizeof err));
+    if (!strstr (err, "categories") || !strstr (err, "nested too deeply"))
+        fail_msg ("%s", err);
+}
+
 int
 main (void)
 {
@@ -508,6 +623,8 @@ main (void)
         cmocka_unit_test (test_config_policy_first_match_wins),
         cmocka_unit_test (test_config_matrix_priority),
         cmocka_unit_test (test_config_defaults_and_locate),
+        cmocka_unit_test (test_config_alias_bomb_is_refused_quickly),
+        cmocka_unit_test (test_config_alias_text_bomb_is_refused),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
