@@ -45,6 +45,11 @@ s_fail (ctx_t *c, const char *path, const char *fmt, ...)
     vsnprintf (msg, sizeof msg, fmt, ap);
     va_end (ap);
     snprintf (c->err, c->errlen, "%s: %s", path && *path ? path : "(top level)", msg);
+    //  Keys and values from the file are quoted in it; the error is one line
+    //  of a log, so their line breaks and other control characters are not.
+    for (char *p = c->err; *p; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            *p = '?';
     return false;
 }
 

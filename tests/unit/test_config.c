@@ -333,6 +333,11 @@ test_config_bad_documents (void **state)
     assert_non_null (strstr (err, "not valid YAML"));
     assert_null (s_parse ("", err, sizeof err));
     assert_non_null (strstr (err, "empty"));
+    //  A value quoted in the error is shown without its line breaks or other
+    //  control characters: the error is one line of a log.
+    assert_null (s_parse ("endpoints: {intake: \"udp://x\\ny\\r\\tz:1\"}\n", err, sizeof err));
+    if (!strstr (err, "endpoints.intake") || strpbrk (err, "\n\r\t"))
+        fail_msg ("not one line: %s", err);
     assert_null (s_parse ("- just\n- a list\n", err, sizeof err));
     assert_non_null (strstr (err, "must be a map"));
     assert_null (s_parse ("redis: 6379\n", err, sizeof err));
