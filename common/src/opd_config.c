@@ -29,6 +29,7 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
+    bool password_from_file;  //  redis.password came from redis.password_file
 } ctx_t;
 
 static const char *s_days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -519,8 +520,168 @@ s_field (ctx_t *c, yaml_node_t *n, const char *path, opd_field_t *f)
     return true;
 }
 
+//  The name of this program without "opdesk-" ("router"; "cli" for the
+//  command-line tool opdesk): {service} in redis.username and
+//  redis.password_file.
 static const char *
-s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "calendars",
+s_service_name (void)
+{
+    const char *name = program_invocation_short_name;
+    if (!strcmp (name, "opdesk"))
+        return "cli";
+    return !strncmp (name, "opdesk-", 7) && name[7] ? name + 7 : name;
+}
+
+//  text with every {service} replaced by the service name; the caller frees it.
+static char *
+s_expand_service (const char *text)
+{
+    GString *out = g_string_new (NULL);
+    for (const char *p = text; *p;) {
+        if (!strncmp (p, "{service}", 9)) {
+            g_string_append (out, s_service_name ());
+            p += 9;
+        }
+        else
+            g_string_append_c (out, *p++);
+    }
+    return g_string_free (out, FALSE);
+}
+
+//  redis.username and redis.password_file: the password is read from the
+//  file now, without the blanks around it. Errors name the file, never
+//  what it holds.
+static bool
+s_redis_credentials (ctx_t *c, const char *password_file)
+{
+    opd_config_t *cfg = c->cfg;
+    if (cfg->redis_username) {
+        char *name = s_expand_service (cfg->redis_username);
+        free (cfg->redis_username);
+        cfg->redis_username = name;
+        if (!*name || strpbrk (name, " \t\r\n"))
+            return s_fail (c, "redis.username", "must be a name without blanks");
+    }
+    if (!password_file) {
+        if (cfg->redis_username && !cfg->redis_password)
+            return s_fail (c, "redis.username", "needs redis.password_file (or redis.password)");
+        return true;
+    }
+    if (cfg->redis_password)
+        return s_fail (c, "redis.password_file",
+                       "give redis.password or redis.password_file, not both");
+    char *path = s_expand_service (password_file);
+    FILE *f = fopen (path, "rb");
+    char buf[1024];
+    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+    bool failed = !f || ferror (f);
+    int saved = errno;
+    if (f)
+        fclose (f);
+    if (failed) {
+        s_fail (c, "redis.password_file", "cannot read %s: %s", path, strerror (saved));
+        free (path);
+        return false;
+    }
+    buf[len] = 0;
+    char *start = buf, *end = buf + len;
+    while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
+        start++;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        *--end = 0;
+    bool ok = true;
+    if (!*start)
+        ok = s_fail (c, "redis.password_file", "%s is empty", path);
+    else if (strlen (start) != (size_t) (end - start) || strpbrk (start, "\r\n"))
+        ok = s_fail (c, "redis.password_file", "%s must hold the password on one line", path);
+    else {
+        cfg->redis_password = opd_strdup (start);
+        c->password_from_file = true;
+    }
+    explicit_bzero (buf, sizeof buf);
+    free (path);
+    return ok;
+}
+
+//  A secret still a placeholder of the shipped files ("change-me-agent").
+static bool
+s_placeholder (const char *secret)
+{
+    char *lower = g_ascii_strdown (secret, -1);
+    bool is = strstr (lower, "change-me") || strstr (lower, "changeme");
+    g_free (lower);
+    return is;
+}
+
+#define MIN_SECRET_CHARS 16
+
+//  Outside the demo (demo: true), every secret must be a real one: not a
+//  change-me placeholder, and the ones opdesk checks (tokens, webhook and
+//  phone secrets) at least MIN_SECRET_CHARS long; passwords of other systems
+//  only must not be placeholders. The demo itself is refused unless
+//  everything listens and connects on loopback. Errors name the key, never
+//  the secret.
+static bool
+s_check_secrets (ctx_t *c)
+{
+    opd_config_t *cfg = c->cfg;
+    if (cfg->demo) {
+        const char *names[] = {"redis.host", "endpoints.intake", "endpoints.events",
+                               "endpoints.http", "endpoints.phone"};
+        const char *values[] = {cfg->redis_host, cfg->ep_intake, cfg->ep_events, cfg->ep_http,
+                                cfg->ep_phone};
+        for (int i = 0; i < 5; i++) {
+            const char *v = values[i];
+            if (!strncmp (v, "ipc://", 6))
+                continue;
+            if (!strncmp (v, "tcp://", 6))
+                v += 6;
+            if (strncmp (v, "127.", 4) && strncmp (v, "localhost", 9) && strncmp (v, "[::1]", 5)
+                && strcmp (v, "::1"))
+                return s_fail (c, "demo",
+                               "a demo configuration runs on loopback only, and %s is not "
+                               "(remove demo: true and set real secrets to listen elsewhere)",
+                               names[i]);
+        }
+        return true;
+    }
+    char path[128];
+    struct {
+        const char *value;
+        bool checked_length;
+    } secret;
+#define CHECK(VALUE, LENGTH, ...)                                                                \
+    do {                                                                                        \
+        secret.value = (VALUE);                                                                 \
+        secret.checked_length = (LENGTH);                                                       \
+        snprintf (path, sizeof path, __VA_ARGS__);                                              \
+        if (secret.value && s_placeholder (secret.value))                                       \
+            return s_fail (c, path,                                                             \
+                           "is still a change-me placeholder; set a secret of at least %d "     \
+                           "characters (only a demo configuration, demo: true, may keep it)",   \
+                           MIN_SECRET_CHARS);                                                   \
+        if (secret.value && secret.checked_length && strlen (secret.value) < MIN_SECRET_CHARS) \
+            return s_fail (c, path,                                                             \
+                           "is shorter than %d characters (only a demo configuration, demo: "   \
+                           "true, may have a shorter one)",                                     \
+                           MIN_SECRET_CHARS);                                                   \
+    } while (0)
+    CHECK (cfg->redis_password, false, "%s",
+           c->password_from_file ? "redis.password_file" : "redis.password");
+    CHECK (cfg->smtp_password, false, "notifications.smtp.password");
+    for (size_t i = 0; i < cfg->nwebhooks; i++)
+        CHECK (cfg->webhooks[i].secret, true, "notifications.webhooks[%zu].secret", i);
+    for (size_t i = 0; i < cfg->ntokens; i++)
+        CHECK (cfg->tokens[i].hashed ? NULL : cfg->tokens[i].token, true, "tokens[%zu].token", i);
+    CHECK (cfg->phone_secret, true, "channels.phone.secret");
+    for (size_t i = 0; i < cfg->nimap; i++)
+        CHECK (cfg->imap[i].password, false, "channels.email.imap[%zu].password", i);
+#undef CHECK
+    return true;
+}
+
+static const char *
+s_top_keys[] = {"ticket_prefix", "log_level", "demo", "redis", "endpoints", "events", "calendars",
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
@@ -846,19 +1007,29 @@ s_load (ctx_t *c, yaml_node_t *root)
         return false;
     if (opd_log_level_parse (cfg->log_level) < 0)
         return s_fail (c, "log_level", "must be debug, info, warn or error");
+    if (!s_bool (c, root, "", "demo", &cfg->demo))
+        return false;
 
     //  redis
     yaml_node_t *redis = s_get (c, root, "redis");
-    static const char *const rkeys[] = {"host", "port", "password", "db", NULL};
+    static const char *const rkeys[] = {"host", "port", "username", "password", "password_file",
+                                        "db", NULL};
     cfg->redis_host = opd_strdup ("127.0.0.1");
     int64_t port = 6379, db = 0;
+    char *password_file = NULL;
     if (redis
         && (!s_check_map (c, redis, "redis", rkeys)
             || !s_str (c, redis, "redis", "host", false, &cfg->redis_host)
             || !s_int (c, redis, "redis", "port", 1, 65535, &port)
+            || !s_str (c, redis, "redis", "username", false, &cfg->redis_username)
             || !s_str (c, redis, "redis", "password", false, &cfg->redis_password)
-            || !s_int (c, redis, "redis", "db", 0, 15, &db)))
+            || !s_str (c, redis, "redis", "password_file", false, &password_file)
+            || !s_int (c, redis, "redis", "db", 0, 15, &db)
+            || !s_redis_credentials (c, password_file))) {
+        free (password_file);
         return false;
+    }
+    free (password_file);
     cfg->redis_port = (int) port;
     cfg->redis_db = (int) db;
 
@@ -1407,7 +1578,7 @@ s_load (ctx_t *c, yaml_node_t *root)
         if (!t->identity)
             t->identity = opd_strdup (roles[t->role]);
     }
-    return true;
+    return s_check_secrets (c);
 }
 
 opd_config_t *
@@ -1478,6 +1649,7 @@ opd_config_destroy (opd_config_t **self_p)
     free (c->log_level);
     free (c->redis_host);
     free (c->redis_password);
+    free (c->redis_username);
     free (c->ep_intake);
     free (c->ep_events);
     free (c->ep_http);

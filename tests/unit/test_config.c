@@ -59,8 +59,8 @@ static const char *s_base =
     "notifications: {smtp: {url: \"smtp://127.0.0.1:2525\", from: desk@example.org}}\n"
     "limits: {body_bytes: 1000, frame_bytes: 4096}\n"
     "tokens:\n"
-    "  - {token: agent-token-1, role: agent, identity: alice}\n"
-    "  - {token: requester-token-1, role: requester, identity: rita@example.com}\n";
+    "  - {token: agent-token-0123456789, role: agent, identity: alice}\n"
+    "  - {token: requester-token-0123456789, role: requester, identity: rita@example.com}\n";
 
 //  The base text with the first occurrence of from replaced by to (which
 //  must occur); the caller frees it.
@@ -98,26 +98,6 @@ s_source_path (char *out, size_t size, const char *rel)
         snprintf (out, size, "%.*s/%s", (int) (at - __FILE__), __FILE__, rel);
     else
         snprintf (out, size, "%s", rel);
-}
-
-//  Text of a configuration file without comments and without the lines
-//  that deploy/compose-config.py changes (redis, endpoints, smtp).
-static char *
-s_read_settings (const char *path)
-{
-    FILE *f = fopen (path, "r");
-    if (!f)
-        fail_msg ("cannot open %s", path);
-    char *out = calloc (1, 65536), line[4096];
-    assert_non_null (out);
-    while (fgets (line, sizeof line, f))
-        if (line[strspn (line, " ")] != '#' && strncmp (line, "endpoints:", 10)
-            && strncmp (line, "redis:", 6) && !strstr (line, "smtp:")) {
-            assert_true (strlen (out) + strlen (line) < 65536);
-            strcat (out, line);
-        }
-    fclose (f);
-    return out;
 }
 
 static void
@@ -179,31 +159,70 @@ test_config_demo_file_loads (void **state)
     opd_config_destroy (&cfg);
 }
 
+static void s_temp_file (char *path, size_t size, const char *text);
+
+//  text with every occurrence of from replaced by to; the caller frees it.
+static char *
+s_replace_all (const char *text, const char *from, const char *to)
+{
+    size_t n = 0, flen = strlen (from), tlen = strlen (to);
+    for (const char *p = strstr (text, from); p; p = strstr (p + flen, from))
+        n++;
+    char *out = malloc (strlen (text) + n * tlen + 1), *o = out;
+    assert_non_null (out);
+    for (const char *p = text;;) {
+        const char *at = strstr (p, from);
+        if (!at) {
+            strcpy (o, p);
+            break;
+        }
+        memcpy (o, p, (size_t) (at - p));
+        o += at - p;
+        memcpy (o, to, tlen);
+        o += tlen;
+        p = at + flen;
+    }
+    return out;
+}
+
+//  deploy/opdesk.compose.yaml is not a demo: the services refuse it while a
+//  change-me placeholder is left, and load it once the operator has set real
+//  secrets (and the redis-users init step has written the password file).
 static void
-test_config_compose_file_loads_and_agrees (void **state)
+test_config_compose_file_needs_real_secrets (void **state)
 {
     (void) state;
     char path[1024], err[512];
     s_source_path (path, sizeof path, "deploy/opdesk.compose.yaml");
-    opd_config_t *cfg = opd_config_load (path, err, sizeof err);
+    FILE *f = fopen (path, "rb");
+    assert_non_null (f);
+    char *text = calloc (1, 65536);
+    assert_non_null (text);
+    assert_true (fread (text, 1, 65535, f) > 0);
+    fclose (f);
+    char secret[64];
+    s_temp_file (secret, sizeof secret, "0123456789abcdef0123456789abcdef\n");
+    char *shipped = s_replace_all (text, "/run/opdesk-secrets/redis-{service}", secret);
+    assert_null (s_parse (shipped, err, sizeof err));
+    if (!strstr (err, "tokens[0].token: is still a change-me placeholder"))
+        fail_msg ("%s", err);
+    char *ready = s_replace_all (shipped, "change-me-", "real-secret-4f9a2c7e-");
+    opd_config_t *cfg = s_parse (ready, err, sizeof err);
     if (!cfg)
-        fail_msg ("%s refused: %s", path, err);
+        fail_msg ("the compose configuration with real secrets was refused: %s", err);
+    assert_false (cfg->demo);
     //  The services connect to intake by its service name; intake binds
     //  those ports on every interface (opd_zmq_bind).
     assert_string_equal (cfg->redis_host, "redis");
+    assert_string_equal (cfg->redis_username, "opdesk-test_config");
+    assert_string_equal (cfg->redis_password, "0123456789abcdef0123456789abcdef");
     assert_string_equal (cfg->ep_intake, "tcp://intake:5550");
     assert_string_equal (cfg->ep_events, "tcp://intake:5560");
     opd_config_destroy (&cfg);
-    //  Apart from those lines it is the demo configuration (after a change
-    //  of deploy/opdesk.yaml, run deploy/compose-config.py).
-    char dpath[1024];
-    s_source_path (dpath, sizeof dpath, "deploy/opdesk.yaml");
-    char *a = s_read_settings (path), *d = s_read_settings (dpath);
-    if (strcmp (a, d))
-        fail_msg ("deploy/opdesk.compose.yaml is not deploy/opdesk.yaml any more: run "
-                  "/usr/bin/python3 deploy/compose-config.py");
-    free (a);
-    free (d);
+    unlink (secret);
+    free (ready);
+    free (shipped);
+    free (text);
 }
 
 static void
@@ -254,7 +273,7 @@ static const bad_case_t s_bad[] = {
     {"role: agent, identity: alice", "role: agent, identity: mallory", "tokens[0].identity",
      "agent"},
     {"identity: rita@example.com", "identity: rita", "tokens[1].identity", "email"},
-    {"token: agent-token-1", "token: short", "tokens[0].token", "8 characters"},
+    {"token: agent-token-0123456789", "token: short", "tokens[0].token", "8 characters"},
     {"port: 6390", "port: 70000", "redis.port", "between 1 and 65535"},
     {"port: 6390", "port: many", "redis.port", "whole number"},
     {"priority_matrix: {high: {high: P1,", "priority_matrix: {high: {high: P9,",
@@ -614,13 +633,178 @@ test_config_alias_text_bomb_is_refused (void **state)
         fail_msg ("%s", err);
 }
 
+//  Writes text to a new temporary file; its path goes into path.
+static void
+s_temp_file (char *path, size_t size, const char *text)
+{
+    snprintf (path, size, "/tmp/test_config.XXXXXX");
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+}
+
+//  A secret still a change-me placeholder (or too short) is refused outside
+//  the demo, naming its key and never quoting the secret.
+static void
+test_config_placeholder_secrets_are_refused_outside_demo (void **state)
+{
+    (void) state;
+    static const struct {
+        const char *from, *to, *key;
+    } cases[] = {
+        {"token: agent-token-0123456789", "token: change-me-agent-0123456789", "tokens[0].token"},
+        {"token: requester-token-0123456789", "token: CHANGE-ME-requester-0123",
+         "tokens[1].token"},
+        {"token: agent-token-0123456789", "token: agent-token-1", "tokens[0].token"},
+        {"redis: {host: 127.0.0.1, port: 6390}",
+         "redis: {host: 127.0.0.1, port: 6390, password: change-me-redis}", "redis.password"},
+        {"from: desk@example.org}", "from: desk@example.org, password: change-me-smtp}",
+         "notifications.smtp.password"},
+        {"from: desk@example.org}}",
+         "from: desk@example.org}, webhooks: [{url: \"http://127.0.0.1:9/\", secret: change-me-hook}]}",
+         "notifications.webhooks[0].secret"},
+        {"from: desk@example.org}}",
+         "from: desk@example.org}, webhooks: [{url: \"http://127.0.0.1:9/\", secret: short-hook}]}",
+         "notifications.webhooks[0].secret"},
+        {"limits:", "channels: {phone: {secret: change-me-phone-0123456789}}\nlimits:",
+         "channels.phone.secret"},
+        {"limits:", "channels: {phone: {secret: 0123456789abc}}\nlimits:", "channels.phone.secret"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = s_with (cases[i].from, cases[i].to);
+        char err[512];
+        opd_config_t *cfg = s_parse (text, err, sizeof err);
+        if (cfg || strncmp (err, cases[i].key, strlen (cases[i].key)))
+            fail_msg ("case %zu: want an error naming %s, got: %s", i, cases[i].key,
+                      cfg ? "(accepted)" : err);
+        //  The secret itself is never in the error.
+        const char *secret = strstr (cases[i].to, ": ") + 2;
+        const char *word = strstr (secret, "change-me") ? "change-me-" : secret;
+        if (strstr (err, "0123") || (strcmp (word, "change-me-") && strstr (err, word)))
+            fail_msg ("case %zu quotes the secret: %s", i, err);
+        if (!strstr (err, "demo: true") && !strstr (err, "16 characters"))
+            fail_msg ("case %zu does not say what to do: %s", i, err);
+        //  The demo accepts it.
+        char *demo = malloc (strlen (text) + 16);
+        assert_non_null (demo);
+        sprintf (demo, "demo: true\n%s", text);
+        cfg = s_parse (demo, err, sizeof err);
+        if (!cfg)
+            fail_msg ("case %zu refused in the demo: %s", i, err);
+        assert_true (cfg->demo);
+        opd_config_destroy (&cfg);
+        free (demo);
+        free (text);
+    }
+}
+
+//  demo: true only with every endpoint and Redis on loopback.
+static void
+test_config_demo_only_on_loopback (void **state)
+{
+    (void) state;
+    static const char *const bad[] = {
+        "endpoints: {http: \"0.0.0.0:8080\"}\n",
+        "endpoints: {intake: \"tcp://*:5550\"}\n",
+        "endpoints: {events: \"tcp://intake:5560\"}\n",
+        "endpoints: {phone: \"10.0.0.1:8081\"}\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *text = malloc (strlen (s_base) + 128);
+        assert_non_null (text);
+        sprintf (text, "demo: true\n%s%s", bad[i], s_base);
+        char err[512];
+        opd_config_t *cfg = s_parse (text, err, sizeof err);
+        if (cfg || strncmp (err, "demo:", 5) || !strstr (err, "endpoints."))
+            fail_msg ("case %zu: want an error naming demo, got: %s", i, cfg ? "(accepted)" : err);
+        free (text);
+    }
+    char *text = s_with ("redis: {host: 127.0.0.1", "demo: true\nredis: {host: redis");
+    char err[512];
+    assert_null (s_parse (text, err, sizeof err));
+    if (strncmp (err, "demo:", 5) || !strstr (err, "redis.host"))
+        fail_msg ("%s", err);
+    free (text);
+    text = s_with ("ticket_prefix: OPD", "ticket_prefix: OPD\ndemo: yes please");
+    assert_null (s_parse (text, err, sizeof err));
+    assert_non_null (strstr (err, "demo: must be true or false"));
+    free (text);
+}
+
+//  redis.username and redis.password_file: the password is read from the
+//  file at load, without the blanks around it; {service} in either is the
+//  program's name without "opdesk-".
+static void
+test_config_redis_password_file (void **state)
+{
+    (void) state;
+    char file[64], err[512], line[256];
+    s_temp_file (file, sizeof file, "  s3cret-redis-password-0123\n\n");
+    snprintf (line, sizeof line,
+              "redis: {host: 127.0.0.1, port: 6390, username: \"opdesk-{service}\", "
+              "password_file: \"%s\"}",
+              file);
+    char *text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+    opd_config_t *cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("refused: %s", err);
+    assert_string_equal (cfg->redis_password, "s3cret-redis-password-0123");
+    assert_string_equal (cfg->redis_username, "opdesk-test_config");
+    opd_config_destroy (&cfg);
+    free (text);
+
+    //  {service} in the file's name.
+    char named[128];
+    snprintf (named, sizeof named, "%s.test_config", file);
+    assert_int_equal (rename (file, named), 0);
+    snprintf (line, sizeof line,
+              "redis: {host: 127.0.0.1, port: 6390, username: u, password_file: \"%s.{service}\"}",
+              file);
+    text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+    cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("refused: %s", err);
+    assert_string_equal (cfg->redis_password, "s3cret-redis-password-0123");
+    opd_config_destroy (&cfg);
+    free (text);
+    unlink (named);
+
+    //  Refused: a missing file, an empty one, a placeholder, both keys.
+    static const char *const contents[] = {NULL, " \n", "change-me-redis-password\n"};
+    static const char *const words[] = {"cannot read", "is empty", "placeholder"};
+    for (int i = 0; i < 3; i++) {
+        if (contents[i])
+            s_temp_file (file, sizeof file, contents[i]);
+        else
+            snprintf (file, sizeof file, "/nonexistent/redis-password");
+        snprintf (line, sizeof line, "redis: {host: 127.0.0.1, port: 6390, password_file: \"%s\"}",
+                  file);
+        text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+        cfg = s_parse (text, err, sizeof err);
+        if (cfg || strncmp (err, "redis.password_file", 19) || !strstr (err, words[i]))
+            fail_msg ("case %d: %s", i, cfg ? "(accepted)" : err);
+        assert_null (strstr (err, "change-me-redis"));
+        free (text);
+        if (contents[i])
+            unlink (file);
+    }
+    text = s_with ("redis: {host: 127.0.0.1, port: 6390}",
+                   "redis: {host: 127.0.0.1, port: 6390, password: x-0123456789abcdef, "
+                   "password_file: /etc/hostname}");
+    assert_null (s_parse (text, err, sizeof err));
+    if (strncmp (err, "redis.password_file", 19) || !strstr (err, "not both"))
+        fail_msg ("%s", err);
+    free (text);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_config_base_is_valid),
         cmocka_unit_test (test_config_demo_file_loads),
-        cmocka_unit_test (test_config_compose_file_loads_and_agrees),
+        cmocka_unit_test (test_config_compose_file_needs_real_secrets),
         cmocka_unit_test (test_config_missing_file_names_it),
         cmocka_unit_test (test_config_bad_keys_are_named),
         cmocka_unit_test (test_config_bad_documents),
@@ -630,6 +814,9 @@ main (void)
         cmocka_unit_test (test_config_defaults_and_locate),
         cmocka_unit_test (test_config_alias_bomb_is_refused_quickly),
         cmocka_unit_test (test_config_alias_text_bomb_is_refused),
+        cmocka_unit_test (test_config_placeholder_secrets_are_refused_outside_demo),
+        cmocka_unit_test (test_config_demo_only_on_loopback),
+        cmocka_unit_test (test_config_redis_password_file),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
