@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <yaml.h>
 #include <unistd.h>
 
@@ -571,14 +573,24 @@ s_redis_credentials (ctx_t *c, const char *password_file)
         return s_fail (c, "redis.password_file",
                        "give redis.password or redis.password_file, not both");
     char *path = s_expand_service (password_file);
-    FILE *f = fopen (path, "rb");
+    //  Non-blocking, and a regular file only: a FIFO or a device must not
+    //  hang the loader (a reload runs in the service's loop).
+    int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
     char buf[1024];
-    size_t len = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
-    bool failed = !f || ferror (f);
+    ssize_t len = -1;
+    if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode)) {
+        close (fd);
+        s_fail (c, "redis.password_file", "%s is not a regular file", path);
+        free (path);
+        return false;
+    }
+    if (fd >= 0)
+        len = read (fd, buf, sizeof buf - 1);
     int saved = errno;
-    if (f)
-        fclose (f);
-    if (failed) {
+    if (fd >= 0)
+        close (fd);
+    if (len < 0) {
         s_fail (c, "redis.password_file", "cannot read %s: %s", path, strerror (saved));
         free (path);
         return false;

@@ -770,14 +770,16 @@ test_config_redis_password_file (void **state)
     free (text);
     unlink (named);
 
-    //  Refused: a missing file, an empty one, a placeholder, both keys.
-    static const char *const contents[] = {NULL, " \n", "change-me-redis-password\n"};
-    static const char *const words[] = {"cannot read", "is empty", "placeholder"};
-    for (int i = 0; i < 3; i++) {
+    //  Refused: a missing file, an empty one, a placeholder, a device or
+    //  pipe (which could block the loader), both keys.
+    static const char *const contents[] = {NULL, " \n", "change-me-redis-password\n", NULL};
+    static const char *const words[] = {"cannot read", "is empty", "placeholder",
+                                        "not a regular file"};
+    for (int i = 0; i < 4; i++) {
         if (contents[i])
             s_temp_file (file, sizeof file, contents[i]);
         else
-            snprintf (file, sizeof file, "/nonexistent/redis-password");
+            snprintf (file, sizeof file, i ? "/dev/null" : "/nonexistent/redis-password");
         snprintf (line, sizeof line, "redis: {host: 127.0.0.1, port: 6390, password_file: \"%s\"}",
                   file);
         text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
