@@ -32,6 +32,7 @@ typedef struct {
     size_t errlen;
     bool failed;
     bool password_from_file;  //  redis.password came from redis.password_file
+    bool demo_given;          //  the file says demo: true or false
 } ctx_t;
 
 static const char *s_days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -627,69 +628,83 @@ s_placeholder (const char *secret)
 
 #define MIN_SECRET_CHARS 16
 
-//  Outside the demo (demo: true), every secret must be a real one: not a
-//  change-me placeholder, and the ones opdesk checks (tokens, webhook and
-//  phone secrets) at least MIN_SECRET_CHARS long; passwords of other systems
-//  only must not be placeholders. The demo itself is refused unless
-//  everything listens and connects on loopback. Errors name the key, never
-//  the secret.
+//  One secret outside the demo: not a placeholder, and when opdesk checks it
+//  itself (checked_length), at least MIN_SECRET_CHARS long. NULL: not set.
+static bool
+s_real_secret (ctx_t *c, const char *path, const char *secret, bool checked_length)
+{
+    if (secret && s_placeholder (secret))
+        return s_fail (c, path,
+                       "is still a change-me placeholder; set a secret of at least %d characters "
+                       "(only a demo on loopback may keep it)",
+                       MIN_SECRET_CHARS);
+    if (secret && checked_length && strlen (secret) < MIN_SECRET_CHARS)
+        return s_fail (c, path,
+                       "is shorter than %d characters (only a demo on loopback may have a "
+                       "shorter one)",
+                       MIN_SECRET_CHARS);
+    return true;
+}
+
+//  Whether addr (a host, HOST:PORT, or a tcp:// or ipc:// endpoint) stays
+//  on this machine.
+static bool
+s_loopback (const char *addr)
+{
+    if (!strncmp (addr, "ipc://", 6))
+        return true;
+    if (!strncmp (addr, "tcp://", 6))
+        addr += 6;
+    return !strncmp (addr, "127.", 4) || !strncmp (addr, "localhost", 9)
+           || !strncmp (addr, "[::1]", 5) || !strcmp (addr, "::1");
+}
+
+//  Outside the demo, every secret must be a real one: not a change-me
+//  placeholder, and the ones opdesk checks (tokens, webhook and phone
+//  secrets) at least MIN_SECRET_CHARS long; passwords of other systems only
+//  must not be placeholders. demo: true is refused unless everything listens
+//  and connects on loopback; without a demo key, a configuration on loopback
+//  is a demo (so that the example of CONTRACT.md section 6 keeps working)
+//  and any other is not. Errors name the key, never the secret.
 static bool
 s_check_secrets (ctx_t *c)
 {
     opd_config_t *cfg = c->cfg;
-    if (cfg->demo) {
-        const char *names[] = {"redis.host", "endpoints.intake", "endpoints.events",
-                               "endpoints.http", "endpoints.phone"};
-        const char *values[] = {cfg->redis_host, cfg->ep_intake, cfg->ep_events, cfg->ep_http,
-                                cfg->ep_phone};
-        for (int i = 0; i < 5; i++) {
-            const char *v = values[i];
-            if (!strncmp (v, "ipc://", 6))
-                continue;
-            if (!strncmp (v, "tcp://", 6))
-                v += 6;
-            if (strncmp (v, "127.", 4) && strncmp (v, "localhost", 9) && strncmp (v, "[::1]", 5)
-                && strcmp (v, "::1"))
-                return s_fail (c, "demo",
-                               "a demo configuration runs on loopback only, and %s is not "
-                               "(remove demo: true and set real secrets to listen elsewhere)",
-                               names[i]);
-        }
+    const char *names[] = {"redis.host", "endpoints.intake", "endpoints.events",
+                           "endpoints.http", "endpoints.phone"};
+    const char *values[] = {cfg->redis_host, cfg->ep_intake, cfg->ep_events, cfg->ep_http,
+                            cfg->ep_phone};
+    const char *exposed = NULL;
+    for (int i = 0; i < 5 && !exposed; i++)
+        if (!s_loopback (values[i]))
+            exposed = names[i];
+    if (cfg->demo && exposed)
+        return s_fail (c, "demo",
+                       "a demo configuration runs on loopback only, and %s is not "
+                       "(remove demo: true and set real secrets to listen elsewhere)",
+                       exposed);
+    if (!c->demo_given)
+        cfg->demo = !exposed;
+    if (cfg->demo)
         return true;
-    }
     char path[128];
-    struct {
-        const char *value;
-        bool checked_length;
-    } secret;
-#define CHECK(VALUE, LENGTH, ...)                                                                \
-    do {                                                                                        \
-        secret.value = (VALUE);                                                                 \
-        secret.checked_length = (LENGTH);                                                       \
-        snprintf (path, sizeof path, __VA_ARGS__);                                              \
-        if (secret.value && s_placeholder (secret.value))                                       \
-            return s_fail (c, path,                                                             \
-                           "is still a change-me placeholder; set a secret of at least %d "     \
-                           "characters (only a demo configuration, demo: true, may keep it)",   \
-                           MIN_SECRET_CHARS);                                                   \
-        if (secret.value && secret.checked_length && strlen (secret.value) < MIN_SECRET_CHARS) \
-            return s_fail (c, path,                                                             \
-                           "is shorter than %d characters (only a demo configuration, demo: "   \
-                           "true, may have a shorter one)",                                     \
-                           MIN_SECRET_CHARS);                                                   \
-    } while (0)
-    CHECK (cfg->redis_password, false, "%s",
-           c->password_from_file ? "redis.password_file" : "redis.password");
-    CHECK (cfg->smtp_password, false, "notifications.smtp.password");
-    for (size_t i = 0; i < cfg->nwebhooks; i++)
-        CHECK (cfg->webhooks[i].secret, true, "notifications.webhooks[%zu].secret", i);
-    for (size_t i = 0; i < cfg->ntokens; i++)
-        CHECK (cfg->tokens[i].hashed ? NULL : cfg->tokens[i].token, true, "tokens[%zu].token", i);
-    CHECK (cfg->phone_secret, true, "channels.phone.secret");
-    for (size_t i = 0; i < cfg->nimap; i++)
-        CHECK (cfg->imap[i].password, false, "channels.email.imap[%zu].password", i);
-#undef CHECK
-    return true;
+    bool ok = s_real_secret (c, c->password_from_file ? "redis.password_file" : "redis.password",
+                             cfg->redis_password, false)
+              && s_real_secret (c, "notifications.smtp.password", cfg->smtp_password, false);
+    for (size_t i = 0; ok && i < cfg->nwebhooks; i++) {
+        snprintf (path, sizeof path, "notifications.webhooks[%zu].secret", i);
+        ok = s_real_secret (c, path, cfg->webhooks[i].secret, true);
+    }
+    for (size_t i = 0; ok && i < cfg->ntokens; i++) {
+        snprintf (path, sizeof path, "tokens[%zu].token", i);
+        ok = cfg->tokens[i].hashed || s_real_secret (c, path, cfg->tokens[i].token, true);
+    }
+    ok = ok && s_real_secret (c, "channels.phone.secret", cfg->phone_secret, true);
+    for (size_t i = 0; ok && i < cfg->nimap; i++) {
+        snprintf (path, sizeof path, "channels.email.imap[%zu].password", i);
+        ok = s_real_secret (c, path, cfg->imap[i].password, false);
+    }
+    return ok;
 }
 
 static const char *
@@ -1021,6 +1036,7 @@ s_load (ctx_t *c, yaml_node_t *root)
         return s_fail (c, "log_level", "must be debug, info, warn or error");
     if (!s_bool (c, root, "", "demo", &cfg->demo))
         return false;
+    c->demo_given = s_get (c, root, "demo") != NULL;
 
     //  redis
     yaml_node_t *redis = s_get (c, root, "redis");

@@ -645,7 +645,8 @@ s_temp_file (char *path, size_t size, const char *text)
 }
 
 //  A secret still a change-me placeholder (or too short) is refused outside
-//  the demo, naming its key and never quoting the secret.
+//  the demo, naming its key and never quoting the secret. Without a demo
+//  key, a configuration with everything on loopback is a demo.
 static void
 test_config_placeholder_secrets_are_refused_outside_demo (void **state)
 {
@@ -674,10 +675,23 @@ test_config_placeholder_secrets_are_refused_outside_demo (void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *text = s_with (cases[i].from, cases[i].to);
         char err[512];
-        opd_config_t *cfg = s_parse (text, err, sizeof err);
+        char *strict = malloc (strlen (text) + 64), *exposed = malloc (strlen (text) + 64);
+        assert_non_null (strict);
+        assert_non_null (exposed);
+        //  demo: false, and a configuration that listens beyond loopback
+        //  without saying demo, are held to real secrets ...
+        sprintf (strict, "demo: false\n%s", text);
+        sprintf (exposed, "endpoints: {http: \"0.0.0.0:8080\"}\n%s", text);
+        opd_config_t *cfg = s_parse (exposed, err, sizeof err);
+        if (cfg || strncmp (err, cases[i].key, strlen (cases[i].key)))
+            fail_msg ("case %zu exposed: want an error naming %s, got: %s", i, cases[i].key,
+                      cfg ? "(accepted)" : err);
+        cfg = s_parse (strict, err, sizeof err);
         if (cfg || strncmp (err, cases[i].key, strlen (cases[i].key)))
             fail_msg ("case %zu: want an error naming %s, got: %s", i, cases[i].key,
                       cfg ? "(accepted)" : err);
+        free (strict);
+        free (exposed);
         //  The secret itself is never in the error.
         const char *secret = strstr (cases[i].to, ": ") + 2;
         const char *word = strstr (secret, "change-me") ? "change-me-" : secret;
@@ -685,13 +699,20 @@ test_config_placeholder_secrets_are_refused_outside_demo (void **state)
             fail_msg ("case %zu quotes the secret: %s", i, err);
         if (!strstr (err, "demo: true") && !strstr (err, "16 characters"))
             fail_msg ("case %zu does not say what to do: %s", i, err);
-        //  The demo accepts it.
+        //  ... the demo accepts it, and so does a configuration on loopback
+        //  that does not say demo (the example of CONTRACT.md section 6, with
+        //  its change-me tokens, keeps working).
         char *demo = malloc (strlen (text) + 16);
         assert_non_null (demo);
         sprintf (demo, "demo: true\n%s", text);
         cfg = s_parse (demo, err, sizeof err);
         if (!cfg)
             fail_msg ("case %zu refused in the demo: %s", i, err);
+        assert_true (cfg->demo);
+        opd_config_destroy (&cfg);
+        cfg = s_parse (text, err, sizeof err);
+        if (!cfg)
+            fail_msg ("case %zu refused on loopback without demo: %s", i, err);
         assert_true (cfg->demo);
         opd_config_destroy (&cfg);
         free (demo);
@@ -780,7 +801,8 @@ test_config_redis_password_file (void **state)
             s_temp_file (file, sizeof file, contents[i]);
         else
             snprintf (file, sizeof file, i ? "/dev/null" : "/nonexistent/redis-password");
-        snprintf (line, sizeof line, "redis: {host: 127.0.0.1, port: 6390, password_file: \"%s\"}",
+        snprintf (line, sizeof line,
+                  "demo: false\nredis: {host: 127.0.0.1, port: 6390, password_file: \"%s\"}",
                   file);
         text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
         cfg = s_parse (text, err, sizeof err);
