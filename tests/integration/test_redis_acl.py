@@ -104,6 +104,12 @@ class RedisAclTest(unittest.TestCase):
             # Another service's password does not open this user.
             with self.assertRaisesRegex(refused, "WRONGPASS"):
                 st.as_user("router", password=st.password("web")).ping()
+            # The health check's user may PING without a password, and nothing else.
+            health = redis.Redis(host="127.0.0.1", port=st.redis_port, decode_responses=True,
+                                 username="healthcheck", password="anything")
+            self.assertTrue(health.ping())
+            with self.assertRaises(redis.exceptions.NoPermissionError):
+                health.hgetall("opd:acl-test")
             self.assertEqual(st.r.dbsize(), 1)
 
     def test_wrong_password_is_refused_and_not_logged(self):
