@@ -23,10 +23,14 @@ umask 077
 commands=$(sed -n 's/^commands //p' "$template")
 [ -n "$commands" ] || { echo "redis-users: $template has no 'commands' line" >&2; exit 1; }
 
-owner_of() {  # NAME -> uid from OWNERS, or nothing
+owner_of() {  # NAME -> uid from OWNERS, or nothing (status 0 either way: set -e)
     for pair in ${OWNERS:-}; do
-        [ "${pair%%=*}" = "$1" ] && { echo "${pair#*=}"; return; }
+        if [ "${pair%%=*}" = "$1" ]; then
+            echo "${pair#*=}"
+            return 0
+        fi
     done
+    return 0
 }
 
 tmp="$dir/users.acl.new"

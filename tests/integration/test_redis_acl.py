@@ -129,5 +129,33 @@ class RedisAclTest(unittest.TestCase):
             self.assertNotIn(st.password("web"), text)
 
 
+class RedisUsersScriptTest(unittest.TestCase):
+    def test_owners_get_their_file_alone_and_passwords_are_kept(self):
+        import stat
+        import tempfile
+        d = os.path.join(tempfile.mkdtemp(prefix="opdesk-users-"), "secrets")
+        script = os.path.join(ROOT, "deploy", "redis-users.sh")
+        # OWNERS names some services only (as docker-compose.yml does): the
+        # others keep the runner's files.
+        env = dict(os.environ, OWNERS="router=%d web=%d" % (os.getuid(), os.getuid()))
+        p = subprocess.run(["sh", script, d], env=env, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "redis-router")).st_mode), 0o400)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "redis-intake")).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "users.acl")).st_mode), 0o444)
+        with open(os.path.join(d, "redis-web")) as f:
+            first = f.read()
+        self.assertRegex(first, r"^[0-9a-f]{64}$")
+        with open(os.path.join(d, "users.acl")) as f:
+            acl = f.read()
+        self.assertNotIn(first, acl)  # hashes only
+        # A second run keeps every password.
+        p = subprocess.run(["sh", script, d], env=env, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("0 new password(s)", p.stdout)
+        with open(os.path.join(d, "redis-web")) as f:
+            self.assertEqual(f.read(), first)
+
+
 if __name__ == "__main__":
     unittest.main()
