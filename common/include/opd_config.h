@@ -137,7 +137,7 @@ typedef struct {
     char *path;
     char *ticket_prefix;
     char *log_level;
-    bool demo;                       //  demo: true (make run, tests): placeholder secrets allowed
+    bool demo;                       //  demo: true, or no demo key and all on loopback: placeholder secrets allowed
     char *redis_host, *redis_password;
     char *redis_username;            //  NULL: AUTH with the password alone (the default user)
     int redis_port, redis_db;
