@@ -35,6 +35,12 @@ fuzz: deps
 compose-check:
 	@echo "== docker-compose config"
 	@docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"
+	@docker-compose -f docker-compose.yml --profile proxy config -q && echo "docker-compose.yml --profile proxy: valid"
+	@# Every file the compose file mounts from this tree must exist (a missing
+	@# one becomes an empty directory in the container).
+	@missing=0; for f in $$(grep -oE '\./deploy/[^:" ]+' docker-compose.yml | sort -u); do \
+	    [ -e "$$f" ] || { echo "docker-compose.yml mounts $$f, which does not exist" >&2; missing=1; }; \
+	done; [ $$missing = 0 ] && echo "docker-compose.yml: every mounted file exists"
 
 run: build
 	@bash deploy/run.sh

@@ -142,7 +142,9 @@ typedef struct {
     char *path;
     char *ticket_prefix;
     char *log_level;
+    bool demo;                       //  demo: true, or no demo key and all on loopback: placeholder secrets allowed
     char *redis_host, *redis_password;
+    char *redis_username;            //  NULL: AUTH with the password alone (the default user)
     int redis_port, redis_db;
     char *ep_intake, *ep_events, *ep_http, *ep_phone;
     int64_t events_max_len;  //  events kept in the durable history

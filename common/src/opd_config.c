@@ -12,11 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <yaml.h>
 #include <unistd.h>
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
+//  Bounds of a document with its aliases expanded (see s_measure): YAML
+//  aliases let a 1 KB file name 10^9 nodes, which the walk below would visit
+//  one by one. A real configuration is far below these.
+#define MAX_NODES 100000
+#define MAX_TEXT_BYTES (16 * 1024 * 1024)
+#define MAX_DEPTH 64
 
 typedef struct {
     yaml_document_t *doc;
@@ -24,6 +31,8 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
+    bool password_from_file;  //  redis.password came from redis.password_file
+    bool demo_given;          //  the file says demo: true or false
 } ctx_t;
 
 static const char *s_days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -40,6 +49,11 @@ s_fail (ctx_t *c, const char *path, const char *fmt, ...)
     vsnprintf (msg, sizeof msg, fmt, ap);
     va_end (ap);
     snprintf (c->err, c->errlen, "%s: %s", path && *path ? path : "(top level)", msg);
+    //  Keys and values from the file are quoted in it; the error is one line
+    //  of a log, so their line breaks and other control characters are not.
+    for (char *p = c->err; *p; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            *p = '?';
     return false;
 }
 
@@ -509,8 +523,192 @@ s_field (ctx_t *c, yaml_node_t *n, const char *path, opd_field_t *f)
     return true;
 }
 
+//  The name of this program without "opdesk-" ("router"; "cli" for the
+//  command-line tool opdesk): {service} in redis.username and
+//  redis.password_file.
 static const char *
-s_top_keys[] = {"ticket_prefix", "log_level", "redis", "endpoints", "events", "calendars",
+s_service_name (void)
+{
+    const char *name = program_invocation_short_name;
+    if (!strcmp (name, "opdesk"))
+        return "cli";
+    return !strncmp (name, "opdesk-", 7) && name[7] ? name + 7 : name;
+}
+
+//  text with every {service} replaced by the service name; the caller frees it.
+static char *
+s_expand_service (const char *text)
+{
+    GString *out = g_string_new (NULL);
+    for (const char *p = text; *p;) {
+        if (!strncmp (p, "{service}", 9)) {
+            g_string_append (out, s_service_name ());
+            p += 9;
+        }
+        else
+            g_string_append_c (out, *p++);
+    }
+    return g_string_free (out, FALSE);
+}
+
+//  redis.username and redis.password_file: the password is read from the
+//  file now, without the blanks around it. Errors name the file, never
+//  what it holds.
+static bool
+s_redis_credentials (ctx_t *c, const char *password_file)
+{
+    opd_config_t *cfg = c->cfg;
+    if (cfg->redis_username) {
+        char *name = s_expand_service (cfg->redis_username);
+        free (cfg->redis_username);
+        cfg->redis_username = name;
+        if (!*name || strpbrk (name, " \t\r\n"))
+            return s_fail (c, "redis.username", "must be a name without blanks");
+    }
+    if (!password_file) {
+        if (cfg->redis_username && !cfg->redis_password)
+            return s_fail (c, "redis.username", "needs redis.password_file (or redis.password)");
+        return true;
+    }
+    if (cfg->redis_password)
+        return s_fail (c, "redis.password_file",
+                       "give redis.password or redis.password_file, not both");
+    char *path = s_expand_service (password_file);
+    //  Non-blocking, and a regular file only: a FIFO or a device must not
+    //  hang the loader (a reload runs in the service's loop).
+    int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    char buf[1024];
+    ssize_t len = -1;
+    if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode)) {
+        close (fd);
+        s_fail (c, "redis.password_file", "%s is not a regular file", path);
+        free (path);
+        return false;
+    }
+    if (fd >= 0)
+        len = read (fd, buf, sizeof buf - 1);
+    int saved = errno;
+    if (fd >= 0)
+        close (fd);
+    if (len < 0) {
+        s_fail (c, "redis.password_file", "cannot read %s: %s", path, strerror (saved));
+        free (path);
+        return false;
+    }
+    buf[len] = 0;
+    char *start = buf, *end = buf + len;
+    while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
+        start++;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        *--end = 0;
+    bool ok = true;
+    if (!*start)
+        ok = s_fail (c, "redis.password_file", "%s is empty", path);
+    else if (strlen (start) != (size_t) (end - start) || strpbrk (start, "\r\n"))
+        ok = s_fail (c, "redis.password_file", "%s must hold the password on one line", path);
+    else {
+        cfg->redis_password = opd_strdup (start);
+        c->password_from_file = true;
+    }
+    explicit_bzero (buf, sizeof buf);
+    free (path);
+    return ok;
+}
+
+//  A secret still a placeholder of the shipped files ("change-me-agent").
+static bool
+s_placeholder (const char *secret)
+{
+    char *lower = g_ascii_strdown (secret, -1);
+    bool is = strstr (lower, "change-me") || strstr (lower, "changeme");
+    g_free (lower);
+    return is;
+}
+
+#define MIN_SECRET_CHARS 16
+
+//  One secret outside the demo: not a placeholder, and when opdesk checks it
+//  itself (checked_length), at least MIN_SECRET_CHARS long. NULL: not set.
+static bool
+s_real_secret (ctx_t *c, const char *path, const char *secret, bool checked_length)
+{
+    if (secret && s_placeholder (secret))
+        return s_fail (c, path,
+                       "is still a change-me placeholder; set a secret of at least %d characters "
+                       "(only a demo on loopback may keep it)",
+                       MIN_SECRET_CHARS);
+    if (secret && checked_length && strlen (secret) < MIN_SECRET_CHARS)
+        return s_fail (c, path,
+                       "is shorter than %d characters (only a demo on loopback may have a "
+                       "shorter one)",
+                       MIN_SECRET_CHARS);
+    return true;
+}
+
+//  Whether addr (a host, HOST:PORT, or a tcp:// or ipc:// endpoint) stays
+//  on this machine.
+static bool
+s_loopback (const char *addr)
+{
+    if (!strncmp (addr, "ipc://", 6))
+        return true;
+    if (!strncmp (addr, "tcp://", 6))
+        addr += 6;
+    return !strncmp (addr, "127.", 4) || !strncmp (addr, "localhost", 9)
+           || !strncmp (addr, "[::1]", 5) || !strcmp (addr, "::1");
+}
+
+//  Outside the demo, every secret must be a real one: not a change-me
+//  placeholder, and the ones opdesk checks (tokens, webhook and phone
+//  secrets) at least MIN_SECRET_CHARS long; passwords of other systems only
+//  must not be placeholders. demo: true is refused unless everything listens
+//  and connects on loopback; without a demo key, a configuration on loopback
+//  is a demo (so that the example of CONTRACT.md section 6 keeps working)
+//  and any other is not. Errors name the key, never the secret.
+static bool
+s_check_secrets (ctx_t *c)
+{
+    opd_config_t *cfg = c->cfg;
+    const char *names[] = {"redis.host", "endpoints.intake", "endpoints.events",
+                           "endpoints.http", "endpoints.phone"};
+    const char *values[] = {cfg->redis_host, cfg->ep_intake, cfg->ep_events, cfg->ep_http,
+                            cfg->ep_phone};
+    const char *exposed = NULL;
+    for (int i = 0; i < 5 && !exposed; i++)
+        if (!s_loopback (values[i]))
+            exposed = names[i];
+    if (cfg->demo && exposed)
+        return s_fail (c, "demo",
+                       "a demo configuration runs on loopback only, and %s is not "
+                       "(remove demo: true and set real secrets to listen elsewhere)",
+                       exposed);
+    if (!c->demo_given)
+        cfg->demo = !exposed;
+    if (cfg->demo)
+        return true;
+    char path[128];
+    bool ok = s_real_secret (c, c->password_from_file ? "redis.password_file" : "redis.password",
+                             cfg->redis_password, false)
+              && s_real_secret (c, "notifications.smtp.password", cfg->smtp_password, false);
+    for (size_t i = 0; ok && i < cfg->nwebhooks; i++) {
+        snprintf (path, sizeof path, "notifications.webhooks[%zu].secret", i);
+        ok = s_real_secret (c, path, cfg->webhooks[i].secret, true);
+    }
+    for (size_t i = 0; ok && i < cfg->ntokens; i++) {
+        snprintf (path, sizeof path, "tokens[%zu].token", i);
+        ok = cfg->tokens[i].hashed || s_real_secret (c, path, cfg->tokens[i].token, true);
+    }
+    ok = ok && s_real_secret (c, "channels.phone.secret", cfg->phone_secret, true);
+    for (size_t i = 0; ok && i < cfg->nimap; i++) {
+        snprintf (path, sizeof path, "channels.email.imap[%zu].password", i);
+        ok = s_real_secret (c, path, cfg->imap[i].password, false);
+    }
+    return ok;
+}
+
+static const char *
+s_top_keys[] = {"ticket_prefix", "log_level", "demo", "redis", "endpoints", "events", "calendars",
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
@@ -792,6 +990,114 @@ s_channels (ctx_t *c, yaml_node_t *ch)
     return true;
 }
 
+/*  The size of the tree under node n as the walk sees it, every alias
+    expanded: nodes, bytes of scalar text, and height. libyaml shares one
+    node between an anchor and its aliases, so sizes are computed once per
+    node (memo) and the measure costs one pass over the document however
+    large the expansion; counts saturate above the bounds. An alias inside
+    the node it names makes a cycle, refused too. */
+typedef struct {
+    uint64_t nodes, text;
+    int height;
+    int state;  //  0 not seen, 1 being measured, 2 done
+} measure_t;
+
+static const char *
+s_measure (yaml_document_t *doc, measure_t *memo, int index, int depth)
+{
+    yaml_node_t *n = yaml_document_get_node (doc, index);
+    if (!n)
+        return NULL;
+    measure_t *m = &memo[index - 1];
+    if (m->state == 1)
+        return "an alias refers to a node that holds it";
+    if (m->state == 2)
+        return depth + m->height > MAX_DEPTH ? "is nested too deeply" : NULL;
+    if (depth > MAX_DEPTH)
+        return "is nested too deeply";
+    m->state = 1;
+    uint64_t nodes = 1, text = 0;
+    int height = 0;
+    int children[2];
+    yaml_node_item_t *item = NULL, *item_end = NULL;
+    yaml_node_pair_t *pair = NULL, *pair_end = NULL;
+    if (n->type == YAML_SCALAR_NODE)
+        text = n->data.scalar.length;
+    else if (n->type == YAML_SEQUENCE_NODE) {
+        item = n->data.sequence.items.start;
+        item_end = n->data.sequence.items.top;
+    }
+    else if (n->type == YAML_MAPPING_NODE) {
+        pair = n->data.mapping.pairs.start;
+        pair_end = n->data.mapping.pairs.top;
+    }
+    while (item < item_end || pair < pair_end) {
+        int nchildren = 0;
+        if (item < item_end)
+            children[nchildren++] = *item++;
+        else {
+            children[nchildren++] = pair->key;
+            children[nchildren++] = pair->value;
+            pair++;
+        }
+        for (int i = 0; i < nchildren; i++) {
+            const char *why = s_measure (doc, memo, children[i], depth + 1);
+            if (why)
+                return why;
+            measure_t *cm = &memo[children[i] - 1];
+            nodes += cm->nodes;
+            text += cm->text;
+            if (cm->height + 1 > height)
+                height = cm->height + 1;
+            //  Saturate: the caller only needs to know that a bound is passed.
+            if (nodes > MAX_NODES)
+                nodes = MAX_NODES + 1;
+            if (text > MAX_TEXT_BYTES)
+                text = MAX_TEXT_BYTES + 1;
+        }
+    }
+    m->nodes = nodes;
+    m->text = text;
+    m->height = height;
+    m->state = 2;
+    return NULL;
+}
+
+//  Refuses a document larger than the bounds once its aliases are expanded,
+//  naming the top-level key where the budget ran out.
+static bool
+s_check_size (ctx_t *c, yaml_node_t *root)
+{
+    size_t count = (size_t) (c->doc->nodes.top - c->doc->nodes.start);
+    measure_t *memo = opd_calloc (count + 1, sizeof (measure_t));
+    uint64_t nodes = 1, text = 0;
+    bool ok = true;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         ok && p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = s_node (c, p->key);
+        const char *key = k && k->type == YAML_SCALAR_NODE ? (const char *) k->data.scalar.value
+                                                            : "";
+        const char *why = s_measure (c->doc, memo, p->value, 1);
+        if (why)
+            ok = s_fail (c, key, "%s", why);
+        else {
+            nodes += 1 + memo[p->value - 1].nodes;
+            text += memo[p->value - 1].text;
+            if (nodes > MAX_NODES)
+                ok = s_fail (c, key,
+                             "too many nodes (aliases?): the configuration holds more than %d "
+                             "once aliases are expanded",
+                             MAX_NODES);
+            else if (text > MAX_TEXT_BYTES)
+                ok = s_fail (c, key,
+                             "too much text (aliases?): the configuration holds more than %d MiB "
+                             "once aliases are expanded",
+                             MAX_TEXT_BYTES / (1024 * 1024));
+        }
+    }
+    free (memo);
+    return ok;
+}
 
 //  --- curve: ZeroMQ CURVE on the intake and events sockets -----------------
 //  The key files are read here, so that a missing or broken key stops every
@@ -882,7 +1188,7 @@ s_load (ctx_t *c, yaml_node_t *root)
     opd_config_t *cfg = c->cfg;
     if (!root)
         return s_fail (c, "", "the file is empty");
-    if (!s_check_map (c, root, "", s_top_keys))
+    if (!s_check_map (c, root, "", s_top_keys) || !s_check_size (c, root))
         return false;
     char path[512], sub[512];
 
@@ -899,19 +1205,30 @@ s_load (ctx_t *c, yaml_node_t *root)
         return false;
     if (opd_log_level_parse (cfg->log_level) < 0)
         return s_fail (c, "log_level", "must be debug, info, warn or error");
+    if (!s_bool (c, root, "", "demo", &cfg->demo))
+        return false;
+    c->demo_given = s_get (c, root, "demo") != NULL;
 
     //  redis
     yaml_node_t *redis = s_get (c, root, "redis");
-    static const char *const rkeys[] = {"host", "port", "password", "db", NULL};
+    static const char *const rkeys[] = {"host", "port", "username", "password", "password_file",
+                                        "db", NULL};
     cfg->redis_host = opd_strdup ("127.0.0.1");
     int64_t port = 6379, db = 0;
+    char *password_file = NULL;
     if (redis
         && (!s_check_map (c, redis, "redis", rkeys)
             || !s_str (c, redis, "redis", "host", false, &cfg->redis_host)
             || !s_int (c, redis, "redis", "port", 1, 65535, &port)
+            || !s_str (c, redis, "redis", "username", false, &cfg->redis_username)
             || !s_str (c, redis, "redis", "password", false, &cfg->redis_password)
-            || !s_int (c, redis, "redis", "db", 0, 15, &db)))
+            || !s_str (c, redis, "redis", "password_file", false, &password_file)
+            || !s_int (c, redis, "redis", "db", 0, 15, &db)
+            || !s_redis_credentials (c, password_file))) {
+        free (password_file);
         return false;
+    }
+    free (password_file);
     cfg->redis_port = (int) port;
     cfg->redis_db = (int) db;
 
@@ -1462,7 +1779,7 @@ s_load (ctx_t *c, yaml_node_t *root)
         if (!t->identity)
             t->identity = opd_strdup (roles[t->role]);
     }
-    return true;
+    return s_check_secrets (c);
 }
 
 opd_config_t *
@@ -1533,6 +1850,7 @@ opd_config_destroy (opd_config_t **self_p)
     free (c->log_level);
     free (c->redis_host);
     free (c->redis_password);
+    free (c->redis_username);
     free (c->ep_intake);
     free (c->ep_events);
     free (c->ep_http);

@@ -9,7 +9,7 @@
 extern const char *opd_script_sources[OPD_SCRIPT_COUNT];
 
 struct _opd_redis_t {
-    char *host, *password;
+    char *host, *username, *password;
     int port, db, timeout_ms;
     redisContext *ctx;
     char sha[OPD_SCRIPT_COUNT][41];
@@ -80,6 +80,7 @@ opd_redis_new (const opd_config_t *cfg)
 {
     opd_redis_t *self = opd_calloc (1, sizeof *self);
     self->host = opd_strdup (cfg->redis_host);
+    self->username = cfg->redis_username ? opd_strdup (cfg->redis_username) : NULL;
     self->password = cfg->redis_password ? opd_strdup (cfg->redis_password) : NULL;
     self->port = cfg->redis_port;
     self->db = cfg->redis_db;
@@ -127,6 +128,9 @@ opd_redis_destroy (opd_redis_t **self_p)
     opd_redis_t *self = *self_p;
     opd_redis_disconnect (self);
     free (self->host);
+    free (self->username);
+    if (self->password)
+        explicit_bzero (self->password, strlen (self->password));
     free (self->password);
     free (self);
     *self_p = NULL;
@@ -178,10 +182,16 @@ opd_redis_connect (opd_redis_t *self)
     redisSetTimeout (self->ctx, tv);
     redisEnableKeepAlive (self->ctx);
     if (self->password) {
-        redisReply *r = redisCommand (self->ctx, "AUTH %s", self->password);
+        //  With a username: a Redis 6+ ACL user (deploy/redis-users.acl).
+        //  The error names the user, never the password.
+        redisReply *r = self->username
+                            ? redisCommand (self->ctx, "AUTH %s %s", self->username, self->password)
+                            : redisCommand (self->ctx, "AUTH %s", self->password);
         bool ok = r && r->type != REDIS_REPLY_ERROR;
         if (!ok)
-            snprintf (self->error, sizeof self->error, "Redis AUTH failed");
+            snprintf (self->error, sizeof self->error, "Redis AUTH failed user=%s: %s",
+                      self->username ? self->username : "default",
+                      r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
         if (r)
             freeReplyObject (r);
         if (!ok) {

@@ -17,6 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 //  A small valid configuration; each bad case changes one piece of it.
 static const char *s_base =
@@ -58,8 +63,8 @@ static const char *s_base =
     "notifications: {smtp: {url: \"smtp://127.0.0.1:2525\", from: desk@example.org}}\n"
     "limits: {body_bytes: 1000, frame_bytes: 4096}\n"
     "tokens:\n"
-    "  - {token: agent-token-1, role: agent, identity: alice}\n"
-    "  - {token: requester-token-1, role: requester, identity: rita@example.com}\n";
+    "  - {token: agent-token-0123456789, role: agent, identity: alice}\n"
+    "  - {token: requester-token-0123456789, role: requester, identity: rita@example.com}\n";
 
 //  The base text with the first occurrence of from replaced by to (which
 //  must occur); the caller frees it.
@@ -97,26 +102,6 @@ s_source_path (char *out, size_t size, const char *rel)
         snprintf (out, size, "%.*s/%s", (int) (at - __FILE__), __FILE__, rel);
     else
         snprintf (out, size, "%s", rel);
-}
-
-//  Text of a configuration file without comments and without the lines
-//  that deploy/compose-config.py changes (redis, endpoints, smtp).
-static char *
-s_read_settings (const char *path)
-{
-    FILE *f = fopen (path, "r");
-    if (!f)
-        fail_msg ("cannot open %s", path);
-    char *out = calloc (1, 65536), line[4096];
-    assert_non_null (out);
-    while (fgets (line, sizeof line, f))
-        if (line[strspn (line, " ")] != '#' && strncmp (line, "endpoints:", 10)
-            && strncmp (line, "redis:", 6) && !strstr (line, "smtp:")) {
-            assert_true (strlen (out) + strlen (line) < 65536);
-            strcat (out, line);
-        }
-    fclose (f);
-    return out;
 }
 
 static void
@@ -178,31 +163,70 @@ test_config_demo_file_loads (void **state)
     opd_config_destroy (&cfg);
 }
 
+static void s_temp_file (char *path, size_t size, const char *text);
+
+//  text with every occurrence of from replaced by to; the caller frees it.
+static char *
+s_replace_all (const char *text, const char *from, const char *to)
+{
+    size_t n = 0, flen = strlen (from), tlen = strlen (to);
+    for (const char *p = strstr (text, from); p; p = strstr (p + flen, from))
+        n++;
+    char *out = malloc (strlen (text) + n * tlen + 1), *o = out;
+    assert_non_null (out);
+    for (const char *p = text;;) {
+        const char *at = strstr (p, from);
+        if (!at) {
+            strcpy (o, p);
+            break;
+        }
+        memcpy (o, p, (size_t) (at - p));
+        o += at - p;
+        memcpy (o, to, tlen);
+        o += tlen;
+        p = at + flen;
+    }
+    return out;
+}
+
+//  deploy/opdesk.compose.yaml is not a demo: the services refuse it while a
+//  change-me placeholder is left, and load it once the operator has set real
+//  secrets (and the redis-users init step has written the password file).
 static void
-test_config_compose_file_loads_and_agrees (void **state)
+test_config_compose_file_needs_real_secrets (void **state)
 {
     (void) state;
     char path[1024], err[512];
     s_source_path (path, sizeof path, "deploy/opdesk.compose.yaml");
-    opd_config_t *cfg = opd_config_load (path, err, sizeof err);
+    FILE *f = fopen (path, "rb");
+    assert_non_null (f);
+    char *text = calloc (1, 65536);
+    assert_non_null (text);
+    assert_true (fread (text, 1, 65535, f) > 0);
+    fclose (f);
+    char secret[64];
+    s_temp_file (secret, sizeof secret, "0123456789abcdef0123456789abcdef\n");
+    char *shipped = s_replace_all (text, "/run/opdesk-secrets/redis-{service}", secret);
+    assert_null (s_parse (shipped, err, sizeof err));
+    if (!strstr (err, "tokens[0].token: is still a change-me placeholder"))
+        fail_msg ("%s", err);
+    char *ready = s_replace_all (shipped, "change-me-", "real-secret-4f9a2c7e-");
+    opd_config_t *cfg = s_parse (ready, err, sizeof err);
     if (!cfg)
-        fail_msg ("%s refused: %s", path, err);
+        fail_msg ("the compose configuration with real secrets was refused: %s", err);
+    assert_false (cfg->demo);
     //  The services connect to intake by its service name; intake binds
     //  those ports on every interface (opd_zmq_bind).
     assert_string_equal (cfg->redis_host, "redis");
+    assert_string_equal (cfg->redis_username, "opdesk-test_config");
+    assert_string_equal (cfg->redis_password, "0123456789abcdef0123456789abcdef");
     assert_string_equal (cfg->ep_intake, "tcp://intake:5550");
     assert_string_equal (cfg->ep_events, "tcp://intake:5560");
     opd_config_destroy (&cfg);
-    //  Apart from those lines it is the demo configuration (after a change
-    //  of deploy/opdesk.yaml, run deploy/compose-config.py).
-    char dpath[1024];
-    s_source_path (dpath, sizeof dpath, "deploy/opdesk.yaml");
-    char *a = s_read_settings (path), *d = s_read_settings (dpath);
-    if (strcmp (a, d))
-        fail_msg ("deploy/opdesk.compose.yaml is not deploy/opdesk.yaml any more: run "
-                  "/usr/bin/python3 deploy/compose-config.py");
-    free (a);
-    free (d);
+    unlink (secret);
+    free (ready);
+    free (shipped);
+    free (text);
 }
 
 static void
@@ -253,7 +277,7 @@ static const bad_case_t s_bad[] = {
     {"role: agent, identity: alice", "role: agent, identity: mallory", "tokens[0].identity",
      "agent"},
     {"identity: rita@example.com", "identity: rita", "tokens[1].identity", "email"},
-    {"token: agent-token-1", "token: short", "tokens[0].token", "8 characters"},
+    {"token: agent-token-0123456789", "token: short", "tokens[0].token", "8 characters"},
     {"port: 6390", "port: 70000", "redis.port", "between 1 and 65535"},
     {"port: 6390", "port: many", "redis.port", "whole number"},
     {"priority_matrix: {high: {high: P1,", "priority_matrix: {high: {high: P9,",
@@ -332,6 +356,11 @@ test_config_bad_documents (void **state)
     assert_non_null (strstr (err, "not valid YAML"));
     assert_null (s_parse ("", err, sizeof err));
     assert_non_null (strstr (err, "empty"));
+    //  A value quoted in the error is shown without its line breaks or other
+    //  control characters: the error is one line of a log.
+    assert_null (s_parse ("endpoints: {intake: \"udp://x\\ny\\r\\tz:1\"}\n", err, sizeof err));
+    if (!strstr (err, "endpoints.intake") || strpbrk (err, "\n\r\t"))
+        fail_msg ("not one line: %s", err);
     assert_null (s_parse ("- just\n- a list\n", err, sizeof err));
     assert_non_null (strstr (err, "must be a map"));
     assert_null (s_parse ("redis: 6379\n", err, sizeof err));
@@ -757,6 +786,305 @@ test_config_email_quarantine_and_agent_mail (void **state)
     }
 }
 
+//  A "billion laughs" of 1 KB: each map of ten categories is ten aliases of
+//  the map before it, so nine levels name 10^9 categories. The loader must
+//  refuse it at once, naming the problem, instead of walking every path.
+static const char *s_alias_bomb =
+    "categories:\n"
+    "  a: &a {a: {}, b: {}, c: {}, d: {}, e: {}, f: {}, g: {}, h: {}, i: {}, j: {}}\n"
+    "  b: &b {a: *a, b: *a, c: *a, d: *a, e: *a, f: *a, g: *a, h: *a, i: *a, j: *a}\n"
+    "  c: &c {a: *b, b: *b, c: *b, d: *b, e: *b, f: *b, g: *b, h: *b, i: *b, j: *b}\n"
+    "  d: &d {a: *c, b: *c, c: *c, d: *c, e: *c, f: *c, g: *c, h: *c, i: *c, j: *c}\n"
+    "  e: &e {a: *d, b: *d, c: *d, d: *d, e: *d, f: *d, g: *d, h: *d, i: *d, j: *d}\n"
+    "  f: &f {a: *e, b: *e, c: *e, d: *e, e: *e, f: *e, g: *e, h: *e, i: *e, j: *e}\n"
+    "  g: &g {a: *f, b: *f, c: *f, d: *f, e: *f, f: *f, g: *f, h: *f, i: *f, j: *f}\n"
+    "  h: &h {a: *g, b: *g, c: *g, d: *g, e: *g, f: *g, g: *g, h: *g, i: *g, j: *g}\n"
+    "  i: &i {a: *h, b: *h, c: *h, d: *h, e: *h, f: *h, g: *h, h: *h, i: *h, j: *h}\n";
+
+//  Runs opd_config_parse on text in a child process bounded to 5 s of CPU
+//  and, outside AddressSanitizer (which reserves terabytes of address
+//  space), 1 GiB of memory. The child exits 0 when the text was refused
+//  with an error holding both words, 2 when it was accepted, 3 when the
+//  error said something else; a blown bound kills it or makes it abort.
+static int
+s_refused_within_bounds (const char *text, const char *word1, const char *word2, char *why,
+                         size_t whylen)
+{
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        struct rlimit cpu = {5, 5};
+        setrlimit (RLIMIT_CPU, &cpu);
+#if !defined(__SANITIZE_ADDRESS__)
+#    if defined(__has_feature)
+#        if !__has_feature(address_sanitizer)
+        struct rlimit as = {1UL << 30, 1UL << 30};
+        setrlimit (RLIMIT_AS, &as);
+#        endif
+#    else
+        struct rlimit as = {1UL << 30, 1UL << 30};
+        setrlimit (RLIMIT_AS, &as);
+#    endif
+#endif
+        char err[512] = "";
+        opd_config_t *cfg = opd_config_parse (text, strlen (text), "bomb.yaml", err, sizeof err);
+        if (cfg)
+            _exit (2);
+        fprintf (stderr, "refused: %s\n", err);
+        _exit (strstr (err, word1) && strstr (err, word2) ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    if (WIFSIGNALED (status))
+        snprintf (why, whylen, "the loader was killed by signal %d (CPU or memory bound)",
+                  WTERMSIG (status));
+    else if (WEXITSTATUS (status) == 2)
+        snprintf (why, whylen, "the configuration was accepted");
+    else if (WEXITSTATUS (status))
+        snprintf (why, whylen, "the loader exited with %d", WEXITSTATUS (status));
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_config_alias_bomb_is_refused_quickly (void **state)
+{
+    (void) state;
+    assert_true (strlen (s_alias_bomb) <= 1024);
+    char why[128] = "";
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    if (s_refused_within_bounds (s_alias_bomb, "too many nodes", "categories", why, sizeof why))
+        fail_msg ("the 1 KB alias bomb: %s", why);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    double secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true (secs < 2.0);
+}
+
+//  The same with text: one 1 MiB scalar named 2,000 times by aliases in a
+//  keyword list would be copied 2,000 times (2 GiB).
+static void
+test_config_alias_text_bomb_is_refused (void **state)
+{
+    (void) state;
+    size_t big = 1024 * 1024;
+    char *text = malloc (big + 16384);
+    assert_non_null (text);
+    int at = sprintf (text, "routing_rules:\n  - name: x\n    when: {keywords: [&k ");
+    memset (text + at, 'v', big);
+    at += (int) big;
+    for (int i = 0; i < 2000; i++)
+        at += sprintf (text + at, ", *k");
+    sprintf (text + at, "]}\n    then: {}\n");
+    char why[128] = "";
+    if (s_refused_within_bounds (text, "too much text", "routing_rules", why, sizeof why))
+        fail_msg ("a 1 MiB scalar aliased 2,000 times: %s", why);
+    free (text);
+    //  An alias inside the node it names, and nesting beyond the depth bound.
+    char err[512];
+    assert_null (s_parse ("categories: &a {x: *a}\n", err, sizeof err));
+    if (!strstr (err, "categories"))
+        fail_msg ("%s", err);
+    char deep[512] = "categories: ";
+    for (int i = 0; i < 70; i++)
+        strcat (deep, "{a: ");
+    strcat (deep, "{}");
+    for (int i = 0; i < 70; i++)
+        strcat (deep, "}");
+    strcat (deep, "\n");
+    assert_null (s_parse (deep, err, sizeof err));
+    if (!strstr (err, "categories") || !strstr (err, "nested too deeply"))
+        fail_msg ("%s", err);
+}
+
+//  Writes text to a new temporary file; its path goes into path.
+static void
+s_temp_file (char *path, size_t size, const char *text)
+{
+    snprintf (path, size, "/tmp/test_config.XXXXXX");
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+}
+
+//  A secret still a change-me placeholder (or too short) is refused outside
+//  the demo, naming its key and never quoting the secret. Without a demo
+//  key, a configuration with everything on loopback is a demo.
+static void
+test_config_placeholder_secrets_are_refused_outside_demo (void **state)
+{
+    (void) state;
+    static const struct {
+        const char *from, *to, *key;
+    } cases[] = {
+        {"token: agent-token-0123456789", "token: change-me-agent-0123456789", "tokens[0].token"},
+        {"token: requester-token-0123456789", "token: CHANGE-ME-requester-0123",
+         "tokens[1].token"},
+        {"token: agent-token-0123456789", "token: agent-token-1", "tokens[0].token"},
+        {"redis: {host: 127.0.0.1, port: 6390}",
+         "redis: {host: 127.0.0.1, port: 6390, password: change-me-redis}", "redis.password"},
+        {"from: desk@example.org}", "from: desk@example.org, password: change-me-smtp}",
+         "notifications.smtp.password"},
+        {"from: desk@example.org}}",
+         "from: desk@example.org}, webhooks: [{url: \"http://127.0.0.1:9/\", secret: change-me-hook}]}",
+         "notifications.webhooks[0].secret"},
+        {"from: desk@example.org}}",
+         "from: desk@example.org}, webhooks: [{url: \"http://127.0.0.1:9/\", secret: short-hook}]}",
+         "notifications.webhooks[0].secret"},
+        {"limits:", "channels: {phone: {secret: change-me-phone-0123456789}}\nlimits:",
+         "channels.phone.secret"},
+        {"limits:", "channels: {phone: {secret: 0123456789abc}}\nlimits:", "channels.phone.secret"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = s_with (cases[i].from, cases[i].to);
+        char err[512];
+        char *strict = malloc (strlen (text) + 64), *exposed = malloc (strlen (text) + 64);
+        assert_non_null (strict);
+        assert_non_null (exposed);
+        //  demo: false, and a configuration that listens beyond loopback
+        //  without saying demo, are held to real secrets ...
+        sprintf (strict, "demo: false\n%s", text);
+        sprintf (exposed, "endpoints: {http: \"0.0.0.0:8080\"}\n%s", text);
+        opd_config_t *cfg = s_parse (exposed, err, sizeof err);
+        if (cfg || strncmp (err, cases[i].key, strlen (cases[i].key)))
+            fail_msg ("case %zu exposed: want an error naming %s, got: %s", i, cases[i].key,
+                      cfg ? "(accepted)" : err);
+        cfg = s_parse (strict, err, sizeof err);
+        if (cfg || strncmp (err, cases[i].key, strlen (cases[i].key)))
+            fail_msg ("case %zu: want an error naming %s, got: %s", i, cases[i].key,
+                      cfg ? "(accepted)" : err);
+        free (strict);
+        free (exposed);
+        //  The secret itself is never in the error.
+        const char *secret = strstr (cases[i].to, ": ") + 2;
+        const char *word = strstr (secret, "change-me") ? "change-me-" : secret;
+        if (strstr (err, "0123") || (strcmp (word, "change-me-") && strstr (err, word)))
+            fail_msg ("case %zu quotes the secret: %s", i, err);
+        if (!strstr (err, "demo: true") && !strstr (err, "16 characters"))
+            fail_msg ("case %zu does not say what to do: %s", i, err);
+        //  ... the demo accepts it, and so does a configuration on loopback
+        //  that does not say demo (the example of CONTRACT.md section 6, with
+        //  its change-me tokens, keeps working).
+        char *demo = malloc (strlen (text) + 16);
+        assert_non_null (demo);
+        sprintf (demo, "demo: true\n%s", text);
+        cfg = s_parse (demo, err, sizeof err);
+        if (!cfg)
+            fail_msg ("case %zu refused in the demo: %s", i, err);
+        assert_true (cfg->demo);
+        opd_config_destroy (&cfg);
+        cfg = s_parse (text, err, sizeof err);
+        if (!cfg)
+            fail_msg ("case %zu refused on loopback without demo: %s", i, err);
+        assert_true (cfg->demo);
+        opd_config_destroy (&cfg);
+        free (demo);
+        free (text);
+    }
+}
+
+//  demo: true only with every endpoint and Redis on loopback.
+static void
+test_config_demo_only_on_loopback (void **state)
+{
+    (void) state;
+    static const char *const bad[] = {
+        "endpoints: {http: \"0.0.0.0:8080\"}\n",
+        "endpoints: {intake: \"tcp://*:5550\"}\n",
+        "endpoints: {events: \"tcp://intake:5560\"}\n",
+        "endpoints: {phone: \"10.0.0.1:8081\"}\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *text = malloc (strlen (s_base) + 128);
+        assert_non_null (text);
+        sprintf (text, "demo: true\n%s%s", bad[i], s_base);
+        char err[512];
+        opd_config_t *cfg = s_parse (text, err, sizeof err);
+        if (cfg || strncmp (err, "demo:", 5) || !strstr (err, "endpoints."))
+            fail_msg ("case %zu: want an error naming demo, got: %s", i, cfg ? "(accepted)" : err);
+        free (text);
+    }
+    char *text = s_with ("redis: {host: 127.0.0.1", "demo: true\nredis: {host: redis");
+    char err[512];
+    assert_null (s_parse (text, err, sizeof err));
+    if (strncmp (err, "demo:", 5) || !strstr (err, "redis.host"))
+        fail_msg ("%s", err);
+    free (text);
+    text = s_with ("ticket_prefix: OPD", "ticket_prefix: OPD\ndemo: yes please");
+    assert_null (s_parse (text, err, sizeof err));
+    assert_non_null (strstr (err, "demo: must be true or false"));
+    free (text);
+}
+
+//  redis.username and redis.password_file: the password is read from the
+//  file at load, without the blanks around it; {service} in either is the
+//  program's name without "opdesk-".
+static void
+test_config_redis_password_file (void **state)
+{
+    (void) state;
+    char file[64], err[512], line[256];
+    s_temp_file (file, sizeof file, "  s3cret-redis-password-0123\n\n");
+    snprintf (line, sizeof line,
+              "redis: {host: 127.0.0.1, port: 6390, username: \"opdesk-{service}\", "
+              "password_file: \"%s\"}",
+              file);
+    char *text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+    opd_config_t *cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("refused: %s", err);
+    assert_string_equal (cfg->redis_password, "s3cret-redis-password-0123");
+    assert_string_equal (cfg->redis_username, "opdesk-test_config");
+    opd_config_destroy (&cfg);
+    free (text);
+
+    //  {service} in the file's name.
+    char named[128];
+    snprintf (named, sizeof named, "%s.test_config", file);
+    assert_int_equal (rename (file, named), 0);
+    snprintf (line, sizeof line,
+              "redis: {host: 127.0.0.1, port: 6390, username: u, password_file: \"%s.{service}\"}",
+              file);
+    text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+    cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("refused: %s", err);
+    assert_string_equal (cfg->redis_password, "s3cret-redis-password-0123");
+    opd_config_destroy (&cfg);
+    free (text);
+    unlink (named);
+
+    //  Refused: a missing file, an empty one, a placeholder, a device or
+    //  pipe (which could block the loader), both keys.
+    static const char *const contents[] = {NULL, " \n", "change-me-redis-password\n", NULL};
+    static const char *const words[] = {"cannot read", "is empty", "placeholder",
+                                        "not a regular file"};
+    for (int i = 0; i < 4; i++) {
+        if (contents[i])
+            s_temp_file (file, sizeof file, contents[i]);
+        else
+            snprintf (file, sizeof file, i ? "/dev/null" : "/nonexistent/redis-password");
+        snprintf (line, sizeof line,
+                  "demo: false\nredis: {host: 127.0.0.1, port: 6390, password_file: \"%s\"}",
+                  file);
+        text = s_with ("redis: {host: 127.0.0.1, port: 6390}", line);
+        cfg = s_parse (text, err, sizeof err);
+        if (cfg || strncmp (err, "redis.password_file", 19) || !strstr (err, words[i]))
+            fail_msg ("case %d: %s", i, cfg ? "(accepted)" : err);
+        assert_null (strstr (err, "change-me-redis"));
+        free (text);
+        if (contents[i])
+            unlink (file);
+    }
+    text = s_with ("redis: {host: 127.0.0.1, port: 6390}",
+                   "redis: {host: 127.0.0.1, port: 6390, password: x-0123456789abcdef, "
+                   "password_file: /etc/hostname}");
+    assert_null (s_parse (text, err, sizeof err));
+    if (strncmp (err, "redis.password_file", 19) || !strstr (err, "not both"))
+        fail_msg ("%s", err);
+    free (text);
+}
+
 int
 main (void)
 {
@@ -764,7 +1092,7 @@ main (void)
         cmocka_unit_test (test_config_base_is_valid),
         cmocka_unit_test (test_config_email_quarantine_and_agent_mail),
         cmocka_unit_test (test_config_demo_file_loads),
-        cmocka_unit_test (test_config_compose_file_loads_and_agrees),
+        cmocka_unit_test (test_config_compose_file_needs_real_secrets),
         cmocka_unit_test (test_config_missing_file_names_it),
         cmocka_unit_test (test_config_bad_keys_are_named),
         cmocka_unit_test (test_config_bad_documents),
@@ -775,6 +1103,11 @@ main (void)
         cmocka_unit_test (test_config_curve_loads_keys),
         cmocka_unit_test (test_config_curve_bad_blocks_are_named),
         cmocka_unit_test (test_config_curve_reader_and_key_names),
+        cmocka_unit_test (test_config_alias_bomb_is_refused_quickly),
+        cmocka_unit_test (test_config_alias_text_bomb_is_refused),
+        cmocka_unit_test (test_config_placeholder_secrets_are_refused_outside_demo),
+        cmocka_unit_test (test_config_demo_only_on_loopback),
+        cmocka_unit_test (test_config_redis_password_file),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
