@@ -3,10 +3,11 @@
 #   make test   install what is missing, build, run every test (plain and sanitizer builds)
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
+#   make gen    regenerate code and tables from proto/schema.yaml; make gen-check fails when they differ
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-san test test-unit test-integration fuzz compose-check run bench clean
+.PHONY: all deps build build-san test test-unit test-integration fuzz compose-check run bench clean gen gen-check
 
 all: build
 
@@ -41,6 +42,14 @@ compose-check:
 	@missing=0; for f in $$(grep -oE '\./deploy/[^:" ]+' docker-compose.yml | sort -u); do \
 	    [ -e "$$f" ] || { echo "docker-compose.yml mounts $$f, which does not exist" >&2; missing=1; }; \
 	done; [ $$missing = 0 ] && echo "docker-compose.yml: every mounted file exists"
+
+gen:
+	@python3 proto/gen.py
+
+# Regenerates into a temporary folder and fails when a committed file differs
+# (ctest runs it too, as gen.check, so make test and CI do).
+gen-check:
+	@python3 proto/gen.py --check
 
 run: build
 	@bash deploy/run.sh

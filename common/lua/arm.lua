@@ -18,11 +18,11 @@ local id, seen, policy = ARGV[3], ARGV[4], ARGV[5]
 local k = K(id)
 local version = hget(k, 'version')
 if not version then
-  redis.call('ZREM', 'opd:slo:work', id)
+  redis.call('ZREM', KEY.slo_work, id)
   return 0
 end
 if version ~= seen then return -1 end
-redis.call('ZREM', 'opd:slo:work', id)
+redis.call('ZREM', KEY.slo_work, id)
 local armed = hget(k, 'armed_at')
 local previous = hget(k, 'slo_policy') or ''
 local reason = (armed and previous ~= policy) and 'policy' or nil
@@ -52,14 +52,14 @@ for i = 6, #ARGV, 5 do
     redis.call('HSET', k, c .. '_state', state, c .. '_warn', warn)
     if state == 'running' then
       if warn > 0 and not hget(k, c .. '_warned') then
-        redis.call('ZADD', 'opd:timers', warn, id .. '|' .. c .. '|w')
+        redis.call('ZADD', KEY.timers, warn, MEMBER.timer(id, c, 'w'))
       elseif hget(k, c .. '_warned') then
-        redis.call('ZADD', 'opd:slo:risk', due, id .. '|' .. c)
+        redis.call('ZADD', KEY.slo_risk, due, MEMBER.risk(id, c))
       end
-      redis.call('ZADD', 'opd:timers', due, id .. '|' .. c .. '|b')
+      redis.call('ZADD', KEY.timers, due, MEMBER.timer(id, c, 'b'))
     else
-      redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
-      redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+      redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+      redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
     end
   end
 end
@@ -71,8 +71,8 @@ for _, c in ipairs({'fr', 'nr', 'res'}) do
       redis.call('HDEL', k, c .. '_state', c .. '_due', c .. '_warn')
     end
     redis.call('HDEL', k, c .. '_target')
-    redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
-    redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+    redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+    redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
   end
 end
 -- What happened before the clocks were armed still counts.

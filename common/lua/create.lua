@@ -6,7 +6,7 @@
 -- client key the request came with (set by intake, never by the sender).
 -- Returns {ticket_id, created (1/0), kind ('ticket'|'comment'|'repeat')}.
 local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local idem = 'opd:idem:' .. channel .. ':' .. ext
+local idem = KEY.idem(channel, ext)
 local existing = hget(idem, 'id')
 if existing then return {existing, 0, 'repeat'} end
 
@@ -45,15 +45,15 @@ end
 
 local function remember(id)
   redis.call('HSET', idem, 'id', id)
-  redis.call('SET', 'opd:ext:' .. ext, id)
+  redis.call('SET', KEY.ext(ext), id)
 end
 
 if reply_to ~= '' then
   local target = nil
   if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
-  if not target then target = hget('opd:idem:' .. channel .. ':' .. reply_to, 'id') end
+  if not target then target = hget(KEY.idem(channel, reply_to), 'id') end
   if not target then
-    local any = redis.call('GET', 'opd:ext:' .. reply_to)
+    local any = redis.call('GET', KEY.ext(reply_to))
     if any then target = any end
   end
   if target then
@@ -72,7 +72,7 @@ if reply_to ~= '' then
   end
 end
 
-local n = redis.call('INCR', 'opd:seq')
+local n = redis.call('INCR', KEY.seq)
 local id = prefix .. '-' .. n
 f.id = id
 f.status = f.status or 'new'
@@ -87,10 +87,10 @@ for key, v in pairs(f) do
 end
 redis.call('HSET', K(id), unpack(flat))
 remember(id)
-redis.call('ZADD', 'opd:unrouted', NOW, id)
-redis.call('ZADD', 'opd:idx:all', NOW, id)
+redis.call('ZADD', KEY.unrouted, NOW, id)
+redis.call('ZADD', KEY.idx_all, NOW, id)
 index_status(id, nil, f.status, NOW)
-if f.req_email then redis.call('ZADD', 'opd:idx:req:' .. string.lower(f.req_email), NOW, id) end
+if f.req_email then redis.call('ZADD', KEY.idx_req(string.lower(f.req_email)), NOW, id) end
 hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to, submitted_by = f.submitted_by})
 if f.linked_to then hist(f.linked_to, NOW, author, 'follow_up', {ticket = id}) end
 emit('ticket.created', {ticket_id = id, channel = channel, priority = nullable(f.priority), kind = f.kind})

@@ -9,5 +9,5 @@ local topic, body, once = ARGV[3], ARGV[4], ARGV[5]
 if once and once ~= '' then
   if not redis.call('SET', once, NOW, 'NX') then return 0 end
 end
-redis.call('XADD', 'opd:events', 'MAXLEN', '~', MAXLEN, '*', 't', topic, 'm', body)
+redis.call('XADD', KEY.events, 'MAXLEN', '~', MAXLEN, '*', 't', topic, 'm', body)
 return 1

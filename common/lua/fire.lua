@@ -2,10 +2,10 @@
 -- ARGV: now, maxlen, member ("ID|clock|w" or "ID|clock|b"), elapsed ratio
 -- Returns 1 fired, 0 nothing to do (moved, met, fired already).
 local member, ratio = ARGV[3], tonumber(ARGV[4])
-local score = redis.call('ZSCORE', 'opd:timers', member)
+local score = redis.call('ZSCORE', KEY.timers, member)
 if not score or tonumber(score) > NOW then return 0 end
-redis.call('ZREM', 'opd:timers', member)
-local id, c, kind = string.match(member, '^(.+)|(%a+)|(%a)$')
+redis.call('ZREM', KEY.timers, member)
+local id, c, kind = MEMBER.timer_parse(member)
 if not id then return 0 end
 local k = K(id)
 if hget(k, c .. '_state') ~= 'running' then return 0 end
@@ -13,7 +13,7 @@ local due = tonumber(hget(k, c .. '_due'))
 if kind == 'w' then
   if hget(k, c .. '_warned') then return 0 end
   redis.call('HSET', k, c .. '_warned', NOW)
-  redis.call('ZADD', 'opd:slo:risk', due or NOW, id .. '|' .. c)
+  redis.call('ZADD', KEY.slo_risk, due or NOW, MEMBER.risk(id, c))
   slo_event('slo.warning', id, c, {elapsed_ratio = ratio})
   hist(id, NOW, 'opdesk-slo', 'slo_warning', {slo = SLO_NAMES[c], due_at = due})
   return 1
@@ -21,7 +21,7 @@ end
 if not due or due > NOW then return 0 end
 redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', NOW)
 slo_done(id, c, NOW, 'breached')
-redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w')
+redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'))
 slo_event('slo.breach', id, c, {breached_at = NOW})
 hist(id, NOW, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
 queue_refresh(id)

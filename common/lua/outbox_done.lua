@@ -1,11 +1,11 @@
 -- A notification job is finished. ARGV: now, maxlen, job (as taken), outcome
 -- (sent|failed), ticket id ('' for none), detail
 local job, outcome, ticket, detail = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local removed = redis.call('LREM', 'opd:outbox:busy', 1, job)
+local removed = redis.call('LREM', KEY.outbox_busy, 1, job)
 if ticket ~= '' and redis.call('EXISTS', K(ticket)) == 1 then
   local j = cjson.decode(job)
   hist(ticket, NOW, 'opdesk-notifier', outcome == 'sent' and 'notification_sent' or 'notification_failed',
        {kind = j.kind, comment = j.comment, detail = nullable(detail)})
 end
-if outcome == 'sent' then redis.call('INCR', 'opd:stats:mail_sent') else redis.call('INCR', 'opd:stats:mail_failed') end
+if outcome == 'sent' then redis.call('INCR', KEY.stats_mail('mail_sent')) else redis.call('INCR', KEY.stats_mail('mail_failed')) end
 return removed

@@ -4,12 +4,12 @@
 -- ARGV: now, maxlen, mode. Returns the number of jobs moved.
 local moved = 0
 if ARGV[3] == 'start' then
-  while redis.call('RPOPLPUSH', 'opd:outbox:busy', 'opd:outbox:ready') do moved = moved + 1 end
+  while redis.call('RPOPLPUSH', KEY.outbox_busy, KEY.outbox_ready) do moved = moved + 1 end
 end
-local due = redis.call('ZRANGEBYSCORE', 'opd:outbox:retry', '-inf', NOW, 'LIMIT', 0, 100)
+local due = redis.call('ZRANGEBYSCORE', KEY.outbox_retry, '-inf', NOW, 'LIMIT', 0, 100)
 for _, job in ipairs(due) do
-  redis.call('ZREM', 'opd:outbox:retry', job)
-  redis.call('LPUSH', 'opd:outbox:ready', job)
+  redis.call('ZREM', KEY.outbox_retry, job)
+  redis.call('LPUSH', KEY.outbox_ready, job)
   moved = moved + 1
 end
 return moved

@@ -1,5 +1,5 @@
 -- A notification job failed for now. ARGV: now, maxlen, job (as taken), job
 -- as it will be retried (attempt counted), when to retry (ms)
-redis.call('LREM', 'opd:outbox:busy', 1, ARGV[3])
-redis.call('ZADD', 'opd:outbox:retry', tonumber(ARGV[5]), ARGV[4])
+redis.call('LREM', KEY.outbox_busy, 1, ARGV[3])
+redis.call('ZADD', KEY.outbox_retry, tonumber(ARGV[5]), ARGV[4])
 return 1

@@ -3,9 +3,8 @@
 local NOW = tonumber(ARGV[1])
 local MAXLEN = ARGV[2]
 local NULL = cjson.null
-local SLO_NAMES = {fr = 'first_response', nr = 'next_reply', res = 'resolution'}
 
-local function K(id) return 'opd:t:' .. id end
+local K = KEY.ticket
 
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
@@ -30,14 +29,14 @@ end
 -- status or clocks calls this once it is done; it is idempotent.
 local QUEUE_LAST = 8000000000000000
 local function queue_refresh(id)
-  local k = 'opd:t:' .. id
+  local k = K(id)
   local f = redis.call('HMGET', k, 'team', 'status', 'qteam', 'created_at', 'resolved_at',
                        'fr_state', 'fr_due', 'fr_met', 'nr_state', 'nr_due', 'nr_met',
                        'res_state', 'res_due', 'res_met')
   local team, status, old = f[1], f[2], f[3]
   if not status then
-    if old then redis.call('ZREM', 'opd:q:due:' .. old, id) end
-    redis.call('ZREM', 'opd:resolved', id)
+    if old then redis.call('ZREM', KEY.queue_due(old), id) end
+    redis.call('ZREM', KEY.resolved, id)
     return
   end
   local best = nil
@@ -49,17 +48,17 @@ local function queue_refresh(id)
   end
   local want = false
   if team and team ~= '' and status ~= 'resolved' and status ~= 'closed' then want = team end
-  if old and old ~= want then redis.call('ZREM', 'opd:q:due:' .. old, id) end
+  if old and old ~= want then redis.call('ZREM', KEY.queue_due(old), id) end
   if want then
-    redis.call('ZADD', 'opd:q:due:' .. want, best or (QUEUE_LAST + (tonumber(f[4]) or 0)), id)
+    redis.call('ZADD', KEY.queue_due(want), best or (QUEUE_LAST + (tonumber(f[4]) or 0)), id)
     if old ~= want then redis.call('HSET', k, 'qteam', want) end
   elseif old then
     redis.call('HDEL', k, 'qteam')
   end
   if status == 'resolved' then
-    redis.call('ZADD', 'opd:resolved', tonumber(f[5]) or NOW, id)
+    redis.call('ZADD', KEY.resolved, tonumber(f[5]) or NOW, id)
   else
-    redis.call('ZREM', 'opd:resolved', id)
+    redis.call('ZREM', KEY.resolved, id)
   end
 end
 
@@ -68,18 +67,18 @@ local function emit(topic, ev)
   ev.v = 1
   ev.type = topic
   if ev.at == nil then ev.at = NOW end
-  return redis.call('XADD', 'opd:events', 'MAXLEN', '~', MAXLEN, '*', 't', topic, 'm', cmsgpack.pack(ev))
+  return redis.call('XADD', KEY.events, 'MAXLEN', '~', MAXLEN, '*', 't', topic, 'm', cmsgpack.pack(ev))
 end
 
 local function hist(id, at, actor, action, details)
-  redis.call('RPUSH', K(id) .. ':h', cjson.encode({at = at, actor = actor, action = action, details = details or {}}))
+  redis.call('RPUSH', KEY.history(id), cjson.encode({at = at, actor = actor, action = action, details = details or {}}))
 end
 
 local function outbox(job)
-  job.id = redis.call('INCR', 'opd:outbox:seq')
+  job.id = redis.call('INCR', KEY.outbox_seq)
   job.queued_at = NOW
   job.attempt = 0
-  redis.call('LPUSH', 'opd:outbox:ready', cjson.encode(job))
+  redis.call('LPUSH', KEY.outbox_ready, cjson.encode(job))
 end
 
 local function nullable(v)
@@ -110,11 +109,11 @@ local function slo_done(id, c, at, outcome)
   local k = K(id)
   local policy = hget(k, 'slo_policy')
   if not policy then return end
-  local key = 'opd:slo:done:' .. policy .. ':' .. SLO_NAMES[c] .. ':' .. outcome
-  redis.call('ZADD', key, at, id .. '|' .. (hget(k, c .. '_due') or ''))
+  local key = KEY.slo_done(policy, SLO_NAMES[c], outcome)
+  redis.call('ZADD', key, at, MEMBER.done(id, hget(k, c .. '_due') or ''))
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (NOW - DONE_KEEP_MS))
-  redis.call('HINCRBY', 'opd:stats:slo', outcome .. '|' .. policy .. '|' .. SLO_NAMES[c], 1)
-  redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+  redis.call('HINCRBY', KEY.stats_slo, outcome .. '|' .. policy .. '|' .. SLO_NAMES[c], 1)
+  redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
 end
 
 -- A clock is met at 'at'. A clock that was running past its due time and
@@ -137,11 +136,11 @@ local function clock_met(id, c, at)
     redis.call('HSET', k, c .. '_state', 'met')
     slo_done(id, c, at, 'met')
   end
-  redis.call('ZREM', 'opd:slo:risk', id .. '|' .. c)
+  redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
   if c ~= 'nr' and hget(k, 'slo_policy') then
-    redis.call('ZADD', 'opd:slo:measure', at, id .. '|' .. c .. '|' .. at)
+    redis.call('ZADD', KEY.slo_measure, at, MEMBER.measure(id, c, at))
   end
-  redis.call('ZREM', 'opd:timers', id .. '|' .. c .. '|w', id .. '|' .. c .. '|b')
+  redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
   slo_event('slo.met', id, c, {met_at = at})
   hist(id, at, 'opdesk-slo', 'slo_met', {slo = SLO_NAMES[c], due_at = due or NULL, breached = (st == 'breached')})
   queue_refresh(id)
@@ -157,7 +156,7 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
   local c = {id = cid, author = author, role = role, public = public, body = body, at = at}
   if stdresp and stdresp ~= '' then c.standard_response = stdresp end
   if resolution then c.resolution = true end
-  redis.call('RPUSH', k .. ':c', cjson.encode(c))
+  redis.call('RPUSH', KEY.comments(id), cjson.encode(c))
   hist(id, at, author, public and 'comment' or 'internal_comment', {comment = cid})
   if public and role == 'agent' then
     if not hget(k, 'first_reply_at') then redis.call('HSET', k, 'first_reply_at', at) end
@@ -174,7 +173,7 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
     if hget(k, 'first_reply_at') and not hget(k, 'nr_start') then
       redis.call('HSET', k, 'nr_start', at)
       redis.call('HDEL', k, 'nr_met', 'nr_breached', 'nr_warned', 'nr_due', 'nr_state', 'nr_warn')
-      redis.call('ZADD', 'opd:slo:work', at, id)
+      redis.call('ZADD', KEY.slo_work, at, id)
     end
   end
   redis.call('HINCRBY', k, 'version', 1)
@@ -186,8 +185,8 @@ end
 
 -- Index of tickets by status, kept in step with the status field.
 local function index_status(id, old, new, created)
-  if old then redis.call('ZREM', 'opd:idx:status:' .. old, id) end
-  if new then redis.call('ZADD', 'opd:idx:status:' .. new, created, id) end
+  if old then redis.call('ZREM', KEY.idx_status(old), id) end
+  if new then redis.call('ZADD', KEY.idx_status(new), created, id) end
 end
 
 -- A resolved ticket goes back to open because its requester replied. The
@@ -206,7 +205,7 @@ local function reopen_by_reply(id, at, author)
   local pauses = hget(k, 'res_pauses')
   local span = resolved_at .. '-' .. at
   redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-  redis.call('ZADD', 'opd:slo:work', at, id)
+  redis.call('ZADD', KEY.slo_work, at, id)
   hist(id, at, author, 'reopened', {by = 'reply'})
   emit('ticket.updated', {ticket_id = id, by = author, changes = {status = {'resolved', 'open'}}})
   emit('ticket.reopened', {ticket_id = id, by = author})

@@ -2,7 +2,7 @@
 -- ARGV: now, maxlen, id, team, category, priority, rule, standard_response
 -- Returns 1 when routed now, 0 when it was routed already or is gone.
 local id, team, category, priority, rule, stdresp = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-if redis.call('ZREM', 'opd:unrouted', id) == 0 then return 0 end
+if redis.call('ZREM', KEY.unrouted, id) == 0 then return 0 end
 local k = K(id)
 if redis.call('EXISTS', k) == 0 then return 0 end
 -- Only the fields this script needs: the body may be large.
@@ -16,8 +16,8 @@ if stdresp ~= '' then set[#set + 1] = 'stdresp'; set[#set + 1] = stdresp end
 if t.req_email and t.no_ack ~= '1' then set[#set + 1] = 'ack'; set[#set + 1] = '1' end
 redis.call('HSET', k, unpack(set))
 redis.call('HINCRBY', k, 'version', 1)
-if team ~= '' then redis.call('ZADD', 'opd:idx:team:' .. team, tonumber(t.created_at) or NOW, id) end
-redis.call('ZADD', 'opd:slo:work', NOW, id)
+if team ~= '' then redis.call('ZADD', KEY.idx_team(team), tonumber(t.created_at) or NOW, id) end
+redis.call('ZADD', KEY.slo_work, NOW, id)
 hist(id, NOW, 'opdesk-router', 'routed', {team = nullable(team), category = nullable(category),
      priority = priority, rule = nullable(rule)})
 emit('ticket.routed', {ticket_id = id, team = nullable(team), category = nullable(category),

@@ -51,14 +51,14 @@ if changes.team then
   local since = tonumber(t.team_since) or created
   if t.team then
     redis.call('HINCRBY', k, 'team_ms:' .. t.team, NOW - since)
-    redis.call('ZREM', 'opd:idx:team:' .. t.team, id)
+    redis.call('ZREM', KEY.idx_team(t.team), id)
   end
   redis.call('HSET', k, 'team_since', NOW)
-  if want.team ~= '' then redis.call('ZADD', 'opd:idx:team:' .. want.team, created, id) end
+  if want.team ~= '' then redis.call('ZADD', KEY.idx_team(want.team), created, id) end
   hist(id, NOW, actor, 'handoff', {from = nullable(t.team), to = nullable(want.team), note = nullable(note)})
 end
 if changes.priority or changes.category or changes.team or changes.kind then
-  redis.call('ZADD', 'opd:slo:work', NOW, id)
+  redis.call('ZADD', KEY.slo_work, NOW, id)
 end
 
 local new = changes.status and want.status
@@ -73,14 +73,14 @@ if new then
     if new ~= 'resolved' and hget(k, 'res_state') == 'paused' then
       redis.call('HSET', k, 'res_state', 'running')
     end
-    redis.call('ZADD', 'opd:slo:work', NOW, id)
+    redis.call('ZADD', KEY.slo_work, NOW, id)
   end
   if new == 'pending' then
     redis.call('HSET', k, 'res_pause', NOW)
     if hget(k, 'res_state') == 'running' then
       redis.call('HSET', k, 'res_state', 'paused')
-      redis.call('ZREM', 'opd:timers', id .. '|res|w', id .. '|res|b')
-      redis.call('ZREM', 'opd:slo:risk', id .. '|res')
+      redis.call('ZREM', KEY.timers, MEMBER.timer(id, 'res', 'w'), MEMBER.timer(id, 'res', 'b'))
+      redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, 'res'))
     end
   elseif new == 'resolved' then
     redis.call('HSET', k, 'resolved_at', NOW)
@@ -91,7 +91,7 @@ if new then
     clock_met(id, 'res', NOW)
   elseif new == 'closed' then
     redis.call('HSET', k, 'closed_at', NOW)
-    redis.call('ZADD', 'opd:closed', NOW, id)
+    redis.call('ZADD', KEY.closed, NOW, id)
   elseif old == 'resolved' and new == 'open' then
     local resolved_at = tonumber(hget(k, 'resolved_at')) or NOW
     redis.call('HDEL', k, 'resolved_at')
@@ -102,7 +102,7 @@ if new then
     local pauses = hget(k, 'res_pauses')
     local span = resolved_at .. '-' .. NOW
     redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-    redis.call('ZADD', 'opd:slo:work', NOW, id)
+    redis.call('ZADD', KEY.slo_work, NOW, id)
   end
 end
 

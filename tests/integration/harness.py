@@ -396,12 +396,14 @@ def copy_config():
 
 
 def lua_source(name):
-    """A script of common/lua/ with the prelude, exactly as the C programs load it."""
+    """A script of common/lua/ with the schema tables and the prelude, exactly
+    as the C programs load it (common/embed_lua.cmake)."""
     lua = os.path.join(SOURCE, "common", "lua")
-    with open(os.path.join(lua, "prelude.lua")) as f:
-        prelude = f.read()
-    with open(os.path.join(lua, name + ".lua")) as f:
-        return prelude + "\n" + f.read()
+    parts = []
+    for part in ("schema", "prelude", name):
+        with open(os.path.join(lua, part + ".lua")) as f:
+            parts.append(f.read())
+    return "\n".join(parts)
 
 
 def run_script(st, name, *args):

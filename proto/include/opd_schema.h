@@ -1,0 +1,337 @@
+/*  Generated from proto/schema.yaml by proto/gen.py. Do not edit: edit the schema and run the generator.
+
+    opd_schema: the names of opdesk's data, from one definition: Redis key
+    builders, ticket hash fields, the SLO clocks, set members, personal
+    fields, event topics. proto/keys.md and proto/README.md say what each is. */
+#ifndef OPD_SCHEMA_H_INCLUDED
+#define OPD_SCHEMA_H_INCLUDED
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPD_SCHEMA_VERSION 1
+#define OPD_ID_MAX 64  //  the longest ticket id
+
+//  --- The SLO clocks --------------------------------------------------
+typedef enum {
+    OPD_CLOCK_FR,  //  first_response: met by the first public comment of an agent
+    OPD_CLOCK_NR,  //  next_reply: starts at a requester's public comment after the first response; met by the agent's next public comment
+    OPD_CLOCK_RES,  //  resolution: met when the ticket is resolved; pauses while pending
+    OPD_CLOCK_COUNT
+} opd_clock_t;
+extern const char *const opd_clock_ids[OPD_CLOCK_COUNT];    //  "fr": hash fields, set members
+extern const char *const opd_clock_names[OPD_CLOCK_COUNT];  //  "first_response": events, JSON
+//  The clock of a short id or a long name; -1 when unknown.
+int opd_clock_from_id (const char *id);
+int opd_clock_from_name (const char *name);
+
+//  A clock's fields in the ticket hash are <clock id>_<field>: opd_clock_fields[c][f].
+typedef enum {
+    OPD_CF_STATE,  //  the clock's state
+    OPD_CF_DUE,  //  when the target is used up
+    OPD_CF_MET,  //  when it was met (also after a breach)
+    OPD_CF_BREACHED,  //  when opdesk-slo fired the breach (never before due)
+    OPD_CF_WARN,  //  when the warning is due (warn_at of the target); 0 = none
+    OPD_CF_WARNED,  //  when the warning fired
+    OPD_CF_TARGET,  //  the target in ms of working time the due was computed with (arm.lua)
+    OPD_CF_COUNT
+} opd_clock_field_t;
+extern const char *const opd_clock_fields[OPD_CLOCK_COUNT][OPD_CF_COUNT];
+
+typedef enum {
+    OPD_CLOCK_NONE = 0,  //  no state stored
+    OPD_CLOCK_RUNNING,
+    OPD_CLOCK_PAUSED,
+    OPD_CLOCK_MET,
+    OPD_CLOCK_BREACHED,
+} opd_clock_state_t;
+//  "running" ... by state; NULL for OPD_CLOCK_NONE.
+extern const char *const opd_clock_states[5];
+opd_clock_state_t opd_clock_state_parse (const char *text);
+
+//  --- The ticket hash (the key ticket) --------------------------------
+#define OPD_F_ID "id"
+#define OPD_F_KIND "kind"
+#define OPD_F_STATUS "status"
+#define OPD_F_PRIORITY "priority"
+#define OPD_F_SEVERITY "severity"
+#define OPD_F_CATEGORY "category"
+#define OPD_F_TEAM "team"
+#define OPD_F_ASSIGNEE "assignee"
+#define OPD_F_CHANNEL "channel"
+#define OPD_F_EXTERNAL_ID "external_id"
+#define OPD_F_REQ_NAME "req_name"
+#define OPD_F_REQ_EMAIL "req_email"
+#define OPD_F_REQ_PHONE "req_phone"
+#define OPD_F_SUBJECT "subject"
+#define OPD_F_BODY "body"
+#define OPD_F_IMPACT "impact"
+#define OPD_F_URGENCY "urgency"
+#define OPD_F_REQUEST_TYPE "request_type"
+#define OPD_F_FIELDS "fields"
+#define OPD_F_MISSING "missing"
+#define OPD_F_ATTACHMENTS "attachments"
+#define OPD_F_PARTICIPANTS "participants"
+#define OPD_F_LINKED_TO "linked_to"
+#define OPD_F_SUBMITTED_BY "submitted_by"
+#define OPD_F_RECEIVED_AT "received_at"
+#define OPD_F_CREATED_AT "created_at"
+#define OPD_F_UPDATED_AT "updated_at"
+#define OPD_F_RESOLVED_AT "resolved_at"
+#define OPD_F_CLOSED_AT "closed_at"
+#define OPD_F_ROUTED_AT "routed_at"
+#define OPD_F_ARMED_AT "armed_at"
+#define OPD_F_VERSION "version"
+#define OPD_F_NCOMMENTS "ncomments"
+#define OPD_F_RULE "rule"
+#define OPD_F_STDRESP "stdresp"
+#define OPD_F_NO_ACK "no_ack"
+#define OPD_F_ACK "ack"
+#define OPD_F_FIRST_REPLY_AT "first_reply_at"
+#define OPD_F_TEAM_SINCE "team_since"
+#define OPD_F_TEAM_MS_PREFIX "team_ms:"  //  time spent with each earlier team (the ticket JSON's team_times)
+#define OPD_F_QTEAM "qteam"
+#define OPD_F_SLO_POLICY "slo_policy"
+#define OPD_F_RES_PAUSE "res_pause"
+#define OPD_F_RES_PAUSES "res_pauses"
+#define OPD_F_NR_START "nr_start"
+#define OPD_F_ANONYMISED "anonymised"
+#define OPD_F_ANONYMISED_AT "anonymised_at"
+#define OPD_F_MAIL_THREAD "mail_thread"
+
+//  The ticket as stored, read in one place (opd_store_ticket_read): every
+//  field's text, borrowed from the reply it was read from, NULL when absent.
+typedef struct {
+    const char *id;  //  str
+    const char *kind;  //  enum
+    const char *status;  //  enum
+    const char *priority;  //  enum
+    const char *severity;  //  str
+    const char *category;  //  str
+    const char *team;  //  str
+    const char *assignee;  //  str
+    const char *channel;  //  str
+    const char *external_id;  //  str
+    const char *req_name;  //  str, personal
+    const char *req_email;  //  str, personal
+    const char *req_phone;  //  str, personal
+    const char *subject;  //  str
+    const char *body;  //  str, personal
+    const char *impact;  //  enum
+    const char *urgency;  //  enum
+    const char *request_type;  //  str
+    const char *fields;  //  json, personal
+    const char *missing;  //  json
+    const char *attachments;  //  json
+    const char *participants;  //  json, personal
+    const char *linked_to;  //  str
+    const char *submitted_by;  //  str
+    const char *received_at;  //  ms
+    const char *created_at;  //  ms
+    const char *updated_at;  //  ms
+    const char *resolved_at;  //  ms
+    const char *closed_at;  //  ms
+    const char *routed_at;  //  ms
+    const char *armed_at;  //  ms
+    const char *version;  //  int
+    const char *ncomments;  //  int
+    const char *rule;  //  str
+    const char *stdresp;  //  str
+    const char *no_ack;  //  flag
+    const char *ack;  //  flag
+    const char *first_reply_at;  //  ms
+    const char *team_since;  //  ms
+    const char *qteam;  //  str
+    const char *slo_policy;  //  str
+    const char *res_pause;  //  ms
+    const char *res_pauses;  //  str
+    const char *nr_start;  //  ms
+    const char *anonymised;  //  flag
+    const char *anonymised_at;  //  ms
+    const char *mail_thread;  //  str
+    struct {
+        const char *state, *due, *met, *breached, *warn, *warned, *target;
+    } clock[OPD_CLOCK_COUNT];
+} opd_ticket_t;
+//  Sets the member of field to value (borrowed); false for a field the
+//  struct does not hold (team_ms:TEAM, unknown ones).
+bool opd_ticket_set (opd_ticket_t *t, const char *field, const char *value);
+
+//  Personal fields of the hash: what the anonymiser does with each.
+typedef struct {
+    const char *field;
+    const char *replace;  //  the new text; NULL: the field is deleted
+    bool partly;          //  only some values are personal (fields: pii of the request type)
+} opd_personal_t;
+extern const opd_personal_t opd_personal_fields[];
+extern const size_t opd_personal_count;
+
+//  --- Redis keys ------------------------------------------------------
+//  OPD_KEY_X is a key without parameters, OPD_KEY_X_FMT a printf format
+//  whose %s are the parameters in order; opd_key_x writes the key into buf
+//  and returns its length, or -1 when it does not fit.
+//  opd:seq (string (counter), global): the last ticket number
+#define OPD_KEY_SEQ "opd:seq"
+//  opd:t:{id} (hash, ticket): the ticket (fields below)
+#define OPD_KEY_TICKET_FMT "opd:t:%s"
+int opd_key_ticket (char *buf, size_t size, const char *id);
+//  opd:t:{id}:c (list of JSON, ticket): comments {id, author, role, public, body, at} (at in ms)
+#define OPD_KEY_COMMENTS_FMT "opd:t:%s:c"
+int opd_key_comments (char *buf, size_t size, const char *id);
+//  opd:t:{id}:h (list of JSON, ticket): history {at, actor, action, details}
+#define OPD_KEY_HISTORY_FMT "opd:t:%s:h"
+int opd_key_history (char *buf, size_t size, const char *id);
+//  opd:idem:{channel}:{external_id} (hash {id}, global): the idempotency key of intake
+#define OPD_KEY_IDEM_FMT "opd:idem:%s:%s"
+int opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id);
+//  opd:ext:{external_id} (string, global): ticket of an external id of any channel (threading)
+#define OPD_KEY_EXT_FMT "opd:ext:%s"
+int opd_key_ext (char *buf, size_t size, const char *external_id);
+//  opd:unrouted (zset (created ms), global): tickets waiting for routing
+#define OPD_KEY_UNROUTED "opd:unrouted"
+//  opd:slo:work (zset (ms), global): tickets whose clocks must be (re)computed
+#define OPD_KEY_SLO_WORK "opd:slo:work"
+//  opd:timers (zset (fire ms), global): member ID|CLOCK|w (warning) or ID|CLOCK|b (breach)
+#define OPD_KEY_TIMERS "opd:timers"
+//  opd:slo:done:{policy}:{slo}:{outcome} (zset (finished ms), global): clocks finished in time (outcome met) or breached, member ID|DUE_MS
+#define OPD_KEY_SLO_DONE_FMT "opd:slo:done:%s:%s:%s"
+int opd_key_slo_done (char *buf, size_t size, const char *policy, const char *slo, const char *outcome);
+//  opd:slo:measure (zset (met ms), global): met first-response and resolution clocks, member ID|fr|MET_MS or ID|res|MET_MS, 
+#define OPD_KEY_SLO_MEASURE "opd:slo:measure"
+//  opd:slo:risk (zset (due ms), global): clocks warned and still running (ZCARD = the at-risk gauge), member ID|CLOCK
+#define OPD_KEY_SLO_RISK "opd:slo:risk"
+//  opd:slo:burn:{policy}:{slo}:{window} (string (ms), global): a burn-rate alert (window fast or slow) in progress: set in the same step as its
+#define OPD_KEY_SLO_BURN_FMT "opd:slo:burn:%s:%s:%s"
+int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *slo, const char *window);
+//  opd:stats:slo (hash of counters, global): met|POLICY|SLO, breached|POLICY|SLO: clocks met in time / breached, since the st
+#define OPD_KEY_STATS_SLO "opd:stats:slo"
+//  opd:stats:slo:hist (hash of counters, global): working-time histograms: POLICY|SLO|B = clocks in bucket B (not cumulative
+#define OPD_KEY_STATS_SLO_HIST "opd:stats:slo:hist"
+//  opd:stats:slo:gauges (hash, global): running (breach timers in opd:timers), paused (pending tickets whose resolution 
+#define OPD_KEY_STATS_SLO_GAUGES "opd:stats:slo:gauges"
+//  opd:events (stream, global): the durable event history: fields t (topic), m (msgpack map)
+#define OPD_KEY_EVENTS "opd:events"
+//  opd:outbox:ready (list of JSON, global): mail jobs {id, kind, ticket, comment?, attempt, queued_at}
+#define OPD_KEY_OUTBOX_READY "opd:outbox:ready"
+//  opd:outbox:busy (list of JSON, global): jobs being sent now
+#define OPD_KEY_OUTBOX_BUSY "opd:outbox:busy"
+//  opd:outbox:retry (zset (retry ms), global): jobs waiting to be tried again
+#define OPD_KEY_OUTBOX_RETRY "opd:outbox:retry"
+//  opd:outbox:seq (string (counter), global): job ids
+#define OPD_KEY_OUTBOX_SEQ "opd:outbox:seq"
+//  opd:closed (zset (closed ms), global): closed tickets not yet anonymised
+#define OPD_KEY_CLOSED "opd:closed"
+//  opd:anonymised (zset (ms), global): anonymised tickets
+#define OPD_KEY_ANONYMISED "opd:anonymised"
+//  opd:idx:all (zset (created ms), global): every ticket
+#define OPD_KEY_IDX_ALL "opd:idx:all"
+//  opd:idx:status:{status} (zset (created ms), global): tickets by status
+#define OPD_KEY_IDX_STATUS_FMT "opd:idx:status:%s"
+int opd_key_idx_status (char *buf, size_t size, const char *status);
+//  opd:idx:team:{team} (zset (created ms), global): tickets by team
+#define OPD_KEY_IDX_TEAM_FMT "opd:idx:team:%s"
+int opd_key_idx_team (char *buf, size_t size, const char *team);
+//  opd:idx:req:{email} (zset (created ms), global): tickets by requester email (lower case)
+#define OPD_KEY_IDX_REQ_FMT "opd:idx:req:%s"
+int opd_key_idx_req (char *buf, size_t size, const char *email);
+//  opd:q:due:{team} (zset (due ms), global): the team's queue: every ticket of TEAM that is not resolved or closed, scored by
+#define OPD_KEY_QUEUE_DUE_FMT "opd:q:due:%s"
+int opd_key_queue_due (char *buf, size_t size, const char *team);
+//  opd:resolved (zset (resolved ms), global): resolved tickets, for the auto-close after workflow.auto_close_days
+#define OPD_KEY_RESOLVED "opd:resolved"
+//  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent or mail_failed
+#define OPD_KEY_STATS_MAIL_FMT "opd:stats:%s"
+int opd_key_stats_mail (char *buf, size_t size, const char *counter);
+//  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
+#define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
+int opd_key_webhook_cursor (char *buf, size_t size, const char *index);
+//  opd:mail:tries:{box}:{uidvalidity}:{uid} (string (counter, 14 days), global): failures of one IMAP message (BOX: 16 hex of the SHA-256 of the mailbox URL and 
+#define OPD_KEY_MAIL_TRIES_FMT "opd:mail:tries:%s:%s:%s"
+int opd_key_mail_tries (char *buf, size_t size, const char *box, const char *uidvalidity, const char *uid);
+//  opd:rate:mail:{sha256} (string (counter, PX window), global): messages from one sender (SHA-256 of the lower-cased address) in the current win
+#define OPD_KEY_RATE_MAIL_FMT "opd:rate:mail:%s"
+int opd_key_rate_mail (char *buf, size_t size, const char *sha256);
+//  opd:call:{call_id} (hash, global): a phone call's state: direction, customer (E.164), from/to, agent, caller_name, 
+#define OPD_KEY_CALL_FMT "opd:call:%s"
+int opd_key_call (char *buf, size_t size, const char *call_id);
+//  opd:phone:{e164} (hash, global): what the desk knows about a number: last_ticket, and email, name of the requeste
+#define OPD_KEY_PHONE_FMT "opd:phone:%s"
+int opd_key_phone (char *buf, size_t size, const char *e164);
+//  opd:phone:cursor (string (stream id), global): the last event of opd:events the phone service learned numbers from
+#define OPD_KEY_PHONE_CURSOR "opd:phone:cursor"
+
+typedef enum { OPD_SCOPE_TICKET, OPD_SCOPE_GLOBAL } opd_key_scope_t;
+typedef struct {
+    const char *name, *pattern;
+    opd_key_scope_t scope;
+    bool personal;
+} opd_key_info_t;
+extern const opd_key_info_t opd_keys[];
+extern const size_t opd_key_count;
+
+//  --- Set members -----------------------------------------------------
+//  Parts joined with '|'. make returns the length written, or -1 when it
+//  does not fit; parse returns 0, or -2 when text is malformed (the id is
+//  everything before the last separators, so any id parses).
+//  ID|CLOCK|KIND: a clock's warning (w) or breach (b) timer in opd:timers
+typedef struct {
+    char id[OPD_ID_MAX + 1];
+    opd_clock_t clock;
+    char kind;
+} opd_member_timer_t;
+int opd_member_timer_make (char *buf, size_t size, const opd_member_timer_t *m);
+int opd_member_timer_parse (const char *text, size_t len, opd_member_timer_t *m);
+//  ID|CLOCK: a warned clock still running, in opd:slo:risk
+typedef struct {
+    char id[OPD_ID_MAX + 1];
+    opd_clock_t clock;
+} opd_member_risk_t;
+int opd_member_risk_make (char *buf, size_t size, const opd_member_risk_t *m);
+int opd_member_risk_parse (const char *text, size_t len, opd_member_risk_t *m);
+//  ID|DUE: a finished clock in opd:slo:done:*: the ticket and the clock's due time (empty when it had none)
+typedef struct {
+    char id[OPD_ID_MAX + 1];
+    int64_t due;
+} opd_member_done_t;
+int opd_member_done_make (char *buf, size_t size, const opd_member_done_t *m);
+int opd_member_done_parse (const char *text, size_t len, opd_member_done_t *m);
+//  ID|CLOCK|MET: a met first-response or resolution clock waiting to be measured, in opd:slo:measure
+typedef struct {
+    char id[OPD_ID_MAX + 1];
+    opd_clock_t clock;
+    int64_t met;
+} opd_member_measure_t;
+int opd_member_measure_make (char *buf, size_t size, const opd_member_measure_t *m);
+int opd_member_measure_parse (const char *text, size_t len, opd_member_measure_t *m);
+#define OPD_MEMBER_MAX (OPD_ID_MAX + 48)  //  room for any member and its NUL
+
+//  --- Events ----------------------------------------------------------
+#define OPD_EV_TICKET_CREATED "ticket.created"
+#define OPD_EV_TICKET_ROUTED "ticket.routed"
+#define OPD_EV_TICKET_UPDATED "ticket.updated"
+#define OPD_EV_TICKET_RESOLVED "ticket.resolved"
+#define OPD_EV_TICKET_CLOSED "ticket.closed"
+#define OPD_EV_TICKET_REOPENED "ticket.reopened"
+#define OPD_EV_TICKET_COMMENTED "ticket.commented"
+#define OPD_EV_TICKET_ANONYMISED "ticket.anonymised"
+#define OPD_EV_SLO_WARNING "slo.warning"
+#define OPD_EV_SLO_BREACH "slo.breach"
+#define OPD_EV_SLO_MET "slo.met"
+#define OPD_EV_SLO_BURN "slo.burn"
+#define OPD_EV_COVERAGE_GAP "coverage.gap"
+typedef struct {
+    const char *topic;
+    bool ticket_id;     //  carries ticket_id
+    const char *keys;   //  the further keys, space separated
+} opd_event_info_t;
+extern const opd_event_info_t opd_events[];
+extern const size_t opd_event_count;
+
+//  --- intake.submit ---------------------------------------------------
+typedef struct {
+    const char *key, *type;
+    bool required, personal;
+} opd_intake_key_t;
+extern const opd_intake_key_t opd_intake_keys[];
+extern const size_t opd_intake_key_count;
+#endif
