@@ -16,6 +16,7 @@
 #include "opd_log.h"
 #include "opd_redis.h"
 #include "opd_report.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <czmq.h>
@@ -30,15 +31,12 @@
 #define FIRE_BATCH   500
 #define SWEEP_BUDGET_MS 50
 #define STATS_MS     60000
-#define ID_MAX       64
 #define BURN_MS      30000  //  error budgets and burn rates are checked this often
 #define BURN_SOON_MS 1000   //  ... or this soon after a breach fired
 #define MEASURE_MAX  500    //  met clocks turned into histogram counts per sweep
 #define GAUGES_MS    30000  //  a pass counting running and paused clocks starts this often,
 #define GAUGES_SMALL_MS 2000 //  or this often when the last pass took one step (few timers)
 #define GAUGES_STEP  5000   //  opd:timers members per ZSCAN step
-
-static const char *const s_clock_names[] = {"fr", "nr", "res"};
 
 typedef struct {
     opd_service_t *svc;
@@ -67,39 +65,21 @@ void
 slo_ticket_parse (slo_ticket_t *t, const redisReply *hash)
 {
     memset (t, 0, sizeof *t);
-    if (!hash || hash->type != REDIS_REPLY_ARRAY)
-        return;
-    for (size_t i = 0; i + 1 < hash->elements; i += 2) {
-        const char *k = opd_reply_str (hash, i), *v = opd_reply_str (hash, i + 1);
-        if (!k || !v)
-            continue;
-        if (!strcmp (k, "id"))
-            t->id = v;
-        else if (!strcmp (k, "version"))
-            t->version = v;
-        else if (!strcmp (k, "priority"))
-            t->priority = v;
-        else if (!strcmp (k, "kind"))
-            t->kind = v;
-        else if (!strcmp (k, "category"))
-            t->category = v;
-        else if (!strcmp (k, "team"))
-            t->team = v;
-        else if (!strcmp (k, "channel"))
-            t->channel = v;
-        else if (!strcmp (k, "request_type"))
-            t->request_type = v;
-        else if (!strcmp (k, "slo_policy"))
-            t->slo_policy = v;
-        else if (!strcmp (k, "res_pauses"))
-            t->res_pauses = v;
-        else if (!strcmp (k, "received_at"))
-            t->received_at = s_int (v);
-        else if (!strcmp (k, "nr_start"))
-            t->nr_start = s_int (v);
-        else if (!strcmp (k, "res_pause"))
-            t->res_pause = s_int (v);
-    }
+    opd_ticket_t h;
+    opd_store_ticket_read (&h, hash);
+    t->id = h.id;
+    t->version = h.version;
+    t->priority = h.priority;
+    t->kind = h.kind;
+    t->category = h.category;
+    t->team = h.team;
+    t->channel = h.channel;
+    t->request_type = h.request_type;
+    t->slo_policy = h.slo_policy;
+    t->res_pauses = h.res_pauses;
+    t->received_at = s_int (h.received_at);
+    t->nr_start = s_int (h.nr_start);
+    t->res_pause = s_int (h.res_pause);
 }
 
 //  A calendar that is always working, for a policy whose calendar is gone
@@ -114,9 +94,9 @@ s_calendar (const opd_config_t *cfg, const opd_policy_t *p)
 }
 
 static int64_t
-s_target (const opd_policy_t *p, slo_clock_id_t c)
+s_target (const opd_policy_t *p, opd_clock_t c)
 {
-    return c == SLO_FR ? p->first_response : c == SLO_NR ? p->next_reply : p->resolution;
+    return c == OPD_CLOCK_FR ? p->first_response : c == OPD_CLOCK_NR ? p->next_reply : p->resolution;
 }
 
 //  The spans during which the resolution clock did not run, with the open
@@ -149,13 +129,13 @@ slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
     const opd_calendar_t *cal = s_calendar (cfg, p);
     int64_t received = t->received_at ? t->received_at : now;
     size_t n = 0;
-    for (int c = SLO_FR; c <= SLO_RES; c++) {
-        int64_t target = s_target (p, (slo_clock_id_t) c);
-        int64_t start = c == SLO_NR ? t->nr_start : received;
+    for (int c = 0; c < OPD_CLOCK_COUNT; c++) {
+        int64_t target = s_target (p, (opd_clock_t) c);
+        int64_t start = c == OPD_CLOCK_NR ? t->nr_start : received;
         if (target <= 0 || start <= 0)
             continue;
         opd_timespan_t *skip = NULL;
-        size_t nskip = c == SLO_RES ? s_pauses (t, now, &skip) : 0;
+        size_t nskip = c == OPD_CLOCK_RES ? s_pauses (t, now, &skip) : 0;
         int64_t due = opd_calendar_add_skipping (cal, start, target, skip, nskip);
         int64_t warn = 0;
         if (p->warn_at > 0 && p->warn_at < 1) {
@@ -167,18 +147,18 @@ slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
         if (due == OPD_CALENDAR_NEVER) {
             //  The calendar has no working time ahead: no deadline to keep.
             opd_warn ("no working time ahead ticket=%s clock=%s calendar=%s", t->id ? t->id : "",
-                      s_clock_names[c], cal->id);
+                      opd_clock_ids[c], cal->id);
             continue;
         }
         if (warn == OPD_CALENDAR_NEVER || warn >= due)
             warn = 0;
         slo_clock_t *k = &out[n++];
-        k->clock = (slo_clock_id_t) c;
-        k->name = s_clock_names[c];
+        k->clock = (opd_clock_t) c;
+        k->name = opd_clock_ids[c];
         k->start = start;
         k->due = due;
         k->warn = warn;
-        k->paused = c == SLO_RES && t->res_pause != 0;
+        k->paused = c == OPD_CLOCK_RES && t->res_pause != 0;
     }
     return n;
 }
@@ -193,18 +173,18 @@ s_policy_named (const opd_config_t *cfg, const char *name)
 }
 
 double
-slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, slo_clock_id_t clock,
+slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, opd_clock_t clock,
                    int64_t now)
 {
     const opd_policy_t *p = s_policy_named (cfg, t->slo_policy);
     if (!p)
         return 0;
     int64_t target = s_target (p, clock);
-    int64_t start = clock == SLO_NR ? t->nr_start : t->received_at;
+    int64_t start = clock == OPD_CLOCK_NR ? t->nr_start : t->received_at;
     if (target <= 0 || start <= 0)
         return 0;
     opd_timespan_t *skip = NULL;
-    size_t nskip = clock == SLO_RES ? s_pauses (t, now, &skip) : 0;
+    size_t nskip = clock == OPD_CLOCK_RES ? s_pauses (t, now, &skip) : 0;
     int64_t worked = opd_calendar_worktime_skipping (s_calendar (cfg, p), start, now, skip, nskip);
     free (skip);
     return (double) worked / (double) target;
@@ -224,31 +204,24 @@ s_redis_ok (slo_t *self)
     opd_redis_recovered (self->redis);
 }
 
-//  The arm.lua arguments for one ticket.
+//  The arm.lua call for one ticket.
 static void
-s_arm_args (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd_args_t *a)
+s_arm_call (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd_store_call_t *c)
 {
     const opd_config_t *cfg = self->svc->cfg;
-    opd_args_addi (a, now);
-    opd_args_addi (a, cfg->events_max_len);
-    opd_args_add (a, id);
-    opd_args_add (a, t->version ? t->version : "");
     if (!t->version) {
         //  Gone: arm.lua takes it out of the work set.
-        opd_args_add (a, "");
+        opd_store_arm_call (c, cfg, now, id, "", "", NULL, 0);
         return;
     }
     const opd_policy_t *p;
-    slo_clock_t clocks[3];
+    slo_clock_t clocks[OPD_CLOCK_COUNT];
+    opd_store_clock_t arm[OPD_CLOCK_COUNT];
     size_t n = slo_clocks (cfg, t, now, &p, clocks);
-    opd_args_add (a, p ? p->name : "");
-    for (size_t i = 0; i < n; i++) {
-        opd_args_add (a, clocks[i].name);
-        opd_args_addi (a, clocks[i].due);
-        opd_args_addi (a, clocks[i].warn);
-        opd_args_add (a, clocks[i].paused ? "paused" : "running");
-        opd_args_addi (a, s_target (p, clocks[i].clock));
-    }
+    for (size_t i = 0; i < n; i++)
+        arm[i] = (opd_store_clock_t) {clocks[i].clock, clocks[i].due, clocks[i].warn,
+                                      s_target (p, clocks[i].clock), clocks[i].paused};
+    opd_store_arm_call (c, cfg, now, id, t->version, p ? p->name : "", arm, n);
     opd_debug ("computed ticket=%s policy=%s clocks=%zu", id, p ? p->name : "-", n);
 }
 
@@ -257,7 +230,7 @@ s_arm_args (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd
 static int
 s_batch (slo_t *self, int *progress)
 {
-    redisReply *ids = opd_redis_command (self->redis, "ZRANGE opd:slo:work 0 %d", BATCH - 1);
+    redisReply *ids = opd_store_slo_work (self->redis, BATCH);
     if (!ids) {
         s_redis_failed (self, "sweep");
         return -1;
@@ -271,13 +244,7 @@ s_batch (slo_t *self, int *progress)
     int rc = (int) n;
     //  Read every ticket with one pipeline.
     for (size_t i = 0; i < n; i++) {
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "HGETALL");
-        opd_args_addf (&a, "opd:t:%s", opd_reply_str (ids, i) ? opd_reply_str (ids, i) : "");
-        int failed = opd_redis_append_argv (self->redis, &a);
-        opd_args_free (&a);
-        if (failed) {
+        if (opd_store_ticket_append (self->redis, opd_reply_str (ids, i))) {
             s_redis_failed (self, "read");
             freeReplyObject (ids);
             return -1;
@@ -298,14 +265,13 @@ s_batch (slo_t *self, int *progress)
         const char *id = opd_reply_str (ids, i);
         slo_ticket_t t;
         slo_ticket_parse (&t, tickets[i]);
-        opd_args_t a;
-        opd_args_init (&a);
-        s_arm_args (self, id ? id : "", &t, now, &a);
-        if (opd_redis_append_script (self->redis, OPD_SCRIPT_ARM, &a) == 0)
+        opd_store_call_t c;
+        s_arm_call (self, id ? id : "", &t, now, &c);
+        if (opd_store_call_append (self->redis, &c) == 0)
             queued++;
         else
             rc = -1;
-        opd_args_free (&a);
+        opd_store_call_free (&c);
     }
     for (size_t i = 0; i < queued; i++) {
         redisReply *r = opd_redis_get_reply (self->redis);
@@ -313,21 +279,21 @@ s_batch (slo_t *self, int *progress)
             rc = -1;
             break;
         }
-        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+        int result;
+        if (opd_store_arm_reply (r, &result)) {
+            self->failed++;
+            opd_error ("not armed ticket=%s", opd_reply_str (ids, i));
+        }
+        else if (result == 1) {
             self->armed++;
             (*progress)++;
         }
-        else if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+        else if (result == 0) {
             self->gone++;
             (*progress)++;
         }
-        else if (r->type == REDIS_REPLY_INTEGER)
+        else
             self->retried++;
-        else {
-            self->failed++;
-            opd_error ("arm script failed ticket=%s: %s", opd_reply_str (ids, i),
-                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        }
         freeReplyObject (r);
     }
     for (size_t i = 0; i < n; i++)
@@ -359,32 +325,14 @@ s_sweep (slo_t *self)
     return false;
 }
 
-//  One due member of opd:timers: "ID|clock|w" or "ID|clock|b".
+//  One due member of opd:timers (the schema's timer member: ID|CLOCK|w or b).
 typedef struct {
     const char *member;
-    char id[ID_MAX + 1], clock[8], kind;
+    opd_member_timer_t t;
     int64_t at;            //  its score: when it was due to fire
     redisReply *ticket;    //  a warning's ticket (HGETALL), for its elapsed ratio
     bool bad;              //  not of that form: dropped
 } due_t;
-
-static bool
-s_parse_member (const char *member, due_t *d)
-{
-    const char *bar2 = strrchr (member, '|');
-    const char *bar1 = NULL;
-    for (const char *p = member; bar2 && p < bar2; p++)
-        if (*p == '|')
-            bar1 = p;
-    if (!bar1 || bar1 - member > ID_MAX || bar2 - bar1 - 1 >= (long) sizeof d->clock)
-        return false;
-    memcpy (d->id, member, (size_t) (bar1 - member));
-    d->id[bar1 - member] = 0;
-    memcpy (d->clock, bar1 + 1, (size_t) (bar2 - bar1 - 1));
-    d->clock[bar2 - bar1 - 1] = 0;
-    d->kind = bar2[1];
-    return true;
-}
 
 //  Fires one batch of due timers with two pipelines: the tickets of the
 //  warnings (HGETALL, for their elapsed ratio), then fire.lua for every
@@ -403,25 +351,20 @@ s_fire_batch (slo_t *self, const redisReply *due)
         const char *score = opd_reply_str (due, 2 * i + 1);
         d[i].member = member;
         d[i].at = score ? (int64_t) strtod (score, NULL) : 0;
-        if (!member || !s_parse_member (member, &d[i])) {
+        if (!member || opd_member_timer_parse (member, strlen (member), &d[i].t)) {
             d[i].member = NULL;
             d[i].bad = member != NULL;
             continue;
         }
-        if (d[i].kind == 'w') {
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_add (&a, "HGETALL");
-            opd_args_addf (&a, "opd:t:%s", d[i].id);
-            if (opd_redis_append_argv (self->redis, &a))
+        if (d[i].t.kind == 'w') {
+            if (opd_store_ticket_append (self->redis, d[i].t.id))
                 rc = -1;
             else
                 reads++;
-            opd_args_free (&a);
         }
     }
     for (size_t i = 0, k = 0; rc > 0 && k < reads; i++) {
-        if (!d[i].member || d[i].kind != 'w')
+        if (!d[i].member || d[i].t.kind != 'w')
             continue;
         k++;
         if (!(d[i].ticket = opd_redis_get_reply (self->redis)))
@@ -433,23 +376,18 @@ s_fire_batch (slo_t *self, const redisReply *due)
         if (!d[i].member)
             continue;
         double ratio = 1;
-        if (d[i].kind == 'w') {
+        if (d[i].t.kind == 'w') {
             slo_ticket_t t;
             slo_ticket_parse (&t, d[i].ticket);
-            slo_clock_id_t c = !strcmp (d[i].clock, "fr") ? SLO_FR : !strcmp (d[i].clock, "nr") ? SLO_NR : SLO_RES;
-            ratio = slo_elapsed_ratio (self->svc->cfg, &t, c, now);
+            ratio = slo_elapsed_ratio (self->svc->cfg, &t, d[i].t.clock, now);
         }
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_addi (&a, now);
-        opd_args_addi (&a, self->svc->cfg->events_max_len);
-        opd_args_add (&a, d[i].member);
-        opd_args_addf (&a, "%.4f", ratio);
-        if (opd_redis_append_script (self->redis, OPD_SCRIPT_FIRE, &a))
+        opd_store_call_t c;
+        opd_store_fire_call (&c, self->svc->cfg, now, &d[i].t, ratio);
+        if (opd_store_call_append (self->redis, &c))
             rc = -1;
         else
             fires++;
-        opd_args_free (&a);
+        opd_store_call_free (&c);
     }
     for (size_t i = 0, k = 0; rc > 0 && k < fires; i++) {
         if (!d[i].member)
@@ -460,28 +398,28 @@ s_fire_batch (slo_t *self, const redisReply *due)
             rc = -1;
             break;
         }
-        const char *what = d[i].kind == 'w' ? "warning" : "breach";
-        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+        const char *what = d[i].t.kind == 'w' ? "warning" : "breach";
+        int fired = 0;
+        if (opd_store_fire_reply (r, &fired)) {
+            self->failed++;
+            opd_error ("not fired ticket=%s", d[i].t.id);
+        }
+        else if (fired == 1) {
             self->fired++;
-            if (d[i].kind == 'b')
+            if (d[i].t.kind == 'b')
                 self->breaches++;
             int64_t late = now - (d[i].at ? d[i].at : now);
             if (late > self->late_max)
                 self->late_max = late;
             if (late > 1000)
-                opd_warn ("fired late ticket=%s clock=%s kind=%s late_ms=%lld", d[i].id, d[i].clock, what,
+                opd_warn ("fired late ticket=%s clock=%s kind=%s late_ms=%lld", d[i].t.id, opd_clock_ids[d[i].t.clock], what,
                           (long long) late);
             else
-                opd_debug ("fired ticket=%s clock=%s kind=%s late_ms=%lld", d[i].id, d[i].clock, what,
+                opd_debug ("fired ticket=%s clock=%s kind=%s late_ms=%lld", d[i].t.id, opd_clock_ids[d[i].t.clock], what,
                            (long long) late);
         }
-        else if (r->type == REDIS_REPLY_INTEGER)
+        else
             self->skipped++;
-        else {
-            self->failed++;
-            opd_error ("fire script failed ticket=%s: %s", d[i].id,
-                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        }
         freeReplyObject (r);
     }
     for (size_t i = 0; i < n; i++) {
@@ -489,9 +427,7 @@ s_fire_batch (slo_t *self, const redisReply *due)
             freeReplyObject (d[i].ticket);
         if (d[i].bad && rc > 0) {
             opd_warn ("bad timer member dropped");
-            redisReply *r = opd_redis_command (self->redis, "ZREM opd:timers %s", opd_reply_str (due, 2 * i));
-            if (r)
-                freeReplyObject (r);
+            opd_store_timer_drop (self->redis, opd_reply_str (due, 2 * i));
         }
     }
     free (d);
@@ -505,8 +441,7 @@ s_fire (slo_t *self)
 {
     while (true) {
         int64_t now = opd_now_ms ();
-        redisReply *due = opd_redis_command (self->redis, "ZRANGEBYSCORE opd:timers -inf %lld WITHSCORES LIMIT 0 %d",
-                                             (long long) now, FIRE_BATCH);
+        redisReply *due = opd_store_timers_due (self->redis, now, FIRE_BATCH);
         if (!due) {
             s_redis_failed (self, "timers");
             return -1;
@@ -521,17 +456,11 @@ s_fire (slo_t *self)
         if (n < FIRE_BATCH)
             break;
     }
-    redisReply *next = opd_redis_command (self->redis, "ZRANGE opd:timers 0 0 WITHSCORES");
-    if (!next) {
+    int64_t at = 0;
+    if (opd_store_timer_next (self->redis, &at) == -1) {
         s_redis_failed (self, "timers");
         return -1;
     }
-    int64_t at = 0;
-    if (next->type == REDIS_REPLY_ARRAY && next->elements == 2) {
-        const char *score = opd_reply_str (next, 1);
-        at = score ? (int64_t) strtod (score, NULL) : 0;
-    }
-    freeReplyObject (next);
     return at;
 }
 
@@ -540,7 +469,7 @@ s_fire (slo_t *self)
 static void
 s_requeue_running (slo_t *self)
 {
-    redisReply *r = opd_redis_command (self->redis, "ZRANGE opd:timers 0 -1");
+    redisReply *r = opd_store_timers_all (self->redis);
     if (!r) {
         s_redis_failed (self, "requeue");
         return;
@@ -549,19 +478,11 @@ s_requeue_running (slo_t *self)
     size_t queued = 0;
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         const char *member = opd_reply_str (r, i);
-        const char *bar = member ? strchr (member, '|') : NULL;
-        if (!bar)
+        opd_member_timer_t t;
+        if (!member || opd_member_timer_parse (member, strlen (member), &t))
             continue;
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "ZADD");
-        opd_args_add (&a, "opd:slo:work");
-        opd_args_add (&a, "NX");
-        opd_args_addi (&a, now);
-        opd_args_addn (&a, member, (size_t) (bar - member));
-        if (opd_redis_append_argv (self->redis, &a) == 0)
+        if (opd_store_slo_work_append (self->redis, t.id, now) == 0)
             queued++;
-        opd_args_free (&a);
     }
     for (size_t i = 0; i < queued; i++) {
         redisReply *x = opd_redis_get_reply (self->redis);
@@ -618,24 +539,16 @@ s_burn (slo_t *self)
     for (int i = 0; i < n; i++) {
         for (int w = 0; w < 2; w++) {
             bool fast = w == 0, on = fast ? v[i].fast : v[i].slow;
-            char key[512];
-            snprintf (key, sizeof key, "opd:slo:burn:%s:%s:%s", v[i].policy, v[i].slo, fast ? "fast" : "slow");
-            redisReply *r;
+            const char *window = fast ? "fast" : "slow";
+            int rc;
             if (on) {
                 msgpack_sbuffer buf;
                 msgpack_sbuffer_init (&buf);
                 s_pack_burn (&buf, cfg, &v[i], fast, now);
-                opd_args_t a;
-                opd_args_init (&a);
-                opd_args_addi (&a, now);
-                opd_args_addi (&a, cfg->events_max_len);
-                opd_args_add (&a, "slo.burn");
-                opd_args_addn (&a, buf.data, buf.size);
-                opd_args_add (&a, key);
-                r = opd_redis_script (self->redis, OPD_SCRIPT_EMIT, &a);
-                opd_args_free (&a);
+                rc = opd_store_burn_emit (self->redis, cfg, now, v[i].policy, v[i].slo, window, buf.data,
+                                          buf.size);
                 msgpack_sbuffer_destroy (&buf);
-                if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+                if (rc == 1) {
                     self->burns++;
                     opd_warn ("error budget burning policy=%s slo=%s window=%s rate_long=%.2f "
                               "rate_short=%.2f budget_spent=%.3f",
@@ -645,18 +558,16 @@ s_burn (slo_t *self)
                 }
             }
             else
-                r = opd_redis_command (self->redis, "DEL %s", key);
-            if (!r) {
+                rc = opd_store_burn_clear (self->redis, v[i].policy, v[i].slo, window);
+            if (rc == -1) {
                 s_redis_failed (self, "burn");
                 free (v);
                 return;
             }
-            if (r->type == REDIS_REPLY_ERROR)
-                opd_error ("burn check failed policy=%s: %s", v[i].policy, r->str);
-            else if (!on && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-                opd_info ("error budget burn over policy=%s slo=%s window=%s", v[i].policy, v[i].slo,
-                          fast ? "fast" : "slow");
-            freeReplyObject (r);
+            if (rc == -2)
+                opd_error ("burn check failed policy=%s", v[i].policy);
+            else if (!on && rc == 1)
+                opd_info ("error budget burn over policy=%s slo=%s window=%s", v[i].policy, v[i].slo, window);
         }
     }
     free (v);

@@ -11,6 +11,7 @@
 #ifndef OPD_SLO_SERVICE_H_INCLUDED
 #define OPD_SLO_SERVICE_H_INCLUDED
 #include "opd_calendar.h"
+#include "opd_schema.h"
 #include "opd_service.h"
 #include <hiredis/hiredis.h>
 
@@ -27,14 +28,13 @@ typedef struct {
     int64_t received_at, nr_start, res_pause;
 } slo_ticket_t;
 
-//  Fills t from an HGETALL reply (t borrows the reply's strings).
+//  Fills t from an HGETALL reply (t borrows the reply's strings), through
+//  the one reader of the ticket hash, opd_store_ticket_read.
 void slo_ticket_parse (slo_ticket_t *t, const redisReply *hash);
 
-typedef enum { SLO_FR = 0, SLO_NR, SLO_RES } slo_clock_id_t;
-
 typedef struct {
-    slo_clock_id_t clock;
-    const char *name;   //  "fr", "nr", "res"
+    opd_clock_t clock;
+    const char *name;   //  opd_clock_ids: "fr", "nr", "res"
     int64_t start;      //  when the clock started
     int64_t due;        //  when the target is used up
     int64_t warn;       //  when warn_at of it is used up; 0 = no warning
@@ -49,6 +49,6 @@ size_t slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
 //  Share of a clock's target used up at now: working time elapsed since the
 //  clock's start (less pauses, for resolution) over the target. policy is
 //  the ticket's armed policy, found by name; 0 when unknown.
-double slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, slo_clock_id_t clock,
+double slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, opd_clock_t clock,
                           int64_t now);
 #endif

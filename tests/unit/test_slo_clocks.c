@@ -123,14 +123,14 @@ test_slo_working_hours_next_reply_and_pauses (void **state)
     //  Elapsed share of the resolution clock at Tuesday 12:00: 1 + 8 + 1 = 10
     //  of 16 working hours (the pauses do not count).
     t.slo_policy = "vpn";
-    double r = slo_elapsed_ratio (cfg, &t, SLO_RES, utc (2026, 12, 1, 12, 0));
+    double r = slo_elapsed_ratio (cfg, &t, OPD_CLOCK_RES, utc (2026, 12, 1, 12, 0));
     assert_true (r > 10.0 / 16 - 1e-9 && r < 10.0 / 16 + 1e-9);
     //  First response at Monday 09:00: 1 + 1 = 2 of 4 hours.
-    r = slo_elapsed_ratio (cfg, &t, SLO_FR, utc (2026, 11, 30, 9, 0));
+    r = slo_elapsed_ratio (cfg, &t, OPD_CLOCK_FR, utc (2026, 11, 30, 9, 0));
     assert_true (r > 0.5 - 1e-9 && r < 0.5 + 1e-9);
     //  An unknown policy name gives 0.
     t.slo_policy = "gone";
-    assert_true (slo_elapsed_ratio (cfg, &t, SLO_FR, utc (2026, 11, 30, 9, 0)) == 0);
+    assert_true (slo_elapsed_ratio (cfg, &t, OPD_CLOCK_FR, utc (2026, 11, 30, 9, 0)) == 0);
     opd_config_destroy (&cfg);
 }
 

@@ -1,0 +1,221 @@
+/*  opd_store: the one owner of the ticket in Redis.
+
+    Every change to a ticket is one Lua script (common/lua/); this class is
+    the only C code that knows a script's ARGV order, the shape of its reply,
+    a Redis key or a set member's format (the last two through the generated
+    opd_schema.h, from proto/schema.yaml). Services call it; they never spell
+    'opd:' or build a script's arguments themselves.
+
+    A script call is built once (opd_store_X_call, which writes the ARGV in
+    the script's order) and then either run now (opd_store_call_run) or
+    appended to a pipeline (opd_store_call_append, replies read with
+    opd_redis_get_reply). Replies are decoded by opd_store_X_reply. For the
+    calls that are never pipelined there is a one-step function
+    (opd_store_comment, opd_store_update, opd_store_anonymise, ...).
+
+    The ticket is read from its hash in one place, opd_store_ticket_read,
+    into opd_ticket_t (generated: one member per field, each clock's fields
+    in clock[OPD_CLOCK_*]).
+
+    Return values follow hiredis and czmq: 0 or a count when it worked, -1
+    when Redis could not be reached (opd_redis_error says why), -2 when
+    Redis answered with an error or a reply of the wrong shape (logged once
+    here, with the script's name). Strings in results are borrowed from the
+    reply they were read from unless said otherwise. */
+#ifndef OPD_STORE_H_INCLUDED
+#define OPD_STORE_H_INCLUDED
+#include "opd_config.h"
+#include "opd_redis.h"
+#include "opd_schema.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+//  --- Script calls -------------------------------------------------------
+
+//  One script call: which script, and its ARGV (ARGV[1] now, ARGV[2]
+//  events.max_len, then the script's own). Owns its arguments.
+typedef struct {
+    opd_script_t script;
+    opd_args_t args;
+} opd_store_call_t;
+
+void opd_store_call_free (opd_store_call_t *c);
+//  Runs it now (reloading scripts once after a Redis restart); the reply is
+//  the caller's to free, NULL when Redis could not be reached.
+redisReply *opd_store_call_run (opd_redis_t *redis, const opd_store_call_t *c);
+//  Appends it to the pipeline; 0, or -1 when Redis could not be reached.
+int opd_store_call_append (opd_redis_t *redis, const opd_store_call_t *c);
+
+//  create.lua: a new ticket, or a reply threaded onto one, idempotently on
+//  (channel, external_id).
+typedef struct {
+    const char *channel, *external_id;
+    const char *reply_to;        //  NULL or "": none
+    const char *author;          //  history and comment author
+    const opd_args_t *fields;    //  field/value pairs of the ticket hash (OPD_F_*)
+    bool sender_check;           //  a reply lands only from the requester, a participant or an agent
+    bool from_agent;             //  the adapter verified the sender is an agent
+} opd_store_create_t;
+void opd_store_create_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
+                            const opd_store_create_t *in);
+typedef struct {
+    const char *ticket_id;
+    bool created;
+    const char *kind;  //  "ticket", "comment" (a reply), "repeat"
+} opd_store_created_t;
+int opd_store_create_reply (const redisReply *r, opd_store_created_t *out);
+
+//  route.lua: the router's decision, written once per ticket. "" or NULL
+//  leaves team, category, rule and standard_response unset.
+typedef struct {
+    const char *team, *category, *priority, *rule, *standard_response;
+} opd_store_route_t;
+void opd_store_route_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                           const opd_store_route_t *d);
+//  *routed: 1 routed now, 0 routed already or gone.
+int opd_store_route_reply (const redisReply *r, int *routed);
+
+//  arm.lua: the clocks opdesk-slo computed, applied only if the ticket's
+//  version is still version_seen. policy NULL or "": none applies.
+typedef struct {
+    opd_clock_t clock;
+    int64_t due, warn;   //  ms; warn 0 = no warning
+    int64_t target;      //  ms of working time
+    bool paused;
+} opd_store_clock_t;
+void opd_store_arm_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                         const char *version_seen, const char *policy, const opd_store_clock_t *clocks,
+                         size_t n);
+//  *result: 1 applied, 0 ticket gone, -1 changed meanwhile (compute again).
+int opd_store_arm_reply (const redisReply *r, int *result);
+
+//  fire.lua: one timer of opd:timers, once. ratio: the elapsed share of the
+//  target, for a warning's event.
+void opd_store_fire_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
+                          const opd_member_timer_t *timer, double ratio);
+//  *fired: 1 fired, 0 nothing to do (moved, met, fired already).
+int opd_store_fire_reply (const redisReply *r, int *fired);
+
+//  comment.lua: a comment on a ticket. role: agent, requester or system.
+typedef struct {
+    const char *id, *author, *role;
+    bool public;
+    const char *body;
+    const char *standard_response;  //  NULL or "": none
+} opd_store_comment_t;
+typedef enum {
+    OPD_STORE_OK = 0,
+    OPD_STORE_NOT_FOUND,  //  no such ticket
+    OPD_STORE_CLOSED,     //  comment: the ticket is closed
+    OPD_STORE_CONFLICT,   //  update: the move is not allowed (from, allowed)
+    OPD_STORE_VERSION,    //  update: the version was not the expected one (version)
+    OPD_STORE_REFUSED     //  an answer this code does not know (what)
+} opd_store_outcome_t;
+typedef struct {
+    opd_store_outcome_t outcome;
+    long long comment_id;     //  comment: the new comment's id
+    long long version;        //  update: the version now (OK) or the current one (VERSION)
+    bool changed;             //  update: anything changed
+    char from[16];            //  update CONFLICT: the status it is in
+    char allowed[64];         //  update CONFLICT: the moves allowed from it, comma separated
+    char what[32];            //  the script's first answer word
+} opd_store_result_t;
+void opd_store_comment_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
+                             const opd_store_comment_t *in);
+int opd_store_comment_reply (const redisReply *r, opd_store_result_t *res);
+//  Runs comment.lua now: 0 with res filled in, -1 / -2 as above.
+int opd_store_comment (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const opd_store_comment_t *in,
+                       opd_store_result_t *res);
+
+//  update.lua: field changes and workflow moves. pairs: field/value ("" clears).
+typedef struct {
+    const char *id, *actor;
+    const char *expected_version;  //  "" or NULL: any
+    const char *note;
+    const opd_args_t *pairs;
+} opd_store_update_t;
+void opd_store_update_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
+                            const opd_store_update_t *in);
+int opd_store_update_reply (const redisReply *r, opd_store_result_t *res);
+int opd_store_update (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const opd_store_update_t *in,
+                      opd_store_result_t *res);
+
+//  anonymise.lua: the personal data of one closed ticket (PERSONAL of the
+//  schema); fields_json: the custom fields with personal values replaced,
+//  NULL to leave them. 1 done, 0 not eligible, -1 / -2 as above.
+int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
+                         const char *rule, const char *fields_json);
+
+//  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
+//  outcome: "sent" or "failed"; ticket "" when none.
+void opd_store_outbox_done_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *job,
+                                 size_t len, const char *outcome, const char *ticket, const char *detail);
+//  again: the job as it will be retried (NULL: as taken); at: when (ms).
+void opd_store_outbox_retry_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *job,
+                                  size_t len, const char *again, int64_t at);
+//  Due retries back to ready; at_start also returns jobs left in busy by a
+//  notifier that died. Returns the number moved, -1 / -2 as above.
+int opd_store_outbox_promote (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool at_start);
+//  Moves the next job from ready to busy (BLMOVE), waiting up to timeout_s.
+//  Returns the reply (a string, or nil when none came), NULL when Redis
+//  could not be reached. The caller frees it.
+redisReply *opd_store_outbox_take (opd_redis_t *redis, double timeout_s);
+
+//  emit.lua: records an slo.burn event (msgpack map bytes) once per alert:
+//  only when the alert's key (opd:slo:burn:POLICY:SLO:WINDOW) is not set.
+//  1 recorded, 0 it was already, -1 / -2 as above.
+int opd_store_burn_emit (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *policy,
+                         const char *slo, const char *window, const char *event, size_t len);
+//  The alert ended: its key goes. 1 it was set, 0 not, -1 / -2 as above.
+int opd_store_burn_clear (opd_redis_t *redis, const char *policy, const char *slo, const char *window);
+
+//  --- Reading tickets ------------------------------------------------------
+
+//  Fills t from the HGETALL reply of a ticket hash; t borrows its strings.
+//  Returns true when the ticket exists (it has an id).
+bool opd_store_ticket_read (opd_ticket_t *t, const redisReply *hash);
+//  Appends HGETALL of the ticket to the pipeline; 0 or -1.
+int opd_store_ticket_append (opd_redis_t *redis, const char *id);
+//  Reads one ticket now: *hash (the caller frees it) holds t's strings.
+//  1 found, 0 no such ticket, -1 / -2 as above.
+int opd_store_ticket_get (opd_redis_t *redis, const char *id, opd_ticket_t *t, redisReply **hash);
+//  Some fields of a ticket (HMGET), appended to the pipeline or read now.
+int opd_store_fields_append (opd_redis_t *redis, const char *id, const char *const *fields, size_t n);
+redisReply *opd_store_fields (opd_redis_t *redis, const char *id, const char *const *fields, size_t n);
+//  The comment of the given id as stored (JSON text, the caller frees it),
+//  NULL when there is none; *failed when Redis failed.
+char *opd_store_comment_get (opd_redis_t *redis, const char *id, long long comment_id, bool *failed);
+//  Remembers the first Message-ID the desk mailed on a ticket (mail_thread,
+//  HSETNX). 0, or -1 when Redis could not be reached.
+int opd_store_mail_thread_set (opd_redis_t *redis, const char *id, const char *message_id);
+
+//  A field's text as ms (or any integer): false when absent, empty or not a number.
+bool opd_store_ms (const char *text, int64_t *ms);
+//  The same with a fallback.
+int64_t opd_store_ms_or (const char *text, int64_t fallback);
+
+//  --- Work sets and timers -----------------------------------------------
+
+//  The first n ids of a work set (ZRANGE 0 n-1). The reply is the caller's.
+redisReply *opd_store_unrouted (opd_redis_t *redis, int n);
+redisReply *opd_store_slo_work (opd_redis_t *redis, int n);
+//  Appends ZADD NX of the ticket to opd:slo:work (its clocks are computed again).
+int opd_store_slo_work_append (opd_redis_t *redis, const char *id, int64_t now);
+//  Timers due at now, oldest first, with their scores (ZRANGEBYSCORE ...
+//  WITHSCORES LIMIT 0 n): member, score pairs.
+redisReply *opd_store_timers_due (opd_redis_t *redis, int64_t now, int n);
+//  When the next timer is due: 1 with *at, 0 when there is none, -1 / -2.
+int opd_store_timer_next (opd_redis_t *redis, int64_t *at);
+//  Every timer member (after a reload). The reply is the caller's.
+redisReply *opd_store_timers_all (opd_redis_t *redis);
+//  Drops a member that is not a timer. 0, -1.
+int opd_store_timer_drop (opd_redis_t *redis, const char *member);
+
+//  Closed tickets not anonymised yet, closed at or before until (ms),
+//  oldest first, with scores; resolved ones the same (ids only).
+redisReply *opd_store_closed_range (opd_redis_t *redis, int64_t until, long long offset, int n);
+redisReply *opd_store_resolved_range (opd_redis_t *redis, int64_t until, long long offset, int n);
+//  Puts opd:resolved right for one ticket: at > 0 its resolved_at, 0 it is
+//  not resolved any more. 0, -1.
+int opd_store_resolved_fix (opd_redis_t *redis, const char *id, int64_t at);
+#endif
