@@ -14,6 +14,7 @@
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "opd_zmq.h"
 #include <czmq.h>
@@ -117,60 +118,63 @@ s_pair (opd_args_t *a, const char *key, const char *value)
     }
 }
 
-//  The create script's arguments for one submission.
+//  The create call for one submission: the fields of the ticket hash (the
+//  schema's names), then who it is from.
 static void
-s_create_args (const opd_config_t *cfg, const request_t *r, int64_t now, opd_args_t *a)
+s_create_call (const opd_config_t *cfg, const request_t *r, int64_t now, opd_store_call_t *c)
 {
     const opd_submit_t *m = r->submit;
-    opd_args_addi (a, now);
-    opd_args_addi (a, cfg->events_max_len);
-    opd_args_add (a, cfg->ticket_prefix);
-    opd_args_add (a, m->channel);
-    opd_args_add (a, m->external_id);
-    opd_args_add (a, m->reply_to ? m->reply_to : "");
-    //  The author: a verified agent by id, as in comments from the console.
-    opd_args_add (a, m->agent && m->reply_to ? m->agent
-                     : m->req_email ? m->req_email : m->req_phone ? m->req_phone : m->req_name);
-    s_pair (a, "kind", m->kind);
-    s_pair (a, "channel", m->channel);
-    s_pair (a, "external_id", m->external_id);
-    s_pair (a, "subject", m->subject);
-    s_pair (a, "body", m->body);
-    s_pair (a, "req_name", m->req_name);
-    s_pair (a, "req_email", m->req_email);
-    s_pair (a, "req_phone", m->req_phone);
-    s_pair (a, "priority", m->priority);
-    s_pair (a, "impact", m->impact);
-    s_pair (a, "urgency", m->urgency);
-    s_pair (a, "category", m->category);
-    s_pair (a, "request_type", m->request_type);
-    s_pair (a, "fields", m->fields_json);
-    s_pair (a, "attachments", m->attachments_json);
-    s_pair (a, "missing", m->missing_json);
-    opd_args_add (a, "received_at");
-    opd_args_addi (a, m->received_at);
+    opd_args_t f;
+    opd_args_init (&f);
+    s_pair (&f, OPD_F_KIND, m->kind);
+    s_pair (&f, OPD_F_CHANNEL, m->channel);
+    s_pair (&f, OPD_F_EXTERNAL_ID, m->external_id);
+    s_pair (&f, OPD_F_SUBJECT, m->subject);
+    s_pair (&f, OPD_F_BODY, m->body);
+    s_pair (&f, OPD_F_REQ_NAME, m->req_name);
+    s_pair (&f, OPD_F_REQ_EMAIL, m->req_email);
+    s_pair (&f, OPD_F_REQ_PHONE, m->req_phone);
+    s_pair (&f, OPD_F_PRIORITY, m->priority);
+    s_pair (&f, OPD_F_IMPACT, m->impact);
+    s_pair (&f, OPD_F_URGENCY, m->urgency);
+    s_pair (&f, OPD_F_CATEGORY, m->category);
+    s_pair (&f, OPD_F_REQUEST_TYPE, m->request_type);
+    s_pair (&f, OPD_F_FIELDS, m->fields_json);
+    s_pair (&f, OPD_F_ATTACHMENTS, m->attachments_json);
+    s_pair (&f, OPD_F_MISSING, m->missing_json);
+    opd_args_add (&f, OPD_F_RECEIVED_AT);
+    opd_args_addi (&f, m->received_at);
     if (m->missing_json) {
         //  Missing required details: the ticket waits on the requester.
-        s_pair (a, "status", "pending");
-        opd_args_add (a, "res_pause");
-        opd_args_addi (a, m->received_at);
+        s_pair (&f, OPD_F_STATUS, "pending");
+        opd_args_add (&f, OPD_F_RES_PAUSE);
+        opd_args_addi (&f, m->received_at);
     }
     if (m->suppress_ack)
-        s_pair (a, "no_ack", "1");
-    s_pair (a, "participants", m->participants_json);
+        s_pair (&f, OPD_F_NO_ACK, "1");
+    s_pair (&f, OPD_F_PARTICIPANTS, m->participants_json);
     //  Who submitted it: the authenticated client key's name, never a value
     //  from the message (the decoder does not even read one).
     if (r->submitted_by[0])
-        s_pair (a, "submitted_by", r->submitted_by);
-    //  Control pairs (names starting with '_'), which create.lua takes out
-    //  before it stores the ticket: the sender check of the email channel.
-    //  A sender is an agent only when the adapter verified it (the agent
-    //  key), never because its address is an agent's: a From header is
-    //  trivially forged (issue 8).
-    if (m->sender_check)
-        s_pair (a, "_sender_check", "1");
-    if (m->agent && m->reply_to)
-        s_pair (a, "_from_agent", "1");
+        s_pair (&f, OPD_F_SUBMITTED_BY, r->submitted_by);
+    opd_store_create_t in = {
+        .channel = m->channel,
+        .external_id = m->external_id,
+        .reply_to = m->reply_to,
+        //  The author: a verified agent by id, as in comments from the console.
+        .author = m->agent && m->reply_to ? m->agent
+                  : m->req_email          ? m->req_email
+                  : m->req_phone          ? m->req_phone
+                                          : m->req_name,
+        .fields = &f,
+        //  The sender check of the email channel. A sender is an agent only
+        //  when the adapter verified it (the agent key), never because its
+        //  address is an agent's: a From header is trivially forged (issue 8).
+        .sender_check = m->sender_check,
+        .from_agent = m->agent && m->reply_to,
+    };
+    opd_store_create_call (c, cfg, now, &in);
+    opd_args_free (&f);
 }
 
 typedef struct {
@@ -196,14 +200,13 @@ s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *r
             opd_submit_destroy (&r->submit);
             continue;
         }
-        opd_args_t a;
-        opd_args_init (&a);
-        s_create_args (svc->cfg, r, now, &a);
-        if (opd_redis_append_script (redis, OPD_SCRIPT_CREATE, &a) == 0) {
+        opd_store_call_t c;
+        s_create_call (svc->cfg, r, now, &c);
+        if (opd_store_call_append (redis, &c) == 0) {
             r->queued = true;
             queued++;
         }
-        opd_args_free (&a);
+        opd_store_call_free (&c);
     }
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
@@ -217,18 +220,15 @@ s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *r
             if (!rep)
                 broken = true;
         }
-        if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
-            const char *id = opd_reply_str (rep, 0);
-            bool created = opd_reply_int (rep, 1) == 1;
-            opd_pack_accepted (&buf, id, created);
+        opd_store_created_t done;
+        if (rep && opd_store_create_reply (rep, &done) == 0) {
+            opd_pack_accepted (&buf, done.ticket_id, done.created);
             st->accepted++;
-            if (created)
+            if (done.created)
                 st->created++;
-            opd_debug ("accepted ticket=%s created=%d kind=%s", id, created, opd_reply_str (rep, 2));
+            opd_debug ("accepted ticket=%s created=%d kind=%s", done.ticket_id, done.created, done.kind);
         }
         else if (r->queued || r->rej.code == OPD_REJ_UNAVAILABLE) {
-            if (rep)
-                opd_error ("create script failed: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
             r->rej.code = OPD_REJ_UNAVAILABLE;
             snprintf (r->rej.message, sizeof r->rej.message,
                       "the ticket store is unavailable; nothing was stored, try again");
@@ -286,18 +286,13 @@ s_relay_actor (zsock_t *pipe, void *args)
         auth_watch_read (watch);
         if (!last[0]) {
             //  Live publishing starts from now; the history serves the rest.
-            redisReply *r = opd_redis_command (redis, "XREVRANGE opd:events + - COUNT 1");
-            if (!r) {
+            if (opd_store_events_last (redis, last, sizeof last) == -1) {
+                last[0] = 0;
                 zclock_sleep (200);
                 continue;
             }
-            if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
-                snprintf (last, sizeof last, "%s", r->element[0]->element[0]->str);
-            else
-                snprintf (last, sizeof last, "0-0");
-            freeReplyObject (r);
         }
-        redisReply *r = opd_redis_command (redis, "XREAD COUNT 1000 BLOCK 200 STREAMS opd:events %s", last);
+        redisReply *r = opd_store_events_wait (redis, last, 1000, 200);
         if (!r) {
             zclock_sleep (200);
             continue;

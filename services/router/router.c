@@ -9,6 +9,7 @@
 #include "router.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "rules.h"
 #include <czmq.h>
@@ -54,7 +55,7 @@ static int
 s_batch (router_t *self, int *progress)
 {
     *progress = 0;
-    redisReply *range = opd_redis_command (self->redis, "ZRANGE opd:unrouted 0 %d", BATCH - 1);
+    redisReply *range = opd_store_unrouted (self->redis, BATCH);
     if (!range) {
         s_redis_failed (self, "ZRANGE");
         return -1;
@@ -73,19 +74,10 @@ s_batch (router_t *self, int *progress)
         s_redis_ok (self);
         return 0;
     }
-    //  Pipeline 1: the fields of every ticket.
+    //  Pipeline 1: the fields of every ticket the decision reads.
+    static const char *const wanted[] = {OPD_F_SUBJECT, OPD_F_BODY, OPD_F_PRIORITY, OPD_F_CATEGORY};
     for (size_t i = 0; i < n; i++) {
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "HMGET");
-        opd_args_addf (&a, "opd:t:%s", range->element[i]->str);
-        opd_args_add (&a, "subject");
-        opd_args_add (&a, "body");
-        opd_args_add (&a, "priority");
-        opd_args_add (&a, "category");
-        int rc = opd_redis_append_argv (self->redis, &a);
-        opd_args_free (&a);
-        if (rc) {
+        if (opd_store_fields_append (self->redis, range->element[i]->str, wanted, 4)) {
             freeReplyObject (range);
             s_redis_failed (self, "HMGET");
             return -1;
@@ -120,18 +112,11 @@ s_batch (router_t *self, int *progress)
         router_decision_t d;
         router_rules_decide (self->rules, s_field (fields[i], 0), s_field (fields[i], 1),
                              s_field (fields[i], 2), s_field (fields[i], 3), &d);
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_addi (&a, now);
-        opd_args_addi (&a, self->svc->cfg->events_max_len);
-        opd_args_add (&a, id);
-        opd_args_add (&a, d.team);
-        opd_args_add (&a, d.category);
-        opd_args_add (&a, d.priority);
-        opd_args_add (&a, d.rule);
-        opd_args_add (&a, d.standard_response);
-        broken = opd_redis_append_script (self->redis, OPD_SCRIPT_ROUTE, &a) != 0;
-        opd_args_free (&a);
+        opd_store_route_t route = {d.team, d.category, d.priority, d.rule, d.standard_response};
+        opd_store_call_t c;
+        opd_store_route_call (&c, self->svc->cfg, now, id, &route);
+        broken = opd_store_call_append (self->redis, &c) != 0;
+        opd_store_call_free (&c);
         if (!broken)
             opd_debug ("decided ticket=%s team=%s priority=%s rule=%s", id, d.team, d.priority,
                        *d.rule ? d.rule : "-");
@@ -146,17 +131,17 @@ s_batch (router_t *self, int *progress)
             broken = true;
             break;
         }
-        if (r->type == REDIS_REPLY_INTEGER) {
+        int routed;
+        if (opd_store_route_reply (r, &routed) == 0) {
             (*progress)++;
-            if (r->integer == 1)
+            if (routed == 1)
                 self->routed++;
             else
                 self->skipped++;
         }
         else {
             self->failed++;
-            opd_error ("route script failed ticket=%s error=\"%s\"", range->element[i]->str,
-                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+            opd_error ("not routed ticket=%s", range->element[i]->str);
         }
         freeReplyObject (r);
     }

@@ -218,4 +218,16 @@ redisReply *opd_store_resolved_range (opd_redis_t *redis, int64_t until, long lo
 //  Puts opd:resolved right for one ticket: at > 0 its resolved_at, 0 it is
 //  not resolved any more. 0, -1.
 int opd_store_resolved_fix (opd_redis_t *redis, const char *id, int64_t at);
+
+//  --- The event history (the stream opd:events) ---------------------------
+
+//  The id of the newest event into id (size bytes), "0-0" when there is
+//  none. 0, -1 / -2 as above.
+int opd_store_events_last (opd_redis_t *redis, char *id, size_t size);
+//  Up to count events after the id after (XRANGE, exclusive); the reply
+//  (an array of [id, [field, value...]]) is the caller's.
+redisReply *opd_store_events_after (opd_redis_t *redis, const char *after, int count);
+//  The same, waiting up to block_ms for one to come (XREAD BLOCK): the
+//  reply is XREAD's ([[stream, entries]], or nil when none came).
+redisReply *opd_store_events_wait (opd_redis_t *redis, const char *after, int count, int block_ms);
 #endif

@@ -617,3 +617,33 @@ opd_store_resolved_fix (opd_redis_t *redis, const char *id, int64_t at)
     freeReplyObject (r);
     return 0;
 }
+
+//  --- The event history ---------------------------------------------------
+
+int
+opd_store_events_last (opd_redis_t *redis, char *id, size_t size)
+{
+    redisReply *r = opd_redis_command (redis, "XREVRANGE %s + - COUNT 1", OPD_KEY_EVENTS);
+    if (!r)
+        return -1;
+    int rc = r->type == REDIS_REPLY_ARRAY ? 0 : -2;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+        snprintf (id, size, "%s", r->element[0]->element[0]->str);
+    else
+        snprintf (id, size, "0-0");
+    freeReplyObject (r);
+    return rc;
+}
+
+redisReply *
+opd_store_events_after (opd_redis_t *redis, const char *after, int count)
+{
+    return opd_redis_command (redis, "XRANGE %s (%s + COUNT %d", OPD_KEY_EVENTS, after, count);
+}
+
+redisReply *
+opd_store_events_wait (opd_redis_t *redis, const char *after, int count, int block_ms)
+{
+    return opd_redis_command (redis, "XREAD COUNT %d BLOCK %d STREAMS %s %s", count, block_ms, OPD_KEY_EVENTS,
+                              after);
+}
