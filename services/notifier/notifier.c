@@ -1,8 +1,9 @@
 /*  notifier: see notifier.h and README.md.
 
-    The outbox is three Redis keys: jobs wait in opd:outbox:ready, the one
-    being sent sits in opd:outbox:busy (moved there atomically by BLMOVE),
-    failed ones wait in the zset opd:outbox:retry until their time comes.
+    The outbox is three Redis keys (proto/keys.md, reached through
+    opd_store): jobs wait in ready, the one being sent sits in busy (moved
+    there atomically by BLMOVE), failed ones wait in the zset retry until
+    their time comes.
     A job leaves 'busy' only through outbox_done.lua (sent, or given up) or
     outbox_retry.lua, after the SMTP server answered. A notifier that dies
     leaves its job in 'busy'; the next one returns it to 'ready' when it
@@ -12,6 +13,7 @@
 #include "mail.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "smtp.h"
 #include "webhook.h"
@@ -32,8 +34,7 @@ typedef struct {
     //  A finishing script that could not reach Redis: run again before
     //  anything else, so that a job never stays in 'busy' for long.
     bool has_pending;
-    opd_script_t pending_script;
-    opd_args_t pending;
+    opd_store_call_t pending;
     long sent, failed, retried;
 } notifier_t;
 
@@ -48,36 +49,34 @@ notifier_backoff_ms (int attempt)
     return pause > MAX_PAUSE_MS ? MAX_PAUSE_MS : pause;
 }
 
-//  Runs a finishing script; when Redis cannot be reached it is kept and run
-//  again later. The args are taken.
+//  Runs a finishing script call; when Redis cannot be reached it is kept
+//  and run again later. The call is taken.
 static void
-s_finish (notifier_t *self, opd_script_t script, opd_args_t *args)
+s_finish (notifier_t *self, opd_store_call_t *c)
 {
-    redisReply *r = opd_redis_script (self->redis, script, args);
+    redisReply *r = opd_store_call_run (self->redis, c);
     if (!r) {
         opd_warn ("outbox update postponed, Redis unavailable: %s", opd_redis_error (self->redis));
         self->has_pending = true;
-        self->pending_script = script;
-        self->pending = *args;
-        opd_args_init (args);
+        self->pending = *c;
         return;
     }
     if (r->type == REDIS_REPLY_ERROR)
         opd_error ("outbox script failed: %s", r->str);
     freeReplyObject (r);
-    opd_args_free (args);
+    opd_store_call_free (c);
 }
 
 static int
 s_flush_pending (notifier_t *self)
 {
-    redisReply *r = opd_redis_script (self->redis, self->pending_script, &self->pending);
+    redisReply *r = opd_store_call_run (self->redis, &self->pending);
     if (!r)
         return -1;
     if (r->type == REDIS_REPLY_ERROR)
         opd_error ("outbox script failed: %s", r->str);
     freeReplyObject (r);
-    opd_args_free (&self->pending);
+    opd_store_call_free (&self->pending);
     self->has_pending = false;
     return 0;
 }
@@ -86,15 +85,9 @@ static void
 s_done (notifier_t *self, const char *job, size_t len, const char *outcome, const char *ticket,
         const char *detail)
 {
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, self->svc->cfg->events_max_len);
-    opd_args_addn (&a, job, len);
-    opd_args_add (&a, outcome);
-    opd_args_add (&a, ticket);
-    opd_args_add (&a, detail);
-    s_finish (self, OPD_SCRIPT_OUTBOX_DONE, &a);
+    opd_store_call_t c;
+    opd_store_outbox_done_call (&c, self->svc->cfg, opd_now_ms (), job, len, outcome, ticket, detail);
+    s_finish (self, &c);
 }
 
 //  Puts the job back for later: as it was (Redis failed while reading, the
@@ -102,48 +95,29 @@ s_done (notifier_t *self, const char *job, size_t len, const char *outcome, cons
 static void
 s_retry (notifier_t *self, const char *job, size_t len, const char *again, int64_t at)
 {
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, self->svc->cfg->events_max_len);
-    opd_args_addn (&a, job, len);
-    if (again)
-        opd_args_add (&a, again);
-    else
-        opd_args_addn (&a, job, len);
-    opd_args_addi (&a, at);
-    s_finish (self, OPD_SCRIPT_OUTBOX_RETRY, &a);
+    opd_store_call_t c;
+    opd_store_outbox_retry_call (&c, self->svc->cfg, opd_now_ms (), job, len, again, at);
+    s_finish (self, &c);
 }
 
 static int
-s_promote (notifier_t *self, const char *mode)
+s_promote (notifier_t *self, bool at_start)
 {
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, self->svc->cfg->events_max_len);
-    opd_args_add (&a, mode);
-    redisReply *r = opd_redis_script (self->redis, OPD_SCRIPT_OUTBOX_PROMOTE, &a);
-    opd_args_free (&a);
-    if (!r)
+    int moved = opd_store_outbox_promote (self->redis, self->svc->cfg, opd_now_ms (), at_start);
+    if (moved < 0)
         return -1;
-    int rc = 0;
-    if (r->type == REDIS_REPLY_ERROR) {
-        opd_error ("outbox_promote failed: %s", r->str);
-        rc = -1;
-    }
-    else if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
-        opd_debug ("outbox promoted jobs=%lld mode=%s", r->integer, *mode ? mode : "due");
-    freeReplyObject (r);
-    return rc;
+    if (moved > 0)
+        opd_debug ("outbox promoted jobs=%d mode=%s", moved, at_start ? "start" : "due");
+    return 0;
 }
 
 //  The ticket hash as a table; NULL when Redis failed. Empty when gone.
 static GHashTable *
 s_ticket (notifier_t *self, const char *id)
 {
-    redisReply *r = opd_redis_command (self->redis, "HGETALL opd:t:%s", id);
-    if (!r)
+    opd_ticket_t ticket;
+    redisReply *r = NULL;
+    if (opd_store_ticket_get (self->redis, id, &ticket, &r) == -1)
         return NULL;
     GHashTable *t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     if (r->type == REDIS_REPLY_ARRAY)
@@ -153,54 +127,12 @@ s_ticket (notifier_t *self, const char *id)
     return t;
 }
 
-static bool
-s_comment_has_id (const char *text, long long cid)
-{
-    json_t *c = json_loads (text, 0, NULL);
-    bool ok = json_is_object (c) && json_integer_value (json_object_get (c, "id")) == cid;
-    json_decref (c);
-    return ok;
-}
-
-//  The comment cid of the ticket as stored; *failed when Redis failed.
-static char *
-s_comment (notifier_t *self, const char *id, long long cid, bool *failed)
-{
-    *failed = false;
-    redisReply *r = opd_redis_command (self->redis, "LINDEX opd:t:%s:c %lld", id, cid - 1);
-    if (!r) {
-        *failed = true;
-        return NULL;
-    }
-    char *found = NULL;
-    if (r->type == REDIS_REPLY_STRING && s_comment_has_id (r->str, cid))
-        found = opd_strdup (r->str);
-    freeReplyObject (r);
-    if (found)
-        return found;
-    //  Comments are numbered in order; search in case that ever changes.
-    r = opd_redis_command (self->redis, "LRANGE opd:t:%s:c 0 -1", id);
-    if (!r) {
-        *failed = true;
-        return NULL;
-    }
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && !found; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && s_comment_has_id (r->element[i]->str, cid))
-            found = opd_strdup (r->element[i]->str);
-    freeReplyObject (r);
-    return found;
-}
-
 //  Remembers the first Message-ID the desk sent on a ticket (field
 //  mail_thread), so later mail can refer to it. 0, or -1 when Redis failed.
 static int
 s_remember_thread (notifier_t *self, const char *id, const char *msgid)
 {
-    redisReply *r = opd_redis_command (self->redis, "HSETNX opd:t:%s mail_thread %s", id, msgid);
-    if (!r)
-        return -1;
-    freeReplyObject (r);
-    return 0;
+    return opd_store_mail_thread_set (self->redis, id, msgid);
 }
 
 static void
@@ -224,7 +156,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     bool failed = t == NULL;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
     if (t && about_comment)
-        comment = s_comment (self, ticket, cid, &failed);
+        comment = opd_store_comment_get (self->redis, ticket, cid, &failed);
     if (failed) {
         opd_warn ("job=%lld ticket=%s put back, Redis failed: %s", jid, ticket,
                   opd_redis_error (self->redis));
@@ -250,7 +182,7 @@ s_process (notifier_t *self, const char *job, size_t len)
         goto end;
     }
     //  The thread is the requester's conversation: a mail to an agent never starts it.
-    if (strcmp (kind, "agent") && !g_hash_table_lookup (t, "mail_thread")
+    if (strcmp (kind, "agent") && !g_hash_table_lookup (t, OPD_F_MAIL_THREAD)
         && s_remember_thread (self, ticket, m.message_id)) {
         s_retry (self, job, len, NULL, opd_now_ms ());
         mail_clear (&m);
@@ -293,12 +225,11 @@ end:
 static void
 s_turn (notifier_t *self)
 {
-    if (s_promote (self, "") != 0) {
+    if (s_promote (self, false) != 0) {
         zclock_sleep (200);
         return;
     }
-    redisReply *r = opd_redis_command (self->redis,
-                                       "BLMOVE opd:outbox:ready opd:outbox:busy RIGHT LEFT 0.5");
+    redisReply *r = opd_store_outbox_take (self->redis, 0.5);
     if (!r) {
         opd_warn ("Redis unavailable: %s", opd_redis_error (self->redis));
         zclock_sleep (200);
@@ -329,7 +260,7 @@ notifier_run (opd_service_t *svc)
     notifier_t self = {.svc = svc};
     s_connect (&self);
     zactor_t *hooks = webhook_actor_new (svc->cfg);
-    if (s_promote (&self, "start") == 0)
+    if (s_promote (&self, true) == 0)
         self.started = true;
     else
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (self.redis));
@@ -350,7 +281,7 @@ notifier_run (opd_service_t *svc)
             continue;
         }
         if (!self.started) {
-            if (s_promote (&self, "start")) {
+            if (s_promote (&self, true)) {
                 zclock_sleep (500);
                 continue;
             }
@@ -363,7 +294,7 @@ notifier_run (opd_service_t *svc)
         }
     }
     if (self.has_pending)
-        opd_args_free (&self.pending);
+        opd_store_call_free (&self.pending);
     zactor_destroy (&hooks);
     smtp_destroy (&self.smtp);
     opd_redis_destroy (&self.redis);

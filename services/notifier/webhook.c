@@ -3,6 +3,7 @@
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_redis.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <curl/curl.h>
 #include <glib.h>
@@ -165,13 +166,9 @@ s_load_cursor (state_t *st, hook_t *h)
         return 0;
     }
     freeReplyObject (r);
-    r = opd_redis_command (st->redis, "XREVRANGE opd:events + - COUNT 1");
-    if (!r)
-        return -1;
     char end[64] = "0-0";
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
-        snprintf (end, sizeof end, "%s", r->element[0]->element[0]->str);
-    freeReplyObject (r);
+    if (opd_store_events_last (st->redis, end, sizeof end) == -1)
+        return -1;
     //  NX: two notifiers starting at once agree on one cursor.
     r = opd_redis_command (st->redis, "SET %s %s NX", h->key, end);
     if (!r)
@@ -251,7 +248,7 @@ s_step (state_t *st, hook_t *h)
         return 0;
     if (opd_mono_ms () < h->next_at)
         return 0;
-    redisReply *r = opd_redis_command (st->redis, "XRANGE opd:events (%s + COUNT %d", h->cursor, BATCH);
+    redisReply *r = opd_store_events_after (st->redis, h->cursor, BATCH);
     if (!r)
         return 0;
     if (r->type != REDIS_REPLY_ARRAY) {
@@ -331,7 +328,9 @@ s_actor (zsock_t *pipe, void *args)
         h->w.topics = opd_calloc (w->ntopics + 1, sizeof (char *));
         for (size_t j = 0; j < w->ntopics; j++)
             h->w.topics[j] = opd_strdup (w->topics[j]);
-        snprintf (h->key, sizeof h->key, "opd:notifier:webhook:%zu:cursor", i);
+        char index[24];
+        snprintf (index, sizeof index, "%zu", i);
+        opd_key_webhook_cursor (h->key, sizeof h->key, index);
     }
     st.redis = opd_redis_new (cfg);
     opd_redis_set_timeout (st.redis, 3000);
