@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "opd_anonymise.h"
 #include "opd_change.h"
+#include "opd_store.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include <stdio.h>
@@ -289,8 +290,9 @@ cli_list (cli_t *c)
 static int
 s_update_fields (cli_t *c, const char *id, json_t *fields)
 {
-    redisReply *cur = opd_redis_command (cli_redis (c), "HGET opd:t:%s request_type", id);
-    const char *rtid = cur && cur->type == REDIS_REPLY_STRING ? cur->str : NULL;
+    static const char *const wanted[] = {OPD_F_REQUEST_TYPE};
+    redisReply *cur = opd_store_fields (cli_redis (c), id, wanted, 1);
+    const char *rtid = opd_reply_str (cur, 0);
     const opd_reqtype_t *rt = rtid ? opd_config_reqtype (c->cfg, rtid) : NULL;
     int rc = CLI_OK;
     for (int i = 0; i < c->nopts && rc == CLI_OK; i++) {
@@ -438,45 +440,32 @@ cli_comment (cli_t *c)
     }
     bool public = !cli_flag (c, "internal");
     int64_t now = opd_now_ms ();
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, now);
-    opd_args_addi (&a, c->cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, actor);
-    opd_args_add (&a, "agent");
-    opd_args_add (&a, public ? "1" : "0");
-    opd_args_add (&a, body);
-    opd_args_add (&a, sr_id ? sr_id : "");
     opd_redis_t *redis = cli_redis (c);
-    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_COMMENT, &a);
-    opd_args_free (&a);
-    if (!r || r->type != REDIS_REPLY_ARRAY || !opd_reply_str (r, 0)) {
+    opd_store_comment_t in = {id, actor, "agent", public, body, sr_id};
+    opd_store_result_t res;
+    if (opd_store_comment (redis, c->cfg, now, &in, &res)) {
         rc = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the comment failed: %s", opd_redis_error (redis));
-        if (r)
-            freeReplyObject (r);
         free (body);
         return rc;
     }
-    const char *what = opd_reply_str (r, 0);
-    if (!strcmp (what, "not_found"))
+    const char *what = res.what;
+    if (res.outcome == OPD_STORE_NOT_FOUND)
         rc = cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
-    else if (!strcmp (what, "closed"))
+    else if (res.outcome == OPD_STORE_CLOSED)
         rc = cli_fail (c, CLI_REFUSED, "conflict", "%s is closed; closed tickets take no comments", id);
-    else if (strcmp (what, "ok"))
+    else if (res.outcome != OPD_STORE_OK)
         rc = cli_fail (c, CLI_REFUSED, what, "the comment was refused (%s)", what);
     else if (c->json) {
         char at[40];
         opd_rfc3339 (now, at, sizeof at);
-        json_t *cj = json_pack ("{s:I, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t) opd_reply_int (r, 1),
+        json_t *cj = json_pack ("{s:I, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t) res.comment_id,
                                 "author", actor, "role", "agent", "public", public, "body", body, "at", at);
         if (sr_id)
             json_object_set_new (cj, "standard_response", json_string (sr_id));
         cli_print_json (cj);
     }
     else
-        printf ("%s comment #%lld added (%s)\n", id, opd_reply_int (r, 1), public ? "public" : "internal");
-    freeReplyObject (r);
+        printf ("%s comment #%lld added (%s)\n", id, res.comment_id, public ? "public" : "internal");
     free (body);
     return rc;
 }

@@ -117,7 +117,7 @@ typedef struct {
     long long version;        //  update: the version now (OK) or the current one (VERSION)
     bool changed;             //  update: anything changed
     char from[16];            //  update CONFLICT: the status it is in
-    char allowed[64];         //  update CONFLICT: the moves allowed from it, comma separated
+    char allowed[96];         //  update CONFLICT: the moves allowed from it, comma separated
     char what[32];            //  the script's first answer word
 } opd_store_result_t;
 void opd_store_comment_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,

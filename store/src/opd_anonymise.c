@@ -7,6 +7,7 @@
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
 #include "opd_log.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,9 @@ static int
 s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, const char *id,
        int64_t closed_at, json_t *out, int *count)
 {
-    redisReply *h = opd_redis_command (redis, "HMGET opd:t:%s status category request_type fields anonymised",
-                                       id);
+    static const char *const wanted[] = {OPD_F_STATUS, OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
+                                         OPD_F_ANONYMISED};
+    redisReply *h = opd_store_fields (redis, id, wanted, 5);
     if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 5) {
         if (h)
             freeReplyObject (h);
@@ -101,31 +103,20 @@ s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, c
     }
     char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
     freeReplyObject (h);
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, now);
-    opd_args_addi (&a, cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, rule);
-    opd_args_add (&a, fields ? fields : "");
-    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_ANONYMISE, &a);
-    opd_args_free (&a);
+    int done = opd_store_anonymise (redis, cfg, now, id, rule, fields);
     free (fields);
-    if (!r || r->type != REDIS_REPLY_INTEGER) {
-        if (r)
-            opd_error ("anonymise script failed ticket=%s: %s", id,
-                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    if (done < 0) {
+        if (done == -2)
+            opd_error ("not anonymised ticket=%s", id);
         rc = -1;
     }
-    else if (r->integer == 1) {
+    else if (done == 1) {
         (*count)++;
         if (out)
             json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
         opd_info ("anonymised ticket=%s rule=%s", id, rule);
         rc = 1;
     }
-    if (r)
-        freeReplyObject (r);
     return rc;
 }
 
@@ -137,8 +128,7 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
     int count = 0;
     long long offset = 0;
     while (true) {
-        redisReply *r = opd_redis_command (redis, "ZRANGEBYSCORE opd:closed -inf %lld WITHSCORES LIMIT %lld %d",
-                                           (long long) cutoff, offset, CHUNK);
+        redisReply *r = opd_store_closed_range (redis, cutoff, offset, CHUNK);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             if (r)
                 freeReplyObject (r);

@@ -13,6 +13,7 @@
     of other fields, and an assignee is always checked against the team the
     ticket has when the change lands. */
 #include "opd_change.h"
+#include "opd_store.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include <glib.h>
@@ -358,7 +359,9 @@ s_attempt (opd_redis_t *redis, const opd_config_t *cfg, const char *id, const op
            opd_change_result_t *res)
 {
     memset (res, 0, sizeof *res);
-    redisReply *cur = opd_redis_command (redis, "HMGET opd:t:%s team request_type fields id status version", id);
+    static const char *const wanted[] = {OPD_F_TEAM, OPD_F_REQUEST_TYPE, OPD_F_FIELDS, OPD_F_ID, OPD_F_STATUS,
+                                         OPD_F_VERSION};
+    redisReply *cur = opd_store_fields (redis, id, wanted, 6);
     if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 6) {
         if (cur)
             freeReplyObject (cur);
@@ -384,54 +387,37 @@ s_attempt (opd_redis_t *redis, const opd_config_t *cfg, const char *id, const op
         opd_args_free (&pairs);
         return s_fail (res, OPD_CHANGE_EMPTY, NULL, "nothing to change");
     }
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, ch->actor);
-    opd_args_add (&a, implicit ? seen : ch->expected_version);
-    opd_args_add (&a, ch->note);
-    for (int i = 0; i < pairs.n; i++)
-        opd_args_addn (&a, pairs.v[i], pairs.len[i]);
+    opd_store_update_t u = {id, ch->actor, implicit ? seen : ch->expected_version, ch->note, &pairs};
+    opd_store_result_t out;
+    int failed = opd_store_update (redis, cfg, opd_now_ms (), &u, &out);
     opd_args_free (&pairs);
-    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_UPDATE, &a);
-    opd_args_free (&a);
-    if (!r || r->type != REDIS_REPLY_ARRAY || !opd_reply_str (r, 0)) {
-        s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update failed: %s",
-                r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
-        if (r)
-            freeReplyObject (r);
-        return -1;
-    }
-    const char *what = opd_reply_str (r, 0);
+    if (failed)
+        return s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update failed: %s", opd_redis_error (redis));
+    const char *what = out.what;
     int rc = 0;
-    if (!strcmp (what, "not_found"))
+    if (out.outcome == OPD_STORE_NOT_FOUND)
         rc = s_fail (res, OPD_CHANGE_NOT_FOUND, "id", "no ticket %s", id);
-    else if (!strcmp (what, "conflict")) {
-        const char *from = opd_reply_str (r, 1);
-        const char *allowed = opd_reply_str (r, 2);
-        snprintf (res->status, sizeof res->status, "%s", from ? from : "");
-        snprintf (res->allowed, sizeof res->allowed, "%s", allowed ? allowed : "");
+    else if (out.outcome == OPD_STORE_CONFLICT) {
+        snprintf (res->status, sizeof res->status, "%s", out.from);
+        snprintf (res->allowed, sizeof res->allowed, "%s", out.allowed);
         rc = s_fail (res, OPD_CHANGE_CONFLICT, "status",
                      "%s cannot move from %s to %s; allowed moves from %s: %s", id, res->status,
                      ch->status ? ch->status : "?", res->status,
                      res->allowed[0] ? res->allowed : "none (closed is final)");
     }
-    else if (!strcmp (what, "version")) {
-        res->version = opd_reply_int (r, 1);
+    else if (out.outcome == OPD_STORE_VERSION) {
+        res->version = out.version;
         rc = s_fail (res, OPD_CHANGE_VERSION, "version", "%s has changed: its version is %lld, not %s",
                      id, res->version, implicit ? seen : ch->expected_version);
         if (implicit)
             rc = 1;
     }
-    else if (strcmp (what, "ok"))
+    else if (out.outcome != OPD_STORE_OK)
         rc = s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the update was refused (%s)", what);
     else {
-        res->version = opd_reply_int (r, 1);
-        res->changed = opd_reply_int (r, 2) == 1;
+        res->version = out.version;
+        res->changed = out.changed;
     }
-    freeReplyObject (r);
     return rc;
 }
 

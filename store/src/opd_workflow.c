@@ -7,6 +7,7 @@
     rest through update.lua. */
 #include "opd_workflow.h"
 #include "opd_log.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@
 static int
 s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, int64_t cutoff, const char *id)
 {
-    redisReply *h = opd_redis_command (redis, "HMGET opd:t:%s status resolved_at version", id);
+    static const char *const wanted[] = {OPD_F_STATUS, OPD_F_RESOLVED_AT, OPD_F_VERSION};
+    redisReply *h = opd_store_fields (redis, id, wanted, 3);
     if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 3) {
         if (h)
             freeReplyObject (h);
@@ -33,43 +35,30 @@ s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, int64_t cutoff,
     int rc = 0;
     if (!status || strcmp (status, "resolved") || !resolved) {
         //  Not resolved any more: the set was behind.
-        redisReply *z = opd_redis_command (redis, "ZREM opd:resolved %s", id);
-        rc = z ? 0 : -1;
-        if (z)
-            freeReplyObject (z);
+        rc = opd_store_resolved_fix (redis, id, 0);
     }
     else if (at > cutoff) {
-        redisReply *z = opd_redis_command (redis, "ZADD opd:resolved %lld %s", (long long) at, id);
-        rc = z ? 0 : -1;
-        if (z)
-            freeReplyObject (z);
+        rc = opd_store_resolved_fix (redis, id, at);
     }
     else {
         char note[96];
         snprintf (note, sizeof note, "closed automatically after %d days", cfg->auto_close_days);
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_addi (&a, now);
-        opd_args_addi (&a, cfg->events_max_len);
-        opd_args_add (&a, id);
-        opd_args_add (&a, "opdesk");
-        opd_args_add (&a, opd_reply_str (h, 2));
-        opd_args_add (&a, note);
-        opd_args_add (&a, "status");
-        opd_args_add (&a, "closed");
-        redisReply *r = opd_redis_script (redis, OPD_SCRIPT_UPDATE, &a);
-        opd_args_free (&a);
-        const char *what = opd_reply_str (r, 0);
-        if (!what)
+        opd_args_t pairs;
+        opd_args_init (&pairs);
+        opd_args_add (&pairs, OPD_F_STATUS);
+        opd_args_add (&pairs, "closed");
+        opd_store_update_t u = {id, "opdesk", opd_reply_str (h, 2), note, &pairs};
+        opd_store_result_t res;
+        int bad = opd_store_update (redis, cfg, now, &u, &res);
+        opd_args_free (&pairs);
+        if (bad)
             rc = -1;
-        else if (!strcmp (what, "ok")) {
+        else if (res.outcome == OPD_STORE_OK) {
             opd_info ("auto-closed ticket=%s days=%d", id, cfg->auto_close_days);
             rc = 1;
         }
         else
             rc = 2;  //  changed meanwhile (a reopen): the next pass looks again
-        if (r)
-            freeReplyObject (r);
     }
     freeReplyObject (h);
     return rc;
@@ -82,8 +71,7 @@ opd_autoclose_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, js
     int count = 0;
     long long offset = 0;
     while (true) {
-        redisReply *r = opd_redis_command (redis, "ZRANGEBYSCORE opd:resolved -inf %lld LIMIT %lld %d",
-                                           (long long) cutoff, offset, CHUNK);
+        redisReply *r = opd_store_resolved_range (redis, cutoff, offset, CHUNK);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             if (r)
                 freeReplyObject (r);
