@@ -14,6 +14,7 @@
     smallest index, sort them by the same due time, and page the same way. */
 #include "opd_ticket.h"
 #include "opd_calendar.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <stdarg.h>
@@ -57,17 +58,9 @@ s_fail (opd_ticket_error_t *err, opd_ticket_status_t code, const char *key, cons
     va_end (ap);
 }
 
-//  --- Reading a ticket hash ------------------------------------------------
-
-//  The flat field/value array of HGETALL, looked up by name.
-static const char *
-s_get (const redisReply *h, const char *field)
-{
-    for (size_t i = 0; i + 1 < h->elements; i += 2)
-        if (h->element[i]->type == REDIS_REPLY_STRING && !strcmp (h->element[i]->str, field))
-            return h->element[i + 1]->type == REDIS_REPLY_STRING ? h->element[i + 1]->str : NULL;
-    return NULL;
-}
+//  --- The ticket object from its hash ---------------------------------------
+//  The hash is read once, by opd_store_ticket_read, into opd_ticket_t (the
+//  schema's fields and clocks); what follows turns its text into JSON.
 
 //  A JSON string; text that is not UTF-8 (never stored by intake, but this is
 //  the last line) has its stray bytes replaced so the output stays valid JSON.
@@ -90,24 +83,12 @@ s_string (const char *v)
 
 //  A field as a JSON string, null when absent or empty.
 static json_t *
-s_str (const redisReply *h, const char *field)
+s_str (const char *v)
 {
-    const char *v = s_get (h, field);
     return v && *v ? s_string (v) : json_null ();
 }
 
-static bool
-s_ms (const char *v, int64_t *ms)
-{
-    if (!v || !*v)
-        return false;
-    char *end = NULL;
-    long long n = strtoll (v, &end, 10);
-    if (*end)
-        return false;
-    *ms = n;
-    return true;
-}
+#define s_ms opd_store_ms
 
 static json_t *
 s_time_ms (int64_t ms)
@@ -119,27 +100,22 @@ s_time_ms (int64_t ms)
 
 //  A field holding ms since the epoch, as RFC 3339; null when absent.
 static json_t *
-s_time (const redisReply *h, const char *field)
+s_time (const char *v)
 {
     int64_t ms;
-    return s_ms (s_get (h, field), &ms) ? s_time_ms (ms) : json_null ();
+    return s_ms (v, &ms) ? s_time_ms (ms) : json_null ();
 }
 
 //  A field holding JSON of the given type; fallback when absent or broken.
 static json_t *
-s_json (const redisReply *h, const char *field, json_type type)
+s_json (const char *v, json_type type)
 {
-    const char *v = s_get (h, field);
     json_t *j = v && *v ? json_loads (v, JSON_DECODE_ANY, NULL) : NULL;
     if (j && json_typeof (j) == type)
         return j;
     json_decref (j);
     return type == JSON_ARRAY ? json_array () : json_object ();
 }
-
-static const struct {
-    const char *prefix, *name;
-} s_clocks[] = {{"fr", "first_response"}, {"nr", "next_reply"}, {"res", "resolution"}};
 
 static const opd_policy_t *
 s_policy (const opd_config_t *cfg, const char *name)
@@ -150,18 +126,10 @@ s_policy (const opd_config_t *cfg, const char *name)
     return NULL;
 }
 
-static const char *
-s_clock_field (const redisReply *h, const char *prefix, const char *what)
-{
-    char f[32];
-    snprintf (f, sizeof f, "%s_%s", prefix, what);
-    return s_get (h, f);
-}
-
 static int64_t
-s_target (const opd_policy_t *p, const char *prefix)
+s_target (const opd_policy_t *p, opd_clock_t c)
 {
-    return !strcmp (prefix, "fr") ? p->first_response : !strcmp (prefix, "nr") ? p->next_reply : p->resolution;
+    return c == OPD_CLOCK_FR ? p->first_response : c == OPD_CLOCK_NR ? p->next_reply : p->resolution;
 }
 
 //  What is left of a clock, at now, as two JSON values (opdesk additions to
@@ -178,12 +146,12 @@ s_target (const opd_policy_t *p, const char *prefix)
 //  - met, or no due time, or the ticket's policy is no longer configured
 //    (its calendar unknown): both null.
 static void
-s_left (const redisReply *h, const opd_config_t *cfg, const opd_policy_t *policy, const char *prefix,
+s_left (const opd_ticket_t *t, const opd_config_t *cfg, const opd_policy_t *policy, opd_clock_t k,
         const char *state, int64_t now, json_t *c)
 {
     json_t *remaining = json_null (), *overdue = json_null ();
-    const char *due_s = s_clock_field (h, prefix, "due");
-    const char *met = s_clock_field (h, prefix, "met");
+    const char *due_s = t->clock[k].due;
+    const char *met = t->clock[k].met;
     const opd_calendar_t *cal = policy && policy->calendar ? opd_config_calendar (cfg, policy->calendar) : NULL;
     int64_t due;
     bool running = state && !strcmp (state, "running");
@@ -198,12 +166,12 @@ s_left (const redisReply *h, const opd_config_t *cfg, const opd_policy_t *policy
             overdue = json_integer (now > due ? now - due : 0);
         }
     }
-    else if (cal && state && !strcmp (state, "paused") && !strcmp (prefix, "res")) {
+    else if (cal && state && !strcmp (state, "paused") && k == OPD_CLOCK_RES) {
         int64_t received, paused;
-        int64_t target = s_target (policy, prefix);
-        if (target > 0 && s_ms (s_get (h, "received_at"), &received) && s_ms (s_get (h, "res_pause"), &paused)) {
+        int64_t target = s_target (policy, k);
+        if (target > 0 && s_ms (t->received_at, &received) && s_ms (t->res_pause, &paused)) {
             opd_timespan_t *spans = NULL;
-            size_t n = opd_timespans_parse (s_get (h, "res_pauses"), &spans);
+            size_t n = opd_timespans_parse (t->res_pauses, &spans);
             int64_t worked = opd_calendar_worktime_skipping (cal, received, paused, spans, n);
             free (spans);
             remaining = json_integer (worked < target ? target - worked : 0);
@@ -216,21 +184,19 @@ s_left (const redisReply *h, const opd_config_t *cfg, const opd_policy_t *policy
 //  The slo map: first_response and resolution always, next_reply when its
 //  clock exists or the ticket's policy has one.
 static json_t *
-s_slo (const redisReply *h, const opd_config_t *cfg, bool live)
+s_slo (const opd_ticket_t *t, const opd_config_t *cfg, bool live)
 {
     int64_t now = opd_now_ms ();
     json_t *slo = json_object ();
-    const char *policy_name = s_get (h, "slo_policy");
+    const char *policy_name = t->slo_policy;
     const opd_policy_t *policy = s_policy (cfg, policy_name);
-    for (size_t i = 0; i < sizeof s_clocks / sizeof s_clocks[0]; i++) {
-        const char *p = s_clocks[i].prefix;
-        const char *due = s_clock_field (h, p, "due");
-        const char *state = s_clock_field (h, p, "state");
-        const char *met = s_clock_field (h, p, "met");
-        const char *breached = s_clock_field (h, p, "breached");
+    for (int k = 0; k < OPD_CLOCK_COUNT; k++) {
+        const char *due = t->clock[k].due;
+        const char *state = t->clock[k].state;
+        const char *met = t->clock[k].met;
+        const char *breached = t->clock[k].breached;
         bool present = due || state || met || breached;
-        if (!strcmp (p, "nr") && !present && !(policy && policy->next_reply > 0)
-            && !s_get (h, "nr_start"))
+        if (k == OPD_CLOCK_NR && !present && !(policy && policy->next_reply > 0) && !t->nr_start)
             continue;
         int64_t ms;
         json_t *c = json_object ();
@@ -240,8 +206,8 @@ s_slo (const redisReply *h, const opd_config_t *cfg, bool live)
         json_object_set_new (c, "met_at", s_ms (met, &ms) ? s_time_ms (ms) : json_null ());
         json_object_set_new (c, "breached_at", s_ms (breached, &ms) ? s_time_ms (ms) : json_null ());
         if (live)
-            s_left (h, cfg, policy, p, state, now, c);
-        json_object_set_new (slo, s_clocks[i].name, c);
+            s_left (t, cfg, policy, (opd_clock_t) k, state, now, c);
+        json_object_set_new (slo, opd_clock_names[k], c);
     }
     return slo;
 }
@@ -250,21 +216,21 @@ s_slo (const redisReply *h, const opd_config_t *cfg, bool live)
 //  the soonest due time of a clock that is running, or breached and not met;
 //  QUEUE_LAST + created_at when there is none.
 static int64_t
-s_next_due (const redisReply *h)
+s_next_due (const opd_ticket_t *t)
 {
     int64_t best = INT64_MAX;
-    for (size_t i = 0; i < sizeof s_clocks / sizeof s_clocks[0]; i++) {
-        const char *state = s_clock_field (h, s_clocks[i].prefix, "state");
-        const char *met = s_clock_field (h, s_clocks[i].prefix, "met");
+    for (int k = 0; k < OPD_CLOCK_COUNT; k++) {
+        const char *state = t->clock[k].state;
+        const char *met = t->clock[k].met;
         int64_t due;
         bool counts = state
                       && (!strcmp (state, "running") || (!strcmp (state, "breached") && !(met && *met)));
-        if (counts && s_ms (s_clock_field (h, s_clocks[i].prefix, "due"), &due) && due < best)
+        if (counts && s_ms (t->clock[k].due, &due) && due < best)
             best = due;
     }
     if (best == INT64_MAX) {
         int64_t created = 0;
-        s_ms (s_get (h, "created_at"), &created);
+        s_ms (t->created_at, &created);
         best = QUEUE_LAST + created;
     }
     return best;
@@ -272,9 +238,9 @@ s_next_due (const redisReply *h)
 
 //  When the ticket came to its current team (routing or the last hand-off).
 static bool
-s_team_since (const redisReply *h, int64_t *since)
+s_team_since (const opd_ticket_t *t, int64_t *since)
 {
-    return s_ms (s_get (h, "team_since"), since) || s_ms (s_get (h, "created_at"), since);
+    return s_ms (t->team_since, since) || s_ms (t->created_at, since);
 }
 
 //  {team: ms} from the team_ms:<team> fields: the time spent with each
@@ -282,66 +248,66 @@ s_team_since (const redisReply *h, int64_t *since)
 //  counting (resolved or closed), so that reading an unchanged ticket twice
 //  gives the same object; while it counts, team_since says when it began.
 static json_t *
-s_team_times (const redisReply *h)
+s_team_times (const opd_ticket_t *t, const redisReply *h)
 {
     json_t *out = json_object ();
     for (size_t i = 0; i + 1 < h->elements; i += 2) {
         const char *f = h->element[i]->str;
         int64_t ms;
-        if (h->element[i]->type == REDIS_REPLY_STRING && !strncmp (f, "team_ms:", 8) && f[8]
-            && s_ms (s_get (h, f), &ms))
-            json_object_set_new (out, f + 8, json_integer (ms));
+        size_t plen = strlen (OPD_F_TEAM_MS_PREFIX);
+        if (h->element[i]->type == REDIS_REPLY_STRING && !strncmp (f, OPD_F_TEAM_MS_PREFIX, plen) && f[plen]
+            && h->element[i + 1]->type == REDIS_REPLY_STRING && s_ms (h->element[i + 1]->str, &ms))
+            json_object_set_new (out, f + plen, json_integer (ms));
     }
-    const char *team = s_get (h, "team");
+    const char *team = t->team;
     int64_t since, end;
-    if (team && *team && s_team_since (h, &since)
-        && (s_ms (s_get (h, "closed_at"), &end) || s_ms (s_get (h, "resolved_at"), &end))) {
+    if (team && *team && s_team_since (t, &since) && (s_ms (t->closed_at, &end) || s_ms (t->resolved_at, &end))) {
         int64_t before = json_integer_value (json_object_get (out, team));
         json_object_set_new (out, team, json_integer (before + (end > since ? end - since : 0)));
     }
     return out;
 }
 
-//  The ticket object from its hash, without comments and history.
+//  The ticket object from its hash (h, read into tk), without comments and history.
 static json_t *
-s_from_hash (const redisReply *h, const opd_config_t *cfg, bool live)
+s_from_hash (const opd_ticket_t *tk, const redisReply *h, const opd_config_t *cfg, bool live)
 {
     json_t *t = json_object ();
-    static const char *const plain[] = {"id", "kind", "status", "priority", "severity", "category",
-                                        "team", "assignee", "channel", NULL};
-    for (int i = 0; plain[i]; i++)
-        json_object_set_new (t, plain[i], s_str (h, plain[i]));
+    json_object_set_new (t, "id", s_str (tk->id));
+    json_object_set_new (t, "kind", s_str (tk->kind));
+    json_object_set_new (t, "status", s_str (tk->status));
+    json_object_set_new (t, "priority", s_str (tk->priority));
+    json_object_set_new (t, "severity", s_str (tk->severity));
+    json_object_set_new (t, "category", s_str (tk->category));
+    json_object_set_new (t, "team", s_str (tk->team));
+    json_object_set_new (t, "assignee", s_str (tk->assignee));
+    json_object_set_new (t, "channel", s_str (tk->channel));
     json_t *req = json_object ();
-    json_object_set_new (req, "name", s_str (h, "req_name"));
-    json_object_set_new (req, "email", s_str (h, "req_email"));
-    json_object_set_new (req, "phone", s_str (h, "req_phone"));
+    json_object_set_new (req, "name", s_str (tk->req_name));
+    json_object_set_new (req, "email", s_str (tk->req_email));
+    json_object_set_new (req, "phone", s_str (tk->req_phone));
     json_object_set_new (t, "requester", req);
-    json_object_set_new (t, "subject", s_str (h, "subject"));
-    const char *body = s_get (h, "body");
-    json_object_set_new (t, "body", s_string (body ? body : ""));
-    json_object_set_new (t, "request_type", s_str (h, "request_type"));
-    json_object_set_new (t, "fields", s_json (h, "fields", JSON_OBJECT));
-    json_object_set_new (t, "attachments", s_json (h, "attachments", JSON_ARRAY));
-    json_object_set_new (t, "linked_to", s_str (h, "linked_to"));
-    json_object_set_new (t, "submitted_by", s_str (h, "submitted_by"));
-    json_object_set_new (t, "created_at", s_time (h, "created_at"));
-    json_object_set_new (t, "updated_at", s_time (h, "updated_at"));
-    json_object_set_new (t, "received_at", s_time (h, "received_at"));
-    json_object_set_new (t, "resolved_at", s_time (h, "resolved_at"));
-    json_object_set_new (t, "closed_at", s_time (h, "closed_at"));
-    int64_t version = 0;
-    s_ms (s_get (h, "version"), &version);
-    json_object_set_new (t, "version", json_integer (version));
-    json_object_set_new (t, "rule", s_str (h, "rule"));
-    json_object_set_new (t, "slo", s_slo (h, cfg, live));
-    const char *anon = s_get (h, "anonymised");
-    json_object_set_new (t, "anonymised", json_boolean (anon && !strcmp (anon, "1")));
-    json_object_set_new (t, "missing_fields", s_json (h, "missing", JSON_ARRAY));
-    json_object_set_new (t, "team_times", s_team_times (h));
+    json_object_set_new (t, "subject", s_str (tk->subject));
+    json_object_set_new (t, "body", s_string (tk->body ? tk->body : ""));
+    json_object_set_new (t, "request_type", s_str (tk->request_type));
+    json_object_set_new (t, "fields", s_json (tk->fields, JSON_OBJECT));
+    json_object_set_new (t, "attachments", s_json (tk->attachments, JSON_ARRAY));
+    json_object_set_new (t, "linked_to", s_str (tk->linked_to));
+    json_object_set_new (t, "submitted_by", s_str (tk->submitted_by));
+    json_object_set_new (t, "created_at", s_time (tk->created_at));
+    json_object_set_new (t, "updated_at", s_time (tk->updated_at));
+    json_object_set_new (t, "received_at", s_time (tk->received_at));
+    json_object_set_new (t, "resolved_at", s_time (tk->resolved_at));
+    json_object_set_new (t, "closed_at", s_time (tk->closed_at));
+    json_object_set_new (t, "version", json_integer (opd_store_ms_or (tk->version, 0)));
+    json_object_set_new (t, "rule", s_str (tk->rule));
+    json_object_set_new (t, "slo", s_slo (tk, cfg, live));
+    json_object_set_new (t, "anonymised", json_boolean (tk->anonymised && !strcmp (tk->anonymised, "1")));
+    json_object_set_new (t, "missing_fields", s_json (tk->missing, JSON_ARRAY));
+    json_object_set_new (t, "team_times", s_team_times (tk, h));
     int64_t since;
-    const char *team = s_get (h, "team");
     json_object_set_new (t, "team_since",
-                         team && *team && s_team_since (h, &since) ? s_time_ms (since) : json_null ());
+                         tk->team && *tk->team && s_team_since (tk, &since) ? s_time_ms (since) : json_null ());
     return t;
 }
 
@@ -444,24 +410,26 @@ opd_ticket_fetch (opd_redis_t *redis, const opd_config_t *cfg, const char *id, u
         s_fail (err, OPD_TICKET_NOT_FOUND, "id", "no ticket '%s'", id ? id : "");
         return NULL;
     }
-    redisReply *h = opd_redis_command (redis, "HGETALL opd:t:%s", id);
-    if (!h || h->type != REDIS_REPLY_ARRAY) {
+    opd_ticket_t tk;
+    redisReply *h = NULL;
+    int found = opd_store_ticket_get (redis, id, &tk, &h);
+    if (found < 0) {
         s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
                 h && h->type == REDIS_REPLY_ERROR ? h->str : opd_redis_error (redis));
         if (h)
             freeReplyObject (h);
         return NULL;
     }
-    if (!s_get (h, "id")) {
+    if (!found) {
         freeReplyObject (h);
         s_fail (err, OPD_TICKET_NOT_FOUND, "id", "no ticket '%s'", id);
         return NULL;
     }
-    json_t *t = s_from_hash (h, cfg, flags & OPD_TICKET_LIVE);
+    json_t *t = s_from_hash (&tk, h, cfg, flags & OPD_TICKET_LIVE);
     freeReplyObject (h);
     if (flags & OPD_TICKET_FULL) {
-        redisReply *c = opd_redis_command (redis, "LRANGE opd:t:%s:c 0 -1", id);
-        redisReply *hi = c ? opd_redis_command (redis, "LRANGE opd:t:%s:h 0 -1", id) : NULL;
+        redisReply *c = opd_redis_command (redis, "LRANGE " OPD_KEY_COMMENTS_FMT " 0 -1", id);
+        redisReply *hi = c ? opd_redis_command (redis, "LRANGE " OPD_KEY_HISTORY_FMT " 0 -1", id) : NULL;
         if (!c || !hi) {
             s_fail (err, OPD_TICKET_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
                     opd_redis_error (redis));
@@ -542,20 +510,19 @@ s_filter_eq (const char *want, const char *have)
 }
 
 static bool
-s_matches (const redisReply *h, const opd_ticket_query_t *q, GPtrArray *qwords)
+s_matches (const opd_ticket_t *t, const opd_ticket_query_t *q, GPtrArray *qwords)
 {
-    if (!s_get (h, "id"))
+    if (!t->id)
         return false;
-    if (!s_filter_eq (q->status, s_get (h, "status")) || !s_filter_eq (q->team, s_get (h, "team"))
-        || !s_filter_eq (q->priority, s_get (h, "priority"))
-        || !s_filter_eq (q->assignee, s_get (h, "assignee")))
+    if (!s_filter_eq (q->status, t->status) || !s_filter_eq (q->team, t->team)
+        || !s_filter_eq (q->priority, t->priority) || !s_filter_eq (q->assignee, t->assignee))
         return false;
     if (s_given (q->requester)) {
-        const char *e = s_get (h, "req_email");
+        const char *e = t->req_email;
         if (!e || g_ascii_strcasecmp (e, q->requester))
             return false;
     }
-    return s_subject_matches (s_get (h, "subject"), qwords);
+    return s_subject_matches (t->subject, qwords);
 }
 
 //  A cursor: 'c' or 'd', a number (created_at or due, ms), '.', the ticket id.
@@ -580,11 +547,12 @@ s_cursor (char kind, int64_t score, const char *id)
 }
 
 static redisReply *
-s_hgetall (opd_redis_t *redis, const char *id)
+s_hgetall (opd_redis_t *redis, const char *id, opd_ticket_t *t)
 {
-    redisReply *h = opd_redis_command (redis, "HGETALL opd:t:%s", id);
-    if (h && h->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject (h);
+    redisReply *h = NULL;
+    if (opd_store_ticket_get (redis, id, t, &h) < 0) {
+        if (h)
+            freeReplyObject (h);
         return NULL;
     }
     return h;
@@ -598,16 +566,16 @@ s_pick_index (opd_redis_t *redis, const opd_ticket_query_t *q, int *rc)
     int n = 0;
     if (s_given (q->requester)) {
         gchar *lower = g_ascii_strdown (q->requester, -1);
-        candidates[n++] = opd_sprintf ("opd:idx:req:%s", lower);
+        candidates[n++] = opd_sprintf (OPD_KEY_IDX_REQ_FMT, lower);
         g_free (lower);
     }
     if (s_given (q->team))
-        candidates[n++] = opd_sprintf ("opd:idx:team:%s", q->team);
+        candidates[n++] = opd_sprintf (OPD_KEY_IDX_TEAM_FMT, q->team);
     if (s_given (q->status))
-        candidates[n++] = opd_sprintf ("opd:idx:status:%s", q->status);
+        candidates[n++] = opd_sprintf (OPD_KEY_IDX_STATUS_FMT, q->status);
     *rc = 0;
     if (n == 0)
-        return opd_strdup ("opd:idx:all");
+        return opd_strdup (OPD_KEY_IDX_ALL);
     int best = 0;
     long long best_card = -1;
     for (int i = 0; i < n; i++) {
@@ -698,7 +666,7 @@ s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_quer
               GPtrArray *qwords, int limit, const char *cur_id, int64_t cur_score, int64_t max_due,
               json_t *items, json_t **next_cursor)
 {
-    char *key = opd_sprintf ("opd:q:due:%s", q->team);
+    char *key = opd_sprintf (OPD_KEY_QUEUE_DUE_FMT, q->team);
     bool have_last = cur_id != NULL;
     int64_t last_score = cur_score;
     char last_id[128] = "";
@@ -747,14 +715,8 @@ s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_quer
             scores[m++] = score;
         }
         //  The candidates' hashes, pipelined: one round trip for the chunk.
-        for (size_t i = 0; i < m && rc == 0; i++) {
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_add (&a, "HGETALL");
-            opd_args_addf (&a, "opd:t:%s", ids[i]);
-            rc = opd_redis_append_argv (redis, &a);
-            opd_args_free (&a);
-        }
+        for (size_t i = 0; i < m && rc == 0; i++)
+            rc = opd_store_ticket_append (redis, ids[i]);
         redisReply **hs = opd_calloc (m + 1, sizeof (redisReply *));
         for (size_t i = 0; i < m && rc == 0; i++) {
             hs[i] = opd_redis_get_reply (redis);
@@ -767,10 +729,12 @@ s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_quer
             have_last = true;
             last_score = scores[i];
             snprintf (last_id, sizeof last_id, "%s", ids[i]);
-            if (!s_matches (hs[i], q, qwords))
+            opd_ticket_t tk;
+            opd_store_ticket_read (&tk, hs[i]);
+            if (!s_matches (&tk, q, qwords))
                 continue;
             if (json_array_size (items) < (size_t) limit) {
-                json_array_append_new (items, s_from_hash (hs[i], cfg, q->live));
+                json_array_append_new (items, s_from_hash (&tk, hs[i], cfg, q->live));
                 page_score = scores[i];
                 snprintf (page_id, sizeof page_id, "%s", ids[i]);
             }
@@ -922,14 +886,15 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
             have_last = true;
             last_score = score;
             snprintf (last_id, sizeof last_id, "%s", id);
-            redisReply *h = s_hgetall (redis, id);
+            opd_ticket_t tk;
+            redisReply *h = s_hgetall (redis, id, &tk);
             if (!h) {
                 failed = true;
                 break;
             }
-            if (s_matches (h, q, qwords)) {
+            if (s_matches (&tk, q, qwords)) {
                 if (by_due) {
-                    int64_t due = s_next_due (h);
+                    int64_t due = s_next_due (&tk);
                     if (due > max_due)
                         ;  //  not due soon enough
                     else if (!cur_id || due > cur_score || (due == cur_score && strcmp (id, cur_id) > 0)) {
@@ -941,12 +906,12 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
                         }
                         dues[ndue].due = due;
                         dues[ndue].id = opd_strdup (id);
-                        dues[ndue].ticket = s_from_hash (h, cfg, q->live);
+                        dues[ndue].ticket = s_from_hash (&tk, h, cfg, q->live);
                         ndue++;
                     }
                 }
                 else if (json_array_size (items) < (size_t) limit) {
-                    json_array_append_new (items, s_from_hash (h, cfg, q->live));
+                    json_array_append_new (items, s_from_hash (&tk, h, cfg, q->live));
                     page_score = score;
                     snprintf (page_id, sizeof page_id, "%s", id);
                 }
