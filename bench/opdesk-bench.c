@@ -23,6 +23,7 @@
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <getopt.h>
 #include <inttypes.h>
@@ -418,72 +419,58 @@ s_wait_drained (bench_t *b, long long target_seq)
 {
     int64_t until = opd_mono_ms () + DRAIN_MS;
     while (opd_mono_ms () < until) {
-        long long seq = s_int_command (b, "GET", "opd:seq");
-        long long unrouted = s_int_command (b, "ZCARD", "opd:unrouted");
-        long long todo = b->o->slo ? s_int_command (b, "ZCARD", "opd:slo:work") : 0;
+        long long seq = s_int_command (b, "GET", OPD_KEY_SEQ);
+        long long unrouted = s_int_command (b, "ZCARD", OPD_KEY_UNROUTED);
+        long long todo = b->o->slo ? s_int_command (b, "ZCARD", OPD_KEY_SLO_WORK) : 0;
         if (seq >= target_seq && unrouted == 0 && todo == 0)
             return 0;
         struct timespec ts = {0, 2 * 1000000};
         nanosleep (&ts, NULL);
     }
     fprintf (stderr, "bench: the stack did not drain within %d s (unrouted=%lld todo=%lld)\n",
-             DRAIN_MS / 1000, s_int_command (b, "ZCARD", "opd:unrouted"),
-             s_int_command (b, "ZCARD", "opd:slo:work"));
+             DRAIN_MS / 1000, s_int_command (b, "ZCARD", OPD_KEY_UNROUTED),
+             s_int_command (b, "ZCARD", OPD_KEY_SLO_WORK));
     return -1;
 }
 
-typedef void (args_fn) (const opd_config_t *cfg, const char *id, int64_t now, opd_args_t *a);
+typedef void (call_fn) (const opd_config_t *cfg, const char *id, int64_t now, opd_store_call_t *c);
 
 //  The router's decision for a VPN ticket.
 static void
-s_route_args (const opd_config_t *cfg, const char *id, int64_t now, opd_args_t *a)
+s_route_call (const opd_config_t *cfg, const char *id, int64_t now, opd_store_call_t *c)
 {
-    opd_args_addi (a, now);
-    opd_args_addi (a, cfg->events_max_len);
-    opd_args_add (a, id);
-    opd_args_add (a, "network");
-    opd_args_add (a, "network/vpn");
-    opd_args_add (a, "P2");
-    opd_args_add (a, "vpn");
-    opd_args_add (a, "vpn-basics");
+    opd_store_route_t d = {"network", "network/vpn", "P2", "vpn", "vpn-basics"};
+    opd_store_route_call (c, cfg, now, id, &d);
 }
 
 //  Clocks as opdesk-slo writes them for a routed ticket (version 2).
 static void
-s_arm_args (const opd_config_t *cfg, const char *id, int64_t now, opd_args_t *a)
+s_arm_call (const opd_config_t *cfg, const char *id, int64_t now, opd_store_call_t *c)
 {
-    opd_args_addi (a, now);
-    opd_args_addi (a, cfg->events_max_len);
-    opd_args_add (a, id);
-    opd_args_add (a, "2");
-    opd_args_add (a, "standard");
-    const char *clocks[] = {"fr", "res"};
     const int64_t hours[] = {4, 16};
-    for (int c = 0; c < 2; c++) {
-        opd_args_add (a, clocks[c]);
-        opd_args_addi (a, now + hours[c] * 3600000);
-        opd_args_addi (a, now + hours[c] * 2700000);
-        opd_args_add (a, "running");
-        opd_args_addi (a, hours[c] * 3600000);  //  the target
-    }
+    opd_store_clock_t clocks[2];
+    const opd_clock_t which[] = {OPD_CLOCK_FR, OPD_CLOCK_RES};
+    for (int i = 0; i < 2; i++)
+        clocks[i] = (opd_store_clock_t) {which[i], now + hours[i] * 3600000, now + hours[i] * 2700000,
+                                         hours[i] * 3600000, false};
+    opd_store_arm_call (c, cfg, now, id, "2", "standard", clocks, 2);
 }
 
 //  Runs script once per id, pipelined LIMIT_DEPTH deep; returns the seconds
 //  it took, or -1 when Redis failed or a script answered an error.
 static double
-s_pipeline (opd_redis_t *redis, opd_script_t script, char **ids, long n, const opd_config_t *cfg,
-            args_fn *fn)
+s_pipeline (opd_redis_t *redis, const char *script, char **ids, long n, const opd_config_t *cfg,
+            call_fn *fn)
 {
     int64_t t0 = s_now_ns ();
     for (long base = 0; base < n; base += LIMIT_DEPTH) {
         long batch = n - base < LIMIT_DEPTH ? n - base : LIMIT_DEPTH;
         int64_t now = opd_now_ms ();
         for (long j = 0; j < batch; j++) {
-            opd_args_t a;
-            opd_args_init (&a);
-            fn (cfg, ids[base + j], now, &a);
-            int rc = opd_redis_append_script (redis, script, &a);
-            opd_args_free (&a);
+            opd_store_call_t c;
+            fn (cfg, ids[base + j], now, &c);
+            int rc = opd_store_call_append (redis, &c);
+            opd_store_call_free (&c);
             if (rc)
                 return -1;
         }
@@ -494,7 +481,7 @@ s_pipeline (opd_redis_t *redis, opd_script_t script, char **ids, long n, const o
                 return -1;
             if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 1) {
                 if (!bad)
-                    fprintf (stderr, "bench: script %d answered %s\n", (int) script,
+                    fprintf (stderr, "bench: script %s answered %s\n", script,
                              rep->type == REDIS_REPLY_ERROR ? rep->str : "something unexpected");
                 bad = true;
             }
@@ -539,28 +526,25 @@ s_limit (bench_t *b, long n, double *mem_per)
             snprintf (ext, sizeof ext, "limit-%s-%ld", b->run_id, i);
             payload += (double) (strlen (subject) + strlen (s_body));
             //  Exactly what intake sends for such a request.
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_addi (&a, now);
-            opd_args_addi (&a, b->cfg->events_max_len);
-            opd_args_add (&a, b->cfg->ticket_prefix);
-            opd_args_add (&a, "api");
-            opd_args_add (&a, ext);
-            opd_args_add (&a, "");
-            opd_args_add (&a, "bench.user@example.org");
-            const char *pairs[][2] = {{"kind", "incident"},   {"channel", "api"},
-                                      {"external_id", ext},   {"subject", subject},
-                                      {"body", s_body},       {"req_name", "Bench User"},
-                                      {"req_email", "bench.user@example.org"}};
+            opd_args_t f;
+            opd_args_init (&f);
+            const char *pairs[][2] = {{OPD_F_KIND, "incident"},   {OPD_F_CHANNEL, "api"},
+                                      {OPD_F_EXTERNAL_ID, ext},   {OPD_F_SUBJECT, subject},
+                                      {OPD_F_BODY, s_body},       {OPD_F_REQ_NAME, "Bench User"},
+                                      {OPD_F_REQ_EMAIL, "bench.user@example.org"}};
             for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
-                opd_args_add (&a, pairs[p][0]);
-                opd_args_add (&a, pairs[p][1]);
+                opd_args_add (&f, pairs[p][0]);
+                opd_args_add (&f, pairs[p][1]);
             }
-            opd_args_add (&a, "received_at");
-            opd_args_addi (&a, now);
-            if (opd_redis_append_script (redis, OPD_SCRIPT_CREATE, &a))
+            opd_args_add (&f, OPD_F_RECEIVED_AT);
+            opd_args_addi (&f, now);
+            opd_store_create_t in = {"api", ext, NULL, "bench.user@example.org", &f, false, false};
+            opd_store_call_t c;
+            opd_store_create_call (&c, b->cfg, now, &in);
+            if (opd_store_call_append (redis, &c))
                 failed++;
-            opd_args_free (&a);
+            opd_store_call_free (&c);
+            opd_args_free (&f);
         }
         for (long j = 0; j < batch; j++) {
             redisReply *rep = opd_redis_get_reply (redis);
@@ -585,8 +569,8 @@ s_limit (bench_t *b, long n, double *mem_per)
     if (failed)
         fprintf (stderr, "bench: limit: %ld scripts failed\n", failed);
     //  The other two scripts of a ticket's way in, alone, for the analysis.
-    double route_secs = s_pipeline (redis, OPD_SCRIPT_ROUTE, ids, done, b->cfg, s_route_args);
-    double arm_secs = s_pipeline (redis, OPD_SCRIPT_ARM, ids, done, b->cfg, s_arm_args);
+    double route_secs = s_pipeline (redis, "route", ids, done, b->cfg, s_route_call);
+    double arm_secs = s_pipeline (redis, "arm", ids, done, b->cfg, s_arm_call);
     if (done && route_secs > 0 && arm_secs > 0)
         printf ("bench: redis time per ticket, scripts alone and pipelined: create %.0f us, route "
                 "%.0f us, arm %.0f us; all three: %.0f tickets/s\n",
@@ -676,14 +660,14 @@ main (int argc, char **argv)
     //  Warm-up: connections, script cache, allocator.
     double *lat = opd_calloc ((size_t) (o.n > o.warmup ? o.n : o.warmup) + 1, sizeof (double));
     if (o.warmup) {
-        long long seq0 = s_int_command (&b, "GET", "opd:seq");
+        long long seq0 = s_int_command (&b, "GET", OPD_KEY_SEQ);
         s_closed_loop (&b, o.warmup, lat, &rejected);
         if (s_wait_drained (&b, seq0 + o.warmup))
             rc = 1;
     }
 
     //  1. End to end.
-    long long seq0 = s_int_command (&b, "GET", "opd:seq");
+    long long seq0 = s_int_command (&b, "GET", OPD_KEY_SEQ);
     long long mem0 = s_used_memory (b.redis);
     redisReply *reset = opd_redis_command (b.redis, "CONFIG RESETSTAT");
     if (reset)
@@ -726,7 +710,7 @@ main (int argc, char **argv)
         long n = (long) ((double) o.rate * o.rate_secs);
         double *flat = opd_calloc ((size_t) n + 1, sizeof (double));
         double late = 0;
-        long long s0 = s_int_command (&b, "GET", "opd:seq");
+        long long s0 = s_int_command (&b, "GET", OPD_KEY_SEQ);
         int64_t f0 = s_now_ns ();
         long got = s_fixed_rate (&b, n, o.rate, flat, &rejected, &late);
         double send_secs = (double) (s_now_ns () - f0) / 1e9;
