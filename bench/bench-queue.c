@@ -23,6 +23,7 @@
     bench-queue: N tickets, first page p50 A ms p99 B ms max C ms */
 #include "opd_config.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include <curl/curl.h>
@@ -106,7 +107,7 @@ s_load (opd_redis_t *r, long n, int64_t now)
     for (long i = 1; i <= n; i++) {
         char id[32], key[48];
         snprintf (id, sizeof id, "OPD-%ld", i);
-        snprintf (key, sizeof key, "opd:t:%s", id);
+        snprintf (key, sizeof key, OPD_KEY_TICKET_FMT, id);
         const char *team = s_teams[i % 2];
         int roll = rand () % 100;
         const char *status = roll < 60 ? "closed" : roll < 70 ? "resolved" : open_states[rand () % 3];
@@ -156,25 +157,25 @@ s_load (opd_redis_t *r, long n, int64_t now)
         if (s_cmd (r, &a, &pending))
             return -1;
         opd_args_add (&a, "ZADD");
-        opd_args_add (&a, "opd:idx:all");
+        opd_args_add (&a, OPD_KEY_IDX_ALL);
         opd_args_addi (&a, created);
         opd_args_add (&a, id);
         if (s_cmd (r, &a, &pending))
             return -1;
         opd_args_add (&a, "ZADD");
-        opd_args_addf (&a, "opd:idx:status:%s", status);
+        opd_args_addf (&a, OPD_KEY_IDX_STATUS_FMT, status);
         opd_args_addi (&a, created);
         opd_args_add (&a, id);
         if (s_cmd (r, &a, &pending))
             return -1;
         opd_args_add (&a, "ZADD");
-        opd_args_addf (&a, "opd:idx:team:%s", team);
+        opd_args_addf (&a, OPD_KEY_IDX_TEAM_FMT, team);
         opd_args_addi (&a, created);
         opd_args_add (&a, id);
         if (s_cmd (r, &a, &pending))
             return -1;
         opd_args_add (&a, "ZADD");
-        opd_args_addf (&a, "opd:idx:req:%s", email);
+        opd_args_addf (&a, OPD_KEY_IDX_REQ_FMT, email);
         opd_args_addi (&a, created);
         opd_args_add (&a, id);
         if (s_cmd (r, &a, &pending))
@@ -182,7 +183,7 @@ s_load (opd_redis_t *r, long n, int64_t now)
         if (queued) {
             bool running = !strcmp (res_state, "running") || !strcmp (res_state, "breached");
             opd_args_add (&a, "ZADD");
-            opd_args_addf (&a, "opd:q:due:%s", team);
+            opd_args_addf (&a, OPD_KEY_QUEUE_DUE_FMT, team);
             opd_args_addi (&a, running ? due : QUEUE_LAST + created);
             opd_args_add (&a, id);
             if (s_cmd (r, &a, &pending))
@@ -196,7 +197,7 @@ s_load (opd_redis_t *r, long n, int64_t now)
     opd_args_free (&a);
     if (s_drain (r, &pending))
         return -1;
-    redisReply *x = opd_redis_command (r, "SET opd:seq %ld", n);
+    redisReply *x = opd_redis_command (r, "SET " OPD_KEY_SEQ " %ld", n);
     if (x)
         freeReplyObject (x);
     return 0;
@@ -325,7 +326,7 @@ main (int argc, char **argv)
         printf ("bench-queue: loaded %ld tickets in %.1f s\n", n, (s_now () - t) / 1000.0);
     }
     for (int i = 0; i < 2; i++) {
-        redisReply *x = opd_redis_command (r, "ZCARD opd:q:due:%s", s_teams[i]);
+        redisReply *x = opd_redis_command (r, "ZCARD " OPD_KEY_QUEUE_DUE_FMT, s_teams[i]);
         printf ("bench-queue: queue %s holds %lld open tickets\n", s_teams[i], x ? x->integer : -1);
         if (x)
             freeReplyObject (x);

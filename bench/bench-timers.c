@@ -24,6 +24,7 @@
 #include "opd_config.h"
 #include "opd_intake.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <getopt.h>
 #include <math.h>
@@ -93,13 +94,13 @@ s_load (bench_t *b, opd_redis_t *r)
 {
     long pending = 0;
     for (long i = 0; i < b->n; i++) {
-        char id[32], member[48];
+        char id[32], member[OPD_MEMBER_MAX];
         snprintf (id, sizeof id, "TB-%07ld", i);
         int64_t due = s_due (b, i), warn = due - WARN_BEFORE_MS, rx = due - 4 * WARN_BEFORE_MS;
         opd_args_t a;
         opd_args_init (&a);
         opd_args_add (&a, "HSET");
-        opd_args_addf (&a, "opd:t:%s", id);
+        opd_args_addf (&a, OPD_KEY_TICKET_FMT, id);
         const char *kv[] = {"id", id, "version", "1", "status", "open", "priority", "P1", "team",
                             "service-desk", "slo_policy", "p1", "fr_state", "running", NULL};
         for (int k = 0; kv[k]; k++)
@@ -116,12 +117,15 @@ s_load (bench_t *b, opd_redis_t *r)
         opd_args_free (&a);
         opd_args_init (&a);
         opd_args_add (&a, "ZADD");
-        opd_args_add (&a, "opd:timers");
+        opd_args_add (&a, OPD_KEY_TIMERS);
         opd_args_addi (&a, warn);
-        snprintf (member, sizeof member, "%s|fr|w", id);
+        opd_member_timer_t warning = {"", OPD_CLOCK_FR, 'w'}, breach = {"", OPD_CLOCK_FR, 'b'};
+        snprintf (warning.id, sizeof warning.id, "%s", id);
+        snprintf (breach.id, sizeof breach.id, "%s", id);
+        opd_member_timer_make (member, sizeof member, &warning);
         opd_args_add (&a, member);
         opd_args_addi (&a, due);
-        snprintf (member, sizeof member, "%s|fr|b", id);
+        opd_member_timer_make (member, sizeof member, &breach);
         opd_args_add (&a, member);
         opd_redis_append_argv (r, &a);
         opd_args_free (&a);
@@ -321,7 +325,7 @@ main (int argc, char **argv)
 
     //  1. Load, timing it and measuring memory.
     long long mem0 = s_used_memory (r);
-    redisReply *x = opd_redis_command (r, "MEMORY USAGE opd:timers");
+    redisReply *x = opd_redis_command (r, "MEMORY USAGE " OPD_KEY_TIMERS);
     long long timers0 = x && x->type == REDIS_REPLY_INTEGER ? x->integer : 0;
     if (x)
         freeReplyObject (x);
@@ -331,11 +335,11 @@ main (int argc, char **argv)
     s_load (&b, r);
     double load_s = (double) (opd_mono_ms () - load_start) / 1000.0;
     long long mem1 = s_used_memory (r);
-    x = opd_redis_command (r, "MEMORY USAGE opd:timers");
+    x = opd_redis_command (r, "MEMORY USAGE " OPD_KEY_TIMERS);
     long long timers1 = x && x->type == REDIS_REPLY_INTEGER ? x->integer : 0;
     if (x)
         freeReplyObject (x);
-    x = opd_redis_command (r, "MEMORY USAGE opd:t:TB-0000001");
+    x = opd_redis_command (r, "MEMORY USAGE " OPD_KEY_TICKET_FMT, "TB-0000001");
     long long hash1 = x && x->type == REDIS_REPLY_INTEGER ? x->integer : 0;
     if (x)
         freeReplyObject (x);
@@ -349,7 +353,7 @@ main (int argc, char **argv)
                          "may be due before opdesk-slo starts (raise --lead)\n");
 
     //  Where the stream stands now: only later events are read.
-    x = opd_redis_command (r, "XREVRANGE opd:events + - COUNT 1");
+    x = opd_redis_command (r, "XREVRANGE " OPD_KEY_EVENTS " + - COUNT 1");
     char last_id[64] = "0-0";
     if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 1)
         snprintf (last_id, sizeof last_id, "%s", opd_reply_str (x->element[0], 0));
@@ -380,7 +384,7 @@ main (int argc, char **argv)
     char *fired = calloc ((size_t) b.n, 1);
     long dup = 0;
     while (opd_now_ms () < end) {
-        x = opd_redis_command (r, "XREAD COUNT 5000 BLOCK 200 STREAMS opd:events %s", last_id);
+        x = opd_redis_command (r, "XREAD COUNT 5000 BLOCK 200 STREAMS " OPD_KEY_EVENTS " %s", last_id);
         if (!x) {
             fprintf (stderr, "bench-timers: Redis: %s\n", opd_redis_error (r));
             break;

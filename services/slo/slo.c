@@ -506,7 +506,7 @@ s_pack_burn (msgpack_sbuffer *buf, const opd_config_t *cfg, const opd_slo_burn_t
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 10);
     opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "slo.burn");
+    opd_pack_kv_str (&pk, "type", OPD_EV_SLO_BURN);
     opd_pack_kv_int (&pk, "at", now);
     opd_pack_kv_str (&pk, "policy", b->policy);
     opd_pack_kv_str (&pk, "slo", b->slo);

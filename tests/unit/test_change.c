@@ -1,4 +1,4 @@
-/*  test_change: the checks of common/src/opd_change.c that the command line
+/*  test_change: the checks of store/src/opd_change.c that the command line
     (opdesk update) and the HTTP API (PATCH /api/v1/tickets/ID) share:
     custom field values typed from text and checked against a request type. */
 #include "opd_change.h"
