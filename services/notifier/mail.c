@@ -21,11 +21,10 @@ static const char *const s_mon_long[] = {"January", "February", "March",     "Ap
                                          "May",     "June",     "July",      "August",
                                          "September", "October", "November", "December"};
 
-//  A ticket field, NULL when absent or empty.
+//  A ticket field's text, NULL when absent or empty.
 static const char *
-s_field (GHashTable *ticket, const char *name)
+s_nz (const char *v)
 {
-    const char *v = ticket ? g_hash_table_lookup (ticket, name) : NULL;
     return v && *v ? v : NULL;
 }
 
@@ -280,9 +279,9 @@ s_append_idpart (GString *out, const char *s, const char *fallback)
 }
 
 static const char *
-s_timezone (const opd_config_t *cfg, GHashTable *ticket)
+s_timezone (const opd_config_t *cfg, const opd_ticket_t *ticket)
 {
-    const char *name = s_field (ticket, "slo_policy");
+    const char *name = s_nz (ticket->slo_policy);
     for (size_t i = 0; name && i < cfg->npolicies; i++)
         if (!strcmp (cfg->policies[i].name, name)) {
             const opd_calendar_t *cal = opd_config_calendar (cfg, cfg->policies[i].calendar);
@@ -293,24 +292,21 @@ s_timezone (const opd_config_t *cfg, GHashTable *ticket)
 
 //  A clock that is still to be met: its due time, else 0.
 static int64_t
-s_open_due (GHashTable *ticket, const char *clock)
+s_open_due (const opd_ticket_t *ticket, opd_clock_t clock)
 {
-    char key[16];
-    snprintf (key, sizeof key, "%s_state", clock);
-    const char *state = s_field (ticket, key);
-    if (state && (!strcmp (state, "met") || !strcmp (state, "breached") || !strcmp (state, "paused")))
+    opd_clock_state_t state = opd_clock_state_parse (s_nz (ticket->clock[clock].state));
+    if (state == OPD_CLOCK_MET || state == OPD_CLOCK_BREACHED || state == OPD_CLOCK_PAUSED)
         return 0;
-    snprintf (key, sizeof key, "%s_due", clock);
-    const char *due = s_field (ticket, key);
+    const char *due = s_nz (ticket->clock[clock].due);
     return due ? strtoll (due, NULL, 10) : 0;
 }
 
 //  "We aim to respond by ... and to resolve it by ...", in the time zone of
 //  the policy's calendar.
 static void
-s_append_targets (GString *body, const opd_config_t *cfg, GHashTable *ticket)
+s_append_targets (GString *body, const opd_config_t *cfg, const opd_ticket_t *ticket)
 {
-    int64_t fr = s_open_due (ticket, "fr"), res = s_open_due (ticket, "res");
+    int64_t fr = s_open_due (ticket, OPD_CLOCK_FR), res = s_open_due (ticket, OPD_CLOCK_RES);
     if (!fr && !res)
         return;
     const char *tz = s_timezone (cfg, ticket);
@@ -329,9 +325,9 @@ s_append_targets (GString *body, const opd_config_t *cfg, GHashTable *ticket)
 
 //  The required fields the request still lacks, by their labels.
 static void
-s_append_missing (GString *body, const opd_config_t *cfg, GHashTable *ticket)
+s_append_missing (GString *body, const opd_config_t *cfg, const opd_ticket_t *ticket)
 {
-    const char *missing = s_field (ticket, "missing");
+    const char *missing = s_nz (ticket->missing);
     if (!missing)
         return;
     json_t *arr = json_loads (missing, 0, NULL);
@@ -339,7 +335,7 @@ s_append_missing (GString *body, const opd_config_t *cfg, GHashTable *ticket)
         json_decref (arr);
         return;
     }
-    const opd_reqtype_t *rt = opd_config_reqtype (cfg, s_field (ticket, "request_type") ? s_field (ticket, "request_type") : "");
+    const opd_reqtype_t *rt = opd_config_reqtype (cfg, s_nz (ticket->request_type) ? s_nz (ticket->request_type) : "");
     g_string_append (body, "Some details we need to handle your request are missing. "
                            "Please reply to this message with:\n");
     size_t i;
@@ -370,17 +366,17 @@ s_append_guide (GString *body, const opd_stdresp_t *sr)
 }
 
 static void
-s_compose_ack (const opd_config_t *cfg, GHashTable *ticket, const char *id, const char *subject,
+s_compose_ack (const opd_config_t *cfg, const opd_ticket_t *ticket, const char *id, const char *subject,
                GString *subj, GString *body)
 {
-    const char *name = s_field (ticket, "req_name");
+    const char *name = s_nz (ticket->req_name);
     char *clean_name = mail_header_clean (name);
     if (*clean_name)
         g_string_append_printf (body, "Hello %s,\n\n", clean_name);
     else
         g_string_append (body, "Hello,\n\n");
     free (clean_name);
-    const char *srid = s_field (ticket, "stdresp");
+    const char *srid = s_nz (ticket->stdresp);
     const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
     if (sr) {
         g_string_append_printf (subj, "[%s] %s", id, sr->subject && *sr->subject ? sr->subject : subject);
@@ -521,7 +517,7 @@ s_append_mime_body (GString *m, const char *body)
 static int
 s_compose_agent (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
 {
-    const char *assignee = s_field (in->ticket, "assignee");
+    const char *assignee = s_nz (in->ticket->assignee);
     const opd_agent_t *agent = assignee ? opd_config_agent (cfg, assignee) : NULL;
     json_t *c = in->comment_json ? json_loads (in->comment_json, 0, NULL) : NULL;
     const char *role = json_string_value (json_object_get (c, "role"));
@@ -533,9 +529,9 @@ s_compose_agent (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, c
         json_decref (c);
         return -1;
     }
-    const char *raw_id = s_field (in->ticket, "id");
+    const char *raw_id = s_nz (in->ticket->id);
     char *id = mail_header_clean (raw_id);
-    char *subject = mail_header_clean (s_field (in->ticket, "subject"));
+    char *subject = mail_header_clean (s_nz (in->ticket->subject));
     char *reply = opd_reply_address (cfg, raw_id, agent->id);
     GString *body = g_string_new (NULL);
     g_string_append_printf (body, "The requester wrote on %s:\n\n", id);
@@ -581,15 +577,15 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
 {
     memset (out, 0, sizeof *out);
     *why = NULL;
-    GHashTable *t = in->ticket;
-    const char *anonymised = s_field (t, "anonymised");
+    const opd_ticket_t *t = in->ticket;
+    const char *anonymised = s_nz (t->anonymised);
     if (anonymised && !strcmp (anonymised, "1")) {
         *why = "anonymised";
         return -1;
     }
     if (in->kind && !strcmp (in->kind, "agent"))
         return s_compose_agent (cfg, in, out, why);
-    const char *email = s_field (t, "req_email");
+    const char *email = s_nz (t->req_email);
     if (!email || !opd_email_valid (email)) {
         *why = "no email";
         return -1;
@@ -600,8 +596,8 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         *why = "unknown kind";
         return -1;
     }
-    char *id = mail_header_clean (s_field (t, "id"));
-    char *subject = mail_header_clean (s_field (t, "subject"));
+    char *id = mail_header_clean (s_nz (t->id));
+    char *subject = mail_header_clean (s_nz (t->subject));
     if (!*subject) {
         free (subject);
         subject = opd_strdup ("(no subject)");
@@ -631,11 +627,11 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
 
     //  Threading: the requester's own Message-ID (mail channel), and the
     //  first message the desk sent on this ticket.
-    const char *channel = s_field (t, "channel");
+    const char *channel = s_nz (t->channel);
     char *ext = channel && !strcmp (channel, "email")
-                    ? mail_msgid_from_external (s_field (t, "external_id"))
+                    ? mail_msgid_from_external (s_nz (t->external_id))
                     : NULL;
-    char *thread = mail_msgid_from_external (s_field (t, "mail_thread"));
+    char *thread = mail_msgid_from_external (s_nz (t->mail_thread));
     if (thread && !strcmp (thread, msgid->str)) {
         free (thread);
         thread = NULL;

@@ -10,6 +10,7 @@
 #ifndef OPD_NOTIFIER_MAIL_H_INCLUDED
 #define OPD_NOTIFIER_MAIL_H_INCLUDED
 #include "opd_config.h"
+#include "opd_schema.h"
 #include <glib.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@
 typedef struct {
     const char *kind;          //  "ack", "comment" (to the requester) or "agent" (to the assignee)
     long long job_id;          //  makes the Message-ID unique (and stable over retries)
-    GHashTable *ticket;        //  the ticket hash: field -> value (char * -> char *)
+    const opd_ticket_t *ticket;  //  the ticket, as opd_store_ticket_read reads its hash
     const char *comment_json;  //  kind "comment": the comment as stored in opd:t:ID:c
     int64_t now_ms;            //  the Date header
 } mail_input_t;

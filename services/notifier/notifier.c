@@ -111,22 +111,6 @@ s_promote (notifier_t *self, bool at_start)
     return 0;
 }
 
-//  The ticket hash as a table; NULL when Redis failed. Empty when gone.
-static GHashTable *
-s_ticket (notifier_t *self, const char *id)
-{
-    opd_ticket_t ticket;
-    redisReply *r = NULL;
-    if (opd_store_ticket_get (self->redis, id, &ticket, &r) == -1)
-        return NULL;
-    GHashTable *t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-    if (r->type == REDIS_REPLY_ARRAY)
-        for (size_t i = 0; i + 1 < r->elements; i += 2)
-            g_hash_table_insert (t, g_strdup (r->element[i]->str), g_strdup (r->element[i + 1]->str));
-    freeReplyObject (r);
-    return t;
-}
-
 //  Remembers the first Message-ID the desk sent on a ticket (field
 //  mail_thread), so later mail can refer to it. 0, or -1 when Redis failed.
 static int
@@ -151,11 +135,13 @@ s_process (notifier_t *self, const char *job, size_t len)
     long long jid = json_integer_value (json_object_get (j, "id"));
     long long attempt = json_integer_value (json_object_get (j, "attempt"));
     long long cid = json_integer_value (json_object_get (j, "comment"));
-    GHashTable *t = s_ticket (self, ticket);
+    opd_ticket_t t;
+    redisReply *hash = NULL;
+    int found = opd_store_ticket_get (self->redis, ticket, &t, &hash);
     char *comment = NULL;
-    bool failed = t == NULL;
+    bool failed = found == -1;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
-    if (t && about_comment)
+    if (found == 1 && about_comment)
         comment = opd_store_comment_get (self->redis, ticket, cid, &failed);
     if (failed) {
         opd_warn ("job=%lld ticket=%s put back, Redis failed: %s", jid, ticket,
@@ -163,12 +149,12 @@ s_process (notifier_t *self, const char *job, size_t len)
         s_retry (self, job, len, NULL, opd_now_ms ());
         goto end;
     }
-    if (g_hash_table_size (t) == 0) {
+    if (found != 1) {
         opd_warn ("job=%lld kind=%s ticket=%s not sent: no such ticket", jid, kind, ticket);
         s_done (self, job, len, "failed", ticket, "no ticket");
         goto end;
     }
-    mail_input_t in = {kind, jid, t, comment, opd_now_ms ()};
+    mail_input_t in = {kind, jid, &t, comment, opd_now_ms ()};
     mail_t m;
     const char *why = NULL;
     if (about_comment && !comment)
@@ -182,7 +168,7 @@ s_process (notifier_t *self, const char *job, size_t len)
         goto end;
     }
     //  The thread is the requester's conversation: a mail to an agent never starts it.
-    if (strcmp (kind, "agent") && !g_hash_table_lookup (t, OPD_F_MAIL_THREAD)
+    if (strcmp (kind, "agent") && !t.mail_thread
         && s_remember_thread (self, ticket, m.message_id)) {
         s_retry (self, job, len, NULL, opd_now_ms ());
         mail_clear (&m);
@@ -215,8 +201,8 @@ s_process (notifier_t *self, const char *job, size_t len)
     mail_clear (&m);
 end:
     free (comment);
-    if (t)
-        g_hash_table_destroy (t);
+    if (hash)
+        freeReplyObject (hash);
     json_decref (j);
 }
 

@@ -124,6 +124,21 @@ header (const char *head, const char *name)
     return NULL;
 }
 
+//  The ticket as the notifier reads it (opd_store_ticket_read), borrowing
+//  the table's strings; valid until the next call.
+static const opd_ticket_t *
+view (GHashTable *h)
+{
+    static opd_ticket_t t;
+    memset (&t, 0, sizeof t);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init (&it, h);
+    while (g_hash_table_iter_next (&it, &k, &v))
+        opd_ticket_set (&t, k, v);
+    return &t;
+}
+
 static GHashTable *
 plain_ticket (void)
 {
@@ -136,7 +151,7 @@ test_mail_ack_has_tag_ids_and_footer (void **state)
 {
     (void) state;
     GHashTable *t = plain_ticket ();
-    mail_input_t in = {"ack", 17, t, NULL, utc (2026, 11, 24, 9, 0)};
+    mail_input_t in = {"ack", 17, view (t), NULL, utc (2026, 11, 24, 9, 0)};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -190,7 +205,7 @@ test_mail_header_injection_is_neutralised (void **state)
     GHashTable *t = ticket ("id", "OPD-7", "subject", "Hello\r\nBcc: evil@example.com\r\n\r\nbody",
                             "req_name", "Eve\r\nCc: x@example.com", "req_email", "eve@example.com",
                             NULL);
-    mail_input_t in = {"ack", 1, t, NULL, 0};
+    mail_input_t in = {"ack", 1, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -221,7 +236,7 @@ test_mail_non_ascii_subject_is_rfc2047 (void **state)
     const char *subject = "Drucker im 3. Stock läuft nicht – bitte prüfen, es ist dringend, "
                           "wirklich sehr dringend ✓";
     GHashTable *t = ticket ("id", "OPD-9", "subject", subject, "req_email", "u@example.com", NULL);
-    mail_input_t in = {"ack", 3, t, NULL, 0};
+    mail_input_t in = {"ack", 3, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -267,7 +282,7 @@ test_mail_ack_uses_standard_response (void **state)
     (void) state;
     GHashTable *t = ticket ("id", "OPD-5", "subject", "VPN is down", "req_email", "r@example.com",
                             "stdresp", "vpn-basics", NULL);
-    mail_input_t in = {"ack", 5, t, NULL, 0};
+    mail_input_t in = {"ack", 5, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -297,7 +312,7 @@ test_mail_ack_states_targets_in_calendar_zone (void **state)
     GHashTable *t = ticket ("id", "OPD-6", "subject", "x", "req_email", "r@example.com",
                             "slo_policy", "standard", "fr_due", fr, "fr_state", "running",
                             "res_due", res, "res_state", "running", NULL);
-    mail_input_t in = {"ack", 6, t, NULL, 0};
+    mail_input_t in = {"ack", 6, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -308,6 +323,7 @@ test_mail_ack_states_targets_in_calendar_zone (void **state)
     //  A met first response is not promised again; the p1 policy is UTC.
     g_hash_table_insert (t, g_strdup ("fr_state"), g_strdup ("met"));
     g_hash_table_insert (t, g_strdup ("slo_policy"), g_strdup ("p1"));
+    in.ticket = view (t);
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
     assert_null (strstr (m.data, "respond by"));
     assert_non_null (strstr (m.data, "We aim to resolve it by Wednesday 8 July 2026 15:30 (UTC)."));
@@ -328,7 +344,7 @@ test_mail_ack_lists_missing_fields (void **state)
     GHashTable *t = ticket ("id", "OPD-8", "subject", "Laptop please", "req_email", "r@example.com",
                             "request_type", "new-laptop", "missing", "[\"cost_centre\",\"model\"]",
                             NULL);
-    mail_input_t in = {"ack", 8, t, NULL, 0};
+    mail_input_t in = {"ack", 8, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -345,19 +361,19 @@ test_mail_skips_without_email_or_when_anonymised (void **state)
     mail_t m;
     const char *why;
     GHashTable *t = ticket ("id", "OPD-1", "subject", "x", "req_phone", "+441234567890", NULL);
-    mail_input_t in = {"ack", 1, t, NULL, 0};
+    mail_input_t in = {"ack", 1, view (t), NULL, 0};
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), -1);
     assert_string_equal (why, "no email");
     assert_null (m.data);
     g_hash_table_destroy (t);
     t = ticket ("id", "OPD-1", "subject", "x", "req_email", "a@example.com", "anonymised", "1", NULL);
-    in.ticket = t;
+    in.ticket = view (t);
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), -1);
     assert_string_equal (why, "anonymised");
     g_hash_table_destroy (t);
     //  An address with a line break never becomes a recipient.
     t = ticket ("id", "OPD-1", "subject", "x", "req_email", "a@example.com\r\nBcc: b@example.com", NULL);
-    in.ticket = t;
+    in.ticket = view (t);
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), -1);
     assert_string_equal (why, "no email");
     g_hash_table_destroy (t);
@@ -376,7 +392,7 @@ test_mail_agent_gets_requester_reply_with_reply_token (void **state)
     assert_non_null (cfg);
     GHashTable *t = ticket ("id", "OPD-42", "subject", "Printer jammed", "req_email", "rita@example.com",
                             "assignee", "alice", "channel", "email", "external_id", "<r1@example.com>", NULL);
-    mail_input_t in = {"agent", 12, t,
+    mail_input_t in = {"agent", 12, view (t),
                        "{\"id\":3,\"author\":\"rita@example.com\",\"role\":\"requester\",\"public\":true,"
                        "\"body\":\"Still jammed after the restart.\",\"at\":1}",
                        0};
@@ -416,7 +432,7 @@ test_mail_internal_comment_is_never_mailed (void **state)
     GHashTable *t = plain_ticket ();
     mail_t m;
     const char *why;
-    mail_input_t in = {"comment", 2, t,
+    mail_input_t in = {"comment", 2, view (t),
                        "{\"id\":1,\"author\":\"alice\",\"role\":\"agent\",\"public\":false,"
                        "\"body\":\"secret note\",\"at\":1}",
                        0};
@@ -439,7 +455,7 @@ test_mail_public_comment_threads_and_names_agent (void **state)
     GHashTable *t = ticket ("id", "OPD-42", "subject", "Mail is slow", "req_email", "r@example.com",
                             "channel", "email", "external_id", "<CAF123@mail.example.com>",
                             "mail_thread", "<opdesk.OPD-42.3@example.org>", NULL);
-    mail_input_t in = {"comment", 11, t,
+    mail_input_t in = {"comment", 11, view (t),
                        "{\"id\":2,\"author\":\"alice\",\"role\":\"agent\",\"public\":true,"
                        "\"body\":\"We restarted the server.\\r\\nPlease try again.\",\"at\":1}",
                        0};
@@ -487,7 +503,7 @@ test_mail_ack_replies_to_the_requesters_message (void **state)
     (void) state;
     GHashTable *t = ticket ("id", "OPD-3", "subject", "x", "req_email", "r@example.com", "channel",
                             "email", "external_id", "abc.def@mail.example.com", NULL);
-    mail_input_t in = {"ack", 4, t, NULL, 0};
+    mail_input_t in = {"ack", 4, view (t), NULL, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -518,7 +534,7 @@ test_mail_long_lines_go_quoted_printable (void **state)
         g_string_append_c (longbody, (char) ('a' + i % 26));
     g_string_append (longbody, "=é\"}");
     GHashTable *t = plain_ticket ();
-    mail_input_t in = {"comment", 1, t, longbody->str, 0};
+    mail_input_t in = {"comment", 1, view (t), longbody->str, 0};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
