@@ -189,15 +189,14 @@ local function index_status(id, old, new, created)
   if new then redis.call('ZADD', KEY.idx_status(new), created, id) end
 end
 
--- A resolved ticket goes back to open because its requester replied. The
--- resolution clock goes on; the time spent resolved does not count.
-local function reopen_by_reply(id, at, author)
+-- A resolved ticket is reopened at 'at' (by a reply, or by update.lua): the
+-- resolution clock goes on from where it stopped, and the time spent
+-- resolved is recorded as a pause, so it does not count. opdesk-slo
+-- computes the clock again. The caller sets the status.
+local function resume_resolution(id, at)
   local k = K(id)
-  local created = tonumber(hget(k, 'created_at')) or at
   local resolved_at = tonumber(hget(k, 'resolved_at')) or at
-  redis.call('HSET', k, 'status', 'open')
   redis.call('HDEL', k, 'resolved_at')
-  index_status(id, 'resolved', 'open', created)
   if hget(k, 'res_state') == 'met' then
     redis.call('HSET', k, 'res_state', 'running')
     redis.call('HDEL', k, 'res_met')
@@ -206,6 +205,15 @@ local function reopen_by_reply(id, at, author)
   local span = resolved_at .. '-' .. at
   redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
   redis.call('ZADD', KEY.slo_work, at, id)
+end
+
+-- A resolved ticket goes back to open because its requester replied.
+local function reopen_by_reply(id, at, author)
+  local k = K(id)
+  local created = tonumber(hget(k, 'created_at')) or at
+  redis.call('HSET', k, 'status', 'open')
+  index_status(id, 'resolved', 'open', created)
+  resume_resolution(id, at)
   hist(id, at, author, 'reopened', {by = 'reply'})
   emit('ticket.updated', {ticket_id = id, by = author, changes = {status = {'resolved', 'open'}}})
   emit('ticket.reopened', {ticket_id = id, by = author})

@@ -93,16 +93,7 @@ if new then
     redis.call('HSET', k, 'closed_at', NOW)
     redis.call('ZADD', KEY.closed, NOW, id)
   elseif old == 'resolved' and new == 'open' then
-    local resolved_at = tonumber(hget(k, 'resolved_at')) or NOW
-    redis.call('HDEL', k, 'resolved_at')
-    if hget(k, 'res_state') == 'met' then
-      redis.call('HSET', k, 'res_state', 'running')
-      redis.call('HDEL', k, 'res_met')
-    end
-    local pauses = hget(k, 'res_pauses')
-    local span = resolved_at .. '-' .. NOW
-    redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)
-    redis.call('ZADD', KEY.slo_work, NOW, id)
+    resume_resolution(id, NOW)
   end
 end
 

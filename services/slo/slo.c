@@ -93,11 +93,6 @@ s_calendar (const opd_config_t *cfg, const opd_policy_t *p)
     return cal ? cal : &s_always;
 }
 
-static int64_t
-s_target (const opd_policy_t *p, opd_clock_t c)
-{
-    return c == OPD_CLOCK_FR ? p->first_response : c == OPD_CLOCK_NR ? p->next_reply : p->resolution;
-}
 
 //  The spans during which the resolution clock did not run, with the open
 //  pause (pending now) taken as ending now. The caller frees the array.
@@ -130,7 +125,7 @@ slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
     int64_t received = t->received_at ? t->received_at : now;
     size_t n = 0;
     for (int c = 0; c < OPD_CLOCK_COUNT; c++) {
-        int64_t target = s_target (p, (opd_clock_t) c);
+        int64_t target = opd_store_policy_target (p, (opd_clock_t) c);
         int64_t start = c == OPD_CLOCK_NR ? t->nr_start : received;
         if (target <= 0 || start <= 0)
             continue;
@@ -163,23 +158,15 @@ slo_clocks (const opd_config_t *cfg, const slo_ticket_t *t, int64_t now,
     return n;
 }
 
-static const opd_policy_t *
-s_policy_named (const opd_config_t *cfg, const char *name)
-{
-    for (size_t i = 0; name && i < cfg->npolicies; i++)
-        if (!strcmp (cfg->policies[i].name, name))
-            return &cfg->policies[i];
-    return NULL;
-}
 
 double
 slo_elapsed_ratio (const opd_config_t *cfg, const slo_ticket_t *t, opd_clock_t clock,
                    int64_t now)
 {
-    const opd_policy_t *p = s_policy_named (cfg, t->slo_policy);
+    const opd_policy_t *p = opd_store_policy_named (cfg, t->slo_policy);
     if (!p)
         return 0;
-    int64_t target = s_target (p, clock);
+    int64_t target = opd_store_policy_target (p, clock);
     int64_t start = clock == OPD_CLOCK_NR ? t->nr_start : t->received_at;
     if (target <= 0 || start <= 0)
         return 0;
@@ -220,7 +207,7 @@ s_arm_call (slo_t *self, const char *id, const slo_ticket_t *t, int64_t now, opd
     size_t n = slo_clocks (cfg, t, now, &p, clocks);
     for (size_t i = 0; i < n; i++)
         arm[i] = (opd_store_clock_t) {clocks[i].clock, clocks[i].due, clocks[i].warn,
-                                      s_target (p, clocks[i].clock), clocks[i].paused};
+                                      opd_store_policy_target (p, clocks[i].clock), clocks[i].paused};
     opd_store_arm_call (c, cfg, now, id, t->version, p ? p->name : "", arm, n);
     opd_debug ("computed ticket=%s policy=%s clocks=%zu", id, p ? p->name : "-", n);
 }

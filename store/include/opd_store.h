@@ -194,6 +194,12 @@ bool opd_store_ms (const char *text, int64_t *ms);
 //  The same with a fallback.
 int64_t opd_store_ms_or (const char *text, int64_t fallback);
 
+//  The SLO policy of that name (a ticket's slo_policy), NULL when none is
+//  configured by that name.
+const opd_policy_t *opd_store_policy_named (const opd_config_t *cfg, const char *name);
+//  A policy's target for a clock, ms of working time; 0 when it has none.
+int64_t opd_store_policy_target (const opd_policy_t *p, opd_clock_t clock);
+
 //  --- Work sets and timers -----------------------------------------------
 
 //  The first n ids of a work set (ZRANGE 0 n-1). The reply is the caller's.

@@ -526,6 +526,21 @@ opd_store_ms_or (const char *text, int64_t fallback)
     return opd_store_ms (text, &v) ? v : fallback;
 }
 
+const opd_policy_t *
+opd_store_policy_named (const opd_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; cfg && name && i < cfg->npolicies; i++)
+        if (!strcmp (cfg->policies[i].name, name))
+            return &cfg->policies[i];
+    return NULL;
+}
+
+int64_t
+opd_store_policy_target (const opd_policy_t *p, opd_clock_t clock)
+{
+    return clock == OPD_CLOCK_FR ? p->first_response : clock == OPD_CLOCK_NR ? p->next_reply : p->resolution;
+}
+
 //  --- Work sets and timers -----------------------------------------------
 
 redisReply *

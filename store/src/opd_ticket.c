@@ -117,20 +117,6 @@ s_json (const char *v, json_type type)
     return type == JSON_ARRAY ? json_array () : json_object ();
 }
 
-static const opd_policy_t *
-s_policy (const opd_config_t *cfg, const char *name)
-{
-    for (size_t i = 0; cfg && name && i < cfg->npolicies; i++)
-        if (!strcmp (cfg->policies[i].name, name))
-            return &cfg->policies[i];
-    return NULL;
-}
-
-static int64_t
-s_target (const opd_policy_t *p, opd_clock_t c)
-{
-    return c == OPD_CLOCK_FR ? p->first_response : c == OPD_CLOCK_NR ? p->next_reply : p->resolution;
-}
 
 //  What is left of a clock, at now, as two JSON values (opdesk additions to
 //  the clock object, see opd_ticket.h):
@@ -168,7 +154,7 @@ s_left (const opd_ticket_t *t, const opd_config_t *cfg, const opd_policy_t *poli
     }
     else if (cal && state && !strcmp (state, "paused") && k == OPD_CLOCK_RES) {
         int64_t received, paused;
-        int64_t target = s_target (policy, k);
+        int64_t target = opd_store_policy_target (policy, k);
         if (target > 0 && s_ms (t->received_at, &received) && s_ms (t->res_pause, &paused)) {
             opd_timespan_t *spans = NULL;
             size_t n = opd_timespans_parse (t->res_pauses, &spans);
@@ -189,7 +175,7 @@ s_slo (const opd_ticket_t *t, const opd_config_t *cfg, bool live)
     int64_t now = opd_now_ms ();
     json_t *slo = json_object ();
     const char *policy_name = t->slo_policy;
-    const opd_policy_t *policy = s_policy (cfg, policy_name);
+    const opd_policy_t *policy = opd_store_policy_named (cfg, policy_name);
     for (int k = 0; k < OPD_CLOCK_COUNT; k++) {
         const char *due = t->clock[k].due;
         const char *state = t->clock[k].state;
