@@ -43,6 +43,9 @@ local KEY = {
   call = function (call_id) return 'opd:call:' .. call_id end,
   phone = function (e164) return 'opd:phone:' .. e164 end,
   phone_cursor = 'opd:phone:cursor',
+  rate_web = function (kind, hash) return 'opd:rate:web:' .. kind .. ':' .. hash end,
+  session = function (sha256) return 'opd:session:' .. sha256 end,
+  alive = function (name) return 'opd:alive:' .. name end,
 }
 
 -- Set members: MEMBER.x(parts...) makes one, MEMBER.x_parse(text) returns its

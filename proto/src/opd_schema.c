@@ -261,6 +261,27 @@ opd_key_phone (char *buf, size_t size, const char *e164)
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
+int
+opd_key_rate_web (char *buf, size_t size, const char *kind, const char *hash)
+{
+    int n = snprintf (buf, size, OPD_KEY_RATE_WEB_FMT, kind, hash);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_session (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_SESSION_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_alive (char *buf, size_t size, const char *name)
+{
+    int n = snprintf (buf, size, OPD_KEY_ALIVE_FMT, name);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
 const opd_key_info_t opd_keys[] = {
     {"seq", "opd:seq", OPD_SCOPE_GLOBAL, false},
     {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true},
@@ -298,8 +319,11 @@ const opd_key_info_t opd_keys[] = {
     {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true},
     {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true},
     {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false},
+    {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, false},
+    {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, false},
+    {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 36;
+const size_t opd_key_count = 39;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int
