@@ -419,6 +419,7 @@ test_mail_agent_gets_requester_reply_with_reply_token (void **state)
     assert_int_equal (mail_compose (cfg, &in, &m, &why), -1);
     assert_string_equal (why, "not a requester comment");
     g_hash_table_remove (t, "assignee");
+    in.ticket = view (t);
     assert_int_equal (mail_compose (cfg, &in, &m, &why), -1);
     assert_string_equal (why, "no agent email");
     g_hash_table_destroy (t);
