@@ -9,6 +9,7 @@
 
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
+#include "cursor.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_mp.h"
@@ -18,6 +19,7 @@
 #include "web.h"
 #include <ctype.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,85 @@ s_body (http_req_t *req)
     return obj;
 }
 
+//  --- What each role may set ------------------------------------------------
+
+//  One row per key a body may hold: the least role that may set it. A key
+//  not in its table is unknown (422); a key the caller's role may not set
+//  is refused with 403 naming it, before anything is stored. The tables are
+//  documented in README.md ("What each role may set").
+typedef struct {
+    const char *key;
+    opd_role_t least;
+} key_rule_t;
+
+#define REQUESTER OPD_ROLE_REQUESTER
+#define AGENT OPD_ROLE_AGENT
+
+//  POST /api/v1/tickets. A requester describes its request and may say how
+//  bad it is (impact, urgency: the configured matrix turns them into a
+//  priority); what sets clocks, pages people or speaks for the channel
+//  (priority, received_at, suppress_ack, sender_check, participants,
+//  attachment metadata) is the desk's. Its requester.email is its identity
+//  and its reply_to must name one of its own tickets (checked below).
+static const key_rule_t s_create_keys[] = {
+    {"requester", REQUESTER},   {"subject", REQUESTER},    {"body", REQUESTER},
+    {"kind", REQUESTER},        {"request_type", REQUESTER}, {"fields", REQUESTER},
+    {"impact", REQUESTER},      {"urgency", REQUESTER},    {"category", REQUESTER},
+    {"reply_to", REQUESTER},    {"priority", AGENT},       {"received_at", AGENT},
+    {"attachments", AGENT},     {"suppress_ack", AGENT},   {"sender_check", AGENT},
+    {"participants", AGENT},    {NULL, 0}};
+
+//  PATCH /api/v1/tickets/ID. A requester may reopen its resolved ticket
+//  (status open, checked in s_patch) with a note, nothing else.
+static const key_rule_t s_patch_keys[] = {
+    {"status", REQUESTER}, {"note", REQUESTER},  {"priority", AGENT}, {"severity", AGENT},
+    {"category", AGENT},   {"team", AGENT},      {"assignee", AGENT}, {"fields", AGENT},
+    {NULL, 0}};
+
+//  POST /api/v1/tickets/ID/comments. A requester's comments are public
+//  (public: false is refused in s_comment).
+static const key_rule_t s_comment_keys[] = {
+    {"body", REQUESTER}, {"public", REQUESTER}, {"standard_response", AGENT}, {NULL, 0}};
+
+#undef REQUESTER
+#undef AGENT
+
+static void
+s_keys_list (const key_rule_t *rules, char *list, size_t size)
+{
+    list[0] = 0;
+    for (int i = 0; rules[i].key; i++)
+        snprintf (list + strlen (list), size - strlen (list), "%s%s", i ? ", " : "", rules[i].key);
+}
+
+//  Answers 422 for the first key of obj not in rules, 403 for the first one
+//  who may not set; true when it answered.
+static bool
+s_keys_refused (http_req_t *req, const web_auth_t *who, json_t *obj, const key_rule_t *rules)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (obj, k, v) {
+        const key_rule_t *rule = NULL;
+        for (int i = 0; rules[i].key && !rule; i++)
+            if (!strcmp (k, rules[i].key))
+                rule = &rules[i];
+        char list[512];
+        if (!rule) {
+            s_keys_list (rules, list, sizeof list);
+            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", k),
+                          "unknown field '%.200s'; allowed: %s", k, list);
+            return true;
+        }
+        if (who->role < rule->least) {
+            http_error_x (req, 403, "forbidden", json_pack ("{s:s}", "key", k),
+                          "a %s token may not set %s", web_role_name (who->role), k);
+            return true;
+        }
+    }
+    return false;
+}
+
 //  422 for the first key of obj not in allowed. prefix names the object.
 static bool
 s_unknown_keys (http_req_t *req, json_t *obj, const char *const *allowed, const char *prefix)
@@ -116,14 +197,30 @@ s_not_found (http_req_t *req, const char *id)
     http_error (req, 404, "not_found", "no ticket %s", id);
 }
 
-//  The ticket, as who may see it; NULL after answering 404 or 503.
+//  The ticket, as who may see it; NULL after answering 404 or 503. A
+//  requester's ownership is checked first, by the one read web_owns makes
+//  whether the ticket exists or not, so that another's ticket and a missing
+//  one cost the same and answer the same.
 static json_t *
 s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
+    if (!s_id_valid (id)) {
+        s_not_found (req, id);
+        return NULL;
+    }
+    int owns = web_owns (req, who, id);
+    if (owns <= 0) {
+        if (owns < 0)
+            http_error (req, 503, "unavailable", "the ticket store is unavailable: %s",
+                        opd_redis_error (http_redis (req)));
+        else
+            s_not_found (req, id);
+        return NULL;
+    }
     opd_ticket_error_t err;
-    json_t *t = s_id_valid (id) ? opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err) : NULL;
+    json_t *t = opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err);
     if (!t) {
-        if (s_id_valid (id) && err.code == OPD_TICKET_UNAVAILABLE)
+        if (err.code == OPD_TICKET_UNAVAILABLE)
             http_error (req, 503, "unavailable", "%s", err.message);
         else
             s_not_found (req, id);
@@ -282,6 +379,24 @@ s_metrics (http_req_t *req)
 
 //  --- Tickets: create -----------------------------------------------------
 
+//  The external_id of an Idempotency-Key (the caller frees it). An agent's,
+//  a lead's or an admin's is the key itself (CONTRACT.md section 8); a
+//  requester's is scoped by its identity ("req-" + 16 hex digits of the
+//  SHA-256 of the lower-cased identity + "-" + key), so that a key another
+//  requester used can never answer with, or even reveal, their ticket.
+static char *
+s_external_id (const web_auth_t *who, const char *key)
+{
+    if (who->role != OPD_ROLE_REQUESTER)
+        return opd_strdup (key);
+    gchar *lower = g_ascii_strdown (who->identity, -1);
+    gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, lower, -1);
+    char *out = opd_sprintf ("req-%.16s-%s", hex, key);
+    g_free (hex);
+    g_free (lower);
+    return out;
+}
+
 //  A string reply of a command, as a new string; NULL for nil. *fail is set
 //  when Redis failed.
 static char *
@@ -304,16 +419,22 @@ s_get_str (opd_redis_t *r, bool *fail, const char *fmt, const char *arg)
 //  (resolved as intake does: a ticket id, a web external_id, any
 //  external_id), else -1 after answering 404 (or 503).
 static int
-s_reply_to_allowed (http_req_t *req, const web_auth_t *who, const char *reply_to)
+s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const char *reply_to)
 {
     opd_redis_t *r = http_redis (req);
     bool fail = false;
     char *target = NULL;
+    bool rewrite = false;
     char *exists = s_get_str (r, &fail, "EXISTS opd:t:%s", reply_to);
     if (exists)
         target = opd_strdup (reply_to);
     else {
-        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", reply_to);
+        //  Its own Idempotency-Keys are stored scoped (s_external_id): intake
+        //  is given the ticket itself (below).
+        char *scoped = s_external_id (who, reply_to);
+        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", scoped);
+        free (scoped);
+        rewrite = target != NULL;
         if (!target)
             target = s_get_str (r, &fail, "GET opd:ext:%s", reply_to);
     }
@@ -327,6 +448,8 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, const char *reply_to
         s_not_found (req, reply_to);
         rc = -1;
     }
+    else if (rewrite)
+        json_object_set_new (obj, "reply_to", json_string (target));  //  frees reply_to: last use
     free (exists);
     free (target);
     free (email);
@@ -348,9 +471,6 @@ s_idempotency_key_valid (const char *k)
 static void
 s_create (http_req_t *req, const web_auth_t *who)
 {
-    static const char *const allowed[] = {"requester", "subject", "body", "kind", "request_type",
-                                          "fields", "priority", "impact", "urgency", "category",
-                                          "reply_to", "attachments", "received_at", NULL};
     static const char *const req_allowed[] = {"name", "email", "phone", NULL};
     json_t *obj = s_body (req);
     if (!obj)
@@ -365,7 +485,7 @@ s_create (http_req_t *req, const web_auth_t *who)
             json_decref (obj);
             return;
         }
-    if (s_unknown_keys (req, obj, allowed, "")) {
+    if (s_keys_refused (req, who, obj, s_create_keys)) {
         json_decref (obj);
         return;
     }
@@ -400,7 +520,7 @@ s_create (http_req_t *req, const web_auth_t *who)
         }
         json_object_set_new (rq, "email", json_string (who->identity));
         const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
-        if (reply_to && *reply_to && s_reply_to_allowed (req, who, reply_to)) {
+        if (reply_to && *reply_to && s_reply_to_allowed (req, who, obj, reply_to)) {
             json_decref (obj);
             return;
         }
@@ -420,7 +540,9 @@ s_create (http_req_t *req, const web_auth_t *who)
         snprintf (ext, sizeof ext, "web-%s", rnd);
     }
     json_object_set_new (obj, "channel", json_string ("web"));
-    json_object_set_new (obj, "external_id", json_string (key ? key : ext));
+    char *scoped = key ? s_external_id (who, key) : NULL;
+    json_object_set_new (obj, "external_id", json_string (scoped ? scoped : ext));
+    free (scoped);
     opd_intake_reply_t reply;
     char bad_key[128];
     int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
@@ -602,12 +724,10 @@ s_if_match (http_req_t *req, char *out, size_t size)
 static void
 s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    static const char *const allowed[] = {"status", "priority", "severity", "category", "team",
-                                          "assignee", "fields", "note", NULL};
     json_t *obj = s_body (req);
     if (!obj)
         return;
-    if (s_unknown_keys (req, obj, allowed, "")) {
+    if (s_keys_refused (req, who, obj, s_patch_keys)) {
         json_decref (obj);
         return;
     }
@@ -635,13 +755,9 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     ch.actor = who->identity;
     ch.expected_version = version;
     if (who->role == OPD_ROLE_REQUESTER) {
-        //  A requester may reopen its own resolved ticket, and nothing else.
-        const char *k;
-        json_t *v;
-        json_object_foreach (obj, k, v)
-            if (strcmp (k, "status") && strcmp (k, "note"))
-                bad = true;
-        if (bad || !ch.status || strcmp (ch.status, "open")) {
+        //  A requester may reopen its own resolved ticket, and nothing else
+        //  (s_patch_keys let status and note through).
+        if (!ch.status || strcmp (ch.status, "open")) {
             http_error (req, 403, "forbidden", "a requester may only reopen its own resolved tickets (status open)");
             json_decref (obj);
             return;
@@ -724,11 +840,10 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    static const char *const allowed[] = {"body", "public", "standard_response", NULL};
     json_t *obj = s_body (req);
     if (!obj)
         return;
-    if (s_unknown_keys (req, obj, allowed, "")) {
+    if (s_keys_refused (req, who, obj, s_comment_keys)) {
         json_decref (obj);
         return;
     }
@@ -747,8 +862,9 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
     bool public = !pub || json_is_true (pub);
     if (sr_id && !*sr_id)
         sr_id = NULL;
-    if (who->role == OPD_ROLE_REQUESTER && (!public || sr_id)) {
-        http_error (req, 403, "forbidden", "a requester's comments are public and take no standard response");
+    if (who->role == OPD_ROLE_REQUESTER && !public) {
+        http_error_x (req, 403, "forbidden", json_pack ("{s:s}", "key", "public"),
+                      "a requester's comments are public");
         json_decref (obj);
         return;
     }
@@ -911,18 +1027,6 @@ s_events_arg (const char *name)
     return !strcmp (name, "since") || !strcmp (name, "topic") || !strcmp (name, "limit");
 }
 
-static bool
-s_cursor_valid (const char *c)
-{
-    size_t n = strlen (c);
-    size_t d = strspn (c, "0123456789");
-    if (d == 0 || d > 20)
-        return false;
-    if (d == n)
-        return true;
-    return c[d] == '-' && strspn (c + d + 1, "0123456789") == n - d - 1 && n - d - 1 > 0 && n - d - 1 <= 20;
-}
-
 static void
 s_events (http_req_t *req, const web_auth_t *who)
 {
@@ -939,7 +1043,8 @@ s_events (http_req_t *req, const web_auth_t *who)
     const char *since = http_arg (req, "since");
     const char *topic = http_arg (req, "topic");
     const char *lim = http_arg (req, "limit");
-    if (since && *since && !s_cursor_valid (since)) {
+    uint64_t since_ms = 0, since_seq = 0;
+    if (since && *since && web_cursor_parse (since, &since_ms, &since_seq)) {
         http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "since"),
                       "since must be a cursor from an earlier answer (like 1700000000000-0)");
         return;
@@ -957,9 +1062,11 @@ s_events (http_req_t *req, const web_auth_t *who)
     }
     size_t tlen = topic ? strlen (topic) : 0;
     json_t *items = json_array ();
-    char *last = since && *since ? opd_strdup (since) : NULL;
+    //  The cursor as Redis writes it; nothing comes after the largest one
+    //  (and Redis refuses an interval starting after it).
+    char *last = since && *since ? opd_sprintf ("%" PRIu64 "-%" PRIu64, since_ms, since_seq) : NULL;
     opd_redis_t *redis = http_redis (req);
-    bool more = true;
+    bool more = !(last && since_ms == UINT64_MAX && since_seq == UINT64_MAX);
     while (more && (int) json_array_size (items) < limit) {
         char start[64];
         snprintf (start, sizeof start, "%s%s", last ? "(" : "", last ? last : "-");

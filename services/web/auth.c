@@ -146,6 +146,22 @@ web_may_see (const web_auth_t *who, json_t *t)
     return email && !g_ascii_strcasecmp (email, who->identity);
 }
 
+int
+web_owns (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    if (who->role != OPD_ROLE_REQUESTER)
+        return 1;
+    redisReply *r = opd_redis_command (http_redis (req), "HGET opd:t:%s req_email", id);
+    int rc = -1;
+    if (r && r->type == REDIS_REPLY_STRING)
+        rc = !g_ascii_strcasecmp (r->str, who->identity);
+    else if (r && r->type == REDIS_REPLY_NIL)
+        rc = 0;
+    if (r)
+        freeReplyObject (r);
+    return rc;
+}
+
 //  History a requester sees: what happened to its request, not how the desk
 //  worked on it.
 static bool

@@ -26,9 +26,17 @@
 #define REDIS_TIMEOUT_MS 3000
 #define INTAKE_CLIENT_TIMEOUT_MS 10000  //  each caller sets its own (web_submit)
 
+//  A configuration shared by the requests that started under it: the last
+//  one to end destroys it, so a reload never waits for requests to finish.
+typedef struct {
+    opd_config_t *cfg;
+    int refs;  //  the web's own while current, plus one per running request
+} cfg_ref_t;
+
 struct _web_t {
     opd_service_t *svc;
-    pthread_rwlock_t lock;  //  read: a request runs; write: the configuration is replaced
+    pthread_mutex_t cfg_lock;  //  guards cfg and every refs
+    cfg_ref_t *cfg;            //  the current configuration (web's own copy)
     struct MHD_Daemon *daemon;
     void *zctx;
     pthread_mutex_t pool_lock;
@@ -288,17 +296,54 @@ s_pool_flush (web_t *web)
 
 //  --- The handler ---------------------------------------------------------
 
+static cfg_ref_t *
+s_cfg_take (web_t *web)
+{
+    pthread_mutex_lock (&web->cfg_lock);
+    cfg_ref_t *ref = web->cfg;
+    ref->refs++;
+    pthread_mutex_unlock (&web->cfg_lock);
+    return ref;
+}
+
+static void
+s_cfg_release (web_t *web, cfg_ref_t *ref)
+{
+    pthread_mutex_lock (&web->cfg_lock);
+    bool last = --ref->refs == 0;
+    pthread_mutex_unlock (&web->cfg_lock);
+    if (last) {
+        opd_config_destroy (&ref->cfg);
+        free (ref);
+    }
+}
+
+//  Makes cfg (taken) the configuration of the requests that start from now.
+static void
+s_cfg_publish (web_t *web, opd_config_t *cfg)
+{
+    cfg_ref_t *ref = opd_calloc (1, sizeof *ref);
+    ref->cfg = cfg;
+    ref->refs = 1;
+    pthread_mutex_lock (&web->cfg_lock);
+    cfg_ref_t *old = web->cfg;
+    web->cfg = ref;
+    pthread_mutex_unlock (&web->cfg_lock);
+    if (old)
+        s_cfg_release (web, old);
+}
+
 static void
 s_dispatch (web_t *web, http_req_t *req)
 {
-    pthread_rwlock_rdlock (&web->lock);
-    req->cfg = web->svc->cfg;
+    cfg_ref_t *ref = s_cfg_take (web);
+    req->cfg = ref->cfg;
     bool taken = api_handle (req) || portal_handle (req);
     if (!taken)
         http_error (req, 404, "not_found", "there is nothing at %s", req->path);
-    pthread_rwlock_unlock (&web->lock);
     s_redis_return (web, req);
     s_intake_return (web, req);
+    s_cfg_release (web, ref);
 }
 
 static enum MHD_Result
@@ -446,8 +491,18 @@ web_new (opd_service_t *svc)
     }
     web_t *self = opd_calloc (1, sizeof *self);
     self->svc = svc;
-    pthread_rwlock_init (&self->lock, NULL);
+    pthread_mutex_init (&self->cfg_lock, NULL);
     pthread_mutex_init (&self->pool_lock, NULL);
+    //  Requests use a copy of their own, so that opd_service_reload may
+    //  replace (and destroy) svc->cfg while requests still run.
+    char err[512];
+    opd_config_t *own = opd_config_load (svc->config_path, err, sizeof err);
+    if (!own) {
+        opd_error ("configuration cannot be read again: %s", err);
+        web_destroy (&self);
+        return NULL;
+    }
+    s_cfg_publish (self, own);
     self->zctx = zmq_ctx_new ();
     self->body_limit = s_body_limit (cfg);
     unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -479,22 +534,28 @@ web_new (opd_service_t *svc)
 int
 web_run (web_t *self)
 {
+    //  The requests run on libmicrohttpd's threads; this loop only watches
+    //  the signal flags, every 100 ms whatever the load: a reload publishes
+    //  a new configuration for the requests that start from then on and
+    //  never waits for the running ones (they keep theirs: s_cfg_release).
     while (!opd_service_stopping ()) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep (&ts, NULL);
-        //  The configuration is replaced only while no request runs; under
-        //  load this waits for a quiet moment, and SIGHUP stays noted.
-        if (pthread_rwlock_trywrlock (&self->lock) == 0) {
-            char *old_ep = opd_strdup (self->svc->cfg->ep_http);
-            if (opd_service_reload (self->svc) == 1) {
-                self->body_limit = s_body_limit (self->svc->cfg);
+        char *old_ep = opd_strdup (self->svc->cfg->ep_http);
+        if (opd_service_reload (self->svc) == 1) {
+            char err[512];
+            opd_config_t *own = opd_config_load (self->svc->config_path, err, sizeof err);
+            if (own) {
+                __atomic_store_n (&self->body_limit, s_body_limit (own), __ATOMIC_RELAXED);
+                s_cfg_publish (self, own);
                 s_pool_flush (self);
-                if (strcmp (old_ep, self->svc->cfg->ep_http))
-                    opd_warn ("endpoints.http changed; it applies after a restart endpoint=%s", old_ep);
             }
-            free (old_ep);
-            pthread_rwlock_unlock (&self->lock);
+            else
+                opd_error ("reload refused, keeping the running configuration: %s", err);
+            if (strcmp (old_ep, self->svc->cfg->ep_http))
+                opd_warn ("endpoints.http changed; it applies after a restart endpoint=%s", old_ep);
         }
+        free (old_ep);
     }
     opd_info ("stopping");
     return 0;
@@ -511,7 +572,9 @@ web_destroy (web_t **self_p)
     s_pool_flush (self);
     if (self->zctx)
         zmq_ctx_term (self->zctx);
-    pthread_rwlock_destroy (&self->lock);
+    if (self->cfg)
+        s_cfg_release (self, self->cfg);
+    pthread_mutex_destroy (&self->cfg_lock);
     pthread_mutex_destroy (&self->pool_lock);
     free (self);
     *self_p = NULL;

@@ -6,8 +6,9 @@
 
     A handler sees one complete request (http_req_t) and answers through
     http_reply and its helpers; http.c turns that into a libmicrohttpd
-    response. The configuration is shared with the reload in the main loop
-    through a read-write lock: a request holds the read side while it runs. */
+    response. A request keeps the configuration it started with until it
+    ends (reference counted in http.c), so a SIGHUP reload never waits for
+    running requests. */
 #ifndef WEB_HTTP_H_INCLUDED
 #define WEB_HTTP_H_INCLUDED
 #include "opd_config.h"

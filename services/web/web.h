@@ -31,6 +31,11 @@ const char *web_role_name (opd_role_t role);
 //  True when a requester may see ticket t (its requester email is the
 //  identity, in any case); always true for the other roles.
 bool web_may_see (const web_auth_t *who, json_t *t);
+//  Whether who may see ticket id, by one cheap read that a requester makes
+//  whether the ticket exists or not (HGET of its requester's address), so
+//  that another's ticket and a missing one take the same work: 1 yes, 0 no
+//  (or no such ticket), -1 when Redis failed. 1 at once for the other roles.
+int web_owns (http_req_t *req, const web_auth_t *who, const char *id);
 //  Removes from t what a requester must not see: internal comments, the
 //  history of internal actions, notes. Does nothing for the other roles.
 void web_filter_ticket (const web_auth_t *who, json_t *t);

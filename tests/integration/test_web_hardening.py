@@ -113,7 +113,7 @@ class RoleKeysTest(Base):
         t = self.create(priority="P1", received_at="2000-01-01T00:00:00Z", suppress_ack=True,
                         participants=["carol@example.com"])
         self.assertEqual(t["priority"], "P1")
-        self.assertTrue(t["created_at"].startswith("2000-01-01"), t["created_at"])
+        self.assertTrue(t["received_at"].startswith("2000-01-01"), t["received_at"])
 
     def test_unknown_keys_stay_422(self):
         err = self.create(token=RITA, status=422, colour="blue")
