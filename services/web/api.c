@@ -1220,8 +1220,17 @@ api_handle (http_req_t *req)
     if (strncmp (p, "/api/", 5))
         return false;
     http_add_header (req, "Cache-Control", "no-store");
+    //  Rate limits (channels.web.rate_limit): per client address before
+    //  the token is even looked at, then per token (by its identity).
+    const opd_rate_config_t *rl = &req->cfg->web_rate;
+    if (http_rate (req, "addr", http_client (req), rl->api_address, true))
+        return true;
     web_auth_t who;
     if (web_auth_bearer (req, &who))
+        return true;
+    char subject[600];
+    snprintf (subject, sizeof subject, "%s:%s", web_role_name (who.role), who.identity);
+    if (http_rate (req, "token", subject, rl->api_token, true))
         return true;
     if (!strcmp (p, "/api/v1/tickets")) {
         if (s_is (req, "GET"))

@@ -30,9 +30,11 @@ def config():
     return cfg
 
 
-def request(port, method, path, body=None, token=None, headers=None, timeout=15):
-    """(status, parsed body, headers with lower-case names)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def request(port, method, path, body=None, token=None, headers=None, timeout=15, source=None):
+    """(status, parsed body, headers with lower-case names); from the
+    address source (any of 127/8) when given."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                   source_address=(source, 0) if source else None)
     h = dict(headers or {})
     if token:
         h["Authorization"] = "Bearer " + token
@@ -192,6 +194,123 @@ class EventsCursorTest(Base):
         self.assertEqual(page["items"], [])
 
 
+class SessionTest(Base):
+    """Task 4: server-side sessions, CSRF on every form."""
+
+    @classmethod
+    def setUpClass(cls):
+        cfg = config()
+        cfg["channels"]["web"] = {"trusted_proxies": ["127.0.0.4"]}
+        cls.st = harness.Stack(cls.SERVICES, config=cfg)
+        cls.st.__enter__()
+        cls.port = cls.st.http_port
+
+    def page(self, method, path, form=None, cookie=None, headers=None, source=None):
+        h = dict(headers or {})
+        if cookie:
+            h["Cookie"] = cookie
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            h["Content-Type"] = FORM
+        return request(self.port, method, path, body, None, h, source=source)
+
+    def csrf_of(self, html):
+        return re.search(r'name="csrf" value="([0-9a-f]{64})"', html).group(1)
+
+    def sign_in(self, token=RITA, headers=None, source=None):
+        _, html, hdrs = self.page("GET", "/login", headers=headers, source=source)
+        pre = hdrs["set-cookie"].split(";")[0]
+        code, _, hdrs = self.page("POST", "/login", {"token": token, "csrf": self.csrf_of(html)},
+                                  cookie=pre, headers=headers, source=source)
+        self.assertEqual(code, 303)
+        self.session_header = hdrs["set-cookie"]
+        return hdrs["set-cookie"].split(";")[0]
+
+    def session_keys(self):
+        return self.st.r.keys("opd:session:*")
+
+    def test_the_cookie_is_a_random_session_id_never_the_token(self):
+        cookie = self.sign_in()
+        value = cookie.split("=", 1)[1]
+        self.assertNotIn(RITA, value)
+        self.assertNotIn(RITA.encode().hex(), value)
+        self.assertRegex(value, r"^[0-9a-f]{64}$")  # 256 random bits
+        self.assertIn("HttpOnly", self.session_header)
+        self.assertIn("SameSite=Strict", self.session_header)
+        self.assertNotIn("Secure", self.session_header)
+        # Redis holds its SHA-256, not the id.
+        digest = hashlib.sha256(value.encode()).hexdigest()
+        self.assertEqual(self.st.r.exists("opd:session:" + digest), 1)
+        self.assertEqual(self.st.r.keys("*" + value + "*"), [])
+        self.assertGreater(self.st.r.pttl("opd:session:" + digest), 0)
+        self.assertEqual(self.page("GET", "/tickets", cookie=cookie)[0], 200)
+
+    def test_secure_behind_a_trusted_https_proxy_only(self):
+        self.sign_in(headers={"X-Forwarded-Proto": "https"}, source="127.0.0.4")
+        self.assertIn("Secure", self.session_header)
+        self.sign_in(headers={"X-Forwarded-Proto": "https"}, source="127.0.0.5")
+        self.assertNotIn("Secure", self.session_header)
+
+    def test_logout_revokes_the_session_server_side(self):
+        cookie = self.sign_in()
+        code, html, _ = self.page("GET", "/tickets", cookie=cookie)
+        self.assertEqual(code, 200)
+        code, _, hdrs = self.page("POST", "/logout", {"csrf": self.csrf_of(html)}, cookie=cookie)
+        self.assertEqual(code, 303)
+        code, _, hdrs = self.page("GET", "/tickets", cookie=cookie)  # replayed
+        self.assertEqual((code, hdrs["location"]), (303, "/login"))
+
+    def test_an_expired_session_is_refused(self):
+        cookie = self.sign_in()
+        key = "opd:session:" + hashlib.sha256(cookie.split("=", 1)[1].encode()).hexdigest()
+        # Past its time, even if the key were still there ...
+        v1, digest, csrf, _ = self.st.r.get(key).split(" ")
+        self.st.r.set(key, " ".join([v1, digest, csrf, str(int(time.time() * 1000) - 1)]))
+        code, _, hdrs = self.page("GET", "/tickets", cookie=cookie)
+        self.assertEqual((code, hdrs["location"]), (303, "/login"))
+        # ... and gone when the key expires.
+        cookie = self.sign_in()
+        key = "opd:session:" + hashlib.sha256(cookie.split("=", 1)[1].encode()).hexdigest()
+        self.st.r.pexpire(key, 1)
+        time.sleep(0.05)
+        code, _, hdrs = self.page("GET", "/tickets", cookie=cookie)
+        self.assertEqual((code, hdrs["location"]), (303, "/login"))
+
+    def test_form_posts_without_the_csrf_token_are_refused(self):
+        tid = self.create()["id"]
+        cookie = self.sign_in()
+        code, html, _ = self.page("GET", "/tickets/" + tid, cookie=cookie)
+        self.assertEqual(code, 200)
+        token = self.csrf_of(html)
+        comments = self.st.r.llen("opd:t:%s:c" % tid)
+        for form in ({"body": "forged"}, {"body": "forged", "csrf": "0" * 64}):
+            code, _, _ = self.page("POST", "/tickets/" + tid, form, cookie=cookie)
+            self.assertEqual(code, 403)
+        self.assertEqual(self.st.r.llen("opd:t:%s:c" % tid), comments)
+        code, _, _ = self.page("POST", "/tickets/" + tid, {"body": "real", "csrf": token}, cookie=cookie)
+        self.assertEqual(code, 303)
+        # The public form and the sign-in form too.
+        before = self.idem_keys()
+        code, _, _ = self.page("POST", "/", {"email": "x@example.com", "subject": "forged"})
+        self.assertEqual(code, 403)
+        self.assertEqual(self.idem_keys(), before)
+        code, _, _ = self.page("POST", "/login", {"token": RITA})
+        self.assertEqual(code, 403)
+        # Logging out needs it as well.
+        code, _, _ = self.page("POST", "/logout", {}, cookie=cookie)
+        self.assertEqual(code, 403)
+        self.assertEqual(self.page("GET", "/tickets", cookie=cookie)[0], 200)
+
+    def test_agents_sign_in_to_the_console(self):
+        for token in (AGENT, LEAD, ADMIN):
+            cookie = self.sign_in(token)
+            code, html, _ = self.page("GET", "/agent", cookie=cookie)
+            self.assertEqual(code, 200)
+            self.assertIn("console is coming", html)
+            self.assertNotIn(token, cookie)
+
+
 class ReloadUnderLoadTest(unittest.TestCase):
     """Task 5: SIGHUP is noticed promptly whatever the load."""
 
@@ -265,6 +384,159 @@ class ReloadUnderLoadTest(unittest.TestCase):
             self.assertIsNone(p.poll())
             self.assertEqual(errors, [])
             self.assertGreaterEqual(st.log("phone").count("reloaded"), 1)
+
+
+def trickle(port, source="127.0.0.2", path="/"):
+    """A connection from source that has sent the request line and one header
+    line, and no more (a slow client)."""
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(30)
+    s.connect(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n" % path).encode())
+    return s
+
+
+def closed_by_server(s, timeout):
+    """True when the server closes s (or answers it) within timeout seconds."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(1024) is not None
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+class LimitsTest(unittest.TestCase):
+    """Task 3: long URIs, slow clients, per-address limits, rate limits."""
+
+    PROXY = "127.0.0.4"
+
+    @classmethod
+    def setUpClass(cls):
+        cfg = config()
+        cfg["channels"]["web"] = {"trusted_proxies": [cls.PROXY], "per_client": 8,
+                                  "rate_limit": {"login": 5, "api_token": 20, "api_address": 1000}}
+        cls.st = harness.Stack(["intake", "web", "phone"], config=cfg)
+        cls.st.__enter__()
+        cls.port = cls.st.http_port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.st.__exit__(None, None, None)
+
+    def test_a_2kb_query_is_answered_at_once(self):
+        t0 = time.monotonic()
+        code, body, _ = request(self.port, "GET", "/api/v1/tickets?q=" + "a" * 2048, None, AGENT,
+                                timeout=5)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(code, 200, body)
+        code, body, _ = request(self.port, "GET", "/?x=" + "a" * 8000, None, None, timeout=5)
+        self.assertEqual(code, 200)
+
+    def test_a_huge_uri_is_414_at_once(self):
+        code, body, _ = request(self.port, "GET", "/api/v1/tickets?q=" + "a" * 200000, None, AGENT,
+                                timeout=5)
+        self.assertIn(code, (414, 431))
+
+    def check_not_locked_out(self, port, count, path, answer):
+        slow = [trickle(port, path=path) for _ in range(count)]
+        try:
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            code, _, _ = request(port, "GET", path, None, None, timeout=5)
+            self.assertEqual(code, answer)
+            self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            for s in slow:
+                s.close()
+
+    def test_trickling_clients_from_one_address_do_not_lock_out_others(self):
+        self.check_not_locked_out(self.port, 40, "/healthz", 200)
+        self.check_not_locked_out(self.st.phone_port, 20, "/healthz", 200)
+
+    def test_a_trickling_client_is_cut_after_the_header_deadline(self):
+        # One header line every 2 s: an idle timeout never fires; the
+        # deadline for the whole headers (10 s by default) does.
+        s = trickle(self.port, source="127.0.0.3")
+        t0 = time.monotonic()
+        cut = False
+        try:
+            while time.monotonic() - t0 < 16 and not cut:
+                cut = closed_by_server(s, 2)
+                if not cut:
+                    try:
+                        s.sendall(b"X-Slow: 1\r\n")
+                    except OSError:
+                        cut = True
+        finally:
+            s.close()
+        self.assertTrue(cut, "a client trickling its headers stayed connected for 16 s")
+        self.assertGreater(time.monotonic() - t0, 8)
+
+    def login(self, token, xff=None, source=None):
+        """POSTs the sign-in form (with its CSRF token) as a client behind
+        the proxy (xff) or directly (source); returns (status, headers)."""
+        h = {"X-Forwarded-For": xff} if xff else {}
+        src = self.PROXY if xff else source
+        _, text, hdrs = request(self.port, "GET", "/login", None, None, h, source=src)
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', text).group(1)
+        h.update({"Content-Type": FORM, "Cookie": hdrs["set-cookie"].split(";")[0]})
+        code, _, hdrs = request(self.port, "POST", "/login",
+                                urllib.parse.urlencode({"token": token, "csrf": csrf}), None, h,
+                                source=src)
+        return code, hdrs
+
+    def test_sign_in_is_rate_limited_per_address_behind_a_trusted_proxy(self):
+        codes = [self.login("wrong-token-guess", xff="203.0.113.9")[0] for _ in range(5)]
+        self.assertEqual(codes, [401] * 5)
+        code, hdrs = self.login(RITA, xff="203.0.113.9")
+        self.assertEqual(code, 429)  # even the right token, while the address is over
+        self.assertGreaterEqual(int(hdrs["retry-after"]), 1)
+        self.assertEqual(self.login("wrong-token-guess", xff="203.0.113.10")[0], 401)
+        # Only a trusted proxy is believed: a direct client naming the
+        # locked-out address is itself.
+        self.assertEqual(self.login("wrong-token-guess", source="127.0.0.5",
+                                    xff=None)[0], 401)
+        code, _, _ = request(self.port, "POST", "/login", "token=x", None,
+                             {"Content-Type": FORM, "X-Forwarded-For": "203.0.113.9"},
+                             source="127.0.0.6")
+        self.assertEqual(code, 403)  # no CSRF token, but not 429: not that address
+
+    def test_the_api_is_rate_limited_per_token(self):
+        codes = []
+        for _ in range(25):
+            code, _, hdrs = request(self.port, "GET", "/api/v1/tickets?limit=1", None, SAM)
+            codes.append(code)
+            if code == 429:
+                break
+        self.assertEqual(codes[-1], 429, codes)
+        self.assertGreaterEqual(int(hdrs["retry-after"]), 1)
+        self.assertEqual(hdrs["content-type"], "application/json")
+        code, _, _ = request(self.port, "GET", "/api/v1/tickets?limit=1", None, LEAD)
+        self.assertEqual(code, 200)
+
+    def test_requests_in_flight_are_limited_per_client_behind_a_proxy(self):
+        slow = []
+        try:
+            for _ in range(8):  # channels.web.per_client
+                s = socket.socket()
+                s.bind((self.PROXY, 0))
+                s.connect(("127.0.0.1", self.port))
+                s.sendall(b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.7\r\n"
+                          b"Authorization: Bearer change-me-admin\r\nContent-Length: 100\r\n\r\n{")
+                slow.append(s)
+            time.sleep(0.3)
+            code, _, hdrs = request(self.port, "GET", "/healthz", None, None,
+                                    {"X-Forwarded-For": "198.51.100.7"}, source=self.PROXY, timeout=5)
+            self.assertEqual(code, 429)
+            code, _, _ = request(self.port, "GET", "/healthz", None, None,
+                                 {"X-Forwarded-For": "198.51.100.8"}, source=self.PROXY, timeout=5)
+            self.assertEqual(code, 200)
+        finally:
+            for s in slow:
+                s.close()
 
 
 if __name__ == "__main__":
