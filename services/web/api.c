@@ -47,6 +47,8 @@ s_is (const http_req_t *req, const char *method)
     return !strcmp (req->method, method);
 }
 
+static void s_body_error (http_req_t *req, const web_body_error_t *e);
+
 //  The request body as a JSON object; answers 400/415 and returns NULL when
 //  it is not one.
 static json_t *
@@ -57,126 +59,38 @@ s_body (http_req_t *req)
         http_error (req, 415, "unsupported_media_type", "the body must be application/json");
         return NULL;
     }
-    json_error_t e;
-    json_t *obj = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
-    if (!obj) {
-        http_error_x (req, 400, "bad_json",
-                      json_pack ("{s:i, s:i, s:i}", "line", e.line, "column", e.column, "position",
-                                 e.position),
-                      "malformed JSON at line %d, column %d (position %d): %s", e.line, e.column,
-                      e.position, e.text);
-        return NULL;
-    }
-    if (!json_is_object (obj)) {
-        json_decref (obj);
-        http_error (req, 400, "bad_json", "the body must be a JSON object");
-        return NULL;
-    }
+    web_body_error_t e;
+    json_t *obj = web_body_parse (req->body, req->body_len, &e);
+    if (!obj)
+        s_body_error (req, &e);
     return obj;
 }
 
-//  --- What each role may set ------------------------------------------------
-
-//  One row per key a body may hold: the least role that may set it. A key
-//  not in its table is unknown (422); a key the caller's role may not set
-//  is refused with 403 naming it, before anything is stored. The tables are
-//  documented in README.md ("What each role may set").
-typedef struct {
-    const char *key;
-    opd_role_t least;
-} key_rule_t;
-
-#define REQUESTER OPD_ROLE_REQUESTER
-#define AGENT OPD_ROLE_AGENT
-
-//  POST /api/v1/tickets. A requester describes its request and may say how
-//  bad it is (impact, urgency: the configured matrix turns them into a
-//  priority); what sets clocks, pages people or speaks for the channel
-//  (priority, received_at, suppress_ack, sender_check, participants,
-//  attachment metadata) is the desk's. Its requester.email is its identity
-//  and its reply_to must name one of its own tickets (checked below).
-static const key_rule_t s_create_keys[] = {
-    {"requester", REQUESTER},   {"subject", REQUESTER},    {"body", REQUESTER},
-    {"kind", REQUESTER},        {"request_type", REQUESTER}, {"fields", REQUESTER},
-    {"impact", REQUESTER},      {"urgency", REQUESTER},    {"category", REQUESTER},
-    {"reply_to", REQUESTER},    {"priority", AGENT},       {"received_at", AGENT},
-    {"attachments", AGENT},     {"suppress_ack", AGENT},   {"sender_check", AGENT},
-    {"participants", AGENT},    {NULL, 0}};
-
-//  PATCH /api/v1/tickets/ID. A requester may reopen its resolved ticket
-//  (status open, checked in s_patch) with a note, nothing else.
-static const key_rule_t s_patch_keys[] = {
-    {"status", REQUESTER}, {"note", REQUESTER},  {"priority", AGENT}, {"severity", AGENT},
-    {"category", AGENT},   {"team", AGENT},      {"assignee", AGENT}, {"fields", AGENT},
-    {NULL, 0}};
-
-//  POST /api/v1/tickets/ID/comments. A requester's comments are public
-//  (public: false is refused in s_comment).
-static const key_rule_t s_comment_keys[] = {
-    {"body", REQUESTER}, {"public", REQUESTER}, {"standard_response", AGENT}, {NULL, 0}};
-
-#undef REQUESTER
-#undef AGENT
-
+//  Answers the refusal of a body (body.c): its status, code, key and, for
+//  malformed JSON, where the parser stopped.
 static void
-s_keys_list (const key_rule_t *rules, char *list, size_t size)
+s_body_error (http_req_t *req, const web_body_error_t *e)
 {
-    list[0] = 0;
-    for (int i = 0; rules[i].key; i++)
-        snprintf (list + strlen (list), size - strlen (list), "%s%s", i ? ", " : "", rules[i].key);
+    json_t *extra = NULL;
+    if (!strcmp (e->code, "bad_json") && e->line)
+        extra = json_pack ("{s:i, s:i, s:i}", "line", e->line, "column", e->column, "position", e->position);
+    else if (e->key[0])
+        extra = json_pack ("{s:s}", "key", e->key);
+    http_error_x (req, e->status, e->code, extra, "%s", e->message);
 }
 
-//  Answers 422 for the first key of obj not in rules, 403 for the first one
-//  who may not set; true when it answered.
-static bool
-s_keys_refused (http_req_t *req, const web_auth_t *who, json_t *obj, const key_rule_t *rules)
+//  The body, checked for what who may set (body.c); NULL after answering.
+static json_t *
+s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        const key_rule_t *rule = NULL;
-        for (int i = 0; rules[i].key && !rule; i++)
-            if (!strcmp (k, rules[i].key))
-                rule = &rules[i];
-        char list[512];
-        if (!rule) {
-            s_keys_list (rules, list, sizeof list);
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", k),
-                          "unknown field '%.200s'; allowed: %s", k, list);
-            return true;
-        }
-        if (who->role < rule->least) {
-            http_error_x (req, 403, "forbidden", json_pack ("{s:s}", "key", k),
-                          "a %s token may not set %s", web_role_name (who->role), k);
-            return true;
-        }
+    json_t *obj = s_body (req);
+    web_body_error_t e;
+    if (obj && web_body_keys (kind, who->role, obj, &e)) {
+        s_body_error (req, &e);
+        json_decref (obj);
+        return NULL;
     }
-    return false;
-}
-
-//  422 for the first key of obj not in allowed. prefix names the object.
-static bool
-s_unknown_keys (http_req_t *req, json_t *obj, const char *const *allowed, const char *prefix)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        bool known = false;
-        for (int i = 0; allowed[i] && !known; i++)
-            known = !strcmp (k, allowed[i]);
-        if (!known) {
-            char key[300];
-            snprintf (key, sizeof key, "%s%.200s", prefix, k);
-            char list[512] = "";
-            for (int i = 0; allowed[i]; i++)
-                snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
-                          allowed[i]);
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", key),
-                          "unknown field '%s'; allowed: %s", key, list);
-            return true;
-        }
-    }
-    return false;
+    return obj;
 }
 
 static bool
@@ -471,61 +385,20 @@ s_idempotency_key_valid (const char *k)
 static void
 s_create (http_req_t *req, const web_auth_t *who)
 {
-    static const char *const req_allowed[] = {"name", "email", "phone", NULL};
     json_t *obj = s_body (req);
     if (!obj)
         return;
-    static const char *const set_here[] = {"v", "type", "channel", "external_id"};
-    for (size_t i = 0; i < sizeof set_here / sizeof set_here[0]; i++)
-        if (json_object_get (obj, set_here[i])) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", set_here[i]),
-                          "unknown field '%s': the API sets v, type and channel itself, and the "
-                          "external_id is the Idempotency-Key header",
-                          set_here[i]);
-            json_decref (obj);
-            return;
-        }
-    if (s_keys_refused (req, who, obj, s_create_keys)) {
+    web_body_error_t e;
+    if (web_body_create (obj, who->role, who->identity, &e)) {
+        s_body_error (req, &e);
         json_decref (obj);
         return;
     }
-    json_t *rq = json_object_get (obj, "requester");
-    if (rq && !json_is_object (rq)) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "requester"),
-                      "requester must be an object with name, email, phone");
+    const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
+    if (who->role == OPD_ROLE_REQUESTER && reply_to && *reply_to
+        && s_reply_to_allowed (req, who, obj, reply_to)) {
         json_decref (obj);
         return;
-    }
-    if (rq && s_unknown_keys (req, rq, req_allowed, "requester.")) {
-        json_decref (obj);
-        return;
-    }
-    json_t *ra = json_object_get (obj, "received_at");
-    if (ra) {
-        int64_t ms = 0;
-        if (json_is_string (ra) && opd_rfc3339_parse (json_string_value (ra), &ms) == 0)
-            json_object_set_new (obj, "received_at", json_integer (ms));
-        else if (!json_is_integer (ra)) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "received_at"),
-                          "received_at must be an RFC 3339 time (or milliseconds since the epoch)");
-            json_decref (obj);
-            return;
-        }
-    }
-    if (who->role == OPD_ROLE_REQUESTER) {
-        //  A requester submits as itself, whatever the body says.
-        if (!rq) {
-            rq = json_object ();
-            json_object_set_new (obj, "requester", rq);
-        }
-        json_object_set_new (rq, "email", json_string (who->identity));
-        const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
-        if (reply_to && *reply_to && s_reply_to_allowed (req, who, obj, reply_to)) {
-            json_decref (obj);
-            return;
-        }
-        //  And intake checks it again, atomically with the reply.
-        json_object_set_new (obj, "sender_check", json_true ());
     }
     const char *key = http_header (req, "Idempotency-Key");
     char ext[80];
@@ -724,13 +597,9 @@ s_if_match (http_req_t *req, char *out, size_t size)
 static void
 s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    json_t *obj = s_body (req);
+    json_t *obj = s_body_for (req, who, WEB_BODY_PATCH);
     if (!obj)
         return;
-    if (s_keys_refused (req, who, obj, s_patch_keys)) {
-        json_decref (obj);
-        return;
-    }
     bool bad = false;
     opd_change_t ch = {0};
     ch.status = s_str_member (req, obj, "status", false, &bad);
@@ -840,13 +709,9 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    json_t *obj = s_body (req);
+    json_t *obj = s_body_for (req, who, WEB_BODY_COMMENT);
     if (!obj)
         return;
-    if (s_keys_refused (req, who, obj, s_comment_keys)) {
-        json_decref (obj);
-        return;
-    }
     bool bad = false;
     const char *body = s_str_member (req, obj, "body", false, &bad);
     const char *sr_id = s_str_member (req, obj, "standard_response", true, &bad);

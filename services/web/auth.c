@@ -95,22 +95,6 @@ web_auth_bearer (http_req_t *req, web_auth_t *out)
     return 0;
 }
 
-const char *
-web_role_name (opd_role_t role)
-{
-    switch (role) {
-    case OPD_ROLE_REQUESTER:
-        return "requester";
-    case OPD_ROLE_AGENT:
-        return "agent";
-    case OPD_ROLE_LEAD:
-        return "lead";
-    case OPD_ROLE_ADMIN:
-        return "admin";
-    }
-    return "none";
-}
-
 bool
 web_may_see (const web_auth_t *who, json_t *t)
 {

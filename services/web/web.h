@@ -3,6 +3,7 @@
     intake over its real protocol. */
 #ifndef WEB_WEB_H_INCLUDED
 #define WEB_WEB_H_INCLUDED
+#include "body.h"
 #include "http.h"
 #include "opd_intake.h"
 #include <jansson.h>
@@ -51,7 +52,6 @@ void web_csrf_anonymous (http_req_t *req, char *out);
 //  True when the form's csrf value is the session's (or, without a
 //  session, the opdesk_csrf cookie's), compared in constant time.
 bool web_csrf_ok (http_req_t *req, const web_session_t *session, const char *value);
-const char *web_role_name (opd_role_t role);
 
 //  True when a requester may see ticket t (its requester email is the
 //  identity, in any case); always true for the other roles.
