@@ -346,6 +346,36 @@ class ReloadUnderLoadTest(unittest.TestCase):
                 for t in threads:
                     t.join()
 
+    @staticmethod
+    def sighup_handled_or_held(pid):
+        """True once SIGHUP is caught or blocked by pid (/proc status masks)."""
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                masks = dict(line.split(":\t", 1) for line in f if line.startswith(("SigBlk", "SigCgt")))
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        return any(int(masks.get(k, "0"), 16) & 1 for k in ("SigBlk", "SigCgt"))
+
+    def test_sighup_while_starting_is_held_then_reloads(self):
+        # A reload asked for while a service starts must not end it, and
+        # must not be lost either. (Before main runs, during dynamic
+        # loading, nothing in the program can catch it.)
+        with harness.Stack(["intake"], config=config()) as st:
+            for name, port in (("phone", st.phone_port), ("web", st.http_port)):
+                p = st.start(name, wait=False)
+                st.wait_for(lambda: self.sighup_handled_or_held(p.pid), timeout=10, interval=0.001,
+                            what=name + " to reach main")
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 0.3 and p.poll() is None:
+                    p.send_signal(signal.SIGHUP)
+                    time.sleep(0.002)
+                st.wait_for(lambda: " ready" in st.log(name) or p.poll() is not None,
+                            what=name + " to be ready")
+                self.assertIsNone(p.poll(), "%s died of SIGHUP while starting" % name)
+                st.wait_for(lambda: "reloaded" in st.log(name), timeout=2, what=name + " to reload")
+                code, _, _ = request(port, "GET", "/healthz", timeout=5)
+                self.assertIn(code, (200, 503))
+
     def test_phone_survives_many_sighups(self):
         def post(st, call_id):
             body = json.dumps({"event": "missed", "call_id": call_id, "from": "07700 900123",
