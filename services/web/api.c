@@ -895,10 +895,7 @@ s_events_arg (const char *name)
 static void
 s_events (http_req_t *req, const web_auth_t *who)
 {
-    if (who->role == OPD_ROLE_REQUESTER) {
-        http_error (req, 403, "forbidden", "the event history is for agents, leads and admins");
-        return;
-    }
+    (void) who;
     const char *bad = http_args_check (req, s_events_arg);
     if (bad) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
@@ -1003,11 +1000,7 @@ s_report_arg (const char *name)
 static void
 s_slo_report (http_req_t *req, const web_auth_t *who)
 {
-    if (who->role < OPD_ROLE_LEAD) {
-        http_error (req, 403, "forbidden", "a %s token may not read the SLO report",
-                    web_role_name (who->role));
-        return;
-    }
+    (void) who;
     const char *bad = http_args_check (req, s_report_arg);
     if (bad) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
@@ -1060,14 +1053,137 @@ s_slo_report (http_req_t *req, const web_auth_t *who)
     http_json (req, 200, report);
 }
 
+//  The API's routes, read in one place: method, path ("*" stands for one
+//  segment, the ticket or absence id handed to the handler), the least role
+//  that may use it, the handler, and what it is (for the 403 message).
+//  Handlers decide nothing about roles beyond what a requester may see of
+//  a ticket (its own only) and the body tables of body.c.
+typedef void (route_fn) (http_req_t *req, const web_auth_t *who, const char *id);
+
+typedef struct {
+    const char *method;
+    const char *path;
+    opd_role_t least;
+    route_fn *fn;
+    const char *what;
+} route_t;
+
 static void
-s_not_yet (http_req_t *req, const web_auth_t *who, opd_role_t least, const char *what)
+s_route_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    if (who->role < least) {
-        http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role), what);
+    (void) id;
+    s_list (req, who);
+}
+
+static void
+s_route_create (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_create (req, who);
+}
+
+static void
+s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    json_t *t = s_ticket (req, who, id, true);
+    if (t) {
+        s_etag (req, t);
+        http_json (req, 200, t);
+    }
+}
+
+static void
+s_route_events (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_events (req, who);
+}
+
+static void
+s_route_report (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_slo_report (req, who);
+}
+
+//  Coverage and absences come with their own issues.
+static void
+s_route_not_yet (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) who;
+    (void) id;
+    http_error (req, 501, "not_implemented", "%s %s is not available yet in this version of opdesk",
+                req->method, req->path);
+}
+
+#define REQUESTER OPD_ROLE_REQUESTER
+#define AGENT OPD_ROLE_AGENT
+#define LEAD OPD_ROLE_LEAD
+
+static const route_t s_routes[] = {
+    {"GET", "/api/v1/tickets", REQUESTER, s_route_list, "the ticket list"},
+    {"POST", "/api/v1/tickets", REQUESTER, s_route_create, "ticket creation"},
+    {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
+    {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
+    {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
+    {"GET", "/api/v1/events", AGENT, s_route_events, "the event history"},
+    {"GET", "/api/v1/slo/report", LEAD, s_route_report, "the SLO report"},
+    {"GET", "/api/v1/coverage", LEAD, s_route_not_yet, "the coverage report"},
+    {"POST", "/api/v1/absences", AGENT, s_route_not_yet, "recording absences"},
+    {"DELETE", "/api/v1/absences/*", AGENT, s_route_not_yet, "removing absences"},
+    {NULL, NULL, 0, NULL, NULL}};
+
+#undef REQUESTER
+#undef AGENT
+#undef LEAD
+
+//  True when path matches pattern; the segment "*" stood for goes into id.
+static bool
+s_path_match (const char *pattern, const char *path, char *id, size_t idsize)
+{
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            size_t n = strcspn (path, "/");
+            if (n == 0 || n >= idsize)
+                return false;
+            memcpy (id, path, n);
+            id[n] = 0;
+            path += n;
+            pattern++;
+        }
+        else if (*pattern++ != *path++)
+            return false;
+    }
+    return !*pattern && !*path;
+}
+
+//  Answers req by the route table: 404 for an unknown path, 405 (with
+//  Allow) for a known path and another method, 403 for a role below the
+//  route's, else the handler.
+static void
+s_route (http_req_t *req, const web_auth_t *who)
+{
+    char id[80] = "", allow[64] = "";
+    for (const route_t *r = s_routes; r->method; r++) {
+        if (!s_path_match (r->path, req->path, id, sizeof id))
+            continue;
+        if (strcmp (r->method, req->method)) {
+            snprintf (allow + strlen (allow), sizeof allow - strlen (allow), "%s%s", allow[0] ? ", " : "",
+                      r->method);
+            continue;
+        }
+        if (who->role < r->least) {
+            http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role),
+                        r->what);
+            return;
+        }
+        r->fn (req, who, id);
         return;
     }
-    http_error (req, 501, "not_implemented", "%s is not available yet in this version of opdesk", what);
+    if (allow[0])
+        s_method_not_allowed (req, allow);
+    else
+        http_error (req, 404, "not_found", "there is nothing at %s", req->path);
 }
 
 bool
@@ -1097,85 +1213,6 @@ api_handle (http_req_t *req)
     snprintf (subject, sizeof subject, "%s:%s", web_role_name (who.role), who.identity);
     if (http_rate (req, "token", subject, rl->api_token, true))
         return true;
-    if (!strcmp (p, "/api/v1/tickets")) {
-        if (s_is (req, "GET"))
-            s_list (req, &who);
-        else if (s_is (req, "POST"))
-            s_create (req, &who);
-        else
-            s_method_not_allowed (req, "GET, POST");
-        return true;
-    }
-    if (!strncmp (p, "/api/v1/tickets/", 16)) {
-        const char *rest = p + 16;
-        const char *slash = strchr (rest, '/');
-        char id[80];
-        size_t n = slash ? (size_t) (slash - rest) : strlen (rest);
-        if (n == 0 || n >= sizeof id) {
-            http_error (req, 404, "not_found", "there is nothing at %s", p);
-            return true;
-        }
-        memcpy (id, rest, n);
-        id[n] = 0;
-        if (!slash) {
-            if (s_is (req, "GET")) {
-                json_t *t = s_ticket (req, &who, id, true);
-                if (t) {
-                    s_etag (req, t);
-                    http_json (req, 200, t);
-                }
-            }
-            else if (s_is (req, "PATCH"))
-                s_patch (req, &who, id);
-            else
-                s_method_not_allowed (req, "GET, PATCH");
-            return true;
-        }
-        if (!strcmp (slash, "/comments")) {
-            if (s_is (req, "POST"))
-                s_comment (req, &who, id);
-            else
-                s_method_not_allowed (req, "POST");
-            return true;
-        }
-        http_error (req, 404, "not_found", "there is nothing at %s", p);
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/events")) {
-        if (s_is (req, "GET"))
-            s_events (req, &who);
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/slo/report")) {
-        if (s_is (req, "GET"))
-            s_slo_report (req, &who);
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/coverage")) {
-        if (s_is (req, "GET"))
-            s_not_yet (req, &who, OPD_ROLE_LEAD, "the coverage report");
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/absences")) {
-        if (s_is (req, "POST"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "recording absences");
-        else
-            s_method_not_allowed (req, "POST");
-        return true;
-    }
-    if (!strncmp (p, "/api/v1/absences/", 17)) {
-        if (s_is (req, "DELETE"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "removing absences");
-        else
-            s_method_not_allowed (req, "DELETE");
-        return true;
-    }
-    http_error (req, 404, "not_found", "there is nothing at %s", p);
+    s_route (req, &who);
     return true;
 }
