@@ -916,6 +916,9 @@ phone_run (opd_service_t *svc)
     //  configuration is applied by the next handler or by this loop,
     //  whichever gets the lock first.
     while (!opd_service_stopping ()) {
+        //  When no handler runs, the reload is applied before the lock is
+        //  let go: a post that follows the "reloaded" line sees it.
+        bool locked = g_mutex_trylock (&self.lock);
         if (opd_service_reload (svc) == 1) {
             opd_config_t *fresh = opd_config_load (svc->config_path, err, sizeof err);
             if (fresh) {
@@ -927,7 +930,7 @@ phone_run (opd_service_t *svc)
             else
                 opd_error ("reload refused, keeping the running configuration: %s", err);
         }
-        if (g_mutex_trylock (&self.lock)) {
+        if (locked || g_mutex_trylock (&self.lock)) {
             s_adopt (&self);
             if (opd_mono_ms () >= next_learn) {
                 //  A full batch means more is waiting: go on at once.
