@@ -3,6 +3,7 @@
 #include "opd_util.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  One row per key a body may hold: the least role that may set it. A key
@@ -100,6 +101,24 @@ web_body_parse (const char *text, size_t len, web_body_error_t *e)
     return obj;
 }
 
+//  prefix and key into out (size bytes), cut at a character boundary when
+//  too long: the key goes into JSON answers, which must stay UTF-8.
+static void
+s_key_name (char *out, size_t size, const char *prefix, const char *key)
+{
+    char *full = opd_sprintf ("%s%s", prefix, key);
+    size_t n = strlen (full);
+    if (n >= size) {
+        //  Back to the first byte of the character the limit falls in.
+        n = size - 1;
+        while (n > 0 && ((unsigned char) full[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy (out, full, n);
+    out[n] = 0;
+    free (full);
+}
+
 static int
 s_keys (const key_rule_t *rules, opd_role_t role, json_t *obj, const char *prefix, web_body_error_t *e)
 {
@@ -111,7 +130,7 @@ s_keys (const key_rule_t *rules, opd_role_t role, json_t *obj, const char *prefi
             if (!strcmp (k, rules[i].key))
                 rule = &rules[i];
         char key[128];
-        snprintf (key, sizeof key, "%s%.100s", prefix, k);
+        s_key_name (key, sizeof key, prefix, k);
         if (!rule) {
             char list[512] = "";
             for (int i = 0; rules[i].key; i++)
