@@ -121,6 +121,24 @@ typedef struct {
     double threshold;
 } opd_burn_alert_t;
 
+//  The limits of one HTTP server (opdesk-web, opdesk-phone; opd_http.h).
+typedef struct {
+    int max_connections;            //  connections served at once
+    int per_client;                 //  connections (or, behind a trusted proxy, requests) per client address
+    int64_t timeout_ms;             //  an idle connection is closed after this
+    int64_t header_timeout_ms;      //  a request's whole headers must arrive within this
+    char **trusted_proxies;         //  addresses whose X-Forwarded-For and -Proto are believed
+    size_t ntrusted_proxies;
+} opd_http_config_t;
+
+//  Request rate limits of opdesk-web, counted in Redis in fixed windows.
+typedef struct {
+    int login;                      //  sign-in attempts per client address per window, default 10
+    int api_token;                  //  API requests per token per window, default 3000
+    int api_address;                //  API requests per client address per window, default 6000
+    int64_t window_ms;              //  default 1 min
+} opd_rate_config_t;
+
 typedef enum { OPD_ROLE_REQUESTER = 1, OPD_ROLE_AGENT, OPD_ROLE_LEAD, OPD_ROLE_ADMIN } opd_role_t;
 
 typedef struct {
@@ -185,9 +203,9 @@ typedef struct {
 
     //  channels: settings of the channel adapters (opdesk additions).
     char *web_public_url;           //  how requesters reach the portal (links in mail)
-    int web_max_connections;        //  default 512
-    int web_per_client;             //  connections per client address, default 32
-    int64_t web_timeout_ms;         //  idle connection timeout, default 30 s
+    opd_http_config_t web_http;     //  channels.web: 512 connections, 32 per client, 30 s, 10 s
+    int64_t web_session_ms;         //  portal and console sessions last this long, default 12 h
+    opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
     size_t nemail_addresses;
     opd_imap_t *imap;
@@ -209,6 +227,7 @@ typedef struct {
     char *agent_mail_address;       //  reply_address; NULL: notifications.smtp.from
     char *phone_secret;             //  HMAC-SHA256 key of the phone webhook; NULL: phone disabled
     char *phone_country_code;       //  digits, for national numbers ("44"); default "44"
+    opd_http_config_t phone_http;   //  channels.phone: 64 connections, 16 per client, 15 s, 10 s
 
     //  workflow (opdesk addition).
     int auto_close_days;            //  resolved tickets close after this many days, default 7

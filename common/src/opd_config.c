@@ -6,6 +6,7 @@
 #include "opd_log.h"
 #include "opd_report.h"
 #include "opd_util.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
 #include <stdarg.h>
@@ -811,6 +812,41 @@ s_email_quarantine (ctx_t *c, yaml_node_t *q)
     return true;
 }
 
+//  The limits of an HTTP server, shared by channels.web and channels.phone
+//  (opd_http.h); defaults are in *h already.
+static bool
+s_http_limits (ctx_t *c, yaml_node_t *map, const char *base, opd_http_config_t *h)
+{
+    char path[512];
+    int64_t v = h->max_connections;
+    if (!s_int (c, map, base, "max_connections", 1, 100000, &v))
+        return false;
+    h->max_connections = (int) v;
+    v = h->per_client;
+    if (!s_int (c, map, base, "per_client", 1, 100000, &v))
+        return false;
+    h->per_client = (int) v;
+    if (!s_duration (c, map, base, "timeout", &h->timeout_ms)
+        || !s_duration (c, map, base, "header_timeout", &h->header_timeout_ms))
+        return false;
+    s_path (path, sizeof path, base, "timeout");
+    if (h->timeout_ms < 1000)
+        return s_fail (c, path, "must be at least 1s");
+    s_path (path, sizeof path, base, "header_timeout");
+    if (h->header_timeout_ms < 1000)
+        return s_fail (c, path, "must be at least 1s");
+    s_path (path, sizeof path, base, "trusted_proxies");
+    if (!s_strlist (c, s_get (c, map, "trusted_proxies"), path, &h->trusted_proxies, &h->ntrusted_proxies))
+        return false;
+    for (size_t i = 0; i < h->ntrusted_proxies; i++) {
+        unsigned char buf[16];
+        if (inet_pton (AF_INET, h->trusted_proxies[i], buf) != 1
+            && inet_pton (AF_INET6, h->trusted_proxies[i], buf) != 1)
+            return s_fail (c, path, "'%s' is not an IP address", h->trusted_proxies[i]);
+    }
+    return true;
+}
+
 //  channels.email.agent_mail: {trust, authserv_id, secret | secret_file,
 //  reply_address}. See opd_mail_trust.h for what each trust means.
 static bool
@@ -865,21 +901,57 @@ s_email_agent_mail (ctx_t *c, yaml_node_t *am)
     return true;
 }
 
+static void
+s_http_defaults (opd_http_config_t *h, int max_connections, int per_client, int64_t timeout_ms)
+{
+    h->max_connections = max_connections;
+    h->per_client = per_client;
+    h->timeout_ms = timeout_ms;
+    h->header_timeout_ms = 10000;
+}
+
+static bool
+s_web_rate (ctx_t *c, yaml_node_t *rl)
+{
+    static const char *const keys[] = {"login", "api_token", "api_address", "window", NULL};
+    opd_rate_config_t *r = &c->cfg->web_rate;
+    const char *base = "channels.web.rate_limit";
+    if (!rl)
+        return true;
+    int64_t login = r->login, tok = r->api_token, addr = r->api_address;
+    if (!s_check_map (c, rl, base, keys) || !s_int (c, rl, base, "login", 1, 1000000, &login)
+        || !s_int (c, rl, base, "api_token", 1, 100000000, &tok)
+        || !s_int (c, rl, base, "api_address", 1, 100000000, &addr)
+        || !s_duration (c, rl, base, "window", &r->window_ms))
+        return false;
+    if (r->window_ms < 1000)
+        return s_fail (c, "channels.web.rate_limit.window", "must be at least 1s");
+    r->login = (int) login;
+    r->api_token = (int) tok;
+    r->api_address = (int) addr;
+    return true;
+}
+
 //  channels: the adapters' own settings.
 static bool
 s_channels (ctx_t *c, yaml_node_t *ch)
 {
     opd_config_t *cfg = c->cfg;
     static const char *const keys[] = {"web", "email", "phone", NULL};
-    static const char *const wkeys[] = {"public_url", "max_connections", "per_client", "timeout", NULL};
+    static const char *const wkeys[] = {"public_url", "max_connections", "per_client", "timeout",
+                                        "header_timeout", "trusted_proxies", "session", "rate_limit",
+                                        NULL};
     static const char *const ekeys[] = {"addresses", "imap", "attachments_dir", "max_attachment_bytes",
                                         "rate_limit", "quarantine", "agent_mail", NULL};
     static const char *const ikeys[] = {"url", "username", "password", "move_to", "interval", NULL};
     static const char *const rkeys[] = {"per_sender", "window", NULL};
-    static const char *const pkeys[] = {"secret", "default_country_code", NULL};
-    cfg->web_max_connections = 512;
-    cfg->web_per_client = 32;
-    cfg->web_timeout_ms = 30000;
+    static const char *const pkeys[] = {"secret", "default_country_code", "max_connections",
+                                        "per_client", "timeout", "header_timeout", "trusted_proxies",
+                                        NULL};
+    s_http_defaults (&cfg->web_http, 512, 32, 30000);
+    s_http_defaults (&cfg->phone_http, 64, 16, 15000);
+    cfg->web_session_ms = 12 * 3600 * 1000LL;
+    cfg->web_rate = (opd_rate_config_t) {10, 3000, 6000, 60000};
     cfg->max_attachment_bytes = 10 * 1048576;
     cfg->email_rate_per_sender = 20;
     cfg->email_rate_window_ms = 3600000;
@@ -897,22 +969,12 @@ s_channels (ctx_t *c, yaml_node_t *ch)
         if (!s_check_map (c, web, "channels.web", wkeys)
             || !s_str (c, web, "channels.web", "public_url", false, &cfg->web_public_url))
             return false;
-        v = cfg->web_max_connections;
-        if (!s_int (c, web, "channels.web", "max_connections", 1, 100000, &v))
+        if (!s_http_limits (c, web, "channels.web", &cfg->web_http)
+            || !s_duration (c, web, "channels.web", "session", &cfg->web_session_ms)
+            || !s_web_rate (c, s_get (c, web, "rate_limit")))
             return false;
-        cfg->web_max_connections = (int) v;
-        v = cfg->web_per_client;
-        if (!s_int (c, web, "channels.web", "per_client", 1, 100000, &v))
-            return false;
-        cfg->web_per_client = (int) v;
-        if (!s_str (c, web, "channels.web", "timeout", false, &text))
-            return false;
-        if (text && opd_duration_parse (text, &cfg->web_timeout_ms)) {
-            free (text);
-            return s_fail (c, "channels.web.timeout", "is not a duration");
-        }
-        free (text);
-        text = NULL;
+        if (cfg->web_session_ms < 60000)
+            return s_fail (c, "channels.web.session", "must be at least 1m");
     }
     if (!cfg->web_public_url)
         cfg->web_public_url = opd_sprintf ("http://%s", cfg->ep_http);
@@ -979,7 +1041,8 @@ s_channels (ctx_t *c, yaml_node_t *ch)
         if (!s_check_map (c, phone, "channels.phone", pkeys)
             || !s_str (c, phone, "channels.phone", "secret", false, &cfg->phone_secret)
             || !s_str (c, phone, "channels.phone", "default_country_code", false,
-                       &cfg->phone_country_code))
+                       &cfg->phone_country_code)
+            || !s_http_limits (c, phone, "channels.phone", &cfg->phone_http))
             return false;
         const char *cc = cfg->phone_country_code;
         if (!*cc || strlen (cc) > 3 || strspn (cc, "0123456789") != strlen (cc) || cc[0] == '0')
@@ -1964,6 +2027,8 @@ opd_config_destroy (opd_config_t **self_p)
     free (c->agent_mail_authserv_id);
     free (c->agent_mail_secret);
     free (c->agent_mail_address);
+    s_free_list (c->web_http.trusted_proxies, c->web_http.ntrusted_proxies);
+    s_free_list (c->phone_http.trusted_proxies, c->phone_http.ntrusted_proxies);
     free (c->phone_secret);
     free (c->phone_country_code);
     opd_curve_wipe (&c->curve);
