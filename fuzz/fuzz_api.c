@@ -13,6 +13,7 @@
     else's email.
     Built and run by fuzz/run.sh. */
 #include "../services/web/body.h"
+#include "fuzz_config_load.h"
 #include "opd_config.h"
 #include "opd_intake.h"
 #include "opd_util.h"
@@ -22,13 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *s_config_text =
-    "ticket_prefix: OPD\n"
-    "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
-    "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
-    "priority_matrix: {high: {high: P1, medium: P2, low: P3}, medium: {high: P2, medium: P3, "
-    "low: P4}, low: {high: P3, medium: P4, low: P4}}\n"
-    "categories: {hardware: {laptop: {}, printer: {}}, network: {vpn: {}, wifi: {}}, access: {}}\n"
+static const char *s_config_text = FUZZ_DESK_CONFIG
     "request_types:\n"
     "  - id: new-laptop\n"
     "    fields:\n"
@@ -46,12 +41,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void) argc;
     (void) argv;
-    char err[512];
-    s_cfg = opd_config_parse (s_config_text, strlen (s_config_text), "fuzz", err, sizeof err);
-    if (!s_cfg) {
-        fprintf (stderr, "fuzz_api: configuration refused: %s\n", err);
-        abort ();
-    }
+    s_cfg = fuzz_config_load ("fuzz_api", s_config_text);
     return 0;
 }
 
@@ -74,19 +64,9 @@ s_submit (json_t *obj, opd_role_t role)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     json_object_set_new (obj, "channel", json_string ("web"));
     json_object_set_new (obj, "external_id", json_string ("web-fuzz"));
-    msgpack_pack_map (&pk, json_object_size (obj) + 2);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        opd_pack_str (&pk, k);
-        opd_pack_json (&pk, v);
-    }
+    web_body_pack_submit (obj, &buf);
     opd_submit_t *m = NULL;
     opd_reject_t rej;
     if (opd_submit_decode (buf.data, buf.size, s_cfg, 1764064119000LL, &m, &rej) == 0) {

@@ -22,8 +22,8 @@ s_sha256_hex (const char *text, char *out)
     g_checksum_free (ck);
 }
 
-static bool
-s_equal64 (const char *a, const char *b)
+bool
+web_equal64 (const char *a, const char *b)
 {
     unsigned char diff = 0;
     for (int i = 0; i < 64; i++)
@@ -60,7 +60,7 @@ web_auth_digest (const opd_config_t *cfg, const char *presented, web_auth_t *out
             snprintf (stored, sizeof stored, "%s", t->token);
         else
             s_sha256_hex (t->token, stored);
-        if (s_equal64 (presented, stored) && !found)
+        if (web_equal64 (presented, stored) && !found)
             found = t;
     }
     if (!found)

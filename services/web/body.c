@@ -1,5 +1,6 @@
 /*  body: see body.h. */
 #include "body.h"
+#include "opd_intake.h"
 #include "opd_util.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -202,4 +203,20 @@ web_body_create (json_t *obj, opd_role_t role, const char *identity, web_body_er
         json_object_set_new (obj, "sender_check", json_true ());
     }
     return 0;
+}
+
+void
+web_body_pack_submit (const json_t *obj, msgpack_sbuffer *buf)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, json_object_size (obj) + 2);
+    opd_pack_kv_int (&pk, "v", 1);
+    opd_pack_kv_str (&pk, "type", "intake.submit");
+    const char *k;
+    json_t *v;
+    json_object_foreach ((json_t *) obj, k, v) {
+        opd_pack_str (&pk, k);
+        opd_pack_json (&pk, v);
+    }
 }

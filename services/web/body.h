@@ -7,6 +7,7 @@
 #define WEB_BODY_H_INCLUDED
 #include "opd_config.h"
 #include <jansson.h>
+#include <msgpack.h>
 #include <stdbool.h>
 
 //  Why a body was refused: the HTTP status (400, 403, 422), the error code,
@@ -36,4 +37,8 @@ int web_body_keys (web_body_kind_t kind, opd_role_t role, json_t *obj, web_body_
 //  and sender_check. 0, or -1 with *e. (A requester's reply_to is checked
 //  against Redis by the caller.)
 int web_body_create (json_t *obj, opd_role_t role, const char *identity, web_body_error_t *e);
+//  The intake.submit frame of obj (its keys after web_body_create, with
+//  channel and external_id set): v and type first, then every key of obj.
+//  buf is the caller's, initialised.
+void web_body_pack_submit (const json_t *obj, msgpack_sbuffer *buf);
 #endif

@@ -42,15 +42,6 @@ s_hex64 (const char *s)
     return s && strlen (s) == 64 && strspn (s, "0123456789abcdef") == 64;
 }
 
-static bool
-s_equal64 (const char *a, const char *b)
-{
-    unsigned char diff = 0;
-    for (int i = 0; i < 64; i++)
-        diff |= (unsigned char) (a[i] ^ b[i]);
-    return diff == 0;
-}
-
 //  Secure when the desk is reached over https: its public URL says so, or a
 //  trusted proxy does (X-Forwarded-Proto).
 static bool
@@ -153,5 +144,5 @@ bool
 web_csrf_ok (http_req_t *req, const web_session_t *session, const char *value)
 {
     const char *expected = session ? session->csrf : http_cookie (req, CSRF_COOKIE);
-    return s_hex64 (expected) && s_hex64 (value) && s_equal64 (expected, value);
+    return s_hex64 (expected) && s_hex64 (value) && web_equal64 (expected, value);
 }

@@ -24,6 +24,9 @@ int web_auth_bearer (http_req_t *req, web_auth_t *out);
 //  The SHA-256 of token as 64 hex digits into out[65], and the token whose
 //  digest that is (compared in constant time, as web_auth_token does).
 void web_token_digest (const char *token, char *out);
+//  True when the 64 characters of a and b are equal, in time that does not
+//  depend on where they differ.
+bool web_equal64 (const char *a, const char *b);
 int web_auth_digest (const opd_config_t *cfg, const char *digest, web_auth_t *out);
 
 //  Sessions of the portal and the agent console (session.c): a random id of
