@@ -3,7 +3,7 @@
     opd_report.h, every key can be set alone, and every bad value is refused
     with one line naming the key by its dotted path. */
 #include "opd_config.h"
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

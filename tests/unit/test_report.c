@@ -8,7 +8,7 @@
 #include "opd_calendar.h"
 #include "opd_config.h"
 #include "opd_redis.h"
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include "opd_util.h"
 #include <arpa/inet.h>
 #include <math.h>

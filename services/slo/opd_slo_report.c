@@ -1,4 +1,4 @@
-/*  opd_report: see opd_report.h.
+/*  opd_slo_report: see opd_slo_report.h.
 
     Which tickets a report counts: those whose created_at lies in [from, to),
     read from opd:idx:all (score = created_at). received_at, when the clocks
@@ -16,7 +16,7 @@
     reopening). The next-reply clock's start is not kept once it is met, so
     next_reply has no times (null). Clocks met after they breached count in
     the times too: the time to respond is what the requester waited. */
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include "opd_calendar.h"
 #include "opd_log.h"
 #include "opd_util.h"

@@ -1,4 +1,4 @@
-/*  opd_report: measuring SLOs. The SLO report of a period (CONTRACT.md
+/*  opd_slo_report: measuring SLOs (libopdslo, services/slo/). The SLO report of a period (CONTRACT.md
     section 8, `GET /api/v1/slo/report`, `opdesk slo report`), the comparison
     of two periods, error budgets and multi-window burn rates (the SRE
     Workbook's alerting on SLOs), and the opdesk_slo_* Prometheus metrics.
@@ -20,33 +20,14 @@
 
     Ownership: every json_t * returned is a new reference; every char * is
     the caller's to free. */
-#ifndef OPD_REPORT_H_INCLUDED
-#define OPD_REPORT_H_INCLUDED
+#ifndef OPD_SLO_REPORT_H_INCLUDED
+#define OPD_SLO_REPORT_H_INCLUDED
 #include "opd_config.h"
 #include "opd_redis.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-//  The default period of a report, and the rolling window of error budgets.
-#define OPD_SLO_WINDOW_MS (28LL * 86400000LL)
-//  Finished clocks are kept in opd:slo:done:* this long (prelude.lua).
-#define OPD_SLO_DONE_KEEP_MS (35LL * 86400000LL)
-
-//  Multi-window burn-rate alerts (SRE Workbook, chapter 5, "multiwindow,
-//  multi-burn-rate alerts"): an alert starts when the burn rate over the
-//  long window AND over the short window are both above the threshold.
-//  fast: 2% of a 30-day budget in 1 hour; slow: 5% in 6 hours. These are
-//  the defaults of the configuration key slo_burn (opd_config_t burn_*),
-//  which opdesk-slo and the metrics use; OPD_SLO_WINDOW_MS is also the
-//  default period of a report, which slo_burn.window does not change.
-#define OPD_BURN_FAST_LONG_MS  3600000LL
-#define OPD_BURN_FAST_SHORT_MS 300000LL
-#define OPD_BURN_FAST_THRESHOLD 14.4
-#define OPD_BURN_SLOW_LONG_MS  21600000LL
-#define OPD_BURN_SLOW_SHORT_MS 1800000LL
-#define OPD_BURN_SLOW_THRESHOLD 6.0
 
 //  --- The report -----------------------------------------------------------
 
@@ -84,7 +65,8 @@ int64_t opd_slo_mean (const int64_t *v, size_t n);
 //  --- Error budgets and burn rates ----------------------------------------
 
 //  The windows and thresholds in force: the configuration's slo_burn, or
-//  the constants above for a configuration that has none (made by hand).
+//  the OPD_BURN_* defaults (opd_config.h) for a configuration that has none
+//  (made by hand).
 void opd_slo_burn_settings (const opd_config_t *cfg, int64_t *window_ms, opd_burn_alert_t *fast,
                             opd_burn_alert_t *slow);
 
