@@ -236,7 +236,7 @@ typedef struct {
     int auto_close_days;            //  resolved tickets close after this many days, default 7
 
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
-    //  defaults are the constants of opd_report.h.
+    //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.
     int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days
     opd_burn_alert_t burn_fast;     //  default 1 h / 5 min above 14.4
     opd_burn_alert_t burn_slow;     //  default 6 h / 30 min above 6
