@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  The integer a Redis string holds (0 for none).
 static int64_t
 s_int (const char *s)
 {
