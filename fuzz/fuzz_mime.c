@@ -1,6 +1,6 @@
 /*  fuzz_mime: libFuzzer harness for what the mail path does with a raw
-    message before it talks to intake or Redis (common/src/opd_mail.c and
-    opd_mail_trust.c).
+    message before it talks to intake or Redis (services/email/opd_mail.c
+    and opd_mail_trust.c, with proto/src/opd_reply_token.c).
 
     Each input is one raw RFC 5322 message, given to
       - opd_mail_parse: headers (RFC 2047, raw 8-bit), the MIME walk, charset

@@ -113,6 +113,28 @@ typedef struct {
     size_t ntopics;
 } opd_webhook_t;
 
+//  The default period of an SLO report, and the rolling window of error
+//  budgets (slo_burn.window's default).
+#define OPD_SLO_WINDOW_MS (28LL * 86400000LL)
+//  Finished clocks are kept in opd:slo:done:* this long (prelude.lua), the
+//  most slo_burn.window may be.
+#define OPD_SLO_DONE_KEEP_MS (35LL * 86400000LL)
+
+//  Multi-window burn-rate alerts (SRE Workbook, chapter 5, "multiwindow,
+//  multi-burn-rate alerts"): an alert starts when the burn rate over the
+//  long window AND over the short window are both above the threshold.
+//  fast: 2% of a 30-day budget in 1 hour; slow: 5% in 6 hours. These are
+//  the defaults of the configuration key slo_burn (opd_config_t burn_*),
+//  which opdesk-slo and the metrics use (services/slo/opd_slo_burn.h);
+//  OPD_SLO_WINDOW_MS is also the default period of a report, which
+//  slo_burn.window does not change.
+#define OPD_BURN_FAST_LONG_MS  3600000LL
+#define OPD_BURN_FAST_SHORT_MS 300000LL
+#define OPD_BURN_FAST_THRESHOLD 14.4
+#define OPD_BURN_SLOW_LONG_MS  21600000LL
+#define OPD_BURN_SLOW_SHORT_MS 1800000LL
+#define OPD_BURN_SLOW_THRESHOLD 6.0
+
 //  One multi-window burn-rate alert (slo_burn.fast, slo_burn.slow): it holds
 //  while the burn rates over the long and the short window both exceed
 //  threshold.
@@ -233,7 +255,7 @@ typedef struct {
     int auto_close_days;            //  resolved tickets close after this many days, default 7
 
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
-    //  defaults are the constants of opd_report.h.
+    //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.
     int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days
     opd_burn_alert_t burn_fast;     //  default 1 h / 5 min above 14.4
     opd_burn_alert_t burn_slow;     //  default 6 h / 30 min above 6

@@ -4,7 +4,6 @@
     to a default. */
 #include "opd_config.h"
 #include "opd_log.h"
-#include "opd_report.h"
 #include "opd_util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -741,7 +740,7 @@ s_duration (ctx_t *c, yaml_node_t *map, const char *base, const char *key, int64
 }
 
 //  slo_burn: the rolling window of error budgets and the two burn-rate
-//  alerts. Every key is optional; the defaults are those of opd_report.h.
+//  alerts. Every key is optional; the defaults are those of opd_config.h.
 //  The window cannot exceed what the finished clocks are kept for
 //  (OPD_SLO_DONE_KEEP_MS), each long window not the rolling window, and each
 //  short window must be shorter than its long one (it confirms the burn is

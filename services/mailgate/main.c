@@ -6,7 +6,7 @@
     for good (not a mail message), 75 try again later (intake or Redis
     unavailable). See README.md in this folder and docs/email.md. */
 #include "opd_log.h"
-#include "opd_mail.h"
+#include "opd_mailer.h"
 #include "opd_service.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,9 @@
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
-#include "opd_report.h"
+#include "opd_slo_burn.h"
+#include "opd_slo_gauges.h"
+#include "opd_slo_measure.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <czmq.h>

@@ -13,9 +13,10 @@
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_mp.h"
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
+#include "metrics.h"
 #include "web.h"
 #include <ctype.h>
 #include <glib.h>
@@ -286,8 +287,8 @@ s_metrics (http_req_t *req)
                                 s_count (req, "LLEN %s", "opd:outbox:busy"));
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
                                 s_count (req, "ZCARD %s", "opd:outbox:retry"));
-        //  SLO counters, gauges, budgets, burn rates and histograms (opd_report.c).
-        char *slo = opd_slo_metrics_text (http_redis (req), req->cfg);
+        //  SLO counters, gauges, budgets, burn rates and histograms (metrics.c).
+        char *slo = metrics_slo_text (http_redis (req), req->cfg);
         if (slo)
             g_string_append (out, slo);
         free (slo);
