@@ -1,13 +1,24 @@
 """Signals (issue 8): SIGHUP and SIGTERM reach only the main loop of each
 program, so a storm of SIGHUPs never interrupts a blocking wait in a thread
 or an actor, never kills a process and never loses work."""
+import collections
+import http.client
+import json
+import re
 import signal
+import threading
 import time
 import unittest
 
 import harness
 from harness import Stack
+from imapserver import Dovecot
 from test_notifier import HookServer
+from test_resilience import Loader
+
+STORM = ["intake", "router", "slo", "notifier", "anonymiser", "web", "phone", "email"]
+WEB_TICKETS = 60
+IMAP_MAILS = 30
 
 
 def hup_storm(procs, seconds, per_second):
@@ -22,6 +33,138 @@ def hup_storm(procs, seconds, per_second):
                 sent += 1
         time.sleep(1.0 / per_second)
     return sent
+
+
+class WebPoster(threading.Thread):
+    """Creates WEB_TICKETS tickets through POST /api/v1/tickets, each retried
+    with its Idempotency-Key until it is answered 201 (or 200 for a repeat)."""
+
+    def __init__(self, st):
+        super().__init__(daemon=True)
+        self.st = st
+        self.accepted = {}
+        self.retries = 0
+
+    def run(self):
+        for i in range(WEB_TICKETS):
+            key = "storm-web-%d" % i
+            body = json.dumps({"subject": "Web storm ticket %d" % i,
+                               "requester": {"email": "web%d@example.com" % i}})
+            while key not in self.accepted:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", self.st.http_port, timeout=10)
+                    c.request("POST", "/api/v1/tickets", body=body,
+                              headers={"Authorization": "Bearer change-me-agent",
+                                       "Content-Type": "application/json", "Idempotency-Key": key})
+                    r = c.getresponse()
+                    data = r.read()
+                    c.close()
+                    if r.status in (200, 201):
+                        self.accepted[key] = json.loads(data)["id"]
+                        continue
+                except (OSError, http.client.HTTPException):
+                    pass
+                self.retries += 1
+                time.sleep(0.05)
+
+
+def imap_mail(i):
+    return ("From: imap%d@example.com\r\nTo: servicedesk@example.org\r\n"
+            "Subject: IMAP storm %d\r\nMessage-ID: <storm-%d@example.com>\r\n"
+            "Date: Tue, 3 Mar 2026 09:14:22 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Body %d.\r\n" % (i, i, i, i)).encode()
+
+
+class StormTest(unittest.TestCase):
+    def test_sighup_storm_on_the_whole_stack_loses_nothing(self):
+        hook = HookServer()
+        self.addCleanup(hook.close)
+        with Dovecot() as dv:
+            cfg = harness.copy_config()
+            cfg["notifications"]["webhooks"] = [
+                {"url": hook.url, "topics": ["ticket.created"], "secret": "storm"}]
+            cfg["channels"] = {
+                "phone": {"secret": "s3cret-phone"},
+                "email": {"addresses": ["servicedesk@example.org"],
+                          "rate_limit": {"per_sender": 100000, "window": "1h"},
+                          "imap": [dv.config(interval="1s")]}}
+            with Stack(STORM, config=cfg) as st:
+                self.storm(st, dv, hook)
+
+    def storm(self, st, dv, hook):
+        loader, poster = Loader(st), WebPoster(st)
+        loader.start()
+        poster.start()
+        storm_start = time.time()
+        procs = [st.procs[n] for n in STORM]
+        delivered = 0
+        sent = 0
+        # Several SIGHUPs a second to every service for a few seconds, while
+        # tickets arrive through intake, the web API and the IMAP mailbox.
+        while time.time() - storm_start < 6:
+            sent += hup_storm(procs, seconds=0.5, per_second=10)
+            if delivered < IMAP_MAILS:
+                for _ in range(5):
+                    dv.deliver(imap_mail(delivered))
+                    delivered += 1
+        print("\nstorm: %d SIGHUPs in %.1fs to %d services; intake load %d accepted by then"
+              % (sent, time.time() - storm_start, len(procs), len(loader.accepted)), end=" ")
+        for name in STORM:
+            self.assertIsNone(st.procs[name].poll(), "%s died:\n%s" % (name, st.log(name)[-3000:]))
+        reloads = {n: st.log(n).count("configuration reloaded config=") for n in STORM}
+        print("reloads: %s" % reloads, end=" ")
+        for name, n in reloads.items():
+            self.assertGreaterEqual(n, 1, name)
+
+        loader.join(300)
+        poster.join(120)
+        self.assertFalse(loader.is_alive() or poster.is_alive(), "the load did not finish")
+        self.assertIsNone(loader.error)
+        print("tickets: intake %d (retries %d), web %d (retries %d), imap %d"
+              % (len(loader.accepted), loader.retries, len(poster.accepted), poster.retries,
+                 delivered), end=" ")
+        st.wait_for(lambda: all(st.r.hget("opd:idem:email:storm-%d@example.com" % i, "id")
+                                for i in range(IMAP_MAILS)),
+                    timeout=60, interval=0.5, what="every IMAP mail as a ticket")
+        imap_ids = {st.r.hget("opd:idem:email:storm-%d@example.com" % i, "id") for i in range(IMAP_MAILS)}
+        ids = set(loader.accepted.values()) | set(poster.accepted.values()) | imap_ids
+        total = len(loader.accepted) + len(poster.accepted) + IMAP_MAILS
+        # Stored once each, and nothing else.
+        self.assertEqual(len(ids), total)
+        self.assertEqual(int(st.r.get("opd:seq")), total)
+
+        def all_done():
+            for tid in ids:
+                if not all(st.r.hmget("opd:t:" + tid, "team", "fr_due", "res_due", "armed_at")):
+                    return False
+            return True
+        st.wait_for(all_done, timeout=120, interval=0.5, what="every ticket routed and armed")
+        self.assertEqual(st.r.zcard("opd:unrouted"), 0)
+        self.assertEqual(st.r.zcard("opd:slo:work"), 0)
+
+        tag = re.compile(r"\[(OPD-\d+)\]")
+
+        def acks():
+            seen = collections.Counter()
+            for m in st.smtp.messages:
+                found = tag.search(m["data"])
+                if found:
+                    seen[found.group(1)] += 1
+            return seen
+        st.wait_for(lambda: set(acks()) >= ids, timeout=180, interval=0.5,
+                    what="an acknowledgement for every ticket")
+        counts = acks()
+        self.assertEqual(set(counts), ids)
+        self.assertEqual(sum(counts.values()), len(ids), "an acknowledgement was sent twice")
+        self.assertEqual(st.r.llen("opd:outbox:ready") + st.r.llen("opd:outbox:busy"), 0)
+        # The webhook, rebuilt at every notifier reload, got every creation once.
+        st.wait_for(lambda: len(hook.received) >= total, timeout=60, interval=0.5,
+                    what="a webhook POST for every ticket")
+        hooked = [json.loads(b)["ticket_id"] for _, _, b in hook.received]
+        self.assertEqual(sorted(hooked), sorted(ids))
+        # And SIGTERM stops each one cleanly.
+        for name in STORM:
+            self.assertEqual(st.stop(name), 0, "%s:\n%s" % (name, st.log(name)[-3000:]))
 
 
 class SignalTest(unittest.TestCase):
