@@ -4,7 +4,9 @@ or an actor, never kills a process and never loses work."""
 import collections
 import http.client
 import json
+import os
 import re
+import subprocess
 import signal
 import threading
 import time
@@ -204,6 +206,49 @@ class SignalTest(unittest.TestCase):
             # The events socket was never given up, so never bound again.
             self.assertNotIn("cannot bind", st.log("intake"))
             self.assertEqual(st.stop("intake"), 0)
+
+
+    def test_every_program_answers_help_and_version(self):
+        for name in STORM + ["mailgate"]:
+            binary = os.path.join(harness.BIN, "opdesk-" + name)
+            for arg, want in (("--help", "usage: opdesk-" + name), ("--version", "opdesk-" + name + " ")):
+                p = subprocess.run([binary, arg], capture_output=True, text=True, timeout=10)
+                self.assertEqual(p.returncode, 0, "%s %s" % (name, arg))
+                self.assertIn(want, p.stdout, "%s %s" % (name, arg))
+
+    def test_a_service_started_with_sighup_ignored_still_reloads(self):
+        # nohup and some supervisors start programs with SIGHUP ignored; a
+        # signal ignored would never reach the signalfd.
+        with Stack([]) as st:
+            log = open(st.log_path("router"), "a")
+            p = subprocess.Popen([os.path.join(harness.BIN, "opdesk-router"), "--config", st.config_path],
+                                 stdout=log, stderr=subprocess.STDOUT,
+                                 preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+            log.close()
+            st.procs["router"] = p
+            st.wait_for(lambda: " ready" in st.log("router"), what="the router to be ready")
+            p.send_signal(signal.SIGHUP)
+            st.wait_for(lambda: "configuration reloaded" in st.log("router"), timeout=5,
+                        what="the router to reload")
+            started = time.time()
+            self.assertEqual(st.stop("router"), 0)
+            self.assertLess(time.time() - started, 2)
+
+    def test_mailgate_stopped_by_its_mta_asks_for_a_retry_at_once(self):
+        # No intake: the mail-gate would wait for it; a SIGTERM from the MTA
+        # (a time limit) ends it at once with 75, and the MTA keeps the mail.
+        with Stack([], smtp=False) as st:
+            mail = (b"From: a@example.com\r\nTo: desk@example.org\r\nSubject: hi\r\n"
+                    b"Message-ID: <sigterm-1@example.com>\r\n\r\nhello\r\n")
+            p = subprocess.Popen([os.path.join(harness.BIN, "opdesk-mailgate"), "--config", st.config_path],
+                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            p.stdin.write(mail)
+            p.stdin.close()
+            time.sleep(0.5)
+            started = time.time()
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(10), 75)
+            self.assertLess(time.time() - started, 2)
 
 
 if __name__ == "__main__":
