@@ -6,8 +6,9 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import signal
+import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -207,6 +208,24 @@ class SignalTest(unittest.TestCase):
             self.assertNotIn("cannot bind", st.log("intake"))
             self.assertEqual(st.stop("intake"), 0)
 
+
+    def test_intake_retries_an_events_port_in_use_then_publishes(self):
+        with Stack([]) as st:
+            squatter = socket.socket()
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", st.events_port))
+            squatter.listen(1)
+            st.start("intake")  # takes requests meanwhile
+            st.submit(st.message(subject="While the events port is taken"))
+            time.sleep(1.0)
+            self.assertEqual(st.log("intake").count("cannot bind socket=events"), 1)
+            squatter.close()
+            st.wait_for(lambda: "events socket bound" in st.log("intake"), timeout=10,
+                        what="the relay to bind once the port is free")
+            sub = st.subscribe("ticket.created")
+            tid = st.submit(st.message(subject="Live again"))["ticket_id"]
+            self.assertIsNotNone(sub.wait(lambda t, e: e.get("ticket_id") == tid, timeout=5))
+            self.assertEqual(st.log("intake").count("cannot bind socket=events"), 1)
 
     def test_every_program_answers_help_and_version(self):
         for name in STORM + ["mailgate"]:
