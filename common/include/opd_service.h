@@ -12,7 +12,8 @@
     opd_service_stopping, opd_service_reload and opd_service_wait, or when
     a loop that polls sees opd_service_signal_fd readable. The handlers, in
     case a library unblocks a signal in its own thread, only set the same
-    flags (SA_RESTART).
+    flags (SA_RESTART). The mask survives exec: a program that ever starts
+    another must unblock the three signals in the child first.
 
     The loop. A service's loop calls opd_service_reload once per turn, at
     least once a second, and stops when opd_service_stopping() is true. */
