@@ -9,6 +9,7 @@ import unittest
 
 import harness
 from harness import Stack
+from test_redis_acl import AclStack
 
 CORE = ["intake", "router", "slo", "notifier", "anonymiser"]
 
@@ -69,6 +70,16 @@ class HealthTest(unittest.TestCase):
                 healthz(st)
             time.sleep(0.5)
             self.assertEqual(st.log("intake").count("rejected"), before)
+
+    def test_heartbeats_work_with_the_redis_users_of_deploy(self):
+        # Each service writes its heartbeat as its own Redis user, and web
+        # reads them as its own: the commands must be in deploy/redis-users.acl.
+        with AclStack(CORE + ["web"]) as st:
+            st.wait_for(lambda: healthz(st) == (200, {"status": "ok"}), timeout=10,
+                        what="/healthz 200 (it says %s)" % (healthz(st),))
+            self.assertEqual(st.stop("router"), 0)
+            self.assertEqual(healthz(st), down("router"))
+            self.assertIsNone(st.r.get("opd:alive:router"))
 
 
 if __name__ == "__main__":
