@@ -35,7 +35,9 @@ typedef struct {
 //  program should go on, else the exit code to end with at once (0 after
 //  --help or --version, 2 for a bad command line or configuration; the one
 //  line naming the problem is printed). extra_usage may be NULL. Call it
-//  first in main, before anything starts a thread.
+//  first in main, before anything starts a thread: the signals are blocked
+//  from its first line, so a SIGHUP while the configuration loads is a
+//  reload at the first turn of the loop, never the end of the program.
 int opd_service_start (opd_service_t *svc, int argc, char **argv, const char *name,
                        const char *summary, const char *extra_usage);
 //  True once SIGTERM or SIGINT arrived. Any thread may call it.

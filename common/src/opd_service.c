@@ -65,14 +65,23 @@ s_take (void)
         s_note ((int) si.ssi_signo);
 }
 
+//  The first thing a program does, while it is its only thread: every
+//  thread made later inherits the mask. From here a SIGHUP (a deployment
+//  that reconfigures everything while this one still starts) waits for the
+//  loop instead of ending the program with its default action.
+static void
+s_signals_hold (void)
+{
+    sigset_t set;
+    s_signal_set (&set);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
+}
+
 static void
 s_signals_setup (void)
 {
     sigset_t set;
     s_signal_set (&set);
-    //  First, while this is the only thread: every thread made later
-    //  inherits the mask.
-    pthread_sigmask (SIG_BLOCK, &set, NULL);
     //  czmq installs its own SIGINT/SIGTERM handlers (without SA_RESTART)
     //  when it initialises, on the first socket; let it do so now, then
     //  take the signals back for good.
@@ -100,6 +109,7 @@ int
 opd_service_start (opd_service_t *svc, int argc, char **argv, const char *name,
                    const char *summary, const char *extra_usage)
 {
+    s_signals_hold ();
     memset (svc, 0, sizeof *svc);
     svc->name = name;
     svc->summary = summary;
