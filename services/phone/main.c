@@ -1,17 +1,14 @@
 /*  opdesk-phone: the phone channel's webhook. See README.md in this folder. */
 #include "phone.h"
-#include "opd_sighold.h"
 
 int
 main (int argc, char **argv)
 {
     opd_service_t svc;
-    opd_sighold_begin ();  //  a SIGHUP while starting must not end the process
     int rc = opd_service_start (&svc, argc, argv, "opdesk-phone",
                                 "the phone system's webhook: missed calls, voicemails and call "
                                 "notes become tickets",
                                 NULL);
-    opd_sighold_end ();
     if (rc >= 0)
         return rc;
     rc = phone_run (&svc);

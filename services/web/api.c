@@ -10,6 +10,7 @@
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
 #include "cursor.h"
+#include "opd_alive.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_mp.h"
@@ -28,7 +29,6 @@
 #include <zmq.h>
 
 #define INTAKE_TIMEOUT_MS 5000
-#define PROBE_TIMEOUT_MS 1000
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
 
@@ -170,32 +170,6 @@ s_etag (http_req_t *req, json_t *t)
 
 //  --- /healthz and /metrics -----------------------------------------------
 
-//  True when intake answers a probe: a message it rejects without storing
-//  anything, so that any reply at all proves it is alive.
-static bool
-s_intake_alive (http_req_t *req)
-{
-    void *sock = zmq_socket (http_zmq (req), ZMQ_REQ);
-    int zero = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "opdesk.health");
-    bool alive = false;
-    if (opd_curve_client (sock, &req->cfg->curve) == 0 && zmq_connect (sock, req->cfg->ep_intake) == 0
-        && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        alive = zmq_poll (&item, 1, PROBE_TIMEOUT_MS) == 1;
-    }
-    zmq_close (sock);
-    msgpack_sbuffer_destroy (&buf);
-    return alive;
-}
-
 static bool
 s_redis_alive (http_req_t *req)
 {
@@ -207,6 +181,10 @@ s_redis_alive (http_req_t *req)
     return ok;
 }
 
+//  Redis and the services of the deployment: each service shows its life by
+//  a heartbeat in Redis (opd_alive.h), read here in one round trip. When
+//  Redis does not answer, nothing can be known of the services: only
+//  "redis" is named.
 static void
 s_healthz (http_req_t *req)
 {
@@ -214,11 +192,13 @@ s_healthz (http_req_t *req)
         s_method_not_allowed (req, "GET");
         return;
     }
+    const char *names[OPD_ALIVE_MAX];
+    int n = opd_alive_down (http_redis (req), req->cfg, names);
     json_t *down = json_array ();
-    if (!s_redis_alive (req))
+    if (n < 0)
         json_array_append_new (down, json_string ("redis"));
-    if (!s_intake_alive (req))
-        json_array_append_new (down, json_string ("intake"));
+    for (int i = 0; i < n; i++)
+        json_array_append_new (down, json_string (names[i]));
     http_add_header (req, "Cache-Control", "no-store");
     if (json_array_size (down))
         http_json (req, 503, json_pack ("{s:s, s:o}", "status", "unavailable", "down", down));

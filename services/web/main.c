@@ -1,16 +1,13 @@
 /*  opdesk-web: the HTTP API, the requester portal, /healthz and /metrics.
     See README.md in this folder. */
 #include "http.h"
-#include "opd_sighold.h"
 
 int
 main (int argc, char **argv)
 {
     opd_service_t svc;
-    opd_sighold_begin ();  //  a SIGHUP while starting must not end the process
     int rc = opd_service_start (&svc, argc, argv, "opdesk-web",
                                 "the HTTP API and the requester portal", NULL);
-    opd_sighold_end ();
     if (rc >= 0)
         return rc;
     web_t *web = web_new (&svc);
