@@ -49,6 +49,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+//  The checks and readers of the table share one signature, and most use
+//  only part of it.
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
 //  Bounds of a document with its aliases expanded (see s_measure): YAML
 //  aliases let a 1 KB file name 10^9 nodes, which the walk below would visit
@@ -90,6 +94,11 @@ typedef enum {
     K_CUSTOM    //  read by parse (values says what it takes, for the docs)
 } kind_t;
 
+typedef enum {
+    F_NONE, F_EMAIL, F_E164, F_TZ, F_DATE, F_IP, F_ZMQ, F_HOST_PORT, F_SMTP_URL, F_HTTP_URL,
+    F_IMAP_URL, F_FOLDER, F_COUNTRY, F_CALENDAR, F_TEAM, F_AGENT, F_CATEGORY, F_STDRESP
+} format_t;
+
 #define REQUIRED 1  //  an error when absent from a map that is in the file
 #define RESTART 2   //  a SIGHUP does not apply it (opd_config_restart_changes)
 
@@ -111,6 +120,7 @@ struct entry_s {
     double min, max;          //  bounds (see kind_t)
     const char *values;       //  K_ENUM, K_CHOICE: "a|b|c"; K_CUSTOM: what it takes
     int flags;                //  REQUIRED, RESTART
+    format_t is;              //  K_STR, K_LIST: what the text (each item) must be
     check_fn *check;
     parse_fn *parse;
     release_fn *release;
@@ -125,14 +135,11 @@ struct entry_s {
 #define LIST_IN(T, arr, n) .off = offsetof (T, arr), .count_off = offsetof (T, n)
 #define ITEMS_IN(T, arr, n, I) LIST_IN (T, arr, n), .size = sizeof (I)
 
-static check_fn s_prefix_ok, s_demo_seen, s_redis_done, s_zmq_endpoint, s_host_port,
-    s_timezone_ok, s_dates_ok, s_calendar_ref, s_team_ref, s_team_done, s_policy_done,
-    s_match_done, s_email_ok, s_e164_ok, s_team_refs, s_agent_done, s_agent_ref, s_shift_done,
-    s_stdresp_done, s_keywords_ok, s_category_ref, s_stdresp_ref, s_reqtype_done, s_field_done,
-    s_smtp_url, s_http_url, s_imap_url, s_ips_ok, s_emails_ok, s_web_done, s_folder_ok,
-    s_agent_mail_done, s_phone_done, s_country_code, s_burn_done, s_clients_dir, s_curve_done,
+static check_fn s_calendar_done, s_matrix_done, s_prefix_ok, s_demo_seen, s_redis_done, s_team_done, s_policy_done, s_match_done,
+    s_agent_done, s_shift_done, s_stdresp_done, s_keywords_ok, s_reqtype_done, s_field_done,
+    s_web_done, s_agent_mail_done, s_phone_done, s_burn_done, s_clients_dir, s_curve_done,
     s_token_done;
-static parse_fn s_password_file, s_hours, s_categories, s_matrix, s_days, s_rule_in,
+static parse_fn s_password_file, s_hours, s_categories, s_days, s_rule_in,
     s_per_category, s_secret_file, s_curve_cert;
 static release_fn s_hours_free, s_categories_free, s_per_category_free, s_regex_free,
     s_curve_free;
@@ -149,9 +156,18 @@ static release_fn s_hours_free, s_categories_free, s_per_category_free, s_regex_
     {base ".header_timeout", K_DUR, CF (T.header_timeout_ms), .def = "10s", .min = 1000,           \
      .doc = "a request's whole headers must arrive within this, however slowly they come"},      \
     {base ".trusted_proxies", K_LIST, LIST_IN (opd_config_t, T.trusted_proxies,                    \
-                                               T.ntrusted_proxies), .check = s_ips_ok,           \
+                                               T.ntrusted_proxies), .is = F_IP,           \
      .doc = "IP addresses of proxies whose X-Forwarded-For (the client: the rightmost hop not "   \
             "in this list) and X-Forwarded-Proto are believed"}
+
+//  priority_matrix.IMPACT.URGENCY, [i][0..2] of the matrix.
+#define MATRIX_CELL(impact, i, urgency, j)                                                       \
+    {"priority_matrix." impact "." urgency, K_CHOICE, CF (priority_matrix[i][j]), .min = 1,      \
+     .values = P, .flags = REQUIRED, .doc = "the priority of impact " impact ", urgency " urgency}
+#define MATRIX_ROW(impact, i)                                                                    \
+    {"priority_matrix." impact, K_SECTION, .flags = REQUIRED, .doc = "impact " impact},        \
+    MATRIX_CELL (impact, i, "high", 0), MATRIX_CELL (impact, i, "medium", 1),                    \
+    MATRIX_CELL (impact, i, "low", 2)
 
 static const entry_t s_keys[] = {
     {"ticket_prefix", K_STR, CF (ticket_prefix), .def = "OPD", .check = s_prefix_ok,
@@ -179,12 +195,12 @@ static const entry_t s_keys[] = {
 
     {"endpoints", K_SECTION, .doc = "where the services listen and connect"},
     {"endpoints.intake", K_STR, CF (ep_intake), .def = "tcp://127.0.0.1:5550",
-     .check = s_zmq_endpoint, .flags = RESTART, .doc = "intake's ZeroMQ ROUTER socket"},
+     .is = F_ZMQ, .flags = RESTART, .doc = "intake's ZeroMQ ROUTER socket"},
     {"endpoints.events", K_STR, CF (ep_events), .def = "tcp://127.0.0.1:5560",
-     .check = s_zmq_endpoint, .flags = RESTART, .doc = "intake's ZeroMQ events socket"},
-    {"endpoints.http", K_STR, CF (ep_http), .def = "127.0.0.1:8080", .check = s_host_port,
+     .is = F_ZMQ, .flags = RESTART, .doc = "intake's ZeroMQ events socket"},
+    {"endpoints.http", K_STR, CF (ep_http), .def = "127.0.0.1:8080", .is = F_HOST_PORT,
      .flags = RESTART, .doc = "opdesk-web's HOST:PORT"},
-    {"endpoints.phone", K_STR, CF (ep_phone), .def = "127.0.0.1:8081", .check = s_host_port,
+    {"endpoints.phone", K_STR, CF (ep_phone), .def = "127.0.0.1:8081", .is = F_HOST_PORT,
      .flags = RESTART, .doc = "opdesk-phone's HOST:PORT"},
 
     {"events", K_SECTION, .doc = "the durable event history"},
@@ -193,20 +209,24 @@ static const entry_t s_keys[] = {
      .doc = "events kept in the opd:events stream (GET /api/v1/events); older ones are trimmed"},
 
     {"calendars", K_MAPOF, ITEMS_IN (opd_config_t, calendars, ncalendars, opd_calendar_t),
-     .id_off = offsetof (opd_calendar_t, id), .doc = "working calendars by name"},
+     .id_off = offsetof (opd_calendar_t, id), .check = s_calendar_done,
+     .doc = "working calendars by name"},
     {"calendars.*.timezone", K_STR, IN (opd_calendar_t, timezone), .def = "UTC",
-     .check = s_timezone_ok, .doc = "an IANA time zone"},
+     .is = F_TZ, .doc = "an IANA time zone"},
     {"calendars.*.hours", K_CUSTOM, .parse = s_hours, .release = s_hours_free,
      .flags = REQUIRED, .values = "24x7, or a map of days to HH:MM-HH:MM lists",
      .doc = "working hours; a day not given has none"},
     {"calendars.*.holidays", K_LIST, LIST_IN (opd_calendar_t, holidays, nholidays),
-     .check = s_dates_ok, .doc = "local dates YYYY-MM-DD without working time"},
+     .is = F_DATE, .doc = "local dates YYYY-MM-DD without working time"},
 
     {"categories", K_CUSTOM, .parse = s_categories, .release = s_categories_free,
      .values = "a tree of maps (or lists of leaf names)",
      .doc = "the taxonomy; a category is named by its path, hardware/laptop"},
-    {"priority_matrix", K_CUSTOM, .parse = s_matrix, .values = "impact -> urgency -> " P,
-     .doc = "priority from impact and urgency (high, medium, low), all nine given"},
+    {"priority_matrix", K_SECTION, .check = s_matrix_done,
+     .doc = "priority from impact and urgency; when given, all nine"},
+    MATRIX_ROW ("high", 0),
+    MATRIX_ROW ("medium", 1),
+    MATRIX_ROW ("low", 2),
     {"default_priority", K_ENUM, CF (default_priority), .def = "P3", .values = P,
      .doc = "the priority of a ticket nothing else sets one for"},
 
@@ -214,11 +234,11 @@ static const entry_t s_keys[] = {
      .check = s_team_done, .doc = "the teams tickets are routed to"},
     {"teams[].id", K_STR, IN (opd_team_t, id), .flags = REQUIRED, .doc = "its id"},
     {"teams[].name", K_STR, IN (opd_team_t, name), .shown = "the id", .doc = "its name"},
-    {"teams[].calendar", K_STR, IN (opd_team_t, calendar), .check = s_calendar_ref,
+    {"teams[].calendar", K_STR, IN (opd_team_t, calendar), .is = F_CALENDAR,
      .doc = "the calendar of its working hours"},
     {"teams[].min_on_duty", K_INT, IN (opd_team_t, min_on_duty), .def = "1", .min = 0,
      .max = 1000, .doc = "agents it needs on shift during its hours (opdesk coverage)"},
-    {"default_team", K_STR, CF (default_team), .check = s_team_ref, .shown = "the first team",
+    {"default_team", K_STR, CF (default_team), .is = F_TEAM, .shown = "the first team",
      .doc = "the team of a ticket no rule routes"},
 
     {"slo_policies", K_ITEMS, ITEMS_IN (opd_config_t, policies, npolicies, opd_policy_t),
@@ -237,7 +257,7 @@ static const entry_t s_keys[] = {
     {"slo_policies[].match.request_type", K_STR, IN (opd_policy_t, match.request_type),
      .doc = "a request type id"},
     {"slo_policies[].calendar", K_STR, IN (opd_policy_t, calendar), .flags = REQUIRED,
-     .check = s_calendar_ref, .doc = "the calendar its targets count working time in"},
+     .is = F_CALENDAR, .doc = "the calendar its targets count working time in"},
     {"slo_policies[].first_response", K_DUR, IN (opd_policy_t, first_response),
      .doc = "target for the first response"},
     {"slo_policies[].next_reply", K_DUR, IN (opd_policy_t, next_reply),
@@ -253,18 +273,18 @@ static const entry_t s_keys[] = {
      .check = s_agent_done, .doc = "the agents"},
     {"agents[].id", K_STR, IN (opd_agent_t, id), .flags = REQUIRED, .doc = "its id"},
     {"agents[].name", K_STR, IN (opd_agent_t, name), .shown = "the id", .doc = "the name"},
-    {"agents[].email", K_STR, IN (opd_agent_t, email), .check = s_email_ok,
+    {"agents[].email", K_STR, IN (opd_agent_t, email), .is = F_EMAIL,
      .doc = "the email address"},
-    {"agents[].phone", K_STR, IN (opd_agent_t, phone), .check = s_e164_ok,
+    {"agents[].phone", K_STR, IN (opd_agent_t, phone), .is = F_E164,
      .doc = "an E.164 number (+442079460000)"},
-    {"agents[].teams", K_LIST, LIST_IN (opd_agent_t, teams, nteams), .check = s_team_refs,
+    {"agents[].teams", K_LIST, LIST_IN (opd_agent_t, teams, nteams), .is = F_TEAM,
      .doc = "the ids of the teams the agent is in"},
 
     {"shifts", K_ITEMS, ITEMS_IN (opd_config_t, shifts, nshifts, opd_shift_t),
      .check = s_shift_done, .doc = "when agents are on duty for a team"},
-    {"shifts[].agent", K_STR, IN (opd_shift_t, agent), .flags = REQUIRED, .check = s_agent_ref,
+    {"shifts[].agent", K_STR, IN (opd_shift_t, agent), .flags = REQUIRED, .is = F_AGENT,
      .doc = "an agent id"},
-    {"shifts[].team", K_STR, IN (opd_shift_t, team), .flags = REQUIRED, .check = s_team_ref,
+    {"shifts[].team", K_STR, IN (opd_shift_t, team), .flags = REQUIRED, .is = F_TEAM,
      .doc = "a team id"},
     {"shifts[].days", K_CUSTOM, IN (opd_shift_t, days), .parse = s_days, .flags = REQUIRED,
      .values = "a list of mon, tue, wed, thu, fri, sat, sun", .doc = "the days it starts on"},
@@ -272,7 +292,7 @@ static const entry_t s_keys[] = {
      .doc = "when it starts"},
     {"shifts[].to", K_HHMM, IN (opd_shift_t, to), .max = 1440, .flags = REQUIRED,
      .doc = "when it ends; at or before from: the next day"},
-    {"shifts[].timezone", K_STR, IN (opd_shift_t, timezone), .check = s_timezone_ok,
+    {"shifts[].timezone", K_STR, IN (opd_shift_t, timezone), .is = F_TZ,
      .shown = "the team calendar's", .doc = "the time zone of from and to"},
 
     {"standard_responses", K_ITEMS, ITEMS_IN (opd_config_t, stdresps, nstdresps, opd_stdresp_t),
@@ -293,14 +313,14 @@ static const entry_t s_keys[] = {
     {"routing_rules[].when.in", K_CUSTOM, .parse = s_rule_in, .shown = "[subject, body]",
      .values = "a list of subject, body", .doc = "where the keywords are looked for"},
     {"routing_rules[].then", K_SECTION, .flags = REQUIRED, .doc = "what a match sets"},
-    {"routing_rules[].then.team", K_STR, IN (opd_rule_t, team), .check = s_team_ref,
+    {"routing_rules[].then.team", K_STR, IN (opd_rule_t, team), .is = F_TEAM,
      .doc = "the team"},
     {"routing_rules[].then.category", K_STR, IN (opd_rule_t, category),
-     .check = s_category_ref, .doc = "the category"},
+     .is = F_CATEGORY, .doc = "the category"},
     {"routing_rules[].then.priority", K_ENUM, IN (opd_rule_t, priority), .values = P,
      .doc = "the priority"},
     {"routing_rules[].then.standard_response", K_STR, IN (opd_rule_t, standard_response),
-     .check = s_stdresp_ref, .doc = "a standard response sent as the first answer"},
+     .is = F_STDRESP, .doc = "a standard response sent as the first answer"},
     {"footer", K_STR, CF (footer), .doc = "text added to every mail to a requester"},
 
     {"request_types", K_ITEMS, ITEMS_IN (opd_config_t, reqtypes, nreqtypes, opd_reqtype_t),
@@ -336,9 +356,9 @@ static const entry_t s_keys[] = {
     {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},
     {"notifications.smtp", K_SECTION, .doc = "the SMTP server"},
     {"notifications.smtp.url", K_STR, CF (smtp_url), .def = "smtp://127.0.0.1:25",
-     .check = s_smtp_url, .doc = "smtp:// or smtps://"},
+     .is = F_SMTP_URL, .doc = "smtp:// or smtps://"},
     {"notifications.smtp.from", K_STR, CF (smtp_from), .def = "servicedesk@example.org",
-     .check = s_email_ok, .doc = "the sender of notifications"},
+     .is = F_EMAIL, .doc = "the sender of notifications"},
     {"notifications.smtp.username", K_STR, CF (smtp_username),
      .doc = "SMTP AUTH user name; without it no authentication"},
     {"notifications.smtp.password", K_STR, CF (smtp_password), .doc = "SMTP AUTH password"},
@@ -347,7 +367,7 @@ static const entry_t s_keys[] = {
     {"notifications.webhooks", K_ITEMS, ITEMS_IN (opd_config_t, webhooks, nwebhooks, opd_webhook_t),
      .doc = "URLs events are posted to"},
     {"notifications.webhooks[].url", K_STR, IN (opd_webhook_t, url), .flags = REQUIRED,
-     .check = s_http_url, .doc = "http:// or https://"},
+     .is = F_HTTP_URL, .doc = "http:// or https://"},
     {"notifications.webhooks[].topics", K_LIST, LIST_IN (opd_webhook_t, topics, ntopics),
      .doc = "the event types it gets; none: all"},
     {"notifications.webhooks[].secret", K_STR, IN (opd_webhook_t, secret),
@@ -379,13 +399,13 @@ static const entry_t s_keys[] = {
 
     {"channels.email", K_SECTION, .doc = "opdesk-email and opdesk-mailgate (docs/email.md)"},
     {"channels.email.addresses", K_LIST, LIST_IN (opd_config_t, email_addresses, nemail_addresses),
-     .check = s_emails_ok,
+     .is = F_EMAIL,
      .doc = "the desk's own addresses; mail from them (or notifications.smtp.from) never opens "
             "a ticket"},
     {"channels.email.imap", K_ITEMS, ITEMS_IN (opd_config_t, imap, nimap, opd_imap_t),
      .doc = "the mailboxes opdesk-email polls"},
     {"channels.email.imap[].url", K_STR, IN (opd_imap_t, url), .flags = REQUIRED,
-     .check = s_imap_url, .doc = "imap:// or imaps://host[:port]/MAILBOX"},
+     .is = F_IMAP_URL, .doc = "imap:// or imaps://host[:port]/MAILBOX"},
     {"channels.email.imap[].username", K_STR, IN (opd_imap_t, username), .doc = "the login"},
     {"channels.email.imap[].password", K_STR, IN (opd_imap_t, password), .doc = "its password"},
     {"channels.email.imap[].move_to", K_STR, IN (opd_imap_t, move_to),
@@ -407,7 +427,7 @@ static const entry_t s_keys[] = {
     {"channels.email.quarantine.after", K_INT, CF (email_max_failures), .def = "3", .min = 1,
      .max = 1000, .doc = "a message failed on this many times is set aside"},
     {"channels.email.quarantine.folder", K_STR, CF (email_quarantine_folder), .def = "Quarantine",
-     .check = s_folder_ok,
+     .is = F_FOLDER,
      .doc = "the IMAP folder it is moved to, created when missing (no quotes, backslashes, "
             "line ends)"},
     {"channels.email.agent_mail", K_SECTION, .check = s_agent_mail_done,
@@ -423,7 +443,7 @@ static const entry_t s_keys[] = {
     {"channels.email.agent_mail.secret_file", K_CUSTOM, .parse = s_secret_file,
      .values = "a file name", .doc = "a file holding the secret instead (not with secret)"},
     {"channels.email.agent_mail.reply_address", K_STR, CF (agent_mail_address),
-     .check = s_email_ok, .shown = "notifications.smtp.from",
+     .is = F_EMAIL, .shown = "notifications.smtp.from",
      .doc = "reply tokens are added to it, local+TOKEN@domain"},
 
     {"channels.phone", K_SECTION, .check = s_phone_done, .doc = "opdesk-phone"},
@@ -431,7 +451,7 @@ static const entry_t s_keys[] = {
      .doc = "the HMAC-SHA256 key of the telephony webhook, at least 8 characters; none: the "
             "adapter is disabled"},
     {"channels.phone.default_country_code", K_STR, CF (phone_country_code), .def = "44",
-     .check = s_country_code, .doc = "1 to 3 digits, no leading 0: the country of national numbers"},
+     .is = F_COUNTRY, .doc = "1 to 3 digits, no leading 0: the country of national numbers"},
     HTTP_ROWS ("channels.phone", phone_http, "64", "16", "15s"),
 
     {"workflow", K_SECTION, .doc = "the life of a ticket"},
@@ -776,6 +796,154 @@ s_set (ctx_t *c, const entry_t *e, char *base, const char *text, const char *pat
     }
 }
 
+//  --- formats: what a text value (or each item of a list of text) must be -------
+
+
+static bool
+s_is_email (ctx_t *c, const char *v)
+{
+    return opd_email_valid (v);
+}
+
+static bool
+s_is_e164 (ctx_t *c, const char *v)
+{
+    return opd_e164_valid (v);
+}
+
+static bool
+s_is_timezone (ctx_t *c, const char *tz)
+{
+    if (!strcmp (tz, "UTC"))
+        return true;
+    GTimeZone *z = *tz ? g_time_zone_new_identifier (tz) : NULL;
+    if (z)
+        g_time_zone_unref (z);
+    return z != NULL;
+}
+
+static bool
+s_is_date (ctx_t *c, const char *s)
+{
+    int y, m, d, n = 0;
+    if (sscanf (s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (s) != 10)
+        return false;
+    return g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y);
+}
+
+static bool
+s_is_ip (ctx_t *c, const char *v)
+{
+    unsigned char buf[16];
+    return inet_pton (AF_INET, v, buf) == 1 || inet_pton (AF_INET6, v, buf) == 1;
+}
+
+static bool
+s_is_zmq (ctx_t *c, const char *v)
+{
+    return !strncmp (v, "tcp://", 6) || !strncmp (v, "ipc://", 6);
+}
+
+static bool
+s_is_host_port (ctx_t *c, const char *v)
+{
+    const char *colon = strrchr (v, ':');
+    return colon && atoi (colon + 1) > 0 && atoi (colon + 1) <= 65535;
+}
+
+static bool
+s_is_smtp_url (ctx_t *c, const char *v)
+{
+    return !strncmp (v, "smtp://", 7) || !strncmp (v, "smtps://", 8);
+}
+
+static bool
+s_is_http_url (ctx_t *c, const char *v)
+{
+    return !strncmp (v, "http://", 7) || !strncmp (v, "https://", 8);
+}
+
+static bool
+s_is_imap_url (ctx_t *c, const char *v)
+{
+    return !strncmp (v, "imap://", 7) || !strncmp (v, "imaps://", 8);
+}
+
+//  The name goes into IMAP commands between quotes.
+static bool
+s_is_folder (ctx_t *c, const char *v)
+{
+    return *v && !strpbrk (v, "\"\\\r\n");
+}
+
+static bool
+s_is_country (ctx_t *c, const char *v)
+{
+    return *v && strlen (v) <= 3 && strspn (v, "0123456789") == strlen (v) && v[0] != '0';
+}
+
+//  References to what the rows above declared.
+static bool
+s_is_calendar (ctx_t *c, const char *v)
+{
+    return opd_config_calendar (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_team (ctx_t *c, const char *v)
+{
+    return opd_config_team (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_agent (ctx_t *c, const char *v)
+{
+    return opd_config_agent (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_category (ctx_t *c, const char *v)
+{
+    return opd_config_category_exists (c->cfg, v);
+}
+
+static bool
+s_is_stdresp (ctx_t *c, const char *v)
+{
+    return opd_config_stdresp (c->cfg, v) != NULL;
+}
+
+static const struct {
+    bool (*ok) (ctx_t *c, const char *value);
+    const char *error;  //  the value is its argument
+    const char *doc;    //  the type column of the docs
+} s_formats[] = {
+    [F_EMAIL] = {s_is_email, "'%s' is not an email address", "email address"},
+    [F_E164] = {s_is_e164, "'%s' is not an E.164 number", "E.164 number"},
+    [F_TZ] = {s_is_timezone, "unknown time zone '%s'", "time zone"},
+    [F_DATE] = {s_is_date, "'%s' is not a date YYYY-MM-DD", "date"},
+    [F_IP] = {s_is_ip, "'%s' is not an IP address", "IP address"},
+    [F_ZMQ] = {s_is_zmq, "'%s' is not a tcp:// or ipc:// endpoint", "ZeroMQ endpoint"},
+    [F_HOST_PORT] = {s_is_host_port, "'%s' is not HOST:PORT", "HOST:PORT"},
+    [F_SMTP_URL] = {s_is_smtp_url, "'%s' is not an smtp:// or smtps:// URL", "URL"},
+    [F_HTTP_URL] = {s_is_http_url, "'%s' is not an http:// or https:// URL", "URL"},
+    [F_IMAP_URL] = {s_is_imap_url, "'%s' is not an imap:// or imaps:// URL", "URL"},
+    [F_FOLDER] = {s_is_folder, "must not be empty or contain quotes, backslashes or line ends",
+                  "IMAP folder"},
+    [F_COUNTRY] = {s_is_country, "must be 1 to 3 digits, e.g. 44", "digits"},
+    [F_CALENDAR] = {s_is_calendar, "unknown calendar '%s'", "calendar name"},
+    [F_TEAM] = {s_is_team, "unknown team '%s'", "team id"},
+    [F_AGENT] = {s_is_agent, "unknown agent '%s'", "agent id"},
+    [F_CATEGORY] = {s_is_category, "unknown category '%s'", "category"},
+    [F_STDRESP] = {s_is_stdresp, "unknown standard response '%s'", "standard response id"},
+};
+
+static bool
+s_format_ok (ctx_t *c, const char *path, format_t f, const char *value)
+{
+    return !f || s_formats[f].ok (c, value) || s_fail (c, path, s_formats[f].error, value);
+}
+
 //  --- the walk ---------------------------------------------------------------
 
 static bool s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base);
@@ -936,6 +1104,9 @@ s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *bas
         //  The check runs when the list is absent too ("needs at least one").
         if (!s_strlist (c, n, path, FIELD (char **, base, e), COUNT (base, e)))
             return false;
+        for (size_t i = 0; i < *COUNT (base, e); i++)
+            if (!s_format_ok (c, path, e->is, (*FIELD (char **, base, e))[i]))
+                return false;
         return !e->check || (!n && !c->in_map) || e->check (c, path, base, e);
     default:
         break;
@@ -951,7 +1122,9 @@ s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *bas
     }
     if (!text)
         return true;
-    return s_set (c, e, base, text, path) && (!e->check || e->check (c, path, base, e));
+    return s_set (c, e, base, text, path)
+           && (e->kind != K_STR || s_format_ok (c, path, e->is, *s_str_at (base, e)))
+           && (!e->check || e->check (c, path, base, e));
 }
 
 //  --- checks of one value ----------------------------------------------------
@@ -973,141 +1146,7 @@ s_prefix_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_demo_seen (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     c->demo_given = true;
-    return true;
-}
-
-static bool
-s_zmq_endpoint (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *ep = *s_str_at (base, e);
-    if (strncmp (ep, "tcp://", 6) && strncmp (ep, "ipc://", 6))
-        return s_fail (c, path, "'%s' is not a tcp:// or ipc:// endpoint", ep);
-    return true;
-}
-
-static bool
-s_host_port (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *ep = *s_str_at (base, e), *colon = strrchr (ep, ':');
-    if (!colon || atoi (colon + 1) <= 0 || atoi (colon + 1) > 65535)
-        return s_fail (c, path, "'%s' is not HOST:PORT", ep);
-    return true;
-}
-
-static bool
-s_timezone_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *tz = *s_str_at (base, e);
-    GTimeZone *z = *tz && strcmp (tz, "UTC") ? g_time_zone_new_identifier (tz) : NULL;
-    if (z)
-        g_time_zone_unref (z);
-    else if (strcmp (tz, "UTC"))
-        return s_fail (c, path, "unknown time zone '%s'", tz);
-    return true;
-}
-
-static bool
-s_valid_date (const char *s)
-{
-    int y, m, d, n = 0;
-    if (sscanf (s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (s) != 10)
-        return false;
-    return g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y);
-}
-
-static bool
-s_dates_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    char **dates = *FIELD (char **, base, e);
-    size_t n = *COUNT (base, e);
-    for (size_t i = 0; i < n; i++)
-        if (!s_valid_date (dates[i]))
-            return s_fail (c, path, "'%s' is not a date YYYY-MM-DD", dates[i]);
-    if (n)
-        qsort (dates, n, sizeof (char *), s_str_cmp);
-    return true;
-}
-
-static bool
-s_email_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *v = *s_str_at (base, e);
-    return opd_email_valid (v) || s_fail (c, path, "'%s' is not an email address", v);
-}
-
-static bool
-s_emails_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    char **list = *FIELD (char **, base, e);
-    for (size_t i = 0; i < *COUNT (base, e); i++)
-        if (!opd_email_valid (list[i]))
-            return s_fail (c, path, "'%s' is not an email address", list[i]);
-    return true;
-}
-
-static bool
-s_e164_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *v = *s_str_at (base, e);
-    return opd_e164_valid (v) || s_fail (c, path, "'%s' is not an E.164 number", v);
-}
-
-static bool
-s_ips_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    char **list = *FIELD (char **, base, e);
-    for (size_t i = 0; i < *COUNT (base, e); i++) {
-        unsigned char buf[16];
-        if (inet_pton (AF_INET, list[i], buf) != 1 && inet_pton (AF_INET6, list[i], buf) != 1)
-            return s_fail (c, path, "'%s' is not an IP address", list[i]);
-    }
-    return true;
-}
-
-static bool
-s_url_with (ctx_t *c, const char *path, const char *url, const char *a, const char *b)
-{
-    if (strncmp (url, a, strlen (a)) && strncmp (url, b, strlen (b)))
-        return s_fail (c, path, "'%s' is not an %s or %s URL", url, a, b);
-    return true;
-}
-
-static bool
-s_smtp_url (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    return s_url_with (c, path, *s_str_at (base, e), "smtp://", "smtps://");
-}
-
-static bool
-s_http_url (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    return s_url_with (c, path, *s_str_at (base, e), "http://", "https://");
-}
-
-static bool
-s_imap_url (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    return s_url_with (c, path, *s_str_at (base, e), "imap://", "imaps://");
-}
-
-static bool
-s_folder_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    //  The name goes into IMAP commands between quotes.
-    const char *folder = *s_str_at (base, e);
-    if (!*folder || strpbrk (folder, "\"\\\r\n"))
-        return s_fail (c, path, "must not be empty or contain quotes, backslashes or line ends");
-    return true;
-}
-
-static bool
-s_country_code (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *cc = *s_str_at (base, e);
-    if (!*cc || strlen (cc) > 3 || strspn (cc, "0123456789") != strlen (cc) || cc[0] == '0')
-        return s_fail (c, path, "must be 1 to 3 digits, e.g. 44");
     return true;
 }
 
@@ -1124,51 +1163,6 @@ s_keywords_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
 }
 
 //  References to what the rows above declared.
-static bool
-s_calendar_ref (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *id = *s_str_at (base, e);
-    return opd_config_calendar (c->cfg, id) || s_fail (c, path, "unknown calendar '%s'", id);
-}
-
-static bool
-s_team_ref (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *id = *s_str_at (base, e);
-    return opd_config_team (c->cfg, id) || s_fail (c, path, "unknown team '%s'", id);
-}
-
-static bool
-s_team_refs (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    char **ids = *FIELD (char **, base, e);
-    for (size_t i = 0; i < *COUNT (base, e); i++)
-        if (!opd_config_team (c->cfg, ids[i]))
-            return s_fail (c, path, "unknown team '%s'", ids[i]);
-    return true;
-}
-
-static bool
-s_agent_ref (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *id = *s_str_at (base, e);
-    return opd_config_agent (c->cfg, id) || s_fail (c, path, "unknown agent '%s'", id);
-}
-
-static bool
-s_category_ref (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *id = *s_str_at (base, e);
-    return opd_config_category_exists (c->cfg, id) || s_fail (c, path, "unknown category '%s'", id);
-}
-
-static bool
-s_stdresp_ref (ctx_t *c, const char *path, char *base, const entry_t *e)
-{
-    const char *id = *s_str_at (base, e);
-    return opd_config_stdresp (c->cfg, id)
-           || s_fail (c, path, "unknown standard response '%s'", id);
-}
 
 //  --- checks of a list item or section as a whole ----------------------------
 
@@ -1194,10 +1188,26 @@ s_name_from_id (char **name, const char *id)
         *name = opd_strdup (id);
 }
 
+//  Holidays sorted, for lookups by date.
+static bool
+s_calendar_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
+    if (cal->nholidays)
+        qsort (cal->holidays, cal->nholidays, sizeof (char *), s_str_cmp);
+    return true;
+}
+
+static bool
+s_matrix_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    c->cfg->has_matrix = c->cfg->priority_matrix[0][0] != 0;
+    return true;
+}
+
 static bool
 s_team_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_team_t *t = (opd_team_t *) (void *) base;
     s_name_from_id (&t->name, t->id);
     return s_once (c, path, c->cfg->teams, c->cfg->nteams, sizeof *t, offsetof (opd_team_t, id),
@@ -1207,7 +1217,6 @@ s_team_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_agent_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_agent_t *a = (opd_agent_t *) (void *) base;
     s_name_from_id (&a->name, a->id);
     return s_once (c, path, c->cfg->agents, c->cfg->nagents, sizeof *a,
@@ -1217,7 +1226,6 @@ s_agent_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) base, (void) e;
     return s_once (c, path, c->cfg->stdresps, c->cfg->nstdresps, sizeof (opd_stdresp_t),
                    offsetof (opd_stdresp_t, id), "standard response");
 }
@@ -1225,7 +1233,6 @@ s_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_policy_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_policy_t *p = (opd_policy_t *) (void *) base;
     if (!p->first_response && !p->resolution && !p->next_reply)
         return s_fail (c, path, "needs at least one of first_response, next_reply, resolution");
@@ -1238,7 +1245,6 @@ s_policy_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_match_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     const opd_match_t *m = &((opd_policy_t *) (void *) base)->match;
     if (m->priority && !opd_priority_rank (m->priority))
         return s_fail (c, path, "priority '%s' must be P1, P2, P3 or P4", m->priority);
@@ -1256,7 +1262,6 @@ s_match_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_shift_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_shift_t *s = (opd_shift_t *) (void *) base;
     char sub[512];
     if (s->to == s->from)
@@ -1274,7 +1279,6 @@ s_shift_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_reqtype_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_reqtype_t *rt = (opd_reqtype_t *) (void *) base;
     s_name_from_id (&rt->name, rt->id);
     return s_once (c, path, c->cfg->reqtypes, c->cfg->nreqtypes, sizeof *rt,
@@ -1284,7 +1288,6 @@ s_reqtype_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_field_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_field_t *f = (opd_field_t *) (void *) base;
     char sub[512];
     if (f->type == OPD_FIELD_ENUM && f->nvalues == 0)
@@ -1313,7 +1316,6 @@ s_field_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_web_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     if (!c->cfg->web_public_url)
         c->cfg->web_public_url = opd_sprintf ("http://%s", c->cfg->ep_http);
     return true;
@@ -1322,7 +1324,6 @@ s_web_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_phone_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     if (c->cfg->phone_secret && strlen (c->cfg->phone_secret) < 8)
         return s_fail (c, "channels.phone.secret", "needs at least 8 characters");
     return true;
@@ -1331,7 +1332,6 @@ s_phone_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_agent_mail_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     opd_config_t *cfg = c->cfg;
     if (cfg->agent_mail_secret && strlen (cfg->agent_mail_secret) < 16)
         return s_fail (c, "channels.email.agent_mail.secret", "must be at least 16 characters");
@@ -1360,7 +1360,6 @@ s_burn_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_token_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     static const char *const roles[] = {"", "requester", "agent", "lead", "admin"};
     opd_token_t *t = (opd_token_t *) (void *) base;
     char sub[512];
@@ -1431,7 +1430,6 @@ s_day_hours (ctx_t *c, yaml_node_t *n, const char *path, opd_calendar_t *cal, in
 static bool
 s_hours (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
     if (!n)
         return s_fail (c, path, "is required ('24x7' or a map of days)");
@@ -1461,7 +1459,6 @@ s_hours (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *
 static void
 s_hours_free (char *base, const entry_t *e)
 {
-    (void) e;
     opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
     for (int d = 0; d < 7; d++)
         free (cal->hours[d]);
@@ -1518,7 +1515,6 @@ s_category_tree (ctx_t *c, yaml_node_t *n, const char *prefix, const char *path,
 static bool
 s_categories (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) base, (void) e;
     opd_config_t *cfg = c->cfg;
     if (n && !s_category_tree (c, n, "", path, 0))
         return false;
@@ -1533,56 +1529,10 @@ s_categories (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entr
 static void
 s_categories_free (char *base, const entry_t *e)
 {
-    (void) e;
     opd_config_t *cfg = (opd_config_t *) (void *) base;
     s_free_list (cfg->categories, cfg->ncategories);
 }
 
-//  priority_matrix: impact -> urgency -> priority, all nine.
-static bool
-s_matrix (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
-{
-    (void) base, (void) e;
-    static const char *const levels[] = {"high", "medium", "low"};
-    if (!n)
-        return true;
-    if (!s_is_map (c, n, path))
-        return false;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        char sub[512];
-        s_path (sub, sizeof sub, path, s_text (s_node (c, p->key)));
-        if (s_choice ("high|medium|low", s_text (s_node (c, p->key))) < 0)
-            return s_fail (c, sub, "unknown key");
-        yaml_node_t *row = s_node (c, p->value);
-        if (!s_is_null (row) && !s_is_map (c, row, sub))
-            return false;
-        for (yaml_node_pair_t *q = row->data.mapping.pairs.start;
-             !s_is_null (row) && q < row->data.mapping.pairs.top; q++)
-            if (s_choice ("high|medium|low", s_text (s_node (c, q->key))) < 0) {
-                char cell[600];
-                snprintf (cell, sizeof cell, "%s.%s", sub, s_text (s_node (c, q->key)));
-                return s_fail (c, cell, "unknown key");
-            }
-    }
-    for (int i = 0; i < 3; i++) {
-        char row_path[512], sub[512];
-        s_path (row_path, sizeof row_path, path, levels[i]);
-        yaml_node_t *row = s_get (c, n, levels[i]);
-        if (!row)
-            return s_fail (c, row_path, "is required");
-        for (int j = 0; j < 3; j++) {
-            yaml_node_t *v = s_get (c, row, levels[j]);
-            s_path (sub, sizeof sub, row_path, levels[j]);
-            if (!v)
-                return s_fail (c, sub, "is required");
-            c->cfg->priority_matrix[i][j] = v->type == YAML_SCALAR_NODE ? opd_priority_rank (s_text (v)) : 0;
-            if (!c->cfg->priority_matrix[i][j])
-                return s_fail (c, sub, "must be P1, P2, P3 or P4");
-        }
-    }
-    c->cfg->has_matrix = true;
-    return true;
-}
 
 //  shifts[].days: a list of day names into bool[7].
 static bool
@@ -1609,7 +1559,6 @@ s_days (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e
 static bool
 s_rule_in (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) e;
     opd_rule_t *r = (opd_rule_t *) (void *) base;
     char **in = NULL;
     size_t count = 0;
@@ -1632,7 +1581,6 @@ s_rule_in (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t
 static bool
 s_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) base, (void) e;
     opd_config_t *cfg = c->cfg;
     if (!n)
         return true;
@@ -1666,7 +1614,6 @@ s_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, const en
 static void
 s_per_category_free (char *base, const entry_t *e)
 {
-    (void) e;
     opd_config_t *cfg = (opd_config_t *) (void *) base;
     for (size_t i = 0; i < cfg->nretention_rules; i++)
         free (cfg->retention_rules[i].category);
@@ -1676,7 +1623,6 @@ s_per_category_free (char *base, const entry_t *e)
 static void
 s_regex_free (char *base, const entry_t *e)
 {
-    (void) e;
     opd_field_t *f = (opd_field_t *) (void *) base;
     if (f->regex)
         g_regex_unref (f->regex);
@@ -1696,7 +1642,6 @@ s_custom_text (ctx_t *c, yaml_node_t *n, const char *path)
 static bool
 s_password_file (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) base, (void) e;
     const char *file = s_custom_text (c, n, path);
     if (file)
         c->password_file = opd_strdup (file);
@@ -1707,7 +1652,6 @@ s_password_file (ctx_t *c, yaml_node_t *n, const char *path, char *base, const e
 static bool
 s_secret_file (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) base, (void) e;
     const char *file = s_custom_text (c, n, path);
     if (!file)
         return !c->failed;
@@ -1797,7 +1741,6 @@ s_read_password (ctx_t *c, const char *path)
 static bool
 s_redis_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     opd_config_t *cfg = c->cfg;
     if (cfg->redis_username) {
         char *name = s_expand_service (cfg->redis_username);
@@ -1838,7 +1781,6 @@ s_beside_config (ctx_t *c, const char *file)
 static bool
 s_curve_cert (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
 {
-    (void) base;
     bool server_public = !strcmp (e->path, "curve.server_public_file");
     bool client = !strcmp (e->path, "curve.client_secret_file");
     opd_cert_t *cert = server_public ? &c->spub : client ? &c->client : &c->ssec;
@@ -1872,7 +1814,6 @@ s_clients_dir (ctx_t *c, const char *path, char *base, const entry_t *e)
 static bool
 s_curve_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    (void) path, (void) base, (void) e;
     if (!c->has_spub)
         return true;  //  no curve block
     if (c->has_ssec && strcmp (c->ssec.public_key, c->spub.public_key))
@@ -1895,7 +1836,6 @@ s_curve_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 static void
 s_curve_free (char *base, const entry_t *e)
 {
-    (void) e;
     opd_curve_wipe (&((opd_config_t *) (void *) base)->curve);
 }
 
@@ -2127,7 +2067,6 @@ s_check_size (ctx_t *c, yaml_node_t *root)
     return ok;
 }
 
-
 //  --- loading -------------------------------------------------------------------
 
 static bool
@@ -2307,8 +2246,13 @@ opd_config_reference (FILE *out)
             snprintf (def, sizeof def, "`%s`", e->def);
         else
             snprintf (def, sizeof def, "%s", (e->flags & REQUIRED) ? "required" : "none");
-        fprintf (out, "| `%s` | %s | %s | %s | %s | %s |\n", e->path,
-                 e->kind == K_CUSTOM ? "special" : s_kind_doc[e->kind], def, bounds,
+        if (e->kind == K_SECTION || e->kind == K_ITEMS || e->kind == K_MAPOF || e->kind == K_LIST)
+            snprintf (def, sizeof def, "%s", (e->flags & REQUIRED) ? "required" : "");
+        const char *type = e->kind == K_CUSTOM ? "special"
+                           : e->is             ? s_formats[e->is].doc
+                                               : s_kind_doc[e->kind];
+        fprintf (out, "| `%s` | %s%s | %s | %s | %s | %s |\n", e->path,
+                 e->kind == K_LIST && e->is ? "list of " : "", type, def, bounds,
                  (e->flags & RESTART) ? "restart" : "applies", e->doc);
     }
 }
