@@ -88,6 +88,7 @@ typedef enum {
     K_CHOICE,   //  one of values, kept as its index + min: int
     K_HHMM,     //  "HH:MM" in minutes after midnight: int; max 1440 allows "24:00"
     K_LIST,     //  a list of text: char ** at off, its size_t count at count_off
+    K_FLAGS,    //  a list of values ("a|b|c"): consecutive bools at off; none given: all if def
     K_SECTION,  //  a map of the rows below it
     K_ITEMS,    //  a list of maps: array of size-byte items at off, count at count_off
     K_MAPOF,    //  a map of maps by name: as K_ITEMS, the name as char * at id_off
@@ -139,8 +140,7 @@ static check_fn s_calendar_done, s_matrix_done, s_prefix_ok, s_demo_seen, s_redi
     s_agent_done, s_shift_done, s_stdresp_done, s_keywords_ok, s_reqtype_done, s_field_done,
     s_web_done, s_agent_mail_done, s_phone_done, s_burn_done, s_clients_dir, s_curve_done,
     s_token_done;
-static parse_fn s_password_file, s_hours, s_categories, s_days, s_rule_in,
-    s_per_category, s_secret_file, s_curve_cert;
+static parse_fn s_password_file, s_hours, s_categories, s_per_category, s_secret_file, s_curve_cert;
 static release_fn s_hours_free, s_categories_free, s_per_category_free, s_regex_free,
     s_curve_free;
 
@@ -246,7 +246,7 @@ static const entry_t s_keys[] = {
     {"slo_policies[].name", K_STR, IN (opd_policy_t, name), .flags = REQUIRED, .doc = "its name"},
     {"slo_policies[].match", K_SECTION, .check = s_match_done,
      .doc = "every key given must match the ticket; {} matches all"},
-    {"slo_policies[].match.priority", K_STR, IN (opd_policy_t, match.priority), .doc = P},
+    {"slo_policies[].match.priority", K_STR, IN (opd_policy_t, match.priority), .doc = "P1, P2, P3 or P4"},
     {"slo_policies[].match.kind", K_STR, IN (opd_policy_t, match.kind),
      .doc = "incident or service_request"},
     {"slo_policies[].match.category", K_STR, IN (opd_policy_t, match.category),
@@ -286,8 +286,8 @@ static const entry_t s_keys[] = {
      .doc = "an agent id"},
     {"shifts[].team", K_STR, IN (opd_shift_t, team), .flags = REQUIRED, .is = F_TEAM,
      .doc = "a team id"},
-    {"shifts[].days", K_CUSTOM, IN (opd_shift_t, days), .parse = s_days, .flags = REQUIRED,
-     .values = "a list of mon, tue, wed, thu, fri, sat, sun", .doc = "the days it starts on"},
+    {"shifts[].days", K_FLAGS, IN (opd_shift_t, days), .flags = REQUIRED,
+     .values = "mon|tue|wed|thu|fri|sat|sun", .doc = "the days it starts on"},
     {"shifts[].from", K_HHMM, IN (opd_shift_t, from), .max = 1439, .flags = REQUIRED,
      .doc = "when it starts"},
     {"shifts[].to", K_HHMM, IN (opd_shift_t, to), .max = 1440, .flags = REQUIRED,
@@ -310,8 +310,8 @@ static const entry_t s_keys[] = {
     {"routing_rules[].when", K_SECTION, .flags = REQUIRED, .doc = "what it matches"},
     {"routing_rules[].when.keywords", K_LIST, LIST_IN (opd_rule_t, keywords, nkeywords),
      .check = s_keywords_ok, .doc = "words or phrases, any of which matches (case-insensitive)"},
-    {"routing_rules[].when.in", K_CUSTOM, .parse = s_rule_in, .shown = "[subject, body]",
-     .values = "a list of subject, body", .doc = "where the keywords are looked for"},
+    {"routing_rules[].when.in", K_FLAGS, IN (opd_rule_t, in_subject), .values = "subject|body",
+     .def = "subject|body", .shown = "both", .doc = "where the keywords are looked for"},
     {"routing_rules[].then", K_SECTION, .flags = REQUIRED, .doc = "what a match sets"},
     {"routing_rules[].then.team", K_STR, IN (opd_rule_t, team), .is = F_TEAM,
      .doc = "the team"},
@@ -798,7 +798,6 @@ s_set (ctx_t *c, const entry_t *e, char *base, const char *text, const char *pat
 
 //  --- formats: what a text value (or each item of a list of text) must be -------
 
-
 static bool
 s_is_email (ctx_t *c, const char *v)
 {
@@ -839,34 +838,10 @@ s_is_ip (ctx_t *c, const char *v)
 }
 
 static bool
-s_is_zmq (ctx_t *c, const char *v)
-{
-    return !strncmp (v, "tcp://", 6) || !strncmp (v, "ipc://", 6);
-}
-
-static bool
 s_is_host_port (ctx_t *c, const char *v)
 {
     const char *colon = strrchr (v, ':');
     return colon && atoi (colon + 1) > 0 && atoi (colon + 1) <= 65535;
-}
-
-static bool
-s_is_smtp_url (ctx_t *c, const char *v)
-{
-    return !strncmp (v, "smtp://", 7) || !strncmp (v, "smtps://", 8);
-}
-
-static bool
-s_is_http_url (ctx_t *c, const char *v)
-{
-    return !strncmp (v, "http://", 7) || !strncmp (v, "https://", 8);
-}
-
-static bool
-s_is_imap_url (ctx_t *c, const char *v)
-{
-    return !strncmp (v, "imap://", 7) || !strncmp (v, "imaps://", 8);
 }
 
 //  The name goes into IMAP commands between quotes.
@@ -913,21 +888,32 @@ s_is_stdresp (ctx_t *c, const char *v)
     return opd_config_stdresp (c->cfg, v) != NULL;
 }
 
+//  Whether v starts with one of prefixes ("tcp://|ipc://").
+static bool
+s_has_prefix (const char *v, const char *prefixes)
+{
+    for (const char *p = prefixes; p; p = strchr (p, '|') ? strchr (p, '|') + 1 : NULL)
+        if (!strncmp (v, p, strchr (p, '|') ? (size_t) (strchr (p, '|') - p) : strlen (p)))
+            return true;
+    return false;
+}
+
 static const struct {
-    bool (*ok) (ctx_t *c, const char *value);
-    const char *error;  //  the value is its argument
-    const char *doc;    //  the type column of the docs
+    bool (*ok) (ctx_t *c, const char *value);  //  NULL: starts with one of prefixes
+    const char *error;                         //  the value is its argument
+    const char *doc;                           //  the type column of the docs
+    const char *prefixes;
 } s_formats[] = {
     [F_EMAIL] = {s_is_email, "'%s' is not an email address", "email address"},
     [F_E164] = {s_is_e164, "'%s' is not an E.164 number", "E.164 number"},
     [F_TZ] = {s_is_timezone, "unknown time zone '%s'", "time zone"},
     [F_DATE] = {s_is_date, "'%s' is not a date YYYY-MM-DD", "date"},
     [F_IP] = {s_is_ip, "'%s' is not an IP address", "IP address"},
-    [F_ZMQ] = {s_is_zmq, "'%s' is not a tcp:// or ipc:// endpoint", "ZeroMQ endpoint"},
+    [F_ZMQ] = {NULL, "'%s' is not a tcp:// or ipc:// endpoint", "ZeroMQ endpoint", "tcp://|ipc://"},
     [F_HOST_PORT] = {s_is_host_port, "'%s' is not HOST:PORT", "HOST:PORT"},
-    [F_SMTP_URL] = {s_is_smtp_url, "'%s' is not an smtp:// or smtps:// URL", "URL"},
-    [F_HTTP_URL] = {s_is_http_url, "'%s' is not an http:// or https:// URL", "URL"},
-    [F_IMAP_URL] = {s_is_imap_url, "'%s' is not an imap:// or imaps:// URL", "URL"},
+    [F_SMTP_URL] = {NULL, "'%s' is not an smtp:// or smtps:// URL", "URL", "smtp://|smtps://"},
+    [F_HTTP_URL] = {NULL, "'%s' is not an http:// or https:// URL", "URL", "http://|https://"},
+    [F_IMAP_URL] = {NULL, "'%s' is not an imap:// or imaps:// URL", "URL", "imap://|imaps://"},
     [F_FOLDER] = {s_is_folder, "must not be empty or contain quotes, backslashes or line ends",
                   "IMAP folder"},
     [F_COUNTRY] = {s_is_country, "must be 1 to 3 digits, e.g. 44", "digits"},
@@ -941,7 +927,10 @@ static const struct {
 static bool
 s_format_ok (ctx_t *c, const char *path, format_t f, const char *value)
 {
-    return !f || s_formats[f].ok (c, value) || s_fail (c, path, s_formats[f].error, value);
+    bool ok = !f
+              || (s_formats[f].ok ? s_formats[f].ok (c, value)
+                                  : s_has_prefix (value, s_formats[f].prefixes));
+    return ok || s_fail (c, path, s_formats[f].error, value);
 }
 
 //  --- the walk ---------------------------------------------------------------
@@ -1076,6 +1065,36 @@ s_map_of (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *ba
     return true;
 }
 
+//  A list of names among e->values into consecutive bools (shifts[].days,
+//  routing_rules[].when.in); an empty list is "is required", or all of them
+//  with a default.
+_Static_assert (offsetof (opd_rule_t, in_body) == offsetof (opd_rule_t, in_subject) + 1,
+                "routing_rules[].when.in sets in_subject and in_body as bool[2]");
+
+static bool
+s_flags (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
+{
+    char **names = NULL, alternatives[256];
+    size_t count = 0;
+    bool *flags = FIELD (bool, base, e), ok = s_strlist (c, n, path, &names, &count);
+    for (size_t i = 0; ok && i < count; i++) {
+        int f = s_choice (e->values, names[i]);
+        if (f >= 0)
+            flags[f] = true;
+        else {
+            s_alternatives (alternatives, sizeof alternatives, e->values);
+            ok = s_fail (c, path, "'%s' must be %s", names[i], alternatives);
+        }
+    }
+    if (ok && !count && (e->flags & REQUIRED) && c->in_map)
+        ok = s_fail (c, path, "is required");
+    //  The default is every value.
+    for (const char *v = e->values; ok && !count && e->def && v; v = strchr (v, '|'), v = v ? v + 1 : v)
+        *flags++ = true;
+    s_free_list (names, count);
+    return ok;
+}
+
 static const char *const s_must_be[] = {
     [K_STR] = "must be text", [K_INT] = "must be a whole number", [K_DUR] = "must be a duration",
     [K_NUM] = "must be a number", [K_BOOL] = "must be true or false",
@@ -1087,7 +1106,7 @@ static bool
 s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
 {
     bool required = (e->flags & REQUIRED) && c->in_map;
-    if (!n && required && e->kind != K_CUSTOM && e->kind != K_LIST)
+    if (!n && required && e->kind != K_CUSTOM && e->kind != K_LIST && e->kind != K_FLAGS)
         return s_fail (c, path, "is required");
     switch (e->kind) {
     case K_SECTION:
@@ -1100,6 +1119,8 @@ s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *bas
         return s_map_of (c, e, n, path, base);
     case K_CUSTOM:
         return e->parse (c, n, path, base, e);
+    case K_FLAGS:
+        return s_flags (c, e, n, path, base);
     case K_LIST:
         //  The check runs when the list is absent too ("needs at least one").
         if (!s_strlist (c, n, path, FIELD (char **, base, e), COUNT (base, e)))
@@ -1534,48 +1555,6 @@ s_categories_free (char *base, const entry_t *e)
 }
 
 
-//  shifts[].days: a list of day names into bool[7].
-static bool
-s_days (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
-{
-    bool *days = FIELD (bool, base, e);
-    char **names = NULL;
-    size_t count = 0;
-    bool ok = s_strlist (c, n, path, &names, &count);
-    for (size_t i = 0; ok && i < count; i++) {
-        int d = s_choice ("mon|tue|wed|thu|fri|sat|sun", names[i]);
-        if (d < 0)
-            ok = s_fail (c, path, "'%s' is not one of mon, tue, wed, thu, fri, sat, sun", names[i]);
-        else
-            days[d] = true;
-    }
-    if (ok && !count)
-        ok = s_fail (c, path, "is required");
-    s_free_list (names, count);
-    return ok;
-}
-
-//  routing_rules[].when.in: subject, body or both (the default).
-static bool
-s_rule_in (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
-{
-    opd_rule_t *r = (opd_rule_t *) (void *) base;
-    char **in = NULL;
-    size_t count = 0;
-    bool ok = s_strlist (c, n, path, &in, &count);
-    for (size_t i = 0; ok && i < count; i++) {
-        if (!strcmp (in[i], "subject"))
-            r->in_subject = true;
-        else if (!strcmp (in[i], "body"))
-            r->in_body = true;
-        else
-            ok = s_fail (c, path, "'%s' must be subject or body", in[i]);
-    }
-    if (ok && !count)
-        r->in_subject = r->in_body = true;
-    s_free_list (in, count);
-    return ok;
-}
 
 //  retention.per_category: category -> days.
 static bool
@@ -2204,7 +2183,7 @@ opd_config_restart_changes (const opd_config_t *old, const opd_config_t *new_cfg
 static const char *const s_kind_doc[] = {
     [K_STR] = "text", [K_INT] = "whole number", [K_DUR] = "duration",
     [K_NUM] = "number", [K_BOOL] = "true/false", [K_ENUM] = "one of", [K_CHOICE] = "one of",
-    [K_HHMM] = "HH:MM", [K_LIST] = "list of text", [K_SECTION] = "map",
+    [K_HHMM] = "HH:MM", [K_LIST] = "list of text", [K_FLAGS] = "list of", [K_SECTION] = "map",
     [K_ITEMS] = "list of maps", [K_MAPOF] = "map of maps by name",
 };
 
@@ -2224,7 +2203,7 @@ s_doc_bounds (char *out, size_t size, const entry_t *e)
         snprintf (out, size, "%s%s%s%s%s", e->min ? "at least " : "", e->min ? a : "",
                   e->min && e->max ? ", " : "", e->max ? "at most " : "", e->max ? b : "");
     }
-    else if (e->kind == K_ENUM || e->kind == K_CHOICE)
+    else if (e->kind == K_ENUM || e->kind == K_CHOICE || e->kind == K_FLAGS)
         s_alternatives (out, size, e->values);
     else if (e->kind == K_HHMM)
         snprintf (out, size, "00:00 to %s", e->max >= 1440 ? "24:00" : "23:59");
@@ -2257,49 +2236,49 @@ opd_config_reference (FILE *out)
     }
 }
 
+//  The item of items (count of size bytes) whose char * at id_off is id.
+static const void *
+s_find (const void *items, size_t count, size_t size, size_t id_off, const char *id)
+{
+    for (size_t i = 0; id && i < count; i++) {
+        const char *item = (const char *) items + i * size;
+        const char *have = *(char *const *) (const void *) (item + id_off);
+        if (have && !strcmp (have, id))
+            return item;
+    }
+    return NULL;
+}
+
+#define FIND(T, arr, n) ((const T *) s_find (self->arr, self->n, sizeof (T), offsetof (T, id), id))
+
 const opd_calendar_t *
 opd_config_calendar (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->ncalendars; i++)
-        if (self->calendars[i].id && !strcmp (self->calendars[i].id, id))
-            return &self->calendars[i];
-    return NULL;
+    return FIND (opd_calendar_t, calendars, ncalendars);
 }
 
 const opd_team_t *
 opd_config_team (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nteams; i++)
-        if (self->teams[i].id && !strcmp (self->teams[i].id, id))
-            return &self->teams[i];
-    return NULL;
+    return FIND (opd_team_t, teams, nteams);
 }
 
 const opd_agent_t *
 opd_config_agent (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nagents; i++)
-        if (self->agents[i].id && !strcmp (self->agents[i].id, id))
-            return &self->agents[i];
-    return NULL;
+    return FIND (opd_agent_t, agents, nagents);
 }
 
 const opd_stdresp_t *
 opd_config_stdresp (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nstdresps; i++)
-        if (self->stdresps[i].id && !strcmp (self->stdresps[i].id, id))
-            return &self->stdresps[i];
-    return NULL;
+    return FIND (opd_stdresp_t, stdresps, nstdresps);
 }
 
 const opd_reqtype_t *
 opd_config_reqtype (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nreqtypes; i++)
-        if (self->reqtypes[i].id && !strcmp (self->reqtypes[i].id, id))
-            return &self->reqtypes[i];
-    return NULL;
+    return FIND (opd_reqtype_t, reqtypes, nreqtypes);
 }
 
 bool
