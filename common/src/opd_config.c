@@ -24,11 +24,17 @@
     Adding a key: add one row under its parent, e.g.
         {"teams[].max_open", K_INT, IN (opd_team_t, max_open), .def = "50",
          .min = 1, .max = 10000, .doc = "open tickets a team takes at most"},
-    with a field in opd_config.h, then run `make config-doc`. A rule that
-    concerns one value goes in .check; a rule between keys goes in the
-    check of their section or list item (s_*_done), or in s_finish. A
-    restart-only key says RESTART and opd_config_restart_changes reports
-    a SIGHUP that changes it.
+    with a field in opd_config.h, then run `make config-doc`. What a text
+    must be (an email address, a time zone, a team that exists) is its
+    format, .is = F_*; another rule on one value goes in .check; a rule
+    between keys goes in the check of their section or list item
+    (s_*_done), or in s_finish. A restart-only key says RESTART, and
+    opd_config_restart_changes names it when a SIGHUP changes it.
+
+    Reading order: the table, the walk (s_children, s_entry), the formats,
+    then the checks and the few rows read by their own function (K_CUSTOM:
+    calendar hours, the category tree, retention per category, the files
+    of secrets and CURVE keys).
 
     Every error names the key by its path, on one line. The size of the
     document with its aliases expanded is bounded before the walk
