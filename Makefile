@@ -3,10 +3,11 @@
 #   make test   install what is missing, build, run every test (plain and sanitizer builds)
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
+#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-san test test-unit test-integration fuzz compose-check run bench clean
+.PHONY: all deps build config-doc build-san test test-unit test-integration fuzz compose-check run bench clean
 
 all: build
 
@@ -41,6 +42,9 @@ compose-check:
 	@missing=0; for f in $$(grep -oE '\./deploy/[^:" ]+' docker-compose.yml | sort -u); do \
 	    [ -e "$$f" ] || { echo "docker-compose.yml mounts $$f, which does not exist" >&2; missing=1; }; \
 	done; [ $$missing = 0 ] && echo "docker-compose.yml: every mounted file exists"
+
+config-doc: build
+	@build/tools/opd_config_doc docs/configuration.md && echo "docs/configuration.md: reference regenerated"
 
 run: build
 	@bash deploy/run.sh

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define OPD_DEFAULT_CONFIG "/etc/opdesk/opdesk.yaml"
 
@@ -273,6 +274,14 @@ opd_config_t *opd_config_load (const char *path, char *err, size_t errlen);
 opd_config_t *opd_config_parse (const char *text, size_t len, const char *name, char *err,
                                 size_t errlen);
 void opd_config_destroy (opd_config_t **self_p);
+//  The keys a SIGHUP cannot apply (endpoints, CURVE keys, HTTP connection
+//  limits) whose values differ between old and new: their paths, comma
+//  separated, into buf. Returns how many; 0 when a reload applies all.
+int opd_config_restart_changes (const opd_config_t *old, const opd_config_t *new_cfg, char *buf,
+                                size_t size);
+//  Writes the reference table of every key (docs/configuration.md, between
+//  its markers) to out: path, type, default, bounds, SIGHUP, meaning.
+void opd_config_reference (FILE *out);
 
 //  Lookups; NULL when absent.
 const opd_calendar_t *opd_config_calendar (const opd_config_t *self, const char *id);

@@ -226,6 +226,9 @@ opd_service_reload (opd_service_t *svc)
         opd_error ("reload refused, keeping the running configuration: %s", err);
         return -1;
     }
+    char waiting[512];
+    if (opd_config_restart_changes (svc->cfg, cfg, waiting, sizeof waiting))
+        opd_warn ("configuration reloaded; these wait for a restart: %s", waiting);
     opd_config_destroy (&svc->cfg);
     svc->cfg = cfg;
     opd_alive_set_config (svc->alive, cfg);

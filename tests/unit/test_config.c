@@ -1152,6 +1152,33 @@ test_config_http_limits (void **state)
     }
 }
 
+//  A SIGHUP cannot move a socket or resize a server: the keys the table
+//  marks restart-only are listed when they change, and only those.
+static void
+test_config_restart_changes_are_listed (void **state)
+{
+    (void) state;
+    char err[512], buf[512];
+    opd_config_t *a = s_parse (s_base, err, sizeof err);
+    assert_non_null (a);
+    opd_config_t *b = s_parse (s_base, err, sizeof err);
+    assert_non_null (b);
+    assert_int_equal (opd_config_restart_changes (a, b, buf, sizeof buf), 0);
+    assert_string_equal (buf, "");
+    opd_config_destroy (&b);
+    char *text = s_with ("ticket_prefix: OPD\n",
+                         "ticket_prefix: HD\nlog_level: debug\nendpoints: {http: \"127.0.0.1:9090\"}\n"
+                         "channels: {web: {max_connections: 9, per_client: 3}, phone: {timeout: 20s}}\n");
+    b = s_parse (text, err, sizeof err);
+    if (!b)
+        fail_msg ("%s", err);
+    assert_int_equal (opd_config_restart_changes (a, b, buf, sizeof buf), 3);
+    assert_string_equal (buf, "endpoints.http, channels.web.max_connections, channels.phone.timeout");
+    opd_config_destroy (&b);
+    opd_config_destroy (&a);
+    free (text);
+}
+
 int
 main (void)
 {
@@ -1176,6 +1203,7 @@ main (void)
         cmocka_unit_test (test_config_demo_only_on_loopback),
         cmocka_unit_test (test_config_redis_password_file),
         cmocka_unit_test (test_config_http_limits),
+        cmocka_unit_test (test_config_restart_changes_are_listed),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
