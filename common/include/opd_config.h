@@ -213,6 +213,10 @@ typedef struct {
     //  workflow (opdesk addition).
     int auto_close_days;            //  resolved tickets close after this many days, default 7
 
+    //  coverage (opdesk addition, issue 10): coverage.gap is announced for
+    //  gaps that begin within this many days.
+    int coverage_lookahead_days;    //  lookahead_days, 1 to 366, default 14
+
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
     //  defaults are the constants of opd_report.h.
     int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days

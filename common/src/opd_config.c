@@ -712,7 +712,7 @@ s_top_keys[] = {"ticket_prefix", "log_level", "demo", "redis", "endpoints", "eve
                 "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
                 "default_team", "agents", "shifts", "routing_rules", "standard_responses",
                 "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
-                "workflow", "slo_burn", "curve", NULL};
+                "workflow", "slo_burn", "curve", "coverage", NULL};
 
 static bool
 s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
@@ -1723,6 +1723,16 @@ s_load (ctx_t *c, yaml_node_t *root)
             || !s_int (c, wf, "workflow", "auto_close_days", 1, 3650, &auto_close)))
         return false;
     cfg->auto_close_days = (int) auto_close;
+
+    //  coverage: how far ahead a gap in the rota is announced (coverage.gap).
+    yaml_node_t *cov = s_get (c, root, "coverage");
+    static const char *const covkeys[] = {"lookahead_days", NULL};
+    int64_t lookahead = 14;
+    if (cov
+        && (!s_check_map (c, cov, "coverage", covkeys)
+            || !s_int (c, cov, "coverage", "lookahead_days", 1, 366, &lookahead)))
+        return false;
+    cfg->coverage_lookahead_days = (int) lookahead;
 
     if (!s_slo_burn (c, s_get (c, root, "slo_burn")))
         return false;

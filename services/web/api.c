@@ -5,7 +5,8 @@
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
     not_found 404, method_not_allowed 405, conflict 409, too_large 413,
     unsupported_media_type 415, bad_json and bad_request 400, invalid 422,
-    unavailable 503, not_implemented 501.
+    unavailable 503. The rota's endpoints (coverage, absences, overrides,
+    oncall) are in api_rota.c.
 
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
@@ -16,6 +17,7 @@
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include "web.h"
+#include "api_rota.h"
 #include <ctype.h>
 #include <glib.h>
 #include <stdio.h>
@@ -1100,16 +1102,6 @@ s_slo_report (http_req_t *req, const web_auth_t *who)
     http_json (req, 200, report);
 }
 
-static void
-s_not_yet (http_req_t *req, const web_auth_t *who, opd_role_t least, const char *what)
-{
-    if (who->role < least) {
-        http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role), what);
-        return;
-    }
-    http_error (req, 501, "not_implemented", "%s is not available yet in this version of opdesk", what);
-}
-
 bool
 api_handle (http_req_t *req)
 {
@@ -1186,27 +1178,8 @@ api_handle (http_req_t *req)
             s_method_not_allowed (req, "GET");
         return true;
     }
-    if (!strcmp (p, "/api/v1/coverage")) {
-        if (s_is (req, "GET"))
-            s_not_yet (req, &who, OPD_ROLE_LEAD, "the coverage report");
-        else
-            s_method_not_allowed (req, "GET");
+    if (api_rota_handle (req, &who))
         return true;
-    }
-    if (!strcmp (p, "/api/v1/absences")) {
-        if (s_is (req, "POST"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "recording absences");
-        else
-            s_method_not_allowed (req, "POST");
-        return true;
-    }
-    if (!strncmp (p, "/api/v1/absences/", 17)) {
-        if (s_is (req, "DELETE"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "removing absences");
-        else
-            s_method_not_allowed (req, "DELETE");
-        return true;
-    }
     http_error (req, 404, "not_found", "there is nothing at %s", p);
     return true;
 }

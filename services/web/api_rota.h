@@ -1,0 +1,20 @@
+/*  api_rota: the rota endpoints of the HTTP API (issue 10; CONTRACT.md
+    sections 5 and 8), kept apart from api.c, which only dispatches here:
+
+      GET    /api/v1/coverage?from=&to=&team=     lead, admin
+      GET    /api/v1/absences?agent=&team=&from=&to=   agent and above
+      POST   /api/v1/absences                     an agent its own, a lead anyone's
+      DELETE /api/v1/absences/ID                  same
+      GET    /api/v1/overrides?team=&from=&to=    agent and above
+      POST   /api/v1/overrides                    lead, admin
+      DELETE /api/v1/overrides/ID                 lead, admin
+      GET    /api/v1/oncall?team=                 agent and above
+
+    A change that opens a gap records coverage.gap at once (rota_announce). */
+#ifndef WEB_API_ROTA_H_INCLUDED
+#define WEB_API_ROTA_H_INCLUDED
+#include "web.h"
+
+//  True when path is one of the rota's (the request is then answered).
+bool api_rota_handle (http_req_t *req, const web_auth_t *who);
+#endif
