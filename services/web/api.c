@@ -851,7 +851,9 @@ static bool
 s_time_key (const char *key)
 {
     size_t n = key ? strlen (key) : 0;
-    return n && (!strcmp (key, "at") || (n > 3 && !strcmp (key + n - 3, "_at")));
+    //  "from" and "to": the span of a coverage.gap.
+    return n && (!strcmp (key, "at") || !strcmp (key, "from") || !strcmp (key, "to")
+                 || (n > 3 && !strcmp (key + n - 3, "_at")));
 }
 
 static json_t *

@@ -1,0 +1,178 @@
+"""The rota against the real opdesk-web, opdesk-slo and command-line tool
+(issue 10): absences through POST/DELETE /api/v1/absences with the roles of
+CONTRACT.md section 8, coverage through GET /api/v1/coverage and
+`opdesk coverage --json` (the same shape), and coverage.gap recorded once in
+the durable event history when an absence opens a gap.
+
+The team `ops` works around the clock (24x7, UTC) and needs one agent on
+duty; carol covers it alone, every day, 00:00-24:00 UTC. So a sickness of
+carol opens a gap of exactly its own length."""
+import datetime
+import json
+import time
+import unittest
+
+import harness
+from test_web import Client
+
+AGENT, LEAD, REQUESTER = "change-me-agent", "change-me-lead", "change-me-requester"
+HOUR = 3600000
+
+
+def iso(ms):
+    return datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def config():
+    cfg = harness.copy_config()
+    for t in cfg["teams"]:
+        t["min_on_duty"] = 0  # no gaps but ops's
+    cfg["teams"].append({"id": "ops", "name": "Operations", "calendar": "always", "min_on_duty": 1})
+    cfg["agents"].append({"id": "carol", "name": "Carol", "email": "carol@example.org", "teams": ["ops"]})
+    cfg["shifts"].append({"agent": "carol", "team": "ops", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                          "from": "00:00", "to": "24:00", "timezone": "UTC"})
+    cfg["shifts"].append({"agent": "alice", "team": "ops", "days": ["sat"],
+                          "from": "00:00", "to": "01:00", "timezone": "UTC"})
+    return cfg
+
+
+class RotaTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.st = harness.Stack(["slo", "web"], config=config(), smtp=False)
+        cls.st.__enter__()
+        cls.http = Client(cls.st.http_port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.st.__exit__(None, None, None)
+
+    def gap_events(self, team="ops"):
+        s, body, _ = self.http.request("GET", "/api/v1/events?topic=coverage.&limit=1000", token=LEAD)
+        self.assertEqual(s, 200, body)
+        return [e for e in body["items"] if e["team"] == team]
+
+    def period(self, days_ahead):
+        # Whole hours, two days ahead on a Tuesday-to-Friday weekday-free
+        # 24x7 team, away from alice's Saturday hour.
+        base = (harness.now_ms() // HOUR + days_ahead * 24) * HOUR
+        return base, base + 3 * HOUR
+
+    def test_sickness_opens_one_gap_announced_once_and_deleting_it_closes_the_gap(self):
+        f, t = self.period(2)
+        while datetime.datetime.fromtimestamp(f / 1000, datetime.timezone.utc).weekday() >= 5:
+            f, t = f + 24 * HOUR, t + 24 * HOUR
+        before = len(self.gap_events())
+        s, a, _ = self.http.request("POST", "/api/v1/absences", token=LEAD,
+                                    body={"agent": "carol", "from": iso(f), "to": iso(t), "kind": "sickness"})
+        self.assertEqual(s, 201, a)
+        self.assertEqual((a["agent"], a["kind"], a["from"], a["to"]), ("carol", "sickness", iso(f), iso(t)))
+        self.assertTrue(a["id"])
+        # One coverage.gap, at once (opdesk-web runs the pass on a change).
+        evs = self.gap_events()
+        self.assertEqual(len(evs), before + 1, evs)
+        ev = evs[-1]
+        self.assertEqual((ev["type"], ev["v"], ev["from"], ev["to"], ev["on_duty"], ev["required"]),
+                         ("coverage.gap", 1, iso(f), iso(t), 0, 1))
+        self.assertNotIn("ticket_id", ev)
+        self.assertIn("at", ev)
+        # The same absence again: 422 naming the field, nothing stored, no event.
+        s, e, _ = self.http.request("POST", "/api/v1/absences", token=LEAD,
+                                    body={"agent": "carol", "from": iso(f + HOUR), "to": iso(t + HOUR),
+                                          "kind": "sickness"})
+        self.assertEqual(s, 422, e)
+        self.assertEqual(e["error"]["key"], "from")
+        s, lst, _ = self.http.request("GET", "/api/v1/absences?agent=carol&from=%s&to=%s" % (iso(f), iso(t)),
+                                      token=LEAD)
+        self.assertEqual([x["id"] for x in lst["items"]], [a["id"]])
+        # The pass of opdesk-slo again (a reload runs it): nothing new.
+        mark = len(self.st.log("slo"))
+        self.st.reconfigure()
+        self.st.wait_for(lambda: "reconfigured" in self.st.log("slo")[mark:], timeout=10, what="slo reload")
+        time.sleep(0.5)
+        self.assertEqual(len(self.gap_events()), before + 1)
+        # Coverage lists the gap, with the ratio of the period.
+        q = "/api/v1/coverage?team=ops&from=%s&to=%s" % (iso(f - HOUR), iso(t + HOUR))
+        s, cov, _ = self.http.request("GET", q, token=LEAD)
+        self.assertEqual(s, 200, cov)
+        self.assertEqual(cov, {"from": iso(f - HOUR), "to": iso(t + HOUR), "teams": [
+            {"team": "ops", "required": 1, "covered_ratio": 0.4,
+             "gaps": [{"from": iso(f), "to": iso(t), "on_duty": 0, "required": 1}]}]})
+        # The command line prints the same object.
+        self.assertEqual(self.st.cli_json("coverage", "--team", "ops", "--from", iso(f - HOUR), "--to", iso(t + HOUR)), cov)
+        table = self.st.cli("coverage", "--team", "ops", "--from", iso(f - HOUR), "--to", iso(t + HOUR)).stdout
+        self.assertIn("ops: 40.0% of working time covered", table)
+        self.assertIn("on duty 0 of 1", table)
+        # Deleting the absence closes the gap.
+        s, _, _ = self.http.request("DELETE", "/api/v1/absences/" + a["id"], token=LEAD)
+        self.assertEqual(s, 204)
+        s, cov, _ = self.http.request("GET", q, token=LEAD)
+        self.assertEqual(cov["teams"][0]["gaps"], [])
+        self.assertEqual(cov["teams"][0]["covered_ratio"], 1)
+        s, e, _ = self.http.request("DELETE", "/api/v1/absences/" + a["id"], token=LEAD)
+        self.assertEqual(s, 404, e)
+
+    def test_roles_and_bad_input(self):
+        f, t = self.period(30)
+        body = {"agent": "carol", "from": iso(f), "to": iso(t), "kind": "annual_leave"}
+        # An agent records only its own absences.
+        s, e, _ = self.http.request("POST", "/api/v1/absences", token=AGENT, body=body)
+        self.assertEqual((s, e["error"]["code"]), (403, "forbidden"))
+        s, e, _ = self.http.request("POST", "/api/v1/absences", token=REQUESTER, body=body)
+        self.assertEqual(s, 403)
+        s, own, _ = self.http.request("POST", "/api/v1/absences", token=AGENT, body=dict(body, agent="alice"))
+        self.assertEqual(s, 201, own)
+        s, lead, _ = self.http.request("POST", "/api/v1/absences", token=LEAD, body=body)
+        self.assertEqual(s, 201, lead)
+        s, e, _ = self.http.request("DELETE", "/api/v1/absences/" + lead["id"], token=AGENT)
+        self.assertEqual(s, 403, e)
+        # Leads read coverage; agents do not.
+        s, e, _ = self.http.request("GET", "/api/v1/coverage", token=AGENT)
+        self.assertEqual(s, 403, e)
+        s, cov, _ = self.http.request("GET", "/api/v1/coverage", token=LEAD)
+        self.assertEqual(s, 200, cov)
+        self.assertEqual(sorted(x["team"] for x in cov["teams"]), ["network", "ops", "service-desk"])
+        # Bad input: 422 naming the field, nothing stored.
+        for bad, key in [(dict(body, agent="zed"), "agent"), (dict(body, kind="holiday"), "kind"),
+                         (dict(body, to=iso(f)), "to"), (dict(body, to="tomorrow"), "to"),
+                         (dict(body, colour="red"), "colour")]:
+            s, e, _ = self.http.request("POST", "/api/v1/absences", token=LEAD, body=bad)
+            self.assertEqual((s, e["error"]["code"], e["error"].get("key")), (422, "invalid", key), (bad, e))
+        s, lst, _ = self.http.request("GET", "/api/v1/absences?team=ops&from=%s&to=%s" % (iso(f), iso(t)), token=AGENT)
+        self.assertEqual(sorted(x["agent"] for x in lst["items"]), ["alice", "carol"])
+        s, e, _ = self.http.request("GET", "/api/v1/coverage?team=nope", token=LEAD)
+        self.assertEqual((s, e["error"]["key"]), (422, "team"))
+        s, e, _ = self.http.request("DELETE", "/api/v1/absences/A999999", token=LEAD)
+        self.assertEqual(s, 404)
+        # The agent removes its own.
+        s, _, _ = self.http.request("DELETE", "/api/v1/absences/" + own["id"], token=AGENT)
+        self.assertEqual(s, 204)
+
+    def test_cli_absences_and_oncall(self):
+        f, t = self.period(60)
+        p = self.st.cli("absence", "add", "--agent", "bob", "--kind", "other", "--from", iso(f), "--to", iso(t))
+        aid = p.stdout.strip()
+        items = self.st.cli_json("absence", "list", "--agent", "bob")["items"]
+        self.assertEqual([(x["id"], x["kind"], x["from"], x["to"]) for x in items], [(aid, "other", iso(f), iso(t))])
+        p = self.st.cli("absence", "add", "--agent", "bob", "--kind", "other", "--from", iso(f), "--to", iso(t), check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("overlaps", p.stderr)
+        self.st.cli("absence", "remove", aid)
+        self.assertEqual(self.st.cli_json("absence", "list", "--agent", "bob")["items"], [])
+        s, oc, _ = self.http.request("GET", "/api/v1/oncall?team=ops", token=AGENT)
+        self.assertEqual(s, 200, oc)
+        self.assertIn("carol", oc["teams"][0]["on_duty"])
+        # An extra shift and a removal (overrides) change coverage.
+        f, t = self.period(90)
+        q = ["coverage", "--team", "ops", "--from", iso(f), "--to", iso(t)]
+        oid = self.st.cli("shift", "add", "--agent", "carol", "--team", "ops", "--kind", "remove",
+                          "--from", iso(f), "--to", iso(f + HOUR)).stdout.strip()
+        gaps = self.st.cli_json(*q)["teams"][0]["gaps"]
+        self.assertEqual(gaps, [{"from": iso(f), "to": iso(f + HOUR), "on_duty": 0, "required": 1}])
+        self.st.cli("shift", "add", "--agent", "alice", "--team", "ops", "--from", iso(f), "--to", iso(f + HOUR))
+        self.assertEqual(self.st.cli_json(*q)["teams"][0]["gaps"], [])
+        self.st.cli("shift", "remove", oid)
+
+
+if __name__ == "__main__":
+    unittest.main()
