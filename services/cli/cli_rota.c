@@ -94,12 +94,21 @@ s_print_coverage (const opd_config_t *cfg, const json_t *cov)
         if (!tz)
             tz = g_time_zone_new_utc ();
         json_t *gaps = json_object_get (t, "gaps");
-        printf ("\n%s: %.1f%% of working time covered, %lld on duty needed, %zu gap%s (times in %s)\n",
-                id, 100.0 * json_number_value (json_object_get (t, "covered_ratio")),
-                (long long) json_integer_value (json_object_get (t, "required")), json_array_size (gaps),
-                json_array_size (gaps) == 1 ? "" : "s", zone);
         size_t j;
         json_t *g;
+        int64_t total = 0;
+        json_array_foreach (gaps, j, g) {
+            int64_t a = 0, b = 0;
+            opd_rfc3339_parse (json_string_value (json_object_get (g, "from")), &a);
+            opd_rfc3339_parse (json_string_value (json_object_get (g, "to")), &b);
+            total += b - a;
+        }
+        char sum[32];
+        s_hours (total, sum, sizeof sum);
+        printf ("\n%s: %.1f%% of working time covered, %lld on duty needed; %zu gap%s, %s in all (times in %s)\n",
+                id, 100.0 * json_number_value (json_object_get (t, "covered_ratio")),
+                (long long) json_integer_value (json_object_get (t, "required")), json_array_size (gaps),
+                json_array_size (gaps) == 1 ? "" : "s", sum, zone);
         json_array_foreach (gaps, j, g) {
             const char *f = json_string_value (json_object_get (g, "from"));
             const char *to = json_string_value (json_object_get (g, "to"));

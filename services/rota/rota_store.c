@@ -511,7 +511,7 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
         char from[40], to[40];
         opd_rfc3339 (g->from, from, sizeof from);
         opd_rfc3339 (g->to, to, sizeof to);
-        opd_warn ("coverage gap team=%s from=%s to=%s on_duty=%d required=%d phase=%s", team, from, to,
+        opd_info ("coverage gap team=%s from=%s to=%s on_duty=%d required=%d phase=%s", team, from, to,
                   g->on_duty, g->required, begun ? "begun" : "ahead");
     }
     return rc;

@@ -101,7 +101,7 @@ class RotaTest(unittest.TestCase):
         # The command line prints the same object.
         self.assertEqual(self.st.cli_json("coverage", "--team", "ops", "--from", iso(f - HOUR), "--to", iso(t + HOUR)), cov)
         table = self.st.cli("coverage", "--team", "ops", "--from", iso(f - HOUR), "--to", iso(t + HOUR)).stdout
-        self.assertIn("ops: 40.0% of working time covered", table)
+        self.assertIn("ops: 40.0% of working time covered, 1 on duty needed; 1 gap, 3h00 in all", table)
         self.assertIn("on duty 0 of 1", table)
         # Deleting the absence closes the gap.
         s, _, _ = self.http.request("DELETE", "/api/v1/absences/" + a["id"], token=LEAD)
