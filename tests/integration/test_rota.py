@@ -174,5 +174,47 @@ class RotaTest(unittest.TestCase):
         self.st.cli("shift", "remove", oid)
 
 
+class RotaPassTest(unittest.TestCase):
+    """The pass of opdesk-slo on its own: a configuration reload that opens a
+    gap announces it, and a gap that has begun is announced as begun."""
+
+    def test_reload_and_sickness_today_announce_begun_gaps_once(self):
+        with harness.Stack(["slo", "web"], config=config(), smtp=False) as st:
+            http = Client(st.http_port)
+
+            def events(team):
+                s, body, _ = http.request("GET", "/api/v1/events?topic=coverage.gap&limit=1000", token=LEAD)
+                self.assertEqual(s, 200, body)
+                return [e for e in body["items"] if e["team"] == team]
+
+            # Sickness today: the gap has begun; the answer lists carol's open tickets.
+            now = harness.now_ms()
+            f, t = (now // HOUR - 1) * HOUR, (now // HOUR + 2) * HOUR
+            s, a, _ = http.request("POST", "/api/v1/absences", token=LEAD,
+                                   body={"agent": "carol", "from": iso(f), "to": iso(t), "kind": "sickness"})
+            self.assertEqual(s, 201, a)
+            self.assertEqual(a["open_tickets"], [])
+            evs = events("ops")
+            self.assertEqual([(e["from"], e["to"], e["on_duty"], e["phase"]) for e in evs],
+                             [(iso(f), iso(t), 0, "begun")])
+            s, oc, _ = http.request("GET", "/api/v1/oncall?team=ops", token=AGENT)
+            self.assertNotIn("carol", oc["teams"][0]["on_duty"])
+            # A reload that adds a team nobody covers: opdesk-slo announces its
+            # gap (it has begun: the team works around the clock), once.
+            st.config["teams"].append({"id": "late", "name": "Late", "calendar": "always", "min_on_duty": 1})
+            mark = len(st.log("slo"))
+            st.reconfigure()
+            st.wait_for(lambda: events("late"), timeout=10, what="coverage.gap of team late")
+            self.assertIn("reconfigured", st.log("slo")[mark:])
+            evs = events("late")
+            self.assertEqual([(e["on_duty"], e["required"], e["phase"]) for e in evs], [(0, 1, "begun")])
+            mark = len(st.log("slo"))
+            st.reconfigure()
+            st.wait_for(lambda: "reconfigured" in st.log("slo")[mark:], timeout=10, what="slo reload")
+            time.sleep(0.5)
+            self.assertEqual(len(events("late")), 1)
+            self.assertEqual(len(events("ops")), 1)
+
+
 if __name__ == "__main__":
     unittest.main()
