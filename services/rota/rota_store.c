@@ -8,6 +8,7 @@
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_util.h"
+#include <glib.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,4 +573,66 @@ rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent,
         total += rc;
     }
     return total;
+}
+
+//  A label value: team ids are plain, but quote and backslash are escaped
+//  all the same.
+static void
+s_label (GString *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            g_string_append_c (out, '\\');
+        g_string_append_c (out, *v == '\n' ? ' ' : *v);
+    }
+}
+
+char *
+rota_metrics_text (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
+{
+    int64_t to = now + rota_lookahead_ms (cfg);
+    rota_changes_t ch;
+    if (rota_changes_load (r, now, to, &ch))
+        return NULL;
+    GString *g[4];
+    static const char *const head[4] = {
+        "# HELP opdesk_coverage_gap_seconds Working time in the look-ahead (coverage.lookahead_days) with fewer agents on duty than required.\n"
+        "# TYPE opdesk_coverage_gap_seconds gauge\n",
+        "# HELP opdesk_coverage_ratio Share of the working time in the look-ahead that the rota covers.\n"
+        "# TYPE opdesk_coverage_ratio gauge\n",
+        "# HELP opdesk_coverage_on_duty Agents of the team on duty now (on shift, not absent).\n"
+        "# TYPE opdesk_coverage_on_duty gauge\n",
+        "# HELP opdesk_coverage_required The team's min_on_duty.\n"
+        "# TYPE opdesk_coverage_required gauge\n"};
+    for (int i = 0; i < 4; i++)
+        g[i] = g_string_new (head[i]);
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        const char *team = cfg->teams[i].id;
+        rota_cover_t c;
+        if (rota_cover (cfg, team, &ch, now, to, &c))
+            continue;
+        const char **on = NULL;
+        size_t n = rota_on_duty (cfg, team, &ch, now, &on);
+        free (on);
+        static const char *const name[4] = {"opdesk_coverage_gap_seconds", "opdesk_coverage_ratio",
+                                            "opdesk_coverage_on_duty", "opdesk_coverage_required"};
+        for (int k = 0; k < 4; k++) {
+            g_string_append_printf (g[k], "%s{team=\"", name[k]);
+            s_label (g[k], team);
+            g_string_append (g[k], "\"} ");
+        }
+        g_string_append_printf (g[0], "%.3f\n", (double) (c.work_ms - c.covered_ms) / 1000.0);
+        g_string_append_printf (g[1], "%.6f\n", c.covered_ratio);
+        g_string_append_printf (g[2], "%zu\n", n);
+        g_string_append_printf (g[3], "%d\n", c.required);
+        rota_cover_free (&c);
+    }
+    rota_changes_free (&ch);
+    for (int i = 1; i < 4; i++) {
+        g_string_append (g[0], g[i]->str);
+        g_string_free (g[i], TRUE);
+    }
+    char *text = opd_strdup (g[0]->str);
+    g_string_free (g[0], TRUE);
+    return text;
 }

@@ -63,4 +63,10 @@ json_t *rota_coverage (opd_redis_t *r, const opd_config_t *cfg, const char *team
 int rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t now);
 //  Same, for every team that agent has a shift or an override in.
 int rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now);
+
+//  The coverage gauges of GET /metrics (Prometheus text, a new string the
+//  caller frees; NULL when Redis did not answer): per team, gap time and
+//  the covered share over the look-ahead from now, agents on duty now and
+//  the number required.
+char *rota_metrics_text (opd_redis_t *r, const opd_config_t *cfg, int64_t now);
 #endif

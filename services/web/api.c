@@ -18,6 +18,7 @@
 #include "opd_util.h"
 #include "web.h"
 #include "api_rota.h"
+#include "rota_store.h"
 #include <ctype.h>
 #include <glib.h>
 #include <stdio.h>
@@ -282,6 +283,11 @@ s_metrics (http_req_t *req)
         if (slo)
             g_string_append (out, slo);
         free (slo);
+        //  Coverage of the rota per team (services/rota, docs/shifts.md).
+        char *rota = rota_metrics_text (http_redis (req), req->cfg, opd_now_ms ());
+        if (rota)
+            g_string_append (out, rota);
+        free (rota);
     }
     s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
     for (int code = 100; code < 600; code++) {

@@ -199,6 +199,15 @@ class RotaPassTest(unittest.TestCase):
                              [(iso(f), iso(t), 0, "begun")])
             s, oc, _ = http.request("GET", "/api/v1/oncall?team=ops", token=AGENT)
             self.assertNotIn("carol", oc["teams"][0]["on_duty"])
+            # /metrics: nobody on duty in ops now, one required; 2 h of gap ahead
+            # (the rest of the sickness, from now).
+            s, text, _ = http.request("GET", "/metrics")
+            self.assertEqual(s, 200)
+            self.assertIn('opdesk_coverage_on_duty{team="ops"} 0\n', text)
+            self.assertIn('opdesk_coverage_required{team="ops"} 1\n', text)
+            gap = [l for l in text.splitlines() if l.startswith('opdesk_coverage_gap_seconds{team="ops"}')]
+            self.assertEqual(len(gap), 1, text)
+            self.assertAlmostEqual(float(gap[0].split()[1]), (t - now) / 1000, delta=5)
             # A reload that adds a team nobody covers: opdesk-slo announces its
             # gap (it has begun: the team works around the clock), once.
             st.config["teams"].append({"id": "late", "name": "Late", "calendar": "always", "min_on_duty": 1})
