@@ -271,7 +271,12 @@ cli_absence (cli_t *c)
     if (!strcmp (sub, "remove")) {
         if (cli_check (c, NULL, 2, s_usage_absence) != CLI_OK)
             return CLI_USAGE;
-        int rc = rota_absence_remove (cli_redis (c), c->pos[1]);
+        rota_absence_t a;
+        int rc = rota_absence_get (cli_redis (c), c->pos[1], &a);
+        if (rc == 0)
+            rc = rota_absence_remove (cli_redis (c), c->pos[1]);
+        if (rc == 0)
+            rota_announce_agent (cli_redis (c), c->cfg, a.agent, opd_now_ms ());
         if (rc < 0)
             return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
                              opd_redis_error (cli_redis (c)));
@@ -320,7 +325,12 @@ cli_shift (cli_t *c)
     if (!strcmp (sub, "remove")) {
         if (cli_check (c, NULL, 2, s_usage_shift) != CLI_OK)
             return CLI_USAGE;
-        int rc = rota_override_remove (cli_redis (c), c->pos[1]);
+        rota_override_t o;
+        int rc = rota_override_get (cli_redis (c), c->pos[1], &o);
+        if (rc == 0)
+            rc = rota_override_remove (cli_redis (c), c->pos[1]);
+        if (rc == 0)
+            rota_announce (cli_redis (c), c->cfg, o.team, opd_now_ms ());
         if (rc < 0)
             return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
                              opd_redis_error (cli_redis (c)));

@@ -464,6 +464,14 @@ rota_coverage (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
     return teams;
 }
 
+//  The once key of a gap: opd:rota:gap:TEAM:FROM:TO, ":begun" for phase begun.
+static void
+s_once_key (char *buf, size_t size, const char *team, int64_t from, int64_t to, bool begun)
+{
+    snprintf (buf, size, "opd:rota:gap:%s:%lld:%lld%s", team, (long long) from, (long long) to,
+              begun ? ":begun" : "");
+}
+
 //  Records one coverage.gap unless its key says it was recorded already.
 //  1 recorded, 0 not, -1 Redis.
 static int
@@ -471,8 +479,7 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
             bool begun, int64_t now)
 {
     char once[400];
-    snprintf (once, sizeof once, "opd:rota:gap:%s:%lld:%lld%s", team, (long long) g->from,
-              (long long) g->to, begun ? ":begun" : "");
+    s_once_key (once, sizeof once, team, g->from, g->to, begun);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
@@ -518,6 +525,86 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
     return rc;
 }
 
+//  One team's pass. opd:rota:gaps:TEAM remembers the gaps announced and not
+//  over (member FROM:TO:a or FROM:TO:b, score TO), so that a gap announced
+//  already costs no script call, and a gap that closed (its absence
+//  deleted) forgets its once key: if it opens again it is news again.
+static int
+s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c, int64_t now,
+                 int64_t look)
+{
+    char set[300];
+    snprintf (set, sizeof set, "opd:rota:gaps:%s", c->team);
+    redisReply *x = opd_redis_command (r, "ZREMRANGEBYSCORE %s -inf %lld", set, (long long) now);
+    if (!x)
+        return -1;
+    freeReplyObject (x);
+    redisReply *known = opd_redis_command (r, "ZRANGE %s 0 -1", set);
+    if (!known)
+        return -1;
+    size_t nknown = known->type == REDIS_REPLY_ARRAY ? known->elements : 0;
+    bool *still = opd_calloc (nknown + 1, sizeof *still);
+    int total = 0;
+    for (size_t g = 0; g < c->ngaps && total >= 0; g++) {
+        const rota_gap_t *gap = &c->gaps[g];
+        if (gap->to <= now || gap->from >= now + look)
+            continue;
+        bool begun = gap->from <= now;
+        char member[64];
+        snprintf (member, sizeof member, "%lld:%lld:%c", (long long) gap->from, (long long) gap->to,
+                  begun ? 'b' : 'a');
+        char ahead[64];
+        snprintf (ahead, sizeof ahead, "%lld:%lld:a", (long long) gap->from, (long long) gap->to);
+        bool seen = false;
+        for (size_t k = 0; k < nknown; k++) {
+            const char *m = opd_reply_str (known, k);
+            if (!strcmp (m, member))
+                seen = still[k] = true;
+            else if (!strcmp (m, ahead))
+                still[k] = true;  //  announced ahead, now begun: keep that one too
+        }
+        if (seen)
+            continue;
+        int rc = s_emit_gap (r, cfg, c->team, gap, begun, now);
+        if (rc < 0) {
+            total = -1;
+            break;
+        }
+        total += rc;
+        x = opd_redis_command (r, "ZADD %s %lld %s", set, (long long) gap->to, member);
+        if (!x) {
+            total = -1;
+            break;
+        }
+        freeReplyObject (x);
+    }
+    //  Gaps announced that are no longer gaps: forget them.
+    for (size_t k = 0; total >= 0 && k < nknown; k++) {
+        if (still[k])
+            continue;
+        long long f = 0, t = 0;
+        char phase = 0;
+        const char *m = opd_reply_str (known, k);
+        if (sscanf (m, "%lld:%lld:%c", &f, &t, &phase) != 3)
+            continue;
+        char key[400];
+        s_once_key (key, sizeof key, c->team, f, t, phase == 'b');
+        x = opd_redis_command (r, "DEL %s", key);
+        if (x)
+            freeReplyObject (x);
+        x = x ? opd_redis_command (r, "ZREM %s %s", set, m) : NULL;
+        if (!x) {
+            total = -1;
+            break;
+        }
+        freeReplyObject (x);
+        opd_info ("coverage gap closed team=%s from=%lld to=%lld", c->team, f, t);
+    }
+    free (still);
+    freeReplyObject (known);
+    return total;
+}
+
 int
 rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t now)
 {
@@ -537,17 +624,8 @@ rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
         rota_cover_t c;
         if (rota_cover (cfg, cfg->teams[i].id, &ch, from, to, &c))
             continue;
-        for (size_t g = 0; g < c.ngaps; g++) {
-            const rota_gap_t *gap = &c.gaps[g];
-            if (gap->to <= now || gap->from >= now + look)
-                continue;
-            int rc = s_emit_gap (r, cfg, c.team, gap, gap->from <= now, now);
-            if (rc < 0) {
-                total = -1;
-                break;
-            }
-            total += rc;
-        }
+        int rc = s_announce_team (r, cfg, &c, now, look);
+        total = rc < 0 ? -1 : total + rc;
         rota_cover_free (&c);
     }
     rota_changes_free (&ch);

@@ -111,6 +111,17 @@ class RotaTest(unittest.TestCase):
         self.assertEqual(cov["teams"][0]["covered_ratio"], 1)
         s, e, _ = self.http.request("DELETE", "/api/v1/absences/" + a["id"], token=LEAD)
         self.assertEqual(s, 404, e)
+        self.assertEqual(len(self.gap_events()), before + 1)
+        # The gap closed and was forgotten: the same sickness recorded again
+        # opens it again, which is news again (one more event).
+        s, a2, _ = self.http.request("POST", "/api/v1/absences", token=LEAD,
+                                     body={"agent": "carol", "from": iso(f), "to": iso(t), "kind": "sickness"})
+        self.assertEqual(s, 201, a2)
+        evs = self.gap_events()
+        self.assertEqual(len(evs), before + 2, evs)
+        self.assertEqual((evs[-1]["from"], evs[-1]["to"]), (iso(f), iso(t)))
+        s, _, _ = self.http.request("DELETE", "/api/v1/absences/" + a2["id"], token=LEAD)
+        self.assertEqual(s, 204)
 
     def test_roles_and_bad_input(self):
         f, t = self.period(30)
