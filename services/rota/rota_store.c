@@ -197,6 +197,39 @@ s_hgetall (opd_redis_t *r, const char *prefix, const char *id, redisReply **out)
     return 0;
 }
 
+//  HGETALL of every id of ids (an array reply) in one pipeline; calls fn
+//  with each record that exists. 0, or -1 when Redis did not answer (the
+//  connection is then dropped: a pipeline half read is of no use).
+static int
+s_hgetall_each (opd_redis_t *r, const char *prefix, const redisReply *ids,
+                void (*fn) (const redisReply *h, void *arg), void *arg)
+{
+    for (size_t i = 0; i < ids->elements; i++) {
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "HGETALL");
+        opd_args_addf (&a, "%s%s", prefix, opd_reply_str (ids, i));
+        int rc = opd_redis_append_argv (r, &a);
+        opd_args_free (&a);
+        if (rc) {
+            opd_redis_disconnect (r);
+            return -1;
+        }
+    }
+    int rc = 0;
+    for (size_t i = 0; i < ids->elements; i++) {
+        redisReply *h = opd_redis_get_reply (r);
+        if (!h) {
+            opd_redis_disconnect (r);
+            return -1;
+        }
+        if (rc == 0 && h->type == REDIS_REPLY_ARRAY && h->elements > 0)
+            fn (h, arg);
+        freeReplyObject (h);
+    }
+    return rc;
+}
+
 static void
 s_absence_of (const redisReply *h, rota_absence_t *a)
 {
@@ -238,6 +271,21 @@ rota_absence_remove (opd_redis_t *r, const char *id)
     return rc;
 }
 
+typedef struct {
+    rota_absence_t *v;
+    size_t n;
+    int64_t before;  //  keep those that start before this
+} abs_list_t;
+
+static void
+s_abs_collect (const redisReply *h, void *arg)
+{
+    abs_list_t *l = arg;
+    s_absence_of (h, &l->v[l->n]);
+    if (l->v[l->n].from < l->before)
+        l->n++;
+}
+
 static int
 s_abs_cmp (const void *a, const void *b)
 {
@@ -265,19 +313,15 @@ rota_absences (opd_redis_t *r, const char *agent, int64_t from, int64_t to, rota
         freeReplyObject (ids);
         return -1;
     }
-    rota_absence_t *v = opd_calloc (ids->elements + 1, sizeof *v);
-    size_t k = 0;
-    for (size_t i = 0; i < ids->elements; i++) {
-        int rc = rota_absence_get (r, opd_reply_str (ids, i), &v[k]);
-        if (rc < 0) {
-            free (v);
-            freeReplyObject (ids);
-            return -1;
-        }
-        if (rc == 0 && v[k].from < to)
-            k++;
-    }
+    abs_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_absence_t)), 0, to};
+    int rc = s_hgetall_each (r, "opd:rota:abs:", ids, s_abs_collect, &l);
     freeReplyObject (ids);
+    if (rc) {
+        free (l.v);
+        return -1;
+    }
+    rota_absence_t *v = l.v;
+    size_t k = l.n;
     qsort (v, k, sizeof *v, s_abs_cmp);
     *out = v;
     *n = k;
@@ -333,6 +377,8 @@ rota_override_add (opd_redis_t *r, rota_override_t *o, int64_t now)
     return rc;
 }
 
+static void s_override_of (const redisReply *h, rota_override_t *o);
+
 int
 rota_override_get (opd_redis_t *r, const char *id, rota_override_t *o)
 {
@@ -340,6 +386,14 @@ rota_override_get (opd_redis_t *r, const char *id, rota_override_t *o)
     int rc = s_hgetall (r, "opd:rota:ovr:", id, &h);
     if (rc)
         return rc;
+    s_override_of (h, o);
+    freeReplyObject (h);
+    return 0;
+}
+
+static void
+s_override_of (const redisReply *h, rota_override_t *o)
+{
     memset (o, 0, sizeof *o);
     s_copy (o->id, sizeof o->id, s_field (h, "id"));
     s_copy (o->agent, sizeof o->agent, s_field (h, "agent"));
@@ -350,8 +404,6 @@ rota_override_get (opd_redis_t *r, const char *id, rota_override_t *o)
     o->from = s_num (h, "from");
     o->to = s_num (h, "to");
     o->created_at = s_num (h, "created_at");
-    freeReplyObject (h);
-    return 0;
 }
 
 int
@@ -368,6 +420,22 @@ rota_override_remove (opd_redis_t *r, const char *id)
     int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
     freeReplyObject (rep);
     return rc;
+}
+
+typedef struct {
+    rota_override_t *v;
+    size_t n;
+    int64_t before;
+    const char *team;  //  NULL: every team
+} ovr_list_t;
+
+static void
+s_ovr_collect (const redisReply *h, void *arg)
+{
+    ovr_list_t *l = arg;
+    s_override_of (h, &l->v[l->n]);
+    if (l->v[l->n].from < l->before && (!l->team || !strcmp (l->team, l->v[l->n].team)))
+        l->n++;
 }
 
 static int
@@ -392,19 +460,15 @@ rota_overrides (opd_redis_t *r, const char *team, int64_t from, int64_t to, rota
         freeReplyObject (ids);
         return -1;
     }
-    rota_override_t *v = opd_calloc (ids->elements + 1, sizeof *v);
-    size_t k = 0;
-    for (size_t i = 0; i < ids->elements; i++) {
-        int rc = rota_override_get (r, opd_reply_str (ids, i), &v[k]);
-        if (rc < 0) {
-            free (v);
-            freeReplyObject (ids);
-            return -1;
-        }
-        if (rc == 0 && v[k].from < to && (!team || !strcmp (team, v[k].team)))
-            k++;
-    }
+    ovr_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_override_t)), 0, to, team};
+    int rc = s_hgetall_each (r, "opd:rota:ovr:", ids, s_ovr_collect, &l);
     freeReplyObject (ids);
+    if (rc) {
+        free (l.v);
+        return -1;
+    }
+    rota_override_t *v = l.v;
+    size_t k = l.n;
     qsort (v, k, sizeof *v, s_ovr_cmp);
     *out = v;
     *n = k;
