@@ -1329,18 +1329,20 @@ s_load (ctx_t *c, yaml_node_t *root)
     if (!s_list_of_maps (c, teams, "teams"))
         return false;
     cfg->teams = opd_calloc (s_seq_len (teams), sizeof (opd_team_t));
-    static const char *const tkeys[] = {"id", "name", "calendar", "min_on_duty", NULL};
+    static const char *const tkeys[] = {"id", "name", "calendar", "min_on_duty", "max_away", NULL};
     for (size_t i = 0; i < s_seq_len (teams); i++) {
         opd_team_t *t = &cfg->teams[cfg->nteams++];
         snprintf (path, sizeof path, "teams[%zu]", i);
         yaml_node_t *n = ITEM (teams, i);
-        int64_t min = 1;
+        int64_t min = 1, away = 0;
         if (!s_check_map (c, n, path, tkeys) || !s_str (c, n, path, "id", true, &t->id)
             || !s_str (c, n, path, "name", false, &t->name)
             || !s_str (c, n, path, "calendar", false, &t->calendar)
-            || !s_int (c, n, path, "min_on_duty", 0, 1000, &min))
+            || !s_int (c, n, path, "min_on_duty", 0, 1000, &min)
+            || !s_int (c, n, path, "max_away", 0, 1000, &away))
             return false;
         t->min_on_duty = (int) min;
+        t->max_away = (int) away;
         if (!t->name)
             t->name = opd_strdup (t->id);
         s_path (sub, sizeof sub, path, "calendar");
@@ -1726,11 +1728,12 @@ s_load (ctx_t *c, yaml_node_t *root)
 
     //  coverage: how far ahead a gap in the rota is announced (coverage.gap).
     yaml_node_t *cov = s_get (c, root, "coverage");
-    static const char *const covkeys[] = {"lookahead_days", NULL};
+    static const char *const covkeys[] = {"lookahead_days", "leave_approval", NULL};
     int64_t lookahead = 14;
     if (cov
         && (!s_check_map (c, cov, "coverage", covkeys)
-            || !s_int (c, cov, "coverage", "lookahead_days", 1, 366, &lookahead)))
+            || !s_int (c, cov, "coverage", "lookahead_days", 1, 366, &lookahead)
+            || !s_bool (c, cov, "coverage", "leave_approval", &cfg->leave_approval)))
         return false;
     cfg->coverage_lookahead_days = (int) lookahead;
 

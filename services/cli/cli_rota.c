@@ -29,7 +29,7 @@ static const char *s_usage_coverage = "opdesk coverage [--from T] [--to T] [--te
                                       "  default: from now for 14 days";
 static const char *s_usage_absence =
     "opdesk absence add --agent A --kind annual_leave|sickness|other --from T --to T\n"
-    "       opdesk absence remove ID\n"
+    "       opdesk absence remove ID | opdesk absence approve ID\n"
     "       opdesk absence list [--agent A] [--team TEAM] [--from T] [--to T]";
 static const char *s_usage_shift =
     "opdesk shift add --agent A --team TEAM --from T --to T [--kind extra|remove]\n"
@@ -188,6 +188,14 @@ s_absence_add (cli_t *c)
     char key[32], err[300];
     if (rota_absence_check (c->cfg, &a, key, sizeof key, err, sizeof err))
         return cli_fail (c, CLI_REFUSED, "invalid", "--%s", err);
+    char team[128];
+    int cap = rota_absence_cap (cli_redis (c), c->cfg, &a, team, sizeof team);
+    if (cap < 0)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
+                         opd_redis_error (cli_redis (c)));
+    if (cap == 1)
+        return cli_fail (c, CLI_REFUSED, "conflict",
+                         "team %s would have more agents away at once than its max_away", team);
     int64_t now = opd_now_ms ();
     char clash[32] = "";
     int rc = rota_absence_add (cli_redis (c), &a, now, clash);
@@ -268,6 +276,36 @@ cli_absence (cli_t *c)
         return s_absence_add (c);
     if (!strcmp (sub, "list"))
         return s_absence_list (c);
+    if (!strcmp (sub, "approve")) {
+        static const char *const spec[] = {"as:", NULL};
+        if (cli_check (c, spec, 2, s_usage_absence) != CLI_OK)
+            return CLI_USAGE;
+        rota_absence_t a;
+        int rc = rota_absence_get (cli_redis (c), c->pos[1], &a);
+        if (rc == 1)
+            return cli_fail (c, CLI_REFUSED, "not_found", "no absence %s", c->pos[1]);
+        char team[128];
+        if (rc == 0 && !rota_absence_counts (&a)) {
+            snprintf (a.status, sizeof a.status, "approved");
+            rc = rota_absence_cap (cli_redis (c), c->cfg, &a, team, sizeof team);
+            if (rc == 1)
+                return cli_fail (c, CLI_REFUSED, "conflict",
+                                 "team %s would have more agents away at once than its max_away", team);
+            const char *by = cli_actor (c);
+            if (!by)
+                return CLI_REFUSED;
+            if (rc == 0)
+                rc = rota_absence_approve (cli_redis (c), c->pos[1], by);
+            if (rc == 0)
+                rota_announce_agent (cli_redis (c), c->cfg, a.agent, opd_now_ms ());
+        }
+        if (rc < 0)
+            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
+                             opd_redis_error (cli_redis (c)));
+        if (c->json)
+            cli_print_json (rota_absence_json (&a));
+        return CLI_OK;
+    }
     if (!strcmp (sub, "remove")) {
         if (cli_check (c, NULL, 2, s_usage_absence) != CLI_OK)
             return CLI_USAGE;

@@ -24,6 +24,12 @@ rota_kind_valid (const char *kind)
            && (!strcmp (kind, "annual_leave") || !strcmp (kind, "sickness") || !strcmp (kind, "other"));
 }
 
+bool
+rota_absence_counts (const rota_absence_t *a)
+{
+    return strcmp (a->status, "requested") != 0;
+}
+
 //  --- Dates ----------------------------------------------------------------
 
 //  Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
@@ -235,7 +241,7 @@ rota_agent_spans (const opd_config_t *cfg, const char *team, const char *agent,
             s_push (&on, o->from, o->to);
     }
     for (size_t i = 0; absences && ch && i < ch->nabsences; i++)
-        if (!strcmp (ch->absences[i].agent, agent))
+        if (!strcmp (ch->absences[i].agent, agent) && rota_absence_counts (&ch->absences[i]))
             s_push (&off, ch->absences[i].from, ch->absences[i].to);
     s_clip_union (&on, from, to);
     off.n = rota_spans_union (off.v, off.n);
@@ -395,6 +401,73 @@ rota_on_duty (const opd_config_t *cfg, const char *team, const rota_changes_t *c
     return n;
 }
 
+static bool
+s_member (const opd_config_t *cfg, const char *agent, const char *team)
+{
+    const opd_agent_t *a = opd_config_agent (cfg, agent);
+    for (size_t i = 0; a && i < a->nteams; i++)
+        if (!strcmp (a->teams[i], team))
+            return true;
+    for (size_t i = 0; i < cfg->nshifts; i++)
+        if (!strcmp (cfg->shifts[i].agent, agent) && !strcmp (cfg->shifts[i].team, team))
+            return true;
+    return false;
+}
+
+int
+rota_away_peak (const opd_config_t *cfg, const char *team, const rota_changes_t *ch,
+                const rota_absence_t *extra, int64_t from, int64_t to)
+{
+    //  Per agent of the team, the union of its absences; then the most that
+    //  overlap, by a sweep of their edges.
+    size_t n = (ch ? ch->nabsences : 0) + 1;
+    const rota_absence_t **v = opd_calloc (n, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; ch && i < ch->nabsences; i++)
+        v[k++] = &ch->absences[i];
+    if (extra)
+        v[k++] = extra;
+    step_t *steps = NULL;
+    size_t nsteps = 0, cap = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (!rota_absence_counts (v[i]) || !s_member (cfg, v[i]->agent, team))
+            continue;
+        //  Every absence of this agent, once (the first time it is met).
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = !rota_absence_counts (v[j]) || strcmp (v[j]->agent, v[i]->agent);
+        if (!first)
+            continue;
+        spans_t s = {0};
+        for (size_t j = i; j < k; j++)
+            if (!strcmp (v[j]->agent, v[i]->agent) && rota_absence_counts (v[j]))
+                s_push (&s, v[j]->from, v[j]->to);
+        s_clip_union (&s, from, to);
+        if (nsteps + 2 * s.n > cap) {
+            cap = (nsteps + 2 * s.n) * 2;
+            steps = realloc (steps, cap * sizeof *steps);
+            assert (steps);
+        }
+        for (size_t j = 0; j < s.n; j++) {
+            steps[nsteps++] = (step_t) {s.v[j].from, +1};
+            steps[nsteps++] = (step_t) {s.v[j].to, -1};
+        }
+        free (s.v);
+    }
+    free (v);
+    if (nsteps)
+        qsort (steps, nsteps, sizeof *steps, s_step_cmp);
+    int count = 0, peak = 0;
+    for (size_t i = 0; i < nsteps; i++) {
+        count += steps[i].delta;
+        //  Ends sort with starts at the same instant; count after all of them.
+        if ((i + 1 == nsteps || steps[i + 1].at != steps[i].at) && count > peak)
+            peak = count;
+    }
+    free (steps);
+    return peak;
+}
+
 //  --- JSON -----------------------------------------------------------------
 
 static json_t *
@@ -422,9 +495,10 @@ rota_cover_json (const rota_cover_t *c)
 json_t *
 rota_absence_json (const rota_absence_t *a)
 {
-    return json_pack ("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", a->id, "agent", a->agent, "kind",
-                      a->kind, "from", s_time (a->from), "to", s_time (a->to), "by", a->by,
-                      "created_at", s_time (a->created_at));
+    return json_pack ("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "id", a->id, "agent", a->agent, "kind",
+                      a->kind, "from", s_time (a->from), "to", s_time (a->to), "status",
+                      rota_absence_counts (a) ? "approved" : "requested", "by", a->by, "created_at",
+                      s_time (a->created_at));
 }
 
 json_t *

@@ -42,7 +42,13 @@ typedef struct {
     int64_t from, to;   //  [from, to)
     char by[128];       //  who recorded it (a token identity, "cli", ...)
     int64_t created_at;
+    char status[12];    //  "approved" (or empty: the same), or "requested": leave
+                        //  waiting for a lead (coverage.leave_approval), which
+                        //  does not count against coverage
 } rota_absence_t;
+
+//  True when the absence takes the agent off duty (it is not a request).
+bool rota_absence_counts (const rota_absence_t *a);
 
 typedef struct {
     char id[32];
@@ -117,11 +123,17 @@ void rota_cover_free (rota_cover_t *c);
 size_t rota_on_duty (const opd_config_t *cfg, const char *team, const rota_changes_t *ch, int64_t at,
                      const char ***out);
 
+//  The most agents of team away at once within [from, to) on absences
+//  that count, together with extra (an absence not stored yet, or NULL),
+//  counting each agent once. For the cap teams[].max_away.
+int rota_away_peak (const opd_config_t *cfg, const char *team, const rota_changes_t *ch,
+                    const rota_absence_t *extra, int64_t from, int64_t to);
+
 //  The JSON of CONTRACT.md section 8: {"team", "required", "covered_ratio",
 //  "gaps": [{"from", "to", "on_duty", "required"}]} (new reference).
 json_t *rota_cover_json (const rota_cover_t *c);
 //  An absence as the API answers it: {"id", "agent", "kind", "from", "to",
-//  "by", "created_at"} (new reference).
+//  "status", "by", "created_at"} (new reference).
 json_t *rota_absence_json (const rota_absence_t *a);
 json_t *rota_override_json (const rota_override_t *o);
 #endif

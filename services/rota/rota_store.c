@@ -17,7 +17,7 @@
 #define DAY_MS 86400000LL
 #define LOOKAHEAD_DAYS_DEFAULT 14
 
-//  ARGV: now, agent, from, to, kind, by. Returns {1, id} stored, or
+//  ARGV: now, agent, from, to, kind, by, status. Returns {1, id} stored, or
 //  {0, id} of the absence it overlaps (nothing stored).
 static const char s_abs_add[] =
     "local agent, from, to = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n"
@@ -28,10 +28,17 @@ static const char s_abs_add[] =
     "end\n"
     "local id = 'A' .. redis.call('INCR', 'opd:rota:abs:seq')\n"
     "redis.call('HSET', 'opd:rota:abs:' .. id, 'id', id, 'agent', agent, 'kind', ARGV[5],\n"
-    "           'from', ARGV[3], 'to', ARGV[4], 'by', ARGV[6], 'created_at', ARGV[1])\n"
+    "           'from', ARGV[3], 'to', ARGV[4], 'by', ARGV[6], 'created_at', ARGV[1], 'status', ARGV[7])\n"
     "redis.call('ZADD', 'opd:rota:abs:agent:' .. agent, ARGV[4], id)\n"
     "redis.call('ZADD', 'opd:rota:abs:end', ARGV[4], id)\n"
     "return {1, id}\n";
+
+//  ARGV: now, id, by. Returns 1 approved, 0 unknown.
+static const char s_abs_approve[] =
+    "local k = 'opd:rota:abs:' .. ARGV[2]\n"
+    "if redis.call('EXISTS', k) == 0 then return 0 end\n"
+    "redis.call('HSET', k, 'status', 'approved', 'approved_by', ARGV[3], 'approved_at', ARGV[1])\n"
+    "return 1\n";
 
 //  ARGV: now, id. Returns 1 removed, 0 unknown.
 static const char s_abs_remove[] =
@@ -145,6 +152,7 @@ rota_absence_add (opd_redis_t *r, rota_absence_t *a, int64_t now, char *clash)
     opd_args_addi (&v, a->to);
     opd_args_add (&v, a->kind);
     opd_args_add (&v, a->by);
+    opd_args_add (&v, rota_absence_counts (a) ? "approved" : "requested");
     redisReply *rep = s_eval (r, s_abs_add, &v);
     opd_args_free (&v);
     if (!rep)
@@ -238,6 +246,7 @@ s_absence_of (const redisReply *h, rota_absence_t *a)
     s_copy (a->agent, sizeof a->agent, s_field (h, "agent"));
     s_copy (a->kind, sizeof a->kind, s_field (h, "kind"));
     s_copy (a->by, sizeof a->by, s_field (h, "by"));
+    s_copy (a->status, sizeof a->status, s_field (h, "status"));
     a->from = s_num (h, "from");
     a->to = s_num (h, "to");
     a->created_at = s_num (h, "created_at");
@@ -253,6 +262,65 @@ rota_absence_get (opd_redis_t *r, const char *id, rota_absence_t *out)
     s_absence_of (h, out);
     freeReplyObject (h);
     return 0;
+}
+
+int
+rota_absence_approve (opd_redis_t *r, const char *id, const char *by)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, opd_now_ms ());
+    opd_args_add (&v, id);
+    opd_args_add (&v, by);
+    redisReply *rep = s_eval (r, s_abs_approve, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
+    freeReplyObject (rep);
+    return rc;
+}
+
+int
+rota_absence_cap (opd_redis_t *r, const opd_config_t *cfg, const rota_absence_t *a, char *team,
+                  size_t teamlen)
+{
+    if (strcmp (a->kind, "annual_leave") || !rota_absence_counts (a))
+        return 0;
+    rota_changes_t ch;
+    bool loaded = false;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < cfg->nteams; i++) {
+        const opd_team_t *t = &cfg->teams[i];
+        if (t->max_away <= 0)
+            continue;
+        if (!loaded) {
+            if (rota_changes_load (r, a->from, a->to, &ch))
+                return -1;
+            loaded = true;
+        }
+        //  The absence itself, if stored already (as a request), is left
+        //  out of the stored ones: it is counted as extra.
+        rota_absence_t *mine = NULL;
+        for (size_t j = 0; j < ch.nabsences; j++)
+            if (a->id[0] && !strcmp (ch.absences[j].id, a->id))
+                mine = (rota_absence_t *) &ch.absences[j];
+        char saved[12] = "";
+        if (mine) {
+            snprintf (saved, sizeof saved, "%s", mine->status);
+            snprintf (mine->status, sizeof mine->status, "requested");
+        }
+        int peak = rota_away_peak (cfg, t->id, &ch, a, a->from, a->to);
+        if (mine)
+            snprintf (mine->status, sizeof mine->status, "%s", saved);
+        if (peak > t->max_away) {
+            snprintf (team, teamlen, "%s", t->id);
+            rc = 1;
+        }
+    }
+    if (loaded)
+        rota_changes_free (&ch);
+    return rc;
 }
 
 int

@@ -25,6 +25,15 @@ int rota_absence_check (const opd_config_t *cfg, const rota_absence_t *a, char *
 int rota_absence_add (opd_redis_t *r, rota_absence_t *a, int64_t now, char *clash);
 //  Reads one absence; 1 when there is none with that id.
 int rota_absence_get (opd_redis_t *r, const char *id, rota_absence_t *out);
+//  Approves a requested absence (coverage.leave_approval); 1 when there is
+//  none with that id.
+int rota_absence_approve (opd_redis_t *r, const char *id, const char *by);
+//  The cap teams[].max_away: 1 when approving annual leave a (counting,
+//  stored or not) would put more agents of a team away at once than its
+//  max_away (that team's id into team), else 0; -1 when Redis did not
+//  answer. Other kinds, and requests, are never capped.
+int rota_absence_cap (opd_redis_t *r, const opd_config_t *cfg, const rota_absence_t *a, char *team,
+                      size_t teamlen);
 //  Removes one absence; 1 when there is none with that id.
 int rota_absence_remove (opd_redis_t *r, const char *id);
 //  The absences that overlap [from, to), of agent when not NULL, in order of

@@ -259,6 +259,20 @@ s_absence_add (http_req_t *req, const web_auth_t *who)
         return;
     }
     snprintf (a.by, sizeof a.by, "%s", who->identity ? who->identity : web_role_name (who->role));
+    //  With coverage.leave_approval, an agent's annual leave waits for a lead.
+    bool request = req->cfg->leave_approval && !strcmp (a.kind, "annual_leave") && who->role < OPD_ROLE_LEAD;
+    snprintf (a.status, sizeof a.status, "%s", request ? "requested" : "approved");
+    char team[128];
+    int cap = rota_absence_cap (http_redis (req), req->cfg, &a, team, sizeof team);
+    if (cap < 0) {
+        s_unavailable (req);
+        return;
+    }
+    if (cap == 1) {
+        http_error_x (req, 409, "conflict", json_pack ("{s:s, s:s}", "key", "from", "team", team),
+                      "team %s would have more agents away at once than its max_away", team);
+        return;
+    }
     int64_t now = opd_now_ms ();
     char clash[32] = "";
     int rc = rota_absence_add (http_redis (req), &a, now, clash);
@@ -280,6 +294,49 @@ s_absence_add (http_req_t *req, const web_auth_t *who)
     if (!strcmp (a.kind, "sickness") && a.from <= now && now < a.to)
         json_object_set_new (out, "open_tickets", s_open_tickets (req, a.agent));
     http_json (req, 201, out);
+}
+
+//  POST /api/v1/absences/ID/approve: a lead approves requested leave
+//  (coverage.leave_approval), within the cap teams[].max_away.
+static void
+s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    if (s_forbidden (req, who, OPD_ROLE_LEAD, "approve leave"))
+        return;
+    rota_absence_t a;
+    int rc = s_id_valid (id) ? rota_absence_get (http_redis (req), id, &a) : 1;
+    if (rc < 0) {
+        s_unavailable (req);
+        return;
+    }
+    if (rc == 1) {
+        http_error (req, 404, "not_found", "no absence %s", id);
+        return;
+    }
+    if (!rota_absence_counts (&a)) {
+        snprintf (a.status, sizeof a.status, "approved");
+        char team[128];
+        int cap = rota_absence_cap (http_redis (req), req->cfg, &a, team, sizeof team);
+        if (cap == 1) {
+            http_error_x (req, 409, "conflict", json_pack ("{s:s}", "team", team),
+                          "team %s would have more agents away at once than its max_away", team);
+            return;
+        }
+        const char *by = who->identity ? who->identity : web_role_name (who->role);
+        rc = cap < 0 ? -1 : rota_absence_approve (http_redis (req), id, by);
+        if (rc < 0) {
+            s_unavailable (req);
+            return;
+        }
+        if (rc == 1) {
+            http_error (req, 404, "not_found", "no absence %s", id);
+            return;
+        }
+        opd_info ("leave approved id=%s agent=%s", id, a.agent);
+        if (rota_announce_agent (http_redis (req), req->cfg, a.agent, opd_now_ms ()) < 0)
+            opd_warn ("coverage.gap pass failed after approving absence=%s", id);
+    }
+    http_json (req, 200, rota_absence_json (&a));
 }
 
 static void
@@ -533,8 +590,19 @@ api_rota_handle (http_req_t *req, const web_auth_t *who)
         return true;
     }
     if (!strncmp (p, "/api/v1/absences/", 17)) {
-        if (del)
-            s_absence_remove (req, who, p + 17);
+        const char *rest = p + 17, *slash = strchr (rest, '/');
+        if (slash && !strcmp (slash, "/approve")) {
+            char id[32];
+            snprintf (id, sizeof id, "%.*s", (int) (slash - rest) < 31 ? (int) (slash - rest) : 31, rest);
+            if (post)
+                s_absence_approve (req, who, id);
+            else
+                s_method_not_allowed (req, "POST");
+        }
+        else if (slash)
+            http_error (req, 404, "not_found", "there is nothing at %s", p);
+        else if (del)
+            s_absence_remove (req, who, rest);
         else
             s_method_not_allowed (req, "DELETE");
         return true;

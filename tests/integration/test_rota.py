@@ -236,5 +236,67 @@ class RotaPassTest(unittest.TestCase):
             self.assertEqual(len(events("ops")), 1)
 
 
+class LeaveApprovalTest(unittest.TestCase):
+    """coverage.leave_approval: an agent's annual leave is requested until a
+    lead approves it, counts against coverage only then, and teams[].max_away
+    caps the agents of a team away at once (sickness is never capped)."""
+
+    def test_requested_leave_counts_once_approved_within_the_cap(self):
+        cfg = config()
+        cfg["coverage"] = {"leave_approval": True, "lookahead_days": 30}
+        for t in cfg["teams"]:
+            if t["id"] == "ops":
+                t["max_away"] = 1
+        cfg["tokens"].append({"token": "change-me-carol", "role": "agent", "identity": "carol"})
+        with harness.Stack(["web"], config=cfg, smtp=False) as st:
+            http = Client(st.http_port)
+            f = (harness.now_ms() // HOUR + 3 * 24) * HOUR
+            t = f + 5 * HOUR
+            q = "/api/v1/coverage?team=ops&from=%s&to=%s" % (iso(f), iso(t))
+
+            def gaps():
+                s, cov, _ = http.request("GET", q, token=LEAD)
+                self.assertEqual(s, 200, cov)
+                return cov["teams"][0]["gaps"]
+
+            def events():
+                s, body, _ = http.request("GET", "/api/v1/events?topic=coverage.gap&limit=1000", token=LEAD)
+                return [e for e in body["items"] if e["team"] == "ops"]
+
+            s, a, _ = http.request("POST", "/api/v1/absences", token="change-me-carol",
+                                   body={"from": iso(f), "to": iso(t), "kind": "annual_leave"})
+            self.assertEqual(s, 201, a)
+            self.assertEqual((a["agent"], a["status"]), ("carol", "requested"))
+            self.assertEqual(gaps(), [])
+            self.assertEqual(events(), [])
+            # An agent may not approve; a lead does, and the gap opens.
+            s, e, _ = http.request("POST", "/api/v1/absences/%s/approve" % a["id"], token="change-me-carol")
+            self.assertEqual(s, 403, e)
+            s, ok, _ = http.request("POST", "/api/v1/absences/%s/approve" % a["id"], token=LEAD)
+            self.assertEqual((s, ok["status"]), (200, "approved"), ok)
+            self.assertEqual(gaps(), [{"from": iso(f), "to": iso(t), "on_duty": 0, "required": 1}])
+            self.assertEqual(len(events()), 1)
+            # ops may have one agent away at once: alice's leave then is refused,
+            # requested or recorded by a lead; her sickness is not.
+            s, r, _ = http.request("POST", "/api/v1/absences", token=AGENT,
+                                   body={"from": iso(f + HOUR), "to": iso(t + HOUR), "kind": "annual_leave"})
+            self.assertEqual((s, r["status"]), (201, "requested"), r)
+            s, e, _ = http.request("POST", "/api/v1/absences/%s/approve" % r["id"], token=LEAD)
+            self.assertEqual((s, e["error"]["code"], e["error"]["team"]), (409, "conflict", "ops"), e)
+            s, _, _ = http.request("DELETE", "/api/v1/absences/" + r["id"], token=AGENT)
+            self.assertEqual(s, 204)
+            s, e, _ = http.request("POST", "/api/v1/absences", token=LEAD,
+                                   body={"agent": "alice", "from": iso(f), "to": iso(t), "kind": "annual_leave"})
+            self.assertEqual(s, 409, e)
+            s, sick, _ = http.request("POST", "/api/v1/absences", token=LEAD,
+                                      body={"agent": "alice", "from": iso(f), "to": iso(t), "kind": "sickness"})
+            self.assertEqual((s, sick["status"]), (201, "approved"), sick)
+            # After carol's leave, alice's fits.
+            s, later, _ = http.request("POST", "/api/v1/absences", token=LEAD,
+                                       body={"agent": "alice", "from": iso(t + HOUR), "to": iso(t + 2 * HOUR),
+                                             "kind": "annual_leave"})
+            self.assertEqual((s, later["status"]), (201, "approved"), later)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -258,6 +258,42 @@ test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent (void **state)
     opd_config_destroy (&cfg);
 }
 
+//  Requested leave does not count; the cap counts each agent once, whatever
+//  its absences, and only those that count.
+static void
+test_rota_requests_do_not_count_and_the_cap_counts_agents (void **state)
+{
+    (void) state;
+    opd_config_t *cfg = s_config (s_night);
+    int64_t day = s_utc (2026, 10, 25, 0, 0);
+    rota_absence_t v[4] = {{.agent = "d", .kind = "annual_leave", .status = "requested"},
+                           {.agent = "d", .kind = "sickness"},
+                           {.agent = "n", .kind = "annual_leave", .status = "approved"},
+                           {.agent = "n", .kind = "annual_leave", .status = "approved"}};
+    v[0].from = day + 10 * HOUR, v[0].to = day + 14 * HOUR;  //  a request: not away
+    v[1].from = day + 20 * HOUR, v[1].to = day + 21 * HOUR;
+    v[2].from = day + 9 * HOUR, v[2].to = day + 12 * HOUR;
+    v[3].from = day + 11 * HOUR, v[3].to = day + 13 * HOUR;  //  n twice: one agent
+    rota_changes_t ch = {v, 4, NULL, 0};
+    assert_false (rota_absence_counts (&v[0]));
+    assert_true (rota_absence_counts (&v[1]) && rota_absence_counts (&v[2]));
+    rota_cover_t c;
+    assert_int_equal (rota_cover (cfg, "t", &ch, day + 6 * HOUR, day + 22 * HOUR, &c), 0);
+    assert_int_equal (c.ngaps, 1);  //  the sickness, not the request
+    assert_int_equal (c.gaps[0].from, v[1].from);
+    rota_cover_free (&c);
+    assert_int_equal (rota_away_peak (cfg, "t", &ch, NULL, day, day + DAY), 1);
+    //  The request approved (as the API checks it: the stored request stays
+    //  in ch, the approved copy comes as extra) overlaps n's leave: two away.
+    rota_absence_t approved = v[0];
+    snprintf (approved.status, sizeof approved.status, "approved");
+    assert_int_equal (rota_away_peak (cfg, "t", &ch, &approved, approved.from, approved.to), 2);
+    //  Back to back is not at once (half-open spans).
+    approved.from = day + 13 * HOUR, approved.to = day + 15 * HOUR;
+    assert_int_equal (rota_away_peak (cfg, "t", &ch, &approved, day, day + DAY), 1);
+    opd_config_destroy (&cfg);
+}
+
 //  The figure of docs/shifts.md: 14 days of a team of 50 agents on three
 //  rotating shifts, against an office calendar, with 50 absences.
 static void
@@ -311,6 +347,7 @@ main (void)
         cmocka_unit_test (test_rota_night_shift_keeps_its_wall_clock_times),
         cmocka_unit_test (test_rota_spans_union_and_minus),
         cmocka_unit_test (test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent),
+        cmocka_unit_test (test_rota_requests_do_not_count_and_the_cap_counts_agents),
         cmocka_unit_test (test_rota_fourteen_days_of_fifty_agents_is_fast),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
