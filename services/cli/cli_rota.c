@@ -8,6 +8,7 @@
       opdesk shift remove ID
       opdesk shift list [--team T] [--from T] [--to T]
       opdesk oncall [--team T]
+      opdesk rota [--team T] [--from T] [--to T]
 
     --json prints the same objects as the HTTP API (GET /api/v1/coverage,
     the absence, {"items": [...]}). Without it, coverage is a table a team
@@ -395,6 +396,74 @@ cli_shift (cli_t *c)
         return s_print_items (c, items);
     }
     return cli_fail (c, CLI_USAGE, "usage", "usage: %s", s_usage_shift);
+}
+
+//  opdesk rota [--team T] [--from T] [--to T]: per team and agent, the
+//  stretches on duty in the team's local time (default: the next 7 days).
+int
+cli_rota (cli_t *c)
+{
+    static const char *const spec[] = {"from:", "to:", "team:", NULL};
+    if (cli_check (c, spec, 0, "opdesk rota [--from T] [--to T] [--team TEAM] [--json]") != CLI_OK)
+        return CLI_USAGE;
+    int64_t from, to;
+    if (s_period (c, &from, &to, 7))
+        return CLI_USAGE;
+    const char *team = cli_opt (c, "team");
+    if (team && !opd_config_team (c->cfg, team))
+        return cli_fail (c, CLI_REFUSED, "invalid", "--team: unknown team '%s'", team);
+    bool unknown;
+    json_t *teams = rota_rota (cli_redis (c), c->cfg, team, from, to, &unknown);
+    if (!teams)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
+                         opd_redis_error (cli_redis (c)));
+    char f[40], t[40];
+    opd_rfc3339 (from, f, sizeof f);
+    opd_rfc3339 (to, t, sizeof t);
+    json_t *out = json_pack ("{s:s, s:s, s:o}", "from", f, "to", t, "teams", teams);
+    if (c->json) {
+        cli_print_json (out);
+        return CLI_OK;
+    }
+    printf ("Rota %s to %s\n", f, t);
+    size_t i;
+    json_t *tm;
+    json_array_foreach (teams, i, tm) {
+        const char *id = json_string_value (json_object_get (tm, "team"));
+        const opd_team_t *ot = opd_config_team (c->cfg, id);
+        const opd_calendar_t *cal = ot && ot->calendar ? opd_config_calendar (c->cfg, ot->calendar) : NULL;
+        const char *zone = cal && cal->timezone ? cal->timezone : "UTC";
+        GTimeZone *tz = g_time_zone_new_identifier (zone);
+        if (!tz)
+            tz = g_time_zone_new_utc ();
+        printf ("\n%s: %lld on duty needed (times in %s)\n", id,
+                (long long) json_integer_value (json_object_get (tm, "required")), zone);
+        size_t j;
+        json_t *ag;
+        json_array_foreach (json_object_get (tm, "agents"), j, ag) {
+            printf ("  %s\n", json_string_value (json_object_get (ag, "agent")));
+            size_t k;
+            json_t *sp;
+            json_array_foreach (json_object_get (ag, "on_duty"), k, sp) {
+                char lf[64], lt[64];
+                s_local (tz, json_string_value (json_object_get (sp, "from")), lf, sizeof lf);
+                s_local (tz, json_string_value (json_object_get (sp, "to")), lt, sizeof lt);
+                printf ("    %s - %s\n", lf, strncmp (lf, lt, 10) ? lt : lt + 11);
+            }
+            json_array_foreach (json_object_get (ag, "away"), k, sp) {
+                char lf[64], lt[64];
+                s_local (tz, json_string_value (json_object_get (sp, "from")), lf, sizeof lf);
+                s_local (tz, json_string_value (json_object_get (sp, "to")), lt, sizeof lt);
+                printf ("    away %s - %s  %s (%s) %s\n", lf, lt,
+                        json_string_value (json_object_get (sp, "kind")),
+                        json_string_value (json_object_get (sp, "status")),
+                        json_string_value (json_object_get (sp, "id")));
+            }
+        }
+        g_time_zone_unref (tz);
+    }
+    json_decref (out);
+    return CLI_OK;
 }
 
 int

@@ -604,6 +604,55 @@ s_once_key (char *buf, size_t size, const char *team, int64_t from, int64_t to, 
               begun ? ":begun" : "");
 }
 
+static json_t *
+s_rfc (int64_t ms)
+{
+    char buf[40];
+    opd_rfc3339 (ms, buf, sizeof buf);
+    return json_string (buf);
+}
+
+json_t *
+rota_rota (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t from, int64_t to,
+           bool *unknown)
+{
+    *unknown = team && !opd_config_team (cfg, team);
+    if (*unknown)
+        return NULL;
+    rota_changes_t ch;
+    if (rota_changes_load (r, from, to, &ch))
+        return NULL;
+    json_t *teams = json_array ();
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        const opd_team_t *t = &cfg->teams[i];
+        if (team && strcmp (team, t->id))
+            continue;
+        const char **agents = NULL;
+        size_t n = rota_team_agents (cfg, t->id, &ch, &agents);
+        json_t *list = json_array ();
+        for (size_t a = 0; a < n; a++) {
+            opd_timespan_t *sp = NULL;
+            size_t m = rota_agent_spans (cfg, t->id, agents[a], &ch, true, from, to, &sp);
+            json_t *on = json_array ();
+            for (size_t k = 0; k < m; k++)
+                json_array_append_new (on, json_pack ("{s:o, s:o}", "from", s_rfc (sp[k].from), "to",
+                                                      s_rfc (sp[k].to)));
+            free (sp);
+            json_t *away = json_array ();
+            for (size_t k = 0; k < ch.nabsences; k++)
+                if (!strcmp (ch.absences[k].agent, agents[a]))
+                    json_array_append_new (away, rota_absence_json (&ch.absences[k]));
+            json_array_append_new (list, json_pack ("{s:s, s:o, s:o}", "agent", agents[a], "on_duty", on,
+                                                    "away", away));
+        }
+        free (agents);
+        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
+                                                 t->min_on_duty, "agents", list));
+    }
+    rota_changes_free (&ch);
+    return teams;
+}
+
 //  Records one coverage.gap unless its key says it was recorded already.
 //  1 recorded, 0 not, -1 Redis.
 static int

@@ -63,6 +63,13 @@ void rota_changes_free (rota_changes_t *ch);
 json_t *rota_coverage (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t from,
                        int64_t to, bool *unknown);
 
+//  The rota of team (every team when NULL) over [from, to): who is on duty
+//  when, overrides and absences applied, as
+//  [{"team", "required", "agents": [{"agent", "on_duty": [{"from", "to"}],
+//  "away": [absence...]}]}] (new reference); NULL as rota_coverage.
+json_t *rota_rota (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t from, int64_t to,
+                   bool *unknown);
+
 //  The coverage.gap pass: computes the gaps of team (every team when NULL)
 //  within the look-ahead from now and records coverage.gap in opd:events for
 //  each gap not announced yet (phase "ahead"), and for each gap that has

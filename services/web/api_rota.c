@@ -168,6 +168,27 @@ s_coverage (http_req_t *req, const web_auth_t *who)
     http_json (req, 200, json_pack ("{s:o, s:o, s:o}", "from", s_time (from), "to", s_time (to), "teams", teams));
 }
 
+//  GET /api/v1/rota?team=&from=&to=: who is on duty when (default: 7 days).
+static void
+s_rota (http_req_t *req, const web_auth_t *who)
+{
+    if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
+        return;
+    if (!s_args (req, s_arg_period_team, "from, to, team"))
+        return;
+    int64_t from, to;
+    const char *team;
+    if (s_period (req, &from, &to, 7) || !s_team_arg (req, &team))
+        return;
+    bool unknown;
+    json_t *teams = rota_rota (http_redis (req), req->cfg, team, from, to, &unknown);
+    if (!teams) {
+        s_unavailable (req);
+        return;
+    }
+    http_json (req, 200, json_pack ("{s:o, s:o, s:o}", "from", s_time (from), "to", s_time (to), "teams", teams));
+}
+
 //  --- Absences ------------------------------------------------------------
 
 //  A string member of the body; false after answering 422.
@@ -569,6 +590,13 @@ api_rota_handle (http_req_t *req, const web_auth_t *who)
     if (!strcmp (p, "/api/v1/coverage")) {
         if (get)
             s_coverage (req, who);
+        else
+            s_method_not_allowed (req, "GET");
+        return true;
+    }
+    if (!strcmp (p, "/api/v1/rota")) {
+        if (get)
+            s_rota (req, who);
         else
             s_method_not_allowed (req, "GET");
         return true;

@@ -53,15 +53,15 @@ class RotaTest(unittest.TestCase):
         return [e for e in body["items"] if e["team"] == team]
 
     def period(self, days_ahead):
-        # Whole hours, two days ahead on a Tuesday-to-Friday weekday-free
-        # 24x7 team, away from alice's Saturday hour.
+        # Three whole hours days_ahead from now, on a Monday to Thursday: away
+        # from alice's Saturday hour in ops.
         base = (harness.now_ms() // HOUR + days_ahead * 24) * HOUR
+        while datetime.datetime.fromtimestamp(base / 1000, datetime.timezone.utc).weekday() >= 4:
+            base += 24 * HOUR
         return base, base + 3 * HOUR
 
     def test_sickness_opens_one_gap_announced_once_and_deleting_it_closes_the_gap(self):
         f, t = self.period(2)
-        while datetime.datetime.fromtimestamp(f / 1000, datetime.timezone.utc).weekday() >= 5:
-            f, t = f + 24 * HOUR, t + 24 * HOUR
         before = len(self.gap_events())
         s, a, _ = self.http.request("POST", "/api/v1/absences", token=LEAD,
                                     body={"agent": "carol", "from": iso(f), "to": iso(t), "kind": "sickness"})
@@ -182,6 +182,13 @@ class RotaTest(unittest.TestCase):
         self.assertEqual(gaps, [{"from": iso(f), "to": iso(f + HOUR), "on_duty": 0, "required": 1}])
         self.st.cli("shift", "add", "--agent", "alice", "--team", "ops", "--from", iso(f), "--to", iso(f + HOUR))
         self.assertEqual(self.st.cli_json(*q)["teams"][0]["gaps"], [])
+        # The rota: carol's day, less the hour removed, then alice's extra hour.
+        s, rota, _ = self.http.request("GET", "/api/v1/rota?team=ops&from=%s&to=%s" % (iso(f), iso(t)), token=AGENT)
+        self.assertEqual(s, 200, rota)
+        on = {a["agent"]: a["on_duty"] for a in rota["teams"][0]["agents"]}
+        self.assertEqual(on["carol"], [{"from": iso(f + HOUR), "to": iso(t)}])
+        self.assertEqual(on["alice"], [{"from": iso(f), "to": iso(f + HOUR)}])
+        self.assertEqual(self.st.cli_json("rota", "--team", "ops", "--from", iso(f), "--to", iso(t)), rota)
         self.st.cli("shift", "remove", oid)
 
 
