@@ -197,8 +197,18 @@ class RotaPassTest(unittest.TestCase):
     gap announces it, and a gap that has begun is announced as begun."""
 
     def test_reload_and_sickness_today_announce_begun_gaps_once(self):
-        with harness.Stack(["slo", "web"], config=config(), smtp=False) as st:
+        with harness.Stack(["intake", "router", "slo", "web"], config=config(), smtp=False) as st:
             http = Client(st.http_port)
+            # A ticket of carol's, open.
+            s, tk, _ = http.request("POST", "/api/v1/tickets", token=AGENT,
+                                    body={"subject": "Backup job failed", "requester": {"email": "rita@example.com"}})
+            self.assertEqual(s, 201, tk)
+            tid = tk["id"]
+            st.wait_for(lambda: st.ticket(tid).get("routed_at") and st.ticket(tid).get("res_due"),
+                        what="routing and clocks")
+            s, tk, _ = http.request("PATCH", "/api/v1/tickets/" + tid, token=LEAD,
+                                    body={"team": "ops", "assignee": "carol", "note": "Ops job"})
+            self.assertEqual(s, 200, tk)
 
             def events(team):
                 s, body, _ = http.request("GET", "/api/v1/events?topic=coverage.gap&limit=1000", token=LEAD)
@@ -211,7 +221,7 @@ class RotaPassTest(unittest.TestCase):
             s, a, _ = http.request("POST", "/api/v1/absences", token=LEAD,
                                    body={"agent": "carol", "from": iso(f), "to": iso(t), "kind": "sickness"})
             self.assertEqual(s, 201, a)
-            self.assertEqual(a["open_tickets"], [])
+            self.assertEqual(a["open_tickets"], [tid])
             evs = events("ops")
             self.assertEqual([(e["from"], e["to"], e["on_duty"], e["phase"]) for e in evs],
                              [(iso(f), iso(t), 0, "begun")])
