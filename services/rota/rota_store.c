@@ -789,6 +789,10 @@ s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c,
 int
 rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t now)
 {
+    //  A configuration without shifts does not use the rota: its teams'
+    //  coverage is nil everywhere, which is no news worth an event each.
+    if (!cfg->nshifts)
+        return 0;
     int64_t look = rota_lookahead_ms (cfg);
     //  The window is aligned to UTC days and reaches a week past the
     //  look-ahead, so that a gap's edges do not move from one pass to the
