@@ -1471,6 +1471,9 @@ s_load (ctx_t *c, yaml_node_t *root)
         free (to);
         if (!ok)
             return false;
+        s_path (sub, sizeof sub, path, "timezone");
+        if (s->timezone && !s_valid_timezone (s->timezone))
+            return s_fail (c, sub, "unknown time zone '%s'", s->timezone);
         if (!s->timezone) {
             const opd_team_t *t = opd_config_team (cfg, s->team);
             const opd_calendar_t *cal = t && t->calendar ? opd_config_calendar (cfg, t->calendar) : NULL;
