@@ -708,8 +708,8 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
 
 //  One team's pass. opd:rota:gaps:TEAM remembers the gaps announced and not
 //  over (member FROM:TO:a or FROM:TO:b, score TO), so that a gap announced
-//  already costs no script call, and a gap that closed (its absence
-//  deleted) forgets its once key: if it opens again it is news again.
+//  already costs no script call. A gap that closes is not forgotten: the
+//  same team, start and end is the same gap, announced once (decision 64).
 static int
 s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c, int64_t now,
                  int64_t look)
@@ -724,7 +724,6 @@ s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c,
     if (!known)
         return -1;
     size_t nknown = known->type == REDIS_REPLY_ARRAY ? known->elements : 0;
-    bool *still = opd_calloc (nknown + 1, sizeof *still);
     int total = 0;
     for (size_t g = 0; g < c->ngaps && total >= 0; g++) {
         const rota_gap_t *gap = &c->gaps[g];
@@ -734,16 +733,9 @@ s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c,
         char member[64];
         snprintf (member, sizeof member, "%lld:%lld:%c", (long long) gap->from, (long long) gap->to,
                   begun ? 'b' : 'a');
-        char ahead[64];
-        snprintf (ahead, sizeof ahead, "%lld:%lld:a", (long long) gap->from, (long long) gap->to);
         bool seen = false;
-        for (size_t k = 0; k < nknown; k++) {
-            const char *m = opd_reply_str (known, k);
-            if (!strcmp (m, member))
-                seen = still[k] = true;
-            else if (!strcmp (m, ahead))
-                still[k] = true;  //  announced ahead, now begun: keep that one too
-        }
+        for (size_t k = 0; k < nknown && !seen; k++)
+            seen = !strcmp (opd_reply_str (known, k), member);
         if (seen)
             continue;
         int rc = s_emit_gap (r, cfg, c->team, gap, begun, now);
@@ -759,29 +751,6 @@ s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c,
         }
         freeReplyObject (x);
     }
-    //  Gaps announced that are no longer gaps: forget them.
-    for (size_t k = 0; total >= 0 && k < nknown; k++) {
-        if (still[k])
-            continue;
-        long long f = 0, t = 0;
-        char phase = 0;
-        const char *m = opd_reply_str (known, k);
-        if (sscanf (m, "%lld:%lld:%c", &f, &t, &phase) != 3)
-            continue;
-        char key[400];
-        s_once_key (key, sizeof key, c->team, f, t, phase == 'b');
-        x = opd_redis_command (r, "DEL %s", key);
-        if (x)
-            freeReplyObject (x);
-        x = x ? opd_redis_command (r, "ZREM %s %s", set, m) : NULL;
-        if (!x) {
-            total = -1;
-            break;
-        }
-        freeReplyObject (x);
-        opd_info ("coverage gap closed team=%s from=%lld to=%lld", c->team, f, t);
-    }
-    free (still);
     freeReplyObject (known);
     return total;
 }
