@@ -389,8 +389,8 @@ s_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     opd_info ("absence removed id=%s agent=%s", id, a.agent);
-    //  Removing an absence closes gaps, but may change a gap's on-duty
-    //  count (a gap of its own): the pass runs as after any change.
+    //  Removing an absence only closes or shortens gaps, and a shorter gap
+    //  has new edges: the pass runs as after any change.
     if (rota_announce_agent (http_redis (req), req->cfg, a.agent, opd_now_ms ()) < 0)
         opd_warn ("coverage.gap pass failed after removing absence=%s", id);
     http_reply (req, 204, NULL, NULL, 0);
