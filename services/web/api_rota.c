@@ -219,13 +219,19 @@ s_instant (http_req_t *req, json_t *body, const char *key, int64_t *out)
     return true;
 }
 
-//  The open tickets assigned to agent (ids), for the answer to a sickness.
+static bool s_in_team (const opd_config_t *cfg, const char *agent, const char *team);
+
+//  The open tickets assigned to agent (ids), for the answer to a sickness:
+//  from the queues of the agent's teams (an assignee is always an agent of
+//  the ticket's team).
 static json_t *
 s_open_tickets (http_req_t *req, const char *agent)
 {
     json_t *ids = json_array ();
     opd_redis_t *r = http_redis (req);
     for (size_t t = 0; t < req->cfg->nteams; t++) {
+        if (!s_in_team (req->cfg, agent, req->cfg->teams[t].id))
+            continue;
         redisReply *q = opd_redis_command (r, "ZRANGE opd:q:due:%s 0 -1", req->cfg->teams[t].id);
         if (!q)
             break;
