@@ -659,3 +659,72 @@ api_rota_handle (http_req_t *req, const web_auth_t *who)
     }
     return false;
 }
+
+//  --- Route-table entry points (api_rota.h) -------------------------------
+
+void
+api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_coverage (req, who);
+}
+
+void
+api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_absence_list (req, who);
+}
+
+void
+api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_absence_add (req, who);
+}
+
+void
+api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    s_absence_remove (req, who, id);
+}
+
+void
+api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    s_absence_approve (req, who, id);
+}
+
+void
+api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_override_list (req, who);
+}
+
+void
+api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_override_add (req, who);
+}
+
+void
+api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    s_override_remove (req, who, id);
+}
+
+void
+api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_oncall (req, who);
+}
+
+void
+api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_rota (req, who);
+}

@@ -17,4 +17,18 @@
 
 //  True when path is one of the rota's (the request is then answered).
 bool api_rota_handle (http_req_t *req, const web_auth_t *who);
+
+//  The same handlers one by one, in the shape of a route table's rows
+//  ({method, path, least role, fn, what}: id is the path's "*" segment,
+//  unused where the path has none). Each checks its role itself too.
+void api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id);       //  GET /api/v1/coverage
+void api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id);   //  GET /api/v1/absences
+void api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id);    //  POST /api/v1/absences
+void api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id); //  DELETE /api/v1/absences/*
+void api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id);//  POST /api/v1/absences/*/approve
+void api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id);  //  GET /api/v1/overrides
+void api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id);   //  POST /api/v1/overrides
+void api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id);//  DELETE /api/v1/overrides/*
+void api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id);         //  GET /api/v1/oncall
+void api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id);           //  GET /api/v1/rota
 #endif
