@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     char *id, *name, *calendar;
     int min_on_duty;
+    int max_away;  //  agents away on approved annual leave at once at most; 0 = no cap
 } opd_team_t;
 
 typedef struct {
@@ -254,6 +255,11 @@ typedef struct {
 
     //  workflow (opdesk addition).
     int auto_close_days;            //  resolved tickets close after this many days, default 7
+
+    //  coverage (opdesk addition, issue 10): coverage.gap is announced for
+    //  gaps that begin within this many days.
+    int coverage_lookahead_days;    //  lookahead_days, 1 to 366, default 14
+    bool leave_approval;            //  annual leave recorded by an agent waits for a lead's approval
 
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
     //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.

@@ -244,6 +244,8 @@ static const entry_t s_keys[] = {
      .doc = "the calendar of its working hours"},
     {"teams[].min_on_duty", K_INT, IN (opd_team_t, min_on_duty), .def = "1", .min = 0,
      .max = 1000, .doc = "agents it needs on shift during its hours (opdesk coverage)"},
+    {"teams[].max_away", K_INT, IN (opd_team_t, max_away), .def = "0", .min = 0, .max = 1000,
+     .doc = "agents away on approved annual leave at once at most (coverage.leave_approval); 0: no cap"},
     {"default_team", K_STR, CF (default_team), .is = F_TEAM, .shown = "the first team",
      .doc = "the team of a ticket no rule routes"},
 
@@ -463,6 +465,12 @@ static const entry_t s_keys[] = {
     {"workflow", K_SECTION, .doc = "the life of a ticket"},
     {"workflow.auto_close_days", K_INT, CF (auto_close_days), .def = "7", .min = 1, .max = 3650,
      .doc = "resolved tickets close by themselves after this many days"},
+
+    {"coverage", K_SECTION, .doc = "the rota's coverage of working hours (docs/shifts.md)"},
+    {"coverage.lookahead_days", K_INT, CF (coverage_lookahead_days), .def = "14", .min = 1, .max = 366,
+     .doc = "coverage.gap is announced for gaps that begin within this many days"},
+    {"coverage.leave_approval", K_BOOL, CF (leave_approval), .def = "false",
+     .doc = "annual leave an agent records waits for a lead's approval"},
 
     {"slo_burn", K_SECTION, .doc = "error budgets and burn-rate alerts (see \"slo_burn\" above)"},
     {"slo_burn.window", K_DUR, CF (burn_window_ms), .def = "672h", .max = 840 * 3600000.0,

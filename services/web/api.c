@@ -5,7 +5,8 @@
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
     not_found 404, method_not_allowed 405, conflict 409, too_large 413,
     unsupported_media_type 415, bad_json and bad_request 400, invalid 422,
-    unavailable 503, not_implemented 501.
+    unavailable 503. The rota's endpoints (coverage, absences, overrides,
+    oncall) are in api_rota.c.
 
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
@@ -19,6 +20,8 @@
 #include "opd_util.h"
 #include "metrics.h"
 #include "web.h"
+#include "api_rota.h"
+#include "opd_rota_store.h"
 #include <ctype.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -272,6 +275,11 @@ s_metrics (http_req_t *req)
         if (slo)
             g_string_append (out, slo);
         free (slo);
+        //  Coverage of the rota per team (services/rota, docs/shifts.md).
+        char *rota = rota_metrics_text (http_redis (req), req->cfg, opd_now_ms ());
+        if (rota)
+            g_string_append (out, rota);
+        free (rota);
     }
     s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
     for (int code = 100; code < 600; code++) {
@@ -811,7 +819,9 @@ static bool
 s_time_key (const char *key)
 {
     size_t n = key ? strlen (key) : 0;
-    return n && (!strcmp (key, "at") || (n > 3 && !strcmp (key + n - 3, "_at")));
+    //  "from" and "to": the span of a coverage.gap.
+    return n && (!strcmp (key, "at") || !strcmp (key, "from") || !strcmp (key, "to")
+                 || (n > 3 && !strcmp (key + n - 3, "_at")));
 }
 
 static json_t *
@@ -1099,16 +1109,6 @@ s_route_report (http_req_t *req, const web_auth_t *who, const char *id)
     s_slo_report (req, who);
 }
 
-//  Coverage and absences come with their own issues.
-static void
-s_route_not_yet (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) who;
-    (void) id;
-    http_error (req, 501, "not_implemented", "%s %s is not available yet in this version of opdesk",
-                req->method, req->path);
-}
-
 #define REQUESTER OPD_ROLE_REQUESTER
 #define AGENT OPD_ROLE_AGENT
 #define LEAD OPD_ROLE_LEAD
@@ -1121,9 +1121,16 @@ static const route_t s_routes[] = {
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
     {"GET", "/api/v1/events", AGENT, s_route_events, "the event history"},
     {"GET", "/api/v1/slo/report", LEAD, s_route_report, "the SLO report"},
-    {"GET", "/api/v1/coverage", LEAD, s_route_not_yet, "the coverage report"},
-    {"POST", "/api/v1/absences", AGENT, s_route_not_yet, "recording absences"},
-    {"DELETE", "/api/v1/absences/*", AGENT, s_route_not_yet, "removing absences"},
+    {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},
+    {"GET", "/api/v1/absences", AGENT, api_rota_absence_list, "the absences"},
+    {"POST", "/api/v1/absences", AGENT, api_rota_absence_add, "recording absences"},
+    {"DELETE", "/api/v1/absences/*", AGENT, api_rota_absence_remove, "removing absences"},
+    {"POST", "/api/v1/absences/*/approve", LEAD, api_rota_absence_approve, "approving leave"},
+    {"GET", "/api/v1/overrides", AGENT, api_rota_override_list, "the shift overrides"},
+    {"POST", "/api/v1/overrides", LEAD, api_rota_override_add, "adding shift overrides"},
+    {"DELETE", "/api/v1/overrides/*", LEAD, api_rota_override_remove, "removing shift overrides"},
+    {"GET", "/api/v1/oncall", AGENT, api_rota_oncall, "who is on duty"},
+    {"GET", "/api/v1/rota", AGENT, api_rota_rota, "the rota"},
     {NULL, NULL, 0, NULL, NULL}};
 
 #undef REQUESTER
