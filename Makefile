@@ -4,10 +4,11 @@
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
 #   make gen    regenerate code and tables from proto/schema.yaml; make gen-check fails when they differ
+#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-san test test-unit test-integration fuzz compose-check run bench clean gen gen-check
+.PHONY: all deps build config-doc build-san test test-unit test-integration fuzz compose-check run bench clean gen gen-check
 
 all: build
 
@@ -50,6 +51,9 @@ gen:
 # (ctest runs it too, as gen.check, so make test and CI do).
 gen-check:
 	@python3 proto/gen.py --check
+
+config-doc: build
+	@build/tools/opd_config_doc docs/configuration.md && echo "docs/configuration.md: reference regenerated"
 
 run: build
 	@bash deploy/run.sh

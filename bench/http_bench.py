@@ -41,7 +41,10 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--duration", type=int, default=10)
     a = ap.parse_args()
-    with harness.Stack(["intake", "router", "slo", "web"], smtp=False) as st:
+    cfg = harness.copy_config()
+    # The API's rate limits would otherwise answer most of wrk's requests 429.
+    cfg["channels"] = {"web": {"rate_limit": {"api_token": 100000000, "api_address": 100000000}}}
+    with harness.Stack(["intake", "router", "slo", "web"], config=cfg, smtp=False) as st:
         base = "http://127.0.0.1:%d" % st.http_port
         before = int(st.r.get("opd:seq") or 0)
         print("== POST /api/v1/tickets, %d connections, %d s" % (a.connections, a.duration))

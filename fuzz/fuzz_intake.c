@@ -9,6 +9,7 @@
       - opd_intake_reply_decode (what clients do with intake's answers).
     A crash, a sanitizer report, a leak, or an allocation above
     -malloc_limit_mb is a finding. Built and run by fuzz/run.sh. */
+#include "fuzz_config_load.h"
 #include "opd_config.h"
 #include "opd_intake.h"
 #include "opd_mp.h"
@@ -18,13 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *s_config_text =
-    "ticket_prefix: OPD\n"
-    "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
-    "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
-    "priority_matrix: {high: {high: P1, medium: P2, low: P3}, medium: {high: P2, medium: P3, "
-    "low: P4}, low: {high: P3, medium: P4, low: P4}}\n"
-    "categories: {hardware: {laptop: {}, printer: {}}, network: {vpn: {}, wifi: {}}, access: {}}\n"
+static const char *s_config_text = FUZZ_DESK_CONFIG
     "request_types:\n"
     "  - id: new-laptop\n"
     "    fields:\n"
@@ -48,12 +43,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void) argc;
     (void) argv;
-    char err[512];
-    s_cfg = opd_config_parse (s_config_text, strlen (s_config_text), "fuzz", err, sizeof err);
-    if (!s_cfg) {
-        fprintf (stderr, "fuzz_intake: configuration refused: %s\n", err);
-        abort ();
-    }
+    s_cfg = fuzz_config_load ("fuzz_intake", s_config_text);
     return 0;
 }
 

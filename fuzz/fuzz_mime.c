@@ -1,6 +1,6 @@
 /*  fuzz_mime: libFuzzer harness for what the mail path does with a raw
-    message before it talks to intake or Redis (common/src/opd_mail.c and
-    opd_mail_trust.c).
+    message before it talks to intake or Redis (services/email/opd_mail.c
+    and opd_mail_trust.c, with proto/src/opd_reply_token.c).
 
     Each input is one raw RFC 5322 message, given to
       - opd_mail_parse: headers (RFC 2047, raw 8-bit), the MIME walk, charset
@@ -17,6 +17,7 @@
     checked, and a violation aborts (a finding). Built by fuzz/run.sh; the
     parser is kept apart from the delivery half (opd_mailer.c) so that this
     links no Redis and no ZeroMQ. */
+#include "fuzz_config_load.h"
 #include "opd_config.h"
 #include "opd_mail.h"
 #include "opd_mail_trust.h"
@@ -47,12 +48,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void) argc;
     (void) argv;
-    char err[512];
-    s_cfg = opd_config_parse (s_config_text, strlen (s_config_text), "fuzz", err, sizeof err);
-    if (!s_cfg) {
-        fprintf (stderr, "fuzz_mime: configuration refused: %s\n", err);
-        abort ();
-    }
+    s_cfg = fuzz_config_load ("fuzz_mime", s_config_text);
     return 0;
 }
 

@@ -6,7 +6,9 @@
 # above the memory limits.
 #
 # A harness declares what it is built from beside it:
-#   fuzz/NAME.sources  the source files it links, one path a line (from the top)
+#   fuzz/NAME.sources  the source files it links, one path a line (from the top);
+#                      each one's folder is also searched for headers
+#                      (services/email/ for the mail library)
 #   fuzz/NAME.pkgs     the pkg-config packages it needs, on one line
 #   fuzz/NAME.flags    optional: extra libFuzzer flags (-max_len=...)
 #
@@ -37,16 +39,26 @@ build_one() {
     mapfile -t sources < <(grep -v '^\s*\(#\|$\)' "$root/fuzz/$name.sources")
     sources+=("fuzz/fuzz_$name.c")
     local pkgs; pkgs=$(cat "$root/fuzz/$name.pkgs")
+    local dirs=() incs=() d
+    mapfile -t dirs < <(for s in "${sources[@]}"; do dirname "$s"; done | sort -u)
+    for d in "${dirs[@]}"; do
+        case "$d" in common/src|proto/src|fuzz) ;; *) incs+=("-I$d") ;; esac
+    done
     [ -x "$binary" ] || rebuild=1
     for s in "${sources[@]}" fuzz/$name.sources common/include/*.h proto/include/*.h; do
         [ "$root/$s" -nt "$binary" ] && rebuild=1
+    done
+    for d in "${dirs[@]}"; do
+        for s in "$root/$d"/*.h; do
+            [ -e "$s" ] && [ "$s" -nt "$binary" ] && rebuild=1
+        done
     done
     [ "$rebuild" = 1 ] || return 0
     echo "== fuzz $name: building with $cc"
     # shellcheck disable=SC2046,SC2086
     (cd "$root" && "$cc" -g -O1 -std=gnu11 -D_GNU_SOURCE -DOPD_VERSION='"fuzz"' \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-        -Icommon/include -Iproto/include -Ifuzz $(pkg-config --cflags $pkgs) \
+        -Icommon/include -Iproto/include -Ifuzz "${incs[@]}" $(pkg-config --cflags $pkgs) \
         "${sources[@]}" -o "$binary" $(pkg-config --libs $pkgs) -lm)
 }
 

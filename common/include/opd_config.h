@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define OPD_DEFAULT_CONFIG "/etc/opdesk/opdesk.yaml"
 
@@ -45,6 +46,7 @@ typedef struct {
 typedef struct {
     char *id, *name, *calendar;
     int min_on_duty;
+    int max_away;  //  agents away on approved annual leave at once at most; 0 = no cap
 } opd_team_t;
 
 typedef struct {
@@ -113,6 +115,28 @@ typedef struct {
     size_t ntopics;
 } opd_webhook_t;
 
+//  The default period of an SLO report, and the rolling window of error
+//  budgets (slo_burn.window's default).
+#define OPD_SLO_WINDOW_MS (28LL * 86400000LL)
+//  Finished clocks are kept in opd:slo:done:* this long (prelude.lua), the
+//  most slo_burn.window may be.
+#define OPD_SLO_DONE_KEEP_MS (35LL * 86400000LL)
+
+//  Multi-window burn-rate alerts (SRE Workbook, chapter 5, "multiwindow,
+//  multi-burn-rate alerts"): an alert starts when the burn rate over the
+//  long window AND over the short window are both above the threshold.
+//  fast: 2% of a 30-day budget in 1 hour; slow: 5% in 6 hours. These are
+//  the defaults of the configuration key slo_burn (opd_config_t burn_*),
+//  which opdesk-slo and the metrics use (services/slo/opd_slo_burn.h);
+//  OPD_SLO_WINDOW_MS is also the default period of a report, which
+//  slo_burn.window does not change.
+#define OPD_BURN_FAST_LONG_MS  3600000LL
+#define OPD_BURN_FAST_SHORT_MS 300000LL
+#define OPD_BURN_FAST_THRESHOLD 14.4
+#define OPD_BURN_SLOW_LONG_MS  21600000LL
+#define OPD_BURN_SLOW_SHORT_MS 1800000LL
+#define OPD_BURN_SLOW_THRESHOLD 6.0
+
 //  One multi-window burn-rate alert (slo_burn.fast, slo_burn.slow): it holds
 //  while the burn rates over the long and the short window both exceed
 //  threshold.
@@ -120,6 +144,24 @@ typedef struct {
     int64_t long_ms, short_ms;
     double threshold;
 } opd_burn_alert_t;
+
+//  The limits of one HTTP server (opdesk-web, opdesk-phone; opd_http.h).
+typedef struct {
+    int max_connections;            //  connections served at once
+    int per_client;                 //  connections (or, behind a trusted proxy, requests) per client address
+    int64_t timeout_ms;             //  an idle connection is closed after this
+    int64_t header_timeout_ms;      //  a request's whole headers must arrive within this
+    char **trusted_proxies;         //  addresses whose X-Forwarded-For and -Proto are believed
+    size_t ntrusted_proxies;
+} opd_http_config_t;
+
+//  Request rate limits of opdesk-web, counted in Redis in fixed windows.
+typedef struct {
+    int login;                      //  sign-in attempts per client address per window, default 10
+    int api_token;                  //  API requests per token per window, default 3000
+    int api_address;                //  API requests per client address per window, default 6000
+    int64_t window_ms;              //  default 1 min
+} opd_rate_config_t;
 
 typedef enum { OPD_ROLE_REQUESTER = 1, OPD_ROLE_AGENT, OPD_ROLE_LEAD, OPD_ROLE_ADMIN } opd_role_t;
 
@@ -185,9 +227,9 @@ typedef struct {
 
     //  channels: settings of the channel adapters (opdesk additions).
     char *web_public_url;           //  how requesters reach the portal (links in mail)
-    int web_max_connections;        //  default 512
-    int web_per_client;             //  connections per client address, default 32
-    int64_t web_timeout_ms;         //  idle connection timeout, default 30 s
+    opd_http_config_t web_http;     //  channels.web: 512 connections, 32 per client, 30 s, 10 s
+    int64_t web_session_ms;         //  portal and console sessions last this long, default 12 h
+    opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
     size_t nemail_addresses;
     opd_imap_t *imap;
@@ -209,12 +251,18 @@ typedef struct {
     char *agent_mail_address;       //  reply_address; NULL: notifications.smtp.from
     char *phone_secret;             //  HMAC-SHA256 key of the phone webhook; NULL: phone disabled
     char *phone_country_code;       //  digits, for national numbers ("44"); default "44"
+    opd_http_config_t phone_http;   //  channels.phone: 64 connections, 16 per client, 15 s, 10 s
 
     //  workflow (opdesk addition).
     int auto_close_days;            //  resolved tickets close after this many days, default 7
 
+    //  coverage (opdesk addition, issue 10): coverage.gap is announced for
+    //  gaps that begin within this many days.
+    int coverage_lookahead_days;    //  lookahead_days, 1 to 366, default 14
+    bool leave_approval;            //  annual leave recorded by an agent waits for a lead's approval
+
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
-    //  defaults are the constants of opd_report.h.
+    //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.
     int64_t burn_window_ms;         //  the rolling window of the error budget, default 28 days
     opd_burn_alert_t burn_fast;     //  default 1 h / 5 min above 14.4
     opd_burn_alert_t burn_slow;     //  default 6 h / 30 min above 6
@@ -232,6 +280,14 @@ opd_config_t *opd_config_load (const char *path, char *err, size_t errlen);
 opd_config_t *opd_config_parse (const char *text, size_t len, const char *name, char *err,
                                 size_t errlen);
 void opd_config_destroy (opd_config_t **self_p);
+//  The keys a SIGHUP cannot apply (endpoints, CURVE keys, HTTP connection
+//  limits) whose values differ between old and new: their paths, comma
+//  separated, into buf. Returns how many; 0 when a reload applies all.
+int opd_config_restart_changes (const opd_config_t *old, const opd_config_t *new_cfg, char *buf,
+                                size_t size);
+//  Writes the reference table of every key (docs/configuration.md, between
+//  its markers) to out: path, type, default, bounds, SIGHUP, meaning.
+void opd_config_reference (FILE *out);
 
 //  Lookups; NULL when absent.
 const opd_calendar_t *opd_config_calendar (const opd_config_t *self, const char *id);

@@ -9,4 +9,7 @@
 //  tcp://intake:5550), the socket is bound to every interface on PORT
 //  instead. Returns 0, or -1 with the reason logged.
 int opd_zmq_bind (zsock_t *sock, const char *endpoint, const char *what);
+//  The same without the error line, for a caller that retries and logs once:
+//  0, or -1 with errno set (EADDRINUSE, ...).
+int opd_zmq_try_bind (zsock_t *sock, const char *endpoint);
 #endif

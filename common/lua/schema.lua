@@ -46,6 +46,16 @@ local KEY = {
   rate_web = function (kind, hash) return 'opd:rate:web:' .. kind .. ':' .. hash end,
   session = function (sha256) return 'opd:session:' .. sha256 end,
   alive = function (name) return 'opd:alive:' .. name end,
+  rota_abs = function (id) return 'opd:rota:abs:' .. id end,
+  rota_abs_seq = 'opd:rota:abs:seq',
+  rota_abs_end = 'opd:rota:abs:end',
+  rota_abs_agent = function (agent) return 'opd:rota:abs:agent:' .. agent end,
+  rota_ovr = function (id) return 'opd:rota:ovr:' .. id end,
+  rota_ovr_seq = 'opd:rota:ovr:seq',
+  rota_ovr_end = 'opd:rota:ovr:end',
+  rota_gap = function (team, from, to) return 'opd:rota:gap:' .. team .. ':' .. from .. ':' .. to end,
+  rota_gap_begun = function (team, from, to) return 'opd:rota:gap:' .. team .. ':' .. from .. ':' .. to .. ':begun' end,
+  rota_gaps = function (team) return 'opd:rota:gaps:' .. team end,
 }
 
 -- Set members: MEMBER.x(parts...) makes one, MEMBER.x_parse(text) returns its

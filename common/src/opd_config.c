@@ -1,21 +1,63 @@
-/*  opd_config: loads the YAML file with libyaml's document API, then walks it
-    with one validating function per section. Every error names the key by its
-    dotted path. Unknown keys are errors: a typo must not silently fall back
-    to a default. */
+/*  opd_config: the configuration file, declared once as a table.
+
+    Every key of the file is one row of s_keys below, in the manner of
+    Redis's static_configs: its dotted path, its type, where it goes in
+    opd_config_t, its default, its bounds or allowed values, whether a
+    SIGHUP applies it or only a restart, and a one-line description.
+    docs/configuration.md is generated from the same rows (opd_config_doc,
+    `make config-doc`; a ctest fails when the two differ).
+
+    Loading walks the table, not the file: each row is looked up in the
+    YAML map it belongs to, read by its type's reader, defaulted, bounded,
+    then handed to the row's check. A key in the file that no row declares
+    is an error naming its path ("channels.web.colour: unknown key"), so a
+    typo never falls back to a default silently.
+
+    The shape of a path: "redis.port" is a key of the map "redis"; a row of
+    kind K_ITEMS ("teams") is a list of maps whose keys are the rows
+    "teams[].id", ...; a row of kind K_MAPOF ("calendars") is a map of maps
+    keyed by a name, whose keys are "calendars.*.timezone", .... Children
+    follow their parent directly in the table, in the order they are read:
+    a check may rely on every row above it (a team's calendar must exist,
+    so calendars come before teams).
+
+    Adding a key: add one row under its parent, e.g.
+        {"teams[].max_open", K_INT, IN (opd_team_t, max_open), .def = "50",
+         .min = 1, .max = 10000, .doc = "open tickets a team takes at most"},
+    with a field in opd_config.h, then run `make config-doc`. What a text
+    must be (an email address, a time zone, a team that exists) is its
+    format, .is = F_*; another rule on one value goes in .check; a rule
+    between keys goes in the check of their section or list item
+    (s_*_done), or in s_finish. A restart-only key says RESTART, and
+    opd_config_restart_changes names it when a SIGHUP changes it.
+
+    Reading order: the table, the walk (s_children, s_entry), the formats,
+    then the checks and the few rows read by their own function (K_CUSTOM:
+    calendar hours, the category tree, retention per category, the files
+    of secrets and CURVE keys).
+
+    Every error names the key by its path, on one line. The size of the
+    document with its aliases expanded is bounded before the walk
+    (s_check_size). */
 #include "opd_config.h"
 #include "opd_log.h"
-#include "opd_report.h"
 #include "opd_util.h"
+#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <yaml.h>
 #include <unistd.h>
+#include <yaml.h>
+
+//  The checks and readers of the table share one signature, and most use
+//  only part of it.
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
 //  Bounds of a document with its aliases expanded (see s_measure): YAML
@@ -24,6 +66,7 @@
 #define MAX_NODES 100000
 #define MAX_TEXT_BYTES (16 * 1024 * 1024)
 #define MAX_DEPTH 64
+#define MIN_SECRET_CHARS 16
 
 typedef struct {
     yaml_document_t *doc;
@@ -31,11 +74,448 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
-    bool password_from_file;  //  redis.password came from redis.password_file
+    bool in_map;              //  the map that holds the row being read is in the file
     bool demo_given;          //  the file says demo: true or false
+    char *password_file;      //  redis.password_file, before it is read
+    bool password_from_file;  //  redis.password came from redis.password_file
+    //  curve: the certificates read from the files named, until the block
+    //  is checked as a whole (s_curve_done); wiped after the load.
+    opd_cert_t spub, client, ssec;
+    bool has_spub, has_client, has_ssec;
 } ctx_t;
 
-static const char *s_days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+typedef enum {
+    K_STR,      //  text: char *
+    K_INT,      //  whole number within [min, max]: int or int64_t (by the field's size)
+    K_DUR,      //  duration "30s", "5m", "4h" in ms: int64_t; at least min, at most max (when set)
+    K_NUM,      //  number above min, at most max: double
+    K_BOOL,     //  true or false: bool
+    K_ENUM,     //  one of values ("a|b|c"), kept as text: char *
+    K_CHOICE,   //  one of values, kept as its index + min: int
+    K_HHMM,     //  "HH:MM" in minutes after midnight: int; max 1440 allows "24:00"
+    K_LIST,     //  a list of text: char ** at off, its size_t count at count_off
+    K_FLAGS,    //  a list of values ("a|b|c"): consecutive bools at off; none given: all if def
+    K_SECTION,  //  a map of the rows below it
+    K_ITEMS,    //  a list of maps: array of size-byte items at off, count at count_off
+    K_MAPOF,    //  a map of maps by name: as K_ITEMS, the name as char * at id_off
+    K_CUSTOM    //  read by parse (values says what it takes, for the docs)
+} kind_t;
+
+typedef enum {
+    F_NONE, F_EMAIL, F_E164, F_TZ, F_DATE, F_IP, F_ZMQ, F_HOST_PORT, F_SMTP_URL, F_HTTP_URL,
+    F_IMAP_URL, F_FOLDER, F_COUNTRY, F_CALENDAR, F_TEAM, F_AGENT, F_CATEGORY, F_STDRESP
+} format_t;
+
+#define REQUIRED 1  //  an error when absent from a map that is in the file
+#define RESTART 2   //  a SIGHUP does not apply it (opd_config_restart_changes)
+
+typedef struct entry_s entry_t;
+//  A rule on a value just read (base: the struct that holds the row's field),
+//  or, for a section or list item, on the whole once read; path names it.
+typedef bool (check_fn) (ctx_t *c, const char *path, char *base, const entry_t *e);
+//  Reads a K_CUSTOM row from n (NULL when absent).
+typedef bool (parse_fn) (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e);
+//  Frees what a row owns beyond its plain field (regexes, hours).
+typedef void (release_fn) (char *base, const entry_t *e);
+
+struct entry_s {
+    const char *path;
+    kind_t kind;
+    size_t off, size;         //  the field in the struct that holds it, and its size
+    size_t count_off, id_off; //  K_LIST, K_ITEMS, K_MAPOF: the count; K_MAPOF: the name
+    const char *def;          //  the default, written as in the file
+    double min, max;          //  bounds (see kind_t)
+    const char *values;       //  K_ENUM, K_CHOICE: "a|b|c"; K_CUSTOM: what it takes
+    int flags;                //  REQUIRED, RESTART
+    format_t is;              //  K_STR, K_LIST: what the text (each item) must be
+    check_fn *check;
+    parse_fn *parse;
+    release_fn *release;
+    const char *shown;        //  the default as the docs say it, when computed
+    const char *doc;          //  one line for docs/configuration.md
+};
+
+//  The field f of opd_config_t, or of an item type T.
+#define CF(f) .off = offsetof (opd_config_t, f), .size = sizeof (((opd_config_t *) 0)->f)
+#define IN(T, f) .off = offsetof (T, f), .size = sizeof (((T *) 0)->f)
+//  A list at arr with count n in T; items of type I.
+#define LIST_IN(T, arr, n) .off = offsetof (T, arr), .count_off = offsetof (T, n)
+#define ITEMS_IN(T, arr, n, I) LIST_IN (T, arr, n), .size = sizeof (I)
+
+static check_fn s_calendar_done, s_matrix_done, s_prefix_ok, s_demo_seen, s_redis_done, s_team_done, s_policy_done, s_match_done,
+    s_agent_done, s_shift_done, s_stdresp_done, s_keywords_ok, s_reqtype_done, s_field_done,
+    s_web_done, s_agent_mail_done, s_phone_done, s_burn_done, s_clients_dir, s_curve_done,
+    s_token_done;
+static parse_fn s_password_file, s_hours, s_categories, s_per_category, s_secret_file, s_curve_cert;
+static release_fn s_hours_free, s_categories_free, s_per_category_free, s_regex_free,
+    s_curve_free;
+
+#define P "P1|P2|P3|P4"
+#define HTTP_ROWS(base, T, conns, client, timeout)                                               \
+    {base ".max_connections", K_INT, CF (T.max_connections), .def = conns, .min = 1,               \
+     .max = 100000, .flags = RESTART, .doc = "connections served at once"},                      \
+    {base ".per_client", K_INT, CF (T.per_client), .def = client, .min = 1, .max = 100000,         \
+     .doc = "connections per client address; behind a trusted proxy, requests in flight per "    \
+            "client"},                                                                           \
+    {base ".timeout", K_DUR, CF (T.timeout_ms), .def = timeout, .min = 1000, .flags = RESTART,     \
+     .doc = "an idle connection is closed after this"},                                          \
+    {base ".header_timeout", K_DUR, CF (T.header_timeout_ms), .def = "10s", .min = 1000,           \
+     .doc = "a request's whole headers must arrive within this, however slowly they come"},      \
+    {base ".trusted_proxies", K_LIST, LIST_IN (opd_config_t, T.trusted_proxies,                    \
+                                               T.ntrusted_proxies), .is = F_IP,           \
+     .doc = "IP addresses of proxies whose X-Forwarded-For (the client: the rightmost hop not "   \
+            "in this list) and X-Forwarded-Proto are believed"}
+
+//  priority_matrix.IMPACT.URGENCY, [i][0..2] of the matrix.
+#define MATRIX_CELL(impact, i, urgency, j)                                                       \
+    {"priority_matrix." impact "." urgency, K_CHOICE, CF (priority_matrix[i][j]), .min = 1,      \
+     .values = P, .flags = REQUIRED, .doc = "the priority of impact " impact ", urgency " urgency}
+#define MATRIX_ROW(impact, i)                                                                    \
+    {"priority_matrix." impact, K_SECTION, .flags = REQUIRED, .doc = "impact " impact},        \
+    MATRIX_CELL (impact, i, "high", 0), MATRIX_CELL (impact, i, "medium", 1),                    \
+    MATRIX_CELL (impact, i, "low", 2)
+
+static const entry_t s_keys[] = {
+    {"ticket_prefix", K_STR, CF (ticket_prefix), .def = "OPD", .check = s_prefix_ok,
+     .doc = "1 to 16 letters and digits before the number of a ticket id (OPD-42)"},
+    {"log_level", K_ENUM, CF (log_level), .def = "info", .values = "debug|info|warn|error",
+     .doc = "the least severe line every program writes (stderr, one key=value line per event)"},
+    {"demo", K_BOOL, CF (demo), .check = s_demo_seen, .shown = "on loopback: true",
+     .doc = "a demo may keep change-me placeholder secrets and runs on loopback only (see "
+            "\"demo\" above)"},
+
+    {"redis", K_SECTION, .check = s_redis_done, .doc = "the Redis server"},
+    {"redis.host", K_STR, CF (redis_host), .def = "127.0.0.1", .doc = "its host"},
+    {"redis.port", K_INT, CF (redis_port), .def = "6379", .min = 1, .max = 65535,
+     .doc = "its port"},
+    {"redis.username", K_STR, CF (redis_username),
+     .doc = "log in as this ACL user (needs a password); {service} is the program's name "
+            "without opdesk- (cli for opdesk)"},
+    {"redis.password", K_STR, CF (redis_password),
+     .doc = "the password (without username: the default user's, requirepass)"},
+    {"redis.password_file", K_CUSTOM, .parse = s_password_file, .values = "a file name",
+     .doc = "read the password from this file instead, at start and on every reload: one "
+            "line, blanks around it dropped; {service} as in username"},
+    {"redis.db", K_INT, CF (redis_db), .def = "0", .min = 0, .max = 15,
+     .doc = "the database number"},
+
+    {"endpoints", K_SECTION, .doc = "where the services listen and connect"},
+    {"endpoints.intake", K_STR, CF (ep_intake), .def = "tcp://127.0.0.1:5550",
+     .is = F_ZMQ, .flags = RESTART, .doc = "intake's ZeroMQ ROUTER socket"},
+    {"endpoints.events", K_STR, CF (ep_events), .def = "tcp://127.0.0.1:5560",
+     .is = F_ZMQ, .flags = RESTART, .doc = "intake's ZeroMQ events socket"},
+    {"endpoints.http", K_STR, CF (ep_http), .def = "127.0.0.1:8080", .is = F_HOST_PORT,
+     .flags = RESTART, .doc = "opdesk-web's HOST:PORT"},
+    {"endpoints.phone", K_STR, CF (ep_phone), .def = "127.0.0.1:8081", .is = F_HOST_PORT,
+     .flags = RESTART, .doc = "opdesk-phone's HOST:PORT"},
+
+    {"events", K_SECTION, .doc = "the durable event history"},
+    {"events.max_len", K_INT, CF (events_max_len), .def = "1000000", .min = 1000,
+     .max = 1000000000,
+     .doc = "events kept in the opd:events stream (GET /api/v1/events); older ones are trimmed"},
+
+    {"calendars", K_MAPOF, ITEMS_IN (opd_config_t, calendars, ncalendars, opd_calendar_t),
+     .id_off = offsetof (opd_calendar_t, id), .check = s_calendar_done,
+     .doc = "working calendars by name"},
+    {"calendars.*.timezone", K_STR, IN (opd_calendar_t, timezone), .def = "UTC",
+     .is = F_TZ, .doc = "an IANA time zone"},
+    {"calendars.*.hours", K_CUSTOM, .parse = s_hours, .release = s_hours_free,
+     .flags = REQUIRED, .values = "24x7, or a map of days to HH:MM-HH:MM lists",
+     .doc = "working hours; a day not given has none"},
+    {"calendars.*.holidays", K_LIST, LIST_IN (opd_calendar_t, holidays, nholidays),
+     .is = F_DATE, .doc = "local dates YYYY-MM-DD without working time"},
+
+    {"categories", K_CUSTOM, .parse = s_categories, .release = s_categories_free,
+     .values = "a tree of maps (or lists of leaf names)",
+     .doc = "the taxonomy; a category is named by its path, hardware/laptop"},
+    {"priority_matrix", K_SECTION, .check = s_matrix_done,
+     .doc = "priority from impact and urgency; when given, all nine"},
+    MATRIX_ROW ("high", 0),
+    MATRIX_ROW ("medium", 1),
+    MATRIX_ROW ("low", 2),
+    {"default_priority", K_ENUM, CF (default_priority), .def = "P3", .values = P,
+     .doc = "the priority of a ticket nothing else sets one for"},
+
+    {"teams", K_ITEMS, ITEMS_IN (opd_config_t, teams, nteams, opd_team_t),
+     .check = s_team_done, .doc = "the teams tickets are routed to"},
+    {"teams[].id", K_STR, IN (opd_team_t, id), .flags = REQUIRED, .doc = "its id"},
+    {"teams[].name", K_STR, IN (opd_team_t, name), .shown = "the id", .doc = "its name"},
+    {"teams[].calendar", K_STR, IN (opd_team_t, calendar), .is = F_CALENDAR,
+     .doc = "the calendar of its working hours"},
+    {"teams[].min_on_duty", K_INT, IN (opd_team_t, min_on_duty), .def = "1", .min = 0,
+     .max = 1000, .doc = "agents it needs on shift during its hours (opdesk coverage)"},
+    {"teams[].max_away", K_INT, IN (opd_team_t, max_away), .def = "0", .min = 0, .max = 1000,
+     .doc = "agents away on approved annual leave at once at most (coverage.leave_approval); 0: no cap"},
+    {"default_team", K_STR, CF (default_team), .is = F_TEAM, .shown = "the first team",
+     .doc = "the team of a ticket no rule routes"},
+
+    {"slo_policies", K_ITEMS, ITEMS_IN (opd_config_t, policies, npolicies, opd_policy_t),
+     .check = s_policy_done, .doc = "SLO policies; the first whose match fits a ticket applies"},
+    {"slo_policies[].name", K_STR, IN (opd_policy_t, name), .flags = REQUIRED, .doc = "its name"},
+    {"slo_policies[].match", K_SECTION, .check = s_match_done,
+     .doc = "every key given must match the ticket; {} matches all"},
+    {"slo_policies[].match.priority", K_STR, IN (opd_policy_t, match.priority), .doc = "P1, P2, P3 or P4"},
+    {"slo_policies[].match.kind", K_STR, IN (opd_policy_t, match.kind),
+     .doc = "incident or service_request"},
+    {"slo_policies[].match.category", K_STR, IN (opd_policy_t, match.category),
+     .doc = "a category; matches it and every category below it"},
+    {"slo_policies[].match.team", K_STR, IN (opd_policy_t, match.team), .doc = "a team id"},
+    {"slo_policies[].match.channel", K_STR, IN (opd_policy_t, match.channel),
+     .doc = "a channel name (web, email, phone, ...)"},
+    {"slo_policies[].match.request_type", K_STR, IN (opd_policy_t, match.request_type),
+     .doc = "a request type id"},
+    {"slo_policies[].calendar", K_STR, IN (opd_policy_t, calendar), .flags = REQUIRED,
+     .is = F_CALENDAR, .doc = "the calendar its targets count working time in"},
+    {"slo_policies[].first_response", K_DUR, IN (opd_policy_t, first_response),
+     .doc = "target for the first response"},
+    {"slo_policies[].next_reply", K_DUR, IN (opd_policy_t, next_reply),
+     .doc = "target for each next reply to the requester"},
+    {"slo_policies[].resolution", K_DUR, IN (opd_policy_t, resolution),
+     .doc = "target for resolution; a policy needs at least one of the three"},
+    {"slo_policies[].warn_at", K_NUM, IN (opd_policy_t, warn_at), .def = "0.75", .min = 0,
+     .max = 0.9999, .doc = "slo.warning when this share of a target has elapsed"},
+    {"slo_policies[].objective", K_NUM, IN (opd_policy_t, objective), .min = 0, .max = 1,
+     .doc = "share of tickets that must meet it; error budget = 1 - objective"},
+
+    {"agents", K_ITEMS, ITEMS_IN (opd_config_t, agents, nagents, opd_agent_t),
+     .check = s_agent_done, .doc = "the agents"},
+    {"agents[].id", K_STR, IN (opd_agent_t, id), .flags = REQUIRED, .doc = "its id"},
+    {"agents[].name", K_STR, IN (opd_agent_t, name), .shown = "the id", .doc = "the name"},
+    {"agents[].email", K_STR, IN (opd_agent_t, email), .is = F_EMAIL,
+     .doc = "the email address"},
+    {"agents[].phone", K_STR, IN (opd_agent_t, phone), .is = F_E164,
+     .doc = "an E.164 number (+442079460000)"},
+    {"agents[].teams", K_LIST, LIST_IN (opd_agent_t, teams, nteams), .is = F_TEAM,
+     .doc = "the ids of the teams the agent is in"},
+
+    {"shifts", K_ITEMS, ITEMS_IN (opd_config_t, shifts, nshifts, opd_shift_t),
+     .check = s_shift_done, .doc = "when agents are on duty for a team"},
+    {"shifts[].agent", K_STR, IN (opd_shift_t, agent), .flags = REQUIRED, .is = F_AGENT,
+     .doc = "an agent id"},
+    {"shifts[].team", K_STR, IN (opd_shift_t, team), .flags = REQUIRED, .is = F_TEAM,
+     .doc = "a team id"},
+    {"shifts[].days", K_FLAGS, IN (opd_shift_t, days), .flags = REQUIRED,
+     .values = "mon|tue|wed|thu|fri|sat|sun", .doc = "the days it starts on"},
+    {"shifts[].from", K_HHMM, IN (opd_shift_t, from), .max = 1439, .flags = REQUIRED,
+     .doc = "when it starts"},
+    {"shifts[].to", K_HHMM, IN (opd_shift_t, to), .max = 1440, .flags = REQUIRED,
+     .doc = "when it ends; at or before from: the next day"},
+    {"shifts[].timezone", K_STR, IN (opd_shift_t, timezone), .is = F_TZ,
+     .shown = "the team calendar's", .doc = "the time zone of from and to"},
+
+    {"standard_responses", K_ITEMS, ITEMS_IN (opd_config_t, stdresps, nstdresps, opd_stdresp_t),
+     .check = s_stdresp_done, .doc = "canned answers a rule or an agent sends"},
+    {"standard_responses[].id", K_STR, IN (opd_stdresp_t, id), .flags = REQUIRED, .doc = "its id"},
+    {"standard_responses[].subject", K_STR, IN (opd_stdresp_t, subject), .doc = "the subject"},
+    {"standard_responses[].body", K_STR, IN (opd_stdresp_t, body), .flags = REQUIRED,
+     .doc = "the text"},
+    {"standard_responses[].guide_url", K_STR, IN (opd_stdresp_t, guide_url),
+     .doc = "a link to a guide"},
+
+    {"routing_rules", K_ITEMS, ITEMS_IN (opd_config_t, rules, nrules, opd_rule_t),
+     .doc = "routing rules; the first that matches wins"},
+    {"routing_rules[].name", K_STR, IN (opd_rule_t, name), .flags = REQUIRED, .doc = "its name"},
+    {"routing_rules[].when", K_SECTION, .flags = REQUIRED, .doc = "what it matches"},
+    {"routing_rules[].when.keywords", K_LIST, LIST_IN (opd_rule_t, keywords, nkeywords),
+     .check = s_keywords_ok, .doc = "words or phrases, any of which matches (case-insensitive)"},
+    {"routing_rules[].when.in", K_FLAGS, IN (opd_rule_t, in_subject), .values = "subject|body",
+     .def = "subject|body", .shown = "both", .doc = "where the keywords are looked for"},
+    {"routing_rules[].then", K_SECTION, .flags = REQUIRED, .doc = "what a match sets"},
+    {"routing_rules[].then.team", K_STR, IN (opd_rule_t, team), .is = F_TEAM,
+     .doc = "the team"},
+    {"routing_rules[].then.category", K_STR, IN (opd_rule_t, category),
+     .is = F_CATEGORY, .doc = "the category"},
+    {"routing_rules[].then.priority", K_ENUM, IN (opd_rule_t, priority), .values = P,
+     .doc = "the priority"},
+    {"routing_rules[].then.standard_response", K_STR, IN (opd_rule_t, standard_response),
+     .is = F_STDRESP, .doc = "a standard response sent as the first answer"},
+    {"footer", K_STR, CF (footer), .doc = "text added to every mail to a requester"},
+
+    {"request_types", K_ITEMS, ITEMS_IN (opd_config_t, reqtypes, nreqtypes, opd_reqtype_t),
+     .check = s_reqtype_done, .doc = "service request types and their forms"},
+    {"request_types[].id", K_STR, IN (opd_reqtype_t, id), .flags = REQUIRED, .doc = "its id"},
+    {"request_types[].name", K_STR, IN (opd_reqtype_t, name), .shown = "the id",
+     .doc = "its name"},
+    {"request_types[].fields", K_ITEMS, ITEMS_IN (opd_reqtype_t, fields, nfields, opd_field_t),
+     .check = s_field_done, .doc = "the fields of its form"},
+    {"request_types[].fields[].name", K_STR, IN (opd_field_t, name), .flags = REQUIRED,
+     .doc = "letters, digits, _ and -"},
+    {"request_types[].fields[].label", K_STR, IN (opd_field_t, label), .doc = "shown on forms"},
+    {"request_types[].fields[].type", K_CHOICE, IN (opd_field_t, type), .flags = REQUIRED,
+     .values = "string|enum|email|number|integer|boolean|date|phone", .doc = "its type"},
+    {"request_types[].fields[].required", K_BOOL, IN (opd_field_t, required), .def = "false",
+     .doc = "a request must give it"},
+    {"request_types[].fields[].pattern", K_STR, IN (opd_field_t, pattern),
+     .release = s_regex_free, .doc = "a regular expression the value must match"},
+    {"request_types[].fields[].values", K_LIST, LIST_IN (opd_field_t, values, nvalues),
+     .doc = "the allowed values of an enum"},
+    {"request_types[].fields[].pii", K_BOOL, IN (opd_field_t, pii), .def = "false",
+     .doc = "personal data: anonymised with the ticket"},
+    {"request_types[].fields[].max_length", K_INT, IN (opd_field_t, max_length), .def = "10000",
+     .min = 1, .max = 1048576, .doc = "characters at most"},
+
+    {"retention", K_SECTION, .doc = "how long closed tickets are kept"},
+    {"retention.closed_days", K_INT, CF (retention_closed_days), .def = "365", .min = 1,
+     .max = 36500, .doc = "days a closed ticket is kept before it is anonymised"},
+    {"retention.per_category", K_CUSTOM, .parse = s_per_category, .release = s_per_category_free,
+     .values = "a map of category to days (1 to 36500)",
+     .doc = "other periods by category; the most specific applies"},
+
+    {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},
+    {"notifications.smtp", K_SECTION, .doc = "the SMTP server"},
+    {"notifications.smtp.url", K_STR, CF (smtp_url), .def = "smtp://127.0.0.1:25",
+     .is = F_SMTP_URL, .doc = "smtp:// or smtps://"},
+    {"notifications.smtp.from", K_STR, CF (smtp_from), .def = "servicedesk@example.org",
+     .is = F_EMAIL, .doc = "the sender of notifications"},
+    {"notifications.smtp.username", K_STR, CF (smtp_username),
+     .doc = "SMTP AUTH user name; without it no authentication"},
+    {"notifications.smtp.password", K_STR, CF (smtp_password), .doc = "SMTP AUTH password"},
+    {"notifications.smtp.timeout", K_DUR, CF (smtp_timeout_ms), .def = "10s",
+     .doc = "how long one SMTP exchange may take before the job is retried"},
+    {"notifications.webhooks", K_ITEMS, ITEMS_IN (opd_config_t, webhooks, nwebhooks, opd_webhook_t),
+     .doc = "URLs events are posted to"},
+    {"notifications.webhooks[].url", K_STR, IN (opd_webhook_t, url), .flags = REQUIRED,
+     .is = F_HTTP_URL, .doc = "http:// or https://"},
+    {"notifications.webhooks[].topics", K_LIST, LIST_IN (opd_webhook_t, topics, ntopics),
+     .doc = "the event types it gets; none: all"},
+    {"notifications.webhooks[].secret", K_STR, IN (opd_webhook_t, secret),
+     .doc = "the HMAC-SHA256 key of its signature header"},
+
+    {"limits", K_SECTION, .doc = "sizes"},
+    {"limits.body_bytes", K_INT, CF (body_bytes), .def = "1048576", .min = 1,
+     .max = 64 * 1048576, .doc = "the largest ticket or comment body"},
+    {"limits.frame_bytes", K_INT, CF (frame_bytes), .def = "2097152", .min = 1024,
+     .max = 128 * 1048576, .doc = "the largest message on the intake socket"},
+
+    {"channels", K_SECTION, .doc = "the channel adapters' own settings"},
+    {"channels.web", K_SECTION, .check = s_web_done, .doc = "opdesk-web"},
+    {"channels.web.public_url", K_STR, CF (web_public_url), .shown = "http:// + endpoints.http",
+     .doc = "how requesters reach the portal: the base of links in mail; https: makes the "
+            "session cookie Secure"},
+    HTTP_ROWS ("channels.web", web_http, "512", "32", "30s"),
+    {"channels.web.session", K_DUR, CF (web_session_ms), .def = "12h", .min = 60000,
+     .doc = "how long a portal or console session lasts"},
+    {"channels.web.rate_limit", K_SECTION, .doc = "request rates, counted in Redis"},
+    {"channels.web.rate_limit.login", K_INT, CF (web_rate.login), .def = "10", .min = 1,
+     .max = 1000000, .doc = "failed sign-ins per client address per window; more: 429"},
+    {"channels.web.rate_limit.api_token", K_INT, CF (web_rate.api_token), .def = "3000",
+     .min = 1, .max = 100000000, .doc = "API requests per token per window"},
+    {"channels.web.rate_limit.api_address", K_INT, CF (web_rate.api_address), .def = "6000",
+     .min = 1, .max = 100000000, .doc = "API requests per client address per window"},
+    {"channels.web.rate_limit.window", K_DUR, CF (web_rate.window_ms), .def = "1m",
+     .min = 1000, .doc = "the window of those limits"},
+
+    {"channels.email", K_SECTION, .doc = "opdesk-email and opdesk-mailgate (docs/email.md)"},
+    {"channels.email.addresses", K_LIST, LIST_IN (opd_config_t, email_addresses, nemail_addresses),
+     .is = F_EMAIL,
+     .doc = "the desk's own addresses; mail from them (or notifications.smtp.from) never opens "
+            "a ticket"},
+    {"channels.email.imap", K_ITEMS, ITEMS_IN (opd_config_t, imap, nimap, opd_imap_t),
+     .doc = "the mailboxes opdesk-email polls"},
+    {"channels.email.imap[].url", K_STR, IN (opd_imap_t, url), .flags = REQUIRED,
+     .is = F_IMAP_URL, .doc = "imap:// or imaps://host[:port]/MAILBOX"},
+    {"channels.email.imap[].username", K_STR, IN (opd_imap_t, username), .doc = "the login"},
+    {"channels.email.imap[].password", K_STR, IN (opd_imap_t, password), .doc = "its password"},
+    {"channels.email.imap[].move_to", K_STR, IN (opd_imap_t, move_to),
+     .doc = "mailbox processed mail is moved to; without it: flagged \\Seen \\Deleted and "
+            "expunged"},
+    {"channels.email.imap[].interval", K_DUR, IN (opd_imap_t, interval_ms), .def = "30s",
+     .doc = "time between two polls"},
+    {"channels.email.attachments_dir", K_STR, CF (attachments_dir),
+     .doc = "where attachment bodies are stored under their SHA-256; without it only metadata"},
+    {"channels.email.max_attachment_bytes", K_INT, CF (max_attachment_bytes), .def = "10485760",
+     .min = 0, .max = 1024.0 * 1048576, .doc = "larger attachments are kept as metadata only"},
+    {"channels.email.rate_limit", K_SECTION, .doc = "mail per sender"},
+    {"channels.email.rate_limit.per_sender", K_INT, CF (email_rate_per_sender), .def = "20",
+     .min = 1, .max = 1000000,
+     .doc = "more messages than this from one address in the window are dropped, logged"},
+    {"channels.email.rate_limit.window", K_DUR, CF (email_rate_window_ms), .def = "1h",
+     .doc = "the window of that limit"},
+    {"channels.email.quarantine", K_SECTION, .doc = "mail the poller keeps failing on"},
+    {"channels.email.quarantine.after", K_INT, CF (email_max_failures), .def = "3", .min = 1,
+     .max = 1000, .doc = "a message failed on this many times is set aside"},
+    {"channels.email.quarantine.folder", K_STR, CF (email_quarantine_folder), .def = "Quarantine",
+     .is = F_FOLDER,
+     .doc = "the IMAP folder it is moved to, created when missing (no quotes, backslashes, "
+            "line ends)"},
+    {"channels.email.agent_mail", K_SECTION, .check = s_agent_mail_done,
+     .doc = "when mail is an agent's (docs/email.md)"},
+    {"channels.email.agent_mail.trust", K_CHOICE, CF (agent_mail_trust), .def = "token",
+     .values = "none|token|dmarc|token_or_dmarc",
+     .doc = "token: sent to the agent's reply address for the ticket; dmarc: dmarc=pass from "
+            "authserv_id; both; or none"},
+    {"channels.email.agent_mail.authserv_id", K_STR, CF (agent_mail_authserv_id),
+     .doc = "the authserv-id of your MTA's Authentication-Results; required with dmarc"},
+    {"channels.email.agent_mail.secret", K_STR, CF (agent_mail_secret),
+     .doc = "the HMAC-SHA256 key of reply tokens, at least 16 characters; none: no tokens"},
+    {"channels.email.agent_mail.secret_file", K_CUSTOM, .parse = s_secret_file,
+     .values = "a file name", .doc = "a file holding the secret instead (not with secret)"},
+    {"channels.email.agent_mail.reply_address", K_STR, CF (agent_mail_address),
+     .is = F_EMAIL, .shown = "notifications.smtp.from",
+     .doc = "reply tokens are added to it, local+TOKEN@domain"},
+
+    {"channels.phone", K_SECTION, .check = s_phone_done, .doc = "opdesk-phone"},
+    {"channels.phone.secret", K_STR, CF (phone_secret),
+     .doc = "the HMAC-SHA256 key of the telephony webhook, at least 8 characters; none: the "
+            "adapter is disabled"},
+    {"channels.phone.default_country_code", K_STR, CF (phone_country_code), .def = "44",
+     .is = F_COUNTRY, .doc = "1 to 3 digits, no leading 0: the country of national numbers"},
+    HTTP_ROWS ("channels.phone", phone_http, "64", "16", "15s"),
+
+    {"workflow", K_SECTION, .doc = "the life of a ticket"},
+    {"workflow.auto_close_days", K_INT, CF (auto_close_days), .def = "7", .min = 1, .max = 3650,
+     .doc = "resolved tickets close by themselves after this many days"},
+
+    {"coverage", K_SECTION, .doc = "the rota's coverage of working hours (docs/shifts.md)"},
+    {"coverage.lookahead_days", K_INT, CF (coverage_lookahead_days), .def = "14", .min = 1, .max = 366,
+     .doc = "coverage.gap is announced for gaps that begin within this many days"},
+    {"coverage.leave_approval", K_BOOL, CF (leave_approval), .def = "false",
+     .doc = "annual leave an agent records waits for a lead's approval"},
+
+    {"slo_burn", K_SECTION, .doc = "error budgets and burn-rate alerts (see \"slo_burn\" above)"},
+    {"slo_burn.window", K_DUR, CF (burn_window_ms), .def = "672h", .max = 840 * 3600000.0,
+     .doc = "the rolling window of the error budget; finished clocks are kept 35 days"},
+    {"slo_burn.fast", K_SECTION, CF (burn_fast), .check = s_burn_done, .doc = "the fast alert"},
+    {"slo_burn.fast.long", K_DUR, CF (burn_fast.long_ms), .def = "1h",
+     .doc = "its long window, not longer than slo_burn.window"},
+    {"slo_burn.fast.short", K_DUR, CF (burn_fast.short_ms), .def = "5m",
+     .doc = "its short window, shorter than long"},
+    {"slo_burn.fast.threshold", K_NUM, CF (burn_fast.threshold), .def = "14.4", .min = 0,
+     .max = 1000, .doc = "it holds while the burn rate over both windows is above this"},
+    {"slo_burn.slow", K_SECTION, CF (burn_slow), .check = s_burn_done, .doc = "the slow alert"},
+    {"slo_burn.slow.long", K_DUR, CF (burn_slow.long_ms), .def = "6h",
+     .doc = "its long window, not longer than slo_burn.window"},
+    {"slo_burn.slow.short", K_DUR, CF (burn_slow.short_ms), .def = "30m",
+     .doc = "its short window, shorter than long"},
+    {"slo_burn.slow.threshold", K_NUM, CF (burn_slow.threshold), .def = "6", .min = 0,
+     .max = 1000, .doc = "it holds while the burn rate over both windows is above this"},
+
+    {"curve", K_SECTION, CF (curve), .check = s_curve_done, .release = s_curve_free,
+     .doc = "ZeroMQ CURVE on the intake and events sockets (see \"curve\" above); none: plaintext"},
+    {"curve.server_public_file", K_CUSTOM, CF (curve.server_public), .parse = s_curve_cert,
+     .flags = REQUIRED | RESTART, .values = "a certificate file",
+     .doc = "intake's public certificate, which every client checks the server by"},
+    {"curve.client_secret_file", K_CUSTOM, CF (curve.client_secret), .parse = s_curve_cert,
+     .flags = REQUIRED | RESTART, .values = "a certificate file",
+     .doc = "the key pair opdesk's own programs connect with"},
+    {"curve.server_secret_file", K_CUSTOM, CF (curve.server_secret), .parse = s_curve_cert,
+     .flags = RESTART, .values = "a certificate file",
+     .doc = "intake's key pair, where intake runs (with clients_dir)"},
+    {"curve.clients_dir", K_STR, CF (curve_clients_dir), .check = s_clients_dir,
+     .doc = "a folder of allow-listed client public certificates (with server_secret_file)"},
+
+    {"tokens", K_ITEMS, ITEMS_IN (opd_config_t, tokens, ntokens, opd_token_t),
+     .check = s_token_done, .doc = "API tokens"},
+    {"tokens[].token", K_STR, IN (opd_token_t, token), .flags = REQUIRED,
+     .doc = "the secret (at least 8 characters, 16 outside a demo), or sha256:HEX of it"},
+    {"tokens[].role", K_CHOICE, IN (opd_token_t, role), .min = 1, .flags = REQUIRED,
+     .values = "requester|agent|lead|admin", .doc = "what it may do"},
+    {"tokens[].identity", K_STR, IN (opd_token_t, identity), .shown = "the role",
+     .doc = "an agent id (agent, lead), the requester's email address (requester)"},
+    {NULL, 0, .doc = NULL},
+};
+
+//  --- errors and the YAML document -------------------------------------------
 
 static bool
 s_fail (ctx_t *c, const char *path, const char *fmt, ...)
@@ -83,33 +563,13 @@ s_type_name (yaml_node_t *n)
                                            : "a scalar";
 }
 
-//  Checks that map is a mapping whose keys are all in allowed (NULL-terminated).
-static bool
-s_check_map (ctx_t *c, yaml_node_t *map, const char *path, const char *const *allowed)
+static const char *
+s_text (yaml_node_t *n)
 {
-    if (!map || map->type != YAML_MAPPING_NODE)
-        return s_fail (c, path, "must be a map, not %s", map ? s_type_name (map) : "nothing");
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = s_node (c, p->key);
-        //  Checked even without allowed: callers read the keys as text.
-        if (!k || k->type != YAML_SCALAR_NODE)
-            return s_fail (c, path, "keys must be text");
-        if (!allowed)
-            continue;
-        bool known = false;
-        for (const char *const *a = allowed; *a; a++)
-            if (!strcmp (*a, (const char *) k->data.scalar.value))
-                known = true;
-        if (!known) {
-            char sub[512];
-            snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k->data.scalar.value);
-            return s_fail (c, sub, "unknown key");
-        }
-    }
-    return true;
+    return (const char *) n->data.scalar.value;
 }
 
+//  The value of key in map; NULL when absent or null.
 static yaml_node_t *
 s_get (ctx_t *c, yaml_node_t *map, const char *key)
 {
@@ -118,123 +578,22 @@ s_get (ctx_t *c, yaml_node_t *map, const char *key)
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = s_node (c, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && !strcmp ((const char *) k->data.scalar.value, key))
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp (s_text (k), key))
             return s_is_null (s_node (c, p->value)) ? NULL : s_node (c, p->value);
     }
     return NULL;
 }
 
-static void
-s_path (char *out, size_t size, const char *base, const char *key)
-{
-    snprintf (out, size, "%s%s%s", base, *base ? "." : "", key);
-}
-
-//  Text scalar at map[key] into *out (newly allocated). required: error when absent.
+//  n must be a map whose keys are text.
 static bool
-s_str (ctx_t *c, yaml_node_t *map, const char *base, const char *key, bool required, char **out)
+s_is_map (ctx_t *c, yaml_node_t *n, const char *path)
 {
-    char path[512];
-    s_path (path, sizeof path, base, key);
-    yaml_node_t *n = s_get (c, map, key);
-    if (!n) {
-        if (required)
-            return s_fail (c, path, "is required");
-        return true;
-    }
-    if (n->type != YAML_SCALAR_NODE)
-        return s_fail (c, path, "must be text, not %s", s_type_name (n));
-    if (!opd_utf8_valid ((const char *) n->data.scalar.value, n->data.scalar.length)
-        || strlen ((const char *) n->data.scalar.value) != n->data.scalar.length)
-        return s_fail (c, path, "is not valid UTF-8 text");
-    free (*out);
-    *out = opd_strdup ((const char *) n->data.scalar.value);
-    return true;
-}
-
-static bool
-s_int (ctx_t *c, yaml_node_t *map, const char *base, const char *key, int64_t min, int64_t max,
-       int64_t *out)
-{
-    char path[512];
-    s_path (path, sizeof path, base, key);
-    yaml_node_t *n = s_get (c, map, key);
-    if (!n)
-        return true;
-    if (n->type != YAML_SCALAR_NODE)
-        return s_fail (c, path, "must be a whole number");
-    const char *v = (const char *) n->data.scalar.value;
-    char *end;
-    errno = 0;
-    long long x = strtoll (v, &end, 10);
-    if (errno || end == v || *end)
-        return s_fail (c, path, "must be a whole number, not '%s'", v);
-    if (x < min || x > max)
-        return s_fail (c, path, "must be between %lld and %lld", (long long) min, (long long) max);
-    *out = x;
-    return true;
-}
-
-static bool
-s_num (ctx_t *c, yaml_node_t *map, const char *base, const char *key, double min, double max,
-       double *out)
-{
-    char path[512];
-    s_path (path, sizeof path, base, key);
-    yaml_node_t *n = s_get (c, map, key);
-    if (!n)
-        return true;
-    if (n->type != YAML_SCALAR_NODE)
-        return s_fail (c, path, "must be a number");
-    const char *v = (const char *) n->data.scalar.value;
-    char *end;
-    double x = strtod (v, &end);
-    if (end == v || *end)
-        return s_fail (c, path, "must be a number, not '%s'", v);
-    if (!(x > min && x <= max))
-        return s_fail (c, path, "must be above %g and at most %g", min, max);
-    *out = x;
-    return true;
-}
-
-static bool
-s_bool (ctx_t *c, yaml_node_t *map, const char *base, const char *key, bool *out)
-{
-    char path[512];
-    s_path (path, sizeof path, base, key);
-    yaml_node_t *n = s_get (c, map, key);
-    if (!n)
-        return true;
-    const char *v = n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value : "";
-    if (!strcmp (v, "true") || !strcmp (v, "True") || !strcmp (v, "yes"))
-        *out = true;
-    else if (!strcmp (v, "false") || !strcmp (v, "False") || !strcmp (v, "no"))
-        *out = false;
-    else
-        return s_fail (c, path, "must be true or false");
-    return true;
-}
-
-//  A list of text scalars.
-static bool
-s_strlist (ctx_t *c, yaml_node_t *n, const char *path, char ***out, size_t *count)
-{
-    if (!n) {
-        *count = 0;
-        return true;
-    }
-    if (n->type != YAML_SEQUENCE_NODE)
-        return s_fail (c, path, "must be a list");
-    size_t len = (size_t) (n->data.sequence.items.top - n->data.sequence.items.start);
-    *out = opd_calloc (len + 1, sizeof (char *));
-    *count = 0;
-    for (size_t i = 0; i < len; i++) {
-        yaml_node_t *item = s_node (c, n->data.sequence.items.start[i]);
-        if (!item || item->type != YAML_SCALAR_NODE)
-            return s_fail (c, path, "item %zu must be text", i);
-        if (!opd_utf8_valid ((const char *) item->data.scalar.value, item->data.scalar.length))
-            return s_fail (c, path, "item %zu is not valid UTF-8", i);
-        (*out)[(*count)++] = opd_strdup ((const char *) item->data.scalar.value);
+    if (!n || n->type != YAML_MAPPING_NODE)
+        return s_fail (c, path, "must be a map, not %s", n ? s_type_name (n) : "nothing");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = s_node (c, p->key);
+        if (!k || k->type != YAML_SCALAR_NODE)
+            return s_fail (c, path, "keys must be text");
     }
     return true;
 }
@@ -245,6 +604,61 @@ s_seq_len (yaml_node_t *n)
     return n && n->type == YAML_SEQUENCE_NODE
                ? (size_t) (n->data.sequence.items.top - n->data.sequence.items.start)
                : 0;
+}
+
+#define ITEM(n, i) s_node (c, (n)->data.sequence.items.start[i])
+
+static void
+s_path (char *out, size_t size, const char *base, const char *key)
+{
+    snprintf (out, size, "%s%s%s", base, *base ? "." : "", key);
+}
+
+static int
+s_str_cmp (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+s_free_list (char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free (list[i]);
+    free (list);
+}
+
+//  --- the fields a row points at ---------------------------------------------
+
+#define FIELD(T, base, e) ((T *) (void *) ((base) + (e)->off))
+#define COUNT(base, e) ((size_t *) (void *) ((base) + (e)->count_off))
+
+static char **
+s_str_at (char *base, const entry_t *e)
+{
+    return FIELD (char *, base, e);
+}
+
+//  A list of text scalars into *out, *count.
+static bool
+s_strlist (ctx_t *c, yaml_node_t *n, const char *path, char ***out, size_t *count)
+{
+    *count = 0;
+    if (!n)
+        return true;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return s_fail (c, path, "must be a list");
+    size_t len = s_seq_len (n);
+    *out = opd_calloc (len + 1, sizeof (char *));
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = ITEM (n, i);
+        if (!item || item->type != YAML_SCALAR_NODE)
+            return s_fail (c, path, "item %zu must be text", i);
+        if (!opd_utf8_valid (s_text (item), item->data.scalar.length))
+            return s_fail (c, path, "item %zu is not valid UTF-8", i);
+        (*out)[(*count)++] = opd_strdup (s_text (item));
+    }
+    return true;
 }
 
 static bool
@@ -262,22 +676,167 @@ s_parse_hhmm (const char *s, int *minutes, bool allow_24)
     return true;
 }
 
-static bool
-s_valid_timezone (const char *tz)
+//  A duration in the largest unit that writes it whole ("90s", "12h").
+static void
+s_format_ms (char *out, size_t size, double ms)
 {
-    if (!tz || !*tz)
-        return false;
-    if (!strcmp (tz, "UTC"))
-        return true;
-    GTimeZone *z = g_time_zone_new_identifier (tz);
-    if (!z)
-        return false;
-    g_time_zone_unref (z);
+    int64_t s = (int64_t) (ms / 1000);
+    if (s % 3600 == 0)
+        snprintf (out, size, "%lldh", (long long) (s / 3600));
+    else if (s % 60 == 0)
+        snprintf (out, size, "%lldm", (long long) (s / 60));
+    else
+        snprintf (out, size, "%llds", (long long) s);
+}
+
+//  "a, b, c or d" from "a|b|c|d".
+static void
+s_alternatives (char *out, size_t size, const char *values)
+{
+    out[0] = 0;
+    const char *last = strrchr (values, '|');
+    size_t len = 0;
+    for (const char *p = values; *p && len + 8 < size; p++) {
+        if (*p == '|')
+            len += (size_t) snprintf (out + len, size - len, "%s", p == last ? " or " : ", ");
+        else
+            out[len++] = *p, out[len] = 0;
+    }
+}
+
+//  The index of text among values ("a|b|c"), or -1.
+static int
+s_choice (const char *values, const char *text)
+{
+    size_t tlen = strlen (text);
+    int i = 0;
+    for (const char *p = values; p; i++) {
+        const char *bar = strchr (p, '|');
+        size_t len = bar ? (size_t) (bar - p) : strlen (p);
+        if (len == tlen && !strncmp (p, text, len))
+            return i;
+        p = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
+static bool
+s_set_int (ctx_t *c, const entry_t *e, char *base, const char *text, const char *path)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll (text, &end, 10);
+    if (errno || end == text || *end)
+        return s_fail (c, path, "must be a whole number, not '%s'", text);
+    if (x < (long long) e->min || x > (long long) e->max)
+        return s_fail (c, path, "must be between %lld and %lld", (long long) e->min,
+                       (long long) e->max);
+    if (e->size == sizeof (int))
+        *FIELD (int, base, e) = (int) x;
+    else
+        *FIELD (int64_t, base, e) = x;
     return true;
 }
 
 static bool
-s_valid_date (const char *s)
+s_set_duration (ctx_t *c, const entry_t *e, char *base, const char *text, const char *path)
+{
+    int64_t ms;
+    char bound[32];
+    if (opd_duration_parse (text, &ms))
+        return s_fail (c, path, "'%s' is not a duration (a whole number with s, m or h)", text);
+    if (e->min && ms < e->min)
+        return s_format_ms (bound, sizeof bound, e->min), s_fail (c, path, "must be at least %s", bound);
+    if (e->max && ms > e->max)
+        return s_format_ms (bound, sizeof bound, e->max), s_fail (c, path, "must be at most %s", bound);
+    *FIELD (int64_t, base, e) = ms;
+    return true;
+}
+
+//  Sets the scalar row e of base from text (the file's, or the default).
+static bool
+s_set (ctx_t *c, const entry_t *e, char *base, const char *text, const char *path)
+{
+    char alternatives[256];
+    int i;
+    switch (e->kind) {
+    case K_STR:
+        free (*s_str_at (base, e));
+        *s_str_at (base, e) = opd_strdup (text);
+        return true;
+    case K_INT:
+        return s_set_int (c, e, base, text, path);
+    case K_DUR:
+        return s_set_duration (c, e, base, text, path);
+    case K_NUM: {
+        char *end;
+        double x = strtod (text, &end);
+        if (end == text || *end)
+            return s_fail (c, path, "must be a number, not '%s'", text);
+        if (!(x > e->min && x <= e->max))
+            return s_fail (c, path, "must be above %g and at most %g", e->min, e->max);
+        *FIELD (double, base, e) = x;
+        return true;
+    }
+    case K_BOOL:
+        if (!strcmp (text, "true") || !strcmp (text, "True") || !strcmp (text, "yes"))
+            *FIELD (bool, base, e) = true;
+        else if (!strcmp (text, "false") || !strcmp (text, "False") || !strcmp (text, "no"))
+            *FIELD (bool, base, e) = false;
+        else
+            return s_fail (c, path, "must be true or false");
+        return true;
+    case K_ENUM:
+    case K_CHOICE:
+        i = s_choice (e->values, text);
+        if (i < 0) {
+            s_alternatives (alternatives, sizeof alternatives, e->values);
+            return s_fail (c, path, "'%s' must be %s", text, alternatives);
+        }
+        if (e->kind == K_CHOICE)
+            *FIELD (int, base, e) = i + (int) e->min;
+        else {
+            free (*s_str_at (base, e));
+            *s_str_at (base, e) = opd_strdup (text);
+        }
+        return true;
+    case K_HHMM:
+        if (!s_parse_hhmm (text, FIELD (int, base, e), e->max >= 1440))
+            return s_fail (c, path, "'%s' is not HH:MM", text);
+        return true;
+    default:
+        assert (false);
+        return false;
+    }
+}
+
+//  --- formats: what a text value (or each item of a list of text) must be -------
+
+static bool
+s_is_email (ctx_t *c, const char *v)
+{
+    return opd_email_valid (v);
+}
+
+static bool
+s_is_e164 (ctx_t *c, const char *v)
+{
+    return opd_e164_valid (v);
+}
+
+static bool
+s_is_timezone (ctx_t *c, const char *tz)
+{
+    if (!strcmp (tz, "UTC"))
+        return true;
+    GTimeZone *z = *tz ? g_time_zone_new_identifier (tz) : NULL;
+    if (z)
+        g_time_zone_unref (z);
+    return z != NULL;
+}
+
+static bool
+s_is_date (ctx_t *c, const char *s)
 {
     int y, m, d, n = 0;
     if (sscanf (s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || strlen (s) != 10)
@@ -285,229 +844,492 @@ s_valid_date (const char *s)
     return g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y);
 }
 
-static int
-s_span_cmp (const void *a, const void *b)
+static bool
+s_is_ip (ctx_t *c, const char *v)
 {
-    return ((const opd_span_t *) a)->from - ((const opd_span_t *) b)->from;
-}
-
-static int
-s_str_cmp (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
+    unsigned char buf[16];
+    return inet_pton (AF_INET, v, buf) == 1 || inet_pton (AF_INET6, v, buf) == 1;
 }
 
 static bool
-s_calendar (ctx_t *c, yaml_node_t *key, yaml_node_t *n, opd_calendar_t *cal)
+s_is_host_port (ctx_t *c, const char *v)
 {
-    char path[512], sub[512];
-    cal->id = opd_strdup ((const char *) key->data.scalar.value);
-    snprintf (path, sizeof path, "calendars.%s", cal->id);
-    static const char *const keys[] = {"timezone", "hours", "holidays", NULL};
-    if (!s_check_map (c, n, path, keys) || !s_str (c, n, path, "timezone", false, &cal->timezone))
+    const char *colon = strrchr (v, ':');
+    return colon && atoi (colon + 1) > 0 && atoi (colon + 1) <= 65535;
+}
+
+//  The name goes into IMAP commands between quotes.
+static bool
+s_is_folder (ctx_t *c, const char *v)
+{
+    return *v && !strpbrk (v, "\"\\\r\n");
+}
+
+static bool
+s_is_country (ctx_t *c, const char *v)
+{
+    return *v && strlen (v) <= 3 && strspn (v, "0123456789") == strlen (v) && v[0] != '0';
+}
+
+//  References to what the rows above declared.
+static bool
+s_is_calendar (ctx_t *c, const char *v)
+{
+    return opd_config_calendar (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_team (ctx_t *c, const char *v)
+{
+    return opd_config_team (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_agent (ctx_t *c, const char *v)
+{
+    return opd_config_agent (c->cfg, v) != NULL;
+}
+
+static bool
+s_is_category (ctx_t *c, const char *v)
+{
+    return opd_config_category_exists (c->cfg, v);
+}
+
+static bool
+s_is_stdresp (ctx_t *c, const char *v)
+{
+    return opd_config_stdresp (c->cfg, v) != NULL;
+}
+
+//  Whether v starts with one of prefixes ("tcp://|ipc://").
+static bool
+s_has_prefix (const char *v, const char *prefixes)
+{
+    for (const char *p = prefixes; p; p = strchr (p, '|') ? strchr (p, '|') + 1 : NULL)
+        if (!strncmp (v, p, strchr (p, '|') ? (size_t) (strchr (p, '|') - p) : strlen (p)))
+            return true;
+    return false;
+}
+
+static const struct {
+    bool (*ok) (ctx_t *c, const char *value);  //  NULL: starts with one of prefixes
+    const char *error;                         //  the value is its argument
+    const char *doc;                           //  the type column of the docs
+    const char *prefixes;
+} s_formats[] = {
+    [F_EMAIL] = {s_is_email, "'%s' is not an email address", "email address"},
+    [F_E164] = {s_is_e164, "'%s' is not an E.164 number", "E.164 number"},
+    [F_TZ] = {s_is_timezone, "unknown time zone '%s'", "time zone"},
+    [F_DATE] = {s_is_date, "'%s' is not a date YYYY-MM-DD", "date"},
+    [F_IP] = {s_is_ip, "'%s' is not an IP address", "IP address"},
+    [F_ZMQ] = {NULL, "'%s' is not a tcp:// or ipc:// endpoint", "ZeroMQ endpoint", "tcp://|ipc://"},
+    [F_HOST_PORT] = {s_is_host_port, "'%s' is not HOST:PORT", "HOST:PORT"},
+    [F_SMTP_URL] = {NULL, "'%s' is not an smtp:// or smtps:// URL", "URL", "smtp://|smtps://"},
+    [F_HTTP_URL] = {NULL, "'%s' is not an http:// or https:// URL", "URL", "http://|https://"},
+    [F_IMAP_URL] = {NULL, "'%s' is not an imap:// or imaps:// URL", "URL", "imap://|imaps://"},
+    [F_FOLDER] = {s_is_folder, "must not be empty or contain quotes, backslashes or line ends",
+                  "IMAP folder"},
+    [F_COUNTRY] = {s_is_country, "must be 1 to 3 digits, e.g. 44", "digits"},
+    [F_CALENDAR] = {s_is_calendar, "unknown calendar '%s'", "calendar name"},
+    [F_TEAM] = {s_is_team, "unknown team '%s'", "team id"},
+    [F_AGENT] = {s_is_agent, "unknown agent '%s'", "agent id"},
+    [F_CATEGORY] = {s_is_category, "unknown category '%s'", "category"},
+    [F_STDRESP] = {s_is_stdresp, "unknown standard response '%s'", "standard response id"},
+};
+
+static bool
+s_format_ok (ctx_t *c, const char *path, format_t f, const char *value)
+{
+    bool ok = !f
+              || (s_formats[f].ok ? s_formats[f].ok (c, value)
+                                  : s_has_prefix (value, s_formats[f].prefixes));
+    return ok || s_fail (c, path, s_formats[f].error, value);
+}
+
+//  --- the walk ---------------------------------------------------------------
+
+static bool s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base);
+
+//  The prefix of the paths of e's children ("redis.", "teams[].",
+//  "calendars.*."); "" for the top level (e NULL).
+static void
+s_child_prefix (char *out, size_t size, const entry_t *e)
+{
+    snprintf (out, size, "%s%s", e ? e->path : "",
+              !e ? "" : e->kind == K_ITEMS ? "[]." : e->kind == K_MAPOF ? ".*." : ".");
+}
+
+//  The key name of row e when it is a direct child of prefix, else NULL.
+static const char *
+s_child_name (const entry_t *e, const char *prefix)
+{
+    size_t len = strlen (prefix);
+    if (strncmp (e->path, prefix, len) || strpbrk (e->path + len, ".["))
+        return NULL;
+    return e->path + len;
+}
+
+//  One past the last row of the subtree of e (its children follow it).
+static const entry_t *
+s_subtree_end (const entry_t *e)
+{
+    char prefix[256];
+    s_child_prefix (prefix, sizeof prefix, e);
+    const entry_t *end = e ? e + 1 : s_keys;
+    while (end->path && !strncmp (end->path, prefix, strlen (prefix)))
+        end++;
+    return end;
+}
+
+//  Every key of map must be a child of parent (NULL: the top level).
+static bool
+s_known_keys (ctx_t *c, const entry_t *parent, yaml_node_t *map, const char *path)
+{
+    if (!s_is_map (c, map, path))
         return false;
-    if (!cal->timezone)
-        cal->timezone = opd_strdup ("UTC");
-    s_path (sub, sizeof sub, path, "timezone");
-    if (!s_valid_timezone (cal->timezone))
-        return s_fail (c, sub, "unknown time zone '%s'", cal->timezone);
-    yaml_node_t *hours = s_get (c, n, "hours");
-    s_path (sub, sizeof sub, path, "hours");
-    if (!hours)
-        return s_fail (c, sub, "is required ('24x7' or a map of days)");
-    if (hours->type == YAML_SCALAR_NODE) {
-        if (strcmp ((const char *) hours->data.scalar.value, "24x7"))
-            return s_fail (c, sub, "must be '24x7' or a map of days");
-        cal->always = true;
-    }
-    else {
-        static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
-        if (!s_check_map (c, hours, sub, days))
-            return false;
-        for (int d = 0; d < 7; d++) {
-            char dpath[512];
-            s_path (dpath, sizeof dpath, sub, s_days[d]);
-            char **spans = NULL;
-            size_t nspans = 0;
-            bool ok = s_strlist (c, s_get (c, hours, s_days[d]), dpath, &spans, &nspans);
-            cal->hours[d] = opd_calloc (nspans + 1, sizeof (opd_span_t));
-            for (size_t i = 0; ok && i < nspans; i++) {
-                char from[8] = "", to[8] = "";
-                const char *dash = strchr (spans[i], '-');
-                if (!dash || dash - spans[i] > 5 || strlen (dash + 1) > 5) {
-                    ok = s_fail (c, dpath, "'%s' is not HH:MM-HH:MM", spans[i]);
-                    break;
-                }
-                memcpy (from, spans[i], (size_t) (dash - spans[i]));
-                strcpy (to, dash + 1);
-                opd_span_t *s = &cal->hours[d][cal->nhours[d]];
-                if (!s_parse_hhmm (from, &s->from, false) || !s_parse_hhmm (to, &s->to, true))
-                    ok = s_fail (c, dpath, "'%s' is not HH:MM-HH:MM", spans[i]);
-                else if (s->to <= s->from)
-                    ok = s_fail (c, dpath, "'%s' ends before it starts", spans[i]);
-                else
-                    cal->nhours[d]++;
-            }
-            for (size_t i = 0; i < nspans; i++)
-                free (spans[i]);
-            free (spans);
-            if (!ok)
-                return false;
-            qsort (cal->hours[d], cal->nhours[d], sizeof (opd_span_t), s_span_cmp);
-            for (size_t i = 1; i < cal->nhours[d]; i++)
-                if (cal->hours[d][i].from < cal->hours[d][i - 1].to)
-                    return s_fail (c, dpath, "intervals overlap");
+    char prefix[256];
+    s_child_prefix (prefix, sizeof prefix, parent);
+    const entry_t *end = s_subtree_end (parent);
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *key = s_text (s_node (c, p->key));
+        const entry_t *e = parent ? parent + 1 : s_keys;
+        for (; e < end; e++) {
+            const char *name = s_child_name (e, prefix);
+            if (name && !strcmp (name, key))
+                break;
+        }
+        if (e == end) {
+            char sub[512];
+            s_path (sub, sizeof sub, path, key);
+            return s_fail (c, sub, "unknown key");
         }
     }
-    s_path (sub, sizeof sub, path, "holidays");
-    if (!s_strlist (c, s_get (c, n, "holidays"), sub, &cal->holidays, &cal->nholidays))
+    return true;
+}
+
+//  Reads the children of parent (NULL: the top level) from map (NULL when
+//  the map is absent: defaults only) into base, in the table's order.
+static bool
+s_children (ctx_t *c, const entry_t *parent, yaml_node_t *map, const char *path, char *base)
+{
+    if (map && !s_known_keys (c, parent, map, path))
         return false;
-    for (size_t i = 0; i < cal->nholidays; i++)
-        if (!s_valid_date (cal->holidays[i]))
-            return s_fail (c, sub, "'%s' is not a date YYYY-MM-DD", cal->holidays[i]);
+    char prefix[256], sub[512];
+    s_child_prefix (prefix, sizeof prefix, parent);
+    const entry_t *end = s_subtree_end (parent);
+    for (const entry_t *e = parent ? parent + 1 : s_keys; e < end; e++) {
+        const char *name = s_child_name (e, prefix);
+        if (!name)
+            continue;
+        s_path (sub, sizeof sub, path, name);
+        c->in_map = map != NULL;
+        if (!s_entry (c, e, s_get (c, map, name), sub, base))
+            return false;
+    }
+    return true;
+}
+
+//  A list of maps: one item of e->size bytes each, read by e's children.
+static bool
+s_items (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
+{
+    if (!n)
+        return true;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return s_fail (c, path, "must be a list");
+    size_t len = s_seq_len (n);
+    char *items = opd_calloc (len + 1, e->size), sub[512];
+    *FIELD (char *, base, e) = items;
+    for (size_t i = 0; i < len; i++) {
+        char *item = items + i * e->size;
+        snprintf (sub, sizeof sub, "%s[%zu]", path, i);
+        (*COUNT (base, e))++;
+        if (!s_is_map (c, ITEM (n, i), sub) || !s_children (c, e, ITEM (n, i), sub, item)
+            || (e->check && !e->check (c, sub, item, e)))
+            return false;
+    }
+    return true;
+}
+
+//  A map of maps by name: as s_items, the name into the item.
+static bool
+s_map_of (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
+{
+    if (!n)
+        return true;
+    if (!s_is_map (c, n, path))
+        return false;
+    size_t len = (size_t) (n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    char *items = opd_calloc (len + 1, e->size), sub[512];
+    *FIELD (char *, base, e) = items;
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
+        char *item = items + i * e->size;
+        const char *name = s_text (s_node (c, p->key));
+        *(char **) (void *) (item + e->id_off) = opd_strdup (name);
+        (*COUNT (base, e))++;
+        s_path (sub, sizeof sub, path, name);
+        if (!s_is_map (c, s_node (c, p->value), sub)
+            || !s_children (c, e, s_node (c, p->value), sub, item)
+            || (e->check && !e->check (c, sub, item, e)))
+            return false;
+    }
+    return true;
+}
+
+//  A list of names among e->values into consecutive bools (shifts[].days,
+//  routing_rules[].when.in); an empty list is "is required", or all of them
+//  with a default.
+_Static_assert (offsetof (opd_rule_t, in_body) == offsetof (opd_rule_t, in_subject) + 1,
+                "routing_rules[].when.in sets in_subject and in_body as bool[2]");
+
+static bool
+s_flags (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
+{
+    char **names = NULL, alternatives[256];
+    size_t count = 0;
+    bool *flags = FIELD (bool, base, e), ok = s_strlist (c, n, path, &names, &count);
+    for (size_t i = 0; ok && i < count; i++) {
+        int f = s_choice (e->values, names[i]);
+        if (f >= 0)
+            flags[f] = true;
+        else {
+            s_alternatives (alternatives, sizeof alternatives, e->values);
+            ok = s_fail (c, path, "'%s' must be %s", names[i], alternatives);
+        }
+    }
+    if (ok && !count && (e->flags & REQUIRED) && c->in_map)
+        ok = s_fail (c, path, "is required");
+    //  The default is every value.
+    for (const char *v = e->values; ok && !count && e->def && v; v = strchr (v, '|'), v = v ? v + 1 : v)
+        *flags++ = true;
+    s_free_list (names, count);
+    return ok;
+}
+
+static const char *const s_must_be[] = {
+    [K_STR] = "must be text", [K_INT] = "must be a whole number", [K_DUR] = "must be a duration",
+    [K_NUM] = "must be a number", [K_BOOL] = "must be true or false",
+    [K_ENUM] = "must be text", [K_CHOICE] = "must be text", [K_HHMM] = "must be HH:MM",
+};
+
+//  Reads row e from n (NULL when absent) at path into base.
+static bool
+s_entry (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *base)
+{
+    bool required = (e->flags & REQUIRED) && c->in_map;
+    if (!n && required && e->kind != K_CUSTOM && e->kind != K_LIST && e->kind != K_FLAGS)
+        return s_fail (c, path, "is required");
+    switch (e->kind) {
+    case K_SECTION:
+        if (n && !s_is_map (c, n, path))
+            return false;
+        return s_children (c, e, n, path, base) && (!e->check || e->check (c, path, base, e));
+    case K_ITEMS:
+        return s_items (c, e, n, path, base);
+    case K_MAPOF:
+        return s_map_of (c, e, n, path, base);
+    case K_CUSTOM:
+        return e->parse (c, n, path, base, e);
+    case K_FLAGS:
+        return s_flags (c, e, n, path, base);
+    case K_LIST:
+        //  The check runs when the list is absent too ("needs at least one").
+        if (!s_strlist (c, n, path, FIELD (char **, base, e), COUNT (base, e)))
+            return false;
+        for (size_t i = 0; i < *COUNT (base, e); i++)
+            if (!s_format_ok (c, path, e->is, (*FIELD (char **, base, e))[i]))
+                return false;
+        return !e->check || (!n && !c->in_map) || e->check (c, path, base, e);
+    default:
+        break;
+    }
+    const char *text = e->def;
+    if (n) {
+        if (n->type != YAML_SCALAR_NODE)
+            return s_fail (c, path, "%s, not %s", s_must_be[e->kind], s_type_name (n));
+        if (!opd_utf8_valid (s_text (n), n->data.scalar.length)
+            || strlen (s_text (n)) != n->data.scalar.length)
+            return s_fail (c, path, "is not valid UTF-8 text");
+        text = s_text (n);
+    }
+    if (!text)
+        return true;
+    return s_set (c, e, base, text, path)
+           && (e->kind != K_STR || s_format_ok (c, path, e->is, *s_str_at (base, e)))
+           && (!e->check || e->check (c, path, base, e));
+}
+
+//  --- checks of one value ----------------------------------------------------
+
+static const char *s_days_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+static bool
+s_prefix_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    const char *p = *s_str_at (base, e);
+    if (!*p || strlen (p) > 16)
+        return s_fail (c, path, "must be 1 to 16 letters");
+    for (; *p; p++)
+        if (!g_ascii_isalnum (*p))
+            return s_fail (c, path, "may hold only letters and digits");
+    return true;
+}
+
+static bool
+s_demo_seen (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    c->demo_given = true;
+    return true;
+}
+
+static bool
+s_keywords_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **words = *FIELD (char **, base, e);
+    if (!*COUNT (base, e))
+        return s_fail (c, path, "needs at least one keyword");
+    for (size_t i = 0; i < *COUNT (base, e); i++)
+        if (!*words[i])
+            return s_fail (c, path, "a keyword cannot be empty");
+    return true;
+}
+
+//  References to what the rows above declared.
+
+//  --- checks of a list item or section as a whole ----------------------------
+
+//  The last of count items (each size bytes, its id a char * at id_off)
+//  must not repeat an earlier one's id.
+static bool
+s_once (ctx_t *c, const char *path, const void *items, size_t count, size_t size, size_t id_off,
+        const char *noun)
+{
+    const char *base = items;
+    const char *id = *(char *const *) (const void *) (base + (count - 1) * size + id_off);
+    for (size_t i = 0; i + 1 < count; i++)
+        if (!strcmp (*(char *const *) (const void *) (base + i * size + id_off), id))
+            return s_fail (c, path, "%s '%s' appears twice", noun, id);
+    return true;
+}
+
+//  name, when absent, is the id.
+static void
+s_name_from_id (char **name, const char *id)
+{
+    if (!*name)
+        *name = opd_strdup (id);
+}
+
+//  Holidays sorted, for lookups by date.
+static bool
+s_calendar_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
     if (cal->nholidays)
         qsort (cal->holidays, cal->nholidays, sizeof (char *), s_str_cmp);
     return true;
 }
 
 static bool
-s_priority_valid (const char *p)
+s_matrix_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    return opd_priority_rank (p) > 0;
+    c->cfg->has_matrix = c->cfg->priority_matrix[0][0] != 0;
+    return true;
 }
 
 static bool
-s_kind_valid (const char *k)
+s_team_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    return !strcmp (k, "incident") || !strcmp (k, "service_request");
+    opd_team_t *t = (opd_team_t *) (void *) base;
+    s_name_from_id (&t->name, t->id);
+    return s_once (c, path, c->cfg->teams, c->cfg->nteams, sizeof *t, offsetof (opd_team_t, id),
+                   "team");
 }
 
-//  Collects every path of the taxonomy into cfg->categories.
 static bool
-s_categories (ctx_t *c, yaml_node_t *n, const char *prefix, const char *path, int depth)
+s_agent_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    if (depth > 16)
-        return s_fail (c, path, "is nested too deeply");
-    if (!n)
-        return true;
-    if (n->type == YAML_SEQUENCE_NODE) {
-        //  A list of leaf names is accepted too: [laptop, printer].
-        for (size_t i = 0; i < s_seq_len (n); i++) {
-            yaml_node_t *item = s_node (c, n->data.sequence.items.start[i]);
-            if (!item || item->type != YAML_SCALAR_NODE)
-                return s_fail (c, path, "items must be names");
-            const char *name = (const char *) item->data.scalar.value;
-            if (!*name || strchr (name, '/'))
-                return s_fail (c, path, "'%s' is not a category name", name);
-            char *full = *prefix ? opd_sprintf ("%s/%s", prefix, name) : opd_strdup (name);
-            c->cfg->categories = realloc (c->cfg->categories,
-                                          (c->cfg->ncategories + 1) * sizeof (char *));
-            c->cfg->categories[c->cfg->ncategories++] = full;
-        }
-        return true;
-    }
-    if (n->type != YAML_MAPPING_NODE)
-        return s_fail (c, path, "must be a map of categories");
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = s_node (c, p->key);
-        if (!k || k->type != YAML_SCALAR_NODE)
-            return s_fail (c, path, "keys must be text");
-        const char *name = (const char *) k->data.scalar.value;
-        char sub[512];
-        s_path (sub, sizeof sub, path, name);
-        if (!*name || strchr (name, '/') || strlen (name) > 64)
-            return s_fail (c, sub, "is not a category name");
-        char *full = *prefix ? opd_sprintf ("%s/%s", prefix, name) : opd_strdup (name);
-        c->cfg->categories = realloc (c->cfg->categories,
-                                      (c->cfg->ncategories + 1) * sizeof (char *));
-        c->cfg->categories[c->cfg->ncategories++] = full;
-        yaml_node_t *child = s_node (c, p->value);
-        if (!s_is_null (child) && !s_categories (c, child, full, sub, depth + 1))
-            return false;
+    opd_agent_t *a = (opd_agent_t *) (void *) base;
+    s_name_from_id (&a->name, a->id);
+    return s_once (c, path, c->cfg->agents, c->cfg->nagents, sizeof *a,
+                   offsetof (opd_agent_t, id), "agent");
+}
+
+static bool
+s_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    return s_once (c, path, c->cfg->stdresps, c->cfg->nstdresps, sizeof (opd_stdresp_t),
+                   offsetof (opd_stdresp_t, id), "standard response");
+}
+
+static bool
+s_policy_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_policy_t *p = (opd_policy_t *) (void *) base;
+    if (!p->first_response && !p->resolution && !p->next_reply)
+        return s_fail (c, path, "needs at least one of first_response, next_reply, resolution");
+    return s_once (c, path, c->cfg->policies, c->cfg->npolicies, sizeof *p,
+                   offsetof (opd_policy_t, name), "policy");
+}
+
+//  slo_policies[].match: each value names something that exists (its
+//  request type is checked in s_finish, once request types are read).
+static bool
+s_match_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    const opd_match_t *m = &((opd_policy_t *) (void *) base)->match;
+    if (m->priority && !opd_priority_rank (m->priority))
+        return s_fail (c, path, "priority '%s' must be P1, P2, P3 or P4", m->priority);
+    if (m->kind && strcmp (m->kind, "incident") && strcmp (m->kind, "service_request"))
+        return s_fail (c, path, "kind '%s' must be incident or service_request", m->kind);
+    if (m->category && !opd_config_category_exists (c->cfg, m->category))
+        return s_fail (c, path, "unknown category '%s'", m->category);
+    if (m->team && !opd_config_team (c->cfg, m->team))
+        return s_fail (c, path, "unknown team '%s'", m->team);
+    if (m->channel && !opd_channel_valid (m->channel))
+        return s_fail (c, path, "channel '%s' is not a channel name", m->channel);
+    return true;
+}
+
+static bool
+s_shift_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_shift_t *s = (opd_shift_t *) (void *) base;
+    char sub[512];
+    if (s->to == s->from)
+        return s_path (sub, sizeof sub, path, "to"),
+               s_fail (c, sub, "a shift cannot end when it starts");
+    if (!s->timezone) {
+        const opd_team_t *t = opd_config_team (c->cfg, s->team);
+        const opd_calendar_t *cal = t && t->calendar ? opd_config_calendar (c->cfg, t->calendar)
+                                                     : NULL;
+        s->timezone = opd_strdup (cal ? cal->timezone : "UTC");
     }
     return true;
 }
 
 static bool
-s_policy (ctx_t *c, yaml_node_t *n, const char *path, opd_policy_t *p)
+s_reqtype_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    static const char *const keys[] = {"name", "match", "calendar", "first_response",
-                                       "next_reply", "resolution", "warn_at", "objective", NULL};
-    static const char *const mkeys[] = {"priority", "kind", "category", "team",
-                                        "channel", "request_type", NULL};
-    char sub[512];
-    if (!s_check_map (c, n, path, keys) || !s_str (c, n, path, "name", true, &p->name)
-        || !s_str (c, n, path, "calendar", true, &p->calendar))
-        return false;
-    yaml_node_t *m = s_get (c, n, "match");
-    s_path (sub, sizeof sub, path, "match");
-    if (m
-        && (!s_check_map (c, m, sub, mkeys) || !s_str (c, m, sub, "priority", false, &p->match.priority)
-            || !s_str (c, m, sub, "kind", false, &p->match.kind)
-            || !s_str (c, m, sub, "category", false, &p->match.category)
-            || !s_str (c, m, sub, "team", false, &p->match.team)
-            || !s_str (c, m, sub, "channel", false, &p->match.channel)
-            || !s_str (c, m, sub, "request_type", false, &p->match.request_type)))
-        return false;
-    const char *names[3] = {"first_response", "next_reply", "resolution"};
-    int64_t *targets[3] = {&p->first_response, &p->next_reply, &p->resolution};
-    for (int i = 0; i < 3; i++) {
-        char *text = NULL;
-        if (!s_str (c, n, path, names[i], false, &text))
-            return false;
-        s_path (sub, sizeof sub, path, names[i]);
-        if (text && opd_duration_parse (text, targets[i])) {
-            s_fail (c, sub, "'%s' is not a duration (a whole number with s, m or h)", text);
-            free (text);
-            return false;
-        }
-        free (text);
-    }
-    p->warn_at = 0.75;
-    return s_num (c, n, path, "warn_at", 0, 0.9999, &p->warn_at)
-           && s_num (c, n, path, "objective", 0, 1, &p->objective);
+    opd_reqtype_t *rt = (opd_reqtype_t *) (void *) base;
+    s_name_from_id (&rt->name, rt->id);
+    return s_once (c, path, c->cfg->reqtypes, c->cfg->nreqtypes, sizeof *rt,
+                   offsetof (opd_reqtype_t, id), "request type");
 }
 
 static bool
-s_field (ctx_t *c, yaml_node_t *n, const char *path, opd_field_t *f)
+s_field_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
-    static const char *const keys[] = {"name", "label", "type", "required", "pattern",
-                                       "values", "pii", "max_length", NULL};
-    static const char *const types[] = {"string", "enum", "email", "number",
-                                        "integer", "boolean", "date", "phone", NULL};
-    char *type = NULL, sub[512];
-    if (!s_check_map (c, n, path, keys) || !s_str (c, n, path, "name", true, &f->name)
-        || !s_str (c, n, path, "label", false, &f->label)
-        || !s_str (c, n, path, "type", true, &type)
-        || !s_bool (c, n, path, "required", &f->required) || !s_bool (c, n, path, "pii", &f->pii)
-        || !s_str (c, n, path, "pattern", false, &f->pattern)) {
-        free (type);
-        return false;
-    }
-    int t = -1;
-    for (int i = 0; types[i]; i++)
-        if (!strcmp (types[i], type))
-            t = i;
-    s_path (sub, sizeof sub, path, "type");
-    if (t < 0) {
-        s_fail (c, sub, "'%s' is not one of string, enum, email, number, integer, boolean, date, phone",
-                type);
-        free (type);
-        return false;
-    }
-    free (type);
-    f->type = (opd_field_type_t) t;
-    f->max_length = 10000;
-    if (!s_int (c, n, path, "max_length", 1, 1048576, &f->max_length))
-        return false;
-    s_path (sub, sizeof sub, path, "values");
-    if (!s_strlist (c, s_get (c, n, "values"), sub, &f->values, &f->nvalues))
-        return false;
+    opd_field_t *f = (opd_field_t *) (void *) base;
+    char sub[512];
     if (f->type == OPD_FIELD_ENUM && f->nvalues == 0)
-        return s_fail (c, sub, "an enum field needs values");
+        return s_path (sub, sizeof sub, path, "values"),
+               s_fail (c, sub, "an enum field needs values");
     for (const char *p = f->name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
-              || *p == '_' || *p == '-'))
+        if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
             return s_fail (c, path, "field name '%s' may hold only letters, digits, _ and -",
                            f->name);
     if (f->pattern) {
@@ -520,8 +1342,323 @@ s_field (ctx_t *c, yaml_node_t *n, const char *path, opd_field_t *f)
             return false;
         }
     }
+    //  The fields before it in its request type (the item is the last one).
+    const opd_reqtype_t *rt = &c->cfg->reqtypes[c->cfg->nreqtypes - 1];
+    return s_once (c, path, rt->fields, rt->nfields, sizeof *f, offsetof (opd_field_t, name),
+                   "field");
+}
+
+static bool
+s_web_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    if (!c->cfg->web_public_url)
+        c->cfg->web_public_url = opd_sprintf ("http://%s", c->cfg->ep_http);
     return true;
 }
+
+static bool
+s_phone_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    if (c->cfg->phone_secret && strlen (c->cfg->phone_secret) < 8)
+        return s_fail (c, "channels.phone.secret", "needs at least 8 characters");
+    return true;
+}
+
+static bool
+s_agent_mail_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_config_t *cfg = c->cfg;
+    if (cfg->agent_mail_secret && strlen (cfg->agent_mail_secret) < 16)
+        return s_fail (c, "channels.email.agent_mail.secret", "must be at least 16 characters");
+    if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_DMARC) && !cfg->agent_mail_authserv_id)
+        return s_fail (c, "channels.email.agent_mail.authserv_id",
+                       "is required when trust includes dmarc");
+    return true;
+}
+
+//  slo_burn.fast and .slow: the short window confirms that the burn is still
+//  going on, so it is the shorter; the long one fits in the rolling window.
+static bool
+s_burn_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    const opd_burn_alert_t *a = FIELD (opd_burn_alert_t, base, e);
+    char sub[512];
+    if (a->long_ms > c->cfg->burn_window_ms)
+        return s_path (sub, sizeof sub, path, "long"),
+               s_fail (c, sub, "must not be longer than slo_burn.window");
+    if (a->short_ms >= a->long_ms)
+        return s_path (sub, sizeof sub, path, "short"),
+               s_fail (c, sub, "must be shorter than %s.long", path);
+    return true;
+}
+
+static bool
+s_token_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    static const char *const roles[] = {"", "requester", "agent", "lead", "admin"};
+    opd_token_t *t = (opd_token_t *) (void *) base;
+    char sub[512];
+    s_path (sub, sizeof sub, path, "token");
+    if (!strncmp (t->token, "sha256:", 7)) {
+        const char *hex = t->token + 7;
+        if (strlen (hex) != 64 || strspn (hex, "0123456789abcdefABCDEF") != 64)
+            return s_fail (c, sub, "a hashed token is sha256: and 64 hex digits");
+        t->hashed = true;
+        memmove (t->token, hex, 65);
+        for (char *p = t->token; *p; p++)
+            *p = (char) g_ascii_tolower (*p);
+    }
+    else if (strlen (t->token) < 8)
+        return s_fail (c, sub, "a token needs at least 8 characters");
+    s_path (sub, sizeof sub, path, "identity");
+    if (t->role == OPD_ROLE_REQUESTER && (!t->identity || !opd_email_valid (t->identity)))
+        return s_fail (c, sub, "a requester token's identity must be an email address");
+    if ((t->role == OPD_ROLE_AGENT || t->role == OPD_ROLE_LEAD)
+        && (!t->identity || !opd_config_agent (c->cfg, t->identity)))
+        return s_fail (c, sub, "an %s token's identity must be a known agent id",
+                       t->role == OPD_ROLE_AGENT ? "agent" : "lead");
+    s_name_from_id (&t->identity, roles[t->role]);
+    return true;
+}
+
+//  --- rows read by their own function (K_CUSTOM) ------------------------------
+
+static int
+s_span_cmp (const void *a, const void *b)
+{
+    return ((const opd_span_t *) a)->from - ((const opd_span_t *) b)->from;
+}
+
+//  One day of calendars.*.hours: ["08:00-12:30", "13:30-18:00"].
+static bool
+s_day_hours (ctx_t *c, yaml_node_t *n, const char *path, opd_calendar_t *cal, int d)
+{
+    char **spans = NULL;
+    size_t nspans = 0;
+    bool ok = s_strlist (c, n, path, &spans, &nspans);
+    cal->hours[d] = opd_calloc (nspans + 1, sizeof (opd_span_t));
+    for (size_t i = 0; ok && i < nspans; i++) {
+        char from[8] = "", to[8] = "";
+        const char *dash = strchr (spans[i], '-');
+        opd_span_t *s = &cal->hours[d][cal->nhours[d]];
+        if (dash && dash - spans[i] <= 5 && strlen (dash + 1) <= 5) {
+            memcpy (from, spans[i], (size_t) (dash - spans[i]));
+            strcpy (to, dash + 1);
+        }
+        if (!s_parse_hhmm (from, &s->from, false) || !s_parse_hhmm (to, &s->to, true))
+            ok = s_fail (c, path, "'%s' is not HH:MM-HH:MM", spans[i]);
+        else if (s->to <= s->from)
+            ok = s_fail (c, path, "'%s' ends before it starts", spans[i]);
+        else
+            cal->nhours[d]++;
+    }
+    s_free_list (spans, nspans);
+    if (!ok)
+        return false;
+    qsort (cal->hours[d], cal->nhours[d], sizeof (opd_span_t), s_span_cmp);
+    for (size_t i = 1; i < cal->nhours[d]; i++)
+        if (cal->hours[d][i].from < cal->hours[d][i - 1].to)
+            return s_fail (c, path, "intervals overlap");
+    return true;
+}
+
+static bool
+s_hours (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
+    if (!n)
+        return s_fail (c, path, "is required ('24x7' or a map of days)");
+    if (n->type == YAML_SCALAR_NODE) {
+        if (strcmp (s_text (n), "24x7"))
+            return s_fail (c, path, "must be '24x7' or a map of days");
+        cal->always = true;
+        return true;
+    }
+    if (!s_is_map (c, n, path))
+        return false;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+        if (s_choice ("mon|tue|wed|thu|fri|sat|sun", s_text (s_node (c, p->key))) < 0) {
+            char sub[512];
+            s_path (sub, sizeof sub, path, s_text (s_node (c, p->key)));
+            return s_fail (c, sub, "unknown key");
+        }
+    for (int d = 0; d < 7; d++) {
+        char sub[512];
+        s_path (sub, sizeof sub, path, s_days_names[d]);
+        if (!s_day_hours (c, s_get (c, n, s_days_names[d]), sub, cal, d))
+            return false;
+    }
+    return true;
+}
+
+static void
+s_hours_free (char *base, const entry_t *e)
+{
+    opd_calendar_t *cal = (opd_calendar_t *) (void *) base;
+    for (int d = 0; d < 7; d++)
+        free (cal->hours[d]);
+}
+
+static void
+s_add_category (opd_config_t *cfg, const char *prefix, const char *name)
+{
+    char *full = *prefix ? opd_sprintf ("%s/%s", prefix, name) : opd_strdup (name);
+    cfg->categories = realloc (cfg->categories, (cfg->ncategories + 1) * sizeof (char *));
+    if (!cfg->categories)
+        abort ();
+    cfg->categories[cfg->ncategories++] = full;
+}
+
+//  Collects every path of the taxonomy under n into cfg->categories.
+static bool
+s_category_tree (ctx_t *c, yaml_node_t *n, const char *prefix, const char *path, int depth)
+{
+    if (depth > 16)
+        return s_fail (c, path, "is nested too deeply");
+    if (n->type == YAML_SEQUENCE_NODE) {
+        //  A list of leaf names is accepted too: [laptop, printer].
+        for (size_t i = 0; i < s_seq_len (n); i++) {
+            yaml_node_t *item = ITEM (n, i);
+            if (!item || item->type != YAML_SCALAR_NODE)
+                return s_fail (c, path, "items must be names");
+            if (!*s_text (item) || strchr (s_text (item), '/'))
+                return s_fail (c, path, "'%s' is not a category name", s_text (item));
+            s_add_category (c->cfg, prefix, s_text (item));
+        }
+        return true;
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return s_fail (c, path, "must be a map of categories");
+    if (!s_is_map (c, n, path))
+        return false;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *name = s_text (s_node (c, p->key));
+        char sub[512];
+        s_path (sub, sizeof sub, path, name);
+        if (!*name || strchr (name, '/') || strlen (name) > 64)
+            return s_fail (c, sub, "is not a category name");
+        s_add_category (c->cfg, prefix, name);
+        yaml_node_t *child = s_node (c, p->value);
+        if (!s_is_null (child)
+            && !s_category_tree (c, child, c->cfg->categories[c->cfg->ncategories - 1], sub,
+                                 depth + 1))
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_categories (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    opd_config_t *cfg = c->cfg;
+    if (n && !s_category_tree (c, n, "", path, 0))
+        return false;
+    if (cfg->ncategories)
+        qsort (cfg->categories, cfg->ncategories, sizeof (char *), s_str_cmp);
+    for (size_t i = 1; i < cfg->ncategories; i++)
+        if (!strcmp (cfg->categories[i], cfg->categories[i - 1]))
+            return s_fail (c, path, "'%s' appears twice", cfg->categories[i]);
+    return true;
+}
+
+static void
+s_categories_free (char *base, const entry_t *e)
+{
+    opd_config_t *cfg = (opd_config_t *) (void *) base;
+    s_free_list (cfg->categories, cfg->ncategories);
+}
+
+
+
+//  retention.per_category: category -> days.
+static bool
+s_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    opd_config_t *cfg = c->cfg;
+    if (!n)
+        return true;
+    if (!s_is_map (c, n, path))
+        return false;
+    size_t len = (size_t) (n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    cfg->retention_rules = opd_calloc (len + 1, sizeof (opd_retention_rule_t));
+    static const entry_t days = {"days", K_INT, IN (opd_retention_rule_t, days), .min = 1,
+                                 .max = 36500};
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
+        const char *cat = s_text (s_node (c, p->key));
+        yaml_node_t *v = s_node (c, p->value);
+        char sub[512];
+        s_path (sub, sizeof sub, path, cat);
+        if (!opd_config_category_exists (cfg, cat))
+            return s_fail (c, sub, "unknown category '%s'", cat);
+        opd_retention_rule_t *r = &cfg->retention_rules[cfg->nretention_rules];
+        if (s_is_null (v))
+            return s_fail (c, sub, "must be a number of days");
+        if (v->type != YAML_SCALAR_NODE)
+            return s_fail (c, sub, "must be a whole number");
+        if (!s_set (c, &days, (char *) r, s_text (v), sub))
+            return false;
+        r->category = opd_strdup (cat);
+        cfg->nretention_rules++;
+    }
+    return true;
+}
+
+static void
+s_per_category_free (char *base, const entry_t *e)
+{
+    opd_config_t *cfg = (opd_config_t *) (void *) base;
+    for (size_t i = 0; i < cfg->nretention_rules; i++)
+        free (cfg->retention_rules[i].category);
+    free (cfg->retention_rules);
+}
+
+static void
+s_regex_free (char *base, const entry_t *e)
+{
+    opd_field_t *f = (opd_field_t *) (void *) base;
+    if (f->regex)
+        g_regex_unref (f->regex);
+}
+
+//  A text scalar of a K_CUSTOM row, or NULL (with an error when it is not text).
+static const char *
+s_custom_text (ctx_t *c, yaml_node_t *n, const char *path)
+{
+    if (!n)
+        return NULL;
+    if (n->type != YAML_SCALAR_NODE)
+        return s_fail (c, path, "must be text, not %s", s_type_name (n)), NULL;
+    return s_text (n);
+}
+
+static bool
+s_password_file (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    const char *file = s_custom_text (c, n, path);
+    if (file)
+        c->password_file = opd_strdup (file);
+    return !c->failed;
+}
+
+//  channels.email.agent_mail.secret_file: its text, trimmed, is the secret.
+static bool
+s_secret_file (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    const char *file = s_custom_text (c, n, path);
+    if (!file)
+        return !c->failed;
+    if (c->cfg->agent_mail_secret)
+        return s_fail (c, path, "cannot be given with secret");
+    gchar *text = NULL;
+    if (!g_file_get_contents (file, &text, NULL, NULL))
+        return s_fail (c, path, "cannot be read");
+    c->cfg->agent_mail_secret = opd_strdup (g_strstrip (text));
+    g_free (text);
+    return true;
+}
+
+//  --- redis: a user per service, the password from a file ---------------------
 
 //  The name of this program without "opdesk-" ("router"; "cli" for the
 //  command-line tool opdesk): {service} in redis.username and
@@ -551,11 +1688,51 @@ s_expand_service (const char *text)
     return g_string_free (out, FALSE);
 }
 
-//  redis.username and redis.password_file: the password is read from the
-//  file now, without the blanks around it. Errors name the file, never
-//  what it holds.
+//  Reads the password from path now, without the blanks around it. Errors
+//  name the file, never what it holds. Non-blocking, and a regular file
+//  only: a FIFO or a device must not hang the loader (a reload runs in the
+//  service's loop).
 static bool
-s_redis_credentials (ctx_t *c, const char *password_file)
+s_read_password (ctx_t *c, const char *path)
+{
+    static const char *const key = "redis.password_file";
+    int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    char buf[1024];
+    ssize_t len = -1;
+    if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode)) {
+        close (fd);
+        return s_fail (c, key, "%s is not a regular file", path);
+    }
+    if (fd >= 0)
+        len = read (fd, buf, sizeof buf - 1);
+    int saved = errno;
+    if (fd >= 0)
+        close (fd);
+    if (len < 0)
+        return s_fail (c, key, "cannot read %s: %s", path, strerror (saved));
+    buf[len] = 0;
+    char *start = buf, *end = buf + len;
+    while (*start && strchr (" \t\r\n", *start))
+        start++;
+    while (end > start && strchr (" \t\r\n", end[-1]))
+        *--end = 0;
+    bool ok = true;
+    if (!*start)
+        ok = s_fail (c, key, "%s is empty", path);
+    else if (strlen (start) != (size_t) (end - start) || strpbrk (start, "\r\n"))
+        ok = s_fail (c, key, "%s must hold the password on one line", path);
+    else {
+        c->cfg->redis_password = opd_strdup (start);
+        c->password_from_file = true;
+    }
+    explicit_bzero (buf, sizeof buf);
+    return ok;
+}
+
+//  redis: {service} in the user name, and the password from its file.
+static bool
+s_redis_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     opd_config_t *cfg = c->cfg;
     if (cfg->redis_username) {
@@ -565,7 +1742,7 @@ s_redis_credentials (ctx_t *c, const char *password_file)
         if (!*name || strpbrk (name, " \t\r\n"))
             return s_fail (c, "redis.username", "must be a name without blanks");
     }
-    if (!password_file) {
+    if (!c->password_file) {
         if (cfg->redis_username && !cfg->redis_password)
             return s_fail (c, "redis.username", "needs redis.password_file (or redis.password)");
         return true;
@@ -573,48 +1750,89 @@ s_redis_credentials (ctx_t *c, const char *password_file)
     if (cfg->redis_password)
         return s_fail (c, "redis.password_file",
                        "give redis.password or redis.password_file, not both");
-    char *path = s_expand_service (password_file);
-    //  Non-blocking, and a regular file only: a FIFO or a device must not
-    //  hang the loader (a reload runs in the service's loop).
-    int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    char buf[1024];
-    ssize_t len = -1;
-    if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode)) {
-        close (fd);
-        s_fail (c, "redis.password_file", "%s is not a regular file", path);
-        free (path);
-        return false;
-    }
-    if (fd >= 0)
-        len = read (fd, buf, sizeof buf - 1);
-    int saved = errno;
-    if (fd >= 0)
-        close (fd);
-    if (len < 0) {
-        s_fail (c, "redis.password_file", "cannot read %s: %s", path, strerror (saved));
-        free (path);
-        return false;
-    }
-    buf[len] = 0;
-    char *start = buf, *end = buf + len;
-    while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
-        start++;
-    while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-        *--end = 0;
-    bool ok = true;
-    if (!*start)
-        ok = s_fail (c, "redis.password_file", "%s is empty", path);
-    else if (strlen (start) != (size_t) (end - start) || strpbrk (start, "\r\n"))
-        ok = s_fail (c, "redis.password_file", "%s must hold the password on one line", path);
-    else {
-        cfg->redis_password = opd_strdup (start);
-        c->password_from_file = true;
-    }
-    explicit_bzero (buf, sizeof buf);
-    free (path);
+    char *file = s_expand_service (c->password_file);
+    bool ok = s_read_password (c, file);
+    free (file);
     return ok;
 }
+
+//  --- curve: ZeroMQ CURVE on the intake and events sockets -----------------
+//  The key files are read here, so that a missing or broken key stops every
+//  program at start with its key named, and a SIGHUP re-reads them. A
+//  relative path is relative to the folder of the configuration file.
+
+static char *
+s_beside_config (ctx_t *c, const char *file)
+{
+    const char *slash = strrchr (c->cfg->path, '/');
+    if (file[0] == '/' || !slash)
+        return opd_strdup (file);
+    return opd_sprintf ("%.*s/%s", (int) (slash - c->cfg->path), c->cfg->path, file);
+}
+
+//  curve.*_file: the certificate into the context, until s_curve_done.
+static bool
+s_curve_cert (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    bool server_public = !strcmp (e->path, "curve.server_public_file");
+    bool client = !strcmp (e->path, "curve.client_secret_file");
+    opd_cert_t *cert = server_public ? &c->spub : client ? &c->client : &c->ssec;
+    bool *given = server_public ? &c->has_spub : client ? &c->has_client : &c->has_ssec;
+    const char *file = s_custom_text (c, n, path);
+    if (!file) {
+        if (!c->failed && (e->flags & REQUIRED) && c->in_map)
+            return s_fail (c, path, "is required");
+        return !c->failed;
+    }
+    char err[400], *full = s_beside_config (c, file);
+    int rc = opd_cert_load (full, !server_public, cert, err, sizeof err);
+    free (full);
+    *given = true;
+    return rc ? s_fail (c, path, "%s", err) : true;
+}
+
+//  The folder of allow-listed client certificates (opdesk-intake's zauth).
+static bool
+s_clients_dir (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **dir = s_str_at (base, e), *full = s_beside_config (c, *dir);
+    free (*dir);
+    *dir = full;
+    struct stat st;
+    if (stat (full, &st) || !S_ISDIR (st.st_mode))
+        return s_fail (c, path, "'%s' is not a folder", full);
+    return true;
+}
+
+static bool
+s_curve_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    if (!c->has_spub)
+        return true;  //  no curve block
+    if (c->has_ssec && strcmp (c->ssec.public_key, c->spub.public_key))
+        return s_fail (c, "curve.server_public_file",
+                       "is not the public key of curve.server_secret_file");
+    //  intake needs both halves of its side; other hosts need neither.
+    if (c->has_ssec != (c->cfg->curve_clients_dir != NULL))
+        return s_fail (c, c->has_ssec ? "curve.clients_dir" : "curve.server_secret_file",
+                       "is required with curve.%s",
+                       c->has_ssec ? "server_secret_file" : "clients_dir");
+    opd_curve_t *cv = &c->cfg->curve;
+    cv->enabled = true;
+    memcpy (cv->server_public, c->spub.public_key, sizeof cv->server_public);
+    memcpy (cv->server_secret, c->ssec.secret_key, sizeof cv->server_secret);
+    memcpy (cv->client_public, c->client.public_key, sizeof cv->client_public);
+    memcpy (cv->client_secret, c->client.secret_key, sizeof cv->client_secret);
+    return true;
+}
+
+static void
+s_curve_free (char *base, const entry_t *e)
+{
+    opd_curve_wipe (&((opd_config_t *) (void *) base)->curve);
+}
+
+//  --- secrets outside the demo --------------------------------------------------
 
 //  A secret still a placeholder of the shipped files ("change-me-agent").
 static bool
@@ -625,8 +1843,6 @@ s_placeholder (const char *secret)
     g_free (lower);
     return is;
 }
-
-#define MIN_SECRET_CHARS 16
 
 //  One secret outside the demo: not a placeholder, and when opdesk checks it
 //  itself (checked_length), at least MIN_SECRET_CHARS long. NULL: not set.
@@ -659,15 +1875,12 @@ s_loopback (const char *addr)
            || !strncmp (addr, "[::1]", 5) || !strcmp (addr, "::1");
 }
 
-//  Outside the demo, every secret must be a real one: not a change-me
-//  placeholder, and the ones opdesk checks (tokens, webhook and phone
-//  secrets) at least MIN_SECRET_CHARS long; passwords of other systems only
-//  must not be placeholders. demo: true is refused unless everything listens
-//  and connects on loopback; without a demo key, a configuration on loopback
-//  is a demo (so that the example of CONTRACT.md section 6 keeps working)
-//  and any other is not. Errors name the key, never the secret.
+//  demo: true is refused unless everything listens and connects on
+//  loopback; without a demo key, a configuration on loopback is a demo (so
+//  that the example of CONTRACT.md section 6 keeps working) and any other
+//  is not.
 static bool
-s_check_secrets (ctx_t *c)
+s_demo_done (ctx_t *c)
 {
     opd_config_t *cfg = c->cfg;
     const char *names[] = {"redis.host", "endpoints.intake", "endpoints.events",
@@ -685,6 +1898,19 @@ s_check_secrets (ctx_t *c)
                        exposed);
     if (!c->demo_given)
         cfg->demo = !exposed;
+    return true;
+}
+
+//  Outside the demo, every secret must be a real one: not a change-me
+//  placeholder, and the ones opdesk checks (tokens, webhook and phone
+//  secrets) at least MIN_SECRET_CHARS long; passwords of other systems only
+//  must not be placeholders. Errors name the key, never the secret.
+static bool
+s_check_secrets (ctx_t *c)
+{
+    opd_config_t *cfg = c->cfg;
+    if (!s_demo_done (c))
+        return false;
     if (cfg->demo)
         return true;
     char path[128];
@@ -707,289 +1933,24 @@ s_check_secrets (ctx_t *c)
     return ok;
 }
 
-static const char *
-s_top_keys[] = {"ticket_prefix", "log_level", "demo", "redis", "endpoints", "events", "calendars",
-                "slo_policies", "priority_matrix", "default_priority", "categories", "teams",
-                "default_team", "agents", "shifts", "routing_rules", "standard_responses",
-                "footer", "request_types", "retention", "notifications", "limits", "tokens", "channels",
-                "workflow", "slo_burn", "curve", NULL};
-
+//  What the rows cannot say: defaults computed from other keys, and rules
+//  between sections read apart.
 static bool
-s_list_of_maps (ctx_t *c, yaml_node_t *n, const char *path)
-{
-    if (n && n->type != YAML_SEQUENCE_NODE)
-        return s_fail (c, path, "must be a list");
-    return true;
-}
-
-#define ITEM(n, i) s_node (c, (n)->data.sequence.items.start[i])
-
-//  A duration at map[key] ("5m", "672h") into *out, kept when absent.
-static bool
-s_duration (ctx_t *c, yaml_node_t *map, const char *base, const char *key, int64_t *out)
-{
-    char path[512], *text = NULL;
-    s_path (path, sizeof path, base, key);
-    if (!s_str (c, map, base, key, false, &text))
-        return false;
-    bool bad = text && opd_duration_parse (text, out);
-    if (bad)
-        s_fail (c, path, "'%s' is not a duration (a whole number with s, m or h)", text);
-    free (text);
-    return !bad;
-}
-
-//  slo_burn: the rolling window of error budgets and the two burn-rate
-//  alerts. Every key is optional; the defaults are those of opd_report.h.
-//  The window cannot exceed what the finished clocks are kept for
-//  (OPD_SLO_DONE_KEEP_MS), each long window not the rolling window, and each
-//  short window must be shorter than its long one (it confirms the burn is
-//  still going on).
-static bool
-s_slo_burn (ctx_t *c, yaml_node_t *n)
+s_finish (ctx_t *c)
 {
     opd_config_t *cfg = c->cfg;
-    static const char *const keys[] = {"window", "fast", "slow", NULL};
-    static const char *const akeys[] = {"long", "short", "threshold", NULL};
-    cfg->burn_window_ms = OPD_SLO_WINDOW_MS;
-    cfg->burn_fast = (opd_burn_alert_t) {OPD_BURN_FAST_LONG_MS, OPD_BURN_FAST_SHORT_MS, OPD_BURN_FAST_THRESHOLD};
-    cfg->burn_slow = (opd_burn_alert_t) {OPD_BURN_SLOW_LONG_MS, OPD_BURN_SLOW_SHORT_MS, OPD_BURN_SLOW_THRESHOLD};
-    if (!n)
-        return true;
-    if (!s_check_map (c, n, "slo_burn", keys) || !s_duration (c, n, "slo_burn", "window", &cfg->burn_window_ms))
-        return false;
-    if (cfg->burn_window_ms > OPD_SLO_DONE_KEEP_MS)
-        return s_fail (c, "slo_burn.window", "must be at most %lldh (finished clocks are kept 35 days)",
-                       (long long) (OPD_SLO_DONE_KEEP_MS / 3600000));
-    const char *names[2] = {"fast", "slow"};
-    opd_burn_alert_t *alerts[2] = {&cfg->burn_fast, &cfg->burn_slow};
-    for (int i = 0; i < 2; i++) {
-        char path[512], sub[512];
-        s_path (path, sizeof path, "slo_burn", names[i]);
-        yaml_node_t *a = s_get (c, n, names[i]);
-        if (!a)
-            continue;
-        if (!s_check_map (c, a, path, akeys) || !s_duration (c, a, path, "long", &alerts[i]->long_ms)
-            || !s_duration (c, a, path, "short", &alerts[i]->short_ms)
-            || !s_num (c, a, path, "threshold", 0, 1000, &alerts[i]->threshold))
-            return false;
-        s_path (sub, sizeof sub, path, "long");
-        if (alerts[i]->long_ms > cfg->burn_window_ms)
-            return s_fail (c, sub, "must not be longer than slo_burn.window");
-        s_path (sub, sizeof sub, path, "short");
-        if (alerts[i]->short_ms >= alerts[i]->long_ms)
-            return s_fail (c, sub, "must be shorter than %s.long", path);
+    if (!cfg->default_team && cfg->nteams)
+        cfg->default_team = opd_strdup (cfg->teams[0].id);
+    for (size_t i = 0; i < cfg->npolicies; i++) {
+        const char *rt = cfg->policies[i].match.request_type;
+        if (rt && !opd_config_reqtype (cfg, rt)) {
+            char path[128];
+            snprintf (path, sizeof path, "slo_policies[%zu].match", i);
+            return s_fail (c, path, "unknown request type '%s'", rt);
+        }
     }
-    return true;
+    return s_check_secrets (c);
 }
-
-//  channels.email.quarantine: {after: N, folder: NAME}.
-static bool
-s_email_quarantine (ctx_t *c, yaml_node_t *q)
-{
-    static const char *const keys[] = {"after", "folder", NULL};
-    opd_config_t *cfg = c->cfg;
-    if (!q)
-        return true;
-    int64_t v = cfg->email_max_failures;
-    char *folder = NULL;
-    if (!s_check_map (c, q, "channels.email.quarantine", keys)
-        || !s_int (c, q, "channels.email.quarantine", "after", 1, 1000, &v)
-        || !s_str (c, q, "channels.email.quarantine", "folder", false, &folder))
-        return false;
-    cfg->email_max_failures = (int) v;
-    if (folder) {
-        //  The name goes into IMAP commands between quotes.
-        if (!*folder || strpbrk (folder, "\"\\\r\n")) {
-            free (folder);
-            return s_fail (c, "channels.email.quarantine.folder",
-                           "must not be empty or contain quotes, backslashes or line ends");
-        }
-        free (cfg->email_quarantine_folder);
-        cfg->email_quarantine_folder = folder;
-    }
-    return true;
-}
-
-//  channels.email.agent_mail: {trust, authserv_id, secret | secret_file,
-//  reply_address}. See opd_mail_trust.h for what each trust means.
-static bool
-s_email_agent_mail (ctx_t *c, yaml_node_t *am)
-{
-    static const char *const keys[] = {"trust", "authserv_id", "secret", "secret_file", "reply_address", NULL};
-    static const char *const base = "channels.email.agent_mail";
-    opd_config_t *cfg = c->cfg;
-    if (!am)
-        return true;
-    char *trust = NULL, *file = NULL;
-    if (!s_check_map (c, am, base, keys) || !s_str (c, am, base, "trust", false, &trust)
-        || !s_str (c, am, base, "authserv_id", false, &cfg->agent_mail_authserv_id)
-        || !s_str (c, am, base, "secret", false, &cfg->agent_mail_secret)
-        || !s_str (c, am, base, "secret_file", false, &file)
-        || !s_str (c, am, base, "reply_address", false, &cfg->agent_mail_address)) {
-        free (trust);
-        free (file);
-        return false;
-    }
-    if (trust) {
-        int t = !strcmp (trust, "none") ? 0
-                : !strcmp (trust, "token") ? OPD_AGENT_TRUST_TOKEN
-                : !strcmp (trust, "dmarc") ? OPD_AGENT_TRUST_DMARC
-                : !strcmp (trust, "token_or_dmarc") ? OPD_AGENT_TRUST_TOKEN | OPD_AGENT_TRUST_DMARC
-                                                    : -1;
-        free (trust);
-        if (t < 0)
-            return s_fail (c, "channels.email.agent_mail.trust", "must be token, dmarc, token_or_dmarc or none");
-        cfg->agent_mail_trust = t;
-    }
-    if (file) {
-        if (cfg->agent_mail_secret) {
-            free (file);
-            return s_fail (c, "channels.email.agent_mail.secret_file", "cannot be given with secret");
-        }
-        gchar *text = NULL;
-        bool ok = g_file_get_contents (file, &text, NULL, NULL);
-        free (file);
-        if (!ok)
-            return s_fail (c, "channels.email.agent_mail.secret_file", "cannot be read");
-        cfg->agent_mail_secret = opd_strdup (g_strstrip (text));
-        g_free (text);
-    }
-    if (cfg->agent_mail_secret && strlen (cfg->agent_mail_secret) < 16)
-        return s_fail (c, "channels.email.agent_mail.secret", "must be at least 16 characters");
-    if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_DMARC) && !cfg->agent_mail_authserv_id)
-        return s_fail (c, "channels.email.agent_mail.authserv_id", "is required when trust includes dmarc");
-    if (cfg->agent_mail_address && !opd_email_valid (cfg->agent_mail_address))
-        return s_fail (c, "channels.email.agent_mail.reply_address", "'%s' is not an email address",
-                       cfg->agent_mail_address);
-    return true;
-}
-
-//  channels: the adapters' own settings.
-static bool
-s_channels (ctx_t *c, yaml_node_t *ch)
-{
-    opd_config_t *cfg = c->cfg;
-    static const char *const keys[] = {"web", "email", "phone", NULL};
-    static const char *const wkeys[] = {"public_url", "max_connections", "per_client", "timeout", NULL};
-    static const char *const ekeys[] = {"addresses", "imap", "attachments_dir", "max_attachment_bytes",
-                                        "rate_limit", "quarantine", "agent_mail", NULL};
-    static const char *const ikeys[] = {"url", "username", "password", "move_to", "interval", NULL};
-    static const char *const rkeys[] = {"per_sender", "window", NULL};
-    static const char *const pkeys[] = {"secret", "default_country_code", NULL};
-    cfg->web_max_connections = 512;
-    cfg->web_per_client = 32;
-    cfg->web_timeout_ms = 30000;
-    cfg->max_attachment_bytes = 10 * 1048576;
-    cfg->email_rate_per_sender = 20;
-    cfg->email_rate_window_ms = 3600000;
-    cfg->email_max_failures = 3;
-    cfg->email_quarantine_folder = opd_strdup ("Quarantine");
-    cfg->agent_mail_trust = OPD_AGENT_TRUST_TOKEN;
-    cfg->phone_country_code = opd_strdup ("44");
-    if (ch && !s_check_map (c, ch, "channels", keys))
-        return false;
-    char path[512];
-    yaml_node_t *web = s_get (c, ch, "web");
-    int64_t v;
-    char *text = NULL;
-    if (web) {
-        if (!s_check_map (c, web, "channels.web", wkeys)
-            || !s_str (c, web, "channels.web", "public_url", false, &cfg->web_public_url))
-            return false;
-        v = cfg->web_max_connections;
-        if (!s_int (c, web, "channels.web", "max_connections", 1, 100000, &v))
-            return false;
-        cfg->web_max_connections = (int) v;
-        v = cfg->web_per_client;
-        if (!s_int (c, web, "channels.web", "per_client", 1, 100000, &v))
-            return false;
-        cfg->web_per_client = (int) v;
-        if (!s_str (c, web, "channels.web", "timeout", false, &text))
-            return false;
-        if (text && opd_duration_parse (text, &cfg->web_timeout_ms)) {
-            free (text);
-            return s_fail (c, "channels.web.timeout", "is not a duration");
-        }
-        free (text);
-        text = NULL;
-    }
-    if (!cfg->web_public_url)
-        cfg->web_public_url = opd_sprintf ("http://%s", cfg->ep_http);
-    yaml_node_t *email = s_get (c, ch, "email");
-    if (email) {
-        if (!s_check_map (c, email, "channels.email", ekeys)
-            || !s_strlist (c, s_get (c, email, "addresses"), "channels.email.addresses",
-                           &cfg->email_addresses, &cfg->nemail_addresses)
-            || !s_str (c, email, "channels.email", "attachments_dir", false, &cfg->attachments_dir)
-            || !s_int (c, email, "channels.email", "max_attachment_bytes", 0, 1024 * 1048576,
-                       &cfg->max_attachment_bytes))
-            return false;
-        for (size_t i = 0; i < cfg->nemail_addresses; i++)
-            if (!opd_email_valid (cfg->email_addresses[i]))
-                return s_fail (c, "channels.email.addresses", "'%s' is not an email address",
-                               cfg->email_addresses[i]);
-        yaml_node_t *rl = s_get (c, email, "rate_limit");
-        if (rl) {
-            if (!s_check_map (c, rl, "channels.email.rate_limit", rkeys))
-                return false;
-            v = cfg->email_rate_per_sender;
-            if (!s_int (c, rl, "channels.email.rate_limit", "per_sender", 1, 1000000, &v))
-                return false;
-            cfg->email_rate_per_sender = (int) v;
-            if (!s_str (c, rl, "channels.email.rate_limit", "window", false, &text))
-                return false;
-            if (text && opd_duration_parse (text, &cfg->email_rate_window_ms)) {
-                free (text);
-                return s_fail (c, "channels.email.rate_limit.window", "is not a duration");
-            }
-            free (text);
-            text = NULL;
-        }
-        if (!s_email_quarantine (c, s_get (c, email, "quarantine"))
-            || !s_email_agent_mail (c, s_get (c, email, "agent_mail")))
-            return false;
-        yaml_node_t *imap = s_get (c, email, "imap");
-        if (!s_list_of_maps (c, imap, "channels.email.imap"))
-            return false;
-        cfg->imap = opd_calloc (s_seq_len (imap), sizeof (opd_imap_t));
-        for (size_t i = 0; i < s_seq_len (imap); i++) {
-            opd_imap_t *m = &cfg->imap[cfg->nimap++];
-            snprintf (path, sizeof path, "channels.email.imap[%zu]", i);
-            yaml_node_t *n = ITEM (imap, i);
-            m->interval_ms = 30000;
-            if (!s_check_map (c, n, path, ikeys) || !s_str (c, n, path, "url", true, &m->url)
-                || !s_str (c, n, path, "username", false, &m->username)
-                || !s_str (c, n, path, "password", false, &m->password)
-                || !s_str (c, n, path, "move_to", false, &m->move_to)
-                || !s_str (c, n, path, "interval", false, &text))
-                return false;
-            if (text && opd_duration_parse (text, &m->interval_ms)) {
-                free (text);
-                return s_fail (c, path, "interval is not a duration");
-            }
-            free (text);
-            text = NULL;
-            if (strncmp (m->url, "imap://", 7) && strncmp (m->url, "imaps://", 8))
-                return s_fail (c, path, "url '%s' is not an imap:// or imaps:// URL", m->url);
-        }
-    }
-    yaml_node_t *phone = s_get (c, ch, "phone");
-    if (phone) {
-        if (!s_check_map (c, phone, "channels.phone", pkeys)
-            || !s_str (c, phone, "channels.phone", "secret", false, &cfg->phone_secret)
-            || !s_str (c, phone, "channels.phone", "default_country_code", false,
-                       &cfg->phone_country_code))
-            return false;
-        const char *cc = cfg->phone_country_code;
-        if (!*cc || strlen (cc) > 3 || strspn (cc, "0123456789") != strlen (cc) || cc[0] == '0')
-            return s_fail (c, "channels.phone.default_country_code", "must be 1 to 3 digits, e.g. 44");
-        if (cfg->phone_secret && strlen (cfg->phone_secret) < 8)
-            return s_fail (c, "channels.phone.secret", "needs at least 8 characters");
-    }
-    return true;
-}
-
 /*  The size of the tree under node n as the walk sees it, every alias
     expanded: nodes, bytes of scalar text, and height. libyaml shares one
     node between an anchor and its aliases, so sizes are computed once per
@@ -1099,687 +2060,15 @@ s_check_size (ctx_t *c, yaml_node_t *root)
     return ok;
 }
 
-//  --- curve: ZeroMQ CURVE on the intake and events sockets -----------------
-//  The key files are read here, so that a missing or broken key stops every
-//  program at start with its key named, and a SIGHUP re-reads them. A
-//  relative path is relative to the folder of the configuration file.
-
-static char *
-s_curve_file (ctx_t *c, const char *file)
-{
-    const char *slash = strrchr (c->cfg->path, '/');
-    if (file[0] == '/' || !slash)
-        return opd_strdup (file);
-    return opd_sprintf ("%.*s/%s", (int) (slash - c->cfg->path), c->cfg->path, file);
-}
-
-//  Reads the certificate named by curve.KEY into *cert; *given is false when
-//  the key is absent (and not required).
-static bool
-s_curve_cert (ctx_t *c, yaml_node_t *n, const char *key, bool required, bool need_secret,
-              opd_cert_t *cert, bool *given)
-{
-    char path[64], err[400], *file = NULL;
-    s_path (path, sizeof path, "curve", key);
-    memset (cert, 0, sizeof *cert);
-    if (!s_str (c, n, "curve", key, required, &file))
-        return false;
-    *given = file != NULL;
-    if (!file)
-        return true;
-    char *full = s_curve_file (c, file);
-    int rc = opd_cert_load (full, need_secret, cert, err, sizeof err);
-    free (full);
-    free (file);
-    return rc ? s_fail (c, path, "%s", err) : true;
-}
-
-//  The folder of allow-listed client certificates (opdesk-intake's zauth).
-static bool
-s_curve_dir (ctx_t *c, yaml_node_t *n)
-{
-    char *dir = NULL;
-    if (!s_str (c, n, "curve", "clients_dir", false, &dir) || !dir)
-        return !c->failed;
-    c->cfg->curve_clients_dir = s_curve_file (c, dir);
-    free (dir);
-    struct stat st;
-    if (stat (c->cfg->curve_clients_dir, &st) || !S_ISDIR (st.st_mode))
-        return s_fail (c, "curve.clients_dir", "'%s' is not a folder", c->cfg->curve_clients_dir);
-    return true;
-}
-
-static bool
-s_curve (ctx_t *c, yaml_node_t *n)
-{
-    static const char *const keys[] = {"server_public_file", "client_secret_file", "server_secret_file",
-                                       "clients_dir", NULL};
-    if (!n)
-        return true;
-    opd_cert_t spub, client, ssec;
-    bool has_spub, has_client, has_ssec = false;
-    bool ok = s_check_map (c, n, "curve", keys)
-              && s_curve_cert (c, n, "server_public_file", true, false, &spub, &has_spub)
-              && s_curve_cert (c, n, "client_secret_file", true, true, &client, &has_client)
-              && s_curve_cert (c, n, "server_secret_file", false, true, &ssec, &has_ssec)
-              && s_curve_dir (c, n);
-    if (ok && has_ssec && strcmp (ssec.public_key, spub.public_key))
-        ok = s_fail (c, "curve.server_public_file", "is not the public key of curve.server_secret_file");
-    //  intake needs both halves of its side; other hosts need neither.
-    if (ok && has_ssec != (c->cfg->curve_clients_dir != NULL))
-        ok = s_fail (c, has_ssec ? "curve.clients_dir" : "curve.server_secret_file",
-                     "is required with curve.%s", has_ssec ? "server_secret_file" : "clients_dir");
-    if (ok) {
-        opd_curve_t *cv = &c->cfg->curve;
-        cv->enabled = true;
-        memcpy (cv->server_public, spub.public_key, sizeof cv->server_public);
-        memcpy (cv->server_secret, ssec.secret_key, sizeof cv->server_secret);
-        memcpy (cv->client_public, client.public_key, sizeof cv->client_public);
-        memcpy (cv->client_secret, client.secret_key, sizeof cv->client_secret);
-    }
-    explicit_bzero (&client, sizeof client);
-    explicit_bzero (&ssec, sizeof ssec);
-    return ok;
-}
+//  --- loading -------------------------------------------------------------------
 
 static bool
 s_load (ctx_t *c, yaml_node_t *root)
 {
-    opd_config_t *cfg = c->cfg;
     if (!root)
         return s_fail (c, "", "the file is empty");
-    if (!s_check_map (c, root, "", s_top_keys) || !s_check_size (c, root))
-        return false;
-    char path[512], sub[512];
-
-    cfg->ticket_prefix = opd_strdup ("OPD");
-    if (!s_str (c, root, "", "ticket_prefix", false, &cfg->ticket_prefix))
-        return false;
-    if (!*cfg->ticket_prefix || strlen (cfg->ticket_prefix) > 16)
-        return s_fail (c, "ticket_prefix", "must be 1 to 16 letters");
-    for (const char *p = cfg->ticket_prefix; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-            return s_fail (c, "ticket_prefix", "may hold only letters and digits");
-    cfg->log_level = opd_strdup ("info");
-    if (!s_str (c, root, "", "log_level", false, &cfg->log_level))
-        return false;
-    if (opd_log_level_parse (cfg->log_level) < 0)
-        return s_fail (c, "log_level", "must be debug, info, warn or error");
-    if (!s_bool (c, root, "", "demo", &cfg->demo))
-        return false;
-    c->demo_given = s_get (c, root, "demo") != NULL;
-
-    //  redis
-    yaml_node_t *redis = s_get (c, root, "redis");
-    static const char *const rkeys[] = {"host", "port", "username", "password", "password_file",
-                                        "db", NULL};
-    cfg->redis_host = opd_strdup ("127.0.0.1");
-    int64_t port = 6379, db = 0;
-    char *password_file = NULL;
-    if (redis
-        && (!s_check_map (c, redis, "redis", rkeys)
-            || !s_str (c, redis, "redis", "host", false, &cfg->redis_host)
-            || !s_int (c, redis, "redis", "port", 1, 65535, &port)
-            || !s_str (c, redis, "redis", "username", false, &cfg->redis_username)
-            || !s_str (c, redis, "redis", "password", false, &cfg->redis_password)
-            || !s_str (c, redis, "redis", "password_file", false, &password_file)
-            || !s_int (c, redis, "redis", "db", 0, 15, &db)
-            || !s_redis_credentials (c, password_file))) {
-        free (password_file);
-        return false;
-    }
-    free (password_file);
-    cfg->redis_port = (int) port;
-    cfg->redis_db = (int) db;
-
-    //  endpoints
-    yaml_node_t *ep = s_get (c, root, "endpoints");
-    static const char *const ekeys[] = {"intake", "events", "http", "phone", NULL};
-    cfg->ep_intake = opd_strdup ("tcp://127.0.0.1:5550");
-    cfg->ep_events = opd_strdup ("tcp://127.0.0.1:5560");
-    cfg->ep_http = opd_strdup ("127.0.0.1:8080");
-    cfg->ep_phone = opd_strdup ("127.0.0.1:8081");
-    if (ep
-        && (!s_check_map (c, ep, "endpoints", ekeys)
-            || !s_str (c, ep, "endpoints", "intake", false, &cfg->ep_intake)
-            || !s_str (c, ep, "endpoints", "events", false, &cfg->ep_events)
-            || !s_str (c, ep, "endpoints", "http", false, &cfg->ep_http)
-            || !s_str (c, ep, "endpoints", "phone", false, &cfg->ep_phone)))
-        return false;
-    const char *zeps[2] = {cfg->ep_intake, cfg->ep_events};
-    const char *znames[2] = {"endpoints.intake", "endpoints.events"};
-    for (int i = 0; i < 2; i++)
-        if (strncmp (zeps[i], "tcp://", 6) && strncmp (zeps[i], "ipc://", 6))
-            return s_fail (c, znames[i], "'%s' is not a tcp:// or ipc:// endpoint", zeps[i]);
-    const char *heps[2] = {cfg->ep_http, cfg->ep_phone};
-    const char *hnames[2] = {"endpoints.http", "endpoints.phone"};
-    for (int i = 0; i < 2; i++) {
-        const char *colon = strrchr (heps[i], ':');
-        if (!colon || atoi (colon + 1) <= 0 || atoi (colon + 1) > 65535)
-            return s_fail (c, hnames[i], "'%s' is not HOST:PORT", heps[i]);
-    }
-
-    //  events
-    yaml_node_t *ev = s_get (c, root, "events");
-    static const char *const evkeys[] = {"max_len", NULL};
-    cfg->events_max_len = 1000000;
-    if (ev
-        && (!s_check_map (c, ev, "events", evkeys)
-            || !s_int (c, ev, "events", "max_len", 1000, 1000000000, &cfg->events_max_len)))
-        return false;
-
-    //  calendars
-    yaml_node_t *cals = s_get (c, root, "calendars");
-    if (cals) {
-        if (!s_check_map (c, cals, "calendars", NULL))
-            return false;
-        size_t n = (size_t) (cals->data.mapping.pairs.top - cals->data.mapping.pairs.start);
-        cfg->calendars = opd_calloc (n, sizeof (opd_calendar_t));
-        for (size_t i = 0; i < n; i++) {
-            yaml_node_pair_t *p = &cals->data.mapping.pairs.start[i];
-            cfg->ncalendars++;
-            if (!s_calendar (c, s_node (c, p->key), s_node (c, p->value), &cfg->calendars[i]))
-                return false;
-        }
-    }
-
-    //  categories
-    if (!s_categories (c, s_get (c, root, "categories"), "", "categories", 0))
-        return false;
-    if (cfg->ncategories)
-        qsort (cfg->categories, cfg->ncategories, sizeof (char *), s_str_cmp);
-    for (size_t i = 1; i < cfg->ncategories; i++)
-        if (!strcmp (cfg->categories[i], cfg->categories[i - 1]))
-            return s_fail (c, "categories", "'%s' appears twice", cfg->categories[i]);
-
-    //  priority matrix
-    yaml_node_t *pm = s_get (c, root, "priority_matrix");
-    static const char *const levels[] = {"high", "medium", "low", NULL};
-    if (pm) {
-        if (!s_check_map (c, pm, "priority_matrix", levels))
-            return false;
-        for (int i = 0; i < 3; i++) {
-            s_path (path, sizeof path, "priority_matrix", levels[i]);
-            yaml_node_t *row = s_get (c, pm, levels[i]);
-            if (!row)
-                return s_fail (c, path, "is required");
-            if (!s_check_map (c, row, path, levels))
-                return false;
-            for (int j = 0; j < 3; j++) {
-                char *v = NULL;
-                if (!s_str (c, row, path, levels[j], true, &v))
-                    return false;
-                cfg->priority_matrix[i][j] = opd_priority_rank (v);
-                s_path (sub, sizeof sub, path, levels[j]);
-                free (v);
-                if (!cfg->priority_matrix[i][j])
-                    return s_fail (c, sub, "must be P1, P2, P3 or P4");
-            }
-        }
-        cfg->has_matrix = true;
-    }
-    cfg->default_priority = opd_strdup ("P3");
-    if (!s_str (c, root, "", "default_priority", false, &cfg->default_priority))
-        return false;
-    if (!s_priority_valid (cfg->default_priority))
-        return s_fail (c, "default_priority", "must be P1, P2, P3 or P4");
-
-    //  teams
-    yaml_node_t *teams = s_get (c, root, "teams");
-    if (!s_list_of_maps (c, teams, "teams"))
-        return false;
-    cfg->teams = opd_calloc (s_seq_len (teams), sizeof (opd_team_t));
-    static const char *const tkeys[] = {"id", "name", "calendar", "min_on_duty", NULL};
-    for (size_t i = 0; i < s_seq_len (teams); i++) {
-        opd_team_t *t = &cfg->teams[cfg->nteams++];
-        snprintf (path, sizeof path, "teams[%zu]", i);
-        yaml_node_t *n = ITEM (teams, i);
-        int64_t min = 1;
-        if (!s_check_map (c, n, path, tkeys) || !s_str (c, n, path, "id", true, &t->id)
-            || !s_str (c, n, path, "name", false, &t->name)
-            || !s_str (c, n, path, "calendar", false, &t->calendar)
-            || !s_int (c, n, path, "min_on_duty", 0, 1000, &min))
-            return false;
-        t->min_on_duty = (int) min;
-        if (!t->name)
-            t->name = opd_strdup (t->id);
-        s_path (sub, sizeof sub, path, "calendar");
-        if (t->calendar && !opd_config_calendar (cfg, t->calendar))
-            return s_fail (c, sub, "unknown calendar '%s'", t->calendar);
-        for (size_t j = 0; j + 1 < cfg->nteams; j++)
-            if (!strcmp (cfg->teams[j].id, t->id))
-                return s_fail (c, path, "team '%s' appears twice", t->id);
-    }
-    if (!s_str (c, root, "", "default_team", false, &cfg->default_team))
-        return false;
-    if (cfg->default_team && !opd_config_team (cfg, cfg->default_team))
-        return s_fail (c, "default_team", "unknown team '%s'", cfg->default_team);
-    if (!cfg->default_team && cfg->nteams)
-        cfg->default_team = opd_strdup (cfg->teams[0].id);
-
-    //  policies
-    yaml_node_t *pols = s_get (c, root, "slo_policies");
-    if (!s_list_of_maps (c, pols, "slo_policies"))
-        return false;
-    cfg->policies = opd_calloc (s_seq_len (pols), sizeof (opd_policy_t));
-    for (size_t i = 0; i < s_seq_len (pols); i++) {
-        opd_policy_t *p = &cfg->policies[cfg->npolicies++];
-        snprintf (path, sizeof path, "slo_policies[%zu]", i);
-        if (!s_policy (c, ITEM (pols, i), path, p))
-            return false;
-        s_path (sub, sizeof sub, path, "calendar");
-        if (!opd_config_calendar (cfg, p->calendar))
-            return s_fail (c, sub, "unknown calendar '%s'", p->calendar);
-        s_path (sub, sizeof sub, path, "match");
-        if (p->match.priority && !s_priority_valid (p->match.priority))
-            return s_fail (c, sub, "priority '%s' must be P1, P2, P3 or P4", p->match.priority);
-        if (p->match.kind && !s_kind_valid (p->match.kind))
-            return s_fail (c, sub, "kind '%s' must be incident or service_request", p->match.kind);
-        if (p->match.category && !opd_config_category_exists (cfg, p->match.category))
-            return s_fail (c, sub, "unknown category '%s'", p->match.category);
-        if (p->match.team && !opd_config_team (cfg, p->match.team))
-            return s_fail (c, sub, "unknown team '%s'", p->match.team);
-        if (p->match.channel && !opd_channel_valid (p->match.channel))
-            return s_fail (c, sub, "channel '%s' is not a channel name", p->match.channel);
-        if (!p->first_response && !p->resolution && !p->next_reply)
-            return s_fail (c, path, "needs at least one of first_response, next_reply, resolution");
-        for (size_t j = 0; j + 1 < cfg->npolicies; j++)
-            if (!strcmp (cfg->policies[j].name, p->name))
-                return s_fail (c, path, "policy '%s' appears twice", p->name);
-    }
-
-    //  agents
-    yaml_node_t *agents = s_get (c, root, "agents");
-    if (!s_list_of_maps (c, agents, "agents"))
-        return false;
-    cfg->agents = opd_calloc (s_seq_len (agents), sizeof (opd_agent_t));
-    static const char *const akeys[] = {"id", "name", "email", "phone", "teams", NULL};
-    for (size_t i = 0; i < s_seq_len (agents); i++) {
-        opd_agent_t *a = &cfg->agents[cfg->nagents++];
-        snprintf (path, sizeof path, "agents[%zu]", i);
-        yaml_node_t *n = ITEM (agents, i);
-        if (!s_check_map (c, n, path, akeys) || !s_str (c, n, path, "id", true, &a->id)
-            || !s_str (c, n, path, "name", false, &a->name)
-            || !s_str (c, n, path, "email", false, &a->email)
-            || !s_str (c, n, path, "phone", false, &a->phone))
-            return false;
-        s_path (sub, sizeof sub, path, "teams");
-        if (!s_strlist (c, s_get (c, n, "teams"), sub, &a->teams, &a->nteams))
-            return false;
-        for (size_t j = 0; j < a->nteams; j++)
-            if (!opd_config_team (cfg, a->teams[j]))
-                return s_fail (c, sub, "unknown team '%s'", a->teams[j]);
-        s_path (sub, sizeof sub, path, "email");
-        if (a->email && !opd_email_valid (a->email))
-            return s_fail (c, sub, "'%s' is not an email address", a->email);
-        s_path (sub, sizeof sub, path, "phone");
-        if (a->phone && !opd_e164_valid (a->phone))
-            return s_fail (c, sub, "'%s' is not an E.164 number", a->phone);
-        if (!a->name)
-            a->name = opd_strdup (a->id);
-        for (size_t j = 0; j + 1 < cfg->nagents; j++)
-            if (!strcmp (cfg->agents[j].id, a->id))
-                return s_fail (c, path, "agent '%s' appears twice", a->id);
-    }
-
-    //  shifts
-    yaml_node_t *shifts = s_get (c, root, "shifts");
-    if (!s_list_of_maps (c, shifts, "shifts"))
-        return false;
-    cfg->shifts = opd_calloc (s_seq_len (shifts), sizeof (opd_shift_t));
-    static const char *const skeys[] = {"agent", "team", "days", "from", "to", "timezone", NULL};
-    for (size_t i = 0; i < s_seq_len (shifts); i++) {
-        opd_shift_t *s = &cfg->shifts[cfg->nshifts++];
-        snprintf (path, sizeof path, "shifts[%zu]", i);
-        yaml_node_t *n = ITEM (shifts, i);
-        char *from = NULL, *to = NULL, **days = NULL;
-        size_t ndays = 0;
-        bool ok = s_check_map (c, n, path, skeys) && s_str (c, n, path, "agent", true, &s->agent)
-                  && s_str (c, n, path, "team", true, &s->team)
-                  && s_str (c, n, path, "from", true, &from) && s_str (c, n, path, "to", true, &to)
-                  && s_str (c, n, path, "timezone", false, &s->timezone);
-        s_path (sub, sizeof sub, path, "days");
-        ok = ok && s_strlist (c, s_get (c, n, "days"), sub, &days, &ndays);
-        for (size_t j = 0; ok && j < ndays; j++) {
-            int d = -1;
-            for (int k = 0; k < 7; k++)
-                if (!strcmp (days[j], s_days[k]))
-                    d = k;
-            if (d < 0)
-                ok = s_fail (c, sub, "'%s' is not one of mon, tue, wed, thu, fri, sat, sun", days[j]);
-            else
-                s->days[d] = true;
-        }
-        if (ok && !ndays)
-            ok = s_fail (c, sub, "is required");
-        for (size_t j = 0; j < ndays; j++)
-            free (days[j]);
-        free (days);
-        if (ok) {
-            s_path (sub, sizeof sub, path, "from");
-            if (!s_parse_hhmm (from, &s->from, false))
-                ok = s_fail (c, sub, "'%s' is not HH:MM", from);
-            s_path (sub, sizeof sub, path, "to");
-            if (ok && !s_parse_hhmm (to, &s->to, true))
-                ok = s_fail (c, sub, "'%s' is not HH:MM", to);
-            if (ok && s->to == s->from)
-                ok = s_fail (c, sub, "a shift cannot end when it starts");
-        }
-        free (from);
-        free (to);
-        if (!ok)
-            return false;
-        if (!s->timezone) {
-            const opd_team_t *t = opd_config_team (cfg, s->team);
-            const opd_calendar_t *cal = t && t->calendar ? opd_config_calendar (cfg, t->calendar) : NULL;
-            s->timezone = opd_strdup (cal ? cal->timezone : "UTC");
-        }
-        s_path (sub, sizeof sub, path, "agent");
-        if (!opd_config_agent (cfg, s->agent))
-            return s_fail (c, sub, "unknown agent '%s'", s->agent);
-        s_path (sub, sizeof sub, path, "team");
-        if (!opd_config_team (cfg, s->team))
-            return s_fail (c, sub, "unknown team '%s'", s->team);
-        s_path (sub, sizeof sub, path, "timezone");
-        if (!s_valid_timezone (s->timezone))
-            return s_fail (c, sub, "unknown time zone '%s'", s->timezone);
-    }
-
-    //  standard responses (before rules, which name them)
-    yaml_node_t *srs = s_get (c, root, "standard_responses");
-    if (!s_list_of_maps (c, srs, "standard_responses"))
-        return false;
-    cfg->stdresps = opd_calloc (s_seq_len (srs), sizeof (opd_stdresp_t));
-    static const char *const srkeys[] = {"id", "subject", "body", "guide_url", NULL};
-    for (size_t i = 0; i < s_seq_len (srs); i++) {
-        opd_stdresp_t *r = &cfg->stdresps[cfg->nstdresps++];
-        snprintf (path, sizeof path, "standard_responses[%zu]", i);
-        yaml_node_t *n = ITEM (srs, i);
-        if (!s_check_map (c, n, path, srkeys) || !s_str (c, n, path, "id", true, &r->id)
-            || !s_str (c, n, path, "subject", false, &r->subject)
-            || !s_str (c, n, path, "body", true, &r->body)
-            || !s_str (c, n, path, "guide_url", false, &r->guide_url))
-            return false;
-        for (size_t j = 0; j + 1 < cfg->nstdresps; j++)
-            if (!strcmp (cfg->stdresps[j].id, r->id))
-                return s_fail (c, path, "standard response '%s' appears twice", r->id);
-    }
-
-    //  routing rules
-    yaml_node_t *rules = s_get (c, root, "routing_rules");
-    if (!s_list_of_maps (c, rules, "routing_rules"))
-        return false;
-    cfg->rules = opd_calloc (s_seq_len (rules), sizeof (opd_rule_t));
-    static const char *const rukeys[] = {"name", "when", "then", NULL};
-    static const char *const wkeys[] = {"keywords", "in", NULL};
-    static const char *const thkeys[] = {"team", "category", "priority", "standard_response", NULL};
-    for (size_t i = 0; i < s_seq_len (rules); i++) {
-        opd_rule_t *r = &cfg->rules[cfg->nrules++];
-        snprintf (path, sizeof path, "routing_rules[%zu]", i);
-        yaml_node_t *n = ITEM (rules, i);
-        if (!s_check_map (c, n, path, rukeys) || !s_str (c, n, path, "name", true, &r->name))
-            return false;
-        yaml_node_t *when = s_get (c, n, "when"), *then = s_get (c, n, "then");
-        char wpath[512], tpath[512];
-        s_path (wpath, sizeof wpath, path, "when");
-        s_path (tpath, sizeof tpath, path, "then");
-        if (!when)
-            return s_fail (c, wpath, "is required");
-        if (!then)
-            return s_fail (c, tpath, "is required");
-        if (!s_check_map (c, when, wpath, wkeys) || !s_check_map (c, then, tpath, thkeys))
-            return false;
-        s_path (sub, sizeof sub, wpath, "keywords");
-        if (!s_strlist (c, s_get (c, when, "keywords"), sub, &r->keywords, &r->nkeywords))
-            return false;
-        if (!r->nkeywords)
-            return s_fail (c, sub, "needs at least one keyword");
-        for (size_t j = 0; j < r->nkeywords; j++)
-            if (!*r->keywords[j])
-                return s_fail (c, sub, "a keyword cannot be empty");
-        char **in = NULL;
-        size_t nin = 0;
-        s_path (sub, sizeof sub, wpath, "in");
-        if (!s_strlist (c, s_get (c, when, "in"), sub, &in, &nin))
-            return false;
-        bool ok = true;
-        for (size_t j = 0; j < nin; j++) {
-            if (!strcmp (in[j], "subject"))
-                r->in_subject = true;
-            else if (!strcmp (in[j], "body"))
-                r->in_body = true;
-            else if (ok)
-                ok = s_fail (c, sub, "'%s' must be subject or body", in[j]);
-            free (in[j]);
-        }
-        free (in);
-        if (!ok)
-            return false;
-        if (!nin)
-            r->in_subject = r->in_body = true;
-        if (!s_str (c, then, tpath, "team", false, &r->team)
-            || !s_str (c, then, tpath, "category", false, &r->category)
-            || !s_str (c, then, tpath, "priority", false, &r->priority)
-            || !s_str (c, then, tpath, "standard_response", false, &r->standard_response))
-            return false;
-        if (r->team && !opd_config_team (cfg, r->team))
-            return s_fail (c, (s_path (sub, sizeof sub, tpath, "team"), sub), "unknown team '%s'", r->team);
-        if (r->category && !opd_config_category_exists (cfg, r->category))
-            return s_fail (c, (s_path (sub, sizeof sub, tpath, "category"), sub),
-                           "unknown category '%s'", r->category);
-        if (r->priority && !s_priority_valid (r->priority))
-            return s_fail (c, (s_path (sub, sizeof sub, tpath, "priority"), sub),
-                           "'%s' must be P1, P2, P3 or P4", r->priority);
-        if (r->standard_response && !opd_config_stdresp (cfg, r->standard_response))
-            return s_fail (c, (s_path (sub, sizeof sub, tpath, "standard_response"), sub),
-                           "unknown standard response '%s'", r->standard_response);
-    }
-
-    if (!s_str (c, root, "", "footer", false, &cfg->footer))
-        return false;
-
-    //  request types
-    yaml_node_t *rts = s_get (c, root, "request_types");
-    if (!s_list_of_maps (c, rts, "request_types"))
-        return false;
-    cfg->reqtypes = opd_calloc (s_seq_len (rts), sizeof (opd_reqtype_t));
-    static const char *const rtkeys[] = {"id", "name", "fields", NULL};
-    for (size_t i = 0; i < s_seq_len (rts); i++) {
-        opd_reqtype_t *rt = &cfg->reqtypes[cfg->nreqtypes++];
-        snprintf (path, sizeof path, "request_types[%zu]", i);
-        yaml_node_t *n = ITEM (rts, i);
-        if (!s_check_map (c, n, path, rtkeys) || !s_str (c, n, path, "id", true, &rt->id)
-            || !s_str (c, n, path, "name", false, &rt->name))
-            return false;
-        if (!rt->name)
-            rt->name = opd_strdup (rt->id);
-        yaml_node_t *fields = s_get (c, n, "fields");
-        s_path (sub, sizeof sub, path, "fields");
-        if (!s_list_of_maps (c, fields, sub))
-            return false;
-        rt->fields = opd_calloc (s_seq_len (fields), sizeof (opd_field_t));
-        for (size_t j = 0; j < s_seq_len (fields); j++) {
-            char fpath[600];
-            snprintf (fpath, sizeof fpath, "%s[%zu]", sub, j);
-            rt->nfields++;
-            if (!s_field (c, ITEM (fields, j), fpath, &rt->fields[j]))
-                return false;
-            for (size_t k = 0; k < j; k++)
-                if (!strcmp (rt->fields[k].name, rt->fields[j].name))
-                    return s_fail (c, fpath, "field '%s' appears twice", rt->fields[j].name);
-        }
-        for (size_t j = 0; j + 1 < cfg->nreqtypes; j++)
-            if (!strcmp (cfg->reqtypes[j].id, rt->id))
-                return s_fail (c, path, "request type '%s' appears twice", rt->id);
-    }
-    for (size_t i = 0; i < cfg->npolicies; i++)
-        if (cfg->policies[i].match.request_type
-            && !opd_config_reqtype (cfg, cfg->policies[i].match.request_type)) {
-            snprintf (path, sizeof path, "slo_policies[%zu].match", i);
-            return s_fail (c, path, "unknown request type '%s'", cfg->policies[i].match.request_type);
-        }
-
-    //  retention
-    yaml_node_t *ret = s_get (c, root, "retention");
-    static const char *const retkeys[] = {"closed_days", "per_category", NULL};
-    int64_t closed_days = 365;
-    if (ret
-        && (!s_check_map (c, ret, "retention", retkeys)
-            || !s_int (c, ret, "retention", "closed_days", 1, 36500, &closed_days)))
-        return false;
-    cfg->retention_closed_days = (int) closed_days;
-    yaml_node_t *per = s_get (c, ret, "per_category");
-    if (per) {
-        if (!s_check_map (c, per, "retention.per_category", NULL))
-            return false;
-        size_t n = (size_t) (per->data.mapping.pairs.top - per->data.mapping.pairs.start);
-        cfg->retention_rules = opd_calloc (n, sizeof (opd_retention_rule_t));
-        for (size_t i = 0; i < n; i++) {
-            yaml_node_t *k = s_node (c, per->data.mapping.pairs.start[i].key);
-            const char *cat = (const char *) k->data.scalar.value;
-            s_path (sub, sizeof sub, "retention.per_category", cat);
-            if (!opd_config_category_exists (cfg, cat))
-                return s_fail (c, sub, "unknown category '%s'", cat);
-            int64_t days = 0;
-            if (!s_int (c, per, "retention.per_category", cat, 1, 36500, &days))
-                return false;
-            if (!days)
-                return s_fail (c, sub, "must be a number of days");
-            cfg->retention_rules[cfg->nretention_rules].category = opd_strdup (cat);
-            cfg->retention_rules[cfg->nretention_rules++].days = (int) days;
-        }
-    }
-
-    //  notifications
-    yaml_node_t *nt = s_get (c, root, "notifications");
-    static const char *const ntkeys[] = {"smtp", "webhooks", NULL};
-    static const char *const smkeys[] = {"url", "from", "username", "password", "timeout", NULL};
-    cfg->smtp_url = opd_strdup ("smtp://127.0.0.1:25");
-    cfg->smtp_from = opd_strdup ("servicedesk@example.org");
-    cfg->smtp_timeout_ms = 10000;
-    if (nt && !s_check_map (c, nt, "notifications", ntkeys))
-        return false;
-    yaml_node_t *smtp = s_get (c, nt, "smtp");
-    if (smtp) {
-        char *timeout = NULL;
-        if (!s_check_map (c, smtp, "notifications.smtp", smkeys)
-            || !s_str (c, smtp, "notifications.smtp", "url", false, &cfg->smtp_url)
-            || !s_str (c, smtp, "notifications.smtp", "from", false, &cfg->smtp_from)
-            || !s_str (c, smtp, "notifications.smtp", "username", false, &cfg->smtp_username)
-            || !s_str (c, smtp, "notifications.smtp", "password", false, &cfg->smtp_password)
-            || !s_str (c, smtp, "notifications.smtp", "timeout", false, &timeout))
-            return false;
-        if (timeout && opd_duration_parse (timeout, &cfg->smtp_timeout_ms)) {
-            free (timeout);
-            return s_fail (c, "notifications.smtp.timeout", "is not a duration");
-        }
-        free (timeout);
-    }
-    if (strncmp (cfg->smtp_url, "smtp://", 7) && strncmp (cfg->smtp_url, "smtps://", 8))
-        return s_fail (c, "notifications.smtp.url", "'%s' is not an smtp:// or smtps:// URL",
-                       cfg->smtp_url);
-    if (!opd_email_valid (cfg->smtp_from))
-        return s_fail (c, "notifications.smtp.from", "'%s' is not an email address", cfg->smtp_from);
-    yaml_node_t *hooks = s_get (c, nt, "webhooks");
-    if (!s_list_of_maps (c, hooks, "notifications.webhooks"))
-        return false;
-    cfg->webhooks = opd_calloc (s_seq_len (hooks), sizeof (opd_webhook_t));
-    static const char *const whkeys[] = {"url", "topics", "secret", NULL};
-    for (size_t i = 0; i < s_seq_len (hooks); i++) {
-        opd_webhook_t *w = &cfg->webhooks[cfg->nwebhooks++];
-        snprintf (path, sizeof path, "notifications.webhooks[%zu]", i);
-        yaml_node_t *n = ITEM (hooks, i);
-        if (!s_check_map (c, n, path, whkeys) || !s_str (c, n, path, "url", true, &w->url)
-            || !s_str (c, n, path, "secret", false, &w->secret))
-            return false;
-        s_path (sub, sizeof sub, path, "topics");
-        if (!s_strlist (c, s_get (c, n, "topics"), sub, &w->topics, &w->ntopics))
-            return false;
-        s_path (sub, sizeof sub, path, "url");
-        if (strncmp (w->url, "http://", 7) && strncmp (w->url, "https://", 8))
-            return s_fail (c, sub, "'%s' is not an http:// or https:// URL", w->url);
-    }
-
-    //  limits
-    yaml_node_t *lim = s_get (c, root, "limits");
-    static const char *const lkeys[] = {"body_bytes", "frame_bytes", NULL};
-    cfg->body_bytes = 1048576;
-    cfg->frame_bytes = 2097152;
-    if (lim
-        && (!s_check_map (c, lim, "limits", lkeys)
-            || !s_int (c, lim, "limits", "body_bytes", 1, 64 * 1048576, &cfg->body_bytes)
-            || !s_int (c, lim, "limits", "frame_bytes", 1024, 128 * 1048576, &cfg->frame_bytes)))
-        return false;
-
-    if (!s_channels (c, s_get (c, root, "channels")))
-        return false;
-
-    //  workflow: resolved tickets close by themselves after auto_close_days.
-    yaml_node_t *wf = s_get (c, root, "workflow");
-    static const char *const wfkeys[] = {"auto_close_days", NULL};
-    int64_t auto_close = 7;
-    if (wf
-        && (!s_check_map (c, wf, "workflow", wfkeys)
-            || !s_int (c, wf, "workflow", "auto_close_days", 1, 3650, &auto_close)))
-        return false;
-    cfg->auto_close_days = (int) auto_close;
-
-    if (!s_slo_burn (c, s_get (c, root, "slo_burn")))
-        return false;
-    if (!s_curve (c, s_get (c, root, "curve")))
-        return false;
-
-    //  tokens
-    yaml_node_t *toks = s_get (c, root, "tokens");
-    if (!s_list_of_maps (c, toks, "tokens"))
-        return false;
-    cfg->tokens = opd_calloc (s_seq_len (toks), sizeof (opd_token_t));
-    static const char *const tokkeys[] = {"token", "role", "identity", NULL};
-    static const char *const roles[] = {"", "requester", "agent", "lead", "admin"};
-    for (size_t i = 0; i < s_seq_len (toks); i++) {
-        opd_token_t *t = &cfg->tokens[cfg->ntokens++];
-        snprintf (path, sizeof path, "tokens[%zu]", i);
-        yaml_node_t *n = ITEM (toks, i);
-        char *role = NULL;
-        if (!s_check_map (c, n, path, tokkeys) || !s_str (c, n, path, "token", true, &t->token)
-            || !s_str (c, n, path, "role", true, &role)
-            || !s_str (c, n, path, "identity", false, &t->identity)) {
-            free (role);
-            return false;
-        }
-        for (int r = 1; r <= 4; r++)
-            if (!strcmp (role, roles[r]))
-                t->role = (opd_role_t) r;
-        s_path (sub, sizeof sub, path, "role");
-        if (!t->role) {
-            s_fail (c, sub, "'%s' must be requester, agent, lead or admin", role);
-            free (role);
-            return false;
-        }
-        free (role);
-        s_path (sub, sizeof sub, path, "token");
-        if (!strncmp (t->token, "sha256:", 7)) {
-            const char *hex = t->token + 7;
-            if (strlen (hex) != 64 || strspn (hex, "0123456789abcdefABCDEF") != 64)
-                return s_fail (c, sub, "a hashed token is sha256: and 64 hex digits");
-            t->hashed = true;
-            memmove (t->token, hex, 65);
-            for (char *p = t->token; *p; p++)
-                *p = (char) g_ascii_tolower (*p);
-        }
-        else if (strlen (t->token) < 8)
-            return s_fail (c, sub, "a token needs at least 8 characters");
-        s_path (sub, sizeof sub, path, "identity");
-        if (t->role == OPD_ROLE_REQUESTER && (!t->identity || !opd_email_valid (t->identity)))
-            return s_fail (c, sub, "a requester token's identity must be an email address");
-        if ((t->role == OPD_ROLE_AGENT || t->role == OPD_ROLE_LEAD)
-            && (!t->identity || !opd_config_agent (cfg, t->identity)))
-            return s_fail (c, sub, "an %s token's identity must be a known agent id",
-                           t->role == OPD_ROLE_AGENT ? "agent" : "lead");
-        if (!t->identity)
-            t->identity = opd_strdup (roles[t->role]);
-    }
-    return s_check_secrets (c);
+    return s_known_keys (c, NULL, root, "") && s_check_size (c, root)
+           && s_children (c, NULL, root, "", (char *) c->cfg) && s_finish (c);
 }
 
 opd_config_t *
@@ -1801,6 +2090,9 @@ opd_config_parse (const char *text, size_t len, const char *name, char *err, siz
     }
     ctx_t c = {.doc = &doc, .cfg = cfg, .err = err, .errlen = errlen};
     bool ok = s_load (&c, yaml_document_get_root_node (&doc));
+    free (c.password_file);
+    explicit_bzero (&c.client, sizeof c.client);
+    explicit_bzero (&c.ssec, sizeof c.ssec);
     yaml_document_delete (&doc);
     yaml_parser_delete (&parser);
     if (!ok)
@@ -1831,12 +2123,34 @@ opd_config_load (const char *path, char *err, size_t errlen)
     return cfg;
 }
 
+//  Frees what the rows under parent (NULL: the top level) own in base.
 static void
-s_free_list (char **list, size_t n)
+s_release (const entry_t *parent, char *base)
 {
-    for (size_t i = 0; list && i < n; i++)
-        free (list[i]);
-    free (list);
+    char prefix[256];
+    s_child_prefix (prefix, sizeof prefix, parent);
+    const entry_t *end = s_subtree_end (parent);
+    for (const entry_t *e = parent ? parent + 1 : s_keys; e < end; e++) {
+        if (!s_child_name (e, prefix))
+            continue;
+        if (e->release)
+            e->release (base, e);
+        if (e->kind == K_STR || e->kind == K_ENUM)
+            free (*s_str_at (base, e));
+        else if (e->kind == K_LIST)
+            s_free_list (*FIELD (char **, base, e), *COUNT (base, e));
+        else if (e->kind == K_SECTION)
+            s_release (e, base);
+        else if (e->kind == K_ITEMS || e->kind == K_MAPOF) {
+            char *items = *FIELD (char *, base, e);
+            for (size_t i = 0; i < *COUNT (base, e); i++) {
+                if (e->kind == K_MAPOF)
+                    free (*(char **) (void *) (items + i * e->size + e->id_off));
+                s_release (e, items + i * e->size);
+            }
+            free (items);
+        }
+    }
 }
 
 void
@@ -1844,177 +2158,141 @@ opd_config_destroy (opd_config_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    opd_config_t *c = *self_p;
-    free (c->path);
-    free (c->ticket_prefix);
-    free (c->log_level);
-    free (c->redis_host);
-    free (c->redis_password);
-    free (c->redis_username);
-    free (c->ep_intake);
-    free (c->ep_events);
-    free (c->ep_http);
-    free (c->ep_phone);
-    for (size_t i = 0; i < c->ncalendars; i++) {
-        free (c->calendars[i].id);
-        free (c->calendars[i].timezone);
-        for (int d = 0; d < 7; d++)
-            free (c->calendars[i].hours[d]);
-        s_free_list (c->calendars[i].holidays, c->calendars[i].nholidays);
-    }
-    free (c->calendars);
-    for (size_t i = 0; i < c->npolicies; i++) {
-        opd_policy_t *p = &c->policies[i];
-        free (p->name);
-        free (p->calendar);
-        free (p->match.priority);
-        free (p->match.kind);
-        free (p->match.category);
-        free (p->match.team);
-        free (p->match.channel);
-        free (p->match.request_type);
-    }
-    free (c->policies);
-    free (c->default_priority);
-    s_free_list (c->categories, c->ncategories);
-    for (size_t i = 0; i < c->nteams; i++) {
-        free (c->teams[i].id);
-        free (c->teams[i].name);
-        free (c->teams[i].calendar);
-    }
-    free (c->teams);
-    free (c->default_team);
-    for (size_t i = 0; i < c->nagents; i++) {
-        free (c->agents[i].id);
-        free (c->agents[i].name);
-        free (c->agents[i].email);
-        free (c->agents[i].phone);
-        s_free_list (c->agents[i].teams, c->agents[i].nteams);
-    }
-    free (c->agents);
-    for (size_t i = 0; i < c->nshifts; i++) {
-        free (c->shifts[i].agent);
-        free (c->shifts[i].team);
-        free (c->shifts[i].timezone);
-    }
-    free (c->shifts);
-    for (size_t i = 0; i < c->nrules; i++) {
-        opd_rule_t *r = &c->rules[i];
-        free (r->name);
-        s_free_list (r->keywords, r->nkeywords);
-        free (r->team);
-        free (r->category);
-        free (r->priority);
-        free (r->standard_response);
-    }
-    free (c->rules);
-    for (size_t i = 0; i < c->nstdresps; i++) {
-        free (c->stdresps[i].id);
-        free (c->stdresps[i].subject);
-        free (c->stdresps[i].body);
-        free (c->stdresps[i].guide_url);
-    }
-    free (c->stdresps);
-    free (c->footer);
-    for (size_t i = 0; i < c->nreqtypes; i++) {
-        opd_reqtype_t *rt = &c->reqtypes[i];
-        free (rt->id);
-        free (rt->name);
-        for (size_t j = 0; j < rt->nfields; j++) {
-            opd_field_t *f = &rt->fields[j];
-            free (f->name);
-            free (f->label);
-            free (f->pattern);
-            if (f->regex)
-                g_regex_unref (f->regex);
-            s_free_list (f->values, f->nvalues);
-        }
-        free (rt->fields);
-    }
-    free (c->reqtypes);
-    for (size_t i = 0; i < c->nretention_rules; i++)
-        free (c->retention_rules[i].category);
-    free (c->retention_rules);
-    free (c->smtp_url);
-    free (c->smtp_from);
-    free (c->smtp_username);
-    free (c->smtp_password);
-    for (size_t i = 0; i < c->nwebhooks; i++) {
-        free (c->webhooks[i].url);
-        free (c->webhooks[i].secret);
-        s_free_list (c->webhooks[i].topics, c->webhooks[i].ntopics);
-    }
-    free (c->webhooks);
-    for (size_t i = 0; i < c->ntokens; i++) {
-        free (c->tokens[i].token);
-        free (c->tokens[i].identity);
-    }
-    free (c->tokens);
-    free (c->web_public_url);
-    s_free_list (c->email_addresses, c->nemail_addresses);
-    for (size_t i = 0; i < c->nimap; i++) {
-        free (c->imap[i].url);
-        free (c->imap[i].username);
-        free (c->imap[i].password);
-        free (c->imap[i].move_to);
-    }
-    free (c->imap);
-    free (c->attachments_dir);
-    free (c->email_quarantine_folder);
-    free (c->agent_mail_authserv_id);
-    free (c->agent_mail_secret);
-    free (c->agent_mail_address);
-    free (c->phone_secret);
-    free (c->phone_country_code);
-    opd_curve_wipe (&c->curve);
-    free (c->curve_clients_dir);
-    free (c);
+    s_release (NULL, (char *) *self_p);
+    free ((*self_p)->path);
+    free (*self_p);
     *self_p = NULL;
 }
+
+//  --- what a SIGHUP cannot apply ------------------------------------------------
+
+int
+opd_config_restart_changes (const opd_config_t *old, const opd_config_t *new_cfg, char *buf,
+                            size_t size)
+{
+    int changed = 0;
+    size_t len = 0;
+    buf[0] = 0;
+    for (const entry_t *e = s_keys; e->path; e++) {
+        if (!(e->flags & RESTART) || strpbrk (e->path, "[*"))
+            continue;  //  only rows of opd_config_t itself are compared
+        const char *a = (const char *) old + e->off, *b = (const char *) new_cfg + e->off;
+        bool differ;
+        if (e->kind == K_STR || e->kind == K_ENUM) {
+            const char *sa = *(char *const *) (const void *) a;
+            const char *sb = *(char *const *) (const void *) b;
+            differ = (!sa != !sb) || (sa && strcmp (sa, sb));
+        }
+        else
+            differ = memcmp (a, b, e->size) != 0;
+        if (differ && len < size)
+            len += (size_t) snprintf (buf + len, size - len, "%s%s", changed ? ", " : "", e->path);
+        changed += differ;
+    }
+    return changed;
+}
+
+//  --- the reference in docs/configuration.md -------------------------------------
+
+static const char *const s_kind_doc[] = {
+    [K_STR] = "text", [K_INT] = "whole number", [K_DUR] = "duration",
+    [K_NUM] = "number", [K_BOOL] = "true/false", [K_ENUM] = "one of", [K_CHOICE] = "one of",
+    [K_HHMM] = "HH:MM", [K_LIST] = "list of text", [K_FLAGS] = "list of", [K_SECTION] = "map",
+    [K_ITEMS] = "list of maps", [K_MAPOF] = "map of maps by name",
+};
+
+//  The "allowed" cell of row e.
+static void
+s_doc_bounds (char *out, size_t size, const entry_t *e)
+{
+    char a[64], b[64];
+    out[0] = 0;
+    if (e->kind == K_INT)
+        snprintf (out, size, "%.0f to %.0f", e->min, e->max);
+    else if (e->kind == K_NUM)
+        snprintf (out, size, "above %g, at most %g", e->min, e->max);
+    else if (e->kind == K_DUR && (e->min || e->max)) {
+        s_format_ms (a, sizeof a, e->min);
+        s_format_ms (b, sizeof b, e->max);
+        snprintf (out, size, "%s%s%s%s%s", e->min ? "at least " : "", e->min ? a : "",
+                  e->min && e->max ? ", " : "", e->max ? "at most " : "", e->max ? b : "");
+    }
+    else if (e->kind == K_ENUM || e->kind == K_CHOICE || e->kind == K_FLAGS)
+        s_alternatives (out, size, e->values);
+    else if (e->kind == K_HHMM)
+        snprintf (out, size, "00:00 to %s", e->max >= 1440 ? "24:00" : "23:59");
+    else if (e->kind == K_CUSTOM)
+        snprintf (out, size, "%s", e->values);
+}
+
+void
+opd_config_reference (FILE *out)
+{
+    fprintf (out, "| key | type | default | allowed | SIGHUP | meaning |\n"
+                  "| --- | --- | --- | --- | --- | --- |\n");
+    for (const entry_t *e = s_keys; e->path; e++) {
+        char bounds[256], def[128];
+        s_doc_bounds (bounds, sizeof bounds, e);
+        if (e->shown)
+            snprintf (def, sizeof def, "%s", e->shown);
+        else if (e->def)
+            snprintf (def, sizeof def, "`%s`", e->def);
+        else
+            snprintf (def, sizeof def, "%s", (e->flags & REQUIRED) ? "required" : "none");
+        if (e->kind == K_SECTION || e->kind == K_ITEMS || e->kind == K_MAPOF || e->kind == K_LIST)
+            snprintf (def, sizeof def, "%s", (e->flags & REQUIRED) ? "required" : "");
+        const char *type = e->kind == K_CUSTOM ? "special"
+                           : e->is             ? s_formats[e->is].doc
+                                               : s_kind_doc[e->kind];
+        fprintf (out, "| `%s` | %s%s | %s | %s | %s | %s |\n", e->path,
+                 e->kind == K_LIST && e->is ? "list of " : "", type, def, bounds,
+                 (e->flags & RESTART) ? "restart" : "applies", e->doc);
+    }
+}
+
+//  The item of items (count of size bytes) whose char * at id_off is id.
+static const void *
+s_find (const void *items, size_t count, size_t size, size_t id_off, const char *id)
+{
+    for (size_t i = 0; id && i < count; i++) {
+        const char *item = (const char *) items + i * size;
+        const char *have = *(char *const *) (const void *) (item + id_off);
+        if (have && !strcmp (have, id))
+            return item;
+    }
+    return NULL;
+}
+
+#define FIND(T, arr, n) ((const T *) s_find (self->arr, self->n, sizeof (T), offsetof (T, id), id))
 
 const opd_calendar_t *
 opd_config_calendar (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->ncalendars; i++)
-        if (self->calendars[i].id && !strcmp (self->calendars[i].id, id))
-            return &self->calendars[i];
-    return NULL;
+    return FIND (opd_calendar_t, calendars, ncalendars);
 }
 
 const opd_team_t *
 opd_config_team (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nteams; i++)
-        if (self->teams[i].id && !strcmp (self->teams[i].id, id))
-            return &self->teams[i];
-    return NULL;
+    return FIND (opd_team_t, teams, nteams);
 }
 
 const opd_agent_t *
 opd_config_agent (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nagents; i++)
-        if (self->agents[i].id && !strcmp (self->agents[i].id, id))
-            return &self->agents[i];
-    return NULL;
+    return FIND (opd_agent_t, agents, nagents);
 }
 
 const opd_stdresp_t *
 opd_config_stdresp (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nstdresps; i++)
-        if (self->stdresps[i].id && !strcmp (self->stdresps[i].id, id))
-            return &self->stdresps[i];
-    return NULL;
+    return FIND (opd_stdresp_t, stdresps, nstdresps);
 }
 
 const opd_reqtype_t *
 opd_config_reqtype (const opd_config_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->nreqtypes; i++)
-        if (self->reqtypes[i].id && !strcmp (self->reqtypes[i].id, id))
-            return &self->reqtypes[i];
-    return NULL;
+    return FIND (opd_reqtype_t, reqtypes, nreqtypes);
 }
 
 bool

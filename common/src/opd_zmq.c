@@ -4,7 +4,7 @@
 #include <string.h>
 
 int
-opd_zmq_bind (zsock_t *sock, const char *endpoint, const char *what)
+opd_zmq_try_bind (zsock_t *sock, const char *endpoint)
 {
     if (zsock_bind (sock, "%s", endpoint) >= 0)
         return 0;
@@ -14,11 +14,20 @@ opd_zmq_bind (zsock_t *sock, const char *endpoint, const char *what)
         char any[64];
         snprintf (any, sizeof any, "tcp://*:%s", colon + 1);
         if (zsock_bind (sock, "%s", any) >= 0) {
-            opd_info ("bound on every interface socket=%s endpoint=%s reason=host-name", what, any);
+            opd_info ("bound on every interface endpoint=%s reason=host-name", any);
             return 0;
         }
         err = zmq_errno ();
     }
-    opd_error ("cannot bind socket=%s endpoint=%s error=\"%s\"", what, endpoint, zmq_strerror (err));
+    errno = err;
+    return -1;
+}
+
+int
+opd_zmq_bind (zsock_t *sock, const char *endpoint, const char *what)
+{
+    if (opd_zmq_try_bind (sock, endpoint) == 0)
+        return 0;
+    opd_error ("cannot bind socket=%s endpoint=%s error=\"%s\"", what, endpoint, zmq_strerror (errno));
     return -1;
 }

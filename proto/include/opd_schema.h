@@ -268,6 +268,32 @@ int opd_key_session (char *buf, size_t size, const char *sha256);
 //  opd:alive:{name} (string HOST:PID, expires after 5 s (PX), global): the heartbeat of service NAME (intake, router, slo, notifier, anonymiser, email,
 #define OPD_KEY_ALIVE_FMT "opd:alive:%s"
 int opd_key_alive (char *buf, size_t size, const char *name);
+//  opd:rota:abs:{id} (hash, global): an absence (id: A + number, not a ticket id): id, agent, kind (annual_leave, sic
+#define OPD_KEY_ROTA_ABS_FMT "opd:rota:abs:%s"
+int opd_key_rota_abs (char *buf, size_t size, const char *id);
+//  opd:rota:abs:seq (string (counter), global): absence ids
+#define OPD_KEY_ROTA_ABS_SEQ "opd:rota:abs:seq"
+//  opd:rota:abs:end (zset (to ms), global): every absence by its end: ZRANGEBYSCORE (FROM +inf then from < TO gives those th
+#define OPD_KEY_ROTA_ABS_END "opd:rota:abs:end"
+//  opd:rota:abs:agent:{agent} (zset (to ms), global): one agent's absences by their end
+#define OPD_KEY_ROTA_ABS_AGENT_FMT "opd:rota:abs:agent:%s"
+int opd_key_rota_abs_agent (char *buf, size_t size, const char *agent);
+//  opd:rota:ovr:{id} (hash, global): a rota override (id: O + number, not a ticket id): id, agent, team, kind (extra,
+#define OPD_KEY_ROTA_OVR_FMT "opd:rota:ovr:%s"
+int opd_key_rota_ovr (char *buf, size_t size, const char *id);
+//  opd:rota:ovr:seq (string (counter), global): override ids
+#define OPD_KEY_ROTA_OVR_SEQ "opd:rota:ovr:seq"
+//  opd:rota:ovr:end (zset (to ms), global): every override by its end
+#define OPD_KEY_ROTA_OVR_END "opd:rota:ovr:end"
+//  opd:rota:gap:{team}:{from}:{to} (string (ms), global): a gap announced as coverage.gap with phase ahead: set in the same step as the ev
+#define OPD_KEY_ROTA_GAP_FMT "opd:rota:gap:%s:%s:%s"
+int opd_key_rota_gap (char *buf, size_t size, const char *team, const char *from, const char *to);
+//  opd:rota:gap:{team}:{from}:{to}:begun (string (ms), global): a gap announced as coverage.gap with phase begun: set in the same step as the ev
+#define OPD_KEY_ROTA_GAP_BEGUN_FMT "opd:rota:gap:%s:%s:%s:begun"
+int opd_key_rota_gap_begun (char *buf, size_t size, const char *team, const char *from, const char *to);
+//  opd:rota:gaps:{team} (zset (gap end ms), global): the team's announced gaps not over yet, member FROM:TO:a (ahead) or FROM:TO:b (b
+#define OPD_KEY_ROTA_GAPS_FMT "opd:rota:gaps:%s"
+int opd_key_rota_gaps (char *buf, size_t size, const char *team);
 
 typedef enum { OPD_SCOPE_TICKET, OPD_SCOPE_GLOBAL } opd_key_scope_t;
 typedef struct {

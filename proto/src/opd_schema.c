@@ -282,6 +282,48 @@ opd_key_alive (char *buf, size_t size, const char *name)
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
+int
+opd_key_rota_abs (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_ABS_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_abs_agent (char *buf, size_t size, const char *agent)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_ABS_AGENT_FMT, agent);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_ovr (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_OVR_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_gap (char *buf, size_t size, const char *team, const char *from, const char *to)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_GAP_FMT, team, from, to);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_gap_begun (char *buf, size_t size, const char *team, const char *from, const char *to)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_GAP_BEGUN_FMT, team, from, to);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_gaps (char *buf, size_t size, const char *team)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_GAPS_FMT, team);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
 const opd_key_info_t opd_keys[] = {
     {"seq", "opd:seq", OPD_SCOPE_GLOBAL, false},
     {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true},
@@ -322,8 +364,18 @@ const opd_key_info_t opd_keys[] = {
     {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, false},
     {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, false},
     {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false},
+    {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false},
+    {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false},
+    {"rota_abs_end", "opd:rota:abs:end", OPD_SCOPE_GLOBAL, false},
+    {"rota_abs_agent", "opd:rota:abs:agent:{agent}", OPD_SCOPE_GLOBAL, false},
+    {"rota_ovr", "opd:rota:ovr:{id}", OPD_SCOPE_GLOBAL, false},
+    {"rota_ovr_seq", "opd:rota:ovr:seq", OPD_SCOPE_GLOBAL, false},
+    {"rota_ovr_end", "opd:rota:ovr:end", OPD_SCOPE_GLOBAL, false},
+    {"rota_gap", "opd:rota:gap:{team}:{from}:{to}", OPD_SCOPE_GLOBAL, false},
+    {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
+    {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 39;
+const size_t opd_key_count = 49;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

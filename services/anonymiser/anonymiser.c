@@ -52,7 +52,7 @@ anonymiser_run (opd_service_t *svc)
                 next = opd_mono_ms () + ANONYMISER_INTERVAL_MS;
             }
         }
-        zclock_sleep (TICK_MS);
+        opd_service_wait (TICK_MS);
     }
     opd_redis_destroy (&redis);
     return 0;

@@ -67,6 +67,11 @@ int cli_comment (cli_t *c);
 int cli_anonymise (cli_t *c);
 int cli_slo (cli_t *c);      //  slo report (cli_slo.c)
 int cli_keygen (cli_t *c);   //  keygen NAME (cli_keygen.c); needs no configuration
+int cli_coverage (cli_t *c); //  coverage (cli_rota.c)
+int cli_absence (cli_t *c);  //  absence add|remove|list (cli_rota.c)
+int cli_shift (cli_t *c);    //  shift add|remove|list: overrides of the rota (cli_rota.c)
+int cli_oncall (cli_t *c);   //  oncall: who is on duty now (cli_rota.c)
+int cli_rota (cli_t *c);     //  rota: who is on duty when (cli_rota.c)
 
 //  Field values from "--field k=v" for a request type: typed by the field's
 //  definition and checked against it. Returns 0 and sets *value (new

@@ -10,7 +10,7 @@
     the last 28 days up to now. --compare previous compares with the period
     of the same length just before; --compare FROM..TO with that period. */
 #include "cli.h"
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include "opd_util.h"
 #include <math.h>
 #include <stdio.h>

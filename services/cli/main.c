@@ -24,7 +24,13 @@ static const char *s_usage =
     "  anonymise [--dry-run]\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
-    "  coverage   (not available yet)\n"
+    "  coverage [--from T] [--to T] [--team TEAM]   on-duty gaps against working hours\n"
+    "  absence add --agent A --kind annual_leave|sickness|other --from T --to T\n"
+    "  absence remove ID | absence list [--agent A] [--team TEAM] [--from T] [--to T]\n"
+    "  shift add --agent A --team TEAM --from T --to T [--kind extra|remove]\n"
+    "  shift remove ID | shift list [--team TEAM] [--from T] [--to T]\n"
+    "  oncall [--team TEAM]   who is on duty now\n"
+    "  rota [--from T] [--to T] [--team TEAM]   who is on duty when (default: 7 days)\n"
     "  keygen NAME [--dir DIR]   a CURVE key pair: DIR/NAME.key, DIR/NAME.key_secret\n\n"
     "  --config FILE  the configuration (else $OPDESK_CONFIG, else " OPD_DEFAULT_CONFIG ",\n"
     "                 else deploy/opdesk.yaml of the clone this binary was built in)\n"
@@ -38,7 +44,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", NULL};
 
 static bool
 s_takes_value (const char *name)
@@ -127,15 +133,13 @@ main (int argc, char **argv)
     } commands[] = {{"submit", cli_submit}, {"show", cli_show}, {"list", cli_list},
                     {"update", cli_update}, {"comment", cli_comment},
                     {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise},
-                    {"slo", cli_slo}};
+                    {"slo", cli_slo}, {"coverage", cli_coverage}, {"absence", cli_absence},
+                    {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota}};
     rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (c.command, commands[i].name))
             rc = commands[i].run (&c);
-    if (rc == -1 && (!strcmp (c.command, "slo") || !strcmp (c.command, "coverage")))
-        rc = cli_fail (&c, CLI_USAGE, "not_available", "'%s%s' is not available yet in this version",
-                       c.command, !strcmp (c.command, "slo") ? " report" : "");
-    else if (rc == -1)
+    if (rc == -1)
         rc = cli_fail (&c, CLI_USAGE, "usage", "unknown command '%s' (try --help)", c.command);
 done:
     for (int i = 0; i < c.nopts; i++)

@@ -24,7 +24,7 @@
     often, it is moved to the quarantine folder unparsed. */
 #include "email.h"
 #include "opd_log.h"
-#include "opd_mail.h"
+#include "opd_mailer.h"
 #include "opd_redis.h"
 #include "opd_util.h"
 #include <curl/curl.h>

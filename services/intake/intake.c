@@ -253,30 +253,100 @@ s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *r
 }
 
 //  --- The event relay: tails opd:events and publishes each entry. ---------
+//
+//  The relay keeps its PUB socket for its whole life: a reload that changes
+//  neither the events endpoint nor Redis leaves it alone (a socket closed
+//  and bound again at once can meet "Address already in use" while libzmq
+//  still closes the old one). When binding fails, at start or after a
+//  change, it retries with backoff and logs once; live events are best
+//  effort and the history keeps them meanwhile.
+
+#define RELAY_RETRY_MS 200
+#define RELAY_RETRY_MAX_MS 5000
 
 typedef struct {
-    opd_config_t *cfg;         //  borrowed for the lifetime of the actor
-    const opd_curve_t *curve;  //  the keys intake started with (borrowed)
-    int status;                //  0 once the events socket is bound, -1 when it could not be
+    const opd_config_t *cfg;   //  borrowed until the actor has signalled
+    const opd_curve_t *curve;  //  the keys intake started with (borrowed for the actor's life)
+    int status;                //  0, or -1 when the socket could not be made a CURVE server
 } relay_args_t;
+
+typedef struct {
+    zsock_t *pub;
+    char *endpoint;
+    bool bound;
+    int pause_ms;       //  before the next bind attempt; 0 before a failure
+    int64_t next_bind;  //  monotonic ms
+} relay_t;
+
+//  One bind attempt; the first failure of a series is logged, and the
+//  success that ends it.
+static void
+s_relay_bind (relay_t *self)
+{
+    if (opd_zmq_try_bind (self->pub, self->endpoint) == 0) {
+        self->bound = true;
+        if (self->pause_ms)
+            opd_info ("events socket bound endpoint=%s", self->endpoint);
+        return;
+    }
+    if (!self->pause_ms)
+        opd_error ("cannot bind socket=events endpoint=%s error=\"%s\", retrying with backoff; live "
+                   "events wait, the history keeps them",
+                   self->endpoint, zmq_strerror (errno));
+    self->pause_ms = self->pause_ms ? self->pause_ms * 2 : RELAY_RETRY_MS;
+    if (self->pause_ms > RELAY_RETRY_MAX_MS)
+        self->pause_ms = RELAY_RETRY_MAX_MS;
+    self->next_bind = opd_mono_ms () + self->pause_ms;
+}
+
+//  Publishes the entries of one XREAD reply; last follows them.
+static void
+s_relay_publish (relay_t *self, redisReply *r, char *last, size_t last_len)
+{
+    redisReply *entries = r->element[0]->element[1];
+    for (size_t i = 0; i < entries->elements; i++) {
+        redisReply *e = entries->element[i];
+        snprintf (last, last_len, "%s", e->element[0]->str);
+        redisReply *fv = e->element[1];
+        const char *topic = NULL, *msg = NULL;
+        size_t topic_len = 0, msg_len = 0;
+        for (size_t j = 0; j + 1 < fv->elements; j += 2) {
+            if (!strcmp (fv->element[j]->str, "t")) {
+                topic = fv->element[j + 1]->str;
+                topic_len = fv->element[j + 1]->len;
+            }
+            else if (!strcmp (fv->element[j]->str, "m")) {
+                msg = fv->element[j + 1]->str;
+                msg_len = fv->element[j + 1]->len;
+            }
+        }
+        if (topic && msg && self->bound) {
+            void *s = zsock_resolve (self->pub);
+            zmq_send (s, topic, topic_len, ZMQ_SNDMORE);
+            zmq_send (s, msg, msg_len, 0);
+        }
+    }
+}
 
 static void
 s_relay_actor (zsock_t *pipe, void *args)
 {
     relay_args_t *ra = args;
-    zsock_t *pub = zsock_new (ZMQ_PUB);
-    if (!pub || auth_server (pub, ra->curve) || opd_zmq_bind (pub, ra->cfg->ep_events, "events") < 0) {
+    relay_t self = {zsock_new (ZMQ_PUB), NULL, false, 0, 0};
+    if (!self.pub || auth_server (self.pub, ra->curve)) {
         ra->status = -1;
         zsock_signal (pipe, 0);
-        zsock_destroy (&pub);
+        zsock_destroy (&self.pub);
         return;
     }
-    zsock_set_sndhwm (pub, 100000);
-    auth_watch_t *watch = auth_watch_new (pub, "events", ra->curve);
+    zsock_set_sndhwm (self.pub, 100000);
+    self.endpoint = opd_strdup (ra->cfg->ep_events);
+    s_relay_bind (&self);
+    auth_watch_t *watch = auth_watch_new (self.pub, "events", ra->curve);
     opd_redis_t *redis = opd_redis_new (ra->cfg);
     opd_redis_set_timeout (redis, 3000);
     ra->status = 0;
-    zsock_signal (pipe, 0);
+    zsock_signal (pipe, 0);  //  ra->cfg is not touched after this
     char last[64] = "";
     zpoller_t *poller = zpoller_new (pipe, NULL);
     while (true) {
@@ -284,50 +354,54 @@ s_relay_actor (zsock_t *pipe, void *args)
         if (zpoller_wait (poller, 0) == pipe)
             break;
         auth_watch_read (watch);
+        if (!self.bound && opd_mono_ms () >= self.next_bind)
+            s_relay_bind (&self);
         if (!last[0]) {
             //  Live publishing starts from now; the history serves the rest.
             if (opd_store_events_last (redis, last, sizeof last) == -1) {
                 last[0] = 0;
-                zclock_sleep (200);
+                if (zpoller_wait (poller, 200) == pipe)
+                    break;
                 continue;
             }
         }
         redisReply *r = opd_store_events_wait (redis, last, 1000, 200);
         if (!r) {
-            zclock_sleep (200);
+            if (zpoller_wait (poller, 200) == pipe)
+                break;
             continue;
         }
-        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1) {
-            redisReply *entries = r->element[0]->element[1];
-            for (size_t i = 0; i < entries->elements; i++) {
-                redisReply *e = entries->element[i];
-                snprintf (last, sizeof last, "%s", e->element[0]->str);
-                redisReply *fv = e->element[1];
-                const char *topic = NULL, *msg = NULL;
-                size_t topic_len = 0, msg_len = 0;
-                for (size_t j = 0; j + 1 < fv->elements; j += 2) {
-                    if (!strcmp (fv->element[j]->str, "t")) {
-                        topic = fv->element[j + 1]->str;
-                        topic_len = fv->element[j + 1]->len;
-                    }
-                    else if (!strcmp (fv->element[j]->str, "m")) {
-                        msg = fv->element[j + 1]->str;
-                        msg_len = fv->element[j + 1]->len;
-                    }
-                }
-                if (topic && msg) {
-                    void *s = zsock_resolve (pub);
-                    zmq_send (s, topic, topic_len, ZMQ_SNDMORE);
-                    zmq_send (s, msg, msg_len, 0);
-                }
-            }
-        }
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+            s_relay_publish (&self, r, last, sizeof last);
         freeReplyObject (r);
     }
     zpoller_destroy (&poller);
     opd_redis_destroy (&redis);
     auth_watch_destroy (&watch);
-    zsock_destroy (&pub);
+    zsock_destroy (&self.pub);
+    free (self.endpoint);
+}
+
+//  The relay; NULL when its socket could not be made a CURVE server
+//  (logged). zactor_new returns once the actor has copied what it needs of
+//  cfg: signals are blocked in every thread (opd_service.h), so that wait
+//  is never cut short and ra outlives its use.
+static zactor_t *
+s_relay_new (const opd_config_t *cfg, const opd_curve_t *curve)
+{
+    relay_args_t ra = {cfg, curve, -1};
+    zactor_t *relay = zactor_new (s_relay_actor, &ra);
+    if (relay && ra.status != 0)
+        zactor_destroy (&relay);
+    return relay;
+}
+
+//  What the relay depends on: a reload that changes it rebuilds the relay.
+static char *
+s_relay_needs (const opd_config_t *cfg)
+{
+    return opd_sprintf ("%s %s %d %d %s", cfg->ep_events, cfg->redis_host, cfg->redis_port,
+                        cfg->redis_db, cfg->redis_password ? cfg->redis_password : "");
 }
 
 //  The intake ROUTER, bound; NULL when it could not be (logged).
@@ -353,16 +427,15 @@ intake_run (opd_service_t *svc)
     opd_curve_t curve = svc->cfg->curve;
     auth_t *auth = curve.enabled ? auth_new (svc->cfg) : NULL;
     zsock_t *router = !curve.enabled || auth ? s_router_new (svc->cfg, &curve) : NULL;
-    relay_args_t ra = {svc->cfg, &curve, -1};
-    //  zactor_new returns once the actor has bound its socket (or failed to).
-    zactor_t *relay = router ? zactor_new (s_relay_actor, &ra) : NULL;
-    if (!relay || ra.status != 0) {
+    zactor_t *relay = router ? s_relay_new (svc->cfg, &curve) : NULL;
+    if (!relay) {
         zactor_destroy (&relay);
         zsock_destroy (&router);
         auth_destroy (&auth);
         opd_curve_wipe (&curve);
         return 1;
     }
+    char *relay_needs = s_relay_needs (svc->cfg);
     auth_watch_t *watch = auth_watch_new (router, "intake", &curve);
     opd_redis_t *redis = opd_redis_new (svc->cfg);
     if (opd_redis_connect (redis))
@@ -385,14 +458,22 @@ intake_run (opd_service_t *svc)
                 auth_reload (auth, svc->cfg);
             opd_redis_destroy (&redis);
             redis = opd_redis_new (svc->cfg);
-            zactor_destroy (&relay);
-            ra.cfg = svc->cfg;
-            relay = zactor_new (s_relay_actor, &ra);
+            char *needs = s_relay_needs (svc->cfg);
+            if (strcmp (needs, relay_needs)) {
+                zactor_destroy (&relay);
+                relay = s_relay_new (svc->cfg, &curve);
+                opd_info ("events relay restarted events=%s", svc->cfg->ep_events);
+            }
+            free (relay_needs);
+            relay_needs = needs;
         }
-        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {auth_watch_socket (watch), 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll (items, watch ? 2 : 1, 500);
+        //  The signal descriptor wakes the loop at once (opd_service.h).
+        zmq_pollitem_t items[3] = {{sock, 0, ZMQ_POLLIN, 0},
+                                   {NULL, opd_service_signal_fd (), ZMQ_POLLIN, 0},
+                                   {auth_watch_socket (watch), 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll (items, watch ? 3 : 2, 500);
         auth_watch_read (watch);
-        if (rc <= 0)
+        if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
             continue;
         int n = 0;
         while (n < BATCH && s_recv (sock, &reqs[n]) == 0) {
@@ -410,6 +491,7 @@ intake_run (opd_service_t *svc)
         }
     }
     free (reqs);
+    free (relay_needs);
     zactor_destroy (&relay);
     opd_redis_destroy (&redis);
     auth_watch_destroy (&watch);

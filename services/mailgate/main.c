@@ -6,7 +6,7 @@
     for good (not a mail message), 75 try again later (intake or Redis
     unavailable). See README.md in this folder and docs/email.md. */
 #include "opd_log.h"
-#include "opd_mail.h"
+#include "opd_mailer.h"
 #include "opd_service.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +60,10 @@ main (int argc, char **argv)
     if (rc >= 0)
         //  A broken configuration must not bounce mail: the MTA keeps it.
         return rc == 0 ? 0 : OPD_MAIL_TEMPFAIL;
+    //  Stopped by the MTA (a time limit, a shutdown): the message is not
+    //  ours yet, the MTA keeps it and delivers it again (a repeat is
+    //  recognised by intake).
+    opd_service_exit_on_signal (OPD_MAIL_TEMPFAIL);
     char *data = NULL;
     size_t max = opd_mail_max_input (svc.cfg);
     long len = s_read_stdin (&data, max);

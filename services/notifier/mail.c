@@ -4,7 +4,7 @@
     end, in one place. The body goes out as 8bit when every line fits the
     998-octet limit of RFC 5322, else as quoted-printable. */
 #include "mail.h"
-#include "opd_mail_trust.h"
+#include "opd_reply_token.h"
 #include "opd_util.h"
 #include <jansson.h>
 #include <stdio.h>

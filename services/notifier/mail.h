@@ -1,7 +1,7 @@
 /*  mail: composes the mail messages opdesk sends (RFC 5322, UTF-8): to
     requesters (acknowledgements, agents' comments), and to the assigned
     agent when the requester writes (kind "agent"), with the agent's own
-    reply address for the ticket as Reply-To (opd_mail_trust.h). Pure functions of the configuration and of what Redis holds, so
+    reply address for the ticket as Reply-To (opd_reply_token.h). Pure functions of the configuration and of what Redis holds, so
     that they can be tested without a network.
 
     Nothing that came from outside (a subject, a name, an id) goes into a

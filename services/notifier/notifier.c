@@ -212,13 +212,13 @@ static void
 s_turn (notifier_t *self)
 {
     if (s_promote (self, false) != 0) {
-        zclock_sleep (200);
+        opd_service_wait (200);
         return;
     }
     redisReply *r = opd_store_outbox_take (self->redis, 0.5);
     if (!r) {
         opd_warn ("Redis unavailable: %s", opd_redis_error (self->redis));
-        zclock_sleep (200);
+        opd_service_wait (200);
         return;
     }
     if (r->type == REDIS_REPLY_STRING)
@@ -263,12 +263,12 @@ notifier_run (opd_service_t *svc)
             opd_info ("configuration reloaded webhooks=%zu", svc->cfg->nwebhooks);
         }
         if (self.has_pending && s_flush_pending (&self)) {
-            zclock_sleep (200);
+            opd_service_wait (200);
             continue;
         }
         if (!self.started) {
             if (s_promote (&self, true)) {
-                zclock_sleep (500);
+                opd_service_wait (500);
                 continue;
             }
             self.started = true;

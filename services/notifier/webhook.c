@@ -370,6 +370,10 @@ webhook_actor_new (const opd_config_t *cfg)
 {
     if (cfg->nwebhooks == 0)
         return NULL;
+    //  args lives on this stack: zactor_new returns only once the actor has
+    //  signalled that it copied what it needs. That wait is never cut short,
+    //  as signals are blocked in every thread (opd_service.h); before, a
+    //  SIGHUP ended it early and the actor read a dead frame.
     actor_args_t args = {cfg};
     return zactor_new (s_actor, &args);
 }

@@ -22,12 +22,12 @@
 #include "opd_mp.h"
 #include "opd_redis.h"
 #include "opd_util.h"
+#include "webhook.h"
+#include "opd_http.h"
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <glib.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +35,6 @@
 #include <strings.h>
 
 #define MAX_BODY (64 * 1024)           //  webhook bodies; more is 413
-#define MAX_DISCARD (1024 * 1024)      //  bytes of an oversized chunked body read before closing
-#define MAX_CONNECTIONS 64
-#define PER_CLIENT 16
-#define CONN_TIMEOUT_S 15
-#define CONN_MEMORY (32 * 1024)        //  bounds request line and headers
 #define THREADS 4
 #define INTAKE_TIMEOUT_MS 3000
 #define REDIS_TIMEOUT_MS 2000
@@ -51,20 +46,14 @@
 typedef struct {
     opd_service_t *svc;
     GMutex lock;
+    opd_config_t *cfg;            //  the service's own copy, used under lock
     opd_redis_t *redis;
     opd_intake_client_t *intake;  //  used under lock, like redis
-    struct MHD_Daemon *httpd;
+    opd_http_t *http;
     char *listen;  //  the address bound at start (a change needs a restart)
+    GMutex pending_lock;
+    opd_config_t *pending;        //  a reloaded configuration not applied yet
 } phone_t;
-
-//  One HTTP request being read.
-typedef struct {
-    char *body;
-    size_t len;
-    size_t discarded;
-    bool too_large;
-    bool answered;  //  a response was queued before the body (413 on Content-Length)
-} req_t;
 
 //  What a handler answers.
 typedef struct {
@@ -99,30 +88,23 @@ s_result_recorded (result_t *res, const char *reason)
         json_object_set_new (res->body, "reason", json_string (reason));
 }
 
-static enum MHD_Result
-s_send (struct MHD_Connection *conn, unsigned status, json_t *body)
+//  Sets the answer of ex: body as JSON (borrowed).
+static void
+s_answer (opd_http_exchange_t *ex, unsigned status, json_t *body)
 {
     char *text = json_dumps (body, JSON_COMPACT);
-    size_t len = text ? strlen (text) : 0;
-    struct MHD_Response *resp
-        = MHD_create_response_from_buffer (len, text ? text : (char *) "", MHD_RESPMEM_MUST_COPY);
-    free (text);
-    if (!resp)
-        return MHD_NO;
-    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result rc = MHD_queue_response (conn, status, resp);
-    MHD_destroy_response (resp);
-    return rc;
+    if (!text)
+        text = opd_strdup ("{}");
+    opd_http_reply (ex, (int) status, "application/json", text, strlen (text));
+    opd_http_add_header (ex, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result
-s_send_error (struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+static void
+s_answer_error (opd_http_exchange_t *ex, unsigned status, const char *code, const char *message)
 {
     json_t *body = json_pack ("{s:{s:s,s:s}}", "error", "code", code, "message", message);
-    enum MHD_Result rc = s_send (conn, status, body);
+    s_answer (ex, status, body);
     json_decref (body);
-    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -142,160 +124,14 @@ s_get (GHashTable *f, const char *key)
     return v && *v ? v : NULL;
 }
 
-static int
-s_hexval (int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower (c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-//  Decodes one application/x-www-form-urlencoded component into a new string;
-//  NULL when an escape is malformed or the result is not UTF-8.
-static char *
-s_form_decode (const char *s, size_t len)
-{
-    char *out = g_malloc (len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '+')
-            out[n++] = ' ';
-        else if (s[i] == '%') {
-            int hi = i + 2 < len ? s_hexval ((unsigned char) s[i + 1]) : -1;
-            int lo = i + 2 < len ? s_hexval ((unsigned char) s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) {
-                g_free (out);
-                return NULL;
-            }
-            out[n++] = (char) (hi * 16 + lo);
-            i += 2;
-        }
-        else
-            out[n++] = s[i];
-    }
-    out[n] = 0;
-    if (memchr (out, 0, n) || !opd_utf8_valid (out, n)) {
-        g_free (out);
-        return NULL;
-    }
-    return out;
-}
-
-static int
-s_parse_form (const char *body, size_t len, GHashTable *f, result_t *res)
-{
-    size_t i = 0;
-    while (i < len) {
-        const char *amp = memchr (body + i, '&', len - i);
-        size_t end = amp ? (size_t) (amp - body) : len;
-        const char *eq = memchr (body + i, '=', end - i);
-        size_t kend = eq ? (size_t) (eq - body) : end;
-        if (kend > i) {
-            char *k = s_form_decode (body + i, kend - i);
-            char *v = eq ? s_form_decode (eq + 1, end - kend - 1) : g_strdup ("");
-            if (!k || !v) {
-                g_free (k);
-                g_free (v);
-                s_result_error (res, 400, "bad_request",
-                                "the form body has a malformed escape or text that is not UTF-8 "
-                                "near byte %zu",
-                                i);
-                return -1;
-            }
-            g_hash_table_replace (f, k, v);
-        }
-        i = end + 1;
-    }
-    return 0;
-}
-
-static int
-s_parse_json (const char *body, size_t len, GHashTable *f, result_t *res)
-{
-    json_error_t err;
-    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        s_result_error (res, 400, "bad_request", "malformed JSON at line %d column %d: %s",
-                        err.line, err.column, err.text);
-        return -1;
-    }
-    if (!json_is_object (root)) {
-        json_decref (root);
-        s_result_error (res, 400, "bad_request", "the JSON body must be an object");
-        return -1;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach (root, key, v) {
-        char *text = NULL;
-        switch (json_typeof (v)) {
-        case JSON_STRING:
-            if (memchr (json_string_value (v), 0, json_string_length (v)))
-                break;
-            text = g_strdup (json_string_value (v));
-            break;
-        case JSON_INTEGER:
-            text = g_strdup_printf ("%" JSON_INTEGER_FORMAT, json_integer_value (v));
-            break;
-        case JSON_REAL:
-            text = g_strdup_printf ("%.17g", json_real_value (v));
-            break;
-        case JSON_TRUE:
-            text = g_strdup ("true");
-            break;
-        case JSON_FALSE:
-            text = g_strdup ("false");
-            break;
-        case JSON_NULL:
-            continue;
-        default:
-            break;
-        }
-        if (!text) {
-            s_result_error (res, 422, "invalid", "%s must be a string or a number", key);
-            json_decref (root);
-            return -1;
-        }
-        g_hash_table_replace (f, g_strdup (key), text);
-    }
-    json_decref (root);
-    return 0;
-}
-
-//  Parses the body by its Content-Type; without one, a body starting with '{'
-//  is JSON and anything else a form.
+//  The body by its Content-Type (webhook.c); NULL after setting the error.
 static GHashTable *
-s_parse_body (struct MHD_Connection *conn, const req_t *r, result_t *res)
+s_parse_body (opd_http_exchange_t *ex, result_t *res)
 {
-    const char *ct = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *body = r->body ? r->body : "";
-    bool json;
-    if (!ct || !*ct) {
-        size_t i = 0;
-        while (i < r->len && isspace ((unsigned char) body[i]))
-            i++;
-        json = i < r->len && body[i] == '{';
-    }
-    else if (g_ascii_strncasecmp (ct, "application/json", 16) == 0
-             && (ct[16] == 0 || ct[16] == ';' || ct[16] == ' '))
-        json = true;
-    else if (g_ascii_strncasecmp (ct, "application/x-www-form-urlencoded", 33) == 0
-             && (ct[33] == 0 || ct[33] == ';' || ct[33] == ' '))
-        json = false;
-    else {
-        s_result_error (res, 415, "unsupported_media_type",
-                        "send application/json or application/x-www-form-urlencoded");
-        return NULL;
-    }
-    GHashTable *f = s_fields_new ();
-    if ((json ? s_parse_json (body, r->len, f, res) : s_parse_form (body, r->len, f, res)) != 0) {
-        g_hash_table_destroy (f);
-        return NULL;
-    }
+    phone_error_t e;
+    GHashTable *f = phone_parse_body (opd_http_header (ex, "Content-Type"), ex->body, ex->body_len, &e);
+    if (!f)
+        s_result_error (res, (unsigned) e.status, e.code, "%s", e.message);
     return f;
 }
 
@@ -303,47 +139,16 @@ s_parse_body (struct MHD_Connection *conn, const req_t *r, result_t *res)
 //  Authentication: X-Opdesk-Signature: sha256=HEX, the HMAC-SHA256 of the raw
 //  body (of "TIMESTAMP.BODY" when X-Opdesk-Timestamp is sent) under the secret.
 
-static bool
-s_signature_ok (const char *secret, const char *header, const char *ts, const char *body,
-                size_t len)
-{
-    if (!secret || !header || strncmp (header, "sha256=", 7) != 0 || strlen (header + 7) != 64)
-        return false;
-    guint8 given[32];
-    for (int i = 0; i < 32; i++) {
-        int hi = s_hexval ((unsigned char) header[7 + 2 * i]);
-        int lo = s_hexval ((unsigned char) header[8 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            return false;
-        given[i] = (guint8) (hi * 16 + lo);
-    }
-    GHmac *h = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
-    if (ts) {
-        g_hmac_update (h, (const guchar *) ts, strlen (ts));
-        g_hmac_update (h, (const guchar *) ".", 1);
-    }
-    g_hmac_update (h, (const guchar *) body, len);
-    guint8 digest[32];
-    gsize dlen = sizeof digest;
-    g_hmac_get_digest (h, digest, &dlen);
-    g_hmac_unref (h);
-    //  Constant time: every byte is compared whatever the earlier ones were.
-    unsigned diff = dlen == 32 ? 0 : 1;
-    for (int i = 0; i < 32; i++)
-        diff |= (unsigned) (given[i] ^ digest[i]);
-    return diff == 0;
-}
-
 static int
-s_authenticate (phone_t *self, struct MHD_Connection *conn, const req_t *r, result_t *res)
+s_authenticate (phone_t *self, opd_http_exchange_t *ex, result_t *res)
 {
-    const char *secret = self->svc->cfg->phone_secret;
+    const char *secret = self->cfg->phone_secret;
     if (!secret) {
         s_result_error (res, 503, "unavailable", "channels.phone.secret is not configured");
         return -1;
     }
-    const char *sig = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "X-Opdesk-Signature");
-    const char *ts = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "X-Opdesk-Timestamp");
+    const char *sig = opd_http_header (ex, "X-Opdesk-Signature");
+    const char *ts = opd_http_header (ex, "X-Opdesk-Timestamp");
     if (ts) {
         char *end = NULL;
         long long t = strtoll (ts, &end, 10);
@@ -354,7 +159,7 @@ s_authenticate (phone_t *self, struct MHD_Connection *conn, const req_t *r, resu
             return -1;
         }
     }
-    if (!s_signature_ok (secret, sig, ts, r->body ? r->body : "", r->len)) {
+    if (!phone_signature_ok (secret, sig, ts, ex->body, ex->body_len)) {
         s_result_error (res, 401, "unauthorized",
                         sig ? "X-Opdesk-Signature does not match the body"
                             : "X-Opdesk-Signature is missing");
@@ -481,11 +286,11 @@ s_submit (phone_t *self, const submission_t *m, opd_intake_reply_t *reply)
 
     int rc = -1;
     //  Made anew when a reload changed the endpoint or the CURVE keys.
-    if (self->intake && (strcmp (opd_intake_client_endpoint (self->intake), self->svc->cfg->ep_intake)
-                         || !opd_curve_same (opd_intake_client_curve (self->intake), &self->svc->cfg->curve)))
+    if (self->intake && (strcmp (opd_intake_client_endpoint (self->intake), self->cfg->ep_intake)
+                         || !opd_curve_same (opd_intake_client_curve (self->intake), &self->cfg->curve)))
         opd_intake_client_destroy (&self->intake);
     if (!self->intake)
-        self->intake = opd_intake_client_new (self->svc->cfg->ep_intake, &self->svc->cfg->curve, INTAKE_TIMEOUT_MS);
+        self->intake = opd_intake_client_new (self->cfg->ep_intake, &self->cfg->curve, INTAKE_TIMEOUT_MS);
     if (self->intake && opd_intake_client_submit (self->intake, buf.data, buf.size, reply) == 0)
         rc = 0;
     msgpack_sbuffer_destroy (&buf);
@@ -591,7 +396,7 @@ s_remember (phone_t *self, const char *call_key, const char *field, const char *
     if (r)
         freeReplyObject (r);
     char *pk = opd_sprintf ("opd:phone:%s", number);
-    s_hset (self, pk, s_phone_ttl (self->svc->cfg), "last_ticket", ticket, NULL);
+    s_hset (self, pk, s_phone_ttl (self->cfg), "last_ticket", ticket, NULL);
     free (pk);
 }
 
@@ -600,7 +405,7 @@ typedef enum { ACT_NONE, ACT_MISSED, ACT_VOICEMAIL } action_t;
 static void
 s_call_event (phone_t *self, GHashTable *f, result_t *res)
 {
-    const opd_config_t *cfg = self->svc->cfg;
+    const opd_config_t *cfg = self->cfg;
     static const char *const events[] = {"ringing", "answered", "hangup", "voicemail", "missed", NULL};
     const char *event = s_get (f, "event");
     int ei = -1;
@@ -790,7 +595,7 @@ s_ticket_open (phone_t *self, const char *id)
 static void
 s_call_note (phone_t *self, const char *call_id, GHashTable *f, result_t *res)
 {
-    const opd_config_t *cfg = self->svc->cfg;
+    const opd_config_t *cfg = self->cfg;
     if (!s_id_valid (call_id, 128)) {
         s_result_error (res, 422, "invalid", "the call id is 1 to 128 letters, digits or ._:@+-");
         return;
@@ -963,7 +768,7 @@ s_learn (phone_t *self)
             const char *email = t->element[1]->type == REDIS_REPLY_STRING ? t->element[1]->str : NULL;
             const char *name = t->element[2]->type == REDIS_REPLY_STRING ? t->element[2]->str : NULL;
             char *pk = opd_sprintf ("opd:phone:%s", t->element[0]->str);
-            s_hset (self, pk, s_phone_ttl (self->svc->cfg), "last_ticket", id, "email",
+            s_hset (self, pk, s_phone_ttl (self->cfg), "last_ticket", id, "email",
                     email && *email ? email : NULL, "name", email && *email && name && *name ? name : NULL,
                     NULL);
             free (pk);
@@ -985,78 +790,70 @@ s_learn (phone_t *self)
 //  --------------------------------------------------------------------------
 //  HTTP.
 
-static enum MHD_Result
-s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+//  Applies a configuration the main loop reloaded, under self->lock: the
+//  next request (or the loop's next turn) uses it.
+static void
+s_adopt (phone_t *self)
 {
-    (void) version;
-    phone_t *self = cls;
-    req_t *r = *con_cls;
-    if (!r) {
-        r = opd_calloc (1, sizeof *r);
-        *con_cls = r;
-        const char *cl = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull (cl, NULL, 10) > MAX_BODY) {
-            r->answered = true;
-            return s_send_error (conn, 413, "too_large", "the body is larger than 64 KiB");
-        }
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (r->answered)
-            return MHD_YES;
-        if (!r->too_large && r->len + n <= MAX_BODY) {
-            if (!r->body)
-                r->body = malloc (MAX_BODY + 1);
-            if (!r->body)
-                return MHD_NO;
-            memcpy (r->body + r->len, upload_data, n);
-            r->len += n;
-            r->body[r->len] = 0;
-        }
-        else {
-            //  Nothing more is kept; a body that goes on and on is cut off.
-            r->too_large = true;
-            r->discarded += n;
-            if (r->discarded > MAX_DISCARD)
-                return MHD_NO;
-        }
-        return MHD_YES;
-    }
-    if (r->answered)
-        return MHD_YES;
-    if (r->too_large)
-        return s_send_error (conn, 413, "too_large", "the body is larger than 64 KiB");
+    g_mutex_lock (&self->pending_lock);
+    opd_config_t *cfg = self->pending;
+    self->pending = NULL;
+    g_mutex_unlock (&self->pending_lock);
+    if (!cfg)
+        return;
+    opd_config_destroy (&self->cfg);
+    self->cfg = cfg;
+    opd_redis_destroy (&self->redis);
+    self->redis = opd_redis_new (cfg);
+    opd_redis_set_timeout (self->redis, REDIS_TIMEOUT_MS);
+    opd_http_set_config (self->http, &cfg->phone_http, MAX_BODY);
+    if (strcmp (cfg->ep_phone, self->listen))
+        opd_warn ("endpoints.phone changed: a restart is needed to listen there");
+    if (!cfg->phone_secret)
+        opd_error ("channels.phone.secret is not configured: posts are refused");
+    opd_info ("reloaded configuration applied");
+}
 
+//  One request, on one of opd_http's threads.
+static void
+s_handle (void *arg, opd_http_exchange_t *ex)
+{
+    phone_t *self = arg;
+    const char *url = ex->path, *method = ex->method;
     result_t res = {0, NULL};
     bool post = strcmp (method, "POST") == 0;
     const char *note_call = NULL;
     char call_id[160] = "";
     if (strcmp (url, "/healthz") == 0) {
-        if (strcmp (method, "GET") && strcmp (method, "HEAD"))
-            return s_send_error (conn, 405, "method_not_allowed", "use GET");
+        if (strcmp (method, "GET") && strcmp (method, "HEAD")) {
+            s_answer_error (ex, 405, "method_not_allowed", "use GET");
+            return;
+        }
         g_mutex_lock (&self->lock);
+        s_adopt (self);
         s_health (self, &res);
         g_mutex_unlock (&self->lock);
     }
     else if (strcmp (url, "/calls") == 0 || strcmp (url, "/calls/") == 0
              || (strncmp (url, "/calls/", 7) == 0 && g_str_has_suffix (url, "/notes"))) {
-        if (!post)
-            return s_send_error (conn, 405, "method_not_allowed", "use POST");
+        if (!post) {
+            s_answer_error (ex, 405, "method_not_allowed", "use POST");
+            return;
+        }
         if (strncmp (url, "/calls/", 7) == 0 && strlen (url) > 7 + 6) {
             size_t n = strlen (url) - 7 - 6;
-            if (n >= sizeof call_id)
-                return s_send_error (conn, 404, "not_found", "no such call");
+            if (n >= sizeof call_id) {
+                s_answer_error (ex, 404, "not_found", "no such call");
+                return;
+            }
             memcpy (call_id, url + 7, n);
             call_id[n] = 0;
             note_call = call_id;
         }
         g_mutex_lock (&self->lock);
-        if (s_authenticate (self, conn, r, &res) == 0) {
-            GHashTable *f = s_parse_body (conn, r, &res);
+        s_adopt (self);
+        if (s_authenticate (self, ex, &res) == 0) {
+            GHashTable *f = s_parse_body (ex, &res);
             if (f) {
                 if (note_call)
                     s_call_note (self, note_call, f, &res);
@@ -1069,70 +866,14 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
             opd_warn ("refused unauthenticated post path=%s", note_call ? "notes" : "calls");
         g_mutex_unlock (&self->lock);
     }
-    else
-        return s_send_error (conn, 404, "not_found", "no such resource");
+    else {
+        s_answer_error (ex, 404, "not_found", "no such resource");
+        return;
+    }
     if (!res.body)
         s_result_error (&res, 500, "internal", "no answer was produced");
-    enum MHD_Result rc = s_send (conn, res.status, res.body);
+    s_answer (ex, res.status, res.body);
     json_decref (res.body);
-    return rc;
-}
-
-static void
-s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
-             enum MHD_RequestTerminationCode toe)
-{
-    (void) cls;
-    (void) conn;
-    (void) toe;
-    req_t *r = *con_cls;
-    if (r) {
-        free (r->body);
-        free (r);
-        *con_cls = NULL;
-    }
-}
-
-static void
-s_mhd_log (void *cls, const char *fmt, va_list ap)
-{
-    (void) cls;
-    char line[512];
-    vsnprintf (line, sizeof line, fmt, ap);
-    size_t n = strlen (line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = 0;
-    opd_warn ("httpd: %s", line);
-}
-
-//  Splits "HOST:PORT" ("[::1]:8081" for IPv6) into a socket address.
-static int
-s_resolve (const char *ep, struct sockaddr_storage *sa, socklen_t *salen)
-{
-    char host[256];
-    const char *colon = strrchr (ep, ':');
-    if (!colon || colon == ep)
-        return -1;
-    size_t hl = (size_t) (colon - ep);
-    if (ep[0] == '[' && hl >= 2 && ep[hl - 1] == ']') {
-        ep++;
-        hl -= 2;
-    }
-    if (hl >= sizeof host)
-        return -1;
-    memcpy (host, ep, hl);
-    host[hl] = 0;
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    if (getaddrinfo (strcmp (host, "localhost") == 0 ? "127.0.0.1" : host, colon + 1, &hints, &ai)
-        || !ai)
-        return -1;
-    memcpy (sa, ai->ai_addr, ai->ai_addrlen);
-    *salen = ai->ai_addrlen;
-    freeaddrinfo (ai);
-    return 0;
 }
 
 int
@@ -1147,59 +888,68 @@ phone_run (opd_service_t *svc)
     }
     phone_t self = {.svc = svc};
     g_mutex_init (&self.lock);
-    self.redis = opd_redis_new (svc->cfg);
-    opd_redis_set_timeout (self.redis, REDIS_TIMEOUT_MS);
-    self.listen = opd_strdup (svc->cfg->ep_phone);
+    g_mutex_init (&self.pending_lock);
+    //  The handlers use a copy of their own, so that opd_service_reload may
+    //  replace svc->cfg at any time without waiting for them.
+    char err[512];
+    self.cfg = opd_config_load (svc->config_path, err, sizeof err);
     int rc = 0;
-    struct sockaddr_storage sa;
-    socklen_t salen = 0;
-    if (s_resolve (self.listen, &sa, &salen) != 0) {
-        opd_error ("endpoints.phone: cannot use '%s' as HOST:PORT", self.listen);
+    if (!self.cfg) {
+        opd_error ("configuration cannot be read again: %s", err);
+        rc = 2;
+        goto end;
+    }
+    self.redis = opd_redis_new (self.cfg);
+    opd_redis_set_timeout (self.redis, REDIS_TIMEOUT_MS);
+    self.listen = opd_strdup (self.cfg->ep_phone);
+    self.http = opd_http_new (self.listen, &self.cfg->phone_http, MAX_BODY, THREADS, s_handle, &self);
+    if (!self.http) {
         rc = 1;
         goto end;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    if (sa.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    self.httpd = MHD_start_daemon (
-        flags, 0, NULL, NULL, s_access, &self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, &self,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned) THREADS, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned) MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) PER_CLIENT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t) CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, s_completed, &self, MHD_OPTION_END);
-    if (!self.httpd) {
-        opd_error ("cannot listen on endpoints.phone=%s", self.listen);
-        rc = 1;
-        goto end;
-    }
-    opd_info ("ready phone=%s", self.listen);
+    const opd_http_config_t *h = &self.cfg->phone_http;
+    opd_info ("ready phone=%s connections=%d per_client=%d timeout_ms=%lld header_timeout_ms=%lld",
+              self.listen, h->max_connections, h->per_client, (long long) h->timeout_ms,
+              (long long) h->header_timeout_ms);
     int64_t next_learn = 0;
+    //  The signal flags are looked at every 50 ms whatever the load: the
+    //  reload happens here, outside the lock the handlers hold; the new
+    //  configuration is applied by the next handler or by this loop,
+    //  whichever gets the lock first.
     while (!opd_service_stopping ()) {
-        g_mutex_lock (&self.lock);
+        //  When no handler runs, the reload is applied before the lock is
+        //  let go: a post that follows the "reloaded" line sees it.
+        bool locked = g_mutex_trylock (&self.lock);
         if (opd_service_reload (svc) == 1) {
-            opd_redis_destroy (&self.redis);
-            self.redis = opd_redis_new (svc->cfg);
-            opd_redis_set_timeout (self.redis, REDIS_TIMEOUT_MS);
-            if (strcmp (svc->cfg->ep_phone, self.listen))
-                opd_warn ("endpoints.phone changed: a restart is needed to listen there");
-            if (!svc->cfg->phone_secret)
-                opd_error ("channels.phone.secret is not configured: posts are refused");
-            opd_info ("reloaded configuration");
+            opd_config_t *fresh = opd_config_load (svc->config_path, err, sizeof err);
+            if (fresh) {
+                g_mutex_lock (&self.pending_lock);
+                opd_config_destroy (&self.pending);
+                self.pending = fresh;
+                g_mutex_unlock (&self.pending_lock);
+            }
+            else
+                opd_error ("reload refused, keeping the running configuration: %s", err);
         }
-        if (opd_mono_ms () >= next_learn) {
-            //  A full batch means more is waiting: go on at once.
-            size_t n = s_learn (&self);
-            next_learn = n == LEARN_BATCH ? 0 : opd_mono_ms () + LEARN_INTERVAL_MS;
+        if (locked || g_mutex_trylock (&self.lock)) {
+            s_adopt (&self);
+            if (opd_mono_ms () >= next_learn) {
+                //  A full batch means more is waiting: go on at once.
+                size_t n = s_learn (&self);
+                next_learn = n == LEARN_BATCH ? 0 : opd_mono_ms () + LEARN_INTERVAL_MS;
+            }
+            g_mutex_unlock (&self.lock);
         }
-        g_mutex_unlock (&self.lock);
         g_usleep (50 * 1000);
     }
-    MHD_stop_daemon (self.httpd);
 end:
+    opd_http_destroy (&self.http);
     opd_redis_destroy (&self.redis);
     opd_intake_client_destroy (&self.intake);
+    opd_config_destroy (&self.cfg);
+    opd_config_destroy (&self.pending);
     g_mutex_clear (&self.lock);
+    g_mutex_clear (&self.pending_lock);
     free (self.listen);
     return rc;
 }

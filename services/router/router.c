@@ -259,12 +259,14 @@ router_run (opd_service_t *svc)
         }
         bool rang = false;
         if (self.sub) {
-            zmq_pollitem_t item = {zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0};
-            int rc = zmq_poll (&item, 1, (long) (next_sweep - now));
-            rang = rc > 0 && s_drain (&self) > 0;
+            //  A signal wakes the loop at once.
+            zmq_pollitem_t items[2] = {{zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0},
+                                       {NULL, opd_service_signal_fd (), ZMQ_POLLIN, 0}};
+            int rc = zmq_poll (items, items[1].fd >= 0 ? 2 : 1, (long) (next_sweep - now));
+            rang = rc > 0 && (items[0].revents & ZMQ_POLLIN) && s_drain (&self) > 0;
         }
         else
-            zclock_sleep ((int) (next_sweep - now));
+            opd_service_wait ((int) (next_sweep - now));
         if (rang)
             opd_debug ("doorbell rang");
         if (rang && !opd_redis_is_down (self.redis))

@@ -12,10 +12,13 @@
     ticket's version is still the one read; otherwise (-1) the id stays in
     the work set and the next sweep computes it again. */
 #include "slo.h"
+#include "opd_rota_store.h"
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_redis.h"
-#include "opd_report.h"
+#include "opd_slo_burn.h"
+#include "opd_slo_gauges.h"
+#include "opd_slo_measure.h"
 #include "opd_store.h"
 #include "opd_util.h"
 #include <assert.h>
@@ -635,6 +638,21 @@ s_drain (slo_t *self)
     return n;
 }
 
+//  The coverage.gap pass (issue 10, docs/shifts.md): the gaps of the rota
+//  within the look-ahead that were not announced yet, and those that have
+//  begun. opdesk-slo runs it because it runs anyway and already keeps time;
+//  opdesk-web runs it too, at once, after a change made through the API.
+#define ROTA_MS 60000
+static void
+s_rota (slo_t *self, int64_t *next)
+{
+    if (opd_redis_is_down (self->redis) || opd_mono_ms () < *next)
+        return;
+    *next = opd_mono_ms () + ROTA_MS;
+    if (rota_announce (self->redis, self->svc->cfg, NULL, opd_now_ms ()) < 0)
+        s_redis_failed (self, "coverage");
+}
+
 static void
 s_stats (slo_t *self)
 {
@@ -659,6 +677,7 @@ slo_run (opd_service_t *svc)
               svc->cfg->npolicies, SWEEP_MS, TIMER_MAX_MS);
 
     int64_t next_sweep = 0;  //  at once: what waited while the service was down
+    int64_t next_rota = 0;   //  at once, and after every reload
     int64_t last_report = opd_mono_ms ();
     while (!opd_service_stopping ()) {
         if (opd_service_reload (svc) == 1) {
@@ -671,7 +690,9 @@ slo_run (opd_service_t *svc)
             opd_info ("reconfigured policies=%zu calendars=%zu", svc->cfg->npolicies,
                       svc->cfg->ncalendars);
             next_sweep = 0;
+            next_rota = 0;
         }
+        s_rota (&self, &next_rota);
         bool swept = opd_mono_ms () >= next_sweep;
         if (swept)
             next_sweep = s_sweep (&self) ? 0 : opd_mono_ms () + SWEEP_MS;
@@ -687,12 +708,14 @@ slo_run (opd_service_t *svc)
             wait = 0;
         bool rang = false;
         if (self.sub) {
-            zmq_pollitem_t item = {zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0};
-            int rc = zmq_poll (&item, 1, (long) wait);
-            rang = rc > 0 && s_drain (&self) > 0;
+            //  A signal wakes the loop at once.
+            zmq_pollitem_t items[2] = {{zsock_resolve (self.sub), 0, ZMQ_POLLIN, 0},
+                                       {NULL, opd_service_signal_fd (), ZMQ_POLLIN, 0}};
+            int rc = zmq_poll (items, items[1].fd >= 0 ? 2 : 1, (long) wait);
+            rang = rc > 0 && (items[0].revents & ZMQ_POLLIN) && s_drain (&self) > 0;
         }
         else if (wait > 0)
-            zclock_sleep ((int) wait);
+            opd_service_wait ((int) wait);
         if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
         if (opd_mono_ms () - last_report > STATS_MS) {

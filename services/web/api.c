@@ -5,19 +5,26 @@
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
     not_found 404, method_not_allowed 405, conflict 409, too_large 413,
     unsupported_media_type 415, bad_json and bad_request 400, invalid 422,
-    unavailable 503, not_implemented 501.
+    unavailable 503. The rota's endpoints (coverage, absences, overrides,
+    oncall) are in api_rota.c.
 
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
+#include "cursor.h"
+#include "opd_alive.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_mp.h"
-#include "opd_report.h"
+#include "opd_slo_report.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
+#include "metrics.h"
 #include "web.h"
+#include "api_rota.h"
+#include "opd_rota_store.h"
 #include <ctype.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +32,6 @@
 #include <zmq.h>
 
 #define INTAKE_TIMEOUT_MS 5000
-#define PROBE_TIMEOUT_MS 1000
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
 
@@ -45,6 +51,8 @@ s_is (const http_req_t *req, const char *method)
     return !strcmp (req->method, method);
 }
 
+static void s_body_error (http_req_t *req, const web_body_error_t *e);
+
 //  The request body as a JSON object; answers 400/415 and returns NULL when
 //  it is not one.
 static json_t *
@@ -55,47 +63,38 @@ s_body (http_req_t *req)
         http_error (req, 415, "unsupported_media_type", "the body must be application/json");
         return NULL;
     }
-    json_error_t e;
-    json_t *obj = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
-    if (!obj) {
-        http_error_x (req, 400, "bad_json",
-                      json_pack ("{s:i, s:i, s:i}", "line", e.line, "column", e.column, "position",
-                                 e.position),
-                      "malformed JSON at line %d, column %d (position %d): %s", e.line, e.column,
-                      e.position, e.text);
-        return NULL;
-    }
-    if (!json_is_object (obj)) {
-        json_decref (obj);
-        http_error (req, 400, "bad_json", "the body must be a JSON object");
-        return NULL;
-    }
+    web_body_error_t e;
+    json_t *obj = web_body_parse (req->body, req->body_len, &e);
+    if (!obj)
+        s_body_error (req, &e);
     return obj;
 }
 
-//  422 for the first key of obj not in allowed. prefix names the object.
-static bool
-s_unknown_keys (http_req_t *req, json_t *obj, const char *const *allowed, const char *prefix)
+//  Answers the refusal of a body (body.c): its status, code, key and, for
+//  malformed JSON, where the parser stopped.
+static void
+s_body_error (http_req_t *req, const web_body_error_t *e)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        bool known = false;
-        for (int i = 0; allowed[i] && !known; i++)
-            known = !strcmp (k, allowed[i]);
-        if (!known) {
-            char key[300];
-            snprintf (key, sizeof key, "%s%.200s", prefix, k);
-            char list[512] = "";
-            for (int i = 0; allowed[i]; i++)
-                snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
-                          allowed[i]);
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", key),
-                          "unknown field '%s'; allowed: %s", key, list);
-            return true;
-        }
+    json_t *extra = NULL;
+    if (!strcmp (e->code, "bad_json") && e->line)
+        extra = json_pack ("{s:i, s:i, s:i}", "line", e->line, "column", e->column, "position", e->position);
+    else if (e->key[0])
+        extra = json_pack ("{s:s}", "key", e->key);
+    http_error_x (req, e->status, e->code, extra, "%s", e->message);
+}
+
+//  The body, checked for what who may set (body.c); NULL after answering.
+static json_t *
+s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
+{
+    json_t *obj = s_body (req);
+    web_body_error_t e;
+    if (obj && web_body_keys (kind, who->role, obj, &e)) {
+        s_body_error (req, &e);
+        json_decref (obj);
+        return NULL;
     }
-    return false;
+    return obj;
 }
 
 static bool
@@ -125,15 +124,31 @@ s_live (const http_req_t *req)
     return v && (!strcmp (v, "true") || !strcmp (v, "1"));
 }
 
-//  The ticket, as who may see it; NULL after answering 404 or 503.
+//  The ticket, as who may see it; NULL after answering 404 or 503. A
+//  requester's ownership is checked first, by the one read web_owns makes
+//  whether the ticket exists or not, so that another's ticket and a missing
+//  one cost the same and answer the same.
 static json_t *
 s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
+    if (!s_id_valid (id)) {
+        s_not_found (req, id);
+        return NULL;
+    }
+    int owns = web_owns (req, who, id);
+    if (owns <= 0) {
+        if (owns < 0)
+            http_error (req, 503, "unavailable", "the ticket store is unavailable: %s",
+                        opd_redis_error (http_redis (req)));
+        else
+            s_not_found (req, id);
+        return NULL;
+    }
     opd_ticket_error_t err;
     unsigned flags = (full ? OPD_TICKET_FULL : 0) | (s_live (req) ? OPD_TICKET_LIVE : 0);
-    json_t *t = s_id_valid (id) ? opd_ticket_fetch (http_redis (req), req->cfg, id, flags, &err) : NULL;
+    json_t *t = opd_ticket_fetch (http_redis (req), req->cfg, id, flags, &err);
     if (!t) {
-        if (s_id_valid (id) && err.code == OPD_TICKET_UNAVAILABLE)
+        if (err.code == OPD_TICKET_UNAVAILABLE)
             http_error (req, 503, "unavailable", "%s", err.message);
         else
             s_not_found (req, id);
@@ -158,32 +173,6 @@ s_etag (http_req_t *req, json_t *t)
 
 //  --- /healthz and /metrics -----------------------------------------------
 
-//  True when intake answers a probe: a message it rejects without storing
-//  anything, so that any reply at all proves it is alive.
-static bool
-s_intake_alive (http_req_t *req)
-{
-    void *sock = zmq_socket (http_zmq (req), ZMQ_REQ);
-    int zero = 0;
-    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "opdesk.health");
-    bool alive = false;
-    if (opd_curve_client (sock, &req->cfg->curve) == 0 && zmq_connect (sock, req->cfg->ep_intake) == 0
-        && zmq_send (sock, buf.data, buf.size, 0) >= 0) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        alive = zmq_poll (&item, 1, PROBE_TIMEOUT_MS) == 1;
-    }
-    zmq_close (sock);
-    msgpack_sbuffer_destroy (&buf);
-    return alive;
-}
-
 static bool
 s_redis_alive (http_req_t *req)
 {
@@ -195,6 +184,10 @@ s_redis_alive (http_req_t *req)
     return ok;
 }
 
+//  Redis and the services of the deployment: each service shows its life by
+//  a heartbeat in Redis (opd_alive.h), read here in one round trip. When
+//  Redis does not answer, nothing can be known of the services: only
+//  "redis" is named.
 static void
 s_healthz (http_req_t *req)
 {
@@ -202,11 +195,13 @@ s_healthz (http_req_t *req)
         s_method_not_allowed (req, "GET");
         return;
     }
+    const char *names[OPD_ALIVE_MAX];
+    int n = opd_alive_down (http_redis (req), req->cfg, names);
     json_t *down = json_array ();
-    if (!s_redis_alive (req))
+    if (n < 0)
         json_array_append_new (down, json_string ("redis"));
-    if (!s_intake_alive (req))
-        json_array_append_new (down, json_string ("intake"));
+    for (int i = 0; i < n; i++)
+        json_array_append_new (down, json_string (names[i]));
     http_add_header (req, "Cache-Control", "no-store");
     if (json_array_size (down))
         http_json (req, 503, json_pack ("{s:s, s:o}", "status", "unavailable", "down", down));
@@ -275,11 +270,16 @@ s_metrics (http_req_t *req)
                                 s_count (req, "LLEN %s", "opd:outbox:busy"));
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
                                 s_count (req, "ZCARD %s", "opd:outbox:retry"));
-        //  SLO counters, gauges, budgets, burn rates and histograms (opd_report.c).
-        char *slo = opd_slo_metrics_text (http_redis (req), req->cfg);
+        //  SLO counters, gauges, budgets, burn rates and histograms (metrics.c).
+        char *slo = metrics_slo_text (http_redis (req), req->cfg);
         if (slo)
             g_string_append (out, slo);
         free (slo);
+        //  Coverage of the rota per team (services/rota, docs/shifts.md).
+        char *rota = rota_metrics_text (http_redis (req), req->cfg, opd_now_ms ());
+        if (rota)
+            g_string_append (out, rota);
+        free (rota);
     }
     s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
     for (int code = 100; code < 600; code++) {
@@ -292,6 +292,24 @@ s_metrics (http_req_t *req)
 }
 
 //  --- Tickets: create -----------------------------------------------------
+
+//  The external_id of an Idempotency-Key (the caller frees it). An agent's,
+//  a lead's or an admin's is the key itself (CONTRACT.md section 8); a
+//  requester's is scoped by its identity ("req-" + 16 hex digits of the
+//  SHA-256 of the lower-cased identity + "-" + key), so that a key another
+//  requester used can never answer with, or even reveal, their ticket.
+static char *
+s_external_id (const web_auth_t *who, const char *key)
+{
+    if (who->role != OPD_ROLE_REQUESTER)
+        return opd_strdup (key);
+    gchar *lower = g_ascii_strdown (who->identity, -1);
+    gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, lower, -1);
+    char *out = opd_sprintf ("req-%.16s-%s", hex, key);
+    g_free (hex);
+    g_free (lower);
+    return out;
+}
 
 //  A string reply of a command, as a new string; NULL for nil. *fail is set
 //  when Redis failed.
@@ -315,16 +333,22 @@ s_get_str (opd_redis_t *r, bool *fail, const char *fmt, const char *arg)
 //  (resolved as intake does: a ticket id, a web external_id, any
 //  external_id), else -1 after answering 404 (or 503).
 static int
-s_reply_to_allowed (http_req_t *req, const web_auth_t *who, const char *reply_to)
+s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const char *reply_to)
 {
     opd_redis_t *r = http_redis (req);
     bool fail = false;
     char *target = NULL;
+    bool rewrite = false;
     char *exists = s_get_str (r, &fail, "EXISTS opd:t:%s", reply_to);
     if (exists)
         target = opd_strdup (reply_to);
     else {
-        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", reply_to);
+        //  Its own Idempotency-Keys are stored scoped (s_external_id): intake
+        //  is given the ticket itself (below).
+        char *scoped = s_external_id (who, reply_to);
+        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", scoped);
+        free (scoped);
+        rewrite = target != NULL;
         if (!target)
             target = s_get_str (r, &fail, "GET opd:ext:%s", reply_to);
     }
@@ -338,6 +362,8 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, const char *reply_to
         s_not_found (req, reply_to);
         rc = -1;
     }
+    else if (rewrite)
+        json_object_set_new (obj, "reply_to", json_string (target));  //  frees reply_to: last use
     free (exists);
     free (target);
     free (email);
@@ -359,64 +385,20 @@ s_idempotency_key_valid (const char *k)
 static void
 s_create (http_req_t *req, const web_auth_t *who)
 {
-    static const char *const allowed[] = {"requester", "subject", "body", "kind", "request_type",
-                                          "fields", "priority", "impact", "urgency", "category",
-                                          "reply_to", "attachments", "received_at", NULL};
-    static const char *const req_allowed[] = {"name", "email", "phone", NULL};
     json_t *obj = s_body (req);
     if (!obj)
         return;
-    static const char *const set_here[] = {"v", "type", "channel", "external_id"};
-    for (size_t i = 0; i < sizeof set_here / sizeof set_here[0]; i++)
-        if (json_object_get (obj, set_here[i])) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", set_here[i]),
-                          "unknown field '%s': the API sets v, type and channel itself, and the "
-                          "external_id is the Idempotency-Key header",
-                          set_here[i]);
-            json_decref (obj);
-            return;
-        }
-    if (s_unknown_keys (req, obj, allowed, "")) {
+    web_body_error_t e;
+    if (web_body_create (obj, who->role, who->identity, &e)) {
+        s_body_error (req, &e);
         json_decref (obj);
         return;
     }
-    json_t *rq = json_object_get (obj, "requester");
-    if (rq && !json_is_object (rq)) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "requester"),
-                      "requester must be an object with name, email, phone");
+    const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
+    if (who->role == OPD_ROLE_REQUESTER && reply_to && *reply_to
+        && s_reply_to_allowed (req, who, obj, reply_to)) {
         json_decref (obj);
         return;
-    }
-    if (rq && s_unknown_keys (req, rq, req_allowed, "requester.")) {
-        json_decref (obj);
-        return;
-    }
-    json_t *ra = json_object_get (obj, "received_at");
-    if (ra) {
-        int64_t ms = 0;
-        if (json_is_string (ra) && opd_rfc3339_parse (json_string_value (ra), &ms) == 0)
-            json_object_set_new (obj, "received_at", json_integer (ms));
-        else if (!json_is_integer (ra)) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "received_at"),
-                          "received_at must be an RFC 3339 time (or milliseconds since the epoch)");
-            json_decref (obj);
-            return;
-        }
-    }
-    if (who->role == OPD_ROLE_REQUESTER) {
-        //  A requester submits as itself, whatever the body says.
-        if (!rq) {
-            rq = json_object ();
-            json_object_set_new (obj, "requester", rq);
-        }
-        json_object_set_new (rq, "email", json_string (who->identity));
-        const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
-        if (reply_to && *reply_to && s_reply_to_allowed (req, who, reply_to)) {
-            json_decref (obj);
-            return;
-        }
-        //  And intake checks it again, atomically with the reply.
-        json_object_set_new (obj, "sender_check", json_true ());
     }
     const char *key = http_header (req, "Idempotency-Key");
     char ext[80];
@@ -431,7 +413,9 @@ s_create (http_req_t *req, const web_auth_t *who)
         snprintf (ext, sizeof ext, "web-%s", rnd);
     }
     json_object_set_new (obj, "channel", json_string ("web"));
-    json_object_set_new (obj, "external_id", json_string (key ? key : ext));
+    char *scoped = key ? s_external_id (who, key) : NULL;
+    json_object_set_new (obj, "external_id", json_string (scoped ? scoped : ext));
+    free (scoped);
     opd_intake_reply_t reply;
     char bad_key[128];
     int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
@@ -614,15 +598,9 @@ s_if_match (http_req_t *req, char *out, size_t size)
 static void
 s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    static const char *const allowed[] = {"status", "priority", "severity", "category", "team",
-                                          "assignee", "fields", "note", NULL};
-    json_t *obj = s_body (req);
+    json_t *obj = s_body_for (req, who, WEB_BODY_PATCH);
     if (!obj)
         return;
-    if (s_unknown_keys (req, obj, allowed, "")) {
-        json_decref (obj);
-        return;
-    }
     bool bad = false;
     opd_change_t ch = {0};
     ch.status = s_str_member (req, obj, "status", false, &bad);
@@ -647,13 +625,9 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     ch.actor = who->identity;
     ch.expected_version = version;
     if (who->role == OPD_ROLE_REQUESTER) {
-        //  A requester may reopen its own resolved ticket, and nothing else.
-        const char *k;
-        json_t *v;
-        json_object_foreach (obj, k, v)
-            if (strcmp (k, "status") && strcmp (k, "note"))
-                bad = true;
-        if (bad || !ch.status || strcmp (ch.status, "open")) {
+        //  A requester may reopen its own resolved ticket, and nothing else
+        //  (s_patch_keys let status and note through).
+        if (!ch.status || strcmp (ch.status, "open")) {
             http_error (req, 403, "forbidden", "a requester may only reopen its own resolved tickets (status open)");
             json_decref (obj);
             return;
@@ -736,14 +710,9 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    static const char *const allowed[] = {"body", "public", "standard_response", NULL};
-    json_t *obj = s_body (req);
+    json_t *obj = s_body_for (req, who, WEB_BODY_COMMENT);
     if (!obj)
         return;
-    if (s_unknown_keys (req, obj, allowed, "")) {
-        json_decref (obj);
-        return;
-    }
     bool bad = false;
     const char *body = s_str_member (req, obj, "body", false, &bad);
     const char *sr_id = s_str_member (req, obj, "standard_response", true, &bad);
@@ -759,8 +728,9 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
     bool public = !pub || json_is_true (pub);
     if (sr_id && !*sr_id)
         sr_id = NULL;
-    if (who->role == OPD_ROLE_REQUESTER && (!public || sr_id)) {
-        http_error (req, 403, "forbidden", "a requester's comments are public and take no standard response");
+    if (who->role == OPD_ROLE_REQUESTER && !public) {
+        http_error_x (req, 403, "forbidden", json_pack ("{s:s}", "key", "public"),
+                      "a requester's comments are public");
         json_decref (obj);
         return;
     }
@@ -849,7 +819,9 @@ static bool
 s_time_key (const char *key)
 {
     size_t n = key ? strlen (key) : 0;
-    return n && (!strcmp (key, "at") || (n > 3 && !strcmp (key + n - 3, "_at")));
+    //  "from" and "to": the span of a coverage.gap.
+    return n && (!strcmp (key, "at") || !strcmp (key, "from") || !strcmp (key, "to")
+                 || (n > 3 && !strcmp (key + n - 3, "_at")));
 }
 
 static json_t *
@@ -923,25 +895,10 @@ s_events_arg (const char *name)
     return !strcmp (name, "since") || !strcmp (name, "topic") || !strcmp (name, "limit");
 }
 
-static bool
-s_cursor_valid (const char *c)
-{
-    size_t n = strlen (c);
-    size_t d = strspn (c, "0123456789");
-    if (d == 0 || d > 20)
-        return false;
-    if (d == n)
-        return true;
-    return c[d] == '-' && strspn (c + d + 1, "0123456789") == n - d - 1 && n - d - 1 > 0 && n - d - 1 <= 20;
-}
-
 static void
 s_events (http_req_t *req, const web_auth_t *who)
 {
-    if (who->role == OPD_ROLE_REQUESTER) {
-        http_error (req, 403, "forbidden", "the event history is for agents, leads and admins");
-        return;
-    }
+    (void) who;
     const char *bad = http_args_check (req, s_events_arg);
     if (bad) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
@@ -951,7 +908,8 @@ s_events (http_req_t *req, const web_auth_t *who)
     const char *since = http_arg (req, "since");
     const char *topic = http_arg (req, "topic");
     const char *lim = http_arg (req, "limit");
-    if (since && *since && !s_cursor_valid (since)) {
+    uint64_t since_ms = 0, since_seq = 0;
+    if (since && *since && web_cursor_parse (since, &since_ms, &since_seq)) {
         http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "since"),
                       "since must be a cursor from an earlier answer (like 1700000000000-0)");
         return;
@@ -969,9 +927,11 @@ s_events (http_req_t *req, const web_auth_t *who)
     }
     size_t tlen = topic ? strlen (topic) : 0;
     json_t *items = json_array ();
-    char *last = since && *since ? opd_strdup (since) : NULL;
+    //  The cursor as Redis writes it; nothing comes after the largest one
+    //  (and Redis refuses an interval starting after it).
+    char *last = since && *since ? opd_sprintf ("%" PRIu64 "-%" PRIu64, since_ms, since_seq) : NULL;
     opd_redis_t *redis = http_redis (req);
-    bool more = true;
+    bool more = !(last && since_ms == UINT64_MAX && since_seq == UINT64_MAX);
     while (more && (int) json_array_size (items) < limit) {
         char start[64];
         snprintf (start, sizeof start, "%s%s", last ? "(" : "", last ? last : "-");
@@ -1043,11 +1003,7 @@ s_report_arg (const char *name)
 static void
 s_slo_report (http_req_t *req, const web_auth_t *who)
 {
-    if (who->role < OPD_ROLE_LEAD) {
-        http_error (req, 403, "forbidden", "a %s token may not read the SLO report",
-                    web_role_name (who->role));
-        return;
-    }
+    (void) who;
     const char *bad = http_args_check (req, s_report_arg);
     if (bad) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
@@ -1100,14 +1056,134 @@ s_slo_report (http_req_t *req, const web_auth_t *who)
     http_json (req, 200, report);
 }
 
+//  The API's routes, read in one place: method, path ("*" stands for one
+//  segment, the ticket or absence id handed to the handler), the least role
+//  that may use it, the handler, and what it is (for the 403 message).
+//  Handlers decide nothing about roles beyond what a requester may see of
+//  a ticket (its own only) and the body tables of body.c.
+typedef void (route_fn) (http_req_t *req, const web_auth_t *who, const char *id);
+
+typedef struct {
+    const char *method;
+    const char *path;
+    opd_role_t least;
+    route_fn *fn;
+    const char *what;
+} route_t;
+
 static void
-s_not_yet (http_req_t *req, const web_auth_t *who, opd_role_t least, const char *what)
+s_route_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    if (who->role < least) {
-        http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role), what);
+    (void) id;
+    s_list (req, who);
+}
+
+static void
+s_route_create (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_create (req, who);
+}
+
+static void
+s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    json_t *t = s_ticket (req, who, id, true);
+    if (t) {
+        s_etag (req, t);
+        http_json (req, 200, t);
+    }
+}
+
+static void
+s_route_events (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_events (req, who);
+}
+
+static void
+s_route_report (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    (void) id;
+    s_slo_report (req, who);
+}
+
+#define REQUESTER OPD_ROLE_REQUESTER
+#define AGENT OPD_ROLE_AGENT
+#define LEAD OPD_ROLE_LEAD
+
+static const route_t s_routes[] = {
+    {"GET", "/api/v1/tickets", REQUESTER, s_route_list, "the ticket list"},
+    {"POST", "/api/v1/tickets", REQUESTER, s_route_create, "ticket creation"},
+    {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
+    {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
+    {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
+    {"GET", "/api/v1/events", AGENT, s_route_events, "the event history"},
+    {"GET", "/api/v1/slo/report", LEAD, s_route_report, "the SLO report"},
+    {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},
+    {"GET", "/api/v1/absences", AGENT, api_rota_absence_list, "the absences"},
+    {"POST", "/api/v1/absences", AGENT, api_rota_absence_add, "recording absences"},
+    {"DELETE", "/api/v1/absences/*", AGENT, api_rota_absence_remove, "removing absences"},
+    {"POST", "/api/v1/absences/*/approve", LEAD, api_rota_absence_approve, "approving leave"},
+    {"GET", "/api/v1/overrides", AGENT, api_rota_override_list, "the shift overrides"},
+    {"POST", "/api/v1/overrides", LEAD, api_rota_override_add, "adding shift overrides"},
+    {"DELETE", "/api/v1/overrides/*", LEAD, api_rota_override_remove, "removing shift overrides"},
+    {"GET", "/api/v1/oncall", AGENT, api_rota_oncall, "who is on duty"},
+    {"GET", "/api/v1/rota", AGENT, api_rota_rota, "the rota"},
+    {NULL, NULL, 0, NULL, NULL}};
+
+#undef REQUESTER
+#undef AGENT
+#undef LEAD
+
+//  True when path matches pattern; the segment "*" stood for goes into id.
+static bool
+s_path_match (const char *pattern, const char *path, char *id, size_t idsize)
+{
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            size_t n = strcspn (path, "/");
+            if (n == 0 || n >= idsize)
+                return false;
+            memcpy (id, path, n);
+            id[n] = 0;
+            path += n;
+            pattern++;
+        }
+        else if (*pattern++ != *path++)
+            return false;
+    }
+    return !*pattern && !*path;
+}
+
+//  Answers req by the route table: 404 for an unknown path, 405 (with
+//  Allow) for a known path and another method, 403 for a role below the
+//  route's, else the handler.
+static void
+s_route (http_req_t *req, const web_auth_t *who)
+{
+    char id[80] = "", allow[64] = "";
+    for (const route_t *r = s_routes; r->method; r++) {
+        if (!s_path_match (r->path, req->path, id, sizeof id))
+            continue;
+        if (strcmp (r->method, req->method)) {
+            snprintf (allow + strlen (allow), sizeof allow - strlen (allow), "%s%s", allow[0] ? ", " : "",
+                      r->method);
+            continue;
+        }
+        if (who->role < r->least) {
+            http_error (req, 403, "forbidden", "a %s token may not use %s", web_role_name (who->role),
+                        r->what);
+            return;
+        }
+        r->fn (req, who, id);
         return;
     }
-    http_error (req, 501, "not_implemented", "%s is not available yet in this version of opdesk", what);
+    if (allow[0])
+        s_method_not_allowed (req, allow);
+    else
+        http_error (req, 404, "not_found", "there is nothing at %s", req->path);
 }
 
 bool
@@ -1125,88 +1201,18 @@ api_handle (http_req_t *req)
     if (strncmp (p, "/api/", 5))
         return false;
     http_add_header (req, "Cache-Control", "no-store");
+    //  Rate limits (channels.web.rate_limit): per client address before
+    //  the token is even looked at, then per token (by its identity).
+    const opd_rate_config_t *rl = &req->cfg->web_rate;
+    if (http_rate (req, "addr", http_client (req), rl->api_address, true))
+        return true;
     web_auth_t who;
     if (web_auth_bearer (req, &who))
         return true;
-    if (!strcmp (p, "/api/v1/tickets")) {
-        if (s_is (req, "GET"))
-            s_list (req, &who);
-        else if (s_is (req, "POST"))
-            s_create (req, &who);
-        else
-            s_method_not_allowed (req, "GET, POST");
+    char subject[600];
+    snprintf (subject, sizeof subject, "%s:%s", web_role_name (who.role), who.identity);
+    if (http_rate (req, "token", subject, rl->api_token, true))
         return true;
-    }
-    if (!strncmp (p, "/api/v1/tickets/", 16)) {
-        const char *rest = p + 16;
-        const char *slash = strchr (rest, '/');
-        char id[80];
-        size_t n = slash ? (size_t) (slash - rest) : strlen (rest);
-        if (n == 0 || n >= sizeof id) {
-            http_error (req, 404, "not_found", "there is nothing at %s", p);
-            return true;
-        }
-        memcpy (id, rest, n);
-        id[n] = 0;
-        if (!slash) {
-            if (s_is (req, "GET")) {
-                json_t *t = s_ticket (req, &who, id, true);
-                if (t) {
-                    s_etag (req, t);
-                    http_json (req, 200, t);
-                }
-            }
-            else if (s_is (req, "PATCH"))
-                s_patch (req, &who, id);
-            else
-                s_method_not_allowed (req, "GET, PATCH");
-            return true;
-        }
-        if (!strcmp (slash, "/comments")) {
-            if (s_is (req, "POST"))
-                s_comment (req, &who, id);
-            else
-                s_method_not_allowed (req, "POST");
-            return true;
-        }
-        http_error (req, 404, "not_found", "there is nothing at %s", p);
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/events")) {
-        if (s_is (req, "GET"))
-            s_events (req, &who);
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/slo/report")) {
-        if (s_is (req, "GET"))
-            s_slo_report (req, &who);
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/coverage")) {
-        if (s_is (req, "GET"))
-            s_not_yet (req, &who, OPD_ROLE_LEAD, "the coverage report");
-        else
-            s_method_not_allowed (req, "GET");
-        return true;
-    }
-    if (!strcmp (p, "/api/v1/absences")) {
-        if (s_is (req, "POST"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "recording absences");
-        else
-            s_method_not_allowed (req, "POST");
-        return true;
-    }
-    if (!strncmp (p, "/api/v1/absences/", 17)) {
-        if (s_is (req, "DELETE"))
-            s_not_yet (req, &who, OPD_ROLE_AGENT, "removing absences");
-        else
-            s_method_not_allowed (req, "DELETE");
-        return true;
-    }
-    http_error (req, 404, "not_found", "there is nothing at %s", p);
+    s_route (req, &who);
     return true;
 }

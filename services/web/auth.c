@@ -22,8 +22,8 @@ s_sha256_hex (const char *text, char *out)
     g_checksum_free (ck);
 }
 
-static bool
-s_equal64 (const char *a, const char *b)
+bool
+web_equal64 (const char *a, const char *b)
 {
     unsigned char diff = 0;
     for (int i = 0; i < 64; i++)
@@ -31,13 +31,28 @@ s_equal64 (const char *a, const char *b)
     return diff == 0;
 }
 
+void
+web_token_digest (const char *token, char *out)
+{
+    s_sha256_hex (token, out);
+}
+
 int
 web_auth_token (const opd_config_t *cfg, const char *token, web_auth_t *out)
 {
     if (!token || !*token || strlen (token) > 4096)
         return -1;
-    char presented[65], stored[65];
+    char presented[65];
     s_sha256_hex (token, presented);
+    return web_auth_digest (cfg, presented, out);
+}
+
+int
+web_auth_digest (const opd_config_t *cfg, const char *presented, web_auth_t *out)
+{
+    char stored[65];
+    if (!presented || strlen (presented) != 64)
+        return -1;
     const opd_token_t *found = NULL;
     for (size_t i = 0; i < cfg->ntokens; i++) {
         const opd_token_t *t = &cfg->tokens[i];
@@ -45,7 +60,7 @@ web_auth_token (const opd_config_t *cfg, const char *token, web_auth_t *out)
             snprintf (stored, sizeof stored, "%s", t->token);
         else
             s_sha256_hex (t->token, stored);
-        if (s_equal64 (presented, stored) && !found)
+        if (web_equal64 (presented, stored) && !found)
             found = t;
     }
     if (!found)
@@ -80,63 +95,6 @@ web_auth_bearer (http_req_t *req, web_auth_t *out)
     return 0;
 }
 
-char *
-web_cookie_encode (const char *token)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen (token);
-    char *out = opd_calloc (2 * n + 1, 1);
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[(unsigned char) token[i] >> 4];
-        out[2 * i + 1] = hex[(unsigned char) token[i] & 15];
-    }
-    return out;
-}
-
-char *
-web_cookie_decode (const char *value)
-{
-    size_t n = value ? strlen (value) : 0;
-    if (n == 0 || n % 2 || n > 8192)
-        return NULL;
-    char *out = opd_calloc (n / 2 + 1, 1);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = g_ascii_xdigit_value (value[2 * i]);
-        int lo = g_ascii_xdigit_value (value[2 * i + 1]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free (out);
-            return NULL;
-        }
-        out[i] = (char) (hi * 16 + lo);
-    }
-    return out;
-}
-
-int
-web_auth_cookie (http_req_t *req, web_auth_t *out)
-{
-    char *token = web_cookie_decode (http_cookie (req, "opdesk_session"));
-    int rc = token ? web_auth_token (req->cfg, token, out) : -1;
-    free (token);
-    return rc == 0 && out->role == OPD_ROLE_REQUESTER ? 0 : -1;
-}
-
-const char *
-web_role_name (opd_role_t role)
-{
-    switch (role) {
-    case OPD_ROLE_REQUESTER:
-        return "requester";
-    case OPD_ROLE_AGENT:
-        return "agent";
-    case OPD_ROLE_LEAD:
-        return "lead";
-    case OPD_ROLE_ADMIN:
-        return "admin";
-    }
-    return "none";
-}
-
 bool
 web_may_see (const web_auth_t *who, json_t *t)
 {
@@ -144,6 +102,22 @@ web_may_see (const web_auth_t *who, json_t *t)
         return true;
     const char *email = json_string_value (json_object_get (json_object_get (t, "requester"), "email"));
     return email && !g_ascii_strcasecmp (email, who->identity);
+}
+
+int
+web_owns (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    if (who->role != OPD_ROLE_REQUESTER)
+        return 1;
+    redisReply *r = opd_redis_command (http_redis (req), "HGET opd:t:%s req_email", id);
+    int rc = -1;
+    if (r && r->type == REDIS_REPLY_STRING)
+        rc = !g_ascii_strcasecmp (r->str, who->identity);
+    else if (r && r->type == REDIS_REPLY_NIL)
+        rc = 0;
+    if (r)
+        freeReplyObject (r);
+    return rc;
 }
 
 //  History a requester sees: what happened to its request, not how the desk

@@ -1,16 +1,16 @@
-/*  http: opdesk-web's glue to libmicrohttpd. One daemon with a small thread
-    pool; every limit is set explicitly (connections in all and per client,
-    idle timeout, memory per connection, which bounds the request line and
-    headers); request bodies are collected here and refused with 413 as soon
-    as they pass the limit, and libmicrohttpd's POST processor is never used.
+/*  http: what opdesk-web's handlers share around one request. The server
+    (every limit, slow clients, per-address accounting, bodies read within
+    the limit, 413) is opd_http (common/include/opd_http.h), shared with
+    opdesk-phone.
 
     A handler sees one complete request (http_req_t) and answers through
-    http_reply and its helpers; http.c turns that into a libmicrohttpd
-    response. The configuration is shared with the reload in the main loop
-    through a read-write lock: a request holds the read side while it runs. */
+    http_reply and its helpers. A request keeps the configuration it started
+    with until it ends (reference counted in http.c), so a SIGHUP reload
+    never waits for running requests. */
 #ifndef WEB_HTTP_H_INCLUDED
 #define WEB_HTTP_H_INCLUDED
 #include "opd_config.h"
+#include "opd_http.h"
 #include "opd_intake_client.h"
 #include "opd_redis.h"
 #include "opd_service.h"
@@ -20,11 +20,9 @@
 
 typedef struct _web_t web_t;
 
-#define HTTP_MAX_HEADERS 8
-
 typedef struct {
     web_t *web;
-    void *conn;                //  struct MHD_Connection *
+    opd_http_exchange_t *ex;   //  the request and its answer (opd_http)
     const opd_config_t *cfg;   //  valid while the request runs
     const char *method;        //  "GET", "POST", ...
     const char *path;          //  decoded, without the query
@@ -34,13 +32,6 @@ typedef struct {
     int redis_gen;             //  the configuration generation it was made for
     opd_intake_client_t *intake;  //  lent by the pool on first use (http_intake)
     int intake_gen;
-    //  The answer.
-    int status;
-    char *out;                 //  owned
-    size_t out_len;
-    const char *content_type;
-    char *hname[HTTP_MAX_HEADERS], *hvalue[HTTP_MAX_HEADERS];
-    int nheaders;
 } http_req_t;
 
 //  Starts the daemon on cfg->ep_http. NULL on failure (logged).
@@ -74,6 +65,17 @@ void http_json (http_req_t *req, int status, json_t *value);
 void http_error_x (http_req_t *req, int status, const char *code, json_t *extra, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
 #define http_error(req, status, code, ...) http_error_x (req, status, code, NULL, __VA_ARGS__)
+
+//  The client's address (behind a trusted proxy, from X-Forwarded-For),
+//  and whether a trusted proxy says the request came over https.
+const char *http_client (const http_req_t *req);
+bool http_https (const http_req_t *req);
+//  Counts a request against limit per window of channels.web.rate_limit in
+//  opd:rate:web:KIND:HASH (HASH: of subject, which never reaches Redis in
+//  clear); with count false only looks. Returns 0, or -1 after answering
+//  429 with Retry-After when this hit is over limit (looking: when the
+//  window already holds limit hits).
+int http_rate (http_req_t *req, const char *kind, const char *subject, int limit, bool count);
 
 //  The handlers (api.c, portal.c). Each returns true when it took the path.
 bool api_handle (http_req_t *req);

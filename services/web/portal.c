@@ -4,15 +4,23 @@
     GET/POST /             the public request form; choosing a request type
                            shows its fields (CSS :has(), or without it the
                            "Show its fields" button reloads with ?type=ID)
-    GET/POST /login        takes a requester token, sets an HttpOnly,
-                           SameSite=Strict cookie
-    GET/POST /logout       clears it
+    GET/POST /login        takes any token, starts a server-side session
+                           (session.c): requesters go to /tickets, agents,
+                           leads and admins to /agent
+    GET/POST /logout       a sign-out button; the POST revokes the session
     GET /tickets           the signed-in requester's tickets, status, SLO due times
     GET/POST /tickets/ID   one ticket with its public comments; a reply form
+    GET /agent             the agent console's place (a later issue builds it)
 
     Every value that reaches a page goes through s_esc. Forms are
     application/x-www-form-urlencoded, parsed here (s_form_parse), never by
-    libmicrohttpd's POST processor. POSTs from another origin are refused. */
+    libmicrohttpd's POST processor. Every form carries a CSRF token in a
+    hidden field (the session's, or without a session the opdesk_csrf
+    cookie's), checked on POST; POSTs from another origin are refused too.
+
+    Within this file a signed-in `who` always points into a web_session_t
+    (its first member), which is how s_page finds the session's CSRF token
+    for the sign-out button. */
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_ticket.h"
@@ -27,7 +35,6 @@
 
 #define INTAKE_TIMEOUT_MS 5000
 #define FORM_MAX_PAIRS 256
-#define SESSION_SECONDS (12 * 3600)
 
 //  --- HTML ----------------------------------------------------------------
 
@@ -92,6 +99,14 @@ static const char s_style[]
       ".comment{border-left:3px solid #ccd;padding:.2rem .8rem;margin:1rem 0}"
       ".body{white-space:pre-wrap}.muted{color:#667}";
 
+static void
+s_csrf_field (GString *b, const char *csrf)
+{
+    g_string_append (b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    s_esc (b, csrf);
+    g_string_append (b, "\">");
+}
+
 //  Sends a page: the frame around body (taken), the security headers.
 static void
 s_page (http_req_t *req, int status, const char *title, const web_auth_t *who, GString *body,
@@ -107,10 +122,14 @@ s_page (http_req_t *req, int status, const char *title, const web_auth_t *who, G
         g_string_append (out, extra_css);
     g_string_append (out, "</style></head><body><header><nav><a href=\"/\">New request</a>");
     if (who) {
-        g_string_append (out, "<a href=\"/tickets\">My requests</a></nav><div><span class=\"muted\">");
+        const web_session_t *session = (const web_session_t *) who;
+        g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
+                                                              : "<a href=\"/agent\">Agent console</a>");
+        g_string_append (out, "</nav><div><span class=\"muted\">");
         s_esc (out, who->identity);
-        g_string_append (out, "</span> <form method=\"post\" action=\"/logout\"><button type=\"submit\">"
-                              "Sign out</button></form></div>");
+        g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
+        s_csrf_field (out, session->csrf);
+        g_string_append (out, "<button type=\"submit\">Sign out</button></form></div>");
     }
     else
         g_string_append (out, "<a href=\"/login\">Sign in</a></nav>");
@@ -294,6 +313,20 @@ s_same_origin (http_req_t *req, const web_auth_t *who)
     return ok;
 }
 
+//  The form's CSRF token must be the session's (without a session, the
+//  opdesk_csrf cookie's); else 403. SameSite=Strict cookies already keep
+//  other sites' forms out; this also covers browsers that ignore SameSite.
+static bool
+s_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
+{
+    if (web_csrf_ok (req, (const web_session_t *) who, s_form_get (f, "csrf")))
+        return true;
+    s_message_page (req, 403, "Form expired", who,
+                    "This form has expired or did not come from the Service Desk's pages. "
+                    "Please load the page again and send it once more.");
+    return false;
+}
+
 //  --- The request form ----------------------------------------------------
 
 //  required: 0 no, 1 marked and checked by the browser, 2 marked only.
@@ -404,6 +437,12 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
     }
     g_string_append (b, "<form method=\"post\" action=\"/\" id=\"request\">");
     g_string_append_printf (b, "<input type=\"hidden\" name=\"form_id\" value=\"%s\">", form_id);
+    char csrf[65];
+    if (who)
+        snprintf (csrf, sizeof csrf, "%s", ((const web_session_t *) who)->csrf);
+    else
+        web_csrf_anonymous (req, csrf);
+    s_csrf_field (b, csrf);
     s_input (b, "Your name", "text", "name", s_form_get (values, "name"), 0, " autocomplete=\"name\"");
     if (who) {
         g_string_append (b, "<label>Your email address</label><p>");
@@ -448,6 +487,10 @@ s_submit (http_req_t *req, const web_auth_t *who)
     form_t f;
     if (!s_same_origin (req, who) || s_form_body (req, who, &f))
         return;
+    if (!s_csrf_check (req, who, &f)) {
+        s_form_free (&f);
+        return;
+    }
     const opd_config_t *cfg = req->cfg;
     const char *email = who ? who->identity : s_form_get (&f, "email");
     const char *name = s_form_get (&f, "name");
@@ -555,12 +598,20 @@ s_login_form (http_req_t *req, int status, const char *error)
         s_esc (b, error);
         g_string_append (b, "</p>");
     }
-    g_string_append (b, "<form method=\"post\" action=\"/login\"><label for=\"token\">Your access token</label>"
+    char csrf[65];
+    web_csrf_anonymous (req, csrf);
+    g_string_append (b, "<form method=\"post\" action=\"/login\">");
+    s_csrf_field (b, csrf);
+    g_string_append (b, "<label for=\"token\">Your access token</label>"
                         "<input type=\"password\" id=\"token\" name=\"token\" required autocomplete=\"off\">"
                         "<button type=\"submit\">Sign in</button></form>");
     s_page (req, status, "Sign in", NULL, b, NULL);
 }
 
+//  Any configured token signs in: requesters to their tickets, agents,
+//  leads and admins to the agent console. Failed attempts count against the
+//  client address (channels.web.rate_limit.login); while it is over, no
+//  token is even looked at.
 static void
 s_login (http_req_t *req)
 {
@@ -571,34 +622,72 @@ s_login (http_req_t *req)
     form_t f;
     if (!s_same_origin (req, NULL) || s_form_body (req, NULL, &f))
         return;
+    if (!s_csrf_check (req, NULL, &f)) {
+        s_form_free (&f);
+        return;
+    }
+    int limit = req->cfg->web_rate.login;
+    if (http_rate (req, "login", http_client (req), limit, false)) {
+        s_form_free (&f);
+        return;
+    }
     web_auth_t who;
     const char *token = s_form_get (&f, "token");
     if (!token || web_auth_token (req->cfg, token, &who)) {
         s_form_free (&f);
-        s_login_form (req, 401, "That token is not valid.");
+        if (http_rate (req, "login", http_client (req), limit, true) == 0)
+            s_login_form (req, 401, "That token is not valid.");
+        opd_info ("sign-in refused reason=unknown_token");
         return;
     }
-    if (who.role != OPD_ROLE_REQUESTER) {
-        s_form_free (&f);
-        s_login_form (req, 403, "These pages are for requesters; agents use the API or the opdesk command.");
-        return;
-    }
-    char *value = web_cookie_encode (token);
+    int rc = web_session_create (req, token);
     s_form_free (&f);
-    bool secure = req->cfg->web_public_url && !strncmp (req->cfg->web_public_url, "https:", 6);
-    char *cookie = opd_sprintf ("opdesk_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", value,
-                                SESSION_SECONDS, secure ? "; Secure" : "");
-    free (value);
-    http_add_header (req, "Set-Cookie", cookie);
-    free (cookie);
-    s_redirect (req, "/tickets");
+    if (rc) {
+        s_login_form (req, 503, "Signing in is not possible at the moment. Please try again later.");
+        return;
+    }
+    opd_info ("signed in role=%s", web_role_name (who.role));
+    s_redirect (req, who.role == OPD_ROLE_REQUESTER ? "/tickets" : "/agent");
 }
 
 static void
-s_logout (http_req_t *req)
+s_logout (http_req_t *req, const web_auth_t *who)
 {
-    http_add_header (req, "Set-Cookie", "opdesk_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    if (strcmp (req->method, "POST")) {
+        if (!who) {
+            s_redirect (req, "/login");
+            return;
+        }
+        GString *b = g_string_new ("<h1>Sign out</h1><form method=\"post\" action=\"/logout\">");
+        s_csrf_field (b, ((const web_session_t *) who)->csrf);
+        g_string_append (b, "<button type=\"submit\">Sign out</button></form>");
+        s_page (req, 200, "Sign out", who, b, NULL);
+        return;
+    }
+    form_t f;
+    if (who) {
+        if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+            return;
+        bool ok = s_csrf_check (req, who, &f);
+        s_form_free (&f);
+        if (!ok)
+            return;
+    }
+    web_session_revoke (req);
     s_redirect (req, "/login");
+}
+
+//  The agent console comes with a later issue; signing in already works.
+static void
+s_agent (http_req_t *req, const web_auth_t *who)
+{
+    GString *b = g_string_new ("<h1>Agent console</h1><p>Signed in as <strong>");
+    s_esc (b, who->identity);
+    g_string_append (b, "</strong> (");
+    s_esc (b, web_role_name (who->role));
+    g_string_append (b, "). The agent console is coming in a later version of opdesk; meanwhile, use "
+                        "the API or the <code>opdesk</code> command.</p>");
+    s_page (req, 200, "Agent console", who, b, NULL);
 }
 
 //  --- My tickets ------------------------------------------------------------
@@ -671,9 +760,16 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
 static json_t *
 s_own_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
-    opd_ticket_error_t err;
-    json_t *t = opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err);
-    if (!t && err.code == OPD_TICKET_UNAVAILABLE) {
+    //  Ownership first, by the same one read for another's ticket and a
+    //  missing one (web_owns): both cost the same.
+    int owns = web_owns (req, who, id);
+    if (owns == 0) {
+        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        return NULL;
+    }
+    opd_ticket_error_t err = {0};
+    json_t *t = owns > 0 ? opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err) : NULL;
+    if (!t && (owns < 0 || err.code == OPD_TICKET_UNAVAILABLE)) {
         s_message_page (req, 503, "Unavailable", who, "This request cannot be shown at the moment. Please try again later.");
         return NULL;
     }
@@ -757,7 +853,9 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     else {
         g_string_append (b, "<form method=\"post\" action=\"/tickets/");
         s_esc (b, s_jstr (t, "id"));
-        g_string_append (b, "\"><label for=\"reply\">Your reply</label><textarea id=\"reply\" name=\"body\" required>"
+        g_string_append (b, "\">");
+        s_csrf_field (b, ((const web_session_t *) who)->csrf);
+        g_string_append (b, "<label for=\"reply\">Your reply</label><textarea id=\"reply\" name=\"body\" required>"
                             "</textarea>");
         if (status && !strcmp (status, "resolved"))
             g_string_append (b, "<p class=\"muted\">Replying reopens this request.</p>");
@@ -775,6 +873,10 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
     form_t f;
     if (!s_same_origin (req, who) || s_form_body (req, who, &f))
         return;
+    if (!s_csrf_check (req, who, &f)) {
+        s_form_free (&f);
+        return;
+    }
     const char *body = s_form_get (&f, "body");
     json_t *t = s_own_ticket (req, who, id, false);
     if (!t) {
@@ -837,8 +939,10 @@ portal_handle (http_req_t *req)
     const char *p = req->path;
     bool get = !strcmp (req->method, "GET") || !strcmp (req->method, "HEAD");
     bool post = !strcmp (req->method, "POST");
-    web_auth_t who_s;
-    const web_auth_t *who = web_auth_cookie (req, &who_s) == 0 ? &who_s : NULL;
+    web_session_t session;
+    const web_auth_t *signed_in = web_session_get (req, &session) == 0 ? &session.who : NULL;
+    //  The requester pages know requesters only; agents have /agent.
+    const web_auth_t *who = signed_in && signed_in->role == OPD_ROLE_REQUESTER ? signed_in : NULL;
     if (!get && !post) {
         http_add_header (req, "Allow", "GET, POST");
         s_message_page (req, 405, "Not allowed", who, "This page takes GET and POST only.");
@@ -868,12 +972,21 @@ portal_handle (http_req_t *req)
         return true;
     }
     if (!strcmp (p, "/logout")) {
-        s_logout (req);
+        s_logout (req, signed_in);
+        return true;
+    }
+    if (!strcmp (p, "/agent")) {
+        if (!signed_in || signed_in->role == OPD_ROLE_REQUESTER)
+            s_redirect (req, signed_in ? "/tickets" : "/login");
+        else if (post)
+            s_message_page (req, 405, "Not allowed", signed_in, "Nothing can be sent to this page.");
+        else
+            s_agent (req, signed_in);
         return true;
     }
     if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {
         if (!who) {
-            s_redirect (req, "/login");
+            s_redirect (req, signed_in ? "/agent" : "/login");
             return true;
         }
         if (!strcmp (p, "/tickets")) {

@@ -14,17 +14,7 @@ web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *re
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, json_object_size (obj) + 2);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    const char *k;
-    json_t *v;
-    json_object_foreach (obj, k, v) {
-        opd_pack_str (&pk, k);
-        opd_pack_json (&pk, v);
-    }
+    web_body_pack_submit (obj, &buf);
     //  The client is the request's (lent by the pool): one thread at a time.
     opd_intake_client_t *client = http_intake (req);
     int rc = -1;

@@ -3,6 +3,7 @@
     intake over its real protocol. */
 #ifndef WEB_WEB_H_INCLUDED
 #define WEB_WEB_H_INCLUDED
+#include "body.h"
 #include "http.h"
 #include "opd_intake.h"
 #include <jansson.h>
@@ -20,17 +21,49 @@ int web_auth_token (const opd_config_t *cfg, const char *token, web_auth_t *out)
 //  The Authorization: Bearer token of req. Returns 0, or -1 after
 //  answering 401.
 int web_auth_bearer (http_req_t *req, web_auth_t *out);
-//  The portal's session cookie: the token, hex encoded. 0 when signed in
-//  as a requester.
-int web_auth_cookie (http_req_t *req, web_auth_t *out);
-//  The cookie value for token (hex; the caller frees it), and back.
-char *web_cookie_encode (const char *token);
-char *web_cookie_decode (const char *value);
-const char *web_role_name (opd_role_t role);
+//  The SHA-256 of token as 64 hex digits into out[65], and the token whose
+//  digest that is (compared in constant time, as web_auth_token does).
+void web_token_digest (const char *token, char *out);
+//  True when the 64 characters of a and b are equal, in time that does not
+//  depend on where they differ.
+bool web_equal64 (const char *a, const char *b);
+int web_auth_digest (const opd_config_t *cfg, const char *digest, web_auth_t *out);
+
+//  Sessions of the portal and the agent console (session.c): a random id of
+//  256 bits in an HttpOnly, SameSite=Strict cookie (opdesk_session), held
+//  in Redis only as its SHA-256 (opd:session:HASH, expiring after
+//  channels.web.session) with the digest of the token that signed in (so a
+//  token removed from the configuration ends its sessions) and the
+//  session's CSRF token. Never the token itself.
+typedef struct {
+    web_auth_t who;   //  first: portal pages pass &session.who around
+    char csrf[65];    //  the hidden field every form of the session carries
+} web_session_t;
+
+//  Signs token in: a new session. Adds its Set-Cookie to req. 0, or -1 when
+//  Redis failed.
+int web_session_create (http_req_t *req, const char *token);
+//  The request's session: 0 when there is a valid one (out filled in), -1
+//  when there is none (no cookie, unknown, expired, revoked, its token gone).
+int web_session_get (http_req_t *req, web_session_t *out);
+//  Revokes the request's session in Redis and clears the cookie.
+void web_session_revoke (http_req_t *req);
+//  The CSRF token of a form shown without a session (sign-in, the public
+//  request form): a random value in a cookie of its own (opdesk_csrf,
+//  HttpOnly, SameSite=Strict), set on req when missing, into out[65].
+void web_csrf_anonymous (http_req_t *req, char *out);
+//  True when the form's csrf value is the session's (or, without a
+//  session, the opdesk_csrf cookie's), compared in constant time.
+bool web_csrf_ok (http_req_t *req, const web_session_t *session, const char *value);
 
 //  True when a requester may see ticket t (its requester email is the
 //  identity, in any case); always true for the other roles.
 bool web_may_see (const web_auth_t *who, json_t *t);
+//  Whether who may see ticket id, by one cheap read that a requester makes
+//  whether the ticket exists or not (HGET of its requester's address), so
+//  that another's ticket and a missing one take the same work: 1 yes, 0 no
+//  (or no such ticket), -1 when Redis failed. 1 at once for the other roles.
+int web_owns (http_req_t *req, const web_auth_t *who, const char *id);
 //  Removes from t what a requester must not see: internal comments, the
 //  history of internal actions, notes. Does nothing for the other roles.
 void web_filter_ticket (const web_auth_t *who, json_t *t);

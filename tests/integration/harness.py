@@ -315,9 +315,27 @@ class Stack:
                 text = self.log(name)
                 if text:
                     print("----- %s log (last lines)\n%s" % (name, text[-3000:]))
+        if exc_type is None:
+            bad += self.personal_data_in_logs()
         if bad and exc_type is None:
             raise AssertionError("\n".join(bad))
         return False
+
+    # Personal data the tests use: it must never reach a service's log
+    # (services log ticket ids, never names, addresses or numbers).
+    PERSONAL = ("rita@example.com", "Rita Requester", "+442079460000", "+44 20 7946 0000")
+
+    def personal_data_in_logs(self):
+        found = []
+        for f in sorted(os.listdir(self.tmp)):
+            if not f.endswith(".log") or f == "redis.log":
+                continue
+            with open(os.path.join(self.tmp, f), errors="replace") as fh:
+                for n, line in enumerate(fh, 1):
+                    hit = [p for p in self.PERSONAL if p.lower() in line.lower()]
+                    if hit:
+                        found.append("%s line %d holds personal data %s: %s" % (f, n, hit, line.strip()[:300]))
+        return found[:20]
 
     # --- helpers ---------------------------------------------------------
     def wait_for(self, pred, timeout=10.0, interval=0.02, what="a condition"):

@@ -343,10 +343,11 @@ class CliTest(unittest.TestCase):
         self.assertRegex(p.stdout, r"^opdesk \d+\.\d+\.\d+")
         p = subprocess.run([os.path.join(harness.BIN, "opdesk"), "--help"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)
-        for cmd in ("submit", "show", "list", "update", "comment", "anonymise"):
+        for cmd in ("submit", "show", "list", "update", "comment", "anonymise", "coverage", "absence"):
             self.assertIn(cmd, p.stdout)
         self.assertIn("slo report", self.refused("slo", "frobnicate", code=2).stderr)  # slo report: test_slo_report.py
-        self.assertIn("not available yet", self.refused("coverage", code=2).stderr)
+        # coverage: test_rota.py; here only its bad usage.
+        self.assertIn("--from", self.refused("coverage", "--from", "yesterday", code=2).stderr)
         self.refused("frobnicate", code=2)
 
     def test_configuration_is_found_like_the_services_do(self):
@@ -362,10 +363,11 @@ class CliTest(unittest.TestCase):
         if not os.path.exists("/etc/opdesk/opdesk.yaml"):
             # A clone's build/bin/opdesk falls back to the clone's deploy/opdesk.yaml.
             env.pop("OPDESK_CONFIG")
-            p = subprocess.run([os.path.join(harness.BIN, "opdesk"), "coverage"], env=env,
-                               capture_output=True, text=True)
-            self.assertEqual(p.returncode, 2)
-            self.assertIn("not available yet", p.stderr)
+            # (an unknown team is refused from the configuration, before Redis)
+            p = subprocess.run([os.path.join(harness.BIN, "opdesk"), "coverage", "--team", "no-such-team"],
+                               env=env, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("unknown team", p.stderr)
             self.assertNotIn("configuration", p.stderr)
 
 

@@ -201,7 +201,7 @@ class CurveTest(unittest.TestCase):
         body = json.loads(r.read())
         self.assertEqual(r.status, 201, body)
         self.assertEqual(self.st.ticket(body["id"])["submitted_by"], "opdesk")
-        # The health probe reaches intake over CURVE too.
+        # /healthz sees intake alive (its heartbeat), CURVE or not.
         conn.request("GET", "/healthz")
         health = json.loads(conn.getresponse().read())
         self.assertNotIn("intake", health.get("down", []), health)

@@ -1,4 +1,4 @@
-/*  test_anonymise: the pure parts of the retention pass (store/src/opd_anonymise.c):
+/*  test_anonymise: the pure parts of the retention pass (services/anonymiser/opd_anonymise.c):
     which rule decides a ticket's retention, and which custom field values
     are personal data. The pass itself runs against Redis in
     tests/integration/test_anonymiser.py. */

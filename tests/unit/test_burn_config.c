@@ -1,9 +1,9 @@
 /*  test_burn_config: the configuration key slo_burn (common/src/opd_config.c)
-    and how opd_report reads it: the defaults are the constants of
-    opd_report.h, every key can be set alone, and every bad value is refused
+    and how opd_slo_burn reads it: the defaults are the constants of
+    opd_config.h, every key can be set alone, and every bad value is refused
     with one line naming the key by its dotted path. */
 #include "opd_config.h"
-#include "opd_report.h"
+#include "opd_slo_burn.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -286,11 +286,19 @@ static const bad_case_t s_bad[] = {
     {"calendar: office}\n  - {id: service-desk", "calendar: nowhere}\n  - {id: service-desk",
      "teams[0].calendar", "unknown calendar"},
     {"default_team: service-desk", "default_team: ghosts", "default_team", "unknown team"},
+    {"default_team: service-desk", "default_team: service-desk\ncoverage: {lookahead_days: 0}",
+     "coverage.lookahead_days", "between 1 and 366"},
+    {"default_team: service-desk", "default_team: service-desk\ncoverage: {leave_approval: maybe}",
+     "coverage.leave_approval", ""},
+    {"calendar: office}\n  - {id: service-desk", "calendar: office, max_away: -1}\n  - {id: service-desk",
+     "teams[0].max_away", "between 0 and 1000"},
     {"teams: [network]", "teams: [ghosts]", "agents[0].teams", "unknown team"},
     {"{agent: alice, team: network", "{agent: bob, team: network", "shifts[0].agent",
      "unknown agent"},
     {"from: \"22:00\"", "from: \"25:00\"", "shifts[0].from", "HH:MM"},
     {"days: [mon, tue]", "days: [mon, someday]", "shifts[0].days", "mon"},
+    {"to: \"06:00\"}", "to: \"06:00\", timezone: Europe/Atlantis}", "shifts[0].timezone",
+     "unknown time zone"},
     {"category: network/vpn, priority: P2", "category: network/satellite, priority: P2",
      "routing_rules[0].then.category", "unknown category"},
     {"standard_response: vpn-basics}", "standard_response: nothing}",
@@ -1085,6 +1093,100 @@ test_config_redis_password_file (void **state)
     free (text);
 }
 
+//  channels.web and channels.phone: the HTTP limits (opd_http), sessions
+//  and rate limits; their defaults and their errors.
+static void
+test_config_http_limits (void **state)
+{
+    (void) state;
+    char err[512];
+    opd_config_t *cfg = s_parse ("ticket_prefix: HD\n", err, sizeof err);
+    if (!cfg)
+        fail_msg ("%s", err);
+    assert_int_equal (cfg->web_http.max_connections, 512);
+    assert_int_equal (cfg->web_http.per_client, 32);
+    assert_int_equal (cfg->web_http.timeout_ms, 30000);
+    assert_int_equal (cfg->web_http.header_timeout_ms, 10000);
+    assert_int_equal (cfg->web_http.ntrusted_proxies, 0);
+    assert_int_equal (cfg->phone_http.max_connections, 64);
+    assert_int_equal (cfg->phone_http.per_client, 16);
+    assert_int_equal (cfg->phone_http.timeout_ms, 15000);
+    assert_int_equal (cfg->web_session_ms, 12 * 3600 * 1000LL);
+    assert_int_equal (cfg->web_rate.login, 10);
+    assert_int_equal (cfg->web_rate.api_token, 3000);
+    assert_int_equal (cfg->web_rate.api_address, 6000);
+    assert_int_equal (cfg->web_rate.window_ms, 60000);
+    opd_config_destroy (&cfg);
+
+    cfg = s_parse ("ticket_prefix: HD\nchannels:\n"
+                   "  web: {per_client: 4, header_timeout: 5s, session: 30m, trusted_proxies: [10.0.0.1, \"::1\"],"
+                   " rate_limit: {login: 3, api_token: 7, api_address: 9, window: 2m}}\n"
+                   "  phone: {secret: long-enough, max_connections: 8, timeout: 20s, trusted_proxies: [10.0.0.2]}\n",
+                   err, sizeof err);
+    if (!cfg)
+        fail_msg ("%s", err);
+    assert_int_equal (cfg->web_http.per_client, 4);
+    assert_int_equal (cfg->web_http.header_timeout_ms, 5000);
+    assert_int_equal (cfg->web_session_ms, 1800000);
+    assert_int_equal (cfg->web_http.ntrusted_proxies, 2);
+    assert_string_equal (cfg->web_http.trusted_proxies[1], "::1");
+    assert_int_equal (cfg->web_rate.login, 3);
+    assert_int_equal (cfg->web_rate.api_token, 7);
+    assert_int_equal (cfg->web_rate.api_address, 9);
+    assert_int_equal (cfg->web_rate.window_ms, 120000);
+    assert_int_equal (cfg->phone_http.max_connections, 8);
+    assert_int_equal (cfg->phone_http.timeout_ms, 20000);
+    assert_string_equal (cfg->phone_http.trusted_proxies[0], "10.0.0.2");
+    opd_config_destroy (&cfg);
+
+    static const char *const bad[][2] = {
+        {"channels: {web: {trusted_proxies: [proxy.example.org]}}", "channels.web.trusted_proxies: "},
+        {"channels: {phone: {trusted_proxies: [300.1.1.1]}}", "channels.phone.trusted_proxies: "},
+        {"channels: {web: {header_timeout: 1 minute}}", "channels.web.header_timeout: "},
+        {"channels: {web: {header_timeout: 0s}}", "channels.web.header_timeout: "},
+        {"channels: {web: {session: 10s}}", "channels.web.session: "},
+        {"channels: {web: {rate_limit: {colour: 1}}}", "channels.web.rate_limit.colour: "},
+        {"channels: {web: {rate_limit: {login: 0}}}", "channels.web.rate_limit.login: "},
+        {"channels: {phone: {per_client: 0}}", "channels.phone.per_client: "},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf (text, sizeof text, "ticket_prefix: HD\n%s\n", bad[i][0]);
+        cfg = s_parse (text, err, sizeof err);
+        if (cfg)
+            fail_msg ("'%s' was accepted", bad[i][0]);
+        if (strncmp (err, bad[i][1], strlen (bad[i][1])))
+            fail_msg ("'%s': error '%s' does not start with '%s'", bad[i][0], err, bad[i][1]);
+    }
+}
+
+//  A SIGHUP cannot move a socket or resize a server: the keys the table
+//  marks restart-only are listed when they change, and only those.
+static void
+test_config_restart_changes_are_listed (void **state)
+{
+    (void) state;
+    char err[512], buf[512];
+    opd_config_t *a = s_parse (s_base, err, sizeof err);
+    assert_non_null (a);
+    opd_config_t *b = s_parse (s_base, err, sizeof err);
+    assert_non_null (b);
+    assert_int_equal (opd_config_restart_changes (a, b, buf, sizeof buf), 0);
+    assert_string_equal (buf, "");
+    opd_config_destroy (&b);
+    char *text = s_with ("ticket_prefix: OPD\n",
+                         "ticket_prefix: HD\nlog_level: debug\nendpoints: {http: \"127.0.0.1:9090\"}\n"
+                         "channels: {web: {max_connections: 9, per_client: 3}, phone: {timeout: 20s}}\n");
+    b = s_parse (text, err, sizeof err);
+    if (!b)
+        fail_msg ("%s", err);
+    assert_int_equal (opd_config_restart_changes (a, b, buf, sizeof buf), 3);
+    assert_string_equal (buf, "endpoints.http, channels.web.max_connections, channels.phone.timeout");
+    opd_config_destroy (&b);
+    opd_config_destroy (&a);
+    free (text);
+}
+
 int
 main (void)
 {
@@ -1108,6 +1210,8 @@ main (void)
         cmocka_unit_test (test_config_placeholder_secrets_are_refused_outside_demo),
         cmocka_unit_test (test_config_demo_only_on_loopback),
         cmocka_unit_test (test_config_redis_password_file),
+        cmocka_unit_test (test_config_http_limits),
+        cmocka_unit_test (test_config_restart_changes_are_listed),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/*  test_mail: the text helpers of opd_mail (common/src/opd_mail.c): HTML to
+/*  test_mail: the text helpers of opd_mail (services/email/opd_mail.c): HTML to
     text, quoted-text trimming, subject prefixes and tags, the desk's own
     Message-IDs, and parsing of a few shapes that the corpus test
     (tests/integration/test_mailgate.py) does not isolate. */

@@ -1,6 +1,7 @@
 /*  test_mail_trust: when mail is believed to come from an agent
-    (common/src/opd_mail_trust.c): reply tokens bound to a ticket and an
-    agent, and Authentication-Results from the configured MTA only. */
+    (services/email/opd_mail_trust.c, proto/src/opd_reply_token.c): reply
+    tokens bound to a ticket and an agent, and Authentication-Results from
+    the configured MTA only. */
 #include "opd_config.h"
 #include "opd_mail_trust.h"
 #include "opd_util.h"

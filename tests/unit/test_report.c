@@ -1,14 +1,19 @@
-/*  test_report: the measuring of SLOs (opd_report): the arithmetic of
+/*  test_report: the measuring of SLOs (libopdslo in services/slo/, and the
+    metrics text of services/web/metrics.c): the arithmetic of
     attainment, error budgets, burn rates and p90 on fixed numbers; then, on a
     throwaway redis-server, the report of fixed tickets (counts, working
     times on a calendar), the comparison of two periods, the multi-window
     burn-rate alerts, the histograms, the gauges and the metrics text (checked
     by `promtool check metrics` when Debian's prometheus package is there,
     and by a parser of the text format here in any case). */
+#include "web/metrics.h"
 #include "opd_calendar.h"
 #include "opd_config.h"
 #include "opd_redis.h"
-#include "opd_report.h"
+#include "opd_slo_burn.h"
+#include "opd_slo_gauges.h"
+#include "opd_slo_measure.h"
+#include "opd_slo_report.h"
 #include "opd_util.h"
 #include <arpa/inet.h>
 #include <math.h>
@@ -565,7 +570,7 @@ test_report_metrics_text (void **state)
         ;
     assert_int_equal (rc, 1);
 
-    char *text = opd_slo_metrics_text (r, cfg);
+    char *text = metrics_slo_text (r, cfg);
     assert_non_null (text);
     assert_float_equal (s_check_text (text, "opdesk_slo_met_total{policy=\"p1\",slo=\"first_response\"}"), 7, 0);
     assert_float_equal (s_check_text (text, "opdesk_slo_breached_total{policy=\"p1\",slo=\"first_response\"}"), 2, 0);
@@ -667,7 +672,7 @@ test_report_burn_configured (void **state)
     free (v);
     opd_config_destroy (&defaults);
     //  The metrics label the configured windows.
-    char *text = opd_slo_metrics_text (r, cfg);
+    char *text = metrics_slo_text (r, cfg);
     assert_non_null (text);
     s_check_text (text, "-");
     assert_non_null (strstr (text, "window=\"10m\""));

@@ -7,7 +7,8 @@
 
     - token: the mail is addressed to the agent's reply address for the
       ticket, desk+TOKEN@domain, where TOKEN is an HMAC-SHA256 of the ticket
-      id and the agent id under a secret only the desk knows. The desk gives
+      id and the agent id under a secret only the desk knows
+      (opd_reply_token.h in proto/, shared with the notifier). The desk gives
       that address only to the agent (the Reply-To of what it mails agents),
       and the mail must also come From that agent's address.
     - dmarc: the receiving MTA (channels.email.agent_mail.authserv_id) wrote
@@ -18,26 +19,16 @@
 
     Everything else that names an agent's address is the requester's (when
     From is the requester) or a stranger's. This is the one place that
-    decides it, for the mail-gate and the poller alike (opd_mail.c).
+    decides it, for the mail-gate and the poller alike (opd_mailer.c).
+    Part of libopdmail (services/email/).
 
     Pure functions of the configuration; no I/O. */
 #ifndef OPD_MAIL_TRUST_H_INCLUDED
 #define OPD_MAIL_TRUST_H_INCLUDED
 #include "opd_config.h"
+#include "opd_reply_token.h"
 #include <stdbool.h>
 #include <stddef.h>
-
-//  Characters of a reply token (lower-case base32, 100 bits of the HMAC).
-#define OPD_REPLY_TOKEN_LEN 20
-
-//  The reply token of agent_id on ticket_id into out (OPD_REPLY_TOKEN_LEN +
-//  1 bytes). Returns false when no secret is configured (no tokens at all).
-bool opd_reply_token (const opd_config_t *cfg, const char *ticket_id, const char *agent_id, char *out);
-
-//  The agent's reply address for the ticket: "local+TOKEN@domain" of
-//  channels.email.agent_mail.reply_address (else notifications.smtp.from).
-//  Returns a new string, or NULL when there is no secret.
-char *opd_reply_address (const opd_config_t *cfg, const char *ticket_id, const char *agent_id);
 
 //  What a mail claims, as opd_mail parsed it; everything is borrowed.
 typedef struct {

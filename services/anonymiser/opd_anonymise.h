@@ -3,7 +3,8 @@
     or the most specific retention.per_category rule for the ticket's category
     or any category above it) have their personal data replaced by
     anonymise.lua. Shared by opdesk-anonymiser (every hour, at start and on
-    SIGHUP) and `opdesk anonymise` (one pass now). */
+    SIGHUP) and `opdesk anonymise` (one pass now), as libopdanon
+    (services/anonymiser/). */
 #ifndef OPD_ANONYMISE_H_INCLUDED
 #define OPD_ANONYMISE_H_INCLUDED
 #include "opd_config.h"

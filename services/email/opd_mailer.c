@@ -1,4 +1,4 @@
-/*  opd_mailer: the delivery half of opd_mail.h. One message, parsed by
+/*  opd_mailer: see opd_mailer.h. One message, parsed by
     opd_mail_parse, is checked for loops, the rate limit and threading
     (one pipelined Redis round trip), judged by opd_mail_trust, its
     attachments stored, and packed as intake.submit; intake's answer becomes
@@ -7,8 +7,9 @@
 #include "opd_intake.h"
 #include "opd_intake_client.h"
 #include "opd_log.h"
-#include "opd_mail.h"
 #include "opd_mail_trust.h"
+#include "opd_mailer.h"
+#include "opd_redis.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <errno.h>

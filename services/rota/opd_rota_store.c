@@ -1,0 +1,870 @@
+/*  rota_store: see opd_rota_store.h.
+
+    The scripts run with EVALSHA after SCRIPT LOAD (the Redis users of
+    deploy/redis-users.acl may not EVAL); a NOSCRIPT answer (Redis restarted,
+    SCRIPT FLUSH) loads them again and retries once. Like the scripts of
+    common/lua they take no KEYS (proto/keys.md). */
+#include "opd_rota_store.h"
+#include "opd_intake.h"
+#include "opd_log.h"
+#include "opd_util.h"
+#include <glib.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+#define LOOKAHEAD_DAYS_DEFAULT 14
+
+//  ARGV: now, agent, from, to, kind, by, status. Returns {1, id} stored, or
+//  {0, id} of the absence it overlaps (nothing stored).
+static const char s_abs_add[] =
+    "local agent, from, to = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local ids = redis.call('ZRANGEBYSCORE', 'opd:rota:abs:agent:' .. agent, '(' .. ARGV[3], '+inf')\n"
+    "for _, id in ipairs(ids) do\n"
+    "  local f = tonumber(redis.call('HGET', 'opd:rota:abs:' .. id, 'from'))\n"
+    "  if f and f < to then return {0, id} end\n"
+    "end\n"
+    "local id = 'A' .. redis.call('INCR', 'opd:rota:abs:seq')\n"
+    "redis.call('HSET', 'opd:rota:abs:' .. id, 'id', id, 'agent', agent, 'kind', ARGV[5],\n"
+    "           'from', ARGV[3], 'to', ARGV[4], 'by', ARGV[6], 'created_at', ARGV[1], 'status', ARGV[7])\n"
+    "redis.call('ZADD', 'opd:rota:abs:agent:' .. agent, ARGV[4], id)\n"
+    "redis.call('ZADD', 'opd:rota:abs:end', ARGV[4], id)\n"
+    "return {1, id}\n";
+
+//  ARGV: now, id, by. Returns 1 approved, 0 unknown.
+static const char s_abs_approve[] =
+    "local k = 'opd:rota:abs:' .. ARGV[2]\n"
+    "if redis.call('EXISTS', k) == 0 then return 0 end\n"
+    "redis.call('HSET', k, 'status', 'approved', 'approved_by', ARGV[3], 'approved_at', ARGV[1])\n"
+    "return 1\n";
+
+//  ARGV: now, id. Returns 1 removed, 0 unknown.
+static const char s_abs_remove[] =
+    "local k = 'opd:rota:abs:' .. ARGV[2]\n"
+    "local agent = redis.call('HGET', k, 'agent')\n"
+    "if not agent then return 0 end\n"
+    "redis.call('DEL', k)\n"
+    "redis.call('ZREM', 'opd:rota:abs:agent:' .. agent, ARGV[2])\n"
+    "redis.call('ZREM', 'opd:rota:abs:end', ARGV[2])\n"
+    "return 1\n";
+
+//  ARGV: now, agent, team, kind, from, to, by. Returns the id.
+static const char s_ovr_add[] =
+    "local id = 'O' .. redis.call('INCR', 'opd:rota:ovr:seq')\n"
+    "redis.call('HSET', 'opd:rota:ovr:' .. id, 'id', id, 'agent', ARGV[2], 'team', ARGV[3],\n"
+    "           'kind', ARGV[4], 'from', ARGV[5], 'to', ARGV[6], 'by', ARGV[7], 'created_at', ARGV[1])\n"
+    "redis.call('ZADD', 'opd:rota:ovr:end', ARGV[6], id)\n"
+    "return id\n";
+
+//  ARGV: now, id. Returns 1 removed, 0 unknown.
+static const char s_ovr_remove[] =
+    "local k = 'opd:rota:ovr:' .. ARGV[2]\n"
+    "if redis.call('EXISTS', k) == 0 then return 0 end\n"
+    "redis.call('DEL', k)\n"
+    "redis.call('ZREM', 'opd:rota:ovr:end', ARGV[2])\n"
+    "return 1\n";
+
+//  Runs a script of this file: SCRIPT LOAD gives its SHA-1 (the same text
+//  always gives the same one, so nothing is cached but the text).
+static redisReply *
+s_eval (opd_redis_t *r, const char *src, opd_args_t *argv)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisReply *sha = opd_redis_command (r, "SCRIPT LOAD %s", src);
+        if (!sha)
+            return NULL;
+        if (sha->type != REDIS_REPLY_STRING) {
+            opd_error ("rota script not loaded: %s", sha->type == REDIS_REPLY_ERROR ? sha->str : "?");
+            freeReplyObject (sha);
+            return NULL;
+        }
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "EVALSHA");
+        opd_args_add (&a, sha->str);
+        opd_args_add (&a, "0");
+        for (int i = 0; i < argv->n; i++)
+            opd_args_addn (&a, argv->v[i], argv->len[i]);
+        freeReplyObject (sha);
+        redisReply *rep = opd_redis_argv (r, &a);
+        opd_args_free (&a);
+        if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp (rep->str, "NOSCRIPT", 8)) {
+            freeReplyObject (rep);
+            continue;
+        }
+        if (rep && rep->type == REDIS_REPLY_ERROR) {
+            opd_error ("rota script failed: %s", rep->str);
+            freeReplyObject (rep);
+            return NULL;
+        }
+        return rep;
+    }
+    return NULL;
+}
+
+static void
+s_copy (char *dst, size_t size, const char *src)
+{
+    snprintf (dst, size, "%s", src ? src : "");
+}
+
+int64_t
+rota_lookahead_ms (const opd_config_t *cfg)
+{
+    int days = cfg->coverage_lookahead_days > 0 ? cfg->coverage_lookahead_days : LOOKAHEAD_DAYS_DEFAULT;
+    return days * DAY_MS;
+}
+
+//  --- Absences -------------------------------------------------------------
+
+int
+rota_absence_check (const opd_config_t *cfg, const rota_absence_t *a, char *key, size_t keylen,
+                    char *err, size_t errlen)
+{
+    if (!a->agent[0] || !opd_config_agent (cfg, a->agent)) {
+        snprintf (key, keylen, "agent");
+        snprintf (err, errlen, "agent: unknown agent '%s'", a->agent);
+        return -1;
+    }
+    if (!rota_kind_valid (a->kind)) {
+        snprintf (key, keylen, "kind");
+        snprintf (err, errlen, "kind: '%s' is not one of " ROTA_KINDS, a->kind);
+        return -1;
+    }
+    if (a->to <= a->from) {
+        snprintf (key, keylen, "to");
+        snprintf (err, errlen, "to: an absence must end after it starts");
+        return -1;
+    }
+    return 0;
+}
+
+int
+rota_absence_add (opd_redis_t *r, rota_absence_t *a, int64_t now, char *clash)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, now);
+    opd_args_add (&v, a->agent);
+    opd_args_addi (&v, a->from);
+    opd_args_addi (&v, a->to);
+    opd_args_add (&v, a->kind);
+    opd_args_add (&v, a->by);
+    opd_args_add (&v, rota_absence_counts (a) ? "approved" : "requested");
+    redisReply *rep = s_eval (r, s_abs_add, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = -1;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+        if (opd_reply_int (rep, 0) == 1) {
+            s_copy (a->id, sizeof a->id, opd_reply_str (rep, 1));
+            a->created_at = now;
+            rc = 0;
+        }
+        else {
+            if (clash)
+                s_copy (clash, 32, opd_reply_str (rep, 1));
+            rc = 1;
+        }
+    }
+    freeReplyObject (rep);
+    return rc;
+}
+
+static const char *
+s_field (const redisReply *h, const char *name)
+{
+    for (size_t i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
+        if (!strcmp (opd_reply_str (h, i), name))
+            return opd_reply_str (h, i + 1);
+    return NULL;
+}
+
+static int64_t
+s_num (const redisReply *h, const char *name)
+{
+    const char *v = s_field (h, name);
+    return v ? strtoll (v, NULL, 10) : 0;
+}
+
+//  HGETALL of a record; 1 when it does not exist.
+static int
+s_hgetall (opd_redis_t *r, const char *prefix, const char *id, redisReply **out)
+{
+    redisReply *h = opd_redis_command (r, "HGETALL %s%s", prefix, id);
+    if (!h)
+        return -1;
+    if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+        freeReplyObject (h);
+        return 1;
+    }
+    *out = h;
+    return 0;
+}
+
+//  HGETALL of every id of ids (an array reply) in one pipeline; calls fn
+//  with each record that exists. 0, or -1 when Redis did not answer (the
+//  connection is then dropped: a pipeline half read is of no use).
+static int
+s_hgetall_each (opd_redis_t *r, const char *prefix, const redisReply *ids,
+                void (*fn) (const redisReply *h, void *arg), void *arg)
+{
+    for (size_t i = 0; i < ids->elements; i++) {
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "HGETALL");
+        opd_args_addf (&a, "%s%s", prefix, opd_reply_str (ids, i));
+        int rc = opd_redis_append_argv (r, &a);
+        opd_args_free (&a);
+        if (rc) {
+            opd_redis_disconnect (r);
+            return -1;
+        }
+    }
+    int rc = 0;
+    for (size_t i = 0; i < ids->elements; i++) {
+        redisReply *h = opd_redis_get_reply (r);
+        if (!h) {
+            opd_redis_disconnect (r);
+            return -1;
+        }
+        if (rc == 0 && h->type == REDIS_REPLY_ARRAY && h->elements > 0)
+            fn (h, arg);
+        freeReplyObject (h);
+    }
+    return rc;
+}
+
+static void
+s_absence_of (const redisReply *h, rota_absence_t *a)
+{
+    memset (a, 0, sizeof *a);
+    s_copy (a->id, sizeof a->id, s_field (h, "id"));
+    s_copy (a->agent, sizeof a->agent, s_field (h, "agent"));
+    s_copy (a->kind, sizeof a->kind, s_field (h, "kind"));
+    s_copy (a->by, sizeof a->by, s_field (h, "by"));
+    s_copy (a->status, sizeof a->status, s_field (h, "status"));
+    a->from = s_num (h, "from");
+    a->to = s_num (h, "to");
+    a->created_at = s_num (h, "created_at");
+}
+
+int
+rota_absence_get (opd_redis_t *r, const char *id, rota_absence_t *out)
+{
+    redisReply *h = NULL;
+    int rc = s_hgetall (r, "opd:rota:abs:", id, &h);
+    if (rc)
+        return rc;
+    s_absence_of (h, out);
+    freeReplyObject (h);
+    return 0;
+}
+
+int
+rota_absence_approve (opd_redis_t *r, const char *id, const char *by)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, opd_now_ms ());
+    opd_args_add (&v, id);
+    opd_args_add (&v, by);
+    redisReply *rep = s_eval (r, s_abs_approve, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
+    freeReplyObject (rep);
+    return rc;
+}
+
+int
+rota_absence_cap (opd_redis_t *r, const opd_config_t *cfg, const rota_absence_t *a, char *team,
+                  size_t teamlen)
+{
+    if (strcmp (a->kind, "annual_leave") || !rota_absence_counts (a))
+        return 0;
+    rota_changes_t ch;
+    bool loaded = false;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < cfg->nteams; i++) {
+        const opd_team_t *t = &cfg->teams[i];
+        if (t->max_away <= 0)
+            continue;
+        if (!loaded) {
+            if (rota_changes_load (r, a->from, a->to, &ch))
+                return -1;
+            loaded = true;
+        }
+        //  The absence itself, if stored already (as a request), is left
+        //  out of the stored ones: it is counted as extra.
+        rota_absence_t *mine = NULL;
+        for (size_t j = 0; j < ch.nabsences; j++)
+            if (a->id[0] && !strcmp (ch.absences[j].id, a->id))
+                mine = (rota_absence_t *) &ch.absences[j];
+        char saved[12] = "";
+        if (mine) {
+            snprintf (saved, sizeof saved, "%s", mine->status);
+            snprintf (mine->status, sizeof mine->status, "requested");
+        }
+        int peak = rota_away_peak (cfg, t->id, &ch, a, a->from, a->to);
+        if (mine)
+            snprintf (mine->status, sizeof mine->status, "%s", saved);
+        if (peak > t->max_away) {
+            snprintf (team, teamlen, "%s", t->id);
+            rc = 1;
+        }
+    }
+    if (loaded)
+        rota_changes_free (&ch);
+    return rc;
+}
+
+int
+rota_absence_remove (opd_redis_t *r, const char *id)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, opd_now_ms ());
+    opd_args_add (&v, id);
+    redisReply *rep = s_eval (r, s_abs_remove, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
+    freeReplyObject (rep);
+    return rc;
+}
+
+typedef struct {
+    rota_absence_t *v;
+    size_t n;
+    int64_t before;  //  keep those that start before this
+} abs_list_t;
+
+static void
+s_abs_collect (const redisReply *h, void *arg)
+{
+    abs_list_t *l = arg;
+    s_absence_of (h, &l->v[l->n]);
+    if (l->v[l->n].from < l->before)
+        l->n++;
+}
+
+static int
+s_abs_cmp (const void *a, const void *b)
+{
+    const rota_absence_t *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return strcmp (x->id, y->id);
+}
+
+int
+rota_absences (opd_redis_t *r, const char *agent, int64_t from, int64_t to, rota_absence_t **out,
+               size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    //  Indexed by their end: those that end after from, then those that
+    //  start before to.
+    redisReply *ids = agent ? opd_redis_command (r, "ZRANGEBYSCORE opd:rota:abs:agent:%s (%lld +inf",
+                                                 agent, (long long) from)
+                            : opd_redis_command (r, "ZRANGEBYSCORE opd:rota:abs:end (%lld +inf",
+                                                 (long long) from);
+    if (!ids)
+        return -1;
+    if (ids->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject (ids);
+        return -1;
+    }
+    abs_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_absence_t)), 0, to};
+    int rc = s_hgetall_each (r, "opd:rota:abs:", ids, s_abs_collect, &l);
+    freeReplyObject (ids);
+    if (rc) {
+        free (l.v);
+        return -1;
+    }
+    rota_absence_t *v = l.v;
+    size_t k = l.n;
+    qsort (v, k, sizeof *v, s_abs_cmp);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+//  --- Overrides ------------------------------------------------------------
+
+int
+rota_override_check (const opd_config_t *cfg, const rota_override_t *o, char *key, size_t keylen,
+                     char *err, size_t errlen)
+{
+    if (!o->agent[0] || !opd_config_agent (cfg, o->agent)) {
+        snprintf (key, keylen, "agent");
+        snprintf (err, errlen, "agent: unknown agent '%s'", o->agent);
+        return -1;
+    }
+    if (!o->team[0] || !opd_config_team (cfg, o->team)) {
+        snprintf (key, keylen, "team");
+        snprintf (err, errlen, "team: unknown team '%s'", o->team);
+        return -1;
+    }
+    if (o->to <= o->from) {
+        snprintf (key, keylen, "to");
+        snprintf (err, errlen, "to: a shift must end after it starts");
+        return -1;
+    }
+    return 0;
+}
+
+int
+rota_override_add (opd_redis_t *r, rota_override_t *o, int64_t now)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, now);
+    opd_args_add (&v, o->agent);
+    opd_args_add (&v, o->team);
+    opd_args_add (&v, o->remove ? "remove" : "extra");
+    opd_args_addi (&v, o->from);
+    opd_args_addi (&v, o->to);
+    opd_args_add (&v, o->by);
+    redisReply *rep = s_eval (r, s_ovr_add, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_STRING ? 0 : -1;
+    if (!rc) {
+        s_copy (o->id, sizeof o->id, rep->str);
+        o->created_at = now;
+    }
+    freeReplyObject (rep);
+    return rc;
+}
+
+static void s_override_of (const redisReply *h, rota_override_t *o);
+
+int
+rota_override_get (opd_redis_t *r, const char *id, rota_override_t *o)
+{
+    redisReply *h = NULL;
+    int rc = s_hgetall (r, "opd:rota:ovr:", id, &h);
+    if (rc)
+        return rc;
+    s_override_of (h, o);
+    freeReplyObject (h);
+    return 0;
+}
+
+static void
+s_override_of (const redisReply *h, rota_override_t *o)
+{
+    memset (o, 0, sizeof *o);
+    s_copy (o->id, sizeof o->id, s_field (h, "id"));
+    s_copy (o->agent, sizeof o->agent, s_field (h, "agent"));
+    s_copy (o->team, sizeof o->team, s_field (h, "team"));
+    s_copy (o->by, sizeof o->by, s_field (h, "by"));
+    const char *kind = s_field (h, "kind");
+    o->remove = kind && !strcmp (kind, "remove");
+    o->from = s_num (h, "from");
+    o->to = s_num (h, "to");
+    o->created_at = s_num (h, "created_at");
+}
+
+int
+rota_override_remove (opd_redis_t *r, const char *id)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, opd_now_ms ());
+    opd_args_add (&v, id);
+    redisReply *rep = s_eval (r, s_ovr_remove, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
+    freeReplyObject (rep);
+    return rc;
+}
+
+typedef struct {
+    rota_override_t *v;
+    size_t n;
+    int64_t before;
+    const char *team;  //  NULL: every team
+} ovr_list_t;
+
+static void
+s_ovr_collect (const redisReply *h, void *arg)
+{
+    ovr_list_t *l = arg;
+    s_override_of (h, &l->v[l->n]);
+    if (l->v[l->n].from < l->before && (!l->team || !strcmp (l->team, l->v[l->n].team)))
+        l->n++;
+}
+
+static int
+s_ovr_cmp (const void *a, const void *b)
+{
+    const rota_override_t *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return strcmp (x->id, y->id);
+}
+
+int
+rota_overrides (opd_redis_t *r, const char *team, int64_t from, int64_t to, rota_override_t **out,
+                size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    redisReply *ids = opd_redis_command (r, "ZRANGEBYSCORE opd:rota:ovr:end (%lld +inf", (long long) from);
+    if (!ids)
+        return -1;
+    if (ids->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject (ids);
+        return -1;
+    }
+    ovr_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_override_t)), 0, to, team};
+    int rc = s_hgetall_each (r, "opd:rota:ovr:", ids, s_ovr_collect, &l);
+    freeReplyObject (ids);
+    if (rc) {
+        free (l.v);
+        return -1;
+    }
+    rota_override_t *v = l.v;
+    size_t k = l.n;
+    qsort (v, k, sizeof *v, s_ovr_cmp);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int
+rota_changes_load (opd_redis_t *r, int64_t from, int64_t to, rota_changes_t *ch)
+{
+    memset (ch, 0, sizeof *ch);
+    rota_absence_t *a = NULL;
+    rota_override_t *o = NULL;
+    size_t na = 0, no = 0;
+    if (rota_absences (r, NULL, from, to, &a, &na))
+        return -1;
+    if (rota_overrides (r, NULL, from, to, &o, &no)) {
+        free (a);
+        return -1;
+    }
+    ch->absences = a;
+    ch->nabsences = na;
+    ch->overrides = o;
+    ch->noverrides = no;
+    return 0;
+}
+
+void
+rota_changes_free (rota_changes_t *ch)
+{
+    free ((void *) ch->absences);
+    free ((void *) ch->overrides);
+    memset (ch, 0, sizeof *ch);
+}
+
+//  --- Coverage and its events ---------------------------------------------
+
+json_t *
+rota_coverage (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t from, int64_t to,
+               bool *unknown)
+{
+    *unknown = team && !opd_config_team (cfg, team);
+    if (*unknown)
+        return NULL;
+    rota_changes_t ch;
+    if (rota_changes_load (r, from, to, &ch))
+        return NULL;
+    json_t *teams = json_array ();
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        if (team && strcmp (team, cfg->teams[i].id))
+            continue;
+        rota_cover_t c;
+        if (rota_cover (cfg, cfg->teams[i].id, &ch, from, to, &c) == 0)
+            json_array_append_new (teams, rota_cover_json (&c));
+        rota_cover_free (&c);
+    }
+    rota_changes_free (&ch);
+    return teams;
+}
+
+//  The once key of a gap: opd:rota:gap:TEAM:FROM:TO, ":begun" for phase begun.
+static void
+s_once_key (char *buf, size_t size, const char *team, int64_t from, int64_t to, bool begun)
+{
+    snprintf (buf, size, "opd:rota:gap:%s:%lld:%lld%s", team, (long long) from, (long long) to,
+              begun ? ":begun" : "");
+}
+
+static json_t *
+s_rfc (int64_t ms)
+{
+    char buf[40];
+    opd_rfc3339 (ms, buf, sizeof buf);
+    return json_string (buf);
+}
+
+json_t *
+rota_rota (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t from, int64_t to,
+           bool *unknown)
+{
+    *unknown = team && !opd_config_team (cfg, team);
+    if (*unknown)
+        return NULL;
+    rota_changes_t ch;
+    if (rota_changes_load (r, from, to, &ch))
+        return NULL;
+    json_t *teams = json_array ();
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        const opd_team_t *t = &cfg->teams[i];
+        if (team && strcmp (team, t->id))
+            continue;
+        const char **agents = NULL;
+        size_t n = rota_team_agents (cfg, t->id, &ch, &agents);
+        json_t *list = json_array ();
+        for (size_t a = 0; a < n; a++) {
+            opd_timespan_t *sp = NULL;
+            size_t m = rota_agent_spans (cfg, t->id, agents[a], &ch, true, from, to, &sp);
+            json_t *on = json_array ();
+            for (size_t k = 0; k < m; k++)
+                json_array_append_new (on, json_pack ("{s:o, s:o}", "from", s_rfc (sp[k].from), "to",
+                                                      s_rfc (sp[k].to)));
+            free (sp);
+            json_t *away = json_array ();
+            for (size_t k = 0; k < ch.nabsences; k++)
+                if (!strcmp (ch.absences[k].agent, agents[a]))
+                    json_array_append_new (away, rota_absence_json (&ch.absences[k]));
+            json_array_append_new (list, json_pack ("{s:s, s:o, s:o}", "agent", agents[a], "on_duty", on,
+                                                    "away", away));
+        }
+        free (agents);
+        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
+                                                 t->min_on_duty, "agents", list));
+    }
+    rota_changes_free (&ch);
+    return teams;
+}
+
+//  Records one coverage.gap unless its key says it was recorded already.
+//  1 recorded, 0 not, -1 Redis.
+static int
+s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rota_gap_t *g,
+            bool begun, int64_t now)
+{
+    char once[400];
+    s_once_key (once, sizeof once, team, g->from, g->to, begun);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 9);
+    opd_pack_kv_int (&pk, "v", 1);
+    opd_pack_kv_str (&pk, "type", "coverage.gap");
+    opd_pack_kv_int (&pk, "at", now);
+    opd_pack_kv_str (&pk, "team", team);
+    opd_pack_kv_int (&pk, "from", g->from);
+    opd_pack_kv_int (&pk, "to", g->to);
+    opd_pack_kv_int (&pk, "on_duty", g->on_duty);
+    opd_pack_kv_int (&pk, "required", g->required);
+    opd_pack_kv_str (&pk, "phase", begun ? "begun" : "ahead");
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_addi (&a, now);
+    opd_args_addi (&a, cfg->events_max_len);
+    opd_args_add (&a, "coverage.gap");
+    opd_args_addn (&a, buf.data, buf.size);
+    opd_args_add (&a, once);
+    redisReply *rep = opd_redis_script (r, OPD_SCRIPT_EMIT, &a);
+    opd_args_free (&a);
+    msgpack_sbuffer_destroy (&buf);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+    if (rep->type == REDIS_REPLY_ERROR)
+        opd_error ("coverage.gap not recorded team=%s: %s", team, rep->str);
+    freeReplyObject (rep);
+    if (rc) {
+        //  The mark is kept until a day after the gap ends (never forever).
+        long long ttl = (g->to - now) / 1000 + 86400;
+        redisReply *e = opd_redis_command (r, "EXPIRE %s %lld", once, ttl > 60 ? ttl : 60);
+        if (e)
+            freeReplyObject (e);
+        char from[40], to[40];
+        opd_rfc3339 (g->from, from, sizeof from);
+        opd_rfc3339 (g->to, to, sizeof to);
+        opd_info ("coverage gap team=%s from=%s to=%s on_duty=%d required=%d phase=%s", team, from, to,
+                  g->on_duty, g->required, begun ? "begun" : "ahead");
+    }
+    return rc;
+}
+
+//  One team's pass. opd:rota:gaps:TEAM remembers the gaps announced and not
+//  over (member FROM:TO:a or FROM:TO:b, score TO), so that a gap announced
+//  already costs no script call. A gap that closes is not forgotten: the
+//  same team, start and end is the same gap, announced once (decision 64).
+static int
+s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c, int64_t now,
+                 int64_t look)
+{
+    char set[300];
+    snprintf (set, sizeof set, "opd:rota:gaps:%s", c->team);
+    redisReply *x = opd_redis_command (r, "ZREMRANGEBYSCORE %s -inf %lld", set, (long long) now);
+    if (!x)
+        return -1;
+    freeReplyObject (x);
+    redisReply *known = opd_redis_command (r, "ZRANGE %s 0 -1", set);
+    if (!known)
+        return -1;
+    size_t nknown = known->type == REDIS_REPLY_ARRAY ? known->elements : 0;
+    int total = 0;
+    for (size_t g = 0; g < c->ngaps && total >= 0; g++) {
+        const rota_gap_t *gap = &c->gaps[g];
+        if (gap->to <= now || gap->from >= now + look)
+            continue;
+        bool begun = gap->from <= now;
+        char member[64];
+        snprintf (member, sizeof member, "%lld:%lld:%c", (long long) gap->from, (long long) gap->to,
+                  begun ? 'b' : 'a');
+        bool seen = false;
+        for (size_t k = 0; k < nknown && !seen; k++)
+            seen = !strcmp (opd_reply_str (known, k), member);
+        if (seen)
+            continue;
+        int rc = s_emit_gap (r, cfg, c->team, gap, begun, now);
+        if (rc < 0) {
+            total = -1;
+            break;
+        }
+        total += rc;
+        x = opd_redis_command (r, "ZADD %s %lld %s", set, (long long) gap->to, member);
+        if (!x) {
+            total = -1;
+            break;
+        }
+        freeReplyObject (x);
+    }
+    freeReplyObject (known);
+    return total;
+}
+
+int
+rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t now)
+{
+    //  A configuration without shifts does not use the rota: its teams'
+    //  coverage is nil everywhere, which is no news worth an event each.
+    if (!cfg->nshifts)
+        return 0;
+    int64_t look = rota_lookahead_ms (cfg);
+    //  The window is aligned to UTC days and reaches a week past the
+    //  look-ahead, so that a gap's edges do not move from one pass to the
+    //  next (a gap clipped by a moving window would be a new gap each time).
+    int64_t from = now / DAY_MS * DAY_MS - DAY_MS;
+    int64_t to = (now + look) / DAY_MS * DAY_MS + 8 * DAY_MS;
+    rota_changes_t ch;
+    if (rota_changes_load (r, from, to, &ch))
+        return -1;
+    int total = 0;
+    for (size_t i = 0; i < cfg->nteams && total >= 0; i++) {
+        if (team && strcmp (team, cfg->teams[i].id))
+            continue;
+        rota_cover_t c;
+        if (rota_cover (cfg, cfg->teams[i].id, &ch, from, to, &c))
+            continue;
+        int rc = s_announce_team (r, cfg, &c, now, look);
+        total = rc < 0 ? -1 : total + rc;
+        rota_cover_free (&c);
+    }
+    rota_changes_free (&ch);
+    return total;
+}
+
+int
+rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now)
+{
+    int total = 0;
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        bool in = false;
+        for (size_t s = 0; s < cfg->nshifts && !in; s++)
+            in = !strcmp (cfg->shifts[s].agent, agent) && !strcmp (cfg->shifts[s].team, cfg->teams[i].id);
+        const opd_agent_t *a = opd_config_agent (cfg, agent);
+        for (size_t t = 0; a && t < a->nteams && !in; t++)
+            in = !strcmp (a->teams[t], cfg->teams[i].id);
+        if (!in)
+            continue;
+        int rc = rota_announce (r, cfg, cfg->teams[i].id, now);
+        if (rc < 0)
+            return -1;
+        total += rc;
+    }
+    return total;
+}
+
+//  A label value: team ids are plain, but quote and backslash are escaped
+//  all the same.
+static void
+s_label (GString *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            g_string_append_c (out, '\\');
+        g_string_append_c (out, *v == '\n' ? ' ' : *v);
+    }
+}
+
+char *
+rota_metrics_text (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
+{
+    int64_t to = now + rota_lookahead_ms (cfg);
+    rota_changes_t ch;
+    if (rota_changes_load (r, now, to, &ch))
+        return NULL;
+    GString *g[4];
+    static const char *const head[4] = {
+        "# HELP opdesk_coverage_gap_seconds Working time in the look-ahead (coverage.lookahead_days) with fewer agents on duty than required.\n"
+        "# TYPE opdesk_coverage_gap_seconds gauge\n",
+        "# HELP opdesk_coverage_ratio Share of the working time in the look-ahead that the rota covers.\n"
+        "# TYPE opdesk_coverage_ratio gauge\n",
+        "# HELP opdesk_coverage_on_duty Agents of the team on duty now (on shift, not absent).\n"
+        "# TYPE opdesk_coverage_on_duty gauge\n",
+        "# HELP opdesk_coverage_required The team's min_on_duty.\n"
+        "# TYPE opdesk_coverage_required gauge\n"};
+    for (int i = 0; i < 4; i++)
+        g[i] = g_string_new (head[i]);
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        const char *team = cfg->teams[i].id;
+        rota_cover_t c;
+        if (rota_cover (cfg, team, &ch, now, to, &c))
+            continue;
+        const char **on = NULL;
+        size_t n = rota_on_duty (cfg, team, &ch, now, &on);
+        free (on);
+        static const char *const name[4] = {"opdesk_coverage_gap_seconds", "opdesk_coverage_ratio",
+                                            "opdesk_coverage_on_duty", "opdesk_coverage_required"};
+        for (int k = 0; k < 4; k++) {
+            g_string_append_printf (g[k], "%s{team=\"", name[k]);
+            s_label (g[k], team);
+            g_string_append (g[k], "\"} ");
+        }
+        g_string_append_printf (g[0], "%.3f\n", (double) (c.work_ms - c.covered_ms) / 1000.0);
+        g_string_append_printf (g[1], "%.6f\n", c.covered_ratio);
+        g_string_append_printf (g[2], "%zu\n", n);
+        g_string_append_printf (g[3], "%d\n", c.required);
+        rota_cover_free (&c);
+    }
+    rota_changes_free (&ch);
+    for (int i = 1; i < 4; i++) {
+        g_string_append (g[0], g[i]->str);
+        g_string_free (g[i], TRUE);
+    }
+    char *text = opd_strdup (g[0]->str);
+    g_string_free (g[0], TRUE);
+    return text;
+}

@@ -1,0 +1,148 @@
+/*  session: server-side sessions of the portal and the agent console, and
+    the CSRF tokens of their forms. See web.h.
+
+    The cookie holds a random id (getrandom, 256 bits, hex); Redis holds
+    only its SHA-256, so a copy of Redis cannot be replayed as cookies:
+
+        opd:session:SHA256(id) = "v1 TOKEN_DIGEST CSRF EXPIRES_MS"  (PX = the session's life)
+
+    The session is checked on every request: present, not past EXPIRES_MS
+    (also enforced by the key's expiry), and its token still configured. */
+#include "opd_log.h"
+#include "opd_util.h"
+#include "web.h"
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define COOKIE "opdesk_session"
+#define CSRF_COOKIE "opdesk_csrf"
+
+//  64 hex digits of fresh randomness into out[65].
+static void
+s_random_hex64 (char *out)
+{
+    unsigned char bytes[32];
+    size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
+        if (n > 0)
+            got += (size_t) n;
+        //  EINTR only (the pool is ready after boot): try again.
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        snprintf (out + 2 * i, 3, "%02x", bytes[i]);
+}
+
+static bool
+s_hex64 (const char *s)
+{
+    return s && strlen (s) == 64 && strspn (s, "0123456789abcdef") == 64;
+}
+
+//  Secure when the desk is reached over https: its public URL says so, or a
+//  trusted proxy does (X-Forwarded-Proto).
+static bool
+s_secure (http_req_t *req)
+{
+    const char *pub = req->cfg->web_public_url;
+    return (pub && !strncmp (pub, "https:", 6)) || http_https (req);
+}
+
+static void
+s_set_cookie (http_req_t *req, const char *name, const char *value, long long max_age_s)
+{
+    char *c = opd_sprintf ("%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s", name, value,
+                           max_age_s, s_secure (req) ? "; Secure" : "");
+    http_add_header (req, "Set-Cookie", c);
+    free (c);
+}
+
+static void
+s_key (const char *id, char *key, size_t size)
+{
+    char hash[65];
+    web_token_digest (id, hash);
+    snprintf (key, size, "opd:session:%s", hash);
+}
+
+int
+web_session_create (http_req_t *req, const char *token)
+{
+    char id[65], csrf[65], digest[65], key[96];
+    s_random_hex64 (id);
+    s_random_hex64 (csrf);
+    web_token_digest (token, digest);
+    s_key (id, key, sizeof key);
+    int64_t ttl = req->cfg->web_session_ms;
+    char value[256];
+    snprintf (value, sizeof value, "v1 %s %s %lld", digest, csrf, (long long) (opd_now_ms () + ttl));
+    redisReply *r = opd_redis_command (http_redis (req), "SET %s %s PX %lld", key, value, (long long) ttl);
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject (r);
+    if (!ok)
+        return -1;
+    s_set_cookie (req, COOKIE, id, (long long) (ttl / 1000));
+    return 0;
+}
+
+int
+web_session_get (http_req_t *req, web_session_t *out)
+{
+    const char *id = http_cookie (req, COOKIE);
+    if (!s_hex64 (id))
+        return -1;
+    char key[96];
+    s_key (id, key, sizeof key);
+    redisReply *r = opd_redis_command (http_redis (req), "GET %s", key);
+    char digest[65] = "", csrf[65] = "";
+    long long expires = 0;
+    bool found = r && r->type == REDIS_REPLY_STRING
+                 && sscanf (r->str, "v1 %64s %64s %lld", digest, csrf, &expires) == 3;
+    if (r)
+        freeReplyObject (r);
+    if (!found || expires <= opd_now_ms () || !s_hex64 (csrf)
+        || web_auth_digest (req->cfg, digest, &out->who))
+        return -1;
+    snprintf (out->csrf, sizeof out->csrf, "%s", csrf);
+    return 0;
+}
+
+void
+web_session_revoke (http_req_t *req)
+{
+    const char *id = http_cookie (req, COOKIE);
+    if (s_hex64 (id)) {
+        char key[96];
+        s_key (id, key, sizeof key);
+        redisReply *r = opd_redis_command (http_redis (req), "DEL %s", key);
+        if (!r)
+            opd_warn ("session not revoked in Redis: %s", opd_redis_error (http_redis (req)));
+        else
+            freeReplyObject (r);
+    }
+    s_set_cookie (req, COOKIE, "", 0);
+}
+
+void
+web_csrf_anonymous (http_req_t *req, char *out)
+{
+    const char *have = http_cookie (req, CSRF_COOKIE);
+    if (s_hex64 (have)) {
+        snprintf (out, 65, "%s", have);
+        return;
+    }
+    s_random_hex64 (out);
+    //  A session cookie's life is plenty for a form left open.
+    s_set_cookie (req, CSRF_COOKIE, out, (long long) (req->cfg->web_session_ms / 1000));
+}
+
+bool
+web_csrf_ok (http_req_t *req, const web_session_t *session, const char *value)
+{
+    const char *expected = session ? session->csrf : http_cookie (req, CSRF_COOKIE);
+    return s_hex64 (expected) && s_hex64 (value) && web_equal64 (expected, value);
+}
