@@ -7,6 +7,7 @@
 #include "opd_rota_store.h"
 #include "opd_intake.h"
 #include "opd_log.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <msgpack.h>
@@ -190,11 +191,16 @@ s_num (const redisReply *h, const char *name)
     return v ? strtoll (v, NULL, 10) : 0;
 }
 
+//  A key builder of the schema (opd_key_rota_abs, opd_key_rota_ovr).
+typedef int (opd_key_fn) (char *buf, size_t size, const char *id);
+
 //  HGETALL of a record; 1 when it does not exist.
 static int
-s_hgetall (opd_redis_t *r, const char *prefix, const char *id, redisReply **out)
+s_hgetall (opd_redis_t *r, opd_key_fn *key_of, const char *id, redisReply **out)
 {
-    redisReply *h = opd_redis_command (r, "HGETALL %s%s", prefix, id);
+    char key[256];
+    key_of (key, sizeof key, id);
+    redisReply *h = opd_redis_command (r, "HGETALL %s", key);
     if (!h)
         return -1;
     if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
@@ -209,14 +215,16 @@ s_hgetall (opd_redis_t *r, const char *prefix, const char *id, redisReply **out)
 //  with each record that exists. 0, or -1 when Redis did not answer (the
 //  connection is then dropped: a pipeline half read is of no use).
 static int
-s_hgetall_each (opd_redis_t *r, const char *prefix, const redisReply *ids,
+s_hgetall_each (opd_redis_t *r, opd_key_fn *key_of, const redisReply *ids,
                 void (*fn) (const redisReply *h, void *arg), void *arg)
 {
     for (size_t i = 0; i < ids->elements; i++) {
         opd_args_t a;
         opd_args_init (&a);
+        char key[256];
+        key_of (key, sizeof key, opd_reply_str (ids, i));
         opd_args_add (&a, "HGETALL");
-        opd_args_addf (&a, "%s%s", prefix, opd_reply_str (ids, i));
+        opd_args_add (&a, key);
         int rc = opd_redis_append_argv (r, &a);
         opd_args_free (&a);
         if (rc) {
@@ -256,7 +264,7 @@ int
 rota_absence_get (opd_redis_t *r, const char *id, rota_absence_t *out)
 {
     redisReply *h = NULL;
-    int rc = s_hgetall (r, "opd:rota:abs:", id, &h);
+    int rc = s_hgetall (r, opd_key_rota_abs, id, &h);
     if (rc)
         return rc;
     s_absence_of (h, out);
@@ -382,7 +390,7 @@ rota_absences (opd_redis_t *r, const char *agent, int64_t from, int64_t to, rota
         return -1;
     }
     abs_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_absence_t)), 0, to};
-    int rc = s_hgetall_each (r, "opd:rota:abs:", ids, s_abs_collect, &l);
+    int rc = s_hgetall_each (r, opd_key_rota_abs, ids, s_abs_collect, &l);
     freeReplyObject (ids);
     if (rc) {
         free (l.v);
@@ -451,7 +459,7 @@ int
 rota_override_get (opd_redis_t *r, const char *id, rota_override_t *o)
 {
     redisReply *h = NULL;
-    int rc = s_hgetall (r, "opd:rota:ovr:", id, &h);
+    int rc = s_hgetall (r, opd_key_rota_ovr, id, &h);
     if (rc)
         return rc;
     s_override_of (h, o);
@@ -529,7 +537,7 @@ rota_overrides (opd_redis_t *r, const char *team, int64_t from, int64_t to, rota
         return -1;
     }
     ovr_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_override_t)), 0, to, team};
-    int rc = s_hgetall_each (r, "opd:rota:ovr:", ids, s_ovr_collect, &l);
+    int rc = s_hgetall_each (r, opd_key_rota_ovr, ids, s_ovr_collect, &l);
     freeReplyObject (ids);
     if (rc) {
         free (l.v);
@@ -600,8 +608,10 @@ rota_coverage (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
 static void
 s_once_key (char *buf, size_t size, const char *team, int64_t from, int64_t to, bool begun)
 {
-    snprintf (buf, size, "opd:rota:gap:%s:%lld:%lld%s", team, (long long) from, (long long) to,
-              begun ? ":begun" : "");
+    char f[24], t[24];
+    snprintf (f, sizeof f, "%lld", (long long) from);
+    snprintf (t, sizeof t, "%lld", (long long) to);
+    (begun ? opd_key_rota_gap_begun : opd_key_rota_gap) (buf, size, team, f, t);
 }
 
 static json_t *
@@ -715,7 +725,7 @@ s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c,
                  int64_t look)
 {
     char set[300];
-    snprintf (set, sizeof set, "opd:rota:gaps:%s", c->team);
+    opd_key_rota_gaps (set, sizeof set, c->team);
     redisReply *x = opd_redis_command (r, "ZREMRANGEBYSCORE %s -inf %lld", set, (long long) now);
     if (!x)
         return -1;

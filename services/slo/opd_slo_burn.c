@@ -1,4 +1,5 @@
 /*  opd_slo_burn: see opd_slo_burn.h. */
+#include "opd_schema.h"
 #include "opd_slo_burn.h"
 #include "opd_slo_policy.h"
 #include "opd_util.h"
@@ -63,7 +64,7 @@ opd_slo_burn_compute (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
                 opd_args_t a;
                 opd_args_init (&a);
                 opd_args_add (&a, "ZCOUNT");
-                opd_args_addf (&a, "opd:slo:done:%s:%s:%s", v[i].policy, v[i].slo, o ? "breached" : "met");
+                opd_args_addf (&a, OPD_KEY_SLO_DONE_FMT, v[i].policy, v[i].slo, o ? "breached" : "met");
                 opd_args_addi (&a, now - windows[w]);
                 opd_args_add (&a, "+inf");
                 if (opd_redis_append_argv (redis, &a) == 0)

@@ -1,4 +1,5 @@
 /*  opd_slo_gauges: see opd_slo_gauges.h. */
+#include "opd_schema.h"
 #include "opd_slo_gauges.h"
 #include "opd_util.h"
 #include <stdio.h>
@@ -23,7 +24,7 @@ s_count_paused (opd_redis_t *redis, bool *failed)
             opd_args_t a;
             opd_args_init (&a);
             opd_args_add (&a, "HGET");
-            opd_args_addf (&a, "opd:t:%s", opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
+            opd_args_addf (&a, OPD_KEY_TICKET_FMT, opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
             opd_args_add (&a, "res_state");
             if (opd_redis_append_argv (redis, &a) == 0)
                 sent++;

@@ -1,4 +1,5 @@
 /*  opd_slo_measure: see opd_slo_measure.h. */
+#include "opd_schema.h"
 #include "opd_slo_measure.h"
 #include "opd_slo_policy.h"
 #include "opd_util.h"
@@ -44,11 +45,13 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
     //  Members are "<ID>|<fr|res>|<met_at>".
     for (size_t i = 0; i < n; i++) {
         const char *member = opd_reply_str (m, i);
-        const char *bar = member ? strchr (member, '|') : NULL;
+        opd_member_measure_t mm = {.id = ""};
+        if (member)
+            opd_member_measure_parse (member, strlen (member), &mm);
         opd_args_t a;
         opd_args_init (&a);
         opd_args_add (&a, "HMGET");
-        opd_args_addf (&a, "opd:t:%.*s", bar ? (int) (bar - member) : 0, member ? member : "");
+        opd_args_addf (&a, OPD_KEY_TICKET_FMT, mm.id);
         opd_args_add (&a, "slo_policy");
         opd_args_add (&a, "received_at");
         opd_args_add (&a, "res_pauses");
@@ -69,8 +72,9 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
     size_t replies = 0;
     for (size_t i = 0; rc > 0 && i < n; i++) {
         const char *member = opd_reply_str (m, i);
-        char *copy = opd_strdup (member ? member : "");
-        char *b1 = strchr (copy, '|'), *b2 = b1 ? strchr (b1 + 1, '|') : NULL;
+        opd_member_measure_t mm;
+        bool valid = member && opd_member_measure_parse (member, strlen (member), &mm) == 0
+                     && mm.clock != OPD_CLOCK_NR;
         const char *policy = opd_reply_str (t[i], 0);
         opd_args_t a;
         opd_args_init (&a);
@@ -78,15 +82,12 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
         opd_redis_append_argv (redis, &a);
         opd_args_free (&a);
         replies++;
-        if (b1 && b2 && policy && opd_reply_str (t[i], 1)) {
-            *b1 = *b2 = 0;
-            const char *clock = b1 + 1;
-            int64_t met_at = s_int (b2 + 1);
+        if (valid && policy && opd_reply_str (t[i], 1)) {
             int64_t start = s_int (opd_reply_str (t[i], 1));
             const opd_policy_t *p = opd_slo_policy (cfg, policy);
-            int64_t ms = opd_slo_working (cfg, p, start, met_at,
-                                    !strcmp (clock, "res") ? opd_reply_str (t[i], 2) : NULL);
-            const char *slo = !strcmp (clock, "fr") ? "first_response" : "resolution";
+            int64_t ms = opd_slo_working (cfg, p, start, mm.met,
+                                          mm.clock == OPD_CLOCK_RES ? opd_reply_str (t[i], 2) : NULL);
+            const char *slo = opd_clock_names[mm.clock];
             char field[256];
             const char *suffix[3] = {NULL, "sum_ms", "count"};
             char bucket[24];
@@ -96,7 +97,7 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
                 snprintf (field, sizeof field, "%s|%s|%s", policy, slo, suffix[k]);
                 opd_args_init (&a);
                 opd_args_add (&a, "HINCRBY");
-                opd_args_add (&a, "opd:stats:slo:hist");
+                opd_args_add (&a, OPD_KEY_STATS_SLO_HIST);
                 opd_args_add (&a, field);
                 opd_args_addi (&a, k == 1 ? ms : 1);
                 opd_redis_append_argv (redis, &a);
@@ -106,7 +107,7 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
         }
         opd_args_init (&a);
         opd_args_add (&a, "ZREM");
-        opd_args_add (&a, "opd:slo:measure");
+        opd_args_add (&a, OPD_KEY_SLO_MEASURE);
         opd_args_add (&a, member ? member : "");
         opd_redis_append_argv (redis, &a);
         opd_args_free (&a);
@@ -115,7 +116,6 @@ opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
         opd_redis_append_argv (redis, &a);
         opd_args_free (&a);
         replies += 2;
-        free (copy);
     }
     for (size_t i = 0; i < replies; i++) {
         redisReply *r = opd_redis_get_reply (redis);

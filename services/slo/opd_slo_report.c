@@ -16,6 +16,7 @@
     reopening). The next-reply clock's start is not kept once it is met, so
     next_reply has no times (null). Clocks met after they breached count in
     the times too: the time to respond is what the requester waited. */
+#include "opd_schema.h"
 #include "opd_slo_report.h"
 #include "opd_slo_policy.h"
 #include "opd_util.h"
@@ -270,7 +271,7 @@ opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, in
             opd_args_t a;
             opd_args_init (&a);
             opd_args_add (&a, "HMGET");
-            opd_args_addf (&a, "opd:t:%s", opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
+            opd_args_addf (&a, OPD_KEY_TICKET_FMT, opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
             for (int f = 0; s_fields[f]; f++)
                 opd_args_add (&a, s_fields[f]);
             if (opd_redis_append_argv (redis, &a) == 0)

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "web.h"
 #include "api_rota.h"
+#include "opd_schema.h"
 #include "opd_rota_store.h"
 #include <ctype.h>
 #include <glib.h>
@@ -257,19 +258,19 @@ s_metrics (http_req_t *req)
         g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
                                 s_count (req, "GET opd:stats:%s", "mail_failed"));
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
-        g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", "opd:events"));
+        g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
         s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");
         g_string_append_printf (out, "opdesk_slo_timers_pending %lld\n",
-                                s_count (req, "ZCARD %s", "opd:timers"));
+                                s_count (req, "ZCARD %s", OPD_KEY_TIMERS));
         s_metric (out, "opdesk_unrouted_tickets", "gauge", "Tickets waiting for the router.");
-        g_string_append_printf (out, "opdesk_unrouted_tickets %lld\n", s_count (req, "ZCARD %s", "opd:unrouted"));
+        g_string_append_printf (out, "opdesk_unrouted_tickets %lld\n", s_count (req, "ZCARD %s", OPD_KEY_UNROUTED));
         s_metric (out, "opdesk_outbox_jobs", "gauge", "Notification jobs by queue.");
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"ready\"} %lld\n",
-                                s_count (req, "LLEN %s", "opd:outbox:ready"));
+                                s_count (req, "LLEN %s", OPD_KEY_OUTBOX_READY));
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"busy\"} %lld\n",
-                                s_count (req, "LLEN %s", "opd:outbox:busy"));
+                                s_count (req, "LLEN %s", OPD_KEY_OUTBOX_BUSY));
         g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
-                                s_count (req, "ZCARD %s", "opd:outbox:retry"));
+                                s_count (req, "ZCARD %s", OPD_KEY_OUTBOX_RETRY));
         //  SLO counters, gauges, budgets, burn rates and histograms (metrics.c).
         char *slo = metrics_slo_text (http_redis (req), req->cfg);
         if (slo)

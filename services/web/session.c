@@ -10,6 +10,7 @@
     (also enforced by the key's expiry), and its token still configured. */
 #include "opd_log.h"
 #include "opd_util.h"
+#include "opd_schema.h"
 #include "web.h"
 #include <glib.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ s_key (const char *id, char *key, size_t size)
 {
     char hash[65];
     web_token_digest (id, hash);
-    snprintf (key, size, "opd:session:%s", hash);
+    opd_key_session (key, size, hash);
 }
 
 int
