@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test (plain and sanitizer builds)
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
-#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config.c
+#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config_keys.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
