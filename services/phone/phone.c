@@ -244,6 +244,9 @@ s_adopt (phone_t *self)
     self->redis = opd_redis_new (cfg);
     opd_redis_set_timeout (self->redis, REDIS_TIMEOUT_MS);
     opd_http_set_config (self->http, &cfg->phone_http, MAX_BODY);
+    //  Not the line opd_service_reload logs when endpoints.phone changes:
+    //  this compares with the address bound at start, so it repeats on
+    //  every reload until a restart, and says nothing once the key is back.
     if (strcmp (cfg->ep_phone, self->listen))
         opd_warn ("endpoints.phone changed: a restart is needed to listen there");
     if (!cfg->phone_secret)
