@@ -105,6 +105,30 @@ opd_mail_unix_lines (char *s)
     *w = 0;
 }
 
+//  Joins lines (trailing blanks cut, in place) with LF: no blank line at
+//  the start or end, and each run of blank lines inside made one empty
+//  line. quotes_blank: a line of only '>' and spaces is blank too.
+static GString *
+s_tidy_lines (char **lines, bool quotes_blank)
+{
+    GString *tidy = g_string_new (NULL);
+    int empty = 0;
+    for (char **l = lines; *l; l++) {
+        g_strchomp (*l);
+        bool blank = !**l || (quotes_blank && strspn (*l, "> ") == strlen (*l));
+        if (blank) {
+            if (tidy->len)
+                empty++;
+            continue;
+        }
+        if (tidy->len)
+            g_string_append (tidy, empty ? "\n\n" : "\n");
+        empty = 0;
+        g_string_append (tidy, *l);
+    }
+    return tidy;
+}
+
 //  --- HTML to text -------------------------------------------------------
 
 typedef struct {
@@ -353,22 +377,8 @@ opd_mail_html_to_text (const char *html, size_t len)
     }
     //  Tidy: no spaces at line ends, at most one empty line in a row, no
     //  empty lines at the start or end.
-    GString *tidy = g_string_new (NULL);
     char **lines = g_strsplit (h.out->str, "\n", -1);
-    int empty = 0;
-    for (char **l = lines; *l; l++) {
-        g_strchomp (*l);
-        bool blank = !**l || !strcmp (*l, ">") || strspn (*l, "> ") == strlen (*l);
-        if (blank) {
-            if (tidy->len)
-                empty++;
-            continue;
-        }
-        if (tidy->len)
-            g_string_append (tidy, empty ? "\n\n" : "\n");
-        empty = 0;
-        g_string_append (tidy, *l);
-    }
+    GString *tidy = s_tidy_lines (lines, true);
     g_strfreev (lines);
     g_string_free (h.out, TRUE);
     char *out = opd_mail_clean_utf8 (tidy->str, (gssize) tidy->len);
@@ -498,20 +508,7 @@ opd_mail_trim_quotes (const char *text)
     char *s = g_string_free (out, FALSE);
     char **parts = g_strsplit (s, "\n", -1);
     g_free (s);
-    GString *tidy = g_string_new (NULL);
-    int empty = 0;
-    for (char **l = parts; *l; l++) {
-        g_strchomp (*l);
-        if (!**l) {
-            if (tidy->len)
-                empty++;
-            continue;
-        }
-        if (tidy->len)
-            g_string_append (tidy, empty ? "\n\n" : "\n");
-        empty = 0;
-        g_string_append (tidy, *l);
-    }
+    GString *tidy = s_tidy_lines (parts, false);
     g_strfreev (parts);
     char *result;
     if (tidy->len == 0)
