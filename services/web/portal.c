@@ -196,12 +196,8 @@ static void
 s_submit (http_req_t *req, const web_auth_t *who)
 {
     form_t f;
-    if (!portal_same_origin (req, who) || portal_form_body (req, who, &f))
+    if (portal_form_post (req, who, &f))
         return;
-    if (!portal_csrf_check (req, who, &f)) {
-        portal_form_free (&f);
-        return;
-    }
     const opd_config_t *cfg = req->cfg;
     const char *email = who ? who->identity : portal_form_get (&f, "email");
     const char *name = portal_form_get (&f, "name");
@@ -331,12 +327,8 @@ s_login (http_req_t *req)
         return;
     }
     form_t f;
-    if (!portal_same_origin (req, NULL) || portal_form_body (req, NULL, &f))
+    if (portal_form_post (req, NULL, &f))
         return;
-    if (!portal_csrf_check (req, NULL, &f)) {
-        portal_form_free (&f);
-        return;
-    }
     int limit = req->cfg->web_rate.login;
     if (http_rate (req, "login", http_client (req), limit, false)) {
         portal_form_free (&f);
@@ -377,12 +369,9 @@ s_logout (http_req_t *req, const web_auth_t *who)
     }
     form_t f;
     if (who) {
-        if (!portal_same_origin (req, who) || portal_form_body (req, who, &f))
+        if (portal_form_post (req, who, &f))
             return;
-        bool ok = portal_csrf_check (req, who, &f);
         portal_form_free (&f);
-        if (!ok)
-            return;
     }
     web_session_revoke (req);
     portal_redirect (req, "/login");
@@ -582,12 +571,8 @@ static void
 s_reply (http_req_t *req, const web_auth_t *who, const char *id)
 {
     form_t f;
-    if (!portal_same_origin (req, who) || portal_form_body (req, who, &f))
+    if (portal_form_post (req, who, &f))
         return;
-    if (!portal_csrf_check (req, who, &f)) {
-        portal_form_free (&f);
-        return;
-    }
     const char *body = portal_form_get (&f, "body");
     json_t *t = s_own_ticket (req, who, id, false);
     if (!t) {
@@ -631,18 +616,6 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
 }
 
 //  --- Routing -------------------------------------------------------------
-
-static bool
-s_id_valid (const char *id)
-{
-    size_t n = strlen (id);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
-            return false;
-    return true;
-}
 
 bool
 portal_handle (http_req_t *req)
@@ -708,7 +681,7 @@ portal_handle (http_req_t *req)
             return true;
         }
         const char *id = p + 9;
-        if (!s_id_valid (id))
+        if (!web_id_valid (id))
             portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
         else if (post)
             s_reply (req, who, id);

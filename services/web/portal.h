@@ -36,13 +36,8 @@ void portal_redirect (http_req_t *req, const char *location);
 void portal_form_free (form_t *f);
 //  The first value of name, or NULL.
 const char *portal_form_get (const form_t *f, const char *name);
-//  The body of a form POST; answers 415/400 and returns -1 when it is not one.
-int portal_form_body (http_req_t *req, const web_auth_t *who, form_t *f);
-//  POSTs only from this site: a browser names the origin of a form post;
-//  with SameSite=Strict cookies this closes cross-site request forgery.
-bool portal_same_origin (http_req_t *req, const web_auth_t *who);
-//  The form's CSRF token must be the session's (without a session, the
-//  opdesk_csrf cookie's); else 403. SameSite=Strict cookies already keep
-//  other sites' forms out; this also covers browsers that ignore SameSite.
-bool portal_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f);
+//  The form of a POST that passes every check (same origin, a urlencoded
+//  body, the CSRF token): 0 with f filled in, the caller's to free, or -1
+//  after answering.
+int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
 #endif

@@ -243,8 +243,8 @@ portal_form_get (const form_t *f, const char *name)
 }
 
 //  The body of a form POST; answers 415/400 and returns -1 when it is not one.
-int
-portal_form_body (http_req_t *req, const web_auth_t *who, form_t *f)
+static int
+s_form_body (http_req_t *req, const web_auth_t *who, form_t *f)
 {
     const char *ct = http_header (req, "Content-Type");
     if (!ct || strncasecmp (ct, "application/x-www-form-urlencoded", 33)) {
@@ -260,8 +260,8 @@ portal_form_body (http_req_t *req, const web_auth_t *who, form_t *f)
 
 //  POSTs only from this site: a browser names the origin of a form post;
 //  with SameSite=Strict cookies this closes cross-site request forgery.
-bool
-portal_same_origin (http_req_t *req, const web_auth_t *who)
+static bool
+s_same_origin (http_req_t *req, const web_auth_t *who)
 {
     const char *origin = http_header (req, "Origin");
     if (!origin)
@@ -288,8 +288,8 @@ portal_same_origin (http_req_t *req, const web_auth_t *who)
 //  The form's CSRF token must be the session's (without a session, the
 //  opdesk_csrf cookie's); else 403. SameSite=Strict cookies already keep
 //  other sites' forms out; this also covers browsers that ignore SameSite.
-bool
-portal_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
+static bool
+s_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
 {
     if (web_csrf_ok (req, (const web_session_t *) who, portal_form_get (f, "csrf")))
         return true;
@@ -297,4 +297,16 @@ portal_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
                     "This form has expired or did not come from the Service Desk's pages. "
                     "Please load the page again and send it once more.");
     return false;
+}
+
+int
+portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f)
+{
+    if (!s_same_origin (req, who) || s_form_body (req, who, f))
+        return -1;
+    if (!s_csrf_check (req, who, f)) {
+        portal_form_free (f);
+        return -1;
+    }
+    return 0;
 }
