@@ -227,7 +227,8 @@ opd_config_category_exists (const opd_config_t *self, const char *path)
 {
     if (!path || !self->ncategories)
         return false;
-    return bsearch (&path, self->categories, self->ncategories, sizeof (char *), opd_cfg_str_cmp) != NULL;
+    return bsearch (&path, self->categories, self->ncategories, sizeof (char *), opd_cfg_str_cmp)
+           != NULL;
 }
 
 bool

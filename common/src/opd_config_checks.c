@@ -112,7 +112,8 @@ opd_cfg_policy_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     opd_policy_t *p = (opd_policy_t *) (void *) base;
     if (!p->first_response && !p->resolution && !p->next_reply)
-        return opd_cfg_fail (c, path, "needs at least one of first_response, next_reply, resolution");
+        return opd_cfg_fail (c, path,
+                             "needs at least one of first_response, next_reply, resolution");
     return s_once (c, path, c->cfg->policies, c->cfg->npolicies, sizeof *p,
                    offsetof (opd_policy_t, name), "policy");
 }
@@ -211,7 +212,8 @@ opd_cfg_agent_mail_done (ctx_t *c, const char *path, char *base, const entry_t *
 {
     opd_config_t *cfg = c->cfg;
     if (cfg->agent_mail_secret && strlen (cfg->agent_mail_secret) < 16)
-        return opd_cfg_fail (c, "channels.email.agent_mail.secret", "must be at least 16 characters");
+        return opd_cfg_fail (c, "channels.email.agent_mail.secret",
+                             "must be at least 16 characters");
     if ((cfg->agent_mail_trust & OPD_AGENT_TRUST_DMARC) && !cfg->agent_mail_authserv_id)
         return opd_cfg_fail (c, "channels.email.agent_mail.authserv_id",
                        "is required when trust includes dmarc");
@@ -319,7 +321,8 @@ opd_cfg_hours (ctx_t *c, yaml_node_t *n, const char *path, char *base, const ent
     if (!opd_cfg_is_map (c, n, path))
         return false;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-        if (opd_cfg_choice ("mon|tue|wed|thu|fri|sat|sun", opd_cfg_text (opd_cfg_node (c, p->key))) < 0) {
+        if (opd_cfg_choice ("mon|tue|wed|thu|fri|sat|sun", opd_cfg_text (opd_cfg_node (c, p->key)))
+            < 0) {
             char sub[512];
             opd_cfg_path (sub, sizeof sub, path, opd_cfg_text (opd_cfg_node (c, p->key)));
             return opd_cfg_fail (c, sub, "unknown key");

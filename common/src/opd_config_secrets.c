@@ -116,7 +116,8 @@ opd_cfg_redis_done (ctx_t *c, const char *path, char *base, const entry_t *e)
     }
     if (!c->password_file) {
         if (cfg->redis_username && !cfg->redis_password)
-            return opd_cfg_fail (c, "redis.username", "needs redis.password_file (or redis.password)");
+            return opd_cfg_fail (c, "redis.username",
+                                 "needs redis.password_file (or redis.password)");
         return true;
     }
     if (cfg->redis_password)

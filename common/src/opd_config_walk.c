@@ -78,7 +78,8 @@ bool
 opd_cfg_is_map (ctx_t *c, yaml_node_t *n, const char *path)
 {
     if (!n || n->type != YAML_MAPPING_NODE)
-        return opd_cfg_fail (c, path, "must be a map, not %s", n ? opd_cfg_type_name (n) : "nothing");
+        return opd_cfg_fail (c, path, "must be a map, not %s",
+                             n ? opd_cfg_type_name (n) : "nothing");
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = opd_cfg_node (c, p->key);
         if (!k || k->type != YAML_SCALAR_NODE)
@@ -230,7 +231,8 @@ s_set_duration (ctx_t *c, const entry_t *e, char *base, const char *text, const 
     int64_t ms;
     char bound[32];
     if (opd_duration_parse (text, &ms))
-        return opd_cfg_fail (c, path, "'%s' is not a duration (a whole number with s, m or h)", text);
+        return opd_cfg_fail (c, path, "'%s' is not a duration (a whole number with s, m or h)",
+                             text);
     if (e->min && ms < e->min)
         return opd_cfg_format_ms (bound, sizeof bound, e->min), opd_cfg_fail (c, path, "must be at least %s", bound);
     if (e->max && ms > e->max)
@@ -538,7 +540,8 @@ s_items (ctx_t *c, const entry_t *e, yaml_node_t *n, const char *path, char *bas
         char *item = items + i * e->size;
         snprintf (sub, sizeof sub, "%s[%zu]", path, i);
         (*COUNT (base, e))++;
-        if (!opd_cfg_is_map (c, ITEM (n, i), sub) || !opd_cfg_children (c, e, ITEM (n, i), sub, item)
+        if (!opd_cfg_is_map (c, ITEM (n, i), sub)
+            || !opd_cfg_children (c, e, ITEM (n, i), sub, item)
             || (e->check && !e->check (c, sub, item, e)))
             return false;
     }
