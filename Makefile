@@ -4,7 +4,7 @@
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
 #   make gen    regenerate code and tables from proto/schema.yaml; make gen-check fails when they differ
-#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config.c
+#   make config-doc  regenerate the key reference in docs/configuration.md from opd_config_keys.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 

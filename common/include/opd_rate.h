@@ -1,6 +1,6 @@
 /*  opd_rate: fixed-window rate counters in Redis, shared by every process
     that limits how often something may happen (opdesk-web's sign-in and
-    API limits). The window starts with the first hit: SET NX PX, INCR and
+    API limits, the mail channel's per-sender limit). The window starts with the first hit: SET NX PX, INCR and
     PTTL go in one pipelined round trip. */
 #ifndef OPD_RATE_H_INCLUDED
 #define OPD_RATE_H_INCLUDED

@@ -9,6 +9,7 @@
 #include "opd_log.h"
 #include "opd_mail_trust.h"
 #include "opd_mailer.h"
+#include "opd_rate.h"
 #include "opd_redis.h"
 #include "opd_util.h"
 #include <assert.h>
@@ -136,7 +137,7 @@ s_lookup_add (opd_mailer_t *self, lookup_t *lk, const char *ref)
     }
 }
 
-//  Counts this message against its sender's limit and looks up every
+//  Counts this message against its sender's limit, then looks up every
 //  candidate in lk, pipelined. Returns 0, or -1 when Redis is unavailable.
 static int
 s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
@@ -145,23 +146,14 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
     char key[128];
     snprintf (key, sizeof key, "opd:rate:mail:%s", hex);
     g_free (hex);
-    //  The window starts with the first message; SET NX keeps it fixed.
+    //  The window starts with the first message (opd_rate).
+    int64_t retry_ms;
+    long long hits = opd_rate_hit (self->redis, key, self->cfg->email_rate_window_ms, &retry_ms);
+    if (hits < 0)
+        return -1;
+    lk->rate_limited = hits > self->cfg->email_rate_per_sender;
     opd_args_t a;
-    opd_args_init (&a);
-    opd_args_add (&a, "SET");
-    opd_args_add (&a, key);
-    opd_args_add (&a, "0");
-    opd_args_add (&a, "PX");
-    opd_args_addi (&a, (long long) self->cfg->email_rate_window_ms);
-    opd_args_add (&a, "NX");
-    int rc = opd_redis_append_argv (self->redis, &a);
-    opd_args_free (&a);
-    opd_args_init (&a);
-    opd_args_add (&a, "INCR");
-    opd_args_add (&a, key);
-    if (!rc)
-        rc = opd_redis_append_argv (self->redis, &a);
-    opd_args_free (&a);
+    int rc = 0;
     for (size_t i = 0; i < lk->n && !rc; i++) {
         opd_args_init (&a);
         if (lk->is_ticket[i]) {
@@ -178,25 +170,21 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
     if (rc)
         return -1;
     lk->found = -1;
-    size_t want = 2 + lk->n;
-    for (size_t i = 0; i < want; i++) {
+    for (size_t i = 0; i < lk->n; i++) {
         redisReply *r = opd_redis_get_reply (self->redis);
         if (!r) {
             opd_redis_disconnect (self->redis);  //  the rest of the pipeline is lost
             return -1;
         }
-        if (i == 1)
-            lk->rate_limited = r->type == REDIS_REPLY_INTEGER && r->integer > self->cfg->email_rate_per_sender;
-        else if (i >= 2 && lk->found < 0) {
-            size_t k = i - 2;
-            if (lk->is_ticket[k] && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-                lk->found = (int) k;
-                snprintf (lk->ticket, sizeof lk->ticket, "%s", lk->id[k]);
-            }
-            else if (!lk->is_ticket[k] && r->type == REDIS_REPLY_STRING && r->len < sizeof lk->ticket) {
-                lk->found = (int) k;
-                snprintf (lk->ticket, sizeof lk->ticket, "%s", r->str);
-            }
+        if (lk->found >= 0)
+            ;  //  the first candidate found wins
+        else if (lk->is_ticket[i] && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+            lk->found = (int) i;
+            snprintf (lk->ticket, sizeof lk->ticket, "%s", lk->id[i]);
+        }
+        else if (!lk->is_ticket[i] && r->type == REDIS_REPLY_STRING && r->len < sizeof lk->ticket) {
+            lk->found = (int) i;
+            snprintf (lk->ticket, sizeof lk->ticket, "%s", r->str);
         }
         freeReplyObject (r);
     }

@@ -98,18 +98,6 @@ s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
     return obj;
 }
 
-static bool
-s_id_valid (const char *id)
-{
-    size_t n = strlen (id);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
-            return false;
-    return true;
-}
-
 static void
 s_not_found (http_req_t *req, const char *id)
 {
@@ -132,7 +120,7 @@ s_live (const http_req_t *req)
 static json_t *
 s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
-    if (!s_id_valid (id)) {
+    if (!web_id_valid (id)) {
         s_not_found (req, id);
         return NULL;
     }
@@ -652,7 +640,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
                       (long long) json_integer_value (json_object_get (t, "version")));
         json_decref (t);
     }
-    else if (!s_id_valid (id)) {
+    else if (!web_id_valid (id)) {
         s_not_found (req, id);
         json_decref (obj);
         return;

@@ -7,6 +7,7 @@
     held as digests. */
 #include "web.h"
 #include "opd_util.h"
+#include <ctype.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,18 @@ web_may_see (const web_auth_t *who, json_t *t)
         return true;
     const char *email = json_string_value (json_object_get (json_object_get (t, "requester"), "email"));
     return email && !g_ascii_strcasecmp (email, who->identity);
+}
+
+bool
+web_id_valid (const char *id)
+{
+    size_t n = strlen (id);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
+            return false;
+    return true;
 }
 
 int

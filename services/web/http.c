@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zmq.h>
 
 #define POOL_MAX 16       //  idle Redis connections kept
 #define THREADS 4         //  libmicrohttpd's thread pool
@@ -35,7 +34,6 @@ struct _web_t {
     pthread_mutex_t cfg_lock;  //  guards cfg and every refs
     cfg_ref_t *cfg;            //  the current configuration (web's own copy)
     opd_http_t *http;
-    void *zctx;
     pthread_mutex_t pool_lock;
     opd_redis_t *pool[POOL_MAX];
     int npool;
@@ -122,12 +120,6 @@ const char *
 http_args_check (const http_req_t *req, bool (*fn) (const char *name))
 {
     return opd_http_args_check (req->ex, fn);
-}
-
-void *
-http_zmq (const http_req_t *req)
-{
-    return req->web->zctx;
 }
 
 opd_redis_t *
@@ -336,7 +328,6 @@ web_new (opd_service_t *svc)
     }
     s_cfg_publish (self, own);
     const opd_config_t *cfg = own;
-    self->zctx = zmq_ctx_new ();
     self->http = opd_http_new (cfg->ep_http, &cfg->web_http, s_body_limit (cfg), THREADS, s_dispatch, self);
     if (!self->http) {
         web_destroy (&self);
@@ -360,7 +351,8 @@ web_run (web_t *self)
     while (!opd_service_stopping ()) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep (&ts, NULL);
-        char *old_ep = opd_strdup (self->svc->cfg->ep_http);
+        //  A changed endpoints.http is logged by opd_service_reload, with
+        //  every other restart-only key; the listener keeps its address.
         if (opd_service_reload (self->svc) == 1) {
             char err[512];
             opd_config_t *own = opd_config_load (self->svc->config_path, err, sizeof err);
@@ -371,10 +363,7 @@ web_run (web_t *self)
             }
             else
                 opd_error ("reload refused, keeping the running configuration: %s", err);
-            if (strcmp (old_ep, self->svc->cfg->ep_http))
-                opd_warn ("endpoints.http changed; it applies after a restart endpoint=%s", old_ep);
         }
-        free (old_ep);
     }
     opd_info ("stopping");
     return 0;
@@ -388,8 +377,6 @@ web_destroy (web_t **self_p)
         return;
     opd_http_destroy (&self->http);
     s_pool_flush (self);
-    if (self->zctx)
-        zmq_ctx_term (self->zctx);
     if (self->cfg)
         s_cfg_release (self, self->cfg);
     pthread_mutex_destroy (&self->cfg_lock);

@@ -49,8 +49,6 @@ const char *http_cookie (const http_req_t *req, const char *name);
 const char *http_args_check (const http_req_t *req, bool (*fn) (const char *name));
 //  The Redis connection of this request; never NULL (it connects lazily).
 opd_redis_t *http_redis (http_req_t *req);
-//  The ZeroMQ context shared by every request.
-void *http_zmq (const http_req_t *req);
 //  This request's intake client, lent by a small pool so that a request does
 //  not make a socket of its own (one thread uses it at a time); NULL only
 //  when the endpoint is unusable (logged).

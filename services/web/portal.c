@@ -12,20 +12,23 @@
     GET/POST /tickets/ID   one ticket with its public comments; a reply form
     GET /agent             the agent console's place (a later issue builds it)
 
-    Every value that reaches a page goes through s_esc. Forms are
-    application/x-www-form-urlencoded, parsed here (s_form_parse), never by
+    Every value that reaches a page goes through portal_esc. Forms are
+    application/x-www-form-urlencoded, parsed by portal_html.c, never by
     libmicrohttpd's POST processor. Every form carries a CSRF token in a
     hidden field (the session's, or without a session the opdesk_csrf
     cookie's), checked on POST; POSTs from another origin are refused too.
 
-    Within this file a signed-in `who` always points into a web_session_t
-    (its first member), which is how s_page finds the session's CSRF token
-    for the sign-out button. */
+    Within the portal a signed-in `who` always points into a web_session_t
+    (its first member), which is how portal_page finds the session's CSRF
+    token for the sign-out button.
+
+    This file holds the pages; the frame, escaping, forms and their CSRF
+    and origin checks are in portal_html.c (portal.h). */
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
-#include "web.h"
+#include "portal.h"
 #include <ctype.h>
 #include <glib.h>
 #include <stdio.h>
@@ -34,298 +37,6 @@
 #include <strings.h>
 
 #define INTAKE_TIMEOUT_MS 5000
-#define FORM_MAX_PAIRS 256
-
-//  --- HTML ----------------------------------------------------------------
-
-//  Appends text with & < > " ' escaped: safe in element content and in
-//  quoted attribute values.
-static void
-s_esc (GString *out, const char *text)
-{
-    for (const char *p = text ? text : ""; *p; p++) {
-        switch (*p) {
-        case '&':
-            g_string_append (out, "&amp;");
-            break;
-        case '<':
-            g_string_append (out, "&lt;");
-            break;
-        case '>':
-            g_string_append (out, "&gt;");
-            break;
-        case '"':
-            g_string_append (out, "&quot;");
-            break;
-        case '\'':
-            g_string_append (out, "&#39;");
-            break;
-        default:
-            g_string_append_c (out, *p);
-        }
-    }
-}
-
-static const char *
-s_jstr (json_t *obj, const char *key)
-{
-    return json_string_value (json_object_get (obj, key));
-}
-
-//  "2026-11-25T10:36:10.478Z" as "2026-11-25 10:36 UTC".
-static void
-s_time (GString *out, const char *rfc3339)
-{
-    if (!rfc3339 || strlen (rfc3339) < 16) {
-        g_string_append (out, "&mdash;");
-        return;
-    }
-    char buf[32];
-    snprintf (buf, sizeof buf, "%.10s %.5s UTC", rfc3339, rfc3339 + 11);
-    s_esc (out, buf);
-}
-
-static const char s_style[]
-    = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:0 auto;padding:1rem;color:#1d2733}"
-      "header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #ccd;"
-      "margin-bottom:1rem}header a{margin-right:1rem}header form{display:inline}"
-      "label{display:block;margin:.6rem 0 .2rem;font-weight:600}"
-      "input,select,textarea{width:100%;box-sizing:border-box;padding:.4rem;font:inherit}"
-      "textarea{min-height:8rem}button{padding:.5rem 1rem;font:inherit;margin-top:.8rem}"
-      "fieldset{margin-top:1rem;border:1px solid #ccd}fieldset.rt{display:none}fieldset.rt.shown{display:block}"
-      ".error{background:#fde8e8;border:1px solid #e0a0a0;padding:.6rem}"
-      ".ok{background:#e8f6ea;border:1px solid #9c9;padding:.6rem}"
-      "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee}"
-      ".comment{border-left:3px solid #ccd;padding:.2rem .8rem;margin:1rem 0}"
-      ".body{white-space:pre-wrap}.muted{color:#667}";
-
-static void
-s_csrf_field (GString *b, const char *csrf)
-{
-    g_string_append (b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-    s_esc (b, csrf);
-    g_string_append (b, "\">");
-}
-
-//  Sends a page: the frame around body (taken), the security headers.
-static void
-s_page (http_req_t *req, int status, const char *title, const web_auth_t *who, GString *body,
-        const char *extra_css)
-{
-    GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                                 "<title>");
-    s_esc (out, title);
-    g_string_append (out, " &ndash; Service Desk</title><style>");
-    g_string_append (out, s_style);
-    if (extra_css)
-        g_string_append (out, extra_css);
-    g_string_append (out, "</style></head><body><header><nav><a href=\"/\">New request</a>");
-    if (who) {
-        const web_session_t *session = (const web_session_t *) who;
-        g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
-                                                              : "<a href=\"/agent\">Agent console</a>");
-        g_string_append (out, "</nav><div><span class=\"muted\">");
-        s_esc (out, who->identity);
-        g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
-        s_csrf_field (out, session->csrf);
-        g_string_append (out, "<button type=\"submit\">Sign out</button></form></div>");
-    }
-    else
-        g_string_append (out, "<a href=\"/login\">Sign in</a></nav>");
-    g_string_append (out, "</header><main>");
-    g_string_append_len (out, body->str, (gssize) body->len);
-    g_string_free (body, TRUE);
-    g_string_append (out, "</main></body></html>\n");
-    http_add_header (req, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    http_add_header (req, "X-Frame-Options", "DENY");
-    http_add_header (req, "Referrer-Policy", "same-origin");
-    http_add_header (req, "Cache-Control", "no-store");
-    size_t len = out->len;
-    http_reply (req, status, "text/html; charset=utf-8", g_string_free (out, FALSE), len);
-}
-
-static void
-s_message_page (http_req_t *req, int status, const char *title, const web_auth_t *who, const char *text)
-{
-    GString *b = g_string_new ("<h1>");
-    s_esc (b, title);
-    g_string_append (b, "</h1><p class=\"error\">");
-    s_esc (b, text);
-    g_string_append (b, "</p>");
-    s_page (req, status, title, who, b, NULL);
-}
-
-static void
-s_redirect (http_req_t *req, const char *location)
-{
-    http_add_header (req, "Location", location);
-    GString *b = g_string_new ("<p><a href=\"");
-    s_esc (b, location);
-    g_string_append (b, "\">Continue</a></p>");
-    s_page (req, 303, "Redirecting", NULL, b, NULL);
-}
-
-//  --- Forms ---------------------------------------------------------------
-
-typedef struct {
-    char *name[FORM_MAX_PAIRS], *value[FORM_MAX_PAIRS];
-    int n;
-} form_t;
-
-static int
-s_hex (int c)
-{
-    return g_ascii_xdigit_value ((char) c);
-}
-
-//  Decodes one application/x-www-form-urlencoded component; NULL when it is
-//  malformed (a bad % escape, a NUL, not UTF-8).
-static char *
-s_unescape (const char *s, size_t n)
-{
-    char *out = opd_calloc (n + 1, 1);
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+')
-            out[j++] = ' ';
-        else if (s[i] == '%') {
-            if (i + 2 >= n) {
-                free (out);
-                return NULL;
-            }
-            int hi = s_hex ((unsigned char) s[i + 1]), lo = s_hex ((unsigned char) s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free (out);
-                return NULL;
-            }
-            out[j++] = (char) (hi * 16 + lo);
-            i += 2;
-        }
-        else
-            out[j++] = s[i];
-    }
-    out[j] = 0;
-    if (!opd_utf8_valid (out, j)) {
-        free (out);
-        return NULL;
-    }
-    return out;
-}
-
-static void
-s_form_free (form_t *f)
-{
-    for (int i = 0; i < f->n; i++) {
-        free (f->name[i]);
-        free (f->value[i]);
-    }
-    f->n = 0;
-}
-
-//  Parses a urlencoded body (or query). Returns 0, or -1 when malformed or
-//  with more than FORM_MAX_PAIRS pairs.
-static int
-s_form_parse (const char *text, size_t len, form_t *f)
-{
-    memset (f, 0, sizeof *f);
-    size_t i = 0;
-    while (i < len) {
-        size_t end = i;
-        while (end < len && text[end] != '&')
-            end++;
-        if (end > i) {
-            if (f->n == FORM_MAX_PAIRS) {
-                s_form_free (f);
-                return -1;
-            }
-            const char *eq = memchr (text + i, '=', end - i);
-            size_t klen = eq ? (size_t) (eq - (text + i)) : end - i;
-            char *k = s_unescape (text + i, klen);
-            char *v = eq ? s_unescape (eq + 1, (size_t) (text + end - eq - 1)) : opd_strdup ("");
-            if (!k || !v) {
-                free (k);
-                free (v);
-                s_form_free (f);
-                return -1;
-            }
-            f->name[f->n] = k;
-            f->value[f->n] = v;
-            f->n++;
-        }
-        i = end + 1;
-    }
-    return 0;
-}
-
-//  The first value of name, or NULL.
-static const char *
-s_form_get (const form_t *f, const char *name)
-{
-    for (int i = 0; f && i < f->n; i++)
-        if (!strcmp (f->name[i], name))
-            return f->value[i];
-    return NULL;
-}
-
-//  The body of a form POST; answers 415/400 and returns -1 when it is not one.
-static int
-s_form_body (http_req_t *req, const web_auth_t *who, form_t *f)
-{
-    const char *ct = http_header (req, "Content-Type");
-    if (!ct || strncasecmp (ct, "application/x-www-form-urlencoded", 33)) {
-        s_message_page (req, 415, "Unsupported form", who, "This form must be sent as a web form.");
-        return -1;
-    }
-    if (s_form_parse (req->body, req->body_len, f)) {
-        s_message_page (req, 400, "Bad form", who, "The form could not be read.");
-        return -1;
-    }
-    return 0;
-}
-
-//  POSTs only from this site: a browser names the origin of a form post;
-//  with SameSite=Strict cookies this closes cross-site request forgery.
-static bool
-s_same_origin (http_req_t *req, const web_auth_t *who)
-{
-    const char *origin = http_header (req, "Origin");
-    if (!origin)
-        return true;
-    const char *host = http_header (req, "Host");
-    const char *pub = req->cfg->web_public_url;
-    bool ok = false;
-    if (host) {
-        char a[512];
-        snprintf (a, sizeof a, "http://%s", host);
-        ok = !strcmp (origin, a);
-        snprintf (a, sizeof a, "https://%s", host);
-        ok = ok || !strcmp (origin, a);
-    }
-    if (!ok && pub) {
-        size_t n = strlen (origin);
-        ok = !strncmp (pub, origin, n) && (pub[n] == 0 || pub[n] == '/');
-    }
-    if (!ok)
-        s_message_page (req, 403, "Not allowed", who, "This form can only be sent from the Service Desk's own pages.");
-    return ok;
-}
-
-//  The form's CSRF token must be the session's (without a session, the
-//  opdesk_csrf cookie's); else 403. SameSite=Strict cookies already keep
-//  other sites' forms out; this also covers browsers that ignore SameSite.
-static bool
-s_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
-{
-    if (web_csrf_ok (req, (const web_session_t *) who, s_form_get (f, "csrf")))
-        return true;
-    s_message_page (req, 403, "Form expired", who,
-                    "This form has expired or did not come from the Service Desk's pages. "
-                    "Please load the page again and send it once more.");
-    return false;
-}
 
 //  --- The request form ----------------------------------------------------
 
@@ -335,28 +46,28 @@ s_input (GString *b, const char *label, const char *type, const char *name, cons
          int required, const char *extra)
 {
     g_string_append (b, "<label for=\"");
-    s_esc (b, name);
+    portal_esc (b, name);
     g_string_append (b, "\">");
-    s_esc (b, label);
+    portal_esc (b, label);
     if (required)
         g_string_append (b, " <span class=\"muted\">(required)</span>");
     g_string_append (b, "</label>");
     if (!strcmp (type, "textarea")) {
         g_string_append (b, "<textarea id=\"");
-        s_esc (b, name);
+        portal_esc (b, name);
         g_string_append (b, "\" name=\"");
-        s_esc (b, name);
+        portal_esc (b, name);
         g_string_append (b, required == 1 ? "\" required>" : "\">");
-        s_esc (b, value);
+        portal_esc (b, value);
         g_string_append (b, "</textarea>");
         return;
     }
     g_string_append_printf (b, "<input type=\"%s\" id=\"", type);
-    s_esc (b, name);
+    portal_esc (b, name);
     g_string_append (b, "\" name=\"");
-    s_esc (b, name);
+    portal_esc (b, name);
     g_string_append (b, "\" value=\"");
-    s_esc (b, value);
+    portal_esc (b, value);
     g_string_append_printf (b, "\"%s%s>", required == 1 ? " required" : "", extra ? extra : "");
 }
 
@@ -366,34 +77,34 @@ static void
 s_type_fieldset (GString *b, const opd_reqtype_t *rt, size_t idx, bool shown, const form_t *values)
 {
     g_string_append_printf (b, "<fieldset class=\"rt%s\" id=\"rt-%zu\"><legend>", shown ? " shown" : "", idx);
-    s_esc (b, rt->name ? rt->name : rt->id);
+    portal_esc (b, rt->name ? rt->name : rt->id);
     g_string_append (b, "</legend>");
     for (size_t i = 0; i < rt->nfields; i++) {
         const opd_field_t *f = &rt->fields[i];
         char name[256];
         snprintf (name, sizeof name, "f%zu.%s", idx, f->name);
-        const char *v = s_form_get (values, name);
+        const char *v = portal_form_get (values, name);
         const char *label = f->label ? f->label : f->name;
         if (f->type == OPD_FIELD_ENUM || f->type == OPD_FIELD_BOOLEAN) {
             g_string_append (b, "<label for=\"");
-            s_esc (b, name);
+            portal_esc (b, name);
             g_string_append (b, "\">");
-            s_esc (b, label);
+            portal_esc (b, label);
             if (f->required)
                 g_string_append (b, " <span class=\"muted\">(required)</span>");
             g_string_append (b, "</label><select id=\"");
-            s_esc (b, name);
+            portal_esc (b, name);
             g_string_append (b, "\" name=\"");
-            s_esc (b, name);
+            portal_esc (b, name);
             g_string_append (b, "\"><option value=\"\"></option>");
             static const char *const yes_no[] = {"true", "false"};
             const char *const *vals = f->type == OPD_FIELD_ENUM ? (const char *const *) f->values : yes_no;
             size_t nvals = f->type == OPD_FIELD_ENUM ? f->nvalues : 2;
             for (size_t k = 0; k < nvals; k++) {
                 g_string_append (b, "<option value=\"");
-                s_esc (b, vals[k]);
+                portal_esc (b, vals[k]);
                 g_string_append (b, v && !strcmp (v, vals[k]) ? "\" selected>" : "\">");
-                s_esc (b, f->type == OPD_FIELD_BOOLEAN ? (k == 0 ? "Yes" : "No") : vals[k]);
+                portal_esc (b, f->type == OPD_FIELD_BOOLEAN ? (k == 0 ? "Yes" : "No") : vals[k]);
                 g_string_append (b, "</option>");
             }
             g_string_append (b, "</select>");
@@ -422,9 +133,9 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
                 const char *error)
 {
     const opd_config_t *cfg = req->cfg;
-    const char *chosen = s_form_get (values, "type");
+    const char *chosen = portal_form_get (values, "type");
     char form_id[33];
-    const char *fid = s_form_get (values, "form_id");
+    const char *fid = portal_form_get (values, "form_id");
     if (fid && strlen (fid) == 32 && strspn (fid, "0123456789abcdef") == 32)
         snprintf (form_id, sizeof form_id, "%s", fid);
     else
@@ -432,7 +143,7 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
     GString *b = g_string_new ("<h1>Ask the Service Desk</h1>");
     if (error) {
         g_string_append (b, "<p class=\"error\" role=\"alert\">");
-        s_esc (b, error);
+        portal_esc (b, error);
         g_string_append (b, "</p>");
     }
     g_string_append (b, "<form method=\"post\" action=\"/\" id=\"request\">");
@@ -442,25 +153,25 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
         snprintf (csrf, sizeof csrf, "%s", ((const web_session_t *) who)->csrf);
     else
         web_csrf_anonymous (req, csrf);
-    s_csrf_field (b, csrf);
-    s_input (b, "Your name", "text", "name", s_form_get (values, "name"), 0, " autocomplete=\"name\"");
+    portal_csrf_field (b, csrf);
+    s_input (b, "Your name", "text", "name", portal_form_get (values, "name"), 0, " autocomplete=\"name\"");
     if (who) {
         g_string_append (b, "<label>Your email address</label><p>");
-        s_esc (b, who->identity);
+        portal_esc (b, who->identity);
         g_string_append (b, "</p>");
     }
     else
-        s_input (b, "Your email address", "email", "email", s_form_get (values, "email"), 1,
+        s_input (b, "Your email address", "email", "email", portal_form_get (values, "email"), 1,
                  " autocomplete=\"email\"");
-    s_input (b, "Subject", "text", "subject", s_form_get (values, "subject"), 1, " maxlength=\"500\"");
-    s_input (b, "Description", "textarea", "description", s_form_get (values, "description"), 0, NULL);
+    s_input (b, "Subject", "text", "subject", portal_form_get (values, "subject"), 1, " maxlength=\"500\"");
+    s_input (b, "Description", "textarea", "description", portal_form_get (values, "description"), 0, NULL);
     g_string_append (b, "<label for=\"type\">Request type</label><select id=\"type\" name=\"type\">"
                         "<option value=\"\">A problem or a question</option>");
     for (size_t i = 0; i < cfg->nreqtypes; i++) {
         g_string_append (b, "<option value=\"");
-        s_esc (b, cfg->reqtypes[i].id);
+        portal_esc (b, cfg->reqtypes[i].id);
         g_string_append (b, chosen && !strcmp (chosen, cfg->reqtypes[i].id) ? "\" selected>" : "\">");
-        s_esc (b, cfg->reqtypes[i].name ? cfg->reqtypes[i].name : cfg->reqtypes[i].id);
+        portal_esc (b, cfg->reqtypes[i].name ? cfg->reqtypes[i].name : cfg->reqtypes[i].id);
         g_string_append (b, "</option>");
     }
     g_string_append (b, "</select>");
@@ -477,7 +188,7 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
                                 i + 2, i);
     }
     g_string_append (b, "<button type=\"submit\" id=\"send\">Send request</button></form>");
-    s_page (req, status, "New request", who, b, css->str);
+    portal_page (req, status, "New request", who, b, css->str);
     g_string_free (css, TRUE);
 }
 
@@ -485,19 +196,15 @@ static void
 s_submit (http_req_t *req, const web_auth_t *who)
 {
     form_t f;
-    if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+    if (portal_form_post (req, who, &f))
         return;
-    if (!s_csrf_check (req, who, &f)) {
-        s_form_free (&f);
-        return;
-    }
     const opd_config_t *cfg = req->cfg;
-    const char *email = who ? who->identity : s_form_get (&f, "email");
-    const char *name = s_form_get (&f, "name");
-    const char *subject = s_form_get (&f, "subject");
-    const char *description = s_form_get (&f, "description");
-    const char *type = s_form_get (&f, "type");
-    const char *fid = s_form_get (&f, "form_id");
+    const char *email = who ? who->identity : portal_form_get (&f, "email");
+    const char *name = portal_form_get (&f, "name");
+    const char *subject = portal_form_get (&f, "subject");
+    const char *description = portal_form_get (&f, "description");
+    const char *type = portal_form_get (&f, "type");
+    const char *fid = portal_form_get (&f, "form_id");
     const char *error = NULL;
     char buf[600];
     if (!email || !*email)
@@ -529,7 +236,7 @@ s_submit (http_req_t *req, const web_auth_t *who)
             for (size_t i = 0; i < rt->nfields && !error; i++) {
                 char key[256];
                 snprintf (key, sizeof key, "f%zu.%s", idx, rt->fields[i].name);
-                const char *text = s_form_get (&f, key);
+                const char *text = portal_form_get (&f, key);
                 json_t *v = NULL;
                 if (text && opd_field_from_text (rt, rt->fields[i].name, text, &v, buf, sizeof buf))
                     error = buf;
@@ -555,7 +262,7 @@ s_submit (http_req_t *req, const web_auth_t *who)
     if (error) {
         json_decref (obj);
         s_request_form (req, 422, who, &f, error);
-        s_form_free (&f);
+        portal_form_free (&f);
         return;
     }
     opd_intake_reply_t reply;
@@ -564,7 +271,7 @@ s_submit (http_req_t *req, const web_auth_t *who)
     if (rc) {
         s_request_form (req, 503, who, &f,
                         "The Service Desk cannot take requests at the moment. Please try again in a few minutes.");
-        s_form_free (&f);
+        portal_form_free (&f);
         return;
     }
     if (!reply.accepted) {
@@ -573,18 +280,18 @@ s_submit (http_req_t *req, const web_auth_t *who)
                   later ? "The Service Desk cannot take requests at the moment. Please try again in a few minutes."
                         : reply.error);
         s_request_form (req, later ? 503 : !strcmp (reply.code, "too_large") ? 413 : 422, who, &f, buf);
-        s_form_free (&f);
+        portal_form_free (&f);
         return;
     }
-    s_form_free (&f);
+    portal_form_free (&f);
     opd_info ("portal request ticket=%s created=%d", reply.ticket_id, reply.created);
     GString *b = g_string_new ("<h1>Thank you</h1><p class=\"ok\" id=\"result\">Your request <strong id=\"ticket-id\">");
-    s_esc (b, reply.ticket_id);
+    portal_esc (b, reply.ticket_id);
     g_string_append (b, "</strong> has been received. We will answer by email.</p><p><a id=\"ticket-link\" href=\"/tickets/");
-    s_esc (b, reply.ticket_id);
+    portal_esc (b, reply.ticket_id);
     g_string_append (b, "\">Follow your request</a> (sign in with your access token) or "
                         "<a href=\"/\">send another request</a>.</p>");
-    s_page (req, reply.created ? 201 : 200, "Request received", who, b, NULL);
+    portal_page (req, reply.created ? 201 : 200, "Request received", who, b, NULL);
 }
 
 //  --- Sign in and out ------------------------------------------------------
@@ -595,17 +302,17 @@ s_login_form (http_req_t *req, int status, const char *error)
     GString *b = g_string_new ("<h1>Sign in</h1>");
     if (error) {
         g_string_append (b, "<p class=\"error\" role=\"alert\">");
-        s_esc (b, error);
+        portal_esc (b, error);
         g_string_append (b, "</p>");
     }
     char csrf[65];
     web_csrf_anonymous (req, csrf);
     g_string_append (b, "<form method=\"post\" action=\"/login\">");
-    s_csrf_field (b, csrf);
+    portal_csrf_field (b, csrf);
     g_string_append (b, "<label for=\"token\">Your access token</label>"
                         "<input type=\"password\" id=\"token\" name=\"token\" required autocomplete=\"off\">"
                         "<button type=\"submit\">Sign in</button></form>");
-    s_page (req, status, "Sign in", NULL, b, NULL);
+    portal_page (req, status, "Sign in", NULL, b, NULL);
 }
 
 //  Any configured token signs in: requesters to their tickets, agents,
@@ -620,34 +327,30 @@ s_login (http_req_t *req)
         return;
     }
     form_t f;
-    if (!s_same_origin (req, NULL) || s_form_body (req, NULL, &f))
+    if (portal_form_post (req, NULL, &f))
         return;
-    if (!s_csrf_check (req, NULL, &f)) {
-        s_form_free (&f);
-        return;
-    }
     int limit = req->cfg->web_rate.login;
     if (http_rate (req, "login", http_client (req), limit, false)) {
-        s_form_free (&f);
+        portal_form_free (&f);
         return;
     }
     web_auth_t who;
-    const char *token = s_form_get (&f, "token");
+    const char *token = portal_form_get (&f, "token");
     if (!token || web_auth_token (req->cfg, token, &who)) {
-        s_form_free (&f);
+        portal_form_free (&f);
         if (http_rate (req, "login", http_client (req), limit, true) == 0)
             s_login_form (req, 401, "That token is not valid.");
         opd_info ("sign-in refused reason=unknown_token");
         return;
     }
     int rc = web_session_create (req, token);
-    s_form_free (&f);
+    portal_form_free (&f);
     if (rc) {
         s_login_form (req, 503, "Signing in is not possible at the moment. Please try again later.");
         return;
     }
     opd_info ("signed in role=%s", web_role_name (who.role));
-    s_redirect (req, who.role == OPD_ROLE_REQUESTER ? "/tickets" : "/agent");
+    portal_redirect (req, who.role == OPD_ROLE_REQUESTER ? "/tickets" : "/agent");
 }
 
 static void
@@ -655,26 +358,23 @@ s_logout (http_req_t *req, const web_auth_t *who)
 {
     if (strcmp (req->method, "POST")) {
         if (!who) {
-            s_redirect (req, "/login");
+            portal_redirect (req, "/login");
             return;
         }
         GString *b = g_string_new ("<h1>Sign out</h1><form method=\"post\" action=\"/logout\">");
-        s_csrf_field (b, ((const web_session_t *) who)->csrf);
+        portal_csrf_field (b, ((const web_session_t *) who)->csrf);
         g_string_append (b, "<button type=\"submit\">Sign out</button></form>");
-        s_page (req, 200, "Sign out", who, b, NULL);
+        portal_page (req, 200, "Sign out", who, b, NULL);
         return;
     }
     form_t f;
     if (who) {
-        if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+        if (portal_form_post (req, who, &f))
             return;
-        bool ok = s_csrf_check (req, who, &f);
-        s_form_free (&f);
-        if (!ok)
-            return;
+        portal_form_free (&f);
     }
     web_session_revoke (req);
-    s_redirect (req, "/login");
+    portal_redirect (req, "/login");
 }
 
 //  The agent console comes with a later issue; signing in already works.
@@ -682,12 +382,12 @@ static void
 s_agent (http_req_t *req, const web_auth_t *who)
 {
     GString *b = g_string_new ("<h1>Agent console</h1><p>Signed in as <strong>");
-    s_esc (b, who->identity);
+    portal_esc (b, who->identity);
     g_string_append (b, "</strong> (");
-    s_esc (b, web_role_name (who->role));
+    portal_esc (b, web_role_name (who->role));
     g_string_append (b, "). The agent console is coming in a later version of opdesk; meanwhile, use "
                         "the API or the <code>opdesk</code> command.</p>");
-    s_page (req, 200, "Agent console", who, b, NULL);
+    portal_page (req, 200, "Agent console", who, b, NULL);
 }
 
 //  --- My tickets ------------------------------------------------------------
@@ -696,17 +396,17 @@ static void
 s_clock (GString *b, json_t *t, const char *name)
 {
     json_t *c = json_object_get (json_object_get (t, "slo"), name);
-    const char *state = s_jstr (c, "state");
-    const char *due = s_jstr (c, "due_at");
+    const char *state = portal_jstr (c, "state");
+    const char *due = portal_jstr (c, "due_at");
     if (!c || (!state && !due)) {
         g_string_append (b, "<td>&mdash;</td>");
         return;
     }
     g_string_append (b, "<td>");
-    s_time (b, due);
+    portal_time (b, due);
     if (state) {
         g_string_append (b, " <span class=\"muted\">(");
-        s_esc (b, state);
+        portal_esc (b, state);
         g_string_append (b, ")</span>");
     }
     g_string_append (b, "</td>");
@@ -721,7 +421,7 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
     opd_ticket_error_t err;
     json_t *page = opd_ticket_list (http_redis (req), req->cfg, &q, &err);
     if (!page) {
-        s_message_page (req, 503, "Unavailable", who, "Your requests cannot be shown at the moment. Please try again later.");
+        portal_message_page (req, 503, "Unavailable", who, "Your requests cannot be shown at the moment. Please try again later.");
         return;
     }
     GString *b = g_string_new ("<h1>My requests</h1>");
@@ -735,15 +435,15 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
         json_t *t;
         json_array_foreach (items, i, t) {
             g_string_append (b, "<tr><td><a href=\"/tickets/");
-            s_esc (b, s_jstr (t, "id"));
+            portal_esc (b, portal_jstr (t, "id"));
             g_string_append (b, "\">");
-            s_esc (b, s_jstr (t, "id"));
+            portal_esc (b, portal_jstr (t, "id"));
             g_string_append (b, "</a></td><td>");
-            s_esc (b, s_jstr (t, "subject"));
+            portal_esc (b, portal_jstr (t, "subject"));
             g_string_append (b, "</td><td>");
-            s_esc (b, s_jstr (t, "status"));
+            portal_esc (b, portal_jstr (t, "status"));
             g_string_append (b, "</td><td>");
-            s_time (b, s_jstr (t, "updated_at"));
+            portal_time (b, portal_jstr (t, "updated_at"));
             g_string_append (b, "</td>");
             s_clock (b, t, "first_response");
             s_clock (b, t, "resolution");
@@ -752,7 +452,7 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
         g_string_append (b, "</tbody></table>");
     }
     json_decref (page);
-    s_page (req, 200, "My requests", who, b, NULL);
+    portal_page (req, 200, "My requests", who, b, NULL);
 }
 
 //  The signed-in requester's ticket, or NULL after answering (404 for
@@ -764,18 +464,18 @@ s_own_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
     //  missing one (web_owns): both cost the same.
     int owns = web_owns (req, who, id);
     if (owns == 0) {
-        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
         return NULL;
     }
     opd_ticket_error_t err = {0};
     json_t *t = owns > 0 ? opd_ticket_fetch (http_redis (req), req->cfg, id, full, &err) : NULL;
     if (!t && (owns < 0 || err.code == OPD_TICKET_UNAVAILABLE)) {
-        s_message_page (req, 503, "Unavailable", who, "This request cannot be shown at the moment. Please try again later.");
+        portal_message_page (req, 503, "Unavailable", who, "This request cannot be shown at the moment. Please try again later.");
         return NULL;
     }
     if (!t || !web_may_see (who, t)) {
         json_decref (t);
-        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
         return NULL;
     }
     web_filter_ticket (who, t);
@@ -785,10 +485,10 @@ s_own_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 static const char *
 s_author (const opd_config_t *cfg, json_t *c)
 {
-    const char *role = s_jstr (c, "role");
+    const char *role = portal_jstr (c, "role");
     if (role && !strcmp (role, "requester"))
         return "You";
-    const opd_agent_t *a = opd_config_agent (cfg, s_jstr (c, "author") ? s_jstr (c, "author") : "");
+    const opd_agent_t *a = opd_config_agent (cfg, portal_jstr (c, "author") ? portal_jstr (c, "author") : "");
     return a && a->name ? a->name : "Service Desk";
 }
 
@@ -799,22 +499,22 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     if (!t)
         return;
     GString *b = g_string_new ("<h1>");
-    s_esc (b, s_jstr (t, "id"));
+    portal_esc (b, portal_jstr (t, "id"));
     g_string_append (b, ": <span id=\"subject\">");
-    s_esc (b, s_jstr (t, "subject"));
+    portal_esc (b, portal_jstr (t, "subject"));
     g_string_append (b, "</span></h1>");
     if (notice) {
         g_string_append (b, "<p class=\"ok\">");
-        s_esc (b, notice);
+        portal_esc (b, notice);
         g_string_append (b, "</p>");
     }
-    const char *status = s_jstr (t, "status");
+    const char *status = portal_jstr (t, "status");
     g_string_append (b, "<table><tr><th>Status</th><td id=\"status\">");
-    s_esc (b, status);
+    portal_esc (b, status);
     g_string_append (b, "</td></tr><tr><th>Priority</th><td>");
-    s_esc (b, s_jstr (t, "priority") ? s_jstr (t, "priority") : "not set yet");
+    portal_esc (b, portal_jstr (t, "priority") ? portal_jstr (t, "priority") : "not set yet");
     g_string_append (b, "</td></tr><tr><th>Sent</th><td>");
-    s_time (b, s_jstr (t, "created_at"));
+    portal_time (b, portal_jstr (t, "created_at"));
     g_string_append (b, "</td></tr><tr><th>First answer due</th>");
     s_clock (b, t, "first_response");
     g_string_append (b, "</tr><tr><th>Resolution due</th>");
@@ -824,26 +524,26 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     json_t *v;
     json_object_foreach (json_object_get (t, "fields"), k, v) {
         g_string_append (b, "<tr><th>");
-        s_esc (b, k);
+        portal_esc (b, k);
         g_string_append (b, "</th><td>");
         char *text = json_is_string (v) ? opd_strdup (json_string_value (v)) : json_dumps (v, JSON_ENCODE_ANY);
-        s_esc (b, text);
+        portal_esc (b, text);
         free (text);
         g_string_append (b, "</td></tr>");
     }
     g_string_append (b, "</table><h2>Description</h2><div class=\"body\">");
-    s_esc (b, s_jstr (t, "body"));
+    portal_esc (b, portal_jstr (t, "body"));
     g_string_append (b, "</div><h2>Conversation</h2>");
     size_t i;
     json_t *c;
     json_array_foreach (json_object_get (t, "comments"), i, c) {
         g_string_append_printf (b, "<div class=\"comment\" id=\"c%lld\"><p class=\"muted\">",
                                 (long long) json_integer_value (json_object_get (c, "id")));
-        s_esc (b, s_author (req->cfg, c));
+        portal_esc (b, s_author (req->cfg, c));
         g_string_append (b, ", ");
-        s_time (b, s_jstr (c, "at"));
+        portal_time (b, portal_jstr (c, "at"));
         g_string_append (b, "</p><div class=\"body\">");
-        s_esc (b, s_jstr (c, "body"));
+        portal_esc (b, portal_jstr (c, "body"));
         g_string_append (b, "</div></div>");
     }
     if (!json_array_size (json_object_get (t, "comments")))
@@ -852,9 +552,9 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
         g_string_append (b, "<p>This request is closed. <a href=\"/\">Send a new request</a> if you need more help.</p>");
     else {
         g_string_append (b, "<form method=\"post\" action=\"/tickets/");
-        s_esc (b, s_jstr (t, "id"));
+        portal_esc (b, portal_jstr (t, "id"));
         g_string_append (b, "\">");
-        s_csrf_field (b, ((const web_session_t *) who)->csrf);
+        portal_csrf_field (b, ((const web_session_t *) who)->csrf);
         g_string_append (b, "<label for=\"reply\">Your reply</label><textarea id=\"reply\" name=\"body\" required>"
                             "</textarea>");
         if (status && !strcmp (status, "resolved"))
@@ -862,31 +562,27 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
         g_string_append (b, "<button type=\"submit\">Send reply</button></form>");
     }
     char title[128];
-    snprintf (title, sizeof title, "%s", s_jstr (t, "id"));
+    snprintf (title, sizeof title, "%s", portal_jstr (t, "id"));
     json_decref (t);
-    s_page (req, 200, title, who, b, NULL);
+    portal_page (req, 200, title, who, b, NULL);
 }
 
 static void
 s_reply (http_req_t *req, const web_auth_t *who, const char *id)
 {
     form_t f;
-    if (!s_same_origin (req, who) || s_form_body (req, who, &f))
+    if (portal_form_post (req, who, &f))
         return;
-    if (!s_csrf_check (req, who, &f)) {
-        s_form_free (&f);
-        return;
-    }
-    const char *body = s_form_get (&f, "body");
+    const char *body = portal_form_get (&f, "body");
     json_t *t = s_own_ticket (req, who, id, false);
     if (!t) {
-        s_form_free (&f);
+        portal_form_free (&f);
         return;
     }
     json_decref (t);
     if (!body || !*body || strlen (body) > (size_t) req->cfg->body_bytes) {
-        s_form_free (&f);
-        s_message_page (req, 422, "Empty reply", who, "Please write a reply (at most the size the desk allows).");
+        portal_form_free (&f);
+        portal_message_page (req, 422, "Empty reply", who, "Please write a reply (at most the size the desk allows).");
         return;
     }
     opd_args_t a;
@@ -899,39 +595,27 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
     opd_args_add (&a, "1");
     opd_args_add (&a, body);
     opd_args_add (&a, "");
-    s_form_free (&f);
+    portal_form_free (&f);
     redisReply *r = opd_redis_script (http_redis (req), OPD_SCRIPT_COMMENT, &a);
     opd_args_free (&a);
     const char *what = opd_reply_str (r, 0);
     if (!what)
-        s_message_page (req, 503, "Unavailable", who, "Your reply could not be saved. Please try again later.");
+        portal_message_page (req, 503, "Unavailable", who, "Your reply could not be saved. Please try again later.");
     else if (!strcmp (what, "closed"))
-        s_message_page (req, 409, "Closed", who, "This request is closed; please send a new request.");
+        portal_message_page (req, 409, "Closed", who, "This request is closed; please send a new request.");
     else if (strcmp (what, "ok"))
-        s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
     else {
         opd_info ("portal reply ticket=%s comment=%lld", id, opd_reply_int (r, 1));
         char loc[128];
         snprintf (loc, sizeof loc, "/tickets/%s#c%lld", id, opd_reply_int (r, 1));
-        s_redirect (req, loc);
+        portal_redirect (req, loc);
     }
     if (r)
         freeReplyObject (r);
 }
 
 //  --- Routing -------------------------------------------------------------
-
-static bool
-s_id_valid (const char *id)
-{
-    size_t n = strlen (id);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id[i]) && id[i] != '-' && id[i] != '_')
-            return false;
-    return true;
-}
 
 bool
 portal_handle (http_req_t *req)
@@ -945,7 +629,7 @@ portal_handle (http_req_t *req)
     const web_auth_t *who = signed_in && signed_in->role == OPD_ROLE_REQUESTER ? signed_in : NULL;
     if (!get && !post) {
         http_add_header (req, "Allow", "GET, POST");
-        s_message_page (req, 405, "Not allowed", who, "This page takes GET and POST only.");
+        portal_message_page (req, 405, "Not allowed", who, "This page takes GET and POST only.");
         return true;
     }
     if (!strcmp (p, "/")) {
@@ -963,7 +647,7 @@ portal_handle (http_req_t *req)
                     f.n++;
                 }
             s_request_form (req, 200, who, &f, NULL);
-            s_form_free (&f);
+            portal_form_free (&f);
         }
         return true;
     }
@@ -977,34 +661,34 @@ portal_handle (http_req_t *req)
     }
     if (!strcmp (p, "/agent")) {
         if (!signed_in || signed_in->role == OPD_ROLE_REQUESTER)
-            s_redirect (req, signed_in ? "/tickets" : "/login");
+            portal_redirect (req, signed_in ? "/tickets" : "/login");
         else if (post)
-            s_message_page (req, 405, "Not allowed", signed_in, "Nothing can be sent to this page.");
+            portal_message_page (req, 405, "Not allowed", signed_in, "Nothing can be sent to this page.");
         else
             s_agent (req, signed_in);
         return true;
     }
     if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {
         if (!who) {
-            s_redirect (req, signed_in ? "/agent" : "/login");
+            portal_redirect (req, signed_in ? "/agent" : "/login");
             return true;
         }
         if (!strcmp (p, "/tickets")) {
             if (post)
-                s_message_page (req, 405, "Not allowed", who, "Nothing can be sent to this page.");
+                portal_message_page (req, 405, "Not allowed", who, "Nothing can be sent to this page.");
             else
                 s_my_tickets (req, who);
             return true;
         }
         const char *id = p + 9;
-        if (!s_id_valid (id))
-            s_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        if (!web_id_valid (id))
+            portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
         else if (post)
             s_reply (req, who, id);
         else
             s_show_ticket (req, who, id, NULL);
         return true;
     }
-    s_message_page (req, 404, "Not found", who, "There is no such page.");
+    portal_message_page (req, 404, "Not found", who, "There is no such page.");
     return true;
 }

@@ -59,6 +59,9 @@ bool web_csrf_ok (http_req_t *req, const web_session_t *session, const char *val
 //  True when a requester may see ticket t (its requester email is the
 //  identity, in any case); always true for the other roles.
 bool web_may_see (const web_auth_t *who, json_t *t);
+//  True when id, from a URL, may be a ticket id: 1 to 64 letters, digits,
+//  '-' or '_'. Anything else is answered 404 without a look in Redis.
+bool web_id_valid (const char *id);
 //  Whether who may see ticket id, by one cheap read that a requester makes
 //  whether the ticket exists or not (HGET of its requester's address), so
 //  that another's ticket and a missing one take the same work: 1 yes, 0 no

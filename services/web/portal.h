@@ -1,0 +1,43 @@
+/*  portal.h: what the pages of the portal (portal.c) take from
+    portal_html.c: the page frame, escaping, forms and the POST checks.
+    Private to the portal; web.h is what the portal shares with the API. */
+#ifndef WEB_PORTAL_H_INCLUDED
+#define WEB_PORTAL_H_INCLUDED
+#include "web.h"
+#include <glib.h>
+#include <jansson.h>
+
+#define FORM_MAX_PAIRS 256
+
+//  A urlencoded form: its pairs in order, each decoded and owned.
+typedef struct {
+    char *name[FORM_MAX_PAIRS], *value[FORM_MAX_PAIRS];
+    int n;
+} form_t;
+
+//  Appends text with & < > " ' escaped: safe in element content and in
+//  quoted attribute values.
+void portal_esc (GString *out, const char *text);
+//  The text of obj's key, or NULL when absent or not text.
+const char *portal_jstr (json_t *obj, const char *key);
+//  "2026-11-25T10:36:10.478Z" as "2026-11-25 10:36 UTC".
+void portal_time (GString *out, const char *rfc3339);
+//  The hidden csrf input of a form.
+void portal_csrf_field (GString *b, const char *csrf);
+//  Sends a page: the frame around body (taken), the security headers.
+void portal_page (http_req_t *req, int status, const char *title, const web_auth_t *who,
+                  GString *body, const char *extra_css);
+//  A page of title as its heading and text as an error paragraph.
+void portal_message_page (http_req_t *req, int status, const char *title, const web_auth_t *who,
+                          const char *text);
+//  303 See Other to location.
+void portal_redirect (http_req_t *req, const char *location);
+//  Frees the pairs of f (not f itself).
+void portal_form_free (form_t *f);
+//  The first value of name, or NULL.
+const char *portal_form_get (const form_t *f, const char *name);
+//  The form of a POST that passes every check (same origin, a urlencoded
+//  body, the CSRF token): 0 with f filled in, the caller's to free, or -1
+//  after answering.
+int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
+#endif
