@@ -719,7 +719,7 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
 //  One team's pass. opd:rota:gaps:TEAM remembers the gaps announced and not
 //  over (member FROM:TO:a or FROM:TO:b, score TO), so that a gap announced
 //  already costs no script call. A gap that closes is not forgotten: the
-//  same team, start and end is the same gap, announced once (decision 64).
+//  same team, start and end is the same gap, announced once (decision 49).
 static int
 s_announce_team (opd_redis_t *r, const opd_config_t *cfg, const rota_cover_t *c, int64_t now,
                  int64_t look)

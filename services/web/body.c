@@ -10,7 +10,7 @@
 //  One row per key a body may hold: the least role that may set it. A key
 //  not in its table is unknown (422); a key the caller's role may not set
 //  is refused with 403 naming it, before anything is stored
-//  (docs/decisions.md 25). README.md ("What each role may set") shows them.
+//  (docs/decisions.md 39). README.md ("What each role may set") shows them.
 typedef struct {
     const char *key;
     opd_role_t least;

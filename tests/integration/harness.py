@@ -57,7 +57,7 @@ def base_config():
     return {
         "ticket_prefix": "OPD",
         "log_level": "info",
-        "demo": True,  # change-me tokens below; everything on loopback (docs/decisions.md 38)
+        "demo": True,  # change-me tokens below; everything on loopback (docs/decisions.md 34)
         "calendars": {
             "uk-office": {
                 "timezone": "Europe/London",
