@@ -26,6 +26,7 @@
 #include "opd_log.h"
 #include "opd_mailer.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <curl/curl.h>
 #include <glib.h>
@@ -293,24 +294,37 @@ typedef struct {
     size_t ndone, nquar;
     bool stop;            //  intake or Redis unavailable: the rest waits
     opd_redis_t *redis;   //  the attempt counts
-    char tries[160];      //  "opd:mail:tries:BOX:UIDVALIDITY:" (the UID follows)
+    char box[17];         //  the mail_tries key's BOX (16 hex of a SHA-256)
+    char uidvalidity[24]; //  and its UIDVALIDITY, in decimal
     int max_failures;
 } poll_t;
+
+//  The mail_tries key of uid in this poll's mailbox (the buffer holds 96
+//  bytes: BOX, UIDVALIDITY and UID are at most 16, 20 and 20 characters).
+static void
+s_tries_key (const poll_t *p, unsigned long uid, char *key, size_t size)
+{
+    char text[24];
+    snprintf (text, sizeof text, "%lu", uid);
+    opd_key_mail_tries (key, size, p->box, p->uidvalidity, text);
+}
 
 //  Counts one more attempt on uid, durably, before anything is done with
 //  it. Returns the attempts so far, or -1 when Redis is unavailable.
 static long long
 s_try_count (poll_t *p, unsigned long uid)
 {
+    char key[96];
+    s_tries_key (p, uid, key, sizeof key);
     opd_args_t a;
     opd_args_init (&a);
     opd_args_add (&a, "INCR");
-    opd_args_addf (&a, "%s%lu", p->tries, uid);
+    opd_args_add (&a, key);
     int rc = opd_redis_append_argv (p->redis, &a);
     opd_args_free (&a);
     opd_args_init (&a);
     opd_args_add (&a, "EXPIRE");
-    opd_args_addf (&a, "%s%lu", p->tries, uid);
+    opd_args_add (&a, key);
     opd_args_addi (&a, TRIES_TTL_S);
     if (!rc)
         rc = opd_redis_append_argv (p->redis, &a);
@@ -333,8 +347,8 @@ s_try_count (poll_t *p, unsigned long uid)
 static void
 s_try_end (poll_t *p, unsigned long uid, const char *verb)
 {
-    char key[192];
-    snprintf (key, sizeof key, "%s%lu", p->tries, uid);
+    char key[96];
+    s_tries_key (p, uid, key, sizeof key);
     redisReply *r = opd_redis_command (p->redis, "%s %s", verb, key);
     if (r)
         freeReplyObject (r);
@@ -541,7 +555,8 @@ s_poll (const opd_config_t *cfg, mailbox_t *mb, size_t index, opd_mailer_t *mail
         //  The mailbox by a hash of its URL and user (no address in a key).
         char *who = opd_sprintf ("%s\n%s", mb->conf->url, mb->conf->username ? mb->conf->username : "");
         char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, who, -1);
-        snprintf (p.tries, sizeof p.tries, "opd:mail:tries:%.16s:%lu:", hex, s_uidvalidity (mb, index, url));
+        g_strlcpy (p.box, hex, sizeof p.box);
+        snprintf (p.uidvalidity, sizeof p.uidvalidity, "%lu", s_uidvalidity (mb, index, url));
         g_free (hex);
         free (who);
     }

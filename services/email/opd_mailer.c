@@ -11,6 +11,7 @@
 #include "opd_mailer.h"
 #include "opd_rate.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <errno.h>
@@ -144,7 +145,7 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
 {
     char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, sender, -1);
     char key[128];
-    snprintf (key, sizeof key, "opd:rate:mail:%s", hex);
+    opd_key_rate_mail (key, sizeof key, hex);
     g_free (hex);
     //  The window starts with the first message (opd_rate).
     int64_t retry_ms;
@@ -158,11 +159,11 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
         opd_args_init (&a);
         if (lk->is_ticket[i]) {
             opd_args_add (&a, "EXISTS");
-            opd_args_addf (&a, "opd:t:%s", lk->id[i]);
+            opd_args_addf (&a, OPD_KEY_TICKET_FMT, lk->id[i]);
         }
         else {
             opd_args_add (&a, "GET");
-            opd_args_addf (&a, "opd:ext:%s", lk->ref[i]);
+            opd_args_addf (&a, OPD_KEY_EXT_FMT, lk->ref[i]);
         }
         rc = opd_redis_append_argv (self->redis, &a);
         opd_args_free (&a);

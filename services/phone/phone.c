@@ -27,6 +27,7 @@
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include "webhook.h"
 #include "opd_http.h"
@@ -204,7 +205,7 @@ s_learn (phone_t *self)
             && t->element[0]->type == REDIS_REPLY_STRING && opd_e164_valid (t->element[0]->str)) {
             const char *email = t->element[1]->type == REDIS_REPLY_STRING ? t->element[1]->str : NULL;
             const char *name = t->element[2]->type == REDIS_REPLY_STRING ? t->element[2]->str : NULL;
-            char *pk = opd_sprintf ("opd:phone:%s", t->element[0]->str);
+            char *pk = opd_sprintf (OPD_KEY_PHONE_FMT, t->element[0]->str);
             phone_hset (self, pk, phone_ttl (self->cfg), "last_ticket", id, "email",
                     email && *email ? email : NULL, "name", email && *email && name && *name ? name : NULL,
                     NULL);

@@ -11,6 +11,7 @@
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include "webhook.h"
 #include "opd_http.h"
@@ -254,7 +255,7 @@ s_remember (phone_t *self, const char *call_key, const char *field, const char *
     redisReply *r = opd_redis_command (self->redis, "HSETNX %s ticket %s", call_key, ticket);
     if (r)
         freeReplyObject (r);
-    char *pk = opd_sprintf ("opd:phone:%s", number);
+    char *pk = opd_sprintf (OPD_KEY_PHONE_FMT, number);
     phone_hset (self, pk, phone_ttl (self->cfg), "last_ticket", ticket, NULL);
     free (pk);
 }
@@ -301,7 +302,7 @@ phone_call_event (phone_t *self, GHashTable *f, result_t *res)
     if (at > now)
         at = now;  //  the phone system's clock runs ahead; SLO clocks never start in the future
 
-    char *key = opd_sprintf ("opd:call:%s", call_id);
+    char *key = opd_sprintf (OPD_KEY_CALL_FMT, call_id);
     GHashTable *st = s_hgetall (self, key);
     GHashTable *kn = NULL;
     if (!st) {
@@ -379,7 +380,7 @@ phone_call_event (phone_t *self, GHashTable *f, result_t *res)
         phone_result_recorded (res, "internal call");
         goto done;
     }
-    char *pk = opd_sprintf ("opd:phone:%s", cust);
+    char *pk = opd_sprintf (OPD_KEY_PHONE_FMT, cust);
     kn = s_hgetall (self, pk);
     free (pk);
     if (!kn) {
@@ -471,7 +472,7 @@ phone_call_note (phone_t *self, const char *call_id, GHashTable *f, result_t *re
         phone_result_error (res, 422, "invalid", "id is 1 to 64 letters, digits or ._:@+-");
         return;
     }
-    char *key = opd_sprintf ("opd:call:%s", call_id);
+    char *key = opd_sprintf (OPD_KEY_CALL_FMT, call_id);
     GHashTable *st = s_hgetall (self, key);
     GHashTable *kn = NULL;
     char *ext = NULL, *subject = NULL, *body = NULL, *pk = NULL;
@@ -498,7 +499,7 @@ phone_call_note (phone_t *self, const char *call_id, GHashTable *f, result_t *re
         phone_result_recorded (res, "internal call");
         goto done;
     }
-    pk = opd_sprintf ("opd:phone:%s", cust);
+    pk = opd_sprintf (OPD_KEY_PHONE_FMT, cust);
     kn = s_hgetall (self, pk);
     if (!kn) {
         phone_result_error (res, 503, "unavailable", "redis is unavailable; try again later");

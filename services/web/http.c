@@ -7,6 +7,7 @@
 #include "opd_http.h"
 #include "opd_log.h"
 #include "opd_rate.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <pthread.h>
@@ -246,7 +247,9 @@ http_rate (http_req_t *req, const char *kind, const char *subject, int limit, bo
 {
     gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, subject, -1);
     char key[128];
-    snprintf (key, sizeof key, "opd:rate:web:%s:%.32s", kind, hex);
+    if (hex)
+        hex[32] = '\0';  //  the key keeps the first 32 of the 64 hex digits
+    opd_key_rate_web (key, sizeof key, kind, hex);
     g_free (hex);
     int64_t retry_ms = 0;
     int64_t window = req->cfg->web_rate.window_ms;
