@@ -480,20 +480,7 @@ cli_oncall (cli_t *c)
     if (rota_changes_load (cli_redis (c), now, now + 1, &ch))
         return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
                          opd_redis_error (cli_redis (c)));
-    json_t *teams = json_array ();
-    for (size_t i = 0; i < c->cfg->nteams; i++) {
-        const opd_team_t *t = &c->cfg->teams[i];
-        if (team && strcmp (team, t->id))
-            continue;
-        const char **agents = NULL;
-        size_t n = rota_on_duty (c->cfg, t->id, &ch, now, &agents);
-        json_t *list = json_array ();
-        for (size_t a = 0; a < n; a++)
-            json_array_append_new (list, json_string (agents[a]));
-        free (agents);
-        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
-                                                 t->min_on_duty, "on_duty", list));
-    }
+    json_t *teams = rota_oncall_json (c->cfg, team, &ch, now);
     rota_changes_free (&ch);
     char at[40];
     opd_rfc3339 (now, at, sizeof at);

@@ -140,9 +140,10 @@ s_time (int64_t ms)
 
 //  --- Coverage ------------------------------------------------------------
 
-static void
-s_coverage (http_req_t *req, const web_auth_t *who)
+void
+api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "read the coverage"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -161,9 +162,10 @@ s_coverage (http_req_t *req, const web_auth_t *who)
 }
 
 //  GET /api/v1/rota?team=&from=&to=: who is on duty when (default: 7 days).
-static void
-s_rota (http_req_t *req, const web_auth_t *who)
+void
+api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -239,9 +241,10 @@ s_open_tickets (http_req_t *req, const char *agent)
     return ids;
 }
 
-static void
-s_absence_add (http_req_t *req, const web_auth_t *who)
+void
+api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "record absences"))
         return;
     json_t *body = s_body (req);
@@ -317,8 +320,8 @@ s_absence_add (http_req_t *req, const web_auth_t *who)
 
 //  POST /api/v1/absences/ID/approve: a lead approves requested leave
 //  (coverage.leave_approval), within the cap teams[].max_away.
-static void
-s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "approve leave"))
         return;
@@ -358,8 +361,8 @@ s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
     http_json (req, 200, rota_absence_json (&a));
 }
 
-static void
-s_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "remove absences"))
         return;
@@ -408,9 +411,10 @@ s_in_team (const opd_config_t *cfg, const char *agent, const char *team)
     return false;
 }
 
-static void
-s_absence_list (http_req_t *req, const web_auth_t *who)
+void
+api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read absences"))
         return;
     if (!s_args (req, s_arg_absences, "agent, team, from, to"))
@@ -441,9 +445,10 @@ s_absence_list (http_req_t *req, const web_auth_t *who)
 
 //  --- Overrides -----------------------------------------------------------
 
-static void
-s_override_add (http_req_t *req, const web_auth_t *who)
+void
+api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "change the rota"))
         return;
     json_t *body = s_body (req);
@@ -491,8 +496,8 @@ s_override_add (http_req_t *req, const web_auth_t *who)
     http_json (req, 201, rota_override_json (&o));
 }
 
-static void
-s_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "change the rota"))
         return;
@@ -513,9 +518,10 @@ s_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
     http_reply (req, 204, NULL, NULL, 0);
 }
 
-static void
-s_override_list (http_req_t *req, const web_auth_t *who)
+void
+api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -545,9 +551,10 @@ s_arg_team (const char *name)
     return !strcmp (name, "team");
 }
 
-static void
-s_oncall (http_req_t *req, const web_auth_t *who)
+void
+api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read who is on duty"))
         return;
     const char *team;
@@ -559,89 +566,7 @@ s_oncall (http_req_t *req, const web_auth_t *who)
         s_unavailable (req);
         return;
     }
-    json_t *teams = json_array ();
-    for (size_t i = 0; i < req->cfg->nteams; i++) {
-        const opd_team_t *t = &req->cfg->teams[i];
-        if (team && strcmp (team, t->id))
-            continue;
-        const char **agents = NULL;
-        size_t n = rota_on_duty (req->cfg, t->id, &ch, now, &agents);
-        json_t *list = json_array ();
-        for (size_t a = 0; a < n; a++)
-            json_array_append_new (list, json_string (agents[a]));
-        free (agents);
-        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
-                                                 t->min_on_duty, "on_duty", list));
-    }
+    json_t *teams = rota_oncall_json (req->cfg, team, &ch, now);
     rota_changes_free (&ch);
     http_json (req, 200, json_pack ("{s:o, s:o}", "at", s_time (now), "teams", teams));
-}
-
-//  --- Route-table entry points (api_rota.h) -------------------------------
-
-void
-api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_coverage (req, who);
-}
-
-void
-api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_absence_list (req, who);
-}
-
-void
-api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_absence_add (req, who);
-}
-
-void
-api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_absence_remove (req, who, id);
-}
-
-void
-api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_absence_approve (req, who, id);
-}
-
-void
-api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_override_list (req, who);
-}
-
-void
-api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_override_add (req, who);
-}
-
-void
-api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_override_remove (req, who, id);
-}
-
-void
-api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_oncall (req, who);
-}
-
-void
-api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_rota (req, who);
 }
