@@ -332,20 +332,28 @@ rota_absence_cap (opd_redis_t *r, const opd_config_t *cfg, const rota_absence_t 
     return rc;
 }
 
-int
-rota_absence_remove (opd_redis_t *r, const char *id)
+//  Runs a remove script (s_abs_remove or s_ovr_remove) for id: 0 removed,
+//  1 none with that id, -1 Redis.
+static int
+s_remove (opd_redis_t *r, const char *script, const char *id)
 {
     opd_args_t v;
     opd_args_init (&v);
     opd_args_addi (&v, opd_now_ms ());
     opd_args_add (&v, id);
-    redisReply *rep = s_eval (r, s_abs_remove, &v);
+    redisReply *rep = s_eval (r, script, &v);
     opd_args_free (&v);
     if (!rep)
         return -1;
     int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
     freeReplyObject (rep);
     return rc;
+}
+
+int
+rota_absence_remove (opd_redis_t *r, const char *id)
+{
+    return s_remove (r, s_abs_remove, id);
 }
 
 typedef struct {
@@ -486,17 +494,7 @@ s_override_of (const redisReply *h, rota_override_t *o)
 int
 rota_override_remove (opd_redis_t *r, const char *id)
 {
-    opd_args_t v;
-    opd_args_init (&v);
-    opd_args_addi (&v, opd_now_ms ());
-    opd_args_add (&v, id);
-    redisReply *rep = s_eval (r, s_ovr_remove, &v);
-    opd_args_free (&v);
-    if (!rep)
-        return -1;
-    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? 0 : 1;
-    freeReplyObject (rep);
-    return rc;
+    return s_remove (r, s_ovr_remove, id);
 }
 
 typedef struct {
