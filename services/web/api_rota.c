@@ -54,6 +54,22 @@ s_unavailable (http_req_t *req)
     http_error (req, 503, "unavailable", "Redis did not answer: %s", opd_redis_error (http_redis (req)));
 }
 
+//  False after answering 503 (rc -1) or 404 (rc 1, no absence or override
+//  id); true for rc 0.
+static bool
+s_found (http_req_t *req, int rc, const char *what, const char *id)
+{
+    if (rc < 0) {
+        s_unavailable (req);
+        return false;
+    }
+    if (rc == 1) {
+        http_error (req, 404, "not_found", "no %s %s", what, id);
+        return false;
+    }
+    return true;
+}
+
 static bool
 s_id_valid (const char *id)
 {
@@ -327,14 +343,8 @@ api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id
         return;
     rota_absence_t a;
     int rc = s_id_valid (id) ? rota_absence_get (http_redis (req), id, &a) : 1;
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     if (!rota_absence_counts (&a)) {
         snprintf (a.status, sizeof a.status, "approved");
         char team[128];
@@ -346,14 +356,8 @@ api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id
         }
         const char *by = who->identity ? who->identity : web_role_name (who->role);
         rc = cap < 0 ? -1 : rota_absence_approve (http_redis (req), id, by);
-        if (rc < 0) {
-            s_unavailable (req);
+        if (!s_found (req, rc, "absence", id))
             return;
-        }
-        if (rc == 1) {
-            http_error (req, 404, "not_found", "no absence %s", id);
-            return;
-        }
         opd_info ("leave approved id=%s agent=%s", id, a.agent);
         if (rota_announce_agent (http_redis (req), req->cfg, a.agent, opd_now_ms ()) < 0)
             opd_warn ("coverage.gap pass failed after approving absence=%s", id);
@@ -368,27 +372,15 @@ api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     rota_absence_t a;
     int rc = s_id_valid (id) ? rota_absence_get (http_redis (req), id, &a) : 1;
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     if (who->role < OPD_ROLE_LEAD && (!who->identity || strcmp (who->identity, a.agent))) {
         http_error (req, 403, "forbidden", "an agent removes only its own absences; a lead anyone's");
         return;
     }
     rc = rota_absence_remove (http_redis (req), id);
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     opd_info ("absence removed id=%s agent=%s", id, a.agent);
     //  Removing an absence only closes or shortens gaps, and a shorter gap
     //  has new edges: the pass runs as after any change.
@@ -505,14 +497,8 @@ api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id
     int rc = s_id_valid (id) ? rota_override_get (http_redis (req), id, &o) : 1;
     if (rc == 0)
         rc = rota_override_remove (http_redis (req), id);
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "override", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no override %s", id);
-        return;
-    }
     if (rota_announce (http_redis (req), req->cfg, o.team, opd_now_ms ()) < 0)
         opd_warn ("coverage.gap pass failed after removing override=%s", id);
     http_reply (req, 204, NULL, NULL, 0);
