@@ -38,6 +38,26 @@ static const char *s_usage_shift =
     "       opdesk shift list [--team TEAM] [--from T] [--to T]";
 
 //  --from/--to into a period; default from now for days.
+//  Redis did not answer: the one refusal every command here shares.
+static int
+s_unavailable (cli_t *c)
+{
+    return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
+                     opd_redis_error (cli_redis (c)));
+}
+
+//  The answer to removing the absence or override c->pos[1], by the
+//  store's rc: 0 removed, 1 none with that id, -1 Redis.
+static int
+s_removed (cli_t *c, int rc, const char *what)
+{
+    if (rc < 0)
+        return s_unavailable (c);
+    if (rc == 1)
+        return cli_fail (c, CLI_REFUSED, "not_found", "no %s %s", what, c->pos[1]);
+    return CLI_OK;
+}
+
 static int
 s_period (cli_t *c, int64_t *from, int64_t *to, int days)
 {
@@ -145,8 +165,7 @@ cli_coverage (cli_t *c)
     bool unknown;
     json_t *teams = rota_coverage (cli_redis (c), c->cfg, team, from, to, &unknown);
     if (!teams)
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
+        return s_unavailable (c);
     char f[40], t[40];
     opd_rfc3339 (from, f, sizeof f);
     opd_rfc3339 (to, t, sizeof t);
@@ -192,8 +211,7 @@ s_absence_add (cli_t *c)
     char team[128];
     int cap = rota_absence_cap (cli_redis (c), c->cfg, &a, team, sizeof team);
     if (cap < 0)
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
+        return s_unavailable (c);
     if (cap == 1)
         return cli_fail (c, CLI_REFUSED, "conflict",
                          "team %s would have more agents away at once than its max_away", team);
@@ -201,8 +219,7 @@ s_absence_add (cli_t *c)
     char clash[32] = "";
     int rc = rota_absence_add (cli_redis (c), &a, now, clash);
     if (rc < 0)
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
+        return s_unavailable (c);
     if (rc == 1)
         return cli_fail (c, CLI_REFUSED, "invalid", "--from: this absence overlaps absence %s of %s", clash,
                          a.agent);
@@ -252,8 +269,7 @@ s_absence_list (cli_t *c)
     rota_absence_t *v = NULL;
     size_t n = 0;
     if (rota_absences (cli_redis (c), agent, from, to, &v, &n))
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
+        return s_unavailable (c);
     json_t *items = json_array ();
     for (size_t i = 0; i < n; i++) {
         bool in = !team;
@@ -301,8 +317,7 @@ cli_absence (cli_t *c)
                 rota_announce_agent (cli_redis (c), c->cfg, a.agent, opd_now_ms ());
         }
         if (rc < 0)
-            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                             opd_redis_error (cli_redis (c)));
+            return s_unavailable (c);
         if (c->json)
             cli_print_json (rota_absence_json (&a));
         return CLI_OK;
@@ -316,12 +331,7 @@ cli_absence (cli_t *c)
             rc = rota_absence_remove (cli_redis (c), c->pos[1]);
         if (rc == 0)
             rota_announce_agent (cli_redis (c), c->cfg, a.agent, opd_now_ms ());
-        if (rc < 0)
-            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                             opd_redis_error (cli_redis (c)));
-        if (rc == 1)
-            return cli_fail (c, CLI_REFUSED, "not_found", "no absence %s", c->pos[1]);
-        return CLI_OK;
+        return s_removed (c, rc, "absence");
     }
     return cli_fail (c, CLI_USAGE, "usage", "usage: %s", s_usage_absence);
 }
@@ -352,8 +362,7 @@ cli_shift (cli_t *c)
             return cli_fail (c, CLI_REFUSED, "invalid", "--%s", err);
         int64_t now = opd_now_ms ();
         if (rota_override_add (cli_redis (c), &o, now))
-            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                             opd_redis_error (cli_redis (c)));
+            return s_unavailable (c);
         rota_announce (cli_redis (c), c->cfg, o.team, now);
         if (c->json)
             cli_print_json (rota_override_json (&o));
@@ -370,12 +379,7 @@ cli_shift (cli_t *c)
             rc = rota_override_remove (cli_redis (c), c->pos[1]);
         if (rc == 0)
             rota_announce (cli_redis (c), c->cfg, o.team, opd_now_ms ());
-        if (rc < 0)
-            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                             opd_redis_error (cli_redis (c)));
-        if (rc == 1)
-            return cli_fail (c, CLI_REFUSED, "not_found", "no override %s", c->pos[1]);
-        return CLI_OK;
+        return s_removed (c, rc, "override");
     }
     if (!strcmp (sub, "list")) {
         static const char *const spec[] = {"team:", "from:", "to:", NULL};
@@ -387,8 +391,7 @@ cli_shift (cli_t *c)
         rota_override_t *v = NULL;
         size_t n = 0;
         if (rota_overrides (cli_redis (c), cli_opt (c, "team"), from, to, &v, &n))
-            return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                             opd_redis_error (cli_redis (c)));
+            return s_unavailable (c);
         json_t *items = json_array ();
         for (size_t i = 0; i < n; i++)
             json_array_append_new (items, rota_override_json (&v[i]));
@@ -415,8 +418,7 @@ cli_rota (cli_t *c)
     bool unknown;
     json_t *teams = rota_rota (cli_redis (c), c->cfg, team, from, to, &unknown);
     if (!teams)
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
+        return s_unavailable (c);
     char f[40], t[40];
     opd_rfc3339 (from, f, sizeof f);
     opd_rfc3339 (to, t, sizeof t);
@@ -478,22 +480,8 @@ cli_oncall (cli_t *c)
     int64_t now = opd_now_ms ();
     rota_changes_t ch;
     if (rota_changes_load (cli_redis (c), now, now + 1, &ch))
-        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis did not answer: %s",
-                         opd_redis_error (cli_redis (c)));
-    json_t *teams = json_array ();
-    for (size_t i = 0; i < c->cfg->nteams; i++) {
-        const opd_team_t *t = &c->cfg->teams[i];
-        if (team && strcmp (team, t->id))
-            continue;
-        const char **agents = NULL;
-        size_t n = rota_on_duty (c->cfg, t->id, &ch, now, &agents);
-        json_t *list = json_array ();
-        for (size_t a = 0; a < n; a++)
-            json_array_append_new (list, json_string (agents[a]));
-        free (agents);
-        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
-                                                 t->min_on_duty, "on_duty", list));
-    }
+        return s_unavailable (c);
+    json_t *teams = rota_oncall_json (c->cfg, team, &ch, now);
     rota_changes_free (&ch);
     char at[40];
     opd_rfc3339 (now, at, sizeof at);

@@ -508,3 +508,23 @@ rota_override_json (const rota_override_t *o)
                       "team", o->team, "kind", o->remove ? "remove" : "extra", "from", s_time (o->from),
                       "to", s_time (o->to), "by", o->by, "created_at", s_time (o->created_at));
 }
+
+json_t *
+rota_oncall_json (const opd_config_t *cfg, const char *team, const rota_changes_t *ch, int64_t now)
+{
+    json_t *teams = json_array ();
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        const opd_team_t *t = &cfg->teams[i];
+        if (team && strcmp (team, t->id))
+            continue;
+        const char **agents = NULL;
+        size_t n = rota_on_duty (cfg, t->id, ch, now, &agents);
+        json_t *list = json_array ();
+        for (size_t a = 0; a < n; a++)
+            json_array_append_new (list, json_string (agents[a]));
+        free (agents);
+        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
+                                                 t->min_on_duty, "on_duty", list));
+    }
+    return teams;
+}

@@ -136,4 +136,9 @@ json_t *rota_cover_json (const rota_cover_t *c);
 //  "status", "by", "created_at"} (new reference).
 json_t *rota_absence_json (const rota_absence_t *a);
 json_t *rota_override_json (const rota_override_t *o);
+//  Who is on duty at now, per team (every configured team when team is
+//  NULL): [{"team", "required", "on_duty": [agent...]}] (new reference),
+//  as GET /api/v1/oncall and opdesk oncall answer it.
+json_t *rota_oncall_json (const opd_config_t *cfg, const char *team, const rota_changes_t *ch,
+                          int64_t now);
 #endif

@@ -1,5 +1,8 @@
-/*  api: the HTTP API of CONTRACT.md section 5, JSON in and out, plus
-    /healthz and /metrics.
+/*  api: the HTTP API of CONTRACT.md section 5, JSON in and out: the route
+    table and its dispatch, and the ticket endpoints (show, create, change,
+    comment). The ticket list is in api_list.c, /healthz and /metrics in
+    api_health.c, the event history in api_events.c, the SLO report in
+    api_report.c; what they share is in api.h.
 
     Every error answer is {"error": {"code", "message"}}, sometimes with more
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
@@ -10,19 +13,14 @@
 
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
-#include "cursor.h"
-#include "opd_alive.h"
+#include "api.h"
 #include "opd_change.h"
 #include "opd_log.h"
-#include "opd_mp.h"
-#include "opd_slo_report.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
-#include "metrics.h"
 #include "web.h"
 #include "api_rota.h"
 #include "opd_schema.h"
-#include "opd_rota_store.h"
 #include <ctype.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -33,21 +31,19 @@
 #include <zmq.h>
 
 #define INTAKE_TIMEOUT_MS 5000
-#define EVENTS_DEFAULT 100
-#define EVENTS_MAX 1000
 
 //  --- Small helpers -------------------------------------------------------
 
-static void
-s_method_not_allowed (http_req_t *req, const char *allow)
+void
+api_method_not_allowed (http_req_t *req, const char *allow)
 {
     http_add_header (req, "Allow", allow);
     http_error (req, 405, "method_not_allowed", "%s is not allowed on %s; allowed: %s", req->method,
                 req->path, allow);
 }
 
-static bool
-s_is (const http_req_t *req, const char *method)
+bool
+api_is (const http_req_t *req, const char *method)
 {
     return !strcmp (req->method, method);
 }
@@ -106,8 +102,8 @@ s_not_found (http_req_t *req, const char *id)
 
 //  ?live=true: the clocks carry remaining_working_ms and overdue_ms as of now
 //  (without it a ticket's JSON changes only when the ticket does).
-static bool
-s_live (const http_req_t *req)
+bool
+api_live (const http_req_t *req)
 {
     const char *v = http_arg (req, "live");
     return v && (!strcmp (v, "true") || !strcmp (v, "1"));
@@ -134,7 +130,7 @@ s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
         return NULL;
     }
     opd_ticket_error_t err;
-    unsigned flags = (full ? OPD_TICKET_FULL : 0) | (s_live (req) ? OPD_TICKET_LIVE : 0);
+    unsigned flags = (full ? OPD_TICKET_FULL : 0) | (api_live (req) ? OPD_TICKET_LIVE : 0);
     json_t *t = opd_ticket_fetch (http_redis (req), req->cfg, id, flags, &err);
     if (!t) {
         if (err.code == OPD_TICKET_UNAVAILABLE)
@@ -158,126 +154,6 @@ s_etag (http_req_t *req, json_t *t)
     char etag[40];
     snprintf (etag, sizeof etag, "\"%lld\"", (long long) json_integer_value (json_object_get (t, "version")));
     http_add_header (req, "ETag", etag);
-}
-
-//  --- /healthz and /metrics -----------------------------------------------
-
-static bool
-s_redis_alive (http_req_t *req)
-{
-    redisReply *r = opd_redis_command (http_redis (req), "PING");
-    bool ok = r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) && r->str
-              && !strcmp (r->str, "PONG");
-    if (r)
-        freeReplyObject (r);
-    return ok;
-}
-
-//  Redis and the services of the deployment: each service shows its life by
-//  a heartbeat in Redis (opd_alive.h), read here in one round trip. When
-//  Redis does not answer, nothing can be known of the services: only
-//  "redis" is named.
-static void
-s_healthz (http_req_t *req)
-{
-    if (!s_is (req, "GET") && !s_is (req, "HEAD")) {
-        s_method_not_allowed (req, "GET");
-        return;
-    }
-    const char *names[OPD_ALIVE_MAX];
-    int n = opd_alive_down (http_redis (req), req->cfg, names);
-    json_t *down = json_array ();
-    if (n < 0)
-        json_array_append_new (down, json_string ("redis"));
-    for (int i = 0; i < n; i++)
-        json_array_append_new (down, json_string (names[i]));
-    http_add_header (req, "Cache-Control", "no-store");
-    if (json_array_size (down))
-        http_json (req, 503, json_pack ("{s:s, s:o}", "status", "unavailable", "down", down));
-    else {
-        json_decref (down);
-        http_json (req, 200, json_pack ("{s:s}", "status", "ok"));
-    }
-}
-
-//  An integer reply of cmd, or -1.
-static long long
-s_count (http_req_t *req, const char *fmt, const char *arg)
-{
-    redisReply *r = opd_redis_command (http_redis (req), fmt, arg);
-    long long n = -1;
-    if (r && r->type == REDIS_REPLY_INTEGER)
-        n = r->integer;
-    else if (r && r->type == REDIS_REPLY_STRING)
-        n = atoll (r->str);
-    else if (r && r->type == REDIS_REPLY_NIL)
-        n = 0;
-    if (r)
-        freeReplyObject (r);
-    return n;
-}
-
-static void
-s_metric (GString *out, const char *name, const char *type, const char *help)
-{
-    g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
-s_metrics (http_req_t *req)
-{
-    if (!s_is (req, "GET")) {
-        s_method_not_allowed (req, "GET");
-        return;
-    }
-    GString *out = g_string_new (NULL);
-    bool up = s_redis_alive (req);
-    s_metric (out, "opdesk_redis_up", "gauge", "1 when Redis answers PING.");
-    g_string_append_printf (out, "opdesk_redis_up %d\n", up ? 1 : 0);
-    if (up) {
-        s_metric (out, "opdesk_tickets", "gauge", "Tickets by status.");
-        for (int i = 0; opd_ticket_statuses[i]; i++)
-            g_string_append_printf (out, "opdesk_tickets{status=\"%s\"} %lld\n", opd_ticket_statuses[i],
-                                    s_count (req, "ZCARD opd:idx:status:%s", opd_ticket_statuses[i]));
-        s_metric (out, "opdesk_mail_sent_total", "counter", "Notifications sent by mail.");
-        g_string_append_printf (out, "opdesk_mail_sent_total %lld\n",
-                                s_count (req, "GET opd:stats:%s", "mail_sent"));
-        s_metric (out, "opdesk_mail_failed_total", "counter", "Notifications given up after retries.");
-        g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
-                                s_count (req, "GET opd:stats:%s", "mail_failed"));
-        s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
-        g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
-        s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");
-        g_string_append_printf (out, "opdesk_slo_timers_pending %lld\n",
-                                s_count (req, "ZCARD %s", OPD_KEY_TIMERS));
-        s_metric (out, "opdesk_unrouted_tickets", "gauge", "Tickets waiting for the router.");
-        g_string_append_printf (out, "opdesk_unrouted_tickets %lld\n", s_count (req, "ZCARD %s", OPD_KEY_UNROUTED));
-        s_metric (out, "opdesk_outbox_jobs", "gauge", "Notification jobs by queue.");
-        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"ready\"} %lld\n",
-                                s_count (req, "LLEN %s", OPD_KEY_OUTBOX_READY));
-        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"busy\"} %lld\n",
-                                s_count (req, "LLEN %s", OPD_KEY_OUTBOX_BUSY));
-        g_string_append_printf (out, "opdesk_outbox_jobs{queue=\"retry\"} %lld\n",
-                                s_count (req, "ZCARD %s", OPD_KEY_OUTBOX_RETRY));
-        //  SLO counters, gauges, budgets, burn rates and histograms (metrics.c).
-        char *slo = metrics_slo_text (http_redis (req), req->cfg);
-        if (slo)
-            g_string_append (out, slo);
-        free (slo);
-        //  Coverage of the rota per team (services/rota, docs/shifts.md).
-        char *rota = rota_metrics_text (http_redis (req), req->cfg, opd_now_ms ());
-        if (rota)
-            g_string_append (out, rota);
-        free (rota);
-    }
-    s_metric (out, "opdesk_http_requests_total", "counter", "HTTP answers of opdesk-web by status code.");
-    for (int code = 100; code < 600; code++) {
-        long n = web_answers (req->web, code);
-        if (n)
-            g_string_append_printf (out, "opdesk_http_requests_total{code=\"%d\"} %ld\n", code, n);
-    }
-    size_t len = out->len;
-    http_reply (req, 200, "text/plain; version=0.0.4; charset=utf-8", g_string_free (out, FALSE), len);
 }
 
 //  --- Tickets: create -----------------------------------------------------
@@ -434,110 +310,6 @@ s_create (http_req_t *req, const web_auth_t *who)
     opd_info ("submitted ticket=%s created=%d role=%s", reply.ticket_id, reply.created,
               web_role_name (who->role));
     http_json (req, 201, t);
-}
-
-//  --- Tickets: list -------------------------------------------------------
-
-static bool
-s_list_arg (const char *name)
-{
-    static const char *const known[] = {"status", "team", "priority", "assignee", "requester", "q",
-                                        "sort", "limit", "cursor", "breaching", "due_within", "live", NULL};
-    for (int i = 0; known[i]; i++)
-        if (!strcmp (name, known[i]))
-            return true;
-    return false;
-}
-
-static void
-s_list (http_req_t *req, const web_auth_t *who)
-{
-    const char *bad = http_args_check (req, s_list_arg);
-    if (bad) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
-                      "unknown query parameter '%s'; allowed: status, team, priority, assignee, "
-                      "requester, q, sort, limit, cursor, breaching, due_within", bad);
-        return;
-    }
-    opd_ticket_query_t q = {http_arg (req, "status"), http_arg (req, "team"), http_arg (req, "priority"),
-                            http_arg (req, "assignee"), http_arg (req, "requester"), http_arg (req, "q"),
-                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0, false};
-    //  Deadline filters: breaching=true (the next deadline has passed) and
-    //  due_within=MINUTES; both list soonest due first.
-    const char *breaching = http_arg (req, "breaching");
-    if (breaching && *breaching) {
-        if (!strcmp (breaching, "true") || !strcmp (breaching, "1"))
-            q.breaching = true;
-        else if (strcmp (breaching, "false") && strcmp (breaching, "0")) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "breaching"),
-                          "breaching must be true or false, not '%s'", breaching);
-            return;
-        }
-    }
-    const char *within = http_arg (req, "due_within");
-    if (within && *within) {
-        char *end = NULL;
-        long n = strtol (within, &end, 10);
-        if (*end || n < 1 || n > 525600) {
-            http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "due_within"),
-                          "due_within must be a number of minutes from 1 to 525600, not '%s'", within);
-            return;
-        }
-        q.due_within = (int) n;
-    }
-    if (q.status && *q.status && !opd_ticket_status_valid (q.status)) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "status"),
-                      "unknown status '%s'; allowed: new, open, pending, resolved, closed", q.status);
-        return;
-    }
-    if (q.team && *q.team && !opd_config_team (req->cfg, q.team)) {
-        char list[1024] = "";
-        for (size_t i = 0; i < req->cfg->nteams; i++)
-            snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "",
-                      req->cfg->teams[i].id);
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "team"),
-                      "unknown team '%s'; allowed: %s", q.team, list);
-        return;
-    }
-    if (q.priority && *q.priority && !opd_priority_rank (q.priority)) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "priority"),
-                      "unknown priority '%s'; allowed: P1, P2, P3, P4", q.priority);
-        return;
-    }
-    if (q.sort && *q.sort && strcmp (q.sort, "due") && strcmp (q.sort, "created")) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "sort"),
-                      "unknown sort '%s'; allowed: due, created", q.sort);
-        return;
-    }
-    const char *limit = http_arg (req, "limit");
-    if (limit) {
-        char *end = NULL;
-        long n = strtol (limit, &end, 10);
-        if (!*limit || *end || n < 1 || n > 500) {
-            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "limit"),
-                          "limit must be a number from 1 to 500");
-            return;
-        }
-        q.limit = (int) n;
-    }
-    if (who->role == OPD_ROLE_REQUESTER) {
-        if (q.requester && *q.requester && g_ascii_strcasecmp (q.requester, who->identity)) {
-            http_error (req, 403, "forbidden", "a requester token lists only its own tickets");
-            return;
-        }
-        q.requester = who->identity;
-    }
-    q.live = s_live (req);
-    opd_ticket_error_t err;
-    json_t *page = opd_ticket_list (http_redis (req), req->cfg, &q, &err);
-    if (!page) {
-        if (err.code == OPD_TICKET_INVALID)
-            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", err.key), "%s", err.message);
-        else
-            http_error (req, 503, "unavailable", "%s", err.message);
-        return;
-    }
-    http_json (req, 200, page);
 }
 
 //  --- Tickets: change -----------------------------------------------------
@@ -802,248 +574,7 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
     json_decref (obj);
 }
 
-//  --- Events --------------------------------------------------------------
-
-static bool
-s_time_key (const char *key)
-{
-    size_t n = key ? strlen (key) : 0;
-    //  "from" and "to": the span of a coverage.gap.
-    return n && (!strcmp (key, "at") || !strcmp (key, "from") || !strcmp (key, "to")
-                 || (n > 3 && !strcmp (key + n - 3, "_at")));
-}
-
-static json_t *
-s_text (const char *s, size_t n)
-{
-    if (opd_utf8_valid (s, n))
-        return json_stringn (s, n);
-    char *copy = opd_strndup (s, n);
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char) copy[i] >= 0x80)
-            copy[i] = '?';
-    json_t *j = json_stringn (copy, n);
-    free (copy);
-    return j;
-}
-
-//  An event's msgpack as JSON; times (at, *_at) as RFC 3339.
-static json_t *
-s_mp_json (const msgpack_object *o, const char *key)
-{
-    char buf[40];
-    switch (o->type) {
-    case MSGPACK_OBJECT_BOOLEAN:
-        return json_boolean (o->via.boolean);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        if (s_time_key (key) && o->via.u64 < (uint64_t) INT64_MAX) {
-            opd_rfc3339 ((int64_t) o->via.u64, buf, sizeof buf);
-            return json_string (buf);
-        }
-        return json_integer ((json_int_t) o->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return json_integer ((json_int_t) o->via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (s_time_key (key) && o->via.f64 >= 0 && o->via.f64 < 1e15) {
-            opd_rfc3339 ((int64_t) o->via.f64, buf, sizeof buf);
-            return json_string (buf);
-        }
-        return json_real (o->via.f64);
-    case MSGPACK_OBJECT_STR:
-        return s_text (o->via.str.ptr, o->via.str.size);
-    case MSGPACK_OBJECT_BIN:
-        return s_text (o->via.bin.ptr, o->via.bin.size);
-    case MSGPACK_OBJECT_ARRAY: {
-        json_t *a = json_array ();
-        for (uint32_t i = 0; i < o->via.array.size; i++)
-            json_array_append_new (a, s_mp_json (&o->via.array.ptr[i], NULL));
-        return a;
-    }
-    case MSGPACK_OBJECT_MAP: {
-        json_t *m = json_object ();
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            const msgpack_object_kv *kv = &o->via.map.ptr[i];
-            if (kv->key.type != MSGPACK_OBJECT_STR)
-                continue;
-            char *k = opd_strndup (kv->key.via.str.ptr, kv->key.via.str.size);
-            if (opd_utf8_valid (k, strlen (k)))
-                json_object_set_new (m, k, s_mp_json (&kv->val, k));
-            free (k);
-        }
-        return m;
-    }
-    default:
-        return json_null ();
-    }
-}
-
-static bool
-s_events_arg (const char *name)
-{
-    return !strcmp (name, "since") || !strcmp (name, "topic") || !strcmp (name, "limit");
-}
-
-static void
-s_events (http_req_t *req, const web_auth_t *who)
-{
-    (void) who;
-    const char *bad = http_args_check (req, s_events_arg);
-    if (bad) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
-                      "unknown query parameter '%s'; allowed: since, topic, limit", bad);
-        return;
-    }
-    const char *since = http_arg (req, "since");
-    const char *topic = http_arg (req, "topic");
-    const char *lim = http_arg (req, "limit");
-    uint64_t since_ms = 0, since_seq = 0;
-    if (since && *since && web_cursor_parse (since, &since_ms, &since_seq)) {
-        http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "since"),
-                      "since must be a cursor from an earlier answer (like 1700000000000-0)");
-        return;
-    }
-    int limit = EVENTS_DEFAULT;
-    if (lim) {
-        char *end = NULL;
-        long n = strtol (lim, &end, 10);
-        if (!*lim || *end || n < 1 || n > EVENTS_MAX) {
-            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "limit"),
-                          "limit must be a number from 1 to %d", EVENTS_MAX);
-            return;
-        }
-        limit = (int) n;
-    }
-    size_t tlen = topic ? strlen (topic) : 0;
-    json_t *items = json_array ();
-    //  The cursor as Redis writes it; nothing comes after the largest one
-    //  (and Redis refuses an interval starting after it).
-    char *last = since && *since ? opd_sprintf ("%" PRIu64 "-%" PRIu64, since_ms, since_seq) : NULL;
-    opd_redis_t *redis = http_redis (req);
-    bool more = !(last && since_ms == UINT64_MAX && since_seq == UINT64_MAX);
-    while (more && (int) json_array_size (items) < limit) {
-        char start[64];
-        snprintf (start, sizeof start, "%s%s", last ? "(" : "", last ? last : "-");
-        int chunk = limit * 2 < 200 ? 200 : limit * 2;
-        redisReply *r = opd_redis_command (redis, "XRANGE opd:events %s + COUNT %d", start, chunk);
-        if (!r || r->type != REDIS_REPLY_ARRAY) {
-            http_error (req, 503, "unavailable", "the event history is unavailable: %s",
-                        r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
-            if (r)
-                freeReplyObject (r);
-            json_decref (items);
-            free (last);
-            return;
-        }
-        more = r->elements == (size_t) chunk;
-        for (size_t i = 0; i < r->elements && (int) json_array_size (items) < limit; i++) {
-            redisReply *e = r->element[i];
-            if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
-                continue;
-            free (last);
-            last = opd_strdup (e->element[0]->str);
-            redisReply *f = e->element[1];
-            const char *t = NULL, *m = NULL;
-            size_t mlen = 0;
-            for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2) {
-                if (f->element[j]->type != REDIS_REPLY_STRING || f->element[j + 1]->type != REDIS_REPLY_STRING)
-                    continue;
-                if (!strcmp (f->element[j]->str, "t"))
-                    t = f->element[j + 1]->str;
-                else if (!strcmp (f->element[j]->str, "m")) {
-                    m = f->element[j + 1]->str;
-                    mlen = f->element[j + 1]->len;
-                }
-            }
-            if (!t || !m || (tlen && strncmp (t, topic, tlen)))
-                continue;
-            msgpack_unpacked u;
-            char err[128];
-            if (opd_mp_decode (m, mlen, NULL, &u, err, sizeof err) == 0 && u.data.type == MSGPACK_OBJECT_MAP) {
-                json_t *ev = s_mp_json (&u.data, NULL);
-                if (!json_object_get (ev, "type"))
-                    json_object_set_new (ev, "type", s_text (t, strlen (t)));
-                json_object_set_new (ev, "cursor", json_string (last));
-                json_array_append_new (items, ev);
-            }
-            msgpack_unpacked_destroy (&u);
-        }
-        if (r->elements == 0)
-            more = false;
-        freeReplyObject (r);
-    }
-    json_t *page = json_pack ("{s:o, s:o}", "items", items, "next_cursor", last ? json_string (last) : json_null ());
-    free (last);
-    http_json (req, 200, page);
-}
-
 //  --- Routing -------------------------------------------------------------
-
-static bool
-s_report_arg (const char *name)
-{
-    return !strcmp (name, "from") || !strcmp (name, "to") || !strcmp (name, "group_by")
-           || !strcmp (name, "compare_from") || !strcmp (name, "compare_to");
-}
-
-//  GET /api/v1/slo/report?from=&to=&group_by=priority|team|policy, and
-//  (an opdesk addition) compare_from=&compare_to= for the change against
-//  an earlier period. Leads and admins.
-static void
-s_slo_report (http_req_t *req, const web_auth_t *who)
-{
-    (void) who;
-    const char *bad = http_args_check (req, s_report_arg);
-    if (bad) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
-                      "unknown query parameter '%s'; allowed: from, to, group_by, compare_from, compare_to",
-                      bad);
-        return;
-    }
-    const char *names[4] = {"from", "to", "compare_from", "compare_to"};
-    int64_t t[4] = {0, 0, 0, 0};
-    bool given[4];
-    int64_t now = opd_now_ms ();
-    for (int i = 0; i < 4; i++) {
-        const char *v = http_arg (req, names[i]);
-        given[i] = v && *v;
-        if (given[i] && opd_time_parse (v, i % 2 == 1, &t[i])) {
-            http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", names[i]),
-                          "%s must be RFC 3339 or YYYY-MM-DD", names[i]);
-            return;
-        }
-    }
-    //  Without from and to: the last 28 days.
-    if (!given[1])
-        t[1] = now;
-    if (!given[0])
-        t[0] = t[1] - 28LL * 86400000LL;
-    if (given[2] != given[3]) {
-        http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", given[2] ? "compare_to" : "compare_from"),
-                      "compare_from and compare_to go together");
-        return;
-    }
-    const char *group_by = http_arg (req, "group_by");
-    if (!group_by || !*group_by)
-        group_by = "priority";
-    char err[256] = "";
-    json_t *report = opd_slo_report (http_redis (req), req->cfg, t[0], t[1], group_by, err, sizeof err);
-    if (report && given[2]) {
-        json_t *prev = opd_slo_report (http_redis (req), req->cfg, t[2], t[3], group_by, err, sizeof err);
-        json_t *both = prev ? opd_slo_report_compare (report, prev) : NULL;
-        json_decref (prev);
-        json_decref (report);
-        report = both;
-    }
-    if (!report) {
-        bool invalid = !strncmp (err, "invalid:", 8);
-        http_error_x (req, invalid ? 422 : 503, invalid ? "invalid" : "unavailable",
-                      json_pack ("{s:s}", "key", !strncmp (err, "invalid: group_by", 17) ? "group_by" : "to"),
-                      "%s", err);
-        return;
-    }
-    http_json (req, 200, report);
-}
 
 //  The API's routes, read in one place: method, path ("*" stands for one
 //  segment, the ticket or absence id handed to the handler), the least role
@@ -1059,13 +590,6 @@ typedef struct {
     route_fn *fn;
     const char *what;
 } route_t;
-
-static void
-s_route_list (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_list (req, who);
-}
 
 static void
 s_route_create (http_req_t *req, const web_auth_t *who, const char *id)
@@ -1084,32 +608,18 @@ s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
     }
 }
 
-static void
-s_route_events (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_events (req, who);
-}
-
-static void
-s_route_report (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_slo_report (req, who);
-}
-
 #define REQUESTER OPD_ROLE_REQUESTER
 #define AGENT OPD_ROLE_AGENT
 #define LEAD OPD_ROLE_LEAD
 
 static const route_t s_routes[] = {
-    {"GET", "/api/v1/tickets", REQUESTER, s_route_list, "the ticket list"},
+    {"GET", "/api/v1/tickets", REQUESTER, api_ticket_list, "the ticket list"},
     {"POST", "/api/v1/tickets", REQUESTER, s_route_create, "ticket creation"},
     {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
-    {"GET", "/api/v1/events", AGENT, s_route_events, "the event history"},
-    {"GET", "/api/v1/slo/report", LEAD, s_route_report, "the SLO report"},
+    {"GET", "/api/v1/events", AGENT, api_events, "the event history"},
+    {"GET", "/api/v1/slo/report", LEAD, api_slo_report, "the SLO report"},
     {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},
     {"GET", "/api/v1/absences", AGENT, api_rota_absence_list, "the absences"},
     {"POST", "/api/v1/absences", AGENT, api_rota_absence_add, "recording absences"},
@@ -1170,7 +680,7 @@ s_route (http_req_t *req, const web_auth_t *who)
         return;
     }
     if (allow[0])
-        s_method_not_allowed (req, allow);
+        api_method_not_allowed (req, allow);
     else
         http_error (req, 404, "not_found", "there is nothing at %s", req->path);
 }
@@ -1180,11 +690,11 @@ api_handle (http_req_t *req)
 {
     const char *p = req->path;
     if (!strcmp (p, "/healthz")) {
-        s_healthz (req);
+        api_healthz (req);
         return true;
     }
     if (!strcmp (p, "/metrics")) {
-        s_metrics (req);
+        api_metrics (req);
         return true;
     }
     if (strncmp (p, "/api/", 5))

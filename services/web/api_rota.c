@@ -54,6 +54,22 @@ s_unavailable (http_req_t *req)
     http_error (req, 503, "unavailable", "Redis did not answer: %s", opd_redis_error (http_redis (req)));
 }
 
+//  False after answering 503 (rc -1) or 404 (rc 1, no absence or override
+//  id); true for rc 0.
+static bool
+s_found (http_req_t *req, int rc, const char *what, const char *id)
+{
+    if (rc < 0) {
+        s_unavailable (req);
+        return false;
+    }
+    if (rc == 1) {
+        http_error (req, 404, "not_found", "no %s %s", what, id);
+        return false;
+    }
+    return true;
+}
+
 static bool
 s_id_valid (const char *id)
 {
@@ -140,9 +156,10 @@ s_time (int64_t ms)
 
 //  --- Coverage ------------------------------------------------------------
 
-static void
-s_coverage (http_req_t *req, const web_auth_t *who)
+void
+api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "read the coverage"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -161,9 +178,10 @@ s_coverage (http_req_t *req, const web_auth_t *who)
 }
 
 //  GET /api/v1/rota?team=&from=&to=: who is on duty when (default: 7 days).
-static void
-s_rota (http_req_t *req, const web_auth_t *who)
+void
+api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -239,9 +257,10 @@ s_open_tickets (http_req_t *req, const char *agent)
     return ids;
 }
 
-static void
-s_absence_add (http_req_t *req, const web_auth_t *who)
+void
+api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "record absences"))
         return;
     json_t *body = s_body (req);
@@ -317,21 +336,15 @@ s_absence_add (http_req_t *req, const web_auth_t *who)
 
 //  POST /api/v1/absences/ID/approve: a lead approves requested leave
 //  (coverage.leave_approval), within the cap teams[].max_away.
-static void
-s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "approve leave"))
         return;
     rota_absence_t a;
     int rc = s_id_valid (id) ? rota_absence_get (http_redis (req), id, &a) : 1;
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     if (!rota_absence_counts (&a)) {
         snprintf (a.status, sizeof a.status, "approved");
         char team[128];
@@ -343,14 +356,8 @@ s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
         }
         const char *by = who->identity ? who->identity : web_role_name (who->role);
         rc = cap < 0 ? -1 : rota_absence_approve (http_redis (req), id, by);
-        if (rc < 0) {
-            s_unavailable (req);
+        if (!s_found (req, rc, "absence", id))
             return;
-        }
-        if (rc == 1) {
-            http_error (req, 404, "not_found", "no absence %s", id);
-            return;
-        }
         opd_info ("leave approved id=%s agent=%s", id, a.agent);
         if (rota_announce_agent (http_redis (req), req->cfg, a.agent, opd_now_ms ()) < 0)
             opd_warn ("coverage.gap pass failed after approving absence=%s", id);
@@ -358,34 +365,22 @@ s_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
     http_json (req, 200, rota_absence_json (&a));
 }
 
-static void
-s_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "remove absences"))
         return;
     rota_absence_t a;
     int rc = s_id_valid (id) ? rota_absence_get (http_redis (req), id, &a) : 1;
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     if (who->role < OPD_ROLE_LEAD && (!who->identity || strcmp (who->identity, a.agent))) {
         http_error (req, 403, "forbidden", "an agent removes only its own absences; a lead anyone's");
         return;
     }
     rc = rota_absence_remove (http_redis (req), id);
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "absence", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no absence %s", id);
-        return;
-    }
     opd_info ("absence removed id=%s agent=%s", id, a.agent);
     //  Removing an absence only closes or shortens gaps, and a shorter gap
     //  has new edges: the pass runs as after any change.
@@ -408,9 +403,10 @@ s_in_team (const opd_config_t *cfg, const char *agent, const char *team)
     return false;
 }
 
-static void
-s_absence_list (http_req_t *req, const web_auth_t *who)
+void
+api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read absences"))
         return;
     if (!s_args (req, s_arg_absences, "agent, team, from, to"))
@@ -441,9 +437,10 @@ s_absence_list (http_req_t *req, const web_auth_t *who)
 
 //  --- Overrides -----------------------------------------------------------
 
-static void
-s_override_add (http_req_t *req, const web_auth_t *who)
+void
+api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "change the rota"))
         return;
     json_t *body = s_body (req);
@@ -491,8 +488,8 @@ s_override_add (http_req_t *req, const web_auth_t *who)
     http_json (req, 201, rota_override_json (&o));
 }
 
-static void
-s_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
+void
+api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "change the rota"))
         return;
@@ -500,22 +497,17 @@ s_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
     int rc = s_id_valid (id) ? rota_override_get (http_redis (req), id, &o) : 1;
     if (rc == 0)
         rc = rota_override_remove (http_redis (req), id);
-    if (rc < 0) {
-        s_unavailable (req);
+    if (!s_found (req, rc, "override", id))
         return;
-    }
-    if (rc == 1) {
-        http_error (req, 404, "not_found", "no override %s", id);
-        return;
-    }
     if (rota_announce (http_redis (req), req->cfg, o.team, opd_now_ms ()) < 0)
         opd_warn ("coverage.gap pass failed after removing override=%s", id);
     http_reply (req, 204, NULL, NULL, 0);
 }
 
-static void
-s_override_list (http_req_t *req, const web_auth_t *who)
+void
+api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
     if (!s_args (req, s_arg_period_team, "from, to, team"))
@@ -545,9 +537,10 @@ s_arg_team (const char *name)
     return !strcmp (name, "team");
 }
 
-static void
-s_oncall (http_req_t *req, const web_auth_t *who)
+void
+api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read who is on duty"))
         return;
     const char *team;
@@ -559,89 +552,7 @@ s_oncall (http_req_t *req, const web_auth_t *who)
         s_unavailable (req);
         return;
     }
-    json_t *teams = json_array ();
-    for (size_t i = 0; i < req->cfg->nteams; i++) {
-        const opd_team_t *t = &req->cfg->teams[i];
-        if (team && strcmp (team, t->id))
-            continue;
-        const char **agents = NULL;
-        size_t n = rota_on_duty (req->cfg, t->id, &ch, now, &agents);
-        json_t *list = json_array ();
-        for (size_t a = 0; a < n; a++)
-            json_array_append_new (list, json_string (agents[a]));
-        free (agents);
-        json_array_append_new (teams, json_pack ("{s:s, s:i, s:o}", "team", t->id, "required",
-                                                 t->min_on_duty, "on_duty", list));
-    }
+    json_t *teams = rota_oncall_json (req->cfg, team, &ch, now);
     rota_changes_free (&ch);
     http_json (req, 200, json_pack ("{s:o, s:o}", "at", s_time (now), "teams", teams));
-}
-
-//  --- Route-table entry points (api_rota.h) -------------------------------
-
-void
-api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_coverage (req, who);
-}
-
-void
-api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_absence_list (req, who);
-}
-
-void
-api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_absence_add (req, who);
-}
-
-void
-api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_absence_remove (req, who, id);
-}
-
-void
-api_rota_absence_approve (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_absence_approve (req, who, id);
-}
-
-void
-api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_override_list (req, who);
-}
-
-void
-api_rota_override_add (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_override_add (req, who);
-}
-
-void
-api_rota_override_remove (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_override_remove (req, who, id);
-}
-
-void
-api_rota_oncall (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_oncall (req, who);
-}
-
-void
-api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_rota (req, who);
 }

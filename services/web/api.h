@@ -1,0 +1,29 @@
+/*  api: what the files of the JSON API share (private to opdesk-web).
+    api.c holds the route table, the dispatch and the ticket endpoints;
+    api_list.c, api_events.c, api_report.c and api_health.c one concern
+    each; the rota's endpoints are in api_rota.c (api_rota.h). Handlers named api_* answer
+    req themselves; none returns anything. */
+#ifndef WEB_API_H_INCLUDED
+#define WEB_API_H_INCLUDED
+#include "web.h"
+#include <stdbool.h>
+
+//  True when req's method is method.
+bool api_is (const http_req_t *req, const char *method);
+
+//  Answers 405 with Allow: allow.
+void api_method_not_allowed (http_req_t *req, const char *allow);
+
+//  True for ?live=true (or 1): the clocks carry remaining_working_ms and
+//  overdue_ms as of now.
+bool api_live (const http_req_t *req);
+
+//  Route handlers, in the shape of the route table's rows (id unused).
+void api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets
+void api_events (http_req_t *req, const web_auth_t *who, const char *id);     //  GET /api/v1/events
+void api_slo_report (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/slo/report
+
+//  Dispatched by api_handle before any token is read.
+void api_healthz (http_req_t *req); //  GET|HEAD /healthz
+void api_metrics (http_req_t *req); //  GET /metrics
+#endif
