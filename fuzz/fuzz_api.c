@@ -31,19 +31,7 @@ static const char *s_config_text = FUZZ_DESK_CONFIG
     "      - {name: model, type: enum, values: [standard, developer], required: true}\n"
     "limits: {body_bytes: 2048, frame_bytes: 8192}\n";
 
-static opd_config_t *s_cfg;
-
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    s_cfg = fuzz_config_load ("fuzz_api", s_config_text);
-    return 0;
-}
+FUZZ_CONFIG_HARNESS ("fuzz_api", s_config_text)
 
 static void
 s_check_refusal (const web_body_error_t *e, json_t *obj)

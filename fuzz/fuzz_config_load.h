@@ -4,6 +4,7 @@
 #ifndef FUZZ_CONFIG_LOAD_H_INCLUDED
 #define FUZZ_CONFIG_LOAD_H_INCLUDED
 #include "opd_config.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,4 +31,18 @@ fuzz_config_load (const char *harness, const char *text)
     }
     return cfg;
 }
+
+//  What every such harness declares: its configuration s_cfg, loaded once
+//  from text by LLVMFuzzerInitialize.
+#define FUZZ_CONFIG_HARNESS(harness, text)                                                       \
+    static opd_config_t *s_cfg;                                                                  \
+    int LLVMFuzzerInitialize (int *argc, char ***argv);                                          \
+    int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);                               \
+    int LLVMFuzzerInitialize (int *argc, char ***argv)                                           \
+    {                                                                                            \
+        (void) argc;                                                                             \
+        (void) argv;                                                                             \
+        s_cfg = fuzz_config_load (harness, text);                                                \
+        return 0;                                                                                \
+    }
 #endif

@@ -33,19 +33,7 @@ static const char *s_config_text = FUZZ_DESK_CONFIG
     "      - {name: callback, type: phone, max_length: 20}\n"
     "limits: {body_bytes: 2048, frame_bytes: 4096}\n";
 
-static opd_config_t *s_cfg;
-
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    s_cfg = fuzz_config_load ("fuzz_intake", s_config_text);
-    return 0;
-}
+FUZZ_CONFIG_HARNESS ("fuzz_intake", s_config_text)
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -38,19 +38,7 @@ static const char *s_config_text =
     "  email:\n"
     "    agent_mail: {trust: token_or_dmarc, authserv_id: mx.example.org, secret: fuzz-secret-0123456789}\n";
 
-static opd_config_t *s_cfg;
-
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    s_cfg = fuzz_config_load ("fuzz_mime", s_config_text);
-    return 0;
-}
+FUZZ_CONFIG_HARNESS ("fuzz_mime", s_config_text)
 
 //  The parser's promise: every text is valid UTF-8 without NUL.
 static void
