@@ -154,6 +154,15 @@ s_time (int64_t ms)
     return json_string (buf);
 }
 
+//  The from, to and team of a GET that takes only those (the period
+//  defaults to days from now); false after answering 400 or 422.
+static bool
+s_period_team (http_req_t *req, int days, int64_t *from, int64_t *to, const char **team)
+{
+    return s_args (req, s_arg_period_team, "from, to, team") && !s_period (req, from, to, days)
+           && s_team_arg (req, team);
+}
+
 //  --- Coverage ------------------------------------------------------------
 
 void
@@ -162,11 +171,9 @@ api_rota_coverage (http_req_t *req, const web_auth_t *who, const char *id)
     (void) id;
     if (s_forbidden (req, who, OPD_ROLE_LEAD, "read the coverage"))
         return;
-    if (!s_args (req, s_arg_period_team, "from, to, team"))
-        return;
     int64_t from, to;
     const char *team;
-    if (s_period (req, &from, &to, COVERAGE_DEFAULT_DAYS) || !s_team_arg (req, &team))
+    if (!s_period_team (req, COVERAGE_DEFAULT_DAYS, &from, &to, &team))
         return;
     bool unknown;
     json_t *teams = rota_coverage (http_redis (req), req->cfg, team, from, to, &unknown);
@@ -184,11 +191,9 @@ api_rota_rota (http_req_t *req, const web_auth_t *who, const char *id)
     (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
-    if (!s_args (req, s_arg_period_team, "from, to, team"))
-        return;
     int64_t from, to;
     const char *team;
-    if (s_period (req, &from, &to, 7) || !s_team_arg (req, &team))
+    if (!s_period_team (req, 7, &from, &to, &team))
         return;
     bool unknown;
     json_t *teams = rota_rota (http_redis (req), req->cfg, team, from, to, &unknown);
@@ -510,11 +515,9 @@ api_rota_override_list (http_req_t *req, const web_auth_t *who, const char *id)
     (void) id;
     if (s_forbidden (req, who, OPD_ROLE_AGENT, "read the rota"))
         return;
-    if (!s_args (req, s_arg_period_team, "from, to, team"))
-        return;
     int64_t from, to;
     const char *team;
-    if (s_period (req, &from, &to, COVERAGE_MAX_DAYS) || !s_team_arg (req, &team))
+    if (!s_period_team (req, COVERAGE_MAX_DAYS, &from, &to, &team))
         return;
     rota_override_t *v = NULL;
     size_t n = 0;
