@@ -14,6 +14,7 @@
 #
 #   bash fuzz/run.sh 60              every harness, 60 s each (what `make fuzz` runs)
 #   bash fuzz/run.sh 30 intake mime  the named harnesses only
+#   FUZZ_JOBS=1 bash fuzz/run.sh 60  one harness at a time (default: one per processor)
 set -euo pipefail
 seconds=${1:-60}
 case "$seconds" in ''|*[!0-9]*) echo "usage: $0 SECONDS [NAME...]" >&2; exit 2 ;; esac
@@ -64,32 +65,56 @@ build_one() {
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-summary=()
-for name in "${names[@]}"; do
-    [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
-    build_one "$name"
-    binary="$out/fuzz_$name" work="$out/corpus/$name" seeds="$root/fuzz/corpus/$name"
+# Fuzzes one harness (already built) for $seconds; its summary line goes to
+# build-fuzz/NAME.summary. Returns non-zero on any crash.
+fuzz_one() {
+    local name=$1 binary="$out/fuzz_$1" work="$out/corpus/$1" seeds="$root/fuzz/corpus/$1"
     mkdir -p "$work" "$out/artifacts/$name" "$seeds"
-    extra=()
+    local extra=()
     [ -f "$root/fuzz/$name.flags" ] && read -r -a extra < "$root/fuzz/$name.flags"
-    limits=(-malloc_limit_mb=256 -rss_limit_mb=1024 -timeout=10 -max_len=8192 "${extra[@]}"
-            -artifact_prefix="$out/artifacts/$name/")
-    echo "== fuzz $name: replaying $(ls "$seeds" | wc -l) seeds"
-    "$binary" "${limits[@]}" -runs=0 "$seeds" 2>"$out/$name.replay.log" || {
+    local limits=(-malloc_limit_mb=256 -rss_limit_mb=1024 -timeout=10 -max_len=8192 "${extra[@]}"
+                  -artifact_prefix="$out/artifacts/$name/")
+    if ! "$binary" "${limits[@]}" -runs=0 "$seeds" 2>"$out/$name.replay.log"; then
         tail -40 "$out/$name.replay.log" >&2
         echo "fuzz $name: a seed crashed (see $out/$name.replay.log and $out/artifacts/$name/)" >&2
-        exit 1
-    }
-    echo "== fuzz $name: fuzzing for ${seconds}s"
+        return 1
+    fi
     # New inputs go to build-fuzz/corpus/NAME (first directory); the seeds stay as committed.
     if ! "$binary" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
             "$work" "$seeds" 2>"$out/$name.log"; then
         tail -60 "$out/$name.log" >&2
         echo "fuzz $name: FAILED: crash input in $out/artifacts/$name/ (log: $out/$name.log)" >&2
-        exit 1
+        return 1
     fi
+    local execs rss
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
     rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$out/$name.log")
-    summary+=("$name: ${execs:-?} executions in ${seconds}s, peak RSS ${rss:-?} MB, no crash")
+    echo "$name: ${execs:-?} executions in ${seconds}s, peak RSS ${rss:-?} MB, no crash" \
+        >"$out/$name.summary"
+}
+
+for name in "${names[@]}"; do
+    [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
+    build_one "$name"
+    rm -f "$out/$name.summary"
 done
-printf 'fuzz: %s\n' "${summary[@]}"
+
+# The harnesses run side by side, FUZZ_JOBS at a time (default: one per
+# processor), each for the full $seconds: the same fuzzing in less wall time.
+jobs_max=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+failed=0 running=0
+for name in "${names[@]}"; do
+    if [ "$running" -ge "$jobs_max" ]; then
+        wait -n || failed=1
+        running=$((running - 1))
+    fi
+    echo "== fuzz $name: replaying $(ls "$root/fuzz/corpus/$name" 2>/dev/null | wc -l) seeds, then fuzzing for ${seconds}s"
+    fuzz_one "$name" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+    wait -n || failed=1
+    running=$((running - 1))
+done
+[ "$failed" = 0 ] || { echo "fuzz: FAILED (see above)" >&2; exit 1; }
+for name in "${names[@]}"; do cat "$out/$name.summary"; done | sed 's/^/fuzz: /'
