@@ -7,7 +7,9 @@
                                     output differs from it
 
 Outputs (each says it is generated): proto/include/opd_schema.h,
-proto/src/opd_schema.c, common/lua/schema.lua, and the parts of
+proto/src/opd_schema.c, proto/include/opd_submit_msg.h,
+proto/src/opd_submit_msg.c, common/lua/schema.lua, the unit tests' sample
+round trips (tests/unit/*_samples.inc), and the parts of
 proto/keys.md and proto/README.md between "<!-- generated: NAME" and
 "<!-- end generated: NAME -->" markers (the prose around them is kept).
 Plain on purpose: one function per output, strings joined in order."""
@@ -284,6 +286,163 @@ def c_samples(s):
     return "\n".join(o)
 
 
+# --- intake.submit for senders (opd_submit_msg.h) --------------------------
+
+def submit_keys(s):
+    """The keys a sender fills: every submit key but v and type, with `also` as its own key."""
+    out = []
+    for k in s["intake"]["submit"]:
+        if k["key"] in ("v", "type"):
+            continue
+        out.append(k)
+        if k.get("also"):
+            out.append(dict(k, key=k["also"], sample=k.get("also_sample")))
+    return out
+
+
+def c_submit_header(s):
+    o = ["/*  " + BANNER, "", "    opd_submit_msg: intake.submit as a sender writes it (CONTRACT.md section 3).",
+         "    Every adapter of opdesk packs its requests with opd_submit_msg_pack, so the",
+         "    message is defined once; intake decodes and validates it (opd_intake.h). */",
+         "#ifndef OPD_SUBMIT_MSG_H_INCLUDED", "#define OPD_SUBMIT_MSG_H_INCLUDED",
+         "#include <jansson.h>", "#include <msgpack.h>", "#include <stdbool.h>", "#include <stddef.h>",
+         "#include <stdint.h>", "", "//  Unset members (NULL, 0, false) are not sent.", "typedef struct {"]
+    import textwrap
+    for k in submit_keys(s):
+        doc = k["doc"].replace("`", "")
+        o += ["    //  " + line for line in textwrap.wrap(doc, 86)]
+        if k.get("parts"):
+            o.append("    struct {")
+            o.append("        const char *%s;" % ", *".join(k["parts"]))
+            o.append("    } %s;" % k["key"])
+        elif k.get("c") == "json":
+            o.append("    const json_t *%s;" % k["key"])
+        elif k.get("c") == "strs":
+            o.append("    const char *const *%s;" % k["key"])
+            o.append("    size_t %s_count;" % k["key"])
+        else:
+            o.append("    %s%s;" % ({"str": "const char *", "int": "int64_t ", "bool": "bool "}[k["type"]], k["key"]))
+    o += ["} opd_submit_msg_t;", "",
+          "//  Packs the message into buf (which the caller initialised). Returns -1,",
+          "//  packing nothing, when a required string is missing (a map that is",
+          "//  required, the requester, is sent even when empty, for intake to refuse).",
+          "int opd_submit_msg_pack (const opd_submit_msg_t *m, msgpack_sbuffer *buf);", "", "#endif", ""]
+    return "\n".join(o)
+
+
+def c_submit_source(s):
+    keys = submit_keys(s)
+    o = ["/*  " + BANNER + " */", "#include \"opd_submit_msg.h\"", "#include \"opd_intake.h\"", "",
+         "static void", "s_pack_kv_bool (msgpack_packer *pk, const char *key)", "{",
+         "    opd_pack_str (pk, key);", "    msgpack_pack_true (pk);", "}", "",
+         "static bool", "s_has (const opd_submit_msg_t *m, int i)", "{", "    switch (i) {"]
+    for i, k in enumerate(keys):
+        if k.get("parts") and k.get("required"):
+            cond = "true;  //  sent even when empty: intake says what is missing"
+        elif k.get("parts"):
+            cond = " || ".join("m->%s.%s" % (k["key"], p) for p in k["parts"])
+        elif k.get("c") == "strs":
+            cond = "m->%s_count > 0" % k["key"]
+        elif k["type"] == "int":
+            cond = "m->%s != 0" % k["key"]
+        else:
+            cond = "m->%s" % k["key"]
+        o.append("    case %d: return %s%s" % (i, cond, "" if cond.endswith("missing") else ";"))
+    o += ["    default: return false;", "    }", "}", ""]
+    for k in keys:
+        if k.get("parts"):
+            o += ["static void", "s_pack_%s (msgpack_packer *pk, const opd_submit_msg_t *m)" % k["key"], "{",
+                  "    msgpack_pack_map (pk, %s);" % " + ".join("(m->%s.%s != NULL)" % (k["key"], p) for p in k["parts"])]
+            for p in k["parts"]:
+                o += ["    if (m->%s.%s)" % (k["key"], p), "        opd_pack_kv_str (pk, \"%s\", m->%s.%s);" % (p, k["key"], p)]
+            o += ["}", ""]
+    o += ["int", "opd_submit_msg_pack (const opd_submit_msg_t *m, msgpack_sbuffer *buf)", "{"]
+    req = [i for i, k in enumerate(keys) if k.get("required") and k["type"] == "str"]
+    o += ["    if (%s)" % " || ".join("!s_has (m, %d)" % i for i in req), "        return -1;",
+          "    size_t n = 2;", "    for (int i = 0; i < %d; i++)" % len(keys), "        n += s_has (m, i);",
+          "    msgpack_packer pk;", "    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);",
+          "    msgpack_pack_map (&pk, n);", "    opd_pack_kv_int (&pk, \"v\", %d);" % s["version"],
+          "    opd_pack_kv_str (&pk, \"type\", \"intake.submit\");"]
+    for i, k in enumerate(keys):
+        o.append("    if (s_has (m, %d)) {" % i)
+        if k.get("parts"):
+            o += ["        opd_pack_str (&pk, \"%s\");" % k["key"], "        s_pack_%s (&pk, m);" % k["key"]]
+        elif k.get("c") == "json":
+            o += ["        opd_pack_str (&pk, \"%s\");" % k["key"], "        opd_pack_json (&pk, m->%s);" % k["key"]]
+        elif k.get("c") == "strs":
+            o += ["        opd_pack_str (&pk, \"%s\");" % k["key"],
+                  "        msgpack_pack_array (&pk, m->%s_count);" % k["key"],
+                  "        for (size_t j = 0; j < m->%s_count; j++)" % k["key"],
+                  "            opd_pack_str (&pk, m->%s[j]);" % k["key"]]
+        else:
+            o.append("        " + {"str": "opd_pack_kv_str (&pk, \"%s\", m->%s);",
+                                    "int": "opd_pack_kv_int (&pk, \"%s\", m->%s);",
+                                    "bool": "s_pack_kv_bool (&pk, \"%s\");"}[k["type"]]
+                     .replace("%s", k["key"], 1).replace("%s", k["key"]))
+        o.append("    }")
+    o += ["    return 0;", "}", ""]
+    return "\n".join(o)
+
+
+def c_lit(v):
+    return '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def c_submit_samples(s):
+    """The round trip of the schema's samples: packed by opd_submit_msg_pack,
+    decoded by opd_submit_decode (tests/unit/test_intake.c includes it)."""
+    import json
+    keys = submit_keys(s)
+    o = ["/*  " + BANNER + " */", "", "static void", "test_submit_samples_round_trip (void **state)", "{",
+         "    (void) state;"]
+    for k in keys:
+        if k.get("c") == "json":
+            o.append("    json_t *%s = json_loads (%s, 0, NULL);" % (k["key"], c_lit(json.dumps(k["sample"]))))
+        elif k.get("c") == "strs":
+            o.append("    const char *%s[] = {%s};" % (k["key"], ", ".join(c_lit(v) for v in k["sample"])))
+    o.append("    opd_submit_msg_t m = {")
+    for k in keys:
+        v = k["sample"]
+        if k.get("parts"):
+            o.append("        .%s = {%s}," % (k["key"], ", ".join(".%s = %s" % (p, c_lit(v[p])) for p in k["parts"])))
+        elif k.get("c") == "json":
+            o.append("        .%s = %s," % (k["key"], k["key"]))
+        elif k.get("c") == "strs":
+            o.append("        .%s = %s, .%s_count = %d," % (k["key"], k["key"], k["key"], len(v)))
+        elif k["type"] == "int":
+            o.append("        .%s = %dLL," % (k["key"], v))
+        elif k["type"] == "bool":
+            o.append("        .%s = %s," % (k["key"], "true" if v else "false"))
+        else:
+            o.append("        .%s = %s," % (k["key"], c_lit(v)))
+    o += ["    };", "    msgpack_sbuffer buf;", "    msgpack_sbuffer_init (&buf);",
+          "    assert_int_equal (opd_submit_msg_pack (&m, &buf), 0);", "    opd_submit_t *d = NULL;",
+          "    opd_reject_t rej;", "    int rc = opd_submit_decode (buf.data, buf.size, s_cfg, NOW, &d, &rej);",
+          "    if (rc != 0)", "        fail_msg (\"the schema's samples were refused: %s (key %s)\", rej.message, rej.key);"]
+    for k in keys:
+        v = k["sample"]
+        if k.get("parts"):
+            for p in k["parts"]:
+                o.append("    assert_string_equal (d->req_%s, %s);" % (p, c_lit(v[p])))
+        elif k.get("c") in ("json", "strs"):
+            o += ["    {", "        json_t *got = json_loads (d->%s_json, 0, NULL);" % k["key"],
+                  "        json_t *want = json_loads (%s, 0, NULL);" % c_lit(json.dumps(v)),
+                  "        assert_true (json_equal (got, want));", "        json_decref (got);",
+                  "        json_decref (want);", "    }"]
+        elif k["type"] == "int":
+            o.append("    assert_int_equal (d->%s, %dLL);" % (k["key"], v))
+        elif k["type"] == "bool":
+            o.append("    assert_%s (d->%s);" % ("true" if v else "false", k["key"]))
+        else:
+            o.append("    assert_string_equal (d->%s, %s);" % (k["key"], c_lit(v)))
+    o += ["    opd_submit_destroy (&d);", "    msgpack_sbuffer_destroy (&buf);"]
+    o += ["    json_decref (%s);" % k["key"] for k in keys if k.get("c") == "json"]
+    o += ["    //  A message without a required member is not packed at all.", "    m.subject = NULL;",
+          "    msgpack_sbuffer_init (&buf);", "    assert_int_equal (opd_submit_msg_pack (&m, &buf), -1);",
+          "    assert_int_equal (buf.size, 0);", "    msgpack_sbuffer_destroy (&buf);", "}", ""]
+    return "\n".join(o)
+
+
 # --- Lua -----------------------------------------------------------------
 
 def lua(s):
@@ -408,6 +567,9 @@ def outputs(s):
         "proto/src/opd_schema.c": c_source(s),
         "common/lua/schema.lua": lua(s),
         "tests/unit/schema_samples.inc": c_samples(s),
+        "proto/include/opd_submit_msg.h": c_submit_header(s),
+        "proto/src/opd_submit_msg.c": c_submit_source(s),
+        "tests/unit/submit_samples.inc": c_submit_samples(s),
         "proto/keys.md": doc("proto/keys.md", [("keys", md_keys(s)), ("ticket", md_ticket(s))]),
         "proto/README.md": doc("proto/README.md", [("intake", md_intake(s)), ("events", md_events(s))]),
     }

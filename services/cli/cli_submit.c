@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "opd_intake.h"
 #include "opd_intake_client.h"
+#include "opd_submit_msg.h"
 #include "opd_util.h"
 #include <czmq.h>
 #include <stdio.h>
@@ -98,49 +99,24 @@ cli_submit (cli_t *c)
     }
 
     char *ext = cli_opt (c, "external-id") ? opd_strdup (cli_opt (c, "external-id")) : s_external_id ();
-    static const char *const plain[][2] = {
-        {"priority", "priority"}, {"impact", "impact"}, {"urgency", "urgency"},
-        {"category", "category"}, {"kind", "kind"}, {"request-type", "request_type"},
-        {"reply-to", "reply_to"}};
-    size_t nplain = 0;
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        nplain += cli_opt (c, plain[i][0]) != NULL;
-    size_t nreq = (cli_opt (c, "name") != NULL) + (cli_opt (c, "email") != NULL)
-                  + (cli_opt (c, "phone") != NULL);
-
+    opd_submit_msg_t m = {
+        .channel = cli_opt (c, "channel") ? cli_opt (c, "channel") : "api",
+        .external_id = ext,
+        .requester = {cli_opt (c, "name"), cli_opt (c, "email"), cli_opt (c, "phone")},
+        .subject = subject,
+        .body = body,
+        .kind = cli_opt (c, "kind"),
+        .request_type = rtid,
+        .fields = json_object_size (fields) ? fields : NULL,
+        .priority = cli_opt (c, "priority"),
+        .impact = cli_opt (c, "impact"),
+        .urgency = cli_opt (c, "urgency"),
+        .category = cli_opt (c, "category"),
+        .reply_to = cli_opt (c, "reply-to"),
+    };
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 6 + (body != NULL) + nplain + (json_object_size (fields) > 0));
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    opd_pack_kv_str (&pk, "channel", cli_opt (c, "channel") ? cli_opt (c, "channel") : "api");
-    opd_pack_kv_str (&pk, "external_id", ext);
-    opd_pack_kv_str (&pk, "subject", subject);
-    opd_pack_str (&pk, "requester");
-    msgpack_pack_map (&pk, nreq);
-    if (cli_opt (c, "name"))
-        opd_pack_kv_str (&pk, "name", cli_opt (c, "name"));
-    if (cli_opt (c, "email"))
-        opd_pack_kv_str (&pk, "email", cli_opt (c, "email"));
-    if (cli_opt (c, "phone"))
-        opd_pack_kv_str (&pk, "phone", cli_opt (c, "phone"));
-    if (body)
-        opd_pack_kv_str (&pk, "body", body);
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (cli_opt (c, plain[i][0]))
-            opd_pack_kv_str (&pk, plain[i][1], cli_opt (c, plain[i][0]));
-    if (json_object_size (fields) > 0) {
-        opd_pack_str (&pk, "fields");
-        msgpack_pack_map (&pk, json_object_size (fields));
-        const char *k;
-        json_t *v;
-        json_object_foreach (fields, k, v) {
-            opd_pack_str (&pk, k);
-            opd_pack_json (&pk, v);
-        }
-    }
+    opd_submit_msg_pack (&m, &buf);  //  subject and external id are set: cannot fail
     json_decref (fields);
     free (body);
 

@@ -12,11 +12,13 @@
 #include "opd_rate.h"
 #include "opd_redis.h"
 #include "opd_schema.h"
+#include "opd_submit_msg.h"
 #include "opd_util.h"
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <jansson.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,11 +257,12 @@ s_utf8_prefix (const char *s, size_t max)
     return n;
 }
 
-static void
-s_pack_strn (msgpack_packer *pk, const char *s, size_t len)
+//  s cut to at most max characters (not bytes); a new string.
+static char *
+s_chars (const char *s, glong max)
 {
-    msgpack_pack_str (pk, len);
-    msgpack_pack_str_body (pk, s, len);
+    const char *end = g_utf8_offset_to_pointer (s, MIN (g_utf8_strlen (s, -1), max));
+    return g_strndup (s, (gsize) (end - s));
 }
 
 typedef struct {
@@ -269,82 +272,61 @@ typedef struct {
     const char *agent;   //  the agent opd_mail_trust believes it is, or NULL
 } submit_t;
 
-static void
-s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgpack_sbuffer *buf)
+//  The mail's attachments as intake.submit's attachments (NULL when none).
+static json_t *
+s_attachments (const opd_mail_t *m)
 {
-    const opd_config_t *cfg = self->cfg;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    int n = 10 + (sb->reply_to ? 1 : 0) + (m->natt ? 1 : 0) + (sb->agent ? 1 : 0);
-    GPtrArray *parts = g_ptr_array_new ();
-    for (size_t i = 0; i < m->ncc; i++)
-        if (!s_is_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
-            g_ptr_array_add (parts, m->cc[i]);
-    if (parts->len)
-        n++;
-    msgpack_pack_map (&pk, (size_t) n);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    opd_pack_kv_str (&pk, "channel", "email");
-    opd_pack_str (&pk, "external_id");
-    s_pack_strn (&pk, m->external_id, s_utf8_prefix (m->external_id, 998));
-    opd_pack_kv_int (&pk, "received_at", opd_now_ms ());
-    opd_pack_str (&pk, "requester");
-    msgpack_pack_map (&pk, m->from_name ? 2 : 1);
-    opd_pack_kv_str (&pk, "email", m->from_email);
-    if (m->from_name) {
-        opd_pack_str (&pk, "name");
-        const char *end = g_utf8_offset_to_pointer (m->from_name, MIN (g_utf8_strlen (m->from_name, -1), 200));
-        s_pack_strn (&pk, m->from_name, (size_t) (end - m->from_name));
+    if (!m->natt)
+        return NULL;
+    json_t *arr = json_array ();
+    for (size_t i = 0; i < m->natt; i++) {
+        const opd_mail_attachment_t *a = &m->att[i];
+        json_array_append_new (arr, json_pack ("{s:s%, s:s%, s:I, s:s}", "name", a->name,
+                                               s_utf8_prefix (a->name, 255), "content_type", a->content_type,
+                                               s_utf8_prefix (a->content_type, 255), "size", (json_int_t) a->size,
+                                               "sha256", a->sha256));
     }
-    opd_pack_str (&pk, "subject");
-    const char *subject = *m->subject ? m->subject : "(no subject)";
-    const char *send = g_utf8_offset_to_pointer (subject, MIN (g_utf8_strlen (subject, -1), 500));
-    s_pack_strn (&pk, subject, (size_t) (send - subject));
-    //  Overlong text is cut rather than refused: the mail is still a request.
+    return arr;
+}
+
+//  The longest body a frame can carry with room for the rest: overlong
+//  text is cut rather than refused, the mail is still a request.
+static size_t
+s_body_max (const opd_config_t *cfg)
+{
     int64_t max = cfg->body_bytes;
     int64_t reserve = cfg->frame_bytes / 4 < 262144 ? cfg->frame_bytes / 4 : 262144;
     if (max > cfg->frame_bytes - reserve)
         max = cfg->frame_bytes - reserve;
-    if (max < 0)
-        max = 0;
-    opd_pack_str (&pk, "body");
-    s_pack_strn (&pk, sb->body, s_utf8_prefix (sb->body, (size_t) max));
-    opd_pack_str (&pk, "suppress_ack");
-    if (sb->suppress_ack)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-    opd_pack_str (&pk, "sender_check");
-    if (sb->sender_check)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-    if (sb->reply_to)
-        opd_pack_kv_str (&pk, "reply_to", sb->reply_to);
-    if (sb->agent)
-        opd_pack_kv_str (&pk, "agent", sb->agent);
-    if (parts->len) {
-        opd_pack_str (&pk, "participants");
-        msgpack_pack_array (&pk, parts->len);
-        for (guint i = 0; i < parts->len; i++)
-            opd_pack_str (&pk, g_ptr_array_index (parts, i));
-    }
+    return max < 0 ? 0 : (size_t) max;
+}
+
+static void
+s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgpack_sbuffer *buf)
+{
+    const opd_config_t *cfg = self->cfg;
+    GPtrArray *parts = g_ptr_array_new ();
+    for (size_t i = 0; i < m->ncc; i++)
+        if (!s_is_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
+            g_ptr_array_add (parts, m->cc[i]);
+    char *ext = g_strndup (m->external_id, s_utf8_prefix (m->external_id, 998));
+    char *name = m->from_name ? s_chars (m->from_name, 200) : NULL;
+    char *subject = s_chars (*m->subject ? m->subject : "(no subject)", 500);
+    char *body = g_strndup (sb->body, s_utf8_prefix (sb->body, s_body_max (cfg)));
+    json_t *att = s_attachments (m);
+    opd_submit_msg_t msg = {.channel = "email", .external_id = ext, .received_at = opd_now_ms (),
+                            .requester = {.name = name, .email = m->from_email}, .subject = subject,
+                            .body = body, .suppress_ack = sb->suppress_ack, .sender_check = sb->sender_check,
+                            .reply_to = sb->reply_to, .agent = sb->agent, .attachments = att,
+                            .participants = (const char *const *) parts->pdata,
+                            .participants_count = parts->len};
+    opd_submit_msg_pack (&msg, buf);  //  external id and subject are always set
+    json_decref (att);
+    g_free (ext);
+    g_free (name);
+    g_free (subject);
+    g_free (body);
     g_ptr_array_free (parts, TRUE);
-    if (m->natt) {
-        opd_pack_str (&pk, "attachments");
-        msgpack_pack_array (&pk, m->natt);
-        for (size_t i = 0; i < m->natt; i++) {
-            const opd_mail_attachment_t *a = &m->att[i];
-            msgpack_pack_map (&pk, 4);
-            opd_pack_str (&pk, "name");
-            s_pack_strn (&pk, a->name, s_utf8_prefix (a->name, 255));
-            opd_pack_str (&pk, "content_type");
-            s_pack_strn (&pk, a->content_type, s_utf8_prefix (a->content_type, 255));
-            opd_pack_kv_int (&pk, "size", (int64_t) a->size);
-            opd_pack_kv_str (&pk, "sha256", a->sha256);
-        }
-    }
 }
 
 struct _opd_mail_job_t {

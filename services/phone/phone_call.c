@@ -12,6 +12,7 @@
 #include "opd_mp.h"
 #include "opd_redis.h"
 #include "opd_schema.h"
+#include "opd_submit_msg.h"
 #include "opd_util.h"
 #include "webhook.h"
 #include "opd_http.h"
@@ -121,28 +122,10 @@ s_submit (phone_t *self, const submission_t *m, opd_intake_reply_t *reply)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    int n = 6 + (m->reply_to != NULL) + (m->body != NULL) + (m->received_at > 0);
-    msgpack_pack_map (&pk, n);
-    opd_pack_kv_int (&pk, "v", 1);
-    opd_pack_kv_str (&pk, "type", "intake.submit");
-    opd_pack_kv_str (&pk, "channel", "phone");
-    opd_pack_kv_str (&pk, "external_id", m->external_id);
-    opd_pack_kv_str (&pk, "subject", m->subject);
-    if (m->body)
-        opd_pack_kv_str (&pk, "body", m->body);
-    if (m->reply_to)
-        opd_pack_kv_str (&pk, "reply_to", m->reply_to);
-    if (m->received_at > 0)
-        opd_pack_kv_int (&pk, "received_at", m->received_at);
-    opd_pack_str (&pk, "requester");
-    msgpack_pack_map (&pk, 1 + (m->name != NULL) + (m->email != NULL));
-    opd_pack_kv_str (&pk, "phone", m->phone);
-    if (m->name)
-        opd_pack_kv_str (&pk, "name", m->name);
-    if (m->email)
-        opd_pack_kv_str (&pk, "email", m->email);
+    opd_submit_msg_t msg = {.channel = "phone", .external_id = m->external_id,
+                            .received_at = m->received_at, .subject = m->subject, .body = m->body,
+                            .reply_to = m->reply_to, .requester = {m->name, m->email, m->phone}};
+    opd_submit_msg_pack (&msg, &buf);  //  external id and subject are always set
 
     int rc = -1;
     //  Made anew when a reload changed the endpoint or the CURVE keys.

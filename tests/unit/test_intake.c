@@ -6,6 +6,7 @@
     invalid UTF-8 sequence of the same length, so any string, key or nested
     value can be made invalid without changing the frame's structure. */
 #include "opd_intake.h"
+#include "opd_submit_msg.h"
 #include "opd_util.h"
 #include <jansson.h>
 #include <setjmp.h>
@@ -40,6 +41,8 @@ static const char *s_config_text =
     "limits: {body_bytes: 200, frame_bytes: 4096}\n";
 
 static opd_config_t *s_cfg;
+
+#include "submit_samples.inc"
 
 static int
 s_setup (void **state)
@@ -691,6 +694,7 @@ main (void)
         cmocka_unit_test (test_intake_agent_must_be_the_sender),
         cmocka_unit_test (test_intake_rejections_stay_utf8_when_cut_short),
         cmocka_unit_test (test_intake_replies_round_trip),
+        cmocka_unit_test (test_submit_samples_round_trip),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
