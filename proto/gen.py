@@ -126,7 +126,9 @@ def c_header(s):
         o.append("#define OPD_EV_%s \"%s\"" % (c_name(e["topic"]), e["topic"]))
     o += ["typedef struct {", "    const char *topic;", "    bool ticket_id;     //  carries ticket_id",
           "    const char *keys;   //  the further keys, space separated", "} opd_event_info_t;",
-          "extern const opd_event_info_t opd_events[];", "extern const size_t opd_event_count;", "",
+          "extern const opd_event_info_t opd_events[];", "extern const size_t opd_event_count;",
+          "//  The keys that events type ms (times), \"at\" first; NULL-terminated.",
+          "extern const char *const opd_event_time_keys[];", "",
           "//  --- intake.submit " + "-" * 51,
           "typedef struct {", "    const char *key, *type;", "    bool required, personal;", "} opd_intake_key_t;",
           "extern const opd_intake_key_t opd_intake_keys[];", "extern const size_t opd_intake_key_count;",
@@ -232,7 +234,14 @@ def c_source(s):
     for e in s["events"]:
         o.append("    {\"%s\", %s, \"%s\"}," % (e["topic"], "false" if e.get("ticket_id") is False else "true",
                                               " ".join(k.split(":")[0] for k in e["keys"])))
-    o += ["};", "const size_t opd_event_count = %d;" % len(s["events"]), "",
+    times = ["at"]
+    for e in s["events"]:
+        for k in e["keys"]:
+            name, typ = [x.strip() for x in k.split("--")[0].split(":")]
+            if typ.rstrip("?") == "ms" and name not in times:
+                times.append(name)
+    o += ["};", "const size_t opd_event_count = %d;" % len(s["events"]),
+          "const char *const opd_event_time_keys[] = {%s, NULL};" % ", ".join('"%s"' % t for t in times), "",
           "const opd_intake_key_t opd_intake_keys[] = {"]
     n = 0
     for k in s["intake"]["submit"]:

@@ -361,6 +361,8 @@ typedef struct {
 } opd_event_info_t;
 extern const opd_event_info_t opd_events[];
 extern const size_t opd_event_count;
+//  The keys that events type ms (times), "at" first; NULL-terminated.
+extern const char *const opd_event_time_keys[];
 
 //  --- intake.submit ---------------------------------------------------
 typedef struct {

@@ -540,6 +540,7 @@ const opd_event_info_t opd_events[] = {
     {"coverage.gap", false, "team from to on_duty required"},
 };
 const size_t opd_event_count = 13;
+const char *const opd_event_time_keys[] = {"at", "due_at", "breached_at", "met_at", "from", "to", NULL};
 
 const opd_intake_key_t opd_intake_keys[] = {
     {"v", "int", true, false},

@@ -1,5 +1,6 @@
 /*  webhook: see webhook.h. */
 #include "webhook.h"
+#include "opd_event.h"
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_redis.h"
@@ -14,98 +15,16 @@
 #define TIMEOUT_MS 5000
 #define MAX_PAUSE_MS 60000
 
-static bool
-s_time_key (const char *key, size_t len)
-{
-    if (!key)
-        return false;
-    if ((len == 2 && !memcmp (key, "at", 2)) || (len == 4 && !memcmp (key, "from", 4))
-        || (len == 2 && !memcmp (key, "to", 2)))
-        return true;
-    return len > 3 && !memcmp (key + len - 3, "_at", 3);
-}
-
-static json_t *
-s_string (const char *s, size_t len)
-{
-    json_t *j = json_stringn (s, len);
-    if (!j) {
-        //  Not UTF-8: repaired rather than dropped.
-        char *valid = g_utf8_make_valid (s, (gssize) len);
-        j = json_string (valid);
-        g_free (valid);
-    }
-    return j;
-}
-
-static json_t *
-s_to_json (const msgpack_object *o, const char *key, size_t key_len)
-{
-    switch (o->type) {
-        case MSGPACK_OBJECT_NIL:
-            return json_null ();
-        case MSGPACK_OBJECT_BOOLEAN:
-            return json_boolean (o->via.boolean);
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER: {
-            int64_t v;
-            if (!opd_mp_is_int (o, &v))
-                return json_real ((double) o->via.u64);
-            if (s_time_key (key, key_len)) {
-                char buf[40];
-                opd_rfc3339 (v, buf, sizeof buf);
-                return json_string (buf);
-            }
-            return json_integer (v);
-        }
-        case MSGPACK_OBJECT_FLOAT32:
-        case MSGPACK_OBJECT_FLOAT64:
-            return json_real (o->via.f64);
-        case MSGPACK_OBJECT_STR:
-            return s_string (o->via.str.ptr, o->via.str.size);
-        case MSGPACK_OBJECT_BIN:
-            return s_string (o->via.bin.ptr, o->via.bin.size);
-        case MSGPACK_OBJECT_ARRAY: {
-            json_t *a = json_array ();
-            for (uint32_t i = 0; i < o->via.array.size; i++)
-                json_array_append_new (a, s_to_json (&o->via.array.ptr[i], key, key_len));
-            return a;
-        }
-        case MSGPACK_OBJECT_MAP: {
-            json_t *m = json_object ();
-            for (uint32_t i = 0; i < o->via.map.size; i++) {
-                const msgpack_object_kv *kv = &o->via.map.ptr[i];
-                const char *k;
-                size_t klen;
-                if (!opd_mp_is_str (&kv->key, &k, &klen))
-                    continue;
-                char *kz = g_utf8_make_valid (k, (gssize) klen);
-                json_object_set_new (m, kz, s_to_json (&kv->val, k, klen));
-                g_free (kz);
-            }
-            return m;
-        }
-        default:
-            return json_null ();
-    }
-}
-
 char *
 webhook_event_json (const char *data, size_t len, const char *cursor)
 {
-    msgpack_unpacked up;
-    char err[128];
-    if (opd_mp_decode (data, len, &opd_mp_default_limits, &up, err, sizeof err))
+    json_t *j = opd_event_json (data, len);
+    if (!j)
         return NULL;
-    char *text = NULL;
-    if (up.data.type == MSGPACK_OBJECT_MAP) {
-        json_t *j = s_to_json (&up.data, NULL, 0);
-        if (cursor)
-            json_object_set_new (j, "cursor", json_string (cursor));
-        text = json_dumps (j, JSON_COMPACT);
-        json_decref (j);
-    }
-    msgpack_unpacked_destroy (&up);
+    if (cursor)
+        json_object_set_new (j, "cursor", json_string (cursor));
+    char *text = json_dumps (j, JSON_COMPACT);
+    json_decref (j);
     return text;
 }
 

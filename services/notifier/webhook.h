@@ -18,10 +18,9 @@
 
 #define WEBHOOK_MAX_ATTEMPTS 10
 
-//  The event (one msgpack map, as stored in the stream) as JSON text: times
-//  (keys "at", "*_at", and "from"/"to") as RFC 3339 UTC strings, with
-//  "cursor" added when given. NULL when data is not a msgpack map. The
-//  caller frees the result.
+//  The event (one msgpack map, as stored in the stream) as JSON text, as
+//  opd_event_json shows it (times as RFC 3339), with "cursor" added when
+//  given. NULL when data is not a msgpack map. The caller frees the result.
 char *webhook_event_json (const char *data, size_t len, const char *cursor);
 //  "sha256=HEX": HMAC-SHA256 of body under secret. The caller frees it.
 char *webhook_signature (const char *secret, const char *body, size_t len);

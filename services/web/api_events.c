@@ -1,10 +1,10 @@
 /*  api_events: GET /api/v1/events?since=&topic=&limit=, the durable event
-    history (the stream opd:events) a page at a time, each event's msgpack
-    as JSON with its times as RFC 3339 and a cursor to resume after it.
+    history (the stream opd:events) a page at a time, each event as JSON
+    (opd_event_json, as the webhooks send it) with a cursor to resume after it.
     Agents and above (the route table in api.c). */
 #include "api.h"
 #include "cursor.h"
-#include "opd_mp.h"
+#include "opd_event.h"
 #include "opd_util.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,80 +13,6 @@
 
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX 1000
-
-static bool
-s_time_key (const char *key)
-{
-    size_t n = key ? strlen (key) : 0;
-    //  "from" and "to": the span of a coverage.gap.
-    return n && (!strcmp (key, "at") || !strcmp (key, "from") || !strcmp (key, "to")
-                 || (n > 3 && !strcmp (key + n - 3, "_at")));
-}
-
-static json_t *
-s_text (const char *s, size_t n)
-{
-    if (opd_utf8_valid (s, n))
-        return json_stringn (s, n);
-    char *copy = opd_strndup (s, n);
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char) copy[i] >= 0x80)
-            copy[i] = '?';
-    json_t *j = json_stringn (copy, n);
-    free (copy);
-    return j;
-}
-
-//  An event's msgpack as JSON; times (at, *_at) as RFC 3339.
-static json_t *
-s_mp_json (const msgpack_object *o, const char *key)
-{
-    char buf[40];
-    switch (o->type) {
-    case MSGPACK_OBJECT_BOOLEAN:
-        return json_boolean (o->via.boolean);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        if (s_time_key (key) && o->via.u64 < (uint64_t) INT64_MAX) {
-            opd_rfc3339 ((int64_t) o->via.u64, buf, sizeof buf);
-            return json_string (buf);
-        }
-        return json_integer ((json_int_t) o->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return json_integer ((json_int_t) o->via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (s_time_key (key) && o->via.f64 >= 0 && o->via.f64 < 1e15) {
-            opd_rfc3339 ((int64_t) o->via.f64, buf, sizeof buf);
-            return json_string (buf);
-        }
-        return json_real (o->via.f64);
-    case MSGPACK_OBJECT_STR:
-        return s_text (o->via.str.ptr, o->via.str.size);
-    case MSGPACK_OBJECT_BIN:
-        return s_text (o->via.bin.ptr, o->via.bin.size);
-    case MSGPACK_OBJECT_ARRAY: {
-        json_t *a = json_array ();
-        for (uint32_t i = 0; i < o->via.array.size; i++)
-            json_array_append_new (a, s_mp_json (&o->via.array.ptr[i], NULL));
-        return a;
-    }
-    case MSGPACK_OBJECT_MAP: {
-        json_t *m = json_object ();
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            const msgpack_object_kv *kv = &o->via.map.ptr[i];
-            if (kv->key.type != MSGPACK_OBJECT_STR)
-                continue;
-            char *k = opd_strndup (kv->key.via.str.ptr, kv->key.via.str.size);
-            if (opd_utf8_valid (k, strlen (k)))
-                json_object_set_new (m, k, s_mp_json (&kv->val, k));
-            free (k);
-        }
-        return m;
-    }
-    default:
-        return json_null ();
-    }
-}
 
 static bool
 s_events_arg (const char *name)
@@ -168,16 +94,13 @@ api_events (http_req_t *req, const web_auth_t *who, const char *id)
             }
             if (!t || !m || (tlen && strncmp (t, topic, tlen)))
                 continue;
-            msgpack_unpacked u;
-            char err[128];
-            if (opd_mp_decode (m, mlen, NULL, &u, err, sizeof err) == 0 && u.data.type == MSGPACK_OBJECT_MAP) {
-                json_t *ev = s_mp_json (&u.data, NULL);
+            json_t *ev = opd_event_json (m, mlen);
+            if (ev) {
                 if (!json_object_get (ev, "type"))
-                    json_object_set_new (ev, "type", s_text (t, strlen (t)));
+                    json_object_set_new (ev, "type", json_string (t));
                 json_object_set_new (ev, "cursor", json_string (last));
                 json_array_append_new (items, ev);
             }
-            msgpack_unpacked_destroy (&u);
         }
         if (r->elements == 0)
             more = false;
