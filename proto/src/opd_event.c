@@ -20,6 +20,8 @@ opd_event_time_key (const char *key, size_t len)
 static json_t *
 s_text (const char *s, size_t len)
 {
+    if (len == 0)
+        return json_string ("");
     json_t *j = json_stringn (s, len);
     if (!j) {
         char *valid = g_utf8_make_valid (s, (gssize) len);
@@ -51,7 +53,7 @@ s_map (const msgpack_object *o)
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
         const char *k;
         size_t klen;
-        if (!opd_mp_is_str (&kv->key, &k, &klen))
+        if (!opd_mp_is_str (&kv->key, &k, &klen) || klen == 0)
             continue;
         char *kz = g_utf8_make_valid (k, (gssize) klen);
         json_object_set_new (m, kz, s_value (&kv->val, k, klen));
