@@ -7,6 +7,7 @@
 #   make config-doc  regenerate the key reference in docs/configuration.md from opd_config_keys.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+CTEST_JOBS ?= 1
 
 .PHONY: all deps build config-doc build-san test test-unit test-integration fuzz compose-check run bench clean gen gen-check
 
@@ -25,9 +26,9 @@ build-san: deps
 
 test: build build-san
 	@echo "== unit and integration tests (plain build)"
-	@cd build && ctest --output-on-failure -j 1
+	@cd build && ctest --output-on-failure -j $(CTEST_JOBS)
 	@echo "== unit and integration tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-	@cd build-san && ctest --output-on-failure -j 1
+	@cd build-san && ctest --output-on-failure -j $(CTEST_JOBS)
 	@$(MAKE) --no-print-directory compose-check
 	@$(MAKE) --no-print-directory fuzz
 

@@ -10,6 +10,7 @@ all afterwards. Every test gets its own temporary folder, Redis and ports.
 """
 import copy
 import datetime
+import fcntl
 import json
 import os
 import signal
@@ -45,10 +46,35 @@ def iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + ".%03dZ" % (ms % 1000)
 
 
+PORTS_FILE = os.path.join(tempfile.gettempdir(), "opdesk-test-ports")
+PORT_HOLD_S = 900
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port that no other test process was handed in the
+    last PORT_HOLD_S seconds: the ports handed out are noted in a shared
+    file under a lock, so tests running side by side (ctest -j) never start
+    two services on one port between choosing it and binding it."""
+    with open(PORTS_FILE, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        now = time.time()
+        held = {}
+        for line in f.read().split("\n"):
+            bits = line.split()
+            if len(bits) == 2 and bits[0].isdigit() and now - float(bits[1]) < PORT_HOLD_S:
+                held[int(bits[0])] = bits[1]
+        for _ in range(1000):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in held:
+                break
+        held[port] = "%.3f" % now
+        f.seek(0)
+        f.truncate()
+        f.write("".join("%d %s\n" % kv for kv in held.items()))
+        return port
 
 
 def base_config():
