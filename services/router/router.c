@@ -11,7 +11,7 @@
 #include "opd_redis.h"
 #include "opd_store.h"
 #include "opd_util.h"
-#include "rules.h"
+#include "opd_route_rules.h"
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
-/*  Unit tests of the routing decision (services/router/rules.c): keyword
+/*  Unit tests of the routing decision (services/router/opd_route_rules.c): keyword
     semantics, first-match order, and which priority and category win. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "router/rules.c"
+#include "router/opd_route_rules.c"
 #include "opd_config.h"
 #include <string.h>
 

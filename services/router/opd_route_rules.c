@@ -1,5 +1,5 @@
-/*  rules: see rules.h. */
-#include "rules.h"
+/*  opd_route_rules: see opd_route_rules.h. */
+#include "opd_route_rules.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/*  rules: the routing decision of CONTRACT.md sections 3, 6 and 8.
+/*  opd_route_rules: the routing decision of CONTRACT.md sections 3, 6 and 8.
 
     router_rules_new compiles every routing rule of a configuration once into
     one Unicode-aware regular expression (GLib GRegex, UTF-8 mode, so that
@@ -10,8 +10,8 @@
 
     The rules own copies of every string they hand out, so a decision stays
     valid after the configuration it came from is destroyed (SIGHUP). */
-#ifndef OPD_ROUTER_RULES_H_INCLUDED
-#define OPD_ROUTER_RULES_H_INCLUDED
+#ifndef OPD_ROUTE_RULES_H_INCLUDED
+#define OPD_ROUTE_RULES_H_INCLUDED
 #include "opd_config.h"
 #include <stdbool.h>
 #include <stddef.h>
