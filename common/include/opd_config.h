@@ -69,6 +69,8 @@ typedef struct {
     char *name;
     char **keywords;
     size_t nkeywords;
+    char **regexes;  //  regular expressions (when.regex), checked at load
+    size_t nregexes;
     bool in_subject, in_body;
     char *team, *category, *priority, *standard_response;
 } opd_rule_t;

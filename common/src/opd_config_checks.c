@@ -3,6 +3,7 @@
     own function: calendar hours, the category tree, retention per
     category. */
 #include "opd_config_int.h"
+#include <glib.h>
 
 //  --- checks of one value ----------------------------------------------------
 
@@ -31,11 +32,31 @@ bool
 opd_cfg_keywords_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     char **words = *FIELD (char **, base, e);
-    if (!*COUNT (base, e))
-        return opd_cfg_fail (c, path, "needs at least one keyword");
     for (size_t i = 0; i < *COUNT (base, e); i++)
         if (!*words[i])
             return opd_cfg_fail (c, path, "a keyword cannot be empty");
+    return true;
+}
+
+//  routing_rules[].when.regex: each compiles (GLib's PCRE2, as the router
+//  compiles them, case-insensitively), so a bad one stops every service at
+//  load with the rule and the compiler's message.
+bool
+opd_cfg_regex_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **res = *FIELD (char **, base, e);
+    const char *rule = ((opd_rule_t *) (void *) base)->name;
+    for (size_t i = 0; i < *COUNT (base, e); i++) {
+        GError *error = NULL;
+        GRegex *re = g_regex_new (res[i], G_REGEX_CASELESS, 0, &error);
+        if (!re) {
+            bool ok = opd_cfg_fail (c, path, "regex %zu of rule '%s' (%s) cannot be compiled: %s", i + 1,
+                                    rule ? rule : "?", res[i], error ? error->message : "unknown error");
+            g_clear_error (&error);
+            return ok;
+        }
+        g_regex_unref (re);
+    }
     return true;
 }
 
@@ -105,6 +126,17 @@ opd_cfg_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     return s_once (c, path, c->cfg->stdresps, c->cfg->nstdresps, sizeof (opd_stdresp_t),
                    offsetof (opd_stdresp_t, id), "standard response");
+}
+
+//  A routing rule looks for something: a keyword or a regular expression.
+bool
+opd_cfg_rule_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    (void) e;
+    const opd_rule_t *r = (const opd_rule_t *) (void *) base;
+    if (!r->nkeywords && !r->nregexes)
+        return opd_cfg_fail (c, path, "needs at least one keyword (when.keywords) or regex (when.regex)");
+    return true;
 }
 
 bool

@@ -72,6 +72,7 @@ int cli_absence (cli_t *c);  //  absence add|remove|list (cli_rota.c)
 int cli_shift (cli_t *c);    //  shift add|remove|list: overrides of the rota (cli_rota.c)
 int cli_oncall (cli_t *c);   //  oncall: who is on duty now (cli_rota.c)
 int cli_rota (cli_t *c);     //  rota: who is on duty when (cli_rota.c)
+int cli_route (cli_t *c);    //  route --explain: which rule and why (cli_route.c)
 
 //  Field values from "--field k=v" for a request type: typed by the field's
 //  definition and checked against it. Returns 0 and sets *value (new

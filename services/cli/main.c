@@ -31,6 +31,7 @@ static const char *s_usage =
     "  shift remove ID | shift list [--team TEAM] [--from T] [--to T]\n"
     "  oncall [--team TEAM]   who is on duty now\n"
     "  rota [--from T] [--to T] [--team TEAM]   who is on duty when (default: 7 days)\n"
+    "  route --explain (--subject S [--body B] | ID)   which routing rule matches and why\n"
     "  keygen NAME [--dir DIR]   a CURVE key pair: DIR/NAME.key, DIR/NAME.key_secret\n\n"
     "  --config FILE  the configuration (else $OPDESK_CONFIG, else " OPD_DEFAULT_CONFIG ",\n"
     "                 else deploy/opdesk.yaml of the clone this binary was built in)\n"
@@ -134,7 +135,8 @@ main (int argc, char **argv)
                     {"update", cli_update}, {"comment", cli_comment},
                     {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise},
                     {"slo", cli_slo}, {"coverage", cli_coverage}, {"absence", cli_absence},
-                    {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota}};
+                    {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota},
+                    {"route", cli_route}};
     rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (c.command, commands[i].name))

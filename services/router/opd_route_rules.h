@@ -1,18 +1,21 @@
 /*  opd_route_rules: the routing decision of CONTRACT.md sections 3, 6 and 8.
 
     router_rules_new compiles every routing rule of a configuration once into
-    one Unicode-aware regular expression (GLib GRegex, UTF-8 mode, so that
-    "Drucker" or "Ünterbrechung" are words like "vpn"). Keywords match whole
-    words and phrases, case-insensitively: a keyword is escaped, the
-    whitespace between its words matches any run of whitespace, and it must
-    neither follow nor precede a word character. The first rule that matches
-    wins.
+    one Unicode-aware regular expression per rule (GLib GRegex, PCRE2 in
+    UTF-8 mode, so that "Drucker" or "Ünterbrechung" are words like "vpn").
+    Keywords match whole words and phrases, case- and accent-insensitively:
+    a keyword is escaped, the whitespace between its words matches any run of
+    whitespace, and it must neither follow nor precede a word character. A
+    rule's when.regex patterns join the same expression as they are. Text,
+    keywords and patterns are folded first (accents taken off: "cafe" finds
+    "Café"). The first rule that matches wins.
 
     The rules own copies of every string they hand out, so a decision stays
     valid after the configuration it came from is destroyed (SIGHUP). */
 #ifndef OPD_ROUTE_RULES_H_INCLUDED
 #define OPD_ROUTE_RULES_H_INCLUDED
 #include "opd_config.h"
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +47,14 @@ int router_rules_match (const router_rules_t *self, const char *subject, const c
 void router_rules_decide (const router_rules_t *self, const char *subject, const char *body,
                           const char *ticket_priority, const char *ticket_category,
                           router_decision_t *out);
+
+//  Why the ticket routes as it does: {"rule": name or null, "team",
+//  "category", "priority", "standard_response" (or null), "rules": [{"name",
+//  "matched", "why"}]}, where why says what matched and where, or what
+//  nearly did (a keyword in a field the rule does not read, or only inside
+//  a longer word), or that a later rule matched too. For tools, not the loop.
+json_t *router_rules_explain (const router_rules_t *self, const char *subject, const char *body,
+                              const char *ticket_priority, const char *ticket_category);
 
 //  True when keyword occurs in text as a whole word or phrase, by the rules
 //  above (compiles the keyword each time: for tests and tools, not the loop).

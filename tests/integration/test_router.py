@@ -139,6 +139,47 @@ class RouterTest(unittest.TestCase):
             self.assertEqual(t["rule"], "printer")
             self.assertEqual(t["category"], "hardware/printer")
 
+    def test_write_explain_reload_route(self):
+        """A lead's round: write a rule, check it with opdesk route --explain,
+        SIGHUP, and the next ticket is routed by it; a rule whose regex does
+        not compile is refused, naming it, and the router keeps its rules."""
+        with Stack(["intake", "router"]) as st:
+            old = st.submit(st.message(subject="Réseau: INC004211 again", body="the vpn"))["ticket_id"]
+            self.assertEqual(self.routed(st, old)["rule"], "vpn")
+            st.config["routing_rules"].insert(0, {
+                "name": "incident-ref", "when": {"regex": ["\\bINC[0-9]{6}\\b"], "keywords": ["reseau"],
+                                                 "in": ["subject"]},
+                "then": {"team": "service-desk", "priority": "P3"}})
+            st.write_config()
+            e = st.cli_json("route", "--explain", "--subject", "Réseau lent", "--body", "vpn down")
+            self.assertEqual(e["rule"], "incident-ref")
+            self.assertEqual(e["team"], "service-desk")
+            self.assertEqual(e["rules"][0]["why"], "matches: 'Reseau' in the subject")
+            self.assertEqual(e["rules"][1]["why"], "matches too ('vpn' in the body), but rule 'incident-ref' comes first")
+            # The stored ticket, explained by id: the new rule would take it now.
+            e = st.cli_json("route", "--explain", old)
+            self.assertEqual(e["rule"], "incident-ref")
+            self.assertEqual(e["routed"], {"team": "network", "rule": "vpn"})
+            text = st.cli("route", "--explain", old).stdout
+            self.assertIn("Stored:   routed to network by vpn", text)
+            self.assertIn("1. incident-ref", text)
+            st.reconfigure()
+            st.wait_for(lambda: "reconfigured rules=2" in st.log("router"), timeout=10, what="the router to reload")
+            tid = st.submit(st.message(subject="Ticket inc123456 still open"))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual((t["rule"], t["team"], t["priority"]), ("incident-ref", "service-desk", "P3"))
+            # A broken regex: refused by the tool and by the router's reload.
+            st.config["routing_rules"][0]["when"]["regex"] = ["INC[0-9"]
+            st.reconfigure()
+            p = st.cli("route", "--explain", "--subject", "x", check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("routing_rules[0].when.regex", p.stderr)
+            self.assertIn("rule 'incident-ref'", p.stderr)
+            st.wait_for(lambda: "routing_rules[0].when.regex" in st.log("router"), timeout=10,
+                        what="the router to refuse the reload")
+            tid = st.submit(st.message(subject="INC654321 once more"))["ticket_id"]
+            self.assertEqual(self.routed(st, tid)["rule"], "incident-ref")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -33,7 +33,10 @@ static const char *s_config =
     "    then: {team: network, category: network, priority: P1}\n"
     "  - name: access-only\n"
     "    when: {keywords: [password reset], in: [subject]}\n"
-    "    then: {category: access}\n";
+    "    then: {category: access}\n"
+    "  - name: incident-number\n"
+    "    when: {regex: [\"\\\\bINC[0-9]{6}\\\\b\", \"caf[eé]-bar\"], in: [subject]}\n"
+    "    then: {team: service-desk, priority: P3}\n";
 
 typedef struct {
     opd_config_t *cfg;
@@ -146,6 +149,61 @@ test_keyword_is_unicode_aware (void **state)
     assert_false (router_keyword_matches ("Ünterbrechung", "XÜnterbrechung"));
     assert_true (router_keyword_matches ("café", "Le CAFÉ est fermé"));
     assert_false (router_keyword_matches ("café", "cafés"));
+}
+
+static void
+test_keywords_ignore_accents (void **state)
+{
+    (void) state;
+    assert_true (router_keyword_matches ("cafe", "Le Café est fermé"));
+    assert_true (router_keyword_matches ("café", "CAFE closed"));
+    assert_true (router_keyword_matches ("Ünterbrechung", "unterbrechung seit 9"));
+    assert_true (router_keyword_matches ("resume", "my résumé upload"));
+    assert_false (router_keyword_matches ("resume", "résumés"));
+    assert_true (router_keyword_matches ("naïve user", "NAIVE   user"));
+}
+
+static void
+test_regex_rules_match_case_and_accent_insensitively (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (router_rules_match (f->rules, "ref inc123456 please", NULL), 4);
+    assert_int_equal (router_rules_match (f->rules, "INC12345 only five", NULL), -1);
+    assert_int_equal (router_rules_match (f->rules, "INC1234567 seven", NULL), -1);
+    assert_int_equal (router_rules_match (f->rules, "the CAFÉ-BAR", NULL), 4);
+    assert_int_equal (router_rules_match (f->rules, "help", "INC123456 in the body only"), -1);
+}
+
+//  The why of rule i in an explanation.
+static const char *
+s_why (const json_t *e, size_t i)
+{
+    return json_string_value (json_object_get (json_array_get (json_object_get (e, "rules"), i), "why"));
+}
+
+static void
+test_explain_says_what_matched_and_what_nearly_did (void **state)
+{
+    fixture_t *f = *state;
+    json_t *e = router_rules_explain (f->rules, "printer", "my VPN too", NULL, NULL);
+    assert_string_equal (json_string_value (json_object_get (e, "rule")), "vpn");
+    assert_string_equal (json_string_value (json_object_get (e, "team")), "network");
+    assert_string_equal (s_why (e, 0), "matches: 'VPN' in the body");
+    assert_string_equal (s_why (e, 1), "matches too ('printer' in the subject), but rule 'vpn' comes first");
+    assert_true (json_is_true (json_object_get (json_array_get (json_object_get (e, "rules"), 1), "matched")));
+    json_decref (e);
+
+    e = router_rules_explain (f->rules, "help", "the Drucker is jammed", NULL, NULL);
+    assert_true (json_is_null (json_object_get (e, "rule")));
+    assert_string_equal (json_string_value (json_object_get (e, "team")), "service-desk");
+    assert_string_equal (s_why (e, 1), "nearly: 'Drucker' is in the body, but this rule reads only the subject");
+    assert_string_equal (s_why (e, 3), "no keyword or pattern found");
+    json_decref (e);
+
+    e = router_rules_explain (f->rules, "openvpn broken", NULL, NULL, NULL);
+    assert_true (json_is_null (json_object_get (e, "rule")));
+    assert_string_equal (s_why (e, 0), "nearly: a keyword appears only inside the word 'openvpn'");
+    json_decref (e);
 }
 
 static void
@@ -297,6 +355,9 @@ main (void)
         cmocka_unit_test (test_ticket_priority_beats_rule_beats_default),
         cmocka_unit_test (test_ticket_category_beats_rule_category),
         cmocka_unit_test (test_decision_outlives_the_configuration),
+        cmocka_unit_test (test_keywords_ignore_accents),
+        cmocka_unit_test (test_regex_rules_match_case_and_accent_insensitively),
+        cmocka_unit_test (test_explain_says_what_matched_and_what_nearly_did),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
