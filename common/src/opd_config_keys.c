@@ -100,6 +100,8 @@ const entry_t opd_cfg_keys[] = {
      .max = 1000, .doc = "agents it needs on shift during its hours (opdesk coverage)"},
     {"teams[].max_away", K_INT, IN (opd_team_t, max_away), .def = "0", .min = 0, .max = 1000,
      .doc = "agents away on approved annual leave at once at most (coverage.leave_approval); 0: no cap"},
+    {"teams[].auto_assign", K_BOOL, IN (opd_team_t, auto_assign), .def = "false",
+     .doc = "a routed ticket goes to the least-loaded agent of the team on duty now (docs/shifts.md)"},
     {"default_team", K_STR, CF (default_team), .is = F_TEAM, .shown = "the first team",
      .doc = "the team of a ticket no rule routes"},
 
@@ -328,6 +330,10 @@ const entry_t opd_cfg_keys[] = {
      .max = 366, .doc = "coverage.gap is announced for gaps that begin within this many days"},
     {"coverage.leave_approval", K_BOOL, CF (leave_approval), .def = "false",
      .doc = "annual leave an agent records waits for a lead's approval"},
+    {"coverage.sickness_handback", K_ENUM, CF (sickness_handback), .def = "queue",
+     .values = "queue|least_loaded|none",
+     .doc = "where a sick agent's open tickets go when the sickness is recorded: the team queue, the "
+            "least-loaded agent on duty, or nowhere (they stay)"},
 
     {"slo_burn", K_SECTION, .doc = "error budgets and burn-rate alerts (see \"slo_burn\" above)"},
     {"slo_burn.window", K_DUR, CF (burn_window_ms), .def = "672h", .max = 840 * 3600000.0,

@@ -12,6 +12,7 @@
 #include "opd_config.h"
 #include "opd_util.h"
 #include "rota/opd_rota.h"
+#include "rota/opd_rota_assign.h"
 #include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -258,6 +259,66 @@ test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent (void **state)
     opd_config_destroy (&cfg);
 }
 
+//  Auto-assignment's choice: a member of the team, on duty, not absent,
+//  least loaded, the first in the configuration on a tie; nobody: -1.
+static const char *s_four =
+    "redis: {host: 127.0.0.1, port: 6390}\n"
+    "calendars: {cal: {timezone: UTC, hours: 24x7}}\n"
+    "slo_policies: [{name: p, match: {}, calendar: cal, first_response: 1h}]\n"
+    "teams: [{id: t, name: T, calendar: cal, min_on_duty: 3, auto_assign: true}, {id: u, name: U}]\n"
+    "default_team: t\n"
+    "agents: [{id: a, name: A, teams: [t]}, {id: b, name: B, teams: [t]}, {id: c, name: C, teams: [t]},\n"
+    "         {id: e, name: E, teams: [u]}]\n"
+    "shifts:\n"
+    "  - {agent: a, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"24:00\"}\n"
+    "  - {agent: b, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"24:00\"}\n"
+    "  - {agent: c, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"12:00\"}\n";
+
+static void
+test_rota_pick_takes_the_least_loaded_member_on_duty (void **state)
+{
+    (void) state;
+    opd_config_t *cfg = s_config (s_four);
+    assert_true (cfg->teams[0].auto_assign);
+    assert_false (cfg->teams[1].auto_assign);
+    assert_string_equal (cfg->sickness_handback, "queue");
+    int64_t morning = s_utc (2026, 12, 2, 9, 0), evening = s_utc (2026, 12, 2, 15, 0);
+    int loads[4] = {2, 1, 1, 0};
+    //  e is on duty through an extra shift of t but not a member: never.
+    rota_override_t extra = {.agent = "e", .team = "t", .from = morning - HOUR, .to = evening + HOUR};
+    rota_changes_t ch = {NULL, 0, &extra, 1};
+    assert_int_equal (rota_pick (cfg, "t", &ch, morning, loads, NULL), 1);     //  b: tie with c, first
+    assert_int_equal (rota_pick (cfg, "t", &ch, morning, loads, "b"), 2);      //  c
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, "b"), 0);      //  c off shift: a
+    rota_absence_t sick = {.id = "A1", .agent = "a", .kind = "sickness", .from = morning - DAY, .to = evening + DAY};
+    ch.absences = &sick;
+    ch.nabsences = 1;
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, "b"), -1);     //  a absent: nobody
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, NULL), 1);
+    assert_int_equal (rota_pick (cfg, "u", &ch, evening, loads, NULL), -1);    //  nobody on shift in u
+    //  The gaps a's sickness opens in [from, to): t needs 3 and has 3 in the
+    //  morning, 2 in the afternoon, which is a gap already: with a away,
+    //  both stretches are gaps, and both are new (the afternoon's count
+    //  changes from 2 to 1).
+    rota_absence_t mine = {.id = "A2", .agent = "a", .kind = "sickness", .from = s_utc (2026, 12, 3, 10, 0),
+                           .to = s_utc (2026, 12, 3, 14, 0)};
+    ch.absences = &mine;
+    json_t *g = rota_gaps_opened (cfg, &ch, &mine);
+    char *text = json_dumps (g, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal (text, "[{\"from\":\"2026-12-03T10:00:00Z\",\"on_duty\":2,\"required\":3,\"team\":\"t\","
+                               "\"to\":\"2026-12-03T12:00:00Z\"},{\"from\":\"2026-12-03T12:00:00Z\",\"on_duty\":1,"
+                               "\"required\":3,\"team\":\"t\",\"to\":\"2026-12-03T14:00:00Z\"}]");
+    free (text);
+    json_decref (g);
+    //  The absence of an agent of no team that has a minimum opens nothing.
+    rota_absence_t other = {.id = "A3", .agent = "e", .kind = "sickness", .from = mine.from, .to = mine.to};
+    ch.absences = &other;
+    g = rota_gaps_opened (cfg, &ch, &other);
+    assert_int_equal (json_array_size (g), 0);
+    json_decref (g);
+    opd_config_destroy (&cfg);
+}
+
 //  Requested leave does not count; the cap counts each agent once, whatever
 //  its absences, and only those that count.
 static void
@@ -348,6 +409,7 @@ main (void)
         cmocka_unit_test (test_rota_spans_union_and_minus),
         cmocka_unit_test (test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent),
         cmocka_unit_test (test_rota_requests_do_not_count_and_the_cap_counts_agents),
+        cmocka_unit_test (test_rota_pick_takes_the_least_loaded_member_on_duty),
         cmocka_unit_test (test_rota_fourteen_days_of_fifty_agents_is_fast),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
