@@ -262,6 +262,10 @@ typedef struct {
     int coverage_lookahead_days;    //  lookahead_days, 1 to 366, default 14
     bool leave_approval;            //  annual leave recorded by an agent waits for a lead's approval
     char *sickness_handback;        //  queue, least_loaded or none: a sick agent's open tickets
+    int64_t staffing_phone_aht_ms;  //  staffing: mean handling time of a call
+    int64_t staffing_aht_ms;        //  staffing: mean handling time of an email or portal ticket
+    int64_t staffing_answer_ms;     //  staffing: calls answered within this...
+    double staffing_answer_level;   //  ...for this share of calls
 
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
     //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.

@@ -335,6 +335,16 @@ const entry_t opd_cfg_keys[] = {
      .doc = "where a sick agent's open tickets go when the sickness is recorded: the team queue, the "
             "least-loaded agent on duty, or nowhere (they stay)"},
 
+    {"staffing", K_SECTION, .doc = "the assumptions of the staffing advice (docs/shifts.md)"},
+    {"staffing.phone_handle_time", K_DUR, CF (staffing_phone_aht_ms), .def = "180s", .min = 1000,
+     .max = 86400000.0, .doc = "mean handling time of a phone call (Erlang C)"},
+    {"staffing.handle_time", K_DUR, CF (staffing_aht_ms), .def = "15m", .min = 1000, .max = 86400000.0,
+     .doc = "mean handling time of an email, portal or API ticket (the backlog model)"},
+    {"staffing.answer_within", K_DUR, CF (staffing_answer_ms), .def = "20s", .min = 1000,
+     .max = 3600000.0, .doc = "the phone target: calls answered within this"},
+    {"staffing.answer_level", K_NUM, CF (staffing_answer_level), .def = "0.8", .min = 0.01, .max = 0.999,
+     .doc = "the phone target: the share of calls answered within answer_within"},
+
     {"slo_burn", K_SECTION, .doc = "error budgets and burn-rate alerts (see \"slo_burn\" above)"},
     {"slo_burn.window", K_DUR, CF (burn_window_ms), .def = "672h", .max = 840 * 3600000.0,
      .doc = "the rolling window of the error budget; finished clocks are kept 35 days"},

@@ -80,6 +80,18 @@ int rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, in
 //  Same, for every team that agent has a shift or an override in.
 int rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now);
 
+//  The staffing advice (opd_rota_advice.c) for team (every team when NULL):
+//  the tickets received over the `weeks` weeks before now, per hour of the
+//  week in the team's calendar's time zone (phone calls apart), next to the
+//  rota's on-duty count for the coming week, through the models of
+//  opd_rota_staffing.h. A JSON array, per team {"team", "timezone",
+//  "tickets", "assumptions", "hours": [168 x {"at", "on_duty", "working",
+//  "phone_arrivals", "erlangs", "phone_needed", "phone_level",
+//  "queued_arrivals", "backlog", "wait_hours", "breach"}], "breaches":
+//  ["mon 09:00", ...]} (new reference); NULL as rota_coverage.
+json_t *rota_staffing_json (opd_redis_t *r, const opd_config_t *cfg, const char *team, int weeks, int64_t now,
+                            bool *unknown);
+
 //  The coverage gauges of GET /metrics (Prometheus text, a new string the
 //  caller frees; NULL when Redis did not answer): per team, gap time and
 //  the covered share over the look-ahead from now, agents on duty now and
