@@ -148,7 +148,9 @@ s_team (const opd_config_t *cfg, const opd_team_t *t, redisReply **tk, size_t n,
     for (size_t i = 0; i < n; i++) {
         const char *team = opd_reply_str (tk[i], 0), *channel = opd_reply_str (tk[i], 1);
         const char *at = opd_reply_str (tk[i], 2);
-        if (!team || strcmp (team, t->id) || !at)
+        //  Imports and delayed mail are counted at the hour they were
+        //  received, within the weeks asked for.
+        if (!team || strcmp (team, t->id) || !at || atoll (at) < now - weeks * WEEK_MS || atoll (at) >= now)
             continue;
         int h = s_hour_of_week (tz, atoll (at));
         *(channel && !strcmp (channel, "phone") ? &in[h].phone : &in[h].queued) += 1.0 / weeks;

@@ -20,6 +20,7 @@
 #include "opd_util.h"
 #include "web.h"
 #include "api_rota.h"
+#include "api_staffing.h"
 #include "opd_schema.h"
 #include <ctype.h>
 #include <glib.h>
@@ -630,6 +631,7 @@ static const route_t s_routes[] = {
     {"DELETE", "/api/v1/overrides/*", LEAD, api_rota_override_remove, "removing shift overrides"},
     {"GET", "/api/v1/oncall", AGENT, api_rota_oncall, "who is on duty"},
     {"GET", "/api/v1/rota", AGENT, api_rota_rota, "the rota"},
+    {"GET", "/api/v1/staffing", LEAD, api_staffing, "the staffing advice"},
     {NULL, NULL, 0, NULL, NULL}};
 
 #undef REQUESTER
