@@ -47,6 +47,7 @@ typedef struct {
     char *id, *name, *calendar;
     int min_on_duty;
     int max_away;  //  agents away on approved annual leave at once at most; 0 = no cap
+    bool auto_assign;  //  its tickets go to the least-loaded agent on duty (services/rota)
 } opd_team_t;
 
 typedef struct {
@@ -262,6 +263,11 @@ typedef struct {
     //  gaps that begin within this many days.
     int coverage_lookahead_days;    //  lookahead_days, 1 to 366, default 14
     bool leave_approval;            //  annual leave recorded by an agent waits for a lead's approval
+    char *sickness_handback;        //  queue, least_loaded or none: a sick agent's open tickets
+    int64_t staffing_phone_aht_ms;  //  staffing: mean handling time of a call
+    int64_t staffing_aht_ms;        //  staffing: mean handling time of an email or portal ticket
+    int64_t staffing_answer_ms;     //  staffing: calls answered within this...
+    double staffing_answer_level;   //  ...for this share of calls
 
     //  slo_burn: error budgets and burn-rate alerts (opdesk addition); the
     //  defaults are the OPD_SLO_WINDOW_MS and OPD_BURN_* constants above.

@@ -100,6 +100,8 @@ const entry_t opd_cfg_keys[] = {
      .max = 1000, .doc = "agents it needs on shift during its hours (opdesk coverage)"},
     {"teams[].max_away", K_INT, IN (opd_team_t, max_away), .def = "0", .min = 0, .max = 1000,
      .doc = "agents away on approved annual leave at once at most (coverage.leave_approval); 0: no cap"},
+    {"teams[].auto_assign", K_BOOL, IN (opd_team_t, auto_assign), .def = "false",
+     .doc = "a routed ticket goes to the least-loaded agent of the team on duty now (docs/shifts.md)"},
     {"default_team", K_STR, CF (default_team), .is = F_TEAM, .shown = "the first team",
      .doc = "the team of a ticket no rule routes"},
 
@@ -331,6 +333,20 @@ const entry_t opd_cfg_keys[] = {
      .max = 366, .doc = "coverage.gap is announced for gaps that begin within this many days"},
     {"coverage.leave_approval", K_BOOL, CF (leave_approval), .def = "false",
      .doc = "annual leave an agent records waits for a lead's approval"},
+    {"coverage.sickness_handback", K_ENUM, CF (sickness_handback), .def = "queue",
+     .values = "queue|least_loaded|none",
+     .doc = "where a sick agent's open tickets go when the sickness is recorded: the team queue, the "
+            "least-loaded agent on duty, or nowhere (they stay)"},
+
+    {"staffing", K_SECTION, .doc = "the assumptions of the staffing advice (docs/shifts.md)"},
+    {"staffing.phone_handle_time", K_DUR, CF (staffing_phone_aht_ms), .def = "180s", .min = 1000,
+     .max = 86400000.0, .doc = "mean handling time of a phone call (Erlang C)"},
+    {"staffing.handle_time", K_DUR, CF (staffing_aht_ms), .def = "15m", .min = 1000, .max = 86400000.0,
+     .doc = "mean handling time of an email, portal or API ticket (the backlog model)"},
+    {"staffing.answer_within", K_DUR, CF (staffing_answer_ms), .def = "20s", .min = 1000,
+     .max = 3600000.0, .doc = "the phone target: calls answered within this"},
+    {"staffing.answer_level", K_NUM, CF (staffing_answer_level), .def = "0.8", .min = 0.01, .max = 0.999,
+     .doc = "the phone target: the share of calls answered within answer_within"},
 
     {"slo_burn", K_SECTION, .doc = "error budgets and burn-rate alerts (see \"slo_burn\" above)"},
     {"slo_burn.window", K_DUR, CF (burn_window_ms), .def = "672h", .max = 840 * 3600000.0,

@@ -285,6 +285,14 @@ int opd_key_rota_ovr (char *buf, size_t size, const char *id);
 #define OPD_KEY_ROTA_OVR_SEQ "opd:rota:ovr:seq"
 //  opd:rota:ovr:end (zset (to ms), global): every override by its end
 #define OPD_KEY_ROTA_OVR_END "opd:rota:ovr:end"
+//  opd:rota:feed:{id} (hash, global): an iCalendar feed of the rota (id: F + number): id, team or agent, hash (SHA-256
+#define OPD_KEY_ROTA_FEED_FMT "opd:rota:feed:%s"
+int opd_key_rota_feed (char *buf, size_t size, const char *id);
+//  opd:rota:feed:token:{sha256} (string, global): the feed id of a token, by the SHA-256 of the token
+#define OPD_KEY_ROTA_FEED_TOKEN_FMT "opd:rota:feed:token:%s"
+int opd_key_rota_feed_token (char *buf, size_t size, const char *sha256);
+//  opd:rota:feed:seq (string (counter), global): feed ids
+#define OPD_KEY_ROTA_FEED_SEQ "opd:rota:feed:seq"
 //  opd:rota:gap:{team}:{from}:{to} (string (ms), global): a gap announced as coverage.gap with phase ahead: set in the same step as the ev
 #define OPD_KEY_ROTA_GAP_FMT "opd:rota:gap:%s:%s:%s"
 int opd_key_rota_gap (char *buf, size_t size, const char *team, const char *from, const char *to);

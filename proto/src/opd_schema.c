@@ -304,6 +304,20 @@ opd_key_rota_ovr (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_rota_feed (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_FEED_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_rota_feed_token (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_ROTA_FEED_TOKEN_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_rota_gap (char *buf, size_t size, const char *team, const char *from, const char *to)
 {
     int n = snprintf (buf, size, OPD_KEY_ROTA_GAP_FMT, team, from, to);
@@ -371,11 +385,14 @@ const opd_key_info_t opd_keys[] = {
     {"rota_ovr", "opd:rota:ovr:{id}", OPD_SCOPE_GLOBAL, false},
     {"rota_ovr_seq", "opd:rota:ovr:seq", OPD_SCOPE_GLOBAL, false},
     {"rota_ovr_end", "opd:rota:ovr:end", OPD_SCOPE_GLOBAL, false},
+    {"rota_feed", "opd:rota:feed:{id}", OPD_SCOPE_GLOBAL, false},
+    {"rota_feed_token", "opd:rota:feed:token:{sha256}", OPD_SCOPE_GLOBAL, false},
+    {"rota_feed_seq", "opd:rota:feed:seq", OPD_SCOPE_GLOBAL, false},
     {"rota_gap", "opd:rota:gap:{team}:{from}:{to}", OPD_SCOPE_GLOBAL, false},
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 49;
+const size_t opd_key_count = 52;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -71,6 +71,7 @@ int cli_coverage (cli_t *c); //  coverage (cli_rota.c)
 int cli_absence (cli_t *c);  //  absence add|remove|list (cli_rota.c)
 int cli_shift (cli_t *c);    //  shift add|remove|list: overrides of the rota (cli_rota.c)
 int cli_oncall (cli_t *c);   //  oncall: who is on duty now (cli_rota.c)
+int cli_staffing (cli_t *c); //  staffing: agents needed per hour of the week (cli_staffing.c)
 int cli_rota (cli_t *c);     //  rota: who is on duty when (cli_rota.c)
 int cli_route (cli_t *c);    //  route --explain: which rule and why (cli_route.c)
 

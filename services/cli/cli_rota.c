@@ -17,6 +17,7 @@
     the operator's tool: it records anyone's absence, as a lead does. */
 #include "cli.h"
 #include "opd_util.h"
+#include "opd_rota_assign.h"
 #include "opd_rota_store.h"
 #include <glib.h>
 #include <stdio.h>
@@ -190,6 +191,27 @@ s_instant (cli_t *c, const char *name, int64_t *out)
     return CLI_OK;
 }
 
+//  The gaps an absence opens and the tickets handed back, one line each,
+//  on standard error.
+static void
+s_absence_notes (const json_t *out)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (json_object_get (out, "gaps"), i, it)
+        fprintf (stderr, "gap %s %s - %s  on duty %lld of %lld\n",
+                 json_string_value (json_object_get (it, "team")),
+                 json_string_value (json_object_get (it, "from")),
+                 json_string_value (json_object_get (it, "to")),
+                 json_integer_value (json_object_get (it, "on_duty")),
+                 json_integer_value (json_object_get (it, "required")));
+    json_array_foreach (json_object_get (out, "handed_back"), i, it) {
+        const char *to = json_string_value (json_object_get (it, "assignee"));
+        fprintf (stderr, "handed back %s to %s\n", json_string_value (json_object_get (it, "ticket_id")),
+                 to ? to : "the team queue");
+    }
+}
+
 static int
 s_absence_add (cli_t *c)
 {
@@ -224,10 +246,19 @@ s_absence_add (cli_t *c)
         return cli_fail (c, CLI_REFUSED, "invalid", "--from: this absence overlaps absence %s of %s", clash,
                          a.agent);
     rota_announce_agent (cli_redis (c), c->cfg, a.agent, now);
-    if (c->json)
-        cli_print_json (rota_absence_json (&a));
-    else
-        printf ("%s\n", a.id);
+    json_t *out = rota_absence_json (&a);
+    if (rota_absence_answer (cli_redis (c), c->cfg, &a, now, out) < 0)
+        fprintf (stderr, "opdesk: absence %s stored, but the hand-back or the gaps are not complete: %s\n",
+                 a.id, opd_redis_error (cli_redis (c)));
+    if (c->json) {
+        cli_print_json (out);
+        return CLI_OK;
+    }
+    //  The id alone on standard output (for scripts); what it changed on
+    //  standard error, for the person who typed it.
+    printf ("%s\n", a.id);
+    s_absence_notes (out);
+    json_decref (out);
     return CLI_OK;
 }
 

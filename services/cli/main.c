@@ -30,6 +30,7 @@ static const char *s_usage =
     "  shift add --agent A --team TEAM --from T --to T [--kind extra|remove]\n"
     "  shift remove ID | shift list [--team TEAM] [--from T] [--to T]\n"
     "  oncall [--team TEAM]   who is on duty now\n"
+    "  staffing [--team TEAM] [--weeks N]   agents needed per hour of the week (Erlang C, backlog)\n"
     "  rota [--from T] [--to T] [--team TEAM]   who is on duty when (default: 7 days)\n"
     "  route --explain (--subject S [--body B] | ID)   which routing rule matches and why\n"
     "  keygen NAME [--dir DIR]   a CURVE key pair: DIR/NAME.key, DIR/NAME.key_secret\n\n"
@@ -45,7 +46,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "weeks", NULL};
 
 static bool
 s_takes_value (const char *name)
@@ -136,7 +137,7 @@ main (int argc, char **argv)
                     {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise},
                     {"slo", cli_slo}, {"coverage", cli_coverage}, {"absence", cli_absence},
                     {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota},
-                    {"route", cli_route}};
+                    {"route", cli_route}, {"staffing", cli_staffing}};
     rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp (c.command, commands[i].name))

@@ -577,3 +577,82 @@ rota_changes_free (rota_changes_t *ch)
     free ((void *) ch->overrides);
     memset (ch, 0, sizeof *ch);
 }
+
+//  --- iCalendar feeds -------------------------------------------------------
+
+//  ARGV: now, team, agent, sha256, by. Returns the id.
+static const char s_feed_add[] =
+    "local id = 'F' .. redis.call('INCR', 'opd:rota:feed:seq')\n"
+    "redis.call('HSET', 'opd:rota:feed:' .. id, 'id', id, 'team', ARGV[2], 'agent', ARGV[3],\n"
+    "           'hash', ARGV[4], 'by', ARGV[5], 'created_at', ARGV[1])\n"
+    "redis.call('SET', 'opd:rota:feed:token:' .. ARGV[4], id)\n"
+    "return id\n";
+
+//  ARGV: now, id. Returns 1 revoked, 0 unknown.
+static const char s_feed_remove[] =
+    "local k = 'opd:rota:feed:' .. ARGV[2]\n"
+    "local h = redis.call('HGET', k, 'hash')\n"
+    "if not h then return 0 end\n"
+    "redis.call('DEL', k, 'opd:rota:feed:token:' .. h)\n"
+    "return 1\n";
+
+int
+rota_feed_add (opd_redis_t *r, rota_feed_t *f, const char *sha256, int64_t now)
+{
+    opd_args_t v;
+    opd_args_init (&v);
+    opd_args_addi (&v, now);
+    opd_args_add (&v, f->team);
+    opd_args_add (&v, f->agent);
+    opd_args_add (&v, sha256);
+    opd_args_add (&v, f->by);
+    redisReply *rep = s_eval (r, s_feed_add, &v);
+    opd_args_free (&v);
+    if (!rep)
+        return -1;
+    int rc = rep->type == REDIS_REPLY_STRING ? 0 : -1;
+    if (!rc) {
+        s_copy (f->id, sizeof f->id, rep->str);
+        f->created_at = now;
+    }
+    freeReplyObject (rep);
+    return rc;
+}
+
+int
+rota_feed_get (opd_redis_t *r, const char *id, rota_feed_t *f)
+{
+    redisReply *h = NULL;
+    int rc = s_hgetall (r, opd_key_rota_feed, id, &h);
+    if (rc)
+        return rc;
+    memset (f, 0, sizeof *f);
+    s_copy (f->id, sizeof f->id, s_field (h, "id"));
+    s_copy (f->team, sizeof f->team, s_field (h, "team"));
+    s_copy (f->agent, sizeof f->agent, s_field (h, "agent"));
+    s_copy (f->by, sizeof f->by, s_field (h, "by"));
+    f->created_at = s_num (h, "created_at");
+    freeReplyObject (h);
+    return 0;
+}
+
+int
+rota_feed_find (opd_redis_t *r, const char *sha256, rota_feed_t *f)
+{
+    char key[300];
+    opd_key_rota_feed_token (key, sizeof key, sha256);
+    redisReply *id = opd_redis_command (r, "GET %s", key);
+    if (!id)
+        return -1;
+    char buf[32] = "";
+    if (id->type == REDIS_REPLY_STRING)
+        s_copy (buf, sizeof buf, id->str);
+    freeReplyObject (id);
+    return buf[0] ? rota_feed_get (r, buf, f) : 1;
+}
+
+int
+rota_feed_remove (opd_redis_t *r, const char *id)
+{
+    return s_remove (r, s_feed_remove, id);
+}

@@ -80,6 +80,38 @@ int rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, in
 //  Same, for every team that agent has a shift or an override in.
 int rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now);
 
+//  The staffing advice (opd_rota_advice.c) for team (every team when NULL):
+//  the tickets received over the `weeks` weeks before now, per hour of the
+//  week in the team's calendar's time zone (phone calls apart), next to the
+//  rota's on-duty count for the coming week, through the models of
+//  opd_rota_staffing.h. A JSON array, per team {"team", "timezone",
+//  "tickets", "assumptions", "hours": [168 x {"at", "on_duty", "working",
+//  "phone_arrivals", "erlangs", "phone_needed", "phone_level",
+//  "queued_arrivals", "backlog", "wait_hours", "breach"}], "breaches":
+//  ["mon 09:00", ...]} (new reference); NULL as rota_coverage.
+json_t *rota_staffing_json (opd_redis_t *r, const opd_config_t *cfg, const char *team, int weeks, int64_t now,
+                            bool *unknown);
+
+//  iCalendar feeds of the rota (GET /api/v1/rota.ics): each is of a team
+//  or of an agent (the other empty), reached with a token of which only
+//  the SHA-256 is stored, and revoked by deleting it.
+typedef struct {
+    char id[32];
+    char team[128];
+    char agent[128];
+    char by[128];
+    int64_t created_at;
+} rota_feed_t;
+//  Stores feed f for the token whose SHA-256 (hex) is sha256; sets f->id
+//  and f->created_at.
+int rota_feed_add (opd_redis_t *r, rota_feed_t *f, const char *sha256, int64_t now);
+//  The feed of a token's SHA-256, or of an id; 1 when there is none (never
+//  made, or revoked).
+int rota_feed_find (opd_redis_t *r, const char *sha256, rota_feed_t *f);
+int rota_feed_get (opd_redis_t *r, const char *id, rota_feed_t *f);
+//  Revokes a feed: its token stops working at once. 1 when there is none.
+int rota_feed_remove (opd_redis_t *r, const char *id);
+
 //  The coverage gauges of GET /metrics (Prometheus text, a new string the
 //  caller frees; NULL when Redis did not answer): per team, gap time and
 //  the covered share over the look-ahead from now, agents on duty now and

@@ -12,6 +12,7 @@
     ticket's version is still the one read; otherwise (-1) the id stays in
     the work set and the next sweep computes it again. */
 #include "slo.h"
+#include "opd_rota_assign.h"
 #include "opd_rota_store.h"
 #include "opd_intake.h"
 #include "opd_log.h"
@@ -653,6 +654,33 @@ s_rota (slo_t *self, int64_t *next)
         s_redis_failed (self, "coverage");
 }
 
+//  The auto-assignment pass (teams[].auto_assign, services/rota): tickets
+//  waiting without an assignee go to the least-loaded agent on duty. Run
+//  when the doorbell rings (a ticket was routed or changed) and every few
+//  seconds, which assigns the tickets that waited once a shift begins. The
+//  doorbell brings the pass forward to half a second after the last one, so
+//  a busy event stream does not make it run on every turn.
+#define ASSIGN_MS      5000
+#define ASSIGN_SOON_MS 500
+//  When the pass is next due (mono ms), given the last pass and whether the
+//  doorbell has rung since.
+static int64_t
+s_assign_due (int64_t last, bool soon)
+{
+    return last + (soon ? ASSIGN_SOON_MS : ASSIGN_MS);
+}
+
+static void
+s_assign (slo_t *self, int64_t *last, bool *soon)
+{
+    if (opd_redis_is_down (self->redis) || opd_mono_ms () < s_assign_due (*last, *soon))
+        return;
+    *last = opd_mono_ms ();
+    *soon = false;
+    if (rota_assign_pass (self->redis, self->svc->cfg, opd_now_ms ()) < 0)
+        s_redis_failed (self, "assign");
+}
+
 static void
 s_stats (slo_t *self)
 {
@@ -678,6 +706,8 @@ slo_run (opd_service_t *svc)
 
     int64_t next_sweep = 0;  //  at once: what waited while the service was down
     int64_t next_rota = 0;   //  at once, and after every reload
+    int64_t last_assign = -ASSIGN_MS;  //  at once, and after every reload
+    bool assign_soon = false;
     int64_t last_report = opd_mono_ms ();
     while (!opd_service_stopping ()) {
         if (opd_service_reload (svc) == 1) {
@@ -691,6 +721,7 @@ slo_run (opd_service_t *svc)
                       svc->cfg->ncalendars);
             next_sweep = 0;
             next_rota = 0;
+            last_assign = -ASSIGN_MS;
         }
         s_rota (&self, &next_rota);
         bool swept = opd_mono_ms () >= next_sweep;
@@ -699,6 +730,7 @@ slo_run (opd_service_t *svc)
         //  Timers are fired even while a backlog waits in the work set.
         int64_t next_timer = opd_redis_is_down (self.redis) ? 0 : s_fire (&self);
         s_measure (&self, swept);
+        s_assign (&self, &last_assign, &assign_soon);
         int64_t wait = next_sweep - opd_mono_ms ();
         if (wait > TIMER_MAX_MS)
             wait = TIMER_MAX_MS;
@@ -718,6 +750,7 @@ slo_run (opd_service_t *svc)
             opd_service_wait ((int) wait);
         if (rang && !opd_redis_is_down (self.redis))
             next_sweep = 0;
+        assign_soon = assign_soon || rang;
         if (opd_mono_ms () - last_report > STATS_MS) {
             s_stats (&self);
             last_report = opd_mono_ms ();

@@ -20,6 +20,8 @@
 #include "opd_util.h"
 #include "web.h"
 #include "api_rota.h"
+#include "api_staffing.h"
+#include "api_rota_ics.h"
 #include "opd_schema.h"
 #include <ctype.h>
 #include <glib.h>
@@ -630,6 +632,9 @@ static const route_t s_routes[] = {
     {"DELETE", "/api/v1/overrides/*", LEAD, api_rota_override_remove, "removing shift overrides"},
     {"GET", "/api/v1/oncall", AGENT, api_rota_oncall, "who is on duty"},
     {"GET", "/api/v1/rota", AGENT, api_rota_rota, "the rota"},
+    {"GET", "/api/v1/staffing", LEAD, api_staffing, "the staffing advice"},
+    {"POST", "/api/v1/rota/feeds", AGENT, api_rota_feed_add, "making calendar feeds"},
+    {"DELETE", "/api/v1/rota/feeds/*", AGENT, api_rota_feed_remove, "revoking calendar feeds"},
     {NULL, NULL, 0, NULL, NULL}};
 
 #undef REQUESTER
@@ -705,6 +710,12 @@ api_handle (http_req_t *req)
     const opd_rate_config_t *rl = &req->cfg->web_rate;
     if (http_rate (req, "addr", http_client (req), rl->api_address, true))
         return true;
+    //  A calendar application sends no bearer token: the feed's own is in
+    //  the query (api_rota_ics.c).
+    if (!strcmp (p, API_ROTA_ICS_PATH)) {
+        api_rota_ics (req);
+        return true;
+    }
     web_auth_t who;
     if (web_auth_bearer (req, &who))
         return true;

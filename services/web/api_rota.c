@@ -3,6 +3,7 @@
 #include "api_rota.h"
 #include "opd_log.h"
 #include "opd_util.h"
+#include "opd_rota_assign.h"
 #include "opd_rota_store.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,32 +237,6 @@ s_instant (http_req_t *req, json_t *body, const char *key, int64_t *out)
 
 static bool s_in_team (const opd_config_t *cfg, const char *agent, const char *team);
 
-//  The open tickets assigned to agent (ids), for the answer to a sickness:
-//  from the queues of the agent's teams (an assignee is always an agent of
-//  the ticket's team).
-static json_t *
-s_open_tickets (http_req_t *req, const char *agent)
-{
-    json_t *ids = json_array ();
-    opd_redis_t *r = http_redis (req);
-    for (size_t t = 0; t < req->cfg->nteams; t++) {
-        if (!s_in_team (req->cfg, agent, req->cfg->teams[t].id))
-            continue;
-        redisReply *q = opd_redis_command (r, "ZRANGE opd:q:due:%s 0 -1", req->cfg->teams[t].id);
-        if (!q)
-            break;
-        for (size_t i = 0; q->type == REDIS_REPLY_ARRAY && i < q->elements; i++) {
-            redisReply *a = opd_redis_command (r, "HGET opd:t:%s assignee", opd_reply_str (q, i));
-            if (a && a->type == REDIS_REPLY_STRING && !strcmp (a->str, agent))
-                json_array_append_new (ids, json_string (opd_reply_str (q, i)));
-            if (a)
-                freeReplyObject (a);
-        }
-        freeReplyObject (q);
-    }
-    return ids;
-}
-
 void
 api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
 {
@@ -333,9 +308,11 @@ api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
     //  them within a minute otherwise.
     if (rota_announce_agent (http_redis (req), req->cfg, a.agent, now) < 0)
         opd_warn ("coverage.gap pass failed after absence=%s: %s", a.id, opd_redis_error (http_redis (req)));
+    //  The gaps it opens, and a sickness's tickets handed back (stored: the
+    //  answer is 201 even when Redis fails now, with what was done).
     json_t *out = rota_absence_json (&a);
-    if (!strcmp (a.kind, "sickness") && a.from <= now && now < a.to)
-        json_object_set_new (out, "open_tickets", s_open_tickets (req, a.agent));
+    if (rota_absence_answer (http_redis (req), req->cfg, &a, now, out) < 0)
+        opd_warn ("hand-back or gaps not complete after absence=%s: %s", a.id, opd_redis_error (http_redis (req)));
     http_json (req, 201, out);
 }
 

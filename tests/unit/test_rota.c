@@ -12,7 +12,10 @@
 #include "opd_config.h"
 #include "opd_util.h"
 #include "rota/opd_rota.h"
+#include "rota/opd_rota_assign.h"
+#include "rota/opd_rota_staffing.h"
 #include <glib.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +261,143 @@ test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent (void **state)
     opd_config_destroy (&cfg);
 }
 
+//  Auto-assignment's choice: a member of the team, on duty, not absent,
+//  least loaded, the first in the configuration on a tie; nobody: -1.
+static const char *s_four =
+    "redis: {host: 127.0.0.1, port: 6390}\n"
+    "calendars: {cal: {timezone: UTC, hours: 24x7}}\n"
+    "slo_policies: [{name: p, match: {}, calendar: cal, first_response: 1h}]\n"
+    "teams: [{id: t, name: T, calendar: cal, min_on_duty: 3, auto_assign: true}, {id: u, name: U}]\n"
+    "default_team: t\n"
+    "agents: [{id: a, name: A, teams: [t]}, {id: b, name: B, teams: [t]}, {id: c, name: C, teams: [t]},\n"
+    "         {id: e, name: E, teams: [u]}]\n"
+    "shifts:\n"
+    "  - {agent: a, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"24:00\"}\n"
+    "  - {agent: b, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"24:00\"}\n"
+    "  - {agent: c, team: t, days: [mon, tue, wed, thu, fri, sat, sun], from: \"00:00\", to: \"12:00\"}\n";
+
+static void
+test_rota_pick_takes_the_least_loaded_member_on_duty (void **state)
+{
+    (void) state;
+    opd_config_t *cfg = s_config (s_four);
+    assert_true (cfg->teams[0].auto_assign);
+    assert_false (cfg->teams[1].auto_assign);
+    assert_string_equal (cfg->sickness_handback, "queue");
+    int64_t morning = s_utc (2026, 12, 2, 9, 0), evening = s_utc (2026, 12, 2, 15, 0);
+    int loads[4] = {2, 1, 1, 0};
+    //  e is on duty through an extra shift of t but not a member: never.
+    rota_override_t extra = {.agent = "e", .team = "t", .from = morning - HOUR, .to = evening + HOUR};
+    rota_changes_t ch = {NULL, 0, &extra, 1};
+    assert_int_equal (rota_pick (cfg, "t", &ch, morning, loads, NULL), 1);     //  b: tie with c, first
+    assert_int_equal (rota_pick (cfg, "t", &ch, morning, loads, "b"), 2);      //  c
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, "b"), 0);      //  c off shift: a
+    rota_absence_t sick = {.id = "A1", .agent = "a", .kind = "sickness", .from = morning - DAY, .to = evening + DAY};
+    ch.absences = &sick;
+    ch.nabsences = 1;
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, "b"), -1);     //  a absent: nobody
+    assert_int_equal (rota_pick (cfg, "t", &ch, evening, loads, NULL), 1);
+    assert_int_equal (rota_pick (cfg, "u", &ch, evening, loads, NULL), -1);    //  nobody on shift in u
+    //  The gaps a's sickness opens in [from, to): t needs 3 and has 3 in the
+    //  morning, 2 in the afternoon, which is a gap already: with a away,
+    //  both stretches are gaps, and both are new (the afternoon's count
+    //  changes from 2 to 1).
+    rota_absence_t mine = {.id = "A2", .agent = "a", .kind = "sickness", .from = s_utc (2026, 12, 3, 10, 0),
+                           .to = s_utc (2026, 12, 3, 14, 0)};
+    ch.absences = &mine;
+    json_t *g = rota_gaps_opened (cfg, &ch, &mine);
+    char *text = json_dumps (g, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal (text, "[{\"from\":\"2026-12-03T10:00:00Z\",\"on_duty\":2,\"required\":3,\"team\":\"t\","
+                               "\"to\":\"2026-12-03T12:00:00Z\"},{\"from\":\"2026-12-03T12:00:00Z\",\"on_duty\":1,"
+                               "\"required\":3,\"team\":\"t\",\"to\":\"2026-12-03T14:00:00Z\"}]");
+    free (text);
+    json_decref (g);
+    //  The absence of an agent of no team that has a minimum opens nothing.
+    rota_absence_t other = {.id = "A3", .agent = "e", .kind = "sickness", .from = mine.from, .to = mine.to};
+    ch.absences = &other;
+    g = rota_gaps_opened (cfg, &ch, &other);
+    assert_int_equal (json_array_size (g), 0);
+    json_decref (g);
+    opd_config_destroy (&cfg);
+}
+
+//  Erlang C against the table: 10 Erlangs (200 calls an hour of 180 s mean
+//  handling time), 80% answered within 20 s: 13 agents reach 79.6%, 14
+//  reach 88.8%, so 14 are needed.
+static void
+test_rota_erlang_c_matches_the_table (void **state)
+{
+    (void) state;
+    const double aht = 180, erlangs = 200 * aht / 3600;
+    assert_true (fabs (erlangs - 10) < 1e-9);
+    assert_true (fabs (rota_service_level (13, erlangs, aht, 20) - 0.796) < 0.0005);
+    assert_true (fabs (rota_service_level (14, erlangs, aht, 20) - 0.888) < 0.0005);
+    double reached = 0;
+    assert_int_equal (rota_agents_needed (erlangs, aht, 20, 0.8, &reached), 14);
+    assert_true (fabs (reached - 0.888) < 0.0005);
+    //  Erlang C itself: 11 agents for 10 Erlangs wait 68.2% of the time.
+    assert_true (fabs (rota_erlang_c (11, 10) - 0.682) < 0.0005);
+    assert_true (rota_erlang_c (10, 10) == 1 && rota_service_level (10, 10, aht, 20) == 0);
+    assert_int_equal (rota_agents_needed (0, aht, 20, 0.8, &reached), 0);
+    //  No overflow where factorials would: 1000 Erlangs.
+    int n = rota_agents_needed (1000, aht, 20, 0.8, &reached);
+    assert_true (n > 1000 && n < 1060 && reached >= 0.8);
+}
+
+//  The backlog model: 4 tickets of 1 h each arrive on Monday at 09:00, two
+//  agents work 09:00-11:00 and nobody else all week. Those arriving at the
+//  middle of 09:00 are behind 2 h of work (the half of it before them on
+//  average): the half hour left of 09:00 does 1 h, 10:00 the rest in half
+//  an hour, a wait of 1 h; with a target of half an hour the hour breaches.
+//  Phone calls take agents first: with 200 calls an hour at 09:00 (14 agents
+//  needed), 15 agents leave one for the queue. Work the week cannot do is
+//  carried into the next (the week is replayed twice).
+static void
+test_rota_backlog_replays_the_week_against_the_target (void **state)
+{
+    (void) state;
+    rota_staff_in_t in[ROTA_WEEK_HOURS] = {{0}};
+    rota_staff_out_t out[ROTA_WEEK_HOURS];
+    for (int h = 0; h < ROTA_WEEK_HOURS; h++)
+        in[h].working = true;
+    in[9].queued = 4;
+    in[9].on_duty = in[10].on_duty = 2;
+    rota_staff_params_t p = {.phone_aht_s = 180, .answer_s = 20, .level = 0.8, .queued_aht_s = 3600, .target_h = 1};
+    rota_staffing (&p, in, out);
+    assert_true (fabs (out[9].wait_h - 1.0) < 1e-9);
+    assert_false (out[9].breach);
+    assert_true (fabs (out[9].backlog - 2) < 1e-9);
+    assert_true (out[10].backlog == 0 && !out[10].breach && !out[8].breach);
+    p.target_h = 0.5;
+    rota_staffing (&p, in, out);
+    assert_true (out[9].breach);
+    //  Time outside working hours does not count: 10:00 off the calendar,
+    //  the wait is the half hour of 09:00.
+    in[10].working = false;
+    rota_staffing (&p, in, out);
+    assert_true (fabs (out[9].wait_h - 0.5) < 1e-9);
+    assert_false (out[9].breach);
+    in[10].working = true;
+    //  The phone first: 200 calls at 09:00 need 14; with 15 on duty one
+    //  agent is left for the queue at 09:00 (two more at 11:00 keep the
+    //  week's capacity above its work).
+    in[9].phone = 200;
+    in[9].on_duty = 15;
+    in[11].on_duty = 2;
+    rota_staffing (&p, in, out);
+    assert_int_equal (out[9].phone_needed, 14);
+    assert_true (fabs (out[9].erlangs - 10) < 1e-9);
+    assert_true (out[9].phone_level > 0.888 && out[9].phone_level < 1);
+    //  0.5 h x 1 agent at 09:00, then 1.5 h at 10:00 (2 agents): 0.75 h.
+    assert_true (fabs (out[9].wait_h - 1.25) < 1e-9);
+    //  Nobody on duty at all: never handled within the week, a breach.
+    for (int h = 0; h < ROTA_WEEK_HOURS; h++)
+        in[h].on_duty = 0;
+    rota_staffing (&p, in, out);
+    assert_true (out[9].wait_h == -1 && out[9].breach);
+    assert_false (out[8].breach);  //  no arrivals, no breach
+}
+
 //  Requested leave does not count; the cap counts each agent once, whatever
 //  its absences, and only those that count.
 static void
@@ -348,6 +488,9 @@ main (void)
         cmocka_unit_test (test_rota_spans_union_and_minus),
         cmocka_unit_test (test_rota_absence_opens_a_gap_and_on_duty_skips_the_absent),
         cmocka_unit_test (test_rota_requests_do_not_count_and_the_cap_counts_agents),
+        cmocka_unit_test (test_rota_pick_takes_the_least_loaded_member_on_duty),
+        cmocka_unit_test (test_rota_erlang_c_matches_the_table),
+        cmocka_unit_test (test_rota_backlog_replays_the_week_against_the_target),
         cmocka_unit_test (test_rota_fourteen_days_of_fifty_agents_is_fast),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
