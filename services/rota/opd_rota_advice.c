@@ -5,6 +5,7 @@
 #include "opd_rota_staffing.h"
 #include "opd_rota_store.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <math.h>
@@ -36,25 +37,15 @@ s_hour_of_week (GTimeZone *tz, int64_t ms)
 static redisReply **
 s_tickets (opd_redis_t *r, int64_t from, int64_t to, size_t *n)
 {
-    char key[300];
     redisReply *ids = opd_redis_command (r, "ZRANGEBYSCORE %s %lld (%lld", OPD_KEY_IDX_ALL, (long long) from,
                                          (long long) to);
     if (!ids)
         return NULL;
     *n = ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
     int rc = 0;
-    for (size_t i = 0; i < *n && rc == 0; i++) {
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "HMGET");
-        opd_key_ticket (key, sizeof key, opd_reply_str (ids, i));
-        opd_args_add (&a, key);
-        opd_args_add (&a, OPD_F_TEAM);
-        opd_args_add (&a, OPD_F_CHANNEL);
-        opd_args_add (&a, OPD_F_RECEIVED_AT);
-        rc = opd_redis_append_argv (r, &a);
-        opd_args_free (&a);
-    }
+    static const char *const fields[] = {OPD_F_TEAM, OPD_F_CHANNEL, OPD_F_RECEIVED_AT};
+    for (size_t i = 0; i < *n && rc == 0; i++)
+        rc = opd_store_fields_append (r, opd_reply_str (ids, i), fields, 3);
     freeReplyObject (ids);
     redisReply **out = calloc (*n + 1, sizeof *out);
     for (size_t i = 0; i < *n && rc == 0; i++)

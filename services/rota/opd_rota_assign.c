@@ -5,6 +5,7 @@
 #include "opd_log.h"
 #include "opd_rota_store.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ rota_strv_free (char **v)
 }
 
 //  Appends the open tickets of one team's queue to ids/assignees (grown
-//  from *n): one ZRANGE, then one pipelined HGET per ticket.
+//  from *n): one ZRANGE, then one pipelined HMGET per ticket.
 static int
 s_queue (opd_redis_t *r, const char *team, char ***ids, char ***who, size_t *n)
 {
@@ -51,16 +52,9 @@ s_queue (opd_redis_t *r, const char *team, char ***ids, char ***who, size_t *n)
         return -1;
     size_t m = q->type == REDIS_REPLY_ARRAY ? q->elements : 0;
     int rc = 0;
-    for (size_t i = 0; i < m && rc == 0; i++) {
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "HGET");
-        opd_key_ticket (key, sizeof key, opd_reply_str (q, i));
-        opd_args_add (&a, key);
-        opd_args_add (&a, OPD_F_ASSIGNEE);
-        rc = opd_redis_append_argv (r, &a);
-        opd_args_free (&a);
-    }
+    static const char *const fields[] = {OPD_F_ASSIGNEE};
+    for (size_t i = 0; i < m && rc == 0; i++)
+        rc = opd_store_fields_append (r, opd_reply_str (q, i), fields, 1);
     *ids = realloc (*ids, (*n + m + 1) * sizeof **ids);
     *who = realloc (*who, (*n + m + 1) * sizeof **who);
     for (size_t i = 0; i < m && rc == 0; i++) {
@@ -70,7 +64,8 @@ s_queue (opd_redis_t *r, const char *team, char ***ids, char ***who, size_t *n)
             break;
         }
         (*ids)[*n] = opd_strdup (opd_reply_str (q, i));
-        (*who)[*n] = opd_strdup (x->type == REDIS_REPLY_STRING ? x->str : "");
+        const char *as = x->type == REDIS_REPLY_ARRAY && x->elements == 1 ? opd_reply_str (x, 0) : NULL;
+        (*who)[*n] = opd_strdup (as ? as : "");
         (*n)++;
         freeReplyObject (x);
     }
