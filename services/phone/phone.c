@@ -28,6 +28,7 @@
 #include "opd_mp.h"
 #include "opd_redis.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "webhook.h"
 #include "opd_http.h"
@@ -200,7 +201,8 @@ s_learn (phone_t *self)
         msgpack_unpacked_destroy (&up);
         if (!id)
             continue;
-        redisReply *t = opd_redis_command (self->redis, "HMGET opd:t:%s req_phone req_email req_name", id);
+        static const char *const fields[] = {OPD_F_REQ_PHONE, OPD_F_REQ_EMAIL, OPD_F_REQ_NAME};
+        redisReply *t = opd_store_fields (self->redis, id, fields, 3);
         if (t && t->type == REDIS_REPLY_ARRAY && t->elements == 3
             && t->element[0]->type == REDIS_REPLY_STRING && opd_e164_valid (t->element[0]->str)) {
             const char *email = t->element[1]->type == REDIS_REPLY_STRING ? t->element[1]->str : NULL;

@@ -13,6 +13,7 @@
 #include "opd_redis.h"
 #include "opd_schema.h"
 #include "opd_submit_msg.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "webhook.h"
 #include "opd_http.h"
@@ -427,11 +428,10 @@ done:
 static bool
 s_ticket_open (phone_t *self, const char *id)
 {
-    redisReply *r = opd_redis_command (self->redis, "HGET opd:t:%s status", id);
-    bool open = r && r->type == REDIS_REPLY_STRING
-                && (!strcmp (r->str, "new") || !strcmp (r->str, "open") || !strcmp (r->str, "pending"));
-    if (r)
-        freeReplyObject (r);
+    bool failed;
+    char *status = opd_store_field (self->redis, id, OPD_F_STATUS, &failed);
+    bool open = status && (!strcmp (status, "new") || !strcmp (status, "open") || !strcmp (status, "pending"));
+    free (status);
     return open;
 }
 

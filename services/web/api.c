@@ -17,6 +17,7 @@
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_ticket.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include "web.h"
 #include "api_rota.h"
@@ -219,7 +220,9 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const c
         if (!target)
             target = s_get_str (r, &fail, "GET opd:ext:%s", reply_to);
     }
-    char *email = target ? s_get_str (r, &fail, "HGET opd:t:%s req_email", target) : NULL;
+    bool failed = false;
+    char *email = target && !fail ? opd_store_field (r, target, OPD_F_REQ_EMAIL, &failed) : NULL;
+    fail = fail || failed;
     int rc = 0;
     if (fail) {
         http_error (req, 503, "unavailable", "the ticket store is unavailable: %s", opd_redis_error (r));

@@ -6,6 +6,7 @@
     Tokens written hashed in the configuration ("sha256:HEX") are only ever
     held as digests. */
 #include "web.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <ctype.h>
 #include <glib.h>
@@ -122,14 +123,10 @@ web_owns (http_req_t *req, const web_auth_t *who, const char *id)
 {
     if (who->role != OPD_ROLE_REQUESTER)
         return 1;
-    redisReply *r = opd_redis_command (http_redis (req), "HGET opd:t:%s req_email", id);
-    int rc = -1;
-    if (r && r->type == REDIS_REPLY_STRING)
-        rc = !g_ascii_strcasecmp (r->str, who->identity);
-    else if (r && r->type == REDIS_REPLY_NIL)
-        rc = 0;
-    if (r)
-        freeReplyObject (r);
+    bool failed;
+    char *email = opd_store_field (http_redis (req), id, OPD_F_REQ_EMAIL, &failed);
+    int rc = failed ? -1 : email && !g_ascii_strcasecmp (email, who->identity);
+    free (email);
     return rc;
 }
 

@@ -182,6 +182,9 @@ int opd_store_ticket_get (opd_redis_t *redis, const char *id, opd_ticket_t *t, r
 //  Some fields of a ticket (HMGET), appended to the pipeline or read now.
 int opd_store_fields_append (opd_redis_t *redis, const char *id, const char *const *fields, size_t n);
 redisReply *opd_store_fields (opd_redis_t *redis, const char *id, const char *const *fields, size_t n);
+//  One field of a ticket now, as a new string; NULL when the ticket or the
+//  field is not there, or when Redis failed (then *failed is true).
+char *opd_store_field (opd_redis_t *redis, const char *id, const char *field, bool *failed);
 //  The comment of the given id as stored (JSON text, the caller frees it),
 //  NULL when there is none; *failed when Redis failed.
 char *opd_store_comment_get (opd_redis_t *redis, const char *id, long long comment_id, bool *failed);

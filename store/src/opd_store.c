@@ -457,6 +457,19 @@ opd_store_fields (opd_redis_t *redis, const char *id, const char *const *fields,
     return r;
 }
 
+char *
+opd_store_field (opd_redis_t *redis, const char *id, const char *field, bool *failed)
+{
+    const char *const fields[1] = {field};
+    redisReply *r = opd_store_fields (redis, id, fields, 1);
+    *failed = !r || r->type != REDIS_REPLY_ARRAY || r->elements != 1;
+    const char *v = *failed ? NULL : opd_reply_str (r, 0);
+    char *out = v ? opd_strdup (v) : NULL;
+    if (r)
+        freeReplyObject (r);
+    return out;
+}
+
 static bool
 s_comment_has_id (const char *text, long long cid)
 {
