@@ -26,6 +26,7 @@ static const char *s_usage =
     "             [--compare previous | --compare FROM..TO]\n"
     "  coverage [--from T] [--to T] [--team TEAM]   on-duty gaps against working hours\n"
     "  absence add --agent A --kind annual_leave|sickness|other --from T --to T\n"
+    "      prints the id; the gaps it opens and the tickets a sickness hands back on stderr\n"
     "  absence remove ID | absence list [--agent A] [--team TEAM] [--from T] [--to T]\n"
     "  shift add --agent A --team TEAM --from T --to T [--kind extra|remove]\n"
     "  shift remove ID | shift list [--team TEAM] [--from T] [--to T]\n"

@@ -81,12 +81,15 @@ s_target_h (const opd_config_t *cfg, const char *team)
 }
 
 //  The rota of the coming week per hour of the week: agents on duty and
-//  working hours, at the middle of each hour.
+//  working hours, at the middle of each hour. In a week with a clock
+//  change one local hour does not occur (it takes the hour before's plan)
+//  and another occurs twice (the later one counts).
 static void
 s_plan (const opd_config_t *cfg, const opd_team_t *t, const rota_changes_t *ch, GTimeZone *tz,
         int64_t start, rota_staff_in_t *in)
 {
     const opd_calendar_t *cal = t->calendar ? opd_config_calendar (cfg, t->calendar) : NULL;
+    bool seen[ROTA_WEEK_HOURS] = {false};
     for (int k = 0; k < ROTA_WEEK_HOURS; k++) {
         int64_t mid = start + k * HOUR_MS + HOUR_MS / 2;
         int h = s_hour_of_week (tz, mid);
@@ -94,6 +97,15 @@ s_plan (const opd_config_t *cfg, const opd_team_t *t, const rota_changes_t *ch, 
         in[h].on_duty = (int) rota_on_duty (cfg, t->id, ch, mid, &on);
         free (on);
         in[h].working = !cal || opd_calendar_is_working (cal, mid);
+        seen[h] = true;
+    }
+    for (int h = 0; h < 2 * ROTA_WEEK_HOURS; h++) {
+        int i = h % ROTA_WEEK_HOURS, prev = (i + ROTA_WEEK_HOURS - 1) % ROTA_WEEK_HOURS;
+        if (!seen[i] && seen[prev]) {
+            in[i].on_duty = in[prev].on_duty;
+            in[i].working = in[prev].working;
+            seen[i] = true;
+        }
     }
 }
 

@@ -3,6 +3,7 @@
     coverage.gap pass that announces every gap once, and the coverage
     gauges of GET /metrics. Absences and overrides themselves are stored by
     opd_rota_store.c. */
+#include "opd_rota_assign.h"
 #include "opd_rota_store.h"
 #include "opd_intake.h"
 #include "opd_log.h"
@@ -264,6 +265,36 @@ s_label (GString *out, const char *v)
     }
 }
 
+//  Per team with auto_assign, the tickets of its queue without an assignee:
+//  those waiting for an agent on duty. 0, or -1 when Redis did not answer.
+static int
+s_waiting_text (opd_redis_t *r, const opd_config_t *cfg, GString *out)
+{
+    bool head = false;
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        if (!cfg->teams[i].auto_assign)
+            continue;
+        char **ids, **who;
+        long n = rota_open_tickets (r, cfg, cfg->teams[i].id, &ids, &who);
+        if (n < 0)
+            return -1;
+        long waiting = 0;
+        for (long k = 0; k < n; k++)
+            waiting += !*who[k];
+        rota_strv_free (ids);
+        rota_strv_free (who);
+        if (!head)
+            g_string_append (out, "# HELP opdesk_rota_waiting_assignment Tickets of a team with auto_assign "
+                                  "waiting for an agent on duty.\n"
+                                  "# TYPE opdesk_rota_waiting_assignment gauge\n");
+        head = true;
+        g_string_append (out, "opdesk_rota_waiting_assignment{team=\"");
+        s_label (out, cfg->teams[i].id);
+        g_string_append_printf (out, "\"} %ld\n", waiting);
+    }
+    return 0;
+}
+
 char *
 rota_metrics_text (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
 {
@@ -308,6 +339,10 @@ rota_metrics_text (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
     for (int i = 1; i < 4; i++) {
         g_string_append (g[0], g[i]->str);
         g_string_free (g[i], TRUE);
+    }
+    if (s_waiting_text (r, cfg, g[0])) {
+        g_string_free (g[0], TRUE);
+        return NULL;
     }
     char *text = opd_strdup (g[0]->str);
     g_string_free (g[0], TRUE);

@@ -119,6 +119,12 @@ class AutoAssignTest(unittest.TestCase):
             w = d.submit("Overnight backup failed")
             time.sleep(6)  # longer than a pass of opdesk-slo (5 s)
             self.assertIsNone(d.assignee(w))
+            # /metrics: one ticket waiting in night, none in desk2; nobody on duty in night.
+            s, text, _ = d.http.request("GET", "/metrics")
+            self.assertIn('opdesk_rota_waiting_assignment{team="night"} 1\n', text)
+            self.assertIn('opdesk_rota_waiting_assignment{team="desk2"} 0\n', text)
+            self.assertIn('opdesk_coverage_on_duty{team="night"} 0\n', text)
+            self.assertIn('opdesk_coverage_on_duty{team="desk2"} 2\n', text)
             # ... until gina's extra shift begins, a few seconds from now.
             start = harness.now_ms() + 3000
             s, o, _ = d.http.request("POST", "/api/v1/overrides", token=LEAD,
@@ -126,6 +132,9 @@ class AutoAssignTest(unittest.TestCase):
                                            "from": harness.iso(start), "to": iso(start + HOUR)})
             self.assertEqual(s, 201, o)
             self.assertEqual(d.wait_assigned(w, timeout=20), "gina")
+            s, text, _ = d.http.request("GET", "/metrics")
+            self.assertIn('opdesk_rota_waiting_assignment{team="night"} 0\n', text)
+            self.assertIn('opdesk_coverage_on_duty{team="night"} 1\n', text)
             at = [x["at"] for x in d.get(w)["history"] if x["actor"] == "rota"]
             self.assertEqual(len(at), 1)
             self.assertGreaterEqual(harness.ms_of(at[0]), start - 1000)

@@ -13,6 +13,7 @@
 #include "opd_util.h"
 #include "rota/opd_rota.h"
 #include "rota/opd_rota_assign.h"
+#include "rota/opd_rota_ics.h"
 #include "rota/opd_rota_staffing.h"
 #include <glib.h>
 #include <math.h>
@@ -398,6 +399,42 @@ test_rota_backlog_replays_the_week_against_the_target (void **state)
     assert_false (out[8].breach);  //  no arrivals, no breach
 }
 
+//  The iCalendar feed: the night that spans the autumn change keeps its
+//  wall-clock times (22:00 BST to 06:00 GMT: 21:00Z to 06:00Z, 9 h), its
+//  UID is team, agent and start, and the calendar asks to be fetched hourly.
+static void
+test_rota_ics_has_one_event_per_shift_in_utc (void **state)
+{
+    (void) state;
+    opd_config_t *cfg = s_config (s_night);
+    int64_t from = s_utc (2026, 10, 24, 0, 0), to = s_utc (2026, 10, 26, 0, 0), now = s_utc (2026, 10, 1, 12, 0);
+    char *text = rota_ics (cfg, "t", NULL, NULL, from, to, now);
+    assert_non_null (text);
+    char uid[80];
+    snprintf (uid, sizeof uid, "UID:shift-t-n-%lld@opdesk\r\n", (long long) s_utc (2026, 10, 24, 21, 0));
+    assert_non_null (strstr (text, uid));
+    assert_non_null (strstr (text, "DTSTART:20261024T210000Z\r\nDTEND:20261025T060000Z\r\n"));
+    assert_non_null (strstr (text, "DTSTART:20261025T060000Z\r\nDTEND:20261025T220000Z\r\n"));  //  d, GMT
+    assert_non_null (strstr (text, "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
+    assert_non_null (strstr (text, "X-PUBLISHED-TTL:PT1H\r\n"));
+    size_t events = 0;
+    for (const char *p = text; (p = strstr (p, "BEGIN:VEVENT")); p++)
+        events++;
+    assert_int_equal (events, 2);
+    free (text);
+    //  An agent's feed: its shifts in every team, and its absences.
+    rota_absence_t away = {.id = "A7", .agent = "d", .kind = "other", .from = s_utc (2026, 10, 25, 10, 0),
+                           .to = s_utc (2026, 10, 25, 12, 0)};
+    rota_changes_t ch = {&away, 1, NULL, 0};
+    text = rota_ics (cfg, NULL, "d", &ch, from, to, now);
+    assert_non_null (strstr (text, "UID:absence-A7@opdesk\r\n"));
+    assert_non_null (strstr (text, "DTSTART:20261025T120000Z\r\nDTEND:20261025T220000Z\r\n"));
+    assert_null (strstr (text, "shift-t-n-"));
+    free (text);
+    assert_null (rota_ics (cfg, NULL, NULL, NULL, from, to, now));
+    opd_config_destroy (&cfg);
+}
+
 //  Requested leave does not count; the cap counts each agent once, whatever
 //  its absences, and only those that count.
 static void
@@ -490,6 +527,7 @@ main (void)
         cmocka_unit_test (test_rota_requests_do_not_count_and_the_cap_counts_agents),
         cmocka_unit_test (test_rota_pick_takes_the_least_loaded_member_on_duty),
         cmocka_unit_test (test_rota_erlang_c_matches_the_table),
+        cmocka_unit_test (test_rota_ics_has_one_event_per_shift_in_utc),
         cmocka_unit_test (test_rota_backlog_replays_the_week_against_the_target),
         cmocka_unit_test (test_rota_fourteen_days_of_fifty_agents_is_fast),
     };
