@@ -106,10 +106,26 @@ s_eval (opd_redis_t *r, const char *src, opd_args_t *argv)
     return NULL;
 }
 
+
 static void
 s_copy (char *dst, size_t size, const char *src)
 {
     snprintf (dst, size, "%s", src ? src : "");
+}
+
+//  Runs src with v (then frees v); a string answer is the new record's id,
+//  copied into id. 0, or -1 when Redis failed or the script answered else.
+static int
+s_eval_id (opd_redis_t *r, const char *src, opd_args_t *v, char *id, size_t size)
+{
+    redisReply *rep = s_eval (r, src, v);
+    opd_args_free (v);
+    int rc = rep && rep->type == REDIS_REPLY_STRING ? 0 : -1;
+    if (!rc)
+        s_copy (id, size, rep->str);
+    if (rep)
+        freeReplyObject (rep);
+    return rc;
 }
 
 int64_t
@@ -449,16 +465,9 @@ rota_override_add (opd_redis_t *r, rota_override_t *o, int64_t now)
     opd_args_addi (&v, o->from);
     opd_args_addi (&v, o->to);
     opd_args_add (&v, o->by);
-    redisReply *rep = s_eval (r, s_ovr_add, &v);
-    opd_args_free (&v);
-    if (!rep)
-        return -1;
-    int rc = rep->type == REDIS_REPLY_STRING ? 0 : -1;
-    if (!rc) {
-        s_copy (o->id, sizeof o->id, rep->str);
+    int rc = s_eval_id (r, s_ovr_add, &v, o->id, sizeof o->id);
+    if (!rc)
         o->created_at = now;
-    }
-    freeReplyObject (rep);
     return rc;
 }
 
@@ -606,16 +615,9 @@ rota_feed_add (opd_redis_t *r, rota_feed_t *f, const char *sha256, int64_t now)
     opd_args_add (&v, f->agent);
     opd_args_add (&v, sha256);
     opd_args_add (&v, f->by);
-    redisReply *rep = s_eval (r, s_feed_add, &v);
-    opd_args_free (&v);
-    if (!rep)
-        return -1;
-    int rc = rep->type == REDIS_REPLY_STRING ? 0 : -1;
-    if (!rc) {
-        s_copy (f->id, sizeof f->id, rep->str);
+    int rc = s_eval_id (r, s_feed_add, &v, f->id, sizeof f->id);
+    if (!rc)
         f->created_at = now;
-    }
-    freeReplyObject (rep);
     return rc;
 }
 
