@@ -239,7 +239,7 @@ int opd_key_idx_req (char *buf, size_t size, const char *email);
 int opd_key_queue_due (char *buf, size_t size, const char *team);
 //  opd:resolved (zset (resolved ms), global): resolved tickets, for the auto-close after workflow.auto_close_days
 #define OPD_KEY_RESOLVED "opd:resolved"
-//  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent or mail_failed
+//  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent, mail_failed, or stdresp_held (acknowledgeme
 #define OPD_KEY_STATS_MAIL_FMT "opd:stats:%s"
 int opd_key_stats_mail (char *buf, size_t size, const char *counter);
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w

@@ -98,6 +98,10 @@ api_metrics (http_req_t *req)
         s_metric (out, "opdesk_mail_failed_total", "counter", "Notifications given up after retries.");
         g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
                                 s_count (req, "GET opd:stats:%s", "mail_failed"));
+        s_metric (out, "opdesk_standard_responses_held_total", "counter",
+                  "Acknowledgements sent plain because their standard response had a variable without a value.");
+        g_string_append_printf (out, "opdesk_standard_responses_held_total %lld\n",
+                                s_count (req, "GET opd:stats:%s", "stdresp_held"));
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
         g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
         s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");
