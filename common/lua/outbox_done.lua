@@ -10,6 +10,10 @@ if ticket ~= '' and redis.call('EXISTS', K(ticket)) == 1 then
     hist(ticket, NOW, 'opdesk-notifier', 'standard_response_held',
          {response = held, variable = variable, sent_instead = 'plain acknowledgement'})
   end
+  local sr = hget(K(ticket), 'stdresp')
+  if outcome == 'sent' and j.kind == 'ack' and held == '' and sr and sr ~= '' then
+    redis.call('HINCRBY', KEY.stats_stdresp, sr .. '|automatic', 1)
+  end
   hist(ticket, NOW, 'opdesk-notifier', outcome == 'sent' and 'notification_sent' or 'notification_failed',
        {kind = j.kind, comment = j.comment, detail = nullable(detail)})
 end

@@ -154,7 +154,10 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
   local k = K(id)
   local cid = redis.call('HINCRBY', k, 'ncomments', 1)
   local c = {id = cid, author = author, role = role, public = public, body = body, at = at}
-  if stdresp and stdresp ~= '' then c.standard_response = stdresp end
+  if stdresp and stdresp ~= '' then
+    c.standard_response = stdresp
+    redis.call('HINCRBY', KEY.stats_stdresp, stdresp .. '|' .. (role == 'agent' and 'agent' or role), 1)
+  end
   if resolution then c.resolution = true end
   redis.call('RPUSH', KEY.comments(id), cjson.encode(c))
   hist(id, at, author, public and 'comment' or 'internal_comment', {comment = cid})

@@ -242,6 +242,8 @@ int opd_key_queue_due (char *buf, size_t size, const char *team);
 //  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent, mail_failed, or stdresp_held (acknowledgeme
 #define OPD_KEY_STATS_MAIL_FMT "opd:stats:%s"
 int opd_key_stats_mail (char *buf, size_t size, const char *counter);
+//  opd:stats:stdresp (hash of counters, global): standard responses sent, since the start: ID|agent (in an agent's comment), ID|a
+#define OPD_KEY_STATS_STDRESP "opd:stats:stdresp"
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
 int opd_key_webhook_cursor (char *buf, size_t size, const char *index);

@@ -355,6 +355,7 @@ const opd_key_info_t opd_keys[] = {
     {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false},
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false},
+    {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false},
     {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false},
     {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, false},
@@ -375,7 +376,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 49;
+const size_t opd_key_count = 50;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -646,6 +646,7 @@ static const route_t s_routes[] = {
     {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
+    {"GET", "/api/v1/tickets/*/suggestions", AGENT, api_suggestions, "standard response suggestions"},
     {"GET", "/api/v1/events", AGENT, api_events, "the event history"},
     {"GET", "/api/v1/slo/report", LEAD, api_slo_report, "the SLO report"},
     {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},

@@ -76,6 +76,30 @@ s_metric (GString *out, const char *name, const char *type, const char *help)
     g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+//  Standard responses sent, per configured response and by whom.
+static void
+s_stdresp_used (http_req_t *req, GString *out)
+{
+    s_metric (out, "opdesk_standard_responses_sent_total", "counter",
+              "Standard responses sent, by an agent or automatically as the acknowledgement.");
+    redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
+    static const char *const how[] = {"agent", "automatic"};
+    for (size_t i = 0; i < req->cfg->nstdresps; i++)
+        for (int h = 0; h < 2; h++) {
+            char field[256];
+            long long n = 0;
+            snprintf (field, sizeof field, "%s|%s", req->cfg->stdresps[i].id, how[h]);
+            for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2)
+                if (r->element[k]->str && !strcmp (r->element[k]->str, field) && r->element[k + 1]->str)
+                    n = strtoll (r->element[k + 1]->str, NULL, 10);
+            g_string_append (out, "opdesk_standard_responses_sent_total{response=\"");
+            metrics_label (out, req->cfg->stdresps[i].id);
+            g_string_append_printf (out, "\",by=\"%s\"} %lld\n", how[h], n);
+        }
+    if (r)
+        freeReplyObject (r);
+}
+
 void
 api_metrics (http_req_t *req)
 {
@@ -102,6 +126,7 @@ api_metrics (http_req_t *req)
                   "Acknowledgements sent plain because their standard response had a variable without a value.");
         g_string_append_printf (out, "opdesk_standard_responses_held_total %lld\n",
                                 s_count (req, "GET opd:stats:%s", "stdresp_held"));
+        s_stdresp_used (req, out);
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
         g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
         s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");

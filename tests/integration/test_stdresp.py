@@ -225,6 +225,54 @@ class StandardResponseTest(unittest.TestCase):
         self.assertTrue(body.startswith(c["body"] + "\n"))
         self.assert_footer_once(body)
 
+    # --- suggestions and usage counts ---------------------------------------
+    def used(self, response, by):
+        return self.metric('opdesk_standard_responses_sent_total{response="%s",by="%s"}' % (response, by))
+
+    def test_suggestions_rank_responses_by_what_matched_with_reasons_and_previews(self):
+        tid = self.submit(subject="VPN and laptop trouble", body="Remote  access fails.")
+        self.wait_mail(tid)
+        got = self.call("GET", "/api/v1/tickets/%s/suggestions" % tid, status=200)
+        self.assertEqual(got["ticket_id"], tid)
+        items = got["items"]
+        self.assertEqual([i["id"] for i in items], ["vpn-basics", "laptop-order"])
+        vpn, laptop = items
+        self.assertEqual(vpn["reasons"][0], "routing rule 'vpn' routed this ticket and names it")
+        self.assertIn("keyword 'vpn' of rule 'vpn' is in the subject", vpn["reasons"])
+        self.assertIn("keyword 'remote access' of rule 'vpn' is in the description", vpn["reasons"])
+        self.assertGreater(vpn["score"], laptop["score"])
+        self.assertEqual(laptop["reasons"], ["keyword 'laptop' of rule 'laptop' is in the subject",
+                                             "'laptop' is in the subject of the ticket and of the response"])
+        self.assertEqual(laptop["score"], 11)
+        self.assertTrue(vpn["preview"].startswith("VPN help for Rita Requester (%s)\n\n" % tid))
+        self.assertIsNone(vpn["unavailable"])
+        # A preview that could not be sent says which variable has no value.
+        self.assertIsNone(laptop["preview"])
+        self.assertEqual(laptop["unavailable"]["variable"], "fields.model")
+        self.assertEqual(set(vpn["used"]), {"agent", "automatic"})
+        code, _, _ = self.http.request("GET", "/api/v1/tickets/%s/suggestions" % tid, None, "change-me-requester")
+        self.assertEqual(code, 403)
+        code, _, _ = self.http.request("GET", "/api/v1/tickets/OPD-999999/suggestions", None, AGENT)
+        self.assertEqual(code, 404)
+
+    def test_usage_is_counted_per_response_automatic_and_by_agents(self):
+        auto, agent = self.used("vpn-basics", "automatic"), self.used("vpn-basics", "agent")
+        tid = self.submit(subject="VPN counts")
+        self.wait_mail(tid)
+        self.st.wait_for(lambda: self.used("vpn-basics", "automatic") == auto + 1, what="the automatic count")
+        self.call("POST", "/api/v1/tickets/%s/comments" % tid, {"standard_response": "vpn-basics"}, status=201)
+        self.assertEqual(self.used("vpn-basics", "agent"), agent + 1)
+        item = self.call("GET", "/api/v1/tickets/%s/suggestions" % tid, status=200)["items"][0]
+        self.assertEqual(item["used"], {"agent": agent + 1, "automatic": auto + 1})
+        # A held acknowledgement and a refused send are not counted.
+        nameless = self.submit(subject="VPN nameless", requester={"email": "rita@example.com"})
+        self.wait_mail(nameless)
+        self.call("POST", "/api/v1/tickets/%s/comments" % nameless, {"standard_response": "vpn-basics"},
+                  status=422)
+        time.sleep(0.5)
+        self.assertEqual((self.used("vpn-basics", "automatic"), self.used("vpn-basics", "agent")),
+                         (auto + 1, agent + 1))
+
     # --- footers, one test per path ----------------------------------------
     def test_footer_on_the_plain_acknowledgement(self):
         tid = self.submit(subject="Printer on floor 3 is jammed")
