@@ -12,7 +12,7 @@ if ticket ~= '' and redis.call('EXISTS', K(ticket)) == 1 then
   end
   local sr = hget(K(ticket), 'stdresp')
   if outcome == 'sent' and j.kind == 'ack' and held == '' and sr and sr ~= '' then
-    redis.call('HINCRBY', KEY.stats_stdresp, sr .. '|automatic', 1)
+    stdresp_sent(ticket, sr, 'automatic')
   end
   hist(ticket, NOW, 'opdesk-notifier', outcome == 'sent' and 'notification_sent' or 'notification_failed',
        {kind = j.kind, comment = j.comment, detail = nullable(detail)})

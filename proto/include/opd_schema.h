@@ -97,6 +97,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_NR_START "nr_start"
 #define OPD_F_ANONYMISED "anonymised"
 #define OPD_F_ANONYMISED_AT "anonymised_at"
+#define OPD_F_STDRESP_SENT "stdresp_sent"
 #define OPD_F_MAIL_THREAD "mail_thread"
 
 //  The ticket as stored, read in one place (opd_store_ticket_read): every
@@ -148,6 +149,7 @@ typedef struct {
     const char *nr_start;  //  ms
     const char *anonymised;  //  flag
     const char *anonymised_at;  //  ms
+    const char *stdresp_sent;  //  str
     const char *mail_thread;  //  str
     struct {
         const char *state, *due, *met, *breached, *warn, *warned, *target;

@@ -107,6 +107,7 @@ static const slot_t s_slots[] = {
     {"slo_policy", offsetof (opd_ticket_t, slo_policy)},
     {"status", offsetof (opd_ticket_t, status)},
     {"stdresp", offsetof (opd_ticket_t, stdresp)},
+    {"stdresp_sent", offsetof (opd_ticket_t, stdresp_sent)},
     {"subject", offsetof (opd_ticket_t, subject)},
     {"submitted_by", offsetof (opd_ticket_t, submitted_by)},
     {"team", offsetof (opd_ticket_t, team)},

@@ -76,25 +76,35 @@ s_metric (GString *out, const char *name, const char *type, const char *help)
     g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-//  Standard responses sent, per configured response and by whom.
+static long long
+s_hash_count (const redisReply *r, const char *field)
+{
+    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2)
+        if (r->element[k]->str && !strcmp (r->element[k]->str, field) && r->element[k + 1]->str)
+            return strtoll (r->element[k + 1]->str, NULL, 10);
+    return 0;
+}
+
+//  Per configured standard response: how often it was sent, by an agent or
+//  automatically, and how many of its tickets were reopened within 7 days.
 static void
 s_stdresp_used (http_req_t *req, GString *out)
 {
+    redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
+    static const char *const what[] = {"agent", "automatic", "reopened"};
     s_metric (out, "opdesk_standard_responses_sent_total", "counter",
               "Standard responses sent, by an agent or automatically as the acknowledgement.");
-    redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
-    static const char *const how[] = {"agent", "automatic"};
+    s_metric (out, "opdesk_standard_responses_reopened_total", "counter",
+              "Tickets a standard response was sent on that were reopened within 7 days of their resolution.");
     for (size_t i = 0; i < req->cfg->nstdresps; i++)
-        for (int h = 0; h < 2; h++) {
+        for (int h = 0; h < 3; h++) {
             char field[256];
-            long long n = 0;
-            snprintf (field, sizeof field, "%s|%s", req->cfg->stdresps[i].id, how[h]);
-            for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2)
-                if (r->element[k]->str && !strcmp (r->element[k]->str, field) && r->element[k + 1]->str)
-                    n = strtoll (r->element[k + 1]->str, NULL, 10);
-            g_string_append (out, "opdesk_standard_responses_sent_total{response=\"");
+            snprintf (field, sizeof field, "%s|%s", req->cfg->stdresps[i].id, what[h]);
+            g_string_append_printf (out, "opdesk_standard_responses_%s_total{response=\"", h < 2 ? "sent" : "reopened");
             metrics_label (out, req->cfg->stdresps[i].id);
-            g_string_append_printf (out, "\",by=\"%s\"} %lld\n", how[h], n);
+            if (h < 2)
+                g_string_append_printf (out, "\",by=\"%s", what[h]);
+            g_string_append_printf (out, "\"} %lld\n", s_hash_count (r, field));
         }
     if (r)
         freeReplyObject (r);

@@ -1,6 +1,7 @@
 /*  api_suggest: GET /api/v1/tickets/ID/suggestions, the standard responses
     an agent may want to send on a ticket, ranked by what matched, each with
-    its reasons, how often it was sent, and a preview rendered for this
+    its reasons, how often it was sent and how many of its tickets were
+    reopened within 7 days of their resolution, and a preview rendered for this
     ticket (or the variable that has no value, which would refuse the send).
 
     What counts, strongest first: the routing rule that routed the ticket
@@ -23,7 +24,7 @@
 typedef struct {
     const opd_stdresp_t *sr;
     int score;
-    long long used_agent, used_automatic;
+    long long used_agent, used_automatic, reopened;
     json_t *reasons;
 } suggestion_t;
 
@@ -125,9 +126,10 @@ s_item (const opd_config_t *cfg, const opd_ticket_t *t, suggestion_t *s)
 {
     char *text = NULL;
     opd_template_error_t err;
-    json_t *item = json_pack ("{s:s, s:s?, s:i, s:O, s:{s:I, s:I}}", "id", s->sr->id, "subject", s->sr->subject,
-                              "score", s->score, "reasons", s->reasons, "used", "agent",
-                              (json_int_t) s->used_agent, "automatic", (json_int_t) s->used_automatic);
+    json_t *item = json_pack ("{s:s, s:s?, s:i, s:O, s:{s:I, s:I}, s:I}", "id", s->sr->id, "subject",
+                              s->sr->subject, "score", s->score, "reasons", s->reasons, "used", "agent",
+                              (json_int_t) s->used_agent, "automatic", (json_int_t) s->used_automatic,
+                              "reopened_within_7_days", (json_int_t) s->reopened);
     if (opd_stdresp_render (cfg, s->sr, t, &text, &err) == 0) {
         json_object_set_new (item, "preview", json_string (text));
         json_object_set_new (item, "unavailable", json_null ());
@@ -149,8 +151,9 @@ s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply 
     size_t n = 0;
     for (size_t i = 0; i < cfg->nstdresps; i++) {
         suggestion_t *s = &all[n];
-        *s = (suggestion_t) {&cfg->stdresps[i], 0, s_count (stats, cfg->stdresps[i].id, "agent"),
-                             s_count (stats, cfg->stdresps[i].id, "automatic"), json_array ()};
+        const char *sid = cfg->stdresps[i].id;
+        *s = (suggestion_t) {&cfg->stdresps[i], 0, s_count (stats, sid, "agent"), s_count (stats, sid, "automatic"),
+                             s_count (stats, sid, "reopened"), json_array ()};
         s_score_rules (cfg, t, s);
         s_score_subject (t, s);
         if (s->score > 0)

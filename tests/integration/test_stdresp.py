@@ -273,6 +273,23 @@ class StandardResponseTest(unittest.TestCase):
         self.assertEqual((self.used("vpn-basics", "automatic"), self.used("vpn-basics", "agent")),
                          (auto + 1, agent + 1))
 
+    def test_reopening_within_7_days_is_counted_for_each_response_sent_on_the_ticket(self):
+        def reopened(r):
+            return self.metric('opdesk_standard_responses_reopened_total{response="%s"}' % r)
+        vpn, laptop = reopened("vpn-basics"), reopened("laptop-order")
+        tid = self.submit(subject="VPN reopen")
+        self.wait_mail(tid)
+        self.st.wait_for(lambda: self.st.ticket(tid).get("stdresp_sent") == "vpn-basics", what="stdresp_sent")
+        self.call("POST", "/api/v1/tickets/%s/comments" % tid, {"standard_response": "vpn-basics"}, status=201)
+        self.assertEqual(self.st.ticket(tid)["stdresp_sent"], "vpn-basics")  # each response once
+        plain = self.submit(subject="Printer reopen")
+        for t in (tid, plain):
+            self.call("PATCH", "/api/v1/tickets/" + t, {"status": "resolved", "note": "Done."}, status=200)
+            self.call("PATCH", "/api/v1/tickets/" + t, {"status": "open"}, status=200)
+        self.assertEqual((reopened("vpn-basics"), reopened("laptop-order")), (vpn + 1, laptop))
+        item = self.call("GET", "/api/v1/tickets/%s/suggestions" % tid, status=200)["items"][0]
+        self.assertEqual((item["id"], item["reopened_within_7_days"]), ("vpn-basics", vpn + 1))
+
     # --- footers, one test per path ----------------------------------------
     def test_footer_on_the_plain_acknowledgement(self):
         tid = self.submit(subject="Printer on floor 3 is jammed")
