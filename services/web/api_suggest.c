@@ -9,8 +9,10 @@
     in the ticket's subject or body where the rule looks (10 each, whole
     words, case-insensitive, as the router matches them); a word of four
     letters or more of the response's subject is in the ticket's subject
-    (1 each). Responses that match nothing are not listed. Ties go to the
-    response sent more often, then to the id. Agents and above. */
+    (1 each). Responses that match nothing are not listed, unless ?all=true
+    (every configured response, for an agent choosing one by id with its
+    preview). Ties go to the response sent more often, then to the id.
+    Agents and above. */
 #include "api.h"
 #include "opd_log.h"
 #include "opd_stdresp.h"
@@ -145,7 +147,7 @@ s_item (const opd_config_t *cfg, const opd_ticket_t *t, suggestion_t *s)
 }
 
 static json_t *
-s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply *stats)
+s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply *stats, bool all_of_them)
 {
     suggestion_t *all = opd_calloc (cfg->nstdresps + 1, sizeof *all);
     size_t n = 0;
@@ -156,7 +158,7 @@ s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply 
                              s_count (stats, sid, "reopened"), json_array ()};
         s_score_rules (cfg, t, s);
         s_score_subject (t, s);
-        if (s->score > 0)
+        if (s->score > 0 || all_of_them)
             n++;
         else
             json_decref (s->reasons);
@@ -171,10 +173,25 @@ s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply 
     return items;
 }
 
+static bool
+s_arg_ok (const char *name)
+{
+    return !strcmp (name, "all");
+}
+
 void
 api_suggestions (http_req_t *req, const web_auth_t *who, const char *id)
 {
     (void) who;
+    const char *bad = http_args_check (req, s_arg_ok);
+    const char *all = http_arg (req, "all");
+    if (!bad && all && strcmp (all, "true") && strcmp (all, "false"))
+        bad = "all";
+    if (bad) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", bad),
+                      "query parameter '%s': only all=true or all=false is allowed", bad);
+        return;
+    }
     opd_ticket_t t;
     redisReply *hash = NULL;
     int found = web_id_valid (id) ? opd_store_ticket_get (http_redis (req), id, &t, &hash) : 0;
@@ -188,7 +205,7 @@ api_suggestions (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     redisReply *stats = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
-    json_t *items = s_suggestions (req->cfg, &t, stats);
+    json_t *items = s_suggestions (req->cfg, &t, stats, all && !strcmp (all, "true"));
     opd_info ("suggestions ticket=%s responses=%zu", id, json_array_size (items));
     http_json (req, 200, json_pack ("{s:s, s:o}", "ticket_id", id, "items", items));
     if (stats)

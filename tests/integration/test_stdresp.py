@@ -250,6 +250,12 @@ class StandardResponseTest(unittest.TestCase):
         self.assertIsNone(laptop["preview"])
         self.assertEqual(laptop["unavailable"]["variable"], "fields.model")
         self.assertEqual(set(vpn["used"]), {"agent", "automatic"})
+        # ?all=true lists every response, those that match nothing last, each with its preview.
+        every = self.call("GET", "/api/v1/tickets/%s/suggestions?all=true" % tid, status=200)["items"]
+        self.assertEqual([i["id"] for i in every], ["vpn-basics", "laptop-order", "laptop-manager"])
+        self.assertEqual((every[2]["score"], every[2]["reasons"]), (0, []))
+        self.assertEqual(every[2]["unavailable"]["variable"], "fields.manager_email")
+        self.call("GET", "/api/v1/tickets/%s/suggestions?al=true" % tid, status=422)
         code, _, _ = self.http.request("GET", "/api/v1/tickets/%s/suggestions" % tid, None, "change-me-requester")
         self.assertEqual(code, 403)
         code, _, _ = self.http.request("GET", "/api/v1/tickets/OPD-999999/suggestions", None, AGENT)
