@@ -146,6 +146,19 @@ local function clock_met(id, c, at)
   queue_refresh(id)
 end
 
+-- A standard response was sent on the ticket: counted (by 'agent' or
+-- 'automatic') and remembered in stdresp_sent, for the reopen count.
+local function stdresp_sent(id, sr, by)
+  redis.call('HINCRBY', KEY.stats_stdresp, sr .. '|' .. by, 1)
+  local k = K(id)
+  local sent = hget(k, 'stdresp_sent')
+  if not sent then
+    redis.call('HSET', k, 'stdresp_sent', sr)
+  elseif not string.find(',' .. sent .. ',', ',' .. sr .. ',', 1, true) then
+    redis.call('HSET', k, 'stdresp_sent', sent .. ',' .. sr)
+  end
+end
+
 -- Adds a comment. role: requester, agent or system. Public agent comments
 -- meet the first-response and next-reply clocks and go out by mail; public
 -- requester comments after the first response start a next-reply clock.
@@ -154,7 +167,10 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
   local k = K(id)
   local cid = redis.call('HINCRBY', k, 'ncomments', 1)
   local c = {id = cid, author = author, role = role, public = public, body = body, at = at}
-  if stdresp and stdresp ~= '' then c.standard_response = stdresp end
+  if stdresp and stdresp ~= '' then
+    c.standard_response = stdresp
+    stdresp_sent(id, stdresp, role == 'agent' and 'agent' or role)
+  end
   if resolution then c.resolution = true end
   redis.call('RPUSH', KEY.comments(id), cjson.encode(c))
   hist(id, at, author, public and 'comment' or 'internal_comment', {comment = cid})
@@ -197,6 +213,12 @@ local function resume_resolution(id, at)
   local k = K(id)
   local resolved_at = tonumber(hget(k, 'resolved_at')) or at
   redis.call('HDEL', k, 'resolved_at')
+  local sent = hget(k, 'stdresp_sent')
+  if sent and at - resolved_at <= 7 * 86400000 then
+    for sr in string.gmatch(sent, '[^,]+') do
+      redis.call('HINCRBY', KEY.stats_stdresp, sr .. '|reopened', 1)
+    end
+  end
   if hget(k, 'res_state') == 'met' then
     redis.call('HSET', k, 'res_state', 'running')
     redis.call('HDEL', k, 'res_met')

@@ -3,6 +3,7 @@
     own function: calendar hours, the category tree, retention per
     category. */
 #include "opd_config_int.h"
+#include "opd_template.h"
 #include <glib.h>
 
 //  --- checks of one value ----------------------------------------------------
@@ -121,9 +122,40 @@ opd_cfg_agent_done (ctx_t *c, const char *path, char *base, const entry_t *e)
                    offsetof (opd_agent_t, id), "agent");
 }
 
+//  A guide link people click: http or https, a host, nothing that is not
+//  printable ASCII (no spaces), and what GLib's RFC 3986 parser accepts.
+static bool
+s_guide_url_ok (const char *url)
+{
+    for (const unsigned char *p = (const unsigned char *) url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7F)
+            return false;
+    GUri *u = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+    bool ok = u && (!g_ascii_strcasecmp (g_uri_get_scheme (u), "http")
+                    || !g_ascii_strcasecmp (g_uri_get_scheme (u), "https"))
+              && g_uri_get_host (u) && *g_uri_get_host (u);
+    if (u)
+        g_uri_unref (u);
+    return ok;
+}
+
+//  The subject's and body's variables are known and closed (opd_template),
+//  the guide link is well-formed; errors name the response.
 bool
 opd_cfg_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
+    const opd_stdresp_t *sr = (const opd_stdresp_t *) (const void *) base;
+    const char *parts[] = {"subject", "body"}, *texts[] = {sr->subject, sr->body};
+    opd_template_error_t err;
+    for (int i = 0; i < 2; i++)
+        if (opd_template_check (texts[i], &err))
+            return opd_cfg_fail (c, path, "standard response '%s': the %s's {{%s}} %s (variables: %s)",
+                                 sr->id, parts[i], err.name, err.why, opd_template_names ());
+    if (sr->guide_url && !s_guide_url_ok (sr->guide_url))
+        return opd_cfg_fail (c, path,
+                             "standard response '%s': guide_url '%s' is not a well-formed http:// or "
+                             "https:// link",
+                             sr->id, sr->guide_url);
     return s_once (c, path, c->cfg->stdresps, c->cfg->nstdresps, sizeof (opd_stdresp_t),
                    offsetof (opd_stdresp_t, id), "standard response");
 }

@@ -163,11 +163,13 @@ const entry_t opd_cfg_keys[] = {
     {"standard_responses", K_ITEMS, ITEMS_IN (opd_config_t, stdresps, nstdresps, opd_stdresp_t),
      .check = opd_cfg_stdresp_done, .doc = "canned answers a rule or an agent sends"},
     {"standard_responses[].id", K_STR, IN (opd_stdresp_t, id), .flags = REQUIRED, .doc = "its id"},
-    {"standard_responses[].subject", K_STR, IN (opd_stdresp_t, subject), .doc = "the subject"},
+    {"standard_responses[].subject", K_STR, IN (opd_stdresp_t, subject),
+     .doc = "its title, the first line of its text (the mail keeps the ticket's subject); may hold variables"},
     {"standard_responses[].body", K_STR, IN (opd_stdresp_t, body), .flags = REQUIRED,
-     .doc = "the text"},
+     .doc = "the text; variables {{ticket.id}}, {{ticket.subject}}, {{requester.name}}, "
+            "{{due.first_response}}, {{due.resolution}}, {{fields.NAME}} (another is an error)"},
     {"standard_responses[].guide_url", K_STR, IN (opd_stdresp_t, guide_url),
-     .doc = "a link to a guide"},
+     .doc = "a link to a guide: an absolute http:// or https:// URL"},
 
     {"routing_rules", K_ITEMS, ITEMS_IN (opd_config_t, rules, nrules, opd_rule_t),
      .check = opd_cfg_rule_done, .doc = "routing rules; the first that matches wins"},

@@ -97,6 +97,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_NR_START "nr_start"
 #define OPD_F_ANONYMISED "anonymised"
 #define OPD_F_ANONYMISED_AT "anonymised_at"
+#define OPD_F_STDRESP_SENT "stdresp_sent"
 #define OPD_F_MAIL_THREAD "mail_thread"
 
 //  The ticket as stored, read in one place (opd_store_ticket_read): every
@@ -148,6 +149,7 @@ typedef struct {
     const char *nr_start;  //  ms
     const char *anonymised;  //  flag
     const char *anonymised_at;  //  ms
+    const char *stdresp_sent;  //  str
     const char *mail_thread;  //  str
     struct {
         const char *state, *due, *met, *breached, *warn, *warned, *target;
@@ -239,9 +241,11 @@ int opd_key_idx_req (char *buf, size_t size, const char *email);
 int opd_key_queue_due (char *buf, size_t size, const char *team);
 //  opd:resolved (zset (resolved ms), global): resolved tickets, for the auto-close after workflow.auto_close_days
 #define OPD_KEY_RESOLVED "opd:resolved"
-//  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent or mail_failed
+//  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent, mail_failed, or stdresp_held (acknowledgeme
 #define OPD_KEY_STATS_MAIL_FMT "opd:stats:%s"
 int opd_key_stats_mail (char *buf, size_t size, const char *counter);
+//  opd:stats:stdresp (hash of counters, global): standard responses sent, since the start: ID|agent (in an agent's comment), ID|a
+#define OPD_KEY_STATS_STDRESP "opd:stats:stdresp"
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
 int opd_key_webhook_cursor (char *buf, size_t size, const char *index);

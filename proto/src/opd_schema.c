@@ -107,6 +107,7 @@ static const slot_t s_slots[] = {
     {"slo_policy", offsetof (opd_ticket_t, slo_policy)},
     {"status", offsetof (opd_ticket_t, status)},
     {"stdresp", offsetof (opd_ticket_t, stdresp)},
+    {"stdresp_sent", offsetof (opd_ticket_t, stdresp_sent)},
     {"subject", offsetof (opd_ticket_t, subject)},
     {"submitted_by", offsetof (opd_ticket_t, submitted_by)},
     {"team", offsetof (opd_ticket_t, team)},
@@ -369,6 +370,7 @@ const opd_key_info_t opd_keys[] = {
     {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false},
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false},
+    {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false},
     {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false},
     {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, false},
@@ -392,7 +394,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 52;
+const size_t opd_key_count = 53;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "opd_anonymise.h"
 #include "opd_change.h"
+#include "opd_stdresp.h"
 #include "opd_store.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
@@ -387,6 +388,29 @@ cli_update (cli_t *c)
 
 //  --- comment -------------------------------------------------------------
 
+//  *body (taken; NULL when none) becomes the body and the standard response
+//  rendered for the ticket after it. A variable without a value refuses the
+//  comment, naming it; nothing is stored.
+static int
+s_with_response (cli_t *c, const char *id, const opd_stdresp_t *sr, char **body)
+{
+    char *text = NULL, *refusal = NULL;
+    opd_template_error_t err;
+    int r = opd_stdresp_comment_text (cli_redis (c), c->cfg, id, sr, *body, &text, &refusal, &err);
+    free (*body);
+    *body = text;
+    int rc = CLI_OK;
+    if (r == 1)
+        rc = cli_fail (c, CLI_REFUSED, "invalid", "%s", refusal);
+    else if (r == 2)
+        rc = cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+    else if (r < 0)
+        rc = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the ticket could not be read: %s",
+                       opd_redis_error (cli_redis (c)));
+    free (refusal);
+    return rc;
+}
+
 int
 cli_comment (cli_t *c)
 {
@@ -426,9 +450,8 @@ cli_comment (cli_t *c)
     }
     else if (cli_opt (c, "body"))
         body = opd_strdup (cli_opt (c, "body"));
-    else if (sr)
-        //  A standard response alone: its text, and its guide when it has one.
-        body = sr->guide_url ? opd_sprintf ("%s\n\n%s", sr->body, sr->guide_url) : opd_strdup (sr->body);
+    if (sr && (rc = s_with_response (c, id, sr, &body)) != CLI_OK)
+        return rc;
     if (!body || !*body) {
         free (body);
         return cli_fail (c, CLI_USAGE, "usage", "comment needs --body\nusage: %s", usage);

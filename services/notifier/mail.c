@@ -5,6 +5,8 @@
     998-octet limit of RFC 5322, else as quoted-printable. */
 #include "mail.h"
 #include "opd_reply_token.h"
+#include "opd_stdresp.h"
+#include "opd_template.h"
 #include "opd_util.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -15,12 +17,6 @@
 static const char *const s_wday_short[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char *const s_mon_short[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *const s_wday_long[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
-                                          "Friday", "Saturday", "Sunday"};
-static const char *const s_mon_long[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
-
 //  A ticket field's text, NULL when absent or empty.
 static const char *
 s_nz (const char *v)
@@ -149,25 +145,7 @@ mail_date (int64_t ms, char *buf, size_t size)
 void
 mail_when (int64_t ms, const char *timezone, char *buf, size_t size)
 {
-    GTimeZone *tz = timezone ? g_time_zone_new_identifier (timezone) : NULL;
-    const char *label = tz ? timezone : "UTC";
-    if (!tz)
-        tz = g_time_zone_new_utc ();
-    GDateTime *utc = g_date_time_new_from_unix_utc (ms / 1000);
-    GDateTime *local = utc ? g_date_time_to_timezone (utc, tz) : NULL;
-    if (local)
-        snprintf (buf, size, "%s %d %s %d %02d:%02d (%s)",
-                  s_wday_long[g_date_time_get_day_of_week (local) - 1],
-                  g_date_time_get_day_of_month (local),
-                  s_mon_long[g_date_time_get_month (local) - 1], g_date_time_get_year (local),
-                  g_date_time_get_hour (local), g_date_time_get_minute (local), label);
-    else
-        snprintf (buf, size, "(unknown time)");
-    if (local)
-        g_date_time_unref (local);
-    if (utc)
-        g_date_time_unref (utc);
-    g_time_zone_unref (tz);
+    opd_template_when (ms, timezone, buf, size);
 }
 
 char *
@@ -278,18 +256,6 @@ s_append_idpart (GString *out, const char *s, const char *fallback)
         g_string_append (out, fallback);
 }
 
-static const char *
-s_timezone (const opd_config_t *cfg, const opd_ticket_t *ticket)
-{
-    const char *name = s_nz (ticket->slo_policy);
-    for (size_t i = 0; name && i < cfg->npolicies; i++)
-        if (!strcmp (cfg->policies[i].name, name)) {
-            const opd_calendar_t *cal = opd_config_calendar (cfg, cfg->policies[i].calendar);
-            return cal ? cal->timezone : NULL;
-        }
-    return NULL;
-}
-
 //  A clock that is still to be met: its due time, else 0.
 static int64_t
 s_open_due (const opd_ticket_t *ticket, opd_clock_t clock)
@@ -309,7 +275,7 @@ s_append_targets (GString *body, const opd_config_t *cfg, const opd_ticket_t *ti
     int64_t fr = s_open_due (ticket, OPD_CLOCK_FR), res = s_open_due (ticket, OPD_CLOCK_RES);
     if (!fr && !res)
         return;
-    const char *tz = s_timezone (cfg, ticket);
+    const char *tz = opd_stdresp_timezone (cfg, ticket);
     char a[96], b[96];
     if (fr)
         mail_when (fr, tz, a, sizeof a);
@@ -356,52 +322,70 @@ s_append_missing (GString *body, const opd_config_t *cfg, const opd_ticket_t *ti
     json_decref (arr);
 }
 
-static void
-s_append_guide (GString *body, const opd_stdresp_t *sr)
+//  The ticket's standard response rendered, or NULL: when it cannot be
+//  rendered (a variable without a value) it is held, out says which and
+//  why, and the plain acknowledgement goes instead (docs/decisions.md 66).
+static char *
+s_ack_response (const opd_config_t *cfg, const opd_ticket_t *ticket, mail_t *out)
 {
-    if (sr->guide_url && !strstr (body->str, sr->guide_url)) {
-        s_end_line (body);
-        g_string_append_printf (body, "\nTroubleshooting guide: %s\n", sr->guide_url);
+    const char *srid = s_nz (ticket->stdresp);
+    const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
+    char *text = NULL;
+    opd_template_error_t err;
+    if (sr && opd_stdresp_render (cfg, sr, ticket, &text, &err)) {
+        out->held_response = opd_strdup (sr->id);
+        out->held_variable = opd_strdup (err.name);
     }
+    return text;
 }
 
+//  The acknowledgement; the Subject is the ticket's own (decision 65).
 static void
 s_compose_ack (const opd_config_t *cfg, const opd_ticket_t *ticket, const char *id, const char *subject,
-               GString *subj, GString *body)
+               GString *body, mail_t *out)
 {
-    const char *name = s_nz (ticket->req_name);
-    char *clean_name = mail_header_clean (name);
+    char *clean_name = mail_header_clean (s_nz (ticket->req_name));
     if (*clean_name)
         g_string_append_printf (body, "Hello %s,\n\n", clean_name);
     else
         g_string_append (body, "Hello,\n\n");
     free (clean_name);
-    const char *srid = s_nz (ticket->stdresp);
-    const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
-    if (sr) {
-        g_string_append_printf (subj, "[%s] %s", id, sr->subject && *sr->subject ? sr->subject : subject);
+    char *response = s_ack_response (cfg, ticket, out);
+    if (response) {
         g_string_append_printf (body, "We have received your request \"%s\" (reference %s).\n\n",
                                 subject, id);
-        if (sr->body) {
-            s_append_body_text (body, sr->body);
-            s_end_line (body);
-        }
-        s_append_guide (body, sr);
+        s_append_body_text (body, response);
+        s_end_line (body);
         g_string_append_c (body, '\n');
+        free (response);
     }
-    else {
-        g_string_append_printf (subj, "[%s] %s", id, subject);
+    else
         g_string_append_printf (body,
                                 "We have received your request \"%s\" and logged it with "
                                 "reference %s.\n\n",
                                 subject, id);
-    }
     s_append_targets (body, cfg, ticket);
     s_append_missing (body, cfg, ticket);
     g_string_append_printf (body, "Please keep [%s] in the subject when you reply.\n", id);
 }
 
+//  Every message that reaches a requester passes here, last: the
+//  signature separator and the configured footer, appended once whatever
+//  the body holds (a body that quotes or imitates the footer still gets the
+//  real one at the end).
+static void
+s_append_footer (GString *body, const opd_config_t *cfg)
+{
+    s_end_line (body);
+    g_string_append (body, "\n-- \n");
+    if (cfg->footer)
+        s_append_body_text (body, cfg->footer);
+    s_end_line (body);
+}
+
 //  Returns NULL, or why the comment is not to be mailed.
+//  The comment's body is sent as stored: a standard response named on it
+//  was rendered into it when the agent sent it (opd_stdresp_comment_text).
 static const char *
 s_compose_comment (const opd_config_t *cfg, const char *comment_json, const char *id,
                    const char *subject, GString *subj, GString *body, char **author_name)
@@ -433,18 +417,6 @@ s_compose_comment (const opd_config_t *cfg, const char *comment_json, const char
     if (resolution) {
         s_end_line (body);
         g_string_append (body, "\nIf this does not solve it, reply to this message and the request reopens.\n");
-    }
-    const char *srid = json_string_value (json_object_get (c, "standard_response"));
-    const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
-    if (sr) {
-        if (sr->body && !strstr (body->str, sr->body)) {
-            if (body->len) {
-                s_end_line (body);
-                g_string_append_c (body, '\n');
-            }
-            s_append_body_text (body, sr->body);
-        }
-        s_append_guide (body, sr);
     }
     s_end_line (body);
     json_decref (c);
@@ -605,8 +577,10 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
     GString *subj = g_string_new (NULL);
     GString *body = g_string_new (NULL);
     char *author = NULL;
-    if (ack)
-        s_compose_ack (cfg, t, id, subject, subj, body);
+    if (ack) {
+        g_string_append_printf (subj, "[%s] %s", id, subject);
+        s_compose_ack (cfg, t, id, subject, body, out);
+    }
     else
         *why = s_compose_comment (cfg, in->comment_json, id, subject, subj, body, &author);
     if (*why) {
@@ -614,14 +588,10 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         free (subject);
         g_string_free (subj, TRUE);
         g_string_free (body, TRUE);
+        mail_clear (out);
         return -1;
     }
-    //  Every message that reaches a requester ends with the footer.
-    s_end_line (body);
-    g_string_append (body, "\n-- \n");
-    if (cfg->footer)
-        s_append_body_text (body, cfg->footer);
-    s_end_line (body);
+    s_append_footer (body, cfg);
 
     GString *msgid = s_message_id (cfg, id, in->job_id);
 
@@ -685,6 +655,8 @@ mail_clear (mail_t *m)
 {
     free (m->to);
     free (m->message_id);
+    free (m->held_response);
+    free (m->held_variable);
     g_free (m->data);
     memset (m, 0, sizeof *m);
 }

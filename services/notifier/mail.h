@@ -29,6 +29,10 @@ typedef struct {
     char *message_id;  //  "<opdesk.OPD-42.17@example.org>"
     char *data;        //  the whole message, CRLF line ends
     size_t size;
+    //  An acknowledgement whose standard response could not be rendered:
+    //  the response's id and the variable without a value (the plain
+    //  acknowledgement was composed instead); NULL otherwise.
+    char *held_response, *held_variable;
 } mail_t;
 
 //  Composes the message for one job. Returns 0 and fills *out; or -1 when

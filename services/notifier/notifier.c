@@ -82,12 +82,20 @@ s_flush_pending (notifier_t *self)
 }
 
 static void
+s_done_held (notifier_t *self, const char *job, size_t len, const char *outcome, const char *ticket,
+             const char *detail, const mail_t *m)
+{
+    opd_store_call_t c;
+    opd_store_outbox_done_call (&c, self->svc->cfg, opd_now_ms (), job, len, outcome, ticket, detail,
+                                m ? m->held_response : NULL, m ? m->held_variable : NULL);
+    s_finish (self, &c);
+}
+
+static void
 s_done (notifier_t *self, const char *job, size_t len, const char *outcome, const char *ticket,
         const char *detail)
 {
-    opd_store_call_t c;
-    opd_store_outbox_done_call (&c, self->svc->cfg, opd_now_ms (), job, len, outcome, ticket, detail);
-    s_finish (self, &c);
+    s_done_held (self, job, len, outcome, ticket, detail, NULL);
 }
 
 //  Puts the job back for later: as it was (Redis failed while reading, the
@@ -178,7 +186,11 @@ s_process (notifier_t *self, const char *job, size_t len)
         opd_info ("sent job=%lld kind=%s ticket=%s attempt=%lld bytes=%zu", jid, kind, ticket,
                   attempt, m.size);
         self->sent++;
-        s_done (self, job, len, "sent", ticket, "");
+        if (m.held_response)
+            opd_warn ("standard response held job=%lld ticket=%s response=%s variable=%s: "
+                      "the plain acknowledgement was sent",
+                      jid, ticket, m.held_response, m.held_variable);
+        s_done_held (self, job, len, "sent", ticket, "", &m);
     }
     else if (attempt + 1 >= NOTIFIER_MAX_ATTEMPTS) {
         opd_error ("gave up job=%lld kind=%s ticket=%s attempts=%lld error=\"%s\"", jid, kind,

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "opd_change.h"
 #include "opd_log.h"
+#include "opd_stdresp.h"
 #include "opd_ticket.h"
 #include "opd_store.h"
 #include "opd_util.h"
@@ -473,6 +474,34 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 
 //  --- Comments ------------------------------------------------------------
 
+//  The comment's text: the body, and the standard response rendered for
+//  the ticket after it (opd_stdresp_comment_text). NULL when it answered
+//  an error: 422 for a variable without a value (named, nothing stored),
+//  404, 503. Without a response the caller has checked the body.
+static char *
+s_comment_text (http_req_t *req, const char *id, const opd_stdresp_t *sr, const char *body)
+{
+    if (!sr)
+        return opd_strdup (body);
+    char *text = NULL, *refusal = NULL;
+    opd_template_error_t err;
+    int rc = opd_stdresp_comment_text (http_redis (req), req->cfg, id, sr, body, &text, &refusal, &err);
+    if (rc == 1)
+        http_error_x (req, 422, "invalid",
+                      json_pack ("{s:s, s:s, s:s}", "key", "standard_response", "response", sr->id,
+                                 "variable", err.name),
+                      "%s", refusal);
+    else if (rc == 2)
+        s_not_found (req, id);
+    else if (rc < 0)
+        http_error (req, 503, "unavailable", "the ticket could not be read: %s",
+                    opd_redis_error (http_redis (req)));
+    if (rc == 1)
+        opd_info ("standard response refused ticket=%s response=%s variable=%s", id, sr->id, err.name);
+    free (refusal);
+    return text;
+}
+
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
@@ -511,13 +540,19 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (obj);
         return;
     }
-    char *text = NULL;
-    if (body && *body)
-        text = opd_strdup (body);
-    else if (sr)
-        text = sr->guide_url ? opd_sprintf ("%s\n\n%s", sr->body, sr->guide_url) : opd_strdup (sr->body);
-    if (!text) {
+    if (!sr && !(body && *body)) {
         http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "body"), "body is required");
+        json_decref (obj);
+        return;
+    }
+    json_t *t = s_ticket (req, who, id, false);
+    if (!t) {
+        json_decref (obj);
+        return;
+    }
+    json_decref (t);
+    char *text = s_comment_text (req, id, sr, body);
+    if (!text) {
         json_decref (obj);
         return;
     }
@@ -528,13 +563,6 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (obj);
         return;
     }
-    json_t *t = s_ticket (req, who, id, false);
-    if (!t) {
-        free (text);
-        json_decref (obj);
-        return;
-    }
-    json_decref (t);
     const char *role = who->role == OPD_ROLE_REQUESTER ? "requester" : "agent";
     int64_t now = opd_now_ms ();
     opd_args_t a;
@@ -623,6 +651,7 @@ static const route_t s_routes[] = {
     {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
+    {"GET", "/api/v1/tickets/*/suggestions", AGENT, api_suggestions, "standard response suggestions"},
     {"GET", "/api/v1/events", AGENT, api_events, "the event history"},
     {"GET", "/api/v1/slo/report", LEAD, api_slo_report, "the SLO report"},
     {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},

@@ -1,6 +1,6 @@
 /*  api: what the files of the JSON API share (private to opdesk-web).
     api.c holds the route table, the dispatch and the ticket endpoints;
-    api_list.c, api_events.c, api_report.c and api_health.c one concern
+    api_list.c, api_events.c, api_report.c, api_suggest.c and api_health.c one concern
     each; the rota's endpoints are in api_rota.c (api_rota.h). Handlers named api_* answer
     req themselves; none returns anything. */
 #ifndef WEB_API_H_INCLUDED
@@ -22,6 +22,7 @@ bool api_live (const http_req_t *req);
 void api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets
 void api_events (http_req_t *req, const web_auth_t *who, const char *id);     //  GET /api/v1/events
 void api_slo_report (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/slo/report
+void api_suggestions (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets/ID/suggestions
 
 //  Dispatched by api_handle before any token is read.
 void api_healthz (http_req_t *req); //  GET|HEAD /healthz

@@ -76,6 +76,40 @@ s_metric (GString *out, const char *name, const char *type, const char *help)
     g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static long long
+s_hash_count (const redisReply *r, const char *field)
+{
+    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2)
+        if (r->element[k]->str && !strcmp (r->element[k]->str, field) && r->element[k + 1]->str)
+            return strtoll (r->element[k + 1]->str, NULL, 10);
+    return 0;
+}
+
+//  Per configured standard response: how often it was sent, by an agent or
+//  automatically, and how many of its tickets were reopened within 7 days.
+static void
+s_stdresp_used (http_req_t *req, GString *out)
+{
+    redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
+    static const char *const what[] = {"agent", "automatic", "reopened"};
+    s_metric (out, "opdesk_standard_responses_sent_total", "counter",
+              "Standard responses sent, by an agent or automatically as the acknowledgement.");
+    s_metric (out, "opdesk_standard_responses_reopened_total", "counter",
+              "Tickets a standard response was sent on that were reopened within 7 days of their resolution.");
+    for (size_t i = 0; i < req->cfg->nstdresps; i++)
+        for (int h = 0; h < 3; h++) {
+            char field[256];
+            snprintf (field, sizeof field, "%s|%s", req->cfg->stdresps[i].id, what[h]);
+            g_string_append_printf (out, "opdesk_standard_responses_%s_total{response=\"", h < 2 ? "sent" : "reopened");
+            metrics_label (out, req->cfg->stdresps[i].id);
+            if (h < 2)
+                g_string_append_printf (out, "\",by=\"%s", what[h]);
+            g_string_append_printf (out, "\"} %lld\n", s_hash_count (r, field));
+        }
+    if (r)
+        freeReplyObject (r);
+}
+
 void
 api_metrics (http_req_t *req)
 {
@@ -98,6 +132,11 @@ api_metrics (http_req_t *req)
         s_metric (out, "opdesk_mail_failed_total", "counter", "Notifications given up after retries.");
         g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
                                 s_count (req, "GET opd:stats:%s", "mail_failed"));
+        s_metric (out, "opdesk_standard_responses_held_total", "counter",
+                  "Acknowledgements sent plain because their standard response had a variable without a value.");
+        g_string_append_printf (out, "opdesk_standard_responses_held_total %lld\n",
+                                s_count (req, "GET opd:stats:%s", "stdresp_held"));
+        s_stdresp_used (req, out);
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
         g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
         s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");

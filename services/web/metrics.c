@@ -36,6 +36,12 @@ s_window_label (int64_t ms, char *buf, size_t size)
 static void
 s_label (GString *s, const char *v)
 {
+    metrics_label (s, v);
+}
+
+void
+metrics_label (GString *s, const char *v)
+{
     for (; *v; v++) {
         if (*v == '\\' || *v == '"')
             g_string_append_c (s, '\\'), g_string_append_c (s, *v);

@@ -17,4 +17,7 @@
 //  opdesk_slo_time_to_first_response_seconds and
 //  opdesk_slo_time_to_resolution_seconds {policy}. NULL when Redis failed.
 char *metrics_slo_text (opd_redis_t *redis, const opd_config_t *cfg);
+//  Appends a label value as the text format wants it: \, " and newline escaped.
+struct _GString;
+void metrics_label (struct _GString *s, const char *v);  //  a GString
 #endif

@@ -147,9 +147,13 @@ int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t no
                          const char *rule, const char *fields_json);
 
 //  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
-//  outcome: "sent" or "failed"; ticket "" when none.
+//  outcome: "sent" or "failed"; ticket "" when none. held_response and
+//  held_variable (NULL or "": none): an acknowledgement went out without its
+//  standard response, which had a variable without a value (history
+//  standard_response_held, counter opd:stats:stdresp_held).
 void opd_store_outbox_done_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *job,
-                                 size_t len, const char *outcome, const char *ticket, const char *detail);
+                                 size_t len, const char *outcome, const char *ticket, const char *detail,
+                                 const char *held_response, const char *held_variable);
 //  again: the job as it will be retried (NULL: as taken); at: when (ms).
 void opd_store_outbox_retry_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *job,
                                   size_t len, const char *again, int64_t at);

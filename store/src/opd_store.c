@@ -304,13 +304,16 @@ opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, c
 
 void
 opd_store_outbox_done_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *job, size_t len,
-                            const char *outcome, const char *ticket, const char *detail)
+                            const char *outcome, const char *ticket, const char *detail,
+                            const char *held_response, const char *held_variable)
 {
     s_begin (c, OPD_SCRIPT_OUTBOX_DONE, cfg, now);
     opd_args_addn (&c->args, job, len);
     opd_args_add (&c->args, outcome);
     opd_args_add (&c->args, s_or_empty (ticket));
     opd_args_add (&c->args, s_or_empty (detail));
+    opd_args_add (&c->args, s_or_empty (held_response));
+    opd_args_add (&c->args, s_or_empty (held_variable));
 }
 
 void

@@ -55,7 +55,8 @@ class NotifierMailTest(unittest.TestCase):
             (m, msg), = wait_mails(st, vpn)
             self.assertEqual(m["to"], ["rita@example.com"])
             self.assertEqual(m["from"], "servicedesk@example.org")
-            self.assertEqual(str(msg["Subject"]), "[%s] VPN troubleshooting" % vpn)
+            # The ticket's own subject; the response's heads its text (decision 65).
+            self.assertEqual(str(msg["Subject"]), "[%s] VPN is down" % vpn)
             self.assertEqual(str(msg["To"]), "rita@example.com")
             self.assertRegex(str(msg["Message-ID"]),
                              r"^<opdesk\.%s\.\d+@example\.org>$" % re.escape(vpn))
@@ -64,8 +65,8 @@ class NotifierMailTest(unittest.TestCase):
             self.assertEqual(msg.get_content_type(), "text/plain")
             self.assertEqual(msg.get_content_charset(), "utf-8")
             body = body_of(msg)
-            self.assertIn("Please restart the VPN client and try again.", body)
-            self.assertIn("Troubleshooting guide: https://wiki.example.org/vpn", body)
+            self.assertIn("VPN troubleshooting\n\nPlease restart the VPN client and try again.", body)
+            self.assertIn("Guide: https://wiki.example.org/vpn", body)
             self.assertIn("We aim to respond by ", body)
             self.assertIn("(UTC)", body)  # the harness's policies use the 24x7 UTC calendar
             self.assertTrue(body.endswith("\n-- \n" + FOOTER + "\n"), body)

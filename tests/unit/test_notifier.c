@@ -32,6 +32,7 @@ static const char *s_config =
     "standard_responses:\n"
     "  - {id: vpn-basics, subject: VPN troubleshooting, body: Please restart the VPN client and try again.,"
     " guide_url: 'https://wiki.example.org/vpn'}\n"
+    "  - {id: greet, subject: 'For {{requester.name}}', body: 'Hello {{requester.name}}.'}\n"
     "footer: |\n"
     "  Service Desk, phone +44 20 7946 0000. Reply to this message to update your request.\n"
     "request_types:\n"
@@ -289,14 +290,42 @@ test_mail_ack_uses_standard_response (void **state)
     char *head, *body;
     split (&m, &head, &body);
     char *v = header (head, "Subject");
-    assert_string_equal (v, "[OPD-5] VPN troubleshooting");
+    //  The ticket's own subject; the response's is the first line of its text.
+    assert_string_equal (v, "[OPD-5] VPN is down");
     g_free (v);
-    assert_non_null (strstr (body, "Please restart the VPN client and try again."));
-    assert_non_null (strstr (body, "Troubleshooting guide: https://wiki.example.org/vpn\r\n"));
+    assert_non_null (strstr (body, "VPN troubleshooting\r\n\r\nPlease restart the VPN client and try again."));
+    assert_non_null (strstr (body, "Guide: https://wiki.example.org/vpn\r\n"));
     assert_non_null (strstr (body, "\"VPN is down\" (reference OPD-5)"));
-    assert_true (strstr (body, "guide") < strstr (body, "\r\n-- \r\n"));
+    assert_true (strstr (body, "Guide") < strstr (body, "\r\n-- \r\n"));
+    assert_null (m.held_response);
     g_free (head);
     g_free (body);
+    mail_clear (&m);
+    g_hash_table_destroy (t);
+}
+
+//  A response with a variable the ticket has no value for is held: the
+//  plain acknowledgement is composed and the mail says which was held.
+static void
+test_mail_ack_holds_a_response_without_a_value (void **state)
+{
+    (void) state;
+    GHashTable *t = ticket ("id", "OPD-6", "subject", "Hello", "req_email", "r@example.com",
+                            "stdresp", "greet", NULL);
+    mail_input_t in = {"ack", 6, view (t), NULL, 0};
+    mail_t m;
+    const char *why;
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_string_equal (m.held_response, "greet");
+    assert_string_equal (m.held_variable, "requester.name");
+    assert_null (strstr (m.data, "{{"));
+    assert_non_null (strstr (m.data, "logged it with reference OPD-6"));
+    mail_clear (&m);
+    g_hash_table_insert (t, g_strdup ("req_name"), g_strdup ("Rita"));
+    in.ticket = view (t);
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_null (m.held_response);
+    assert_non_null (strstr (m.data, "For Rita\r\n\r\nHello Rita."));
     mail_clear (&m);
     g_hash_table_destroy (t);
 }
@@ -642,6 +671,7 @@ main (void)
         cmocka_unit_test (test_mail_header_injection_is_neutralised),
         cmocka_unit_test (test_mail_non_ascii_subject_is_rfc2047),
         cmocka_unit_test (test_mail_ack_uses_standard_response),
+        cmocka_unit_test (test_mail_ack_holds_a_response_without_a_value),
         cmocka_unit_test (test_mail_ack_states_targets_in_calendar_zone),
         cmocka_unit_test (test_mail_ack_lists_missing_fields),
         cmocka_unit_test (test_mail_skips_without_email_or_when_anonymised),
