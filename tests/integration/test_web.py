@@ -757,7 +757,7 @@ class WebPortalTest(unittest.TestCase):
         self.page("POST", "/login", {"token": AGENT}, status=303)
         self.assertEqual(self.headers["location"], "/agent")
         agent = self.headers["set-cookie"].split(";")[0]
-        self.assertIn("console is coming", self.page("GET", "/agent", cookie=agent))
+        self.assertIn("<h1>Queue</h1>", self.page("GET", "/agent", cookie=agent))
         self.page("GET", "/tickets", cookie=agent, status=303)
         self.assertEqual(self.headers["location"], "/agent")
         self.page("GET", "/tickets", status=303)
