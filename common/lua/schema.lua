@@ -11,6 +11,7 @@ local KEY = {
   ticket = function (id) return 'opd:t:' .. id end,
   comments = function (id) return 'opd:t:' .. id .. ':c' end,
   history = function (id) return 'opd:t:' .. id .. ':h' end,
+  drafts = function (id) return 'opd:t:' .. id .. ':d' end,
   idem = function (channel, external_id) return 'opd:idem:' .. channel .. ':' .. external_id end,
   ext = function (external_id) return 'opd:ext:' .. external_id end,
   unrouted = 'opd:unrouted',

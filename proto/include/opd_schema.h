@@ -181,6 +181,9 @@ int opd_key_comments (char *buf, size_t size, const char *id);
 //  opd:t:{id}:h (list of JSON, ticket): history {at, actor, action, details}
 #define OPD_KEY_HISTORY_FMT "opd:t:%s:h"
 int opd_key_history (char *buf, size_t size, const char *id);
+//  opd:t:{id}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
+#define OPD_KEY_DRAFTS_FMT "opd:t:%s:d"
+int opd_key_drafts (char *buf, size_t size, const char *id);
 //  opd:idem:{channel}:{external_id} (hash {id}, global): the idempotency key of intake
 #define OPD_KEY_IDEM_FMT "opd:idem:%s:%s"
 int opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id);

@@ -164,6 +164,13 @@ opd_key_history (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_drafts (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_DRAFTS_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id)
 {
     int n = snprintf (buf, size, OPD_KEY_IDEM_FMT, channel, external_id);
@@ -329,6 +336,7 @@ const opd_key_info_t opd_keys[] = {
     {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true},
     {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true},
     {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, false},
+    {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, false},
     {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, false},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false},
@@ -375,7 +383,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 49;
+const size_t opd_key_count = 50;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -8,6 +8,8 @@
                                  per status, filters as query parameters
     GET /agent/tickets/ID        one ticket (console_ticket.c)
     POST /agent/tickets/ID/ACT   its forms (console_ticket.c)
+    GET /agent/console.js        the console's one script (console.js):
+                                 drafts, the changed-ticket banner, keys
 
     Who may use it is decided here, once, for every path: a session of an
     agent, lead or admin token (s_least); without one the browser goes to
@@ -288,7 +290,7 @@ s_queue (http_req_t *req, const web_session_t *s)
     if (next)
         s_next_link (b, req, next);
     json_decref (page);
-    portal_page (req, 200, "Queue", who, b, console_css);
+    portal_page_script (req, 200, "Queue", who, b, console_css, "/agent/console.js");
 }
 
 bool
@@ -297,6 +299,13 @@ console_handle (http_req_t *req)
     const char *p = req->path;
     if (strcmp (p, "/agent") && strncmp (p, "/agent/", 7))
         return false;
+    if (!strcmp (p, "/agent/console.js")) {
+        //  The script holds nothing secret: served to anyone, like a stylesheet.
+        http_add_header (req, "Cache-Control", "no-cache");
+        http_add_header (req, "X-Content-Type-Options", "nosniff");
+        http_reply (req, 200, "text/javascript; charset=utf-8", opd_strdup (console_js), strlen (console_js));
+        return true;
+    }
     web_session_t s;
     if (web_session_get (req, &s)) {
         portal_redirect (req, "/login");

@@ -24,6 +24,19 @@ void console_badge (GString *b, const opd_config_t *cfg, const web_auth_t *who, 
 //  The console's CSS (badges, queue), added to the portal's.
 extern const char console_css[];
 
+//  Drafts (console_draft.c): the agent's unsent text of kind ("reply" or
+//  "note") for ticket id. get: the caller's to free, NULL when none (or
+//  Redis failed). set: "" or NULL removes it; 0, or -1 when Redis failed.
+char *console_draft_get (http_req_t *req, const web_auth_t *who, const char *id, const char *kind);
+int console_draft_set (http_req_t *req, const web_auth_t *who, const char *id, const char *kind,
+                       const char *text);
+//  POST /agent/tickets/ID/draft (its form already checked): 204.
+void console_draft_post (http_req_t *req, const web_session_t *s, const char *id, const form_t *f);
+
+//  The console's script (console.js, embedded at build time by
+//  embed_js.cmake), served at /agent/console.js.
+extern const char console_js[];
+
 //  GET /agent/tickets/ID and its forms' POSTs (console_ticket.c). rest is
 //  what follows "/agent/tickets/": "ID" or "ID/ACTION".
 void console_ticket (http_req_t *req, const web_session_t *s, const char *rest);

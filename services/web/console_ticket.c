@@ -3,8 +3,11 @@
     GET  /agent/tickets/ID            timeline, side panel, forms
     POST /agent/tickets/ID/reply      a public reply        (opd_store_comment)
     POST /agent/tickets/ID/note       an internal note      (opd_store_comment)
-    POST /agent/tickets/ID/change     status, priority, hand-off, assignee
+    POST /agent/tickets/ID/status, /priority, /handoff, /assign
                                       (opd_change_apply, as PATCH does)
+    POST /agent/tickets/ID/draft      a draft as the agent types (console_draft.c)
+    GET  /agent/tickets/ID/version    {"version": N}: console.js shows a
+                                      banner when it moves
 
     Every POST passes portal_form_post (same origin, CSRF token of the
     session). The rules of a change (the workflow, a note to resolve or hand
@@ -208,11 +211,14 @@ s_text_form (GString *b, const web_session_t *s, const char *id, long long versi
     s_form_open (b, s, id, kind, version);
     if (confirm)
         g_string_append (b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">");
-    g_string_append_printf (b, "<label for=\"%s-body\">%s</label><textarea id=\"%s-body\" name=\"body\" required>",
+    g_string_append_printf (b, "<label for=\"%s-body\">%s</label><textarea id=\"%s-body\" name=\"body\" "
+                               "data-draft=\"%s\" required>",
                             kind, reply ? "Public reply (reaches the requester)" : "Internal note (agents only)",
-                            kind);
+                            kind, kind);
     portal_esc (b, text);
-    g_string_append_printf (b, "</textarea><button type=\"submit\">%s</button></form>",
+    g_string_append_printf (b, "</textarea><span class=\"draft muted\" id=\"%s-body-draft\" aria-live=\"polite\">"
+                               "</span> <button type=\"submit\">%s</button></form>",
+                            kind,
                             confirm ? (reply ? "Send reply anyway" : "Add note anyway")
                                     : (reply ? "Send reply" : "Add note"));
 }
@@ -281,7 +287,11 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
     portal_esc (b, tid);
     g_string_append (b, ": <span id=\"subject\">");
     portal_esc (b, portal_jstr (t, "subject"));
-    g_string_append_printf (b, "</span></h1><div class=\"grid\" data-version=\"%lld\"><section>", version);
+    g_string_append (b, "</span></h1><p class=\"banner\" id=\"changed\" role=\"status\" hidden>This ticket "
+                        "changed since you opened it. <a href=\"\">Reload</a> to see what changed; your drafts "
+                        "are kept.</p><div class=\"grid\" data-ticket=\"");
+    portal_esc (b, tid);
+    g_string_append_printf (b, "\" data-version=\"%lld\"><section>", version);
     if (x && x->notice) {
         g_string_append (b, "<p class=\"ok\" role=\"status\" id=\"notice\">");
         portal_esc (b, x->notice);
@@ -298,11 +308,14 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
     g_string_append (b, "</div>");
     s_timeline (b, t, tz);
     g_time_zone_unref (tz);
-    bool held = x && x->held_kind;
-    s_text_form (b, s, tid, version, "reply", held && !strcmp (x->held_kind, "reply") ? x->held_body : "",
-                 held && !strcmp (x->held_kind, "reply"));
-    s_text_form (b, s, tid, version, "note", held && !strcmp (x->held_kind, "note") ? x->held_body : "",
-                 held && !strcmp (x->held_kind, "note"));
+    static const char *const kinds[] = {"reply", "note"};
+    for (size_t i = 0; i < 2; i++) {
+        //  The text held back by the last post, else the saved draft.
+        bool held = x && x->held_kind && !strcmp (x->held_kind, kinds[i]);
+        char *draft = held ? NULL : console_draft_get (req, &s->who, tid, kinds[i]);
+        s_text_form (b, s, tid, version, kinds[i], held ? x->held_body : draft ? draft : "", held);
+        free (draft);
+    }
     s_change_forms (b, req->cfg, s, t, version);
     g_string_append (b, "</section>");
     s_side (b, req, &s->who, t, opd_now_ms ());
@@ -310,7 +323,7 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
     char title[128];
     snprintf (title, sizeof title, "%s", tid);
     json_decref (t);
-    portal_page (req, status, title, &s->who, b, console_css);
+    portal_page_script (req, status, title, &s->who, b, console_css, "/agent/console.js");
 }
 
 //  303 to the ticket, with a fragment when given.
@@ -374,6 +387,8 @@ s_comment (http_req_t *req, const web_session_t *s, const char *id, const form_t
     }
     else {
         opd_info ("console %s ticket=%s comment=%lld", kind, id, res.comment_id);
+        if (console_draft_set (req, &s->who, id, kind, NULL))
+            opd_warn ("draft not cleared ticket=%s", id);
         char frag[32];
         snprintf (frag, sizeof frag, "#c%lld", res.comment_id);
         s_back (req, id, frag);
@@ -413,6 +428,19 @@ s_change (http_req_t *req, const web_session_t *s, const char *id, const form_t 
     s_show (req, s, id, status, &x);
 }
 
+//  GET /agent/tickets/ID/version: {"version": N}, 404 or 503 in JSON.
+static void
+s_version_json (http_req_t *req, const web_session_t *s, const char *id)
+{
+    (void) s;
+    long long v = s_version (req, id);
+    http_add_header (req, "Cache-Control", "no-store");
+    if (v < 0)
+        http_error (req, 404, "not_found", "no such ticket, or the store is unavailable");
+    else
+        http_json (req, 200, json_pack ("{s:I}", "version", (json_int_t) v));
+}
+
 void
 console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
 {
@@ -422,7 +450,8 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
     snprintf (id, sizeof id, "%.*s", (int) (n < sizeof id ? n : 0), rest);
     const char *action = slash ? slash + 1 : NULL;
     bool post = !strcmp (req->method, "POST");
-    static const char *const actions[] = {"reply", "note", "status", "priority", "handoff", "assign", NULL};
+    static const char *const actions[] = {"reply", "note", "status", "priority", "handoff", "assign", "draft",
+                                          "version", NULL};
     bool known = false;
     for (size_t i = 0; action && actions[i]; i++)
         known = known || !strcmp (action, actions[i]);
@@ -430,19 +459,25 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
         portal_message_page (req, 404, "Not found", &s->who, "There is no such ticket.");
         return;
     }
-    if (!action && !post) {
-        s_show (req, s, id, 200, NULL);
+    bool getter = !action || !strcmp (action, "version");
+    if (getter && !post) {
+        if (action)
+            s_version_json (req, s, id);
+        else
+            s_show (req, s, id, 200, NULL);
         return;
     }
-    if (!action || !post) {
-        http_add_header (req, "Allow", action ? "POST" : "GET");
+    if (getter || !post) {
+        http_add_header (req, "Allow", getter ? "GET" : "POST");
         portal_message_page (req, 405, "Not allowed", &s->who, "This address takes a form's POST only.");
         return;
     }
     form_t f;
     if (portal_form_post (req, &s->who, &f))
         return;
-    if (!strcmp (action, "reply") || !strcmp (action, "note"))
+    if (!strcmp (action, "draft"))
+        console_draft_post (req, s, id, &f);
+    else if (!strcmp (action, "reply") || !strcmp (action, "note"))
         s_comment (req, s, id, &f, !strcmp (action, "reply"));
     else
         s_change (req, s, id, &f, action);

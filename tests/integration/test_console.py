@@ -157,8 +157,9 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(code, 200, page)
         csp = hdrs["content-security-policy"]
         self.assertIn("default-src 'none'", csp)
-        self.assertNotIn("unsafe-inline'; script", csp)
-        self.assertNotIn("script-src", csp)
+        self.assertIn("script-src 'self';", csp)  # the one script file; nothing inline
+        self.assertNotIn("'unsafe-inline'", csp.split("script-src", 1)[1].split(";", 1)[0])
+        self.assertEqual(re.findall(r"<script[^>]*>", page), ['<script src="/agent/console.js" defer>'])
         got = rows(page)
         for tid in (late, soon, later):
             self.assertIn(tid, got)
@@ -362,6 +363,46 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([json.loads(c)["body"] for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)],
                          ["Bob here: fixed.", "Alice: try restarting."])
 
+    # --- drafts and the changed banner -------------------------------------------
+    def test_drafts_are_kept_on_the_server_per_agent_and_cleared_when_sent(self):
+        tid = self.create("VPN drafts ticket")
+        s, _ = self.signed_in(AGENT)
+        page = s.get("/agent/tickets/" + tid)[1]
+        url = "/agent/tickets/%s/draft" % tid
+        self.assertEqual(s.post(url, {"kind": "reply", "body": "Half a <reply>"}, page)[0], 204)
+        self.assertEqual(s.post(url, {"kind": "note", "body": "Half a note"}, page)[0], 204)
+        self.assertEqual(s.post(url, {"kind": "other", "body": "x"}, page)[0], 422)
+        code = s.request("POST", url, "kind=reply&body=forged", {"Content-Type": FORM})[0]
+        self.assertEqual(code, 403)  # no CSRF token
+        self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"), "Half a <reply>")
+        self.assertGreater(self.st.r.ttl("opd:t:%s:d" % tid), 6 * 24 * 3600)
+        # A new session (the old one expired, say) finds them again.
+        s2, _ = self.signed_in(AGENT)
+        page = s2.get("/agent/tickets/" + tid)[1]
+        self.assertIn('data-draft="reply" required>Half a &lt;reply&gt;</textarea>', page)
+        self.assertIn('data-draft="note" required>Half a note</textarea>', page)
+        # Another agent sees none of alice's drafts.
+        other = self.signed_in("change-me-carol")[0].get("/agent/tickets/" + tid)[1]
+        self.assertNotIn("Half a", other)
+        version = re.search(r'name="version" value="(\d+)"', page).group(1)
+        self.assertEqual(s2.post("/agent/tickets/%s/reply" % tid, {"body": "Full reply", "version": version},
+                                 page)[0], 303)
+        self.assertIsNone(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"))
+        self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|note"), "Half a note")
+
+    def test_version_and_script_endpoints(self):
+        tid = self.create("VPN version ticket")
+        s, _ = self.signed_in(AGENT)
+        code, text, hdrs = s.get("/agent/tickets/%s/version" % tid)
+        self.assertEqual(code, 200)
+        self.assertEqual(json.loads(text), {"version": int(self.st.ticket(tid)["version"])})
+        self.assertEqual(Session(self.port).get("/agent/tickets/%s/version" % tid)[0], 303)  # no session
+        code, text, hdrs = Session(self.port).get("/agent/console.js")
+        self.assertEqual(code, 200)
+        self.assertTrue(hdrs["content-type"].startswith("text/javascript"))
+        with open(os.path.join(harness.SOURCE, "services", "web", "console.js")) as f:
+            self.assertEqual(text, f.read())
+
     # --- in a browser ------------------------------------------------------------
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_an_agent_signs_in_opens_a_ticket_and_replies(self):
@@ -376,7 +417,8 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(b.js("document.cookie"), "")
             ids = b.js("[...document.querySelectorAll('#queue tbody tr')].map(r => r.dataset.id)")
             self.assertEqual(ids, [t for _, t in sorted(self.score(t) for t in self.open_ids("network"))])
-            self.assertEqual(b.js("document.querySelectorAll('script').length"), 0)
+            self.assertEqual(b.js("[...document.querySelectorAll('script')].map(s => s.getAttribute('src'))"),
+                             ["/agent/console.js"])
             b.click("a[href='/agent/tickets/%s']" % tid)
             b.wait("location.pathname === '/agent/tickets/%s' && !!document.querySelector('#reply-body')" % tid)
             b.type_into("#reply-body", "Please reconnect now.")
@@ -385,6 +427,41 @@ class ConsoleTest(unittest.TestCase):
                    ".includes('Please reconnect now.')")
             badge = b.js("document.querySelector('#clocks').innerText")
             self.assertIn("First response: met", badge)
+        finally:
+            b.close()
+
+    @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
+    def test_in_a_browser_a_draft_survives_a_reload_and_a_change_shows_a_banner(self):
+        tid = self.create("VPN browser drafts")
+        base = "http://127.0.0.1:%d" % self.port
+        b = tpb.Browser(base + "/login")
+        try:
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
+            b.type_into("#token", AGENT)
+            b.click("button[type=submit]")
+            b.wait("location.pathname === '/agent' && !!document.querySelector('#queue')")
+            # Keyboard: j selects the first row, o opens it.
+            first = b.js("document.querySelector('#queue tbody tr').dataset.id")
+            for key in ("j", "o"):
+                b.call("Input.dispatchKeyEvent", type="keyDown", key=key, text=key)
+                b.call("Input.dispatchKeyEvent", type="keyUp", key=key)
+            b.wait("location.pathname === '/agent/tickets/%s'" % first)
+            b.goto(base + "/agent/tickets/" + tid)
+            b.wait("!!document.querySelector('#reply-body')")
+            # r focuses the reply box; typing saves a draft on the server.
+            b.call("Input.dispatchKeyEvent", type="keyDown", key="r", text="r")
+            b.call("Input.dispatchKeyEvent", type="keyUp", key="r")
+            self.assertEqual(b.js("document.activeElement.id"), "reply-body")
+            b.call("Input.insertText", text="Typed before the reload")
+            b.wait("document.querySelector('#reply-body-draft').textContent === 'Draft saved'")
+            b.goto(base + "/agent/tickets/" + tid)
+            b.wait("document.querySelector('#reply-body').value === 'Typed before the reload'")
+            # Someone else changes the ticket: the banner appears by itself.
+            self.assertTrue(b.js("document.querySelector('#changed').hidden"))
+            seen = b.js("document.querySelector('.grid').dataset.version")
+            self.call("PATCH", "/api/v1/tickets/" + tid, {"priority": "P1"}, token=LEAD, status=200)
+            self.assertNotEqual(self.st.ticket(tid)["version"], seen)
+            b.wait("!document.querySelector('#changed').hidden", timeout=15)
         finally:
             b.close()
 
