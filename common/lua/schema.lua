@@ -36,6 +36,7 @@ local KEY = {
   idx_team = function (team) return 'opd:idx:team:' .. team end,
   idx_req = function (email) return 'opd:idx:req:' .. email end,
   queue_due = function (team) return 'opd:q:due:' .. team end,
+  count_team = function (team) return 'opd:count:team:' .. team end,
   resolved = 'opd:resolved',
   stats_mail = function (counter) return 'opd:stats:' .. counter end,
   webhook_cursor = function (index) return 'opd:notifier:webhook:' .. index .. ':cursor' end,

@@ -56,6 +56,7 @@ static const slot_t s_slots[] = {
     {"category", offsetof (opd_ticket_t, category)},
     {"channel", offsetof (opd_ticket_t, channel)},
     {"closed_at", offsetof (opd_ticket_t, closed_at)},
+    {"cnt", offsetof (opd_ticket_t, cnt)},
     {"created_at", offsetof (opd_ticket_t, created_at)},
     {"external_id", offsetof (opd_ticket_t, external_id)},
     {"fields", offsetof (opd_ticket_t, fields)},
@@ -227,6 +228,13 @@ opd_key_queue_due (char *buf, size_t size, const char *team)
 }
 
 int
+opd_key_count_team (char *buf, size_t size, const char *team)
+{
+    int n = snprintf (buf, size, OPD_KEY_COUNT_TEAM_FMT, team);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_stats_mail (char *buf, size_t size, const char *counter)
 {
     int n = snprintf (buf, size, OPD_KEY_STATS_MAIL_FMT, counter);
@@ -361,6 +369,7 @@ const opd_key_info_t opd_keys[] = {
     {"idx_team", "opd:idx:team:{team}", OPD_SCOPE_GLOBAL, false},
     {"idx_req", "opd:idx:req:{email}", OPD_SCOPE_GLOBAL, true},
     {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false},
+    {"count_team", "opd:count:team:{team}", OPD_SCOPE_GLOBAL, false},
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false},
@@ -383,7 +392,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 50;
+const size_t opd_key_count = 51;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

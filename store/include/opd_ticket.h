@@ -99,11 +99,10 @@ json_t *opd_ticket_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd
                           const char *const *teams, size_t nteams, opd_ticket_error_t *err);
 
 //  Exact counts of the tickets of teams[0..nteams) per status: counts[i] for
-//  opd_ticket_statuses[i] (new, open, pending, resolved, closed), each by
-//  ZINTERCARD of the team's index and the status's, pipelined. The open
-//  statuses intersect with the team's queue (only its open tickets), so
-//  their cost follows the team's backlog, not its history. closed is left
-//  -1 (not counted: it grows without end). 0, or -1 when Redis failed.
+//  opd_ticket_statuses[i] (new, open, pending, resolved, closed), from the
+//  counters opd:count:team:<team> that queue_refresh (prelude.lua) keeps
+//  with every change of team or status: one pipelined HMGET per team,
+//  whatever the number of tickets. 0, or -1 when Redis failed.
 int opd_ticket_counts (opd_redis_t *redis, const char *const *teams, size_t nteams, long long counts[5]);
 
 //  The workflow statuses, NULL-terminated: new, open, pending, resolved, closed.

@@ -5,7 +5,8 @@
     first N of the teams together are among the first N of each: one page
     per team from the same cursor, merged and cut at N. The cursor is the
     (due, id) of the last item, as in a team's queue; a team's page starts
-    after it whether or not that ticket is the team's. */
+    after it whether or not that ticket is the team's. The counts are the
+    counters queue_refresh keeps per team and status. */
 #include "opd_ticket_int.h"
 #include "opd_util.h"
 #include <glib.h>
@@ -148,33 +149,28 @@ opd_ticket_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_
 int
 opd_ticket_counts (opd_redis_t *redis, const char *const *teams, size_t nteams, long long counts[5])
 {
-    size_t nstatus = 4;  //  new, open, pending, resolved; closed is not counted
     for (size_t s = 0; s < 5; s++)
-        counts[s] = s < nstatus ? 0 : -1;
+        counts[s] = 0;
     int rc = 0;
-    for (size_t i = 0; i < nteams && rc == 0; i++)
-        for (size_t s = 0; s < nstatus && rc == 0; s++) {
-            const char *status = opd_ticket_statuses[s];
-            char *team_key = s_open_status (status) ? opd_sprintf (OPD_KEY_QUEUE_DUE_FMT, teams[i])
-                                                    : opd_sprintf (OPD_KEY_IDX_TEAM_FMT, teams[i]);
-            char *status_key = opd_sprintf (OPD_KEY_IDX_STATUS_FMT, status);
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_add (&a, "ZINTERCARD");
-            opd_args_add (&a, "2");
-            opd_args_add (&a, team_key);
-            opd_args_add (&a, status_key);
-            rc = opd_redis_append_argv (redis, &a);
-            opd_args_free (&a);
-            free (team_key);
-            free (status_key);
-        }
-    for (size_t i = 0; i < nteams * nstatus && rc == 0; i++) {
+    for (size_t i = 0; i < nteams && rc == 0; i++) {
+        char *key = opd_sprintf (OPD_KEY_COUNT_TEAM_FMT, teams[i]);
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "HMGET");
+        opd_args_add (&a, key);
+        for (size_t s = 0; s < 5; s++)
+            opd_args_add (&a, opd_ticket_statuses[s]);
+        rc = opd_redis_append_argv (redis, &a);
+        opd_args_free (&a);
+        free (key);
+    }
+    for (size_t i = 0; i < nteams && rc == 0; i++) {
         redisReply *r = opd_redis_get_reply (redis);
-        if (!r || r->type != REDIS_REPLY_INTEGER)
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
             rc = -1;
-        else
-            counts[i % nstatus] += r->integer;
+        for (size_t s = 0; rc == 0 && s < 5; s++)
+            if (r->element[s]->type == REDIS_REPLY_STRING)
+                counts[s] += strtoll (r->element[s]->str, NULL, 10);
         if (r)
             freeReplyObject (r);
     }
