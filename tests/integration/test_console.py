@@ -121,8 +121,10 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(r.status, status, data)
         return data
 
-    def create(self, subject, ago_min=0, priority=None):
+    def create(self, subject, ago_min=0, priority=None, category=None):
         body = {"subject": subject, "requester": {"name": "Rita", "email": "rita@example.com"}}
+        if category:
+            body["category"] = category
         if ago_min:
             body["received_at"] = harness.iso(harness.now_ms() - ago_min * MIN)
         if priority:
@@ -409,6 +411,23 @@ class ConsoleTest(unittest.TestCase):
                                  page)[0], 303)
         self.assertIsNone(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"))
         self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|note"), "Half a note")
+
+    def test_anonymising_a_ticket_deletes_its_drafts(self):
+        tid = self.create("Drafts then anonymised", category="access")
+        s, _ = self.signed_in(AGENT)
+        page = s.get("/agent/tickets/" + tid)[1]
+        self.assertEqual(s.post("/agent/tickets/%s/draft" % tid, {"kind": "note", "body": "Rita's home number"},
+                                page)[0], 204)
+        self.call("PATCH", "/api/v1/tickets/" + tid, {"status": "resolved", "note": "done"}, status=200)
+        self.call("PATCH", "/api/v1/tickets/" + tid, {"status": "closed"}, status=200)
+        self.assertTrue(self.st.r.exists("opd:t:%s:d" % tid))
+        # Closed 91 days ago: past the 90 days of access tickets.
+        when = harness.now_ms() - 91 * 24 * 3600 * 1000
+        self.st.r.zadd("opd:closed", {tid: when})
+        self.st.r.hset("opd:t:" + tid, "closed_at", when)
+        self.st.cli("anonymise")
+        self.assertEqual(self.st.ticket(tid).get("anonymised"), "1")
+        self.assertFalse(self.st.r.exists("opd:t:%s:d" % tid))
 
     def test_version_and_script_endpoints(self):
         tid = self.create("VPN version ticket")
