@@ -127,9 +127,12 @@ opd_ticket_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_
     for (size_t i = 0; i < nteams && rc == 0; i++) {
         opd_ticket_query_t tq = *q;
         tq.team = teams[i];
-        json_t *next = NULL;
-        rc = opd_tk_list_queue (redis, cfg, &tq, words, limit, cur_id, cur_score, max_due, items, &next,
+        //  Each team's page on its own: the limit counts that team's items.
+        json_t *next = NULL, *page = json_array ();
+        rc = opd_tk_list_queue (redis, cfg, &tq, words, limit, cur_id, cur_score, max_due, page, &next,
                                 scores);
+        json_array_extend (items, page);
+        json_decref (page);
         more = more || (next && !json_is_null (next));
         json_decref (next);
     }
