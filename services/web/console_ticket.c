@@ -33,8 +33,9 @@
 typedef struct {
     const char *notice;     //  "Reply sent." and the like
     const char *error;      //  why the last form was refused
-    const char *held_kind;  //  "reply" or "note": held because the ticket changed
+    const char *held_kind;  //  "reply" or "note": text sent back into its form
     const char *held_body;
+    bool changed;           //  held because the ticket changed: offer "Send anyway"
 } view_extra_t;
 
 static void
@@ -313,7 +314,7 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
         //  The text held back by the last post, else the saved draft.
         bool held = x && x->held_kind && !strcmp (x->held_kind, kinds[i]);
         char *draft = held ? NULL : console_draft_get (req, &s->who, tid, kinds[i]);
-        s_text_form (b, s, tid, version, kinds[i], held ? x->held_body : draft ? draft : "", held);
+        s_text_form (b, s, tid, version, kinds[i], held ? x->held_body : draft ? draft : "", held && x->changed);
         free (draft);
     }
     s_change_forms (b, req->cfg, s, t, version);
@@ -367,7 +368,7 @@ s_comment (http_req_t *req, const web_session_t *s, const char *id, const form_t
         //  Changed since the agent looked: hold the text, show what changed.
         x.error = "This ticket changed since you opened it (see the timeline). Your text was not sent: "
                   "read the changes, then send it anyway or edit it.";
-        x.held_kind = kind, x.held_body = body;
+        x.held_kind = kind, x.held_body = body, x.changed = true;
         opd_info ("console held %s ticket=%s seen=%s now=%lld", kind, id, seen ? seen : "-", now_version);
         s_show (req, s, id, 409, &x);
         return;

@@ -344,6 +344,10 @@ class ConsoleTest(unittest.TestCase):
                                {"Content-Type": FORM})[:3]
         self.assertEqual(code, 403)
         self.assertEqual(self.st.r.llen("opd:t:%s:c" % tid), 0)
+        # An empty reply: refused, and the form is not one that skips the version check.
+        code, text, _ = s.post(base + "reply", {"body": "", "version": version}, page=page)
+        self.assertEqual(code, 422)
+        self.assertNotIn('name="confirm"', text)
         code, _, hdrs = s.post(base + "reply", {"body": "We are on it.", "version": version}, page=page)
         self.assertEqual(code, 303)
         self.assertTrue(hdrs["location"].startswith("/agent/tickets/%s#c" % tid))
