@@ -316,7 +316,11 @@ console_handle (http_req_t *req)
         return true;
     }
     bool get = !strcmp (req->method, "GET") || !strcmp (req->method, "HEAD");
-    if (!strcmp (p, "/agent") && get)
+    if (!get && strcmp (req->method, "POST")) {
+        http_add_header (req, "Allow", "GET, POST");
+        portal_message_page (req, 405, "Not allowed", &s.who, "This page takes GET and POST only.");
+    }
+    else if (!strcmp (p, "/agent") && get)
         s_queue (req, &s);
     else if (!strcmp (p, "/agent"))
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");

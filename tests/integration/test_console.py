@@ -332,6 +332,9 @@ class ConsoleTest(unittest.TestCase):
         for form in ("reply", "note", "status", "priority", "handoff", "assign"):
             self.assertIn('action="/agent/tickets/%s/%s"' % (tid, form), page)
         self.assertEqual(s.get("/agent/tickets/OPD-999999")[0], 404)
+        self.assertEqual(s.request("PUT", "/agent/tickets/" + tid)[0], 405)
+        self.assertEqual(s.request("GET", "/agent/tickets/%s/reply" % tid)[0], 405)
+        self.assertEqual(s.request("GET", "/agent/tickets/%s/nothing" % tid)[0], 404)
 
     def test_forms_work_the_ticket_through_the_store(self):
         tid = self.create("VPN forms ticket")
