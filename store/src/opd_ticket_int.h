@@ -1,11 +1,13 @@
 /*  opd_ticket_int.h: what the files of opd_ticket share, and no one else.
 
-    The ticket class is two files:
+    The ticket class is three files:
         opd_ticket.c        the ticket object rendered from its hash (fields,
                             clocks, team times, comments and history), the
                             statuses, fetch and load
         opd_ticket_list.c   the list and team-queue queries, their filters,
                             cursors and due-time order
+        opd_ticket_queue.c  the queue of several teams at once and the counts
+                            per status (the agent console)
     Names opd_tk_* are private to these files: they are declared here and
     not in opd_ticket.h. */
 #ifndef OPD_TICKET_INT_H
