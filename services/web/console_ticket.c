@@ -86,7 +86,7 @@ s_side (GString *b, http_req_t *req, const web_auth_t *who, json_t *t, int64_t n
 //  A history item's details in words: changes as "field: old → new", the
 //  note, and the other scalar details as "key: value".
 static void
-s_details (GString *b, json_t *d)
+s_details (GString *b, json_t *d, GTimeZone *tz)
 {
     const char *k;
     json_t *v;
@@ -103,13 +103,18 @@ s_details (GString *b, json_t *d)
         if (!strcmp (k, "changes") || !strcmp (k, "note") || !strcmp (k, "comment") || json_is_null (v)
             || json_is_object (v) || json_is_array (v))
             continue;
-        char *text = json_is_string (v) ? opd_strdup (json_string_value (v)) : json_dumps (v, JSON_ENCODE_ANY);
         g_string_append (b, " ");
         portal_esc (b, k);
         g_string_append (b, ": ");
-        portal_esc (b, text);
+        size_t n = strlen (k);
+        if (json_is_string (v) && n > 3 && !strcmp (k + n - 3, "_at"))
+            console_time (b, json_string_value (v), tz);  //  a time: in the agent's zone
+        else {
+            char *text = json_is_string (v) ? opd_strdup (json_string_value (v)) : json_dumps (v, JSON_ENCODE_ANY);
+            portal_esc (b, text);
+            free (text);
+        }
         g_string_append (b, ";");
-        free (text);
     }
     const char *note = portal_jstr (d, "note");
     if (note) {
@@ -152,7 +157,7 @@ s_history_item (GString *b, json_t *h, GTimeZone *tz)
     g_string_append (b, "</strong> by ");
     portal_esc (b, portal_jstr (h, "actor"));
     g_string_append (b, ":");
-    s_details (b, json_object_get (h, "details"));
+    s_details (b, json_object_get (h, "details"), tz);
     g_string_append (b, "</li>");
 }
 

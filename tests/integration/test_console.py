@@ -471,6 +471,17 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(text, f.read())
 
     # --- in a browser ------------------------------------------------------------
+    def screenshot(self, b, name):
+        """Saves the page as a test artefact in build/test-artifacts/ (next
+        to the binaries' bin/), and checks it is not blank."""
+        data = __import__("base64").b64decode(b.call("Page.captureScreenshot", format="png")["data"])
+        width, height, raw = tpb.png_pixels(data)
+        self.assertGreater(len(set(raw)), 20, name)
+        out = os.path.join(os.path.dirname(harness.BIN.rstrip("/")), "test-artifacts")
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_an_agent_signs_in_opens_a_ticket_and_replies(self):
         tid = self.create("VPN browser ticket", ago_min=5, priority="P1")
@@ -494,6 +505,9 @@ class ConsoleTest(unittest.TestCase):
                    ".includes('Please reconnect now.')")
             badge = b.js("document.querySelector('#clocks').innerText")
             self.assertIn("First response: met", badge)
+            self.screenshot(b, "console-ticket.png")
+            b.goto(base + "/agent")
+            self.screenshot(b, "console-queue.png")
         finally:
             b.close()
 
