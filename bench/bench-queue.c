@@ -5,19 +5,24 @@
        pipelined: per ticket the hash (the fields intake, the router and
        opdesk-slo write: id, kind, status, priority, team, channel,
        requester, subject, body, created_at, updated_at, version, slo_policy,
-       team_since, routed_at, fr_/res_ clocks, qteam) and its index members:
+       team_since, routed_at, fr_/res_ clocks, qteam, cnt) and its index members:
        opd:idx:all, opd:idx:status:<s>, opd:idx:team:<t>, opd:idx:req:<email>,
        and, for tickets not resolved or closed, opd:q:due:<team> scored as
-       queue_refresh (prelude.lua) scores them. Half the tickets go to each
+       queue_refresh (prelude.lua) scores them; the counter of its team and
+       status in opd:count:team:<team>. Half the tickets go to each
        of the two teams; 60 % are closed, 10 % resolved, 30 % new, open or
        pending, with due times spread over the past day and the next week
        (so some breach).
     2. Times opd_ticket_list ({team, sort=due, limit 25}) --iterations times,
        alternating the two teams: p50, p99, max. Then the same with
        breaching=true, and the second page (from the first page's cursor).
-    3. With --http PORT --token T, times GET /api/v1/tickets?team=X&sort=due
+    3. Times the agent console's queue as opdesk-web builds it: both teams
+       merged by opd_ticket_queue (50 a page, live clocks) and
+       opd_ticket_counts.
+    4. With --http PORT --token T, times GET /api/v1/tickets?team=X&sort=due
        &limit=25 on opdesk-web the same number of times, over one kept-alive
-       connection (libcurl).
+       connection (libcurl); then signs in at /login as change-me-admin
+       (every team) and times GET /agent, the console's first page.
 
     The last line it prints is, exactly:
     bench-queue: N tickets, first page p50 A ms p99 B ms max C ms */
@@ -154,6 +159,14 @@ s_load (opd_redis_t *r, long n, int64_t now)
             opd_args_add (&a, "qteam");
             opd_args_add (&a, team);
         }
+        opd_args_add (&a, "cnt");
+        opd_args_addf (&a, "%s|%s", team, status);
+        if (s_cmd (r, &a, &pending))
+            return -1;
+        opd_args_add (&a, "HINCRBY");
+        opd_args_addf (&a, OPD_KEY_COUNT_TEAM_FMT, team);
+        opd_args_add (&a, status);
+        opd_args_add (&a, "1");
         if (s_cmd (r, &a, &pending))
             return -1;
         opd_args_add (&a, "ZADD");
@@ -280,6 +293,118 @@ s_time_http (int port, const char *token, int iterations)
     return ms;
 }
 
+//  The console's queue as opdesk-web builds it: both teams merged
+//  (opd_ticket_queue, 50 a page, live clocks) and the counts per status.
+//  what: 'q' the queue, 'c' the counts, 'b' both.
+static double *
+s_time_console (opd_redis_t *r, const opd_config_t *cfg, int iterations, char what)
+{
+    double *ms = calloc ((size_t) iterations, sizeof *ms);
+    for (int i = 0; i < iterations; i++) {
+        opd_ticket_query_t q = {0};
+        q.limit = what == 'c' ? 1 : 50;
+        q.live = true;
+        opd_ticket_error_t err;
+        long long counts[5];
+        double t = s_now ();
+        json_t *page = opd_ticket_queue (r, cfg, &q, s_teams, 2, &err);
+        if (what == 'c')
+            t = s_now ();
+        int rc = what == 'q' ? 0 : opd_ticket_counts (r, s_teams, 2, counts);
+        ms[i] = s_now () - t;
+        if (!page || rc || json_array_size (json_object_get (page, "items")) != (size_t) q.limit) {
+            fprintf (stderr, "bench-queue: the console's queue failed: %s\n", page ? "counts" : err.message);
+            exit (1);
+        }
+        json_decref (page);
+    }
+    qsort (ms, (size_t) iterations, sizeof *ms, s_cmp);
+    return ms;
+}
+
+typedef struct {
+    char *text;
+    size_t len;
+} s_buf_t;
+
+static size_t
+s_keep (char *ptr, size_t size, size_t nmemb, void *user)
+{
+    s_buf_t *b = user;
+    char *more = realloc (b->text, b->len + size * nmemb + 1);
+    if (!more)
+        abort ();
+    memcpy (more + b->len, ptr, size * nmemb);
+    b->len += size * nmemb;
+    more[b->len] = 0;
+    b->text = more;
+    return size * nmemb;
+}
+
+//  Signs token in at /login as a browser does (the form's CSRF token, the
+//  cookies kept by curl's cookie engine). 0, or -1.
+static int
+s_console_login (CURL *curl, int port, const char *token)
+{
+    char url[128], form[512];
+    s_buf_t b = {0};
+    curl_easy_setopt (curl, CURLOPT_COOKIEFILE, "");
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_keep);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/login", port);
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    if (curl_easy_perform (curl) != CURLE_OK || !b.text)
+        return -1;
+    static const char mark[] = "name=\"csrf\" value=\"";
+    const char *at = strstr (b.text, mark);
+    if (!at || strlen (at) < sizeof mark - 1 + 64)
+        return -1;
+    snprintf (form, sizeof form, "token=%s&csrf=%.64s", token, at + sizeof mark - 1);
+    free (b.text);
+    b.text = NULL, b.len = 0;
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, form);
+    long status = 0;
+    CURLcode rc = curl_easy_perform (curl);
+    free (b.text);
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt (curl, CURLOPT_HTTPGET, 1L);
+    if (rc != CURLE_OK || status != 303)
+        fprintf (stderr, "bench-queue: POST /login answered %ld (%s)\n", status, curl_easy_strerror (rc));
+    return rc == CURLE_OK && status == 303 ? 0 : -1;
+}
+
+//  GET /agent (the console's first page) signed in as token.
+static double *
+s_time_console_http (int port, const char *token, int iterations)
+{
+    CURL *curl = curl_easy_init ();
+    if (s_console_login (curl, port, token)) {
+        fprintf (stderr, "bench-queue: signing in to the console failed\n");
+        exit (1);
+    }
+    size_t got = 0;
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_sink);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &got);
+    char url[128];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/agent", port);
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    double *ms = calloc ((size_t) iterations, sizeof *ms);
+    for (int i = 0; i < iterations; i++) {
+        double t = s_now ();
+        CURLcode rc = curl_easy_perform (curl);
+        ms[i] = s_now () - t;
+        long status = 0;
+        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+        if (rc != CURLE_OK || status != 200) {
+            fprintf (stderr, "bench-queue: GET /agent answered %ld (%s)\n", status, curl_easy_strerror (rc));
+            exit (1);
+        }
+    }
+    curl_easy_cleanup (curl);
+    qsort (ms, (size_t) iterations, sizeof *ms, s_cmp);
+    return ms;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,9 +464,19 @@ main (int argc, char **argv)
     s_report ("first page breaching=true", breach, iterations);
     double *second = s_time_list (r, cfg, iterations, false, true);
     s_report ("second page (cursor)", second, iterations);
+    static const char *const whats[] = {"console queue, 2 teams merged, 50 rows", "console counts, 2 teams",
+                                        "console queue + counts"};
+    for (int k = 0; k < 3; k++) {
+        double *console = s_time_console (r, cfg, iterations, "qcb"[k]);
+        s_report (whats[k], console, iterations);
+        free (console);
+    }
     if (http_port) {
         double *web = s_time_http (http_port, token, iterations);
         s_report ("GET /api/v1/tickets?team=X&sort=due", web, iterations);
+        free (web);
+        web = s_time_console_http (http_port, "change-me-admin", iterations);
+        s_report ("GET /agent (admin: both teams, 50 rows)", web, iterations);
         free (web);
     }
     printf ("bench-queue: %ld tickets, first page p50 %.2f ms p99 %.2f ms max %.2f ms\n", n,

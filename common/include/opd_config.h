@@ -52,6 +52,7 @@ typedef struct {
 
 typedef struct {
     char *id, *name, *email, *phone;
+    char *timezone;  //  NULL: the agent console shows each clock in its policy calendar's zone
     char **teams;
     size_t nteams;
 } opd_agent_t;

@@ -31,6 +31,8 @@ for i = 0, n - 1 do
     redis.call('LSET', KEY.comments(id), i, cjson.encode(c))
   end
 end
+-- Unsent drafts of agents' replies go too.
+redis.call('DEL', KEY.drafts(id))
 redis.call('ZREM', KEY.closed, id)
 redis.call('ZADD', KEY.anonymised, NOW, id)
 hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule})

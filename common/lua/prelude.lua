@@ -28,12 +28,32 @@ end
 -- hand-off leaves the old one. Every script that changes a ticket's team,
 -- status or clocks calls this once it is done; it is idempotent.
 local QUEUE_LAST = 8000000000000000
+
+-- Counts per team and status (opd:count:team:<team>): the ticket's cnt
+-- field says where it is counted ('TEAM|STATUS'); when that is not where it
+-- is now, the count moves. Exact as long as every change calls this.
+local function count_refresh(id, team, status, counted)
+  local want = (team and team ~= '' and status) and (team .. '|' .. status) or false
+  if counted == want or (not counted and not want) then return end
+  if counted then
+    local ot, os = string.match(counted, '^(.*)|([^|]*)$')
+    if ot then redis.call('HINCRBY', KEY.count_team(ot), os, -1) end
+  end
+  if want then
+    redis.call('HINCRBY', KEY.count_team(team), status, 1)
+    redis.call('HSET', K(id), 'cnt', want)
+  else
+    redis.call('HDEL', K(id), 'cnt')
+  end
+end
+
 local function queue_refresh(id)
   local k = K(id)
   local f = redis.call('HMGET', k, 'team', 'status', 'qteam', 'created_at', 'resolved_at',
                        'fr_state', 'fr_due', 'fr_met', 'nr_state', 'nr_due', 'nr_met',
-                       'res_state', 'res_due', 'res_met')
+                       'res_state', 'res_due', 'res_met', 'cnt')
   local team, status, old = f[1], f[2], f[3]
+  count_refresh(id, team, status, f[15])
   if not status then
     if old then redis.call('ZREM', KEY.queue_due(old), id) end
     redis.call('ZREM', KEY.resolved, id)

@@ -144,6 +144,8 @@ const entry_t opd_cfg_keys[] = {
      .doc = "an E.164 number (+442079460000)"},
     {"agents[].teams", K_LIST, LIST_IN (opd_agent_t, teams, nteams), .is = F_TEAM,
      .doc = "the ids of the teams the agent is in"},
+    {"agents[].timezone", K_STR, IN (opd_agent_t, timezone), .is = F_TZ,
+     .shown = "its policy calendar's", .doc = "an IANA time zone: the agent console shows times in it"},
 
     {"shifts", K_ITEMS, ITEMS_IN (opd_config_t, shifts, nshifts, opd_shift_t),
      .check = opd_cfg_shift_done, .doc = "when agents are on duty for a team"},

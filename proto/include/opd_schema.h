@@ -91,6 +91,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_TEAM_SINCE "team_since"
 #define OPD_F_TEAM_MS_PREFIX "team_ms:"  //  time spent with each earlier team (the ticket JSON's team_times)
 #define OPD_F_QTEAM "qteam"
+#define OPD_F_CNT "cnt"
 #define OPD_F_SLO_POLICY "slo_policy"
 #define OPD_F_RES_PAUSE "res_pause"
 #define OPD_F_RES_PAUSES "res_pauses"
@@ -143,6 +144,7 @@ typedef struct {
     const char *first_reply_at;  //  ms
     const char *team_since;  //  ms
     const char *qteam;  //  str
+    const char *cnt;  //  str
     const char *slo_policy;  //  str
     const char *res_pause;  //  ms
     const char *res_pauses;  //  str
@@ -183,6 +185,9 @@ int opd_key_comments (char *buf, size_t size, const char *id);
 //  opd:t:{id}:h (list of JSON, ticket): history {at, actor, action, details}
 #define OPD_KEY_HISTORY_FMT "opd:t:%s:h"
 int opd_key_history (char *buf, size_t size, const char *id);
+//  opd:t:{id}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
+#define OPD_KEY_DRAFTS_FMT "opd:t:%s:d"
+int opd_key_drafts (char *buf, size_t size, const char *id);
 //  opd:idem:{channel}:{external_id} (hash {id}, global): the idempotency key of intake
 #define OPD_KEY_IDEM_FMT "opd:idem:%s:%s"
 int opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id);
@@ -239,6 +244,9 @@ int opd_key_idx_req (char *buf, size_t size, const char *email);
 //  opd:q:due:{team} (zset (due ms), global): the team's queue: every ticket of TEAM that is not resolved or closed, scored by
 #define OPD_KEY_QUEUE_DUE_FMT "opd:q:due:%s"
 int opd_key_queue_due (char *buf, size_t size, const char *team);
+//  opd:count:team:{team} (hash status to count, global): how many tickets of TEAM are in each status, kept exact by queue_refresh: each t
+#define OPD_KEY_COUNT_TEAM_FMT "opd:count:team:%s"
+int opd_key_count_team (char *buf, size_t size, const char *team);
 //  opd:resolved (zset (resolved ms), global): resolved tickets, for the auto-close after workflow.auto_close_days
 #define OPD_KEY_RESOLVED "opd:resolved"
 //  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent, mail_failed, or stdresp_held (acknowledgeme

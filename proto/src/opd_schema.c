@@ -56,6 +56,7 @@ static const slot_t s_slots[] = {
     {"category", offsetof (opd_ticket_t, category)},
     {"channel", offsetof (opd_ticket_t, channel)},
     {"closed_at", offsetof (opd_ticket_t, closed_at)},
+    {"cnt", offsetof (opd_ticket_t, cnt)},
     {"created_at", offsetof (opd_ticket_t, created_at)},
     {"external_id", offsetof (opd_ticket_t, external_id)},
     {"fields", offsetof (opd_ticket_t, fields)},
@@ -165,6 +166,13 @@ opd_key_history (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_drafts (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_DRAFTS_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id)
 {
     int n = snprintf (buf, size, OPD_KEY_IDEM_FMT, channel, external_id);
@@ -217,6 +225,13 @@ int
 opd_key_queue_due (char *buf, size_t size, const char *team)
 {
     int n = snprintf (buf, size, OPD_KEY_QUEUE_DUE_FMT, team);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_count_team (char *buf, size_t size, const char *team)
+{
+    int n = snprintf (buf, size, OPD_KEY_COUNT_TEAM_FMT, team);
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
@@ -344,6 +359,7 @@ const opd_key_info_t opd_keys[] = {
     {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true},
     {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true},
     {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, false},
+    {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, false},
     {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, false},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false},
@@ -368,6 +384,7 @@ const opd_key_info_t opd_keys[] = {
     {"idx_team", "opd:idx:team:{team}", OPD_SCOPE_GLOBAL, false},
     {"idx_req", "opd:idx:req:{email}", OPD_SCOPE_GLOBAL, true},
     {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false},
+    {"count_team", "opd:count:team:{team}", OPD_SCOPE_GLOBAL, false},
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false},
     {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false},
@@ -394,7 +411,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
 };
-const size_t opd_key_count = 53;
+const size_t opd_key_count = 55;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -230,7 +230,7 @@ cli_list (cli_t *c)
     opd_ticket_query_t q = {cli_opt (c, "status"), cli_opt (c, "team"), cli_opt (c, "priority"),
                             cli_opt (c, "assignee"), cli_opt (c, "requester"), cli_opt (c, "q"),
                             cli_opt (c, "sort"), 0, cli_opt (c, "cursor"), cli_flag (c, "breaching"), 0,
-                            !c->json || cli_flag (c, "live")};
+                            !c->json || cli_flag (c, "live"), false};
     if (cli_opt (c, "due-within")) {
         char *end = NULL;
         long n = strtol (cli_opt (c, "due-within"), &end, 10);

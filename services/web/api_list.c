@@ -33,7 +33,7 @@ api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id)
     }
     opd_ticket_query_t q = {http_arg (req, "status"), http_arg (req, "team"), http_arg (req, "priority"),
                             http_arg (req, "assignee"), http_arg (req, "requester"), http_arg (req, "q"),
-                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0, false};
+                            http_arg (req, "sort"), 0, http_arg (req, "cursor"), false, 0, false, false};
     //  Deadline filters: breaching=true (the next deadline has passed) and
     //  due_within=MINUTES; both list soonest due first.
     const char *breaching = http_arg (req, "breaching");

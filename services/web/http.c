@@ -297,7 +297,7 @@ s_dispatch (void *arg, opd_http_exchange_t *ex)
     req.body_len = ex->body_len;
     cfg_ref_t *ref = s_cfg_take (web);
     req.cfg = ref->cfg;
-    bool taken = api_handle (&req) || portal_handle (&req);
+    bool taken = api_handle (&req) || console_handle (&req) || portal_handle (&req);
     if (!taken)
         http_error (&req, 404, "not_found", "there is nothing at %s", req.path);
     s_redis_return (web, &req);

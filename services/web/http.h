@@ -75,8 +75,10 @@ bool http_https (const http_req_t *req);
 //  window already holds limit hits).
 int http_rate (http_req_t *req, const char *kind, const char *subject, int limit, bool count);
 
-//  The handlers (api.c, portal.c). Each returns true when it took the path.
+//  The handlers (api.c, console.c, portal.c). Each returns true when it
+//  took the path.
 bool api_handle (http_req_t *req);
+bool console_handle (http_req_t *req);
 bool portal_handle (http_req_t *req);
 //  Counts of answers by status, for /metrics.
 long web_answers (const web_t *self, int status);

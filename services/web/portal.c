@@ -10,7 +10,7 @@
     GET/POST /logout       a sign-out button; the POST revokes the session
     GET /tickets           the signed-in requester's tickets, status, SLO due times
     GET/POST /tickets/ID   one ticket with its public comments; a reply form
-    GET /agent             the agent console's place (a later issue builds it)
+    (/agent and below is the agent console: console.c)
 
     Every value that reaches a page goes through portal_esc. Forms are
     application/x-www-form-urlencoded, parsed by portal_html.c, never by
@@ -377,19 +377,6 @@ s_logout (http_req_t *req, const web_auth_t *who)
     portal_redirect (req, "/login");
 }
 
-//  The agent console comes with a later issue; signing in already works.
-static void
-s_agent (http_req_t *req, const web_auth_t *who)
-{
-    GString *b = g_string_new ("<h1>Agent console</h1><p>Signed in as <strong>");
-    portal_esc (b, who->identity);
-    g_string_append (b, "</strong> (");
-    portal_esc (b, web_role_name (who->role));
-    g_string_append (b, "). The agent console is coming in a later version of opdesk; meanwhile, use "
-                        "the API or the <code>opdesk</code> command.</p>");
-    portal_page (req, 200, "Agent console", who, b, NULL);
-}
-
 //  --- My tickets ------------------------------------------------------------
 
 static void
@@ -657,15 +644,6 @@ portal_handle (http_req_t *req)
     }
     if (!strcmp (p, "/logout")) {
         s_logout (req, signed_in);
-        return true;
-    }
-    if (!strcmp (p, "/agent")) {
-        if (!signed_in || signed_in->role == OPD_ROLE_REQUESTER)
-            portal_redirect (req, signed_in ? "/tickets" : "/login");
-        else if (post)
-            portal_message_page (req, 405, "Not allowed", signed_in, "Nothing can be sent to this page.");
-        else
-            s_agent (req, signed_in);
         return true;
     }
     if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {

@@ -27,6 +27,11 @@ void portal_csrf_field (GString *b, const char *csrf);
 //  Sends a page: the frame around body (taken), the security headers.
 void portal_page (http_req_t *req, int status, const char *title, const web_auth_t *who,
                   GString *body, const char *extra_css);
+//  The same with the script at script_src (a path of this site; the only
+//  script source the page's Content-Security-Policy allows): the agent
+//  console's pages.
+void portal_page_script (http_req_t *req, int status, const char *title, const web_auth_t *who,
+                         GString *body, const char *extra_css, const char *script_src);
 //  A page of title as its heading and text as an error paragraph.
 void portal_message_page (http_req_t *req, int status, const char *title, const web_auth_t *who,
                           const char *text);

@@ -83,10 +83,18 @@ portal_csrf_field (GString *b, const char *csrf)
     g_string_append (b, "\">");
 }
 
-//  Sends a page: the frame around body (taken), the security headers.
 void
 portal_page (http_req_t *req, int status, const char *title, const web_auth_t *who,
              GString *body, const char *extra_css)
+{
+    portal_page_script (req, status, title, who, body, extra_css, NULL);
+}
+
+//  Sends a page: the frame around body (taken), the security headers. With
+//  script_src, that one script (deferred) and a policy allowing only it.
+void
+portal_page_script (http_req_t *req, int status, const char *title, const web_auth_t *who,
+                    GString *body, const char *extra_css, const char *script_src)
 {
     GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -96,7 +104,13 @@ portal_page (http_req_t *req, int status, const char *title, const web_auth_t *w
     g_string_append (out, s_style);
     if (extra_css)
         g_string_append (out, extra_css);
-    g_string_append (out, "</style></head><body><header><nav><a href=\"/\">New request</a>");
+    g_string_append (out, "</style>");
+    if (script_src) {
+        g_string_append (out, "<script src=\"");
+        portal_esc (out, script_src);
+        g_string_append (out, "\" defer></script>");
+    }
+    g_string_append (out, "</head><body><header><nav><a href=\"/\">New request</a>");
     if (who) {
         const web_session_t *session = (const web_session_t *) who;
         g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
@@ -113,9 +127,13 @@ portal_page (http_req_t *req, int status, const char *title, const web_auth_t *w
     g_string_append_len (out, body->str, (gssize) body->len);
     g_string_free (body, TRUE);
     g_string_append (out, "</main></body></html>\n");
+    //  No inline script anywhere; the console's one script file is 'self'.
     http_add_header (req, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                     script_src ? "default-src 'none'; script-src 'self'; connect-src 'self'; "
+                                  "style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+                                  "frame-ancestors 'none'; base-uri 'none'"
+                                : "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                                  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     http_add_header (req, "X-Frame-Options", "DENY");
     http_add_header (req, "Referrer-Policy", "same-origin");
     http_add_header (req, "Cache-Control", "no-store");

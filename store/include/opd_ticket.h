@@ -68,6 +68,7 @@ typedef struct {
     bool breaching;         //  only tickets whose next deadline has passed (due <= now)
     int due_within;         //  minutes; > 0: only tickets due within that many minutes from now
     bool live;              //  items carry remaining_working_ms and overdue_ms (OPD_TICKET_LIVE)
+    bool unassigned;        //  only tickets without an assignee
 } opd_ticket_query_t;
 
 //  {"items": [tickets without comments and history], "next_cursor": "..." or null}.
@@ -84,6 +85,25 @@ typedef struct {
 //  breached and not met; tickets without one come last, oldest first.
 json_t *opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg,
                          const opd_ticket_query_t *query, opd_ticket_error_t *err);
+
+//  The queue of several teams at once (the agent console): the tickets of
+//  teams[0..nteams) that are new, open or pending (or of q->status, one of
+//  those), soonest due first, in one order across the teams: (due, id) as
+//  in a team's queue, tickets without a running clock last. Every filter of
+//  q but team and sort applies. Each team's opd:q:due:<team> is read from
+//  the cursor for one page, and the pages are merged, so the first page
+//  costs one page read per team whatever the number of tickets. Items carry
+//  queue_due (ms; the score, >= 8e15 for "no clock running"). Same answer
+//  and errors as opd_ticket_list.
+json_t *opd_ticket_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+                          const char *const *teams, size_t nteams, opd_ticket_error_t *err);
+
+//  Exact counts of the tickets of teams[0..nteams) per status: counts[i] for
+//  opd_ticket_statuses[i] (new, open, pending, resolved, closed), from the
+//  counters opd:count:team:<team> that queue_refresh (prelude.lua) keeps
+//  with every change of team or status: one pipelined HMGET per team,
+//  whatever the number of tickets. 0, or -1 when Redis failed.
+int opd_ticket_counts (opd_redis_t *redis, const char *const *teams, size_t nteams, long long counts[5]);
 
 //  The workflow statuses, NULL-terminated: new, open, pending, resolved, closed.
 extern const char *const opd_ticket_statuses[];

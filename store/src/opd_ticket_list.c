@@ -27,8 +27,8 @@
 //  --- Lists ---------------------------------------------------------------
 
 //  Case-folded words of UTF-8 text: runs of letters and digits.
-static GPtrArray *
-s_words (const char *text)
+GPtrArray *
+opd_tk_words (const char *text)
 {
     GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
     if (!text || !g_utf8_validate (text, -1, NULL))
@@ -57,7 +57,7 @@ s_subject_matches (const char *subject, GPtrArray *qwords)
 {
     if (!qwords || qwords->len == 0)
         return true;
-    GPtrArray *sw = s_words (subject);
+    GPtrArray *sw = opd_tk_words (subject);
     bool all = true;
     for (guint i = 0; i < qwords->len && all; i++) {
         bool found = false;
@@ -88,6 +88,8 @@ s_matches (const opd_ticket_t *t, const opd_ticket_query_t *q, GPtrArray *qwords
         return false;
     if (!s_filter_eq (q->status, t->status) || !s_filter_eq (q->team, t->team)
         || !s_filter_eq (q->priority, t->priority) || !s_filter_eq (q->assignee, t->assignee))
+        return false;
+    if (q->unassigned && s_given (t->assignee))
         return false;
     if (s_given (q->requester)) {
         const char *e = t->req_email;
@@ -230,13 +232,11 @@ s_queue_start (opd_redis_t *redis, const char *key, int64_t score, const char *i
     return 0;
 }
 
-//  A page of a team's queue: opd:q:due:<team> in order from the cursor,
-//  up to max_due, every other filter checked on the ticket. Returns 0 with
-//  items and *next_cursor filled in, -1 when Redis failed.
-static int
-s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
-              GPtrArray *qwords, int limit, const char *cur_id, int64_t cur_score, int64_t max_due,
-              json_t *items, json_t **next_cursor)
+//  A page of a team's queue (opd_ticket_int.h).
+int
+opd_tk_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+                   GPtrArray *qwords, int limit, const char *cur_id, int64_t cur_score, int64_t max_due,
+                   json_t *items, json_t **next_cursor, GArray *out_scores)
 {
     char *key = opd_sprintf (OPD_KEY_QUEUE_DUE_FMT, q->team);
     bool have_last = cur_id != NULL;
@@ -307,6 +307,8 @@ s_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_quer
                 continue;
             if (json_array_size (items) < (size_t) limit) {
                 json_array_append_new (items, opd_tk_from_hash (&tk, hs[i], cfg, q->live));
+                if (out_scores)
+                    g_array_append_val (out_scores, scores[i]);
                 page_score = scores[i];
                 snprintf (page_id, sizeof page_id, "%s", ids[i]);
             }
@@ -384,10 +386,11 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
     bool open_status = !s_given (q->status) || !strcmp (q->status, "new") || !strcmp (q->status, "open")
                        || !strcmp (q->status, "pending");
     if (by_due && s_given (q->team) && open_status) {
-        GPtrArray *words = s_given (q->q) ? s_words (q->q) : NULL;
+        GPtrArray *words = s_given (q->q) ? opd_tk_words (q->q) : NULL;
         json_t *items = json_array ();
         json_t *next = NULL;
-        int bad = s_list_queue (redis, cfg, q, words, limit, cur_id, cur_score, max_due, items, &next);
+        int bad = opd_tk_list_queue (redis, cfg, q, words, limit, cur_id, cur_score, max_due, items, &next,
+                                    NULL);
         if (words)
             g_ptr_array_free (words, TRUE);
         if (bad) {
@@ -406,7 +409,7 @@ opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_q
                 opd_redis_error (redis));
         return NULL;
     }
-    GPtrArray *qwords = s_given (q->q) ? s_words (q->q) : NULL;
+    GPtrArray *qwords = s_given (q->q) ? opd_tk_words (q->q) : NULL;
     json_t *items = json_array ();
     json_t *next_cursor = json_null ();
     bool failed = false;

@@ -307,7 +307,7 @@ class SessionTest(Base):
             cookie = self.sign_in(token)
             code, html, _ = self.page("GET", "/agent", cookie=cookie)
             self.assertEqual(code, 200)
-            self.assertIn("console is coming", html)
+            self.assertIn("<h1>Queue</h1>", html)
             self.assertNotIn(token, cookie)
 
 
