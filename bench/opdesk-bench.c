@@ -11,14 +11,20 @@
     2. a fixed rate (default 2,000 tickets/s, open loop): ack latency
        measured from the moment each request was due, so that a stall is
        not hidden by the generator waiting for it.
-    3. the limit: the same create script with the same arguments issued
-       straight to Redis by one pipelined client, in a flushed database of
-       its own (db 1, so that the running services do not see it), and the
-       memory one created ticket takes.
+    3. the scripts alone: the same create script with the same arguments
+       intake sends, issued straight to Redis by one pipelined client, in a
+       flushed database of its own (db 1, so that the running services do
+       not see it), then the route and arm scripts for the same tickets; and
+       the memory one created ticket takes.
+
+    With --pids it also reads the CPU time of every process of the stack
+    from /proc/PID/stat before and after the end-to-end phase.
 
     The last line it prints is, exactly:
-    bench: E tickets/s end to end, L tickets/s limit, ratio R, ack p99 P ms
-    where P is the ack p99 at the fixed rate. */
+    bench: result end_to_end=E ack_p99_ms=P create_alone=C
+    where P is the ack p99 at the fixed rate. bench/run.sh runs the
+    yardstick (../shared/yardstick) afterwards and prints the line of
+    `make bench` from it and this one. */
 #include "opd_config.h"
 #include "opd_intake.h"
 #include "opd_log.h"
@@ -32,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define MAX_CLIENTS  64
@@ -48,12 +55,24 @@ typedef struct {
     double rate_secs;  //  its length
     long warmup;
     bool slo;          //  wait for opd:slo:work to empty as well
-    bool limit;        //  run the limit
+    bool limit;        //  run the create script alone (for the analysis)
+    const char *pids;  //  NAME=PID,... of the stack's processes, for CPU per ticket
 } opts_t;
+
+#define MAX_PROCS 16
+
+//  One process of the stack whose CPU time is read from /proc/PID/stat.
+typedef struct {
+    char name[32];
+    int pid;
+    double cpu0;  //  seconds (utime + stime) when the measured phase began
+} proc_t;
 
 typedef struct {
     opd_config_t *cfg;
     opd_redis_t *redis;  //  db of the services: progress and memory
+    proc_t procs[MAX_PROCS];
+    int nprocs;
     void *zctx;
     const opts_t *o;
     long serial;         //  external ids of this process stay unique
@@ -375,6 +394,72 @@ s_redis_cpu (opd_redis_t *redis)
     return v;
 }
 
+//  CPU seconds (utime + stime) a process has used so far, from
+//  /proc/PID/stat; -1 when it cannot be read (the process is gone).
+static double
+s_proc_cpu (int pid)
+{
+    char path[64], line[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread (line, 1, sizeof line - 1, f);
+    fclose (f);
+    line[len] = 0;
+    //  Fields 14 and 15 (utime, stime), counted after the ')' ending the name.
+    const char *p = strrchr (line, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+}
+
+//  Reads the --pids list (NAME=PID,NAME=PID...) and adds this process.
+static void
+s_procs_parse (bench_t *b, const char *list)
+{
+    b->nprocs = 0;
+    char *copy = opd_strdup (list ? list : "");
+    for (char *save = NULL, *t = strtok_r (copy, ",", &save); t && b->nprocs < MAX_PROCS - 1;
+         t = strtok_r (NULL, ",", &save)) {
+        proc_t *p = &b->procs[b->nprocs];
+        if (sscanf (t, "%31[^=]=%d", p->name, &p->pid) == 2)
+            b->nprocs++;
+    }
+    free (copy);
+    proc_t *self = &b->procs[b->nprocs++];
+    snprintf (self->name, sizeof self->name, "opdesk-bench");
+    self->pid = (int) getpid ();
+}
+
+static void
+s_procs_start (bench_t *b)
+{
+    for (int i = 0; i < b->nprocs; i++)
+        b->procs[i].cpu0 = s_proc_cpu (b->procs[i].pid);
+}
+
+//  CPU microseconds per ticket of every process since s_procs_start.
+static void
+s_procs_print (bench_t *b, long tickets)
+{
+    char line[1024] = "";
+    size_t used = 0;
+    double total = 0;
+    for (int i = 0; i < b->nprocs; i++) {
+        double now = s_proc_cpu (b->procs[i].pid);
+        if (now < 0 || b->procs[i].cpu0 < 0)
+            continue;
+        double us = 1e6 * (now - b->procs[i].cpu0) / (double) tickets;
+        total += us;
+        int w = snprintf (line + used, sizeof line - used, "%s %.0f, ", b->procs[i].name, us);
+        if (w > 0 && (size_t) w < sizeof line - used)
+            used += (size_t) w;
+    }
+    printf ("bench: CPU us per ticket, end to end (/proc/PID/stat): %stotal %.0f\n", line, total);
+}
+
 //  Where Redis spent its time since the last CONFIG RESETSTAT: the commands
 //  by total time, each with calls and microseconds per call, per ticket.
 static void
@@ -493,7 +578,7 @@ s_pipeline (opd_redis_t *redis, const char *script, char **ids, long n, const op
     return (double) (s_now_ns () - t0) / 1e9;
 }
 
-//  The limit: create scripts straight into a flushed db 1 by one pipelined
+//  The create script alone, straight into a flushed db 1 by one pipelined
 //  client. Returns tickets/s; *mem_per is the memory one created ticket takes
 //  beyond its subject and body.
 static double
@@ -599,19 +684,21 @@ s_usage (void)
             "  -d, --rate-secs S   length of the fixed-rate run (5)\n"
             "  -w, --warmup N      tickets before measuring (1000)\n"
             "      --no-slo        do not wait for opdesk-slo (opd:slo:work)\n"
-            "      --no-limit      skip the direct-to-Redis limit\n");
+            "      --no-limit      skip the scripts alone, straight to Redis\n"
+            "      --pids LIST     NAME=PID,... of the stack, for CPU per ticket\n");
 }
 
 int
 main (int argc, char **argv)
 {
-    opts_t o = {NULL, 20000, 8, 16, 2000, 5.0, 1000, true, true};
+    opts_t o = {NULL, 20000, 8, 16, 2000, 5.0, 1000, true, true, NULL};
     static const struct option longopts[] = {
         {"config", required_argument, 0, 'f'},   {"tickets", required_argument, 0, 'n'},
         {"clients", required_argument, 0, 'c'},  {"inflight", required_argument, 0, 'k'},
         {"rate", required_argument, 0, 'r'},     {"rate-secs", required_argument, 0, 'd'},
         {"warmup", required_argument, 0, 'w'},   {"no-slo", no_argument, 0, 'S'},
-        {"no-limit", no_argument, 0, 'L'},       {"help", no_argument, 0, 'h'},
+        {"no-limit", no_argument, 0, 'L'},       {"pids", required_argument, 0, 'P'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long (argc, argv, "f:n:c:k:r:d:w:h", longopts, NULL)) != -1) {
@@ -625,6 +712,7 @@ main (int argc, char **argv)
         case 'w': o.warmup = atol (optarg); break;
         case 'S': o.slo = false; break;
         case 'L': o.limit = false; break;
+        case 'P': o.pids = optarg; break;
         case 'h': s_usage (); return 0;
         default: s_usage (); return 2;
         }
@@ -651,6 +739,7 @@ main (int argc, char **argv)
         return 1;
     }
     b.zctx = zmq_ctx_new ();
+    s_procs_parse (&b, o.pids);
     long rejected = 0;
     int rc = 0;
 
@@ -673,6 +762,7 @@ main (int argc, char **argv)
     if (reset)
         freeReplyObject (reset);
     double cpu0 = s_redis_cpu (b.redis);
+    s_procs_start (&b);
     int64_t t0 = s_now_ns ();
     long acked = s_closed_loop (&b, o.n, lat, &rejected);
     double ack_secs = (double) (s_now_ns () - t0) / 1e9;
@@ -699,6 +789,7 @@ main (int argc, char **argv)
             o.clients, o.inflight, cl.p50, cl.p99, cl.max);
     printf ("bench: redis busy %.0f%% of the end-to-end run, %.0f us of CPU per ticket\n",
             100.0 * (cpu1 - cpu0) / e2e_secs, 1e6 * (cpu1 - cpu0) / (double) o.n);
+    s_procs_print (&b, o.n);
     s_print_commandstats (b.redis, o.n);
     printf ("bench: memory per routed and armed ticket (events, history, indexes; payload "
             "excluded): %.0f bytes\n",
@@ -728,13 +819,13 @@ main (int argc, char **argv)
     else
         fr = cl;
 
-    //  3. The limit.
+    //  3. The scripts alone.
     double limit = 0, mem_created = 0;
     if (o.limit) {
         limit = s_limit (&b, o.n, &mem_created);
         if (limit <= 0)
             rc = 1;
-        printf ("bench: limit (create script, pipelined %d deep, one client, flushed db %d): "
+        printf ("bench: create script alone (pipelined %d deep, one client, flushed db %d): "
                 "%.0f tickets/s\n",
                 LIMIT_DEPTH, b.cfg->redis_db + 1, limit);
         printf ("bench: memory per created ticket (payload excluded): %.0f bytes\n", mem_created);
@@ -747,8 +838,7 @@ main (int argc, char **argv)
     zmq_ctx_term (b.zctx);
     opd_redis_destroy (&b.redis);
     opd_config_destroy (&b.cfg);
-    printf ("bench: %.0f tickets/s end to end, %.0f tickets/s limit, ratio %.2f, ack p99 %.2f ms\n",
-            e2e, limit, limit > 0 ? e2e / limit : 0.0, fr.p99);
+    printf ("bench: result end_to_end=%.0f ack_p99_ms=%.2f create_alone=%.0f\n", e2e, fr.p99, limit);
     fflush (stdout);
     return rc;
 }
