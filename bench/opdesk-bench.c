@@ -497,6 +497,79 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
     (void) total;
 }
 
+//  MEMORY USAGE of a key (SAMPLES 0: every element counted); 0 when absent.
+static double
+s_key_memory (opd_redis_t *redis, const char *key)
+{
+    redisReply *r = opd_redis_command (redis, "MEMORY USAGE %s SAMPLES 0", key);
+    double v = r && r->type == REDIS_REPLY_INTEGER ? (double) r->integer : 0;
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
+//  Where a routed and armed ticket's memory is: the keys of the last ticket
+//  (its hash less subject and body, history, idempotency keys) and each
+//  global key's size over every ticket so far (indexes, timers, events).
+static void
+s_memory_breakdown (bench_t *b)
+{
+    long long seq = s_int_command (b, "GET", OPD_KEY_SEQ);
+    if (seq <= 0)
+        return;
+    char id[64], key[256];
+    snprintf (id, sizeof id, "%s-%lld", b->cfg->ticket_prefix, seq);
+    static const char *const wanted[] = {OPD_F_SUBJECT, OPD_F_BODY, OPD_F_CHANNEL, OPD_F_EXTERNAL_ID};
+    redisReply *f = opd_store_fields (b->redis, id, wanted, 4);
+    if (!f || f->type != REDIS_REPLY_ARRAY || f->elements != 4 || !opd_reply_str (f, 3)) {
+        if (f)
+            freeReplyObject (f);
+        return;
+    }
+    double text = (double) (strlen (opd_reply_str (f, 0) ? opd_reply_str (f, 0) : "")
+                            + strlen (opd_reply_str (f, 1) ? opd_reply_str (f, 1) : ""));
+    char line[2048];
+    size_t used = 0;
+    double total = 0;
+    snprintf (key, sizeof key, OPD_KEY_TICKET_FMT, id);
+    double v = s_key_memory (b->redis, key) - text;
+    total += v;
+    used += (size_t) snprintf (line + used, sizeof line - used, "hash %.0f (text excluded)", v);
+    const char *own[3][2] = {{"history", OPD_KEY_HISTORY_FMT}, {"idem", NULL}, {"ext", OPD_KEY_EXT_FMT}};
+    for (int i = 0; i < 3; i++) {
+        if (i == 1)
+            snprintf (key, sizeof key, OPD_KEY_IDEM_FMT, opd_reply_str (f, 2) ? opd_reply_str (f, 2) : "",
+                      opd_reply_str (f, 3));
+        else
+            snprintf (key, sizeof key, own[i][1], i == 0 ? id : opd_reply_str (f, 3));
+        v = s_key_memory (b->redis, key);
+        total += v;
+        used += (size_t) snprintf (line + used, sizeof line - used, ", %s %.0f", own[i][0], v);
+    }
+    freeReplyObject (f);
+    //  The global keys, shared out over every ticket.
+    const char *global[] = {OPD_KEY_IDX_ALL, "opd:idx:status:*", "opd:idx:req:*", "opd:idx:team:*",
+                            "opd:q:due:*", OPD_KEY_TIMERS, OPD_KEY_EVENTS, OPD_KEY_OUTBOX_READY};
+    for (size_t g = 0; g < sizeof global / sizeof global[0]; g++) {
+        double sum = 0;
+        redisReply *keys = strchr (global[g], '*') ? opd_redis_command (b->redis, "KEYS %s", global[g]) : NULL;
+        if (keys && keys->type == REDIS_REPLY_ARRAY)
+            for (size_t k = 0; k < keys->elements; k++)
+                sum += s_key_memory (b->redis, keys->element[k]->str);
+        else if (!keys)
+            sum = s_key_memory (b->redis, global[g]);
+        if (keys)
+            freeReplyObject (keys);
+        total += sum / (double) seq;
+        used += (size_t) snprintf (line + used, sizeof line - used, ", %s %.0f", global[g], sum / (double) seq);
+        if (used >= sizeof line)
+            break;
+    }
+    printf ("bench: memory by key per ticket (MEMORY USAGE; global keys over %lld tickets): %s; "
+            "total %.0f bytes\n",
+            seq, line, total);
+}
+
 //  Waits until opd:seq reached target and the work sets are empty.
 //  Returns 0, or -1 after DRAIN_MS.
 static int
@@ -516,6 +589,23 @@ s_wait_drained (bench_t *b, long long target_seq)
              DRAIN_MS / 1000, s_int_command (b, "ZCARD", OPD_KEY_UNROUTED),
              s_int_command (b, "ZCARD", OPD_KEY_SLO_WORK));
     return -1;
+}
+
+//  Waits (up to DRAIN_MS) until the notifier has sent every queued
+//  acknowledgement, so that one phase's mail does not run into the next.
+static void
+s_wait_outbox (bench_t *b)
+{
+    int64_t until = opd_mono_ms () + DRAIN_MS;
+    while (opd_mono_ms () < until) {
+        long long ready = s_int_command (b, "LLEN", OPD_KEY_OUTBOX_READY);
+        long long busy = s_int_command (b, "LLEN", OPD_KEY_OUTBOX_BUSY);
+        if (ready <= 0 && busy <= 0)
+            return;
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep (&ts, NULL);
+    }
+    fprintf (stderr, "bench: the outbox did not drain within %d s\n", DRAIN_MS / 1000);
 }
 
 typedef void (call_fn) (const opd_config_t *cfg, const char *id, int64_t now, opd_store_call_t *c);
@@ -578,6 +668,28 @@ s_pipeline (opd_redis_t *redis, const char *script, char **ids, long n, const op
     return (double) (s_now_ns () - t0) / 1e9;
 }
 
+//  Microseconds Redis spent in EVALSHA since the last CONFIG RESETSTAT
+//  (INFO commandstats), then resets the statistics; -1 on error.
+static double
+s_evalsha_usec (opd_redis_t *redis)
+{
+    redisReply *r = opd_redis_command (redis, "INFO commandstats");
+    double v = -1;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        const char *p = strstr (r->str, "cmdstat_evalsha:");
+        long long calls = 0, usec = 0;
+        v = 0;
+        if (p && sscanf (p, "cmdstat_evalsha:calls=%lld,usec=%lld", &calls, &usec) == 2)
+            v = (double) usec;
+    }
+    if (r)
+        freeReplyObject (r);
+    r = opd_redis_command (redis, "CONFIG RESETSTAT");
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
 //  The create script alone, straight into a flushed db 1 by one pipelined
 //  client. Returns tickets/s; *mem_per is the memory one created ticket takes
 //  beyond its subject and body.
@@ -597,6 +709,7 @@ s_limit (bench_t *b, long n, double *mem_per)
     }
     freeReplyObject (r);
     long long mem0 = s_used_memory (redis);
+    s_evalsha_usec (redis);
     char **ids = opd_calloc ((size_t) n, sizeof (char *));
     double payload = 0;
     int64_t t0 = s_now_ns ();
@@ -653,14 +766,23 @@ s_limit (bench_t *b, long n, double *mem_per)
     *mem_per = ((double) (mem1 - mem0) - payload) / (double) n;
     if (failed)
         fprintf (stderr, "bench: limit: %ld scripts failed\n", failed);
-    //  The other two scripts of a ticket's way in, alone, for the analysis.
+    //  The other two scripts of a ticket's way in, alone, for the analysis:
+    //  the time each took (wall clock) and what Redis itself counted for it
+    //  (INFO commandstats, less disturbed by other work on the machine).
+    double create_us = s_evalsha_usec (redis);
     double route_secs = s_pipeline (redis, "route", ids, done, b->cfg, s_route_call);
+    double route_us = s_evalsha_usec (redis);
     double arm_secs = s_pipeline (redis, "arm", ids, done, b->cfg, s_arm_call);
-    if (done && route_secs > 0 && arm_secs > 0)
+    double arm_us = s_evalsha_usec (redis);
+    if (done && route_secs > 0 && arm_secs > 0) {
         printf ("bench: redis time per ticket, scripts alone and pipelined: create %.0f us, route "
                 "%.0f us, arm %.0f us; all three: %.0f tickets/s\n",
                 1e6 * secs / (double) done, 1e6 * route_secs / (double) done,
                 1e6 * arm_secs / (double) done, (double) done / (secs + route_secs + arm_secs));
+        printf ("bench: redis CPU per script call (INFO commandstats): create %.1f us, route %.1f us, "
+                "arm %.1f us\n",
+                create_us / (double) done, route_us / (double) done, arm_us / (double) done);
+    }
     for (long i = 0; i < done; i++)
         free (ids[i]);
     free (ids);
@@ -753,6 +875,7 @@ main (int argc, char **argv)
         s_closed_loop (&b, o.warmup, lat, &rejected);
         if (s_wait_drained (&b, seq0 + o.warmup))
             rc = 1;
+        s_wait_outbox (&b);
     }
 
     //  1. End to end.
@@ -794,9 +917,12 @@ main (int argc, char **argv)
     printf ("bench: memory per routed and armed ticket (events, history, indexes; payload "
             "excluded): %.0f bytes\n",
             mem_e2e);
+    s_memory_breakdown (&b);
 
-    //  2. Fixed rate.
+    //  2. Fixed rate, once the acknowledgements of phase 1 are sent: the
+    //  notifier then sends those of this phase as they come, as it would.
     lat_t fr = {0, 0, 0};
+    s_wait_outbox (&b);
     if (o.rate > 0) {
         long n = (long) ((double) o.rate * o.rate_secs);
         double *flat = opd_calloc ((size_t) n + 1, sizeof (double));
@@ -819,8 +945,9 @@ main (int argc, char **argv)
     else
         fr = cl;
 
-    //  3. The scripts alone.
+    //  3. The scripts alone, on a quiet stack.
     double limit = 0, mem_created = 0;
+    s_wait_outbox (&b);
     if (o.limit) {
         limit = s_limit (&b, o.n, &mem_created);
         if (limit <= 0)
