@@ -32,6 +32,8 @@ done
 cleanup() {
   local i
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    # CONT first: opdesk-bench stops the notifier and the SMTP sink for a while.
+    kill -CONT "${PIDS[$i]}" 2>/dev/null || true
     kill -TERM "${PIDS[$i]}" 2>/dev/null || true
   done
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -179,7 +181,7 @@ echo "$line opdesk-bench $bench_cpu"
 
 # The stack is stopped before the yardstick runs, so that it has the
 # machine as the end-to-end phase had it (with whatever else runs on it).
-for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
+for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -CONT "${PIDS[$i]}" 2>/dev/null || true; kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
 for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do wait "${PIDS[$i]}" 2>/dev/null || true; done
 PIDS=()
 
