@@ -485,6 +485,7 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
     char *copy = opd_strdup (r->str);
     freeReplyObject (r);
     double total = 0;
+    long long ncalls = 0;  //  every command but EVALSHA: inside scripts and outside
     char line[1024] = "";
     size_t used = 0;
     for (char *save = NULL, *l = strtok_r (copy, "\r\n", &save); l; l = strtok_r (NULL, "\r\n", &save)) {
@@ -493,6 +494,8 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
         if (sscanf (l, "cmdstat_%63[^:]:calls=%lld,usec=%lld", name, &calls, &usec) != 3)
             continue;
         total += (double) usec;
+        if (strcmp (name, "evalsha"))
+            ncalls += calls;
         if ((double) usec / (double) tickets < 0.5)  //  below half a microsecond per ticket
             continue;
         int w = snprintf (line + used, sizeof line - used, "%s%s %.0f us/ticket (%lld calls, %.1f us/call)",
@@ -502,6 +505,8 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
             used += (size_t) w;
     }
     free (copy);
+    printf ("bench: redis commands per ticket during the end-to-end run, inside scripts and "
+            "outside: %.1f\n", (double) ncalls / (double) tickets);
     printf ("bench: redis time by command during the end-to-end run (the commands inside the "
             "scripts count both alone and in evalsha): %s\n", line);
     (void) total;
@@ -679,28 +684,6 @@ s_pipeline (opd_redis_t *redis, const char *script, char **ids, long n, const op
     return (double) (s_now_ns () - t0) / 1e9;
 }
 
-//  Microseconds Redis spent in EVALSHA since the last CONFIG RESETSTAT
-//  (INFO commandstats), then resets the statistics; -1 on error.
-static double
-s_evalsha_usec (opd_redis_t *redis)
-{
-    redisReply *r = opd_redis_command (redis, "INFO commandstats");
-    double v = -1;
-    if (r && r->type == REDIS_REPLY_STRING) {
-        const char *p = strstr (r->str, "cmdstat_evalsha:");
-        long long calls = 0, usec = 0;
-        v = 0;
-        if (p && sscanf (p, "cmdstat_evalsha:calls=%lld,usec=%lld", &calls, &usec) == 2)
-            v = (double) usec;
-    }
-    if (r)
-        freeReplyObject (r);
-    r = opd_redis_command (redis, "CONFIG RESETSTAT");
-    if (r)
-        freeReplyObject (r);
-    return v;
-}
-
 //  The create script alone, straight into a flushed db 1 by one pipelined
 //  client. Returns tickets/s; *mem_per is the memory one created ticket takes
 //  beyond its subject and body.
@@ -720,7 +703,7 @@ s_limit (bench_t *b, long n, double *mem_per)
     }
     freeReplyObject (r);
     long long mem0 = s_used_memory (redis);
-    s_evalsha_usec (redis);
+    double cpu0 = s_redis_cpu (redis);
     char **ids = opd_calloc ((size_t) n, sizeof (char *));
     double payload = 0;
     int64_t t0 = s_now_ns ();
@@ -778,19 +761,21 @@ s_limit (bench_t *b, long n, double *mem_per)
     if (failed)
         fprintf (stderr, "bench: limit: %ld scripts failed\n", failed);
     //  The other two scripts of a ticket's way in, alone, for the analysis:
-    //  the time each took (wall clock) and what Redis itself counted for it
-    //  (INFO commandstats, less disturbed by other work on the machine).
-    double create_us = s_evalsha_usec (redis);
+    //  the time each took (wall clock) and the CPU time Redis used for it
+    //  (INFO cpu: less disturbed than wall time by other work on the
+    //  machine; the services are idle and the notifier stopped meanwhile).
+    double cpu1 = s_redis_cpu (redis);
     double route_secs = s_pipeline (redis, "route", ids, done, b->cfg, s_route_call);
-    double route_us = s_evalsha_usec (redis);
+    double cpu2 = s_redis_cpu (redis);
     double arm_secs = s_pipeline (redis, "arm", ids, done, b->cfg, s_arm_call);
-    double arm_us = s_evalsha_usec (redis);
+    double cpu3 = s_redis_cpu (redis);
+    double create_us = 1e6 * (cpu1 - cpu0), route_us = 1e6 * (cpu2 - cpu1), arm_us = 1e6 * (cpu3 - cpu2);
     if (done && route_secs > 0 && arm_secs > 0) {
         printf ("bench: redis time per ticket, scripts alone and pipelined: create %.0f us, route "
                 "%.0f us, arm %.0f us; all three: %.0f tickets/s\n",
                 1e6 * secs / (double) done, 1e6 * route_secs / (double) done,
                 1e6 * arm_secs / (double) done, (double) done / (secs + route_secs + arm_secs));
-        printf ("bench: redis CPU per script call (INFO commandstats): create %.1f us, route %.1f us, "
+        printf ("bench: redis CPU per script call (INFO cpu, scripts alone): create %.1f us, route %.1f us, "
                 "arm %.1f us\n",
                 create_us / (double) done, route_us / (double) done, arm_us / (double) done);
     }
