@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Redis CPU time per call of the three scripts of a ticket's way in
 (create.lua, route.lua, arm.lua), for two versions of common/lua/ side by
-side, on one private redis-server (no persistence, so only the scripts
-count), in alternating rounds so that a busy machine disturbs both alike.
+side, on one private redis-server (no persistence unless --aof), in alternating rounds so that a busy machine disturbs both alike.
 
     python3 bench/script_cpu.py OLD_LUA_DIR NEW_LUA_DIR [--tickets N] [--rounds R]
 
@@ -89,6 +88,7 @@ def main():
     ap.add_argument("new")
     ap.add_argument("--tickets", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--aof", action="store_true", help="append-only file on, fsync every second (as deployed)")
     o = ap.parse_args()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -96,7 +96,8 @@ def main():
     s.close()
     tmp = tempfile.mkdtemp(prefix="script-cpu.")
     srv = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
-                            "--save", "", "--appendonly", "no", "--hash-max-listpack-value", "2048"],
+                            "--save", "", "--appendonly", "yes" if o.aof else "no", "--appendfsync", "everysec",
+                            "--hash-max-listpack-value", "2048"],
                            stdout=subprocess.DEVNULL)
     try:
         r = redis.Redis(port=port)
