@@ -3,7 +3,13 @@
 # every second), an SMTP sink, and every opdesk service of build/bin that
 # the ticket path uses (intake, router, slo, notifier), on free loopback
 # ports with a generated configuration; then opdesk-bench; then everything
-# is stopped. Extra arguments go to opdesk-bench (try --help).
+# is stopped; then the yardstick (../shared/yardstick/run.sh, the limit)
+# runs on the same machine in the same run, and the last line compares the
+# two:
+#   bench: E tickets/s end to end, L tickets/s limit, ratio R, ack p99 P ms
+# Extra arguments go to opdesk-bench (try --help). YARDSTICK=DIR names the
+# yardstick's folder when it is not found beside the repository;
+# YARDSTICK_CALLS its number of calls (default its own, 200000).
 #
 #   bash bench/run.sh                 the full run (about a minute)
 #   bash bench/run.sh -n 5000 -d 2    a quicker one
@@ -26,6 +32,8 @@ done
 cleanup() {
   local i
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    # CONT first: opdesk-bench stops the notifier and the SMTP sink for a while.
+    kill -CONT "${PIDS[$i]}" 2>/dev/null || true
     kill -TERM "${PIDS[$i]}" 2>/dev/null || true
   done
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -144,11 +152,15 @@ children_cpu() {
   tail -1 "$TMP/times" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /m|s/); t += a[1] * 60 + a[2] } print t }' >"$TMP/cpu.$1"
 }
 
+# The processes whose CPU time opdesk-bench reads around the end-to-end phase.
+pids=""
+for i in "${!PIDS[@]}"; do pids+="${pids:+,}${NAMES[$i]}=${PIDS[$i]}"; done
+
 # Bounded: the whole run must stay well under three minutes.
 children_cpu before
 set +e
-timeout "${BENCH_TIMEOUT:-170}" "$BIN/opdesk-bench" --config "$TMP/opdesk.yaml" "${BENCH_ARGS[@]}" "$@" \
-  | tee "$TMP/bench.out"
+timeout "${BENCH_TIMEOUT:-170}" "$BIN/opdesk-bench" --config "$TMP/opdesk.yaml" --pids "$pids" \
+  "${BENCH_ARGS[@]}" "$@" | tee "$TMP/bench.out"
 rc=${PIPESTATUS[0]}
 set -e
 children_cpu after
@@ -166,6 +178,29 @@ for i in "${!PIDS[@]}"; do
   fi
 done
 echo "$line opdesk-bench $bench_cpu"
+
+# The stack is stopped before the yardstick runs, so that it has the
+# machine as the end-to-end phase had it (with whatever else runs on it).
+for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -CONT "${PIDS[$i]}" 2>/dev/null || true; kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
+for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do wait "${PIDS[$i]}" 2>/dev/null || true; done
+PIDS=()
+
+yard=${YARDSTICK:-}
+for d in "$ROOT/../shared/yardstick" "$ROOT/../../shared/yardstick"; do
+  if [[ -z $yard && -f $d/run.sh ]]; then yard=$(cd "$d" && pwd); fi
+done
+limit=0
+if [[ -n $yard && -f $yard/run.sh ]]; then
+  bash "$yard/run.sh" ${YARDSTICK_CALLS:-} | tee "$TMP/yardstick.out" | sed 's/^/bench: yardstick: /'
+  limit=$(sed -n 's/^yardstick: \([0-9.]*\) tickets\/s$/\1/p' "$TMP/yardstick.out" | tail -1)
+else
+  echo "bench: the yardstick was not found (set YARDSTICK=DIR)" >&2
+  rc=1
+fi
 # The summary stays the last line, as make bench promises.
-if [[ -s $TMP/bench.out ]]; then tail -1 "$TMP/bench.out"; fi
+result=$(grep '^bench: result ' "$TMP/bench.out" | tail -1)
+e2e=$(sed -n 's/.* end_to_end=\([0-9.]*\).*/\1/p' <<<"$result")
+p99=$(sed -n 's/.* ack_p99_ms=\([0-9.]*\).*/\1/p' <<<"$result")
+awk -v e="${e2e:-0}" -v l="${limit:-0}" -v p="${p99:-0}" 'BEGIN { r = l > 0 ? e / l : 0
+  printf "bench: %.0f tickets/s end to end, %.0f tickets/s limit, ratio %.2f, ack p99 %.2f ms\n", e, l, r, p }'
 exit "$rc"

@@ -82,4 +82,8 @@ echo "timers: redis $(redis-server --version | awk '{print $3}') AOF everysec; i
 "$BIN/bench-timers" --config "$TMP/opdesk.yaml" --slo "$BIN/opdesk-slo" --slo-log "$TMP/slo.log" "$@" 2>&1 | tee "$TMP/bench.log"
 rc=${PIPESTATUS[0]}
 echo "timers: Redis peak memory $(redis-cli -p "$REDIS_PORT" info memory | grep -m1 '^used_memory_peak_human' | cut -d: -f2 | tr -d '\r')"
+# An AOF rewrite forks Redis; the fork copies the page tables of the whole
+# data set, during which Redis answers nobody (a stall seen by every client).
+info=$(redis-cli -p "$REDIS_PORT" info all | tr -d '\r')
+echo "timers: Redis forks $(grep -m1 '^total_forks:' <<<"$info" | cut -d: -f2), AOF rewrites $(grep -m1 '^aof_rewrites:' <<<"$info" | cut -d: -f2), latest fork $(grep -m1 '^latest_fork_usec:' <<<"$info" | cut -d: -f2) us"
 exit "$rc"

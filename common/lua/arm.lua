@@ -16,15 +16,27 @@
 -- again) are not recomputations and leave no item.
 local id, seen, policy = ARGV[3], ARGV[4], ARGV[5]
 local k = K(id)
-local version = hget(k, 'version')
-if not version then
+-- Everything this script reads of the hash, with one HMGET, and everything
+-- it writes, with one HSET, one HDEL and one ZADD or ZREM per set: in a
+-- script each redis.call costs more than the field it reads or writes
+-- (BENCHMARKS.md, "Where the time goes").
+local names = {'version', 'armed_at', 'slo_policy', 'first_reply_at', 'resolved_at', 'ack', 'priority'}
+for _, c in ipairs(CLOCKS) do
+  for _, s in ipairs({'_state', '_target', '_due', '_warned'}) do names[#names + 1] = c .. s end
+end
+local got = redis.call('HMGET', k, unpack(names))
+local h = {}
+for i, name in ipairs(names) do
+  if got[i] then h[name] = got[i] end
+end
+if not h.version then
   redis.call('ZREM', KEY.slo_work, id)
   return 0
 end
-if version ~= seen then return -1 end
+if h.version ~= seen then return -1 end
 redis.call('ZREM', KEY.slo_work, id)
-local armed = hget(k, 'armed_at')
-local previous = hget(k, 'slo_policy') or ''
+local armed = h.armed_at
+local previous = h.slo_policy or ''
 local reason = (armed and previous ~= policy) and 'policy' or nil
 local moved, nmoved = {}, 0
 local function move(c, old, new)
@@ -33,63 +45,74 @@ local function move(c, old, new)
     nmoved = nmoved + 1
   end
 end
-if policy ~= '' then
-  redis.call('HSET', k, 'slo_policy', policy)
-else
-  redis.call('HDEL', k, 'slo_policy')
+-- The writes, gathered: hash fields to set and to delete, timers and risk
+-- members to add (score, member) and to remove.
+local set, del, timers_add, timers_rem, risk_add, risk_rem = {}, {}, {}, {}, {}, {}
+local function put(list, ...)
+  for _, v in ipairs({...}) do list[#list + 1] = v end
 end
+if policy ~= '' then put(set, 'slo_policy', policy) else put(del, 'slo_policy') end
 local given = {}
 for i = 6, #ARGV, 5 do
   local c, due, warn, state = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3]
   local target = tonumber(ARGV[i + 4])
   given[c] = true
-  local st = hget(k, c .. '_state')
-  local old_target = tonumber(hget(k, c .. '_target'))
+  local st = h[c .. '_state']
+  local old_target = tonumber(h[c .. '_target'])
   if armed and old_target and old_target ~= target and not reason then reason = 'target' end
-  move(c, tonumber(hget(k, c .. '_due')), due)
-  redis.call('HSET', k, c .. '_due', due, c .. '_target', target)
+  move(c, tonumber(h[c .. '_due']), due)
+  put(set, c .. '_due', due, c .. '_target', target)
   if st ~= 'met' and st ~= 'breached' then
-    redis.call('HSET', k, c .. '_state', state, c .. '_warn', warn)
+    put(set, c .. '_state', state, c .. '_warn', warn)
     if state == 'running' then
-      if warn > 0 and not hget(k, c .. '_warned') then
-        redis.call('ZADD', KEY.timers, warn, MEMBER.timer(id, c, 'w'))
-      elseif hget(k, c .. '_warned') then
-        redis.call('ZADD', KEY.slo_risk, due, MEMBER.risk(id, c))
+      local warned = h[c .. '_warned']
+      if warn > 0 and not warned then
+        put(timers_add, warn, MEMBER.timer(id, c, 'w'))
+      elseif warned then
+        put(risk_add, due, MEMBER.risk(id, c))
       end
-      redis.call('ZADD', KEY.timers, due, MEMBER.timer(id, c, 'b'))
+      put(timers_add, due, MEMBER.timer(id, c, 'b'))
     else
-      redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
-      redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
+      put(timers_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+      put(risk_rem, MEMBER.risk(id, c))
     end
   end
 end
-for _, c in ipairs({'fr', 'nr', 'res'}) do
+for _, c in ipairs(CLOCKS) do
   if not given[c] then
-    local st = hget(k, c .. '_state')
+    local st = h[c .. '_state']
     if st and st ~= 'met' and st ~= 'breached' then
-      move(c, tonumber(hget(k, c .. '_due')), nil)
-      redis.call('HDEL', k, c .. '_state', c .. '_due', c .. '_warn')
+      move(c, tonumber(h[c .. '_due']), nil)
+      put(del, c .. '_state', c .. '_due', c .. '_warn')
     end
-    redis.call('HDEL', k, c .. '_target')
-    redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
-    redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
+    put(del, c .. '_target')
+    put(timers_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+    put(risk_rem, MEMBER.risk(id, c))
   end
 end
+if not armed then put(set, 'armed_at', NOW) end
+-- The sets of fields and of members above never overlap, so their order
+-- does not matter; clock_met below reads what they wrote.
+if #set > 0 then redis.call('HSET', k, unpack(set)) end
+if #del > 0 then redis.call('HDEL', k, unpack(del)) end
+if #timers_add > 0 then redis.call('ZADD', KEY.timers, unpack(timers_add)) end
+if #risk_add > 0 then redis.call('ZADD', KEY.slo_risk, unpack(risk_add)) end
+if #timers_rem > 0 then redis.call('ZREM', KEY.timers, unpack(timers_rem)) end
+if #risk_rem > 0 then redis.call('ZREM', KEY.slo_risk, unpack(risk_rem)) end
 -- What happened before the clocks were armed still counts.
-local first = tonumber(hget(k, 'first_reply_at'))
+local first = tonumber(h.first_reply_at)
 if first and given.fr then clock_met(id, 'fr', first) end
-local resolved = tonumber(hget(k, 'resolved_at'))
+local resolved = tonumber(h.resolved_at)
 if resolved and given.res then clock_met(id, 'res', resolved) end
 if not armed then
-  redis.call('HSET', k, 'armed_at', NOW)
   hist(id, NOW, 'opdesk-slo', 'slo_armed', {policy = nullable(policy)})
 elseif reason == 'policy' or (reason and nmoved > 0) then
-  local d = {reason = reason, policy = nullable(policy), priority = nullable(hget(k, 'priority')),
+  local d = {reason = reason, policy = nullable(policy), priority = nullable(h.priority),
              clocks = moved}
   if reason == 'policy' then d.previous_policy = nullable(previous) end
   hist(id, NOW, 'opdesk-slo', 'slo_recomputed', d)
 end
-if hget(k, 'ack') == '1' then
+if h.ack == '1' then
   redis.call('HDEL', k, 'ack')
   outbox({kind = 'ack', ticket = id})
 end

@@ -94,5 +94,7 @@ if f.req_email then redis.call('ZADD', KEY.idx_req(string.lower(f.req_email)), N
 hist(id, NOW, author, 'created', {channel = channel, linked_to = f.linked_to, submitted_by = f.submitted_by})
 if f.linked_to then hist(f.linked_to, NOW, author, 'follow_up', {ticket = id}) end
 emit('ticket.created', {ticket_id = id, channel = channel, priority = nullable(f.priority), kind = f.kind})
-queue_refresh(id)
+-- A new ticket without a team that is not resolved is in no team queue and
+-- not in opd:resolved: queue_refresh would read it back only to find that.
+if f.team or f.status == 'resolved' then queue_refresh(id) end
 return {id, 1, 'ticket'}

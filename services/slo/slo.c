@@ -7,7 +7,7 @@
     clock's state, so no timer fires twice, whatever crashes when.
 
     One reconcile batch takes up to BATCH ids from opd:slo:work, reads the
-    tickets with one pipeline of HGETALL, computes their clocks, and writes
+    fields the clocks depend on with one pipeline of HMGET (never the body), computes their clocks, and writes
     them with one pipeline of arm.lua. arm.lua applies a result only when the
     ticket's version is still the one read; otherwise (-1) the id stays in
     the work set and the next sweep computes it again. */
@@ -65,25 +65,54 @@ s_int (const char *s)
     return s && *s ? strtoll (s, NULL, 10) : 0;
 }
 
+//  slo_ticket_t from the ticket as the store read it.
+static void
+s_ticket_from (slo_ticket_t *t, const opd_ticket_t *h)
+{
+    memset (t, 0, sizeof *t);
+    t->id = h->id;
+    t->version = h->version;
+    t->priority = h->priority;
+    t->kind = h->kind;
+    t->category = h->category;
+    t->team = h->team;
+    t->channel = h->channel;
+    t->request_type = h->request_type;
+    t->slo_policy = h->slo_policy;
+    t->res_pauses = h->res_pauses;
+    t->received_at = s_int (h->received_at);
+    t->nr_start = s_int (h->nr_start);
+    t->res_pause = s_int (h->res_pause);
+}
+
 void
 slo_ticket_parse (slo_ticket_t *t, const redisReply *hash)
 {
-    memset (t, 0, sizeof *t);
     opd_ticket_t h;
     opd_store_ticket_read (&h, hash);
-    t->id = h.id;
-    t->version = h.version;
-    t->priority = h.priority;
-    t->kind = h.kind;
-    t->category = h.category;
-    t->team = h.team;
-    t->channel = h.channel;
-    t->request_type = h.request_type;
-    t->slo_policy = h.slo_policy;
-    t->res_pauses = h.res_pauses;
-    t->received_at = s_int (h.received_at);
-    t->nr_start = s_int (h.nr_start);
-    t->res_pause = s_int (h.res_pause);
+    s_ticket_from (t, &h);
+}
+
+//  The fields slo_ticket_t holds: all that opdesk-slo reads of a ticket, so
+//  that the body and the rest of the hash stay in Redis.
+static const char *const s_fields[] = {
+    OPD_F_ID,       OPD_F_VERSION,      OPD_F_PRIORITY,   OPD_F_KIND,        OPD_F_CATEGORY,
+    OPD_F_TEAM,     OPD_F_CHANNEL,      OPD_F_REQUEST_TYPE, OPD_F_SLO_POLICY, OPD_F_RES_PAUSES,
+    OPD_F_RECEIVED_AT, OPD_F_NR_START, OPD_F_RES_PAUSE};
+#define NFIELDS (sizeof s_fields / sizeof s_fields[0])
+
+int
+slo_ticket_append (opd_redis_t *redis, const char *id)
+{
+    return opd_store_fields_append (redis, id, s_fields, NFIELDS);
+}
+
+void
+slo_ticket_parse_fields (slo_ticket_t *t, const redisReply *values)
+{
+    opd_ticket_t h;
+    opd_store_ticket_read_fields (&h, s_fields, NFIELDS, values);
+    s_ticket_from (t, &h);
 }
 
 //  A calendar that is always working, for a policy whose calendar is gone
@@ -233,9 +262,9 @@ s_batch (slo_t *self, int *progress)
     }
     size_t n = ids->elements;
     int rc = (int) n;
-    //  Read every ticket with one pipeline.
+    //  Read every ticket (the fields the clocks depend on) with one pipeline.
     for (size_t i = 0; i < n; i++) {
-        if (opd_store_ticket_append (self->redis, opd_reply_str (ids, i))) {
+        if (slo_ticket_append (self->redis, opd_reply_str (ids, i))) {
             s_redis_failed (self, "read");
             freeReplyObject (ids);
             return -1;
@@ -255,7 +284,7 @@ s_batch (slo_t *self, int *progress)
     for (size_t i = 0; rc > 0 && i < n; i++) {
         const char *id = opd_reply_str (ids, i);
         slo_ticket_t t;
-        slo_ticket_parse (&t, tickets[i]);
+        slo_ticket_parse_fields (&t, tickets[i]);
         opd_store_call_t c;
         s_arm_call (self, id ? id : "", &t, now, &c);
         if (opd_store_call_append (self->redis, &c) == 0)
@@ -321,12 +350,12 @@ typedef struct {
     const char *member;
     opd_member_timer_t t;
     int64_t at;            //  its score: when it was due to fire
-    redisReply *ticket;    //  a warning's ticket (HGETALL), for its elapsed ratio
+    redisReply *ticket;    //  a warning's ticket (slo_ticket_append), for its elapsed ratio
     bool bad;              //  not of that form: dropped
 } due_t;
 
 //  Fires one batch of due timers with two pipelines: the tickets of the
-//  warnings (HGETALL, for their elapsed ratio), then fire.lua for every
+//  warnings (the fields of slo_ticket_t, for their elapsed ratio), then fire.lua for every
 //  member. Returns the number of members taken, or -1 when Redis failed.
 static int
 s_fire_batch (slo_t *self, const redisReply *due)
@@ -348,7 +377,7 @@ s_fire_batch (slo_t *self, const redisReply *due)
             continue;
         }
         if (d[i].t.kind == 'w') {
-            if (opd_store_ticket_append (self->redis, d[i].t.id))
+            if (slo_ticket_append (self->redis, d[i].t.id))
                 rc = -1;
             else
                 reads++;
@@ -369,7 +398,7 @@ s_fire_batch (slo_t *self, const redisReply *due)
         double ratio = 1;
         if (d[i].t.kind == 'w') {
             slo_ticket_t t;
-            slo_ticket_parse (&t, d[i].ticket);
+            slo_ticket_parse_fields (&t, d[i].ticket);
             ratio = slo_elapsed_ratio (self->svc->cfg, &t, d[i].t.clock, now);
         }
         opd_store_call_t c;

@@ -12,6 +12,7 @@
 #define OPD_SLO_SERVICE_H_INCLUDED
 #include "opd_calendar.h"
 #include "opd_schema.h"
+#include "opd_redis.h"
 #include "opd_service.h"
 #include <hiredis/hiredis.h>
 
@@ -31,6 +32,11 @@ typedef struct {
 //  Fills t from an HGETALL reply (t borrows the reply's strings), through
 //  the one reader of the ticket hash, opd_store_ticket_read.
 void slo_ticket_parse (slo_ticket_t *t, const redisReply *hash);
+//  The same from fewer reads: slo_ticket_append appends HMGET of only the
+//  fields above to the pipeline (0, or -1 when Redis could not be reached),
+//  slo_ticket_parse_fields reads its reply.
+int slo_ticket_append (opd_redis_t *redis, const char *id);
+void slo_ticket_parse_fields (slo_ticket_t *t, const redisReply *values);
 
 typedef struct {
     opd_clock_t clock;

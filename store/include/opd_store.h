@@ -180,6 +180,11 @@ int opd_store_burn_clear (opd_redis_t *redis, const char *policy, const char *sl
 bool opd_store_ticket_read (opd_ticket_t *t, const redisReply *hash);
 //  Appends HGETALL of the ticket to the pipeline; 0 or -1.
 int opd_store_ticket_append (opd_redis_t *redis, const char *id);
+//  Fills t from the HMGET reply of the n named fields (opd_store_fields_append
+//  with the same names): only those are set, the rest of the hash (the body
+//  above all) stays in Redis. For readers of many tickets that need a few
+//  fields (opdesk-slo). True when the ticket exists (OPD_F_ID among fields).
+bool opd_store_ticket_read_fields (opd_ticket_t *t, const char *const *fields, size_t n, const redisReply *values);
 //  Reads one ticket now: *hash (the caller frees it) holds t's strings.
 //  1 found, 0 no such ticket, -1 / -2 as above.
 int opd_store_ticket_get (opd_redis_t *redis, const char *id, opd_ticket_t *t, redisReply **hash);

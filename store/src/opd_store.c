@@ -398,6 +398,20 @@ opd_store_ticket_read (opd_ticket_t *t, const redisReply *hash)
     return t->id != NULL;
 }
 
+bool
+opd_store_ticket_read_fields (opd_ticket_t *t, const char *const *fields, size_t n, const redisReply *values)
+{
+    memset (t, 0, sizeof *t);
+    if (!values || values->type != REDIS_REPLY_ARRAY || values->elements != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = opd_reply_str (values, i);
+        if (v)
+            opd_ticket_set (t, fields[i], v);
+    }
+    return t->id != NULL;
+}
+
 static void
 s_key_arg (opd_args_t *a, const char *id)
 {
