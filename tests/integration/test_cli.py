@@ -181,6 +181,8 @@ class CliTest(unittest.TestCase):
 
     def test_handoff_needs_a_note(self):
         tid = self.submit("--subject", "Wifi weak on floor 2")
+        # Routed first: routing landing between two reads below would move the team.
+        self.st.wait_for(lambda: self.st.ticket(tid).get("routed_at"), timeout=10, what="routing")
         current = self.st.ticket(tid).get("team")
         self.st.cli("update", tid, "--assignee", "alice" if current == "network" else "bob")
         target = "network" if current != "network" else "service-desk"
