@@ -426,7 +426,7 @@ opd_cfg_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, co
         return false;
     size_t len = (size_t) (n->data.mapping.pairs.top - n->data.mapping.pairs.start);
     cfg->retention_rules = opd_calloc (len + 1, sizeof (opd_retention_rule_t));
-    static const entry_t days = {"days", K_INT, IN (opd_retention_rule_t, days), .min = 1,
+    static const entry_t days = {"days", K_INT, IN (opd_retention_rule_t, days), .min = 0,
                                  .max = 36500};
     for (size_t i = 0; i < len; i++) {
         yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];

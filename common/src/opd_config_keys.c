@@ -211,11 +211,11 @@ const entry_t opd_cfg_keys[] = {
      .min = 1, .max = 1048576, .doc = "characters at most"},
 
     {"retention", K_SECTION, .doc = "how long closed tickets are kept"},
-    {"retention.closed_days", K_INT, CF (retention_closed_days), .def = "365", .min = 1,
-     .max = 36500, .doc = "days a closed ticket is kept before it is anonymised"},
+    {"retention.closed_days", K_INT, CF (retention_closed_days), .def = "365", .min = 0,
+     .max = 36500, .doc = "days a closed ticket is kept before it is anonymised (0: at the first pass after it closes)"},
     {"retention.per_category", K_CUSTOM, .parse = opd_cfg_per_category,
      .release = opd_cfg_per_category_free,
-     .values = "a map of category to days (1 to 36500)",
+     .values = "a map of category to days (0 to 36500)",
      .doc = "other periods by category; the most specific applies"},
 
     {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},

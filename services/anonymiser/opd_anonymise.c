@@ -70,6 +70,21 @@ s_min_days (const opd_config_t *cfg)
     return days;
 }
 
+int64_t
+opd_anonymise_cutoff (const opd_config_t *cfg, int64_t now)
+{
+    return now - s_min_days (cfg) * DAY_MS;
+}
+
+int
+opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until)
+{
+    if (until <= since)
+        return 0;
+    long long n = opd_store_closed_count (redis, since, until);
+    return n < 0 ? -1 : n > 0;
+}
+
 //  Handles one candidate. Returns 1 when it was anonymised (and so left
 //  opd:closed), 0 when it stays, -1 when Redis failed.
 static int
@@ -124,7 +139,7 @@ int
 opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
                     json_t *out)
 {
-    int64_t cutoff = now - s_min_days (cfg) * DAY_MS;
+    int64_t cutoff = opd_anonymise_cutoff (cfg, now);
     int count = 0;
     long long offset = 0;
     while (true) {

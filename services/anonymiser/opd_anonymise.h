@@ -23,6 +23,17 @@ int opd_anonymise_rule (const opd_config_t *cfg, const char *category, char *rul
 char *opd_anonymise_fields (const opd_config_t *cfg, const char *request_type,
                             const char *fields_json);
 
+//  The closing time up to which a pass at now (ms) looks: now less the
+//  shortest retention of any rule (now itself when a rule says 0 days).
+int64_t opd_anonymise_cutoff (const opd_config_t *cfg, int64_t now);
+
+//  1 when a ticket closed after since and at or before until (both ms, as
+//  from opd_anonymise_cutoff) waits in opd:closed, 0 when none, -1 when Redis
+//  failed. The service asks this every second with since = the cutoff of its
+//  last pass, so a ticket whose retention is 0 days is anonymised within a
+//  second or so of closing, not at the next scheduled pass.
+int opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until);
+
 //  One pass at now (ms). Appends {"ticket_id", "rule"} to out (an array, may
 //  be NULL) for every ticket anonymised, or with dry_run for every ticket that
 //  would be (nothing is changed then). Returns the number of tickets, or -1

@@ -220,6 +220,9 @@ int opd_store_timer_drop (opd_redis_t *redis, const char *member);
 //  Closed tickets not anonymised yet, closed at or before until (ms),
 //  oldest first, with scores; resolved ones the same (ids only).
 redisReply *opd_store_closed_range (opd_redis_t *redis, int64_t until, long long offset, int n);
+//  How many closed tickets not anonymised yet closed after since and at or
+//  before until (ms); -1 when Redis failed.
+long long opd_store_closed_count (opd_redis_t *redis, int64_t since, int64_t until);
 redisReply *opd_store_resolved_range (opd_redis_t *redis, int64_t until, long long offset, int n);
 //  Puts opd:resolved right for one ticket: at > 0 its resolved_at, 0 it is
 //  not resolved any more. 0, -1.

@@ -615,6 +615,17 @@ opd_store_closed_range (opd_redis_t *redis, int64_t until, long long offset, int
                               (long long) until, offset, n);
 }
 
+long long
+opd_store_closed_count (opd_redis_t *redis, int64_t since, int64_t until)
+{
+    redisReply *r = opd_redis_command (redis, "ZCOUNT %s (%lld %lld", OPD_KEY_CLOSED, (long long) since,
+                                       (long long) until);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
+}
+
 redisReply *
 opd_store_resolved_range (opd_redis_t *redis, int64_t until, long long offset, int n)
 {

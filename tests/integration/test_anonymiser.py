@@ -121,6 +121,62 @@ class AnonymiseTest(unittest.TestCase):
             self.assertIn("0 tickets anonymised", st.cli("anonymise").stdout)
 
 
+def zero_day_config(**per_category):
+    cfg = harness.copy_config()
+    cfg["retention"] = {"closed_days": 0, "per_category": per_category}
+    return cfg
+
+
+def close_now(st, tid):
+    st.cli("update", tid, "--status", "resolved", "--note", "fixed")
+    st.cli("update", tid, "--status", "closed")
+
+
+class ZeroDaysTest(unittest.TestCase):
+    """retention.closed_days (and a per-category value) may be 0: the ticket is
+    anonymised at the first pass after it closes (CONTRACT.md section 8)."""
+
+    def test_dry_run_lists_a_ticket_closed_a_moment_ago(self):
+        with harness.Stack(SERVICES, config=zero_day_config(access=30)) as st:
+            tid = new_ticket(st, "Screen flickers")
+            kept = new_ticket(st, "Badge reader", "--category", "access")
+            still_open = new_ticket(st, "Still open")
+            close_now(st, tid)
+            close_now(st, kept)
+            p = st.cli("anonymise", "--dry-run", "--json")
+            self.assertEqual(json.loads(p.stdout), [{"ticket_id": tid, "rule": "closed_days"}])
+            for t in (tid, kept, still_open):
+                self.assertNotIn("anonymised", st.ticket(t))
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": tid, "rule": "closed_days"}])
+            self.assertEqual(st.ticket(tid)["anonymised"], "1")
+            self.assertNotIn("anonymised", st.ticket(kept))
+            self.assertNotIn("anonymised", st.ticket(still_open))
+
+    def test_service_anonymises_a_zero_day_ticket_soon_after_it_closes(self):
+        with harness.Stack(SERVICES + ["anonymiser"],
+                           config=zero_day_config(access=0, hardware=400)) as st:
+            tid = new_ticket(st, "Mouse broken")
+            access = new_ticket(st, "Door badge", "--category", "access")
+            laptop = new_ticket(st, "Laptop slow", "--category", "hardware/laptop")
+            time.sleep(1.5)  # the pass at start is over: the next one must come by itself
+            self.assertNotIn("anonymised", st.ticket(tid))
+            sub = st.subscribe("ticket.anonymised")
+            close_now(st, tid)
+            close_now(st, access)
+            close_now(st, laptop)
+            st.wait_for(lambda: st.ticket(tid).get("anonymised") == "1", timeout=8,
+                        what="the first pass after closing")
+            st.wait_for(lambda: st.ticket(access).get("anonymised") == "1", timeout=8,
+                        what="per_category access: 0")
+            got = sub.wait(lambda topic, e: e["ticket_id"] == tid)
+            self.assertIsNotNone(got, "no ticket.anonymised for %s" % tid)
+            self.assertEqual(st.ticket(tid)["req_name"], "anonymised")
+            time.sleep(1.5)
+            self.assertNotIn("anonymised", st.ticket(laptop))  # hardware keeps 400 days
+            self.assertIn("anonymised ticket=%s rule=closed_days" % tid, st.log("anonymiser"))
+            self.assertIn("anonymised ticket=%s rule=per_category:access" % access, st.log("anonymiser"))
+
+
 class AnonymiserServiceTest(unittest.TestCase):
     def test_service_passes_at_start_and_on_sighup(self):
         with harness.Stack(SERVICES) as st:
