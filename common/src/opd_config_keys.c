@@ -217,6 +217,10 @@ const entry_t opd_cfg_keys[] = {
      .release = opd_cfg_per_category_free,
      .values = "a map of category to days (0 to 36500)",
      .doc = "other periods by category; the most specific applies"},
+    {"retention.per_request_type", K_CUSTOM, .parse = opd_cfg_per_request_type,
+     .release = opd_cfg_per_request_type_free,
+     .values = "a map of request type id to days (0 to 36500)",
+     .doc = "other periods by request type; wins over per_category"},
 
     {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},
     {"notifications.smtp", K_SECTION, .doc = "the SMTP server"},

@@ -6,6 +6,8 @@
     retention. anonymise.lua removes a ticket from opd:closed when it is done,
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
+#include "opd_anon_sweep.h"
+#include "opd_schema.h"
 #include "opd_log.h"
 #include "opd_store.h"
 #include "opd_util.h"
@@ -17,8 +19,14 @@
 #define CHUNK 200
 
 int
-opd_anonymise_rule (const opd_config_t *cfg, const char *category, char *rule, size_t size)
+opd_anonymise_rule (const opd_config_t *cfg, const char *category, const char *request_type, char *rule,
+                     size_t size)
 {
+    for (size_t i = 0; request_type && *request_type && i < cfg->nretention_types; i++)
+        if (!strcmp (cfg->retention_types[i].category, request_type)) {
+            snprintf (rule, size, "per_request_type:%s", request_type);
+            return cfg->retention_types[i].days;
+        }
     const opd_retention_rule_t *best = NULL;
     for (size_t i = 0; category && *category && i < cfg->nretention_rules; i++) {
         const opd_retention_rule_t *r = &cfg->retention_rules[i];
@@ -67,6 +75,9 @@ s_min_days (const opd_config_t *cfg)
     for (size_t i = 0; i < cfg->nretention_rules; i++)
         if (cfg->retention_rules[i].days < days)
             days = cfg->retention_rules[i].days;
+    for (size_t i = 0; i < cfg->nretention_types; i++)
+        if (cfg->retention_types[i].days < days)
+            days = cfg->retention_types[i].days;
     return days;
 }
 
@@ -85,62 +96,89 @@ opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until)
     return n < 0 ? -1 : n > 0;
 }
 
-//  Handles one candidate. Returns 1 when it was anonymised (and so left
-//  opd:closed), 0 when it stays, -1 when Redis failed.
+//  What one run has done so far, for its receipt.
+typedef struct {
+    const char *run;  //  the run's number; NULL for a dry run
+    int tickets;
+    opd_store_anon_counts_t in_ticket;
+    opd_anon_sweep_counts_t swept;
+} s_run_t;
+
+static void
+s_list (json_t *out, const char *id, const char *rule)
+{
+    if (out)
+        json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
+}
+
+//  Anonymises one ticket that is due. 1 done, 0 not (changed meanwhile), -1.
 static int
-s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, const char *id,
-       int64_t closed_at, json_t *out, int *count)
+s_apply (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
+         const char *request_type, const char *fields_json, s_run_t *run)
+{
+    char *fields = opd_anonymise_fields (cfg, request_type, fields_json);
+    opd_store_anon_counts_t c = {0};
+    int done = opd_store_anonymise (redis, cfg, now, id, rule, fields, run->run, &c);
+    free (fields);
+    if (done < 0) {
+        if (done == -2)
+            opd_error ("not anonymised ticket=%s", id);
+        return -1;
+    }
+    if (done == 1) {
+        run->in_ticket.fields += c.fields;
+        run->in_ticket.comments += c.comments;
+        run->in_ticket.history += c.history;
+        run->in_ticket.idx += c.idx;
+        opd_info ("anonymised ticket=%s rule=%s run=%s", id, rule, run->run);
+    }
+    return done == 1;
+}
+
+//  Handles one candidate. Returns 1 when it was anonymised (and so left
+//  opd:closed), 0 when it stays (not due, on hold, or a dry run), -1 when
+//  Redis failed.
+static int
+s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, int64_t closed_at, json_t *out,
+       s_run_t *run)
 {
     static const char *const wanted[] = {OPD_F_STATUS, OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
-                                         OPD_F_ANONYMISED};
-    redisReply *h = opd_store_fields (redis, id, wanted, 5);
-    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 5) {
+                                         OPD_F_ANONYMISED, OPD_F_HOLD};
+    redisReply *h = opd_store_fields (redis, id, wanted, 6);
+    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 6) {
         if (h)
             freeReplyObject (h);
         return -1;
     }
     const char *status = opd_reply_str (h, 0);
     const char *anonymised = opd_reply_str (h, 4);
+    const char *hold = opd_reply_str (h, 5);
     char rule[160];
-    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), rule, sizeof rule);
+    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), opd_reply_str (h, 2), rule, sizeof rule);
     int rc = 0;
     if (!status || strcmp (status, "closed") || (anonymised && !strcmp (anonymised, "1"))
-        || closed_at + days * DAY_MS > now) {
-        freeReplyObject (h);
-        return 0;
+        || (hold && !strcmp (hold, "1")) || closed_at + days * DAY_MS > now)
+        rc = 0;
+    else if (!run->run) {
+        run->tickets++;
+        s_list (out, id, rule);
     }
-    if (dry_run) {
-        (*count)++;
-        if (out)
-            json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
-        freeReplyObject (h);
-        return 0;
+    else {
+        rc = s_apply (redis, cfg, now, id, rule, opd_reply_str (h, 2), opd_reply_str (h, 3), run);
+        if (rc == 1) {
+            run->tickets++;
+            s_list (out, id, rule);
+        }
     }
-    char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
     freeReplyObject (h);
-    int done = opd_store_anonymise (redis, cfg, now, id, rule, fields);
-    free (fields);
-    if (done < 0) {
-        if (done == -2)
-            opd_error ("not anonymised ticket=%s", id);
-        rc = -1;
-    }
-    else if (done == 1) {
-        (*count)++;
-        if (out)
-            json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
-        opd_info ("anonymised ticket=%s rule=%s", id, rule);
-        rc = 1;
-    }
     return rc;
 }
 
-int
-opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
-                    json_t *out)
+//  Walks opd:closed up to the cutoff, oldest first.
+static int
+s_walk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, json_t *out, s_run_t *run)
 {
     int64_t cutoff = opd_anonymise_cutoff (cfg, now);
-    int count = 0;
     long long offset = 0;
     while (true) {
         redisReply *r = opd_store_closed_range (redis, cutoff, offset, CHUNK);
@@ -153,7 +191,7 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
         for (size_t i = 0; i < n; i++) {
             const char *id = r->element[2 * i]->str;
             int64_t closed_at = (int64_t) strtod (r->element[2 * i + 1]->str, NULL);
-            int rc = s_one (redis, cfg, now, dry_run, id, closed_at, out, &count);
+            int rc = s_one (redis, cfg, now, id, closed_at, out, run);
             if (rc < 0) {
                 freeReplyObject (r);
                 return -1;
@@ -163,7 +201,53 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
         }
         freeReplyObject (r);
         if (n < CHUNK)
-            break;
+            return 0;
     }
-    return count;
+}
+
+//  The receipt's counts, as field/value pairs for opd:anon:run:N, and as
+//  one log line (counts only: never an id, a name or an address).
+static void
+s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
+{
+    opd_args_t a;
+    opd_args_init (&a);
+    const char *names[] = {"tickets", "fields", "comments", "history", "idx_req", "swept_tickets"};
+    long long values[] = {run->tickets,     run->in_ticket.fields, run->in_ticket.comments,
+                          run->in_ticket.history, run->in_ticket.idx, run->swept.tickets};
+    char *line = opd_strdup ("");
+    for (size_t i = 0; i < opd_key_count + 6; i++) {
+        const char *name = i < 6 ? names[i] : opd_keys[i - 6].name;
+        if (i >= 6 && !opd_keys[i - 6].sweep)
+            continue;
+        long long v = i < 6 ? values[i] : run->swept.removed[i - 6];
+        char *more = opd_sprintf ("%s %s=%lld", line, name, v);
+        free (line);
+        line = more;
+        opd_args_add (&a, name);
+        opd_args_addi (&a, v);
+    }
+    opd_info ("receipt run=%s state=%s%s", run->run, ok ? "done" : "failed", line);
+    if (opd_store_anon_receipt (redis, run->run, now, ok, &a) < 0)
+        opd_warn ("receipt not stored run=%s: %s", run->run, opd_redis_error (redis));
+    free (line);
+    opd_args_free (&a);
+}
+
+int
+opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, json_t *out)
+{
+    s_run_t run = {0};
+    if (dry_run)
+        return s_walk (redis, cfg, now, out, &run) < 0 ? -1 : run.tickets;
+    char num[32];
+    if (opd_store_anon_run_start (redis, now, num, sizeof num) < 0)
+        return -1;
+    run.run = num;
+    //  Tickets left pending by a run that stopped halfway are swept too.
+    int rc = s_walk (redis, cfg, now, out, &run);
+    if (rc == 0)
+        rc = opd_anon_sweep (redis, &run.swept);
+    s_receipt (redis, &run, opd_now_ms (), rc == 0);
+    return rc < 0 ? -1 : run.tickets;
 }

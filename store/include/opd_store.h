@@ -143,8 +143,29 @@ int opd_store_update (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
 //  anonymise.lua: the personal data of one closed ticket (PERSONAL of the
 //  schema); fields_json: the custom fields with personal values replaced,
 //  NULL to leave them. 1 done, 0 not eligible, -1 / -2 as above.
+typedef struct {
+    long long fields;    //  hash fields replaced, deleted or redacted
+    long long comments;  //  comments changed
+    long long history;   //  history entries changed
+    long long idx;       //  index entries removed (opd:idx:req:*)
+} opd_store_anon_counts_t;
+//  run: the run's number (history and the hash record it); counts, when
+//  not NULL, receives what changed.
 int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
-                         const char *rule, const char *fields_json);
+                         const char *rule, const char *fields_json, const char *run,
+                         opd_store_anon_counts_t *counts);
+
+//  The anonymiser's runs (opd:anon:*). run_start numbers a new run (written
+//  into num) and records it as running; receipt records how it ended and
+//  its counts (pairs: field, value, ...), kept 400 days. 0 or -1.
+int opd_store_anon_run_start (opd_redis_t *redis, int64_t now, char *num, size_t size);
+int opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool ok, const opd_args_t *pairs);
+
+//  hold.lua: sets a legal hold on the ticket (reason not NULL or empty) or
+//  lifts it (reason NULL or ""), as by (a lead or admin), with a history
+//  entry. 1 changed, 0 nothing to do (already so), 2 no such ticket, -1 / -2.
+int opd_store_hold (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
+                    const char *reason);
 
 //  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
 //  outcome: "sent" or "failed"; ticket "" when none.

@@ -43,15 +43,15 @@ test_anonymise_rule_is_the_most_specific_category_rule (void **state)
     (void) state;
     opd_config_t *cfg = s_cfg ();
     char rule[128];
-    assert_int_equal (opd_anonymise_rule (cfg, "access", rule, sizeof rule), 90);
+    assert_int_equal (opd_anonymise_rule (cfg, "access", NULL, rule, sizeof rule), 90);
     assert_string_equal (rule, "per_category:access");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardware/printer", rule, sizeof rule), 30);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/printer", NULL, rule, sizeof rule), 30);
     assert_string_equal (rule, "per_category:hardware");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", rule, sizeof rule), 10);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", NULL, rule, sizeof rule), 10);
     assert_string_equal (rule, "per_category:hardware/laptop");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardwarex", rule, sizeof rule), 365);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardwarex", NULL, rule, sizeof rule), 365);
     assert_string_equal (rule, "closed_days");
-    assert_int_equal (opd_anonymise_rule (cfg, NULL, rule, sizeof rule), 365);
+    assert_int_equal (opd_anonymise_rule (cfg, NULL, NULL, rule, sizeof rule), 365);
     assert_string_equal (rule, "closed_days");
     opd_config_destroy (&cfg);
 }
