@@ -103,6 +103,15 @@ local function redact(s)
   return s, n
 end
 
+-- Whether an actor or author names a person rather than an agent or a
+-- service: an address, a number, or any of the ticket's known values.
+local function is_person(a)
+  if type(a) ~= 'string' then return false end
+  if string.find(a, '@', 1, true) or a == t.req_name or a == t.req_phone then return true end
+  local _, n = redact(a)
+  return n > 0
+end
+
 -- Every string inside a decoded JSON value, redacted; an actor or author
 -- that is an address becomes 'requester'.
 local function redact_all(v)
@@ -160,7 +169,7 @@ for i = 0, redis.call('LLEN', ck) - 1 do
     c.author = 'requester'
   else
     c.body, n = redact(c.body)
-    if type(c.author) == 'string' and string.find(c.author, '@', 1, true) then c.author = 'requester'; n = n + 1 end
+    if is_person(c.author) then c.author = 'requester'; n = n + 1 end
   end
   if n > 0 then redis.call('LSET', ck, i, cjson.encode(c)); ncomments = ncomments + 1 end
 end
@@ -172,7 +181,7 @@ local hk = KEY.history(id)
 for i = 0, redis.call('LLEN', hk) - 1 do
   local h = cjson.decode(redis.call('LINDEX', hk, i))
   local n = 0
-  if type(h.actor) == 'string' and string.find(h.actor, '@', 1, true) then h.actor = 'requester'; n = 1 end
+  if is_person(h.actor) then h.actor = 'requester'; n = 1 end
   local c
   h.details, c = redact_all(h.details)
   if n + c > 0 then redis.call('LSET', hk, i, cjson.encode(h)); nhist = nhist + 1 end

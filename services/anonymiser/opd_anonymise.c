@@ -11,9 +11,11 @@
 #include "opd_log.h"
 #include "opd_store.h"
 #include "opd_util.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define CHUNK 200
@@ -100,6 +102,7 @@ opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until)
 typedef struct {
     const char *run;  //  the run's number; NULL for a dry run
     int tickets;
+    long long files;  //  attachment bodies deleted
     opd_store_anon_counts_t in_ticket;
     opd_anon_sweep_counts_t swept;
 } s_run_t;
@@ -111,10 +114,35 @@ s_list (json_t *out, const char *id, const char *rule)
         json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
 }
 
+//  Deletes the stored bodies of the ticket's attachments
+//  (channels.email.attachments_dir/SHA256); returns how many went.
+static long long
+s_files (const opd_config_t *cfg, const char *attachments)
+{
+    const char *dir = cfg->attachments_dir;
+    json_t *list = dir && *dir && attachments ? json_loads (attachments, 0, NULL) : NULL;
+    long long n = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach (list, i, a) {
+        const char *sha = json_string_value (json_object_get (a, "sha256"));
+        if (!sha || strlen (sha) != 64 || strspn (sha, "0123456789abcdef") != 64)
+            continue;
+        char *path = opd_sprintf ("%s/%s", dir, sha);
+        if (unlink (path) == 0)
+            n++;
+        else if (errno != ENOENT)
+            opd_warn ("attachment body not deleted file=%s: %s", sha, strerror (errno));
+        free (path);
+    }
+    json_decref (list);
+    return n;
+}
+
 //  Anonymises one ticket that is due. 1 done, 0 not (changed meanwhile), -1.
 static int
 s_apply (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
-         const char *request_type, const char *fields_json, s_run_t *run)
+         const char *request_type, const char *fields_json, const char *attachments, s_run_t *run)
 {
     char *fields = opd_anonymise_fields (cfg, request_type, fields_json);
     opd_store_anon_counts_t c = {0};
@@ -130,6 +158,7 @@ s_apply (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *i
         run->in_ticket.comments += c.comments;
         run->in_ticket.history += c.history;
         run->in_ticket.idx += c.idx;
+        run->files += s_files (cfg, attachments);
         opd_info ("anonymised ticket=%s rule=%s run=%s", id, rule, run->run);
     }
     return done == 1;
@@ -143,9 +172,9 @@ s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
        s_run_t *run)
 {
     static const char *const wanted[] = {OPD_F_STATUS, OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
-                                         OPD_F_ANONYMISED, OPD_F_HOLD};
-    redisReply *h = opd_store_fields (redis, id, wanted, 6);
-    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 6) {
+                                         OPD_F_ANONYMISED, OPD_F_HOLD, OPD_F_ATTACHMENTS};
+    redisReply *h = opd_store_fields (redis, id, wanted, 7);
+    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 7) {
         if (h)
             freeReplyObject (h);
         return -1;
@@ -164,7 +193,8 @@ s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
         s_list (out, id, rule);
     }
     else {
-        rc = s_apply (redis, cfg, now, id, rule, opd_reply_str (h, 2), opd_reply_str (h, 3), run);
+        rc = s_apply (redis, cfg, now, id, rule, opd_reply_str (h, 2), opd_reply_str (h, 3), opd_reply_str (h, 6),
+                      run);
         if (rc == 1) {
             run->tickets++;
             s_list (out, id, rule);
@@ -212,15 +242,17 @@ s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
 {
     opd_args_t a;
     opd_args_init (&a);
-    const char *names[] = {"tickets", "fields", "comments", "history", "idx_req", "swept_tickets"};
-    long long values[] = {run->tickets,     run->in_ticket.fields, run->in_ticket.comments,
-                          run->in_ticket.history, run->in_ticket.idx, run->swept.tickets};
+    enum { FIXED = 7 };
+    const char *names[FIXED] = {"tickets", "fields", "comments", "history", "idx_req", "files", "swept_tickets"};
+    long long values[FIXED] = {run->tickets,      run->in_ticket.fields, run->in_ticket.comments,
+                               run->in_ticket.history, run->in_ticket.idx,    run->files,
+                               run->swept.tickets};
     char *line = opd_strdup ("");
-    for (size_t i = 0; i < opd_key_count + 6; i++) {
-        const char *name = i < 6 ? names[i] : opd_keys[i - 6].name;
-        if (i >= 6 && !opd_keys[i - 6].sweep)
+    for (size_t i = 0; i < opd_key_count + FIXED; i++) {
+        const char *name = i < FIXED ? names[i] : opd_keys[i - FIXED].name;
+        if (i >= FIXED && !opd_keys[i - FIXED].sweep)
             continue;
-        long long v = i < 6 ? values[i] : run->swept.removed[i - 6];
+        long long v = i < FIXED ? values[i] : run->swept.removed[i - FIXED];
         char *more = opd_sprintf ("%s %s=%lld", line, name, v);
         free (line);
         line = more;

@@ -470,6 +470,40 @@ cli_comment (cli_t *c)
     return rc;
 }
 
+//  --- hold ----------------------------------------------------------------
+
+//  opdesk hold ID --reason R: a legal hold, which keeps the ticket from the
+//  anonymiser until `opdesk hold ID --lift`. The command line is the
+//  operator's tool: it acts as a lead (decision 53), recorded as --as.
+int
+cli_hold (cli_t *c)
+{
+    static const char *const spec[] = {"reason", "lift", "as", NULL};
+    const char *usage = "opdesk hold ID (--reason R | --lift) [--as AGENT] [--json]";
+    int rc = cli_check (c, spec, 1, usage);
+    if (rc)
+        return rc;
+    const char *id = c->pos[0];
+    const char *reason = cli_opt (c, "reason");
+    bool lift = cli_flag (c, "lift");
+    if (lift == (reason != NULL) || (reason && (!*reason || strlen (reason) > 500)))
+        return cli_fail (c, CLI_USAGE, "usage", "give --reason (1 to 500 characters) or --lift\nusage: %s", usage);
+    const char *actor = cli_actor (c);
+    if (!actor)
+        return CLI_REFUSED;
+    opd_redis_t *redis = cli_redis (c);
+    int done = opd_store_hold (redis, c->cfg, opd_now_ms (), id, actor, lift ? "" : reason);
+    if (done < 0)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the hold failed: %s", opd_redis_error (redis));
+    if (done == 2)
+        return cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:b, s:b}", "ticket_id", id, "hold", !lift, "changed", done == 1));
+    else
+        printf ("%s %s%s\n", id, lift ? "hold lifted" : "on legal hold", done == 1 ? "" : " (already)");
+    return CLI_OK;
+}
+
 //  --- anonymise -----------------------------------------------------------
 
 int
