@@ -478,7 +478,7 @@ cli_comment (cli_t *c)
 int
 cli_hold (cli_t *c)
 {
-    static const char *const spec[] = {"reason", "lift", "as", NULL};
+    static const char *const spec[] = {"reason:", "lift", "as:", NULL};
     const char *usage = "opdesk hold ID (--reason R | --lift) [--as AGENT] [--json]";
     int rc = cli_check (c, spec, 1, usage);
     if (rc)

@@ -177,6 +177,111 @@ class ZeroDaysTest(unittest.TestCase):
             self.assertIn("anonymised ticket=%s rule=per_category:access" % access, st.log("anonymiser"))
 
 
+def api(st, method, path, obj=None, token="change-me-lead"):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", st.http_port, timeout=15)
+    try:
+        c.request(method, path, body=json.dumps(obj) if obj is not None else None,
+                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        r = c.getresponse()
+        text = r.read().decode()
+        return r.status, (json.loads(text) if text else None)
+    finally:
+        c.close()
+
+
+class HoldAndRulesTest(unittest.TestCase):
+    def test_legal_hold_keeps_a_ticket_until_lifted(self):
+        with harness.Stack(SERVICES + ["web"], config=zero_day_config()) as st:
+            held = new_ticket(st, "Dismissal dispute")
+            other = new_ticket(st, "Broken chair")
+            s, body = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {"reason": "litigation 2026-17"},
+                          token="change-me-agent")
+            self.assertEqual(s, 403, body)
+            s, body = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {})
+            self.assertEqual((s, body["error"]["code"]), (422, "invalid"))
+            s, body = api(st, "POST", "/api/v1/tickets/OPD-999/hold", {"reason": "x"})
+            self.assertEqual(s, 404, body)
+            s, t = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {"reason": "litigation 2026-17"})
+            self.assertEqual(s, 200, t)
+            self.assertEqual((t["hold"]["reason"], t["hold"]["by"]), ("litigation 2026-17", "bob"))
+            for tid in (held, other):
+                close_now(st, tid)
+            self.assertEqual(st.cli_json("anonymise", "--dry-run"), [{"ticket_id": other, "rule": "closed_days"}])
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": other, "rule": "closed_days"}])
+            self.assertNotIn("anonymised", st.ticket(held))
+            self.assertEqual(st.ticket(held)["req_email"], "rita@example.com")
+            hist = st.cli_json("show", held)["history"]
+            self.assertIn(("bob", "hold_set", "litigation 2026-17"),
+                          [(h["actor"], h["action"], h["details"].get("reason")) for h in hist])
+            # Lifted by the command line: the next pass takes it.
+            st.cli("hold", held, "--lift", "--as", "bob")
+            self.assertIsNone(st.cli_json("show", held)["hold"])
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": held, "rule": "closed_days"}])
+            hist = st.cli_json("show", held)["history"]
+            actions = [h["action"] for h in hist]
+            self.assertLess(actions.index("hold_set"), actions.index("hold_lifted"))
+            self.assertEqual(actions[-1], "anonymised")
+            # A hold set by the command line, and lifted through the API.
+            third = new_ticket(st, "Grievance")
+            out = st.cli_json("hold", third, "--reason", "subject access request", "--as", "bob")
+            self.assertEqual(out, {"ticket_id": third, "hold": True, "changed": True})
+            close_now(st, third)
+            self.assertEqual(st.cli_json("anonymise"), [])
+            s, t = api(st, "DELETE", "/api/v1/tickets/%s/hold" % third, token="change-me-admin")
+            self.assertEqual((s, t["hold"]), (200, None))
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": third, "rule": "closed_days"}])
+            self.assertNotEqual(st.cli("hold", third, check=False).returncode, 0)
+
+    def test_retention_per_request_type_wins_over_category(self):
+        cfg = harness.copy_config()
+        cfg["retention"] = {"closed_days": 365, "per_category": {"access": 0},
+                            "per_request_type": {"new-laptop": 30}}
+        with harness.Stack(SERVICES, config=cfg) as st:
+            laptop = new_ticket(st, "Laptop for a starter", "--request-type", "new-laptop", "--category", "access",
+                                "--field", "cost_centre=123456", "--field", "model=standard")
+            old_laptop = new_ticket(st, "Laptop again", "--request-type", "new-laptop",
+                                    "--field", "cost_centre=123456", "--field", "model=standard")
+            door = new_ticket(st, "Door badge", "--category", "access")
+            close_days_ago(st, laptop, 10, comment=False)
+            close_days_ago(st, old_laptop, 31, comment=False)
+            close_days_ago(st, door, 0, comment=False)
+            self.assertEqual(sorted(st.cli_json("anonymise"), key=lambda x: x["ticket_id"]),
+                             sorted([{"ticket_id": old_laptop, "rule": "per_request_type:new-laptop"},
+                                     {"ticket_id": door, "rule": "per_category:access"}],
+                                    key=lambda x: x["ticket_id"]))
+            self.assertNotIn("anonymised", st.ticket(laptop))
+        bad = harness.copy_config()
+        bad["retention"] = {"closed_days": 365, "per_request_type": {"new-phone": 3}}
+        st = harness.Stack([], config=bad)
+        with st:
+            p = st.cli("show", "OPD-1", check=False)
+            self.assertIn("retention.per_request_type.new-phone", p.stderr)
+
+    def test_a_run_stopped_after_the_ticket_step_is_finished_by_the_next(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            r = st.submit(st.message(external_id="<rita.private@example.com>", participants=["cc@example.com"]))
+            tid = r["ticket_id"]
+            close_now(st, tid)
+            # The ticket step alone, as a run killed before its sweep leaves it.
+            self.assertEqual(harness.run_script(st, "anonymise", tid, "closed_days", "", "7")[0], 1)
+            self.assertEqual(st.r.zrange("opd:anon:pending", 0, -1), [tid])
+            self.assertEqual(st.r.get("opd:ext:<rita.private@example.com>"), tid)
+            self.assertEqual(st.cli_json("anonymise"), [])  # nothing new to anonymise...
+            self.assertIsNone(st.r.get("opd:ext:<rita.private@example.com>"))  # ...but the sweep ran
+            self.assertFalse(st.r.keys("opd:idem:api:*rita*"))
+            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)
+            run = st.r.zrange("opd:anon:runs", 0, -1)[-1]
+            receipt = st.r.hgetall("opd:anon:run:" + run)
+            self.assertEqual((receipt["state"], receipt["tickets"], receipt["swept_tickets"]), ("done", "0", "1"))
+            self.assertEqual((receipt["ext"], receipt["idem"]), ("1", "1"))
+            self.assertGreaterEqual(int(receipt["events"]), 2)  # ticket.resolved and ticket.closed
+            topics = [t for t, e in st.events_history() if e.get("ticket_id") == tid]
+            self.assertIn("ticket.created", topics)
+            self.assertNotIn("ticket.closed", topics)
+            self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
+
+
 class AnonymiserServiceTest(unittest.TestCase):
     def test_service_passes_at_start_and_on_sighup(self):
         with harness.Stack(SERVICES) as st:
