@@ -54,6 +54,10 @@ if fields ~= '' and t.fields then
   end
 end
 table.sort(names, function (a, b) return #a > #b end)
+-- The patterns, made once: each name as a whole word in any case.
+local name_pats, value_pats = {}, {}
+for i, w in ipairs(names) do name_pats[i] = '%f[%w]' .. ci(w) .. '%f[%W]' end
+for i, v in ipairs(values) do value_pats[i] = ci(v) end
 
 local function is_ipv4(s)
   for o in string.gmatch(s, '%d+') do if #o > 3 or tonumber(o) > 255 then return false end end
@@ -84,21 +88,32 @@ end
 local function redact(s)
   if type(s) ~= 'string' or s == '' then return s, 0 end
   local n, c = 0, 0
-  for _, v in ipairs(values) do
-    s, c = string.gsub(s, ci(v), '[removed]'); n = n + c
+  for _, p in ipairs(value_pats) do
+    s, c = string.gsub(s, p, '[removed]'); n = n + c
   end
-  s, c = string.gsub(s, '[%w%.%%+_-]+@[%w-]+%.[%w%.-]*%w', MARK.email); n = n + c
-  s, c = string.gsub(s, '%f[%w%.][%x:]*:[%x:]+', function (m)
-    if is_ipv6(m) then return MARK.ip end
-  end); n = n + c
-  s, c = string.gsub(s, '%f[%w%.]%d+%.%d+%.%d+%.%d+%f[^%w%.]', function (m)
-    if is_ipv4(m) then return MARK.ip end
-  end); n = n + c
-  s, c = string.gsub(s, '%f[%w+(]%+?%(?%d[%d%s%.%-%(%)]*%d', function (m)
-    if is_phone(m) then return MARK.phone end
-  end); n = n + c
-  for _, w in ipairs(names) do
-    s, c = string.gsub(s, '%f[%w]' .. ci(w) .. '%f[%W]', MARK.name); n = n + c
+  -- Each pattern only where it can match at all (most history details are
+  -- short words and numbers).
+  if string.find(s, '@', 1, true) then
+    s, c = string.gsub(s, '[%w%.%%+_-]+@[%w-]+%.[%w%.-]*%w', MARK.email); n = n + c
+  end
+  if string.find(s, ':[%x:]*:') then
+    s, c = string.gsub(s, '%f[%w%.][%x:]*:[%x:]+', function (m)
+      if is_ipv6(m) then return MARK.ip end
+    end); n = n + c
+  end
+  if string.find(s, '%d%.%d+%.%d+%.%d') then
+    s, c = string.gsub(s, '%f[%w%.]%d+%.%d+%.%d+%.%d+%f[^%w%.]', function (m)
+      if is_ipv4(m) then return MARK.ip end
+    end); n = n + c
+  end
+  local _, digits = string.gsub(s, '%d', '')
+  if digits >= 7 then
+    s, c = string.gsub(s, '%f[%w+(]%+?%(?%d[%d%s%.%-%(%)]*%d', function (m)
+      if is_phone(m) then return MARK.phone end
+    end); n = n + c
+  end
+  for _, p in ipairs(name_pats) do
+    s, c = string.gsub(s, p, MARK.name); n = n + c
   end
   return s, n
 end

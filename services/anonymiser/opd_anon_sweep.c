@@ -120,16 +120,6 @@ s_names_pending (const redisReply *r, const s_set_t *set)
     return false;
 }
 
-static int
-s_del (opd_redis_t *redis, const char *key)
-{
-    redisReply *r = opd_redis_command (redis, "DEL %s", key);
-    int rc = r && r->type == REDIS_REPLY_INTEGER ? (int) r->integer : -1;
-    if (r)
-        freeReplyObject (r);
-    return rc;
-}
-
 //  One SCAN batch: reads the candidates in one pipeline, deletes those that
 //  name a pending ticket.
 static int
@@ -163,12 +153,31 @@ s_scan_batch (opd_redis_t *redis, const redisReply *keys, const s_set_t *set, op
         drop[i] = s_names_pending (r, set);
         freeReplyObject (r);
     }
+    //  The deletes in one pipeline too.
+    size_t ndel = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        int d = drop[i] ? s_del (redis, keys->element[i]->str) : 0;
-        if (d < 0)
+        if (!drop[i])
+            continue;
+        opd_args_t a;
+        opd_args_init (&a);
+        opd_args_add (&a, "DEL");
+        opd_args_add (&a, keys->element[i]->str);
+        rc = opd_redis_append_argv (redis, &a);
+        opd_args_free (&a);
+        ndel += rc == 0;
+    }
+    for (size_t i = 0, got = 0; i < n && got < ndel; i++) {
+        if (!drop[i])
+            continue;
+        redisReply *r = opd_redis_get_reply (redis);
+        got++;
+        if (!r) {
+            opd_redis_disconnect (redis);
             rc = -1;
-        else if (d > 0)
-            counts->removed[kinds[i]] += d;
+            break;
+        }
+        counts->removed[kinds[i]] += r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject (r);
     }
     free (kinds);
     free (drop);

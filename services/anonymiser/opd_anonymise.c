@@ -100,9 +100,11 @@ opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until)
 
 //  What one run has done so far, for its receipt.
 typedef struct {
-    const char *run;  //  the run's number; NULL for a dry run
+    bool dry_run;
+    char run[32];     //  the run's number, once it has one (at its first change)
     int tickets;
     long long files;  //  attachment bodies deleted
+    long long walk_ms, sweep_ms;
     opd_store_anon_counts_t in_ticket;
     opd_anon_sweep_counts_t swept;
 } s_run_t;
@@ -139,69 +141,138 @@ s_files (const opd_config_t *cfg, const char *attachments)
     return n;
 }
 
-//  Anonymises one ticket that is due. 1 done, 0 not (changed meanwhile), -1.
+//  Numbers the run at its first change, so that a pass with nothing to do
+//  leaves no receipt. 0 or -1.
 static int
-s_apply (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
-         const char *request_type, const char *fields_json, const char *attachments, s_run_t *run)
+s_ensure_run (opd_redis_t *redis, int64_t now, s_run_t *run)
 {
-    char *fields = opd_anonymise_fields (cfg, request_type, fields_json);
-    opd_store_anon_counts_t c = {0};
-    int done = opd_store_anonymise (redis, cfg, now, id, rule, fields, run->run, &c);
-    free (fields);
-    if (done < 0) {
-        if (done == -2)
-            opd_error ("not anonymised ticket=%s", id);
-        return -1;
-    }
-    if (done == 1) {
-        run->in_ticket.fields += c.fields;
-        run->in_ticket.comments += c.comments;
-        run->in_ticket.history += c.history;
-        run->in_ticket.idx += c.idx;
-        run->files += s_files (cfg, attachments);
-        opd_info ("anonymised ticket=%s rule=%s run=%s", id, rule, run->run);
-    }
-    return done == 1;
+    return run->run[0] ? 0 : opd_store_anon_run_start (redis, now, run->run, sizeof run->run);
 }
 
-//  Handles one candidate. Returns 1 when it was anonymised (and so left
-//  opd:closed), 0 when it stays (not due, on hold, or a dry run), -1 when
-//  Redis failed.
-static int
-s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, int64_t closed_at, json_t *out,
-       s_run_t *run)
+static const char *const s_wanted[] = {OPD_F_STATUS,     OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
+                                       OPD_F_ANONYMISED, OPD_F_HOLD,     OPD_F_ATTACHMENTS};
+#define NWANTED (sizeof s_wanted / sizeof s_wanted[0])
+
+//  Whether a ticket (its s_wanted fields) closed at closed_at is due at
+//  now; its rule is written into rule.
+static bool
+s_due (const opd_config_t *cfg, const redisReply *h, int64_t closed_at, int64_t now, char *rule, size_t size)
 {
-    static const char *const wanted[] = {OPD_F_STATUS, OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
-                                         OPD_F_ANONYMISED, OPD_F_HOLD, OPD_F_ATTACHMENTS};
-    redisReply *h = opd_store_fields (redis, id, wanted, 7);
-    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 7) {
-        if (h)
-            freeReplyObject (h);
-        return -1;
-    }
+    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != NWANTED)
+        return false;
     const char *status = opd_reply_str (h, 0);
     const char *anonymised = opd_reply_str (h, 4);
     const char *hold = opd_reply_str (h, 5);
-    char rule[160];
-    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), opd_reply_str (h, 2), rule, sizeof rule);
-    int rc = 0;
-    if (!status || strcmp (status, "closed") || (anonymised && !strcmp (anonymised, "1"))
-        || (hold && !strcmp (hold, "1")) || closed_at + days * DAY_MS > now)
-        rc = 0;
-    else if (!run->run) {
-        run->tickets++;
-        s_list (out, id, rule);
+    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), opd_reply_str (h, 2), rule, size);
+    return status && !strcmp (status, "closed") && !(anonymised && !strcmp (anonymised, "1"))
+           && !(hold && !strcmp (hold, "1")) && closed_at + days * DAY_MS <= now;
+}
+
+//  Appends the anonymise.lua call of each due ticket to the pipeline.
+static int
+s_append_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
+                redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!due[i])
+            continue;
+        char *fields = opd_anonymise_fields (cfg, opd_reply_str (h[i], 2), opd_reply_str (h[i], 3));
+        opd_store_call_t c;
+        opd_store_anonymise_call (&c, cfg, now, ids->element[2 * i]->str, rules[i], fields, run);
+        int rc = opd_store_call_append (redis, &c);
+        opd_store_call_free (&c);
+        free (fields);
+        if (rc)
+            return -1;
     }
-    else {
-        rc = s_apply (redis, cfg, now, id, rule, opd_reply_str (h, 2), opd_reply_str (h, 3), opd_reply_str (h, 6),
-                      run);
-        if (rc == 1) {
+    return 0;
+}
+
+//  Reads the replies of s_append_calls; returns how many tickets were
+//  anonymised, or -1.
+static int
+s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
+              char (*rules)[160], const bool *due, size_t n, json_t *out, s_run_t *run)
+{
+    int done = 0, rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!due[i])
+            continue;
+        redisReply *r = opd_redis_get_reply (redis);
+        if (!r) {
+            opd_redis_disconnect (redis);
+            return -1;
+        }
+        opd_store_anon_counts_t c = {0};
+        int one = opd_store_anonymise_reply (r, &c);
+        freeReplyObject (r);
+        const char *id = ids->element[2 * i]->str;
+        if (one < 0) {
+            opd_error ("not anonymised ticket=%s", id);
+            rc = -1;
+        }
+        else if (one == 1) {
+            run->in_ticket.fields += c.fields;
+            run->in_ticket.comments += c.comments;
+            run->in_ticket.history += c.history;
+            run->in_ticket.idx += c.idx;
+            run->files += s_files (cfg, opd_reply_str (h[i], 6));
             run->tickets++;
-            s_list (out, id, rule);
+            done++;
+            s_list (out, id, rules[i]);
+            opd_info ("anonymised ticket=%s rule=%s run=%s", id, rules[i], run->run);
         }
     }
-    freeReplyObject (h);
-    return rc;
+    return rc < 0 ? -1 : done;
+}
+
+//  One chunk of opd:closed (ids with scores): the hashes in one pipeline,
+//  then the scripts of the due tickets in another. Returns how many stay in
+//  opd:closed (to step over), or -1.
+static long long
+s_chunk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids, json_t *out,
+         s_run_t *run)
+{
+    size_t n = ids->elements / 2;
+    for (size_t i = 0; i < n; i++)
+        if (opd_store_fields_append (redis, ids->element[2 * i]->str, s_wanted, NWANTED))
+            return -1;
+    redisReply **h = opd_calloc (n + 1, sizeof *h);
+    char (*rules)[160] = opd_calloc (n + 1, sizeof *rules);
+    bool *due = opd_calloc (n + 1, sizeof *due);
+    long long stay = 0, ndue = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        h[i] = opd_redis_get_reply (redis);
+        if (!h[i]) {
+            opd_redis_disconnect (redis);
+            rc = -1;
+            break;
+        }
+        int64_t closed_at = (int64_t) strtod (ids->element[2 * i + 1]->str, NULL);
+        due[i] = s_due (cfg, h[i], closed_at, now, rules[i], sizeof rules[i]);
+        if (due[i] && run->dry_run) {
+            run->tickets++;
+            s_list (out, ids->element[2 * i]->str, rules[i]);
+        }
+        ndue += due[i] && !run->dry_run;
+        stay += !due[i] || run->dry_run;
+    }
+    if (!rc && ndue > 0) {
+        rc = s_ensure_run (redis, now, run);
+        if (!rc)
+            rc = s_append_calls (redis, cfg, now, ids, h, rules, due, n, run->run);
+        int done = rc ? -1 : s_read_calls (redis, cfg, ids, h, rules, due, n, out, run);
+        rc = done < 0 ? -1 : 0;
+        stay += ndue - (done > 0 ? done : 0);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (h[i])
+            freeReplyObject (h[i]);
+    free (h);
+    free (rules);
+    free (due);
+    return rc ? -1 : stay;
 }
 
 //  Walks opd:closed up to the cutoff, oldest first.
@@ -218,18 +289,11 @@ s_walk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, json_t *out, s
             return -1;
         }
         size_t n = r->elements / 2;
-        for (size_t i = 0; i < n; i++) {
-            const char *id = r->element[2 * i]->str;
-            int64_t closed_at = (int64_t) strtod (r->element[2 * i + 1]->str, NULL);
-            int rc = s_one (redis, cfg, now, id, closed_at, out, run);
-            if (rc < 0) {
-                freeReplyObject (r);
-                return -1;
-            }
-            if (rc == 0)
-                offset++;
-        }
+        long long stay = n ? s_chunk (redis, cfg, now, r, out, run) : 0;
         freeReplyObject (r);
+        if (stay < 0)
+            return -1;
+        offset += stay;
         if (n < CHUNK)
             return 0;
     }
@@ -242,11 +306,12 @@ s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
 {
     opd_args_t a;
     opd_args_init (&a);
-    enum { FIXED = 7 };
-    const char *names[FIXED] = {"tickets", "fields", "comments", "history", "idx_req", "files", "swept_tickets"};
+    enum { FIXED = 9 };
+    const char *names[FIXED] = {"tickets", "fields",        "comments", "history", "idx_req",
+                                "files",   "swept_tickets", "walk_ms",  "sweep_ms"};
     long long values[FIXED] = {run->tickets,      run->in_ticket.fields, run->in_ticket.comments,
                                run->in_ticket.history, run->in_ticket.idx,    run->files,
-                               run->swept.tickets};
+                               run->swept.tickets, run->walk_ms,           run->sweep_ms};
     char *line = opd_strdup ("");
     for (size_t i = 0; i < opd_key_count + FIXED; i++) {
         const char *name = i < FIXED ? names[i] : opd_keys[i - FIXED].name;
@@ -269,17 +334,23 @@ s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
 int
 opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, json_t *out)
 {
-    s_run_t run = {0};
-    if (dry_run)
-        return s_walk (redis, cfg, now, out, &run) < 0 ? -1 : run.tickets;
-    char num[32];
-    if (opd_store_anon_run_start (redis, now, num, sizeof num) < 0)
-        return -1;
-    run.run = num;
-    //  Tickets left pending by a run that stopped halfway are swept too.
+    s_run_t run = {.dry_run = dry_run};
+    int64_t t0 = opd_mono_ms ();
     int rc = s_walk (redis, cfg, now, out, &run);
-    if (rc == 0)
+    run.walk_ms = opd_mono_ms () - t0;
+    if (dry_run || rc < 0) {
+        if (run.run[0])
+            s_receipt (redis, &run, opd_now_ms (), false);
+        return rc < 0 ? -1 : run.tickets;
+    }
+    //  Tickets left pending by a run that stopped halfway are swept too.
+    long long pending = opd_store_anon_pending (redis);
+    if (pending < 0)
+        rc = -1;
+    else if (pending > 0 && (rc = s_ensure_run (redis, now, &run)) == 0)
         rc = opd_anon_sweep (redis, &run.swept);
-    s_receipt (redis, &run, opd_now_ms (), rc == 0);
+    run.sweep_ms = opd_mono_ms () - t0 - run.walk_ms;
+    if (run.run[0])
+        s_receipt (redis, &run, opd_now_ms (), rc == 0);
     return rc < 0 ? -1 : run.tickets;
 }

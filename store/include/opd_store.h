@@ -151,6 +151,11 @@ typedef struct {
 } opd_store_anon_counts_t;
 //  run: the run's number (history and the hash record it); counts, when
 //  not NULL, receives what changed.
+//  The same as a call to pipeline (opd_store_call_append) and its reply
+//  decoder (1, 0 or -2).
+void opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                               const char *rule, const char *fields_json, const char *run);
+int opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts);
 int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
                          const char *rule, const char *fields_json, const char *run,
                          opd_store_anon_counts_t *counts);
@@ -158,6 +163,8 @@ int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t no
 //  The anonymiser's runs (opd:anon:*). run_start numbers a new run (written
 //  into num) and records it as running; receipt records how it ended and
 //  its counts (pairs: field, value, ...), kept 400 days. 0 or -1.
+//  How many anonymised tickets wait for their sweep (opd:anon:pending); -1.
+long long opd_store_anon_pending (opd_redis_t *redis);
 int opd_store_anon_run_start (opd_redis_t *redis, int64_t now, char *num, size_t size);
 int opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool ok, const opd_args_t *pairs);
 

@@ -290,31 +290,51 @@ s_run_int (opd_redis_t *redis, opd_store_call_t *c)
     return rc ? rc : v;
 }
 
+void
+opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                          const char *rule, const char *fields_json, const char *run)
+{
+    s_begin (c, OPD_SCRIPT_ANONYMISE, cfg, now);
+    opd_args_add (&c->args, id);
+    opd_args_add (&c->args, rule);
+    opd_args_add (&c->args, s_or_empty (fields_json));
+    opd_args_add (&c->args, s_or_empty (run));
+}
+
+int
+opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
+        return s_bad (OPD_SCRIPT_ANONYMISE, r);
+    if (counts)
+        *counts = (opd_store_anon_counts_t) {opd_reply_int (r, 1), opd_reply_int (r, 2), opd_reply_int (r, 3),
+                                             opd_reply_int (r, 4)};
+    return (int) opd_reply_int (r, 0);
+}
+
 int
 opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
                      const char *fields_json, const char *run, opd_store_anon_counts_t *counts)
 {
     opd_store_call_t c;
-    s_begin (&c, OPD_SCRIPT_ANONYMISE, cfg, now);
-    opd_args_add (&c.args, id);
-    opd_args_add (&c.args, rule);
-    opd_args_add (&c.args, s_or_empty (fields_json));
-    opd_args_add (&c.args, s_or_empty (run));
+    opd_store_anonymise_call (&c, cfg, now, id, rule, fields_json, run);
     redisReply *r = opd_store_call_run (redis, &c);
     opd_store_call_free (&c);
     if (!r)
         return -1;
-    int rc;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 5)
-        rc = s_bad (OPD_SCRIPT_ANONYMISE, r);
-    else {
-        rc = (int) opd_reply_int (r, 0);
-        if (counts)
-            *counts = (opd_store_anon_counts_t) {opd_reply_int (r, 1), opd_reply_int (r, 2), opd_reply_int (r, 3),
-                                                 opd_reply_int (r, 4)};
-    }
+    int rc = opd_store_anonymise_reply (r, counts);
     freeReplyObject (r);
     return rc;
+}
+
+long long
+opd_store_anon_pending (opd_redis_t *redis)
+{
+    redisReply *r = opd_redis_command (redis, "ZCARD %s", OPD_KEY_ANON_PENDING);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
 }
 
 int
