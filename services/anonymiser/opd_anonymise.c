@@ -331,6 +331,59 @@ s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
     opd_args_free (&a);
 }
 
+//  The sweep of what waits in opd:anon:pending, then the receipt.
+static int
+s_finish (opd_redis_t *redis, int64_t now, s_run_t *run, int rc, int64_t t0)
+{
+    long long pending = rc < 0 ? 0 : opd_store_anon_pending (redis);
+    if (pending < 0)
+        rc = -1;
+    else if (pending > 0 && (rc = s_ensure_run (redis, now, run)) == 0)
+        rc = opd_anon_sweep (redis, &run->swept);
+    run->sweep_ms = opd_mono_ms () - t0 - run->walk_ms;
+    if (run->run[0])
+        s_receipt (redis, run, opd_now_ms (), rc == 0);
+    return rc < 0 ? -1 : run->tickets;
+}
+
+int
+opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, json_t *out)
+{
+    s_run_t run = {0};
+    int64_t t0 = opd_mono_ms ();
+    redisReply *h = opd_store_fields (redis, id, s_wanted, NWANTED);
+    if (!h || h->type != REDIS_REPLY_ARRAY) {
+        if (h)
+            freeReplyObject (h);
+        return -1;
+    }
+    const char *status = opd_reply_str (h, 0), *hold = opd_reply_str (h, 5), *anon = opd_reply_str (h, 4);
+    int rc = !status ? 2 : strcmp (status, "closed") ? 3 : hold && !strcmp (hold, "1") ? 4
+             : anon && !strcmp (anon, "1")           ? 5
+                                                     : 0;
+    if (rc == 0) {
+        char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
+        opd_store_anon_counts_t c = {0};
+        int done = s_ensure_run (redis, now, &run) ? -1
+                                                   : opd_store_anonymise (redis, cfg, now, id, "request", fields,
+                                                                          run.run, &c);
+        free (fields);
+        rc = done == 1 ? 1 : done < 0 ? -1 : 5;
+        if (done == 1) {
+            run.tickets = 1;
+            run.in_ticket = c;
+            run.files = s_files (cfg, opd_reply_str (h, 6));
+            s_list (out, id, "request");
+            opd_info ("anonymised ticket=%s rule=request run=%s", id, run.run);
+        }
+    }
+    freeReplyObject (h);
+    run.walk_ms = opd_mono_ms () - t0;
+    if (rc == 1 || rc == 5)
+        return s_finish (redis, now, &run, 0, t0) < 0 ? -1 : rc;
+    return rc;
+}
+
 int
 opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, json_t *out)
 {
@@ -344,13 +397,5 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
         return rc < 0 ? -1 : run.tickets;
     }
     //  Tickets left pending by a run that stopped halfway are swept too.
-    long long pending = opd_store_anon_pending (redis);
-    if (pending < 0)
-        rc = -1;
-    else if (pending > 0 && (rc = s_ensure_run (redis, now, &run)) == 0)
-        rc = opd_anon_sweep (redis, &run.swept);
-    run.sweep_ms = opd_mono_ms () - t0 - run.walk_ms;
-    if (run.run[0])
-        s_receipt (redis, &run, opd_now_ms (), rc == 0);
-    return rc < 0 ? -1 : run.tickets;
+    return s_finish (redis, now, &run, rc, t0);
 }

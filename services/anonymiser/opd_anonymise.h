@@ -49,4 +49,11 @@ int opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until);
 //  are in out; their sweep is finished by the next run).
 int opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
                         json_t *out);
+
+//  Anonymises one closed ticket now, whatever its retention (a data
+//  subject's request for erasure), as a run of its own with the rule
+//  "request", and sweeps for it. Returns 1 done (appended to out), 2 no such
+//  ticket, 3 not closed, 4 on legal hold, 5 done already (swept again), -1
+//  when Redis failed.
+int opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, json_t *out);
 #endif

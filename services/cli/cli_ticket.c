@@ -506,14 +506,42 @@ cli_hold (cli_t *c)
 
 //  --- anonymise -----------------------------------------------------------
 
+//  opdesk anonymise --ticket ID: one closed ticket now, whatever its
+//  retention (a data subject's request for erasure; docs/privacy.md).
+static int
+s_anonymise_one (cli_t *c, const char *id)
+{
+    json_t *list = json_array ();
+    int rc = opd_anonymise_ticket (cli_redis (c), c->cfg, opd_now_ms (), id, list);
+    int out = CLI_OK;
+    if (rc < 0)
+        out = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the anonymisation failed: %s",
+                        opd_redis_error (cli_redis (c)));
+    else if (rc == 2)
+        out = cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+    else if (rc == 3)
+        out = cli_fail (c, CLI_REFUSED, "conflict", "%s is not closed; close it first", id);
+    else if (rc == 4)
+        out = cli_fail (c, CLI_REFUSED, "conflict", "%s is on legal hold; lift the hold first", id);
+    else if (c->json)
+        cli_print_json (json_incref (list));
+    else
+        printf ("%s %s\n", id, rc == 1 ? "anonymised (rule request)" : "was anonymised already");
+    json_decref (list);
+    return out;
+}
+
 int
 cli_anonymise (cli_t *c)
 {
-    static const char *const spec[] = {"dry-run", NULL};
-    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run] [--json]");
+    static const char *const spec[] = {"dry-run", "ticket:", NULL};
+    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run | --ticket ID] [--json]");
     if (rc)
         return rc;
     bool dry = cli_flag (c, "dry-run");
+    if (cli_opt (c, "ticket"))
+        return dry ? cli_fail (c, CLI_USAGE, "usage", "--ticket anonymises now; it has no dry run")
+                   : s_anonymise_one (c, cli_opt (c, "ticket"));
     json_t *list = json_array ();
     int n = opd_anonymise_pass (cli_redis (c), c->cfg, opd_now_ms (), dry, list);
     if (n < 0) {

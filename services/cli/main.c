@@ -22,6 +22,7 @@ static const char *s_usage =
     "            (--status resolved needs --note; an assignee must be in the ticket's team)\n"
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"
     "  anonymise [--dry-run]   one retention pass now (--dry-run only lists)\n"
+    "  anonymise --ticket ID   one closed ticket now, whatever its retention (erasure request)\n"
     "  hold ID (--reason R | --lift) [--as AGENT]   a legal hold keeps a ticket from the anonymiser\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
@@ -45,7 +46,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "reason", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "reason", "ticket", NULL};
 
 static bool
 s_takes_value (const char *name)

@@ -258,6 +258,31 @@ class HoldAndRulesTest(unittest.TestCase):
             p = st.cli("show", "OPD-1", check=False)
             self.assertIn("retention.per_request_type.new-phone", p.stderr)
 
+    def test_erasure_request_anonymises_one_closed_ticket_now(self):
+        with harness.Stack(SERVICES) as st:  # closed_days 365
+            tid = new_ticket(st, "Expenses for Rita Requester")
+            still_open = new_ticket(st, "Open one")
+            held = new_ticket(st, "Held one")
+            close_now(st, tid)
+            close_now(st, held)
+            st.cli("hold", held, "--reason", "tribunal", "--as", "bob")
+            self.assertEqual(st.cli_json("anonymise", "--ticket", tid), [{"ticket_id": tid, "rule": "request"}])
+            h = st.ticket(tid)
+            self.assertEqual((h["anonymised"], h["anonymised_rule"], h["subject"]),
+                             ("1", "request", "Expenses for [name removed]"))
+            p = st.cli("anonymise", "--ticket", still_open, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("not closed", p.stderr)
+            p = st.cli("anonymise", "--ticket", held, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("legal hold", p.stderr)
+            self.assertEqual(st.cli("anonymise", "--ticket", "OPD-999", check=False).returncode, 1)
+            self.assertIn("was anonymised already", st.cli("anonymise", "--ticket", tid).stdout)
+            for t in (still_open, held):
+                self.assertNotIn("anonymised", st.ticket(t))
+            receipt = st.r.hgetall("opd:anon:run:1")
+            self.assertEqual((receipt["state"], receipt["tickets"]), ("done", "1"))
+
     def test_a_run_stopped_after_the_ticket_step_is_finished_by_the_next(self):
         with harness.Stack(SERVICES, config=zero_day_config()) as st:
             r = st.submit(st.message(external_id="<rita.private@example.com>", participants=["cc@example.com"]))
