@@ -307,6 +307,45 @@ class HoldAndRulesTest(unittest.TestCase):
             self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
 
 
+class KilledRunTest(unittest.TestCase):
+    def test_a_run_killed_halfway_and_started_again_finishes(self):
+        import signal
+        import subprocess
+        import sys
+        sys.path.insert(0, os.path.join(harness.SOURCE, "bench"))
+        import anonymise as bench  # the benchmark's filler: create.lua and comment.lua
+        n = 3000
+        with harness.Stack([], config=zero_day_config()) as st:
+            bench.fill(st, n)
+            p = subprocess.Popen([os.path.join(harness.BIN, "opdesk"), "--config", st.config_path, "anonymise"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            st.wait_for(lambda: st.r.zcard("opd:anonymised") >= 50, timeout=60, interval=0.005,
+                        what="the run to start")
+            p.send_signal(signal.SIGKILL)
+            p.wait(10)
+            done = st.r.zcard("opd:anonymised")
+            self.assertLess(done, n, "the run finished before it was killed")
+            self.assertEqual(st.r.hget("opd:anon:run:1", "state"), "running")
+            # Every ticket is either done whole or untouched: the script is atomic.
+            for i in range(1, n + 1):
+                h = st.r.hmget("opd:t:OPD-%d" % i, "anonymised", "req_email", "req_name")
+                if h[0] == "1":
+                    self.assertEqual((h[1], h[2]), (None, "anonymised"))
+                else:
+                    self.assertEqual(h[1], "p%d@example.com" % (i - 1))
+            out = st.cli_json("anonymise")
+            self.assertEqual(len(out) + done, n)
+            self.assertEqual(st.r.zcard("opd:anonymised"), n)
+            self.assertEqual(st.r.zcard("opd:closed"), 0)
+            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)
+            self.assertEqual(st.r.keys("opd:idem:*"), [])
+            self.assertEqual(st.r.keys("opd:ext:*"), [])
+            self.assertEqual(st.r.keys("opd:idx:req:*"), [])
+            receipt = st.r.hgetall("opd:anon:run:2")
+            self.assertEqual((receipt["state"], int(receipt["tickets"]), int(receipt["swept_tickets"])),
+                             ("done", n - done, n))
+
+
 class AnonymiserServiceTest(unittest.TestCase):
     def test_service_passes_at_start_and_on_sighup(self):
         with harness.Stack(SERVICES) as st:
