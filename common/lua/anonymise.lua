@@ -1,6 +1,7 @@
 -- Replaces the personal data of one closed ticket, once.
 -- ARGV: now, maxlen, id, rule, fields_json (the custom fields with the
--- values of pii fields replaced, '' to leave them), run (the run's number)
+-- values of pii fields replaced, '' to leave them), run (the run's number),
+-- pseudonym, period
 -- Returns {done, fields, comments, history, idx}: done 1, or 0 when not
 -- eligible (gone, not closed, on hold, done already); then how many hash
 -- fields, comments and history entries changed and index entries went.
@@ -11,6 +12,9 @@
 -- The ticket then waits in opd:anon:pending until the sweep of the global
 -- keys (services/anonymiser/opd_anon_sweep.c) has run for it.
 local id, rule, fields, run = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+-- ARGV[7], ARGV[8]: the requester's pseudonym and its period ('' for none).
+local pseudo, period = ARGV[7] or '', ARGV[8] or ''
+if pseudo ~= '' and redis.call('HGET', KEY.pseudo_destroyed, period) then pseudo = '' end
 local k = K(id)
 local t = hgetall(k)
 if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return {0, 0, 0, 0, 0} end
@@ -170,6 +174,12 @@ for _, p in ipairs(PERSONAL) do
 end
 redis.call('HSET', k, 'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW,
            'anonymised_rule', rule, 'anonymised_run', run)
+if pseudo ~= '' then
+  redis.call('HSET', k, 'pseudonym', pseudo, 'pseudonym_period', period, 'privacy', 'pseudonymised')
+  redis.call('ZADD', KEY.pseudo_period(period), NOW, id)
+else
+  redis.call('HSET', k, 'privacy', 'anonymous')
+end
 
 -- Comments: the requester's words go; everyone else's keep their text with
 -- the personal data inside replaced; an author that is an address goes.

@@ -221,6 +221,11 @@ const entry_t opd_cfg_keys[] = {
      .release = opd_cfg_per_request_type_free,
      .values = "a map of request type id to days (0 to 36500)",
      .doc = "other periods by request type; wins over per_category"},
+    {"retention.pseudonyms", K_SECTION, .doc = "keyed pseudonyms of anonymised requesters (docs/privacy.md)"},
+    {"retention.pseudonyms.keys_dir", K_STR, CF (pseudonym_keys_dir),
+     .doc = "where the anonymiser keeps one key per year (YEAR.key); without it no pseudonyms"},
+    {"retention.pseudonyms.keep_years", K_INT, CF (pseudonym_keep_years), .def = "2", .min = 0, .max = 100,
+     .doc = "the anonymiser destroys the keys of years older than this many before the current one"},
 
     {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},
     {"notifications.smtp", K_SECTION, .doc = "the SMTP server"},

@@ -99,6 +99,9 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_ANONYMISED_AT "anonymised_at"
 #define OPD_F_ANONYMISED_RULE "anonymised_rule"
 #define OPD_F_ANONYMISED_RUN "anonymised_run"
+#define OPD_F_PSEUDONYM "pseudonym"
+#define OPD_F_PSEUDONYM_PERIOD "pseudonym_period"
+#define OPD_F_PRIVACY "privacy"
 #define OPD_F_HOLD "hold"
 #define OPD_F_HOLD_REASON "hold_reason"
 #define OPD_F_HOLD_BY "hold_by"
@@ -156,6 +159,9 @@ typedef struct {
     const char *anonymised_at;  //  ms
     const char *anonymised_rule;  //  str
     const char *anonymised_run;  //  str
+    const char *pseudonym;  //  str
+    const char *pseudonym_period;  //  str
+    const char *privacy;  //  enum
     const char *hold;  //  flag
     const char *hold_reason;  //  str
     const char *hold_by;  //  str
@@ -243,6 +249,11 @@ int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *sl
 //  opd:anon:run:{run} (hash, global): a run's receipt: started_at, finished_at, state (running, done, failed), dry_run
 #define OPD_KEY_ANON_RUN_FMT "opd:anon:run:%s"
 int opd_key_anon_run (char *buf, size_t size, const char *run);
+//  opd:pseudo:period:{period} (zset (anonymised ms), global): the tickets whose pseudonym was made with the key of PERIOD
+#define OPD_KEY_PSEUDO_PERIOD_FMT "opd:pseudo:period:%s"
+int opd_key_pseudo_period (char *buf, size_t size, const char *period);
+//  opd:pseudo:destroyed (hash period -> ms, global): the periods whose key was destroyed, and when
+#define OPD_KEY_PSEUDO_DESTROYED "opd:pseudo:destroyed"
 //  opd:anon:runs (zset (started ms), global): every run's number
 #define OPD_KEY_ANON_RUNS "opd:anon:runs"
 //  opd:idx:all (zset (created ms), global): every ticket
@@ -376,6 +387,7 @@ int opd_member_measure_parse (const char *text, size_t len, opd_member_measure_t
 #define OPD_EV_SLO_BREACH "slo.breach"
 #define OPD_EV_SLO_MET "slo.met"
 #define OPD_EV_SLO_BURN "slo.burn"
+#define OPD_EV_KEY_DESTROYED "key.destroyed"
 #define OPD_EV_COVERAGE_GAP "coverage.gap"
 typedef struct {
     const char *topic;

@@ -91,6 +91,9 @@ static const slot_t s_slots[] = {
     {"nr_warned", offsetof (opd_ticket_t, clock[1].warned)},
     {"participants", offsetof (opd_ticket_t, participants)},
     {"priority", offsetof (opd_ticket_t, priority)},
+    {"privacy", offsetof (opd_ticket_t, privacy)},
+    {"pseudonym", offsetof (opd_ticket_t, pseudonym)},
+    {"pseudonym_period", offsetof (opd_ticket_t, pseudonym_period)},
     {"qteam", offsetof (opd_ticket_t, qteam)},
     {"received_at", offsetof (opd_ticket_t, received_at)},
     {"req_email", offsetof (opd_ticket_t, req_email)},
@@ -204,6 +207,13 @@ int
 opd_key_anon_run (char *buf, size_t size, const char *run)
 {
     int n = snprintf (buf, size, OPD_KEY_ANON_RUN_FMT, run);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_pseudo_period (char *buf, size_t size, const char *period)
+{
+    int n = snprintf (buf, size, OPD_KEY_PSEUDO_PERIOD_FMT, period);
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
@@ -367,6 +377,8 @@ const opd_key_info_t opd_keys[] = {
     {"anon_pending", "opd:anon:pending", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_seq", "opd:anon:seq", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_run", "opd:anon:run:{run}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"pseudo_period", "opd:pseudo:period:{period}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"pseudo_destroyed", "opd:pseudo:destroyed", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_runs", "opd:anon:runs", OPD_SCOPE_GLOBAL, false, NULL},
     {"idx_all", "opd:idx:all", OPD_SCOPE_GLOBAL, false, NULL},
     {"idx_status", "opd:idx:status:{status}", OPD_SCOPE_GLOBAL, false, NULL},
@@ -395,7 +407,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 53;
+const size_t opd_key_count = 55;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int
@@ -557,9 +569,10 @@ const opd_event_info_t opd_events[] = {
     {"slo.breach", true, "slo policy priority team due_at breached_at", false},
     {"slo.met", true, "slo policy due_at met_at", false},
     {"slo.burn", false, "policy slo window burn_rate_long burn_rate_short threshold budget_spent", false},
+    {"key.destroyed", false, "period tickets", false},
     {"coverage.gap", false, "team from to on_duty required", false},
 };
-const size_t opd_event_count = 13;
+const size_t opd_event_count = 14;
 
 const opd_intake_key_t opd_intake_keys[] = {
     {"v", "int", true, false},

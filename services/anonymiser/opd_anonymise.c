@@ -7,6 +7,7 @@
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
 #include "opd_anon_sweep.h"
+#include "opd_pseudonym.h"
 #include "opd_schema.h"
 #include "opd_log.h"
 #include "opd_store.h"
@@ -150,7 +151,24 @@ s_ensure_run (opd_redis_t *redis, int64_t now, s_run_t *run)
 }
 
 static const char *const s_wanted[] = {OPD_F_STATUS,     OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
-                                       OPD_F_ANONYMISED, OPD_F_HOLD,     OPD_F_ATTACHMENTS};
+                                       OPD_F_ANONYMISED, OPD_F_HOLD,     OPD_F_ATTACHMENTS,  OPD_F_REQ_EMAIL,
+                                       OPD_F_REQ_PHONE,  OPD_F_CREATED_AT};
+
+//  The anonymise.lua call of one ticket (its s_wanted fields in h), with the
+//  requester's pseudonym when retention.pseudonyms is configured.
+static void
+s_call (opd_store_call_t *c, opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
+        const redisReply *h, const char *rule, const char *run)
+{
+    char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
+    char period[16], pseudo[40];
+    const char *created = opd_reply_str (h, 9);
+    opd_pseudonym_period (created ? strtoll (created, NULL, 10) : now, period, sizeof period);
+    const char *who = opd_reply_str (h, 7) ? opd_reply_str (h, 7) : opd_reply_str (h, 8);
+    bool named = opd_pseudonym_make (redis, cfg, period, who, pseudo) == 1;
+    opd_store_anonymise_call (c, cfg, now, id, rule, fields, run, named ? pseudo : NULL, named ? period : NULL);
+    free (fields);
+}
 #define NWANTED (sizeof s_wanted / sizeof s_wanted[0])
 
 //  Whether a ticket (its s_wanted fields) closed at closed_at is due at
@@ -168,24 +186,29 @@ s_due (const opd_config_t *cfg, const redisReply *h, int64_t closed_at, int64_t 
            && !(hold && !strcmp (hold, "1")) && closed_at + days * DAY_MS <= now;
 }
 
-//  Appends the anonymise.lua call of each due ticket to the pipeline.
+//  Appends the anonymise.lua call of each due ticket to the pipeline. The
+//  calls are all made first: making a pseudonym asks Redis (synchronously)
+//  whether its key was destroyed, which must not happen mid-pipeline.
 static int
 s_append_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
                 redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run)
 {
+    opd_store_call_t *calls = opd_calloc (n + 1, sizeof *calls);
+    for (size_t i = 0; i < n; i++)
+        if (due[i])
+            s_call (&calls[i], redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
+    int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (!due[i])
             continue;
-        char *fields = opd_anonymise_fields (cfg, opd_reply_str (h[i], 2), opd_reply_str (h[i], 3));
-        opd_store_call_t c;
-        opd_store_anonymise_call (&c, cfg, now, ids->element[2 * i]->str, rules[i], fields, run);
-        int rc = opd_store_call_append (redis, &c);
-        opd_store_call_free (&c);
-        free (fields);
-        if (rc)
-            return -1;
+        if (!rc && opd_store_call_append (redis, &calls[i])) {
+            opd_redis_disconnect (redis);
+            rc = -1;
+        }
+        opd_store_call_free (&calls[i]);
     }
-    return 0;
+    free (calls);
+    return rc;
 }
 
 //  Reads the replies of s_append_calls; returns how many tickets were
@@ -362,12 +385,17 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
              : anon && !strcmp (anon, "1")           ? 5
                                                      : 0;
     if (rc == 0) {
-        char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
         opd_store_anon_counts_t c = {0};
-        int done = s_ensure_run (redis, now, &run) ? -1
-                                                   : opd_store_anonymise (redis, cfg, now, id, "request", fields,
-                                                                          run.run, &c);
-        free (fields);
+        int done = -1;
+        if (!s_ensure_run (redis, now, &run)) {
+            opd_store_call_t call;
+            s_call (&call, redis, cfg, now, id, h, "request", run.run);
+            redisReply *r = opd_store_call_run (redis, &call);
+            opd_store_call_free (&call);
+            done = r ? opd_store_anonymise_reply (r, &c) : -1;
+            if (r)
+                freeReplyObject (r);
+        }
         rc = done == 1 ? 1 : done < 0 ? -1 : 5;
         if (done == 1) {
             run.tickets = 1;
@@ -389,7 +417,10 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
 {
     s_run_t run = {.dry_run = dry_run};
     int64_t t0 = opd_mono_ms ();
-    int rc = s_walk (redis, cfg, now, out, &run);
+    //  Keys past retention.pseudonyms.keep_years go first, on schedule.
+    int rc = dry_run ? 0 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = s_walk (redis, cfg, now, out, &run);
     run.walk_ms = opd_mono_ms () - t0;
     if (dry_run || rc < 0) {
         if (run.run[0])

@@ -4,6 +4,7 @@
     change of ticket state. */
 #include "cli.h"
 #include "opd_anonymise.h"
+#include "opd_pseudonym.h"
 #include "opd_change.h"
 #include "opd_store.h"
 #include "opd_ticket.h"
@@ -501,6 +502,30 @@ cli_hold (cli_t *c)
         cli_print_json (json_pack ("{s:s, s:b, s:b}", "ticket_id", id, "hold", !lift, "changed", done == 1));
     else
         printf ("%s %s%s\n", id, lift ? "hold lifted" : "on legal hold", done == 1 ? "" : " (already)");
+    return CLI_OK;
+}
+
+//  --- keys destroy --------------------------------------------------------
+
+//  opdesk keys destroy PERIOD: destroys a period's pseudonym key
+//  (retention.pseudonyms), so that its pseudonyms are anonymous.
+int
+cli_keys (cli_t *c)
+{
+    const char *usage = "opdesk keys destroy YEAR";
+    int rc = cli_check (c, NULL, 2, usage);
+    if (rc)
+        return rc;
+    const char *year = c->pos[1];
+    if (strcmp (c->pos[0], "destroy") || strlen (year) != 4 || strspn (year, "0123456789") != 4)
+        return cli_fail (c, CLI_USAGE, "usage", "usage: %s", usage);
+    if (opd_pseudonym_destroy (cli_redis (c), c->cfg, opd_now_ms (), year))
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the key was not destroyed: %s",
+                         opd_redis_error (cli_redis (c)));
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:b}", "period", year, "destroyed", 1));
+    else
+        printf ("pseudonym key %s destroyed: its pseudonyms are anonymous now\n", year);
     return CLI_OK;
 }
 

@@ -24,6 +24,7 @@ static const char *s_usage =
     "  anonymise [--dry-run]   one retention pass now (--dry-run only lists)\n"
     "  anonymise --ticket ID   one closed ticket now, whatever its retention (erasure request)\n"
     "  hold ID (--reason R | --lift) [--as AGENT]   a legal hold keeps a ticket from the anonymiser\n"
+    "  keys destroy YEAR       destroys a year's pseudonym key: its pseudonyms become anonymous\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
     "  coverage [--from T] [--to T] [--team TEAM]   on-duty gaps against working hours\n"
@@ -134,7 +135,7 @@ main (int argc, char **argv)
         int (*run) (cli_t *);
     } commands[] = {{"submit", cli_submit}, {"show", cli_show}, {"list", cli_list},
                     {"update", cli_update}, {"comment", cli_comment},
-                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise}, {"hold", cli_hold},
+                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise}, {"hold", cli_hold}, {"keys", cli_keys},
                     {"slo", cli_slo}, {"coverage", cli_coverage}, {"absence", cli_absence},
                     {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota}};
     rc = -1;

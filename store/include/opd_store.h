@@ -149,16 +149,19 @@ typedef struct {
     long long history;   //  history entries changed
     long long idx;       //  index entries removed (opd:idx:req:*)
 } opd_store_anon_counts_t;
-//  run: the run's number (history and the hash record it); counts, when
-//  not NULL, receives what changed.
+//  run: the run's number (history and the hash record it); pseudonym and
+//  period: the requester's keyed pseudonym and the year of its key (NULL:
+//  none, the ticket becomes anonymous); counts, when not NULL, receives
+//  what changed.
 //  The same as a call to pipeline (opd_store_call_append) and its reply
 //  decoder (1, 0 or -2).
 void opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
-                               const char *rule, const char *fields_json, const char *run);
+                               const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                               const char *period);
 int opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts);
 int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
-                         const char *rule, const char *fields_json, const char *run,
-                         opd_store_anon_counts_t *counts);
+                         const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                         const char *period, opd_store_anon_counts_t *counts);
 
 //  The anonymiser's runs (opd:anon:*). run_start numbers a new run (written
 //  into num) and records it as running; receipt records how it ended and
@@ -167,6 +170,12 @@ int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t no
 long long opd_store_anon_pending (opd_redis_t *redis);
 int opd_store_anon_run_start (opd_redis_t *redis, int64_t now, char *num, size_t size);
 int opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool ok, const opd_args_t *pairs);
+
+//  pseudo_destroy.lua: marks period's pseudonym key destroyed (once, with
+//  the event key.destroyed) and turns up to batch of its tickets from
+//  pseudonymised to anonymous. Returns how many are left, or -1 / -2.
+long long opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *period,
+                                    int batch);
 
 //  hold.lua: sets a legal hold on the ticket (reason not NULL or empty) or
 //  lifts it (reason NULL or ""), as by (a lead or admin), with a history

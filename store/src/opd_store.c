@@ -13,7 +13,7 @@
 
 static const char *const s_script_names[OPD_SCRIPT_COUNT] = {
     "create", "route", "arm", "fire", "comment", "update", "anonymise",
-    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold"};
+    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy"};
 
 //  --- Script calls -------------------------------------------------------
 
@@ -292,13 +292,16 @@ s_run_int (opd_redis_t *redis, opd_store_call_t *c)
 
 void
 opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
-                          const char *rule, const char *fields_json, const char *run)
+                          const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                          const char *period)
 {
     s_begin (c, OPD_SCRIPT_ANONYMISE, cfg, now);
     opd_args_add (&c->args, id);
     opd_args_add (&c->args, rule);
     opd_args_add (&c->args, s_or_empty (fields_json));
     opd_args_add (&c->args, s_or_empty (run));
+    opd_args_add (&c->args, s_or_empty (pseudonym));
+    opd_args_add (&c->args, s_or_empty (period));
 }
 
 int
@@ -314,10 +317,11 @@ opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts)
 
 int
 opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
-                     const char *fields_json, const char *run, opd_store_anon_counts_t *counts)
+                     const char *fields_json, const char *run, const char *pseudonym, const char *period,
+                     opd_store_anon_counts_t *counts)
 {
     opd_store_call_t c;
-    opd_store_anonymise_call (&c, cfg, now, id, rule, fields_json, run);
+    opd_store_anonymise_call (&c, cfg, now, id, rule, fields_json, run, pseudonym, period);
     redisReply *r = opd_store_call_run (redis, &c);
     opd_store_call_free (&c);
     if (!r)
@@ -384,6 +388,16 @@ opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool o
         return -1;
     freeReplyObject (r);
     return 0;
+}
+
+long long
+opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *period, int batch)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_PSEUDO_DESTROY, cfg, now);
+    opd_args_add (&c.args, period);
+    opd_args_addi (&c.args, batch);
+    return s_run_int (redis, &c);
 }
 
 int

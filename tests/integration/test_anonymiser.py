@@ -307,6 +307,51 @@ class HoldAndRulesTest(unittest.TestCase):
             self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
 
 
+class PseudonymTest(unittest.TestCase):
+    def test_pseudonyms_count_repeat_requesters_until_the_key_is_destroyed(self):
+        cfg = zero_day_config()
+        with harness.Stack(SERVICES, config=cfg) as st:
+            keys = os.path.join(st.tmp, "keys")
+            os.mkdir(keys, 0o700)
+            with open(os.path.join(keys, "2020.key"), "wb") as f:  # an old period, past keep_years
+                f.write(os.urandom(32))
+            st.config["retention"]["pseudonyms"] = {"keys_dir": keys, "keep_years": 2}
+            st.write_config()
+            a = new_ticket(st, "First", email="Rita@Example.com")
+            b = new_ticket(st, "Second", email="rita@example.com")
+            c = new_ticket(st, "Other", email="sam@example.com")
+            for t in (a, b, c):
+                close_now(st, t)
+            self.assertEqual(len(st.cli_json("anonymise")), 3)
+            year = time.strftime("%Y", time.gmtime())
+            self.assertFalse(os.path.exists(os.path.join(keys, "2020.key")))  # destroyed on schedule
+            self.assertEqual(os.stat(os.path.join(keys, year + ".key")).st_mode & 0o777, 0o600)
+            ta, tb, tc = (st.cli_json("show", t) for t in (a, b, c))
+            self.assertEqual([t["privacy"] for t in (ta, tb, tc)], ["pseudonymised"] * 3)
+            self.assertEqual(ta["pseudonym"], tb["pseudonym"])  # the same person, counted once
+            self.assertNotEqual(ta["pseudonym"], tc["pseudonym"])
+            self.assertRegex(ta["pseudonym"], "^[0-9a-f]{32}$")
+            self.assertEqual(ta["pseudonym_period"], year)
+            self.assertNotIn("rita", json.dumps(ta).lower())
+
+            st.cli("keys", "destroy", year)
+            self.assertFalse(os.path.exists(os.path.join(keys, year + ".key")))
+            for t in (a, b, c):
+                shown = st.cli_json("show", t)
+                self.assertEqual(shown["privacy"], "anonymous")
+                self.assertEqual(shown["history"][-1]["action"], "pseudonym_key_destroyed")
+            destroyed = [e for topic, e in st.events_history() if topic == "key.destroyed"]
+            self.assertEqual(sorted((e["period"], e["tickets"]) for e in destroyed), [("2020", 0), (year, 3)])
+            # A ticket anonymised after its period's key is gone has no pseudonym,
+            # and the key is never made again.
+            d = new_ticket(st, "Late one")
+            close_now(st, d)
+            st.cli_json("anonymise")
+            shown = st.cli_json("show", d)
+            self.assertEqual((shown["privacy"], shown["pseudonym"]), ("anonymous", None))
+            self.assertFalse(os.path.exists(os.path.join(keys, year + ".key")))
+
+
 class KilledRunTest(unittest.TestCase):
     def test_a_run_killed_halfway_and_started_again_finishes(self):
         import signal
