@@ -87,6 +87,7 @@ def c_header(s):
           "//  Personal fields of the hash: what the anonymiser does with each.",
           "typedef struct {", "    const char *field;", "    const char *replace;  //  the new text; NULL: the field is deleted",
           "    bool partly;          //  only some values are personal (fields: pii of the request type)",
+          "    bool text;            //  free text kept, the personal data inside replaced (redact)",
           "} opd_personal_t;", "extern const opd_personal_t opd_personal_fields[];",
           "extern const size_t opd_personal_count;", "",
           "//  --- Redis keys " + "-" * 54,
@@ -105,7 +106,9 @@ def c_header(s):
                 k["name"], ", ".join("const char *" + p for p in ps)))
     o += ["", "typedef enum { OPD_SCOPE_TICKET, OPD_SCOPE_GLOBAL } opd_key_scope_t;",
           "typedef struct {", "    const char *name, *pattern;", "    opd_key_scope_t scope;",
-          "    bool personal;", "} opd_key_info_t;", "extern const opd_key_info_t opd_keys[];",
+          "    bool personal;",
+          "    const char *sweep;  //  how the anonymiser's sweep reads it (schema.yaml), NULL: not swept",
+          "} opd_key_info_t;", "extern const opd_key_info_t opd_keys[];",
           "extern const size_t opd_key_count;", "",
           "//  --- Set members " + "-" * 53,
           "//  Parts joined with '|'. make returns the length written, or -1 when it",
@@ -125,7 +128,9 @@ def c_header(s):
     for e in s["events"]:
         o.append("#define OPD_EV_%s \"%s\"" % (c_name(e["topic"]), e["topic"]))
     o += ["typedef struct {", "    const char *topic;", "    bool ticket_id;     //  carries ticket_id",
-          "    const char *keys;   //  the further keys, space separated", "} opd_event_info_t;",
+          "    const char *keys;   //  the further keys, space separated",
+          "    bool personal;      //  may hold personal data: swept from opd:events once its ticket is anonymised",
+          "} opd_event_info_t;",
           "extern const opd_event_info_t opd_events[];", "extern const size_t opd_event_count;",
           "//  The keys that events type ms (times), \"at\" first; NULL-terminated.",
           "extern const char *const opd_event_time_keys[];", "",
@@ -173,8 +178,9 @@ def c_source(s):
     personal = [f for f in s["ticket"] if f.get("personal")]
     for f in personal:
         a = f.get("anonymise")
-        o.append("    {\"%s\", %s, %s}," % (f["name"], "NULL" if a in (None, "delete") else '"%s"' % a,
-                                          "true" if f["personal"] == "partly" else "false"))
+        o.append("    {\"%s\", %s, %s, %s}," % (f["name"], "NULL" if a in (None, "delete") else '"%s"' % a,
+                                              "true" if f["personal"] == "partly" else "false",
+                                              "true" if f["personal"] == "text" else "false"))
     o += ["};", "const size_t opd_personal_count = %d;" % len(personal), ""]
     for k in s["keys"]:
         ps = params(k["pattern"])
@@ -184,8 +190,9 @@ def c_source(s):
                   "    return n < 0 || (size_t) n >= size ? -1 : n;", "}", ""]
     o.append("const opd_key_info_t opd_keys[] = {")
     for k in s["keys"]:
-        o.append("    {\"%s\", \"%s\", OPD_SCOPE_%s, %s}," % (k["name"], k["pattern"], k["scope"].upper(),
-                                                          "true" if k.get("personal") else "false"))
+        o.append("    {\"%s\", \"%s\", OPD_SCOPE_%s, %s, %s}," % (
+            k["name"], k["pattern"], k["scope"].upper(), "true" if k.get("personal") else "false",
+            '"%s"' % k["sweep"] if k.get("sweep") else "NULL"))
     o += ["};", "const size_t opd_key_count = %d;" % len(s["keys"]), ""]
     o += ["//  Splits text into n parts at the last n - 1 separators.", "static int",
           "s_split (const char *text, size_t len, int n, const char **start, size_t *plen)", "{",
@@ -232,8 +239,9 @@ def c_source(s):
         o += ["    return 0;", "}", ""]
     o.append("const opd_event_info_t opd_events[] = {")
     for e in s["events"]:
-        o.append("    {\"%s\", %s, \"%s\"}," % (e["topic"], "false" if e.get("ticket_id") is False else "true",
-                                              " ".join(k.split(":")[0] for k in e["keys"])))
+        o.append("    {\"%s\", %s, \"%s\", %s}," % (e["topic"], "false" if e.get("ticket_id") is False else "true",
+                                                  " ".join(k.split(":")[0] for k in e["keys"]),
+                                                  "true" if e.get("personal") else "false"))
     times = ["at"]
     for e in s["events"]:
         for k in e["keys"]:
@@ -486,6 +494,8 @@ def lua(s):
                 bits.append("replace = '%s'" % a)
             if f["personal"] == "partly":
                 bits.append("partly = true")
+            if f["personal"] == "text":
+                bits.append("text = true")
             o.append("  {%s}," % ", ".join(bits))
     o += ["}", ""]
     return "\n".join(o)
@@ -508,7 +518,7 @@ def md_ticket(s):
     for f in s["ticket"]:
         t = f["type"] + (" (%s)" % ", ".join(f["values"]) if f.get("values") else "") + \
             (" %s" % f["shape"] if f.get("shape") else "")
-        p = {True: "yes", "partly": "partly", None: ""}[f.get("personal")]
+        p = {True: "yes", "partly": "partly", "text": "text", None: ""}[f.get("personal")]
         if f.get("anonymise"):
             p += ": " + ("deleted" if f["anonymise"] == "delete" else "becomes `%s`" % f["anonymise"])
         o.append("| `%s` | %s | %s | %s |" % (f["name"], t, p, f["doc"]))

@@ -221,6 +221,10 @@ typedef struct {
     int retention_closed_days;
     opd_retention_rule_t *retention_rules;
     size_t nretention_rules;
+    opd_retention_rule_t *retention_types;  //  retention.per_request_type (category holds the type id)
+    size_t nretention_types;
+    char *pseudonym_keys_dir;  //  retention.pseudonyms.keys_dir; NULL: no pseudonyms
+    int pseudonym_keep_years;
     char *smtp_url, *smtp_from, *smtp_username, *smtp_password;
     int64_t smtp_timeout_ms;
     opd_webhook_t *webhooks;

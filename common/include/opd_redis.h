@@ -23,6 +23,8 @@ typedef enum {
     OPD_SCRIPT_OUTBOX_RETRY,//  notifier: a job failed, try again later
     OPD_SCRIPT_OUTBOX_PROMOTE, //  notifier: retries that are due go back to ready
     OPD_SCRIPT_EMIT,        //  slo: record an event no ticket script emits (slo.burn), once
+    OPD_SCRIPT_HOLD,        //  cli/web: set or lift a legal hold (keeps a ticket from the anonymiser)
+    OPD_SCRIPT_PSEUDO_DESTROY, //  anonymiser/cli: a period's pseudonym key is destroyed
     OPD_SCRIPT_COUNT
 } opd_script_t;
 

@@ -1,40 +1,222 @@
 -- Replaces the personal data of one closed ticket, once.
--- ARGV: now, maxlen, id, rule, fields_json (the custom fields with personal
--- values replaced, '' to leave them)
--- Returns 1 done, 0 not eligible (gone, not closed, done already).
+-- ARGV: now, maxlen, id, rule, fields_json (the custom fields with the
+-- values of pii fields replaced, '' to leave them), run (the run's number),
+-- pseudonym, period
+-- Returns {done, fields, comments, history, idx}: done 1, or 0 when not
+-- eligible (gone, not closed, on hold, done already); then how many hash
+-- fields, comments and history entries changed and index entries went.
 -- What is personal, and what becomes of it, is PERSONAL (schema.lua, from
--- proto/schema.yaml): each field is replaced by its text or deleted; the
--- custom fields are personal only in part, and the caller says how.
-local id, rule, fields = ARGV[3], ARGV[4], ARGV[5]
+-- proto/schema.yaml): each field is replaced by its text, deleted, or (text)
+-- kept with every name, email address, phone number and IP address inside
+-- replaced by a marker. The same is done to comments and history entries.
+-- The ticket then waits in opd:anon:pending until the sweep of the global
+-- keys (services/anonymiser/opd_anon_sweep.c) has run for it.
+local id, rule, fields, run = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+-- ARGV[7], ARGV[8]: the requester's pseudonym and its period ('' for none).
+local pseudo, period = ARGV[7] or '', ARGV[8] or ''
+if pseudo ~= '' and redis.call('HGET', KEY.pseudo_destroyed, period) then pseudo = '' end
 local k = K(id)
 local t = hgetall(k)
-if not t.id or t.status ~= 'closed' or t.anonymised == '1' then return 0 end
-if t.req_email then redis.call('ZREM', KEY.idx_req(string.lower(t.req_email)), id) end
-for _, p in ipairs(PERSONAL) do
-  if p.partly then
-    if p.field == 'fields' and fields ~= '' then redis.call('HSET', k, p.field, fields) end
-  elseif p.replace then
-    redis.call('HSET', k, p.field, p.replace)
-  else
-    redis.call('HDEL', k, p.field)
+if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return {0, 0, 0, 0, 0} end
+
+local MARK = {email = '[email removed]', phone = '[phone removed]', ip = '[ip removed]',
+              name = '[name removed]'}
+
+-- A Lua pattern matching s literally, letters in either case.
+local function ci(s)
+  return (string.gsub(s, '.', function (c)
+    if string.match(c, '%a') then return '[' .. string.lower(c) .. string.upper(c) .. ']' end
+    if string.match(c, '%w') then return c end
+    return '%' .. c
+  end))
+end
+
+-- What the ticket itself says about the person: name words, the digits of
+-- the phone number, the values of pii fields, the address's local part.
+local names, phones, values = {}, {}, {}
+local function add_name(n)
+  if n and #n >= 2 and not string.match(n, '^%d+$') then names[#names + 1] = n end
+end
+if t.req_name and t.req_name ~= '' then
+  add_name(t.req_name)
+  for w in string.gmatch(t.req_name, '[^%s%.,;:()"\']+') do add_name(w) end
+end
+local function local_part(addr)
+  local lp = string.match(addr or '', '^([^@]+)@')
+  if not lp then return end
+  for w in string.gmatch(lp, '[^%.%-_+%d]+') do if #w >= 3 then add_name(w) end end
+end
+local_part(t.req_email)
+if t.req_phone then phones[#phones + 1] = string.gsub(t.req_phone, '%D', '') end
+if fields ~= '' and t.fields then
+  local ok, old = pcall(cjson.decode, t.fields)
+  local ok2, new = pcall(cjson.decode, fields)
+  if ok and ok2 and type(old) == 'table' and type(new) == 'table' then
+    for name, v in pairs(old) do
+      if type(v) == 'string' and new[name] ~= v and #v >= 3 then values[#values + 1] = v end
+    end
   end
 end
-redis.call('HSET', k, 'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW)
--- Comments hold what people wrote: the requester's words go, agents' notes
--- keep their text but lose any author that is a requester address.
-local n = redis.call('LLEN', KEY.comments(id))
-for i = 0, n - 1 do
-  local c = cjson.decode(redis.call('LINDEX', KEY.comments(id), i))
+table.sort(names, function (a, b) return #a > #b end)
+-- The patterns, made once: each name as a whole word in any case.
+local name_pats, value_pats = {}, {}
+for i, w in ipairs(names) do name_pats[i] = '%f[%w]' .. ci(w) .. '%f[%W]' end
+for i, v in ipairs(values) do value_pats[i] = ci(v) end
+
+local function is_ipv4(s)
+  for o in string.gmatch(s, '%d+') do if #o > 3 or tonumber(o) > 255 then return false end end
+  return true
+end
+
+local function is_ipv6(s)
+  local _, colons = string.gsub(s, ':', '')
+  if colons < 2 or (colons < 3 and not string.find(s, '::', 1, true)) then return false end
+  for g in string.gmatch(s, '[^:]+') do if #g > 4 then return false end end
+  return string.find(s, '%x') ~= nil
+end
+
+-- A run of digits and separators is a phone number when it starts with +
+-- and has 7 digits or more, starts with 0 and has 9 or more, or ends with
+-- the digits of the ticket's own number.
+local function is_phone(s)
+  local d = string.gsub(s, '%D', '')
+  if #d < 7 then return false end
+  if string.sub(s, 1, 1) == '+' or (string.match(s, '^%(?0') and #d >= 9) then return true end
+  for _, p in ipairs(phones) do
+    local n = math.min(#d, #p, 9)
+    if n >= 7 and string.sub(d, -n) == string.sub(p, -n) then return true end
+  end
+  return false
+end
+
+local function redact(s)
+  if type(s) ~= 'string' or s == '' then return s, 0 end
+  local n, c = 0, 0
+  for _, p in ipairs(value_pats) do
+    s, c = string.gsub(s, p, '[removed]'); n = n + c
+  end
+  -- Each pattern only where it can match at all (most history details are
+  -- short words and numbers).
+  if string.find(s, '@', 1, true) then
+    s, c = string.gsub(s, '[%w%.%%+_-]+@[%w-]+%.[%w%.-]*%w', MARK.email); n = n + c
+  end
+  if string.find(s, ':[%x:]*:') then
+    s, c = string.gsub(s, '%f[%w%.][%x:]*:[%x:]+', function (m)
+      if is_ipv6(m) then return MARK.ip end
+    end); n = n + c
+  end
+  if string.find(s, '%d%.%d+%.%d+%.%d') then
+    s, c = string.gsub(s, '%f[%w%.]%d+%.%d+%.%d+%.%d+%f[^%w%.]', function (m)
+      if is_ipv4(m) then return MARK.ip end
+    end); n = n + c
+  end
+  local _, digits = string.gsub(s, '%d', '')
+  if digits >= 7 then
+    s, c = string.gsub(s, '%f[%w+(]%+?%(?%d[%d%s%.%-%(%)]*%d', function (m)
+      if is_phone(m) then return MARK.phone end
+    end); n = n + c
+  end
+  for _, p in ipairs(name_pats) do
+    s, c = string.gsub(s, p, MARK.name); n = n + c
+  end
+  return s, n
+end
+
+-- Whether an actor or author names a person rather than an agent or a
+-- service: an address, a number, or any of the ticket's known values.
+local function is_person(a)
+  if type(a) ~= 'string' then return false end
+  if string.find(a, '@', 1, true) or a == t.req_name or a == t.req_phone then return true end
+  local _, n = redact(a)
+  return n > 0
+end
+
+-- Every string inside a decoded JSON value, redacted; an actor or author
+-- that is an address becomes 'requester'.
+local function redact_all(v)
+  local n = 0
+  if type(v) == 'string' then return redact(v) end
+  if type(v) == 'table' then
+    for key, x in pairs(v) do
+      local c
+      v[key], c = redact_all(x)
+      n = n + c
+    end
+  end
+  return v, n
+end
+
+local changed = 0
+local idx = 0
+if t.req_email then idx = idx + redis.call('ZREM', KEY.idx_req(string.lower(t.req_email)), id) end
+for _, p in ipairs(PERSONAL) do
+  local v = t[p.field]
+  if p.partly then
+    if p.field == 'fields' and v then
+      local ok, obj = pcall(cjson.decode, fields ~= '' and fields or v)
+      if ok and type(obj) == 'table' then
+        local _, c = redact_all(obj)
+        if c > 0 or fields ~= '' then
+          redis.call('HSET', k, p.field, cjson.encode(obj)); changed = changed + 1
+        end
+      end
+    end
+  elseif p.text then
+    if v then
+      local new = redact(v)
+      if new ~= v then redis.call('HSET', k, p.field, new); changed = changed + 1 end
+    end
+  elseif p.replace then
+    if v ~= p.replace then redis.call('HSET', k, p.field, p.replace); changed = changed + 1 end
+  elseif v then
+    redis.call('HDEL', k, p.field); changed = changed + 1
+  end
+end
+redis.call('HSET', k, 'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW,
+           'anonymised_rule', rule, 'anonymised_run', run)
+if pseudo ~= '' then
+  redis.call('HSET', k, 'pseudonym', pseudo, 'pseudonym_period', period, 'privacy', 'pseudonymised')
+  redis.call('ZADD', KEY.pseudo_period(period), NOW, id)
+else
+  redis.call('HSET', k, 'privacy', 'anonymous')
+end
+
+-- Comments: the requester's words go; everyone else's keep their text with
+-- the personal data inside replaced; an author that is an address goes.
+local ncomments = 0
+local ck = KEY.comments(id)
+for i = 0, redis.call('LLEN', ck) - 1 do
+  local c = cjson.decode(redis.call('LINDEX', ck, i))
+  local n = 0
   if c.role == 'requester' then
+    n = (c.body ~= '[removed]' or c.author ~= 'requester') and 1 or 0
     c.body = '[removed]'
     c.author = 'requester'
-    redis.call('LSET', KEY.comments(id), i, cjson.encode(c))
+  else
+    c.body, n = redact(c.body)
+    if is_person(c.author) then c.author = 'requester'; n = n + 1 end
   end
+  if n > 0 then redis.call('LSET', ck, i, cjson.encode(c)); ncomments = ncomments + 1 end
 end
 -- Unsent drafts of agents' replies go too.
 redis.call('DEL', KEY.drafts(id))
+
+-- History: the same for every entry; an actor that is an address (a
+-- requester who replied by mail) becomes 'requester'.
+local nhist = 0
+local hk = KEY.history(id)
+for i = 0, redis.call('LLEN', hk) - 1 do
+  local h = cjson.decode(redis.call('LINDEX', hk, i))
+  local n = 0
+  if is_person(h.actor) then h.actor = 'requester'; n = 1 end
+  local c
+  h.details, c = redact_all(h.details)
+  if n + c > 0 then redis.call('LSET', hk, i, cjson.encode(h)); nhist = nhist + 1 end
+end
+
 redis.call('ZREM', KEY.closed, id)
 redis.call('ZADD', KEY.anonymised, NOW, id)
-hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule})
+redis.call('ZADD', KEY.anon_pending, NOW, id)
+hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule, run = run})
 emit('ticket.anonymised', {ticket_id = id})
-return 1
+return {1, changed, ncomments, nhist, idx}

@@ -31,6 +31,12 @@ local KEY = {
   outbox_seq = 'opd:outbox:seq',
   closed = 'opd:closed',
   anonymised = 'opd:anonymised',
+  anon_pending = 'opd:anon:pending',
+  anon_seq = 'opd:anon:seq',
+  anon_run = function (run) return 'opd:anon:run:' .. run end,
+  pseudo_period = function (period) return 'opd:pseudo:period:' .. period end,
+  pseudo_destroyed = 'opd:pseudo:destroyed',
+  anon_runs = 'opd:anon:runs',
   idx_all = 'opd:idx:all',
   idx_status = function (status) return 'opd:idx:status:' .. status end,
   idx_team = function (team) return 'opd:idx:team:' .. team end,
@@ -80,10 +86,13 @@ local MEMBER = {
 -- Personal fields of the ticket hash: replace = the new text, or nil to delete.
 -- partly: only some values are personal; the caller (C) decides which.
 local PERSONAL = {
+  {field = 'external_id', text = true},
   {field = 'req_name', replace = 'anonymised'},
   {field = 'req_email'},
   {field = 'req_phone'},
+  {field = 'subject', text = true},
   {field = 'body', replace = '[removed]'},
   {field = 'fields', partly = true},
+  {field = 'attachments'},
   {field = 'participants'},
 }

@@ -479,9 +479,11 @@ opd_cfg_categories_free (char *base, const entry_t *e)
 
 
 
-//  retention.per_category: category -> days.
-bool
-opd_cfg_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+//  A retention map (name -> days) into *rules, *n; known says whether a
+//  name exists (a category path, a request type id).
+static bool
+s_retention_map (ctx_t *c, yaml_node_t *n, const char *path, opd_retention_rule_t **rules, size_t *count,
+                 bool (*known) (const opd_config_t *, const char *), const char *what)
 {
     opd_config_t *cfg = c->cfg;
     if (!n)
@@ -489,28 +491,59 @@ opd_cfg_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, co
     if (!opd_cfg_is_map (c, n, path))
         return false;
     size_t len = (size_t) (n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    cfg->retention_rules = opd_calloc (len + 1, sizeof (opd_retention_rule_t));
-    static const entry_t days = {"days", K_INT, IN (opd_retention_rule_t, days), .min = 1,
+    *rules = opd_calloc (len + 1, sizeof (opd_retention_rule_t));
+    static const entry_t days = {"days", K_INT, IN (opd_retention_rule_t, days), .min = 0,
                                  .max = 36500};
     for (size_t i = 0; i < len; i++) {
         yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
-        const char *cat = opd_cfg_text (opd_cfg_node (c, p->key));
+        const char *name = opd_cfg_text (opd_cfg_node (c, p->key));
         yaml_node_t *v = opd_cfg_node (c, p->value);
         char sub[512];
-        opd_cfg_path (sub, sizeof sub, path, cat);
-        if (!opd_config_category_exists (cfg, cat))
-            return opd_cfg_fail (c, sub, "unknown category '%s'", cat);
-        opd_retention_rule_t *r = &cfg->retention_rules[cfg->nretention_rules];
+        opd_cfg_path (sub, sizeof sub, path, name);
+        if (!known (cfg, name))
+            return opd_cfg_fail (c, sub, "unknown %s '%s'", what, name);
+        opd_retention_rule_t *r = &(*rules)[*count];
         if (opd_cfg_is_null (v))
             return opd_cfg_fail (c, sub, "must be a number of days");
         if (v->type != YAML_SCALAR_NODE)
             return opd_cfg_fail (c, sub, "must be a whole number");
         if (!opd_cfg_set (c, &days, (char *) r, opd_cfg_text (v), sub))
             return false;
-        r->category = opd_strdup (cat);
-        cfg->nretention_rules++;
+        r->category = opd_strdup (name);
+        (*count)++;
     }
     return true;
+}
+
+//  retention.per_category: category -> days.
+bool
+opd_cfg_per_category (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    return s_retention_map (c, n, path, &c->cfg->retention_rules, &c->cfg->nretention_rules,
+                            opd_config_category_exists, "category");
+}
+
+static bool
+s_reqtype_known (const opd_config_t *cfg, const char *id)
+{
+    return opd_config_reqtype (cfg, id) != NULL;
+}
+
+//  retention.per_request_type: request type id -> days.
+bool
+opd_cfg_per_request_type (ctx_t *c, yaml_node_t *n, const char *path, char *base, const entry_t *e)
+{
+    return s_retention_map (c, n, path, &c->cfg->retention_types, &c->cfg->nretention_types, s_reqtype_known,
+                            "request type");
+}
+
+void
+opd_cfg_per_request_type_free (char *base, const entry_t *e)
+{
+    opd_config_t *cfg = (opd_config_t *) (void *) base;
+    for (size_t i = 0; i < cfg->nretention_types; i++)
+        free (cfg->retention_types[i].category);
+    free (cfg->retention_types);
 }
 
 void

@@ -175,10 +175,10 @@ check_fn opd_cfg_prefix_ok, opd_cfg_demo_seen, opd_cfg_keywords_ok, opd_cfg_rege
     opd_cfg_burn_done, opd_cfg_token_done, opd_cfg_redis_done, opd_cfg_clients_dir,
     opd_cfg_curve_done;
 //  Readers of K_CUSTOM rows (parse_fn).
-parse_fn opd_cfg_hours, opd_cfg_categories, opd_cfg_per_category, opd_cfg_password_file,
+parse_fn opd_cfg_hours, opd_cfg_categories, opd_cfg_per_category, opd_cfg_per_request_type, opd_cfg_password_file,
     opd_cfg_secret_file, opd_cfg_curve_cert;
 //  What rows own beyond their field (release_fn).
-release_fn opd_cfg_hours_free, opd_cfg_categories_free, opd_cfg_per_category_free,
+release_fn opd_cfg_hours_free, opd_cfg_categories_free, opd_cfg_per_category_free, opd_cfg_per_request_type_free,
     opd_cfg_regex_free, opd_cfg_curve_free;
 
 #endif

@@ -99,6 +99,15 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_ANONYMISED "anonymised"
 #define OPD_F_ANONYMISED_AT "anonymised_at"
 #define OPD_F_STDRESP_SENT "stdresp_sent"
+#define OPD_F_ANONYMISED_RULE "anonymised_rule"
+#define OPD_F_ANONYMISED_RUN "anonymised_run"
+#define OPD_F_PSEUDONYM "pseudonym"
+#define OPD_F_PSEUDONYM_PERIOD "pseudonym_period"
+#define OPD_F_PRIVACY "privacy"
+#define OPD_F_HOLD "hold"
+#define OPD_F_HOLD_REASON "hold_reason"
+#define OPD_F_HOLD_BY "hold_by"
+#define OPD_F_HOLD_AT "hold_at"
 #define OPD_F_MAIL_THREAD "mail_thread"
 
 //  The ticket as stored, read in one place (opd_store_ticket_read): every
@@ -113,18 +122,18 @@ typedef struct {
     const char *team;  //  str
     const char *assignee;  //  str
     const char *channel;  //  str
-    const char *external_id;  //  str
+    const char *external_id;  //  str, personal
     const char *req_name;  //  str, personal
     const char *req_email;  //  str, personal
     const char *req_phone;  //  str, personal
-    const char *subject;  //  str
+    const char *subject;  //  str, personal
     const char *body;  //  str, personal
     const char *impact;  //  enum
     const char *urgency;  //  enum
     const char *request_type;  //  str
     const char *fields;  //  json, personal
     const char *missing;  //  json
-    const char *attachments;  //  json
+    const char *attachments;  //  json, personal
     const char *participants;  //  json, personal
     const char *linked_to;  //  str
     const char *submitted_by;  //  str
@@ -152,6 +161,15 @@ typedef struct {
     const char *anonymised;  //  flag
     const char *anonymised_at;  //  ms
     const char *stdresp_sent;  //  str
+    const char *anonymised_rule;  //  str
+    const char *anonymised_run;  //  str
+    const char *pseudonym;  //  str
+    const char *pseudonym_period;  //  str
+    const char *privacy;  //  enum
+    const char *hold;  //  flag
+    const char *hold_reason;  //  str
+    const char *hold_by;  //  str
+    const char *hold_at;  //  ms
     const char *mail_thread;  //  str
     struct {
         const char *state, *due, *met, *breached, *warn, *warned, *target;
@@ -166,6 +184,7 @@ typedef struct {
     const char *field;
     const char *replace;  //  the new text; NULL: the field is deleted
     bool partly;          //  only some values are personal (fields: pii of the request type)
+    bool text;            //  free text kept, the personal data inside replaced (redact)
 } opd_personal_t;
 extern const opd_personal_t opd_personal_fields[];
 extern const size_t opd_personal_count;
@@ -230,6 +249,20 @@ int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *sl
 #define OPD_KEY_CLOSED "opd:closed"
 //  opd:anonymised (zset (ms), global): anonymised tickets
 #define OPD_KEY_ANONYMISED "opd:anonymised"
+//  opd:anon:pending (zset (anonymised ms), global): anonymised tickets whose global keys (sweep) are not swept yet: a run killed hal
+#define OPD_KEY_ANON_PENDING "opd:anon:pending"
+//  opd:anon:seq (string (counter), global): run numbers
+#define OPD_KEY_ANON_SEQ "opd:anon:seq"
+//  opd:anon:run:{run} (hash, global): a run's receipt: started_at, finished_at, state (running, done, failed), dry_run
+#define OPD_KEY_ANON_RUN_FMT "opd:anon:run:%s"
+int opd_key_anon_run (char *buf, size_t size, const char *run);
+//  opd:pseudo:period:{period} (zset (anonymised ms), global): the tickets whose pseudonym was made with the key of PERIOD
+#define OPD_KEY_PSEUDO_PERIOD_FMT "opd:pseudo:period:%s"
+int opd_key_pseudo_period (char *buf, size_t size, const char *period);
+//  opd:pseudo:destroyed (hash period -> ms, global): the periods whose key was destroyed, and when
+#define OPD_KEY_PSEUDO_DESTROYED "opd:pseudo:destroyed"
+//  opd:anon:runs (zset (started ms), global): every run's number
+#define OPD_KEY_ANON_RUNS "opd:anon:runs"
 //  opd:idx:all (zset (created ms), global): every ticket
 #define OPD_KEY_IDX_ALL "opd:idx:all"
 //  opd:idx:status:{status} (zset (created ms), global): tickets by status
@@ -320,6 +353,7 @@ typedef struct {
     const char *name, *pattern;
     opd_key_scope_t scope;
     bool personal;
+    const char *sweep;  //  how the anonymiser's sweep reads it (schema.yaml), NULL: not swept
 } opd_key_info_t;
 extern const opd_key_info_t opd_keys[];
 extern const size_t opd_key_count;
@@ -373,11 +407,13 @@ int opd_member_measure_parse (const char *text, size_t len, opd_member_measure_t
 #define OPD_EV_SLO_BREACH "slo.breach"
 #define OPD_EV_SLO_MET "slo.met"
 #define OPD_EV_SLO_BURN "slo.burn"
+#define OPD_EV_KEY_DESTROYED "key.destroyed"
 #define OPD_EV_COVERAGE_GAP "coverage.gap"
 typedef struct {
     const char *topic;
     bool ticket_id;     //  carries ticket_id
     const char *keys;   //  the further keys, space separated
+    bool personal;      //  may hold personal data: swept from opd:events once its ticket is anonymised
 } opd_event_info_t;
 extern const opd_event_info_t opd_events[];
 extern const size_t opd_event_count;

@@ -49,6 +49,8 @@ static const slot_t s_slots[] = {
     {"ack", offsetof (opd_ticket_t, ack)},
     {"anonymised", offsetof (opd_ticket_t, anonymised)},
     {"anonymised_at", offsetof (opd_ticket_t, anonymised_at)},
+    {"anonymised_rule", offsetof (opd_ticket_t, anonymised_rule)},
+    {"anonymised_run", offsetof (opd_ticket_t, anonymised_run)},
     {"armed_at", offsetof (opd_ticket_t, armed_at)},
     {"assignee", offsetof (opd_ticket_t, assignee)},
     {"attachments", offsetof (opd_ticket_t, attachments)},
@@ -68,6 +70,10 @@ static const slot_t s_slots[] = {
     {"fr_target", offsetof (opd_ticket_t, clock[0].target)},
     {"fr_warn", offsetof (opd_ticket_t, clock[0].warn)},
     {"fr_warned", offsetof (opd_ticket_t, clock[0].warned)},
+    {"hold", offsetof (opd_ticket_t, hold)},
+    {"hold_at", offsetof (opd_ticket_t, hold_at)},
+    {"hold_by", offsetof (opd_ticket_t, hold_by)},
+    {"hold_reason", offsetof (opd_ticket_t, hold_reason)},
     {"id", offsetof (opd_ticket_t, id)},
     {"impact", offsetof (opd_ticket_t, impact)},
     {"kind", offsetof (opd_ticket_t, kind)},
@@ -86,6 +92,9 @@ static const slot_t s_slots[] = {
     {"nr_warned", offsetof (opd_ticket_t, clock[1].warned)},
     {"participants", offsetof (opd_ticket_t, participants)},
     {"priority", offsetof (opd_ticket_t, priority)},
+    {"privacy", offsetof (opd_ticket_t, privacy)},
+    {"pseudonym", offsetof (opd_ticket_t, pseudonym)},
+    {"pseudonym_period", offsetof (opd_ticket_t, pseudonym_period)},
     {"qteam", offsetof (opd_ticket_t, qteam)},
     {"received_at", offsetof (opd_ticket_t, received_at)},
     {"req_email", offsetof (opd_ticket_t, req_email)},
@@ -135,14 +144,17 @@ opd_ticket_set (opd_ticket_t *t, const char *field, const char *value)
 }
 
 const opd_personal_t opd_personal_fields[] = {
-    {"req_name", "anonymised", false},
-    {"req_email", NULL, false},
-    {"req_phone", NULL, false},
-    {"body", "[removed]", false},
-    {"fields", NULL, true},
-    {"participants", NULL, false},
+    {"external_id", NULL, false, true},
+    {"req_name", "anonymised", false, false},
+    {"req_email", NULL, false, false},
+    {"req_phone", NULL, false, false},
+    {"subject", NULL, false, true},
+    {"body", "[removed]", false, false},
+    {"fields", NULL, true, false},
+    {"attachments", NULL, false, false},
+    {"participants", NULL, false, false},
 };
-const size_t opd_personal_count = 6;
+const size_t opd_personal_count = 9;
 
 int
 opd_key_ticket (char *buf, size_t size, const char *id)
@@ -197,6 +209,20 @@ int
 opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *slo, const char *window)
 {
     int n = snprintf (buf, size, OPD_KEY_SLO_BURN_FMT, policy, slo, window);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_anon_run (char *buf, size_t size, const char *run)
+{
+    int n = snprintf (buf, size, OPD_KEY_ANON_RUN_FMT, run);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_pseudo_period (char *buf, size_t size, const char *period)
+{
+    int n = snprintf (buf, size, OPD_KEY_PSEUDO_PERIOD_FMT, period);
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
@@ -355,63 +381,69 @@ opd_key_rota_gaps (char *buf, size_t size, const char *team)
 }
 
 const opd_key_info_t opd_keys[] = {
-    {"seq", "opd:seq", OPD_SCOPE_GLOBAL, false},
-    {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true},
-    {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true},
-    {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, false},
-    {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true},
-    {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, false},
-    {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, false},
-    {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false},
-    {"slo_work", "opd:slo:work", OPD_SCOPE_GLOBAL, false},
-    {"timers", "opd:timers", OPD_SCOPE_GLOBAL, false},
-    {"slo_done", "opd:slo:done:{policy}:{slo}:{outcome}", OPD_SCOPE_GLOBAL, false},
-    {"slo_measure", "opd:slo:measure", OPD_SCOPE_GLOBAL, false},
-    {"slo_risk", "opd:slo:risk", OPD_SCOPE_GLOBAL, false},
-    {"slo_burn", "opd:slo:burn:{policy}:{slo}:{window}", OPD_SCOPE_GLOBAL, false},
-    {"stats_slo", "opd:stats:slo", OPD_SCOPE_GLOBAL, false},
-    {"stats_slo_hist", "opd:stats:slo:hist", OPD_SCOPE_GLOBAL, false},
-    {"stats_slo_gauges", "opd:stats:slo:gauges", OPD_SCOPE_GLOBAL, false},
-    {"events", "opd:events", OPD_SCOPE_GLOBAL, false},
-    {"outbox_ready", "opd:outbox:ready", OPD_SCOPE_GLOBAL, false},
-    {"outbox_busy", "opd:outbox:busy", OPD_SCOPE_GLOBAL, false},
-    {"outbox_retry", "opd:outbox:retry", OPD_SCOPE_GLOBAL, false},
-    {"outbox_seq", "opd:outbox:seq", OPD_SCOPE_GLOBAL, false},
-    {"closed", "opd:closed", OPD_SCOPE_GLOBAL, false},
-    {"anonymised", "opd:anonymised", OPD_SCOPE_GLOBAL, false},
-    {"idx_all", "opd:idx:all", OPD_SCOPE_GLOBAL, false},
-    {"idx_status", "opd:idx:status:{status}", OPD_SCOPE_GLOBAL, false},
-    {"idx_team", "opd:idx:team:{team}", OPD_SCOPE_GLOBAL, false},
-    {"idx_req", "opd:idx:req:{email}", OPD_SCOPE_GLOBAL, true},
-    {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false},
-    {"count_team", "opd:count:team:{team}", OPD_SCOPE_GLOBAL, false},
-    {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false},
-    {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false},
-    {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false},
-    {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false},
-    {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false},
-    {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, false},
-    {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true},
-    {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true},
-    {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false},
-    {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, false},
-    {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, false},
-    {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false},
-    {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false},
-    {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false},
-    {"rota_abs_end", "opd:rota:abs:end", OPD_SCOPE_GLOBAL, false},
-    {"rota_abs_agent", "opd:rota:abs:agent:{agent}", OPD_SCOPE_GLOBAL, false},
-    {"rota_ovr", "opd:rota:ovr:{id}", OPD_SCOPE_GLOBAL, false},
-    {"rota_ovr_seq", "opd:rota:ovr:seq", OPD_SCOPE_GLOBAL, false},
-    {"rota_ovr_end", "opd:rota:ovr:end", OPD_SCOPE_GLOBAL, false},
-    {"rota_feed", "opd:rota:feed:{id}", OPD_SCOPE_GLOBAL, false},
-    {"rota_feed_token", "opd:rota:feed:token:{sha256}", OPD_SCOPE_GLOBAL, false},
-    {"rota_feed_seq", "opd:rota:feed:seq", OPD_SCOPE_GLOBAL, false},
-    {"rota_gap", "opd:rota:gap:{team}:{from}:{to}", OPD_SCOPE_GLOBAL, false},
-    {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false},
-    {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false},
+    {"seq", "opd:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true, NULL},
+    {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true, NULL},
+    {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, true, NULL},
+    {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true, NULL},
+    {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
+    {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "string"},
+    {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false, NULL},
+    {"slo_work", "opd:slo:work", OPD_SCOPE_GLOBAL, false, NULL},
+    {"timers", "opd:timers", OPD_SCOPE_GLOBAL, false, NULL},
+    {"slo_done", "opd:slo:done:{policy}:{slo}:{outcome}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"slo_measure", "opd:slo:measure", OPD_SCOPE_GLOBAL, false, NULL},
+    {"slo_risk", "opd:slo:risk", OPD_SCOPE_GLOBAL, false, NULL},
+    {"slo_burn", "opd:slo:burn:{policy}:{slo}:{window}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_slo", "opd:stats:slo", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_slo_hist", "opd:stats:slo:hist", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_slo_gauges", "opd:stats:slo:gauges", OPD_SCOPE_GLOBAL, false, NULL},
+    {"events", "opd:events", OPD_SCOPE_GLOBAL, true, "stream ticket_id"},
+    {"outbox_ready", "opd:outbox:ready", OPD_SCOPE_GLOBAL, false, "list ticket"},
+    {"outbox_busy", "opd:outbox:busy", OPD_SCOPE_GLOBAL, false, "list ticket"},
+    {"outbox_retry", "opd:outbox:retry", OPD_SCOPE_GLOBAL, false, "zset ticket"},
+    {"outbox_seq", "opd:outbox:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"closed", "opd:closed", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anonymised", "opd:anonymised", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anon_pending", "opd:anon:pending", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anon_seq", "opd:anon:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anon_run", "opd:anon:run:{run}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"pseudo_period", "opd:pseudo:period:{period}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"pseudo_destroyed", "opd:pseudo:destroyed", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anon_runs", "opd:anon:runs", OPD_SCOPE_GLOBAL, false, NULL},
+    {"idx_all", "opd:idx:all", OPD_SCOPE_GLOBAL, false, NULL},
+    {"idx_status", "opd:idx:status:{status}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"idx_team", "opd:idx:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"idx_req", "opd:idx:req:{email}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"count_team", "opd:count:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false, NULL},
+    {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
+    {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true, "hash ticket missed_ticket voicemail_ticket note_ticket"},
+    {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true, "hash last_ticket"},
+    {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_abs_end", "opd:rota:abs:end", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_abs_agent", "opd:rota:abs:agent:{agent}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_ovr", "opd:rota:ovr:{id}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_ovr_seq", "opd:rota:ovr:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_ovr_end", "opd:rota:ovr:end", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_feed", "opd:rota:feed:{id}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_feed_token", "opd:rota:feed:token:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_feed_seq", "opd:rota:feed:seq", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_gap", "opd:rota:gap:{team}:{from}:{to}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 55;
+const size_t opd_key_count = 61;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int
@@ -561,21 +593,22 @@ opd_member_measure_parse (const char *text, size_t len, opd_member_measure_t *m)
 }
 
 const opd_event_info_t opd_events[] = {
-    {"ticket.created", true, "channel priority kind"},
-    {"ticket.routed", true, "team category priority rule"},
-    {"ticket.updated", true, "by changes"},
-    {"ticket.resolved", true, "by"},
-    {"ticket.closed", true, "by"},
-    {"ticket.reopened", true, "by"},
-    {"ticket.commented", true, "comment_id public role"},
-    {"ticket.anonymised", true, ""},
-    {"slo.warning", true, "slo policy priority team due_at elapsed_ratio"},
-    {"slo.breach", true, "slo policy priority team due_at breached_at"},
-    {"slo.met", true, "slo policy due_at met_at"},
-    {"slo.burn", false, "policy slo window burn_rate_long burn_rate_short threshold budget_spent"},
-    {"coverage.gap", false, "team from to on_duty required"},
+    {"ticket.created", true, "channel priority kind", false},
+    {"ticket.routed", true, "team category priority rule", false},
+    {"ticket.updated", true, "by changes", true},
+    {"ticket.resolved", true, "by", true},
+    {"ticket.closed", true, "by", true},
+    {"ticket.reopened", true, "by", true},
+    {"ticket.commented", true, "comment_id public role", false},
+    {"ticket.anonymised", true, "", false},
+    {"slo.warning", true, "slo policy priority team due_at elapsed_ratio", false},
+    {"slo.breach", true, "slo policy priority team due_at breached_at", false},
+    {"slo.met", true, "slo policy due_at met_at", false},
+    {"slo.burn", false, "policy slo window burn_rate_long burn_rate_short threshold budget_spent", false},
+    {"key.destroyed", false, "period tickets", false},
+    {"coverage.gap", false, "team from to on_duty required", false},
 };
-const size_t opd_event_count = 13;
+const size_t opd_event_count = 14;
 const char *const opd_event_time_keys[] = {"at", "due_at", "breached_at", "met_at", "from", "to", NULL};
 
 const opd_intake_key_t opd_intake_keys[] = {

@@ -17,6 +17,18 @@
 
 #define RETRY_MS 5000
 #define TICK_MS 200
+#define PROBE_MS 1000
+
+//  Whether a ticket has closed since the last pass whose retention may
+//  already be over (a rule of 0 days): then the pass runs now.
+static bool
+s_probe (opd_service_t *svc, opd_redis_t *redis, int64_t last_cutoff, int64_t *next_probe)
+{
+    if (last_cutoff < 0 || opd_mono_ms () < *next_probe)
+        return false;
+    *next_probe = opd_mono_ms () + PROBE_MS;
+    return opd_anonymise_due_since (redis, last_cutoff, opd_anonymise_cutoff (svc->cfg, opd_now_ms ())) == 1;
+}
 
 int
 anonymiser_run (opd_service_t *svc)
@@ -29,6 +41,7 @@ anonymiser_run (opd_service_t *svc)
               ANONYMISER_INTERVAL_MS / 1000, svc->cfg->retention_closed_days,
               svc->cfg->nretention_rules, svc->cfg->auto_close_days);
     int64_t next = opd_mono_ms ();  //  a pass at start
+    int64_t last_cutoff = -1, next_probe = 0;
     while (!opd_service_stopping ()) {
         int reload = opd_service_reload (svc);
         if (reload == 1) {
@@ -37,8 +50,11 @@ anonymiser_run (opd_service_t *svc)
         }
         if (reload != 0)
             next = opd_mono_ms ();  //  SIGHUP asks for a pass now
+        if (s_probe (svc, redis, last_cutoff, &next_probe))
+            next = opd_mono_ms ();
         if (opd_mono_ms () >= next) {
             int64_t started = opd_mono_ms ();
+            int64_t cutoff = opd_anonymise_cutoff (svc->cfg, opd_now_ms ());
             //  Resolved tickets due to close first, so that their retention starts now.
             int closed = opd_autoclose_pass (redis, svc->cfg, opd_now_ms (), NULL);
             int n = closed < 0 ? -1 : opd_anonymise_pass (redis, svc->cfg, opd_now_ms (), false, NULL);
@@ -50,6 +66,7 @@ anonymiser_run (opd_service_t *svc)
                 opd_info ("pass closed=%d anonymised=%d ms=%lld", closed, n,
                           (long long) (opd_mono_ms () - started));
                 next = opd_mono_ms () + ANONYMISER_INTERVAL_MS;
+                last_cutoff = cutoff;
             }
         }
         opd_service_wait (TICK_MS);

@@ -6,19 +6,30 @@
     retention. anonymise.lua removes a ticket from opd:closed when it is done,
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
+#include "opd_anon_sweep.h"
+#include "opd_pseudonym.h"
+#include "opd_schema.h"
 #include "opd_log.h"
 #include "opd_store.h"
 #include "opd_util.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define CHUNK 200
 
 int
-opd_anonymise_rule (const opd_config_t *cfg, const char *category, char *rule, size_t size)
+opd_anonymise_rule (const opd_config_t *cfg, const char *category, const char *request_type, char *rule,
+                     size_t size)
 {
+    for (size_t i = 0; request_type && *request_type && i < cfg->nretention_types; i++)
+        if (!strcmp (cfg->retention_types[i].category, request_type)) {
+            snprintf (rule, size, "per_request_type:%s", request_type);
+            return cfg->retention_types[i].days;
+        }
     const opd_retention_rule_t *best = NULL;
     for (size_t i = 0; category && *category && i < cfg->nretention_rules; i++) {
         const opd_retention_rule_t *r = &cfg->retention_rules[i];
@@ -67,65 +78,231 @@ s_min_days (const opd_config_t *cfg)
     for (size_t i = 0; i < cfg->nretention_rules; i++)
         if (cfg->retention_rules[i].days < days)
             days = cfg->retention_rules[i].days;
+    for (size_t i = 0; i < cfg->nretention_types; i++)
+        if (cfg->retention_types[i].days < days)
+            days = cfg->retention_types[i].days;
     return days;
 }
 
-//  Handles one candidate. Returns 1 when it was anonymised (and so left
-//  opd:closed), 0 when it stays, -1 when Redis failed.
-static int
-s_one (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, const char *id,
-       int64_t closed_at, json_t *out, int *count)
+int64_t
+opd_anonymise_cutoff (const opd_config_t *cfg, int64_t now)
 {
-    static const char *const wanted[] = {OPD_F_STATUS, OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
-                                         OPD_F_ANONYMISED};
-    redisReply *h = opd_store_fields (redis, id, wanted, 5);
-    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 5) {
-        if (h)
-            freeReplyObject (h);
-        return -1;
-    }
-    const char *status = opd_reply_str (h, 0);
-    const char *anonymised = opd_reply_str (h, 4);
-    char rule[160];
-    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), rule, sizeof rule);
-    int rc = 0;
-    if (!status || strcmp (status, "closed") || (anonymised && !strcmp (anonymised, "1"))
-        || closed_at + days * DAY_MS > now) {
-        freeReplyObject (h);
-        return 0;
-    }
-    if (dry_run) {
-        (*count)++;
-        if (out)
-            json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
-        freeReplyObject (h);
-        return 0;
-    }
-    char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
-    freeReplyObject (h);
-    int done = opd_store_anonymise (redis, cfg, now, id, rule, fields);
-    free (fields);
-    if (done < 0) {
-        if (done == -2)
-            opd_error ("not anonymised ticket=%s", id);
-        rc = -1;
-    }
-    else if (done == 1) {
-        (*count)++;
-        if (out)
-            json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
-        opd_info ("anonymised ticket=%s rule=%s", id, rule);
-        rc = 1;
-    }
-    return rc;
+    return now - s_min_days (cfg) * DAY_MS;
 }
 
 int
-opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
-                    json_t *out)
+opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until)
 {
-    int64_t cutoff = now - s_min_days (cfg) * DAY_MS;
-    int count = 0;
+    if (until <= since)
+        return 0;
+    long long n = opd_store_closed_count (redis, since, until);
+    return n < 0 ? -1 : n > 0;
+}
+
+//  What one run has done so far, for its receipt.
+typedef struct {
+    bool dry_run;
+    char run[32];     //  the run's number, once it has one (at its first change)
+    int tickets;
+    long long files;  //  attachment bodies deleted
+    long long walk_ms, sweep_ms;
+    opd_store_anon_counts_t in_ticket;
+    opd_anon_sweep_counts_t swept;
+} s_run_t;
+
+static void
+s_list (json_t *out, const char *id, const char *rule)
+{
+    if (out)
+        json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
+}
+
+//  Deletes the stored bodies of the ticket's attachments
+//  (channels.email.attachments_dir/SHA256); returns how many went.
+static long long
+s_files (const opd_config_t *cfg, const char *attachments)
+{
+    const char *dir = cfg->attachments_dir;
+    json_t *list = dir && *dir && attachments ? json_loads (attachments, 0, NULL) : NULL;
+    long long n = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach (list, i, a) {
+        const char *sha = json_string_value (json_object_get (a, "sha256"));
+        if (!sha || strlen (sha) != 64 || strspn (sha, "0123456789abcdef") != 64)
+            continue;
+        char *path = opd_sprintf ("%s/%s", dir, sha);
+        if (unlink (path) == 0)
+            n++;
+        else if (errno != ENOENT)
+            opd_warn ("attachment body not deleted file=%s: %s", sha, strerror (errno));
+        free (path);
+    }
+    json_decref (list);
+    return n;
+}
+
+//  Numbers the run at its first change, so that a pass with nothing to do
+//  leaves no receipt. 0 or -1.
+static int
+s_ensure_run (opd_redis_t *redis, int64_t now, s_run_t *run)
+{
+    return run->run[0] ? 0 : opd_store_anon_run_start (redis, now, run->run, sizeof run->run);
+}
+
+static const char *const s_wanted[] = {OPD_F_STATUS,     OPD_F_CATEGORY, OPD_F_REQUEST_TYPE, OPD_F_FIELDS,
+                                       OPD_F_ANONYMISED, OPD_F_HOLD,     OPD_F_ATTACHMENTS,  OPD_F_REQ_EMAIL,
+                                       OPD_F_REQ_PHONE,  OPD_F_CREATED_AT};
+
+//  The anonymise.lua call of one ticket (its s_wanted fields in h), with the
+//  requester's pseudonym when retention.pseudonyms is configured.
+static void
+s_call (opd_store_call_t *c, opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
+        const redisReply *h, const char *rule, const char *run)
+{
+    char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
+    char period[16], pseudo[40];
+    const char *created = opd_reply_str (h, 9);
+    opd_pseudonym_period (created ? strtoll (created, NULL, 10) : now, period, sizeof period);
+    const char *who = opd_reply_str (h, 7) ? opd_reply_str (h, 7) : opd_reply_str (h, 8);
+    bool named = opd_pseudonym_make (redis, cfg, period, who, pseudo) == 1;
+    opd_store_anonymise_call (c, cfg, now, id, rule, fields, run, named ? pseudo : NULL, named ? period : NULL);
+    free (fields);
+}
+#define NWANTED (sizeof s_wanted / sizeof s_wanted[0])
+
+//  Whether a ticket (its s_wanted fields) closed at closed_at is due at
+//  now; its rule is written into rule.
+static bool
+s_due (const opd_config_t *cfg, const redisReply *h, int64_t closed_at, int64_t now, char *rule, size_t size)
+{
+    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != NWANTED)
+        return false;
+    const char *status = opd_reply_str (h, 0);
+    const char *anonymised = opd_reply_str (h, 4);
+    const char *hold = opd_reply_str (h, 5);
+    int days = opd_anonymise_rule (cfg, opd_reply_str (h, 1), opd_reply_str (h, 2), rule, size);
+    return status && !strcmp (status, "closed") && !(anonymised && !strcmp (anonymised, "1"))
+           && !(hold && !strcmp (hold, "1")) && closed_at + days * DAY_MS <= now;
+}
+
+//  Appends the anonymise.lua call of each due ticket to the pipeline. The
+//  calls are all made first: making a pseudonym asks Redis (synchronously)
+//  whether its key was destroyed, which must not happen mid-pipeline.
+static int
+s_append_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
+                redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run)
+{
+    opd_store_call_t *calls = opd_calloc (n + 1, sizeof *calls);
+    for (size_t i = 0; i < n; i++)
+        if (due[i])
+            s_call (&calls[i], redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!due[i])
+            continue;
+        if (!rc && opd_store_call_append (redis, &calls[i])) {
+            opd_redis_disconnect (redis);
+            rc = -1;
+        }
+        opd_store_call_free (&calls[i]);
+    }
+    free (calls);
+    return rc;
+}
+
+//  Reads the replies of s_append_calls; returns how many tickets were
+//  anonymised, or -1.
+static int
+s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
+              char (*rules)[160], const bool *due, size_t n, json_t *out, s_run_t *run)
+{
+    int done = 0, rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!due[i])
+            continue;
+        redisReply *r = opd_redis_get_reply (redis);
+        if (!r) {
+            opd_redis_disconnect (redis);
+            return -1;
+        }
+        opd_store_anon_counts_t c = {0};
+        int one = opd_store_anonymise_reply (r, &c);
+        freeReplyObject (r);
+        const char *id = ids->element[2 * i]->str;
+        if (one < 0) {
+            opd_error ("not anonymised ticket=%s", id);
+            rc = -1;
+        }
+        else if (one == 1) {
+            run->in_ticket.fields += c.fields;
+            run->in_ticket.comments += c.comments;
+            run->in_ticket.history += c.history;
+            run->in_ticket.idx += c.idx;
+            run->files += s_files (cfg, opd_reply_str (h[i], 6));
+            run->tickets++;
+            done++;
+            s_list (out, id, rules[i]);
+            opd_info ("anonymised ticket=%s rule=%s run=%s", id, rules[i], run->run);
+        }
+    }
+    return rc < 0 ? -1 : done;
+}
+
+//  One chunk of opd:closed (ids with scores): the hashes in one pipeline,
+//  then the scripts of the due tickets in another. Returns how many stay in
+//  opd:closed (to step over), or -1.
+static long long
+s_chunk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids, json_t *out,
+         s_run_t *run)
+{
+    size_t n = ids->elements / 2;
+    for (size_t i = 0; i < n; i++)
+        if (opd_store_fields_append (redis, ids->element[2 * i]->str, s_wanted, NWANTED))
+            return -1;
+    redisReply **h = opd_calloc (n + 1, sizeof *h);
+    char (*rules)[160] = opd_calloc (n + 1, sizeof *rules);
+    bool *due = opd_calloc (n + 1, sizeof *due);
+    long long stay = 0, ndue = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        h[i] = opd_redis_get_reply (redis);
+        if (!h[i]) {
+            opd_redis_disconnect (redis);
+            rc = -1;
+            break;
+        }
+        int64_t closed_at = (int64_t) strtod (ids->element[2 * i + 1]->str, NULL);
+        due[i] = s_due (cfg, h[i], closed_at, now, rules[i], sizeof rules[i]);
+        if (due[i] && run->dry_run) {
+            run->tickets++;
+            s_list (out, ids->element[2 * i]->str, rules[i]);
+        }
+        ndue += due[i] && !run->dry_run;
+        stay += !due[i] || run->dry_run;
+    }
+    if (!rc && ndue > 0) {
+        rc = s_ensure_run (redis, now, run);
+        if (!rc)
+            rc = s_append_calls (redis, cfg, now, ids, h, rules, due, n, run->run);
+        int done = rc ? -1 : s_read_calls (redis, cfg, ids, h, rules, due, n, out, run);
+        rc = done < 0 ? -1 : 0;
+        stay += ndue - (done > 0 ? done : 0);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (h[i])
+            freeReplyObject (h[i]);
+    free (h);
+    free (rules);
+    free (due);
+    return rc ? -1 : stay;
+}
+
+//  Walks opd:closed up to the cutoff, oldest first.
+static int
+s_walk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, json_t *out, s_run_t *run)
+{
+    int64_t cutoff = opd_anonymise_cutoff (cfg, now);
     long long offset = 0;
     while (true) {
         redisReply *r = opd_store_closed_range (redis, cutoff, offset, CHUNK);
@@ -135,20 +312,121 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
             return -1;
         }
         size_t n = r->elements / 2;
-        for (size_t i = 0; i < n; i++) {
-            const char *id = r->element[2 * i]->str;
-            int64_t closed_at = (int64_t) strtod (r->element[2 * i + 1]->str, NULL);
-            int rc = s_one (redis, cfg, now, dry_run, id, closed_at, out, &count);
-            if (rc < 0) {
-                freeReplyObject (r);
-                return -1;
-            }
-            if (rc == 0)
-                offset++;
-        }
+        long long stay = n ? s_chunk (redis, cfg, now, r, out, run) : 0;
         freeReplyObject (r);
+        if (stay < 0)
+            return -1;
+        offset += stay;
         if (n < CHUNK)
-            break;
+            return 0;
     }
-    return count;
+}
+
+//  The receipt's counts, as field/value pairs for opd:anon:run:N, and as
+//  one log line (counts only: never an id, a name or an address).
+static void
+s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
+{
+    opd_args_t a;
+    opd_args_init (&a);
+    enum { FIXED = 9 };
+    const char *names[FIXED] = {"tickets", "fields",        "comments", "history", "idx_req",
+                                "files",   "swept_tickets", "walk_ms",  "sweep_ms"};
+    long long values[FIXED] = {run->tickets,      run->in_ticket.fields, run->in_ticket.comments,
+                               run->in_ticket.history, run->in_ticket.idx,    run->files,
+                               run->swept.tickets, run->walk_ms,           run->sweep_ms};
+    char *line = opd_strdup ("");
+    for (size_t i = 0; i < opd_key_count + FIXED; i++) {
+        const char *name = i < FIXED ? names[i] : opd_keys[i - FIXED].name;
+        if (i >= FIXED && !opd_keys[i - FIXED].sweep)
+            continue;
+        long long v = i < FIXED ? values[i] : run->swept.removed[i - FIXED];
+        char *more = opd_sprintf ("%s %s=%lld", line, name, v);
+        free (line);
+        line = more;
+        opd_args_add (&a, name);
+        opd_args_addi (&a, v);
+    }
+    opd_info ("receipt run=%s state=%s%s", run->run, ok ? "done" : "failed", line);
+    if (opd_store_anon_receipt (redis, run->run, now, ok, &a) < 0)
+        opd_warn ("receipt not stored run=%s: %s", run->run, opd_redis_error (redis));
+    free (line);
+    opd_args_free (&a);
+}
+
+//  The sweep of what waits in opd:anon:pending, then the receipt.
+static int
+s_finish (opd_redis_t *redis, int64_t now, s_run_t *run, int rc, int64_t t0)
+{
+    long long pending = rc < 0 ? 0 : opd_store_anon_pending (redis);
+    if (pending < 0)
+        rc = -1;
+    else if (pending > 0 && (rc = s_ensure_run (redis, now, run)) == 0)
+        rc = opd_anon_sweep (redis, &run->swept);
+    run->sweep_ms = opd_mono_ms () - t0 - run->walk_ms;
+    if (run->run[0])
+        s_receipt (redis, run, opd_now_ms (), rc == 0);
+    return rc < 0 ? -1 : run->tickets;
+}
+
+int
+opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, json_t *out)
+{
+    s_run_t run = {0};
+    int64_t t0 = opd_mono_ms ();
+    redisReply *h = opd_store_fields (redis, id, s_wanted, NWANTED);
+    if (!h || h->type != REDIS_REPLY_ARRAY) {
+        if (h)
+            freeReplyObject (h);
+        return -1;
+    }
+    const char *status = opd_reply_str (h, 0), *hold = opd_reply_str (h, 5), *anon = opd_reply_str (h, 4);
+    int rc = !status ? 2 : strcmp (status, "closed") ? 3 : hold && !strcmp (hold, "1") ? 4
+             : anon && !strcmp (anon, "1")           ? 5
+                                                     : 0;
+    if (rc == 0) {
+        opd_store_anon_counts_t c = {0};
+        int done = -1;
+        if (!s_ensure_run (redis, now, &run)) {
+            opd_store_call_t call;
+            s_call (&call, redis, cfg, now, id, h, "request", run.run);
+            redisReply *r = opd_store_call_run (redis, &call);
+            opd_store_call_free (&call);
+            done = r ? opd_store_anonymise_reply (r, &c) : -1;
+            if (r)
+                freeReplyObject (r);
+        }
+        rc = done == 1 ? 1 : done < 0 ? -1 : 5;
+        if (done == 1) {
+            run.tickets = 1;
+            run.in_ticket = c;
+            run.files = s_files (cfg, opd_reply_str (h, 6));
+            s_list (out, id, "request");
+            opd_info ("anonymised ticket=%s rule=request run=%s", id, run.run);
+        }
+    }
+    freeReplyObject (h);
+    run.walk_ms = opd_mono_ms () - t0;
+    if (rc == 1 || rc == 5)
+        return s_finish (redis, now, &run, 0, t0) < 0 ? -1 : rc;
+    return rc;
+}
+
+int
+opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run, json_t *out)
+{
+    s_run_t run = {.dry_run = dry_run};
+    int64_t t0 = opd_mono_ms ();
+    //  Keys past retention.pseudonyms.keep_years go first, on schedule.
+    int rc = dry_run ? 0 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = s_walk (redis, cfg, now, out, &run);
+    run.walk_ms = opd_mono_ms () - t0;
+    if (dry_run || rc < 0) {
+        if (run.run[0])
+            s_receipt (redis, &run, opd_now_ms (), false);
+        return rc < 0 ? -1 : run.tickets;
+    }
+    //  Tickets left pending by a run that stopped halfway are swept too.
+    return s_finish (redis, now, &run, rc, t0);
 }

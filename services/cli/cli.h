@@ -65,6 +65,8 @@ int cli_list (cli_t *c);
 int cli_update (cli_t *c);
 int cli_comment (cli_t *c);
 int cli_anonymise (cli_t *c);
+int cli_hold (cli_t *c);
+int cli_keys (cli_t *c);     //  keys destroy YEAR: a pseudonym key (cli_ticket.c)     //  hold ID --reason R | --lift: a legal hold (cli_ticket.c)
 int cli_slo (cli_t *c);      //  slo report (cli_slo.c)
 int cli_keygen (cli_t *c);   //  keygen NAME (cli_keygen.c); needs no configuration
 int cli_coverage (cli_t *c); //  coverage (cli_rota.c)

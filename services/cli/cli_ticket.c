@@ -4,6 +4,7 @@
     change of ticket state. */
 #include "cli.h"
 #include "opd_anonymise.h"
+#include "opd_pseudonym.h"
 #include "opd_change.h"
 #include "opd_stdresp.h"
 #include "opd_store.h"
@@ -493,16 +494,102 @@ cli_comment (cli_t *c)
     return rc;
 }
 
+//  --- hold ----------------------------------------------------------------
+
+//  opdesk hold ID --reason R: a legal hold, which keeps the ticket from the
+//  anonymiser until `opdesk hold ID --lift`. The command line is the
+//  operator's tool: it acts as a lead (decision 53), recorded as --as.
+int
+cli_hold (cli_t *c)
+{
+    static const char *const spec[] = {"reason:", "lift", "as:", NULL};
+    const char *usage = "opdesk hold ID (--reason R | --lift) [--as AGENT] [--json]";
+    int rc = cli_check (c, spec, 1, usage);
+    if (rc)
+        return rc;
+    const char *id = c->pos[0];
+    const char *reason = cli_opt (c, "reason");
+    bool lift = cli_flag (c, "lift");
+    if (lift == (reason != NULL) || (reason && (!*reason || strlen (reason) > 500)))
+        return cli_fail (c, CLI_USAGE, "usage", "give --reason (1 to 500 characters) or --lift\nusage: %s", usage);
+    const char *actor = cli_actor (c);
+    if (!actor)
+        return CLI_REFUSED;
+    opd_redis_t *redis = cli_redis (c);
+    int done = opd_store_hold (redis, c->cfg, opd_now_ms (), id, actor, lift ? "" : reason);
+    if (done < 0)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the hold failed: %s", opd_redis_error (redis));
+    if (done == 2)
+        return cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:b, s:b}", "ticket_id", id, "hold", !lift, "changed", done == 1));
+    else
+        printf ("%s %s%s\n", id, lift ? "hold lifted" : "on legal hold", done == 1 ? "" : " (already)");
+    return CLI_OK;
+}
+
+//  --- keys destroy --------------------------------------------------------
+
+//  opdesk keys destroy PERIOD: destroys a period's pseudonym key
+//  (retention.pseudonyms), so that its pseudonyms are anonymous.
+int
+cli_keys (cli_t *c)
+{
+    const char *usage = "opdesk keys destroy YEAR";
+    int rc = cli_check (c, NULL, 2, usage);
+    if (rc)
+        return rc;
+    const char *year = c->pos[1];
+    if (strcmp (c->pos[0], "destroy") || strlen (year) != 4 || strspn (year, "0123456789") != 4)
+        return cli_fail (c, CLI_USAGE, "usage", "usage: %s", usage);
+    if (opd_pseudonym_destroy (cli_redis (c), c->cfg, opd_now_ms (), year))
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the key was not destroyed: %s",
+                         opd_redis_error (cli_redis (c)));
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:b}", "period", year, "destroyed", 1));
+    else
+        printf ("pseudonym key %s destroyed: its pseudonyms are anonymous now\n", year);
+    return CLI_OK;
+}
+
 //  --- anonymise -----------------------------------------------------------
+
+//  opdesk anonymise --ticket ID: one closed ticket now, whatever its
+//  retention (a data subject's request for erasure; docs/privacy.md).
+static int
+s_anonymise_one (cli_t *c, const char *id)
+{
+    json_t *list = json_array ();
+    int rc = opd_anonymise_ticket (cli_redis (c), c->cfg, opd_now_ms (), id, list);
+    int out = CLI_OK;
+    if (rc < 0)
+        out = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the anonymisation failed: %s",
+                        opd_redis_error (cli_redis (c)));
+    else if (rc == 2)
+        out = cli_fail (c, CLI_REFUSED, "not_found", "no ticket %s", id);
+    else if (rc == 3)
+        out = cli_fail (c, CLI_REFUSED, "conflict", "%s is not closed; close it first", id);
+    else if (rc == 4)
+        out = cli_fail (c, CLI_REFUSED, "conflict", "%s is on legal hold; lift the hold first", id);
+    else if (c->json)
+        cli_print_json (json_incref (list));
+    else
+        printf ("%s %s\n", id, rc == 1 ? "anonymised (rule request)" : "was anonymised already");
+    json_decref (list);
+    return out;
+}
 
 int
 cli_anonymise (cli_t *c)
 {
-    static const char *const spec[] = {"dry-run", NULL};
-    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run] [--json]");
+    static const char *const spec[] = {"dry-run", "ticket:", NULL};
+    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run | --ticket ID] [--json]");
     if (rc)
         return rc;
     bool dry = cli_flag (c, "dry-run");
+    if (cli_opt (c, "ticket"))
+        return dry ? cli_fail (c, CLI_USAGE, "usage", "--ticket anonymises now; it has no dry run")
+                   : s_anonymise_one (c, cli_opt (c, "ticket"));
     json_t *list = json_array ();
     int n = opd_anonymise_pass (cli_redis (c), c->cfg, opd_now_ms (), dry, list);
     if (n < 0) {

@@ -21,7 +21,10 @@ static const char *s_usage =
     "            [--team T --note N] [--assignee A] [--field K=V ...] [--as AGENT] [--note N]\n"
     "            (--status resolved needs --note; an assignee must be in the ticket's team)\n"
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"
-    "  anonymise [--dry-run]\n"
+    "  anonymise [--dry-run]   one retention pass now (--dry-run only lists)\n"
+    "  anonymise --ticket ID   one closed ticket now, whatever its retention (erasure request)\n"
+    "  hold ID (--reason R | --lift) [--as AGENT]   a legal hold keeps a ticket from the anonymiser\n"
+    "  keys destroy YEAR       destroys a year's pseudonym key: its pseudonyms become anonymous\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
     "  coverage [--from T] [--to T] [--team TEAM]   on-duty gaps against working hours\n"
@@ -47,7 +50,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "weeks", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "weeks", "reason", "ticket", NULL};
 
 static bool
 s_takes_value (const char *name)
@@ -135,7 +138,7 @@ main (int argc, char **argv)
         int (*run) (cli_t *);
     } commands[] = {{"submit", cli_submit}, {"show", cli_show}, {"list", cli_list},
                     {"update", cli_update}, {"comment", cli_comment},
-                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise},
+                    {"anonymise", cli_anonymise}, {"anonymize", cli_anonymise}, {"hold", cli_hold}, {"keys", cli_keys},
                     {"slo", cli_slo}, {"coverage", cli_coverage}, {"absence", cli_absence},
                     {"shift", cli_shift}, {"oncall", cli_oncall}, {"rota", cli_rota},
                     {"route", cli_route}, {"staffing", cli_staffing}};

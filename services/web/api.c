@@ -25,6 +25,7 @@
 #include "api_staffing.h"
 #include "api_rota_ics.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include <ctype.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -607,6 +608,53 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
     json_decref (obj);
 }
 
+//  --- Legal holds -----------------------------------------------------------
+
+//  POST sets a hold with {"reason"}, DELETE lifts it (an optional reason
+//  is ignored: the history records the reason it was set with). Leads and
+//  admins only (the route table). 200 with the ticket.
+static void
+s_hold (http_req_t *req, const web_auth_t *who, const char *id, bool set)
+{
+    json_t *obj = set ? s_body (req) : NULL;
+    if (set && !obj)
+        return;
+    const char *reason = set ? json_string_value (json_object_get (obj, "reason")) : "";
+    if (set && (!reason || !*reason || strlen (reason) > 500 || !opd_utf8_valid (reason, strlen (reason)))) {
+        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "reason"),
+                      "a hold needs a reason of 1 to 500 characters");
+        json_decref (obj);
+        return;
+    }
+    opd_redis_t *redis = http_redis (req);
+    int rc = opd_store_hold (redis, req->cfg, opd_now_ms (), id, who->identity, reason);
+    json_decref (obj);
+    if (rc == 2) {
+        s_not_found (req, id);
+        return;
+    }
+    if (rc < 0) {
+        http_error (req, 503, "unavailable", "the hold could not be stored: %s", opd_redis_error (redis));
+        return;
+    }
+    opd_info ("%s ticket=%s by=%s", set ? "hold set" : "hold lifted", id, who->identity);
+    json_t *t = s_ticket (req, who, id, true);
+    if (t)
+        http_json (req, 200, t);
+}
+
+static void
+s_hold_set (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    s_hold (req, who, id, true);
+}
+
+static void
+s_hold_lift (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    s_hold (req, who, id, false);
+}
+
 //  --- Routing -------------------------------------------------------------
 
 //  The API's routes, read in one place: method, path ("*" stands for one
@@ -652,6 +700,8 @@ static const route_t s_routes[] = {
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
     {"GET", "/api/v1/tickets/*/suggestions", AGENT, api_suggestions, "standard response suggestions"},
+    {"POST", "/api/v1/tickets/*/hold", LEAD, s_hold_set, "legal holds"},
+    {"DELETE", "/api/v1/tickets/*/hold", LEAD, s_hold_lift, "legal holds"},
     {"GET", "/api/v1/events", AGENT, api_events, "the event history"},
     {"GET", "/api/v1/slo/report", LEAD, api_slo_report, "the SLO report"},
     {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},

@@ -143,8 +143,45 @@ int opd_store_update (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
 //  anonymise.lua: the personal data of one closed ticket (PERSONAL of the
 //  schema); fields_json: the custom fields with personal values replaced,
 //  NULL to leave them. 1 done, 0 not eligible, -1 / -2 as above.
+typedef struct {
+    long long fields;    //  hash fields replaced, deleted or redacted
+    long long comments;  //  comments changed
+    long long history;   //  history entries changed
+    long long idx;       //  index entries removed (opd:idx:req:*)
+} opd_store_anon_counts_t;
+//  run: the run's number (history and the hash record it); pseudonym and
+//  period: the requester's keyed pseudonym and the year of its key (NULL:
+//  none, the ticket becomes anonymous); counts, when not NULL, receives
+//  what changed.
+//  The same as a call to pipeline (opd_store_call_append) and its reply
+//  decoder (1, 0 or -2).
+void opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                               const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                               const char *period);
+int opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts);
 int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
-                         const char *rule, const char *fields_json);
+                         const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                         const char *period, opd_store_anon_counts_t *counts);
+
+//  The anonymiser's runs (opd:anon:*). run_start numbers a new run (written
+//  into num) and records it as running; receipt records how it ended and
+//  its counts (pairs: field, value, ...), kept 400 days. 0 or -1.
+//  How many anonymised tickets wait for their sweep (opd:anon:pending); -1.
+long long opd_store_anon_pending (opd_redis_t *redis);
+int opd_store_anon_run_start (opd_redis_t *redis, int64_t now, char *num, size_t size);
+int opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool ok, const opd_args_t *pairs);
+
+//  pseudo_destroy.lua: marks period's pseudonym key destroyed (once, with
+//  the event key.destroyed) and turns up to batch of its tickets from
+//  pseudonymised to anonymous. Returns how many are left, or -1 / -2.
+long long opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *period,
+                                    int batch);
+
+//  hold.lua: sets a legal hold on the ticket (reason not NULL or empty) or
+//  lifts it (reason NULL or ""), as by (a lead or admin), with a history
+//  entry. 1 changed, 0 nothing to do (already so), 2 no such ticket, -1 / -2.
+int opd_store_hold (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
+                    const char *reason);
 
 //  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
 //  outcome: "sent" or "failed"; ticket "" when none. held_response and
@@ -232,6 +269,9 @@ int opd_store_timer_drop (opd_redis_t *redis, const char *member);
 //  Closed tickets not anonymised yet, closed at or before until (ms),
 //  oldest first, with scores; resolved ones the same (ids only).
 redisReply *opd_store_closed_range (opd_redis_t *redis, int64_t until, long long offset, int n);
+//  How many closed tickets not anonymised yet closed after since and at or
+//  before until (ms); -1 when Redis failed.
+long long opd_store_closed_count (opd_redis_t *redis, int64_t since, int64_t until);
 redisReply *opd_store_resolved_range (opd_redis_t *redis, int64_t until, long long offset, int n);
 //  Puts opd:resolved right for one ticket: at > 0 its resolved_at, 0 it is
 //  not resolved any more. 0, -1.

@@ -13,7 +13,7 @@
 
 static const char *const s_script_names[OPD_SCRIPT_COUNT] = {
     "create", "route", "arm", "fire", "comment", "update", "anonymise",
-    "outbox_done", "outbox_retry", "outbox_promote", "emit"};
+    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy"};
 
 //  --- Script calls -------------------------------------------------------
 
@@ -290,15 +290,125 @@ s_run_int (opd_redis_t *redis, opd_store_call_t *c)
     return rc ? rc : v;
 }
 
+void
+opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
+                          const char *rule, const char *fields_json, const char *run, const char *pseudonym,
+                          const char *period)
+{
+    s_begin (c, OPD_SCRIPT_ANONYMISE, cfg, now);
+    opd_args_add (&c->args, id);
+    opd_args_add (&c->args, rule);
+    opd_args_add (&c->args, s_or_empty (fields_json));
+    opd_args_add (&c->args, s_or_empty (run));
+    opd_args_add (&c->args, s_or_empty (pseudonym));
+    opd_args_add (&c->args, s_or_empty (period));
+}
+
+int
+opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
+        return s_bad (OPD_SCRIPT_ANONYMISE, r);
+    if (counts)
+        *counts = (opd_store_anon_counts_t) {opd_reply_int (r, 1), opd_reply_int (r, 2), opd_reply_int (r, 3),
+                                             opd_reply_int (r, 4)};
+    return (int) opd_reply_int (r, 0);
+}
+
 int
 opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rule,
-                     const char *fields_json)
+                     const char *fields_json, const char *run, const char *pseudonym, const char *period,
+                     opd_store_anon_counts_t *counts)
 {
     opd_store_call_t c;
-    s_begin (&c, OPD_SCRIPT_ANONYMISE, cfg, now);
+    opd_store_anonymise_call (&c, cfg, now, id, rule, fields_json, run, pseudonym, period);
+    redisReply *r = opd_store_call_run (redis, &c);
+    opd_store_call_free (&c);
+    if (!r)
+        return -1;
+    int rc = opd_store_anonymise_reply (r, counts);
+    freeReplyObject (r);
+    return rc;
+}
+
+long long
+opd_store_anon_pending (opd_redis_t *redis)
+{
+    redisReply *r = opd_redis_command (redis, "ZCARD %s", OPD_KEY_ANON_PENDING);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
+}
+
+int
+opd_store_anon_run_start (opd_redis_t *redis, int64_t now, char *num, size_t size)
+{
+    redisReply *r = opd_redis_command (redis, "INCR %s", OPD_KEY_ANON_SEQ);
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        if (r)
+            freeReplyObject (r);
+        return -1;
+    }
+    snprintf (num, size, "%lld", r->integer);
+    freeReplyObject (r);
+    char key[64];
+    opd_key_anon_run (key, sizeof key, num);
+    r = opd_redis_command (redis, "HSET %s started_at %lld state running", key, (long long) now);
+    if (r)
+        freeReplyObject (r);
+    r = r ? opd_redis_command (redis, "ZADD %s %lld %s", OPD_KEY_ANON_RUNS, (long long) now, num) : NULL;
+    if (!r)
+        return -1;
+    freeReplyObject (r);
+    return 0;
+}
+
+int
+opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bool ok, const opd_args_t *pairs)
+{
+    char key[64];
+    opd_key_anon_run (key, sizeof key, run);
+    opd_args_t a;
+    opd_args_init (&a);
+    opd_args_add (&a, "HSET");
+    opd_args_add (&a, key);
+    opd_args_add (&a, "state");
+    opd_args_add (&a, ok ? "done" : "failed");
+    opd_args_add (&a, "finished_at");
+    opd_args_addi (&a, now);
+    for (int i = 0; i < pairs->n; i++)
+        opd_args_addn (&a, pairs->v[i], pairs->len[i]);
+    redisReply *r = opd_redis_argv (redis, &a);
+    opd_args_free (&a);
+    if (r)
+        freeReplyObject (r);
+    r = r ? opd_redis_command (redis, "EXPIRE %s %d", key, 400 * 86400) : NULL;
+    if (!r)
+        return -1;
+    freeReplyObject (r);
+    return 0;
+}
+
+long long
+opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *period, int batch)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_PSEUDO_DESTROY, cfg, now);
+    opd_args_add (&c.args, period);
+    opd_args_addi (&c.args, batch);
+    return s_run_int (redis, &c);
+}
+
+int
+opd_store_hold (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
+                const char *reason)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_HOLD, cfg, now);
     opd_args_add (&c.args, id);
-    opd_args_add (&c.args, rule);
-    opd_args_add (&c.args, s_or_empty (fields_json));
+    opd_args_add (&c.args, by);
+    opd_args_add (&c.args, s_or_empty (reason));
     return s_run_int (redis, &c);
 }
 
@@ -643,6 +753,17 @@ opd_store_closed_range (opd_redis_t *redis, int64_t until, long long offset, int
 {
     return opd_redis_command (redis, "ZRANGEBYSCORE %s -inf %lld WITHSCORES LIMIT %lld %d", OPD_KEY_CLOSED,
                               (long long) until, offset, n);
+}
+
+long long
+opd_store_closed_count (opd_redis_t *redis, int64_t since, int64_t until)
+{
+    redisReply *r = opd_redis_command (redis, "ZCOUNT %s (%lld %lld", OPD_KEY_CLOSED, (long long) since,
+                                       (long long) until);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
 }
 
 redisReply *

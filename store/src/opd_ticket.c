@@ -272,6 +272,15 @@ opd_tk_from_hash (const opd_ticket_t *tk, const redisReply *h, const opd_config_
     json_object_set_new (t, "rule", s_str (tk->rule));
     json_object_set_new (t, "slo", s_slo (tk, cfg, live));
     json_object_set_new (t, "anonymised", json_boolean (tk->anonymised && !strcmp (tk->anonymised, "1")));
+    json_object_set_new (t, "anonymised_at", s_time (tk->anonymised_at));
+    json_object_set_new (t, "anonymised_rule", s_str (tk->anonymised_rule));
+    json_object_set_new (t, "privacy", s_str (tk->privacy));
+    json_object_set_new (t, "pseudonym", s_str (tk->pseudonym));
+    json_object_set_new (t, "pseudonym_period", s_str (tk->pseudonym_period));
+    json_object_set_new (t, "hold", tk->hold && !strcmp (tk->hold, "1")
+                                        ? json_pack ("{s:o, s:o, s:o}", "reason", s_str (tk->hold_reason), "by",
+                                                     s_str (tk->hold_by), "at", s_time (tk->hold_at))
+                                        : json_null ());
     json_object_set_new (t, "missing_fields", s_json (tk->missing, JSON_ARRAY));
     json_object_set_new (t, "team_times", s_team_times (tk, h));
     int64_t since;

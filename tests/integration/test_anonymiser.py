@@ -121,6 +121,276 @@ class AnonymiseTest(unittest.TestCase):
             self.assertIn("0 tickets anonymised", st.cli("anonymise").stdout)
 
 
+def zero_day_config(**per_category):
+    cfg = harness.copy_config()
+    cfg["retention"] = {"closed_days": 0, "per_category": per_category}
+    return cfg
+
+
+def close_now(st, tid):
+    st.cli("update", tid, "--status", "resolved", "--note", "fixed")
+    st.cli("update", tid, "--status", "closed")
+
+
+class ZeroDaysTest(unittest.TestCase):
+    """retention.closed_days (and a per-category value) may be 0: the ticket is
+    anonymised at the first pass after it closes (CONTRACT.md section 8)."""
+
+    def test_dry_run_lists_a_ticket_closed_a_moment_ago(self):
+        with harness.Stack(SERVICES, config=zero_day_config(access=30)) as st:
+            tid = new_ticket(st, "Screen flickers")
+            kept = new_ticket(st, "Badge reader", "--category", "access")
+            still_open = new_ticket(st, "Still open")
+            close_now(st, tid)
+            close_now(st, kept)
+            p = st.cli("anonymise", "--dry-run", "--json")
+            self.assertEqual(json.loads(p.stdout), [{"ticket_id": tid, "rule": "closed_days"}])
+            for t in (tid, kept, still_open):
+                self.assertNotIn("anonymised", st.ticket(t))
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": tid, "rule": "closed_days"}])
+            self.assertEqual(st.ticket(tid)["anonymised"], "1")
+            self.assertNotIn("anonymised", st.ticket(kept))
+            self.assertNotIn("anonymised", st.ticket(still_open))
+
+    def test_service_anonymises_a_zero_day_ticket_soon_after_it_closes(self):
+        with harness.Stack(SERVICES + ["anonymiser"],
+                           config=zero_day_config(access=0, hardware=400)) as st:
+            tid = new_ticket(st, "Mouse broken")
+            access = new_ticket(st, "Door badge", "--category", "access")
+            laptop = new_ticket(st, "Laptop slow", "--category", "hardware/laptop")
+            time.sleep(1.5)  # the pass at start is over: the next one must come by itself
+            self.assertNotIn("anonymised", st.ticket(tid))
+            sub = st.subscribe("ticket.anonymised")
+            close_now(st, tid)
+            close_now(st, access)
+            close_now(st, laptop)
+            st.wait_for(lambda: st.ticket(tid).get("anonymised") == "1", timeout=8,
+                        what="the first pass after closing")
+            st.wait_for(lambda: st.ticket(access).get("anonymised") == "1", timeout=8,
+                        what="per_category access: 0")
+            got = sub.wait(lambda topic, e: e["ticket_id"] == tid)
+            self.assertIsNotNone(got, "no ticket.anonymised for %s" % tid)
+            self.assertEqual(st.ticket(tid)["req_name"], "anonymised")
+            time.sleep(1.5)
+            self.assertNotIn("anonymised", st.ticket(laptop))  # hardware keeps 400 days
+            self.assertIn("anonymised ticket=%s rule=closed_days" % tid, st.log("anonymiser"))
+            self.assertIn("anonymised ticket=%s rule=per_category:access" % access, st.log("anonymiser"))
+
+
+def api(st, method, path, obj=None, token="change-me-lead"):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", st.http_port, timeout=15)
+    try:
+        c.request(method, path, body=json.dumps(obj) if obj is not None else None,
+                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        r = c.getresponse()
+        text = r.read().decode()
+        return r.status, (json.loads(text) if text else None)
+    finally:
+        c.close()
+
+
+class HoldAndRulesTest(unittest.TestCase):
+    def test_legal_hold_keeps_a_ticket_until_lifted(self):
+        with harness.Stack(SERVICES + ["web"], config=zero_day_config()) as st:
+            held = new_ticket(st, "Dismissal dispute")
+            other = new_ticket(st, "Broken chair")
+            s, body = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {"reason": "litigation 2026-17"},
+                          token="change-me-agent")
+            self.assertEqual(s, 403, body)
+            s, body = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {})
+            self.assertEqual((s, body["error"]["code"]), (422, "invalid"))
+            s, body = api(st, "POST", "/api/v1/tickets/OPD-999/hold", {"reason": "x"})
+            self.assertEqual(s, 404, body)
+            s, t = api(st, "POST", "/api/v1/tickets/%s/hold" % held, {"reason": "litigation 2026-17"})
+            self.assertEqual(s, 200, t)
+            self.assertEqual((t["hold"]["reason"], t["hold"]["by"]), ("litigation 2026-17", "bob"))
+            for tid in (held, other):
+                close_now(st, tid)
+            self.assertEqual(st.cli_json("anonymise", "--dry-run"), [{"ticket_id": other, "rule": "closed_days"}])
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": other, "rule": "closed_days"}])
+            self.assertNotIn("anonymised", st.ticket(held))
+            self.assertEqual(st.ticket(held)["req_email"], "rita@example.com")
+            hist = st.cli_json("show", held)["history"]
+            self.assertIn(("bob", "hold_set", "litigation 2026-17"),
+                          [(h["actor"], h["action"], h["details"].get("reason")) for h in hist])
+            # Lifted by the command line: the next pass takes it.
+            st.cli("hold", held, "--lift", "--as", "bob")
+            self.assertIsNone(st.cli_json("show", held)["hold"])
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": held, "rule": "closed_days"}])
+            hist = st.cli_json("show", held)["history"]
+            actions = [h["action"] for h in hist]
+            self.assertLess(actions.index("hold_set"), actions.index("hold_lifted"))
+            self.assertEqual(actions[-1], "anonymised")
+            # A hold set by the command line, and lifted through the API.
+            third = new_ticket(st, "Grievance")
+            out = st.cli_json("hold", third, "--reason", "subject access request", "--as", "bob")
+            self.assertEqual(out, {"ticket_id": third, "hold": True, "changed": True})
+            close_now(st, third)
+            self.assertEqual(st.cli_json("anonymise"), [])
+            s, t = api(st, "DELETE", "/api/v1/tickets/%s/hold" % third, token="change-me-admin")
+            self.assertEqual((s, t["hold"]), (200, None))
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": third, "rule": "closed_days"}])
+            self.assertNotEqual(st.cli("hold", third, check=False).returncode, 0)
+
+    def test_retention_per_request_type_wins_over_category(self):
+        cfg = harness.copy_config()
+        cfg["retention"] = {"closed_days": 365, "per_category": {"access": 0},
+                            "per_request_type": {"new-laptop": 30}}
+        with harness.Stack(SERVICES, config=cfg) as st:
+            laptop = new_ticket(st, "Laptop for a starter", "--request-type", "new-laptop", "--category", "access",
+                                "--field", "cost_centre=123456", "--field", "model=standard")
+            old_laptop = new_ticket(st, "Laptop again", "--request-type", "new-laptop",
+                                    "--field", "cost_centre=123456", "--field", "model=standard")
+            door = new_ticket(st, "Door badge", "--category", "access")
+            close_days_ago(st, laptop, 10, comment=False)
+            close_days_ago(st, old_laptop, 31, comment=False)
+            close_days_ago(st, door, 0, comment=False)
+            self.assertEqual(sorted(st.cli_json("anonymise"), key=lambda x: x["ticket_id"]),
+                             sorted([{"ticket_id": old_laptop, "rule": "per_request_type:new-laptop"},
+                                     {"ticket_id": door, "rule": "per_category:access"}],
+                                    key=lambda x: x["ticket_id"]))
+            self.assertNotIn("anonymised", st.ticket(laptop))
+        bad = harness.copy_config()
+        bad["retention"] = {"closed_days": 365, "per_request_type": {"new-phone": 3}}
+        st = harness.Stack([], config=bad)
+        with st:
+            p = st.cli("show", "OPD-1", check=False)
+            self.assertIn("retention.per_request_type.new-phone", p.stderr)
+
+    def test_erasure_request_anonymises_one_closed_ticket_now(self):
+        with harness.Stack(SERVICES) as st:  # closed_days 365
+            tid = new_ticket(st, "Expenses for Rita Requester")
+            still_open = new_ticket(st, "Open one")
+            held = new_ticket(st, "Held one")
+            close_now(st, tid)
+            close_now(st, held)
+            st.cli("hold", held, "--reason", "tribunal", "--as", "bob")
+            self.assertEqual(st.cli_json("anonymise", "--ticket", tid), [{"ticket_id": tid, "rule": "request"}])
+            h = st.ticket(tid)
+            self.assertEqual((h["anonymised"], h["anonymised_rule"], h["subject"]),
+                             ("1", "request", "Expenses for [name removed]"))
+            p = st.cli("anonymise", "--ticket", still_open, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("not closed", p.stderr)
+            p = st.cli("anonymise", "--ticket", held, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("legal hold", p.stderr)
+            self.assertEqual(st.cli("anonymise", "--ticket", "OPD-999", check=False).returncode, 1)
+            self.assertIn("was anonymised already", st.cli("anonymise", "--ticket", tid).stdout)
+            for t in (still_open, held):
+                self.assertNotIn("anonymised", st.ticket(t))
+            receipt = st.r.hgetall("opd:anon:run:1")
+            self.assertEqual((receipt["state"], receipt["tickets"]), ("done", "1"))
+
+    def test_a_run_stopped_after_the_ticket_step_is_finished_by_the_next(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            r = st.submit(st.message(external_id="<rita.private@example.com>", participants=["cc@example.com"]))
+            tid = r["ticket_id"]
+            close_now(st, tid)
+            # The ticket step alone, as a run killed before its sweep leaves it.
+            self.assertEqual(harness.run_script(st, "anonymise", tid, "closed_days", "", "7")[0], 1)
+            self.assertEqual(st.r.zrange("opd:anon:pending", 0, -1), [tid])
+            self.assertEqual(st.r.get("opd:ext:<rita.private@example.com>"), tid)
+            self.assertEqual(st.cli_json("anonymise"), [])  # nothing new to anonymise...
+            self.assertIsNone(st.r.get("opd:ext:<rita.private@example.com>"))  # ...but the sweep ran
+            self.assertFalse(st.r.keys("opd:idem:api:*rita*"))
+            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)
+            run = st.r.zrange("opd:anon:runs", 0, -1)[-1]
+            receipt = st.r.hgetall("opd:anon:run:" + run)
+            self.assertEqual((receipt["state"], receipt["tickets"], receipt["swept_tickets"]), ("done", "0", "1"))
+            self.assertEqual((receipt["ext"], receipt["idem"]), ("1", "1"))
+            self.assertGreaterEqual(int(receipt["events"]), 2)  # ticket.resolved and ticket.closed
+            topics = [t for t, e in st.events_history() if e.get("ticket_id") == tid]
+            self.assertIn("ticket.created", topics)
+            self.assertNotIn("ticket.closed", topics)
+            self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
+
+
+class PseudonymTest(unittest.TestCase):
+    def test_pseudonyms_count_repeat_requesters_until_the_key_is_destroyed(self):
+        cfg = zero_day_config()
+        with harness.Stack(SERVICES, config=cfg) as st:
+            keys = os.path.join(st.tmp, "keys")
+            os.mkdir(keys, 0o700)
+            with open(os.path.join(keys, "2020.key"), "wb") as f:  # an old period, past keep_years
+                f.write(os.urandom(32))
+            st.config["retention"]["pseudonyms"] = {"keys_dir": keys, "keep_years": 2}
+            st.write_config()
+            a = new_ticket(st, "First", email="Rita@Example.com")
+            b = new_ticket(st, "Second", email="rita@example.com")
+            c = new_ticket(st, "Other", email="sam@example.com")
+            for t in (a, b, c):
+                close_now(st, t)
+            self.assertEqual(len(st.cli_json("anonymise")), 3)
+            year = time.strftime("%Y", time.gmtime())
+            self.assertFalse(os.path.exists(os.path.join(keys, "2020.key")))  # destroyed on schedule
+            self.assertEqual(os.stat(os.path.join(keys, year + ".key")).st_mode & 0o777, 0o600)
+            ta, tb, tc = (st.cli_json("show", t) for t in (a, b, c))
+            self.assertEqual([t["privacy"] for t in (ta, tb, tc)], ["pseudonymised"] * 3)
+            self.assertEqual(ta["pseudonym"], tb["pseudonym"])  # the same person, counted once
+            self.assertNotEqual(ta["pseudonym"], tc["pseudonym"])
+            self.assertRegex(ta["pseudonym"], "^[0-9a-f]{32}$")
+            self.assertEqual(ta["pseudonym_period"], year)
+            self.assertNotIn("rita", json.dumps(ta).lower())
+
+            st.cli("keys", "destroy", year)
+            self.assertFalse(os.path.exists(os.path.join(keys, year + ".key")))
+            for t in (a, b, c):
+                shown = st.cli_json("show", t)
+                self.assertEqual(shown["privacy"], "anonymous")
+                self.assertEqual(shown["history"][-1]["action"], "pseudonym_key_destroyed")
+            destroyed = [e for topic, e in st.events_history() if topic == "key.destroyed"]
+            self.assertEqual(sorted((e["period"], e["tickets"]) for e in destroyed), [("2020", 0), (year, 3)])
+            # A ticket anonymised after its period's key is gone has no pseudonym,
+            # and the key is never made again.
+            d = new_ticket(st, "Late one")
+            close_now(st, d)
+            st.cli_json("anonymise")
+            shown = st.cli_json("show", d)
+            self.assertEqual((shown["privacy"], shown["pseudonym"]), ("anonymous", None))
+            self.assertFalse(os.path.exists(os.path.join(keys, year + ".key")))
+
+
+class KilledRunTest(unittest.TestCase):
+    def test_a_run_killed_halfway_and_started_again_finishes(self):
+        import signal
+        import subprocess
+        import sys
+        sys.path.insert(0, os.path.join(harness.SOURCE, "bench"))
+        import anonymise as bench  # the benchmark's filler: create.lua and comment.lua
+        n = 3000
+        with harness.Stack([], config=zero_day_config()) as st:
+            bench.fill(st, n)
+            p = subprocess.Popen([os.path.join(harness.BIN, "opdesk"), "--config", st.config_path, "anonymise"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            st.wait_for(lambda: st.r.zcard("opd:anonymised") >= 50, timeout=60, interval=0.005,
+                        what="the run to start")
+            p.send_signal(signal.SIGKILL)
+            p.wait(10)
+            done = st.r.zcard("opd:anonymised")
+            self.assertLess(done, n, "the run finished before it was killed")
+            self.assertEqual(st.r.hget("opd:anon:run:1", "state"), "running")
+            # Every ticket is either done whole or untouched: the script is atomic.
+            for i in range(1, n + 1):
+                h = st.r.hmget("opd:t:OPD-%d" % i, "anonymised", "req_email", "req_name")
+                if h[0] == "1":
+                    self.assertEqual((h[1], h[2]), (None, "anonymised"))
+                else:
+                    self.assertEqual(h[1], "p%d@example.com" % (i - 1))
+            out = st.cli_json("anonymise")
+            self.assertEqual(len(out) + done, n)
+            self.assertEqual(st.r.zcard("opd:anonymised"), n)
+            self.assertEqual(st.r.zcard("opd:closed"), 0)
+            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)
+            self.assertEqual(st.r.keys("opd:idem:*"), [])
+            self.assertEqual(st.r.keys("opd:ext:*"), [])
+            self.assertEqual(st.r.keys("opd:idx:req:*"), [])
+            receipt = st.r.hgetall("opd:anon:run:2")
+            self.assertEqual((receipt["state"], int(receipt["tickets"]), int(receipt["swept_tickets"])),
+                             ("done", n - done, n))
+
+
 class AnonymiserServiceTest(unittest.TestCase):
     def test_service_passes_at_start_and_on_sighup(self):
         with harness.Stack(SERVICES) as st:

@@ -98,6 +98,16 @@ class RedisAclTest(unittest.TestCase):
                 with urllib.request.urlopen(req, timeout=10) as resp:
                     return json.loads(resp.read())["items"]
             st.wait_for(gaps, timeout=10, what="coverage.gap")
+            # A legal hold and an erasure request (opdesk-cli SCANs and XDELs
+            # in the sweep), then the anonymiser's own sweep (SIGHUP: a pass).
+            st.cli("update", tid, "--status", "resolved", "--note", "fixed")
+            st.cli("update", tid, "--status", "closed")
+            st.cli("hold", tid, "--reason", "audit", "--as", "bob")
+            st.cli("hold", tid, "--lift", "--as", "bob")
+            self.assertEqual(st.cli_json("anonymise", "--ticket", tid), [{"ticket_id": tid, "rule": "request"}])
+            st.r.zadd("opd:anon:pending", {tid: harness.now_ms()})
+            st.procs["anonymiser"].send_signal(__import__("signal").SIGHUP)
+            st.wait_for(lambda: st.r.zcard("opd:anon:pending") == 0, timeout=15, what="the anonymiser's sweep")
             # Each service is connected as its own user ...
             users = {c.get("user") for c in st.r.client_list()}
             for s in SERVICES:

@@ -25,7 +25,8 @@ static const char *s_config =
     "      - {name: cost_centre, type: string}\n"
     "      - {name: manager_email, type: email, pii: true}\n"
     "      - {name: manager_phone, type: phone, pii: true}\n"
-    "retention: {closed_days: 365, per_category: {access: 90, hardware: 30, hardware/laptop: 10}}\n";
+    "retention: {closed_days: 365, per_category: {access: 90, hardware: 30, hardware/laptop: 10},\n"
+    "            per_request_type: {new-laptop: 0}}\n";
 
 static opd_config_t *
 s_cfg (void)
@@ -43,16 +44,31 @@ test_anonymise_rule_is_the_most_specific_category_rule (void **state)
     (void) state;
     opd_config_t *cfg = s_cfg ();
     char rule[128];
-    assert_int_equal (opd_anonymise_rule (cfg, "access", rule, sizeof rule), 90);
+    assert_int_equal (opd_anonymise_rule (cfg, "access", NULL, rule, sizeof rule), 90);
     assert_string_equal (rule, "per_category:access");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardware/printer", rule, sizeof rule), 30);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/printer", NULL, rule, sizeof rule), 30);
     assert_string_equal (rule, "per_category:hardware");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", rule, sizeof rule), 10);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", NULL, rule, sizeof rule), 10);
     assert_string_equal (rule, "per_category:hardware/laptop");
-    assert_int_equal (opd_anonymise_rule (cfg, "hardwarex", rule, sizeof rule), 365);
+    assert_int_equal (opd_anonymise_rule (cfg, "hardwarex", NULL, rule, sizeof rule), 365);
     assert_string_equal (rule, "closed_days");
-    assert_int_equal (opd_anonymise_rule (cfg, NULL, rule, sizeof rule), 365);
+    assert_int_equal (opd_anonymise_rule (cfg, NULL, NULL, rule, sizeof rule), 365);
     assert_string_equal (rule, "closed_days");
+    opd_config_destroy (&cfg);
+}
+
+static void
+test_anonymise_rule_request_type_wins_and_0_days_is_allowed (void **state)
+{
+    (void) state;
+    opd_config_t *cfg = s_cfg ();
+    char rule[128];
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", "new-laptop", rule, sizeof rule), 0);
+    assert_string_equal (rule, "per_request_type:new-laptop");
+    assert_int_equal (opd_anonymise_rule (cfg, "hardware/laptop", "other-type", rule, sizeof rule), 10);
+    assert_string_equal (rule, "per_category:hardware/laptop");
+    //  The cutoff of a pass is now itself when a rule says 0 days.
+    assert_int_equal (opd_anonymise_cutoff (cfg, 1000000), 1000000);
     opd_config_destroy (&cfg);
 }
 
@@ -81,6 +97,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_anonymise_rule_is_the_most_specific_category_rule),
         cmocka_unit_test (test_anonymise_fields_replaces_only_pii_values),
+        cmocka_unit_test (test_anonymise_rule_request_type_wins_and_0_days_is_allowed),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
