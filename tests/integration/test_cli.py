@@ -326,6 +326,9 @@ class CliTest(unittest.TestCase):
     def test_list_sort_due(self):
         email = "due-%d@example.com" % os.getpid()
         ids = [self.submit("--subject", "Due %d" % i, email=email) for i in range(3)]
+        # Armed first, or opdesk-slo arming later would overwrite the due times below.
+        self.st.wait_for(lambda: all(self.st.ticket(t).get("armed_at") for t in ids), timeout=10,
+                         what="the clocks to be armed")
         # Due times as opdesk-slo writes them; set here so the order is known.
         now = int(self.st.r.time()[0]) * 1000
         for tid, due in zip(ids, (now + 3000000, now + 1000000, now + 2000000)):
