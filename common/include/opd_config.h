@@ -225,6 +225,7 @@ typedef struct {
     size_t nretention_types;
     char *pseudonym_keys_dir;  //  retention.pseudonyms.keys_dir; NULL: no pseudonyms
     int pseudonym_keep_years;
+    char *receipt_key;  //  retention.receipt_key: the Ed25519 seed file signing receipts; NULL: unsigned
     char *smtp_url, *smtp_from, *smtp_username, *smtp_password;
     int64_t smtp_timeout_ms;
     opd_webhook_t *webhooks;

@@ -235,6 +235,9 @@ const entry_t opd_cfg_keys[] = {
      .doc = "where the anonymiser keeps one key per year (YEAR.key); without it no pseudonyms"},
     {"retention.pseudonyms.keep_years", K_INT, CF (pseudonym_keep_years), .def = "2", .min = 0, .max = 100,
      .doc = "the anonymiser destroys the keys of years older than this many before the current one"},
+    {"retention.receipt_key", K_STR, CF (receipt_key),
+     .doc = "a file of 32 random bytes (the seed of an Ed25519 key, `opdesk keys receipt-key FILE`) that signs "
+            "the anonymiser's receipts; without it receipts are unsigned"},
 
     {"notifications", K_SECTION, .doc = "mail and webhooks (opdesk-notifier)"},
     {"notifications.smtp", K_SECTION, .doc = "the SMTP server"},

@@ -10,6 +10,7 @@
 #include "anonymiser.h"
 #include "opd_anonymise.h"
 #include "opd_log.h"
+#include "opd_receipt.h"
 #include "opd_redis.h"
 #include "opd_util.h"
 #include "opd_workflow.h"
@@ -33,6 +34,8 @@ s_probe (opd_service_t *svc, opd_redis_t *redis, int64_t last_cutoff, int64_t *n
 int
 anonymiser_run (opd_service_t *svc)
 {
+    if (opd_receipt_key_check (svc->cfg))
+        return 1;  //  a bad retention.receipt_key: refused at start, named in the log
     opd_redis_t *redis = opd_redis_new (svc->cfg);
     opd_redis_set_timeout (redis, 5000);
     if (opd_redis_connect (redis))

@@ -8,6 +8,7 @@
 #include "opd_anonymise.h"
 #include "opd_anon_sweep.h"
 #include "opd_pseudonym.h"
+#include "opd_receipt.h"
 #include "opd_schema.h"
 #include "opd_log.h"
 #include "opd_store.h"
@@ -325,7 +326,7 @@ s_walk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, json_t *out, s
 //  The receipt's counts, as field/value pairs for opd:anon:run:N, and as
 //  one log line (counts only: never an id, a name or an address).
 static void
-s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
+s_receipt (opd_redis_t *redis, const opd_config_t *cfg, const s_run_t *run, int64_t now, bool ok)
 {
     opd_args_t a;
     opd_args_init (&a);
@@ -350,13 +351,15 @@ s_receipt (opd_redis_t *redis, const s_run_t *run, int64_t now, bool ok)
     opd_info ("receipt run=%s state=%s%s", run->run, ok ? "done" : "failed", line);
     if (opd_store_anon_receipt (redis, run->run, now, ok, &a) < 0)
         opd_warn ("receipt not stored run=%s: %s", run->run, opd_redis_error (redis));
+    else
+        opd_receipt_sign (redis, cfg, run->run);
     free (line);
     opd_args_free (&a);
 }
 
 //  The sweep of what waits in opd:anon:pending, then the receipt.
 static int
-s_finish (opd_redis_t *redis, int64_t now, s_run_t *run, int rc, int64_t t0)
+s_finish (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, s_run_t *run, int rc, int64_t t0)
 {
     long long pending = rc < 0 ? 0 : opd_store_anon_pending (redis);
     if (pending < 0)
@@ -365,7 +368,7 @@ s_finish (opd_redis_t *redis, int64_t now, s_run_t *run, int rc, int64_t t0)
         rc = opd_anon_sweep (redis, &run->swept);
     run->sweep_ms = opd_mono_ms () - t0 - run->walk_ms;
     if (run->run[0])
-        s_receipt (redis, run, opd_now_ms (), rc == 0);
+        s_receipt (redis, cfg, run, opd_now_ms (), rc == 0);
     return rc < 0 ? -1 : run->tickets;
 }
 
@@ -374,6 +377,8 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
 {
     s_run_t run = {0};
     int64_t t0 = opd_mono_ms ();
+    if (opd_receipt_key_check (cfg))
+        return -1;
     redisReply *h = opd_store_fields (redis, id, s_wanted, NWANTED);
     if (!h || h->type != REDIS_REPLY_ARRAY) {
         if (h)
@@ -408,7 +413,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
     freeReplyObject (h);
     run.walk_ms = opd_mono_ms () - t0;
     if (rc == 1 || rc == 5)
-        return s_finish (redis, now, &run, 0, t0) < 0 ? -1 : rc;
+        return s_finish (redis, cfg, now, &run, 0, t0) < 0 ? -1 : rc;
     return rc;
 }
 
@@ -418,15 +423,16 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
     s_run_t run = {.dry_run = dry_run};
     int64_t t0 = opd_mono_ms ();
     //  Keys past retention.pseudonyms.keep_years go first, on schedule.
-    int rc = dry_run ? 0 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
+    //  A bad receipt key refuses the run before it changes anything.
+    int rc = dry_run ? 0 : opd_receipt_key_check (cfg) ? -1 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
     if (rc == 0)
         rc = s_walk (redis, cfg, now, out, &run);
     run.walk_ms = opd_mono_ms () - t0;
     if (dry_run || rc < 0) {
         if (run.run[0])
-            s_receipt (redis, &run, opd_now_ms (), false);
+            s_receipt (redis, cfg, &run, opd_now_ms (), false);
         return rc < 0 ? -1 : run.tickets;
     }
     //  Tickets left pending by a run that stopped halfway are swept too.
-    return s_finish (redis, now, &run, rc, t0);
+    return s_finish (redis, cfg, now, &run, rc, t0);
 }

@@ -4,15 +4,19 @@
     change of ticket state. */
 #include "cli.h"
 #include "opd_anonymise.h"
+#include "opd_receipt.h"
 #include "opd_pseudonym.h"
 #include "opd_change.h"
 #include "opd_stdresp.h"
 #include "opd_store.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 //  --- Text output ---------------------------------------------------------
 
@@ -532,13 +536,43 @@ cli_hold (cli_t *c)
 
 //  opdesk keys destroy PERIOD: destroys a period's pseudonym key
 //  (retention.pseudonyms), so that its pseudonyms are anonymous.
+//  opdesk keys receipt-key FILE: makes a receipt signing key (32 random
+//  bytes, mode 0600, never over an existing file) and prints its public key.
+static int
+s_receipt_key (cli_t *c, const char *path)
+{
+    if (sodium_init () < 0)
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "libsodium did not start");
+    unsigned char seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    randombytes_buf (seed, sizeof seed);
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write (fd, seed, sizeof seed) == (ssize_t) sizeof seed && fsync (fd) == 0;
+    int saved = errno;
+    if (fd >= 0)
+        close (fd);
+    crypto_sign_seed_keypair (pk, sk, seed);
+    sodium_memzero (seed, sizeof seed);
+    sodium_memzero (sk, sizeof sk);
+    if (!ok)
+        return cli_fail (c, CLI_REFUSED, "invalid", "%s: %s", path, strerror (saved));
+    char hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+    sodium_bin2hex (hex, sizeof hex, pk, sizeof pk);
+    if (c->json)
+        cli_print_json (json_pack ("{s:s, s:s}", "file", path, "public_key", hex));
+    else
+        printf ("receipt key written to %s (set retention.receipt_key to it)\npublic key %s\n", path, hex);
+    return CLI_OK;
+}
+
 int
 cli_keys (cli_t *c)
 {
-    const char *usage = "opdesk keys destroy YEAR";
+    const char *usage = "opdesk keys destroy YEAR | opdesk keys receipt-key FILE";
     int rc = cli_check (c, NULL, 2, usage);
     if (rc)
         return rc;
+    if (!strcmp (c->pos[0], "receipt-key"))
+        return s_receipt_key (c, c->pos[1]);
     const char *year = c->pos[1];
     if (strcmp (c->pos[0], "destroy") || strlen (year) != 4 || strspn (year, "0123456789") != 4)
         return cli_fail (c, CLI_USAGE, "usage", "usage: %s", usage);
@@ -579,14 +613,48 @@ s_anonymise_one (cli_t *c, const char *id)
     return out;
 }
 
+//  opdesk anonymise --receipt N: prints run N's receipt and verifies its
+//  signature with retention.receipt_key; 1 when it does not verify.
+static int
+s_receipt (cli_t *c, const char *run)
+{
+    if (!*run || strspn (run, "0123456789") != strlen (run))
+        return cli_fail (c, CLI_USAGE, "usage", "--receipt takes a run number");
+    bool failed = false;
+    json_t *r = opd_receipt_check (cli_redis (c), c->cfg, run, &failed);
+    if (!r)
+        return failed ? cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis: %s", opd_redis_error (cli_redis (c)))
+                      : cli_fail (c, CLI_REFUSED, "not_found", "no receipt of run %s", run);
+    bool ok = json_is_true (json_object_get (r, "verified"));
+    if (c->json) {
+        cli_print_json (r);
+        return ok ? CLI_OK : CLI_REFUSED;
+    }
+    printf ("receipt of run %s\n", run);
+    const char *name;
+    json_t *v;
+    json_object_foreach (json_object_get (r, "receipt"), name, v)
+        printf ("  %-14s %s\n", name, json_string_value (v));
+    if (ok)
+        printf ("signature verified (key %s)\n", s_s (r, "signed_by"));
+    else
+        fprintf (stderr, "opdesk: the receipt does not verify: %s\n", s_s (r, "reason"));
+    json_decref (r);
+    return ok ? CLI_OK : CLI_REFUSED;
+}
+
 int
 cli_anonymise (cli_t *c)
 {
-    static const char *const spec[] = {"dry-run", "ticket:", NULL};
-    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run | --ticket ID] [--json]");
+    static const char *const spec[] = {"dry-run", "ticket:", "receipt:", NULL};
+    int rc = cli_check (c, spec, 0, "opdesk anonymise [--dry-run | --ticket ID | --receipt N] [--json]");
     if (rc)
         return rc;
+    if (cli_opt (c, "receipt"))
+        return s_receipt (c, cli_opt (c, "receipt"));
     bool dry = cli_flag (c, "dry-run");
+    if (!dry && opd_receipt_key_check (c->cfg))
+        return cli_fail (c, CLI_USAGE, "config", "retention.receipt_key is not a usable key: nothing was done");
     if (cli_opt (c, "ticket"))
         return dry ? cli_fail (c, CLI_USAGE, "usage", "--ticket anonymises now; it has no dry run")
                    : s_anonymise_one (c, cli_opt (c, "ticket"));

@@ -23,8 +23,10 @@ static const char *s_usage =
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"
     "  anonymise [--dry-run]   one retention pass now (--dry-run only lists)\n"
     "  anonymise --ticket ID   one closed ticket now, whatever its retention (erasure request)\n"
+    "  anonymise --receipt N   prints run N's receipt and verifies its signature (exit 1: it does not)\n"
     "  hold ID (--reason R | --lift) [--as AGENT]   a legal hold keeps a ticket from the anonymiser\n"
     "  keys destroy YEAR       destroys a year's pseudonym key: its pseudonyms become anonymous\n"
+    "  keys receipt-key FILE   makes the key that signs receipts (retention.receipt_key)\n"
     "  slo report [--from T] [--to T] [--group-by priority|team|policy]\n"
     "             [--compare previous | --compare FROM..TO]\n"
     "  coverage [--from T] [--to T] [--team TEAM]   on-duty gaps against working hours\n"
@@ -50,7 +52,7 @@ static const char *const s_valued[] = {
     "config", "body", "body-file", "subject", "email", "name", "phone", "priority", "impact",
     "urgency", "category", "kind", "request-type", "field", "channel", "external-id", "reply-to",
     "timeout", "dir", "status", "team", "assignee", "requester", "q", "sort", "limit", "cursor",
-    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "weeks", "reason", "ticket", NULL};
+    "severity", "note", "as", "standard-response", "due-within", "from", "to", "group-by", "compare", "agent", "weeks", "reason", "ticket", "receipt", NULL};
 
 static bool
 s_takes_value (const char *name)

@@ -307,6 +307,75 @@ class HoldAndRulesTest(unittest.TestCase):
             self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
 
 
+class ReceiptTest(unittest.TestCase):
+    """Receipts signed with retention.receipt_key (Ed25519), verified by
+    `opdesk anonymise --receipt N`."""
+
+    def test_a_real_runs_receipt_verifies_and_a_changed_count_does_not(self):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            path = os.path.join(st.tmp, "receipt.key")
+            made = st.cli_json("keys", "receipt-key", path)
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+            self.assertEqual(os.path.getsize(path), 32)
+            self.assertEqual(st.cli("keys", "receipt-key", path, check=False).returncode, 1)  # never overwritten
+            st.config["retention"]["receipt_key"] = path
+            st.write_config()
+            tid = new_ticket(st, "Signed away")
+            close_now(st, tid)
+            self.assertEqual(len(st.cli_json("anonymise")), 1)
+            run = st.r.zrange("opd:anon:runs", 0, -1)[-1]
+            shown = st.cli_json("anonymise", "--receipt", run)
+            self.assertIs(shown["verified"], True)
+            self.assertIsNone(shown["reason"])
+            self.assertEqual(shown["signed_by"], made["public_key"])
+            self.assertEqual((shown["receipt"]["state"], shown["receipt"]["tickets"]), ("done", "1"))
+            stored = st.r.hgetall("opd:anon:run:" + run)
+            self.assertEqual(stored["signed"], shown["signed"])
+            self.assertTrue(stored["signed"].startswith("opdesk-anonymiser-receipt-v1\nrun %s\n" % run))
+            self.assertIn("\ntickets 1\n", stored["signed"])
+            # An independent Ed25519 implementation agrees.
+            Ed25519PublicKey.from_public_bytes(bytes.fromhex(made["public_key"])).verify(
+                bytes.fromhex(stored["signature"]), stored["signed"].encode())
+            self.assertIn("signature verified", st.cli("anonymise", "--receipt", run).stdout)
+            # A count changed in Redis afterwards no longer verifies...
+            st.r.hset("opd:anon:run:" + run, "tickets", "0")
+            p = st.cli("anonymise", "--receipt", run, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("changed after it was signed", p.stderr)
+            p = st.cli("anonymise", "--receipt", run, "--json", check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIs(json.loads(p.stdout)["verified"], False)
+            # ...nor when the signed text is changed to match.
+            st.r.hset("opd:anon:run:" + run, "signed", stored["signed"].replace("\ntickets 1\n", "\ntickets 0\n"))
+            p = st.cli("anonymise", "--receipt", run, check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("signature does not match", p.stderr)
+            self.assertEqual(st.cli("anonymise", "--receipt", "999", check=False).returncode, 1)
+
+    def test_a_bad_key_is_refused_and_a_receipt_without_a_key_is_unsigned(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            first = new_ticket(st, "Unsigned")
+            close_now(st, first)
+            self.assertEqual(len(st.cli_json("anonymise")), 1)
+            p = st.cli("anonymise", "--receipt", "1", check=False)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("not signed", p.stderr)
+            short = os.path.join(st.tmp, "short.key")
+            with open(short, "wb") as f:
+                f.write(os.urandom(31))
+            st.config["retention"]["receipt_key"] = short
+            st.write_config()
+            tid = new_ticket(st, "Not with that key")
+            close_now(st, tid)
+            p = st.cli("anonymise", check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("retention.receipt_key", p.stderr)
+            self.assertIn("exactly 32 bytes", p.stderr)
+            self.assertNotIn("anonymised", st.ticket(tid))  # refused before any change
+            self.assertEqual(st.r.zrange("opd:anon:runs", 0, -1), ["1"])
+
+
 class PseudonymTest(unittest.TestCase):
     def test_pseudonyms_count_repeat_requesters_until_the_key_is_destroyed(self):
         cfg = zero_day_config()
