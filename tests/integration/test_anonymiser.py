@@ -374,6 +374,18 @@ class ReceiptTest(unittest.TestCase):
             self.assertIn("exactly 32 bytes", p.stderr)
             self.assertNotIn("anonymised", st.ticket(tid))  # refused before any change
             self.assertEqual(st.r.zrange("opd:anon:runs", 0, -1), ["1"])
+            # The service refuses to start with it, naming the key.
+            svc = st.start("anonymiser", wait=False)
+            self.assertNotEqual(svc.wait(15), 0)
+            del st.procs["anonymiser"]  # it exited, as it should: not a crash at teardown
+            self.assertIn("retention.receipt_key", st.log("anonymiser"))
+            self.assertNotIn("anonymised", st.ticket(tid))
+            with open(short, "wb") as f:  # a zeroed key is no key either
+                f.write(bytes(32))
+            p = st.cli("anonymise", "--ticket", tid, check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("all zero", p.stderr)
+            self.assertNotIn("anonymised", st.ticket(tid))
 
 
 class PseudonymTest(unittest.TestCase):
