@@ -85,7 +85,7 @@ s_canonical (const redisReply *h, const char *run)
     redisReply **pairs = opd_calloc (n + 1, sizeof *pairs);
     for (size_t i = 0; i < n; i++)
         if (h->element[2 * i]->str && !s_own (h->element[2 * i]->str))
-            pairs[k++] = h->element[2 * i];  //  the value follows in h->element
+            pairs[k++] = h->element[2 * i];
     qsort (pairs, k, sizeof *pairs, s_by_name);
     char *text = opd_sprintf (HEADER "\nrun %s\n", run);
     for (size_t i = 0; i < k; i++) {
