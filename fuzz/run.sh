@@ -93,16 +93,27 @@ fuzz_one() {
         >"$out/$name.summary"
 }
 
-for name in "${names[@]}"; do
-    [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
-    build_one "$name"
-    rm -f "$out/$name.summary"
-done
-
-# The harnesses run side by side, FUZZ_JOBS at a time (default: one per
-# processor), each for the full $seconds: the same fuzzing in less wall time.
+# Builds and then fuzzing run side by side, FUZZ_JOBS at a time (default:
+# one per processor), each harness for the full $seconds: the same work in
+# less wall time.
 jobs_max=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 failed=0 running=0
+for name in "${names[@]}"; do
+    [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
+    rm -f "$out/$name.summary"
+    if [ "$running" -ge "$jobs_max" ]; then
+        wait -n || failed=1
+        running=$((running - 1))
+    fi
+    build_one "$name" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+    wait -n || failed=1
+    running=$((running - 1))
+done
+[ "$failed" = 0 ] || { echo "fuzz: a harness did not build (see above)" >&2; exit 1; }
+
 for name in "${names[@]}"; do
     if [ "$running" -ge "$jobs_max" ]; then
         wait -n || failed=1
