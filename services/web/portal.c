@@ -291,7 +291,7 @@ s_submit (http_req_t *req, const web_auth_t *who)
     portal_esc (b, reply.ticket_id);
     g_string_append (b, "</strong> has been received. We will answer by email.</p><p><a id=\"ticket-link\" href=\"/tickets/");
     portal_esc (b, reply.ticket_id);
-    g_string_append (b, "\">Follow your request</a> (sign in with your access token) or "
+    g_string_append (b, "\">Follow your request</a> (sign in) or "
                         "<a href=\"/\">send another request</a>.</p>");
     portal_page (req, reply.created ? 201 : 200, "Request received", who, b, NULL);
 }
