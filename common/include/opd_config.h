@@ -164,6 +164,8 @@ typedef struct {
     int login;                      //  sign-in attempts per client address per window, default 10
     int api_token;                  //  API requests per token per window, default 3000
     int api_address;                //  API requests per client address per window, default 6000
+    int signin_email;               //  sign-in links asked for one email address per window, default 3
+    int signin_address;             //  sign-in links asked for from one client address per window, default 10
     int64_t window_ms;              //  default 1 min
 } opd_rate_config_t;
 
@@ -238,6 +240,8 @@ typedef struct {
     char *web_public_url;           //  how requesters reach the portal (links in mail)
     opd_http_config_t web_http;     //  channels.web: 512 connections, 32 per client, 30 s, 10 s
     int64_t web_session_ms;         //  portal and console sessions last this long, default 12 h
+    bool web_email_signin;          //  requesters may sign in by a link mailed to them, default true
+    int64_t web_signin_link_ms;     //  such a link works this long, default 15 min
     opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
     size_t nemail_addresses;

@@ -54,6 +54,7 @@ local KEY = {
   phone_cursor = 'opd:phone:cursor',
   rate_web = function (kind, hash) return 'opd:rate:web:' .. kind .. ':' .. hash end,
   session = function (sha256) return 'opd:session:' .. sha256 end,
+  signin = function (sha256) return 'opd:signin:' .. sha256 end,
   alive = function (name) return 'opd:alive:' .. name end,
   rota_abs = function (id) return 'opd:rota:abs:' .. id end,
   rota_abs_seq = 'opd:rota:abs:seq',

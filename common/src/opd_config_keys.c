@@ -273,6 +273,11 @@ const entry_t opd_cfg_keys[] = {
     HTTP_ROWS ("channels.web", web_http, "512", "32", "30s"),
     {"channels.web.session", K_DUR, CF (web_session_ms), .def = "12h", .min = 60000,
      .doc = "how long a portal or console session lasts"},
+    {"channels.web.email_signin", K_BOOL, CF (web_email_signin), .def = "true",
+     .doc = "requesters may sign in to the portal by a single-use link mailed to them (through "
+            "notifications.smtp)"},
+    {"channels.web.email_signin_link", K_DUR, CF (web_signin_link_ms), .def = "15m",
+     .min = 60000, .max = 86400000, .doc = "how long a mailed sign-in link works"},
     {"channels.web.rate_limit", K_SECTION, .doc = "request rates, counted in Redis"},
     {"channels.web.rate_limit.login", K_INT, CF (web_rate.login), .def = "10", .min = 1,
      .max = 1000000, .doc = "failed sign-ins per client address per window; more: 429"},
@@ -280,6 +285,12 @@ const entry_t opd_cfg_keys[] = {
      .min = 1, .max = 100000000, .doc = "API requests per token per window"},
     {"channels.web.rate_limit.api_address", K_INT, CF (web_rate.api_address), .def = "6000",
      .min = 1, .max = 100000000, .doc = "API requests per client address per window"},
+    {"channels.web.rate_limit.signin_email", K_INT, CF (web_rate.signin_email), .def = "3",
+     .min = 1, .max = 1000, .doc = "sign-in links mailed to one address per window; more are "
+                                   "answered the same but not mailed"},
+    {"channels.web.rate_limit.signin_address", K_INT, CF (web_rate.signin_address), .def = "10",
+     .min = 1, .max = 1000000, .doc = "sign-in links asked for from one client address per "
+                                      "window; more: 429"},
     {"channels.web.rate_limit.window", K_DUR, CF (web_rate.window_ms), .def = "1m",
      .min = 1000, .doc = "the window of those limits"},
 

@@ -307,9 +307,12 @@ int opd_key_phone (char *buf, size_t size, const char *e164);
 //  opd:rate:web:{kind}:{hash} (string (counter, PX window), global): requests in the current window of channels.web.rate_limit: kind addr (API reques
 #define OPD_KEY_RATE_WEB_FMT "opd:rate:web:%s:%s"
 int opd_key_rate_web (char *buf, size_t size, const char *kind, const char *hash);
-//  opd:session:{sha256} (string v1 TOKEN_SHA256 CSRF EXPIRES_MS (PX = the session's life), global): a portal or console session, by the SHA-256 of its cookie's random id
+//  opd:session:{sha256} (string v1 TOKEN_SHA256 CSRF EXPIRES_MS, or v2 CSRF EXPIRES_MS EMAIL (signed in by a mailed link) (PX = the session's life), global): a portal or console session, by the SHA-256 of its cookie's random id
 #define OPD_KEY_SESSION_FMT "opd:session:%s"
 int opd_key_session (char *buf, size_t size, const char *sha256);
+//  opd:signin:{sha256} (string EMAIL (PX = channels.web.email_signin_link), global): a sign-in link mailed to a requester, by the SHA-256 of its random token (the to
+#define OPD_KEY_SIGNIN_FMT "opd:signin:%s"
+int opd_key_signin (char *buf, size_t size, const char *sha256);
 //  opd:alive:{name} (string HOST:PID, expires after 5 s (PX), global): the heartbeat of service NAME (intake, router, slo, notifier, anonymiser, email,
 #define OPD_KEY_ALIVE_FMT "opd:alive:%s"
 int opd_key_alive (char *buf, size_t size, const char *name);

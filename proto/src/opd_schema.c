@@ -318,6 +318,13 @@ opd_key_session (char *buf, size_t size, const char *sha256)
 }
 
 int
+opd_key_signin (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_SIGNIN_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_alive (char *buf, size_t size, const char *name)
 {
     int n = snprintf (buf, size, OPD_KEY_ALIVE_FMT, name);
@@ -427,7 +434,8 @@ const opd_key_info_t opd_keys[] = {
     {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true, "hash last_ticket"},
     {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, true, NULL},
-    {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"signin", "opd:signin:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false, NULL},
@@ -443,7 +451,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 61;
+const size_t opd_key_count = 62;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -544,11 +544,53 @@ s_compose_agent (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, c
     return 0;
 }
 
+//  Kind "signin": the single-use link to the portal a requester asked for
+//  on /login. No ticket; the footer as on every mail to a requester.
+static int
+s_compose_signin (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
+{
+    if (!in->to || !opd_email_valid (in->to) || !in->link) {
+        *why = !in->link ? "no link" : "no email";
+        return -1;
+    }
+    char until[80];
+    mail_when (in->link_expires_ms, NULL, until, sizeof until);
+    GString *body = g_string_new ("Hello,\n\n");
+    g_string_append_printf (body,
+                            "Someone, probably you, asked to sign in to the service desk with this "
+                            "address. To see your requests, open this link and press \"Sign in\":\n\n"
+                            "%s\n\n"
+                            "The link works once, until %s. If you did not ask for it, ignore this "
+                            "message: nobody can sign in without the link.\n",
+                            in->link, until);
+    s_append_footer (body, cfg);
+    GString *msgid = s_message_id (cfg, "signin", in->job_id);
+    char date[64];
+    mail_date (in->now_ms, date, sizeof date);
+    char *from = mail_mailbox (NULL, cfg->smtp_from);
+    GString *m = g_string_new (NULL);
+    g_string_append_printf (m,
+                            "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: Your sign-in link\r\n"
+                            "Message-ID: %s\r\nAuto-Submitted: auto-generated\r\n",
+                            date, from, in->to, msgid->str);
+    s_append_mime_body (m, body->str);
+    out->to = opd_strdup (in->to);
+    out->message_id = opd_strdup (msgid->str);
+    out->size = m->len;
+    out->data = g_string_free (m, FALSE);
+    g_string_free (msgid, TRUE);
+    g_string_free (body, TRUE);
+    free (from);
+    return 0;
+}
+
 int
 mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
 {
     memset (out, 0, sizeof *out);
     *why = NULL;
+    if (in->kind && !strcmp (in->kind, "signin"))
+        return s_compose_signin (cfg, in, out, why);
     const opd_ticket_t *t = in->ticket;
     const char *anonymised = s_nz (t->anonymised);
     if (anonymised && !strcmp (anonymised, "1")) {

@@ -16,11 +16,15 @@
 
 //  One outbox job and what it refers to; everything is borrowed.
 typedef struct {
-    const char *kind;          //  "ack", "comment" (to the requester) or "agent" (to the assignee)
+    const char *kind;          //  "ack", "comment", "signin" (to the requester) or "agent" (to the assignee)
     long long job_id;          //  makes the Message-ID unique (and stable over retries)
     const opd_ticket_t *ticket;  //  the ticket, as opd_store_ticket_read reads its hash
     const char *comment_json;  //  kind "comment": the comment as stored in opd:t:ID:c
     int64_t now_ms;            //  the Date header
+    //  Kind "signin" (no ticket): the address the portal was asked a link
+    //  for, the link, and when it stops working.
+    const char *to, *link;
+    int64_t link_expires_ms;
 } mail_input_t;
 
 //  A composed message; every member is owned (mail_clear frees them).

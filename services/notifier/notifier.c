@@ -13,6 +13,7 @@
 #include "mail.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_schema.h"
 #include "opd_store.h"
 #include "opd_util.h"
 #include "smtp.h"
@@ -22,6 +23,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define MAX_PAUSE_MS 300000
 #define REDIS_TIMEOUT_MS 3000  //  above the BLMOVE block of 0.5 s
@@ -127,11 +129,126 @@ s_remember_thread (notifier_t *self, const char *id, const char *msgid)
     return opd_store_mail_thread_set (self->redis, id, msgid);
 }
 
+//  A new sign-in link for email: 256 random bits (hex) into token[65], and
+//  only its SHA-256 in Redis (opd:signin:HASH = email, PX the link's life).
+//  0, or -1 when Redis failed.
+static int
+s_signin_token (notifier_t *self, const char *email, char *token)
+{
+    unsigned char bytes[32];
+    size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
+        if (n > 0)
+            got += (size_t) n;
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        snprintf (token + 2 * i, 3, "%02x", bytes[i]);
+    gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+    char key[128];
+    opd_key_signin (key, sizeof key, hash);
+    g_free (hash);
+    redisReply *r = opd_redis_command (self->redis, "SET %s %s PX %lld", key, email,
+                                       (long long) self->svc->cfg->web_signin_link_ms);
+    int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
+    if (r)
+        freeReplyObject (r);
+    return rc;
+}
+
+//  Sends mail m of job j; the job is done, retried later, or given up.
+static void
+s_send (notifier_t *self, json_t *j, const char *job, size_t len, const char *ticket, mail_t *m)
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    long long jid = json_integer_value (json_object_get (j, "id"));
+    long long attempt = json_integer_value (json_object_get (j, "attempt"));
+    const char *kind = json_string_value (json_object_get (j, "kind"));
+    if (smtp_send (self->smtp, cfg->smtp_from, m->to, m->data, m->size) == 0) {
+        opd_info ("sent job=%lld kind=%s ticket=%s attempt=%lld bytes=%zu", jid, kind, ticket,
+                  attempt, m->size);
+        self->sent++;
+        if (m->held_response)
+            opd_warn ("standard response held job=%lld ticket=%s response=%s variable=%s: "
+                      "the plain acknowledgement was sent",
+                      jid, ticket, m->held_response, m->held_variable);
+        s_done_held (self, job, len, "sent", ticket, "", m);
+    }
+    else if (attempt + 1 >= NOTIFIER_MAX_ATTEMPTS) {
+        opd_error ("gave up job=%lld kind=%s ticket=%s attempts=%lld error=\"%s\"", jid, kind,
+                   ticket, attempt + 1, smtp_error (self->smtp));
+        self->failed++;
+        char *detail = opd_sprintf ("smtp: %s", smtp_error (self->smtp));
+        s_done (self, job, len, "failed", ticket, detail);
+        free (detail);
+    }
+    else {
+        int64_t pause = notifier_backoff_ms ((int) attempt + 1);
+        opd_warn ("smtp failed job=%lld kind=%s ticket=%s attempt=%lld retry_in_ms=%lld error=\"%s\"",
+                  jid, kind, ticket, attempt + 1, (long long) pause, smtp_error (self->smtp));
+        json_object_set_new (j, "attempt", json_integer (attempt + 1));
+        char *again = json_dumps (j, JSON_COMPACT);
+        self->retried++;
+        s_retry (self, job, len, again, opd_now_ms () + pause);
+        free (again);
+    }
+}
+
+//  Kind "signin" (queued by opdesk-web on /login): a fresh link on every
+//  attempt, so the token exists only here and in the mail. A link stored
+//  for an attempt that failed is never mailed and expires unused.
+static void
+s_process_signin (notifier_t *self, json_t *j, const char *job, size_t len)
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    long long jid = json_integer_value (json_object_get (j, "id"));
+    const char *email = json_string_value (json_object_get (j, "email"));
+    char token[65];
+    if (!email || !opd_email_valid (email)) {
+        opd_info ("job=%lld kind=signin not sent: no email", jid);
+        self->failed++;
+        s_done (self, job, len, "failed", "", "no email");
+        return;
+    }
+    if (s_signin_token (self, email, token)) {
+        opd_warn ("job=%lld kind=signin put back, Redis failed: %s", jid, opd_redis_error (self->redis));
+        s_retry (self, job, len, NULL, opd_now_ms () + 1000);
+        return;
+    }
+    const char *base = cfg->web_public_url ? cfg->web_public_url : "";
+    size_t n = strlen (base);
+    char *link = opd_sprintf ("%.*s/login/link?t=%s", (int) (n && base[n - 1] == '/' ? n - 1 : n), base,
+                              token);
+    int64_t now = opd_now_ms ();
+    mail_input_t in = {.kind = "signin", .job_id = jid, .now_ms = now, .to = email, .link = link,
+                       .link_expires_ms = now + cfg->web_signin_link_ms};
+    mail_t m;
+    const char *why = NULL;
+    if (mail_compose (cfg, &in, &m, &why)) {
+        opd_info ("job=%lld kind=signin not sent: %s", jid, why);
+        self->failed++;
+        s_done (self, job, len, "failed", "", why);
+    }
+    else {
+        s_send (self, j, job, len, "", &m);
+        mail_clear (&m);
+    }
+    explicit_bzero (token, sizeof token);
+    explicit_bzero (link, strlen (link));
+    free (link);
+}
+
 static void
 s_process (notifier_t *self, const char *job, size_t len)
 {
     const opd_config_t *cfg = self->svc->cfg;
     json_t *j = json_loadb (job, len, 0, NULL);
+    const char *jkind = json_string_value (json_object_get (j, "kind"));
+    if (json_is_object (j) && jkind && !strcmp (jkind, "signin")) {
+        s_process_signin (self, j, job, len);
+        json_decref (j);
+        return;
+    }
     const char *ticket = json_string_value (json_object_get (j, "ticket"));
     const char *kind = json_string_value (json_object_get (j, "kind"));
     if (!json_is_object (j) || !ticket || !kind || !*ticket || strchr (ticket, ' ')) {
@@ -141,7 +258,6 @@ s_process (notifier_t *self, const char *job, size_t len)
         return;
     }
     long long jid = json_integer_value (json_object_get (j, "id"));
-    long long attempt = json_integer_value (json_object_get (j, "attempt"));
     long long cid = json_integer_value (json_object_get (j, "comment"));
     opd_ticket_t t;
     redisReply *hash = NULL;
@@ -162,7 +278,7 @@ s_process (notifier_t *self, const char *job, size_t len)
         s_done (self, job, len, "failed", ticket, "no ticket");
         goto end;
     }
-    mail_input_t in = {kind, jid, &t, comment, opd_now_ms ()};
+    mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms ()};
     mail_t m;
     const char *why = NULL;
     if (about_comment && !comment)
@@ -182,34 +298,7 @@ s_process (notifier_t *self, const char *job, size_t len)
         mail_clear (&m);
         goto end;
     }
-    if (smtp_send (self->smtp, cfg->smtp_from, m.to, m.data, m.size) == 0) {
-        opd_info ("sent job=%lld kind=%s ticket=%s attempt=%lld bytes=%zu", jid, kind, ticket,
-                  attempt, m.size);
-        self->sent++;
-        if (m.held_response)
-            opd_warn ("standard response held job=%lld ticket=%s response=%s variable=%s: "
-                      "the plain acknowledgement was sent",
-                      jid, ticket, m.held_response, m.held_variable);
-        s_done_held (self, job, len, "sent", ticket, "", &m);
-    }
-    else if (attempt + 1 >= NOTIFIER_MAX_ATTEMPTS) {
-        opd_error ("gave up job=%lld kind=%s ticket=%s attempts=%lld error=\"%s\"", jid, kind,
-                   ticket, attempt + 1, smtp_error (self->smtp));
-        self->failed++;
-        char *detail = opd_sprintf ("smtp: %s", smtp_error (self->smtp));
-        s_done (self, job, len, "failed", ticket, detail);
-        free (detail);
-    }
-    else {
-        int64_t pause = notifier_backoff_ms ((int) attempt + 1);
-        opd_warn ("smtp failed job=%lld kind=%s ticket=%s attempt=%lld retry_in_ms=%lld error=\"%s\"",
-                  jid, kind, ticket, attempt + 1, (long long) pause, smtp_error (self->smtp));
-        json_object_set_new (j, "attempt", json_integer (attempt + 1));
-        char *again = json_dumps (j, JSON_COMPACT);
-        self->retried++;
-        s_retry (self, job, len, again, opd_now_ms () + pause);
-        free (again);
-    }
+    s_send (self, j, job, len, ticket, &m);
     mail_clear (&m);
 end:
     free (comment);

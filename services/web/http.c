@@ -242,15 +242,31 @@ s_cfg_publish (web_t *web, opd_config_t *cfg)
 
 //  --- Rate limits ---------------------------------------------------------
 
+static void
+s_rate_key (const char *kind, const char *subject, char *key, size_t size)
+{
+    gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, subject, -1);
+    if (hex)
+        hex[32] = '\0';  //  the key keeps the first 32 of the 64 hex digits
+    opd_key_rate_web (key, size, kind, hex);
+    g_free (hex);
+}
+
+bool
+http_rate_over (http_req_t *req, const char *kind, const char *subject, int limit)
+{
+    char key[128];
+    s_rate_key (kind, subject, key, sizeof key);
+    int64_t retry_ms = 0;
+    long long n = opd_rate_hit (http_redis (req), key, req->cfg->web_rate.window_ms, &retry_ms);
+    return n > limit;
+}
+
 int
 http_rate (http_req_t *req, const char *kind, const char *subject, int limit, bool count)
 {
-    gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, subject, -1);
     char key[128];
-    if (hex)
-        hex[32] = '\0';  //  the key keeps the first 32 of the 64 hex digits
-    opd_key_rate_web (key, sizeof key, kind, hex);
-    g_free (hex);
+    s_rate_key (kind, subject, key, sizeof key);
     int64_t retry_ms = 0;
     int64_t window = req->cfg->web_rate.window_ms;
     long long n = count ? opd_rate_hit (http_redis (req), key, window, &retry_ms)

@@ -74,6 +74,9 @@ bool http_https (const http_req_t *req);
 //  429 with Retry-After when this hit is over limit (looking: when the
 //  window already holds limit hits).
 int http_rate (http_req_t *req, const char *kind, const char *subject, int limit, bool count);
+//  Counts a hit as http_rate does, without answering: true when it is over
+//  limit (false without Redis).
+bool http_rate_over (http_req_t *req, const char *kind, const char *subject, int limit);
 
 //  The handlers (api.c, console.c, portal.c). Each returns true when it
 //  took the path.

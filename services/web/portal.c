@@ -6,7 +6,9 @@
                            "Show its fields" button reloads with ?type=ID)
     GET/POST /login        takes any token, starts a server-side session
                            (session.c): requesters go to /tickets, agents,
-                           leads and admins to /agent
+                           leads and admins to /agent; or a requester's
+                           email address, for a link by mail (signin.c)
+    GET/POST /login/link   the mailed link: a button, then the session (signin.c)
     GET/POST /logout       a sign-out button; the POST revokes the session
     GET /tickets           the signed-in requester's tickets, status, SLO due times
     GET/POST /tickets/ID   one ticket with its public comments; a reply form
@@ -289,7 +291,7 @@ s_submit (http_req_t *req, const web_auth_t *who)
     portal_esc (b, reply.ticket_id);
     g_string_append (b, "</strong> has been received. We will answer by email.</p><p><a id=\"ticket-link\" href=\"/tickets/");
     portal_esc (b, reply.ticket_id);
-    g_string_append (b, "\">Follow your request</a> (sign in with your access token) or "
+    g_string_append (b, "\">Follow your request</a> (sign in) or "
                         "<a href=\"/\">send another request</a>.</p>");
     portal_page (req, reply.created ? 201 : 200, "Request received", who, b, NULL);
 }
@@ -312,6 +314,13 @@ s_login_form (http_req_t *req, int status, const char *error)
     g_string_append (b, "<label for=\"token\">Your access token</label>"
                         "<input type=\"password\" id=\"token\" name=\"token\" required autocomplete=\"off\">"
                         "<button type=\"submit\">Sign in</button></form>");
+    if (req->cfg->web_email_signin) {
+        g_string_append (b, "<h2>No token? Get a link by email</h2><form method=\"post\" action=\"/login\">");
+        portal_csrf_field (b, csrf);
+        g_string_append (b, "<label for=\"email\">The email address you sent your requests from</label>"
+                            "<input type=\"email\" id=\"email\" name=\"email\" required autocomplete=\"email\">"
+                            "<button type=\"submit\">Email me a sign-in link</button></form>");
+    }
     portal_page (req, status, "Sign in", NULL, b, NULL);
 }
 
@@ -336,6 +345,12 @@ s_login (http_req_t *req)
     }
     web_auth_t who;
     const char *token = portal_form_get (&f, "token");
+    const char *email = portal_form_get (&f, "email");
+    if ((!token || !*token) && email && *email) {
+        portal_signin_request (req, email);
+        portal_form_free (&f);
+        return;
+    }
     if (!token || web_auth_token (req->cfg, token, &who)) {
         portal_form_free (&f);
         if (http_rate (req, "login", http_client (req), limit, true) == 0)
@@ -640,6 +655,10 @@ portal_handle (http_req_t *req)
     }
     if (!strcmp (p, "/login")) {
         s_login (req);
+        return true;
+    }
+    if (!strcmp (p, "/login/link")) {
+        portal_signin_link (req);
         return true;
     }
     if (!strcmp (p, "/logout")) {

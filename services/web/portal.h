@@ -45,4 +45,9 @@ const char *portal_form_get (const form_t *f, const char *name);
 //  body, the CSRF token): 0 with f filled in, the caller's to free, or -1
 //  after answering.
 int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
+
+//  Sign-in by a mailed link (signin.c): POST /login with an email address,
+//  and GET/POST /login/link.
+void portal_signin_request (http_req_t *req, const char *email);
+void portal_signin_link (http_req_t *req);
 #endif

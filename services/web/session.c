@@ -5,6 +5,7 @@
     only its SHA-256, so a copy of Redis cannot be replayed as cookies:
 
         opd:session:SHA256(id) = "v1 TOKEN_DIGEST CSRF EXPIRES_MS"  (PX = the session's life)
+        opd:session:SHA256(id) = "v2 CSRF EXPIRES_MS EMAIL"         (a requester signed in by a mailed link)
 
     The session is checked on every request: present, not past EXPIRES_MS
     (also enforced by the key's expiry), and its token still configured. */
@@ -69,24 +70,61 @@ s_key (const char *id, char *key, size_t size)
     opd_key_session (key, size, hash);
 }
 
-int
-web_session_create (http_req_t *req, const char *token)
+//  Stores a new session whose value starts with head ("v1 DIGEST" or "v2")
+//  and ends with tail ("" or " EMAIL"), and sets its cookie. 0, or -1.
+static int
+s_session_store (http_req_t *req, const char *head, const char *tail)
 {
-    char id[65], csrf[65], digest[65], key[96];
+    char id[65], csrf[65], key[96];
     s_random_hex64 (id);
     s_random_hex64 (csrf);
-    web_token_digest (token, digest);
     s_key (id, key, sizeof key);
     int64_t ttl = req->cfg->web_session_ms;
-    char value[256];
-    snprintf (value, sizeof value, "v1 %s %s %lld", digest, csrf, (long long) (opd_now_ms () + ttl));
+    char *value = opd_sprintf ("%s %s %lld%s", head, csrf, (long long) (opd_now_ms () + ttl), tail);
     redisReply *r = opd_redis_command (http_redis (req), "SET %s %s PX %lld", key, value, (long long) ttl);
+    free (value);
     bool ok = r && r->type == REDIS_REPLY_STATUS;
     if (r)
         freeReplyObject (r);
     if (!ok)
         return -1;
     s_set_cookie (req, COOKIE, id, (long long) (ttl / 1000));
+    return 0;
+}
+
+int
+web_session_create (http_req_t *req, const char *token)
+{
+    char digest[65], head[80];
+    web_token_digest (token, digest);
+    snprintf (head, sizeof head, "v1 %s", digest);
+    return s_session_store (req, head, "");
+}
+
+int
+web_session_create_email (http_req_t *req, const char *email)
+{
+    if (!opd_email_valid (email) || strlen (email) > 320 || strchr (email, ' '))
+        return -1;
+    char tail[330];
+    snprintf (tail, sizeof tail, " %s", email);
+    return s_session_store (req, "v2", tail);
+}
+
+//  A v2 value "v2 CSRF EXPIRES EMAIL": a requester signed in by a mailed
+//  link, valid while email sign-in stays on. 0 with out filled, or -1.
+static int
+s_session_v2 (http_req_t *req, const char *value, web_session_t *out)
+{
+    char csrf[65] = "", email[321] = "";
+    long long expires = 0;
+    if (!req->cfg->web_email_signin || sscanf (value, "v2 %64s %lld %320s", csrf, &expires, email) != 3
+        || expires <= opd_now_ms () || !s_hex64 (csrf) || !opd_email_valid (email))
+        return -1;
+    snprintf (out->csrf, sizeof out->csrf, "%s", csrf);
+    snprintf (out->email, sizeof out->email, "%s", email);
+    out->who.role = OPD_ROLE_REQUESTER;
+    out->who.identity = out->email;
     return 0;
 }
 
@@ -99,6 +137,11 @@ web_session_get (http_req_t *req, web_session_t *out)
     char key[96];
     s_key (id, key, sizeof key);
     redisReply *r = opd_redis_command (http_redis (req), "GET %s", key);
+    if (r && r->type == REDIS_REPLY_STRING && !strncmp (r->str, "v2 ", 3)) {
+        int rc = s_session_v2 (req, r->str, out);
+        freeReplyObject (r);
+        return rc;
+    }
     char digest[65] = "", csrf[65] = "";
     long long expires = 0;
     bool found = r && r->type == REDIS_REPLY_STRING

@@ -38,11 +38,16 @@ int web_auth_digest (const opd_config_t *cfg, const char *digest, web_auth_t *ou
 typedef struct {
     web_auth_t who;   //  first: portal pages pass &session.who around
     char csrf[65];    //  the hidden field every form of the session carries
+    char email[321];  //  who.identity of a session signed in by a mailed link
 } web_session_t;
 
 //  Signs token in: a new session. Adds its Set-Cookie to req. 0, or -1 when
 //  Redis failed.
 int web_session_create (http_req_t *req, const char *token);
+//  Signs a requester in as email (a mailed link was used): a new session
+//  "v2 CSRF EXPIRES_MS EMAIL", ended like any other by /logout, and by
+//  channels.web.email_signin turned off. 0, or -1 when Redis failed.
+int web_session_create_email (http_req_t *req, const char *email);
 //  The request's session: 0 when there is a valid one (out filled in), -1
 //  when there is none (no cookie, unknown, expired, revoked, its token gone).
 int web_session_get (http_req_t *req, web_session_t *out);
