@@ -57,8 +57,8 @@ static void s_body_error (http_req_t *req, const web_body_error_t *e);
 
 //  The request body as a JSON object; answers 400/415 and returns NULL when
 //  it is not one.
-static json_t *
-s_body (http_req_t *req)
+json_t *
+api_body (http_req_t *req)
 {
     const char *ct = http_header (req, "Content-Type");
     if (ct && strncasecmp (ct, "application/json", 16)) {
@@ -89,7 +89,7 @@ s_body_error (http_req_t *req, const web_body_error_t *e)
 static json_t *
 s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
 {
-    json_t *obj = s_body (req);
+    json_t *obj = api_body (req);
     web_body_error_t e;
     if (obj && web_body_keys (kind, who->role, obj, &e)) {
         s_body_error (req, &e);
@@ -99,8 +99,8 @@ s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
     return obj;
 }
 
-static void
-s_not_found (http_req_t *req, const char *id)
+void
+api_not_found (http_req_t *req, const char *id)
 {
     http_error (req, 404, "not_found", "no ticket %s", id);
 }
@@ -118,11 +118,11 @@ api_live (const http_req_t *req)
 //  requester's ownership is checked first, by the one read web_owns makes
 //  whether the ticket exists or not, so that another's ticket and a missing
 //  one cost the same and answer the same.
-static json_t *
-s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
+json_t *
+api_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
 {
     if (!web_id_valid (id)) {
-        s_not_found (req, id);
+        api_not_found (req, id);
         return NULL;
     }
     int owns = web_owns (req, who, id);
@@ -131,7 +131,7 @@ s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
             http_error (req, 503, "unavailable", "the ticket store is unavailable: %s",
                         opd_redis_error (http_redis (req)));
         else
-            s_not_found (req, id);
+            api_not_found (req, id);
         return NULL;
     }
     opd_ticket_error_t err;
@@ -141,12 +141,12 @@ s_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
         if (err.code == OPD_TICKET_UNAVAILABLE)
             http_error (req, 503, "unavailable", "%s", err.message);
         else
-            s_not_found (req, id);
+            api_not_found (req, id);
         return NULL;
     }
     if (!web_may_see (who, t)) {
         json_decref (t);
-        s_not_found (req, id);
+        api_not_found (req, id);
         return NULL;
     }
     web_filter_ticket (who, t);
@@ -231,7 +231,7 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const c
         rc = -1;
     }
     else if (target && (!email || g_ascii_strcasecmp (email, who->identity))) {
-        s_not_found (req, reply_to);
+        api_not_found (req, reply_to);
         rc = -1;
     }
     else if (rewrite)
@@ -257,7 +257,7 @@ s_idempotency_key_valid (const char *k)
 static void
 s_create (http_req_t *req, const web_auth_t *who)
 {
-    json_t *obj = s_body (req);
+    json_t *obj = api_body (req);
     if (!obj)
         return;
     web_body_error_t e;
@@ -305,7 +305,7 @@ s_create (http_req_t *req, const web_auth_t *who)
                       bad_key[0] ? json_pack ("{s:s}", "key", bad_key) : NULL, "%s", reply.error);
         return;
     }
-    json_t *t = s_ticket (req, who, reply.ticket_id, true);
+    json_t *t = api_ticket (req, who, reply.ticket_id, true);
     if (!t)
         return;
     char loc[128];
@@ -400,7 +400,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
             json_decref (obj);
             return;
         }
-        json_t *t = s_ticket (req, who, id, false);
+        json_t *t = api_ticket (req, who, id, false);
         if (!t) {
             json_decref (obj);
             return;
@@ -420,7 +420,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (t);
     }
     else if (!web_id_valid (id)) {
-        s_not_found (req, id);
+        api_not_found (req, id);
         json_decref (obj);
         return;
     }
@@ -432,7 +432,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
         switch (res.code) {
         case OPD_CHANGE_NOT_FOUND:
             json_decref (extra);
-            s_not_found (req, id);
+            api_not_found (req, id);
             return;
         case OPD_CHANGE_CONFLICT: {
             json_t *moves = json_array ();
@@ -466,7 +466,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     }
     opd_info ("updated ticket=%s version=%lld changed=%d role=%s", id, res.version, res.changed,
               web_role_name (who->role));
-    json_t *t = s_ticket (req, who, id, true);
+    json_t *t = api_ticket (req, who, id, true);
     if (!t)
         return;
     s_etag (req, t);
@@ -493,7 +493,7 @@ s_comment_text (http_req_t *req, const char *id, const opd_stdresp_t *sr, const 
                                  "variable", err.name),
                       "%s", refusal);
     else if (rc == 2)
-        s_not_found (req, id);
+        api_not_found (req, id);
     else if (rc < 0)
         http_error (req, 503, "unavailable", "the ticket could not be read: %s",
                     opd_redis_error (http_redis (req)));
@@ -546,7 +546,7 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (obj);
         return;
     }
-    json_t *t = s_ticket (req, who, id, false);
+    json_t *t = api_ticket (req, who, id, false);
     if (!t) {
         json_decref (obj);
         return;
@@ -584,7 +584,7 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         http_error (req, 503, "unavailable", "the comment could not be stored: %s",
                     r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
     else if (!strcmp (what, "not_found"))
-        s_not_found (req, id);
+        api_not_found (req, id);
     else if (!strcmp (what, "closed"))
         http_error (req, 409, "conflict", "%s is closed; closed tickets take no comments", id);
     else if (strcmp (what, "ok"))
@@ -606,53 +606,6 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         freeReplyObject (r);
     free (text);
     json_decref (obj);
-}
-
-//  --- Legal holds -----------------------------------------------------------
-
-//  POST sets a hold with {"reason"}, DELETE lifts it (an optional reason
-//  is ignored: the history records the reason it was set with). Leads and
-//  admins only (the route table). 200 with the ticket.
-static void
-s_hold (http_req_t *req, const web_auth_t *who, const char *id, bool set)
-{
-    json_t *obj = set ? s_body (req) : NULL;
-    if (set && !obj)
-        return;
-    const char *reason = set ? json_string_value (json_object_get (obj, "reason")) : "";
-    if (set && (!reason || !*reason || strlen (reason) > 500 || !opd_utf8_valid (reason, strlen (reason)))) {
-        http_error_x (req, 422, "invalid", json_pack ("{s:s}", "key", "reason"),
-                      "a hold needs a reason of 1 to 500 characters");
-        json_decref (obj);
-        return;
-    }
-    opd_redis_t *redis = http_redis (req);
-    int rc = opd_store_hold (redis, req->cfg, opd_now_ms (), id, who->identity, reason);
-    json_decref (obj);
-    if (rc == 2) {
-        s_not_found (req, id);
-        return;
-    }
-    if (rc < 0) {
-        http_error (req, 503, "unavailable", "the hold could not be stored: %s", opd_redis_error (redis));
-        return;
-    }
-    opd_info ("%s ticket=%s by=%s", set ? "hold set" : "hold lifted", id, who->identity);
-    json_t *t = s_ticket (req, who, id, true);
-    if (t)
-        http_json (req, 200, t);
-}
-
-static void
-s_hold_set (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_hold (req, who, id, true);
-}
-
-static void
-s_hold_lift (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    s_hold (req, who, id, false);
 }
 
 //  --- Routing -------------------------------------------------------------
@@ -682,7 +635,7 @@ s_route_create (http_req_t *req, const web_auth_t *who, const char *id)
 static void
 s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    json_t *t = s_ticket (req, who, id, true);
+    json_t *t = api_ticket (req, who, id, true);
     if (t) {
         s_etag (req, t);
         http_json (req, 200, t);
@@ -700,8 +653,8 @@ static const route_t s_routes[] = {
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
     {"GET", "/api/v1/tickets/*/suggestions", AGENT, api_suggestions, "standard response suggestions"},
-    {"POST", "/api/v1/tickets/*/hold", LEAD, s_hold_set, "legal holds"},
-    {"DELETE", "/api/v1/tickets/*/hold", LEAD, s_hold_lift, "legal holds"},
+    {"POST", "/api/v1/tickets/*/hold", LEAD, api_hold_set, "legal holds"},
+    {"DELETE", "/api/v1/tickets/*/hold", LEAD, api_hold_lift, "legal holds"},
     {"GET", "/api/v1/events", AGENT, api_events, "the event history"},
     {"GET", "/api/v1/slo/report", LEAD, api_slo_report, "the SLO report"},
     {"GET", "/api/v1/coverage", LEAD, api_rota_coverage, "the coverage report"},

@@ -1,6 +1,6 @@
 /*  api: what the files of the JSON API share (private to opdesk-web).
     api.c holds the route table, the dispatch and the ticket endpoints;
-    api_list.c, api_events.c, api_report.c, api_suggest.c and api_health.c one concern
+    api_list.c, api_events.c, api_report.c, api_suggest.c, api_hold.c and api_health.c one concern
     each; the rota's endpoints are in api_rota.c (api_rota.h). Handlers named api_* answer
     req themselves; none returns anything. */
 #ifndef WEB_API_H_INCLUDED
@@ -18,11 +18,21 @@ void api_method_not_allowed (http_req_t *req, const char *allow);
 //  overdue_ms as of now.
 bool api_live (const http_req_t *req);
 
+//  The request's body as a JSON object, or NULL after answering 400 or 415.
+json_t *api_body (http_req_t *req);
+//  Answers 404 for ticket id.
+void api_not_found (http_req_t *req, const char *id);
+//  The ticket as who may see it (full: with comments and history), or NULL
+//  after answering (404, 503).
+json_t *api_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full);
+
 //  Route handlers, in the shape of the route table's rows (id unused).
 void api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets
 void api_events (http_req_t *req, const web_auth_t *who, const char *id);     //  GET /api/v1/events
 void api_slo_report (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/slo/report
 void api_suggestions (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets/ID/suggestions
+void api_hold_set (http_req_t *req, const web_auth_t *who, const char *id);    //  POST /api/v1/tickets/ID/hold
+void api_hold_lift (http_req_t *req, const web_auth_t *who, const char *id);   //  DELETE /api/v1/tickets/ID/hold
 
 //  Dispatched by api_handle before any token is read.
 void api_healthz (http_req_t *req); //  GET|HEAD /healthz
