@@ -401,8 +401,8 @@ rota_on_duty (const opd_config_t *cfg, const char *team, const rota_changes_t *c
     return n;
 }
 
-static bool
-s_member (const opd_config_t *cfg, const char *agent, const char *team)
+bool
+rota_member (const opd_config_t *cfg, const char *agent, const char *team)
 {
     const opd_agent_t *a = opd_config_agent (cfg, agent);
     for (size_t i = 0; a && i < a->nteams; i++)
@@ -430,7 +430,7 @@ rota_away_peak (const opd_config_t *cfg, const char *team, const rota_changes_t 
     step_t *steps = NULL;
     size_t nsteps = 0, cap = 0;
     for (size_t i = 0; i < k; i++) {
-        if (!rota_absence_counts (v[i]) || !s_member (cfg, v[i]->agent, team))
+        if (!rota_absence_counts (v[i]) || !rota_member (cfg, v[i]->agent, team))
             continue;
         //  Every absence of this agent, once (the first time it is met).
         bool first = true;

@@ -123,6 +123,9 @@ void rota_cover_free (rota_cover_t *c);
 size_t rota_on_duty (const opd_config_t *cfg, const char *team, const rota_changes_t *ch, int64_t at,
                      const char ***out);
 
+//  True when agent belongs to team: one of its teams, or a shift of the team.
+bool rota_member (const opd_config_t *cfg, const char *agent, const char *team);
+
 //  The most agents of team away at once within [from, to) on absences
 //  that count, together with extra (an absence not stored yet, or NULL),
 //  counting each agent once. For the cap teams[].max_away.

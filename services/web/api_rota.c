@@ -224,7 +224,6 @@ s_instant (http_req_t *req, json_t *body, const char *key, int64_t *out)
     return true;
 }
 
-static bool s_in_team (const opd_config_t *cfg, const char *agent, const char *team);
 
 void
 api_rota_absence_add (http_req_t *req, const web_auth_t *who, const char *id)
@@ -354,20 +353,6 @@ api_rota_absence_remove (http_req_t *req, const web_auth_t *who, const char *id)
     http_reply (req, 204, NULL, NULL, 0);
 }
 
-//  True when agent belongs to team (its teams, or a shift of the team).
-static bool
-s_in_team (const opd_config_t *cfg, const char *agent, const char *team)
-{
-    const opd_agent_t *a = opd_config_agent (cfg, agent);
-    for (size_t i = 0; a && i < a->nteams; i++)
-        if (!strcmp (a->teams[i], team))
-            return true;
-    for (size_t i = 0; i < cfg->nshifts; i++)
-        if (!strcmp (cfg->shifts[i].agent, agent) && !strcmp (cfg->shifts[i].team, team))
-            return true;
-    return false;
-}
-
 void
 api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
 {
@@ -393,7 +378,7 @@ api_rota_absence_list (http_req_t *req, const web_auth_t *who, const char *id)
     }
     json_t *items = json_array ();
     for (size_t i = 0; i < n; i++)
-        if (!team || s_in_team (req->cfg, v[i].agent, team))
+        if (!team || rota_member (req->cfg, v[i].agent, team))
             json_array_append_new (items, rota_absence_json (&v[i]));
     free (v);
     http_json (req, 200, json_pack ("{s:o}", "items", items));
