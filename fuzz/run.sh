@@ -69,6 +69,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # build-fuzz/NAME.summary. Returns non-zero on any crash.
 fuzz_one() {
     local name=$1 binary="$out/fuzz_$1" work="$out/corpus/$1" seeds="$root/fuzz/corpus/$1"
+    echo "== fuzz $name: replaying $(ls "$seeds" 2>/dev/null | wc -l) seeds, then fuzzing for ${seconds}s"
     mkdir -p "$work" "$out/artifacts/$name" "$seeds"
     local extra=()
     [ -f "$root/fuzz/$name.flags" ] && read -r -a extra < "$root/fuzz/$name.flags"
@@ -93,39 +94,32 @@ fuzz_one() {
         >"$out/$name.summary"
 }
 
-# Builds and then fuzzing run side by side, FUZZ_JOBS at a time (default:
-# one per processor), each harness for the full $seconds: the same work in
-# less wall time.
+# Runs "$1 NAME" for every harness side by side, FUZZ_JOBS at a time
+# (default: one per processor); non-zero when any of them failed. Builds
+# and then fuzzing go this way: each harness still fuzzes the full
+# $seconds, the same work in less wall time.
 jobs_max=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
-failed=0 running=0
+each_side_by_side() {
+    local fn=$1 name failed=0 running=0
+    for name in "${names[@]}"; do
+        if [ "$running" -ge "$jobs_max" ]; then
+            wait -n || failed=1
+            running=$((running - 1))
+        fi
+        "$fn" "$name" &
+        running=$((running + 1))
+    done
+    while [ "$running" -gt 0 ]; do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    return "$failed"
+}
+
 for name in "${names[@]}"; do
     [ -f "$root/fuzz/fuzz_$name.c" ] || { echo "fuzz: no harness fuzz/fuzz_$name.c" >&2; exit 2; }
     rm -f "$out/$name.summary"
-    if [ "$running" -ge "$jobs_max" ]; then
-        wait -n || failed=1
-        running=$((running - 1))
-    fi
-    build_one "$name" &
-    running=$((running + 1))
 done
-while [ "$running" -gt 0 ]; do
-    wait -n || failed=1
-    running=$((running - 1))
-done
-[ "$failed" = 0 ] || { echo "fuzz: a harness did not build (see above)" >&2; exit 1; }
-
-for name in "${names[@]}"; do
-    if [ "$running" -ge "$jobs_max" ]; then
-        wait -n || failed=1
-        running=$((running - 1))
-    fi
-    echo "== fuzz $name: replaying $(ls "$root/fuzz/corpus/$name" 2>/dev/null | wc -l) seeds, then fuzzing for ${seconds}s"
-    fuzz_one "$name" &
-    running=$((running + 1))
-done
-while [ "$running" -gt 0 ]; do
-    wait -n || failed=1
-    running=$((running - 1))
-done
-[ "$failed" = 0 ] || { echo "fuzz: FAILED (see above)" >&2; exit 1; }
+each_side_by_side build_one || { echo "fuzz: a harness did not build (see above)" >&2; exit 1; }
+each_side_by_side fuzz_one || { echo "fuzz: FAILED (see above)" >&2; exit 1; }
 for name in "${names[@]}"; do cat "$out/$name.summary"; done | sed 's/^/fuzz: /'

@@ -7,6 +7,9 @@
 
 //  Milliseconds since the Unix epoch, UTC.
 int64_t opd_now_ms (void);
+//  nbytes (at most 64) of the kernel's randomness as 2 * nbytes lower-case
+//  hex digits and a NUL into out: session ids, tokens, links.
+void opd_random_hex (char *out, size_t nbytes);
 //  Monotonic milliseconds, for measuring intervals.
 int64_t opd_mono_ms (void);
 //  Formats ms since the epoch as RFC 3339 UTC ("2026-11-25T09:48:39Z", with

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 int64_t
@@ -259,4 +260,23 @@ opd_sprintf (const char *fmt, ...)
         abort ();
     va_end (ap);
     return out;
+}
+
+void
+opd_random_hex (char *out, size_t nbytes)
+{
+    unsigned char bytes[64];
+    if (nbytes > sizeof bytes)
+        nbytes = sizeof bytes;
+    size_t got = 0;
+    //  getrandom blocks only before the kernel's pool is ready at boot;
+    //  a short read or EINTR: go on.
+    while (got < nbytes) {
+        ssize_t n = getrandom (bytes + got, nbytes - got, 0);
+        if (n > 0)
+            got += (size_t) n;
+    }
+    for (size_t i = 0; i < nbytes; i++)
+        snprintf (out + 2 * i, 3, "%02x", bytes[i]);
+    out[2 * nbytes] = 0;
 }

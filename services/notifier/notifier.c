@@ -23,7 +23,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define MAX_PAUSE_MS 300000
 #define REDIS_TIMEOUT_MS 3000  //  above the BLMOVE block of 0.5 s
@@ -135,15 +134,7 @@ s_remember_thread (notifier_t *self, const char *id, const char *msgid)
 static int
 s_signin_token (notifier_t *self, const char *email, char *token)
 {
-    unsigned char bytes[32];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
-        if (n > 0)
-            got += (size_t) n;
-    }
-    for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf (token + 2 * i, 3, "%02x", bytes[i]);
+    opd_random_hex (token, 32);
     gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
     char key[128];
     opd_key_signin (key, sizeof key, hash);

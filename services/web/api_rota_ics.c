@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define DAY_MS 86400000LL
 #define FEED_BACK_DAYS 7
@@ -30,18 +29,6 @@ static void
 s_invalid (http_req_t *req, int status, const char *key, const char *msg)
 {
     http_error_x (req, status, status == 403 ? "forbidden" : "invalid", json_pack ("{s:s}", "key", key), "%s", msg);
-}
-
-//  A new token (64 hex digits) into buf; -1 when the kernel gave no randomness.
-static int
-s_token (char *buf)
-{
-    unsigned char bytes[32];
-    if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
-        return -1;
-    for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf (buf + 2 * i, 3, "%02x", bytes[i]);
-    return 0;
 }
 
 //  {"team": T} or {"agent": A}, exactly one, known; false after answering.
@@ -83,10 +70,7 @@ api_rota_feed_add (http_req_t *req, const web_auth_t *who, const char *id)
     if (!s_feed_scope (req, who, &f))
         return;
     char token[65];
-    if (s_token (token)) {
-        http_error (req, 503, "unavailable", "no randomness for a token");
-        return;
-    }
+    opd_random_hex (token, 32);
     gchar *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
     snprintf (f.by, sizeof f.by, "%s", who->identity ? who->identity : web_role_name (who->role));
     int rc = rota_feed_add (http_redis (req), &f, sha, opd_now_ms ());

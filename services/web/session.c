@@ -17,26 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define COOKIE "opdesk_session"
 #define CSRF_COOKIE "opdesk_csrf"
-
-//  64 hex digits of fresh randomness into out[65].
-static void
-s_random_hex64 (char *out)
-{
-    unsigned char bytes[32];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
-        if (n > 0)
-            got += (size_t) n;
-        //  EINTR only (the pool is ready after boot): try again.
-    }
-    for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf (out + 2 * i, 3, "%02x", bytes[i]);
-}
 
 static bool
 s_hex64 (const char *s)
@@ -76,8 +59,8 @@ static int
 s_session_store (http_req_t *req, const char *head, const char *tail)
 {
     char id[65], csrf[65], key[96];
-    s_random_hex64 (id);
-    s_random_hex64 (csrf);
+    opd_random_hex (id, 32);
+    opd_random_hex (csrf, 32);
     s_key (id, key, sizeof key);
     int64_t ttl = req->cfg->web_session_ms;
     char *value = opd_sprintf ("%s %s %lld%s", head, csrf, (long long) (opd_now_ms () + ttl), tail);
@@ -179,7 +162,7 @@ web_csrf_anonymous (http_req_t *req, char *out)
         snprintf (out, 65, "%s", have);
         return;
     }
-    s_random_hex64 (out);
+    opd_random_hex (out, 32);
     //  A session cookie's life is plenty for a form left open.
     s_set_cookie (req, CSRF_COOKIE, out, (long long) (req->cfg->web_session_ms / 1000));
 }

@@ -3,10 +3,10 @@
     through an intake client lent by http.c's pool (no socket per request),
     a timeout, the reply decoded. */
 #include "web.h"
+#include "opd_util.h"
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 int
 web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *reply, char *key,
@@ -31,11 +31,5 @@ web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *re
 void
 web_random_id (char *buf)
 {
-    unsigned char bytes[16];
-    //  getrandom blocks only before the kernel's pool is ready at boot.
-    if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
-        for (size_t i = 0; i < sizeof bytes; i++)
-            bytes[i] = (unsigned char) g_random_int ();
-    for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf (buf + 2 * i, 3, "%02x", bytes[i]);
+    opd_random_hex (buf, 16);
 }
