@@ -324,6 +324,18 @@ s_login_form (http_req_t *req, int status, const char *error)
     portal_page (req, status, "Sign in", NULL, b, NULL);
 }
 
+int
+portal_signin_post (http_req_t *req, form_t *f)
+{
+    if (portal_form_post (req, NULL, f))
+        return -1;
+    if (http_rate (req, "login", http_client (req), req->cfg->web_rate.login, false)) {
+        portal_form_free (f);
+        return -1;
+    }
+    return 0;
+}
+
 //  Any configured token signs in: requesters to their tickets, agents,
 //  leads and admins to the agent console. Failed attempts count against the
 //  client address (channels.web.rate_limit.login); while it is over, no
@@ -336,13 +348,8 @@ s_login (http_req_t *req)
         return;
     }
     form_t f;
-    if (portal_form_post (req, NULL, &f))
+    if (portal_signin_post (req, &f))
         return;
-    int limit = req->cfg->web_rate.login;
-    if (http_rate (req, "login", http_client (req), limit, false)) {
-        portal_form_free (&f);
-        return;
-    }
     web_auth_t who;
     const char *token = portal_form_get (&f, "token");
     const char *email = portal_form_get (&f, "email");
@@ -353,7 +360,7 @@ s_login (http_req_t *req)
     }
     if (!token || web_auth_token (req->cfg, token, &who)) {
         portal_form_free (&f);
-        if (http_rate (req, "login", http_client (req), limit, true) == 0)
+        if (http_rate (req, "login", http_client (req), req->cfg->web_rate.login, true) == 0)
             s_login_form (req, 401, "That token is not valid.");
         opd_info ("sign-in refused reason=unknown_token");
         return;

@@ -45,6 +45,10 @@ const char *portal_form_get (const form_t *f, const char *name);
 //  body, the CSRF token): 0 with f filled in, the caller's to free, or -1
 //  after answering.
 int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
+//  The form of a sign-in POST (a token, an address, a link), after the
+//  client address's count of failed sign-ins (channels.web.rate_limit.login):
+//  0 with *f filled in, or -1 after answering (a bad form, or 429).
+int portal_signin_post (http_req_t *req, form_t *f);
 
 //  Sign-in by a mailed link (signin.c): POST /login with an email address,
 //  and GET/POST /login/link.

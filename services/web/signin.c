@@ -168,19 +168,14 @@ portal_signin_link (http_req_t *req)
         return;
     }
     form_t f;
-    if (portal_form_post (req, NULL, &f))
+    if (portal_signin_post (req, &f))
         return;
-    int limit = req->cfg->web_rate.login;
-    if (http_rate (req, "login", http_client (req), limit, false)) {
-        portal_form_free (&f);
-        return;
-    }
     const char *t = portal_form_get (&f, "t");
     bool failed = false;
     char *email = s_token_ok (t) ? s_consume (req, t, &failed) : NULL;
     portal_form_free (&f);
     if (!email && !failed) {
-        if (http_rate (req, "login", http_client (req), limit, true) == 0)
+        if (http_rate (req, "login", http_client (req), req->cfg->web_rate.login, true) == 0)
             s_link_refused (req);
         opd_info ("sign-in refused reason=link_used_or_expired");
         return;
