@@ -259,6 +259,22 @@ s_sink (char *ptr, size_t size, size_t nmemb, void *user)
     return size * nmemb;
 }
 
+//  One GET of the URL set on curl, in ms; exits unless it answers 200.
+static double
+s_timed_get (CURL *curl, const char *what)
+{
+    double t = s_now ();
+    CURLcode rc = curl_easy_perform (curl);
+    double ms = s_now () - t;
+    long status = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status != 200) {
+        fprintf (stderr, "bench-queue: %s answered %ld (%s)\n", what, status, curl_easy_strerror (rc));
+        exit (1);
+    }
+    return ms;
+}
+
 static double *
 s_time_http (int port, const char *token, int iterations)
 {
@@ -277,15 +293,7 @@ s_time_http (int port, const char *token, int iterations)
         snprintf (url, sizeof url, "http://127.0.0.1:%d/api/v1/tickets?team=%s&sort=due&limit=25", port,
                   s_teams[i % 2]);
         curl_easy_setopt (curl, CURLOPT_URL, url);
-        double t = s_now ();
-        CURLcode rc = curl_easy_perform (curl);
-        ms[i] = s_now () - t;
-        long status = 0;
-        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-        if (rc != CURLE_OK || status != 200) {
-            fprintf (stderr, "bench-queue: GET answered %ld (%s)\n", status, curl_easy_strerror (rc));
-            exit (1);
-        }
+        ms[i] = s_timed_get (curl, "GET /api/v1/tickets");
     }
     curl_slist_free_all (h);
     curl_easy_cleanup (curl);
@@ -389,17 +397,8 @@ s_time_console_http (int port, const char *token, int iterations)
     snprintf (url, sizeof url, "http://127.0.0.1:%d/agent", port);
     curl_easy_setopt (curl, CURLOPT_URL, url);
     double *ms = calloc ((size_t) iterations, sizeof *ms);
-    for (int i = 0; i < iterations; i++) {
-        double t = s_now ();
-        CURLcode rc = curl_easy_perform (curl);
-        ms[i] = s_now () - t;
-        long status = 0;
-        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-        if (rc != CURLE_OK || status != 200) {
-            fprintf (stderr, "bench-queue: GET /agent answered %ld (%s)\n", status, curl_easy_strerror (rc));
-            exit (1);
-        }
-    }
+    for (int i = 0; i < iterations; i++)
+        ms[i] = s_timed_get (curl, "GET /agent");
     curl_easy_cleanup (curl);
     qsort (ms, (size_t) iterations, sizeof *ms, s_cmp);
     return ms;
