@@ -170,6 +170,8 @@ class PrivacyTest(unittest.TestCase):
         for key in raw.scan_iter(count=1000):
             out.append(key)
             kind = raw.type(key)
+            if kind == b"none":
+                continue  # a work set the services emptied between SCAN and TYPE
             if kind == b"string":
                 out.append(raw.get(key))
             elif kind == b"hash":
