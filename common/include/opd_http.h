@@ -25,10 +25,26 @@
 #include "opd_config.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 typedef struct _opd_http_t opd_http_t;
 
 #define OPD_HTTP_MAX_HEADERS 12
+
+//  A streamed answer (Server-Sent Events): read runs on a server thread
+//  whenever the client can take more, and writes up to max bytes into buf.
+//  It returns the count, OPD_HTTP_STREAM_WAIT when it has nothing now (the
+//  connection then sleeps, holding no thread, until the next opd_http_wake),
+//  or OPD_HTTP_STREAM_END to finish the answer. done runs once, when the
+//  connection is over (closed by either side, or the server stopping).
+#define OPD_HTTP_STREAM_WAIT 0
+#define OPD_HTTP_STREAM_END (-1)
+typedef ssize_t (opd_http_stream_fn) (void *cls, char *buf, size_t max);
+typedef struct {
+    opd_http_stream_fn *read;
+    void (*done) (void *cls);
+    void *cls;
+} opd_http_stream_t;
 
 //  One request and its answer, valid while the handler runs.
 typedef struct {
@@ -47,6 +63,7 @@ typedef struct {
     const char *content_type;  //  static text
     char *hname[OPD_HTTP_MAX_HEADERS], *hvalue[OPD_HTTP_MAX_HEADERS];
     int nheaders;
+    opd_http_stream_t stream;  //  set by opd_http_stream: the answer is streamed
 } opd_http_exchange_t;
 
 typedef void (opd_http_handler_fn) (void *arg, opd_http_exchange_t *ex);
@@ -77,6 +94,12 @@ const char *opd_http_args_check (const opd_http_exchange_t *ex, bool (*fn) (cons
 void opd_http_reply (opd_http_exchange_t *ex, int status, const char *content_type, char *body,
                      size_t len);
 void opd_http_add_header (opd_http_exchange_t *ex, const char *name, const char *value);
+//  A streamed answer instead (see opd_http_stream_t); stream.done runs even
+//  when the answer cannot be sent.
+void opd_http_stream (opd_http_exchange_t *ex, int status, const char *content_type,
+                      opd_http_stream_t stream);
+//  Wakes every sleeping stream: its read runs again soon. Any thread.
+void opd_http_wake (opd_http_t *self);
 
 //  Pure helpers (unit-tested; no server needed).
 //  The client of a request from peer whose X-Forwarded-For is xff (may be

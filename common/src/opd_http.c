@@ -49,8 +49,20 @@ typedef struct {
     bool via_proxy, https;
 } req_t;
 
+//  A streamed answer, from opd_http_stream to the end of its connection.
+typedef struct stream_s {
+    struct stream_s *next;  //  in sleeping
+    opd_http_t *http;
+    struct MHD_Connection *conn;
+    opd_http_stream_t s;
+} stream_t;
+
 struct _opd_http_t {
     struct MHD_Daemon *daemon;
+    pthread_mutex_t stream_lock;  //  the three below
+    stream_t *sleeping;           //  streams waiting for opd_http_wake (suspended)
+    unsigned long wakes;          //  opd_http_wake calls so far
+    bool streams_over;            //  the server is stopping
     opd_http_handler_fn *fn;
     void *arg;
     pthread_mutex_t lock;    //  everything below
@@ -272,14 +284,95 @@ s_exchange_free (opd_http_exchange_t *ex)
     ex->nheaders = 0;
 }
 
-static enum MHD_Result
-s_queue (opd_http_t *self, struct MHD_Connection *conn, opd_http_exchange_t *ex)
+//  --- Streamed answers ----------------------------------------------------
+
+void
+opd_http_stream (opd_http_exchange_t *ex, int status, const char *content_type, opd_http_stream_t stream)
 {
+    opd_http_reply (ex, status, content_type, NULL, 0);
+    ex->stream = stream;
+}
+
+//  A stream that has nothing now sleeps (libmicrohttpd's suspended
+//  connection: no thread waits on it) unless a wake came while it was
+//  reading; the next opd_http_wake resumes it.
+static ssize_t
+s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void) pos;
+    stream_t *st = cls;
+    opd_http_t *self = st->http;
+    pthread_mutex_lock (&self->stream_lock);
+    unsigned long wakes = self->wakes;
+    bool over = self->streams_over;
+    pthread_mutex_unlock (&self->stream_lock);
+    if (over)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    ssize_t n = st->s.read (st->s.cls, buf, max);
+    if (n != OPD_HTTP_STREAM_WAIT)
+        return n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM;
+    pthread_mutex_lock (&self->stream_lock);
+    if (self->wakes == wakes && !self->streams_over) {
+        st->next = self->sleeping;
+        self->sleeping = st;
+        MHD_suspend_connection (st->conn);
+    }
+    pthread_mutex_unlock (&self->stream_lock);
+    return 0;
+}
+
+//  The connection is over. It is never asleep here: opd_http_destroy wakes
+//  every stream before libmicrohttpd closes the connections.
+static void
+s_stream_done (void *cls)
+{
+    stream_t *st = cls;
+    if (st->s.done)
+        st->s.done (st->s.cls);
+    free (st);
+}
+
+void
+opd_http_wake (opd_http_t *self)
+{
+    pthread_mutex_lock (&self->stream_lock);
+    self->wakes++;
+    for (stream_t *st = self->sleeping, *next; st; st = next) {
+        next = st->next;
+        MHD_resume_connection (st->conn);
+    }
+    self->sleeping = NULL;
+    pthread_mutex_unlock (&self->stream_lock);
+}
+
+static struct MHD_Response *
+s_response (opd_http_t *self, struct MHD_Connection *conn, opd_http_exchange_t *ex)
+{
+    if (ex->stream.read) {
+        stream_t *st = opd_calloc (1, sizeof *st);
+        st->http = self;
+        st->conn = conn;
+        st->s = ex->stream;
+        ex->stream = (opd_http_stream_t) {0};
+        struct MHD_Response *resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 4096, s_stream_read,
+                                                                       st, s_stream_done);
+        if (!resp)
+            s_stream_done (st);
+        return resp;
+    }
     char *out = ex->out ? ex->out : opd_strdup ("");
     ex->out = NULL;
     struct MHD_Response *resp = MHD_create_response_from_buffer (ex->out_len, out, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
+    if (!resp)
         free (out);
+    return resp;
+}
+
+static enum MHD_Result
+s_queue (opd_http_t *self, struct MHD_Connection *conn, opd_http_exchange_t *ex)
+{
+    struct MHD_Response *resp = s_response (self, conn, ex);
+    if (!resp) {
         s_exchange_free (ex);
         return MHD_NO;
     }
@@ -574,12 +667,13 @@ opd_http_new (const char *endpoint, const opd_http_config_t *cfg, size_t body_li
     self->fn = fn;
     self->arg = arg;
     pthread_mutex_init (&self->lock, NULL);
+    pthread_mutex_init (&self->stream_lock, NULL);
     self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     opd_http_set_config (self, cfg, body_limit);
     if (pthread_create (&self->watchdog, NULL, s_watchdog, self) == 0)
         self->watching = true;
-    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned timeout_s = (unsigned) (cfg->timeout_ms / 1000 > 0 ? cfg->timeout_ms / 1000 : 1);
@@ -609,6 +703,11 @@ opd_http_destroy (opd_http_t **self_p)
     opd_http_t *self = *self_p;
     if (!self)
         return;
+    //  libmicrohttpd refuses to stop with a connection suspended.
+    pthread_mutex_lock (&self->stream_lock);
+    self->streams_over = true;
+    pthread_mutex_unlock (&self->stream_lock);
+    opd_http_wake (self);
     if (self->daemon)
         MHD_stop_daemon (self->daemon);
     if (self->watching) {
@@ -623,6 +722,7 @@ opd_http_destroy (opd_http_t **self_p)
     g_hash_table_destroy (self->peers);
     g_hash_table_destroy (self->clients);
     pthread_mutex_destroy (&self->lock);
+    pthread_mutex_destroy (&self->stream_lock);
     free (self);
     *self_p = NULL;
 }

@@ -8,6 +8,7 @@
                                  per status, filters as query parameters
     GET /agent/tickets/ID        one ticket (console_ticket.c)
     POST /agent/tickets/ID/ACT   its forms (console_ticket.c)
+    GET /agent/stream            live updates (console_stream.c)
     GET /agent/console.js        the console's one script (console.js):
                                  drafts, the changed-ticket banner, keys
 
@@ -53,6 +54,12 @@ s_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const
     for (size_t i = 0; i < cfg->nteams; i++)
         out[i] = cfg->teams[i].id;
     return cfg->nteams;
+}
+
+size_t
+console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out)
+{
+    return s_teams (cfg, who, team, out);
 }
 
 static bool
@@ -326,6 +333,8 @@ console_handle (http_req_t *req)
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
+    else if (!strcmp (p, "/agent/stream") && get)
+        console_stream (req, &s);
     else
         portal_message_page (req, 404, "Not found", &s.who, "There is no such page.");
     return true;

@@ -37,6 +37,12 @@ void console_draft_post (http_req_t *req, const web_session_t *s, const char *id
 //  embed_js.cmake), served at /agent/console.js.
 extern const char console_js[];
 
+//  The teams the queue shows for team (the query parameter; NULL: the
+//  agent's own), into out (room for every configured team). Their count.
+size_t console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out);
+//  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
+void console_stream (http_req_t *req, const web_session_t *s);
+
 //  GET /agent/tickets/ID and its forms' POSTs (console_ticket.c). rest is
 //  what follows "/agent/tickets/": "ID" or "ID/ACTION".
 void console_ticket (http_req_t *req, const web_session_t *s, const char *rest);

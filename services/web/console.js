@@ -1,5 +1,6 @@
 /* opdesk agent console: drafts saved on the server as the agent types, a
-   banner when the open ticket changes, and keyboard shortcuts. Plain
+   banner when the open ticket changes, live updates, and keyboard
+   shortcuts. Plain
    JavaScript, no library, served as /agent/console.js (the pages'
    Content-Security-Policy allows this file and no inline script). Every
    page works without it. */
@@ -55,6 +56,126 @@
     }, 5000);
   }
 
+  // --- Live updates ------------------------------------------------------
+  // Server-Sent Events from /agent/stream carry ids only; the page fetches
+  // itself again and swaps what shows the change: on a ticket its
+  // description, timeline and side panel (never a form), in the queue the
+  // whole list unless the agent is in the middle of something there (a
+  // field focused, a row ticked), when a "refresh" link says how many
+  // updates wait. Paused, the stream is closed; resumed, it starts after
+  // the last event seen, so nothing that happened meanwhile is missed.
+  var live = {source: null, last: "", paused: false, waiting: 0, timer: null};
+
+  function liveBar() {
+    var bar = document.createElement("div");
+    bar.className = "live";
+    bar.id = "live";
+    var text = document.createElement("span");
+    text.id = "live-status";
+    text.setAttribute("role", "status");
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.id = "live-toggle";
+    btn.className = "secondary";
+    bar.appendChild(text);
+    bar.appendChild(btn);
+    var main = document.querySelector("main");
+    main.parentNode.insertBefore(bar, main);
+    btn.addEventListener("click", function () { setPaused(!live.paused); });
+    return bar;
+  }
+
+  function showLive(words) {
+    document.getElementById("live-status").textContent = words;
+    document.getElementById("live-toggle").textContent = live.paused ? "Resume live updates" : "Pause live updates";
+  }
+
+  function busy() {
+    var a = document.activeElement;
+    if (a && a !== document.body && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.closest("main")) return true;
+    return !!document.querySelector("main input[type=checkbox]:checked");
+  }
+
+  function fetchSelf() {
+    return fetch(location.href, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.text();
+    }).then(function (text) { return new DOMParser().parseFromString(text, "text/html"); });
+  }
+
+  function refreshTicket() {
+    return fetchSelf().then(function (doc) {
+      ["#description", "#timeline", "aside"].forEach(function (sel) {
+        var mine = document.querySelector(sel), theirs = doc.querySelector(sel);
+        if (mine && theirs) mine.replaceWith(document.adoptNode(theirs));
+      });
+      var g = doc.querySelector(".grid[data-ticket]");
+      if (g && g.dataset.version !== grid.dataset.version)
+        document.getElementById("changed").hidden = false;
+    });
+  }
+
+  function refreshQueue() {
+    if (busy()) {
+      showLive(live.waiting + " update" + (live.waiting === 1 ? "" : "s") + " waiting: finish, or reload the page");
+      return Promise.resolve();
+    }
+    var id = rows()[selected] ? rows()[selected].dataset.id : null;
+    return fetchSelf().then(function (doc) {
+      var main = document.querySelector("main"), theirs = doc.querySelector("main");
+      if (!theirs) return;
+      main.replaceWith(document.adoptNode(theirs));
+      live.waiting = 0;
+      selected = -1;
+      rows().forEach(function (r, i) { if (r.dataset.id === id) select(i); });
+      document.dispatchEvent(new CustomEvent("console:refreshed"));
+    });
+  }
+
+  function onEvent(ev) {
+    live.last = ev.lastEventId || live.last;
+    live.waiting++;
+    clearTimeout(live.timer);
+    live.timer = setTimeout(function () {
+      (grid ? refreshTicket() : refreshQueue()).then(function () {
+        if (!live.waiting || grid) showLive("Live: updated " + new Date().toLocaleTimeString());
+        if (grid) live.waiting = 0;
+      }, function () { showLive("Live: the page could not be fetched; it will try again"); });
+    }, 300);
+  }
+
+  function streamUrl() {
+    var q = new URLSearchParams();
+    if (grid) q.set("ticket", grid.dataset.ticket);
+    else {
+      var team = new URLSearchParams(location.search).get("team");
+      if (team) q.set("team", team);
+    }
+    if (live.last) q.set("after", live.last);
+    return "/agent/stream" + (q.toString() ? "?" + q.toString() : "");
+  }
+
+  function connect() {
+    live.source = new EventSource(streamUrl());
+    live.source.onmessage = onEvent;
+    live.source.onopen = function () { showLive("Live updates on"); };
+    live.source.onerror = function () { if (!live.paused) showLive("Live updates reconnecting\u2026"); };
+  }
+
+  function setPaused(p) {
+    live.paused = p;
+    if (p && live.source) { live.source.close(); live.source = null; showLive("Live updates paused"); }
+    if (!p) { connect(); showLive("Live updates on"); }
+  }
+
+  function watchLive() {
+    if (!window.EventSource || !document.querySelector("main")) return false;
+    liveBar();
+    connect();
+    showLive("Live updates on");
+    return true;
+  }
+
   // --- Keyboard shortcuts ---------------------------------------------------
   // Single letters without modifiers, ignored while typing in a field, so
   // none takes a key the browser uses (those come with Ctrl, Alt or Meta).
@@ -106,8 +227,9 @@
     if (fn && fn()) ev.preventDefault();
   });
 
+  var streaming = (grid || document.getElementById("filters")) && watchLive();
   if (grid) {
     watchDrafts();
-    watchVersion();
+    if (!streaming) watchVersion();
   }
 })();

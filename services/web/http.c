@@ -41,7 +41,11 @@ struct _web_t {
     opd_intake_client_t *ipool[POOL_MAX];  //  idle intake clients, under pool_lock
     int nipool;
     int gen;                //  configuration generation, for the pool
+    console_pump_t *pump;   //  wakes the console's live streams (console_stream.c)
 };
+
+static cfg_ref_t *s_cfg_take (web_t *web);
+static void s_cfg_release (web_t *web, cfg_ref_t *ref);
 
 //  --- Answers -------------------------------------------------------------
 
@@ -124,38 +128,50 @@ http_args_check (const http_req_t *req, bool (*fn) (const char *name))
 }
 
 opd_redis_t *
+web_redis_take (web_t *web, int *gen)
+{
+    opd_redis_t *r = NULL;
+    pthread_mutex_lock (&web->pool_lock);
+    if (web->npool > 0)
+        r = web->pool[--web->npool];
+    *gen = web->gen;
+    pthread_mutex_unlock (&web->pool_lock);
+    if (!r) {
+        cfg_ref_t *ref = s_cfg_take (web);
+        r = opd_redis_new (ref->cfg);
+        s_cfg_release (web, ref);
+        opd_redis_set_timeout (r, REDIS_TIMEOUT_MS);
+    }
+    return r;
+}
+
+void
+web_redis_give (web_t *web, opd_redis_t **redis_p, int gen)
+{
+    if (!*redis_p)
+        return;
+    //  Connections made for an older configuration are not lent again.
+    pthread_mutex_lock (&web->pool_lock);
+    if (gen == web->gen && web->npool < POOL_MAX) {
+        web->pool[web->npool++] = *redis_p;
+        *redis_p = NULL;
+    }
+    pthread_mutex_unlock (&web->pool_lock);
+    opd_redis_destroy (redis_p);
+}
+
+opd_redis_t *
 http_redis (http_req_t *req)
 {
-    if (req->redis)
-        return req->redis;
-    web_t *web = req->web;
-    pthread_mutex_lock (&web->pool_lock);
-    //  Connections made for an older configuration are not lent again.
-    while (web->npool > 0 && !req->redis) {
-        opd_redis_t *r = web->pool[--web->npool];
-        req->redis = r;
-    }
-    req->redis_gen = web->gen;
-    pthread_mutex_unlock (&web->pool_lock);
-    if (!req->redis) {
-        req->redis = opd_redis_new (req->cfg);
-        opd_redis_set_timeout (req->redis, REDIS_TIMEOUT_MS);
-    }
+    if (!req->redis)
+        req->redis = web_redis_take (req->web, &req->redis_gen);
     return req->redis;
 }
 
 static void
 s_redis_return (web_t *web, http_req_t *req)
 {
-    if (!req->redis)
-        return;
-    pthread_mutex_lock (&web->pool_lock);
-    if (req->redis_gen == web->gen && web->npool < POOL_MAX) {
-        web->pool[web->npool++] = req->redis;
-        req->redis = NULL;
-    }
-    pthread_mutex_unlock (&web->pool_lock);
-    opd_redis_destroy (&req->redis);
+    web_redis_give (web, &req->redis, req->redis_gen);
 }
 
 opd_intake_client_t *
@@ -352,6 +368,7 @@ web_new (opd_service_t *svc)
         web_destroy (&self);
         return NULL;
     }
+    self->pump = console_pump_start (self->http, cfg);
     const opd_http_config_t *h = &cfg->web_http;
     opd_info ("ready http=%s connections=%d per_client=%d timeout_ms=%lld header_timeout_ms=%lld "
               "trusted_proxies=%zu body_limit=%zu",
@@ -394,6 +411,7 @@ web_destroy (web_t **self_p)
     web_t *self = *self_p;
     if (!self)
         return;
+    console_pump_stop (&self->pump);
     opd_http_destroy (&self->http);
     s_pool_flush (self);
     if (self->cfg)

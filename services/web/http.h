@@ -49,6 +49,10 @@ const char *http_cookie (const http_req_t *req, const char *name);
 const char *http_args_check (const http_req_t *req, bool (*fn) (const char *name));
 //  The Redis connection of this request; never NULL (it connects lazily).
 opd_redis_t *http_redis (http_req_t *req);
+//  The same pool for work outside a request (the console's live streams):
+//  a connection and its configuration generation, given back after use.
+opd_redis_t *web_redis_take (web_t *web, int *gen);
+void web_redis_give (web_t *web, opd_redis_t **redis_p, int gen);
 //  This request's intake client, lent by a small pool so that a request does
 //  not make a socket of its own (one thread uses it at a time); NULL only
 //  when the endpoint is unusable (logged).
@@ -82,6 +86,12 @@ bool http_rate_over (http_req_t *req, const char *kind, const char *subject, int
 //  took the path.
 bool api_handle (http_req_t *req);
 bool console_handle (http_req_t *req);
+//  The thread that wakes the console's live streams when opd:events grows
+//  (console_stream.c); NULL when it cannot start (logged; streams then only
+//  wake at the server's stop).
+typedef struct _console_pump_t console_pump_t;
+console_pump_t *console_pump_start (opd_http_t *http, const opd_config_t *cfg);
+void console_pump_stop (console_pump_t **self_p);
 bool portal_handle (http_req_t *req);
 //  Counts of answers by status, for /metrics.
 long web_answers (const web_t *self, int status);
