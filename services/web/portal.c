@@ -178,10 +178,11 @@ s_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t
     }
     g_string_append (b, "</select>");
     if (cfg->nreqtypes)
-        g_string_append (b, "<button type=\"submit\" formmethod=\"get\" formaction=\"/\" formnovalidate "
+        g_string_append (b, "<button type=\"submit\" formnovalidate "
                             "name=\"choose\" value=\"1\" class=\"choose\">Show its fields</button>");
     //  The browser shows the chosen type's fieldset by CSS alone (below);
-    //  the button above does the same by a reload where :has() is missing.
+    //  the button above does the same by posting the form back where :has()
+    //  is missing (a POST: a GET would put name and address in the URL).
     GString *css = g_string_new ("form:has(#type option:checked) .choose{opacity:.8}");
     for (size_t i = 0; i < cfg->nreqtypes; i++) {
         bool shown = chosen && !strcmp (chosen, cfg->reqtypes[i].id);
@@ -200,6 +201,11 @@ s_submit (http_req_t *req, const web_auth_t *who)
     form_t f;
     if (portal_form_post (req, who, &f))
         return;
+    if (portal_form_get (&f, "choose")) {
+        s_request_form (req, 200, who, &f, NULL);
+        portal_form_free (&f);
+        return;
+    }
     const opd_config_t *cfg = req->cfg;
     const char *email = who ? who->identity : portal_form_get (&f, "email");
     const char *name = portal_form_get (&f, "name");
@@ -645,16 +651,15 @@ portal_handle (http_req_t *req)
         if (post)
             s_submit (req, who);
         else {
-            //  The query holds the values when "Show its fields" reloaded the form.
-            const char *q = NULL;
+            //  ?type=ID links to a request type's form; nothing personal
+            //  is ever taken from the address.
+            const char *q = http_arg (req, "type");
             form_t f = {0};
-            const char *keys[] = {"type", "name", "email", "subject", "description", "form_id"};
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-                if ((q = http_arg (req, keys[i])) && f.n < FORM_MAX_PAIRS && opd_utf8_valid (q, strlen (q))) {
-                    f.name[f.n] = opd_strdup (keys[i]);
-                    f.value[f.n] = opd_strdup (q);
-                    f.n++;
-                }
+            if (q && opd_utf8_valid (q, strlen (q))) {
+                f.name[0] = opd_strdup ("type");
+                f.value[0] = opd_strdup (q);
+                f.n = 1;
+            }
             s_request_form (req, 200, who, &f, NULL);
             portal_form_free (&f);
         }

@@ -705,11 +705,23 @@ class WebPortalTest(unittest.TestCase):
         self.assertIn('<option value="developer">developer</option>', html)
         self.assertIn("#rt-0{display:block}", html)  # shown by CSS when chosen
         self.assertNotIn('class="rt shown"', html)
-        # Without CSS :has(), "Show its fields" reloads with ?type=ID.
-        html = self.page("GET", "/?type=new-laptop&choose=1&subject=Keep+me&email=r%40example.com")
+        # Without CSS :has(), "Show its fields" posts the form back: what was
+        # typed stays, and no name or address ever goes into a URL.
+        self.assertIn('<button type="submit" formnovalidate name="choose"', html)
+        self.assertNotIn('formmethod="get"', html)
+        html = self.page("POST", "/", {"type": "new-laptop", "choose": "1", "subject": "Keep me",
+                                       "email": "r@example.com", "form_id": "cd" * 16},
+                         headers={"Origin": self.origin})
         self.assertIn('class="rt shown" id="rt-0"', html)
         self.assertIn('<option value="new-laptop" selected>', html)
         self.assertIn('value="Keep me"', html)
+        self.assertIn('value="r@example.com"', html)
+        self.assertIsNone(self.st.r.get("opd:ext:form-" + "cd" * 16))    # no ticket made
+        # A link to a type's form still works; personal values in a URL are ignored.
+        html = self.page("GET", "/?type=new-laptop&subject=Keep+me&email=r%40example.com")
+        self.assertIn('class="rt shown" id="rt-0"', html)
+        self.assertNotIn("Keep me", html)
+        self.assertNotIn("r@example.com", html)
 
     def test_form_submit_creates_a_ticket_once(self):
         form = {"form_id": "ab" * 16, "name": "Rita Requester", "email": "rita@example.com",
