@@ -93,7 +93,7 @@ typedef enum {
 } opd_field_type_t;
 
 typedef struct {
-    char *name, *label, *pattern;
+    char *name, *label, *pattern, *help;
     void *regex;  //  GRegex * compiled from pattern, or NULL
     opd_field_type_t type;
     bool required, pii;
@@ -242,6 +242,7 @@ typedef struct {
     int64_t web_session_ms;         //  portal and console sessions last this long, default 12 h
     bool web_email_signin;          //  requesters may sign in by a link mailed to them, default true
     int64_t web_signin_link_ms;     //  such a link works this long, default 15 min
+    int64_t web_details_link_ms;    //  a link to give missing details works this long, default 7 days
     opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
     size_t nemail_addresses;

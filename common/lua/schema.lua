@@ -55,6 +55,7 @@ local KEY = {
   rate_web = function (kind, hash) return 'opd:rate:web:' .. kind .. ':' .. hash end,
   session = function (sha256) return 'opd:session:' .. sha256 end,
   signin = function (sha256) return 'opd:signin:' .. sha256 end,
+  details = function (sha256) return 'opd:details:' .. sha256 end,
   alive = function (name) return 'opd:alive:' .. name end,
   rota_abs = function (id) return 'opd:rota:abs:' .. id end,
   rota_abs_seq = 'opd:rota:abs:seq',

@@ -313,6 +313,9 @@ int opd_key_session (char *buf, size_t size, const char *sha256);
 //  opd:signin:{sha256} (string EMAIL (PX = channels.web.email_signin_link), global): a sign-in link mailed to a requester, by the SHA-256 of its random token (the to
 #define OPD_KEY_SIGNIN_FMT "opd:signin:%s"
 int opd_key_signin (char *buf, size_t size, const char *sha256);
+//  opd:details:{sha256} (string TICKET_ID (PX = channels.web.details_link), global): a link mailed to a requester to give the missing details of a ticket, by the SHA
+#define OPD_KEY_DETAILS_FMT "opd:details:%s"
+int opd_key_details (char *buf, size_t size, const char *sha256);
 //  opd:alive:{name} (string HOST:PID, expires after 5 s (PX), global): the heartbeat of service NAME (intake, router, slo, notifier, anonymiser, email,
 #define OPD_KEY_ALIVE_FMT "opd:alive:%s"
 int opd_key_alive (char *buf, size_t size, const char *name);

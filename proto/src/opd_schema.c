@@ -325,6 +325,13 @@ opd_key_signin (char *buf, size_t size, const char *sha256)
 }
 
 int
+opd_key_details (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_DETAILS_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_alive (char *buf, size_t size, const char *name)
 {
     int n = snprintf (buf, size, OPD_KEY_ALIVE_FMT, name);
@@ -436,6 +443,7 @@ const opd_key_info_t opd_keys[] = {
     {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, true, NULL},
     {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"signin", "opd:signin:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"details", "opd:details:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
     {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false, NULL},
@@ -451,7 +459,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 62;
+const size_t opd_key_count = 63;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -289,10 +289,14 @@ s_append_targets (GString *body, const opd_config_t *cfg, const opd_ticket_t *ti
         g_string_append_printf (body, "We aim to resolve it by %s.\n\n", b);
 }
 
-//  The required fields the request still lacks, by their labels.
+//  The required fields the request still lacks, by their labels (never
+//  the internal name or a pattern), and the two ways to give them: the
+//  link to the portal's form (in->link, when the notifier made one), or a
+//  reply with "Label: value" lines.
 static void
-s_append_missing (GString *body, const opd_config_t *cfg, const opd_ticket_t *ticket)
+s_append_missing (GString *body, const opd_config_t *cfg, const mail_input_t *in)
 {
+    const opd_ticket_t *ticket = in->ticket;
     const char *missing = s_nz (ticket->missing);
     if (!missing)
         return;
@@ -302,8 +306,7 @@ s_append_missing (GString *body, const opd_config_t *cfg, const opd_ticket_t *ti
         return;
     }
     const opd_reqtype_t *rt = opd_config_reqtype (cfg, s_nz (ticket->request_type) ? s_nz (ticket->request_type) : "");
-    g_string_append (body, "Some details we need to handle your request are missing. "
-                           "Please reply to this message with:\n");
+    g_string_append (body, "Some details we need to handle your request are missing:\n");
     size_t i;
     json_t *v;
     json_array_foreach (arr, i, v) {
@@ -319,6 +322,22 @@ s_append_missing (GString *body, const opd_config_t *cfg, const opd_ticket_t *ti
         free (clean);
     }
     g_string_append_c (body, '\n');
+    if (in->link) {
+        char until[80];
+        mail_when (in->link_expires_ms, NULL, until, sizeof until);
+        g_string_append_printf (body, "You can give them on this form (the link works until %s):\n\n%s\n\n"
+                                      "Or reply to this message with one line for each, such as:\n",
+                                until, in->link);
+    }
+    else
+        g_string_append (body, "Please reply to this message with one line for each, such as:\n");
+    const char *first = json_string_value (json_array_get (arr, 0));
+    const opd_field_t *f = NULL;
+    for (size_t j = 0; rt && first && j < rt->nfields && !f; j++)
+        f = !strcmp (rt->fields[j].name, first) ? &rt->fields[j] : NULL;
+    char *clean = mail_header_clean (f && f->label ? f->label : first ? first : "");
+    g_string_append_printf (body, "  %s: ...\n\n", clean);
+    free (clean);
     json_decref (arr);
 }
 
@@ -341,9 +360,10 @@ s_ack_response (const opd_config_t *cfg, const opd_ticket_t *ticket, mail_t *out
 
 //  The acknowledgement; the Subject is the ticket's own (decision 65).
 static void
-s_compose_ack (const opd_config_t *cfg, const opd_ticket_t *ticket, const char *id, const char *subject,
+s_compose_ack (const opd_config_t *cfg, const mail_input_t *in, const char *id, const char *subject,
                GString *body, mail_t *out)
 {
+    const opd_ticket_t *ticket = in->ticket;
     char *clean_name = mail_header_clean (s_nz (ticket->req_name));
     if (*clean_name)
         g_string_append_printf (body, "Hello %s,\n\n", clean_name);
@@ -365,7 +385,7 @@ s_compose_ack (const opd_config_t *cfg, const opd_ticket_t *ticket, const char *
                                 "reference %s.\n\n",
                                 subject, id);
     s_append_targets (body, cfg, ticket);
-    s_append_missing (body, cfg, ticket);
+    s_append_missing (body, cfg, in);
     g_string_append_printf (body, "Please keep [%s] in the subject when you reply.\n", id);
 }
 
@@ -621,7 +641,7 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
     char *author = NULL;
     if (ack) {
         g_string_append_printf (subj, "[%s] %s", id, subject);
-        s_compose_ack (cfg, t, id, subject, body, out);
+        s_compose_ack (cfg, in, id, subject, body, out);
     }
     else
         *why = s_compose_comment (cfg, in->comment_json, id, subject, subj, body, &author);

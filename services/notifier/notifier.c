@@ -128,23 +128,33 @@ s_remember_thread (notifier_t *self, const char *id, const char *msgid)
     return opd_store_mail_thread_set (self->redis, id, msgid);
 }
 
-//  A new sign-in link for email: 256 random bits (hex) into token[65], and
-//  only its SHA-256 in Redis (opd:signin:HASH = email, PX the link's life).
+//  A new link's token: 256 random bits (hex) into token[65], and only its
+//  SHA-256 in Redis (key_of's key = value, PX life_ms): a sign-in link
+//  (opd:signin:HASH = email) or a details link (opd:details:HASH = ticket).
 //  0, or -1 when Redis failed.
 static int
-s_signin_token (notifier_t *self, const char *email, char *token)
+s_link_token (notifier_t *self, int (*key_of) (char *, size_t, const char *), const char *value, int64_t life_ms,
+              char *token)
 {
     opd_random_hex (token, 32);
     gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
     char key[128];
-    opd_key_signin (key, sizeof key, hash);
+    key_of (key, sizeof key, hash);
     g_free (hash);
-    redisReply *r = opd_redis_command (self->redis, "SET %s %s PX %lld", key, email,
-                                       (long long) self->svc->cfg->web_signin_link_ms);
+    redisReply *r = opd_redis_command (self->redis, "SET %s %s PX %lld", key, value, (long long) life_ms);
     int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
     if (r)
         freeReplyObject (r);
     return rc;
+}
+
+//  The portal's address with path and token: a link for a mail.
+static char *
+s_link (const opd_config_t *cfg, const char *path, const char *token)
+{
+    const char *base = cfg->web_public_url ? cfg->web_public_url : "";
+    size_t n = strlen (base);
+    return opd_sprintf ("%.*s%s%s", (int) (n && base[n - 1] == '/' ? n - 1 : n), base, path, token);
 }
 
 //  Sends mail m of job j; the job is done, retried later, or given up.
@@ -201,15 +211,12 @@ s_process_signin (notifier_t *self, json_t *j, const char *job, size_t len)
         s_done (self, job, len, "failed", "", "no email");
         return;
     }
-    if (s_signin_token (self, email, token)) {
+    if (s_link_token (self, opd_key_signin, email, cfg->web_signin_link_ms, token)) {
         opd_warn ("job=%lld kind=signin put back, Redis failed: %s", jid, opd_redis_error (self->redis));
         s_retry (self, job, len, NULL, opd_now_ms () + 1000);
         return;
     }
-    const char *base = cfg->web_public_url ? cfg->web_public_url : "";
-    size_t n = strlen (base);
-    char *link = opd_sprintf ("%.*s/login/link?t=%s", (int) (n && base[n - 1] == '/' ? n - 1 : n), base,
-                              token);
+    char *link = s_link (cfg, "/login/link?t=", token);
     int64_t now = opd_now_ms ();
     mail_input_t in = {.kind = "signin", .job_id = jid, .now_ms = now, .to = email, .link = link,
                        .link_expires_ms = now + cfg->web_signin_link_ms};
@@ -254,6 +261,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     redisReply *hash = NULL;
     int found = opd_store_ticket_get (self->redis, ticket, &t, &hash);
     char *comment = NULL;
+    char token[65] = "", *link = NULL;  //  a details link's (below)
     bool failed = found == -1;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
     if (found == 1 && about_comment)
@@ -270,6 +278,17 @@ s_process (notifier_t *self, const char *job, size_t len)
         goto end;
     }
     mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms ()};
+    //  An acknowledgement of a ticket that lacks details carries a link to
+    //  give them: fresh on every attempt, like a sign-in link.
+    if (!strcmp (kind, "ack") && t.missing && *t.missing) {
+        if (s_link_token (self, opd_key_details, ticket, cfg->web_details_link_ms, token)) {
+            s_retry (self, job, len, NULL, opd_now_ms () + 1000);
+            goto end;
+        }
+        link = s_link (cfg, "/details/", token);
+        in.link = link;
+        in.link_expires_ms = in.now_ms + cfg->web_details_link_ms;
+    }
     mail_t m;
     const char *why = NULL;
     if (about_comment && !comment)
@@ -292,6 +311,10 @@ s_process (notifier_t *self, const char *job, size_t len)
     s_send (self, j, job, len, ticket, &m);
     mail_clear (&m);
 end:
+    explicit_bzero (token, sizeof token);
+    if (link)
+        explicit_bzero (link, strlen (link));
+    free (link);
     free (comment);
     if (hash)
         freeReplyObject (hash);

@@ -73,6 +73,88 @@ s_input (GString *b, const char *label, const char *type, const char *name, cons
     g_string_append_printf (b, "\"%s%s>", required == 1 ? " required" : "", extra ? extra : "");
 }
 
+static void
+s_label (GString *b, const char *name, const char *label, const char *mark)
+{
+    g_string_append (b, "<label for=\"");
+    portal_esc (b, name);
+    g_string_append (b, "\">");
+    portal_esc (b, label);
+    if (mark) {
+        g_string_append (b, " <span class=\"muted\">(");
+        portal_esc (b, mark);
+        g_string_append (b, ")</span>");
+    }
+    g_string_append (b, "</label>");
+}
+
+//  aria-describedby of a field that has a help text.
+static void
+s_described (GString *b, const opd_field_t *f, const char *name)
+{
+    if (!f->help)
+        return;
+    g_string_append (b, " aria-describedby=\"");
+    portal_esc (b, name);
+    g_string_append (b, "-help\"");
+}
+
+void
+portal_field_input (GString *b, const opd_field_t *f, const char *name, const char *v, const char *mark)
+{
+    const char *label = f->label ? f->label : f->name;
+    if (f->type == OPD_FIELD_ENUM || f->type == OPD_FIELD_BOOLEAN) {
+        s_label (b, name, label, mark);
+        g_string_append (b, "<select id=\"");
+        portal_esc (b, name);
+        g_string_append (b, "\" name=\"");
+        portal_esc (b, name);
+        g_string_append (b, "\"");
+        s_described (b, f, name);
+        g_string_append (b, "><option value=\"\"></option>");
+        static const char *const yes_no[] = {"true", "false"};
+        const char *const *vals = f->type == OPD_FIELD_ENUM ? (const char *const *) f->values : yes_no;
+        size_t nvals = f->type == OPD_FIELD_ENUM ? f->nvalues : 2;
+        for (size_t k = 0; k < nvals; k++) {
+            g_string_append (b, "<option value=\"");
+            portal_esc (b, vals[k]);
+            g_string_append (b, v && !strcmp (v, vals[k]) ? "\" selected>" : "\">");
+            portal_esc (b, f->type == OPD_FIELD_BOOLEAN ? (k == 0 ? "Yes" : "No") : vals[k]);
+            g_string_append (b, "</option>");
+        }
+        g_string_append (b, "</select>");
+    }
+    else {
+        const char *type = f->type == OPD_FIELD_EMAIL     ? "email"
+                           : f->type == OPD_FIELD_DATE    ? "date"
+                           : f->type == OPD_FIELD_PHONE   ? "tel"
+                           : f->type == OPD_FIELD_INTEGER ? "number"
+                           : f->type == OPD_FIELD_NUMBER  ? "number"
+                                                          : "text";
+        s_label (b, name, label, mark);
+        g_string_append_printf (b, "<input type=\"%s\" id=\"", type);
+        portal_esc (b, name);
+        g_string_append (b, "\" name=\"");
+        portal_esc (b, name);
+        g_string_append (b, "\" value=\"");
+        portal_esc (b, v ? v : "");
+        g_string_append (b, "\"");
+        s_described (b, f, name);
+        if (f->type == OPD_FIELD_NUMBER)
+            g_string_append (b, " step=\"any\"");
+        else if (f->max_length > 0)
+            g_string_append_printf (b, " maxlength=\"%lld\"", (long long) f->max_length);
+        g_string_append (b, ">");
+    }
+    if (f->help) {
+        g_string_append (b, "<p class=\"help muted\" id=\"");
+        portal_esc (b, name);
+        g_string_append (b, "-help\">");
+        portal_esc (b, f->help);
+        g_string_append (b, "</p>");
+    }
+}
+
 //  One request type's fields. Inputs are named "f<index>.<field>" so that
 //  two types may share a field name.
 static void
@@ -85,47 +167,9 @@ s_type_fieldset (GString *b, const opd_reqtype_t *rt, size_t idx, bool shown, co
         const opd_field_t *f = &rt->fields[i];
         char name[256];
         snprintf (name, sizeof name, "f%zu.%s", idx, f->name);
-        const char *v = portal_form_get (values, name);
-        const char *label = f->label ? f->label : f->name;
-        if (f->type == OPD_FIELD_ENUM || f->type == OPD_FIELD_BOOLEAN) {
-            g_string_append (b, "<label for=\"");
-            portal_esc (b, name);
-            g_string_append (b, "\">");
-            portal_esc (b, label);
-            if (f->required)
-                g_string_append (b, " <span class=\"muted\">(required)</span>");
-            g_string_append (b, "</label><select id=\"");
-            portal_esc (b, name);
-            g_string_append (b, "\" name=\"");
-            portal_esc (b, name);
-            g_string_append (b, "\"><option value=\"\"></option>");
-            static const char *const yes_no[] = {"true", "false"};
-            const char *const *vals = f->type == OPD_FIELD_ENUM ? (const char *const *) f->values : yes_no;
-            size_t nvals = f->type == OPD_FIELD_ENUM ? f->nvalues : 2;
-            for (size_t k = 0; k < nvals; k++) {
-                g_string_append (b, "<option value=\"");
-                portal_esc (b, vals[k]);
-                g_string_append (b, v && !strcmp (v, vals[k]) ? "\" selected>" : "\">");
-                portal_esc (b, f->type == OPD_FIELD_BOOLEAN ? (k == 0 ? "Yes" : "No") : vals[k]);
-                g_string_append (b, "</option>");
-            }
-            g_string_append (b, "</select>");
-            continue;
-        }
-        const char *type = f->type == OPD_FIELD_EMAIL     ? "email"
-                           : f->type == OPD_FIELD_DATE    ? "date"
-                           : f->type == OPD_FIELD_PHONE   ? "tel"
-                           : f->type == OPD_FIELD_INTEGER ? "number"
-                           : f->type == OPD_FIELD_NUMBER  ? "number"
-                                                          : "text";
-        char extra[64] = "";
-        if (f->type == OPD_FIELD_NUMBER)
-            snprintf (extra, sizeof extra, " step=\"any\"");
-        else if (f->max_length > 0)
-            snprintf (extra, sizeof extra, " maxlength=\"%lld\"", (long long) f->max_length);
         //  Required fields are not 'required' in the browser: a hidden
         //  fieldset must not block the form; intake sends the missing ones.
-        s_input (b, label, type, name, v ? v : "", f->required ? 2 : 0, extra);
+        portal_field_input (b, f, name, portal_form_get (values, name), f->required ? "required" : NULL);
     }
     g_string_append (b, "</fieldset>");
 }
@@ -537,16 +581,25 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     g_string_append (b, "</tr>");
     const char *k;
     json_t *v;
+    const char *rtid = portal_jstr (t, "request_type");
+    const opd_reqtype_t *rt = rtid ? opd_config_reqtype (req->cfg, rtid) : NULL;
     json_object_foreach (json_object_get (t, "fields"), k, v) {
+        const opd_field_t *f = NULL;
+        for (size_t j = 0; rt && j < rt->nfields && !f; j++)
+            f = !strcmp (rt->fields[j].name, k) ? &rt->fields[j] : NULL;
         g_string_append (b, "<tr><th>");
-        portal_esc (b, k);
+        portal_esc (b, f && f->label ? f->label : k);
         g_string_append (b, "</th><td>");
         char *text = json_is_string (v) ? opd_strdup (json_string_value (v)) : json_dumps (v, JSON_ENCODE_ANY);
         portal_esc (b, text);
         free (text);
         g_string_append (b, "</td></tr>");
     }
-    g_string_append (b, "</table><h2>Description</h2><div class=\"body\">");
+    g_string_append (b, "</table>");
+    char action[96];
+    snprintf (action, sizeof action, "/tickets/%s/details", portal_jstr (t, "id"));
+    portal_details_form (b, req->cfg, t, action, ((const web_session_t *) who)->csrf, NULL);
+    g_string_append (b, "<h2>Description</h2><div class=\"body\">");
     portal_esc (b, portal_jstr (t, "body"));
     g_string_append (b, "</div><h2>Conversation</h2>");
     size_t i;
@@ -677,6 +730,10 @@ portal_handle (http_req_t *req)
         s_logout (req, signed_in);
         return true;
     }
+    if (!strncmp (p, "/details/", 9)) {
+        portal_details_link (req, p + 9);
+        return true;
+    }
     if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {
         if (!who) {
             portal_redirect (req, signed_in ? "/agent" : "/login");
@@ -690,12 +747,21 @@ portal_handle (http_req_t *req)
             return true;
         }
         const char *id = p + 9;
-        if (!web_id_valid (id))
+        size_t idlen = strlen (id);
+        if (post && idlen > 8 && !strcmp (id + idlen - 8, "/details")) {
+            char tid[64];
+            snprintf (tid, sizeof tid, "%.*s", (int) (idlen - 8), id);
+            if (web_id_valid (tid))
+                portal_details_post (req, who, tid);
+            else
+                portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+        }
+        else if (!web_id_valid (id))
             portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
         else if (post)
             s_reply (req, who, id);
         else
-            s_show_ticket (req, who, id, NULL);
+            s_show_ticket (req, who, id, http_arg (req, "given") ? "Thank you: the details are saved." : NULL);
         return true;
     }
     portal_message_page (req, 404, "Not found", who, "There is no such page.");

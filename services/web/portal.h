@@ -50,6 +50,20 @@ int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
 //  0 with *f filled in, or -1 after answering (a bad form, or 429).
 int portal_signin_post (http_req_t *req, form_t *f);
 
+//  One custom field's label, input (or select) named name with value v, and
+//  help text; mark, when not NULL, follows the label in brackets
+//  ("required", "still needed"). The label, never the internal name.
+void portal_field_input (GString *b, const opd_field_t *f, const char *name, const char *v, const char *mark);
+
+//  Missing details (portal_details.c): GET/POST /details/TOKEN (the link
+//  mailed with the acknowledgement), and the form on a signed-in
+//  requester's ticket page (portal_details_form) with its POST
+//  /tickets/ID/details.
+void portal_details_link (http_req_t *req, const char *token);
+void portal_details_form (GString *b, const opd_config_t *cfg, json_t *ticket, const char *action,
+                          const char *csrf, const form_t *values);
+void portal_details_post (http_req_t *req, const web_auth_t *who, const char *id);
+
 //  Sign-in by a mailed link (signin.c): POST /login with an email address,
 //  and GET/POST /login/link.
 void portal_signin_request (http_req_t *req, const char *email);

@@ -221,11 +221,16 @@ s_pair (opd_args_t *pairs, const char *field, const char *value)
     opd_args_add (pairs, value);
 }
 
-//  The fields and missing pairs: change->fields merged into the ticket's.
+//  The fields and missing pairs: change->fields merged into the ticket's
+//  (cur as s_attempt reads it). The last missing detail given moves a
+//  ticket that waited for them from pending to open, so its clocks resume
+//  (docs/decisions.md 122).
 static int
-s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const char *rtid,
-               const char *old, opd_args_t *pairs, opd_change_result_t *res)
+s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur, opd_args_t *pairs,
+               opd_change_result_t *res)
 {
+    const char *rtid = opd_reply_str (cur, 1), *old = opd_reply_str (cur, 2);
+    const char *status = opd_reply_str (cur, 4), *was_missing = opd_reply_str (cur, 6);
     const opd_reqtype_t *rt = rtid && *rtid ? opd_config_reqtype (cfg, rtid) : NULL;
     json_t *fields = old && *old ? json_loads (old, 0, NULL) : NULL;
     if (!json_is_object (fields)) {
@@ -258,6 +263,8 @@ s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const char *rtid
                 json_array_append_new (missing, json_string (rt->fields[i].name));
         text = json_array_size (missing) ? json_dumps (missing, JSON_COMPACT) : NULL;
         s_pair (pairs, "missing", text ? text : "");
+        if (!text && was_missing && *was_missing && status && !strcmp (status, "pending") && !ch->status)
+            s_pair (pairs, "status", "open");
         free (text);
         json_decref (missing);
     }
@@ -338,7 +345,7 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
         s_pair (pairs, "assignee", ch->assignee);
     }
     if (ch->fields && json_object_size (ch->fields))
-        return s_field_pairs (cfg, ch, opd_reply_str (cur, 1), opd_reply_str (cur, 2), pairs, res);
+        return s_field_pairs (cfg, ch, cur, pairs, res);
     return 0;
 }
 
@@ -360,9 +367,9 @@ s_attempt (opd_redis_t *redis, const opd_config_t *cfg, const char *id, const op
 {
     memset (res, 0, sizeof *res);
     static const char *const wanted[] = {OPD_F_TEAM, OPD_F_REQUEST_TYPE, OPD_F_FIELDS, OPD_F_ID, OPD_F_STATUS,
-                                         OPD_F_VERSION};
-    redisReply *cur = opd_store_fields (redis, id, wanted, 6);
-    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 6) {
+                                         OPD_F_VERSION, OPD_F_MISSING};
+    redisReply *cur = opd_store_fields (redis, id, wanted, 7);
+    if (!cur || cur->type != REDIS_REPLY_ARRAY || cur->elements != 7) {
         if (cur)
             freeReplyObject (cur);
         return s_fail (res, OPD_CHANGE_UNAVAILABLE, NULL, "the ticket store is unavailable: %s",
