@@ -25,7 +25,8 @@ const char console_css[]
       "#queue td{vertical-align:top}.side th{width:40%}.grid{display:grid;grid-template-columns:2fr 1fr;"
       "gap:1.5rem}.note{border-left-color:#d0a030;background:#fffaf0}.event{color:#445;font-size:.95rem}"
       ".banner{background:#fff4d6;border:1px solid #d0a030;padding:.6rem}"
-      "#queue tr.sel{outline:2px solid #123a78}.draft{font-size:.85rem}";
+      "#queue tr.sel{outline:2px solid #123a78}.draft{font-size:.85rem}"
+      "#views ul{padding-left:1.2rem}#views form.inline{display:inline;margin:0}#bulk textarea{width:auto}";
 
 GTimeZone *
 console_tz (const opd_config_t *cfg, const web_auth_t *who, const char *policy)
