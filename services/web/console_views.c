@@ -209,13 +209,17 @@ s_save_form (GString *b, http_req_t *req, const web_session_t *s, const char *cu
     if (s->who.role >= OPD_ROLE_LEAD) {
         g_string_append (b, "<div><label for=\"view-share\">For</label><select id=\"view-share\" name=\"share\">"
                             "<option value=\"\">me only</option>");
-        for (size_t i = 0; i < req->cfg->nteams; i++) {
+        const char **teams = opd_calloc (req->cfg->nteams + 1, sizeof (char *));
+        size_t n = console_teams (req->cfg, &s->who, NULL, teams);
+        for (size_t i = 0; i < n; i++) {
+            const opd_team_t *t = opd_config_team (req->cfg, teams[i]);
             g_string_append (b, "<option value=\"");
-            portal_esc (b, req->cfg->teams[i].id);
+            portal_esc (b, teams[i]);
             g_string_append (b, "\">team ");
-            portal_esc (b, req->cfg->teams[i].name ? req->cfg->teams[i].name : req->cfg->teams[i].id);
+            portal_esc (b, t && t->name ? t->name : teams[i]);
             g_string_append (b, "</option>");
         }
+        free (teams);
         g_string_append (b, "</select></div>");
     }
     g_string_append (b, "<div><button type=\"submit\">Save view</button></div></form>");
@@ -260,6 +264,20 @@ s_back (http_req_t *req, const char *back)
         g_hash_table_unref (p);
 }
 
+//  True when team is one of who's own (console_teams: the agent's teams, or
+//  every team for an identity that is in none).
+static bool
+s_own_team (const opd_config_t *cfg, const web_auth_t *who, const char *team)
+{
+    const char **teams = opd_calloc (cfg->nteams + 1, sizeof (char *));
+    size_t n = console_teams (cfg, who, NULL, teams);
+    bool own = false;
+    for (size_t i = 0; i < n && !own; i++)
+        own = !strcmp (teams[i], team);
+    free (teams);
+    return own;
+}
+
 //  The key a view of scope goes to, or a sentence why who may not use it.
 static const char *
 s_scope_key (const opd_config_t *cfg, const web_auth_t *who, const char *scope, char *key, size_t size)
@@ -270,8 +288,8 @@ s_scope_key (const opd_config_t *cfg, const web_auth_t *who, const char *scope, 
     }
     if (who->role < OPD_ROLE_LEAD)
         return "Only a lead or an admin may save or delete a view shared with a team.";
-    if (!opd_config_team (cfg, scope))
-        return "There is no such team.";
+    if (!opd_config_team (cfg, scope) || !s_own_team (cfg, who, scope))
+        return "A view can be shared only with a team of your own.";
     opd_key_views_team (key, size, scope);
     return NULL;
 }
