@@ -17,6 +17,7 @@ import urllib.parse
 
 import harness
 import test_portal_browser as tpb
+import test_console
 from test_console import Session, rows, FORM
 
 AGENT, LEAD, ADMIN = "change-me-agent", "change-me-lead", "change-me-admin"
@@ -305,6 +306,12 @@ class ConsoleBulkTest(unittest.TestCase):
         self.assertGreaterEqual(v["Waiting"][2], 1)
         self.assertEqual(sorted(rows(self.queue(s, v["Only P1s"][1]))),
                          sorted(t for t in self.all_rows(s, "/agent") if self.st.ticket(t)["priority"] == "P1"))
+        # Names are text, escaped like everything else.
+        self.assertEqual(s.post("/agent/views", {"name": "<i>Mine</i>", "query": "assignee=me"}, page)[0], 303)
+        page = self.queue(s)
+        self.assertIn('data-view="&lt;i&gt;Mine&lt;/i&gt;"', page)
+        self.assertNotIn("<i>Mine", page)
+        self.assertEqual(self.views(page)["<i>Mine</i>"][1], "/agent?assignee=me")
         # Another agent sees none of carol's views.
         self.assertEqual(self.views(self.queue(self.signed_in())), {})
         # A bad query is refused with the parser's sentence; a view gone stale
@@ -407,12 +414,14 @@ class ConsoleBulkTest(unittest.TestCase):
             self.assertEqual(b.js("document.querySelectorAll('input.pick:checked').length"), 0)
             b.click("#queue tbody tr:nth-child(1) input.pick")
             b.click("#queue tbody tr:nth-child(2) input.pick")
+            test_console.ConsoleTest.screenshot(self, b, "console-bulk-selection.png")
             b.js("document.querySelector('#bulk-assignee').value = 'me'")
             b.click("#bulk button[value=assign]")
             b.wait("!!document.querySelector('#bulk-result')")
             got = b.js("[...document.querySelectorAll('#bulk-result tbody tr')]"
                        ".map(r => [r.dataset.id, r.dataset.result])")
             self.assertEqual(sorted(got), sorted([[ids[0], "changed"], [ids[1], "changed"]]))
+            test_console.ConsoleTest.screenshot(self, b, "console-bulk-result.png")
             for t in ids[:2]:
                 self.assertEqual(self.st.ticket(t)["assignee"], "alice")
             for t in ids[2:]:
