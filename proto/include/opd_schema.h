@@ -207,6 +207,12 @@ int opd_key_history (char *buf, size_t size, const char *id);
 //  opd:t:{id}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
 #define OPD_KEY_DRAFTS_FMT "opd:t:%s:d"
 int opd_key_drafts (char *buf, size_t size, const char *id);
+//  opd:views:agent:{identity} (hash NAME to query string, global): an agent's saved views of the console queue: the view's name to its filters as a
+#define OPD_KEY_VIEWS_AGENT_FMT "opd:views:agent:%s"
+int opd_key_views_agent (char *buf, size_t size, const char *identity);
+//  opd:views:team:{team} (hash NAME to query string, global): the saved views a lead shared with a team, shown to every member of the team abo
+#define OPD_KEY_VIEWS_TEAM_FMT "opd:views:team:%s"
+int opd_key_views_team (char *buf, size_t size, const char *team);
 //  opd:idem:{channel}:{external_id} (hash {id}, global): the idempotency key of intake
 #define OPD_KEY_IDEM_FMT "opd:idem:%s:%s"
 int opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id);

@@ -185,6 +185,20 @@ opd_key_drafts (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_views_agent (char *buf, size_t size, const char *identity)
+{
+    int n = snprintf (buf, size, OPD_KEY_VIEWS_AGENT_FMT, identity);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_views_team (char *buf, size_t size, const char *team)
+{
+    int n = snprintf (buf, size, OPD_KEY_VIEWS_TEAM_FMT, team);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id)
 {
     int n = snprintf (buf, size, OPD_KEY_IDEM_FMT, channel, external_id);
@@ -400,6 +414,8 @@ const opd_key_info_t opd_keys[] = {
     {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true, NULL},
     {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, true, NULL},
     {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true, NULL},
+    {"views_agent", "opd:views:agent:{identity}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
     {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "string"},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false, NULL},
@@ -459,7 +475,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 63;
+const size_t opd_key_count = 65;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

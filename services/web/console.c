@@ -9,6 +9,8 @@
     GET /agent/tickets/ID        one ticket (console_ticket.c)
     POST /agent/tickets/ID/ACT   its forms (console_ticket.c)
     GET /agent/stream            live updates (console_stream.c)
+    POST /agent/bulk             bulk actions on a selection (console_bulk.c)
+    POST /agent/views[/delete]   saved views (console_views.c)
     GET /agent/console.js        the console's one script (console.js):
                                  drafts, the changed-ticket banner, keys
 
@@ -27,17 +29,10 @@
 
 static const opd_role_t s_least = OPD_ROLE_AGENT;
 
-//  The queue's filters, from the query string.
-typedef struct {
-    const char *status, *priority, *assignee, *team, *q, *cursor;
-    bool breaching;
-    int due_hours;  //  0: no limit
-} queue_args_t;
-
 //  The teams the queue shows: the one asked for, every team for "all" (or
 //  for a signed-in identity that is in no team), else the agent's own.
-static size_t
-s_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out)
+size_t
+console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out)
 {
     const opd_agent_t *a = opd_config_agent (cfg, who->identity);
     if (team && *team && strcmp (team, "all")) {
@@ -56,12 +51,6 @@ s_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const
     return cfg->nteams;
 }
 
-size_t
-console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out)
-{
-    return s_teams (cfg, who, team, out);
-}
-
 static bool
 s_one_of (const char *v, const char *const *allowed)
 {
@@ -71,22 +60,23 @@ s_one_of (const char *v, const char *const *allowed)
     return false;
 }
 
-//  Reads and checks the filters; NULL, or a sentence saying what is wrong.
-static const char *
-s_queue_args (http_req_t *req, const web_auth_t *who, queue_args_t *a)
+//  Reads and checks the filters (the query string of /agent, or a saved
+//  view's); NULL, or a sentence saying what is wrong.
+const char *
+console_filters_parse (const opd_config_t *cfg, const web_auth_t *who, console_arg_fn get, void *ctx,
+                       console_filters_t *a)
 {
     static const char *const statuses[] = {"new", "open", "pending", NULL};
     static const char *const priorities[] = {"P1", "P2", "P3", "P4", NULL};
-    const opd_config_t *cfg = req->cfg;
     memset (a, 0, sizeof *a);
-    a->status = http_arg (req, "status");
-    a->priority = http_arg (req, "priority");
-    a->assignee = http_arg (req, "assignee");
-    a->team = http_arg (req, "team");
-    a->q = http_arg (req, "q");
-    a->cursor = http_arg (req, "cursor");
-    const char *breaching = http_arg (req, "breaching");
-    const char *due = http_arg (req, "due");
+    a->status = get (ctx, "status");
+    a->priority = get (ctx, "priority");
+    a->assignee = get (ctx, "assignee");
+    a->team = get (ctx, "team");
+    a->q = get (ctx, "q");
+    a->cursor = get (ctx, "cursor");
+    const char *breaching = get (ctx, "breaching");
+    const char *due = get (ctx, "due");
     if (a->status && *a->status && !s_one_of (a->status, statuses))
         return "Status must be new, open or pending: the queue holds the tickets still in work.";
     if (a->priority && *a->priority && !s_one_of (a->priority, priorities))
@@ -199,7 +189,9 @@ s_queue_row (GString *b, http_req_t *req, const web_auth_t *who, json_t *t, int6
     const char *id = portal_jstr (t, "id");
     g_string_append (b, "<tr data-id=\"");
     portal_esc (b, id);
-    g_string_append (b, "\"><td><a href=\"/agent/tickets/");
+    g_string_append (b, "\">");
+    console_bulk_cell (b, t);
+    g_string_append (b, "<td><a href=\"/agent/tickets/");
     portal_esc (b, id);
     g_string_append (b, "\">");
     portal_esc (b, id);
@@ -243,18 +235,24 @@ s_next_link (GString *b, http_req_t *req, const char *cursor)
     g_string_append (b, "\">Next page</a></p>");
 }
 
+static const char *
+s_http_arg (void *req, const char *name)
+{
+    return http_arg (req, name);
+}
+
 static void
 s_queue (http_req_t *req, const web_session_t *s)
 {
     const web_auth_t *who = &s->who;
-    queue_args_t a;
-    const char *bad = s_queue_args (req, who, &a);
+    console_filters_t a;
+    const char *bad = console_filters_parse (req->cfg, who, s_http_arg, req, &a);
     if (bad) {
         portal_message_page (req, 400, "Bad filter", who, bad);
         return;
     }
     const char **teams = opd_calloc (req->cfg->nteams + 1, sizeof (char *));
-    size_t nteams = s_teams (req->cfg, who, a.team, teams);
+    size_t nteams = console_teams (req->cfg, who, a.team, teams);
     opd_ticket_query_t q = {0};
     q.status = a.status, q.priority = a.priority, q.q = a.q, q.cursor = a.cursor;
     q.unassigned = a.assignee && !strcmp (a.assignee, "unassigned");
@@ -280,12 +278,16 @@ s_queue (http_req_t *req, const web_session_t *s)
     s_counts (b, req, teams, nteams);
     free (teams);
     s_filters (b, req->cfg, req);
+    console_views_bar (b, req, s);
     json_t *items = json_object_get (page, "items");
     int64_t now = opd_now_ms ();
     if (!json_array_size (items))
         g_string_append (b, "<p id=\"empty\">No tickets match.</p>");
     else {
-        g_string_append (b, "<table id=\"queue\"><thead><tr><th>Ticket</th><th>Subject</th><th>Status</th>"
+        console_bulk_bar (b, req, s);
+        g_string_append (b, "<table id=\"queue\"><thead><tr>");
+        console_bulk_head (b);
+        g_string_append (b, "<th>Ticket</th><th>Subject</th><th>Status</th>"
                             "<th>Priority</th><th>Team</th><th>Assignee</th><th>SLO</th></tr></thead><tbody>");
         size_t i;
         json_t *t;
@@ -331,6 +333,10 @@ console_handle (http_req_t *req)
         s_queue (req, &s);
     else if (!strcmp (p, "/agent"))
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");
+    else if (!strcmp (p, "/agent/bulk"))
+        console_bulk (req, &s);
+    else if (!strcmp (p, "/agent/views") || !strncmp (p, "/agent/views/", 13))
+        console_views (req, &s, p + 12);
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
     else if (!strcmp (p, "/agent/stream") && get)

@@ -37,13 +37,42 @@ void console_draft_post (http_req_t *req, const web_session_t *s, const char *id
 //  embed_js.cmake), served at /agent/console.js.
 extern const char console_js[];
 
-//  The teams the queue shows for team (the query parameter; NULL: the
-//  agent's own), into out (room for every configured team). Their count.
-size_t console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out);
 //  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
 void console_stream (http_req_t *req, const web_session_t *s);
 
 //  GET /agent/tickets/ID and its forms' POSTs (console_ticket.c). rest is
 //  what follows "/agent/tickets/": "ID" or "ID/ACTION".
 void console_ticket (http_req_t *req, const web_session_t *s, const char *rest);
+
+//  The queue's filters (console.c): from /agent's query string, or from a
+//  saved view's (console_views.c), through the same parser.
+typedef struct {
+    const char *status, *priority, *assignee, *team, *q, *cursor;
+    bool breaching;
+    int due_hours;  //  0: no limit
+} console_filters_t;
+//  A source of named values: the value of name, or NULL.
+typedef const char *(*console_arg_fn) (void *ctx, const char *name);
+//  Reads and checks the filters from get; NULL, or a sentence saying what is
+//  wrong. The values in *a are borrowed from get's source ("me" becomes
+//  who's identity).
+const char *console_filters_parse (const opd_config_t *cfg, const web_auth_t *who, console_arg_fn get,
+                                   void *ctx, console_filters_t *a);
+//  The teams the queue shows for team (NULL or "": who's own, "all": every
+//  one) into out (room for cfg->nteams); their number.
+size_t console_teams (const opd_config_t *cfg, const web_auth_t *who, const char *team, const char **out);
+
+//  Saved views (console_views.c): the list of views and the form that saves
+//  the current filters, drawn above the queue; POST /agent/views and
+//  /agent/views/delete (rest is what follows "/agent/views").
+void console_views_bar (GString *b, http_req_t *req, const web_session_t *s);
+void console_views (http_req_t *req, const web_session_t *s, const char *rest);
+
+//  Bulk actions (console_bulk.c): the selection column of the queue (its
+//  header cell and one cell per ticket, holding the ticket's id and
+//  version), the action bar (form id "bulk"), and POST /agent/bulk.
+void console_bulk_head (GString *b);
+void console_bulk_cell (GString *b, json_t *ticket);
+void console_bulk_bar (GString *b, http_req_t *req, const web_session_t *s);
+void console_bulk (http_req_t *req, const web_session_t *s);
 #endif

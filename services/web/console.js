@@ -227,9 +227,45 @@
     if (fn && fn()) ev.preventDefault();
   });
 
+  // --- Bulk selection (the queue) ----------------------------------------
+  // "Select all on this page" and the count of the selection above the
+  // action bar; x toggles the selected row's checkbox. Without this script
+  // each checkbox still works on its own.
+  function watchBulk() {
+    var all = document.getElementById("bulk-all");
+    var count = document.getElementById("bulk-count");
+    var picks = function () { return Array.prototype.slice.call(document.querySelectorAll("input.pick")); };
+    var show = function () {
+      var n = picks().filter(function (p) { return p.checked; }).length;
+      count.textContent = n ? n + " selected" : "None selected";
+      all.checked = n > 0 && n === picks().length;
+      all.indeterminate = n > 0 && n < picks().length;
+    };
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      picks().forEach(function (p) { p.checked = all.checked; });
+      show();
+    });
+    picks().forEach(function (p) { p.addEventListener("change", show); });
+    keys.x = function () {
+      var r = rows()[selected], p = r && r.querySelector("input.pick");
+      if (p) { p.checked = !p.checked; show(); }
+      return !!p;
+    };
+    show();
+  }
+
+  function bulkPresent() {
+    if (document.getElementById("bulk-all") && document.getElementById("bulk-count"))
+      watchBulk();
+  }
+
   var streaming = (grid || document.getElementById("filters")) && watchLive();
   if (grid) {
     watchDrafts();
     if (!streaming) watchVersion();
   }
+  bulkPresent();
+  // A live update redrew the queue: its new checkboxes need their handlers.
+  document.addEventListener("console:refreshed", bulkPresent);
 })();

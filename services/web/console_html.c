@@ -27,7 +27,10 @@ const char console_css[]
       ".banner{background:#fff4d6;border:1px solid #d0a030;padding:.6rem}"
       "#queue tr.sel{outline:2px solid #123a78}.draft{font-size:.85rem}"
       ".live{display:flex;gap:1rem;align-items:center;justify-content:flex-end;font-size:.9rem}"
-      ".live button{width:auto;margin:0;padding:.2rem .6rem}";
+      ".live button{width:auto;margin:0;padding:.2rem .6rem}"
+      "#views ul{padding-left:1.2rem}#views form.inline{display:inline;margin:0}#bulk-count{width:100%;margin:0}"
+      "#bulk>div{display:grid;grid-auto-flow:column;grid-template-rows:auto auto;gap:.1rem .4rem;align-items:end}"
+      "#bulk>div>button{grid-row:2}#bulk textarea{width:12rem;height:2.4rem;min-height:0}";
 
 GTimeZone *
 console_tz (const opd_config_t *cfg, const web_auth_t *who, const char *policy)
