@@ -206,6 +206,9 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
     -- The assignee hears of it by mail (kind 'agent'), with a Reply-To that
     -- lets an answer by mail count as the agent's (opd_mail_trust.h).
     if hget(k, 'assignee') then outbox({kind = 'agent', ticket = id, comment = cid}) end
+    -- Details still missing: the router reads "Label: value" lines.
+    local missing = hget(k, 'missing')
+    if missing and missing ~= '' then redis.call('ZADD', KEY.details_replies, at, id) end
     if hget(k, 'first_reply_at') and not hget(k, 'nr_start') then
       redis.call('HSET', k, 'nr_start', at)
       redis.call('HDEL', k, 'nr_met', 'nr_breached', 'nr_warned', 'nr_due', 'nr_state', 'nr_warn')

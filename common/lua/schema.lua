@@ -17,6 +17,7 @@ local KEY = {
   idem = function (channel, external_id) return 'opd:idem:' .. channel .. ':' .. external_id end,
   ext = function (external_id) return 'opd:ext:' .. external_id end,
   unrouted = 'opd:unrouted',
+  details_replies = 'opd:replies:details',
   slo_work = 'opd:slo:work',
   timers = 'opd:timers',
   slo_done = function (policy, slo, outcome) return 'opd:slo:done:' .. policy .. ':' .. slo .. ':' .. outcome end,

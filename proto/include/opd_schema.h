@@ -221,6 +221,8 @@ int opd_key_idem (char *buf, size_t size, const char *channel, const char *exter
 int opd_key_ext (char *buf, size_t size, const char *external_id);
 //  opd:unrouted (zset (created ms), global): tickets waiting for routing
 #define OPD_KEY_UNROUTED "opd:unrouted"
+//  opd:replies:details (zset (ms), global): tickets whose requester wrote while details were missing
+#define OPD_KEY_DETAILS_REPLIES "opd:replies:details"
 //  opd:slo:work (zset (ms), global): tickets whose clocks must be (re)computed
 #define OPD_KEY_SLO_WORK "opd:slo:work"
 //  opd:timers (zset (fire ms), global): member ID|CLOCK|w (warning) or ID|CLOCK|b (breach)

@@ -419,6 +419,7 @@ const opd_key_info_t opd_keys[] = {
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
     {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "string"},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false, NULL},
+    {"details_replies", "opd:replies:details", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_work", "opd:slo:work", OPD_SCOPE_GLOBAL, false, NULL},
     {"timers", "opd:timers", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_done", "opd:slo:done:{policy}:{slo}:{outcome}", OPD_SCOPE_GLOBAL, false, NULL},
@@ -475,7 +476,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 65;
+const size_t opd_key_count = 66;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -7,6 +7,7 @@
     routers, a retried batch or a restart never route a ticket twice. A
     sweep goes on batch after batch until the work set is empty. */
 #include "router.h"
+#include "details_reply.h"
 #include "opd_log.h"
 #include "opd_redis.h"
 #include "opd_store.h"
@@ -165,6 +166,8 @@ s_sweep (router_t *self)
         if (n < BATCH || progress == 0)
             break;
     }
+    //  Missing details written in replies (details_reply.h).
+    details_reply_sweep (self->redis, self->svc->cfg);
 }
 
 static int

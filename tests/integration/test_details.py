@@ -161,6 +161,26 @@ class DetailsTest(unittest.TestCase):
         self.assertIn("the details are saved", html)
         self.assertNotIn("Details we still need", html)
 
+    def test_a_reply_with_label_lines_gives_them(self):
+        tid = self.laptop("fred@example.com")
+        quoted = "> Some details we need are missing:\n>   - %s\n> %s: ...\n" % (LABEL, LABEL)
+
+        def reply(body):
+            msg = self.st.message(subject="Re: [%s] Laptop" % tid, reply_to=tid, body=body,
+                                  requester={"name": "Fred", "email": "fred@example.com"})
+            self.assertEqual(self.st.submit(msg)["ticket_id"], tid)
+
+        # A value the field does not allow is not taken; the quote is never read.
+        reply("Here you go.\n%s: gaming\n\n%s" % (LABEL, quoted))
+        self.st.wait_for(lambda: not self.st.r.zscore("opd:replies:details", tid), what="the reply read")
+        self.assertEqual(self.st.ticket(tid)["status"], "pending")
+        # The label in another case, a bullet: taken, and the ticket moves on.
+        reply("Sorry:\n- %s:  Developer \n\n%s" % (LABEL.upper(), quoted))
+        self.st.wait_for(lambda: self.st.ticket(tid).get("status") == "open", what="details from the reply")
+        t = self.st.ticket(tid)
+        self.assertEqual(json.loads(t["fields"]), {"cost_centre": "654321", "model": "developer"})
+        self.assertEqual(t.get("missing", ""), "")
+
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_the_link_form_is_filled_and_sent(self):
         tid = self.laptop("erin@example.com")
