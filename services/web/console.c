@@ -324,6 +324,8 @@ console_handle (http_req_t *req)
         s_queue (req, &s);
     else if (!strcmp (p, "/agent"))
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");
+    else if (!strcmp (p, "/agent/theme") && !get)
+        console_theme_post (req, &s);
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
     else

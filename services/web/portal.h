@@ -50,6 +50,13 @@ int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
 //  0 with *f filled in, or -1 after answering (a bad form, or 429).
 int portal_signin_post (http_req_t *req, form_t *f);
 
+//  Themes (theme.c): the CSS of the light and dark themes (appended last
+//  to every page's style), the chosen theme of the request ("light",
+//  "dark", or NULL to follow the browser), and the toggle's form.
+extern const char portal_theme_css[];
+const char *portal_theme (const http_req_t *req);
+void portal_theme_form (GString *b, const http_req_t *req, const char *csrf);
+
 //  Sign-in by a mailed link (signin.c): POST /login with an email address,
 //  and GET/POST /login/link.
 void portal_signin_request (http_req_t *req, const char *email);
