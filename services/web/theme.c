@@ -57,7 +57,10 @@ const char portal_theme_css[]
       "#queue tr.sel{outline-color:var(--sel)}"
       //  The toggle shows the one button that changes what is shown now, and
       //  "System theme" once a choice overrides the browser's.
-      ".theme{display:inline}.theme button{margin:0 0 0 .4rem;padding:.25rem .6rem}"
+      ".theme{display:inline}.theme button{margin-left:.4rem}"
+      //  The preview of a standard response in the reply form (console_stdresp.c).
+      ".preview{border:1px solid var(--line);border-radius:.3rem;padding:.5rem .7rem;margin:.4rem 0}"
+      ".pick{display:flex;gap:.5rem;align-items:center}.pick select{flex:1}.pick button{margin:0}"
       ":root[data-theme=light] .to-light,:root[data-theme=dark] .to-dark,:root:not([data-theme]) .to-auto"
       "{display:none}"
       "@media (prefers-color-scheme:dark){:root:not([data-theme]) .to-dark{display:none}}"
