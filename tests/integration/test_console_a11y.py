@@ -396,6 +396,12 @@ class ConsoleA11yTest(unittest.TestCase):
                 b.wait("!!document.querySelector('#reply-preview-text')")
                 self.axe(b, "ticket (%s)" % theme)
                 written.append(self.shot(b, "ticket-%s.png" % theme))
+                # The refusal's colours too: a response whose variable has no value, sent.
+                b.js("document.querySelector('#reply-response').value = 'laptop-order'")
+                b.click("#form-reply button:not([name])")
+                b.wait("!!document.querySelector('#error') && document.readyState === 'complete'")
+                self.assertIn("{{fields.model}}", b.js("document.querySelector('#error').textContent"))
+                self.axe(b, "ticket with a refusal (%s)" % theme)
             finally:
                 b.close()
         for path in written:
