@@ -520,7 +520,8 @@ class ConsoleTest(unittest.TestCase):
             b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
             b.type_into("#token", AGENT)
             b.click("button[type=submit]")
-            b.wait("location.pathname === '/agent' && !!document.querySelector('#queue')")
+            # Loaded (console.js runs deferred, after #queue is parsed) before any key.
+            b.wait("location.pathname === '/agent' && !!document.querySelector('#queue') && document.readyState === 'complete'")
             # Keyboard: j selects the first row, o opens it.
             first = b.js("document.querySelector('#queue tbody tr').dataset.id")
             for key in ("j", "o"):

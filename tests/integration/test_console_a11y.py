@@ -260,7 +260,7 @@ class ConsoleA11yTest(unittest.TestCase):
         b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
         b.type_into("#token", AGENT)
         b.click("main button[type=submit]")
-        b.wait("location.pathname === '/agent' && !!document.querySelector('#queue')")
+        b.wait("location.pathname === '/agent' && !!document.querySelector('#queue') && document.readyState === 'complete'")
 
     def scheme(self, b, dark):
         b.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme",
