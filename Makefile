@@ -16,6 +16,7 @@ all: build
 
 deps:
 	@bash deploy/install-deps.sh
+	@bash tests/browser/install.sh
 
 build: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

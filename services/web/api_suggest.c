@@ -179,6 +179,25 @@ s_arg_ok (const char *name)
     return !strcmp (name, "all");
 }
 
+json_t *
+web_suggestions (http_req_t *req, const char *id, bool all, int *found)
+{
+    opd_ticket_t t;
+    redisReply *hash = NULL;
+    *found = web_id_valid (id) ? opd_store_ticket_get (http_redis (req), id, &t, &hash) : 0;
+    if (*found != 1) {
+        if (hash)
+            freeReplyObject (hash);
+        return NULL;
+    }
+    redisReply *stats = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
+    json_t *items = s_suggestions (req->cfg, &t, stats, all);
+    if (stats)
+        freeReplyObject (stats);
+    freeReplyObject (hash);
+    return items;
+}
+
 void
 api_suggestions (http_req_t *req, const web_auth_t *who, const char *id)
 {
@@ -192,23 +211,14 @@ api_suggestions (http_req_t *req, const web_auth_t *who, const char *id)
                       "query parameter '%s': only all=true or all=false is allowed", bad);
         return;
     }
-    opd_ticket_t t;
-    redisReply *hash = NULL;
-    int found = web_id_valid (id) ? opd_store_ticket_get (http_redis (req), id, &t, &hash) : 0;
+    int found;
+    json_t *items = web_suggestions (req, id, all && !strcmp (all, "true"), &found);
     if (found < 0)
         http_error (req, 503, "unavailable", "the ticket store is unavailable: %s", opd_redis_error (http_redis (req)));
     else if (!found)
         http_error (req, 404, "not_found", "no ticket %s", id);
-    if (found != 1) {
-        if (hash)
-            freeReplyObject (hash);
+    if (!items)
         return;
-    }
-    redisReply *stats = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
-    json_t *items = s_suggestions (req->cfg, &t, stats, all && !strcmp (all, "true"));
     opd_info ("suggestions ticket=%s responses=%zu", id, json_array_size (items));
     http_json (req, 200, json_pack ("{s:s, s:o}", "ticket_id", id, "items", items));
-    if (stats)
-        freeReplyObject (stats);
-    freeReplyObject (hash);
 }

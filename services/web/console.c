@@ -337,6 +337,8 @@ console_handle (http_req_t *req)
         console_bulk (req, &s);
     else if (!strcmp (p, "/agent/views") || !strncmp (p, "/agent/views/", 13))
         console_views (req, &s, p + 12);
+    else if (!strcmp (p, "/agent/theme") && !get)
+        console_theme_post (req, &s);
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
     else if (!strcmp (p, "/agent/stream") && get)

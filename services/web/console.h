@@ -75,4 +75,20 @@ void console_bulk_head (GString *b);
 void console_bulk_cell (GString *b, json_t *ticket);
 void console_bulk_bar (GString *b, http_req_t *req, const web_session_t *s);
 void console_bulk (http_req_t *req, const web_session_t *s);
+//  Standard responses in the reply form (console_stdresp.c). picker: the
+//  choice (suggested first), Preview, and the preview of chosen (NULL:
+//  none) for ticket id. fragment: GET /agent/tickets/ID/preview?response=
+//  SR, the preview alone (console.js). text: the agent's body, a blank
+//  line and the response rendered as POST .../comments renders it: 0 and
+//  *text (the caller frees it); 1 refused, *error a sentence naming the
+//  response or the variable (the caller frees it); 2 no such ticket; -1
+//  Redis failed.
+void console_stdresp_picker (GString *b, http_req_t *req, const char *id, const char *chosen);
+void console_stdresp_fragment (http_req_t *req, const web_session_t *s, const char *id);
+int console_stdresp_text (http_req_t *req, const char *id, const char *sr_id, const char *body, char **text,
+                          char **error);
+
+//  POST /agent/theme (theme.c): the light/dark/auto choice in a cookie,
+//  then 303 back to the page it was made on.
+void console_theme_post (http_req_t *req, const web_session_t *s);
 #endif

@@ -1,6 +1,8 @@
 /* opdesk agent console: drafts saved on the server as the agent types, a
    banner when the open ticket changes, live updates, and keyboard
    shortcuts. Plain
+   banner when the open ticket changes, keyboard shortcuts, and the preview
+   of a standard response as it is chosen. Plain
    JavaScript, no library, served as /agent/console.js (the pages'
    Content-Security-Policy allows this file and no inline script). Every
    page works without it. */
@@ -260,10 +262,39 @@
       watchBulk();
   }
 
+  // --- Standard responses in the reply form ---------------------------------
+  // Choosing a response shows its preview (the server's fragment, the same
+  // as the "Preview" button's page); "Edit before sending" puts the text
+  // into the reply box and drops the choice (sent, it is the agent's own).
+  function watchResponses() {
+    var pick = document.getElementById("reply-response");
+    var box = document.getElementById("reply-preview");
+    if (!pick || !box) return;
+    pick.addEventListener("change", function () {
+      if (!pick.value) { box.textContent = ""; return; }
+      fetch("/agent/tickets/" + encodeURIComponent(grid.dataset.ticket) + "/preview?response=" +
+            encodeURIComponent(pick.value), {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) box.innerHTML = html; }, function () {});
+    });
+    box.addEventListener("click", function (ev) {
+      var text = document.getElementById("reply-preview-text");
+      if (!ev.target.closest("#reply-edit") || !text) return;
+      ev.preventDefault();
+      var area = document.getElementById("reply-body");
+      area.value = area.value ? area.value + "\n\n" + text.textContent : text.textContent;
+      pick.value = "";
+      box.textContent = "";
+      area.focus();
+      area.dispatchEvent(new Event("input"));
+    });
+  }
+
   var streaming = (grid || document.getElementById("filters")) && watchLive();
   if (grid) {
     watchDrafts();
     if (!streaming) watchVersion();
+    watchResponses();
   }
   bulkPresent();
   // A live update redrew the queue: its new checkboxes need their handlers.

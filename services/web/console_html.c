@@ -103,15 +103,17 @@ s_clock_label (const char *clock)
 static void
 s_badge_head (GString *b, const char *state, int64_t due, int64_t now, bool soon)
 {
+    //  Icons every common font has (DejaVu Sans, Debian's default): the
+    //  emoji pause and hourglass showed as empty boxes without an emoji font.
     const char *cls = "running", *icon = "\u25F7";  //  a clock face
     if (!strcmp (state, "paused"))
-        cls = "paused", icon = "\u23F8";
+        cls = "paused", icon = "\u2016";  //  a double bar
     else if (!strcmp (state, "met"))
         cls = "met", icon = "\u2713";
     else if (!strcmp (state, "breached") || (!strcmp (state, "running") && due >= 0 && due <= now))
         cls = "breached", icon = "\u26A0";
     else if (soon)
-        cls = "soon", icon = "\u23F3";
+        cls = "soon", icon = "\u25D5";  //  a circle nearly full: time nearly up
     g_string_append_printf (b, "<span class=\"slo slo-%s\" data-state=\"%s\"><span aria-hidden=\"true\">%s</span> ",
                             cls, state, icon);
 }

@@ -36,6 +36,7 @@ typedef struct {
     const char *held_kind;  //  "reply" or "note": text sent back into its form
     const char *held_body;
     bool changed;           //  held because the ticket changed: offer "Send anyway"
+    const char *response;   //  the standard response chosen in the reply form, previewed
 } view_extra_t;
 
 static void
@@ -210,21 +211,25 @@ s_options (GString *b, const char *const *values, size_t n, const char *chosen, 
 }
 
 static void
-s_text_form (GString *b, const web_session_t *s, const char *id, long long version, const char *kind,
-             const char *text, bool confirm)
+s_text_form (GString *b, http_req_t *req, const web_session_t *s, const char *id, long long version,
+             const char *kind, const char *text, bool confirm, const char *response)
 {
     bool reply = !strcmp (kind, "reply");
     s_form_open (b, s, id, kind, version);
     if (confirm)
         g_string_append (b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">");
+    //  A reply may be a standard response alone: its box is not required.
     g_string_append_printf (b, "<label for=\"%s-body\">%s</label><textarea id=\"%s-body\" name=\"body\" "
-                               "data-draft=\"%s\" required>",
+                               "data-draft=\"%s\"%s>",
                             kind, reply ? "Public reply (reaches the requester)" : "Internal note (agents only)",
-                            kind, kind);
+                            kind, kind, reply ? "" : " required");
     portal_esc (b, text);
     g_string_append_printf (b, "</textarea><span class=\"draft muted\" id=\"%s-body-draft\" aria-live=\"polite\">"
-                               "</span> <button type=\"submit\">%s</button></form>",
-                            kind,
+                               "</span>",
+                            kind);
+    if (reply)
+        console_stdresp_picker (b, req, id, response);
+    g_string_append_printf (b, " <button type=\"submit\">%s</button></form>",
                             confirm ? (reply ? "Send reply anyway" : "Add note anyway")
                                     : (reply ? "Send reply" : "Add note"));
 }
@@ -319,7 +324,8 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
         //  The text held back by the last post, else the saved draft.
         bool held = x && x->held_kind && !strcmp (x->held_kind, kinds[i]);
         char *draft = held ? NULL : console_draft_get (req, &s->who, tid, kinds[i]);
-        s_text_form (b, s, tid, version, kinds[i], held ? x->held_body : draft ? draft : "", held && x->changed);
+        s_text_form (b, req, s, tid, version, kinds[i], held ? x->held_body : draft ? draft : "", held && x->changed,
+                     held && x ? x->response : NULL);
         free (draft);
     }
     s_change_forms (b, req->cfg, s, t, version);
@@ -355,15 +361,61 @@ s_version (http_req_t *req, const char *id)
     return v;
 }
 
+//  "Preview" and "Edit before sending" of the reply form: nothing is sent.
+//  Edit puts the agent's text and the rendered response into the box (and
+//  the draft) and drops the choice: sent, it is the agent's own reply.
+static void
+s_stdresp_step (http_req_t *req, const web_session_t *s, const char *id, bool edit, view_extra_t *x)
+{
+    if (!edit || !x->response) {
+        s_show (req, s, id, 200, x);
+        return;
+    }
+    char *text = NULL, *error = NULL;
+    int rc = console_stdresp_text (req, id, x->response, x->held_body, &text, &error);
+    if (rc == 0) {
+        x->held_body = text, x->response = NULL;
+        x->notice = "The response is in your reply: edit it, then send it. It is sent as your own reply, "
+                    "not counted as a use of the response.";
+        if (console_draft_set (req, &s->who, id, "reply", text))
+            opd_warn ("draft not saved ticket=%s", id);
+    }
+    else
+        x->error = error ? error : rc == 2 ? "No such ticket." : "The ticket cannot be read at the moment.";
+    s_show (req, s, id, rc == 0 ? 200 : rc == 1 ? 422 : rc == 2 ? 404 : 503, x);
+    free (text);
+    free (error);
+}
+
+//  The reply's text with its standard response (NULL after showing why
+//  not: a variable without a value, no such response, ticket or store).
+static char *
+s_with_response (http_req_t *req, const web_session_t *s, const char *id, view_extra_t *x)
+{
+    char *text = NULL, *error = NULL;
+    int rc = console_stdresp_text (req, id, x->response, x->held_body, &text, &error);
+    if (rc == 0)
+        return text;
+    x->error = error ? error : rc == 2 ? "No such ticket." : "The ticket cannot be read at the moment.";
+    s_show (req, s, id, rc == 1 ? 422 : rc == 2 ? 404 : 503, x);
+    free (error);
+    return NULL;
+}
+
 static void
 s_comment (http_req_t *req, const web_session_t *s, const char *id, const form_t *f, bool public)
 {
     const char *body = portal_form_get (f, "body"), *seen = portal_form_get (f, "version");
-    const char *kind = public ? "reply" : "note";
+    const char *kind = public ? "reply" : "note", *step = portal_form_get (f, "do");
+    const char *sr_id = public ? portal_form_get (f, "standard_response") : NULL;
     view_extra_t x = {0};
-    if (!body || !*body || strlen (body) > (size_t) req->cfg->body_bytes) {
+    x.held_kind = kind, x.held_body = body ? body : "", x.response = sr_id && *sr_id ? sr_id : NULL;
+    if (step && (!strcmp (step, "preview") || !strcmp (step, "edit"))) {
+        s_stdresp_step (req, s, id, !strcmp (step, "edit"), &x);
+        return;
+    }
+    if ((!*x.held_body && !x.response) || strlen (x.held_body) > (size_t) req->cfg->body_bytes) {
         x.error = "Please write the text (at most the size the desk allows).";
-        x.held_kind = kind, x.held_body = body;
         s_show (req, s, id, 422, &x);
         return;
     }
@@ -373,26 +425,35 @@ s_comment (http_req_t *req, const web_session_t *s, const char *id, const form_t
         //  Changed since the agent looked: hold the text, show what changed.
         x.error = "This ticket changed since you opened it (see the timeline). Your text was not sent: "
                   "read the changes, then send it anyway or edit it.";
-        x.held_kind = kind, x.held_body = body, x.changed = true;
+        x.changed = true;
         opd_info ("console held %s ticket=%s seen=%s now=%lld", kind, id, seen ? seen : "-", now_version);
         s_show (req, s, id, 409, &x);
         return;
     }
-    opd_store_comment_t in = {id, s->who.identity, "agent", public, body, NULL};
+    char *text = x.response ? s_with_response (req, s, id, &x) : opd_strdup (x.held_body);
+    if (!text)
+        return;
+    if (strlen (text) > (size_t) req->cfg->body_bytes) {
+        x.error = "The reply with the response is longer than the desk allows; shorten your text.";
+        s_show (req, s, id, 422, &x);
+        free (text);
+        return;
+    }
+    opd_store_comment_t in = {id, s->who.identity, "agent", public, text, x.response};
     opd_store_result_t res;
     int rc = opd_store_comment (http_redis (req), req->cfg, opd_now_ms (), &in, &res);
+    free (text);
     if (rc || res.outcome == OPD_STORE_NOT_FOUND) {
         x.error = rc ? "The text could not be saved; it is kept below. Please try again." : "No such ticket.";
-        x.held_kind = kind, x.held_body = body;
         s_show (req, s, id, rc ? 503 : 404, &x);
     }
     else if (res.outcome == OPD_STORE_CLOSED) {
         x.error = "This ticket is closed and takes no more comments.";
-        x.held_kind = kind, x.held_body = body;
         s_show (req, s, id, 409, &x);
     }
     else {
-        opd_info ("console %s ticket=%s comment=%lld", kind, id, res.comment_id);
+        opd_info ("console %s ticket=%s comment=%lld response=%s", kind, id, res.comment_id,
+                  x.response ? x.response : "-");
         if (console_draft_set (req, &s->who, id, kind, NULL))
             opd_warn ("draft not cleared ticket=%s", id);
         char frag[32];
@@ -457,7 +518,7 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
     const char *action = slash ? slash + 1 : NULL;
     bool post = !strcmp (req->method, "POST");
     static const char *const actions[] = {"reply", "note", "status", "priority", "handoff", "assign", "draft",
-                                          "version", NULL};
+                                          "version", "preview", NULL};
     bool known = false;
     for (size_t i = 0; action && actions[i]; i++)
         known = known || !strcmp (action, actions[i]);
@@ -465,9 +526,11 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
         portal_message_page (req, 404, "Not found", &s->who, "There is no such ticket.");
         return;
     }
-    bool getter = !action || !strcmp (action, "version");
+    bool getter = !action || !strcmp (action, "version") || !strcmp (action, "preview");
     if (getter && !post) {
-        if (action)
+        if (action && !strcmp (action, "preview"))
+            console_stdresp_fragment (req, s, id);
+        else if (action)
             s_version_json (req, s, id);
         else
             s_show (req, s, id, 200, NULL);

@@ -63,6 +63,12 @@ void portal_details_link (http_req_t *req, const char *token);
 void portal_details_form (GString *b, const opd_config_t *cfg, json_t *ticket, const char *action,
                           const char *csrf, const form_t *values);
 void portal_details_post (http_req_t *req, const web_auth_t *who, const char *id);
+//  Themes (theme.c): the CSS of the light and dark themes (appended last
+//  to every page's style), the chosen theme of the request ("light",
+//  "dark", or NULL to follow the browser), and the toggle's form.
+extern const char portal_theme_css[];
+const char *portal_theme (const http_req_t *req);
+void portal_theme_form (GString *b, const http_req_t *req, const char *csrf);
 
 //  Sign-in by a mailed link (signin.c): POST /login with an email address,
 //  and GET/POST /login/link.

@@ -96,14 +96,18 @@ void
 portal_page_script (http_req_t *req, int status, const char *title, const web_auth_t *who,
                     GString *body, const char *extra_css, const char *script_src)
 {
-    GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                                 "<title>");
+    const char *theme = portal_theme (req);
+    GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"");
+    if (theme)
+        g_string_append_printf (out, " data-theme=\"%s\"", theme);
+    g_string_append (out, "><head><meta charset=\"utf-8\">"
+                          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
     portal_esc (out, title);
     g_string_append (out, " &ndash; Service Desk</title><style>");
     g_string_append (out, s_style);
     if (extra_css)
         g_string_append (out, extra_css);
+    g_string_append (out, portal_theme_css);
     g_string_append (out, "</style>");
     if (script_src) {
         g_string_append (out, "<script src=\"");
@@ -119,7 +123,10 @@ portal_page_script (http_req_t *req, int status, const char *title, const web_au
         portal_esc (out, who->identity);
         g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
         portal_csrf_field (out, session->csrf);
-        g_string_append (out, "<button type=\"submit\">Sign out</button></form></div>");
+        g_string_append (out, "<button type=\"submit\">Sign out</button></form>");
+        if (who->role >= OPD_ROLE_AGENT)
+            portal_theme_form (out, req, session->csrf);
+        g_string_append (out, "</div>");
     }
     else
         g_string_append (out, "<a href=\"/login\">Sign in</a></nav>");

@@ -45,6 +45,12 @@ s_set_cookie (http_req_t *req, const char *name, const char *value, long long ma
     free (c);
 }
 
+void
+web_cookie_set (http_req_t *req, const char *name, const char *value, long long max_age_s)
+{
+    s_set_cookie (req, name, value, max_age_s);
+}
+
 static void
 s_key (const char *id, char *key, size_t size)
 {

@@ -53,6 +53,9 @@ int web_session_create_email (http_req_t *req, const char *email);
 int web_session_get (http_req_t *req, web_session_t *out);
 //  Revokes the request's session in Redis and clears the cookie.
 void web_session_revoke (http_req_t *req);
+//  Sets a cookie as the session's are set (Path=/, HttpOnly,
+//  SameSite=Strict, Secure over https); max_age_s 0 clears it.
+void web_cookie_set (http_req_t *req, const char *name, const char *value, long long max_age_s);
 //  The CSRF token of a form shown without a session (sign-in, the public
 //  request form): a random value in a cookie of its own (opdesk_csrf,
 //  HttpOnly, SameSite=Strict), set on req when missing, into out[65].
@@ -85,4 +88,10 @@ int web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t
                 size_t keylen);
 //  A fresh random id (hex, 32 characters) into buf of 33 bytes.
 void web_random_id (char *buf);
+//  The standard responses for ticket id as GET /api/v1/tickets/ID/
+//  suggestions lists them (api_suggest.c): ranked items, each with its
+//  preview rendered for the ticket or the variable that has none; with all,
+//  every configured response (those matching nothing last). NULL with
+//  *found 0 (no such ticket) or -1 (Redis failed); else *found 1.
+json_t *web_suggestions (http_req_t *req, const char *id, bool all, int *found);
 #endif
