@@ -70,6 +70,8 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_REQUEST_TYPE "request_type"
 #define OPD_F_FIELDS "fields"
 #define OPD_F_MISSING "missing"
+#define OPD_F_DETAILS_ASKED_AT "details_asked_at"
+#define OPD_F_DETAILS_GIVEN_AT "details_given_at"
 #define OPD_F_ATTACHMENTS "attachments"
 #define OPD_F_PARTICIPANTS "participants"
 #define OPD_F_LINKED_TO "linked_to"
@@ -133,6 +135,8 @@ typedef struct {
     const char *request_type;  //  str
     const char *fields;  //  json, personal
     const char *missing;  //  json
+    const char *details_asked_at;  //  ms
+    const char *details_given_at;  //  ms
     const char *attachments;  //  json, personal
     const char *participants;  //  json, personal
     const char *linked_to;  //  str

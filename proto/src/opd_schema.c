@@ -60,6 +60,8 @@ static const slot_t s_slots[] = {
     {"closed_at", offsetof (opd_ticket_t, closed_at)},
     {"cnt", offsetof (opd_ticket_t, cnt)},
     {"created_at", offsetof (opd_ticket_t, created_at)},
+    {"details_asked_at", offsetof (opd_ticket_t, details_asked_at)},
+    {"details_given_at", offsetof (opd_ticket_t, details_given_at)},
     {"external_id", offsetof (opd_ticket_t, external_id)},
     {"fields", offsetof (opd_ticket_t, fields)},
     {"first_reply_at", offsetof (opd_ticket_t, first_reply_at)},

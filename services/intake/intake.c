@@ -149,6 +149,8 @@ s_create_call (const opd_config_t *cfg, const request_t *r, int64_t now, opd_sto
         s_pair (&f, OPD_F_STATUS, "pending");
         opd_args_add (&f, OPD_F_RES_PAUSE);
         opd_args_addi (&f, m->received_at);
+        opd_args_add (&f, OPD_F_DETAILS_ASKED_AT);
+        opd_args_addi (&f, m->received_at);
     }
     if (m->suppress_ack)
         s_pair (&f, OPD_F_NO_ACK, "1");

@@ -53,14 +53,20 @@ s_cmp_i64 (const void *a, const void *b)
 }
 
 int64_t
-opd_slo_p90 (int64_t *v, size_t n)
+opd_slo_percentile (int64_t *v, size_t n, int pct)
 {
     if (n == 0)
         return 0;
     qsort (v, n, sizeof *v, s_cmp_i64);
-    //  Nearest rank: the ceil(0.9 n)-th smallest, computed in integers.
-    size_t rank = (9 * n + 9) / 10;
-    return v[rank - 1];
+    //  Nearest rank: the ceil(pct/100 n)-th smallest, computed in integers.
+    size_t rank = ((size_t) pct * n + 99) / 100;
+    return v[rank ? rank - 1 : 0];
+}
+
+int64_t
+opd_slo_p90 (int64_t *v, size_t n)
+{
+    return opd_slo_percentile (v, n, 90);
 }
 
 int64_t

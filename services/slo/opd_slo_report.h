@@ -59,6 +59,8 @@ double opd_slo_budget_left (long breached, double allowed);
 //  The 90th percentile by nearest rank (the smallest value with at least 90%
 //  of the values at or below it); sorts v. 0 when n is 0.
 int64_t opd_slo_p90 (int64_t *v, size_t n);
+//  The same for any percentile pct (1 to 100); sorts v. 0 when n is 0.
+int64_t opd_slo_percentile (int64_t *v, size_t n, int pct);
 //  The mean, rounded to the ms. 0 when n is 0.
 int64_t opd_slo_mean (const int64_t *v, size_t n);
 #endif

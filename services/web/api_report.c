@@ -2,6 +2,7 @@
     (opd_slo_report.h), optionally compared with an earlier one. Leads and
     admins (the route table in api.c). */
 #include "api.h"
+#include "opd_details_report.h"
 #include "opd_slo_report.h"
 #include "opd_util.h"
 #include <string.h>
@@ -63,6 +64,15 @@ api_slo_report (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (report);
         report = both;
     }
+    //  An opdesk addition: the time requesters take to give missing details.
+    json_t *details = report ? opd_details_report (http_redis (req), req->cfg, t[0], t[1]) : NULL;
+    if (report && !details) {
+        json_decref (report);
+        report = NULL;
+        snprintf (err, sizeof err, "unavailable: Redis: %s", opd_redis_error (http_redis (req)));
+    }
+    else if (report)
+        json_object_set_new (report, "details", details);
     if (!report) {
         bool invalid = !strncmp (err, "invalid:", 8);
         http_error_x (req, invalid ? 422 : 503, invalid ? "invalid" : "unavailable",

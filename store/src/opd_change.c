@@ -263,8 +263,13 @@ s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply
                 json_array_append_new (missing, json_string (rt->fields[i].name));
         text = json_array_size (missing) ? json_dumps (missing, JSON_COMPACT) : NULL;
         s_pair (pairs, "missing", text ? text : "");
-        if (!text && was_missing && *was_missing && status && !strcmp (status, "pending") && !ch->status)
-            s_pair (pairs, "status", "open");
+        if (!text && was_missing && *was_missing) {
+            char now[24];
+            snprintf (now, sizeof now, "%lld", (long long) opd_now_ms ());
+            s_pair (pairs, OPD_F_DETAILS_GIVEN_AT, now);
+            if (status && !strcmp (status, "pending") && !ch->status)
+                s_pair (pairs, "status", "open");
+        }
         free (text);
         json_decref (missing);
     }

@@ -181,6 +181,29 @@ class DetailsTest(unittest.TestCase):
         self.assertEqual(json.loads(t["fields"]), {"cost_centre": "654321", "model": "developer"})
         self.assertEqual(t.get("missing", ""), "")
 
+    def test_the_report_says_how_long_requesters_take_per_request_type(self):
+        t0 = harness.now_ms() - 1
+        a, b = self.laptop("gina@example.com"), self.laptop("hal@example.com")
+        self.assertEqual(self.st.ticket(a)["details_asked_at"], self.st.ticket(a)["received_at"])
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        c.request("PATCH", "/api/v1/tickets/" + a, json.dumps({"fields": {"model": "standard"}}),
+                  {"Authorization": "Bearer change-me-agent", "Content-Type": "application/json"})
+        self.assertEqual(c.getresponse().status, 200)
+        c.close()
+        t = self.st.ticket(a)
+        took = int(t["details_given_at"]) - int(t["details_asked_at"])
+        self.assertEqual(t["status"], "open")
+        self.assertNotIn("details_given_at", self.st.ticket(b))
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        c.request("GET", "/api/v1/slo/report?from=%s" % urllib.parse.quote(harness.iso(t0)),
+                  headers={"Authorization": "Bearer change-me-lead"})
+        r = c.getresponse()
+        report = json.loads(r.read())
+        c.close()
+        self.assertEqual(r.status, 200, report)
+        self.assertEqual(report["details"], [{"request_type": "new-laptop", "asked": 2, "given": 1, "waiting": 1,
+                                              "p50_ms": took, "p90_ms": took}])
+
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_the_link_form_is_filled_and_sent(self):
         tid = self.laptop("erin@example.com")
