@@ -8,6 +8,7 @@
                                  per status, filters as query parameters
     GET /agent/tickets/ID        one ticket (console_ticket.c)
     POST /agent/tickets/ID/ACT   its forms (console_ticket.c)
+    GET /agent/dashboard         the team lead dashboard (console_dash.c)
     GET /agent/console.js        the console's one script (console.js):
                                  drafts, the changed-ticket banner, keys
 
@@ -15,6 +16,7 @@
     agent, lead or admin token (s_least); without one the browser goes to
     /login, a requester to its own /tickets. */
 #include "console.h"
+#include "console_dash.h"
 #include "opd_log.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
@@ -324,6 +326,8 @@ console_handle (http_req_t *req)
         s_queue (req, &s);
     else if (!strcmp (p, "/agent"))
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");
+    else if (!strcmp (p, "/agent/dashboard") && get)
+        console_dash (req, &s);
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
     else
