@@ -156,16 +156,50 @@ static const char *const s_fields[] = {"priority", "team", "slo_policy", "receiv
                                        "res_pauses", "fr_state", "fr_met", "nr_state", "nr_met",
                                        "res_state", "res_met", NULL};
 
+//  One clock of a ticket into a group's figures; work is the working ms of
+//  a met clock (-1: none).
 static void
-s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *group_by, groups_t *gs)
+s_count_clock (slo_acc_t *a, const char *state, const opd_policy_t *p, int64_t work)
+{
+    a->tickets++;
+    bool finished = false, breached = false;
+    if (!strcmp (state, "met"))
+        a->met++, finished = true;
+    else if (!strcmp (state, "breached"))
+        a->breached++, finished = breached = true;
+    else if (!strcmp (state, "paused"))
+        a->running++, a->paused++;
+    else
+        a->running++;
+    if (opd_slo_has_objective (p)) {
+        a->obj_sum += p->objective;
+        a->obj_n++;
+        if (finished) {
+            a->finished_obj++;
+            a->allowed += 1.0 - p->objective;
+            if (breached)
+                a->breached_obj++;
+        }
+    }
+    if (work >= 0)
+        s_add_time (a, work);
+}
+
+//  One ticket (its HMGET reply) into its group of each grouping g, found in
+//  gs[g * stride]; the working times are measured once for all of them.
+static void
+s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *const *group_bys, size_t ngb,
+                groups_t *gs, size_t stride)
 {
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < F_CLOCKS + 6)
         return;
-    const char *key = opd_reply_str (r, !strcmp (group_by, "team") ? F_TEAM
-                                        : !strcmp (group_by, "policy") ? F_POLICY : F_PRIORITY);
     if (!opd_reply_str (r, F_CREATED))
         return;  //  gone meanwhile
-    group_t *g = s_group (gs, key);
+    group_t *gv[3];
+    for (size_t g = 0; g < ngb; g++)
+        gv[g] = s_group (&gs[g * stride], opd_reply_str (r, !strcmp (group_bys[g], "team") ? F_TEAM
+                                                          : !strcmp (group_bys[g], "policy") ? F_POLICY
+                                                                                            : F_PRIORITY));
     const opd_policy_t *p = opd_slo_policy (cfg, opd_reply_str (r, F_POLICY));
     int64_t received = s_int (opd_reply_str (r, F_RECEIVED));
     if (!received)
@@ -174,31 +208,11 @@ s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *group_
         const char *state = opd_reply_str (r, F_CLOCKS + 2 * c);
         if (!state)
             continue;
-        slo_acc_t *a = &g->slo[c];
-        a->tickets++;
-        bool finished = false, breached = false;
-        if (!strcmp (state, "met"))
-            a->met++, finished = true;
-        else if (!strcmp (state, "breached"))
-            a->breached++, finished = breached = true;
-        else if (!strcmp (state, "paused"))
-            a->running++, a->paused++;
-        else
-            a->running++;
-        if (opd_slo_has_objective (p)) {
-            a->obj_sum += p->objective;
-            a->obj_n++;
-            if (finished) {
-                a->finished_obj++;
-                a->allowed += 1.0 - p->objective;
-                if (breached)
-                    a->breached_obj++;
-            }
-        }
-        int64_t met_at = s_int (opd_reply_str (r, F_CLOCKS + 2 * c + 1));
+        int64_t met_at = s_int (opd_reply_str (r, F_CLOCKS + 2 * c + 1)), work = -1;
         if (met_at && c != 1)
-            s_add_time (a, opd_slo_working (cfg, p, received, met_at,
-                                      c == 2 ? opd_reply_str (r, F_PAUSES) : NULL));
+            work = opd_slo_working (cfg, p, received, met_at, c == 2 ? opd_reply_str (r, F_PAUSES) : NULL);
+        for (size_t g = 0; g < ngb; g++)
+            s_count_clock (&gv[g]->slo[c], state, p, work);
     }
 }
 
@@ -282,8 +296,8 @@ s_count_periods (opd_redis_t *redis, const opd_config_t *cfg, int64_t from, int6
             }
             int64_t created = s_int (opd_reply_str (ids, 2 * (at + i) + 1));
             size_t period = (size_t) ((created - from) / step);
-            for (size_t g = 0; g < ngb && period < n; g++)
-                s_count_ticket (cfg, r, group_bys[g], &gs[g * n + period]);
+            if (period < n)
+                s_count_ticket (cfg, r, group_bys, ngb, &gs[period], n);
             freeReplyObject (r);
         }
     }
@@ -342,6 +356,10 @@ opd_slo_report_series (opd_redis_t *redis, const opd_config_t *cfg, int64_t from
     for (size_t g = 0; g < ngb; g++)
         if (!s_group_by_valid (group_bys[g], err, errlen))
             return NULL;
+    if (ngb > 3) {
+        snprintf (err, errlen, "invalid: at most three groupings");
+        return NULL;
+    }
     if (step_ms <= 0 || n == 0 || ngb == 0) {
         snprintf (err, errlen, "invalid: the period is empty: 'from' must be before 'to'");
         return NULL;
