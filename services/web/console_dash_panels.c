@@ -7,17 +7,14 @@
     - breached: each team's due index opd:q:due:TEAM below now (ZCOUNT for
       the count, the first 100 by ZRANGEBYSCORE), the queue's own
       "breaching" (the next deadline has passed);
-    - backlog age and workload: the tickets in each team's due index (the
-      tickets not resolved or closed), three fields each in one pipeline;
     - attainment over time: opd_slo_report_series (libopdslo), the code of
       GET /api/v1/slo/report, reading the tickets received in the 8 weeks
       once for both groupings;
     - error budget and burn rate: opd_slo_burn_compute (libopdslo), the
-      ZCOUNTs of opd:slo:done:* that slo.burn and /metrics use;
-    - coverage: rota_cover (services/rota), the code of GET /api/v1/coverage. */
+      ZCOUNTs of opd:slo:done:* that slo.burn and /metrics use.
+
+    Backlog age, workload and coverage are console_dash_work.c. */
 #include "console_dash.h"
-#include "opd_rota.h"
-#include "opd_rota_store.h"
 #include "opd_schema.h"
 #include "opd_slo_burn.h"
 #include "opd_slo_report.h"
@@ -31,7 +28,6 @@
 #define WEEK_MS (7LL * 86400000LL)
 #define DAY_MS 86400000LL
 #define LIST_MAX 100
-#define COVER_DAYS 14
 
 static void
 s_unavailable (GString *b)
