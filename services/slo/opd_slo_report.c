@@ -162,16 +162,50 @@ static const char *const s_fields[] = {"priority", "team", "slo_policy", "receiv
                                        "res_pauses", "fr_state", "fr_met", "nr_state", "nr_met",
                                        "res_state", "res_met", NULL};
 
+//  One clock of a ticket into a group's figures; work is the working ms of
+//  a met clock (-1: none).
 static void
-s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *group_by, groups_t *gs)
+s_count_clock (slo_acc_t *a, const char *state, const opd_policy_t *p, int64_t work)
+{
+    a->tickets++;
+    bool finished = false, breached = false;
+    if (!strcmp (state, "met"))
+        a->met++, finished = true;
+    else if (!strcmp (state, "breached"))
+        a->breached++, finished = breached = true;
+    else if (!strcmp (state, "paused"))
+        a->running++, a->paused++;
+    else
+        a->running++;
+    if (opd_slo_has_objective (p)) {
+        a->obj_sum += p->objective;
+        a->obj_n++;
+        if (finished) {
+            a->finished_obj++;
+            a->allowed += 1.0 - p->objective;
+            if (breached)
+                a->breached_obj++;
+        }
+    }
+    if (work >= 0)
+        s_add_time (a, work);
+}
+
+//  One ticket (its HMGET reply) into its group of each grouping g, found in
+//  gs[g * stride]; the working times are measured once for all of them.
+static void
+s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *const *group_bys, size_t ngb,
+                groups_t *gs, size_t stride)
 {
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < F_CLOCKS + 6)
         return;
-    const char *key = opd_reply_str (r, !strcmp (group_by, "team") ? F_TEAM
-                                        : !strcmp (group_by, "policy") ? F_POLICY : F_PRIORITY);
     if (!opd_reply_str (r, F_CREATED))
         return;  //  gone meanwhile
-    group_t *g = s_group (gs, key);
+    group_t *gv[3];
+    for (size_t g = 0; g < ngb; g++)
+        gv[g] = s_group (&gs[g * stride], opd_reply_str (r, !strcmp (group_bys[g], "team") ? F_TEAM
+                                                          : !strcmp (group_bys[g], "policy") ? F_POLICY
+                                                                                            : F_PRIORITY));
     const opd_policy_t *p = opd_slo_policy (cfg, opd_reply_str (r, F_POLICY));
     int64_t received = s_int (opd_reply_str (r, F_RECEIVED));
     if (!received)
@@ -180,31 +214,11 @@ s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *group_
         const char *state = opd_reply_str (r, F_CLOCKS + 2 * c);
         if (!state)
             continue;
-        slo_acc_t *a = &g->slo[c];
-        a->tickets++;
-        bool finished = false, breached = false;
-        if (!strcmp (state, "met"))
-            a->met++, finished = true;
-        else if (!strcmp (state, "breached"))
-            a->breached++, finished = breached = true;
-        else if (!strcmp (state, "paused"))
-            a->running++, a->paused++;
-        else
-            a->running++;
-        if (opd_slo_has_objective (p)) {
-            a->obj_sum += p->objective;
-            a->obj_n++;
-            if (finished) {
-                a->finished_obj++;
-                a->allowed += 1.0 - p->objective;
-                if (breached)
-                    a->breached_obj++;
-            }
-        }
-        int64_t met_at = s_int (opd_reply_str (r, F_CLOCKS + 2 * c + 1));
+        int64_t met_at = s_int (opd_reply_str (r, F_CLOCKS + 2 * c + 1)), work = -1;
         if (met_at && c != 1)
-            s_add_time (a, opd_slo_working (cfg, p, received, met_at,
-                                      c == 2 ? opd_reply_str (r, F_PAUSES) : NULL));
+            work = opd_slo_working (cfg, p, received, met_at, c == 2 ? opd_reply_str (r, F_PAUSES) : NULL);
+        for (size_t g = 0; g < ngb; g++)
+            s_count_clock (&gv[g]->slo[c], state, p, work);
     }
 }
 
@@ -245,39 +259,33 @@ s_cmp_group (const void *a, const void *b)
     return strcmp (x->key, y->key);
 }
 
-json_t *
-opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, int64_t to_ms,
-                const char *group_by, char *err, size_t errlen)
+//  Counts the tickets received in [from, from + n * step) into gs[g * n + i]
+//  (grouping g of group_bys, period i), each ticket read once. 0, or -1
+//  after writing err.
+static int
+s_count_periods (opd_redis_t *redis, const opd_config_t *cfg, int64_t from, int64_t step, size_t n,
+                 const char *const *group_bys, size_t ngb, groups_t *gs, char *err, size_t errlen)
 {
-    if (!group_by || !*group_by)
-        group_by = "priority";
-    if (strcmp (group_by, "priority") && strcmp (group_by, "team") && strcmp (group_by, "policy")) {
-        snprintf (err, errlen, "invalid: group_by must be priority, team or policy, not '%s'", group_by);
-        return NULL;
-    }
-    if (to_ms <= from_ms) {
-        snprintf (err, errlen, "invalid: the period is empty: 'from' must be before 'to'");
-        return NULL;
-    }
-    redisReply *ids = opd_redis_command (redis, "ZRANGEBYSCORE opd:idx:all %lld (%lld",
-                                         (long long) from_ms, (long long) to_ms);
+    redisReply *ids = opd_redis_command (redis, "ZRANGEBYSCORE opd:idx:all %lld (%lld WITHSCORES",
+                                         (long long) from, (long long) (from + (int64_t) n * step));
     if (!ids || ids->type != REDIS_REPLY_ARRAY) {
         snprintf (err, errlen, "unavailable: Redis: %s",
                   ids && ids->type == REDIS_REPLY_ERROR ? ids->str : opd_redis_error (redis));
         if (ids)
             freeReplyObject (ids);
-        return NULL;
+        return -1;
     }
-    groups_t gs = {0};
+    size_t count = ids->elements / 2;
     bool failed = false;
-    for (size_t at = 0; at < ids->elements && !failed; at += READ_BATCH) {
-        size_t n = ids->elements - at < READ_BATCH ? ids->elements - at : READ_BATCH;
+    for (size_t at = 0; at < count && !failed; at += READ_BATCH) {
+        size_t m = count - at < READ_BATCH ? count - at : READ_BATCH;
         size_t sent = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < m && !failed; i++) {
             opd_args_t a;
             opd_args_init (&a);
             opd_args_add (&a, "HMGET");
-            opd_args_addf (&a, OPD_KEY_TICKET_FMT, opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
+            const char *id = opd_reply_str (ids, 2 * (at + i));
+            opd_args_addf (&a, OPD_KEY_TICKET_FMT, id ? id : "");
             for (int f = 0; s_fields[f]; f++)
                 opd_args_add (&a, s_fields[f]);
             if (opd_redis_append_argv (redis, &a) == 0)
@@ -285,8 +293,6 @@ opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, in
             else
                 failed = true;
             opd_args_free (&a);
-            if (failed)
-                break;
         }
         for (size_t i = 0; i < sent; i++) {
             redisReply *r = opd_redis_get_reply (redis);
@@ -294,37 +300,109 @@ opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, in
                 failed = true;
                 break;
             }
-            s_count_ticket (cfg, r, group_by, &gs);
+            int64_t created = s_int (opd_reply_str (ids, 2 * (at + i) + 1));
+            size_t period = (size_t) ((created - from) / step);
+            if (period < n)
+                s_count_ticket (cfg, r, group_bys, ngb, &gs[period], n);
             freeReplyObject (r);
         }
     }
     freeReplyObject (ids);
-    json_t *out = NULL;
     if (failed) {
         snprintf (err, errlen, "unavailable: Redis: %s", opd_redis_error (redis));
         opd_redis_disconnect (redis);
+        return -1;
     }
-    else {
-        if (gs.n)
-            qsort (gs.v, gs.n, sizeof *gs.v, s_cmp_group);
-        json_t *groups = json_array ();
-        for (size_t i = 0; i < gs.n; i++) {
-            json_t *slo = json_object ();
-            for (int c = 0; c < 3; c++)
-                json_object_set_new (slo, opd_slo_names[c], s_slo_json (&gs.v[i].slo[c], c != 1));
-            json_array_append_new (groups, json_pack ("{s:o, s:o}", "key",
-                                                      gs.v[i].key ? json_string (gs.v[i].key) : json_null (),
-                                                      "slo", slo));
-        }
-        out = json_pack ("{s:o, s:o, s:s, s:o}", "from", s_time (from_ms), "to", s_time (to_ms),
-                         "group_by", group_by, "groups", groups);
-    }
-    for (size_t i = 0; i < gs.n; i++) {
-        free (gs.v[i].key);
+    return 0;
+}
+
+//  The report's JSON of one period's groups (sorted here).
+static json_t *
+s_report_json (groups_t *gs, int64_t from_ms, int64_t to_ms, const char *group_by)
+{
+    if (gs->n)
+        qsort (gs->v, gs->n, sizeof *gs->v, s_cmp_group);
+    json_t *groups = json_array ();
+    for (size_t i = 0; i < gs->n; i++) {
+        json_t *slo = json_object ();
         for (int c = 0; c < 3; c++)
-            free (gs.v[i].slo[c].times);
+            json_object_set_new (slo, opd_slo_names[c], s_slo_json (&gs->v[i].slo[c], c != 1));
+        json_array_append_new (groups, json_pack ("{s:o, s:o}", "key",
+                                                  gs->v[i].key ? json_string (gs->v[i].key) : json_null (),
+                                                  "slo", slo));
     }
-    free (gs.v);
+    return json_pack ("{s:o, s:o, s:s, s:o}", "from", s_time (from_ms), "to", s_time (to_ms), "group_by",
+                      group_by, "groups", groups);
+}
+
+static void
+s_groups_free (groups_t *gs)
+{
+    for (size_t i = 0; i < gs->n; i++) {
+        free (gs->v[i].key);
+        for (int c = 0; c < 3; c++)
+            free (gs->v[i].slo[c].times);
+    }
+    free (gs->v);
+}
+
+static bool
+s_group_by_valid (const char *group_by, char *err, size_t errlen)
+{
+    if (!strcmp (group_by, "priority") || !strcmp (group_by, "team") || !strcmp (group_by, "policy"))
+        return true;
+    snprintf (err, errlen, "invalid: group_by must be priority, team or policy, not '%s'", group_by);
+    return false;
+}
+
+json_t *
+opd_slo_report_series (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, int64_t step_ms,
+                       size_t n, const char *const *group_bys, size_t ngb, char *err, size_t errlen)
+{
+    for (size_t g = 0; g < ngb; g++)
+        if (!s_group_by_valid (group_bys[g], err, errlen))
+            return NULL;
+    if (ngb > 3) {
+        snprintf (err, errlen, "invalid: at most three groupings");
+        return NULL;
+    }
+    if (step_ms <= 0 || n == 0 || ngb == 0) {
+        snprintf (err, errlen, "invalid: the period is empty: 'from' must be before 'to'");
+        return NULL;
+    }
+    groups_t *gs = opd_calloc (n * ngb, sizeof *gs);
+    json_t *out = NULL;
+    if (s_count_periods (redis, cfg, from_ms, step_ms, n, group_bys, ngb, gs, err, errlen) == 0) {
+        out = json_object ();
+        for (size_t g = 0; g < ngb; g++) {
+            json_t *series = json_array ();
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new (series, s_report_json (&gs[g * n + i], from_ms + (int64_t) i * step_ms,
+                                                              from_ms + (int64_t) (i + 1) * step_ms, group_bys[g]));
+            json_object_set_new (out, group_bys[g], series);
+        }
+    }
+    for (size_t i = 0; i < n * ngb; i++)
+        s_groups_free (&gs[i]);
+    free (gs);
+    return out;
+}
+
+json_t *
+opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, int64_t to_ms,
+                const char *group_by, char *err, size_t errlen)
+{
+    if (!group_by || !*group_by)
+        group_by = "priority";
+    if (!s_group_by_valid (group_by, err, errlen))
+        return NULL;
+    if (to_ms <= from_ms) {
+        snprintf (err, errlen, "invalid: the period is empty: 'from' must be before 'to'");
+        return NULL;
+    }
+    json_t *series = opd_slo_report_series (redis, cfg, from_ms, to_ms - from_ms, 1, &group_by, 1, err, errlen);
+    json_t *out = series ? json_incref (json_array_get (json_object_get (series, group_by), 0)) : NULL;
+    json_decref (series);
     return out;
 }
 

@@ -44,6 +44,15 @@
 json_t *opd_slo_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, int64_t to_ms,
                         const char *group_by, char *err, size_t errlen);
 
+//  The reports of n consecutive periods [from + i * step, from + (i + 1) *
+//  step), for each grouping of group_bys, from one read of the tickets
+//  (each ticket of the whole span read once, whatever ngb): {"GROUP_BY":
+//  [report of period 0, ...], ...}, each report exactly what
+//  opd_slo_report answers for its period. NULL on failure as
+//  opd_slo_report. The team lead dashboard's attainment over time.
+json_t *opd_slo_report_series (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms, int64_t step_ms,
+                               size_t n, const char *const *group_bys, size_t ngb, char *err, size_t errlen);
+
 //  The current report with, per group and SLO, "previous" (tickets,
 //  attainment, mean_working_ms, p90_working_ms of the previous period) and
 //  "change" (current minus previous of attainment, mean_working_ms and

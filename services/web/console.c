@@ -11,6 +11,7 @@
     GET /agent/stream            live updates (console_stream.c)
     POST /agent/bulk             bulk actions on a selection (console_bulk.c)
     POST /agent/views[/delete]   saved views (console_views.c)
+    GET /agent/dashboard         the team lead dashboard (console_dash.c)
     GET /agent/console.js        the console's one script (console.js):
                                  drafts, the changed-ticket banner, keys
 
@@ -18,6 +19,7 @@
     agent, lead or admin token (s_least); without one the browser goes to
     /login, a requester to its own /tickets. */
 #include "console.h"
+#include "console_dash.h"
 #include "opd_log.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
@@ -339,6 +341,8 @@ console_handle (http_req_t *req)
         console_views (req, &s, p + 12);
     else if (!strcmp (p, "/agent/theme") && !get)
         console_theme_post (req, &s);
+    else if (!strcmp (p, "/agent/dashboard") && get)
+        console_dash (req, &s);
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
     else if (!strcmp (p, "/agent/stream") && get)

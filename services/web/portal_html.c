@@ -119,6 +119,8 @@ portal_page_script (http_req_t *req, int status, const char *title, const web_au
         const web_session_t *session = (const web_session_t *) who;
         g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
                                                               : "<a href=\"/agent\">Agent console</a>");
+        if (who->role >= OPD_ROLE_LEAD)
+            g_string_append (out, "<a href=\"/agent/dashboard\">Dashboard</a>");
         g_string_append (out, "</nav><div><span class=\"muted\">");
         portal_esc (out, who->identity);
         g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
