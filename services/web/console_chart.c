@@ -203,7 +203,7 @@ chart_bars (GString *b, const char *id, const char *title, const char *const *la
         if (texts)
             portal_esc (b, texts[i]);
         else
-            g_string_append_printf (b, "%g", sum);
+            g_string_append_printf (b, sum == (double) (long long) sum ? "%.0f" : "%.1f", sum);
         g_string_append (b, "</text>");
     }
     g_string_append (b, "</svg>");

@@ -18,7 +18,10 @@ static const char s_dash_css[]
       ".panel{border:1px solid #ccd;padding:.6rem 1rem}.panel .fig{display:flex;flex-wrap:wrap;gap:1rem;"
       "align-items:flex-start}.panel svg{max-width:100%;height:auto}.panel table{width:auto;font-size:.9rem}"
       ".panel caption{text-align:left;font-weight:600;padding:.3rem 0}.num{text-align:right}"
-      ".alert{color:#7a1010;font-weight:600}";
+      ".alert{color:var(--err-fg,#7a1010);font-weight:600}"
+      //  Text in the charts takes the page's colour, so that it reads in either theme.
+      ".panel svg{color:var(--fg,#1d2733)}.panel svg text:not([fill]){fill:currentColor}"
+      ".panel{border-color:var(--line,#ccd)}";
 
 //  The teams shown: the one asked for, every team for "all" (or for a
 //  lead whose identity is in no team), else the lead's own.

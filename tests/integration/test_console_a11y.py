@@ -256,11 +256,12 @@ class ConsoleA11yTest(unittest.TestCase):
         self.assertTrue(os.access(tpb.CHROMIUM, os.X_OK), "chromium is needed: deploy/packages.txt installs it")
         return tpb.Browser(self.base + path)
 
-    def sign_in(self, b):
+    def sign_in(self, b, token=AGENT):
         b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-        b.type_into("#token", AGENT)
+        b.type_into("#token", token)
         b.click("main button[type=submit]")
-        b.wait("location.pathname === '/agent' && !!document.querySelector('#queue') && document.readyState === 'complete'")
+        b.wait("location.pathname === '/agent' && document.readyState === 'complete' && "
+               "(!!document.querySelector('#queue') || !!document.querySelector('#empty'))")
 
     def scheme(self, b, dark):
         b.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme",
@@ -404,11 +405,25 @@ class ConsoleA11yTest(unittest.TestCase):
                 self.axe(b, "ticket with a refusal (%s)" % theme)
             finally:
                 b.close()
+            # The lead's dashboard: charts, their tables, the coverage panel.
+            b = self.browser()
+            try:
+                self.scheme(b, dark)
+                b.goto(self.base + "/login")
+                self.sign_in(b, "change-me-lead")
+                b.goto(self.base + "/agent/dashboard?team=all")
+                b.wait("document.readyState === 'complete' && !!document.querySelector('#c-backlog')")
+                self.assertEqual(self.bg(b), DARK_BG if dark else LIGHT_BG)
+                self.axe(b, "dashboard (%s)" % theme)
+                written.append(self.shot(b, "dashboard-%s.png" % theme))
+            finally:
+                b.close()
         for path in written:
             self.assertTrue(os.path.getsize(path) > 0, path)
             self.assertTrue(png_ok(path), path)
         self.assertEqual(sorted(os.path.basename(p) for p in written),
-                         ["queue-dark.png", "queue-light.png", "ticket-dark.png", "ticket-light.png"])
+                         ["dashboard-dark.png", "dashboard-light.png", "queue-dark.png", "queue-light.png",
+                          "ticket-dark.png", "ticket-light.png"])
 
 
 if __name__ == "__main__":
