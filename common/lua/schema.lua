@@ -12,6 +12,7 @@ local KEY = {
   comments = function (id) return 'opd:t:' .. id .. ':c' end,
   history = function (id) return 'opd:t:' .. id .. ':h' end,
   drafts = function (id) return 'opd:t:' .. id .. ':d' end,
+  presence = function (id) return 'opd:t:' .. id .. ':p' end,
   views_agent = function (identity) return 'opd:views:agent:' .. identity end,
   views_team = function (team) return 'opd:views:team:' .. team end,
   idem = function (channel, external_id) return 'opd:idem:' .. channel .. ':' .. external_id end,

@@ -211,6 +211,9 @@ int opd_key_history (char *buf, size_t size, const char *id);
 //  opd:t:{id}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
 #define OPD_KEY_DRAFTS_FMT "opd:t:%s:d"
 int opd_key_drafts (char *buf, size_t size, const char *id);
+//  opd:t:{id}:p (hash AGENT to STATE:UNTIL_MS (PEXPIRE a minute from the last beat), ticket): who has the ticket open in the console now, and who is typing (state viewing or 
+#define OPD_KEY_PRESENCE_FMT "opd:t:%s:p"
+int opd_key_presence (char *buf, size_t size, const char *id);
 //  opd:views:agent:{identity} (hash NAME to query string, global): an agent's saved views of the console queue: the view's name to its filters as a
 #define OPD_KEY_VIEWS_AGENT_FMT "opd:views:agent:%s"
 int opd_key_views_agent (char *buf, size_t size, const char *identity);

@@ -187,6 +187,13 @@ opd_key_drafts (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_presence (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_PRESENCE_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_views_agent (char *buf, size_t size, const char *identity)
 {
     int n = snprintf (buf, size, OPD_KEY_VIEWS_AGENT_FMT, identity);
@@ -416,6 +423,7 @@ const opd_key_info_t opd_keys[] = {
     {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true, NULL},
     {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, true, NULL},
     {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true, NULL},
+    {"presence", "opd:t:{id}:p", OPD_SCOPE_TICKET, false, NULL},
     {"views_agent", "opd:views:agent:{identity}", OPD_SCOPE_GLOBAL, false, NULL},
     {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
@@ -478,7 +486,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 66;
+const size_t opd_key_count = 67;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -37,6 +37,11 @@ void console_draft_post (http_req_t *req, const web_session_t *s, const char *id
 //  embed_js.cmake), served at /agent/console.js.
 extern const char console_js[];
 
+//  Who else has a ticket open, and who is typing (console_presence.c): the
+//  line the ticket page starts with, and POST /agent/tickets/ID/presence
+//  (its form already checked).
+void console_presence_html (GString *b, http_req_t *req, const web_session_t *s, const char *id);
+void console_presence_post (http_req_t *req, const web_session_t *s, const char *id, const form_t *f);
 //  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
 void console_stream (http_req_t *req, const web_session_t *s);
 

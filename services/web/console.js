@@ -43,6 +43,55 @@
     });
   }
 
+  // --- Who else is here ---------------------------------------------------
+  // The page beats every 10 s (and at once when its agent starts typing):
+  // POST .../presence says viewing or typing and answers who else has the
+  // ticket open; leaving the page says left.
+  var presence = {typed: 0, beat: 0};
+
+  function showOthers(others) {
+    var p = document.getElementById("presence");
+    if (!p) return;
+    p.textContent = others.length ? "Also here: " + others.map(function (o) {
+      return o.name + (o.state === "typing" ? " (typing)" : "");
+    }).join(", ") : "";
+  }
+
+  function presenceForm(state) {
+    var body = new URLSearchParams();
+    body.set("csrf", document.querySelector("form input[name=csrf]").value);
+    body.set("state", state);
+    return body;
+  }
+
+  function beat() {
+    var state = Date.now() - presence.typed < 8000 ? "typing" : "viewing";
+    presence.beat = Date.now();
+    fetch("/agent/tickets/" + encodeURIComponent(grid.dataset.ticket) + "/presence", {
+      method: "POST", credentials: "same-origin", body: presenceForm(state),
+      headers: {"Content-Type": "application/x-www-form-urlencoded"}
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) { if (v) showOthers(v.others); }, function () {});
+  }
+
+  function watchPresence() {
+    if (!document.querySelector("form input[name=csrf]")) return;
+    beat();
+    setInterval(beat, 10000);
+    document.querySelectorAll("textarea").forEach(function (area) {
+      area.addEventListener("input", function () {
+        var first = Date.now() - presence.typed >= 8000;
+        presence.typed = Date.now();
+        if (first || Date.now() - presence.beat > 4000) beat();
+      });
+    });
+    window.addEventListener("pagehide", function () {
+      if (navigator.sendBeacon)
+        navigator.sendBeacon("/agent/tickets/" + encodeURIComponent(grid.dataset.ticket) + "/presence",
+                             presenceForm("left"));
+    });
+  }
+
   // --- The ticket changed -----------------------------------------------
   function watchVersion() {
     var banner = document.getElementById("changed");
@@ -295,6 +344,7 @@
     watchDrafts();
     if (!streaming) watchVersion();
     watchResponses();
+    watchPresence();
   }
   bulkPresent();
   // A live update redrew the queue: its new checkboxes need their handlers.

@@ -300,7 +300,9 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
     portal_esc (b, portal_jstr (t, "subject"));
     g_string_append (b, "</span></h1><p class=\"banner\" id=\"changed\" role=\"status\" hidden>This ticket "
                         "changed since you opened it. <a href=\"\">Reload</a> to see what changed; your drafts "
-                        "are kept.</p><div class=\"grid\" data-ticket=\"");
+                        "are kept.</p>");
+    console_presence_html (b, req, s, tid);
+    g_string_append (b, "<div class=\"grid\" data-ticket=\"");
     portal_esc (b, tid);
     g_string_append_printf (b, "\" data-version=\"%lld\"><section>", version);
     if (x && x->notice) {
@@ -518,7 +520,7 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
     const char *action = slash ? slash + 1 : NULL;
     bool post = !strcmp (req->method, "POST");
     static const char *const actions[] = {"reply", "note", "status", "priority", "handoff", "assign", "draft",
-                                          "version", "preview", NULL};
+                                          "version", "preview", "presence", NULL};
     bool known = false;
     for (size_t i = 0; action && actions[i]; i++)
         known = known || !strcmp (action, actions[i]);
@@ -546,6 +548,8 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
         return;
     if (!strcmp (action, "draft"))
         console_draft_post (req, s, id, &f);
+    else if (!strcmp (action, "presence"))
+        console_presence_post (req, s, id, &f);
     else if (!strcmp (action, "reply") || !strcmp (action, "note"))
         s_comment (req, s, id, &f, !strcmp (action, "reply"));
     else

@@ -207,9 +207,65 @@ class ConsoleLiveTest(tc.ConsoleTest):
             b.close()
 
 
+class ConsolePresenceTest(ConsoleLiveTest):
+    """Who else has the ticket open, and who is typing."""
+
+    def beat(self, session, tid, state, page=None):
+        page = page or session.get("/agent/tickets/" + tid)[1]
+        code, text, _ = session.post("/agent/tickets/%s/presence" % tid, {"state": state}, page=page)
+        return code, json.loads(text) if code == 200 else text
+
+    def test_each_beat_answers_who_else_is_on_the_ticket(self):
+        tid = self.create("VPN seen by two")
+        alice, _ = self.signed_in(AGENT)
+        carol, _ = self.signed_in("change-me-carol")
+        self.assertEqual(self.beat(alice, tid, "viewing"), (200, {"others": []}))
+        code, got = self.beat(carol, tid, "typing")
+        self.assertEqual(got["others"], [{"agent": "alice", "name": "Alice Jones", "state": "viewing"}])
+        code, got = self.beat(alice, tid, "viewing")
+        self.assertEqual(got["others"], [{"agent": "carol", "name": "Carol Chen", "state": "typing"}])
+        self.assertIn("Also here: Carol Chen (typing)", alice.get("/agent/tickets/" + tid)[1])
+        self.assertEqual(self.beat(carol, tid, "left")[0], 200)
+        self.assertEqual(self.beat(alice, tid, "viewing")[1], {"others": []})
+        self.assertEqual(self.beat(alice, tid, "dancing")[0], 422)
+        code = alice.request("POST", "/agent/tickets/%s/presence" % tid, "state=viewing",
+                             {"Content-Type": tc.FORM})[0]
+        self.assertEqual(code, 403)                      # no CSRF token
+        ttl = self.st.r.pttl("opd:t:%s:p" % tid)
+        self.assertTrue(0 < ttl <= 60000, ttl)
+
+    @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
+    def test_in_a_browser_the_page_shows_a_colleague_typing_and_gone(self):
+        tid = self.create("VPN typed on by two")
+        carol, _ = self.signed_in("change-me-carol")
+        self.beat(carol, tid, "typing")
+        base = "http://127.0.0.1:%d" % self.port
+        b = tpb.Browser(base + "/login")
+        try:
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
+            b.type_into("#token", AGENT)
+            b.click("main button[type=submit]")
+            b.wait("location.pathname === '/agent' && document.readyState === 'complete'")
+            b.goto(base + "/agent/tickets/" + tid)
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#presence')")
+            self.assertEqual(b.js("document.querySelector('#presence').textContent"),
+                             "Also here: Carol Chen (typing)")
+            # Alice's page beat on load: carol sees her.
+            self.st.wait_for(lambda: "alice" in self.st.r.hgetall("opd:t:%s:p" % tid), what="alice's beat")
+            self.beat(carol, tid, "left")
+            b.click("#reply-body")
+            b.call("Input.insertText", text="Typing now")
+            b.wait("document.querySelector('#presence').textContent === ''", timeout=10)
+            self.assertTrue(self.st.r.hget("opd:t:%s:p" % tid, "alice").startswith("typing:"))
+        finally:
+            b.close()
+
+
 # Only the live tests run in this file.
 for _name in [n for n in vars(tc.ConsoleTest) if n.startswith("test_")]:
     setattr(ConsoleLiveTest, _name, None)
+for _name in [n for n in vars(ConsoleLiveTest) if n.startswith("test_")]:
+    setattr(ConsolePresenceTest, _name, None)
 
 if __name__ == "__main__":
     unittest.main()
