@@ -326,6 +326,10 @@ console_handle (http_req_t *req)
         portal_message_page (req, 405, "Not allowed", &s.who, "Nothing can be sent to this page.");
     else if (!strncmp (p, "/agent/tickets/", 15))
         console_ticket (req, &s, p + 15);
+    else if (!strcmp (p, "/agent/settings") || !strncmp (p, "/agent/settings/", 16))
+        console_settings (req, &s, p + 15);
+    else if (!strcmp (p, "/agent/notifications") || !strncmp (p, "/agent/notifications/", 21))
+        console_notes (req, &s, p + 20);
     else
         portal_message_page (req, 404, "Not found", &s.who, "There is no such page.");
     return true;

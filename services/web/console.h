@@ -37,6 +37,14 @@ void console_draft_post (http_req_t *req, const web_session_t *s, const char *id
 //  embed_js.cmake), served at /agent/console.js.
 extern const char console_js[];
 
+//  Preferences, notifications (console_prefs.c, console_notes.c): the
+//  header's links of an agent's page (the unread count, and the shortcut
+//  map as data-keys for console.js); /agent/settings and
+//  /agent/notifications, rest being what follows those paths.
+void console_nav (GString *out, http_req_t *req, const web_auth_t *who);
+void console_settings (http_req_t *req, const web_session_t *s, const char *rest);
+void console_notes (http_req_t *req, const web_session_t *s, const char *rest);
+
 //  GET /agent/tickets/ID and its forms' POSTs (console_ticket.c). rest is
 //  what follows "/agent/tickets/": "ID" or "ID/ACTION".
 void console_ticket (http_req_t *req, const web_session_t *s, const char *rest);

@@ -25,7 +25,11 @@ const char console_css[]
       "#queue td{vertical-align:top}.side th{width:40%}.grid{display:grid;grid-template-columns:2fr 1fr;"
       "gap:1.5rem}.note{border-left-color:#d0a030;background:#fffaf0}.event{color:#445;font-size:.95rem}"
       ".banner{background:#fff4d6;border:1px solid #d0a030;padding:.6rem}"
-      "#queue tr.sel{outline:2px solid #123a78}.draft{font-size:.85rem}";
+      "#queue tr.sel{outline:2px solid #123a78}.draft{font-size:.85rem}"
+      ".count{border-radius:1rem;padding:0 .45rem;background:#e4e6eb;font-size:.85rem}"
+      ".count.unread{background:#123a78;color:#fff;font-weight:600}form.inline{display:inline}"
+      "form.inline button{margin:0 0 0 .5rem;padding:.1rem .5rem}.notice.unread{font-weight:600}"
+      "#notifications li{margin:.4rem 0}#notices input{width:auto}#shortcuts input{width:3rem}";
 
 GTimeZone *
 console_tz (const opd_config_t *cfg, const web_auth_t *who, const char *policy)

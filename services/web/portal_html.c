@@ -4,6 +4,7 @@
     the CSRF token. */
 #include "opd_log.h"
 #include "opd_util.h"
+#include "console.h"
 #include "portal.h"
 #include <ctype.h>
 #include <glib.h>
@@ -115,6 +116,8 @@ portal_page_script (http_req_t *req, int status, const char *title, const web_au
         const web_session_t *session = (const web_session_t *) who;
         g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
                                                               : "<a href=\"/agent\">Agent console</a>");
+        if (who->role != OPD_ROLE_REQUESTER)
+            console_nav (out, req, who);  //  notifications (unread count), settings
         g_string_append (out, "</nav><div><span class=\"muted\">");
         portal_esc (out, who->identity);
         g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
