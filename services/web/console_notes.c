@@ -1,6 +1,8 @@
 /*  console_notes: the agent's notifications in the console (console.h).
 
-    GET  /agent/notifications            the newest 100, unread first marked
+    GET  /agent/notifications            the newest 100, the unread marked,
+                                         each with its ticket's subject as
+                                         it is now (read when shown)
     POST /agent/notifications/read       id: one is read
     POST /agent/notifications/read-all   every one is read
 
@@ -14,6 +16,7 @@
 #include "opd_agent_prefs.h"
 #include "opd_log.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +83,36 @@ s_note_text (GString *b, const opd_config_t *cfg, json_t *n, GTimeZone *tz)
     }
 }
 
+//  The subjects of the notes' tickets (HGET each, pipelined): a table of
+//  ticket id to subject, both owned; a ticket gone or Redis failing shows none.
+static GHashTable *
+s_subjects (opd_redis_t *redis, json_t **notes, size_t n)
+{
+    GHashTable *subjects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    GPtrArray *asked = g_ptr_array_new ();
+    for (size_t i = 0; i < n; i++) {
+        const char *t = portal_jstr (notes[i], "ticket");
+        if (!t || g_hash_table_contains (subjects, t))
+            continue;
+        g_hash_table_insert (subjects, g_strdup (t), NULL);
+        if (opd_store_fields_append (redis, t, (const char *[]){"subject"}, 1))
+            break;
+        g_ptr_array_add (asked, (gpointer) t);
+    }
+    for (guint i = 0; i < asked->len; i++) {
+        redisReply *r = opd_redis_get_reply (redis);
+        const char *subject = opd_reply_str (r, 0);
+        g_hash_table_insert (subjects, g_strdup (asked->pdata[i]), subject ? g_strdup (subject) : NULL);
+        if (r)
+            freeReplyObject (r);
+    }
+    g_ptr_array_free (asked, TRUE);
+    return subjects;
+}
+
 static void
-s_note (GString *b, const web_session_t *s, const opd_config_t *cfg, json_t *n, bool unread, GTimeZone *tz)
+s_note (GString *b, const web_session_t *s, const opd_config_t *cfg, json_t *n, bool unread, GTimeZone *tz,
+        const char *subject)
 {
     const char *id = portal_jstr (n, "id"), *ticket = portal_jstr (n, "ticket"), *kind = portal_jstr (n, "kind");
     if (!id || !ticket || !kind)
@@ -100,6 +131,11 @@ s_note (GString *b, const web_session_t *s, const opd_config_t *cfg, json_t *n, 
     portal_esc (b, ticket);
     g_string_append (b, "</a>");
     s_note_text (b, cfg, n, tz);
+    if (subject) {
+        g_string_append (b, ": <span class=\"subject\">");
+        portal_esc (b, subject);
+        g_string_append (b, "</span>");
+    }
     if (unread) {
         g_string_append (b, " <form method=\"post\" action=\"/agent/notifications/read\" class=\"inline\">");
         portal_csrf_field (b, s->csrf);
@@ -135,14 +171,25 @@ s_list (http_req_t *req, const web_session_t *s)
     if (!notes->elements)
         g_string_append (b, "<p id=\"empty\">No notifications.</p>");
     g_string_append (b, "<ol id=\"notifications\">");
+    json_t **parsed = opd_calloc (notes->elements + 1, sizeof (json_t *));
+    size_t np = 0;
     for (size_t i = 0; i < notes->elements; i++) {
         json_t *n = notes->element[i]->type == REDIS_REPLY_STRING ? json_loads (notes->element[i]->str, 0, NULL)
                                                                    : NULL;
-        const char *id = portal_jstr (n, "id");
         if (json_is_object (n))
-            s_note (b, s, req->cfg, n, id && g_hash_table_contains (set, id), tz);
-        json_decref (n);
+            parsed[np++] = n;
+        else
+            json_decref (n);
     }
+    GHashTable *subjects = s_subjects (http_redis (req), parsed, np);
+    for (size_t i = 0; i < np; i++) {
+        const char *id = portal_jstr (parsed[i], "id"), *t = portal_jstr (parsed[i], "ticket");
+        s_note (b, s, req->cfg, parsed[i], id && g_hash_table_contains (set, id), tz,
+                t ? g_hash_table_lookup (subjects, t) : NULL);
+        json_decref (parsed[i]);
+    }
+    free (parsed);
+    g_hash_table_destroy (subjects);
     g_string_append (b, "</ol>");
     g_time_zone_unref (tz);
     g_hash_table_destroy (set);

@@ -173,6 +173,7 @@ class ConsolePrefsTest(unittest.TestCase):
         self.assertIn('href="/agent/tickets/%s"' % mine, page)
         self.assertIn("was assigned to you", page)
         self.assertIn("by bob", page)
+        self.assertIn('<span class="subject">VPN token expired for the notification test</span>', page)
         self.assertGreaterEqual(unread_count(page), 1)
         # carol is in the team but the assignment is not hers.
         self.assertFalse([n for n in notes(carol.get("/agent/notifications")[1]) if n[2] == mine])
