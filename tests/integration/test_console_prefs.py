@@ -291,5 +291,28 @@ class ConsolePrefsTest(unittest.TestCase):
             self.reset(s)
 
 
+class ConsolePrefsAclTest(unittest.TestCase):
+    def test_under_the_redis_acl_settings_notes_and_notice_mail_are_refused_nothing(self):
+        import test_redis_acl
+        services = ["intake", "router", "slo", "notifier", "web"]
+        with test_redis_acl.AclStack(services, config=tc.console_config()) as st:
+            self.st, self.port = st, st.http_port
+            alice = ConsolePrefsTest.signed_in(self, AGENT)
+            ConsolePrefsTest.save(self, alice, mail=("assigned",), keys={"next": "x"})
+            tid = ConsolePrefsTest.create(self, "VPN under the ACL")
+            ConsolePrefsTest.assign(self, tid, "alice")
+            (nid, _, _, _), = ConsolePrefsTest.wait_note(self, alice, tid, "assigned")
+            st.wait_for(lambda: ConsolePrefsTest.mails_to(self, "alice@example.org", tid), timeout=20,
+                        what="the notice mail")
+            code, _, _ = alice.post("/agent/notifications/read", {"id": nid},
+                                    page=alice.get("/agent/notifications")[1])
+            self.assertEqual(code, 303)
+            ConsolePrefsTest.reset(self, alice)
+            log = st.r.execute_command("ACL", "LOG")
+            self.assertEqual(log, [], "Redis refused commands: %r" % (log,))
+
+    call = tc.ConsoleTest.call
+
+
 if __name__ == "__main__":
     unittest.main()
