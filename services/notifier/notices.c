@@ -61,12 +61,13 @@ notices_needs_ticket (json_t *ev)
     const char *type = s_str (ev, "type"), *p = s_new (ev, "priority");
     if (type && !strcmp (type, "slo.warning"))
         return true;
-    return type && !strcmp (type, "ticket.updated") && p && !strcmp (p, "P1") && !s_new (ev, "team");
+    //  A priority set to P1 needs the team; a hand-off, whether it is a P1.
+    return type && !strcmp (type, "ticket.updated") && ((p && !strcmp (p, "P1")) || s_new (ev, "team"));
 }
 
 size_t
-notices_targets (const opd_config_t *cfg, json_t *ev, const char *assignee, const char *team,
-                 notices_target_t *out, size_t max)
+notices_targets (const opd_config_t *cfg, json_t *ev, const notices_ticket_t *tk, notices_target_t *out,
+                 size_t max)
 {
     const char *type = s_str (ev, "type"), *by = s_str (ev, "by");
     by = by ? by : "";
@@ -80,8 +81,9 @@ notices_targets (const opd_config_t *cfg, json_t *ev, const char *assignee, cons
             n = s_add (out, n, max, agent->id, OPD_NOTICE_ASSIGNED);
         if (t)
             n = s_team (cfg, t, by, OPD_NOTICE_HANDOFF, out, n, max);
-        if (p && !strcmp (p, "P1"))
-            n = s_team (cfg, t ? t : team, by, OPD_NOTICE_P1, out, n, max);
+        bool p1 = p ? !strcmp (p, "P1") : tk->priority && !strcmp (tk->priority, "P1");
+        if (p1 && (p || t))
+            n = s_team (cfg, t ? t : tk->team, by, OPD_NOTICE_P1, out, n, max);
     }
     else if (!strcmp (type, "ticket.routed")) {
         const char *p = s_str (ev, "priority");
@@ -89,7 +91,7 @@ notices_targets (const opd_config_t *cfg, json_t *ev, const char *assignee, cons
             n = s_team (cfg, s_str (ev, "team"), "", OPD_NOTICE_P1, out, n, max);
     }
     else if (!strcmp (type, "slo.warning")) {
-        const opd_agent_t *agent = assignee ? opd_config_agent (cfg, assignee) : NULL;
+        const opd_agent_t *agent = tk->assignee ? opd_config_agent (cfg, tk->assignee) : NULL;
         if (agent)
             n = s_add (out, n, max, agent->id, OPD_NOTICE_SLO_WARNING);
         else
@@ -110,12 +112,14 @@ s_first (unsigned kinds, const bool *on)
 
 //  The note of one event for one agent: ticket and agent ids, no personal data.
 static json_t *
-s_note (const opd_config_t *cfg, const char *eid, json_t *ev, int kind, const char *team)
+s_note (const opd_config_t *cfg, const char *eid, json_t *ev, int kind, const notices_ticket_t *tk)
 {
     json_t *n = json_pack ("{s:s, s:s, s:s}", "id", eid, "kind", opd_notice_names[kind], "ticket",
                            s_str (ev, "ticket_id") ? s_str (ev, "ticket_id") : "");
-    const char *t = s_str (ev, "team") ? s_str (ev, "team") : s_new (ev, "team") ? s_new (ev, "team") : team;
-    const char *p = s_str (ev, "priority") ? s_str (ev, "priority") : s_new (ev, "priority");
+    const char *t = s_str (ev, "team") ? s_str (ev, "team") : s_new (ev, "team") ? s_new (ev, "team") : tk->team;
+    const char *p = s_str (ev, "priority") ? s_str (ev, "priority")
+                    : s_new (ev, "priority") ? s_new (ev, "priority")
+                                             : tk->priority;
     const char *by = s_str (ev, "by");
     const char *const keys[] = {"at", "slo", "due_at"};
     for (size_t i = 0; i < 3; i++)
@@ -231,18 +235,18 @@ s_job_ids (opd_redis_t *redis, int n)
 
 //  The notes, the jobs and the cursor in one MULTI/EXEC. 0, or -1.
 static int
-s_write (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t *ev, const char *team,
+s_write (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t *ev, const notices_ticket_t *tk,
          const notices_target_t *t, size_t n, const int *console, const int *mail, long long job_id)
 {
     bool ok = s_queued (opd_redis_command (redis, "MULTI"));
     for (size_t i = 0; ok && i < n; i++) {
         if (console[i] >= 0) {
-            json_t *note = s_note (cfg, eid, ev, console[i], team);
+            json_t *note = s_note (cfg, eid, ev, console[i], tk);
             ok = s_queue_note (redis, t[i].agent, eid, note);
             json_decref (note);
         }
         if (ok && mail[i] >= 0) {
-            json_t *note = s_note (cfg, eid, ev, mail[i], team);
+            json_t *note = s_note (cfg, eid, ev, mail[i], tk);
             ok = s_queue_job (redis, t[i].agent, eid, note, job_id++);
             json_decref (note);
         }
@@ -260,7 +264,7 @@ s_write (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t *e
 //  The agents of one event get what they asked for. 1 written (the cursor
 //  with it), 0 nothing to write, -1 Redis failed.
 static int
-s_deliver (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t *ev, const char *team,
+s_deliver (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t *ev, const notices_ticket_t *tk,
            const notices_target_t *t, size_t n)
 {
     opd_agent_prefs_t *prefs = opd_calloc (n, sizeof *prefs);
@@ -276,7 +280,7 @@ s_deliver (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, json_t 
     rc = -1;
     if (nmail && (job_id = s_job_ids (redis, nmail)) < 0)
         goto end;
-    rc = s_write (redis, cfg, eid, ev, team, t, n, console, mail, job_id) ? -1 : 1;
+    rc = s_write (redis, cfg, eid, ev, tk, t, n, console, mail, job_id) ? -1 : 1;
     if (rc == 1)
         opd_info ("notices event=%s type=%s ticket=%s console=%d mail=%d", eid, s_str (ev, "type"),
                   s_str (ev, "ticket_id"), nconsole, nmail);
@@ -299,17 +303,17 @@ s_event (opd_redis_t *redis, const opd_config_t *cfg, const char *eid, const cha
     redisReply *fields = NULL;
     const char *id = s_str (ev, "ticket_id");
     if (id && notices_needs_ticket (ev)) {
-        static const char *const names[] = {"assignee", "team"};
-        fields = opd_store_fields (redis, id, names, 2);
+        static const char *const names[] = {"assignee", "team", "priority"};
+        fields = opd_store_fields (redis, id, names, 3);
         if (!fields) {
             json_decref (ev);
             return -1;
         }
     }
     notices_target_t t[NOTICES_MAX_TARGETS];
-    const char *team = opd_reply_str (fields, 1);
-    size_t n = notices_targets (cfg, ev, opd_reply_str (fields, 0), team, t, NOTICES_MAX_TARGETS);
-    int rc = n ? s_deliver (redis, cfg, eid, ev, team, t, n) : 0;
+    notices_ticket_t tk = {opd_reply_str (fields, 0), opd_reply_str (fields, 1), opd_reply_str (fields, 2)};
+    size_t n = notices_targets (cfg, ev, &tk, t, NOTICES_MAX_TARGETS);
+    int rc = n ? s_deliver (redis, cfg, eid, ev, &tk, t, n) : 0;
     if (fields)
         freeReplyObject (fields);
     json_decref (ev);

@@ -3,7 +3,8 @@
     opd:notifier:notices:cursor is looked at once:
 
     ticket.updated  assignee -> A         A: assigned (unless A did it)
-                    team -> T             T's agents: handoff
+                    team -> T             T's agents: handoff (and p1 when
+                                          the ticket is a P1)
                     priority -> P1        the ticket's team's agents: p1
     ticket.routed   priority P1, team T   T's agents: p1
     slo.warning     team T                the assignee, else T's agents:
@@ -34,11 +35,16 @@ typedef struct {
     unsigned kinds;
 } notices_target_t;
 
+//  The ticket's fields an event may need (NULL when unknown or not read).
+typedef struct {
+    const char *assignee, *team, *priority;
+} notices_ticket_t;
+
 //  The agents event ev (opd_event_json's object) concerns, at most max,
-//  into out; returns how many. assignee and team are the ticket's now
-//  (NULL when unknown or not needed: see notices_needs_ticket).
-size_t notices_targets (const opd_config_t *cfg, json_t *ev, const char *assignee, const char *team,
-                        notices_target_t *out, size_t max);
+//  into out; returns how many. t: the ticket as it is now, read only when
+//  notices_needs_ticket says so.
+size_t notices_targets (const opd_config_t *cfg, json_t *ev, const notices_ticket_t *t, notices_target_t *out,
+                        size_t max);
 //  True when notices_targets needs the ticket's assignee and team for ev.
 bool notices_needs_ticket (json_t *ev);
 

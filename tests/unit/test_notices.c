@@ -47,12 +47,13 @@ teardown (void **state)
 
 //  The targets of the event (JSON text) as "agent:KINDBITS ..." text.
 static char *
-targets (const char *event, const char *assignee, const char *team)
+targets (const char *event, const char *assignee, const char *team, const char *priority)
 {
     json_t *ev = json_loads (event, 0, NULL);
     assert_non_null (ev);
     notices_target_t t[8];
-    size_t n = notices_targets (s_cfg, ev, assignee, team, t, 8);
+    notices_ticket_t tk = {assignee, team, priority};
+    size_t n = notices_targets (s_cfg, ev, &tk, t, 8);
     GString *out = g_string_new (NULL);
     for (size_t i = 0; i < n; i++)
         g_string_append_printf (out, "%s%s:%u", i ? " " : "", t[i].agent, t[i].kinds);
@@ -66,9 +67,17 @@ targets (const char *event, const char *assignee, const char *team)
 #define W (1u << OPD_NOTICE_SLO_WARNING)
 
 static void
+check_p (const char *event, const char *assignee, const char *team, const char *priority, const char *want)
+{
+    char *got = targets (event, assignee, team, priority);
+    assert_string_equal (got, want);
+    g_free (got);
+}
+
+static void
 check (const char *event, const char *assignee, const char *team, const char *want)
 {
-    char *got = targets (event, assignee, team);
+    char *got = targets (event, assignee, team, NULL);
     assert_string_equal (got, want);
     g_free (got);
 }
@@ -104,6 +113,16 @@ test_notices_a_handoff_concerns_the_new_team_and_a_p1_its_team (void **state)
     snprintf (want, sizeof want, "alice:%u carol:%u", P, P);
     check ("{\"type\":\"ticket.routed\",\"team\":\"network\",\"priority\":\"P1\"}", NULL, NULL, want);
     check ("{\"type\":\"ticket.routed\",\"team\":\"network\",\"priority\":\"P2\"}", NULL, NULL, "");
+    //  A P1 handed off is a hand-off and a P1 for the new team.
+    snprintf (want, sizeof want, "alice:%u carol:%u", H | P, H | P);
+    check_p ("{\"type\":\"ticket.updated\",\"by\":\"bob\",\"changes\":{\"team\":[\"service-desk\",\"network\"]}}",
+             NULL, "network", "P1", want);
+    snprintf (want, sizeof want, "alice:%u carol:%u", H, H);
+    check_p ("{\"type\":\"ticket.updated\",\"by\":\"bob\",\"changes\":{\"team\":[\"service-desk\",\"network\"]}}",
+             NULL, "network", "P3", want);
+    //  Another change of a P1 ticket is not news.
+    check_p ("{\"type\":\"ticket.updated\",\"by\":\"bob\",\"changes\":{\"status\":[\"new\",\"open\"]}}", NULL,
+             "network", "P1", "");
     check ("{\"type\":\"ticket.created\",\"priority\":\"P1\"}", NULL, NULL, "");
 }
 
