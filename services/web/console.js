@@ -56,8 +56,9 @@
   }
 
   // --- Keyboard shortcuts ---------------------------------------------------
-  // Single letters without modifiers, ignored while typing in a field, so
+  // Single keys without modifiers, ignored while typing in a field, so
   // none takes a key the browser uses (those come with Ctrl, Alt or Meta).
+  // The server checks an agent's own choice of keys the same way.
   var selected = -1;
 
   function rows() {
