@@ -139,7 +139,7 @@ const entry_t opd_cfg_keys[] = {
     {"agents[].id", K_STR, IN (opd_agent_t, id), .flags = REQUIRED, .doc = "its id"},
     {"agents[].name", K_STR, IN (opd_agent_t, name), .shown = "the id", .doc = "the name"},
     {"agents[].email", K_STR, IN (opd_agent_t, email), .is = F_EMAIL,
-     .doc = "the email address"},
+     .doc = "the email address (mail to the agent: replies on its tickets, the notifications it asks for)"},
     {"agents[].phone", K_STR, IN (opd_agent_t, phone), .is = F_E164,
      .doc = "an E.164 number (+442079460000)"},
     {"agents[].teams", K_LIST, LIST_IN (opd_agent_t, teams, nteams), .is = F_TEAM,

@@ -305,6 +305,17 @@ int opd_key_stats_mail (char *buf, size_t size, const char *counter);
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
 int opd_key_webhook_cursor (char *buf, size_t size, const char *index);
+//  opd:agent:{agent}:prefs (hash, global): an agent's preferences
+#define OPD_KEY_AGENT_PREFS_FMT "opd:agent:%s:prefs"
+int opd_key_agent_prefs (char *buf, size_t size, const char *agent);
+//  opd:agent:{agent}:notes (list of JSON, global): the agent's console notifications, newest first: {id (the event's stream id), ki
+#define OPD_KEY_AGENT_NOTES_FMT "opd:agent:%s:notes"
+int opd_key_agent_notes (char *buf, size_t size, const char *agent);
+//  opd:agent:{agent}:unread (zset (ms), global): the ids of the agent's unread notifications
+#define OPD_KEY_AGENT_UNREAD_FMT "opd:agent:%s:unread"
+int opd_key_agent_unread (char *buf, size_t size, const char *agent);
+//  opd:notifier:notices:cursor (string (stream id), global): the last event of opd:events turned into agent notifications and mail jobs
+#define OPD_KEY_NOTICES_CURSOR "opd:notifier:notices:cursor"
 //  opd:mail:tries:{box}:{uidvalidity}:{uid} (string (counter, 14 days), global): failures of one IMAP message (BOX: 16 hex of the SHA-256 of the mailbox URL and 
 #define OPD_KEY_MAIL_TRIES_FMT "opd:mail:tries:%s:%s:%s"
 int opd_key_mail_tries (char *buf, size_t size, const char *box, const char *uidvalidity, const char *uid);

@@ -299,6 +299,27 @@ opd_key_webhook_cursor (char *buf, size_t size, const char *index)
 }
 
 int
+opd_key_agent_prefs (char *buf, size_t size, const char *agent)
+{
+    int n = snprintf (buf, size, OPD_KEY_AGENT_PREFS_FMT, agent);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_agent_notes (char *buf, size_t size, const char *agent)
+{
+    int n = snprintf (buf, size, OPD_KEY_AGENT_NOTES_FMT, agent);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_agent_unread (char *buf, size_t size, const char *agent)
+{
+    int n = snprintf (buf, size, OPD_KEY_AGENT_UNREAD_FMT, agent);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_mail_tries (char *buf, size_t size, const char *box, const char *uidvalidity, const char *uid)
 {
     int n = snprintf (buf, size, OPD_KEY_MAIL_TRIES_FMT, box, uidvalidity, uid);
@@ -462,6 +483,10 @@ const opd_key_info_t opd_keys[] = {
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false, NULL},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
+    {"agent_prefs", "opd:agent:{agent}:prefs", OPD_SCOPE_GLOBAL, false, NULL},
+    {"agent_notes", "opd:agent:{agent}:notes", OPD_SCOPE_GLOBAL, false, NULL},
+    {"agent_unread", "opd:agent:{agent}:unread", OPD_SCOPE_GLOBAL, false, NULL},
+    {"notices_cursor", "opd:notifier:notices:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true, "hash ticket missed_ticket voicemail_ticket note_ticket"},
@@ -486,7 +511,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 67;
+const size_t opd_key_count = 71;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

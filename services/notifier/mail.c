@@ -604,6 +604,98 @@ s_compose_signin (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, 
     return 0;
 }
 
+//  Kind "notice": what happened to a ticket, in a few words, to the agent
+//  it concerns (notices.c), with the link to it in the console. Only ids,
+//  the team, the priority and times: never the subject, the requester or
+//  their text, which a mailbox would keep beyond the desk's retention
+//  (docs/decisions.md 105).
+static void
+s_notice_text (const opd_config_t *cfg, const opd_agent_t *agent, json_t *job, const char *id, GString *subj,
+               GString *body)
+{
+    const char *notice = json_string_value (json_object_get (job, "notice"));
+    const char *team_id = json_string_value (json_object_get (job, "team"));
+    const opd_team_t *team = team_id ? opd_config_team (cfg, team_id) : NULL;
+    const char *tname = team && team->name ? team->name : team_id ? team_id : "your team";
+    const char *by = json_string_value (json_object_get (job, "by"));
+    const char *slo = json_string_value (json_object_get (job, "slo"));
+    const char *clock = !slo ? "A clock" : !strcmp (slo, "first_response") ? "First response"
+                                     : !strcmp (slo, "next_reply")       ? "Next reply"
+                                                                         : "Resolution";
+    notice = notice ? notice : "";
+    if (!strcmp (notice, "assigned")) {
+        g_string_printf (subj, "[%s] Assigned to you", id);
+        g_string_printf (body, "%s was assigned to you%s%s.\n", id, by ? " by " : "", by ? by : "");
+    }
+    else if (!strcmp (notice, "handoff")) {
+        g_string_printf (subj, "[%s] Handed off to %s", id, tname);
+        g_string_printf (body, "%s was handed off to your team %s%s%s.\n", id, tname, by ? " by " : "",
+                         by ? by : "");
+    }
+    else if (!strcmp (notice, "p1")) {
+        g_string_printf (subj, "[%s] P1 in %s", id, tname);
+        g_string_printf (body, "%s is a P1 ticket in your team %s.\n", id, tname);
+    }
+    else {
+        GDateTime *due = g_date_time_new_from_iso8601 (json_string_value (json_object_get (job, "due_at")), NULL);
+        char when[80] = "soon";
+        if (due)
+            mail_when (g_date_time_to_unix (due) * 1000, agent->timezone, when, sizeof when);
+        g_string_printf (subj, "[%s] %s about to breach", id, clock);
+        g_string_printf (body, "%s of %s is about to breach: it is due %s%s.\n", clock, id, due ? "by " : "", when);
+        if (due)
+            g_date_time_unref (due);
+    }
+}
+
+static int
+s_compose_notice (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
+{
+    const char *agent_id = json_string_value (json_object_get (in->job, "agent"));
+    const opd_agent_t *agent = agent_id ? opd_config_agent (cfg, agent_id) : NULL;
+    if (!agent || !agent->email || !opd_email_valid (agent->email)) {
+        *why = "no agent email";
+        return -1;
+    }
+    char *id = mail_header_clean (s_nz (in->ticket->id));
+    GString *subj = g_string_new (NULL), *body = g_string_new (NULL);
+    s_notice_text (cfg, agent, in->job, id, subj, body);
+    const char *prio = json_string_value (json_object_get (in->job, "priority"));
+    if (prio)
+        g_string_append_printf (body, "Priority: %s\n", prio);
+    const char *base = cfg->web_public_url ? cfg->web_public_url : "";
+    size_t n = strlen (base);
+    n = n && base[n - 1] == '/' ? n - 1 : n;
+    g_string_append_printf (body, "\nOpen it in the agent console: %.*s/agent/tickets/%s\n\n"
+                                  "You get this mail because mail is on for this kind of notification in "
+                                  "your settings: %.*s/agent/settings\n",
+                            (int) n, base, id, (int) n, base);
+    s_append_footer (body, cfg);
+    char *subject_hdr = mail_header_text (subj->str);
+    char *from = mail_mailbox (NULL, cfg->smtp_from);
+    GString *msgid = s_message_id (cfg, id, in->job_id);
+    char date[64];
+    mail_date (in->now_ms, date, sizeof date);
+    GString *m = g_string_new (NULL);
+    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n"
+                               "Auto-Submitted: auto-generated\r\nX-Opdesk-Ticket: ",
+                            date, from, agent->email, subject_hdr, msgid->str);
+    s_append_idpart (m, id, "unknown");
+    g_string_append (m, "\r\n");
+    s_append_mime_body (m, body->str);
+    out->to = opd_strdup (agent->email);
+    out->message_id = opd_strdup (msgid->str);
+    out->size = m->len;
+    out->data = g_string_free (m, FALSE);
+    g_string_free (msgid, TRUE);
+    g_string_free (subj, TRUE);
+    g_string_free (body, TRUE);
+    free (from);
+    free (subject_hdr);
+    free (id);
+    return 0;
+}
+
 int
 mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, const char **why)
 {
@@ -619,6 +711,8 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
     }
     if (in->kind && !strcmp (in->kind, "agent"))
         return s_compose_agent (cfg, in, out, why);
+    if (in->kind && !strcmp (in->kind, "notice"))
+        return s_compose_notice (cfg, in, out, why);
     const char *email = s_nz (t->req_email);
     if (!email || !opd_email_valid (email)) {
         *why = "no email";

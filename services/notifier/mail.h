@@ -12,11 +12,12 @@
 #include "opd_config.h"
 #include "opd_schema.h"
 #include <glib.h>
+#include <jansson.h>
 #include <stdint.h>
 
 //  One outbox job and what it refers to; everything is borrowed.
 typedef struct {
-    const char *kind;          //  "ack", "comment", "signin" (to the requester) or "agent" (to the assignee)
+    const char *kind;          //  "ack", "comment", "signin" (to the requester), "agent" (to the assignee) or "notice" (to an agent)
     long long job_id;          //  makes the Message-ID unique (and stable over retries)
     const opd_ticket_t *ticket;  //  the ticket, as opd_store_ticket_read reads its hash
     const char *comment_json;  //  kind "comment": the comment as stored in opd:t:ID:c
@@ -25,6 +26,9 @@ typedef struct {
     //  for, the link, and when it stops working.
     const char *to, *link;
     int64_t link_expires_ms;
+    //  Kind "notice" (an agent notification by mail, notices.c): the job,
+    //  whose agent, notice, team, priority, slo and due_at say what happened.
+    json_t *job;
 } mail_input_t;
 
 //  A composed message; every member is owned (mail_clear frees them).

@@ -11,6 +11,7 @@
     sent twice. */
 #include "notifier.h"
 #include "mail.h"
+#include "notices.h"
 #include "opd_log.h"
 #include "opd_redis.h"
 #include "opd_schema.h"
@@ -37,6 +38,10 @@ typedef struct {
     bool has_pending;
     opd_store_call_t pending;
     long sent, failed, retried;
+    //  Agent notifications (notices.c): the cursor in opd:events, once read.
+    char notices_cursor[64];
+    bool notices_started;
+    int64_t notices_warned;  //  monotonic ms of the last warning
 } notifier_t;
 
 int64_t
@@ -277,7 +282,8 @@ s_process (notifier_t *self, const char *job, size_t len)
         s_done (self, job, len, "failed", ticket, "no ticket");
         goto end;
     }
-    mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms ()};
+    mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms (),
+                       .job = j};
     //  An acknowledgement of a ticket that lacks details carries a link to
     //  give them: fresh on every attempt, like a sign-in link.
     if (!strcmp (kind, "ack") && t.missing && *t.missing) {
@@ -302,7 +308,7 @@ s_process (notifier_t *self, const char *job, size_t len)
         goto end;
     }
     //  The thread is the requester's conversation: a mail to an agent never starts it.
-    if (strcmp (kind, "agent") && !t.mail_thread
+    if (strcmp (kind, "agent") && strcmp (kind, "notice") && !t.mail_thread
         && s_remember_thread (self, ticket, m.message_id)) {
         s_retry (self, job, len, NULL, opd_now_ms ());
         mail_clear (&m);
@@ -321,8 +327,28 @@ end:
     json_decref (j);
 }
 
-//  One turn of the loop: due retries back to ready, then one job (waiting
-//  at most half a second for it).
+//  Events after the cursor turned into agent notifications (notices.c).
+//  True when a full batch was handled: more may be waiting.
+static bool
+s_notices (notifier_t *self)
+{
+    if (!self->notices_started)
+        self->notices_started
+            = notices_start (self->redis, self->notices_cursor, sizeof self->notices_cursor) == 0;
+    int n = self->notices_started ? notices_step (self->redis, self->svc->cfg, self->notices_cursor,
+                                                  sizeof self->notices_cursor)
+                                  : -1;
+    if (n < 0 && opd_mono_ms () - self->notices_warned > 60000) {
+        opd_warn ("agent notifications postponed cursor=%s: %s", self->notices_cursor,
+                  opd_redis_error (self->redis));
+        self->notices_warned = opd_mono_ms ();
+    }
+    return n == NOTICES_BATCH;
+}
+
+//  One turn of the loop: due retries back to ready, agent notifications,
+//  then one job (waiting at most half a second for it, unless more events
+//  wait).
 static void
 s_turn (notifier_t *self)
 {
@@ -330,7 +356,8 @@ s_turn (notifier_t *self)
         opd_service_wait (200);
         return;
     }
-    redisReply *r = opd_store_outbox_take (self->redis, 0.5);
+    bool more = s_notices (self);
+    redisReply *r = opd_store_outbox_take (self->redis, more ? 0.01 : 0.5);
     if (!r) {
         opd_warn ("Redis unavailable: %s", opd_redis_error (self->redis));
         opd_service_wait (200);
@@ -365,6 +392,8 @@ notifier_run (opd_service_t *svc)
         self.started = true;
     else
         opd_warn ("Redis is not reachable yet: %s", opd_redis_error (self.redis));
+    //  Before "ready": no event written after it is missed.
+    self.notices_started = notices_start (self.redis, self.notices_cursor, sizeof self.notices_cursor) == 0;
     opd_info ("ready webhooks=%zu smtp_timeout_ms=%lld", svc->cfg->nwebhooks,
               (long long) svc->cfg->smtp_timeout_ms);
     int64_t last_report = opd_mono_ms ();

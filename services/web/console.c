@@ -347,6 +347,10 @@ console_handle (http_req_t *req)
         console_ticket (req, &s, p + 15);
     else if (!strcmp (p, "/agent/stream") && get)
         console_stream (req, &s);
+    else if (!strcmp (p, "/agent/settings") || !strncmp (p, "/agent/settings/", 16))
+        console_settings (req, &s, p + 15);
+    else if (!strcmp (p, "/agent/notifications") || !strncmp (p, "/agent/notifications/", 21))
+        console_notes (req, &s, p + 20);
     else
         portal_message_page (req, 404, "Not found", &s.who, "There is no such page.");
     return true;

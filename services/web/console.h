@@ -44,6 +44,13 @@ void console_presence_html (GString *b, http_req_t *req, const web_session_t *s,
 void console_presence_post (http_req_t *req, const web_session_t *s, const char *id, const form_t *f);
 //  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
 void console_stream (http_req_t *req, const web_session_t *s);
+//  Preferences, notifications (console_prefs.c, console_notes.c): the
+//  header's links of an agent's page (the unread count, and the shortcut
+//  map as data-keys for console.js); /agent/settings and
+//  /agent/notifications, rest being what follows those paths.
+void console_nav (GString *out, http_req_t *req, const web_auth_t *who);
+void console_settings (http_req_t *req, const web_session_t *s, const char *rest);
+void console_notes (http_req_t *req, const web_session_t *s, const char *rest);
 
 //  GET /agent/tickets/ID and its forms' POSTs (console_ticket.c). rest is
 //  what follows "/agent/tickets/": "ID" or "ID/ACTION".

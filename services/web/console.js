@@ -228,8 +228,9 @@
   }
 
   // --- Keyboard shortcuts ---------------------------------------------------
-  // Single letters without modifiers, ignored while typing in a field, so
+  // Single keys without modifiers, ignored while typing in a field, so
   // none takes a key the browser uses (those come with Ctrl, Alt or Meta).
+  // The server checks an agent's own choice of keys the same way.
   var selected = -1;
 
   function rows() {
@@ -250,37 +251,57 @@
     return !!el;
   }
 
-  var keys = {
-    j: function () { select(selected + 1); return true; },
-    k: function () { select(selected - 1); return true; },
-    o: function () {
+  // Actions by name; which key does which is the agent's choice
+  // (/agent/settings), sent in the header's data-keys: a key may be
+  // remapped or turned off ("").
+  var actions = {
+    next: function () { select(selected + 1); return true; },
+    prev: function () { select(selected - 1); return true; },
+    open: function () {
       var r = rows()[selected];
       if (r) location.href = r.querySelector("a").href;
       return !!r;
     },
-    r: function () { return focusField("reply-body"); },
-    n: function () { return focusField("note-body"); },
-    a: function () { return focusField("assign-value"); },
-    e: function () {
+    reply: function () { return focusField("reply-body"); },
+    note: function () { return focusField("note-body"); },
+    assign: function () { return focusField("assign-value"); },
+    resolve: function () {
       var s = document.getElementById("status-value");
       if (!s) return false;
       s.value = "resolved";
       return focusField("status-note");
     },
-    "/": function () { return focusField("f-q"); }
+    search: function () { return focusField("f-q"); },
+    pick: function () { return false; }  // the queue's bulk selection sets it (watchBulk)
   };
+
+  function keyMap() {
+    var map = {j: "next", k: "prev", o: "open", "/": "search", r: "reply", n: "note", a: "assign", e: "resolve",
+               x: "pick"};
+    var link = document.getElementById("settings-link");
+    if (!link || !link.dataset.keys) return map;
+    var chosen;
+    try { chosen = JSON.parse(link.dataset.keys); } catch (e) { return map; }
+    map = {};
+    Object.keys(chosen).forEach(function (action) {
+      if (chosen[action] && actions[action]) map[chosen[action]] = action;
+    });
+    return map;
+  }
+
+  var keys = keyMap();
 
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var t = ev.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-    var fn = keys[ev.key];
+    var fn = keys.hasOwnProperty(ev.key) ? actions[keys[ev.key]] : null;
     if (fn && fn()) ev.preventDefault();
   });
 
   // --- Bulk selection (the queue) ----------------------------------------
   // "Select all on this page" and the count of the selection above the
-  // action bar; x toggles the selected row's checkbox. Without this script
+  // action bar; x (the "pick" shortcut) toggles the selected row's checkbox. Without this script
   // each checkbox still works on its own.
   function watchBulk() {
     var all = document.getElementById("bulk-all");
@@ -298,7 +319,7 @@
       show();
     });
     picks().forEach(function (p) { p.addEventListener("change", show); });
-    keys.x = function () {
+    actions.pick = function () {
       var r = rows()[selected], p = r && r.querySelector("input.pick");
       if (p) { p.checked = !p.checked; show(); }
       return !!p;

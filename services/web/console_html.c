@@ -30,7 +30,11 @@ const char console_css[]
       ".live button{width:auto;margin:0;padding:.2rem .6rem}"
       "#views ul{padding-left:1.2rem}#views form.inline{display:inline;margin:0}#bulk-count{width:100%;margin:0}"
       "#bulk>div{display:grid;grid-auto-flow:column;grid-template-rows:auto auto;gap:.1rem .4rem;align-items:end}"
-      "#bulk>div>button{grid-row:2}#bulk textarea{width:12rem;height:2.4rem;min-height:0}";
+      "#bulk>div>button{grid-row:2}#bulk textarea{width:12rem;height:2.4rem;min-height:0}"
+      ".count{border-radius:1rem;padding:0 .45rem;background:#e4e6eb;font-size:.85rem}"
+      ".count.unread{background:#123a78;color:#fff;font-weight:600}form.inline{display:inline}"
+      "form.inline button{margin:0 0 0 .5rem;padding:.1rem .5rem}.notice.unread{font-weight:600}"
+      "#notifications li{margin:.4rem 0}#notices input{width:auto}#shortcuts input{width:3rem}";
 
 GTimeZone *
 console_tz (const opd_config_t *cfg, const web_auth_t *who, const char *policy)

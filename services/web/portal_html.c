@@ -4,6 +4,7 @@
     the CSRF token. */
 #include "opd_log.h"
 #include "opd_util.h"
+#include "console.h"
 #include "portal.h"
 #include <ctype.h>
 #include <glib.h>
@@ -121,6 +122,8 @@ portal_page_script (http_req_t *req, int status, const char *title, const web_au
                                                               : "<a href=\"/agent\">Agent console</a>");
         if (who->role >= OPD_ROLE_LEAD)
             g_string_append (out, "<a href=\"/agent/dashboard\">Dashboard</a>");
+        if (who->role != OPD_ROLE_REQUESTER)
+            console_nav (out, req, who);  //  notifications (unread count), settings
         g_string_append (out, "</nav><div><span class=\"muted\">");
         portal_esc (out, who->identity);
         g_string_append (out, "</span> <form method=\"post\" action=\"/logout\">");
