@@ -147,11 +147,18 @@
     return !!document.querySelector("main input[type=checkbox]:checked");
   }
 
+  // The page again; the header's unread count is taken from it at once
+  // (a notification usually comes with the event that woke the page).
   function fetchSelf() {
     return fetch(location.href, {credentials: "same-origin"}).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
       return r.text();
-    }).then(function (text) { return new DOMParser().parseFromString(text, "text/html"); });
+    }).then(function (text) {
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      var mine = document.getElementById("notif-count"), theirs = doc.getElementById("notif-count");
+      if (mine && theirs) mine.replaceWith(document.adoptNode(theirs));
+      return doc;
+    });
   }
 
   function refreshTicket() {

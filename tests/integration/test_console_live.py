@@ -8,6 +8,7 @@ stops it until resumed, when what happened meanwhile arrives."""
 import http.client
 import json
 import os
+import re
 import socket
 import time
 import unittest
@@ -207,6 +208,58 @@ class ConsoleLiveTest(tc.ConsoleTest):
             b.close()
 
 
+class ConsoleDayTest(ConsoleLiveTest):
+    """An agent's way through a ticket in the browser, with a colleague."""
+
+    @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
+    def test_in_a_browser_from_the_queue_through_a_held_reply_to_resolution(self):
+        tid = self.create("VPN worked start to end", priority="P1")
+        base = "http://127.0.0.1:%d" % self.port
+        b = tpb.Browser(base + "/login")
+        try:
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
+            b.type_into("#token", AGENT)
+            b.click("main button[type=submit]")
+            b.wait("location.pathname === '/agent' && document.readyState === 'complete' && "
+                   "!!document.querySelector('#queue tr[data-id=\"%s\"]')" % tid)
+            b.click("#queue tr[data-id='%s'] a" % tid)
+            b.wait("location.pathname === '/agent/tickets/%s' && document.readyState === 'complete' && "
+                   "document.querySelector('#live-status').textContent === 'Live updates on'" % tid)
+            # A colleague answers in her own session: it appears here, with the banner.
+            carol, _ = self.signed_in("change-me-carol")
+            page = carol.get("/agent/tickets/" + tid)[1]
+            version = re.search(r'name="version" value="(\d+)"', page).group(1)
+            code, _, _ = carol.post("/agent/tickets/%s/reply" % tid, {"body": "Carol: I reset your token.",
+                                                                     "version": version}, page)
+            self.assertEqual(code, 303)
+            b.wait("document.querySelector('#timeline').innerText.includes('Carol: I reset your token.')", 15)
+            b.wait("!document.querySelector('#changed').hidden")
+            # Alice's reply, written on the page as it was: held, her text kept.
+            b.click("#reply-body")
+            b.call("Input.insertText", text="Alice: please try again now.")
+            b.click("#form-reply button:not([name])")
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#form-reply input[name=confirm]')")
+            self.assertEqual(b.js("document.querySelector('#reply-body').value"), "Alice: please try again now.")
+            self.assertEqual(len(self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)), 1)
+            b.click("#form-reply button:not([name])")       # "Send reply anyway"
+            b.wait("document.readyState === 'complete' && "
+                   "document.querySelector('#timeline').innerText.includes('Alice: please try again now.')")
+            # Resolve: e picks resolved and goes to the note, which reaches the requester.
+            b.call("Input.dispatchKeyEvent", type="keyDown", key="e", text="e")
+            b.call("Input.dispatchKeyEvent", type="keyUp", key="e")
+            self.assertEqual(b.js("document.activeElement.id"), "status-note")
+            b.call("Input.insertText", text="Token reset; VPN works again.")
+            b.click("#form-status button")
+            self.st.wait_for(lambda: self.st.ticket(tid)["status"] == "resolved", what="resolved")
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#clocks')")
+            self.assertIn("Resolution: met", b.js("document.querySelector('#clocks').innerText"))
+        finally:
+            b.close()
+        bodies = [json.loads(c)["body"] for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        self.assertEqual(bodies, ["Carol: I reset your token.", "Alice: please try again now.",
+                                  "Token reset; VPN works again."])
+
+
 class ConsolePresenceTest(ConsoleLiveTest):
     """Who else has the ticket open, and who is typing."""
 
@@ -266,6 +319,7 @@ for _name in [n for n in vars(tc.ConsoleTest) if n.startswith("test_")]:
     setattr(ConsoleLiveTest, _name, None)
 for _name in [n for n in vars(ConsoleLiveTest) if n.startswith("test_")]:
     setattr(ConsolePresenceTest, _name, None)
+    setattr(ConsoleDayTest, _name, None)
 
 if __name__ == "__main__":
     unittest.main()
