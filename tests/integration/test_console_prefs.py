@@ -291,6 +291,51 @@ class ConsolePrefsTest(unittest.TestCase):
             self.reset(s)
 
 
+class ConsoleViewsNotesBrowserTest(ConsolePrefsTest):
+    """Saved views and notifications, as an agent uses them in chromium."""
+
+    @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
+    def test_in_a_browser_a_view_is_saved_and_used_and_a_notification_read(self):
+        mine = self.create("VPN for the saved view", priority="P1")
+        other = self.create("VPN not mine")
+        self.call("PATCH", "/api/v1/tickets/" + mine, {"assignee": "alice"}, token=LEAD, status=200)
+        b = self.browser()
+        try:
+            b.wait("document.readyState === 'complete'")
+            b.goto("http://127.0.0.1:%d/agent?assignee=me" % self.port)
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#view-name')")
+            b.type_into("#view-name", "Mine")
+            b.click("#save-view button[type=submit]")
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#views a')")
+            b.goto("http://127.0.0.1:%d/agent" % self.port)
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#views a')")
+            b.js("[...document.querySelectorAll('#views a')].find(a => a.textContent.includes('Mine')).click()")
+            b.wait("location.search.includes('assignee') && document.readyState === 'complete' && "
+                   "!!document.querySelector('#queue')")
+            ids = b.js("[...document.querySelectorAll('#queue tbody tr')].map(r => r.dataset.id)")
+            self.assertIn(mine, ids)
+            self.assertNotIn(other, ids)
+            # The lead's assignment made a notification: the count says so, the list shows it.
+            self.st.wait_for(lambda: self.st.r.zcard("opd:agent:alice:unread") >= 1, timeout=15,
+                             what="alice's notification")
+            b.goto("http://127.0.0.1:%d/agent" % self.port)
+            b.wait("document.readyState === 'complete' && !!document.querySelector('#notif-count')")
+            self.assertNotEqual(b.js("document.querySelector('#notif-count').textContent"), "0")
+            b.click("#notif-link")
+            b.wait("location.pathname === '/agent/notifications' && document.readyState === 'complete'")
+            item = "document.querySelector('#notifications li[data-ticket=\"%s\"]')" % mine
+            self.assertIn("unread", b.js(item + ".className"))
+            b.click("#form-read-all button")
+            b.wait("document.readyState === 'complete' && !" + item + ".className.includes('unread')")
+            self.assertEqual(b.js("document.querySelector('#notif-count').textContent"), "0")
+        finally:
+            b.close()
+
+
+for _name in [n for n in vars(ConsolePrefsTest) if n.startswith("test_")]:
+    setattr(ConsoleViewsNotesBrowserTest, _name, None)
+
+
 class ConsolePrefsAclTest(unittest.TestCase):
     def test_under_the_redis_acl_settings_notes_and_notice_mail_are_refused_nothing(self):
         import test_redis_acl
