@@ -391,6 +391,10 @@ class ConsoleA11yTest(unittest.TestCase):
                 self.assertEqual(self.bg(b), DARK_BG if dark else LIGHT_BG)
                 self.axe(b, "queue (%s)" % theme)
                 written.append(self.shot(b, "queue-%s.png" % theme))
+                for page in ("settings", "notifications"):
+                    b.goto(self.base + "/agent/" + page)
+                    b.wait("document.readyState === 'complete' && !!document.querySelector('main h1')")
+                    self.axe(b, "%s (%s)" % (page, theme))
                 b.goto(self.base + "/agent/tickets/" + tid)
                 b.js("(() => { const p = document.querySelector('#reply-response'); p.value = 'vpn-basics';"
                      " p.dispatchEvent(new Event('change')); })()")
