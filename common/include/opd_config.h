@@ -242,6 +242,7 @@ typedef struct {
     int64_t web_session_ms;         //  portal and console sessions last this long, default 12 h
     bool web_email_signin;          //  requesters may sign in by a link mailed to them, default true
     int64_t web_signin_link_ms;     //  such a link works this long, default 15 min
+    bool web_agent_email_signin;    //  agents may sign in by a mailed link too (default false)
     int64_t web_details_link_ms;    //  a link to give missing details works this long, default 7 days
     opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added

@@ -281,6 +281,10 @@ const entry_t opd_cfg_keys[] = {
             "notifications.smtp)"},
     {"channels.web.email_signin_link", K_DUR, CF (web_signin_link_ms), .def = "15m",
      .min = 60000, .max = 86400000, .doc = "how long a mailed sign-in link works"},
+    {"channels.web.agent_email_signin", K_BOOL, CF (web_agent_email_signin), .def = "false",
+     .doc = "agents may sign in to the console by a single-use link mailed to their agents[].email too "
+            "(with the role of their token, agent when they have none); off by default: a mailbox is often "
+            "less well kept than a token"},
     {"channels.web.details_link", K_DUR, CF (web_details_link_ms), .def = "168h", .min = 3600000,
      .max = 2592000000LL,
      .doc = "how long the link to give a request's missing details (mailed with the acknowledgement) works"},

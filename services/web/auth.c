@@ -39,6 +39,25 @@ web_token_digest (const char *token, char *out)
     s_sha256_hex (token, out);
 }
 
+opd_role_t
+web_agent_role (const opd_config_t *cfg, const char *agent)
+{
+    opd_role_t role = OPD_ROLE_AGENT;
+    for (size_t i = 0; i < cfg->ntokens; i++)
+        if (cfg->tokens[i].identity && !strcmp (cfg->tokens[i].identity, agent) && cfg->tokens[i].role > role)
+            role = cfg->tokens[i].role;
+    return role;
+}
+
+const opd_agent_t *
+web_agent_by_email (const opd_config_t *cfg, const char *email)
+{
+    for (size_t i = 0; cfg->web_agent_email_signin && i < cfg->nagents; i++)
+        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, email))
+            return &cfg->agents[i];
+    return NULL;
+}
+
 int
 web_auth_token (const opd_config_t *cfg, const char *token, web_auth_t *out)
 {

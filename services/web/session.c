@@ -6,6 +6,7 @@
 
         opd:session:SHA256(id) = "v1 TOKEN_DIGEST CSRF EXPIRES_MS"  (PX = the session's life)
         opd:session:SHA256(id) = "v2 CSRF EXPIRES_MS EMAIL"         (a requester signed in by a mailed link)
+        opd:session:SHA256(id) = "v3 CSRF EXPIRES_MS AGENT"         (an agent signed in by a mailed link)
 
     The session is checked on every request: present, not past EXPIRES_MS
     (also enforced by the key's expiry), and its token still configured. */
@@ -100,6 +101,33 @@ web_session_create_email (http_req_t *req, const char *email)
     return s_session_store (req, "v2", tail);
 }
 
+int
+web_session_create_agent (http_req_t *req, const char *agent)
+{
+    char tail[330];
+    snprintf (tail, sizeof tail, " %s", agent);
+    return s_session_store (req, "v3", tail);
+}
+
+//  A v3 value "v3 CSRF EXPIRES AGENT": an agent signed in by a mailed link,
+//  valid while agents may and the agent is still configured; the role is
+//  that of its tokens now (web_agent_role). 0 with out filled, or -1.
+static int
+s_session_v3 (http_req_t *req, const char *value, web_session_t *out)
+{
+    char csrf[65] = "", agent[321] = "";
+    long long expires = 0;
+    if (!req->cfg->web_email_signin || !req->cfg->web_agent_email_signin
+        || sscanf (value, "v3 %64s %lld %320s", csrf, &expires, agent) != 3 || expires <= opd_now_ms ()
+        || !s_hex64 (csrf) || !opd_config_agent (req->cfg, agent))
+        return -1;
+    snprintf (out->csrf, sizeof out->csrf, "%s", csrf);
+    snprintf (out->email, sizeof out->email, "%s", agent);
+    out->who.role = web_agent_role (req->cfg, agent);
+    out->who.identity = out->email;
+    return 0;
+}
+
 //  A v2 value "v2 CSRF EXPIRES EMAIL": a requester signed in by a mailed
 //  link, valid while email sign-in stays on. 0 with out filled, or -1.
 static int
@@ -126,8 +154,8 @@ web_session_get (http_req_t *req, web_session_t *out)
     char key[96];
     s_key (id, key, sizeof key);
     redisReply *r = opd_redis_command (http_redis (req), "GET %s", key);
-    if (r && r->type == REDIS_REPLY_STRING && !strncmp (r->str, "v2 ", 3)) {
-        int rc = s_session_v2 (req, r->str, out);
+    if (r && r->type == REDIS_REPLY_STRING && (!strncmp (r->str, "v2 ", 3) || !strncmp (r->str, "v3 ", 3))) {
+        int rc = r->str[1] == '2' ? s_session_v2 (req, r->str, out) : s_session_v3 (req, r->str, out);
         freeReplyObject (r);
         return rc;
     }

@@ -1,5 +1,7 @@
 /*  signin: a requester signs in to the portal by a link mailed to them
-    (channels.web.email_signin), so that no token needs to be configured.
+    (channels.web.email_signin), so that no token needs to be configured;
+    with channels.web.agent_email_signin, an agent by a link mailed to its
+    agents[].email signs in to the console (a v3 session, session.c).
 
     POST /login  with email    the same neutral page whatever the address;
                                when it is the requester of a ticket, a job
@@ -101,7 +103,7 @@ portal_signin_request (http_req_t *req, const char *raw_email)
     bool valid = opd_email_valid (email) && strlen (email) <= 320 && !strchr (email, ' ');
     //  Counted before anything is looked up, known address or not.
     bool over = valid && http_rate_over (req, "signin_email", email, req->cfg->web_rate.signin_email);
-    int known = valid && !over ? s_is_requester (req, email) : 0;
+    int known = valid && !over ? (web_agent_by_email (req->cfg, email) ? 1 : s_is_requester (req, email)) : 0;
     if (known == 1 && s_queue (req, email))
         known = -1;
     g_free (email);
@@ -180,13 +182,15 @@ portal_signin_link (http_req_t *req)
         opd_info ("sign-in refused reason=link_used_or_expired");
         return;
     }
-    if (failed || web_session_create_email (req, email)) {
+    //  An agent's address (when agents may) signs in as that agent.
+    const opd_agent_t *agent = email ? web_agent_by_email (req->cfg, email) : NULL;
+    if (failed || (agent ? web_session_create_agent (req, agent->id) : web_session_create_email (req, email))) {
         free (email);
         portal_message_page (req, 503, "Try again later", NULL,
                              "Signing in is not possible at the moment. Please try again later.");
         return;
     }
     free (email);
-    opd_info ("signed in role=requester by=link");
-    portal_redirect (req, "/tickets");
+    opd_info ("signed in role=%s by=link", agent ? "agent" : "requester");
+    portal_redirect (req, agent ? "/agent" : "/tickets");
 }

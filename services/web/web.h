@@ -48,6 +48,16 @@ int web_session_create (http_req_t *req, const char *token);
 //  "v2 CSRF EXPIRES_MS EMAIL", ended like any other by /logout, and by
 //  channels.web.email_signin turned off. 0, or -1 when Redis failed.
 int web_session_create_email (http_req_t *req, const char *email);
+//  Signs agent (an agents[] id) in by a mailed link: "v3 CSRF EXPIRES_MS
+//  AGENT", valid while channels.web.agent_email_signin stays on and the
+//  agent is configured. 0, or -1 when Redis failed.
+int web_session_create_agent (http_req_t *req, const char *agent);
+//  The role an agent signed in by a link has: the highest of the tokens
+//  naming it as identity, agent when none does.
+opd_role_t web_agent_role (const opd_config_t *cfg, const char *agent);
+//  The agent whose agents[].email is email (any case) when agents may sign
+//  in by a mailed link, else NULL.
+const opd_agent_t *web_agent_by_email (const opd_config_t *cfg, const char *email);
 //  The request's session: 0 when there is a valid one (out filled in), -1
 //  when there is none (no cookie, unknown, expired, revoked, its token gone).
 int web_session_get (http_req_t *req, web_session_t *out);

@@ -171,6 +171,45 @@ class SigninTest(unittest.TestCase):
         self.assertEqual(code, 429)
         self.assertIn("retry-after", hdrs)
 
+    def test_an_agents_address_gets_no_link_unless_agents_may(self):
+        code, html, _ = self.ask("alice@example.org", source="127.0.0.7")
+        self.assertEqual(code, 200)
+        time.sleep(1.5)
+        self.assertEqual(self.links_to("alice@example.org"), [])
+
+
+class AgentSigninTest(SigninTest):
+    """channels.web.agent_email_signin: an agent's agents[].email gets a
+    link that signs in to the console, with the role of its token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cfg = config()
+        cfg["channels"]["web"]["agent_email_signin"] = True
+        cls.st = harness.Stack(["intake", "notifier", "web"], config=cfg)
+        cls.st.__enter__()
+        cls.port = cls.st.http_port
+
+    def test_an_agent_and_a_lead_sign_in_to_the_console_by_link(self):
+        for addr, source, role_page, status in (("Alice@Example.org", "127.0.0.8", "/agent/dashboard", 403),
+                                                ("bob@example.org", "127.0.0.9", "/agent/dashboard", 200)):
+            self.assertEqual(self.ask(addr, source=source)[0], 200)
+            _, _, token = self.wait_link(addr.lower(), 1)
+            code, _, hdrs = self.use(token)
+            self.assertEqual((code, hdrs["location"]), (303, "/agent"))
+            session = hdrs["set-cookie"].split(";")[0]
+            sid = session.split("=", 1)[1]
+            value = self.st.r.get("opd:session:" + hashlib.sha256(sid.encode()).hexdigest())
+            self.assertTrue(value.startswith("v3 ") and value.endswith(" " + ("alice" if "lice" in addr else "bob")))
+            code, html, _ = self.page("GET", "/agent", cookie=session)
+            self.assertEqual(code, 200)
+            self.assertIn("<h1>Queue</h1>", html)
+            self.assertEqual(self.page("GET", role_page, cookie=session)[0], status)   # agent 403, lead 200
+
+
+for _name in [n for n in vars(SigninTest) if n.startswith("test_")]:
+    setattr(AgentSigninTest, _name, None)
+
 
 class SigninOffTest(unittest.TestCase):
     def test_switched_off_offers_no_email_form(self):
