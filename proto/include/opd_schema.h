@@ -85,6 +85,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_NCOMMENTS "ncomments"
 #define OPD_F_RULE "rule"
 #define OPD_F_STDRESP "stdresp"
+#define OPD_F_TAGS "tags"
 #define OPD_F_NO_ACK "no_ack"
 #define OPD_F_ACK "ack"
 #define OPD_F_FIRST_REPLY_AT "first_reply_at"
@@ -148,6 +149,7 @@ typedef struct {
     const char *ncomments;  //  int
     const char *rule;  //  str
     const char *stdresp;  //  str
+    const char *tags;  //  json
     const char *no_ack;  //  flag
     const char *ack;  //  flag
     const char *first_reply_at;  //  ms

@@ -120,6 +120,7 @@ static const slot_t s_slots[] = {
     {"stdresp_sent", offsetof (opd_ticket_t, stdresp_sent)},
     {"subject", offsetof (opd_ticket_t, subject)},
     {"submitted_by", offsetof (opd_ticket_t, submitted_by)},
+    {"tags", offsetof (opd_ticket_t, tags)},
     {"team", offsetof (opd_ticket_t, team)},
     {"team_since", offsetof (opd_ticket_t, team_since)},
     {"updated_at", offsetof (opd_ticket_t, updated_at)},

@@ -1,0 +1,229 @@
+/*  opd_route_scan: the Vectorscan prefilter over the words of every rule.
+
+    One multi-pattern database per configuration load (block mode): every
+    keyword of every rule, and every when.regex pattern, each with the index
+    of its rule as its id, flags CASELESS | UTF8 | UCP | SINGLEMATCH. The
+    folded subject and body are scanned once each; a hit in a field the rule
+    reads makes the rule a candidate. The per-rule GRegex then confirms it
+    (opd_route_rules.c), so the database must find a superset and never
+    decides alone:
+    - a keyword goes in without its word boundaries: Vectorscan's \b is not
+      the Unicode \w of PCRE2 (a keyword after "é" must not match), so the
+      boundary is left to the GRegex. "vpn" also finds "openvpn"; the
+      confirmation drops it.
+    - a pattern Vectorscan cannot compile as it is goes in with
+      HS_FLAG_PREFILTER (Vectorscan's own superset of it); one that fails
+      even so (a lookbehind, a backreference it cannot widen) makes its
+      rule a candidate for every ticket.
+    tests/unit/test_route_scan.c compares this path with the plain one on
+    generated rules and texts. */
+#include "opd_route_int.h"
+#include "opd_log.h"
+#include "opd_util.h"
+#include <hs.h>
+#include <string.h>
+
+#define FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SINGLEMATCH)
+
+struct router_scan {
+    hs_database_t *db;
+    hs_scratch_t *scratch;
+    const router_rules_t *rules;
+    unsigned *always;  //  rules without words, or whose patterns the database cannot stand for
+    size_t nalways;
+    bool *seen;        //  per rule: a candidate of the current scan (cleared after it)
+    unsigned *hits;    //  the candidates of the current scan
+    size_t nhits;
+};
+
+typedef struct {
+    GPtrArray *patterns;  //  char *, owned
+    GArray *flags, *ids;  //  unsigned int
+} plist_t;
+
+static void
+s_add (plist_t *l, char *pattern, unsigned flags, unsigned id)
+{
+    g_ptr_array_add (l->patterns, pattern);
+    g_array_append_val (l->flags, flags);
+    g_array_append_val (l->ids, id);
+}
+
+//  A keyword as a Vectorscan literal: ASCII punctuation escaped, runs of
+//  whitespace as \s+, letters of other scripts as they are (UTF-8 mode).
+static char *
+s_keyword (const char *keyword)
+{
+    char *folded = route_fold (keyword);
+    GString *p = g_string_new ("");
+    bool space = false;
+    for (const char *k = folded ? folded : keyword; *k; k = g_utf8_next_char (k)) {
+        gunichar c = g_utf8_get_char (k);
+        if (g_unichar_isspace (c)) {
+            space = p->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append (p, "\\s+");
+        space = false;
+        if (c < 0x80 && !g_ascii_isalnum ((char) c))
+            g_string_append_printf (p, "\\x%02x", (unsigned) c);
+        else
+            g_string_append_len (p, k, g_utf8_next_char (k) - k);
+    }
+    g_free (folded);
+    return g_string_free (p, FALSE);
+}
+
+//  Flags a pattern compiles with alone (FLAGS, else with PREFILTER), or 0.
+static unsigned
+s_pattern_flags (const char *pattern)
+{
+    static const unsigned tries[] = {FLAGS | HS_FLAG_ALLOWEMPTY,
+                                     FLAGS | HS_FLAG_ALLOWEMPTY | HS_FLAG_PREFILTER};
+    for (size_t i = 0; i < 2; i++) {
+        hs_database_t *db = NULL;
+        hs_compile_error_t *err = NULL;
+        if (hs_compile (pattern, tries[i], HS_MODE_BLOCK, NULL, &db, &err) == HS_SUCCESS) {
+            hs_free_database (db);
+            return tries[i];
+        }
+        hs_free_compile_error (err);
+    }
+    return 0;
+}
+
+//  Every word of rule i into l; false when one pattern cannot be had.
+static bool
+s_rule_patterns (plist_t *l, const rule_t *r, unsigned id)
+{
+    bool ok = true;
+    for (size_t k = 0; k < r->nkeywords; k++)
+        s_add (l, s_keyword (r->keywords[k]), FLAGS, id);
+    for (size_t k = 0; k < r->npatterns; k++) {
+        char *folded = route_fold (r->patterns[k]);
+        char *pattern = folded ? folded : g_strdup (r->patterns[k]);
+        unsigned flags = s_pattern_flags (pattern);
+        if (flags)
+            s_add (l, pattern, flags, id);
+        else {
+            g_free (pattern);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static hs_database_t *
+s_compile (plist_t *l)
+{
+    hs_database_t *db = NULL;
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_multi ((const char *const *) l->patterns->pdata, (const unsigned *) (void *) l->flags->data,
+                          (const unsigned *) (void *) l->ids->data, l->patterns->len, HS_MODE_BLOCK, NULL, &db,
+                          &err)
+        != HS_SUCCESS) {
+        opd_warn ("routing: Vectorscan cannot compile the rules (%s); every rule is tried in turn",
+                  err && err->message ? err->message : "unknown error");
+        hs_free_compile_error (err);
+        return NULL;
+    }
+    return db;
+}
+
+struct router_scan *
+route_scan_new (const router_rules_t *rules)
+{
+    struct router_scan *self = opd_calloc (1, sizeof *self);
+    size_t n = rules->nrules;
+    self->rules = rules;
+    self->always = opd_calloc (n + 1, sizeof (unsigned));
+    self->seen = opd_calloc (n + 1, sizeof (bool));
+    self->hits = opd_calloc (n + 1, sizeof (unsigned));
+    plist_t l = {g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (unsigned)),
+                 g_array_new (FALSE, FALSE, sizeof (unsigned))};
+    for (size_t i = 0; i < n; i++)
+        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i))
+            self->always[self->nalways++] = (unsigned) i;
+    size_t npatterns = l.patterns->len;
+    if (npatterns)
+        self->db = s_compile (&l);
+    g_ptr_array_free (l.patterns, TRUE);
+    g_array_free (l.flags, TRUE);
+    g_array_free (l.ids, TRUE);
+    if (npatterns && (!self->db || hs_alloc_scratch (self->db, &self->scratch) != HS_SUCCESS))
+        route_scan_destroy (&self);
+    return self;
+}
+
+void
+route_scan_destroy (struct router_scan **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    struct router_scan *self = *self_p;
+    if (self->scratch)
+        hs_free_scratch (self->scratch);
+    if (self->db)
+        hs_free_database (self->db);
+    free (self->always);
+    free (self->seen);
+    free (self->hits);
+    free (self);
+    *self_p = NULL;
+}
+
+typedef struct {
+    struct router_scan *scan;
+    bool body;  //  scanning the body, else the subject
+} hit_ctx_t;
+
+static int
+s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *arg)
+{
+    (void) from, (void) to, (void) flags;
+    hit_ctx_t *h = arg;
+    struct router_scan *self = h->scan;
+    const rule_t *r = &self->rules->rules[id];
+    if (!self->seen[id] && (h->body ? r->in_body : r->in_subject)) {
+        self->seen[id] = true;
+        self->hits[self->nhits++] = id;
+    }
+    return 0;
+}
+
+static bool
+s_scan (struct router_scan *self, const char *text, hit_ctx_t *h)
+{
+    size_t len = text ? strlen (text) : 0;
+    if (!len || !self->db)
+        return true;
+    return hs_scan (self->db, text, (unsigned) len, 0, self->scratch, s_on_hit, h) == HS_SUCCESS;
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+    return x < y ? -1 : x > y;
+}
+
+size_t
+route_scan_candidates (struct router_scan *self, const char *subject, const char *body, unsigned **out)
+{
+    self->nhits = 0;
+    hit_ctx_t h = {self, false};
+    bool ok = s_scan (self, subject, &h);
+    h.body = true;
+    ok = ok && s_scan (self, body, &h);
+    for (size_t i = 0; i < self->nhits; i++)
+        self->seen[self->hits[i]] = false;
+    if (!ok)
+        return (size_t) -1;
+    //  A hit is never one of the always-candidates (they put no pattern in).
+    memcpy (self->hits + self->nhits, self->always, self->nalways * sizeof (unsigned));
+    self->nhits += self->nalways;
+    qsort (self->hits, self->nhits, sizeof (unsigned), s_cmp);
+    *out = self->hits;
+    return self->nhits;
+}
