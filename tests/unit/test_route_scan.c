@@ -119,14 +119,14 @@ test_scan_and_plain_paths_agree (void **state)
     (void) state;
     GRand *r = g_rand_new_with_seed (20261202);
     size_t compared = 0, matched = 0;
-    for (int round = 0; round < 40; round++) {
+    for (int round = 0; round < 16; round++) {
         opd_config_t *cfg = s_config (r, g_rand_int_range (r, 1, 60));
         assert_non_null (cfg);
         char err[512];
         router_rules_t *rules = router_rules_new (cfg, err, sizeof err);
         assert_non_null (rules);
         assert_true (router_rules_scanning (rules));
-        for (int k = 0; k < 300; k++) {
+        for (int k = 0; k < 500; k++) {
             char *subject = s_text (r, g_rand_int_range (r, 1, 6)), *body = s_text (r, g_rand_int_range (r, 0, 40));
             router_ticket_t t = {.subject = subject, .body = body};
             int plain = router_rules_match_plain (rules, &t), scan = router_rules_match_ticket (rules, &t);
