@@ -21,6 +21,7 @@ if tags ~= '' then set[#set + 1] = 'tags'; set[#set + 1] = tags end
 if assignee ~= '' then set[#set + 1] = 'assignee'; set[#set + 1] = assignee end
 if t.req_email and t.no_ack ~= '1' then set[#set + 1] = 'ack'; set[#set + 1] = '1' end
 redis.call('HSET', k, unpack(set))
+if rule ~= '' then redis.call('HINCRBY', KEY.stats_route, rule .. '|routed', 1) end
 if team ~= '' then redis.call('ZADD', KEY.idx_team(team), tonumber(t.created_at) or NOW, id) end
 redis.call('ZADD', KEY.slo_work, NOW, id)
 local tag_list = tags ~= '' and cjson.decode(tags) or nil

@@ -46,6 +46,7 @@ local KEY = {
   resolved = 'opd:resolved',
   stats_mail = function (counter) return 'opd:stats:' .. counter end,
   stats_stdresp = 'opd:stats:stdresp',
+  stats_route = 'opd:stats:route',
   webhook_cursor = function (index) return 'opd:notifier:webhook:' .. index .. ':cursor' end,
   mail_tries = function (box, uidvalidity, uid) return 'opd:mail:tries:' .. box .. ':' .. uidvalidity .. ':' .. uid end,
   rate_mail = function (sha256) return 'opd:rate:mail:' .. sha256 end,

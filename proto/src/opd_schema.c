@@ -79,6 +79,7 @@ static const slot_t s_slots[] = {
     {"kind", offsetof (opd_ticket_t, kind)},
     {"linked_to", offsetof (opd_ticket_t, linked_to)},
     {"mail_thread", offsetof (opd_ticket_t, mail_thread)},
+    {"misrouted", offsetof (opd_ticket_t, misrouted)},
     {"missing", offsetof (opd_ticket_t, missing)},
     {"ncomments", offsetof (opd_ticket_t, ncomments)},
     {"no_ack", offsetof (opd_ticket_t, no_ack)},
@@ -428,6 +429,7 @@ const opd_key_info_t opd_keys[] = {
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_route", "opd:stats:route", OPD_SCOPE_GLOBAL, false, NULL},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
@@ -452,7 +454,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 62;
+const size_t opd_key_count = 63;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -235,6 +235,33 @@ class RouterTest(unittest.TestCase):
             self.assertIn("[x] channel: channel web is in web", text)
             self.assertIn("Assignee: alice", text)
 
+    def test_misroute_rate_per_rule(self):
+        """A ticket a rule routed whose team a person changes within 24 hours
+        counts as that rule's misroute, once: in opdesk route --stats, the
+        explanation and /metrics."""
+        from test_web import Client
+        with Stack(["intake", "router", "web"]) as st:
+            a = st.submit(st.message(subject="VPN is down"))["ticket_id"]
+            b = st.submit(st.message(subject="remote access broken", external_id="second"))["ticket_id"]
+            self.routed(st, a)
+            self.routed(st, b)
+            st.cli("update", a, "--team", "service-desk", "--note", "not a VPN problem")
+            st.cli("update", a, "--team", "network", "--note", "back")  # the same ticket: counted once
+            self.assertEqual(st.ticket(a)["misrouted"], "1")
+            self.assertNotIn("misrouted", st.ticket(b))
+            stats = {r["rule"]: r for r in st.cli_json("route", "--stats")}
+            self.assertEqual((stats["vpn"]["routed"], stats["vpn"]["misrouted"]), (2, 1))
+            self.assertAlmostEqual(stats["vpn"]["misroute_rate"], 0.5)
+            self.assertIn("vpn", st.cli("route", "--stats").stdout)
+            e = st.cli_json("route", "--explain", "--subject", "vpn")
+            self.assertEqual(e["rules"][0]["misroute"], {"routed": 2, "misrouted": 1, "rate": 0.5})
+            self.assertIn("misrouted 1 of 2 routed (50%", st.cli("route", "--explain", "--subject", "vpn").stdout)
+            s, text, _ = Client(st.http_port).request("GET", "/metrics")
+            self.assertEqual(s, 200)
+            self.assertIn('opdesk_route_routed_total{rule="vpn"} 2\n', text)
+            self.assertIn('opdesk_route_misrouted_total{rule="vpn"} 1\n', text)
+            self.assertIn('opdesk_route_misroute_ratio{rule="vpn"} 0.500000\n', text)
+
 
 if __name__ == "__main__":
     unittest.main()
