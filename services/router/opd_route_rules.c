@@ -332,9 +332,11 @@ s_first (const router_rules_t *self, const router_ticket_t *t, const folded_t *f
 }
 
 //  True when folded text holds one of the two letters outside ASCII that
-//  PCRE2 takes, caseless, for an ASCII letter: KELVIN SIGN (k) and LONG S
-//  (s). The prefilter's literals are caseless in ASCII only, so such a
-//  ticket goes the plain way. Only text that needed folding can hold them.
+//  PCRE2 takes, caseless, for an ASCII letter: LONG S (s) and KELVIN SIGN
+//  (k; folding makes it K already, kept for safety). The prefilter's
+//  literals are caseless in ASCII only, so such a ticket goes the plain
+//  way (test_route_scan fails without this). Only text that needed folding
+//  can hold them.
 static bool
 s_odd_case (const folded_t *f)
 {

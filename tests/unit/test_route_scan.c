@@ -22,7 +22,8 @@ static const char *const s_words[] = {
     "café", "CAFE", "cafe", "résumé", "RESUME", "сеть", "СЕТЬ", "δίκτυο", "ΔΊΚΤΥΟ", "网络", "ネットワーク",
     "c++", "a.b", "(x", "e-mail", "email", "straße", "STRASSE", "ǅemal", "kelvin", "\xe2\x84\xaa" "elvin",
     "naïve", "NAIVE", "inc123456", "INC1234567", "remote", "access", "printer", "ﬁle", "file", "İstanbul",
-    "istanbul", "ıstanbul", "ß", "ss", "σ", "ς", "Σ", "x", "_", "0", "ĳ", "ǆ", "ǈ"};
+    "istanbul", "ıstanbul", "ß", "ss", "σ", "ς", "Σ", "x", "_", "0", "ĳ", "ǆ", "ǈ", "server", "\xc5\xbf" "erver",
+    "SERVER"};
 static const char *const s_glue[] = {"", "", "", "", "open", "laser", "é", "x", "_", "2", "s", "en", "ß", "я", "网"};
 static const char *const s_space[] = {" ", " ", " ", "  ", "\n", "\t", "\xc2\xa0", ", ", ". ", "-", "/", "«", "»",
                                       "\xe2\x80\x83", "\xe3\x80\x80"};
