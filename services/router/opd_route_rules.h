@@ -8,7 +8,14 @@
     whitespace, and it must neither follow nor precede a word character. A
     rule's when.regex patterns join the same expression as they are. Text,
     keywords and patterns are folded first (accents taken off: "cafe" finds
-    "Café"). The first rule that matches wins.
+    "Café"). Rules may also look at the channel, the requester's domain,
+    the request type, the category, the priority and the working hours at
+    received_at (opd_route_when.c); all conditions a rule gives must hold,
+    and the first rule whose conditions hold wins. One Vectorscan database
+    of every rule's words preselects the rules worth trying
+    (opd_route_scan.c); each is confirmed by its own GRegex, so the answer
+    is the same as trying every rule in turn (router_rules_match_plain).
+    The rules are used by one thread at a time (the prefilter's scratch).
 
     The rules own copies of every string they hand out, so a decision stays
     valid after the configuration it came from is destroyed (SIGHUP). */
