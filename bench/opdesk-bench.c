@@ -630,7 +630,7 @@ typedef void (call_fn) (const opd_config_t *cfg, const char *id, int64_t now, op
 static void
 s_route_call (const opd_config_t *cfg, const char *id, int64_t now, opd_store_call_t *c)
 {
-    opd_store_route_t d = {"network", "network/vpn", "P2", "vpn", "vpn-basics"};
+    opd_store_route_t d = {"network", "network/vpn", "P2", "vpn", "vpn-basics", "", ""};
     opd_store_route_call (c, cfg, now, id, &d);
 }
 

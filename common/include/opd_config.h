@@ -74,7 +74,15 @@ typedef struct {
     char **regexes;  //  regular expressions (when.regex), checked at load
     size_t nregexes;
     bool in_subject, in_body;
+    //  The conditions beside the words (all given ones must hold).
+    char **channels, **domains, **request_types, **categories, **priorities;
+    size_t nchannels, ndomains, nrequest_types, ncategories, npriorities;
+    char *hours;     //  "inside" or "outside" the working hours of calendar; NULL: any time
+    char *calendar;  //  with hours
     char *team, *category, *priority, *standard_response;
+    char **tags;     //  added to the ticket
+    size_t ntags;
+    char *assignee;  //  an agent of the rule's team (else of default_team)
 } opd_rule_t;
 
 typedef struct {

@@ -1,7 +1,9 @@
 -- Writes the router's decision, once per ticket.
--- ARGV: now, maxlen, id, team, category, priority, rule, standard_response
+-- ARGV: now, maxlen, id, team, category, priority, rule, standard_response,
+-- tags (a JSON array of text, '' for none), assignee ('' for none)
 -- Returns 1 when routed now, 0 when it was routed already or is gone.
 local id, team, category, priority, rule, stdresp = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local tags, assignee = ARGV[9] or '', ARGV[10] or ''
 if redis.call('ZREM', KEY.unrouted, id) == 0 then return 0 end
 local k = K(id)
 if redis.call('EXISTS', k) == 0 then return 0 end
@@ -15,13 +17,17 @@ if team ~= '' then set[#set + 1] = 'team'; set[#set + 1] = team end
 if category ~= '' then set[#set + 1] = 'category'; set[#set + 1] = category end
 if rule ~= '' then set[#set + 1] = 'rule'; set[#set + 1] = rule end
 if stdresp ~= '' then set[#set + 1] = 'stdresp'; set[#set + 1] = stdresp end
+if tags ~= '' then set[#set + 1] = 'tags'; set[#set + 1] = tags end
+if assignee ~= '' then set[#set + 1] = 'assignee'; set[#set + 1] = assignee end
 if t.req_email and t.no_ack ~= '1' then set[#set + 1] = 'ack'; set[#set + 1] = '1' end
 redis.call('HSET', k, unpack(set))
+if rule ~= '' then redis.call('HINCRBY', KEY.stats_route, rule .. '|routed', 1) end
 if team ~= '' then redis.call('ZADD', KEY.idx_team(team), tonumber(t.created_at) or NOW, id) end
 redis.call('ZADD', KEY.slo_work, NOW, id)
+local tag_list = tags ~= '' and cjson.decode(tags) or nil
 hist(id, NOW, 'opdesk-router', 'routed', {team = nullable(team), category = nullable(category),
-     priority = priority, rule = nullable(rule)})
+     priority = priority, rule = nullable(rule), tags = tag_list, assignee = nullable(assignee)})
 emit('ticket.routed', {ticket_id = id, team = nullable(team), category = nullable(category),
-     priority = priority, rule = nullable(rule)})
+     priority = priority, rule = nullable(rule), tags = tag_list, assignee = nullable(assignee)})
 queue_refresh(id)
 return 1

@@ -50,6 +50,7 @@ local KEY = {
   resolved = 'opd:resolved',
   stats_mail = function (counter) return 'opd:stats:' .. counter end,
   stats_stdresp = 'opd:stats:stdresp',
+  stats_route = 'opd:stats:route',
   webhook_cursor = function (index) return 'opd:notifier:webhook:' .. index .. ':cursor' end,
   agent_prefs = function (agent) return 'opd:agent:' .. agent .. ':prefs' end,
   agent_notes = function (agent) return 'opd:agent:' .. agent .. ':notes' end,

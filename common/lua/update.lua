@@ -56,6 +56,13 @@ if changes.team then
   redis.call('HSET', k, 'team_since', NOW)
   if want.team ~= '' then redis.call('ZADD', KEY.idx_team(want.team), created, id) end
   hist(id, NOW, actor, 'handoff', {from = nullable(t.team), to = nullable(want.team), note = nullable(note)})
+  -- A person moved a ticket that a rule routed less than 24 hours ago: the
+  -- rule's misroute, counted once per ticket (opdesk route --stats, /metrics).
+  local routed_at = tonumber(t.routed_at)
+  if t.rule and routed_at and NOW - routed_at <= 86400000 and actor ~= 'rota'
+     and not string.find(actor, '^opdesk%-') and redis.call('HSETNX', k, 'misrouted', '1') == 1 then
+    redis.call('HINCRBY', KEY.stats_route, t.rule .. '|misrouted', 1)
+  end
 end
 if changes.priority or changes.category or changes.team or changes.kind then
   redis.call('ZADD', KEY.slo_work, NOW, id)

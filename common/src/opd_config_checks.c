@@ -160,14 +160,75 @@ opd_cfg_stdresp_done (ctx_t *c, const char *path, char *base, const entry_t *e)
                    offsetof (opd_stdresp_t, id), "standard response");
 }
 
-//  A routing rule looks for something: a keyword or a regular expression.
+//  A routing rule has at least one condition; when.hours and when.calendar
+//  come together. (Request types and the assignee's team are checked in
+//  opd_cfg_finish, once every section is read.)
 bool
 opd_cfg_rule_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     (void) e;
     const opd_rule_t *r = (const opd_rule_t *) (void *) base;
-    if (!r->nkeywords && !r->nregexes)
-        return opd_cfg_fail (c, path, "needs at least one keyword (when.keywords) or regex (when.regex)");
+    if (!r->nkeywords && !r->nregexes && !r->nchannels && !r->ndomains && !r->nrequest_types
+        && !r->ncategories && !r->npriorities && !r->hours)
+        return opd_cfg_fail (c, path,
+                             "needs at least one condition: a keyword (when.keywords), a regex "
+                             "(when.regex), when.channel, when.domain, when.request_type, "
+                             "when.category, when.priority or when.hours");
+    if (!r->hours != !r->calendar)
+        return opd_cfg_fail (c, path, "when.hours and when.calendar go together");
+    return true;
+}
+
+//  routing_rules[].when.channel: channel names.
+bool
+opd_cfg_rule_channels_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **v = *FIELD (char **, base, e);
+    for (size_t i = 0; i < *COUNT (base, e); i++)
+        if (!opd_channel_valid (v[i]))
+            return opd_cfg_fail (c, path, "'%s' is not a channel name ([a-z0-9_-]{1,32})", v[i]);
+    return true;
+}
+
+//  routing_rules[].when.domain: domain names ("example.org"), no '@'.
+bool
+opd_cfg_rule_domains_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **v = *FIELD (char **, base, e);
+    for (size_t i = 0; i < *COUNT (base, e); i++) {
+        const char *d = v[i];
+        bool ok = *d && *d != '.' && d[strlen (d) - 1] != '.' && strlen (d) <= 253;
+        for (const char *p = d; ok && *p; p++)
+            ok = g_ascii_isalnum (*p) || *p == '-' || *p == '.' || ((unsigned char) *p & 0x80);
+        if (!ok)
+            return opd_cfg_fail (c, path, "'%s' is not a domain name (example.org)", d);
+    }
+    return true;
+}
+
+//  routing_rules[].when.priority: P1 to P4.
+bool
+opd_cfg_rule_priorities_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **v = *FIELD (char **, base, e);
+    for (size_t i = 0; i < *COUNT (base, e); i++)
+        if (!opd_priority_rank (v[i]))
+            return opd_cfg_fail (c, path, "priority '%s' must be P1, P2, P3 or P4", v[i]);
+    return true;
+}
+
+//  routing_rules[].then.tags: short words a filter can name.
+bool
+opd_cfg_rule_tags_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    char **v = *FIELD (char **, base, e);
+    for (size_t i = 0; i < *COUNT (base, e); i++) {
+        bool ok = *v[i] && strlen (v[i]) <= 64;
+        for (const char *p = v[i]; ok && *p; p++)
+            ok = g_ascii_isalnum (*p) || strchr ("-_./:", *p);
+        if (!ok)
+            return opd_cfg_fail (c, path, "tag '%s' must be 1 to 64 letters, digits, - _ . / or :", v[i]);
+    }
     return true;
 }
 

@@ -168,7 +168,8 @@ bool opd_cfg_finish (ctx_t *c);
 bool opd_cfg_check_size (ctx_t *c, yaml_node_t *root);
 
 //  Checks of a value or of a whole section or item (check_fn).
-check_fn opd_cfg_prefix_ok, opd_cfg_demo_seen, opd_cfg_keywords_ok, opd_cfg_regex_ok, opd_cfg_rule_done, opd_cfg_calendar_done,
+check_fn opd_cfg_prefix_ok, opd_cfg_demo_seen, opd_cfg_keywords_ok, opd_cfg_regex_ok, opd_cfg_rule_done,
+    opd_cfg_rule_channels_ok, opd_cfg_rule_domains_ok, opd_cfg_rule_priorities_ok, opd_cfg_rule_tags_ok, opd_cfg_calendar_done,
     opd_cfg_matrix_done, opd_cfg_team_done, opd_cfg_agent_done, opd_cfg_stdresp_done,
     opd_cfg_policy_done, opd_cfg_match_done, opd_cfg_shift_done, opd_cfg_reqtype_done,
     opd_cfg_field_done, opd_cfg_web_done, opd_cfg_phone_done, opd_cfg_agent_mail_done,

@@ -308,6 +308,40 @@ s_check_secrets (ctx_t *c)
 
 //  What the rows cannot say: defaults computed from other keys, and rules
 //  between sections read apart.
+//  True when agent is a member of team.
+static bool
+s_agent_in (const opd_config_t *cfg, const char *agent, const char *team)
+{
+    for (size_t i = 0; i < cfg->nagents; i++)
+        for (size_t j = 0; !strcmp (cfg->agents[i].id, agent) && j < cfg->agents[i].nteams; j++)
+            if (!strcmp (cfg->agents[i].teams[j], team))
+                return true;
+    return false;
+}
+
+//  routing_rules: request types exist; an assignee is in the team the rule
+//  routes to (its own, else default_team).
+static bool
+s_rules_finish (ctx_t *c)
+{
+    opd_config_t *cfg = c->cfg;
+    char path[128];
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        const opd_rule_t *r = &cfg->rules[i];
+        for (size_t j = 0; j < r->nrequest_types; j++) {
+            snprintf (path, sizeof path, "routing_rules[%zu].when.request_type", i);
+            if (!opd_config_reqtype (cfg, r->request_types[j]))
+                return opd_cfg_fail (c, path, "unknown request type '%s'", r->request_types[j]);
+        }
+        const char *team = r->team ? r->team : cfg->default_team;
+        snprintf (path, sizeof path, "routing_rules[%zu].then.assignee", i);
+        if (r->assignee && (!team || !s_agent_in (cfg, r->assignee, team)))
+            return opd_cfg_fail (c, path, "agent '%s' is not in team '%s', where rule '%s' routes", r->assignee,
+                                 team ? team : "(none)", r->name);
+    }
+    return true;
+}
+
 bool
 opd_cfg_finish (ctx_t *c)
 {
@@ -322,5 +356,5 @@ opd_cfg_finish (ctx_t *c)
             return opd_cfg_fail (c, path, "unknown request type '%s'", rt);
         }
     }
-    return s_check_secrets (c);
+    return s_rules_finish (c) && s_check_secrets (c);
 }

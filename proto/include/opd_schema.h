@@ -87,6 +87,8 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_NCOMMENTS "ncomments"
 #define OPD_F_RULE "rule"
 #define OPD_F_STDRESP "stdresp"
+#define OPD_F_MISROUTED "misrouted"
+#define OPD_F_TAGS "tags"
 #define OPD_F_NO_ACK "no_ack"
 #define OPD_F_ACK "ack"
 #define OPD_F_FIRST_REPLY_AT "first_reply_at"
@@ -152,6 +154,8 @@ typedef struct {
     const char *ncomments;  //  int
     const char *rule;  //  str
     const char *stdresp;  //  str
+    const char *misrouted;  //  flag
+    const char *tags;  //  json
     const char *no_ack;  //  flag
     const char *ack;  //  flag
     const char *first_reply_at;  //  ms
@@ -302,6 +306,8 @@ int opd_key_count_team (char *buf, size_t size, const char *team);
 int opd_key_stats_mail (char *buf, size_t size, const char *counter);
 //  opd:stats:stdresp (hash of counters, global): standard responses sent, since the start: ID|agent (in an agent's comment), ID|a
 #define OPD_KEY_STATS_STDRESP "opd:stats:stdresp"
+//  opd:stats:route (hash of counters, global): per routing rule, since the start: RULE|routed (tickets it routed), RULE|misrout
+#define OPD_KEY_STATS_ROUTE "opd:stats:route"
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
 int opd_key_webhook_cursor (char *buf, size_t size, const char *index);

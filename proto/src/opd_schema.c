@@ -81,6 +81,7 @@ static const slot_t s_slots[] = {
     {"kind", offsetof (opd_ticket_t, kind)},
     {"linked_to", offsetof (opd_ticket_t, linked_to)},
     {"mail_thread", offsetof (opd_ticket_t, mail_thread)},
+    {"misrouted", offsetof (opd_ticket_t, misrouted)},
     {"missing", offsetof (opd_ticket_t, missing)},
     {"ncomments", offsetof (opd_ticket_t, ncomments)},
     {"no_ack", offsetof (opd_ticket_t, no_ack)},
@@ -122,6 +123,7 @@ static const slot_t s_slots[] = {
     {"stdresp_sent", offsetof (opd_ticket_t, stdresp_sent)},
     {"subject", offsetof (opd_ticket_t, subject)},
     {"submitted_by", offsetof (opd_ticket_t, submitted_by)},
+    {"tags", offsetof (opd_ticket_t, tags)},
     {"team", offsetof (opd_ticket_t, team)},
     {"team_since", offsetof (opd_ticket_t, team_since)},
     {"updated_at", offsetof (opd_ticket_t, updated_at)},
@@ -482,6 +484,7 @@ const opd_key_info_t opd_keys[] = {
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false, NULL},
+    {"stats_route", "opd:stats:route", OPD_SCOPE_GLOBAL, false, NULL},
     {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"agent_prefs", "opd:agent:{agent}:prefs", OPD_SCOPE_GLOBAL, false, NULL},
     {"agent_notes", "opd:agent:{agent}:notes", OPD_SCOPE_GLOBAL, false, NULL},
@@ -511,7 +514,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 71;
+const size_t opd_key_count = 72;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -1,6 +1,6 @@
 /*  router: see router.h.
 
-    One sweep takes up to BATCH ids from opd:unrouted, reads the four fields
+    One sweep takes up to BATCH ids from opd:unrouted, reads the eight fields
     the decision needs with one pipeline of HMGET, decides in C, and writes
     every decision with one pipeline of route.lua. route.lua removes the id
     from opd:unrouted first and does nothing when it was gone already, so two
@@ -21,6 +21,7 @@
 #define SWEEP_MS      200
 #define STATS_MS      60000
 #define ID_MAX        64
+#define NWANTED       8   //  the ticket fields the decision reads
 
 typedef struct {
     opd_service_t *svc;
@@ -76,9 +77,11 @@ s_batch (router_t *self, int *progress)
         return 0;
     }
     //  Pipeline 1: the fields of every ticket the decision reads.
-    static const char *const wanted[] = {OPD_F_SUBJECT, OPD_F_BODY, OPD_F_PRIORITY, OPD_F_CATEGORY};
+    static const char *const wanted[NWANTED] = {OPD_F_SUBJECT, OPD_F_BODY, OPD_F_PRIORITY, OPD_F_CATEGORY,
+                                                OPD_F_CHANNEL, OPD_F_REQ_EMAIL, OPD_F_REQUEST_TYPE,
+                                                OPD_F_RECEIVED_AT};
     for (size_t i = 0; i < n; i++) {
-        if (opd_store_fields_append (self->redis, range->element[i]->str, wanted, 4)) {
+        if (opd_store_fields_append (self->redis, range->element[i]->str, wanted, NWANTED)) {
             freeReplyObject (range);
             s_redis_failed (self, "HMGET");
             return -1;
@@ -90,7 +93,7 @@ s_batch (router_t *self, int *progress)
     for (size_t i = 0; i < n && !broken; i++) {
         fields[i] = opd_redis_get_reply (self->redis);
         broken = fields[i] == NULL;
-        if (fields[i] && (fields[i]->type != REDIS_REPLY_ARRAY || fields[i]->elements != 4)) {
+        if (fields[i] && (fields[i]->type != REDIS_REPLY_ARRAY || fields[i]->elements != NWANTED)) {
             if (!refused)
                 opd_error ("HMGET failed ticket=%s error=\"%s\"", range->element[i]->str,
                            fields[i]->type == REDIS_REPLY_ERROR ? fields[i]->str : "unexpected reply");
@@ -111,9 +114,11 @@ s_batch (router_t *self, int *progress)
     for (size_t i = 0; i < n && !broken; i++) {
         const char *id = range->element[i]->str;
         router_decision_t d;
-        router_rules_decide (self->rules, s_field (fields[i], 0), s_field (fields[i], 1),
-                             s_field (fields[i], 2), s_field (fields[i], 3), &d);
-        opd_store_route_t route = {d.team, d.category, d.priority, d.rule, d.standard_response};
+        const redisReply *f = fields[i];
+        router_ticket_t t = {s_field (f, 0), s_field (f, 1), s_field (f, 2), s_field (f, 3),
+                             s_field (f, 4), s_field (f, 5), s_field (f, 6), strtoll (s_field (f, 7), NULL, 10)};
+        router_rules_decide_ticket (self->rules, &t, &d);
+        opd_store_route_t route = {d.team, d.category, d.priority, d.rule, d.standard_response, d.tags, d.assignee};
         opd_store_call_t c;
         opd_store_route_call (&c, self->svc->cfg, now, id, &route);
         broken = opd_store_call_append (self->redis, &c) != 0;

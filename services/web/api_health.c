@@ -110,6 +110,36 @@ s_stdresp_used (http_req_t *req, GString *out)
         freeReplyObject (r);
 }
 
+//  Per configured routing rule: tickets it routed, how many of those a
+//  person moved to another team within 24 hours, and the share (0 when it
+//  routed none): the rule a lead should look at first.
+static void
+s_route_stats (http_req_t *req, GString *out)
+{
+    redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_ROUTE);
+    static const char *const names[] = {"opdesk_route_routed_total", "opdesk_route_misrouted_total",
+                                        "opdesk_route_misroute_ratio"};
+    s_metric (out, names[0], "counter", "Tickets a routing rule routed.");
+    s_metric (out, names[1], "counter",
+              "Tickets a routing rule routed whose team a person changed within 24 hours.");
+    s_metric (out, names[2], "gauge", "Misrouted tickets of a routing rule over the tickets it routed.");
+    for (int m = 0; m < 3; m++)
+        for (size_t i = 0; i < req->cfg->nrules; i++) {
+            char routed[256], misrouted[256];
+            snprintf (routed, sizeof routed, "%s|routed", req->cfg->rules[i].name);
+            snprintf (misrouted, sizeof misrouted, "%s|misrouted", req->cfg->rules[i].name);
+            long long n = s_hash_count (r, routed), bad = s_hash_count (r, misrouted);
+            g_string_append_printf (out, "%s{rule=\"", names[m]);
+            metrics_label (out, req->cfg->rules[i].name);
+            if (m < 2)
+                g_string_append_printf (out, "\"} %lld\n", m ? bad : n);
+            else
+                g_string_append_printf (out, "\"} %.6f\n", n ? (double) bad / (double) n : 0.0);
+        }
+    if (r)
+        freeReplyObject (r);
+}
+
 void
 api_metrics (http_req_t *req)
 {
@@ -137,6 +167,7 @@ api_metrics (http_req_t *req)
         g_string_append_printf (out, "opdesk_standard_responses_held_total %lld\n",
                                 s_count (req, "GET opd:stats:%s", "stdresp_held"));
         s_stdresp_used (req, out);
+        s_route_stats (req, out);
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");
         g_string_append_printf (out, "opdesk_events_stored %lld\n", s_count (req, "XLEN %s", OPD_KEY_EVENTS));
         s_metric (out, "opdesk_slo_timers_pending", "gauge", "SLO warning and breach timers not fired yet.");

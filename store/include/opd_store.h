@@ -66,9 +66,10 @@ typedef struct {
 int opd_store_create_reply (const redisReply *r, opd_store_created_t *out);
 
 //  route.lua: the router's decision, written once per ticket. "" or NULL
-//  leaves team, category, rule and standard_response unset.
+//  leaves team, category, rule, standard_response, tags and assignee unset.
+//  tags is a JSON array of text.
 typedef struct {
-    const char *team, *category, *priority, *rule, *standard_response;
+    const char *team, *category, *priority, *rule, *standard_response, *tags, *assignee;
 } opd_store_route_t;
 void opd_store_route_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now, const char *id,
                            const opd_store_route_t *d);

@@ -107,6 +107,8 @@ opd_store_route_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
     opd_args_add (&c->args, s_or_empty (d->priority));
     opd_args_add (&c->args, s_or_empty (d->rule));
     opd_args_add (&c->args, s_or_empty (d->standard_response));
+    opd_args_add (&c->args, s_or_empty (d->tags));
+    opd_args_add (&c->args, s_or_empty (d->assignee));
 }
 
 //  An integer reply.

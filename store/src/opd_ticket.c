@@ -261,6 +261,7 @@ opd_tk_from_hash (const opd_ticket_t *tk, const redisReply *h, const opd_config_
     json_object_set_new (t, "request_type", s_str (tk->request_type));
     json_object_set_new (t, "fields", s_json (tk->fields, JSON_OBJECT));
     json_object_set_new (t, "attachments", s_json (tk->attachments, JSON_ARRAY));
+    json_object_set_new (t, "tags", s_json (tk->tags, JSON_ARRAY));
     json_object_set_new (t, "linked_to", s_str (tk->linked_to));
     json_object_set_new (t, "submitted_by", s_str (tk->submitted_by));
     json_object_set_new (t, "created_at", s_time (tk->created_at));

@@ -1,6 +1,7 @@
 """opdesk-router against a real Redis and the real intake: routing by the
 configured rules, the ticket.routed event, priority precedence, and nothing
 lost when the router is killed or Redis goes away."""
+import json
 import time
 import unittest
 
@@ -179,6 +180,87 @@ class RouterTest(unittest.TestCase):
                         what="the router to refuse the reload")
             tid = st.submit(st.message(subject="INC654321 once more"))["ticket_id"]
             self.assertEqual(self.routed(st, tid)["rule"], "incident-ref")
+
+    def test_conditions_and_actions_through_the_processes(self):
+        """Rules on channel, requester domain and working hours route tickets
+        through intake and the router; tags and the assignee land on the
+        ticket, in its history and in the ticket.routed event."""
+        cfg = copy_config()
+        cfg["routing_rules"][0:0] = [
+            {"name": "web-vpn", "when": {"keywords": ["vpn"], "channel": ["web"]},
+             "then": {"team": "network", "tags": ["vpn", "self-service"], "assignee": "alice"}},
+            {"name": "partner", "when": {"domain": ["partner.example"]},
+             "then": {"team": "service-desk", "tags": ["partner"], "assignee": "bob"}},
+            {"name": "weekend", "when": {"hours": "outside", "calendar": "uk-office"},
+             "then": {"tags": ["after-hours"]}}]
+        wednesday = 1795600800000  # Wed 25 Nov 2026 10:00 London: working hours
+        saturday = 1795860000000   # Sat 28 Nov 2026 10:00 London
+        with Stack(["intake", "router"], config=cfg) as st:
+            sub = st.subscribe("ticket.routed")
+            tid = st.submit(st.message(subject="VPN down", channel="web", received_at=wednesday))["ticket_id"]
+            ev = sub.wait(lambda topic, e: e.get("ticket_id") == tid)
+            self.assertIsNotNone(ev, "no ticket.routed event")
+            self.assertEqual((ev[1]["rule"], ev[1]["tags"], ev[1]["assignee"]),
+                             ("web-vpn", ["vpn", "self-service"], "alice"))
+            self.routed(st, tid)
+            t = st.cli_json("show", tid)
+            self.assertEqual((t["team"], t["assignee"], t["tags"]), ("network", "alice", ["vpn", "self-service"]))
+            routed = [h for h in t["history"] if h["action"] == "routed"]
+            self.assertEqual(routed[0]["details"]["tags"], ["vpn", "self-service"])
+            self.assertEqual(routed[0]["details"]["assignee"], "alice")
+            # The same words by another channel: the plain vpn rule, no tags.
+            tid = st.submit(st.message(subject="VPN down", channel="api", received_at=wednesday))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual((t["rule"], t["team"]), ("vpn", "network"))
+            self.assertNotIn("tags", t)
+            self.assertNotIn("assignee", t)
+            self.assertEqual(st.cli_json("show", tid)["tags"], [])
+            # A subdomain of the partner's domain, any case.
+            tid = st.submit(st.message(subject="Mouse broken", received_at=wednesday,
+                                       requester={"name": "P", "email": "p@Mail.Partner.Example"}))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual((t["rule"], t["team"], t["assignee"]), ("partner", "service-desk", "bob"))
+            # Received on a Saturday: outside the office hours.
+            tid = st.submit(st.message(subject="Mouse broken", received_at=saturday))["ticket_id"]
+            t = self.routed(st, tid)
+            self.assertEqual((t["rule"], t["team"], json.loads(t["tags"])), ("weekend", "service-desk", ["after-hours"]))
+            tid = st.submit(st.message(subject="Mouse broken", received_at=wednesday))["ticket_id"]
+            self.assertNotIn("rule", self.routed(st, tid))
+            # --explain shows each condition's outcome.
+            e = st.cli_json("route", "--explain", "--subject", "vpn", "--channel", "email")
+            self.assertEqual(e["rules"][0]["why"], "nearly: 'vpn' in the subject, but channel email is not in web")
+            self.assertEqual(e["rules"][0]["conditions"],
+                             [{"when": "channel", "holds": False, "detail": "channel email is not in web"}])
+            text = st.cli("route", "--explain", "--subject", "vpn", "--channel", "web").stdout
+            self.assertIn("[x] channel: channel web is in web", text)
+            self.assertIn("Assignee: alice", text)
+
+    def test_misroute_rate_per_rule(self):
+        """A ticket a rule routed whose team a person changes within 24 hours
+        counts as that rule's misroute, once: in opdesk route --stats, the
+        explanation and /metrics."""
+        from test_web import Client
+        with Stack(["intake", "router", "web"]) as st:
+            a = st.submit(st.message(subject="VPN is down"))["ticket_id"]
+            b = st.submit(st.message(subject="remote access broken", external_id="second"))["ticket_id"]
+            self.routed(st, a)
+            self.routed(st, b)
+            st.cli("update", a, "--team", "service-desk", "--note", "not a VPN problem")
+            st.cli("update", a, "--team", "network", "--note", "back")  # the same ticket: counted once
+            self.assertEqual(st.ticket(a)["misrouted"], "1")
+            self.assertNotIn("misrouted", st.ticket(b))
+            stats = {r["rule"]: r for r in st.cli_json("route", "--stats")}
+            self.assertEqual((stats["vpn"]["routed"], stats["vpn"]["misrouted"]), (2, 1))
+            self.assertAlmostEqual(stats["vpn"]["misroute_rate"], 0.5)
+            self.assertIn("vpn", st.cli("route", "--stats").stdout)
+            e = st.cli_json("route", "--explain", "--subject", "vpn")
+            self.assertEqual(e["rules"][0]["misroute"], {"routed": 2, "misrouted": 1, "rate": 0.5})
+            self.assertIn("misrouted 1 of 2 routed (50%", st.cli("route", "--explain", "--subject", "vpn").stdout)
+            s, text, _ = Client(st.http_port).request("GET", "/metrics")
+            self.assertEqual(s, 200)
+            self.assertIn('opdesk_route_routed_total{rule="vpn"} 2\n', text)
+            self.assertIn('opdesk_route_misrouted_total{rule="vpn"} 1\n', text)
+            self.assertIn('opdesk_route_misroute_ratio{rule="vpn"} 0.500000\n', text)
 
 
 if __name__ == "__main__":

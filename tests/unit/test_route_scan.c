@@ -1,0 +1,198 @@
+/*  The Vectorscan prefilter (services/router/opd_route_scan.c) never changes
+    a decision: on generated rules and texts, the scanning path and the plain
+    path (every rule's GRegex in turn) pick the same rule. Texts mix ASCII,
+    accented and non-Latin words, words glued to keywords ("openvpn",
+    "éDrucker"), odd whitespace and case; rules mix keywords, phrases and
+    patterns, some of which Vectorscan cannot compile (lookbehind,
+    backreferences). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "opd_config.h"
+#include "router/opd_route_rules.h"
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_words[] = {
+    "vpn", "VPN", "Vpn", "drucker", "DRUCKER", "Drucker", "ünterbrechung", "ÜNTERBRECHUNG", "unterbrechung",
+    "café", "CAFE", "cafe", "résumé", "RESUME", "сеть", "СЕТЬ", "δίκτυο", "ΔΊΚΤΥΟ", "网络", "ネットワーク",
+    "c++", "a.b", "(x", "e-mail", "email", "straße", "STRASSE", "ǅemal", "kelvin", "\xe2\x84\xaa" "elvin",
+    "naïve", "NAIVE", "inc123456", "INC1234567", "remote", "access", "printer", "ﬁle", "file", "İstanbul",
+    "istanbul", "ıstanbul", "ß", "ss", "σ", "ς", "Σ", "x", "_", "0", "ĳ", "ǆ", "ǈ", "server", "\xc5\xbf" "erver",
+    "SERVER"};
+static const char *const s_glue[] = {"", "", "", "", "open", "laser", "é", "x", "_", "2", "s", "en", "ß", "я", "网"};
+static const char *const s_space[] = {" ", " ", " ", "  ", "\n", "\t", "\xc2\xa0", ", ", ". ", "-", "/", "«", "»",
+                                      "\xe2\x80\x83", "\xe3\x80\x80"};
+static const char *const s_regex[] = {
+    "\\\\bINC[0-9]{6}\\\\b", "caf[eé]-bar", "(?<!open)vpn", "(\\\\w)\\\\1", "netz.{0,3}werk", "^help",
+    "down$", "σ+", "[а-я]{4}", "\\\\d{3,}", "(?i)ERROR\\\\s+\\\\d+", "\\\\p{Greek}+", "x*", "drucker(?=\\\\s)"};
+
+static const char *
+s_pick (GRand *r, const char *const *v, size_t n)
+{
+    return v[g_rand_int_range (r, 0, (gint32) n)];
+}
+
+#define PICK(r, v) s_pick (r, v, sizeof v / sizeof *v)
+
+//  A YAML double-quoted string of s.
+static void
+s_quoted (GString *y, const char *s)
+{
+    g_string_append_c (y, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            g_string_append_c (y, '\\');
+        if (*s == '\n')
+            g_string_append (y, "\\n");
+        else if (*s == '\t')
+            g_string_append (y, "\\t");
+        else
+            g_string_append_c (y, *s);
+    }
+    g_string_append_c (y, '"');
+}
+
+//  One generated rule: 1 to 3 keywords or phrases, sometimes a pattern.
+static void
+s_rule (GString *y, GRand *r, int i)
+{
+    g_string_append_printf (y, "  - name: r%d\n    when: {keywords: [", i);
+    int n = g_rand_int_range (r, 1, 4);
+    for (int k = 0; k < n; k++) {
+        GString *kw = g_string_new (PICK (r, s_words));
+        if (g_rand_int_range (r, 0, 4) == 0)
+            g_string_append_printf (kw, " %s", PICK (r, s_words));
+        if (k)
+            g_string_append (y, ", ");
+        s_quoted (y, kw->str);
+        g_string_free (kw, TRUE);
+    }
+    g_string_append (y, "]");
+    if (g_rand_int_range (r, 0, 5) == 0)
+        g_string_append_printf (y, ", regex: [\"%s\"]", PICK (r, s_regex));
+    static const char *const in[] = {"", ", in: [subject]", ", in: [body]"};
+    g_string_append_printf (y, "%s}\n    then: {team: t}\n", PICK (r, in));
+}
+
+static opd_config_t *
+s_config (GRand *r, int nrules)
+{
+    GString *y = g_string_new ("ticket_prefix: OPD\n"
+                               "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
+                               "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
+                               "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
+                               "routing_rules:\n");
+    for (int i = 0; i < nrules; i++)
+        s_rule (y, r, i);
+    char err[512] = "";
+    opd_config_t *cfg = opd_config_parse (y->str, y->len, "test", err, sizeof err);
+    if (getenv ("SHOWCFG"))
+        fprintf (stderr, "%s\n", y->str);
+    if (!cfg)
+        fprintf (stderr, "config: %s\n%s\n", err, y->str);
+    g_string_free (y, TRUE);
+    return cfg;
+}
+
+//  A text of n words, glued and spaced at random.
+static char *
+s_text (GRand *r, int n)
+{
+    GString *t = g_string_new ("");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            g_string_append (t, PICK (r, s_space));
+        g_string_append (t, PICK (r, s_glue));
+        g_string_append (t, PICK (r, s_words));
+        g_string_append (t, PICK (r, s_glue));
+    }
+    return g_string_free (t, FALSE);
+}
+
+static void
+test_scan_and_plain_paths_agree (void **state)
+{
+    (void) state;
+    GRand *r = g_rand_new_with_seed (20261202);
+    size_t compared = 0, matched = 0;
+    for (int round = 0; round < 16; round++) {
+        opd_config_t *cfg = s_config (r, g_rand_int_range (r, 1, 60));
+        assert_non_null (cfg);
+        char err[512];
+        router_rules_t *rules = router_rules_new (cfg, err, sizeof err);
+        assert_non_null (rules);
+        assert_true (router_rules_scanning (rules));
+        for (int k = 0; k < 500; k++) {
+            char *subject = s_text (r, g_rand_int_range (r, 1, 6)), *body = s_text (r, g_rand_int_range (r, 0, 40));
+            router_ticket_t t = {.subject = subject, .body = body};
+            int plain = router_rules_match_plain (rules, &t), scan = router_rules_match_ticket (rules, &t);
+            if (plain != scan) {
+                fprintf (stderr, "differ: plain %d scan %d subject [%s] body [%s]\n", plain, scan, subject, body);
+                json_t *e = router_rules_explain_ticket (rules, &t);
+                char *j = json_dumps (json_array_get (json_object_get (e, "rules"), (size_t) (plain >= 0 ? plain : scan)), 0);
+                fprintf (stderr, "%s\n", j);
+                free (j);
+                json_decref (e);
+            }
+            assert_int_equal (plain, scan);
+            matched += plain >= 0;
+            compared++;
+            g_free (subject);
+            g_free (body);
+        }
+        router_rules_destroy (&rules);
+        opd_config_destroy (&cfg);
+    }
+    //  Both outcomes were exercised often.
+    assert_true (matched > compared / 5);
+    assert_true (matched < compared - compared / 20);
+    g_rand_free (r);
+}
+
+//  The cases that make Vectorscan's own word boundaries wrong for opdesk:
+//  letters outside ASCII are word characters.
+static void
+test_scan_keeps_unicode_word_boundaries (void **state)
+{
+    (void) state;
+    static const char *const yaml =
+        "ticket_prefix: OPD\n"
+        "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
+        "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
+        "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
+        "routing_rules:\n"
+        "  - {name: drucker, when: {keywords: [drucker]}, then: {team: t}}\n"
+        "  - {name: net, when: {keywords: [сеть]}, then: {team: t}}\n"
+        "  - {name: behind, when: {regex: [\"(?<!open)vpn\"]}, then: {team: t}}\n";
+    char err[512];
+    opd_config_t *cfg = opd_config_parse (yaml, strlen (yaml), "test", err, sizeof err);
+    router_rules_t *rules = router_rules_new (cfg, err, sizeof err);
+    assert_true (router_rules_scanning (rules));
+    struct {
+        const char *text;
+        int rule;
+    } cases[] = {{"éDrucker kaputt", -1}, {"Laserdrucker", -1}, {"der DRUCKER", 0}, {"Drucker»", 0},
+                 {"ясеть", -1}, {"СЕТЬ упала", 1}, {"openvpn", -1}, {"my vpn", 2}, {"OpenVPN, VPN", 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        router_ticket_t t = {.subject = cases[i].text};
+        assert_int_equal (router_rules_match_ticket (rules, &t), cases[i].rule);
+        assert_int_equal (router_rules_match_plain (rules, &t), cases[i].rule);
+    }
+    router_rules_destroy (&rules);
+    opd_config_destroy (&cfg);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_scan_and_plain_paths_agree),
+        cmocka_unit_test (test_scan_keeps_unicode_word_boundaries),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
