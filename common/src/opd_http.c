@@ -294,31 +294,37 @@ opd_http_stream (opd_http_exchange_t *ex, int status, const char *content_type, 
 }
 
 //  A stream that has nothing now sleeps (libmicrohttpd's suspended
-//  connection: no thread waits on it) unless a wake came while it was
-//  reading; the next opd_http_wake resumes it.
+//  connection: no thread waits on it); the next opd_http_wake resumes it.
+//  A wake that came while it was reading makes it read again at once:
+//  returning 0 without suspending would leave the connection waiting for
+//  a socket event that may never come.
 static ssize_t
 s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void) pos;
     stream_t *st = cls;
     opd_http_t *self = st->http;
-    pthread_mutex_lock (&self->stream_lock);
-    unsigned long wakes = self->wakes;
-    bool over = self->streams_over;
-    pthread_mutex_unlock (&self->stream_lock);
-    if (over)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    ssize_t n = st->s.read (st->s.cls, buf, max);
-    if (n != OPD_HTTP_STREAM_WAIT)
-        return n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM;
-    pthread_mutex_lock (&self->stream_lock);
-    if (self->wakes == wakes && !self->streams_over) {
-        st->next = self->sleeping;
-        self->sleeping = st;
-        MHD_suspend_connection (st->conn);
+    for (;;) {
+        pthread_mutex_lock (&self->stream_lock);
+        unsigned long wakes = self->wakes;
+        bool over = self->streams_over;
+        pthread_mutex_unlock (&self->stream_lock);
+        if (over)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        ssize_t n = st->s.read (st->s.cls, buf, max);
+        if (n != OPD_HTTP_STREAM_WAIT)
+            return n > 0 ? n : MHD_CONTENT_READER_END_OF_STREAM;
+        pthread_mutex_lock (&self->stream_lock);
+        bool sleep = self->wakes == wakes && !self->streams_over;
+        if (sleep) {
+            st->next = self->sleeping;
+            self->sleeping = st;
+            MHD_suspend_connection (st->conn);
+        }
+        pthread_mutex_unlock (&self->stream_lock);
+        if (sleep)
+            return 0;
     }
-    pthread_mutex_unlock (&self->stream_lock);
-    return 0;
 }
 
 //  The connection is over. It is never asleep here: opd_http_destroy wakes

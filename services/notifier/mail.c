@@ -501,6 +501,36 @@ s_append_mime_body (GString *m, const char *body)
     free (text);
 }
 
+//  A message to an agent (kinds "agent" and "notice"): the headers (a
+//  Reply-To when reply is not NULL), Auto-Submitted, the ticket id, body.
+//  Fills out.
+static void
+s_agent_message (const opd_config_t *cfg, const mail_input_t *in, const opd_agent_t *agent, const char *id,
+                 const char *subject, const char *reply, const char *body, mail_t *out)
+{
+    char *subject_hdr = mail_header_text (subject);
+    char *from = mail_mailbox (NULL, cfg->smtp_from);
+    GString *msgid = s_message_id (cfg, id, in->job_id);
+    char date[64];
+    mail_date (in->now_ms, date, sizeof date);
+    GString *m = g_string_new (NULL);
+    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n", date, from,
+                            agent->email, subject_hdr, msgid->str);
+    if (reply)
+        g_string_append_printf (m, "Reply-To: %s\r\n", reply);
+    g_string_append (m, "Auto-Submitted: auto-generated\r\nX-Opdesk-Ticket: ");
+    s_append_idpart (m, id, "unknown");
+    g_string_append (m, "\r\n");
+    s_append_mime_body (m, body);
+    out->to = opd_strdup (agent->email);
+    out->message_id = opd_strdup (msgid->str);
+    out->size = m->len;
+    out->data = g_string_free (m, FALSE);
+    g_string_free (msgid, TRUE);
+    free (from);
+    free (subject_hdr);
+}
+
 //  Kind "agent": the requester's public comment, mailed to the assignee.
 //  Its Reply-To is the agent's own reply address for this ticket
 //  (opd_reply_address), so that an answer by mail is believed to be the
@@ -534,29 +564,9 @@ s_compose_agent (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, c
                                  : "\n-- \nAnswer in the agent console or with opdesk comment.\n");
     GString *subj = g_string_new (NULL);
     g_string_printf (subj, "[%s] %s", id, *subject ? subject : "(no subject)");
-    char *subject_hdr = mail_header_text (subj->str);
-    char *from = mail_mailbox (NULL, cfg->smtp_from);
-    GString *msgid = s_message_id (cfg, id, in->job_id);
-    char date[64];
-    mail_date (in->now_ms, date, sizeof date);
-    GString *m = g_string_new (NULL);
-    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n", date, from,
-                            agent->email, subject_hdr, msgid->str);
-    if (reply)
-        g_string_append_printf (m, "Reply-To: %s\r\n", reply);
-    g_string_append (m, "Auto-Submitted: auto-generated\r\nX-Opdesk-Ticket: ");
-    s_append_idpart (m, id, "unknown");
-    g_string_append (m, "\r\n");
-    s_append_mime_body (m, body->str);
-    out->to = opd_strdup (agent->email);
-    out->message_id = opd_strdup (msgid->str);
-    out->size = m->len;
-    out->data = g_string_free (m, FALSE);
-    g_string_free (msgid, TRUE);
+    s_agent_message (cfg, in, agent, id, subj->str, reply, body->str, out);
     g_string_free (subj, TRUE);
     g_string_free (body, TRUE);
-    free (from);
-    free (subject_hdr);
     free (reply);
     free (subject);
     free (id);
@@ -671,27 +681,9 @@ s_compose_notice (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, 
                                   "your settings: %.*s/agent/settings\n",
                             (int) n, base, id, (int) n, base);
     s_append_footer (body, cfg);
-    char *subject_hdr = mail_header_text (subj->str);
-    char *from = mail_mailbox (NULL, cfg->smtp_from);
-    GString *msgid = s_message_id (cfg, id, in->job_id);
-    char date[64];
-    mail_date (in->now_ms, date, sizeof date);
-    GString *m = g_string_new (NULL);
-    g_string_append_printf (m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n"
-                               "Auto-Submitted: auto-generated\r\nX-Opdesk-Ticket: ",
-                            date, from, agent->email, subject_hdr, msgid->str);
-    s_append_idpart (m, id, "unknown");
-    g_string_append (m, "\r\n");
-    s_append_mime_body (m, body->str);
-    out->to = opd_strdup (agent->email);
-    out->message_id = opd_strdup (msgid->str);
-    out->size = m->len;
-    out->data = g_string_free (m, FALSE);
-    g_string_free (msgid, TRUE);
+    s_agent_message (cfg, in, agent, id, subj->str, NULL, body->str, out);
     g_string_free (subj, TRUE);
     g_string_free (body, TRUE);
-    free (from);
-    free (subject_hdr);
     free (id);
     return 0;
 }

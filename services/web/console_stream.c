@@ -17,8 +17,10 @@
     A stream reads the history from its own cursor whenever it is woken, and
     holds no thread and no Redis connection while it waits. One thread per
     server (the pump) blocks on XREAD and wakes every stream when events
-    arrive, and every KEEPALIVE_MS, when a quiet stream sends a comment line
-    so that proxies and the idle timeout keep it open. */
+    arrive, and every SWEEP_MS besides (a stream that missed a wake, or whose
+    Redis read failed, reads again then; one that has been quiet for
+    KEEPALIVE_MS sends a comment line so that proxies and the idle timeout
+    keep it open). */
 #include "console.h"
 #include "cursor.h"
 #include "opd_event.h"
@@ -34,6 +36,7 @@
 #include <time.h>
 
 #define KEEPALIVE_MS 15000
+#define SWEEP_MS 5000     //  every stream is woken at least this often
 #define BATCH 100         //  events read from the history at a time
 #define PUMP_BLOCK_MS 1000
 #define RETRY_MS 3000     //  what the browser waits before reconnecting
@@ -264,7 +267,7 @@ s_pump (void *arg)
     int64_t woken = opd_mono_ms ();
     while (!__atomic_load_n (&self->stop, __ATOMIC_ACQUIRE)) {
         bool came = s_pump_wait (self, last, sizeof last);
-        if (came || opd_mono_ms () - woken >= KEEPALIVE_MS) {
+        if (came || opd_mono_ms () - woken >= SWEEP_MS) {
             opd_http_wake (self->http);
             woken = opd_mono_ms ();
         }

@@ -80,6 +80,16 @@ class Session:
         return code, hdrs
 
 
+def signed_in_browser(port, token):
+    """Debian's chromium, signed in with token at /login (on its way to
+    /agent: callers wait for what they need there)."""
+    b = tpb.Browser("http://127.0.0.1:%d/login" % port)
+    b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
+    b.type_into("#token", token)
+    b.click("main button[type=submit]")
+    return b
+
+
 def rows(page):
     """The ticket ids of the queue table, in order."""
     body = page.split('<table id="queue">', 1)[1].split("</table>", 1)[0] if 'id="queue"' in page else ""
@@ -486,11 +496,8 @@ class ConsoleTest(unittest.TestCase):
     def test_in_a_browser_an_agent_signs_in_opens_a_ticket_and_replies(self):
         tid = self.create("VPN browser ticket", ago_min=5, priority="P1")
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = signed_in_browser(self.port, AGENT)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", AGENT)
-            b.click("button[type=submit]")
             b.wait("location.pathname === '/agent' && !!document.querySelector('#queue')")
             self.assertEqual(b.js("document.cookie"), "")
             ids = b.js("[...document.querySelectorAll('#queue tbody tr')].map(r => r.dataset.id)")
@@ -515,11 +522,8 @@ class ConsoleTest(unittest.TestCase):
     def test_in_a_browser_a_draft_survives_a_reload_and_a_change_shows_a_banner(self):
         tid = self.create("VPN browser drafts")
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = signed_in_browser(self.port, AGENT)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", AGENT)
-            b.click("button[type=submit]")
             # Loaded (console.js runs deferred, after #queue is parsed) before any key.
             b.wait("location.pathname === '/agent' && !!document.querySelector('#queue') && document.readyState === 'complete'")
             # Keyboard: j selects the first row, o opens it.

@@ -22,7 +22,7 @@ import zoneinfo
 
 import harness
 import test_portal_browser as tpb
-from test_console import AGENT, LEAD, ADMIN, MIN, Session
+from test_console import AGENT, LEAD, ADMIN, MIN, Session, signed_in_browser
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -401,11 +401,8 @@ class DashboardTest(unittest.TestCase):
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_the_dashboard_draws_its_charts(self):
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = signed_in_browser(self.port, LEAD)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", LEAD)
-            b.click("button[type=submit]")
             b.wait("location.pathname === '/agent' && document.readyState === 'complete' && "
                    "!!document.querySelector(\"a[href='/agent/dashboard']\")")
             b.click("a[href='/agent/dashboard']")

@@ -172,11 +172,8 @@ class ConsoleLiveTest(tc.ConsoleTest):
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
     def test_in_a_browser_the_queue_and_a_ticket_update_live_and_pause_holds_them(self):
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = tc.signed_in_browser(self.port, AGENT)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", AGENT)
-            b.click("button[type=submit]")
             b.wait("location.pathname === '/agent' && !!document.querySelector('#live-status')")
             b.wait("document.querySelector('#live-status').textContent === 'Live updates on'")
             b.js("window.notReloaded = true")
@@ -215,11 +212,8 @@ class ConsoleDayTest(ConsoleLiveTest):
     def test_in_a_browser_from_the_queue_through_a_held_reply_to_resolution(self):
         tid = self.create("VPN worked start to end", priority="P1")
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = tc.signed_in_browser(self.port, AGENT)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", AGENT)
-            b.click("main button[type=submit]")
             b.wait("location.pathname === '/agent' && document.readyState === 'complete' && "
                    "!!document.querySelector('#queue tr[data-id=\"%s\"]')" % tid)
             b.click("#queue tr[data-id='%s'] a" % tid)
@@ -293,11 +287,8 @@ class ConsolePresenceTest(ConsoleLiveTest):
         carol, _ = self.signed_in("change-me-carol")
         self.beat(carol, tid, "typing")
         base = "http://127.0.0.1:%d" % self.port
-        b = tpb.Browser(base + "/login")
+        b = tc.signed_in_browser(self.port, AGENT)
         try:
-            b.wait("document.readyState === 'complete' && !!document.querySelector('#token')")
-            b.type_into("#token", AGENT)
-            b.click("main button[type=submit]")
             b.wait("location.pathname === '/agent' && document.readyState === 'complete'")
             b.goto(base + "/agent/tickets/" + tid)
             b.wait("document.readyState === 'complete' && !!document.querySelector('#presence')")
