@@ -277,6 +277,7 @@ s_queue (http_req_t *req, const web_session_t *s)
         portal_esc (b, t && t->name ? t->name : teams[i]);
     }
     g_string_append (b, ". Soonest SLO deadline first; tickets with no clock running last.</p>");
+    console_live_from (b, req);
     s_counts (b, req, teams, nteams);
     free (teams);
     s_filters (b, req->cfg, req);

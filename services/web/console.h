@@ -44,6 +44,10 @@ void console_presence_html (GString *b, http_req_t *req, const web_session_t *s,
 void console_presence_post (http_req_t *req, const web_session_t *s, const char *id, const form_t *f);
 //  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
 void console_stream (http_req_t *req, const web_session_t *s);
+//  The last event of the history as the page is drawn (a hidden element the
+//  script starts its stream after), so that nothing between the page and
+//  its stream is missed.
+void console_live_from (GString *b, http_req_t *req);
 //  Preferences, notifications (console_prefs.c, console_notes.c): the
 //  header's links of an agent's page (the unread count, and the shortcut
 //  map as data-keys for console.js); /agent/settings and

@@ -223,14 +223,17 @@
   function setPaused(p) {
     live.paused = p;
     if (p && live.source) { live.source.close(); live.source = null; showLive("Live updates paused"); }
-    if (!p) { connect(); showLive("Live updates on"); }
+    if (!p) { connect(); showLive("Live updates connecting\u2026"); }
   }
 
   function watchLive() {
     if (!window.EventSource || !document.querySelector("main")) return false;
+    // From the history's end as the page was drawn: nothing in between is missed.
+    var from = document.getElementById("live-from");
+    live.last = from ? from.dataset.cursor : "";
     liveBar();
     connect();
-    showLive("Live updates on");
+    showLive("Live updates connecting\u2026");
     return true;
   }
 

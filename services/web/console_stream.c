@@ -186,6 +186,14 @@ s_start (http_req_t *req, char *cursor, size_t size)
     return 0;
 }
 
+void
+console_live_from (GString *b, http_req_t *req)
+{
+    char cursor[48];
+    s_last_id (http_redis (req), cursor, sizeof cursor);
+    g_string_append_printf (b, "<span hidden id=\"live-from\" data-cursor=\"%s\"></span>", cursor);
+}
+
 static bool
 s_stream_arg (const char *name)
 {

@@ -302,6 +302,7 @@ s_show (http_req_t *req, const web_session_t *s, const char *id, int status, con
                         "changed since you opened it. <a href=\"\">Reload</a> to see what changed; your drafts "
                         "are kept.</p>");
     console_presence_html (b, req, s, tid);
+    console_live_from (b, req);
     g_string_append (b, "<div class=\"grid\" data-ticket=\"");
     portal_esc (b, tid);
     g_string_append_printf (b, "\" data-version=\"%lld\"><section>", version);
