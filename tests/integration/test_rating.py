@@ -221,6 +221,19 @@ class RatingTest(unittest.TestCase):
         t = self.st.ticket(tid)
         self.assertEqual((t["rating"], t["rating_comment"]), ("good", "Thanks a lot"))
 
+    def test_f_the_anonymiser_removes_the_comment_and_keeps_the_rating(self):
+        tid = self.ticket("zoe@example.com")
+        _, good, _ = self.resolve(tid)
+        self.assertEqual(self.rate(good, "Zoe says thanks, call me on +441632960001")[0], 200)
+        code, t = self.api("PATCH", "/api/v1/tickets/" + tid, {"status": "closed"})
+        self.assertEqual(code, 200, t)
+        self.assertEqual(harness.run_script(self.st, "anonymise", tid, "closed_days", "", "7")[0], 1)
+        t = self.st.ticket(tid)
+        self.assertEqual((t["anonymised"], t["rating"]), ("1", "good"))
+        self.assertNotIn("rating_comment", t)
+        self.assertNotIn("Zoe says", json.dumps(self.history(tid)))
+        self.assertEqual(self.page("GET", "/rate/" + good)[0], 410)
+
 
 if __name__ == "__main__":
     unittest.main()
