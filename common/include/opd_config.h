@@ -252,6 +252,7 @@ typedef struct {
     int64_t web_signin_link_ms;     //  such a link works this long, default 15 min
     bool web_agent_email_signin;    //  agents may sign in by a mailed link too (default false)
     int64_t web_details_link_ms;    //  a link to give missing details works this long, default 7 days
+    int64_t web_rating_link_ms;     //  the rating links of a resolution mail work this long, default 14 days
     opd_rate_config_t web_rate;     //  channels.web.rate_limit
     char **email_addresses;         //  the desk's own addresses (loop protection); smtp from is added
     size_t nemail_addresses;

@@ -65,6 +65,8 @@ local KEY = {
   session = function (sha256) return 'opd:session:' .. sha256 end,
   signin = function (sha256) return 'opd:signin:' .. sha256 end,
   details = function (sha256) return 'opd:details:' .. sha256 end,
+  rating_link = function (sha256) return 'opd:rating:' .. sha256 end,
+  ratings = 'opd:ratings',
   alive = function (name) return 'opd:alive:' .. name end,
   rota_abs = function (id) return 'opd:rota:abs:' .. id end,
   rota_abs_seq = 'opd:rota:abs:seq',
@@ -104,6 +106,7 @@ local PERSONAL = {
   {field = 'subject', text = true},
   {field = 'body', replace = '[removed]'},
   {field = 'fields', partly = true},
+  {field = 'rating_comment'},
   {field = 'attachments'},
   {field = 'participants'},
 }

@@ -307,6 +307,10 @@ const entry_t opd_cfg_keys[] = {
     {"channels.web.details_link", K_DUR, CF (web_details_link_ms), .def = "168h", .min = 3600000,
      .max = 2592000000LL,
      .doc = "how long the link to give a request's missing details (mailed with the acknowledgement) works"},
+    {"channels.web.rating_link", K_DUR, CF (web_rating_link_ms), .def = "336h", .min = 3600000,
+     .max = 2592000000LL,
+     .doc = "how long the Good and Bad links of the satisfaction rating (mailed with the resolution note) work; "
+            "until then a rating may be changed"},
     {"channels.web.rate_limit", K_SECTION, .doc = "request rates, counted in Redis"},
     {"channels.web.rate_limit.login", K_INT, CF (web_rate.login), .def = "10", .min = 1,
      .max = 1000000, .doc = "failed sign-ins per client address per window; more: 429"},

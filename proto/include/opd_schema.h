@@ -72,6 +72,9 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_MISSING "missing"
 #define OPD_F_DETAILS_ASKED_AT "details_asked_at"
 #define OPD_F_DETAILS_GIVEN_AT "details_given_at"
+#define OPD_F_RATING "rating"
+#define OPD_F_RATING_COMMENT "rating_comment"
+#define OPD_F_RATED_AT "rated_at"
 #define OPD_F_ATTACHMENTS "attachments"
 #define OPD_F_PARTICIPANTS "participants"
 #define OPD_F_LINKED_TO "linked_to"
@@ -139,6 +142,9 @@ typedef struct {
     const char *missing;  //  json
     const char *details_asked_at;  //  ms
     const char *details_given_at;  //  ms
+    const char *rating;  //  enum
+    const char *rating_comment;  //  str, personal
+    const char *rated_at;  //  ms
     const char *attachments;  //  json, personal
     const char *participants;  //  json, personal
     const char *linked_to;  //  str
@@ -348,6 +354,11 @@ int opd_key_signin (char *buf, size_t size, const char *sha256);
 //  opd:details:{sha256} (string TICKET_ID (PX = channels.web.details_link), global): a link mailed to a requester to give the missing details of a ticket, by the SHA
 #define OPD_KEY_DETAILS_FMT "opd:details:%s"
 int opd_key_details (char *buf, size_t size, const char *sha256);
+//  opd:rating:{sha256} (string TICKET_ID|good or TICKET_ID|bad (PX = channels.web.rating_link), global): a satisfaction rating link mailed to a requester, by the SHA-256 of its random t
+#define OPD_KEY_RATING_LINK_FMT "opd:rating:%s"
+int opd_key_rating_link (char *buf, size_t size, const char *sha256);
+//  opd:ratings (zset (rated_at ms), global): rated tickets by when they were last rated (ticket ids only)
+#define OPD_KEY_RATINGS "opd:ratings"
 //  opd:alive:{name} (string HOST:PID, expires after 5 s (PX), global): the heartbeat of service NAME (intake, router, slo, notifier, anonymiser, email,
 #define OPD_KEY_ALIVE_FMT "opd:alive:%s"
 int opd_key_alive (char *buf, size_t size, const char *name);
@@ -441,6 +452,7 @@ int opd_member_measure_parse (const char *text, size_t len, opd_member_measure_t
 #define OPD_EV_TICKET_REOPENED "ticket.reopened"
 #define OPD_EV_TICKET_COMMENTED "ticket.commented"
 #define OPD_EV_TICKET_ANONYMISED "ticket.anonymised"
+#define OPD_EV_TICKET_RATED "ticket.rated"
 #define OPD_EV_SLO_WARNING "slo.warning"
 #define OPD_EV_SLO_BREACH "slo.breach"
 #define OPD_EV_SLO_MET "slo.met"

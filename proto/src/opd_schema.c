@@ -99,6 +99,9 @@ static const slot_t s_slots[] = {
     {"pseudonym", offsetof (opd_ticket_t, pseudonym)},
     {"pseudonym_period", offsetof (opd_ticket_t, pseudonym_period)},
     {"qteam", offsetof (opd_ticket_t, qteam)},
+    {"rated_at", offsetof (opd_ticket_t, rated_at)},
+    {"rating", offsetof (opd_ticket_t, rating)},
+    {"rating_comment", offsetof (opd_ticket_t, rating_comment)},
     {"received_at", offsetof (opd_ticket_t, received_at)},
     {"req_email", offsetof (opd_ticket_t, req_email)},
     {"req_name", offsetof (opd_ticket_t, req_name)},
@@ -155,10 +158,11 @@ const opd_personal_t opd_personal_fields[] = {
     {"subject", NULL, false, true},
     {"body", "[removed]", false, false},
     {"fields", NULL, true, false},
+    {"rating_comment", NULL, false, false},
     {"attachments", NULL, false, false},
     {"participants", NULL, false, false},
 };
-const size_t opd_personal_count = 9;
+const size_t opd_personal_count = 10;
 
 int
 opd_key_ticket (char *buf, size_t size, const char *id)
@@ -378,6 +382,13 @@ opd_key_details (char *buf, size_t size, const char *sha256)
 }
 
 int
+opd_key_rating_link (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_RATING_LINK_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_alive (char *buf, size_t size, const char *name)
 {
     int n = snprintf (buf, size, OPD_KEY_ALIVE_FMT, name);
@@ -499,6 +510,8 @@ const opd_key_info_t opd_keys[] = {
     {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"signin", "opd:signin:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"details", "opd:details:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"rating_link", "opd:rating:{sha256}", OPD_SCOPE_GLOBAL, false, NULL},
+    {"ratings", "opd:ratings", OPD_SCOPE_GLOBAL, false, NULL},
     {"alive", "opd:alive:{name}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs", "opd:rota:abs:{id}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_abs_seq", "opd:rota:abs:seq", OPD_SCOPE_GLOBAL, false, NULL},
@@ -514,7 +527,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 72;
+const size_t opd_key_count = 74;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int
@@ -672,6 +685,7 @@ const opd_event_info_t opd_events[] = {
     {"ticket.reopened", true, "by", true},
     {"ticket.commented", true, "comment_id public role", false},
     {"ticket.anonymised", true, "", false},
+    {"ticket.rated", true, "rating previous comment", false},
     {"slo.warning", true, "slo policy priority team due_at elapsed_ratio", false},
     {"slo.breach", true, "slo policy priority team due_at breached_at", false},
     {"slo.met", true, "slo policy due_at met_at", false},
@@ -679,7 +693,7 @@ const opd_event_info_t opd_events[] = {
     {"key.destroyed", false, "period tickets", false},
     {"coverage.gap", false, "team from to on_duty required", false},
 };
-const size_t opd_event_count = 14;
+const size_t opd_event_count = 15;
 const char *const opd_event_time_keys[] = {"at", "due_at", "breached_at", "met_at", "from", "to", NULL};
 
 const opd_intake_key_t opd_intake_keys[] = {

@@ -403,6 +403,25 @@ s_append_footer (GString *body, const opd_config_t *cfg)
     s_end_line (body);
 }
 
+//  The one-question satisfaction rating under a resolution note: a link
+//  for each answer, to a page where the requester confirms it (and may add
+//  a comment); opening a link records nothing.
+static void
+s_append_rating (GString *body, const mail_input_t *in)
+{
+    const char *good = json_string_value (json_object_get (in->job, "rating_good"));
+    const char *bad = json_string_value (json_object_get (in->job, "rating_bad"));
+    if (!good || !bad)
+        return;
+    char until[64];
+    mail_when (in->link_expires_ms, NULL, until, sizeof until);
+    s_end_line (body);
+    g_string_append_printf (body,
+                            "\nHow did we do? One click tells us (you can add a comment on the page):\n\n"
+                            "Good: %s\n\nBad: %s\n\n(The links work until %s.)\n",
+                            good, bad, until);
+}
+
 //  Returns NULL, or why the comment is not to be mailed.
 //  The comment's body is sent as stored: a standard response named on it
 //  was rendered into it when the agent sent it (opd_stdresp_comment_text).
@@ -739,6 +758,8 @@ mail_compose (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, cons
         mail_clear (out);
         return -1;
     }
+    if (comment)
+        s_append_rating (body, in);
     s_append_footer (body, cfg);
 
     GString *msgid = s_message_id (cfg, id, in->job_id);

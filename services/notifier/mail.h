@@ -28,6 +28,9 @@ typedef struct {
     int64_t link_expires_ms;
     //  Kind "notice" (an agent notification by mail, notices.c): the job,
     //  whose agent, notice, team, priority, slo and due_at say what happened.
+    //  Kind "comment" with the resolution note: the job (a copy that never
+    //  goes back to Redis) may hold rating_good and rating_bad, the links of
+    //  the satisfaction rating, which work until link_expires_ms.
     json_t *job;
 } mail_input_t;
 

@@ -162,6 +162,41 @@ s_link (const opd_config_t *cfg, const char *path, const char *token)
     return opd_sprintf ("%.*s%s%s", (int) (n && base[n - 1] == '/' ? n - 1 : n), base, path, token);
 }
 
+//  A resolution note's mail carries the satisfaction rating: a link for
+//  Good and one for Bad (opd:rating:HASH = "ID|good" / "ID|bad"), fresh on
+//  every attempt like the details link. links[0], links[1] are the caller's
+//  to free; 0, or -1 when Redis failed (nothing to free then).
+static int
+s_rating_links (notifier_t *self, const char *ticket, char *links[2])
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    static const char *const choice[2] = {"good", "bad"};
+    char token[65];
+    links[0] = links[1] = NULL;
+    for (int i = 0; i < 2; i++) {
+        char *value = opd_sprintf ("%s|%s", ticket, choice[i]);
+        int rc = s_link_token (self, opd_key_rating_link, value, cfg->web_rating_link_ms, token);
+        free (value);
+        if (rc) {
+            free (links[0]);
+            links[0] = NULL;
+            return -1;
+        }
+        links[i] = s_link (cfg, "/rate/", token);
+        explicit_bzero (token, sizeof token);
+    }
+    return 0;
+}
+
+static bool
+s_is_resolution (const char *comment_json)
+{
+    json_t *c = comment_json ? json_loads (comment_json, 0, NULL) : NULL;
+    bool yes = json_is_true (json_object_get (c, "resolution"));
+    json_decref (c);
+    return yes;
+}
+
 //  Sends mail m of job j; the job is done, retried later, or given up.
 static void
 s_send (notifier_t *self, json_t *j, const char *job, size_t len, const char *ticket, mail_t *m)
@@ -267,6 +302,8 @@ s_process (notifier_t *self, const char *job, size_t len)
     int found = opd_store_ticket_get (self->redis, ticket, &t, &hash);
     char *comment = NULL;
     char token[65] = "", *link = NULL;  //  a details link's (below)
+    char *rate[2] = {NULL, NULL};        //  the rating links (below)
+    json_t *rated = NULL;                //  the job with them, for mail_compose only
     bool failed = found == -1;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
     if (found == 1 && about_comment)
@@ -295,6 +332,17 @@ s_process (notifier_t *self, const char *job, size_t len)
         in.link = link;
         in.link_expires_ms = in.now_ms + cfg->web_details_link_ms;
     }
+    if (!strcmp (kind, "comment") && s_is_resolution (comment)) {
+        if (s_rating_links (self, ticket, rate)) {
+            s_retry (self, job, len, NULL, opd_now_ms () + 1000);
+            goto end;
+        }
+        rated = json_deep_copy (j);
+        json_object_set_new (rated, "rating_good", json_string (rate[0]));
+        json_object_set_new (rated, "rating_bad", json_string (rate[1]));
+        in.job = rated;
+        in.link_expires_ms = in.now_ms + cfg->web_rating_link_ms;
+    }
     mail_t m;
     const char *why = NULL;
     if (about_comment && !comment)
@@ -318,6 +366,12 @@ s_process (notifier_t *self, const char *job, size_t len)
     mail_clear (&m);
 end:
     explicit_bzero (token, sizeof token);
+    for (int i = 0; i < 2; i++)
+        if (rate[i]) {
+            explicit_bzero (rate[i], strlen (rate[i]));
+            free (rate[i]);
+        }
+    json_decref (rated);
     if (link)
         explicit_bzero (link, strlen (link));
     free (link);

@@ -3,6 +3,7 @@
     admins (the route table in api.c). */
 #include "api.h"
 #include "opd_details_report.h"
+#include "opd_rating_report.h"
 #include "opd_slo_report.h"
 #include "opd_util.h"
 #include <string.h>
@@ -73,6 +74,15 @@ api_slo_report (http_req_t *req, const web_auth_t *who, const char *id)
     }
     else if (report)
         json_object_set_new (report, "details", details);
+    //  An opdesk addition: the requesters' satisfaction ratings.
+    json_t *satisfaction = report ? opd_rating_report (http_redis (req), t[0], t[1]) : NULL;
+    if (report && !satisfaction) {
+        json_decref (report);
+        report = NULL;
+        snprintf (err, sizeof err, "unavailable: Redis: %s", opd_redis_error (http_redis (req)));
+    }
+    else if (report)
+        json_object_set_new (report, "satisfaction", satisfaction);
     if (!report) {
         bool invalid = !strncmp (err, "invalid:", 8);
         http_error_x (req, invalid ? 422 : 503, invalid ? "invalid" : "unavailable",

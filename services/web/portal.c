@@ -734,6 +734,10 @@ portal_handle (http_req_t *req)
         portal_details_link (req, p + 9);
         return true;
     }
+    if (!strncmp (p, "/rate/", 6)) {
+        portal_rating_link (req, p + 6);
+        return true;
+    }
     if (!strcmp (p, "/tickets") || !strncmp (p, "/tickets/", 9)) {
         if (!who) {
             portal_redirect (req, signed_in ? "/agent" : "/login");

@@ -63,6 +63,9 @@ void portal_details_link (http_req_t *req, const char *token);
 void portal_details_form (GString *b, const opd_config_t *cfg, json_t *ticket, const char *action,
                           const char *csrf, const form_t *values);
 void portal_details_post (http_req_t *req, const web_auth_t *who, const char *id);
+//  The satisfaction rating (portal_rating.c): GET/POST /rate/TOKEN, a link
+//  mailed under a resolution note.
+void portal_rating_link (http_req_t *req, const char *token);
 //  Themes (theme.c): the CSS of the light and dark themes (appended last
 //  to every page's style), the chosen theme of the request ("light",
 //  "dark", or NULL to follow the browser), and the toggle's form.

@@ -184,6 +184,13 @@ long long opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg,
 int opd_store_hold (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
                     const char *reason);
 
+//  rate.lua: records the requester's rating ("good" or "bad") of ticket id
+//  with comment (NULL or "": none), replacing an earlier one, with a
+//  history entry and the event ticket.rated. 1 recorded, 2 no such ticket,
+//  3 anonymised, -1 / -2.
+int opd_store_rate (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rating,
+                    const char *comment);
+
 //  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
 //  outcome: "sent" or "failed"; ticket "" when none. held_response and
 //  held_variable (NULL or "": none): an acknowledgement went out without its

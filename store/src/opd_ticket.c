@@ -283,6 +283,9 @@ opd_tk_from_hash (const opd_ticket_t *tk, const redisReply *h, const opd_config_
                                                      s_str (tk->hold_by), "at", s_time (tk->hold_at))
                                         : json_null ());
     json_object_set_new (t, "missing_fields", s_json (tk->missing, JSON_ARRAY));
+    json_object_set_new (t, "rating", s_str (tk->rating));
+    json_object_set_new (t, "rating_comment", s_str (tk->rating_comment));
+    json_object_set_new (t, "rated_at", s_time (tk->rated_at));
     json_object_set_new (t, "team_times", s_team_times (tk, h));
     int64_t since;
     json_object_set_new (t, "team_since",
