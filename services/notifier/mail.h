@@ -29,6 +29,9 @@ typedef struct {
     //  Kind "notice" (an agent notification by mail, notices.c): the job,
     //  whose agent, notice, team, priority, slo and due_at say what happened.
     json_t *job;
+    //  The time zone the requester chose (opd_req_tz_get), NULL when none:
+    //  every time in a mail to a requester is in opd_req_tz_pick's zone.
+    const char *zone;
 } mail_input_t;
 
 //  A composed message; every member is owned (mail_clear frees them).
