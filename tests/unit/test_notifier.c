@@ -366,6 +366,44 @@ test_mail_ack_states_targets_in_calendar_zone (void **state)
     assert_string_equal (buf, "Tuesday 24 November 2026 10:00 (UTC)");
 }
 
+//  The requester's chosen zone wins over the calendar's, on both sides of
+//  the US change back to standard time (1 November 2026, 07:00 UTC), and a
+//  zone that is not a tz database name falls back to the calendar's.
+static void
+test_mail_ack_states_targets_in_the_requesters_zone (void **state)
+{
+    (void) state;
+    char fr[32], res[32];
+    snprintf (fr, sizeof fr, "%lld", (long long) utc (2026, 11, 1, 6, 30));   //  01:30 CDT
+    snprintf (res, sizeof res, "%lld", (long long) utc (2026, 11, 1, 7, 30));  //  01:30 CST
+    GHashTable *t = ticket ("id", "OPD-7", "subject", "x", "req_email", "r@example.com",
+                            "slo_policy", "standard", "fr_due", fr, "fr_state", "running",
+                            "res_due", res, "res_state", "running", NULL);
+    mail_input_t in = {"ack", 7, view (t), NULL, 0, NULL, NULL, 0, NULL, "America/Chicago"};
+    mail_t m;
+    const char *why;
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_non_null (strstr (m.data, "We aim to respond by Sunday 1 November 2026 01:30 (America/Chicago) "
+                                     "and to resolve it by Sunday 1 November 2026 01:30 "
+                                     "(America/Chicago)."));
+    mail_clear (&m);
+    in.zone = "../../etc/localtime";
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_non_null (strstr (m.data, "We aim to respond by Sunday 1 November 2026 06:30 (Europe/London)"));
+    mail_clear (&m);
+    g_hash_table_destroy (t);
+
+    assert_null (opd_req_tz_check ("America/Chicago"));
+    assert_null (opd_req_tz_check ("UTC"));
+    const char *bad[] = {"Mars/Olympus", "+05:00", "/etc/localtime", "EST5EDT,M3.2.0,M11.1.0", "", NULL};
+    for (int i = 0; i < 6; i++)
+        assert_non_null (opd_req_tz_check (bad[i]));
+    assert_string_equal (opd_req_tz_pick (s_cfg, "Asia/Tokyo", "standard"), "Asia/Tokyo");
+    assert_string_equal (opd_req_tz_pick (s_cfg, NULL, "standard"), "Europe/London");
+    assert_string_equal (opd_req_tz_pick (s_cfg, "Nowhere", "p1"), "UTC");
+    assert_string_equal (opd_req_tz_pick (s_cfg, NULL, "no-such-policy"), "UTC");
+}
+
 static void
 test_mail_ack_lists_missing_fields (void **state)
 {
@@ -714,6 +752,7 @@ main (void)
         cmocka_unit_test (test_mail_ack_uses_standard_response),
         cmocka_unit_test (test_mail_ack_holds_a_response_without_a_value),
         cmocka_unit_test (test_mail_ack_states_targets_in_calendar_zone),
+        cmocka_unit_test (test_mail_ack_states_targets_in_the_requesters_zone),
         cmocka_unit_test (test_mail_ack_lists_missing_fields),
         cmocka_unit_test (test_mail_skips_without_email_or_when_anonymised),
         cmocka_unit_test (test_mail_internal_comment_is_never_mailed),
