@@ -148,7 +148,12 @@ end
 
 local changed = 0
 local idx = 0
-if t.req_email then idx = idx + redis.call('ZREM', KEY.idx_req(string.lower(t.req_email)), id) end
+if t.req_email then
+  local addr = string.lower(t.req_email)
+  idx = idx + redis.call('ZREM', KEY.idx_req(addr), id)
+  -- The address's time zone (portal /settings) goes with its last ticket.
+  if redis.call('ZCARD', KEY.idx_req(addr)) == 0 then redis.call('DEL', KEY.req_tz(addr)) end
+end
 for _, p in ipairs(PERSONAL) do
   local v = t[p.field]
   if p.partly then

@@ -45,6 +45,7 @@ local KEY = {
   idx_status = function (status) return 'opd:idx:status:' .. status end,
   idx_team = function (team) return 'opd:idx:team:' .. team end,
   idx_req = function (email) return 'opd:idx:req:' .. email end,
+  req_tz = function (email) return 'opd:req:' .. email .. ':tz' end,
   queue_due = function (team) return 'opd:q:due:' .. team end,
   count_team = function (team) return 'opd:count:team:' .. team end,
   resolved = 'opd:resolved',

@@ -299,6 +299,9 @@ int opd_key_idx_team (char *buf, size_t size, const char *team);
 //  opd:idx:req:{email} (zset (created ms), global): tickets by requester email (lower case)
 #define OPD_KEY_IDX_REQ_FMT "opd:idx:req:%s"
 int opd_key_idx_req (char *buf, size_t size, const char *email);
+//  opd:req:{email}:tz (string (an IANA time zone; EXPIRE 400 days from the last choice), global): the time zone a requester chose on the portal's /settings, by lower-cased email 
+#define OPD_KEY_REQ_TZ_FMT "opd:req:%s:tz"
+int opd_key_req_tz (char *buf, size_t size, const char *email);
 //  opd:q:due:{team} (zset (due ms), global): the team's queue: every ticket of TEAM that is not resolved or closed, scored by
 #define OPD_KEY_QUEUE_DUE_FMT "opd:q:due:%s"
 int opd_key_queue_due (char *buf, size_t size, const char *team);

@@ -277,6 +277,13 @@ opd_key_idx_req (char *buf, size_t size, const char *email)
 }
 
 int
+opd_key_req_tz (char *buf, size_t size, const char *email)
+{
+    int n = snprintf (buf, size, OPD_KEY_REQ_TZ_FMT, email);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_queue_due (char *buf, size_t size, const char *team)
 {
     int n = snprintf (buf, size, OPD_KEY_QUEUE_DUE_FMT, team);
@@ -490,6 +497,7 @@ const opd_key_info_t opd_keys[] = {
     {"idx_status", "opd:idx:status:{status}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idx_team", "opd:idx:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idx_req", "opd:idx:req:{email}", OPD_SCOPE_GLOBAL, true, NULL},
+    {"req_tz", "opd:req:{email}:tz", OPD_SCOPE_GLOBAL, true, NULL},
     {"queue_due", "opd:q:due:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"count_team", "opd:count:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"resolved", "opd:resolved", OPD_SCOPE_GLOBAL, false, NULL},
@@ -527,7 +535,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 74;
+const size_t opd_key_count = 75;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

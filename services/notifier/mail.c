@@ -5,6 +5,7 @@
     998-octet limit of RFC 5322, else as quoted-printable. */
 #include "mail.h"
 #include "opd_reply_token.h"
+#include "opd_req_tz.h"
 #include "opd_stdresp.h"
 #include "opd_template.h"
 #include "opd_util.h"
@@ -267,15 +268,25 @@ s_open_due (const opd_ticket_t *ticket, opd_clock_t clock)
     return due ? strtoll (due, NULL, 10) : 0;
 }
 
-//  "We aim to respond by ... and to resolve it by ...", in the time zone of
-//  the policy's calendar.
-static void
-s_append_targets (GString *body, const opd_config_t *cfg, const opd_ticket_t *ticket)
+//  The zone of every time in a mail to the requester: the requester's
+//  choice, else the ticket's policy calendar's, else UTC (opd_req_tz.h).
+static const char *
+s_zone (const opd_config_t *cfg, const mail_input_t *in)
 {
+    const char *policy = in->ticket ? s_nz (in->ticket->slo_policy) : NULL;
+    return opd_req_tz_pick (cfg, in->zone, policy);
+}
+
+//  "We aim to respond by ... and to resolve it by ...", in the requester's
+//  time zone.
+static void
+s_append_targets (GString *body, const opd_config_t *cfg, const mail_input_t *in)
+{
+    const opd_ticket_t *ticket = in->ticket;
     int64_t fr = s_open_due (ticket, OPD_CLOCK_FR), res = s_open_due (ticket, OPD_CLOCK_RES);
     if (!fr && !res)
         return;
-    const char *tz = opd_stdresp_timezone (cfg, ticket);
+    const char *tz = s_zone (cfg, in);
     char a[96], b[96];
     if (fr)
         mail_when (fr, tz, a, sizeof a);
@@ -324,7 +335,7 @@ s_append_missing (GString *body, const opd_config_t *cfg, const mail_input_t *in
     g_string_append_c (body, '\n');
     if (in->link) {
         char until[80];
-        mail_when (in->link_expires_ms, NULL, until, sizeof until);
+        mail_when (in->link_expires_ms, s_zone (cfg, in), until, sizeof until);
         g_string_append_printf (body, "You can give them on this form (the link works until %s):\n\n%s\n\n"
                                       "Or reply to this message with one line for each, such as:\n",
                                 until, in->link);
@@ -384,7 +395,7 @@ s_compose_ack (const opd_config_t *cfg, const mail_input_t *in, const char *id, 
                                 "We have received your request \"%s\" and logged it with "
                                 "reference %s.\n\n",
                                 subject, id);
-    s_append_targets (body, cfg, ticket);
+    s_append_targets (body, cfg, in);
     s_append_missing (body, cfg, in);
     g_string_append_printf (body, "Please keep [%s] in the subject when you reply.\n", id);
 }
@@ -603,7 +614,7 @@ s_compose_signin (const opd_config_t *cfg, const mail_input_t *in, mail_t *out, 
         return -1;
     }
     char until[80];
-    mail_when (in->link_expires_ms, NULL, until, sizeof until);
+    mail_when (in->link_expires_ms, s_zone (cfg, in), until, sizeof until);
     GString *body = g_string_new ("Hello,\n\n");
     g_string_append_printf (body,
                             "Someone, probably you, asked to sign in to the service desk with this "

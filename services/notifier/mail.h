@@ -32,6 +32,9 @@ typedef struct {
     //  goes back to Redis) may hold rating_good and rating_bad, the links of
     //  the satisfaction rating, which work until link_expires_ms.
     json_t *job;
+    //  The time zone the requester chose (opd_req_tz_get), NULL when none:
+    //  every time in a mail to a requester is in opd_req_tz_pick's zone.
+    const char *zone;
 } mail_input_t;
 
 //  A composed message; every member is owned (mail_clear frees them).

@@ -14,6 +14,7 @@
 #include "notices.h"
 #include "opd_log.h"
 #include "opd_redis.h"
+#include "opd_req_tz.h"
 #include "opd_schema.h"
 #include "opd_store.h"
 #include "opd_util.h"
@@ -256,10 +257,15 @@ s_process_signin (notifier_t *self, json_t *j, const char *job, size_t len)
         s_retry (self, job, len, NULL, opd_now_ms () + 1000);
         return;
     }
+    char *zone = NULL;
+    if (opd_req_tz_get (self->redis, email, &zone)) {
+        s_retry (self, job, len, NULL, opd_now_ms () + 1000);
+        return;
+    }
     char *link = s_link (cfg, "/login/link?t=", token);
     int64_t now = opd_now_ms ();
     mail_input_t in = {.kind = "signin", .job_id = jid, .now_ms = now, .to = email, .link = link,
-                       .link_expires_ms = now + cfg->web_signin_link_ms};
+                       .link_expires_ms = now + cfg->web_signin_link_ms, .zone = zone};
     mail_t m;
     const char *why = NULL;
     if (mail_compose (cfg, &in, &m, &why)) {
@@ -274,6 +280,7 @@ s_process_signin (notifier_t *self, json_t *j, const char *job, size_t len)
     explicit_bzero (token, sizeof token);
     explicit_bzero (link, strlen (link));
     free (link);
+    free (zone);
 }
 
 static void
@@ -304,6 +311,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     char token[65] = "", *link = NULL;  //  a details link's (below)
     char *rate[2] = {NULL, NULL};        //  the rating links (below)
     json_t *rated = NULL;                //  the job with them, for mail_compose only
+    char *zone = NULL;                  //  the requester's chosen time zone
     bool failed = found == -1;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
     if (found == 1 && about_comment)
@@ -321,6 +329,13 @@ s_process (notifier_t *self, const char *job, size_t len)
     }
     mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms (),
                        .job = j};
+    //  Mails to the requester print times in the zone the requester chose.
+    bool to_requester = !strcmp (kind, "ack") || !strcmp (kind, "comment");
+    if (to_requester && t.req_email && opd_req_tz_get (self->redis, t.req_email, &zone)) {
+        s_retry (self, job, len, NULL, opd_now_ms () + 1000);
+        goto end;
+    }
+    in.zone = zone;
     //  An acknowledgement of a ticket that lacks details carries a link to
     //  give them: fresh on every attempt, like a sign-in link.
     if (!strcmp (kind, "ack") && t.missing && *t.missing) {
@@ -375,6 +390,7 @@ end:
     if (link)
         explicit_bzero (link, strlen (link));
     free (link);
+    free (zone);
     free (comment);
     if (hash)
         freeReplyObject (hash);

@@ -12,6 +12,8 @@
     GET/POST /logout       a sign-out button; the POST revokes the session
     GET /tickets           the signed-in requester's tickets, status, SLO due times
     GET/POST /tickets/ID   one ticket with its public comments; a reply form
+    GET/POST /settings     the requester's time zone (portal_tz.c); every time
+                           on these pages is in it (opd_req_tz.h)
     (/agent and below is the agent console: console.c)
 
     Every value that reaches a page goes through portal_esc. Forms are
@@ -452,7 +454,7 @@ s_logout (http_req_t *req, const web_auth_t *who)
 //  --- My tickets ------------------------------------------------------------
 
 static void
-s_clock (GString *b, json_t *t, const char *name)
+s_clock (GString *b, json_t *t, const char *name, const char *zone)
 {
     json_t *c = json_object_get (json_object_get (t, "slo"), name);
     const char *state = portal_jstr (c, "state");
@@ -462,7 +464,7 @@ s_clock (GString *b, json_t *t, const char *name)
         return;
     }
     g_string_append (b, "<td>");
-    portal_time (b, due);
+    portal_when (b, due, zone);
     if (state) {
         g_string_append (b, " <span class=\"muted\">(");
         portal_esc (b, state);
@@ -484,6 +486,7 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
         return;
     }
     GString *b = g_string_new ("<h1>My requests</h1>");
+    char *chosen = portal_chosen_zone (req, who);
     json_t *items = json_object_get (page, "items");
     if (!json_array_size (items))
         g_string_append (b, "<p>You have no requests yet. <a href=\"/\">Send one</a>.</p>");
@@ -502,14 +505,16 @@ s_my_tickets (http_req_t *req, const web_auth_t *who)
             g_string_append (b, "</td><td>");
             portal_esc (b, portal_jstr (t, "status"));
             g_string_append (b, "</td><td>");
-            portal_time (b, portal_jstr (t, "updated_at"));
+            const char *zone = portal_ticket_zone (req->cfg, chosen, t);
+            portal_when (b, portal_jstr (t, "updated_at"), zone);
             g_string_append (b, "</td>");
-            s_clock (b, t, "first_response");
-            s_clock (b, t, "resolution");
+            s_clock (b, t, "first_response", zone);
+            s_clock (b, t, "resolution", zone);
             g_string_append (b, "</tr>");
         }
         g_string_append (b, "</tbody></table>");
     }
+    free (chosen);
     json_decref (page);
     portal_page (req, 200, "My requests", who, b, NULL);
 }
@@ -567,17 +572,19 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
         portal_esc (b, notice);
         g_string_append (b, "</p>");
     }
+    char *chosen = portal_chosen_zone (req, who);
+    const char *zone = portal_ticket_zone (req->cfg, chosen, t);
     const char *status = portal_jstr (t, "status");
     g_string_append (b, "<table><tr><th>Status</th><td id=\"status\">");
     portal_esc (b, status);
     g_string_append (b, "</td></tr><tr><th>Priority</th><td>");
     portal_esc (b, portal_jstr (t, "priority") ? portal_jstr (t, "priority") : "not set yet");
     g_string_append (b, "</td></tr><tr><th>Sent</th><td>");
-    portal_time (b, portal_jstr (t, "created_at"));
+    portal_when (b, portal_jstr (t, "created_at"), zone);
     g_string_append (b, "</td></tr><tr><th>First answer due</th>");
-    s_clock (b, t, "first_response");
+    s_clock (b, t, "first_response", zone);
     g_string_append (b, "</tr><tr><th>Resolution due</th>");
-    s_clock (b, t, "resolution");
+    s_clock (b, t, "resolution", zone);
     g_string_append (b, "</tr>");
     const char *k;
     json_t *v;
@@ -609,7 +616,7 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
                                 (long long) json_integer_value (json_object_get (c, "id")));
         portal_esc (b, s_author (req->cfg, c));
         g_string_append (b, ", ");
-        portal_time (b, portal_jstr (c, "at"));
+        portal_when (b, portal_jstr (c, "at"), zone);
         g_string_append (b, "</p><div class=\"body\">");
         portal_esc (b, portal_jstr (c, "body"));
         g_string_append (b, "</div></div>");
@@ -631,6 +638,7 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     }
     char title[128];
     snprintf (title, sizeof title, "%s", portal_jstr (t, "id"));
+    free (chosen);
     json_decref (t);
     portal_page (req, 200, title, who, b, NULL);
 }
@@ -728,6 +736,13 @@ portal_handle (http_req_t *req)
     }
     if (!strcmp (p, "/logout")) {
         s_logout (req, signed_in);
+        return true;
+    }
+    if (!strcmp (p, "/settings")) {
+        if (who)
+            portal_settings (req, who, post);
+        else
+            portal_redirect (req, signed_in ? "/agent" : "/login");
         return true;
     }
     if (!strncmp (p, "/details/", 9)) {

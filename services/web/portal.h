@@ -77,4 +77,16 @@ void portal_theme_form (GString *b, const http_req_t *req, const char *csrf);
 //  and GET/POST /login/link.
 void portal_signin_request (http_req_t *req, const char *email);
 void portal_signin_link (http_req_t *req);
+
+//  Times in the requester's time zone (portal_tz.c, opd_req_tz.h).
+//  portal_when: an RFC 3339 time as "Tuesday 24 November 2026 10:00
+//  (Europe/London)" in zone, in a <time> element (&mdash; without one).
+//  portal_chosen_zone: the zone who chose, or NULL (the caller frees it).
+//  portal_ticket_zone: the zone of one ticket's times: chosen, else its
+//  policy calendar's, else UTC (borrowed). portal_settings: GET/POST
+//  /settings, where a signed-in requester chooses.
+void portal_when (GString *out, const char *rfc3339, const char *zone);
+char *portal_chosen_zone (http_req_t *req, const web_auth_t *who);
+const char *portal_ticket_zone (const opd_config_t *cfg, const char *chosen, json_t *ticket);
+void portal_settings (http_req_t *req, const web_auth_t *who, bool post);
 #endif

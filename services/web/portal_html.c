@@ -118,7 +118,7 @@ portal_page_script (http_req_t *req, int status, const char *title, const web_au
     g_string_append (out, "</head><body><header><nav><a href=\"/\">New request</a>");
     if (who) {
         const web_session_t *session = (const web_session_t *) who;
-        g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a>"
+        g_string_append (out, who->role == OPD_ROLE_REQUESTER ? "<a href=\"/tickets\">My requests</a><a href=\"/settings\">Settings</a>"
                                                               : "<a href=\"/agent\">Agent console</a>");
         if (who->role >= OPD_ROLE_LEAD)
             g_string_append (out, "<a href=\"/agent/dashboard\">Dashboard</a>");

@@ -152,7 +152,7 @@ test_mail_ack_has_tag_ids_and_footer (void **state)
 {
     (void) state;
     GHashTable *t = plain_ticket ();
-    mail_input_t in = {"ack", 17, view (t), NULL, utc (2026, 11, 24, 9, 0), NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 17, view (t), NULL, utc (2026, 11, 24, 9, 0), NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -206,7 +206,7 @@ test_mail_header_injection_is_neutralised (void **state)
     GHashTable *t = ticket ("id", "OPD-7", "subject", "Hello\r\nBcc: evil@example.com\r\n\r\nbody",
                             "req_name", "Eve\r\nCc: x@example.com", "req_email", "eve@example.com",
                             NULL);
-    mail_input_t in = {"ack", 1, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 1, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -237,7 +237,7 @@ test_mail_non_ascii_subject_is_rfc2047 (void **state)
     const char *subject = "Drucker im 3. Stock läuft nicht – bitte prüfen, es ist dringend, "
                           "wirklich sehr dringend ✓";
     GHashTable *t = ticket ("id", "OPD-9", "subject", subject, "req_email", "u@example.com", NULL);
-    mail_input_t in = {"ack", 3, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 3, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -283,7 +283,7 @@ test_mail_ack_uses_standard_response (void **state)
     (void) state;
     GHashTable *t = ticket ("id", "OPD-5", "subject", "VPN is down", "req_email", "r@example.com",
                             "stdresp", "vpn-basics", NULL);
-    mail_input_t in = {"ack", 5, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 5, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -312,7 +312,7 @@ test_mail_ack_holds_a_response_without_a_value (void **state)
     (void) state;
     GHashTable *t = ticket ("id", "OPD-6", "subject", "Hello", "req_email", "r@example.com",
                             "stdresp", "greet", NULL);
-    mail_input_t in = {"ack", 6, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 6, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -341,7 +341,7 @@ test_mail_ack_states_targets_in_calendar_zone (void **state)
     GHashTable *t = ticket ("id", "OPD-6", "subject", "x", "req_email", "r@example.com",
                             "slo_policy", "standard", "fr_due", fr, "fr_state", "running",
                             "res_due", res, "res_state", "running", NULL);
-    mail_input_t in = {"ack", 6, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 6, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -366,6 +366,44 @@ test_mail_ack_states_targets_in_calendar_zone (void **state)
     assert_string_equal (buf, "Tuesday 24 November 2026 10:00 (UTC)");
 }
 
+//  The requester's chosen zone wins over the calendar's, on both sides of
+//  the US change back to standard time (1 November 2026, 07:00 UTC), and a
+//  zone that is not a tz database name falls back to the calendar's.
+static void
+test_mail_ack_states_targets_in_the_requesters_zone (void **state)
+{
+    (void) state;
+    char fr[32], res[32];
+    snprintf (fr, sizeof fr, "%lld", (long long) utc (2026, 11, 1, 6, 30));   //  01:30 CDT
+    snprintf (res, sizeof res, "%lld", (long long) utc (2026, 11, 1, 7, 30));  //  01:30 CST
+    GHashTable *t = ticket ("id", "OPD-7", "subject", "x", "req_email", "r@example.com",
+                            "slo_policy", "standard", "fr_due", fr, "fr_state", "running",
+                            "res_due", res, "res_state", "running", NULL);
+    mail_input_t in = {"ack", 7, view (t), NULL, 0, NULL, NULL, 0, NULL, "America/Chicago"};
+    mail_t m;
+    const char *why;
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_non_null (strstr (m.data, "We aim to respond by Sunday 1 November 2026 01:30 (America/Chicago) "
+                                     "and to resolve it by Sunday 1 November 2026 01:30 "
+                                     "(America/Chicago)."));
+    mail_clear (&m);
+    in.zone = "../../etc/localtime";
+    assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
+    assert_non_null (strstr (m.data, "We aim to respond by Sunday 1 November 2026 06:30 (Europe/London)"));
+    mail_clear (&m);
+    g_hash_table_destroy (t);
+
+    assert_null (opd_req_tz_check ("America/Chicago"));
+    assert_null (opd_req_tz_check ("UTC"));
+    const char *bad[] = {"Mars/Olympus", "+05:00", "/etc/localtime", "EST5EDT,M3.2.0,M11.1.0", "", NULL};
+    for (int i = 0; i < 6; i++)
+        assert_non_null (opd_req_tz_check (bad[i]));
+    assert_string_equal (opd_req_tz_pick (s_cfg, "Asia/Tokyo", "standard"), "Asia/Tokyo");
+    assert_string_equal (opd_req_tz_pick (s_cfg, NULL, "standard"), "Europe/London");
+    assert_string_equal (opd_req_tz_pick (s_cfg, "Nowhere", "p1"), "UTC");
+    assert_string_equal (opd_req_tz_pick (s_cfg, NULL, "no-such-policy"), "UTC");
+}
+
 static void
 test_mail_ack_lists_missing_fields (void **state)
 {
@@ -373,7 +411,7 @@ test_mail_ack_lists_missing_fields (void **state)
     GHashTable *t = ticket ("id", "OPD-8", "subject", "Laptop please", "req_email", "r@example.com",
                             "request_type", "new-laptop", "missing", "[\"cost_centre\",\"model\"]",
                             NULL);
-    mail_input_t in = {"ack", 8, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 8, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -400,7 +438,7 @@ test_mail_skips_without_email_or_when_anonymised (void **state)
     mail_t m;
     const char *why;
     GHashTable *t = ticket ("id", "OPD-1", "subject", "x", "req_phone", "+441234567890", NULL);
-    mail_input_t in = {"ack", 1, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 1, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), -1);
     assert_string_equal (why, "no email");
     assert_null (m.data);
@@ -434,7 +472,7 @@ test_mail_agent_gets_requester_reply_with_reply_token (void **state)
     mail_input_t in = {"agent", 12, view (t),
                        "{\"id\":3,\"author\":\"rita@example.com\",\"role\":\"requester\",\"public\":true,"
                        "\"body\":\"Still jammed after the restart.\",\"at\":1}",
-                       0, NULL, NULL, 0, NULL};
+                       0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why = NULL;
     assert_int_equal (mail_compose (cfg, &in, &m, &why), 0);
@@ -475,7 +513,7 @@ test_mail_internal_comment_is_never_mailed (void **state)
     mail_input_t in = {"comment", 2, view (t),
                        "{\"id\":1,\"author\":\"alice\",\"role\":\"agent\",\"public\":false,"
                        "\"body\":\"secret note\",\"at\":1}",
-                       0, NULL, NULL, 0, NULL};
+                       0, NULL, NULL, 0, NULL, NULL};
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), -1);
     assert_string_equal (why, "internal comment");
     in.comment_json = "{\"id\":1,\"author\":\"rita@example.com\",\"role\":\"requester\","
@@ -498,7 +536,7 @@ test_mail_public_comment_threads_and_names_agent (void **state)
     mail_input_t in = {"comment", 11, view (t),
                        "{\"id\":2,\"author\":\"alice\",\"role\":\"agent\",\"public\":true,"
                        "\"body\":\"We restarted the server.\\r\\nPlease try again.\",\"at\":1}",
-                       0, NULL, NULL, 0, NULL};
+                       0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -543,7 +581,7 @@ test_mail_ack_replies_to_the_requesters_message (void **state)
     (void) state;
     GHashTable *t = ticket ("id", "OPD-3", "subject", "x", "req_email", "r@example.com", "channel",
                             "email", "external_id", "abc.def@mail.example.com", NULL);
-    mail_input_t in = {"ack", 4, view (t), NULL, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"ack", 4, view (t), NULL, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -574,7 +612,7 @@ test_mail_long_lines_go_quoted_printable (void **state)
         g_string_append_c (longbody, (char) ('a' + i % 26));
     g_string_append (longbody, "=é\"}");
     GHashTable *t = plain_ticket ();
-    mail_input_t in = {"comment", 1, view (t), longbody->str, 0, NULL, NULL, 0, NULL};
+    mail_input_t in = {"comment", 1, view (t), longbody->str, 0, NULL, NULL, 0, NULL, NULL};
     mail_t m;
     const char *why;
     assert_int_equal (mail_compose (s_cfg, &in, &m, &why), 0);
@@ -714,6 +752,7 @@ main (void)
         cmocka_unit_test (test_mail_ack_uses_standard_response),
         cmocka_unit_test (test_mail_ack_holds_a_response_without_a_value),
         cmocka_unit_test (test_mail_ack_states_targets_in_calendar_zone),
+        cmocka_unit_test (test_mail_ack_states_targets_in_the_requesters_zone),
         cmocka_unit_test (test_mail_ack_lists_missing_fields),
         cmocka_unit_test (test_mail_skips_without_email_or_when_anonymised),
         cmocka_unit_test (test_mail_internal_comment_is_never_mailed),
