@@ -41,14 +41,19 @@ static const char *const s_default_types[] = {
     "application/zip", "message/rfc822", "application/vnd.openxmlformats-officedocument.*",
     "application/vnd.oasis.opendocument.*", "application/msword", "application/vnd.ms-excel", NULL};
 
+//  True when url is PREFIX + something + /attachments.
+static bool
+s_upload_url (const char *url, const char *pre)
+{
+    static const char tail[] = "/attachments";
+    size_t n = strlen (url), p = strlen (pre), t = sizeof tail - 1;
+    return !strncmp (url, pre, p) && n > p + t && !strcmp (url + n - t, tail);
+}
+
 bool
 web_attach_large (const char *method, const char *url)
 {
-    static const char pre[] = "/api/v1/tickets/", tail[] = "/attachments";
-    if (strcmp (method, "POST") || strncmp (url, pre, sizeof pre - 1))
-        return false;
-    size_t n = strlen (url), t = sizeof tail - 1;
-    return n > sizeof pre - 1 + t && !strcmp (url + n - t, tail);
+    return !strcmp (method, "POST") && (s_upload_url (url, "/api/v1/tickets/") || s_upload_url (url, "/tickets/"));
 }
 
 size_t
@@ -82,10 +87,8 @@ web_attach_type_ok (const opd_config_t *cfg, const char *type)
     return false;
 }
 
-//  The media type of a Content-Type value, lowercased and without its
-//  parameters, into out; "" when it is not a type/subtype token.
-static void
-s_media_type (const char *ct, char *out, size_t size)
+void
+web_attach_media_type (const char *ct, char *out, size_t size)
 {
     out[0] = 0;
     if (!ct)
@@ -169,9 +172,28 @@ s_attach_refused (http_req_t *req, const char *id, int rc)
         http_error (req, 503, "unavailable", "the attachment could not be stored");
 }
 
+const char *
+web_attach_check (const opd_config_t *cfg, const char *content_type, const char *name, size_t len)
+{
+    char type[128];
+    web_attach_media_type (content_type, type, sizeof type);
+    char *base = s_file_name (name);
+    bool named = base != NULL;
+    free (base);
+    if (!cfg->attachments_dir || !*cfg->attachments_dir)
+        return "folder";
+    if ((int64_t) len > cfg->max_attachment_bytes)
+        return "size";
+    if (!*type || !web_attach_type_ok (cfg, type))
+        return "type";
+    if (!named)
+        return "name";
+    return len ? NULL : "empty";
+}
+
 //  What an upload must pass before anything is stored: a folder to keep it
-//  in, the size limit, an allowed type, a usable name. 0, or -1 after
-//  answering.
+//  in, the size limit, an allowed type, a usable name (the order of
+//  web_attach_check). 0, or -1 after answering.
 static int
 s_upload_check (http_req_t *req, const char *type, const char *name)
 {
@@ -223,7 +245,7 @@ api_attach_upload (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     json_decref (t);
     char type[128];
-    s_media_type (http_header (req, "Content-Type"), type, sizeof type);
+    web_attach_media_type (http_header (req, "Content-Type"), type, sizeof type);
     char *name = s_file_name (http_arg (req, "filename"));
     json_t *meta = NULL;
     int rc = s_upload_check (req, type, name) ? -3
@@ -305,7 +327,7 @@ web_attach_serve (http_req_t *req, const web_auth_t *who, const char *id, const 
         return;
     }
     char type[128];
-    s_media_type (json_string_value (json_object_get (a, "content_type")), type, sizeof type);
+    web_attach_media_type (json_string_value (json_object_get (a, "content_type")), type, sizeof type);
     char *disp = s_disposition (json_string_value (json_object_get (a, "name")) ?: "attachment");
     http_add_header (req, "Content-Type", *type ? type : "application/octet-stream");
     http_add_header (req, "Content-Disposition", disp);

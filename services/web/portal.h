@@ -63,6 +63,13 @@ void portal_details_link (http_req_t *req, const char *token);
 void portal_details_form (GString *b, const opd_config_t *cfg, json_t *ticket, const char *action,
                           const char *csrf, const form_t *values);
 void portal_details_post (http_req_t *req, const web_auth_t *who, const char *id);
+//  Files on a requester's ticket page (portal_attach.c): the list of links
+//  and the upload form (while not closed), and its POST.
+void portal_attach_list (GString *b, json_t *t, const char *csrf);
+void portal_attach_post (http_req_t *req, const web_auth_t *who, const char *id);
+//  A POST's Origin is this site's (else 403 answered): for forms that
+//  portal_form_post cannot read (multipart).
+bool portal_origin_ok (http_req_t *req, const web_auth_t *who);
 //  Themes (theme.c): the CSS of the light and dark themes (appended last
 //  to every page's style), the chosen theme of the request ("light",
 //  "dark", or NULL to follow the browser), and the toggle's form.

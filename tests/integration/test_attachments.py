@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import unittest
 import urllib.parse
 
@@ -181,6 +182,58 @@ class AttachmentTest(unittest.TestCase):
         self.assertNotIn("attachments", self.st.ticket(tid))
         s, _, _ = call(self.st, "GET", "/api/v1/tickets/%s/attachments/%s" % (tid, sha), None, AGENT, None)
         self.assertEqual(s, 404)
+
+    def portal_upload(self, web, tid, data, name, ctype, csrf=None):
+        if csrf is None:
+            page = web.get("/tickets/" + tid)[1]
+            csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+        b = "----opdesk-test-boundary"
+        body = (("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n" % (b, csrf)).encode()
+                + ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                   "Content-Type: %s\r\n\r\n" % (b, name, ctype)).encode()
+                + data + ("\r\n--%s--\r\n" % b).encode())
+        code, text, hdrs, _ = web.request("POST", "/tickets/%s/attachments" % tid, body,
+                                          {"Content-Type": "multipart/form-data; boundary=" + b})
+        return code, text, hdrs
+
+    def test_portal_upload_form_list_and_download(self):
+        tid = self.ticket()
+        web = Session(self.st.http_port)
+        web.login(RITA)
+        code, page, _ = web.get("/tickets/" + tid)
+        self.assertEqual(code, 200)
+        self.assertIn('enctype="multipart/form-data"', page)
+        data = b"%PDF-1.4 the invoice\r\n--not a boundary\r\n" + bytes(range(256))
+        sha = hashlib.sha256(data).hexdigest()
+        code, text, hdrs = self.portal_upload(web, tid, data, "invoice.pdf", "application/pdf")
+        self.assertEqual(code, 303, text)
+        self.assertEqual(hdrs["location"], "/tickets/%s?attached=1" % tid)
+        with open(os.path.join(self.dir, sha), "rb") as f:
+            self.assertEqual(f.read(), data)
+        page = web.get("/tickets/" + tid)[1]
+        link = "/tickets/%s/attachments/%s" % (tid, sha)
+        self.assertIn('href="%s"' % link, page)
+        c = http.client.HTTPConnection("127.0.0.1", self.st.http_port, timeout=20)
+        c.request("GET", link, headers={"Cookie": "; ".join("%s=%s" % kv for kv in web.cookies.items())})
+        r = c.getresponse()
+        self.assertEqual((r.status, r.read(), r.getheader("Content-Type")), (200, data, "application/pdf"))
+        c.close()
+        before = self.files()
+        code, text, _ = self.portal_upload(web, tid, b"<html>", "page.html", "text/html")
+        self.assertEqual(code, 415, text)
+        code, text, _ = self.portal_upload(web, tid, b"z" * (LIMIT + 1), "big.txt", "text/plain")
+        self.assertEqual(code, 413, text)
+        code, text, _ = self.portal_upload(web, tid, b"abc", "a.txt", "text/plain", csrf="0" * 64)
+        self.assertEqual(code, 403, text)
+        # Another requester's session: 404 for the upload and the download.
+        sam = Session(self.st.http_port)
+        sam.login(SAM)
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', sam.get("/tickets")[1] or "")
+        code, text, _ = self.portal_upload(sam, tid, b"abc", "a.txt", "text/plain",
+                                           csrf=csrf.group(1) if csrf else "0" * 64)
+        self.assertEqual(code, 404, text)
+        self.assertEqual(sam.get(link)[0], 404)
+        self.assertEqual(self.files(), before)
 
 
 if __name__ == "__main__":
