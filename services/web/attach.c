@@ -136,12 +136,17 @@ int
 web_attach_add (http_req_t *req, const web_auth_t *who, const char *id, const char *name, const char *type,
                 const void *data, size_t len, json_t **meta_out)
 {
+    //  The name's last path segment only (a browser may send a whole path).
+    char *base = s_file_name (name);
     char sha[65];
     opd_blob_sha256 (data, len, sha);
-    if (opd_blob_put (req->cfg->attachments_dir, sha, data, len))
+    if (!base || opd_blob_put (req->cfg->attachments_dir, sha, data, len)) {
+        free (base);
         return -1;
-    json_t *meta = json_pack ("{s:s, s:s, s:I, s:s}", "name", name, "content_type", type, "size",
+    }
+    json_t *meta = json_pack ("{s:s, s:s, s:I, s:s}", "name", base, "content_type", type, "size",
                               (json_int_t) len, "sha256", sha);
+    free (base);
     char *text = json_dumps (meta, JSON_COMPACT);
     int rc = opd_store_attach (http_redis (req), req->cfg, opd_now_ms (), id, who->identity, text,
                                MAX_ATTACHMENTS);

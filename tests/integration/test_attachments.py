@@ -205,7 +205,7 @@ class AttachmentTest(unittest.TestCase):
         self.assertIn('enctype="multipart/form-data"', page)
         data = b"%PDF-1.4 the invoice\r\n--not a boundary\r\n" + bytes(range(256))
         sha = hashlib.sha256(data).hexdigest()
-        code, text, hdrs = self.portal_upload(web, tid, data, "invoice.pdf", "application/pdf")
+        code, text, hdrs = self.portal_upload(web, tid, data, "C:\\Users\\rita\\invoice.pdf", "application/pdf")
         self.assertEqual(code, 303, text)
         self.assertEqual(hdrs["location"], "/tickets/%s?attached=1" % tid)
         with open(os.path.join(self.dir, sha), "rb") as f:
@@ -213,6 +213,7 @@ class AttachmentTest(unittest.TestCase):
         page = web.get("/tickets/" + tid)[1]
         link = "/tickets/%s/attachments/%s" % (tid, sha)
         self.assertIn('href="%s"' % link, page)
+        self.assertIn('download>invoice.pdf</a>', page)
         c = http.client.HTTPConnection("127.0.0.1", self.st.http_port, timeout=20)
         c.request("GET", link, headers={"Cookie": "; ".join("%s=%s" % kv for kv in web.cookies.items())})
         r = c.getresponse()
