@@ -260,6 +260,8 @@ typedef struct {
     size_t nimap;
     char *attachments_dir;          //  where attachment bodies are kept; NULL: metadata only
     int64_t max_attachment_bytes;   //  default 10 MiB
+    char **web_attachment_types;    //  media types the web accepts (type or prefix*); none: built-in
+    size_t nweb_attachment_types;
     int email_rate_per_sender;      //  messages per sender per window, default 20
     int64_t email_rate_window_ms;   //  default 1 h
     //  channels.email.quarantine: a message the poller failed on this many

@@ -79,6 +79,11 @@ void opd_http_destroy (opd_http_t **self_p);
 //  trusted_proxies and body_limit at once; max_connections and timeout
 //  need a restart (libmicrohttpd fixes them at start).
 void opd_http_set_config (opd_http_t *self, const opd_http_config_t *cfg, size_t body_limit);
+//  Requests for which fn (method, url; any server thread; pure) answers true
+//  may carry bodies up to limit instead of body_limit (uploads); NULL fn:
+//  none. Applies to requests whose headers arrive afterwards.
+typedef bool (opd_http_large_fn) (const char *method, const char *url);
+void opd_http_set_large (opd_http_t *self, opd_http_large_fn *fn, size_t limit);
 //  Answers sent with status so far.
 long opd_http_answers (opd_http_t *self, int status);
 

@@ -26,6 +26,7 @@ typedef enum {
     OPD_SCRIPT_HOLD,        //  cli/web: set or lift a legal hold (keeps a ticket from the anonymiser)
     OPD_SCRIPT_PSEUDO_DESTROY, //  anonymiser/cli: a period's pseudonym key is destroyed
     OPD_SCRIPT_RATE,        //  web: the requester's satisfaction rating of a resolved ticket
+    OPD_SCRIPT_ATTACH,      //  web: an uploaded attachment's metadata joins the ticket
     OPD_SCRIPT_COUNT
 } opd_script_t;
 

@@ -311,6 +311,12 @@ const entry_t opd_cfg_keys[] = {
      .max = 2592000000LL,
      .doc = "how long the Good and Bad links of the satisfaction rating (mailed with the resolution note) work; "
             "until then a rating may be changed"},
+    {"channels.web.attachment_types", K_LIST,
+     LIST_IN (opd_config_t, web_attachment_types, nweb_attachment_types),
+     .shown = "pictures, PDF, text, CSV, zip, mail, office documents",
+     .doc = "media types of files requesters and agents may upload (a type, or a prefix ending "
+            "in *); size limit and folder are channels.email's; HTML and SVG are never in the "
+            "built-in list"},
     {"channels.web.rate_limit", K_SECTION, .doc = "request rates, counted in Redis"},
     {"channels.web.rate_limit.login", K_INT, CF (web_rate.login), .def = "10", .min = 1,
      .max = 1000000, .doc = "failed sign-ins per client address per window; more: 429"},

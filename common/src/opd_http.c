@@ -42,6 +42,7 @@ typedef struct {
     char *buf;
     size_t len, cap;
     size_t drained;    //  bytes thrown away after the limit was passed
+    size_t limit;      //  this request's body limit (body_limit, or large_limit)
     bool too_large;
     bool answered;
     bool counted;      //  counted in clients (behind a proxy)
@@ -69,6 +70,8 @@ struct _opd_http_t {
     int per_client;
     int64_t header_timeout_ms;
     size_t body_limit;
+    opd_http_large_fn *large_fn;  //  which requests may carry large_limit
+    size_t large_limit;
     char **trusted;
     size_t ntrusted;
     GHashTable *peers;       //  peer address -> connections open
@@ -424,7 +427,7 @@ s_refuse (opd_http_t *self, struct MHD_Connection *conn, req_t *r, int status, c
 //  The headers are in: the deadline is met; the client is found and, behind
 //  a trusted proxy, counted. Returns MHD_YES to go on reading.
 static enum MHD_Result
-s_headers_in (opd_http_t *self, struct MHD_Connection *conn, req_t *r)
+s_headers_in (opd_http_t *self, struct MHD_Connection *conn, req_t *r, const char *method, const char *url)
 {
     conn_t *c = s_conn (conn);
     const char *xff = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "X-Forwarded-For");
@@ -442,6 +445,9 @@ s_headers_in (opd_http_t *self, struct MHD_Connection *conn, req_t *r)
     }
     bool over = r->via_proxy && in_flight > self->per_client;
     size_t limit = self->body_limit;
+    if (self->large_fn && self->large_limit > limit && self->large_fn (method, url))
+        limit = self->large_limit;
+    r->limit = limit;
     pthread_mutex_unlock (&self->lock);
     if (over)
         return s_refuse (self, conn, r, 429, "too_many_requests",
@@ -462,9 +468,8 @@ s_headers_in (opd_http_t *self, struct MHD_Connection *conn, req_t *r)
 static enum MHD_Result
 s_body_piece (opd_http_t *self, req_t *r, const char *data, size_t n)
 {
-    pthread_mutex_lock (&self->lock);
-    size_t limit = self->body_limit;
-    pthread_mutex_unlock (&self->lock);
+    (void) self;
+    size_t limit = r->limit;
     if (r->too_large || r->answered) {
         //  Already answered or about to be: read the rest away, up to a
         //  point, so the client sees the answer; then drop the connection.
@@ -503,7 +508,7 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
     if (!r) {
         r = opd_calloc (1, sizeof *r);
         *con_cls = r;
-        return s_headers_in (self, conn, r);
+        return s_headers_in (self, conn, r, method, url);
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
@@ -657,6 +662,15 @@ opd_http_set_config (opd_http_t *self, const opd_http_config_t *cfg, size_t body
     for (size_t i = 0; i < nold; i++)
         free (old[i]);
     free (old);
+}
+
+void
+opd_http_set_large (opd_http_t *self, opd_http_large_fn *fn, size_t limit)
+{
+    pthread_mutex_lock (&self->lock);
+    self->large_fn = fn;
+    self->large_limit = limit;
+    pthread_mutex_unlock (&self->lock);
 }
 
 opd_http_t *

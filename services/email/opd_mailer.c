@@ -6,6 +6,7 @@
     Redis and no intake (the fuzz harness links the parser alone). */
 #include "opd_intake.h"
 #include "opd_intake_client.h"
+#include "opd_blob.h"
 #include "opd_log.h"
 #include "opd_mail_trust.h"
 #include "opd_mailer.h"
@@ -195,50 +196,19 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
 }
 
 //  Keeps attachment bodies (up to the configured size) in the attachments
-//  folder, named by their SHA-256. Returns 0, or -1 when one could not be
-//  written (the mail is tried again later).
+//  folder, named by their SHA-256 (opd_blob). Returns 0, or -1 when one
+//  could not be written (the mail is tried again later).
 static int
 s_store_attachments (opd_mailer_t *self, opd_mail_t *m)
 {
     const char *dir = self->cfg->attachments_dir;
     if (!dir || !m->natt)
         return 0;
-    if (mkdir (dir, 0750) && errno != EEXIST) {
-        opd_error ("cannot create the attachments folder: %s", strerror (errno));
-        return -1;
-    }
     for (size_t i = 0; i < m->natt; i++) {
         opd_mail_attachment_t *a = &m->att[i];
         if ((int64_t) a->size > self->cfg->max_attachment_bytes || !a->data)
             continue;
-        char *path = opd_sprintf ("%s/%s", dir, a->sha256);
-        struct stat st;
-        if (stat (path, &st) == 0 && (size_t) st.st_size == a->size) {
-            free (path);
-            continue;
-        }
-        char *tmp = opd_sprintf ("%s/.%s.%d.tmp", dir, a->sha256, (int) getpid ());
-        int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-        bool ok = fd >= 0;
-        size_t off = 0;
-        while (ok && off < a->size) {
-            ssize_t n = write (fd, a->data + off, a->size - off);
-            if (n <= 0)
-                ok = false;
-            else
-                off += (size_t) n;
-        }
-        if (fd >= 0 && (fsync (fd) || close (fd)))
-            ok = false;
-        if (ok && rename (tmp, path))
-            ok = false;
-        if (!ok) {
-            opd_error ("cannot store an attachment sha256=%s: %s", a->sha256, strerror (errno));
-            unlink (tmp);
-        }
-        free (tmp);
-        free (path);
-        if (!ok)
+        if (opd_blob_put (dir, a->sha256, a->data, a->size))
             return -1;
     }
     return 0;

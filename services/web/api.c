@@ -653,6 +653,8 @@ static const route_t s_routes[] = {
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},
     {"GET", "/api/v1/tickets/*/suggestions", AGENT, api_suggestions, "standard response suggestions"},
+    {"POST", "/api/v1/tickets/*/attachments", REQUESTER, api_attach_upload, "attachments"},
+    {"GET", "/api/v1/tickets/*/attachments/*", REQUESTER, api_attach_get, "attachments"},
     {"POST", "/api/v1/tickets/*/hold", LEAD, api_hold_set, "legal holds"},
     {"DELETE", "/api/v1/tickets/*/hold", LEAD, api_hold_lift, "legal holds"},
     {"GET", "/api/v1/events", AGENT, api_events, "the event history"},

@@ -34,6 +34,8 @@ void api_suggestions (http_req_t *req, const web_auth_t *who, const char *id); /
 void api_hold_set (http_req_t *req, const web_auth_t *who, const char *id);    //  POST /api/v1/tickets/ID/hold
 void api_hold_lift (http_req_t *req, const web_auth_t *who, const char *id);   //  DELETE /api/v1/tickets/ID/hold
 
+void api_attach_upload (http_req_t *req, const web_auth_t *who, const char *id); //  POST /api/v1/tickets/ID/attachments
+void api_attach_get (http_req_t *req, const web_auth_t *who, const char *sha);   //  GET .../attachments/SHA256
 //  Dispatched by api_handle before any token is read.
 void api_healthz (http_req_t *req); //  GET|HEAD /healthz
 void api_metrics (http_req_t *req); //  GET /metrics

@@ -20,6 +20,7 @@
     comes back with a banner saying what changed, the text kept in the form,
     and a "Send anyway" button (confirm=1 with the new version). */
 #include "console.h"
+#include "opd_blob.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_store.h"
@@ -49,6 +50,41 @@ s_row (GString *b, const char *label, const char *value, const char *id)
     g_string_append (b, "</td></tr>");
 }
 
+//  The ticket's attachments as download links (GET, attach.c); a file the
+//  desk kept only as metadata (too large, no folder) is named without a link.
+static void
+s_attachments (GString *b, json_t *t)
+{
+    json_t *list = json_object_get (t, "attachments");
+    if (!json_array_size (list))
+        return;
+    g_string_append (b, "<h2>Attachments</h2><ul id=\"attachments\">");
+    size_t i;
+    json_t *a;
+    json_array_foreach (list, i, a) {
+        const char *name = portal_jstr (a, "name");
+        const char *sha = portal_jstr (a, "sha256");
+        json_int_t size = json_integer_value (json_object_get (a, "size"));
+        g_string_append (b, "<li>");
+        if (sha && opd_blob_name_valid (sha)) {
+            g_string_append (b, "<a href=\"/agent/tickets/");
+            portal_esc (b, portal_jstr (t, "id"));
+            g_string_append_printf (b, "/attachments/%s\" download>", sha);
+            portal_esc (b, name ? name : sha);
+            g_string_append (b, "</a>");
+        }
+        else
+            portal_esc (b, name ? name : "-");
+        if (size >= 1048576)
+            g_string_append_printf (b, " (%.1f MB)</li>", (double) size / 1048576.0);
+        else if (size >= 1024)
+            g_string_append_printf (b, " (%.1f KB)</li>", (double) size / 1024.0);
+        else
+            g_string_append_printf (b, " (%lld bytes)</li>", (long long) size);
+    }
+    g_string_append (b, "</ul>");
+}
+
 static void
 s_side (GString *b, http_req_t *req, const web_auth_t *who, json_t *t, int64_t now)
 {
@@ -72,7 +108,9 @@ s_side (GString *b, http_req_t *req, const web_auth_t *who, json_t *t, int64_t n
         s_row (b, k, text, NULL);
         free (text);
     }
-    g_string_append (b, "</table><h2>SLO</h2><ul id=\"clocks\">");
+    g_string_append (b, "</table>");
+    s_attachments (b, t);
+    g_string_append (b, "<h2>SLO</h2><ul id=\"clocks\">");
     static const char *const clocks[] = {"first_response", "next_reply", "resolution"};
     for (size_t i = 0; i < 3; i++) {
         GString *one = g_string_new (NULL);
@@ -511,6 +549,18 @@ s_version_json (http_req_t *req, const web_session_t *s, const char *id)
         http_json (req, 200, json_pack ("{s:I}", "version", (json_int_t) v));
 }
 
+//  GET /agent/tickets/ID/attachments/SHA256: the file, as a download.
+static void
+console_attachment (http_req_t *req, const web_session_t *s, const char *id, const char *sha)
+{
+    if (strcmp (req->method, "GET") && strcmp (req->method, "HEAD")) {
+        http_add_header (req, "Allow", "GET");
+        portal_message_page (req, 405, "Not allowed", &s->who, "This address gives a file to download.");
+        return;
+    }
+    web_attach_serve (req, &s->who, id, sha);
+}
+
 void
 console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
 {
@@ -520,6 +570,10 @@ console_ticket (http_req_t *req, const web_session_t *s, const char *rest)
     snprintf (id, sizeof id, "%.*s", (int) (n < sizeof id ? n : 0), rest);
     const char *action = slash ? slash + 1 : NULL;
     bool post = !strcmp (req->method, "POST");
+    if (action && !strncmp (action, "attachments/", 12) && web_id_valid (id)) {
+        console_attachment (req, s, id, action + 12);
+        return;
+    }
     static const char *const actions[] = {"reply", "note", "status", "priority", "handoff", "assign", "draft",
                                           "version", "preview", "presence", NULL};
     bool known = false;

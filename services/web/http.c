@@ -368,6 +368,7 @@ web_new (opd_service_t *svc)
         web_destroy (&self);
         return NULL;
     }
+    opd_http_set_large (self->http, web_attach_large, web_attach_limit (cfg));
     self->pump = console_pump_start (self->http, cfg);
     const opd_http_config_t *h = &cfg->web_http;
     opd_info ("ready http=%s connections=%d per_client=%d timeout_ms=%lld header_timeout_ms=%lld "
@@ -394,6 +395,7 @@ web_run (web_t *self)
             opd_config_t *own = opd_config_load (self->svc->config_path, err, sizeof err);
             if (own) {
                 opd_http_set_config (self->http, &own->web_http, s_body_limit (own));
+                opd_http_set_large (self->http, web_attach_large, web_attach_limit (own));
                 s_cfg_publish (self, own);
                 s_pool_flush (self);
             }

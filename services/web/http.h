@@ -93,6 +93,10 @@ typedef struct _console_pump_t console_pump_t;
 console_pump_t *console_pump_start (opd_http_t *http, const opd_config_t *cfg);
 void console_pump_stop (console_pump_t **self_p);
 bool portal_handle (http_req_t *req);
+//  The requests that may carry a file (attach.c; opd_http_set_large), up to
+//  web_attach_limit bytes.
+bool web_attach_large (const char *method, const char *url);
+size_t web_attach_limit (const opd_config_t *cfg);
 //  Counts of answers by status, for /metrics.
 long web_answers (const web_t *self, int status);
 #endif

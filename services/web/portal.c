@@ -606,6 +606,7 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     char action[96];
     snprintf (action, sizeof action, "/tickets/%s/details", portal_jstr (t, "id"));
     portal_details_form (b, req->cfg, t, action, ((const web_session_t *) who)->csrf, NULL);
+    portal_attach_list (b, t, ((const web_session_t *) who)->csrf);
     g_string_append (b, "<h2>Description</h2><div class=\"body\">");
     portal_esc (b, portal_jstr (t, "body"));
     g_string_append (b, "</div><h2>Conversation</h2>");
@@ -693,6 +694,31 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
 
 //  --- Routing -------------------------------------------------------------
 
+//  /tickets/ID/attachments (POST: a file, portal_attach.c) and
+//  /tickets/ID/attachments/SHA256 (GET: a download, attach.c). rest is what
+//  follows /tickets/. True when it was such a path (answered).
+static bool
+s_attach_path (http_req_t *req, const web_auth_t *who, const char *rest, bool post)
+{
+    const char *mark = strstr (rest, "/attachments");
+    if (!mark)
+        return false;
+    char id[64];
+    snprintf (id, sizeof id, "%.*s", (int) ((size_t) (mark - rest) < sizeof id ? mark - rest : 0), rest);
+    const char *tail = mark + 12;
+    if (!web_id_valid (id) || (*tail && *tail != '/'))
+        portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
+    else if (!*tail && post)
+        portal_attach_post (req, who, id);
+    else if (*tail && !post)
+        web_attach_serve (req, who, id, tail + 1);
+    else {
+        http_add_header (req, "Allow", post ? "GET" : "POST");
+        portal_message_page (req, 405, "Not allowed", who, "This address does not take that.");
+    }
+    return true;
+}
+
 bool
 portal_handle (http_req_t *req)
 {
@@ -767,6 +793,8 @@ portal_handle (http_req_t *req)
         }
         const char *id = p + 9;
         size_t idlen = strlen (id);
+        if (s_attach_path (req, who, id, post))
+            return true;
         if (post && idlen > 8 && !strcmp (id + idlen - 8, "/details")) {
             char tid[64];
             snprintf (tid, sizeof tid, "%.*s", (int) (idlen - 8), id);

@@ -66,6 +66,13 @@ void portal_details_post (http_req_t *req, const web_auth_t *who, const char *id
 //  The satisfaction rating (portal_rating.c): GET/POST /rate/TOKEN, a link
 //  mailed under a resolution note.
 void portal_rating_link (http_req_t *req, const char *token);
+//  Files on a requester's ticket page (portal_attach.c): the list of links
+//  and the upload form (while not closed), and its POST.
+void portal_attach_list (GString *b, json_t *t, const char *csrf);
+void portal_attach_post (http_req_t *req, const web_auth_t *who, const char *id);
+//  A POST's Origin is this site's (else 403 answered): for forms that
+//  portal_form_post cannot read (multipart).
+bool portal_origin_ok (http_req_t *req, const web_auth_t *who);
 //  Themes (theme.c): the CSS of the light and dark themes (appended last
 //  to every page's style), the chosen theme of the request ("light",
 //  "dark", or NULL to follow the browser), and the toggle's form.

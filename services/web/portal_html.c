@@ -329,6 +329,12 @@ s_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
     return false;
 }
 
+bool
+portal_origin_ok (http_req_t *req, const web_auth_t *who)
+{
+    return s_same_origin (req, who);
+}
+
 int
 portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f)
 {

@@ -104,4 +104,24 @@ void web_random_id (char *buf);
 //  every configured response (those matching nothing last). NULL with
 //  *found 0 (no such ticket) or -1 (Redis failed); else *found 1.
 json_t *web_suggestions (http_req_t *req, const char *id, bool all, int *found);
+
+//  Attachments (attach.c); the upload limit is in http.h.
+//  True when the configuration allows files of media type type.
+bool web_attach_type_ok (const opd_config_t *cfg, const char *type);
+//  Why an upload of len bytes named name with Content-Type content_type may
+//  not be kept: "folder" (none configured), "size", "type", "name",
+//  "empty"; NULL when it may.
+const char *web_attach_check (const opd_config_t *cfg, const char *content_type, const char *name, size_t len);
+//  The media type of a Content-Type value, lowercased, without parameters,
+//  into out; "" when it is not a type/subtype token.
+void web_attach_media_type (const char *ct, char *out, size_t size);
+//  Stores len bytes of data as the file name of type on ticket id, as who
+//  (opd_blob, then opd_store_attach). Returns opd_store_attach's code (1
+//  added, 0 there already, 2 to 5 refused) or -1; on 0 and 1 *meta_out (if
+//  given) is the metadata, the caller's reference. Checks no limit.
+int web_attach_add (http_req_t *req, const web_auth_t *who, const char *id, const char *name, const char *type,
+                    const void *data, size_t len, json_t **meta_out);
+//  Answers the attachment sha of ticket id as a download, to who if it may
+//  see the ticket (else 404, as for a missing one).
+void web_attach_serve (http_req_t *req, const web_auth_t *who, const char *id, const char *sha);
 #endif

@@ -190,6 +190,12 @@ int opd_store_hold (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, co
 //  3 anonymised, -1 / -2.
 int opd_store_rate (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *rating,
                     const char *comment);
+//  attach.lua: adds one attachment's metadata (meta_json: an object of name,
+//  content_type, size, sha256) to the ticket as by, with a history entry and
+//  ticket.updated, keeping at most max. 1 added, 0 already there (same name
+//  and body), 2 no such ticket, 3 closed, 4 anonymised, 5 full, -1 / -2.
+int opd_store_attach (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
+                      const char *meta_json, int max);
 
 //  The outbox scripts (opdesk-notifier). job is the job's JSON as taken.
 //  outcome: "sent" or "failed"; ticket "" when none. held_response and

@@ -13,7 +13,7 @@
 
 static const char *const s_script_names[OPD_SCRIPT_COUNT] = {
     "create", "route", "arm", "fire", "comment", "update", "anonymise",
-    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy", "rate"};
+    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy", "rate", "attach"};
 
 //  --- Script calls -------------------------------------------------------
 
@@ -423,6 +423,19 @@ opd_store_rate (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const 
     opd_args_add (&c.args, id);
     opd_args_add (&c.args, rating);
     opd_args_add (&c.args, s_or_empty (comment));
+    return s_run_int (redis, &c);
+}
+
+int
+opd_store_attach (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id, const char *by,
+                  const char *meta_json, int max)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_ATTACH, cfg, now);
+    opd_args_add (&c.args, id);
+    opd_args_add (&c.args, by);
+    opd_args_add (&c.args, meta_json);
+    opd_args_addi (&c.args, max);
     return s_run_int (redis, &c);
 }
 
