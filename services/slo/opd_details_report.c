@@ -1,13 +1,12 @@
 /*  opd_details_report: see opd_details_report.h. */
 #include "opd_details_report.h"
+#include "opd_slo_read.h"
 #include "opd_schema.h"
 #include "opd_slo_report.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define READ_BATCH 500
 
 typedef struct {
     long asked, waiting;
@@ -34,34 +33,17 @@ s_count (const opd_config_t *cfg, const redisReply *r, per_type_t *per)
         }
 }
 
-//  Reads the tickets of ids in pipelined batches. 0, or -1 when Redis failed.
-static int
-s_read (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, per_type_t *per)
+//  opd_slo_read_tickets's callback: ctx is the tally per request type.
+typedef struct {
+    const opd_config_t *cfg;
+    per_type_t *per;
+} read_t;
+
+static void
+s_one (const redisReply *r, void *ctx)
 {
-    static const char *const fields[] = {OPD_F_REQUEST_TYPE, OPD_F_DETAILS_ASKED_AT, OPD_F_DETAILS_GIVEN_AT};
-    for (size_t at = 0; at < ids->elements; at += READ_BATCH) {
-        size_t n = ids->elements - at < READ_BATCH ? ids->elements - at : READ_BATCH;
-        for (size_t i = 0; i < n; i++) {
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_add (&a, "HMGET");
-            opd_args_addf (&a, OPD_KEY_TICKET_FMT, opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
-            for (int f = 0; f < 3; f++)
-                opd_args_add (&a, fields[f]);
-            int bad = opd_redis_append_argv (redis, &a);
-            opd_args_free (&a);
-            if (bad)
-                return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            redisReply *r = opd_redis_get_reply (redis);
-            if (!r)
-                return -1;
-            s_count (cfg, r, per);
-            freeReplyObject (r);
-        }
-    }
-    return 0;
+    read_t *rd = ctx;
+    s_count (rd->cfg, r, rd->per);
 }
 
 static json_t *
@@ -88,7 +70,9 @@ opd_details_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms
     per_type_t *per = opd_calloc (cfg->nreqtypes + 1, sizeof *per);
     for (size_t i = 0; i < cfg->nreqtypes; i++)
         per[i].took = g_array_new (FALSE, FALSE, sizeof (int64_t));
-    int failed = s_read (redis, cfg, ids, per);
+    static const char *const fields[] = {OPD_F_REQUEST_TYPE, OPD_F_DETAILS_ASKED_AT, OPD_F_DETAILS_GIVEN_AT};
+    read_t rd = {cfg, per};
+    int failed = opd_slo_read_tickets (redis, ids, fields, 3, s_one, &rd);
     freeReplyObject (ids);
     json_t *out = failed ? NULL : json_array ();
     for (size_t i = 0; i < cfg->nreqtypes; i++) {
@@ -97,7 +81,5 @@ opd_details_report (opd_redis_t *redis, const opd_config_t *cfg, int64_t from_ms
         g_array_free (per[i].took, TRUE);
     }
     free (per);
-    if (failed)
-        opd_redis_disconnect (redis);
     return out;
 }

@@ -1,12 +1,11 @@
 /*  opd_rating_report: see opd_rating_report.h. */
 #include "opd_rating_report.h"
+#include "opd_slo_read.h"
 #include "opd_schema.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define READ_BATCH 500
 
 //  Counts [good, bad] per name ("" = none) of one grouping.
 typedef struct {
@@ -38,34 +37,12 @@ s_count (const redisReply *r, tally_t *teams, tally_t *assignees)
     s_add (assignees->counts, opd_reply_str (r, 2), which);
 }
 
-//  Reads the tickets of ids in pipelined batches. 0, or -1 when Redis failed.
-static int
-s_read (opd_redis_t *redis, const redisReply *ids, tally_t *teams, tally_t *assignees)
+//  opd_slo_read_tickets's callback: ctx is the two tallies.
+static void
+s_one (const redisReply *r, void *ctx)
 {
-    for (size_t at = 0; at < ids->elements; at += READ_BATCH) {
-        size_t n = ids->elements - at < READ_BATCH ? ids->elements - at : READ_BATCH;
-        for (size_t i = 0; i < n; i++) {
-            opd_args_t a;
-            opd_args_init (&a);
-            opd_args_add (&a, "HMGET");
-            opd_args_addf (&a, OPD_KEY_TICKET_FMT, opd_reply_str (ids, at + i) ? opd_reply_str (ids, at + i) : "");
-            opd_args_add (&a, OPD_F_RATING);
-            opd_args_add (&a, OPD_F_TEAM);
-            opd_args_add (&a, OPD_F_ASSIGNEE);
-            int bad = opd_redis_append_argv (redis, &a);
-            opd_args_free (&a);
-            if (bad)
-                return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            redisReply *r = opd_redis_get_reply (redis);
-            if (!r)
-                return -1;
-            s_count (r, teams, assignees);
-            freeReplyObject (r);
-        }
-    }
-    return 0;
+    tally_t *t = ctx;
+    s_count (r, &t[0], &t[1]);
 }
 
 //  good, bad and share_good into obj.
@@ -120,19 +97,18 @@ opd_rating_report (opd_redis_t *redis, int64_t from_ms, int64_t to_ms)
             freeReplyObject (ids);
         return NULL;
     }
-    tally_t teams = {g_hash_table_new_full (g_str_hash, g_str_equal, free, free), {0, 0}};
-    tally_t assignees = {g_hash_table_new_full (g_str_hash, g_str_equal, free, free), {0, 0}};
-    int failed = s_read (redis, ids, &teams, &assignees);
+    tally_t t[2] = {{g_hash_table_new_full (g_str_hash, g_str_equal, free, free), {0, 0}},
+                    {g_hash_table_new_full (g_str_hash, g_str_equal, free, free), {0, 0}}};
+    static const char *const fields[] = {OPD_F_RATING, OPD_F_TEAM, OPD_F_ASSIGNEE};
+    int failed = opd_slo_read_tickets (redis, ids, fields, 3, s_one, t);
     freeReplyObject (ids);
     json_t *out = NULL;
-    if (failed)
-        opd_redis_disconnect (redis);
-    else {
-        out = s_numbers (json_object (), teams.total[0], teams.total[1]);
-        json_object_set_new (out, "teams", s_rows (teams.counts, "team"));
-        json_object_set_new (out, "assignees", s_rows (assignees.counts, "assignee"));
+    if (!failed) {
+        out = s_numbers (json_object (), t[0].total[0], t[0].total[1]);
+        json_object_set_new (out, "teams", s_rows (t[0].counts, "team"));
+        json_object_set_new (out, "assignees", s_rows (t[1].counts, "assignee"));
     }
-    g_hash_table_destroy (teams.counts);
-    g_hash_table_destroy (assignees.counts);
+    g_hash_table_destroy (t[0].counts);
+    g_hash_table_destroy (t[1].counts);
     return out;
 }
