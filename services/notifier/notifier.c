@@ -283,6 +283,69 @@ s_process_signin (notifier_t *self, json_t *j, const char *job, size_t len)
     free (zone);
 }
 
+//  What a mail to the requester carries besides the ticket: the zone the
+//  requester chose, a details link, the rating links. Made on every
+//  attempt; the links' tokens exist only here and in the mail.
+typedef struct {
+    char token[65];  //  the details link's
+    char *link;
+    char *rate[2];   //  the rating links
+    json_t *rated;   //  the job with them, for mail_compose only
+    char *zone;
+} extras_t;
+
+static void
+s_forget (char *secret)
+{
+    if (secret)
+        explicit_bzero (secret, strlen (secret));
+    free (secret);
+}
+
+static void
+s_extras_free (extras_t *x)
+{
+    explicit_bzero (x->token, sizeof x->token);
+    s_forget (x->rate[0]);
+    s_forget (x->rate[1]);
+    s_forget (x->link);
+    json_decref (x->rated);
+    free (x->zone);
+}
+
+//  Fills x and the matching members of in. 0, or -1 when Redis failed (the
+//  job is then tried again).
+static int
+s_extras (notifier_t *self, json_t *j, const char *kind, const char *ticket, const opd_ticket_t *t,
+          const char *comment, mail_input_t *in, extras_t *x)
+{
+    const opd_config_t *cfg = self->svc->cfg;
+    //  Mails to the requester print times in the zone the requester chose.
+    bool to_requester = !strcmp (kind, "ack") || !strcmp (kind, "comment");
+    if (to_requester && t->req_email && opd_req_tz_get (self->redis, t->req_email, &x->zone))
+        return -1;
+    in->zone = x->zone;
+    //  An acknowledgement of a ticket that lacks details carries a link to
+    //  give them.
+    if (!strcmp (kind, "ack") && t->missing && *t->missing) {
+        if (s_link_token (self, opd_key_details, ticket, cfg->web_details_link_ms, x->token))
+            return -1;
+        x->link = s_link (cfg, "/details/", x->token);
+        in->link = x->link;
+        in->link_expires_ms = in->now_ms + cfg->web_details_link_ms;
+    }
+    if (!strcmp (kind, "comment") && s_is_resolution (comment)) {
+        if (s_rating_links (self, ticket, x->rate))
+            return -1;
+        x->rated = json_deep_copy (j);
+        json_object_set_new (x->rated, "rating_good", json_string (x->rate[0]));
+        json_object_set_new (x->rated, "rating_bad", json_string (x->rate[1]));
+        in->job = x->rated;
+        in->link_expires_ms = in->now_ms + cfg->web_rating_link_ms;
+    }
+    return 0;
+}
+
 static void
 s_process (notifier_t *self, const char *job, size_t len)
 {
@@ -308,10 +371,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     redisReply *hash = NULL;
     int found = opd_store_ticket_get (self->redis, ticket, &t, &hash);
     char *comment = NULL;
-    char token[65] = "", *link = NULL;  //  a details link's (below)
-    char *rate[2] = {NULL, NULL};        //  the rating links (below)
-    json_t *rated = NULL;                //  the job with them, for mail_compose only
-    char *zone = NULL;                  //  the requester's chosen time zone
+    extras_t x = {0};
     bool failed = found == -1;
     bool about_comment = !strcmp (kind, "comment") || !strcmp (kind, "agent");
     if (found == 1 && about_comment)
@@ -329,34 +389,9 @@ s_process (notifier_t *self, const char *job, size_t len)
     }
     mail_input_t in = {.kind = kind, .job_id = jid, .ticket = &t, .comment_json = comment, .now_ms = opd_now_ms (),
                        .job = j};
-    //  Mails to the requester print times in the zone the requester chose.
-    bool to_requester = !strcmp (kind, "ack") || !strcmp (kind, "comment");
-    if (to_requester && t.req_email && opd_req_tz_get (self->redis, t.req_email, &zone)) {
+    if (s_extras (self, j, kind, ticket, &t, comment, &in, &x)) {
         s_retry (self, job, len, NULL, opd_now_ms () + 1000);
         goto end;
-    }
-    in.zone = zone;
-    //  An acknowledgement of a ticket that lacks details carries a link to
-    //  give them: fresh on every attempt, like a sign-in link.
-    if (!strcmp (kind, "ack") && t.missing && *t.missing) {
-        if (s_link_token (self, opd_key_details, ticket, cfg->web_details_link_ms, token)) {
-            s_retry (self, job, len, NULL, opd_now_ms () + 1000);
-            goto end;
-        }
-        link = s_link (cfg, "/details/", token);
-        in.link = link;
-        in.link_expires_ms = in.now_ms + cfg->web_details_link_ms;
-    }
-    if (!strcmp (kind, "comment") && s_is_resolution (comment)) {
-        if (s_rating_links (self, ticket, rate)) {
-            s_retry (self, job, len, NULL, opd_now_ms () + 1000);
-            goto end;
-        }
-        rated = json_deep_copy (j);
-        json_object_set_new (rated, "rating_good", json_string (rate[0]));
-        json_object_set_new (rated, "rating_bad", json_string (rate[1]));
-        in.job = rated;
-        in.link_expires_ms = in.now_ms + cfg->web_rating_link_ms;
     }
     mail_t m;
     const char *why = NULL;
@@ -380,17 +415,7 @@ s_process (notifier_t *self, const char *job, size_t len)
     s_send (self, j, job, len, ticket, &m);
     mail_clear (&m);
 end:
-    explicit_bzero (token, sizeof token);
-    for (int i = 0; i < 2; i++)
-        if (rate[i]) {
-            explicit_bzero (rate[i], strlen (rate[i]));
-            free (rate[i]);
-        }
-    json_decref (rated);
-    if (link)
-        explicit_bzero (link, strlen (link));
-    free (link);
-    free (zone);
+    s_extras_free (&x);
     free (comment);
     if (hash)
         freeReplyObject (hash);
