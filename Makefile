@@ -1,14 +1,14 @@
 # opdesk: the two commands of the contract, and a few more.
 #   make run    install what is missing, build, start Redis and every service (Ctrl-C stops)
 #   make test   install what is missing, build, run every test (plain and sanitizer builds,
-#               CTEST_JOBS=2 test programs at a time: the harness hands out ports without clashes)
+#               CTEST_JOBS=3 test programs at a time: the harness hands out ports without clashes)
 #   make build  build every program into build/bin/
 #   make bench  the end-to-end benchmark against a private stack
 #   make gen    regenerate code and tables from proto/schema.yaml; make gen-check fails when they differ
 #   make config-doc  regenerate the key reference in docs/configuration.md from opd_config_keys.c
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 45
-CTEST_JOBS ?= 2
+FUZZ_SECONDS ?= 30
+CTEST_JOBS ?= 3
 
 .PHONY: all deps build config-doc build-san test test-unit test-integration fuzz compose-check run bench clean gen gen-check
 

@@ -12,7 +12,7 @@
 #   fuzz/NAME.pkgs     the pkg-config packages it needs, on one line
 #   fuzz/NAME.flags    optional: extra libFuzzer flags (-max_len=...)
 #
-#   bash fuzz/run.sh 45              every harness, 45 s each (what `make fuzz` runs)
+#   bash fuzz/run.sh 30              every harness, 30 s each (what `make fuzz` runs)
 #   bash fuzz/run.sh 30 intake mime  the named harnesses only
 #   FUZZ_JOBS=1 bash fuzz/run.sh 60  one harness at a time (default: one per processor)
 set -euo pipefail
