@@ -50,6 +50,11 @@ int portal_form_post (http_req_t *req, const web_auth_t *who, form_t *f);
 //  0 with *f filled in, or -1 after answering (a bad form, or 429).
 int portal_signin_post (http_req_t *req, form_t *f);
 
+//  The request form at / (portal_request.c): drawn (with values, and an
+//  error sentence or NULL) and its POST, which makes the ticket.
+void portal_request_form (http_req_t *req, int status, const web_auth_t *who, const form_t *values,
+                          const char *error);
+void portal_request_submit (http_req_t *req, const web_auth_t *who);
 //  One custom field's label, input (or select) named name with value v, and
 //  help text; mark, when not NULL, follows the label in brackets
 //  ("required", "still needed"). The label, never the internal name.

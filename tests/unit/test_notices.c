@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "notifier/mail.c"
+#include "notifier/mail_format.c"
 #include "notifier/notices.c"
 #include "opd_config.h"
 #include <string.h>

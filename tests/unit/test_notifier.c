@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "notifier/mail.c"
+#include "notifier/mail_format.c"
 #include "notifier/webhook.c"
 #include "opd_config.h"
 #include <msgpack.h>
