@@ -30,6 +30,28 @@ BIN = os.environ.get("OPDESK_BIN") or os.path.join(
 SOURCE = os.environ.get("OPDESK_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
 
 
+def web_page(port, method, path, form=None, cookie=None, origin=True, source="127.0.0.1"):
+    """One request to opdesk-web as a browser's form would send it: the form
+    urlencoded, the cookie, this site's Origin (unless origin is False).
+    Returns (status, text, headers with lower-case names)."""
+    import http.client
+    import urllib.parse
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=(source, 0))
+    h = {"Origin": "http://127.0.0.1:%d" % port} if origin else {}
+    if cookie:
+        h["Cookie"] = cookie
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace"), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        c.close()
+
+
 def now_ms():
     return int(time.time() * 1000)
 

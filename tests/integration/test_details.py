@@ -52,20 +52,7 @@ class DetailsTest(unittest.TestCase):
 
     # --- helpers -----------------------------------------------------------
     def page(self, method, path, form=None, cookie=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        h = {"Origin": "http://127.0.0.1:%d" % self.port}
-        if cookie:
-            h["Cookie"] = cookie
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            h["Content-Type"] = FORM
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            return r.status, r.read().decode("utf-8", "replace"), {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return harness.web_page(self.port, method, path, form, cookie)
 
     def laptop(self, email_addr="dana@example.com"):
         msg = self.st.message(subject="Laptop for the new starter", request_type="new-laptop",

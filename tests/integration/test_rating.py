@@ -41,19 +41,7 @@ class RatingTest(unittest.TestCase):
 
     # --- helpers -----------------------------------------------------------
     def page(self, method, path, form=None, cookie=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        h = {"Origin": "http://127.0.0.1:%d" % self.port}
-        if cookie:
-            h["Cookie"] = cookie
-        body = urllib.parse.urlencode(form) if form is not None else None
-        if body is not None:
-            h["Content-Type"] = FORM
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            return r.status, r.read().decode("utf-8", "replace"), {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return harness.web_page(self.port, method, path, form, cookie)
 
     def api(self, method, path, body=None, token="change-me-agent"):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)

@@ -37,20 +37,7 @@ class SigninTest(unittest.TestCase):
         cls.st.__exit__(None, None, None)
 
     def page(self, method, path, form=None, cookie=None, source="127.0.0.1"):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15, source_address=(source, 0))
-        h = {}
-        if cookie:
-            h["Cookie"] = cookie
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            h["Content-Type"] = FORM
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            return r.status, r.read().decode("utf-8", "replace"), {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return harness.web_page(self.port, method, path, form, cookie, origin=False, source=source)
 
     def csrf(self, source="127.0.0.1"):
         """(csrf token, its cookie) from the sign-in page."""

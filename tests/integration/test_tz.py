@@ -10,16 +10,13 @@ Real intake, router, slo, notifier and web; the harness's SMTP sink."""
 import datetime
 import email
 import email.policy
-import http.client
 import re
 import time
 import unittest
-import urllib.parse
 from zoneinfo import ZoneInfo
 
 import harness
 
-FORM = "application/x-www-form-urlencoded"
 RITA, SAM = "change-me-requester", "change-me-sam"
 NOV24_16Z = 1795536000000  # 2026-11-24T16:00:00Z
 
@@ -63,20 +60,7 @@ class TzTest(unittest.TestCase):
     # --- helpers -----------------------------------------------------------
     @classmethod
     def page(cls, method, path, form=None, cookie=None):
-        c = http.client.HTTPConnection("127.0.0.1", cls.port, timeout=15)
-        h = {"Origin": "http://127.0.0.1:%d" % cls.port}
-        if cookie:
-            h["Cookie"] = cookie
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            h["Content-Type"] = FORM
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            return r.status, r.read().decode("utf-8", "replace"), {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return harness.web_page(cls.port, method, path, form, cookie)
 
     @classmethod
     def anon_csrf(cls):
