@@ -19,6 +19,7 @@
 
 #define BATCH         200
 #define SWEEP_MS      200
+#define DETAILS_MS    5000  //  the details work set without a doorbell
 #define STATS_MS      60000
 #define ID_MAX        64
 #define NWANTED       8   //  the ticket fields the decision reads
@@ -28,6 +29,7 @@ typedef struct {
     router_rules_t *rules;
     opd_redis_t *redis;
     zsock_t *sub;
+    int64_t next_details;  //  when the details work set is swept without a ring
     long routed, skipped, failed;
 } router_t;
 
@@ -171,8 +173,12 @@ s_sweep (router_t *self)
         if (n < BATCH || progress == 0)
             break;
     }
-    //  Missing details written in replies (details_reply.h).
-    details_reply_sweep (self->redis, self->svc->cfg);
+    //  Missing details written in replies (details_reply.h): at once when
+    //  a ticket.commented rang, else as a safety net every DETAILS_MS.
+    if (opd_mono_ms () >= self->next_details) {
+        details_reply_sweep (self->redis, self->svc->cfg);
+        self->next_details = opd_mono_ms () + DETAILS_MS;
+    }
 }
 
 static int
@@ -184,6 +190,7 @@ s_connect_events (router_t *self)
         return -1;
     zsock_set_rcvhwm (self->sub, 10000);
     zsock_set_subscribe (self->sub, "ticket.created");
+    zsock_set_subscribe (self->sub, "ticket.commented");
     if (opd_curve_client (zsock_resolve (self->sub), &self->svc->cfg->curve))
         return -1;
     if (zsock_connect (self->sub, "%s", self->svc->cfg->ep_events) < 0) {
@@ -257,6 +264,7 @@ router_run (opd_service_t *svc)
         if (opd_service_reload (svc) == 1) {
             s_reconfigure (&self);
             next_sweep = 0;
+            self.next_details = 0;
         }
         int64_t now = opd_mono_ms ();
         if (now >= next_sweep) {
@@ -277,8 +285,10 @@ router_run (opd_service_t *svc)
             opd_service_wait ((int) (next_sweep - now));
         if (rang)
             opd_debug ("doorbell rang");
-        if (rang && !opd_redis_is_down (self.redis))
+        if (rang && !opd_redis_is_down (self.redis)) {
             next_sweep = 0;
+            self.next_details = 0;
+        }
         if (opd_mono_ms () - last_report > STATS_MS) {
             opd_info ("stats routed=%ld skipped=%ld failed=%ld", self.routed, self.skipped,
                       self.failed);

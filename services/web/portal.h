@@ -20,8 +20,6 @@ typedef struct {
 void portal_esc (GString *out, const char *text);
 //  The text of obj's key, or NULL when absent or not text.
 const char *portal_jstr (json_t *obj, const char *key);
-//  "2026-11-25T10:36:10.478Z" as "2026-11-25 10:36 UTC".
-void portal_time (GString *out, const char *rfc3339);
 //  The hidden csrf input of a form.
 void portal_csrf_field (GString *b, const char *csrf);
 //  Sends a page: the frame around body (taken), the security headers.

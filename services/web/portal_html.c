@@ -49,19 +49,6 @@ portal_jstr (json_t *obj, const char *key)
     return json_string_value (json_object_get (obj, key));
 }
 
-//  "2026-11-25T10:36:10.478Z" as "2026-11-25 10:36 UTC".
-void
-portal_time (GString *out, const char *rfc3339)
-{
-    if (!rfc3339 || strlen (rfc3339) < 16) {
-        g_string_append (out, "&mdash;");
-        return;
-    }
-    char buf[32];
-    snprintf (buf, sizeof buf, "%.10s %.5s UTC", rfc3339, rfc3339 + 11);
-    portal_esc (out, buf);
-}
-
 static const char s_style[]
     = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:0 auto;padding:1rem;color:#1d2733}"
       "header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #ccd;"
