@@ -40,37 +40,47 @@ static const char *s_config_text =
 
 FUZZ_CONFIG_HARNESS ("fuzz_mime", s_config_text)
 
+//  A broken promise: says which, then aborts (a finding).
+static void
+s_broken (const char *what)
+{
+    fprintf (stderr, "fuzz_mime: broken: %s\n", what);
+    abort ();
+}
+
 //  The parser's promise: every text is valid UTF-8 without NUL.
 static void
-s_check_text (const char *s)
+s_check_text (const char *s, const char *what)
 {
     if (s && !g_utf8_validate (s, -1, NULL))
-        abort ();
+        s_broken (what);
 }
 
 static void
 s_check_mail (const opd_mail_t *m)
 {
     if (!m->subject || !m->body || !m->external_id || !m->from_email)
-        abort ();
+        s_broken ("a text that is always there is missing");
     const char *texts[] = {m->message_id, m->external_id, m->from_name, m->from_email, m->subject, m->body,
                            m->dsn_original};
+    const char *names[] = {"message_id", "external_id", "from_name", "from_email", "subject", "body",
+                           "dsn_original"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        s_check_text (texts[i]);
+        s_check_text (texts[i], names[i]);
     for (size_t i = 0; i < m->ncc; i++)
-        s_check_text (m->cc[i]);
+        s_check_text (m->cc[i], "cc");
     for (size_t i = 0; i < m->nrefs; i++)
-        s_check_text (m->refs[i]);
+        s_check_text (m->refs[i], "refs");
     for (size_t i = 0; i < m->nrcpt; i++)
-        s_check_text (m->rcpt[i]);
+        s_check_text (m->rcpt[i], "rcpt");
     for (size_t i = 0; i < m->nauth_results; i++)
-        s_check_text (m->auth_results[i]);
+        s_check_text (m->auth_results[i], "auth_results");
     for (size_t i = 0; i < m->natt; i++) {
         const opd_mail_attachment_t *a = &m->att[i];
-        s_check_text (a->name);
-        s_check_text (a->content_type);
+        s_check_text (a->name, "attachment name");
+        s_check_text (a->content_type, "attachment content_type");
         if (strlen (a->sha256) != 64 || (a->size && !a->data))
-            abort ();
+            s_broken ("attachment sha256 or data");
     }
 }
 
@@ -91,7 +101,7 @@ s_classify (const opd_mail_t *m)
     const char *how = NULL;
     opd_mail_trusted_agent (s_cfg, &claim, *tag ? tag : "OPD-1", &how);
     if (!how)
-        abort ();
+        s_broken ("no trust decision");
 }
 
 int
@@ -104,11 +114,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         opd_mail_destroy (&m);
     }
     else if (m)
-        abort ();
+        s_broken ("a refused mail with a result");
     //  The text helpers on the raw bytes (as a C string: up to a NUL).
     char *text = opd_strndup ((const char *) data, size);
     char *plain = opd_mail_html_to_text (text, strlen (text));
-    s_check_text (plain);
+    s_check_text (plain, "html_to_text");
     char *trimmed = opd_mail_trim_quotes (text);
     free (plain);
     free (trimmed);

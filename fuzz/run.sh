@@ -85,6 +85,12 @@ fuzz_one() {
             "$work" "$seeds" 2>"$out/$name.log"; then
         tail -60 "$out/$name.log" >&2
         echo "fuzz $name: FAILED: crash input in $out/artifacts/$name/ (log: $out/$name.log)" >&2
+        # The input itself, so that a run on a machine that is gone (CI) can
+        # be replayed: base64 -d > crash; build-fuzz/fuzz_NAME crash
+        local f
+        for f in "$out/artifacts/$name"/*; do
+            [ -f "$f" ] && { echo "fuzz $name: $(basename "$f") in base64:"; base64 -w0 "$f"; echo; } >&2
+        done
         return 1
     fi
     local execs rss
