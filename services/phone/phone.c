@@ -155,14 +155,14 @@ s_authenticate (phone_t *self, opd_http_exchange_t *ex, result_t *res)
 static size_t
 s_learn (phone_t *self)
 {
-    redisReply *c = opd_redis_command (self->redis, "GET opd:phone:cursor");
+    redisReply *c = opd_redis_command (self->redis, "GET " OPD_KEY_PHONE_CURSOR);
     if (!c)
         return 0;
     char cursor[64] = "0-0";
     if (c->type == REDIS_REPLY_STRING)
         g_strlcpy (cursor, c->str, sizeof cursor);
     freeReplyObject (c);
-    redisReply *r = opd_redis_command (self->redis, "XREAD COUNT %d STREAMS opd:events %s",
+    redisReply *r = opd_redis_command (self->redis, "XREAD COUNT %d STREAMS " OPD_KEY_EVENTS " %s",
                                        LEARN_BATCH, cursor);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1
         || r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements < 2) {
@@ -219,7 +219,7 @@ s_learn (phone_t *self)
         free (id);
     }
     if (last) {
-        redisReply *s = opd_redis_command (self->redis, "SET opd:phone:cursor %s", last);
+        redisReply *s = opd_redis_command (self->redis, "SET " OPD_KEY_PHONE_CURSOR " %s", last);
         if (s)
             freeReplyObject (s);
     }

@@ -11,7 +11,7 @@
 static long
 s_count_paused (opd_redis_t *redis, bool *failed)
 {
-    redisReply *ids = opd_redis_command (redis, "ZRANGE opd:idx:status:pending 0 -1");
+    redisReply *ids = opd_redis_command (redis, "ZRANGE " OPD_KEY_IDX_STATUS_FMT " 0 -1", "pending");
     if (!ids) {
         *failed = true;
         return 0;
@@ -53,7 +53,7 @@ opd_slo_gauges_step (opd_redis_t *redis, opd_slo_gauges_t *g, int count)
         g->running = 0;
         snprintf (g->cursor, sizeof g->cursor, "0");
     }
-    redisReply *r = opd_redis_command (redis, "ZSCAN opd:timers %s COUNT %d", g->cursor, count);
+    redisReply *r = opd_redis_command (redis, "ZSCAN " OPD_KEY_TIMERS " %s COUNT %d", g->cursor, count);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         if (r)
             freeReplyObject (r);
@@ -79,7 +79,7 @@ opd_slo_gauges_step (opd_redis_t *redis, opd_slo_gauges_t *g, int count)
     long paused = s_count_paused (redis, &failed);
     if (failed)
         return -1;
-    r = opd_redis_command (redis, "HSET opd:stats:slo:gauges running %ld paused %ld at %lld", g->running,
+    r = opd_redis_command (redis, "HSET " OPD_KEY_STATS_SLO_GAUGES " running %ld paused %ld at %lld", g->running,
                            paused, (long long) opd_now_ms ());
     if (!r)
         return -1;

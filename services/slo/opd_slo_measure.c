@@ -34,7 +34,7 @@ s_bucket (int64_t ms)
 int
 opd_slo_measure (opd_redis_t *redis, const opd_config_t *cfg, int max)
 {
-    redisReply *m = opd_redis_command (redis, "ZRANGE opd:slo:measure 0 %d", max - 1);
+    redisReply *m = opd_redis_command (redis, "ZRANGE " OPD_KEY_SLO_MEASURE " 0 %d", max - 1);
     if (!m)
         return -1;
     size_t n = m->type == REDIS_REPLY_ARRAY ? m->elements : 0;

@@ -266,7 +266,7 @@ static int
 s_count_periods (opd_redis_t *redis, const opd_config_t *cfg, int64_t from, int64_t step, size_t n,
                  const char *const *group_bys, size_t ngb, groups_t *gs, char *err, size_t errlen)
 {
-    redisReply *ids = opd_redis_command (redis, "ZRANGEBYSCORE opd:idx:all %lld (%lld WITHSCORES",
+    redisReply *ids = opd_redis_command (redis, "ZRANGEBYSCORE " OPD_KEY_IDX_ALL " %lld (%lld WITHSCORES",
                                          (long long) from, (long long) (from + (int64_t) n * step));
     if (!ids || ids->type != REDIS_REPLY_ARRAY) {
         snprintf (err, errlen, "unavailable: Redis: %s",

@@ -209,18 +209,18 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const c
     bool fail = false;
     char *target = NULL;
     bool rewrite = false;
-    char *exists = s_get_str (r, &fail, "EXISTS opd:t:%s", reply_to);
+    char *exists = s_get_str (r, &fail, "EXISTS " OPD_KEY_TICKET_FMT, reply_to);
     if (exists)
         target = opd_strdup (reply_to);
     else {
         //  Its own Idempotency-Keys are stored scoped (s_external_id): intake
         //  is given the ticket itself (below).
         char *scoped = s_external_id (who, reply_to);
-        target = s_get_str (r, &fail, "HGET opd:idem:web:%s id", scoped);
+        target = s_get_str (r, &fail, "HGET " OPD_KEY_IDEM_FMT " id", scoped);
         free (scoped);
         rewrite = target != NULL;
         if (!target)
-            target = s_get_str (r, &fail, "GET opd:ext:%s", reply_to);
+            target = s_get_str (r, &fail, "GET " OPD_KEY_EXT_FMT, reply_to);
     }
     bool failed = false;
     char *email = target && !fail ? opd_store_field (r, target, OPD_F_REQ_EMAIL, &failed) : NULL;

@@ -5,6 +5,7 @@
 #include "api.h"
 #include "cursor.h"
 #include "opd_event.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,7 +63,7 @@ api_events (http_req_t *req, const web_auth_t *who, const char *id)
         char start[64];
         snprintf (start, sizeof start, "%s%s", last ? "(" : "", last ? last : "-");
         int chunk = limit * 2 < 200 ? 200 : limit * 2;
-        redisReply *r = opd_redis_command (redis, "XRANGE opd:events %s + COUNT %d", start, chunk);
+        redisReply *r = opd_redis_command (redis, "XRANGE " OPD_KEY_EVENTS " %s + COUNT %d", start, chunk);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             http_error (req, 503, "unavailable", "the event history is unavailable: %s",
                         r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));

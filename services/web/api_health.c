@@ -155,17 +155,17 @@ api_metrics (http_req_t *req)
         s_metric (out, "opdesk_tickets", "gauge", "Tickets by status.");
         for (int i = 0; opd_ticket_statuses[i]; i++)
             g_string_append_printf (out, "opdesk_tickets{status=\"%s\"} %lld\n", opd_ticket_statuses[i],
-                                    s_count (req, "ZCARD opd:idx:status:%s", opd_ticket_statuses[i]));
+                                    s_count (req, "ZCARD " OPD_KEY_IDX_STATUS_FMT, opd_ticket_statuses[i]));
         s_metric (out, "opdesk_mail_sent_total", "counter", "Notifications sent by mail.");
         g_string_append_printf (out, "opdesk_mail_sent_total %lld\n",
-                                s_count (req, "GET opd:stats:%s", "mail_sent"));
+                                s_count (req, "GET " OPD_KEY_STATS_MAIL_FMT, "mail_sent"));
         s_metric (out, "opdesk_mail_failed_total", "counter", "Notifications given up after retries.");
         g_string_append_printf (out, "opdesk_mail_failed_total %lld\n",
-                                s_count (req, "GET opd:stats:%s", "mail_failed"));
+                                s_count (req, "GET " OPD_KEY_STATS_MAIL_FMT, "mail_failed"));
         s_metric (out, "opdesk_standard_responses_held_total", "counter",
                   "Acknowledgements sent plain because their standard response had a variable without a value.");
         g_string_append_printf (out, "opdesk_standard_responses_held_total %lld\n",
-                                s_count (req, "GET opd:stats:%s", "stdresp_held"));
+                                s_count (req, "GET " OPD_KEY_STATS_MAIL_FMT, "stdresp_held"));
         s_stdresp_used (req, out);
         s_route_stats (req, out);
         s_metric (out, "opdesk_events_stored", "gauge", "Events kept in the durable history.");

@@ -110,7 +110,7 @@ s_fill (stream_t *st)
     opd_redis_t *redis = web_redis_take (st->web, &gen);
     GHashTable *teams_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     for (bool more = true; more && st->out->len == st->taken;) {
-        redisReply *r = opd_redis_command (redis, "XRANGE opd:events (%s + COUNT %d", st->cursor, BATCH);
+        redisReply *r = opd_redis_command (redis, "XRANGE " OPD_KEY_EVENTS " (%s + COUNT %d", st->cursor, BATCH);
         more = r && r->type == REDIS_REPLY_ARRAY && r->elements == BATCH;
         for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
             s_event (st, redis, r->element[i], teams_of);
@@ -159,7 +159,7 @@ static void
 s_last_id (opd_redis_t *redis, char *out, size_t size)
 {
     snprintf (out, size, "0-0");
-    redisReply *r = opd_redis_command (redis, "XREVRANGE opd:events + - COUNT 1");
+    redisReply *r = opd_redis_command (redis, "XREVRANGE " OPD_KEY_EVENTS " + - COUNT 1");
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY
         && r->element[0]->elements == 2 && r->element[0]->element[0]->type == REDIS_REPLY_STRING)
         snprintf (out, size, "%s", r->element[0]->element[0]->str);
@@ -246,7 +246,7 @@ struct _console_pump_t {
 static bool
 s_pump_wait (console_pump_t *self, char *last, size_t size)
 {
-    redisReply *r = opd_redis_command (self->redis, "XREAD COUNT %d BLOCK %d STREAMS opd:events %s", BATCH,
+    redisReply *r = opd_redis_command (self->redis, "XREAD COUNT %d BLOCK %d STREAMS " OPD_KEY_EVENTS " %s", BATCH,
                                        PUMP_BLOCK_MS, last);
     bool came = false;
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {

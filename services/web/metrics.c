@@ -3,6 +3,7 @@
 #include "opd_slo_burn.h"
 #include "opd_slo_measure.h"
 #include "opd_slo_policy.h"
+#include "opd_schema.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <math.h>
@@ -158,10 +159,10 @@ s_hist (GString *s, const char *name, const char *slo, const char *help, const p
 char *
 metrics_slo_text (opd_redis_t *redis, const opd_config_t *cfg)
 {
-    redisReply *stats = opd_redis_command (redis, "HGETALL opd:stats:slo");
-    redisReply *hist = stats ? opd_redis_command (redis, "HGETALL opd:stats:slo:hist") : NULL;
-    redisReply *gauges = hist ? opd_redis_command (redis, "HGETALL opd:stats:slo:gauges") : NULL;
-    redisReply *risk = gauges ? opd_redis_command (redis, "ZCARD opd:slo:risk") : NULL;
+    redisReply *stats = opd_redis_command (redis, "HGETALL " OPD_KEY_STATS_SLO);
+    redisReply *hist = stats ? opd_redis_command (redis, "HGETALL " OPD_KEY_STATS_SLO_HIST) : NULL;
+    redisReply *gauges = hist ? opd_redis_command (redis, "HGETALL " OPD_KEY_STATS_SLO_GAUGES) : NULL;
+    redisReply *risk = gauges ? opd_redis_command (redis, "ZCARD " OPD_KEY_SLO_RISK) : NULL;
     opd_slo_burn_t *burn = NULL;
     int nburn = risk ? opd_slo_burn_compute (redis, cfg, opd_now_ms (), &burn) : -1;
     char *text = NULL;
