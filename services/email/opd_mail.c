@@ -87,9 +87,13 @@ s_mime_type (GMimeObject *obj)
     GMimeContentType *ct = g_mime_object_get_content_type (obj);
     if (!ct)
         return opd_strdup ("application/octet-stream");
+    //  GMime stops a type at the first 8-bit byte; cleaned all the same, as
+    //  every text the parser returns.
     char *t = g_mime_content_type_get_mime_type (ct);
-    char *v = opd_mail_lower (t);
+    char *clean = opd_mail_clean_utf8 (t, -1);
     g_free (t);
+    char *v = opd_mail_lower (clean);
+    free (clean);
     return v;
 }
 
