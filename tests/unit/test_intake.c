@@ -18,6 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config_fixture.h"
+
 #define NOW 1764064119000LL
 #define MARKER "BAD~UTF8"
 
@@ -40,30 +42,9 @@ static const char *s_config_text =
     "agents: [{id: alice, email: alice@example.org}, {id: bob}]\n"
     "limits: {body_bytes: 200, frame_bytes: 4096}\n";
 
-static opd_config_t *s_cfg;
+CONFIG_FIXTURE (s_config_text)
 
 #include "submit_samples.inc"
-
-static int
-s_setup (void **state)
-{
-    (void) state;
-    char err[512];
-    s_cfg = opd_config_parse (s_config_text, strlen (s_config_text), "inline", err, sizeof err);
-    if (!s_cfg) {
-        fprintf (stderr, "test configuration refused: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    opd_config_destroy (&s_cfg);
-    return 0;
-}
 
 //  Packs the JSON text into buf; every MARKER becomes invalid UTF-8.
 static void
@@ -696,5 +677,5 @@ main (void)
         cmocka_unit_test (test_intake_replies_round_trip),
         cmocka_unit_test (test_submit_samples_round_trip),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, config_setup, config_teardown);
 }

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "config_fixture.h"
+
 #include "notifier/mail.c"
 #include "notifier/mail_format.c"
 #include "notifier/notices.c"
@@ -25,26 +27,7 @@ static const char *s_config =
     "channels: {web: {public_url: 'https://desk.example.org/'}}\n"
     "notifications: {smtp: {url: 'smtp://127.0.0.1:2525', from: servicedesk@example.org}}\n";
 
-static opd_config_t *s_cfg;
-
-static int
-setup (void **state)
-{
-    (void) state;
-    char err[256];
-    s_cfg = opd_config_parse (s_config, strlen (s_config), "test", err, sizeof err);
-    if (!s_cfg)
-        fprintf (stderr, "config: %s\n", err);
-    return s_cfg ? 0 : -1;
-}
-
-static int
-teardown (void **state)
-{
-    (void) state;
-    opd_config_destroy (&s_cfg);
-    return 0;
-}
+CONFIG_FIXTURE (s_config)
 
 //  The targets of the event (JSON text) as "agent:KINDBITS ..." text.
 static char *
@@ -214,5 +197,5 @@ main (void)
         cmocka_unit_test (test_notice_mail_names_the_ticket_links_it_and_ends_with_the_footer),
         cmocka_unit_test (test_agent_keys_one_printable_key_without_modifiers_and_no_clash),
     };
-    return cmocka_run_group_tests (tests, setup, teardown);
+    return cmocka_run_group_tests (tests, config_setup, config_teardown);
 }

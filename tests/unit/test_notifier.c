@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "config_fixture.h"
+
 #include "notifier/mail.c"
 #include "notifier/mail_format.c"
 #include "notifier/webhook.c"
@@ -44,26 +46,7 @@ static const char *s_config =
     "      - {name: model, type: enum, values: [standard, developer], required: true}\n"
     "notifications: {smtp: {url: 'smtp://127.0.0.1:2525', from: servicedesk@example.org}}\n";
 
-static opd_config_t *s_cfg;
-
-static int
-setup (void **state)
-{
-    (void) state;
-    char err[256];
-    s_cfg = opd_config_parse (s_config, strlen (s_config), "test", err, sizeof err);
-    if (!s_cfg)
-        fprintf (stderr, "config: %s\n", err);
-    return s_cfg ? 0 : -1;
-}
-
-static int
-teardown (void **state)
-{
-    (void) state;
-    opd_config_destroy (&s_cfg);
-    return 0;
-}
+CONFIG_FIXTURE (s_config)
 
 static int64_t
 utc (int y, int mo, int d, int h, int mi)
@@ -764,5 +747,5 @@ main (void)
         cmocka_unit_test (test_webhook_signature_is_hmac_sha256),
         cmocka_unit_test (test_webhook_topics_are_prefixes),
     };
-    return cmocka_run_group_tests (tests, setup, teardown);
+    return cmocka_run_group_tests (tests, config_setup, config_teardown);
 }
