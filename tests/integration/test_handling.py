@@ -16,11 +16,14 @@ Time between beats is made by moving the agent's last beat back in Redis
 (opd:t:ID:w:AGENT) rather than by waiting, so the expected means are exact
 to the latency of a request; one ticket is beaten in real time as well."""
 import json
+import os
 import re
 import time
 import unittest
 
 import harness
+import test_console as tc
+import test_portal_browser as tpb
 from test_console import Session
 import test_phone
 
@@ -51,11 +54,13 @@ class HandlingTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.st.stop("web")
+        # Both end cleanly (exit 0), and in the sanitizer build with no report.
+        codes = [cls.st.stop("web"), cls.st.stop("phone")]
         log = cls.st.log("web") + cls.st.log("phone")
         cls.st.__exit__(None, None, None)
-        assert code == 0, "opdesk-web exited %s" % code
+        assert codes == [0, 0], "opdesk-web, opdesk-phone exited %s" % codes
         assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+        assert "Backup failed" not in log and "7946" not in log
 
     def setUp(self):
         for k in self.st.r.keys("opd:aht:*"):
@@ -190,6 +195,32 @@ class HandlingTest(unittest.TestCase):
         got = self.st.r.hgetall(day)
         self.assertEqual(got["work_n"], "1")
         self.assertTrue(1500 <= int(got["work_ms"]) < 2500, got)
+
+    @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
+    def test_typing_in_the_browser_counts(self):
+        """console.js's own beats: the page beats on load, and at the first
+        key; the time between them counts, for the ticket's team."""
+        tid = self.ticket("Backup typed on")
+        beat_key = "opd:t:%s:w:carol" % tid
+        day = "opd:aht:ops:%d" % (harness.now_ms() // 86400000)
+        b = tc.signed_in_browser(self.st.http_port, "change-me-carol")
+        try:
+            b.wait("location.pathname === '/agent' && document.readyState === 'complete'", timeout=30)
+            b.goto("http://127.0.0.1:%d/agent/tickets/%s" % (self.st.http_port, tid))
+            self.st.wait_for(lambda: self.st.r.get(beat_key), timeout=20, what="the page's first beat")
+            loaded = int(self.st.r.get(beat_key))
+            time.sleep(2)
+            b.click("#reply-body")
+            b.call("Input.insertText", text="Looking at the backup now")
+            self.st.wait_for(lambda: self.st.r.hget(day, "work_ms"), timeout=20, what="the typing beat")
+            typed = int(self.st.r.get(beat_key))
+        finally:
+            b.close()
+        got = self.st.r.hgetall(day)
+        self.assertEqual(got["work_n"], "1")
+        # The time since the page's last beat before the key: from the load
+        # (2 s and more), unless a 10 s beat came between on a slow machine.
+        self.assertTrue(0 < int(got["work_ms"]) <= min(typed - loaded, 20000), (got, typed - loaded))
 
 
 if __name__ == "__main__":
