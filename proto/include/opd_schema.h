@@ -224,6 +224,12 @@ int opd_key_drafts (char *buf, size_t size, const char *id);
 //  opd:t:{id}:p (hash AGENT to STATE:UNTIL_MS (PEXPIRE a minute from the last beat), ticket): who has the ticket open in the console now, and who is typing (state viewing or 
 #define OPD_KEY_PRESENCE_FMT "opd:t:%s:p"
 int opd_key_presence (char *buf, size_t size, const char *id);
+//  opd:t:{id}:w (hash TEAM to '1' (EXPIRE 30 days from the last counted beat), ticket): the teams in whose handling-time sample (opd:aht) the ticket is counted: the fir
+#define OPD_KEY_WORKED_FMT "opd:t:%s:w"
+int opd_key_worked (char *buf, size_t size, const char *id);
+//  opd:t:{id}:w:{agent} (string (ms; PX 5 minutes), ticket): when the agent's page of the ticket last beat: a beat of an agent who typed or h
+#define OPD_KEY_WORKED_BEAT_FMT "opd:t:%s:w:%s"
+int opd_key_worked_beat (char *buf, size_t size, const char *id, const char *agent);
 //  opd:views:agent:{identity} (hash NAME to query string, global): an agent's saved views of the console queue: the view's name to its filters as a
 #define OPD_KEY_VIEWS_AGENT_FMT "opd:views:agent:%s"
 int opd_key_views_agent (char *buf, size_t size, const char *identity);
@@ -345,6 +351,9 @@ int opd_key_call (char *buf, size_t size, const char *call_id);
 int opd_key_phone (char *buf, size_t size, const char *e164);
 //  opd:phone:cursor (string (stream id), global): the last event of opd:events the phone service learned numbers from
 #define OPD_KEY_PHONE_CURSOR "opd:phone:cursor"
+//  opd:aht:{team}:{day} (hash of counters (EXPIRE 400 days), global): handling times measured for TEAM on UTC day DAY (whole days since 1970-01-01): p
+#define OPD_KEY_AHT_FMT "opd:aht:%s:%s"
+int opd_key_aht (char *buf, size_t size, const char *team, const char *day);
 //  opd:rate:web:{kind}:{hash} (string (counter, PX window), global): requests in the current window of channels.web.rate_limit: kind addr (API reques
 #define OPD_KEY_RATE_WEB_FMT "opd:rate:web:%s:%s"
 int opd_key_rate_web (char *buf, size_t size, const char *kind, const char *hash);

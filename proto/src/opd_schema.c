@@ -200,6 +200,20 @@ opd_key_presence (char *buf, size_t size, const char *id)
 }
 
 int
+opd_key_worked (char *buf, size_t size, const char *id)
+{
+    int n = snprintf (buf, size, OPD_KEY_WORKED_FMT, id);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+opd_key_worked_beat (char *buf, size_t size, const char *id, const char *agent)
+{
+    int n = snprintf (buf, size, OPD_KEY_WORKED_BEAT_FMT, id, agent);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_views_agent (char *buf, size_t size, const char *identity)
 {
     int n = snprintf (buf, size, OPD_KEY_VIEWS_AGENT_FMT, identity);
@@ -361,6 +375,13 @@ opd_key_phone (char *buf, size_t size, const char *e164)
 }
 
 int
+opd_key_aht (char *buf, size_t size, const char *team, const char *day)
+{
+    int n = snprintf (buf, size, OPD_KEY_AHT_FMT, team, day);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_rate_web (char *buf, size_t size, const char *kind, const char *hash)
 {
     int n = snprintf (buf, size, OPD_KEY_RATE_WEB_FMT, kind, hash);
@@ -465,6 +486,8 @@ const opd_key_info_t opd_keys[] = {
     {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, true, NULL},
     {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true, NULL},
     {"presence", "opd:t:{id}:p", OPD_SCOPE_TICKET, false, NULL},
+    {"worked", "opd:t:{id}:w", OPD_SCOPE_TICKET, false, NULL},
+    {"worked_beat", "opd:t:{id}:w:{agent}", OPD_SCOPE_TICKET, false, NULL},
     {"views_agent", "opd:views:agent:{identity}", OPD_SCOPE_GLOBAL, false, NULL},
     {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
@@ -514,6 +537,7 @@ const opd_key_info_t opd_keys[] = {
     {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true, "hash ticket missed_ticket voicemail_ticket note_ticket"},
     {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true, "hash last_ticket"},
     {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false, NULL},
+    {"aht", "opd:aht:{team}:{day}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, true, NULL},
     {"session", "opd:session:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
     {"signin", "opd:signin:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
@@ -535,7 +559,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 75;
+const size_t opd_key_count = 78;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -18,6 +18,23 @@ s_num (const json_t *o, const char *key)
     return json_number_value (json_object_get (o, key));
 }
 
+//  Where a handling time comes from: "measured, N calls" or "configured,
+//  N measured" (fewer than the advice needs).
+static const char *
+s_source (const json_t *as, const char *prefix, const char *what, char *buf, size_t size)
+{
+    char key[64];
+    snprintf (key, sizeof key, "%ssource", prefix);
+    const char *src = json_string_value (json_object_get (as, key));
+    snprintf (key, sizeof key, "%ssamples", prefix);
+    long long n = (long long) json_integer_value (json_object_get (as, key));
+    if (src && !strcmp (src, "measured"))
+        snprintf (buf, size, "measured over %lld %s", n, what);
+    else
+        snprintf (buf, size, "configured; %lld %s measured", n, what);
+    return buf;
+}
+
 //  One team's table.
 static void
 s_print_team (const json_t *t)
@@ -27,9 +44,11 @@ s_print_team (const json_t *t)
     printf ("%s: %lld tickets learnt from (times in %s)\n", json_string_value (json_object_get (t, "team")),
             (long long) json_integer_value (json_object_get (t, "tickets")),
             json_string_value (json_object_get (t, "timezone")));
-    printf ("  phone: %.0f%% answered within %.0f s, calls of %.0f s; queued work: tickets of %.0f min",
+    char ps[64], qs[64];
+    printf ("  phone: %.0f%% answered within %.0f s, calls of %.0f s (%s); queued work: tickets of %.1f min (%s)",
             100 * s_num (as, "answer_level"), s_num (as, "answer_within_s"), s_num (as, "phone_handle_time_s"),
-            s_num (as, "handle_time_s") / 60);
+            s_source (as, "phone_handle_time_", "calls", ps, sizeof ps), s_num (as, "handle_time_s") / 60,
+            s_source (as, "handle_time_", "tickets", qs, sizeof qs));
     if (json_is_number (target))
         printf (", first response within %.1f working hours\n", json_number_value (target));
     else

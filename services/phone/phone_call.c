@@ -337,6 +337,7 @@ phone_call_event (phone_t *self, GHashTable *f, result_t *res)
         goto done;
     }
     free (at_field);
+    phone_aht_call (self, st, phone_get (f, "agent"), inbound && !internal, event, at);
 
     action_t act = ACT_NONE;
     bool answered = phone_get (st, "answered_at") || strcmp (event, "answered") == 0;

@@ -53,6 +53,16 @@ void phone_call_event (phone_t *self, GHashTable *f, result_t *res);
 //  An agent's note on call call_id: added to the call's ticket while it is
 //  open, else a ticket of its own.
 void phone_call_note (phone_t *self, const char *call_id, GHashTable *f, result_t *res);
+//  --- phone_aht.c ---------------------------------------------------------
+
+//  At the first hangup of an answered call that counts (inbound, not
+//  internal), adds its talk time to the measured handling time of the
+//  agent's team (opd:aht). st is the call's state before this event.
+void phone_aht_call (phone_t *self, GHashTable *st, const char *agent_id, bool counts, const char *event,
+                     int64_t at);
+
+//  --- phone_call.c (continued) --------------------------------------------
+
 //  GET /healthz: 200 while Redis answers, else 503.
 void phone_health (phone_t *self, result_t *res);
 #endif

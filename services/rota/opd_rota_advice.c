@@ -2,6 +2,7 @@
     opd_rota_store.h): the tickets received over the last weeks, counted
     per hour of the week in the team's time zone, and the rota's on-duty
     count for the coming week, through the models of opd_rota_staffing.c. */
+#include "opd_rota_aht.h"
 #include "opd_rota_staffing.h"
 #include "opd_rota_store.h"
 #include "opd_schema.h"
@@ -135,10 +136,24 @@ s_hours_json (const rota_staff_in_t *in, const rota_staff_out_t *out, json_t **b
     return hours;
 }
 
-//  One team's advice from the tickets already read.
+//  The assumptions the advice used, each handling time with where it comes
+//  from (measured or configured) and the samples measured.
+static json_t *
+s_assumptions (const rota_staff_params_t *p, const rota_aht_t *aht, double target)
+{
+    return json_pack ("{s:f, s:s, s:I, s:f, s:f, s:f, s:s, s:I, s:o}", "phone_handle_time_s", p->phone_aht_s,
+                      "phone_handle_time_source", aht[0].measured ? "measured" : "configured",
+                      "phone_handle_time_samples", (json_int_t) aht[0].n, "answer_within_s", p->answer_s,
+                      "answer_level", p->level, "handle_time_s", p->queued_aht_s, "handle_time_source",
+                      aht[1].measured ? "measured" : "configured", "handle_time_samples", (json_int_t) aht[1].n,
+                      "target_hours", target > 0 ? json_real (target) : json_null ());
+}
+
+//  One team's advice from the tickets already read and the handling times
+//  measured (aht[0] phone, aht[1] queued work).
 static json_t *
 s_team (const opd_config_t *cfg, const opd_team_t *t, redisReply **tk, size_t n, const rota_changes_t *ch,
-        int weeks, int64_t now)
+        int weeks, int64_t now, rota_aht_t *aht)
 {
     const opd_calendar_t *cal = t->calendar ? opd_config_calendar (cfg, t->calendar) : NULL;
     const char *zone = cal && cal->timezone ? cal->timezone : "UTC";
@@ -161,17 +176,17 @@ s_team (const opd_config_t *cfg, const opd_team_t *t, redisReply **tk, size_t n,
     }
     s_plan (cfg, t, ch, tz, (now / HOUR_MS + 1) * HOUR_MS, in);
     double target = s_target_h (cfg, t->id);
-    rota_staff_params_t p = {.phone_aht_s = cfg->staffing_phone_aht_ms / 1000.0,
+    rota_aht_choose (&aht[0], cfg->staffing_phone_aht_ms, ROTA_AHT_MIN_SAMPLES);
+    rota_aht_choose (&aht[1], cfg->staffing_aht_ms, ROTA_AHT_MIN_SAMPLES);
+    rota_staff_params_t p = {.phone_aht_s = aht[0].used_s,
                              .answer_s = cfg->staffing_answer_ms / 1000.0,
                              .level = cfg->staffing_answer_level,
-                             .queued_aht_s = cfg->staffing_aht_ms / 1000.0,
+                             .queued_aht_s = aht[1].used_s,
                              .target_h = target > 0 ? target : INFINITY};
     rota_staffing (&p, in, out);
     json_t *breaches;
     json_t *hours = s_hours_json (in, out, &breaches);
-    json_t *assume = json_pack ("{s:f, s:f, s:f, s:f, s:o}", "phone_handle_time_s", p.phone_aht_s,
-                                "answer_within_s", p.answer_s, "answer_level", p.level, "handle_time_s",
-                                p.queued_aht_s, "target_hours", target > 0 ? json_real (target) : json_null ());
+    json_t *assume = s_assumptions (&p, aht, target);
     json_t *team = json_pack ("{s:s, s:s, s:i, s:o, s:o, s:o}", "team", t->id, "timezone", zone, "tickets", count,
                               "assumptions", assume, "hours", hours, "breaches", breaches);
     free (in);
@@ -197,9 +212,17 @@ rota_staffing_json (opd_redis_t *r, const opd_config_t *cfg, const char *team, i
         return NULL;
     }
     json_t *teams = json_array ();
-    for (size_t i = 0; i < cfg->nteams; i++)
-        if (!team || !strcmp (team, cfg->teams[i].id))
-            json_array_append_new (teams, s_team (cfg, &cfg->teams[i], tk, n, &ch, weeks, now));
+    for (size_t i = 0; i < cfg->nteams && teams; i++) {
+        rota_aht_t aht[2];
+        if (team && strcmp (team, cfg->teams[i].id))
+            continue;
+        if (rota_aht_read (r, cfg->teams[i].id, now - weeks * WEEK_MS, now, &aht[0], &aht[1])) {
+            json_decref (teams);
+            teams = NULL;
+        }
+        else
+            json_array_append_new (teams, s_team (cfg, &cfg->teams[i], tk, n, &ch, weeks, now, aht));
+    }
     rota_changes_free (&ch);
     for (size_t i = 0; i < n; i++)
         freeReplyObject (tk[i]);

@@ -84,7 +84,8 @@ int rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *ag
 //  the tickets received over the `weeks` weeks before now, per hour of the
 //  week in the team's calendar's time zone (phone calls apart), next to the
 //  rota's on-duty count for the coming week, through the models of
-//  opd_rota_staffing.h. A JSON array, per team {"team", "timezone",
+//  opd_rota_staffing.h with the handling times measured over those weeks
+//  when there are enough (opd_rota_aht.h; the assumptions say which). A JSON array, per team {"team", "timezone",
 //  "tickets", "assumptions", "hours": [168 x {"at", "on_duty", "working",
 //  "phone_arrivals", "erlangs", "phone_needed", "phone_level",
 //  "queued_arrivals", "backlog", "wait_hours", "breach"}], "breaches":

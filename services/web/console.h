@@ -42,6 +42,10 @@ extern const char console_js[];
 //  (its form already checked).
 void console_presence_html (GString *b, http_req_t *req, const web_session_t *s, const char *id);
 void console_presence_post (http_req_t *req, const web_session_t *s, const char *id, const form_t *f);
+//  The agent's time on the ticket, from the same beats (console_worktime.c):
+//  counts when the agent typed or had the page focused; left when the page
+//  closed.
+void console_worktime_beat (http_req_t *req, const web_auth_t *who, const char *id, bool counts, bool left);
 //  GET /agent/stream: live updates over Server-Sent Events (console_stream.c).
 void console_stream (http_req_t *req, const web_session_t *s);
 //  The last event of the history as the page is drawn (a hidden element the

@@ -61,6 +61,7 @@
     var body = new URLSearchParams();
     body.set("csrf", document.querySelector("form input[name=csrf]").value);
     body.set("state", state);
+    body.set("focused", document.hasFocus() ? "1" : "0");
     return body;
   }
 

@@ -3,7 +3,9 @@
 
     An open ticket page beats every 10 s (console.js), and at once when its
     agent starts typing: POST /agent/tickets/ID/presence with state
-    viewing, typing or left. Each beat records AGENT = STATE:UNTIL in
+    viewing, typing or left, and focused=1 while the page has the focus
+    (the beats also measure the agent's time on the ticket:
+    console_worktime.c). Each beat records AGENT = STATE:UNTIL in
     opd:t:ID:p (a viewer counts for 30 s after its beat, a typist for 8 s;
     the hash goes a minute after the last beat) and answers who else is
     there, so the page learns of a colleague within one beat. The page also
@@ -100,6 +102,9 @@ console_presence_post (http_req_t *req, const web_session_t *s, const char *id, 
         http_error (req, 503, "unavailable", "presence cannot be recorded at the moment");
         return;
     }
+    const char *focused = portal_form_get (f, "focused");
+    console_worktime_beat (req, &s->who, id, !strcmp (state, "typing") || (focused && !strcmp (focused, "1")),
+                           !strcmp (state, "left"));
     http_add_header (req, "Cache-Control", "no-store");
     http_json (req, 200, json_pack ("{s:o}", "others", s_others (req, &s->who, id)));
 }

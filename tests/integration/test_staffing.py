@@ -62,8 +62,13 @@ class StaffingTest(unittest.TestCase):
             self.assertEqual((body["weeks"], len(body["teams"])), (2, 1))
             t = body["teams"][0]
             self.assertEqual((t["team"], t["timezone"], t["tickets"]), ("ops", "UTC", 16))
-            self.assertEqual(t["assumptions"], {"phone_handle_time_s": 180.0, "answer_within_s": 20.0,
-                                                "answer_level": 0.8, "handle_time_s": 900.0, "target_hours": 4.0})
+            # Nothing measured (no answered call, no console time): the
+            # configured handling times, named as such.
+            self.assertEqual(t["assumptions"], {"phone_handle_time_s": 180.0, "phone_handle_time_source": "configured",
+                                                "phone_handle_time_samples": 0, "answer_within_s": 20.0,
+                                                "answer_level": 0.8, "handle_time_s": 900.0,
+                                                "handle_time_source": "configured", "handle_time_samples": 0,
+                                                "target_hours": 4.0})
             self.assertEqual(len(t["hours"]), 168)
             h = [x for x in t["hours"] if x["at"] == label][0]
             # 5 calls a week at 180 s: 0.25 Erlangs; 3 mails a week.
