@@ -333,6 +333,20 @@ class Stack:
     def kill(self, name):
         return self.stop(name, signal.SIGKILL)
 
+    def close_clean(self, stop, read=(), absent=()):
+        """Ends a test class's stack: stops the services named in stop (each
+        must exit 0; in the sanitizer build leaks are reported at exit),
+        then the rest. Fails when their logs, or those of the services
+        named in read, hold a sanitizer report or one of the texts in
+        absent (personal data, or links that are secrets)."""
+        codes = {name: self.stop(name) for name in stop}
+        log = "".join(self.log(n) for n in list(stop) + [n for n in read if n not in stop])
+        self.__exit__(None, None, None)
+        assert all(c == 0 for c in codes.values()), "exited %s:\n%s" % (codes, log[-3000:])
+        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+        for text in absent:
+            assert text not in log, "%r in a log" % text
+
     def __enter__(self):
         try:
             self.write_config()

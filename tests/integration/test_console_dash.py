@@ -101,11 +101,7 @@ class DashboardTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.st.stop("web")
-        log = cls.st.log("web")
-        cls.st.__exit__(None, None, None)
-        assert code == 0, "opdesk-web exited %s:\n%s" % (code, log[-3000:])
-        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+        cls.st.close_clean(["web"])
 
     @classmethod
     def call(cls, method, path, body=None, token=AGENT, status=None):

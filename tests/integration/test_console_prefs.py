@@ -53,11 +53,7 @@ class ConsolePrefsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.st.stop("notifier")
-        log = cls.st.log("notifier") + cls.st.log("web")
-        cls.st.__exit__(None, None, None)
-        assert code == 0, log[-3000:]
-        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+        cls.st.close_clean(["notifier"], read=["web"])
 
     # --- helpers -------------------------------------------------------------
     call = tc.ConsoleTest.call

@@ -43,12 +43,7 @@ class DetailsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.st.stop("web")
-        log = cls.st.log("web") + cls.st.log("notifier")
-        cls.st.__exit__(None, None, None)
-        assert code == 0, log[-3000:]
-        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
-        assert "/details/" not in log, "a details link in a log"
+        cls.st.close_clean(["web"], read=["notifier"], absent=("/details/",))
 
     # --- helpers -----------------------------------------------------------
     def page(self, method, path, form=None, cookie=None):

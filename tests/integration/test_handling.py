@@ -55,12 +55,7 @@ class HandlingTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         # Both end cleanly (exit 0), and in the sanitizer build with no report.
-        codes = [cls.st.stop("web"), cls.st.stop("phone")]
-        log = cls.st.log("web") + cls.st.log("phone")
-        cls.st.__exit__(None, None, None)
-        assert codes == [0, 0], "opdesk-web, opdesk-phone exited %s" % codes
-        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
-        assert "Backup failed" not in log and "7946" not in log
+        cls.st.close_clean(["web", "phone"], absent=("Backup failed", "7946"))
 
     def setUp(self):
         for k in self.st.r.keys("opd:aht:*"):

@@ -32,12 +32,7 @@ class RatingTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.st.stop("web")
-        log = cls.st.log("web") + cls.st.log("notifier")
-        cls.st.__exit__(None, None, None)
-        assert code == 0, log[-3000:]
-        assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
-        assert "/rate/" not in log, "a rating link in a log"
+        cls.st.close_clean(["web"], read=["notifier"], absent=("/rate/",))
 
     # --- helpers -----------------------------------------------------------
     def page(self, method, path, form=None, cookie=None):
