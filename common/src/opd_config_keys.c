@@ -256,7 +256,7 @@ const entry_t opd_cfg_keys[] = {
      .doc = "tickets the anonymiser changes in one atomic script call (fewer: shorter pauses for other clients "
             "of Redis, more: a faster run; BENCHMARKS.md)"},
     {"retention.pause_ms", K_INT, CF (retention_pause_ms), .def = "0", .min = 0, .max = 10000,
-     .doc = "milliseconds the anonymiser waits after each chunk of 1000 candidate tickets and each SCAN batch "
+     .doc = "milliseconds the anonymiser waits after each batch (retention.batch tickets) and each SCAN batch "
             "of its sweep, to leave Redis to intake"},
     {"retention.pseudonyms", K_SECTION, .doc = "keyed pseudonyms of anonymised requesters (docs/privacy.md)"},
     {"retention.pseudonyms.keys_dir", K_STR, CF (pseudonym_keys_dir),

@@ -198,36 +198,28 @@ s_due (const opd_config_t *cfg, const redisReply *h, int64_t closed_at, int64_t 
            && !(hold && !strcmp (hold, "1")) && closed_at + days * DAY_MS <= now;
 }
 
-//  Appends the anonymise.lua calls of the due tickets to the pipeline,
-//  retention.batch tickets per call. The calls are all made first: making a
-//  pseudonym asks Redis (synchronously) whether its key was destroyed,
-//  which must not happen mid-pipeline.
-static int
-s_append_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
-                redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run)
+//  The anonymise.lua calls of the due tickets, retention.batch tickets per
+//  call, all made first: making a pseudonym asks Redis (synchronously)
+//  whether its key was destroyed, which must not happen between a call and
+//  its reply.
+static opd_store_call_t *
+s_make_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
+              redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run, size_t *ncalls)
 {
-    size_t batch = s_batch (cfg), ncalls = 0, in = 0;
+    size_t batch = s_batch (cfg), in = 0;
     opd_store_call_t *calls = opd_calloc (n / batch + 2, sizeof *calls);
+    *ncalls = 0;
     for (size_t i = 0; i < n; i++) {
         if (!due[i])
             continue;
-        s_call (&calls[ncalls], in == 0, redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
+        s_call (&calls[*ncalls], in == 0, redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
         if (++in == batch) {
-            ncalls++;
+            (*ncalls)++;
             in = 0;
         }
     }
-    ncalls += in > 0;
-    int rc = 0;
-    for (size_t i = 0; i < ncalls; i++) {
-        if (!rc && opd_store_call_append (redis, &calls[i])) {
-            opd_redis_disconnect (redis);
-            rc = -1;
-        }
-        opd_store_call_free (&calls[i]);
-    }
-    free (calls);
-    return rc;
+    *ncalls += in > 0;
+    return calls;
 }
 
 //  What one ticket's part of a reply says, into the run; 1 done, 0 not, -1.
@@ -254,33 +246,34 @@ s_count (const opd_config_t *cfg, const redisReply *r, size_t j, const char *id,
     return 1;
 }
 
-//  Reads the replies of s_append_calls (one per batch of due tickets, in
-//  order); returns how many tickets were anonymised, or -1.
+//  Runs the calls one at a time, so that other clients of Redis (intake)
+//  get their turn after each batch rather than after a pipeline of them,
+//  and waits retention.pause_ms after each; returns how many tickets were anonymised, or -1.
 static int
-s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
-              char (*rules)[160], const bool *due, size_t n, json_t *out, s_run_t *run)
+s_run_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
+             char (*rules)[160], const bool *due, size_t n, opd_store_call_t *calls, size_t ncalls, json_t *out,
+             s_run_t *run)
 {
-    size_t batch = s_batch (cfg), j = batch;
-    redisReply *r = NULL;
+    size_t batch = s_batch (cfg), i = 0;
     int done = 0, rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!due[i])
-            continue;
-        if (j == batch) {
-            if (r)
-                freeReplyObject (r);
-            j = 0;
-            if (!(r = opd_redis_get_reply (redis))) {
-                opd_redis_disconnect (redis);
-                return -1;
-            }
+    for (size_t k = 0; k < ncalls && rc == 0; k++) {
+        redisReply *r = opd_store_call_run (redis, &calls[k]);
+        if (!r) {
+            opd_error ("anonymise.lua failed: %s", opd_redis_error (redis));
+            rc = -1;
+            break;
         }
-        int one = s_count (cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
-        rc = one < 0 ? -1 : rc;
-        done += one == 1;
-    }
-    if (r)
+        for (size_t j = 0; j < batch && i < n; i++) {
+            if (!due[i])
+                continue;
+            int one = s_count (cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
+            rc = one < 0 ? -1 : rc;
+            done += one == 1;
+        }
         freeReplyObject (r);
+        if (cfg->retention_pause_ms > 0)
+            usleep ((useconds_t) cfg->retention_pause_ms * 1000);
+    }
     return rc < 0 ? -1 : done;
 }
 
@@ -318,9 +311,12 @@ s_chunk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisRe
     }
     if (!rc && ndue > 0) {
         rc = s_ensure_run (redis, now, run);
-        if (!rc)
-            rc = s_append_calls (redis, cfg, now, ids, h, rules, due, n, run->run);
-        int done = rc ? -1 : s_read_calls (redis, cfg, ids, h, rules, due, n, out, run);
+        size_t ncalls = 0;
+        opd_store_call_t *calls = rc ? NULL : s_make_calls (redis, cfg, now, ids, h, rules, due, n, run->run, &ncalls);
+        int done = rc ? -1 : s_run_calls (redis, cfg, ids, h, rules, due, n, calls, ncalls, out, run);
+        for (size_t k = 0; k < ncalls; k++)
+            opd_store_call_free (&calls[k]);
+        free (calls);
         rc = done < 0 ? -1 : 0;
         stay += ndue - (done > 0 ? done : 0);
     }
@@ -354,8 +350,6 @@ s_walk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, json_t *out, s
         offset += stay;
         if (n < CHUNK)
             return 0;
-        if (cfg->retention_pause_ms > 0 && !run->dry_run)
-            usleep ((useconds_t) cfg->retention_pause_ms * 1000);
     }
 }
 
