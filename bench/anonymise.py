@@ -17,7 +17,9 @@ on) with the real binaries of build/bin:
         [--latency] [--rate R] [--batch B] [--pause-ms P]
 
 --batch and --pause-ms set retention.batch and retention.pause_ms (the
-anonymiser's tickets per script call and its pause between chunks).
+anonymiser's tickets per script call and its pause after each; defaults 10
+and 20 ms, which keep intake's ack p99 within 20%; --batch 50 --pause-ms 0
+is the fastest run).
 """
 import argparse
 import os
@@ -65,7 +67,11 @@ def fill(st, n, first=1):
 
 def config(args):
     cfg = harness.copy_config()
-    cfg["retention"] = {"closed_days": 0, "per_category": {}, "batch": args.batch, "pause_ms": args.pause_ms}
+    cfg["retention"] = {"closed_days": 0, "per_category": {}}
+    if args.batch is not None:
+        cfg["retention"]["batch"] = args.batch
+    if args.pause_ms is not None:
+        cfg["retention"]["pause_ms"] = args.pause_ms
     cfg["limits"]["body_bytes"] = 100000
     return cfg
 
@@ -109,8 +115,9 @@ def throughput(args):
                   % (k + 1, args.n, args.n / rate, rate, cpu, receipt.get("walk_ms"), receipt.get("sweep_ms"),
                      os.getloadavg()[0], calls), flush=True)
         print("anonymise: median %.0f tickets/s, Redis CPU %.0f us/ticket, over %d runs of %d tickets "
-              "(batch %d, pause %d ms)" % (statistics.median(rates), statistics.median(cpus), len(rates), args.n,
-                                          args.batch, args.pause_ms), flush=True)
+              "(batch %s, pause %s ms)" % (statistics.median(rates), statistics.median(cpus), len(rates), args.n,
+                                          args.batch or "default", args.pause_ms
+                                          if args.pause_ms is not None else "default"), flush=True)
         return statistics.median(rates)
 
 
@@ -200,9 +207,10 @@ def latency(args):
         med = {kind: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
                for kind, v in rows.items()}
         print("ack at %d/s: without p50 %.2f ms p99 %.2f ms; with anonymiser p50 %.2f ms p99 %.2f ms; "
-              "p99 ratio %.2f (medians of %d rounds, batch %d, pause %d ms)"
+              "p99 ratio %.2f (medians of %d rounds, batch %s, pause %s ms)"
               % (args.rate, med["without"][0], med["without"][1], med["with"][0], med["with"][1],
-                 med["with"][1] / med["without"][1], args.rounds, args.batch, args.pause_ms), flush=True)
+                 med["with"][1] / med["without"][1], args.rounds, args.batch or "default",
+                 args.pause_ms if args.pause_ms is not None else "default"), flush=True)
 
 
 def main():
@@ -211,8 +219,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--latency", action="store_true", help="measure intake's ack latency instead")
     ap.add_argument("--rate", type=int, default=200, help="submissions per second (--latency)")
-    ap.add_argument("--batch", type=int, default=50, help="retention.batch")
-    ap.add_argument("--pause-ms", type=int, default=0, help="retention.pause_ms")
+    ap.add_argument("--batch", type=int, help="retention.batch (default: the configuration's default)")
+    ap.add_argument("--pause-ms", type=int, help="retention.pause_ms (default: the configuration's default)")
     args = ap.parse_args()
     if args.latency:
         latency(args)
