@@ -1,23 +1,24 @@
--- Replaces the personal data of one closed ticket, once.
--- ARGV: now, maxlen, id, rule, fields_json (the custom fields with the
--- values of pii fields replaced, '' to leave them), run (the run's number),
--- pseudonym, period
--- Returns {done, fields, comments, history, idx}: done 1, or 0 when not
--- eligible (gone, not closed, on hold, done already); then how many hash
--- fields, comments and history entries changed and index entries went.
+-- Replaces the personal data of closed tickets, once each, in one atomic
+-- step per call.
+-- ARGV: now, maxlen, then per ticket six values: id, rule, fields_json (the
+-- custom fields with the values of pii fields replaced, '' to leave them),
+-- run (the run's number), pseudonym, period (the requester's pseudonym and
+-- the year of its key, '' for none). A call may carry many tickets (the
+-- anonymiser sends a batch per call, so that the script's setup and the
+-- sorted-set writes are paid once per batch).
+-- Returns, per ticket in order, {done, fields, comments, history, idx}:
+-- done 1, or 0 when not eligible (gone, not closed, on hold, done
+-- already); then how many hash fields, comments and history entries changed
+-- and index entries went.
 -- What is personal, and what becomes of it, is PERSONAL (schema.lua, from
 -- proto/schema.yaml): each field is replaced by its text, deleted, or (text)
 -- kept with every name, email address, phone number and IP address inside
 -- replaced by a marker. The same is done to comments and history entries.
 -- The ticket then waits in opd:anon:pending until the sweep of the global
 -- keys (services/anonymiser/opd_anon_sweep.c) has run for it.
-local id, rule, fields, run = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
--- ARGV[7], ARGV[8]: the requester's pseudonym and its period ('' for none).
-local pseudo, period = ARGV[7] or '', ARGV[8] or ''
-if pseudo ~= '' and redis.call('HGET', KEY.pseudo_destroyed, period) then pseudo = '' end
-local k = K(id)
-local t = hgetall(k)
-if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return {0, 0, 0, 0, 0} end
+-- Redis calls per ticket: HGETALL, ZREM/ZCARD of its requester index, one
+-- DEL, one HSET, one HDEL, LRANGE of comments and history, LSET per changed
+-- entry, RPUSH, XADD; per batch: ZREM, ZADD, ZADD.
 
 local MARK = {email = '[email removed]', phone = '[phone removed]', ip = '[ip removed]',
               name = '[name removed]'}
@@ -31,37 +32,43 @@ local function ci(s)
   end))
 end
 
--- What the ticket itself says about the person: name words, the digits of
--- the phone number, the values of pii fields, the address's local part.
-local names, phones, values = {}, {}, {}
+-- The ticket being done (its hash), and what it says about the person:
+-- name words, the digits of the phone number, the values of pii fields,
+-- the address's local part; the patterns made of them. Set by learn().
+local t, names, phones, values, name_pats, value_pats
+
 local function add_name(n)
   if n and #n >= 2 and not string.match(n, '^%d+$') then names[#names + 1] = n end
 end
-if t.req_name and t.req_name ~= '' then
-  add_name(t.req_name)
-  for w in string.gmatch(t.req_name, '[^%s%.,;:()"\']+') do add_name(w) end
-end
+
 local function local_part(addr)
   local lp = string.match(addr or '', '^([^@]+)@')
   if not lp then return end
   for w in string.gmatch(lp, '[^%.%-_+%d]+') do if #w >= 3 then add_name(w) end end
 end
-local_part(t.req_email)
-if t.req_phone then phones[#phones + 1] = string.gsub(t.req_phone, '%D', '') end
-if fields ~= '' and t.fields then
-  local ok, old = pcall(cjson.decode, t.fields)
-  local ok2, new = pcall(cjson.decode, fields)
-  if ok and ok2 and type(old) == 'table' and type(new) == 'table' then
-    for name, v in pairs(old) do
-      if type(v) == 'string' and new[name] ~= v and #v >= 3 then values[#values + 1] = v end
+
+local function learn(fields)
+  names, phones, values, name_pats, value_pats = {}, {}, {}, {}, {}
+  if t.req_name and t.req_name ~= '' then
+    add_name(t.req_name)
+    for w in string.gmatch(t.req_name, '[^%s%.,;:()"\']+') do add_name(w) end
+  end
+  local_part(t.req_email)
+  if t.req_phone then phones[#phones + 1] = string.gsub(t.req_phone, '%D', '') end
+  if fields ~= '' and t.fields then
+    local ok, old = pcall(cjson.decode, t.fields)
+    local ok2, new = pcall(cjson.decode, fields)
+    if ok and ok2 and type(old) == 'table' and type(new) == 'table' then
+      for name, v in pairs(old) do
+        if type(v) == 'string' and new[name] ~= v and #v >= 3 then values[#values + 1] = v end
+      end
     end
   end
+  table.sort(names, function (a, b) return #a > #b end)
+  -- The patterns, made once per ticket: each name as a whole word in any case.
+  for i, w in ipairs(names) do name_pats[i] = '%f[%w]' .. ci(w) .. '%f[%W]' end
+  for i, v in ipairs(values) do value_pats[i] = ci(v) end
 end
-table.sort(names, function (a, b) return #a > #b end)
--- The patterns, made once: each name as a whole word in any case.
-local name_pats, value_pats = {}, {}
-for i, w in ipairs(names) do name_pats[i] = '%f[%w]' .. ci(w) .. '%f[%W]' end
-for i, v in ipairs(values) do value_pats[i] = ci(v) end
 
 local function is_ipv4(s)
   for o in string.gmatch(s, '%d+') do if #o > 3 or tonumber(o) > 255 then return false end end
@@ -125,7 +132,7 @@ end
 -- Whether an actor or author names a person rather than an agent or a
 -- service: an address, a number, or any of the ticket's known values.
 local function is_person(a)
-  if type(a) ~= 'string' then return false end
+  if type(a) ~= 'string' or a == '' then return false end
   if string.find(a, '@', 1, true) or a == t.req_name or a == t.req_phone then return true end
   local _, n = redact(a)
   return n > 0
@@ -146,82 +153,128 @@ local function redact_all(v)
   return v, n
 end
 
-local changed = 0
-local idx = 0
-if t.req_email then
+-- The requester's index entry goes; with the address's last ticket, its
+-- time zone (portal /settings) goes too. Returns how many entries went and
+-- the keys to delete.
+local function unindex(id, dels)
+  if not t.req_email then return 0 end
   local addr = string.lower(t.req_email)
-  idx = idx + redis.call('ZREM', KEY.idx_req(addr), id)
-  -- The address's time zone (portal /settings) goes with its last ticket.
-  if redis.call('ZCARD', KEY.idx_req(addr)) == 0 then redis.call('DEL', KEY.req_tz(addr)) end
+  local n = redis.call('ZREM', KEY.idx_req(addr), id)
+  if redis.call('ZCARD', KEY.idx_req(addr)) == 0 then dels[#dels + 1] = KEY.req_tz(addr) end
+  return n
 end
-for _, p in ipairs(PERSONAL) do
-  local v = t[p.field]
-  if p.partly then
-    if p.field == 'fields' and v then
-      local ok, obj = pcall(cjson.decode, fields ~= '' and fields or v)
-      if ok and type(obj) == 'table' then
-        local _, c = redact_all(obj)
-        if c > 0 or fields ~= '' then
-          redis.call('HSET', k, p.field, cjson.encode(obj)); changed = changed + 1
+
+-- The hash: PERSONAL field by field, gathered into one HSET and one HDEL.
+-- Returns how many fields changed.
+local function personal(k, fields, set)
+  local changed, del = 0, {}
+  for _, p in ipairs(PERSONAL) do
+    local v = t[p.field]
+    if p.partly then
+      if p.field == 'fields' and v then
+        local ok, obj = pcall(cjson.decode, fields ~= '' and fields or v)
+        if ok and type(obj) == 'table' then
+          local _, c = redact_all(obj)
+          if c > 0 or fields ~= '' then
+            set[#set + 1] = p.field; set[#set + 1] = cjson.encode(obj); changed = changed + 1
+          end
         end
       end
+    elseif p.text then
+      if v then
+        local new = redact(v)
+        if new ~= v then set[#set + 1] = p.field; set[#set + 1] = new; changed = changed + 1 end
+      end
+    elseif p.replace then
+      if v ~= p.replace then set[#set + 1] = p.field; set[#set + 1] = p.replace; changed = changed + 1 end
+    elseif v then
+      del[#del + 1] = p.field; changed = changed + 1
     end
-  elseif p.text then
-    if v then
-      local new = redact(v)
-      if new ~= v then redis.call('HSET', k, p.field, new); changed = changed + 1 end
-    end
-  elseif p.replace then
-    if v ~= p.replace then redis.call('HSET', k, p.field, p.replace); changed = changed + 1 end
-  elseif v then
-    redis.call('HDEL', k, p.field); changed = changed + 1
   end
-end
-redis.call('HSET', k, 'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW,
-           'anonymised_rule', rule, 'anonymised_run', run)
-if pseudo ~= '' then
-  redis.call('HSET', k, 'pseudonym', pseudo, 'pseudonym_period', period, 'privacy', 'pseudonymised')
-  redis.call('ZADD', KEY.pseudo_period(period), NOW, id)
-else
-  redis.call('HSET', k, 'privacy', 'anonymous')
+  if #del > 0 then redis.call('HDEL', k, unpack(del)) end
+  redis.call('HSET', k, unpack(set))
+  return changed
 end
 
 -- Comments: the requester's words go; everyone else's keep their text with
 -- the personal data inside replaced; an author that is an address goes.
-local ncomments = 0
-local ck = KEY.comments(id)
-for i = 0, redis.call('LLEN', ck) - 1 do
-  local c = cjson.decode(redis.call('LINDEX', ck, i))
-  local n = 0
-  if c.role == 'requester' then
-    n = (c.body ~= '[removed]' or c.author ~= 'requester') and 1 or 0
-    c.body = '[removed]'
-    c.author = 'requester'
-  else
-    c.body, n = redact(c.body)
-    if is_person(c.author) then c.author = 'requester'; n = n + 1 end
+local function comments(id)
+  local ck, changed = KEY.comments(id), 0
+  for i, raw in ipairs(redis.call('LRANGE', ck, 0, -1)) do
+    local c = cjson.decode(raw)
+    local n = 0
+    if c.role == 'requester' then
+      n = (c.body ~= '[removed]' or c.author ~= 'requester') and 1 or 0
+      c.body = '[removed]'
+      c.author = 'requester'
+    else
+      c.body, n = redact(c.body)
+      if is_person(c.author) then c.author = 'requester'; n = n + 1 end
+    end
+    if n > 0 then redis.call('LSET', ck, i - 1, cjson.encode(c)); changed = changed + 1 end
   end
-  if n > 0 then redis.call('LSET', ck, i, cjson.encode(c)); ncomments = ncomments + 1 end
+  return changed
 end
--- Unsent drafts of agents' replies go too.
-redis.call('DEL', KEY.drafts(id))
 
 -- History: the same for every entry; an actor that is an address (a
 -- requester who replied by mail) becomes 'requester'.
-local nhist = 0
-local hk = KEY.history(id)
-for i = 0, redis.call('LLEN', hk) - 1 do
-  local h = cjson.decode(redis.call('LINDEX', hk, i))
-  local n = 0
-  if is_person(h.actor) then h.actor = 'requester'; n = 1 end
-  local c
-  h.details, c = redact_all(h.details)
-  if n + c > 0 then redis.call('LSET', hk, i, cjson.encode(h)); nhist = nhist + 1 end
+local function history(id)
+  local hk, changed = KEY.history(id), 0
+  for i, raw in ipairs(redis.call('LRANGE', hk, 0, -1)) do
+    local h = cjson.decode(raw)
+    local n = 0
+    if is_person(h.actor) then h.actor = 'requester'; n = 1 end
+    local c
+    h.details, c = redact_all(h.details)
+    if n + c > 0 then redis.call('LSET', hk, i - 1, cjson.encode(h)); changed = changed + 1 end
+  end
+  return changed
 end
 
-redis.call('ZREM', KEY.closed, id)
-redis.call('ZADD', KEY.anonymised, NOW, id)
-redis.call('ZADD', KEY.anon_pending, NOW, id)
-hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule, run = run})
-emit('ticket.anonymised', {ticket_id = id})
-return {1, changed, ncomments, nhist, idx}
+-- One ticket; its numbers as the reply describes them.
+local function one(id, rule, fields, run, pseudo, period)
+  if pseudo ~= '' and redis.call('HGET', KEY.pseudo_destroyed, period) then pseudo = '' end
+  local k = K(id)
+  t = hgetall(k)
+  if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return 0, 0, 0, 0, 0 end
+  learn(fields)
+  -- Unsent drafts of agents' replies go too.
+  local dels = {KEY.drafts(id)}
+  local idx = unindex(id, dels)
+  redis.call('DEL', unpack(dels))
+  local set = {'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW, 'anonymised_rule', rule,
+               'anonymised_run', run}
+  if pseudo ~= '' then
+    for _, v in ipairs({'pseudonym', pseudo, 'pseudonym_period', period, 'privacy', 'pseudonymised'}) do
+      set[#set + 1] = v
+    end
+    redis.call('ZADD', KEY.pseudo_period(period), NOW, id)
+  else
+    set[#set + 1] = 'privacy'; set[#set + 1] = 'anonymous'
+  end
+  local changed = personal(k, fields, set)
+  local ncomments = comments(id)
+  local nhist = history(id)
+  hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule, run = run})
+  emit('ticket.anonymised', {ticket_id = id})
+  return 1, changed, ncomments, nhist, idx
+end
+
+local out, done, scored = {}, {}, {}
+-- (The last ticket's pseudonym and period may be left out.)
+for a = 3, #ARGV, 6 do
+  local id = ARGV[a]
+  local r = {one(id, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4] or '', ARGV[a + 5] or '')}
+  for _, v in ipairs(r) do out[#out + 1] = v end
+  if r[1] == 1 then
+    done[#done + 1] = id
+    scored[#scored + 1] = NOW; scored[#scored + 1] = id
+  end
+end
+-- The sorted sets once for the whole batch.
+if #done > 0 then
+  redis.call('ZREM', KEY.closed, unpack(done))
+  redis.call('ZADD', KEY.anonymised, unpack(scored))
+  redis.call('ZADD', KEY.anon_pending, unpack(scored))
+end
+return out

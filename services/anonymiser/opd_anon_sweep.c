@@ -16,14 +16,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BATCH 1000
 #define PENDING_CHUNK 10000
 
-//  The pending tickets, sorted, for bsearch.
+//  The pending tickets, sorted, for bsearch; the keys swept by SCAN (index
+//  in opd_keys and glob), found once per chunk; the pause after each batch.
 typedef struct {
     char **ids;
     size_t n;
+    size_t kinds[OPD_ANON_SWEEP_MAX_KEYS];
+    char globs[OPD_ANON_SWEEP_MAX_KEYS][128];
+    size_t nkinds;
+    int pause_ms;
 } s_set_t;
 
 static int
@@ -62,23 +68,35 @@ s_glob (size_t i, char *out, size_t size)
     out[o] = 0;
 }
 
-//  The schema key a scanned key belongs to when it is swept by SCAN (a key
-//  with parameters and a "hash" or "string" sweep); -1 otherwise, also for
-//  fixed keys that the glob would match too (opd:phone:cursor).
-static int
-s_kind_of (const char *key)
+//  The keys swept by SCAN: those with parameters and a "hash" or "string"
+//  sweep.
+static void
+s_kinds (s_set_t *set)
 {
-    for (size_t i = 0; i < opd_key_count; i++)
-        if (!strchr (opd_keys[i].pattern, '{') && !strcmp (opd_keys[i].pattern, key))
-            return -1;
+    set->nkinds = 0;
     for (size_t i = 0; i < opd_key_count; i++) {
         const char *sw = opd_keys[i].sweep;
         if (!sw || !strchr (opd_keys[i].pattern, '{') || (strncmp (sw, "hash", 4) && strcmp (sw, "string")))
             continue;
-        char glob[256];
-        s_glob (i, glob, sizeof glob);
-        if (fnmatch (glob, key, 0) == 0)
-            return (int) i;
+        set->kinds[set->nkinds] = i;
+        s_glob (i, set->globs[set->nkinds], sizeof set->globs[0]);
+        set->nkinds++;
+    }
+}
+
+//  The schema key a scanned key belongs to when it is swept by SCAN; -1
+//  otherwise, also for fixed keys that a glob matches too
+//  (opd:phone:cursor).
+static int
+s_kind_of (const s_set_t *set, const char *key)
+{
+    for (size_t k = 0; k < set->nkinds; k++) {
+        if (fnmatch (set->globs[k], key, 0) != 0)
+            continue;
+        for (size_t i = 0; i < opd_key_count; i++)
+            if (!strchr (opd_keys[i].pattern, '{') && !strcmp (opd_keys[i].pattern, key))
+                return -1;
+        return (int) set->kinds[k];
     }
     return -1;
 }
@@ -131,7 +149,7 @@ s_scan_batch (opd_redis_t *redis, const redisReply *keys, const s_set_t *set, op
     size_t sent = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        kinds[i] = keys->element[i]->type == REDIS_REPLY_STRING ? s_kind_of (keys->element[i]->str) : -1;
+        kinds[i] = keys->element[i]->type == REDIS_REPLY_STRING ? s_kind_of (set, keys->element[i]->str) : -1;
         if (kinds[i] >= 0) {
             if (s_append_read (redis, (size_t) kinds[i], keys->element[i]->str)) {
                 rc = -1;
@@ -202,6 +220,8 @@ s_scan (opd_redis_t *redis, const s_set_t *set, opd_anon_sweep_counts_t *counts)
         freeReplyObject (r);
         if (rc)
             return -1;
+        if (set->pause_ms > 0)
+            usleep ((useconds_t) set->pause_ms * 1000);
     } while (strcmp (cursor, "0"));
     return 0;
 }
@@ -398,9 +418,10 @@ s_done (opd_redis_t *redis, const s_set_t *set, opd_anon_sweep_counts_t *counts)
 
 //  One chunk of pending tickets: every store swept for them, then done.
 static int
-s_chunk (opd_redis_t *redis, const redisReply *ids, opd_anon_sweep_counts_t *counts)
+s_chunk (opd_redis_t *redis, const redisReply *ids, int pause_ms, opd_anon_sweep_counts_t *counts)
 {
-    s_set_t set = {opd_calloc (ids->elements + 1, sizeof (char *)), 0};
+    s_set_t set = {.ids = opd_calloc (ids->elements + 1, sizeof (char *)), .pause_ms = pause_ms};
+    s_kinds (&set);
     for (size_t i = 0; i < ids->elements; i++)
         if (ids->element[i]->type == REDIS_REPLY_STRING)
             set.ids[set.n++] = ids->element[i]->str;
@@ -415,7 +436,7 @@ s_chunk (opd_redis_t *redis, const redisReply *ids, opd_anon_sweep_counts_t *cou
 }
 
 int
-opd_anon_sweep (opd_redis_t *redis, opd_anon_sweep_counts_t *counts)
+opd_anon_sweep (opd_redis_t *redis, int pause_ms, opd_anon_sweep_counts_t *counts)
 {
     assert (opd_key_count <= OPD_ANON_SWEEP_MAX_KEYS);
     while (true) {
@@ -426,7 +447,7 @@ opd_anon_sweep (opd_redis_t *redis, opd_anon_sweep_counts_t *counts)
             return -1;
         }
         size_t n = r->elements;
-        int rc = n ? s_chunk (redis, r, counts) : 0;
+        int rc = n ? s_chunk (redis, r, pause_ms, counts) : 0;
         freeReplyObject (r);
         if (rc)
             return -1;

@@ -24,7 +24,7 @@ typedef struct {
 } opd_anon_sweep_counts_t;
 
 //  Sweeps for every ticket in opd:anon:pending, adding to counts (which the
-//  caller zeroes). Returns 0, or -1 when Redis failed (the tickets not done
-//  stay pending).
-int opd_anon_sweep (opd_redis_t *redis, opd_anon_sweep_counts_t *counts);
+//  caller zeroes), waiting pause_ms after each SCAN batch (0: none).
+//  Returns 0, or -1 when Redis failed (the tickets not done stay pending).
+int opd_anon_sweep (opd_redis_t *redis, int pause_ms, opd_anon_sweep_counts_t *counts);
 #endif

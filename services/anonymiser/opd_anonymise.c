@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define DAY_MS (24LL * 3600 * 1000)
-#define CHUNK 200
+#define CHUNK 1000
 
 int
 opd_anonymise_rule (const opd_config_t *cfg, const char *category, const char *request_type, char *rule,
@@ -155,11 +155,12 @@ static const char *const s_wanted[] = {OPD_F_STATUS,     OPD_F_CATEGORY, OPD_F_R
                                        OPD_F_ANONYMISED, OPD_F_HOLD,     OPD_F_ATTACHMENTS,  OPD_F_REQ_EMAIL,
                                        OPD_F_REQ_PHONE,  OPD_F_CREATED_AT};
 
-//  The anonymise.lua call of one ticket (its s_wanted fields in h), with the
-//  requester's pseudonym when retention.pseudonyms is configured.
+//  The anonymise.lua arguments of one ticket (its s_wanted fields in h),
+//  with the requester's pseudonym when retention.pseudonyms is configured:
+//  a new call in c when first, else added to the batch in c.
 static void
-s_call (opd_store_call_t *c, opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
-        const redisReply *h, const char *rule, const char *run)
+s_call (opd_store_call_t *c, bool first, opd_redis_t *redis, const opd_config_t *cfg, int64_t now,
+        const char *id, const redisReply *h, const char *rule, const char *run)
 {
     char *fields = opd_anonymise_fields (cfg, opd_reply_str (h, 2), opd_reply_str (h, 3));
     char period[16], pseudo[40];
@@ -167,8 +168,18 @@ s_call (opd_store_call_t *c, opd_redis_t *redis, const opd_config_t *cfg, int64_
     opd_pseudonym_period (created ? strtoll (created, NULL, 10) : now, period, sizeof period);
     const char *who = opd_reply_str (h, 7) ? opd_reply_str (h, 7) : opd_reply_str (h, 8);
     bool named = opd_pseudonym_make (redis, cfg, period, who, pseudo) == 1;
-    opd_store_anonymise_call (c, cfg, now, id, rule, fields, run, named ? pseudo : NULL, named ? period : NULL);
+    if (first)
+        opd_store_anonymise_call (c, cfg, now, id, rule, fields, run, named ? pseudo : NULL, named ? period : NULL);
+    else
+        opd_store_anonymise_add (c, id, rule, fields, run, named ? pseudo : NULL, named ? period : NULL);
     free (fields);
+}
+
+//  Tickets per anonymise.lua call (retention.batch).
+static size_t
+s_batch (const opd_config_t *cfg)
+{
+    return cfg->retention_batch > 0 ? (size_t) cfg->retention_batch : 1;
 }
 #define NWANTED (sizeof s_wanted / sizeof s_wanted[0])
 
@@ -187,65 +198,81 @@ s_due (const opd_config_t *cfg, const redisReply *h, int64_t closed_at, int64_t 
            && !(hold && !strcmp (hold, "1")) && closed_at + days * DAY_MS <= now;
 }
 
-//  Appends the anonymise.lua call of each due ticket to the pipeline. The
-//  calls are all made first: making a pseudonym asks Redis (synchronously)
-//  whether its key was destroyed, which must not happen mid-pipeline.
-static int
-s_append_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
-                redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run)
+//  The anonymise.lua calls of the due tickets, retention.batch tickets per
+//  call, all made first: making a pseudonym asks Redis (synchronously)
+//  whether its key was destroyed, which must not happen between a call and
+//  its reply.
+static opd_store_call_t *
+s_make_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *ids,
+              redisReply **h, char (*rules)[160], const bool *due, size_t n, const char *run, size_t *ncalls)
 {
-    opd_store_call_t *calls = opd_calloc (n + 1, sizeof *calls);
-    for (size_t i = 0; i < n; i++)
-        if (due[i])
-            s_call (&calls[i], redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
-    int rc = 0;
+    size_t batch = s_batch (cfg), in = 0;
+    opd_store_call_t *calls = opd_calloc (n / batch + 2, sizeof *calls);
+    *ncalls = 0;
     for (size_t i = 0; i < n; i++) {
         if (!due[i])
             continue;
-        if (!rc && opd_store_call_append (redis, &calls[i])) {
-            opd_redis_disconnect (redis);
-            rc = -1;
+        s_call (&calls[*ncalls], in == 0, redis, cfg, now, ids->element[2 * i]->str, h[i], rules[i], run);
+        if (++in == batch) {
+            (*ncalls)++;
+            in = 0;
         }
-        opd_store_call_free (&calls[i]);
     }
-    free (calls);
-    return rc;
+    *ncalls += in > 0;
+    return calls;
 }
 
-//  Reads the replies of s_append_calls; returns how many tickets were
-//  anonymised, or -1.
+//  What one ticket's part of a reply says, into the run; 1 done, 0 not, -1.
 static int
-s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
-              char (*rules)[160], const bool *due, size_t n, json_t *out, s_run_t *run)
+s_count (const opd_config_t *cfg, const redisReply *r, size_t j, const char *id, const redisReply *h,
+         const char *rule, json_t *out, s_run_t *run)
 {
+    opd_store_anon_counts_t c = {0};
+    int one = opd_store_anonymise_reply_at (r, j, &c);
+    if (one < 0) {
+        opd_error ("not anonymised ticket=%s", id);
+        return -1;
+    }
+    if (one != 1)
+        return 0;
+    run->in_ticket.fields += c.fields;
+    run->in_ticket.comments += c.comments;
+    run->in_ticket.history += c.history;
+    run->in_ticket.idx += c.idx;
+    run->files += s_files (cfg, opd_reply_str (h, 6));
+    run->tickets++;
+    s_list (out, id, rule);
+    opd_info ("anonymised ticket=%s rule=%s run=%s", id, rule, run->run);
+    return 1;
+}
+
+//  Runs the calls one at a time, so that other clients of Redis (intake)
+//  get their turn after each batch rather than after a pipeline of them,
+//  and waits retention.pause_ms after each; returns how many tickets were anonymised, or -1.
+static int
+s_run_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
+             char (*rules)[160], const bool *due, size_t n, opd_store_call_t *calls, size_t ncalls, json_t *out,
+             s_run_t *run)
+{
+    size_t batch = s_batch (cfg), i = 0;
     int done = 0, rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!due[i])
-            continue;
-        redisReply *r = opd_redis_get_reply (redis);
+    for (size_t k = 0; k < ncalls && rc == 0; k++) {
+        redisReply *r = opd_store_call_run (redis, &calls[k]);
         if (!r) {
-            opd_redis_disconnect (redis);
-            return -1;
-        }
-        opd_store_anon_counts_t c = {0};
-        int one = opd_store_anonymise_reply (r, &c);
-        freeReplyObject (r);
-        const char *id = ids->element[2 * i]->str;
-        if (one < 0) {
-            opd_error ("not anonymised ticket=%s", id);
+            opd_error ("anonymise.lua failed: %s", opd_redis_error (redis));
             rc = -1;
+            break;
         }
-        else if (one == 1) {
-            run->in_ticket.fields += c.fields;
-            run->in_ticket.comments += c.comments;
-            run->in_ticket.history += c.history;
-            run->in_ticket.idx += c.idx;
-            run->files += s_files (cfg, opd_reply_str (h[i], 6));
-            run->tickets++;
-            done++;
-            s_list (out, id, rules[i]);
-            opd_info ("anonymised ticket=%s rule=%s run=%s", id, rules[i], run->run);
+        for (size_t j = 0; j < batch && i < n; i++) {
+            if (!due[i])
+                continue;
+            int one = s_count (cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
+            rc = one < 0 ? -1 : rc;
+            done += one == 1;
         }
+        freeReplyObject (r);
+        if (cfg->retention_pause_ms > 0)
+            usleep ((useconds_t) cfg->retention_pause_ms * 1000);
     }
     return rc < 0 ? -1 : done;
 }
@@ -284,9 +311,12 @@ s_chunk (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisRe
     }
     if (!rc && ndue > 0) {
         rc = s_ensure_run (redis, now, run);
-        if (!rc)
-            rc = s_append_calls (redis, cfg, now, ids, h, rules, due, n, run->run);
-        int done = rc ? -1 : s_read_calls (redis, cfg, ids, h, rules, due, n, out, run);
+        size_t ncalls = 0;
+        opd_store_call_t *calls = rc ? NULL : s_make_calls (redis, cfg, now, ids, h, rules, due, n, run->run, &ncalls);
+        int done = rc ? -1 : s_run_calls (redis, cfg, ids, h, rules, due, n, calls, ncalls, out, run);
+        for (size_t k = 0; k < ncalls; k++)
+            opd_store_call_free (&calls[k]);
+        free (calls);
         rc = done < 0 ? -1 : 0;
         stay += ndue - (done > 0 ? done : 0);
     }
@@ -365,7 +395,7 @@ s_finish (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, s_run_t *run
     if (pending < 0)
         rc = -1;
     else if (pending > 0 && (rc = s_ensure_run (redis, now, run)) == 0)
-        rc = opd_anon_sweep (redis, &run->swept);
+        rc = opd_anon_sweep (redis, cfg->retention_pause_ms, &run->swept);
     run->sweep_ms = opd_mono_ms () - t0 - run->walk_ms;
     if (run->run[0])
         s_receipt (redis, cfg, run, opd_now_ms (), rc == 0);
@@ -394,7 +424,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
         int done = -1;
         if (!s_ensure_run (redis, now, &run)) {
             opd_store_call_t call;
-            s_call (&call, redis, cfg, now, id, h, "request", run.run);
+            s_call (&call, true, redis, cfg, now, id, h, "request", run.run);
             redisReply *r = opd_store_call_run (redis, &call);
             opd_store_call_free (&call);
             done = r ? opd_store_anonymise_reply (r, &c) : -1;

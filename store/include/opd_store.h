@@ -160,6 +160,12 @@ void opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int
                                const char *rule, const char *fields_json, const char *run, const char *pseudonym,
                                const char *period);
 int opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts);
+//  A batch: opd_store_anonymise_call for the first ticket, then _add for
+//  each other one (one atomic script for all of them); reply_at decodes the
+//  i-th ticket's part of the reply (1, 0 or -2).
+void opd_store_anonymise_add (opd_store_call_t *c, const char *id, const char *rule, const char *fields_json,
+                              const char *run, const char *pseudonym, const char *period);
+int opd_store_anonymise_reply_at (const redisReply *r, size_t i, opd_store_anon_counts_t *counts);
 int opd_store_anonymise (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *id,
                          const char *rule, const char *fields_json, const char *run, const char *pseudonym,
                          const char *period, opd_store_anon_counts_t *counts);

@@ -298,6 +298,13 @@ opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t 
                           const char *period)
 {
     s_begin (c, OPD_SCRIPT_ANONYMISE, cfg, now);
+    opd_store_anonymise_add (c, id, rule, fields_json, run, pseudonym, period);
+}
+
+void
+opd_store_anonymise_add (opd_store_call_t *c, const char *id, const char *rule, const char *fields_json,
+                         const char *run, const char *pseudonym, const char *period)
+{
     opd_args_add (&c->args, id);
     opd_args_add (&c->args, rule);
     opd_args_add (&c->args, s_or_empty (fields_json));
@@ -307,14 +314,23 @@ opd_store_anonymise_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t 
 }
 
 int
+opd_store_anonymise_reply_at (const redisReply *r, size_t i, opd_store_anon_counts_t *counts)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 5 || 5 * i + 5 > r->elements)
+        return s_bad (OPD_SCRIPT_ANONYMISE, r);
+    size_t o = 5 * i;
+    if (counts)
+        *counts = (opd_store_anon_counts_t) {opd_reply_int (r, o + 1), opd_reply_int (r, o + 2),
+                                             opd_reply_int (r, o + 3), opd_reply_int (r, o + 4)};
+    return (int) opd_reply_int (r, o);
+}
+
+int
 opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts)
 {
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
         return s_bad (OPD_SCRIPT_ANONYMISE, r);
-    if (counts)
-        *counts = (opd_store_anon_counts_t) {opd_reply_int (r, 1), opd_reply_int (r, 2), opd_reply_int (r, 3),
-                                             opd_reply_int (r, 4)};
-    return (int) opd_reply_int (r, 0);
+    return opd_store_anonymise_reply_at (r, 0, counts);
 }
 
 int

@@ -307,6 +307,31 @@ class HoldAndRulesTest(unittest.TestCase):
             self.assertNotIn("rita", json.dumps(st.ticket(tid)).lower())
 
 
+    def test_one_script_call_does_a_batch_and_skips_what_is_not_eligible(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            tids = []
+            for i in range(3):
+                tid = st.submit(st.message(external_id="batch-%d" % i, requester={
+                    "name": "Rita Requester", "email": "rita%d@example.com" % i}))["ticket_id"]
+                close_now(st, tid)
+                tids.append(tid)
+            st.r.hset("opd:t:" + tids[1], "hold", "1")
+            args = []
+            for tid in tids:
+                args += [tid, "closed_days", "", "9", "", ""]
+            r = harness.run_script(st, "anonymise", *args)
+            self.assertEqual(len(r), 15)
+            self.assertEqual((r[0], r[5], r[10]), (1, 0, 1))
+            self.assertEqual(r[5:10], [0, 0, 0, 0, 0])
+            self.assertEqual((r[4], r[14]), (1, 1))  # each left its requester's index
+            for tid in (tids[0], tids[2]):
+                h = st.ticket(tid)
+                self.assertEqual((h["anonymised"], h["anonymised_run"], h["req_name"]), ("1", "9", "anonymised"))
+            self.assertEqual(st.ticket(tids[1])["req_email"], "rita1@example.com")
+            self.assertEqual(sorted(st.r.zrange("opd:anon:pending", 0, -1)), sorted([tids[0], tids[2]]))
+            self.assertEqual(st.r.zrange("opd:closed", 0, -1), [tids[1]])
+            self.assertEqual(sorted(st.r.zrange("opd:anonymised", 0, -1)), sorted([tids[0], tids[2]]))
+
 class ReceiptTest(unittest.TestCase):
     """Receipts signed with retention.receipt_key (Ed25519), verified by
     `opdesk anonymise --receipt N`."""

@@ -1,5 +1,6 @@
 """Privacy end to end (issue 13): the desk is filled through every channel
-(intake, the API, the web form, the mail-gate, the phone webhook) with
+(intake, the API, the web form, the mail-gate, IMAP from a real Dovecot,
+the phone webhook) with
 unique personal values in every place (requester, Cc participants,
 subject, body, comments, call notes, attachments, idempotency keys), the
 tickets are closed with retention.closed_days 0 and the anonymiser runs.
@@ -22,9 +23,10 @@ import msgpack
 import redis as redislib
 
 import harness
+from imapserver import Dovecot
 
 PHONE_SECRET = "privacy-phone-secret"
-SERVICES = ["intake", "router", "slo", "notifier", "web", "phone"]
+SERVICES = ["intake", "router", "slo", "notifier", "web", "phone", "email"]
 
 
 def privacy_config():
@@ -146,6 +148,21 @@ class PrivacyTest(unittest.TestCase):
         st.wait_for(lambda: st.r.llen("opd:t:%s:c" % tid) >= 1, what="the reply as a comment")
         return tid
 
+    def by_imap(self, st, dv, p):
+        """A mail fetched by opdesk-email from the Dovecot mailbox, with the
+        person in its From, Cc, subject and body."""
+        mid = "%s.imap@privacy.example" % p.first
+        data = ("From: %s <%s>\r\nTo: servicedesk@example.org\r\nCc: %s\r\n"
+                "Subject: Wifi down for %s, call %s\r\nMessage-ID: <%s>\r\n"
+                "Date: Tue, 3 Mar 2026 09:14:22 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                "%s\r\n" % (p.name, p.email, p.cc, p.name, p.national, mid, p.text())).encode()
+        dv.deliver(data)
+        tid = st.wait_for(lambda: st.r.get("opd:ext:" + mid), timeout=30, what="the IMAP mail's ticket")
+        t = st.ticket(tid)
+        self.assertEqual((t["channel"], t["req_email"]), ("email", p.email))
+        self.assertIn(p.cc, t.get("participants", ""))
+        return tid
+
     def by_phone(self, st, p, call):
         body = json.dumps({"event": "voicemail", "call_id": call, "direction": "inbound",
                            "from": p.national, "caller_name": p.name,
@@ -231,15 +248,19 @@ class PrivacyTest(unittest.TestCase):
 
     def test_every_store_forgets_every_channel(self):
         tag = "".join(random.choice("ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(4))
-        people = [Person(tag, n) for n in range(5)]
+        people = [Person(tag, n) for n in range(6)]
         self.log_texts = []
+        dv = Dovecot()
+        self.addCleanup(dv.__exit__)
+        dv.start()
         st = harness.Stack(SERVICES, config=privacy_config())
         st.config["channels"]["email"]["attachments_dir"] = os.path.join(st.tmp, "attachments")
+        st.config["channels"]["email"]["imap"] = [dv.config()]
         st.PERSONAL = tuple(m for p in people for m in p.markers())
         with st:
             tickets = [self.by_intake(st, people[0]), self.by_api(st, people[1]),
                        self.by_web_form(st, people[2]), self.by_mail(st, people[3]),
-                       self.by_phone(st, people[4], "call-%s" % tag)]
+                       self.by_phone(st, people[4], "call-%s" % tag), self.by_imap(st, dv, people[5])]
             everyone = [m for p in people for m in p.markers()]
             # Each ticket's own values are stored where expected before the run.
             before = "\n".join(self.redis_dump(st))
@@ -261,7 +282,8 @@ class PrivacyTest(unittest.TestCase):
                 st.cli("update", tid, "--status", "closed")
             frm, to = harness.iso(harness.now_ms() - 86400000), harness.iso(harness.now_ms() + 86400000)
             report_before = self.slo_report(st, frm, to)
-            self.assertEqual(sum(g["slo"]["resolution"]["tickets"] for g in report_before["priority"]["groups"]), 5)
+            self.assertEqual(sum(g["slo"]["resolution"]["tickets"] for g in report_before["priority"]["groups"]),
+                             len(tickets))
 
             done = st.cli_json("anonymise")
             self.assertEqual(sorted(d["ticket_id"] for d in done), sorted(tickets))
@@ -281,6 +303,7 @@ class PrivacyTest(unittest.TestCase):
             st.stop("notifier")
             st.stop("web")
             st.stop("phone")
+            st.stop("email")
             texts = [("redis", t) for t in self.redis_dump(st)] + self.files(st) + self.logs(st)
             hits = self.find(texts, everyone)
             self.assertEqual(hits, [], "\n".join(hits[:30]))
@@ -290,8 +313,8 @@ class PrivacyTest(unittest.TestCase):
             self.assertEqual(len(runs), 1)
             receipt = st.r.hgetall("opd:anon:run:" + runs[0])
             self.assertEqual(receipt["state"], "done")
-            self.assertEqual(int(receipt["tickets"]), 5)
-            self.assertEqual(int(receipt["swept_tickets"]), 5)
+            self.assertEqual(int(receipt["tickets"]), len(tickets))
+            self.assertEqual(int(receipt["swept_tickets"]), len(tickets))
             for store in ("idem", "ext", "phone", "call", "events"):
                 self.assertGreaterEqual(int(receipt[store]), 1, store)
             self.assertGreaterEqual(int(receipt["files"]), 1)
