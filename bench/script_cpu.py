@@ -30,7 +30,11 @@ BODY = ("Hello service desk,\n\nsince this morning I cannot do my work: the prob
 
 
 def load(r, folder, name):
+    """One EVAL script: the schema, the prelude, the line that starts each
+    function of the library opdesk (harmless for an older prelude that set
+    NOW and MAXLEN itself), the script."""
     parts = [open(os.path.join(folder, f + ".lua")).read() for f in ("schema", "prelude", name)]
+    parts.insert(2, "NOW = tonumber(ARGV[1]); MAXLEN = ARGV[2]; NULL = cjson.null")
     return r.script_load("\n".join(parts))
 
 

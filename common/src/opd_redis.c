@@ -18,6 +18,7 @@ struct _opd_redis_t {
     char error[256];
     int64_t last_attempt;
     bool down;  //  an outage was logged and has not ended yet
+    bool reload;  //  a pipelined FCALL found no function: load the library before the next command
 };
 
 void
@@ -181,8 +182,18 @@ s_load_library (opd_redis_t *self)
 int
 opd_redis_connect (opd_redis_t *self)
 {
-    if (self->ctx && !self->ctx->err)
+    if (self->ctx && !self->ctx->err) {
+        //  Every reply of a pipeline is read before the next command (as
+        //  hiredis requires), so the library may be loaded here.
+        if (self->reload) {
+            self->reload = false;
+            if (s_load_library (self)) {
+                opd_redis_disconnect (self);
+                return -1;
+            }
+        }
         return 0;
+    }
     opd_redis_disconnect (self);
     struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
     struct timeval ctv = {2, 0};
@@ -331,6 +342,8 @@ opd_redis_get_reply (opd_redis_t *self)
     redisReply *r = NULL;
     if (redisGetReply (self->ctx, (void **) &r) != REDIS_OK)
         return s_check (self, NULL);
+    if (r->type == REDIS_REPLY_ERROR && strstr (r->str, "Function not found"))
+        self->reload = true;
     return r;
 }
 
