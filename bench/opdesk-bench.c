@@ -481,11 +481,11 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
             freeReplyObject (r);
         return;
     }
-    //  Lines: cmdstat_evalsha:calls=N,usec=U,usec_per_call=P,...
+    //  Lines: cmdstat_fcall:calls=N,usec=U,usec_per_call=P,...
     char *copy = opd_strdup (r->str);
     freeReplyObject (r);
     double total = 0;
-    long long ncalls = 0;  //  every command but EVALSHA: inside scripts and outside
+    long long ncalls = 0;  //  every command but EVALSHA and FCALL: inside scripts and outside
     char line[1024] = "";
     size_t used = 0;
     for (char *save = NULL, *l = strtok_r (copy, "\r\n", &save); l; l = strtok_r (NULL, "\r\n", &save)) {
@@ -494,7 +494,7 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
         if (sscanf (l, "cmdstat_%63[^:]:calls=%lld,usec=%lld", name, &calls, &usec) != 3)
             continue;
         total += (double) usec;
-        if (strcmp (name, "evalsha"))
+        if (strcmp (name, "evalsha") && strcmp (name, "fcall"))
             ncalls += calls;
         if ((double) usec / (double) tickets < 0.5)  //  below half a microsecond per ticket
             continue;
@@ -508,7 +508,7 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
     printf ("bench: redis commands per ticket during the end-to-end run, inside scripts and "
             "outside: %.1f\n", (double) ncalls / (double) tickets);
     printf ("bench: redis time by command during the end-to-end run (the commands inside the "
-            "scripts count both alone and in evalsha): %s\n", line);
+            "scripts count both alone and in fcall): %s\n", line);
     (void) total;
 }
 

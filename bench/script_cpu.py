@@ -3,10 +3,13 @@
 (create.lua, route.lua, arm.lua), for two versions of common/lua/ side by
 side, on one private redis-server (no persistence unless --aof), in alternating rounds so that a busy machine disturbs both alike.
 
-    python3 bench/script_cpu.py OLD_LUA_DIR NEW_LUA_DIR [--tickets N] [--rounds R]
+    python3 bench/script_cpu.py OLD NEW [--tickets N] [--rounds R]
 
-A folder holds schema.lua, prelude.lua, create.lua, route.lua and arm.lua
-(e.g. `git archive REV common/lua | tar -x -C /tmp/old`). Each round
+OLD and NEW are each a folder holding schema.lua, prelude.lua, create.lua,
+route.lua and arm.lua (e.g. `git archive REV common/lua | tar -x -C
+/tmp/old`), run as EVAL scripts with EVALSHA, or a function library file
+(build/common/opdesk_library.lua), loaded once and run with FCALL opd_NAME
+as the services do (at most one of the two may be a library). Each round
 flushes the database and runs N creates, N routes and N arms of one
 version, pipelined 256 deep, with the arguments intake, opdesk-router and
 opdesk-slo send (bench/opdesk-bench.c does the same for the built scripts);
@@ -29,8 +32,21 @@ BODY = ("Hello service desk,\n\nsince this morning I cannot do my work: the prob
         "Colleagues next to me see the same. Could someone please have a look?\n\nThanks, a user\n")
 
 
-def load(r, folder, name):
+def load(r, path, name):
+    """("fcall", function name) for a library file, else ("evalsha", SHA-1)."""
+    if os.path.isfile(path):
+        if name == "create":
+            r.execute_command("FUNCTION", "LOAD", "REPLACE", open(path).read())
+        return ("fcall", "opd_" + name)
+    return ("evalsha", load_script(r, path, name))
+
+
+def load_script(r, folder, name):
+    """One EVAL script: the schema, the prelude, the line that starts each
+    function of the library opdesk (harmless for an older prelude that set
+    NOW and MAXLEN itself), the script."""
     parts = [open(os.path.join(folder, f + ".lua")).read() for f in ("schema", "prelude", name)]
+    parts.insert(2, "NOW = tonumber(ARGV[1]); MAXLEN = ARGV[2]; NULL = cjson.null")
     return r.script_load("\n".join(parts))
 
 
@@ -40,7 +56,7 @@ def cpu(r):
 
 
 def calls(r):
-    return sum(v["calls"] for k, v in r.info("commandstats").items() if k != "cmdstat_evalsha")
+    return sum(v["calls"] for k, v in r.info("commandstats").items() if k not in ("cmdstat_evalsha", "cmdstat_fcall"))
 
 
 def run(r, shas, n, depth=256):
@@ -55,8 +71,12 @@ def run(r, shas, n, depth=256):
         c0 = cpu(r)
         for i in range(0, len(argvs), depth):
             p = r.pipeline(transaction=False)
+            kind, ref = shas[script]
             for a in argvs[i:i + depth]:
-                p.evalsha(shas[script], 0, *a)
+                if kind == "fcall":
+                    p.execute_command("FCALL", ref, 0, *a)
+                else:
+                    p.evalsha(ref, 0, *a)
             res = p.execute()
             if script == "create":
                 ids.extend(x[0].decode() for x in res)

@@ -463,7 +463,7 @@ def c_submit_samples(s):
 # --- Lua -----------------------------------------------------------------
 
 def lua(s):
-    o = ["-- " + BANNER, "-- Prepended to every script, before prelude.lua (common/embed_lua.cmake).", "",
+    o = ["-- " + BANNER, "-- The top of the Redis function library opdesk, before prelude.lua (common/embed_lua.cmake).", "",
          "-- The SLO clocks: short id (hash fields, members) -> long name (events).",
          "local CLOCKS = {%s}" % ", ".join("'%s'" % c["id"] for c in s["clocks"]),
          "local SLO_NAMES = {%s}" % ", ".join("%s = '%s'" % (c["id"], c["name"]) for c in s["clocks"]), "",

@@ -54,7 +54,7 @@ int opd_redis_connect (opd_redis_t *self);
 void opd_redis_set_timeout (opd_redis_t *self, int ms);
 redisReply *opd_redis_command (opd_redis_t *self, const char *fmt, ...);
 redisReply *opd_redis_argv (opd_redis_t *self, const opd_args_t *args);
-//  Runs script with args as ARGV (no KEYS: see proto/keys.md).
+//  Runs script (FCALL of its function) with args as ARGV (no KEYS: see proto/keys.md).
 redisReply *opd_redis_script (opd_redis_t *self, opd_script_t script, const opd_args_t *args);
 //  Pipelining: append several scripts, then read their replies in order.
 int opd_redis_append_script (opd_redis_t *self, opd_script_t script, const opd_args_t *args);
@@ -72,8 +72,10 @@ void opd_redis_disconnect (opd_redis_t *self);
 void opd_redis_failed (opd_redis_t *self, const char *what, const char *detail);
 void opd_redis_recovered (opd_redis_t *self);
 bool opd_redis_is_down (const opd_redis_t *self);
-//  The script's source, for tests.
-const char *opd_redis_script_source (opd_script_t script);
+//  The function library opdesk (every script, common/embed_lua.cmake), and
+//  the name a script is registered under in it (FCALL NAME 0 ARGV...).
+const char *opd_redis_library_source (void);
+const char *opd_redis_script_name (opd_script_t script);
 
 //  Reply helpers: the element i of an array reply as text or integer.
 const char *opd_reply_str (const redisReply *r, size_t i);

@@ -1,8 +1,9 @@
--- Shared by every opdesk script (prepended at build time). ARGV[1] is the
--- caller's clock in ms, ARGV[2] the length the event history is trimmed to.
-local NOW = tonumber(ARGV[1])
-local MAXLEN = ARGV[2]
-local NULL = cjson.null
+-- Shared by every opdesk script: the top level of the Redis function library
+-- opdesk (common/embed_lua.cmake), run once when the library is loaded. Each
+-- function sets NOW from its ARGV[1] (the caller's clock in ms) and MAXLEN
+-- from ARGV[2] (the length the event history is trimmed to) before its body,
+-- and NULL to cjson.null (cjson is not there while the library loads).
+local NOW, MAXLEN, NULL
 
 local K = KEY.ticket
 

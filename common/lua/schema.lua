@@ -1,5 +1,5 @@
 -- Generated from proto/schema.yaml by proto/gen.py. Do not edit: edit the schema and run the generator.
--- Prepended to every script, before prelude.lua (common/embed_lua.cmake).
+-- The top of the Redis function library opdesk, before prelude.lua (common/embed_lua.cmake).
 
 -- The SLO clocks: short id (hash fields, members) -> long name (events).
 local CLOCKS = {'fr', 'nr', 'res'}

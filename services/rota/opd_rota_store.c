@@ -5,7 +5,12 @@
     The scripts run with EVALSHA after SCRIPT LOAD (the Redis users of
     deploy/redis-users.acl may not EVAL); a NOSCRIPT answer (Redis restarted,
     SCRIPT FLUSH) loads them again and retries once. Like the scripts of
-    common/lua they take no KEYS (proto/keys.md). */
+    common/lua they take no KEYS (proto/keys.md). They stay out of the
+    function library opdesk of common/lua (docs/decisions.md 153): an absence
+    or override is written a few times a day by a person, not per ticket, and
+    these scripts need neither the schema tables nor the prelude, so loading
+    them by FCALL would save nothing measurable, while the library would then
+    have to be made from two folders, one of them a service's. */
 #include "opd_rota_store.h"
 #include "opd_intake.h"
 #include "opd_log.h"

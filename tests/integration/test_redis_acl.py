@@ -125,7 +125,8 @@ class RedisAclTest(unittest.TestCase):
             router.hset("opd:acl-test", "a", "1")  # its own keys: allowed
             for cmd in (["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "*"], ["KEYS", "*"],
                         ["SCAN", "0"], ["CLIENT", "LIST"], ["INFO"], ["ACL", "LIST"],
-                        ["EVAL", "return 1", "0"], ["SHUTDOWN", "NOSAVE"]):
+                        ["EVAL", "return 1", "0"], ["SHUTDOWN", "NOSAVE"],
+                        ["FUNCTION", "FLUSH"], ["FUNCTION", "DELETE", "opdesk"]):
                 with self.assertRaises(redis.exceptions.NoPermissionError, msg=cmd[0]):
                     router.execute_command(*cmd)
             # Keys outside opd:* are out of reach.

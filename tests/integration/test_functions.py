@@ -1,0 +1,103 @@
+"""The scripts of common/lua as the Redis function library opdesk
+(common/embed_lua.cmake, opd_redis.c): loaded once by whichever service
+connects first and left alone by the others, answered by opd_version with
+the hash of its text, kept by Redis across a restart, and loaded again when
+Redis lost it or holds another version."""
+import hashlib
+import http.client
+import json
+import unittest
+
+import harness
+from harness import Stack
+
+VERSION_LINE = "redis.register_function{function_name = 'opd_version'"
+
+
+def loads(st):
+    """How many FUNCTION LOADs Redis ran since its start or CONFIG RESETSTAT."""
+    return st.r.info("commandstats").get("cmdstat_function|load", {}).get("calls", 0)
+
+
+def api(st, method, path, obj):
+    c = http.client.HTTPConnection("127.0.0.1", st.http_port, timeout=15)
+    try:
+        c.request(method, path, body=json.dumps(obj),
+                  headers={"Authorization": "Bearer change-me-agent", "Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def version(st):
+    return st.r.execute_command("FCALL_RO", "opd_version", 0)
+
+
+class FunctionLibraryTest(unittest.TestCase):
+    def test_loaded_once_by_the_first_service_and_versioned_by_its_text(self):
+        with Stack(["intake", "router", "slo"]) as st:
+            # Two connections that start at once may both load it; no more.
+            self.assertIn(loads(st), (1, 2))
+            text = harness.library_source()
+            self.assertTrue(text.startswith("#!lua name=opdesk\n"))
+            head = text[:text.index(VERSION_LINE)]
+            self.assertEqual(version(st), hashlib.sha1(head.encode()).hexdigest())
+            names = {f[1] for f in st.r.execute_command("FUNCTION", "LIST", "LIBRARYNAME", "opdesk")[0][5]}
+            for script in ("create", "route", "arm", "comment", "update", "anonymise"):
+                self.assertIn("opd_" + script, str(names))
+            tid = st.submit(st.message(subject="VPN is down"))["ticket_id"]
+            st.wait_for(lambda: st.ticket(tid).get("team") == "network", timeout=20, what="routing")
+            st.r.config_resetstat()
+            for name in ("intake", "router"):
+                st.stop(name)
+                st.start(name)
+            tid = st.submit(st.message(subject="VPN is down again"))["ticket_id"]
+            st.wait_for(lambda: st.ticket(tid).get("team") == "network", timeout=20, what="routing")
+            self.assertEqual(loads(st), 0, "a service replaced a library that was current")
+
+    def test_kept_across_a_redis_restart(self):
+        with Stack(["intake"]) as st:
+            st.stop("intake")
+            st.stop_redis()
+            st.start_redis()
+            self.assertEqual(loads(st), 0)
+            st.start("intake")
+            self.assertEqual(st.submit(st.message())["type"], "intake.accepted")
+            self.assertEqual(loads(st), 0, "the library was not kept in the AOF")
+
+    def test_lost_or_other_version_is_loaded_again(self):
+        with Stack(["intake", "web"]) as st:
+            st.r.execute_command("FUNCTION", "FLUSH")
+            # The running service finds its function gone: the batch is
+            # refused as unavailable (nothing stored), the library loaded
+            # before the next one.
+            first = st.submit(st.message())
+            self.assertEqual(first["type"], "intake.rejected")
+            self.assertEqual(first["code"], "unavailable")
+            self.assertEqual(st.r.get("opd:seq"), None)
+            self.assertEqual(st.submit(st.message())["type"], "intake.accepted")
+            current = version(st)
+            other = ("#!lua name=opdesk\nredis.register_function{function_name = 'opd_version', "
+                     "flags = {'no-writes'}, callback = function () return 'other' end}\n")
+            st.r.execute_command("FUNCTION", "LOAD", "REPLACE", other)
+            self.assertEqual(st.submit(st.message())["code"], "unavailable")
+            self.assertEqual(st.submit(st.message())["type"], "intake.accepted")
+            self.assertEqual(version(st), current)
+            # A script run alone (opd_redis_script: a comment through the
+            # web API) loads the library and retries at once.
+            tid = st.submit(st.message())["ticket_id"]
+            st.r.execute_command("FUNCTION", "FLUSH")
+            status, body = api(st, "POST", "/api/v1/tickets/%s/comments" % tid,
+                               {"body": "Looking into it.", "public": False})
+            self.assertEqual(status, 201, body)
+            self.assertEqual(version(st), current)
+            # A service that connects to another version replaces it at once.
+            st.r.execute_command("FUNCTION", "LOAD", "REPLACE", other)
+            st.stop("intake")
+            st.start("intake")
+            st.wait_for(lambda: version(st) == current, timeout=10, what="the library to be replaced")
+
+
+if __name__ == "__main__":
+    unittest.main()
