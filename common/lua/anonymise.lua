@@ -154,6 +154,9 @@ if t.req_email then
   -- The address's time zone (portal /settings) goes with its last ticket.
   if redis.call('ZCARD', KEY.idx_req(addr)) == 0 then redis.call('DEL', KEY.req_tz(addr)) end
 end
+-- Its attachment bodies: this ticket lets go of each; the anonymiser deletes
+-- a body once no ticket holds it (opd_anon_files.c).
+blob_refs('SREM', id, t.attachments)
 for _, p in ipairs(PERSONAL) do
   local v = t[p.field]
   if p.partly then

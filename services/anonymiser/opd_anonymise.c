@@ -6,6 +6,7 @@
     retention. anonymise.lua removes a ticket from opd:closed when it is done,
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
+#include "opd_anon_files.h"
 #include "opd_anon_sweep.h"
 #include "opd_pseudonym.h"
 #include "opd_receipt.h"
@@ -118,31 +119,6 @@ s_list (json_t *out, const char *id, const char *rule)
         json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
 }
 
-//  Deletes the stored bodies of the ticket's attachments
-//  (channels.email.attachments_dir/SHA256); returns how many went.
-static long long
-s_files (const opd_config_t *cfg, const char *attachments)
-{
-    const char *dir = cfg->attachments_dir;
-    json_t *list = dir && *dir && attachments ? json_loads (attachments, 0, NULL) : NULL;
-    long long n = 0;
-    size_t i;
-    json_t *a;
-    json_array_foreach (list, i, a) {
-        const char *sha = json_string_value (json_object_get (a, "sha256"));
-        if (!sha || strlen (sha) != 64 || strspn (sha, "0123456789abcdef") != 64)
-            continue;
-        char *path = opd_sprintf ("%s/%s", dir, sha);
-        if (unlink (path) == 0)
-            n++;
-        else if (errno != ENOENT)
-            opd_warn ("attachment body not deleted file=%s: %s", sha, strerror (errno));
-        free (path);
-    }
-    json_decref (list);
-    return n;
-}
-
 //  Numbers the run at its first change, so that a pass with nothing to do
 //  leaves no receipt. 0 or -1.
 static int
@@ -219,12 +195,14 @@ s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids
               char (*rules)[160], const bool *due, size_t n, json_t *out, s_run_t *run)
 {
     int done = 0, rc = 0;
+    bool *gone = opd_calloc (n + 1, sizeof *gone);
     for (size_t i = 0; i < n; i++) {
         if (!due[i])
             continue;
         redisReply *r = opd_redis_get_reply (redis);
         if (!r) {
             opd_redis_disconnect (redis);
+            free (gone);
             return -1;
         }
         opd_store_anon_counts_t c = {0};
@@ -240,13 +218,18 @@ s_read_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids
             run->in_ticket.comments += c.comments;
             run->in_ticket.history += c.history;
             run->in_ticket.idx += c.idx;
-            run->files += s_files (cfg, opd_reply_str (h[i], 6));
+            gone[i] = true;
             run->tickets++;
             done++;
             s_list (out, id, rules[i]);
             opd_info ("anonymised ticket=%s rule=%s run=%s", id, rules[i], run->run);
         }
     }
+    //  The bodies once every reply is read: deciding asks Redis.
+    for (size_t i = 0; i < n; i++)
+        if (gone[i])
+            run->files += opd_anon_files_release (redis, cfg, opd_reply_str (h[i], 6));
+    free (gone);
     return rc < 0 ? -1 : done;
 }
 
@@ -405,7 +388,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
         if (done == 1) {
             run.tickets = 1;
             run.in_ticket = c;
-            run.files = s_files (cfg, opd_reply_str (h, 6));
+            run.files = opd_anon_files_release (redis, cfg, opd_reply_str (h, 6));
             s_list (out, id, "request");
             opd_info ("anonymised ticket=%s rule=request run=%s", id, run.run);
         }
