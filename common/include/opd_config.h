@@ -260,7 +260,8 @@ typedef struct {
     size_t nemail_addresses;
     opd_imap_t *imap;
     size_t nimap;
-    char *attachments_dir;          //  where attachment bodies are kept; NULL: metadata only
+    char *attachments_dir;          //  attachments.dir: where attachment bodies are kept; NULL: metadata only
+    char *email_attachments_dir;    //  channels.email.attachments_dir, its older name (read when it is unset)
     int64_t max_attachment_bytes;   //  default 10 MiB
     char **web_attachment_types;    //  media types the web accepts (type or prefix*); none: built-in
     size_t nweb_attachment_types;

@@ -242,6 +242,9 @@ local function one(id, rule, fields, run, pseudo, period)
   local dels = {KEY.drafts(id)}
   local idx = unindex(id, dels)
   redis.call('DEL', unpack(dels))
+  -- Its attachment bodies: this ticket lets go of each; the anonymiser
+  -- deletes a body once no ticket holds it (opd_anon_files.c).
+  blob_refs('SREM', id, t.attachments)
   local set = {'anonymised', '1', 'anonymised_at', NOW, 'updated_at', NOW, 'anonymised_rule', rule,
                'anonymised_run', run}
   if pseudo ~= '' then

@@ -22,6 +22,7 @@ local before = #list
 list[before + 1] = meta
 redis.call('HSET', k, 'attachments', cjson.encode(list), 'updated_at', NOW)
 redis.call('HINCRBY', k, 'version', 1)
+redis.call('SADD', KEY.blob_refs(meta.sha256), id)
 hist(id, NOW, by, 'attachment_added', {sha256 = meta.sha256, size = meta.size})
 emit('ticket.updated', {ticket_id = id, by = by, changes = {attachments = {before, before + 1}}})
 return 1

@@ -86,6 +86,7 @@ for key, v in pairs(f) do
   flat[#flat + 1] = v
 end
 redis.call('HSET', K(id), unpack(flat))
+blob_refs('SADD', id, f.attachments)
 remember(id)
 redis.call('ZADD', KEY.unrouted, NOW, id)
 redis.call('ZADD', KEY.idx_all, NOW, id)

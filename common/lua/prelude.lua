@@ -102,6 +102,21 @@ local function outbox(job)
   redis.call('LPUSH', KEY.outbox_ready, cjson.encode(job))
 end
 
+-- The tickets holding each attachment body: cmd 'SADD' when a ticket lists
+-- the bodies of attachments (its JSON list), 'SREM' when it lets go of them
+-- (anonymise.lua); a body no ticket holds may be deleted (decision 142).
+local function blob_refs(cmd, id, attachments)
+  if not attachments or attachments == '' then return end
+  local ok, list = pcall(cjson.decode, attachments)
+  if not ok or type(list) ~= 'table' then return end
+  for _, a in ipairs(list) do
+    local sha = type(a) == 'table' and a.sha256
+    if type(sha) == 'string' and string.match(sha, '^%x+$') and #sha == 64 then
+      redis.call(cmd, KEY.blob_refs(sha), id)
+    end
+  end
+end
+
 local function nullable(v)
   if v == nil or v == false or v == '' then return NULL end
   return v

@@ -19,6 +19,7 @@ local KEY = {
   views_team = function (team) return 'opd:views:team:' .. team end,
   idem = function (channel, external_id) return 'opd:idem:' .. channel .. ':' .. external_id end,
   ext = function (external_id) return 'opd:ext:' .. external_id end,
+  blob_refs = function (sha256) return 'opd:blob:' .. sha256 .. ':refs' end,
   unrouted = 'opd:unrouted',
   details_replies = 'opd:replies:details',
   slo_work = 'opd:slo:work',

@@ -332,6 +332,16 @@ opd_cfg_phone_done (ctx_t *c, const char *path, char *base, const entry_t *e)
     return true;
 }
 
+//  attachments.dir, else its older name channels.email.attachments_dir.
+bool
+opd_cfg_attachments_done (ctx_t *c, const char *path, char *base, const entry_t *e)
+{
+    opd_config_t *cfg = c->cfg;
+    if (!cfg->attachments_dir && cfg->email_attachments_dir)
+        cfg->attachments_dir = opd_strdup (cfg->email_attachments_dir);
+    return true;
+}
+
 bool
 opd_cfg_agent_mail_done (ctx_t *c, const char *path, char *base, const entry_t *e)
 {

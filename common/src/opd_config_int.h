@@ -172,7 +172,7 @@ check_fn opd_cfg_prefix_ok, opd_cfg_demo_seen, opd_cfg_keywords_ok, opd_cfg_rege
     opd_cfg_rule_channels_ok, opd_cfg_rule_domains_ok, opd_cfg_rule_priorities_ok, opd_cfg_rule_tags_ok, opd_cfg_calendar_done,
     opd_cfg_matrix_done, opd_cfg_team_done, opd_cfg_agent_done, opd_cfg_stdresp_done,
     opd_cfg_policy_done, opd_cfg_match_done, opd_cfg_shift_done, opd_cfg_reqtype_done,
-    opd_cfg_field_done, opd_cfg_web_done, opd_cfg_phone_done, opd_cfg_agent_mail_done,
+    opd_cfg_field_done, opd_cfg_web_done, opd_cfg_phone_done, opd_cfg_attachments_done, opd_cfg_agent_mail_done,
     opd_cfg_burn_done, opd_cfg_token_done, opd_cfg_redis_done, opd_cfg_clients_dir,
     opd_cfg_curve_done;
 //  Readers of K_CUSTOM rows (parse_fn).

@@ -355,8 +355,8 @@ const entry_t opd_cfg_keys[] = {
             "expunged"},
     {"channels.email.imap[].interval", K_DUR, IN (opd_imap_t, interval_ms), .def = "30s",
      .doc = "time between two polls"},
-    {"channels.email.attachments_dir", K_STR, CF (attachments_dir),
-     .doc = "where attachment bodies are stored under their SHA-256; without it only metadata"},
+    {"channels.email.attachments_dir", K_STR, CF (email_attachments_dir),
+     .doc = "the older name of attachments.dir, used when that is not set"},
     {"channels.email.max_attachment_bytes", K_INT, CF (max_attachment_bytes), .def = "10485760",
      .min = 0, .max = 1024.0 * 1048576, .doc = "larger attachments are kept as metadata only"},
     {"channels.email.rate_limit", K_SECTION, .doc = "mail per sender"},
@@ -395,6 +395,14 @@ const entry_t opd_cfg_keys[] = {
     {"channels.phone.default_country_code", K_STR, CF (phone_country_code), .def = "44",
      .is = F_COUNTRY, .doc = "1 to 3 digits, no leading 0: the country of national numbers"},
     HTTP_ROWS ("channels.phone", phone_http, "64", "16", "15s"),
+
+    //  After channels: its check reads channels.email.attachments_dir.
+    {"attachments", K_SECTION, .check = opd_cfg_attachments_done,
+     .doc = "attachment bodies, from mail, the portal and the API"},
+    {"attachments.dir", K_STR, CF (attachments_dir),
+     .doc = "the folder of their own where attachment bodies are stored, each named by its "
+            "SHA-256 (docker-compose: the volume attachments); without it only their metadata "
+            "is kept"},
 
     {"workflow", K_SECTION, .doc = "the life of a ticket"},
     {"workflow.auto_close_days", K_INT, CF (auto_close_days), .def = "7", .min = 1, .max = 3650,

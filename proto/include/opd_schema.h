@@ -242,6 +242,9 @@ int opd_key_idem (char *buf, size_t size, const char *channel, const char *exter
 //  opd:ext:{external_id} (string, global): ticket of an external id of any channel (threading)
 #define OPD_KEY_EXT_FMT "opd:ext:%s"
 int opd_key_ext (char *buf, size_t size, const char *external_id);
+//  opd:blob:{sha256}:refs (set of ticket ids, global): the tickets whose attachments list the body stored under this SHA-256 (lower-cas
+#define OPD_KEY_BLOB_REFS_FMT "opd:blob:%s:refs"
+int opd_key_blob_refs (char *buf, size_t size, const char *sha256);
 //  opd:unrouted (zset (created ms), global): tickets waiting for routing
 #define OPD_KEY_UNROUTED "opd:unrouted"
 //  opd:replies:details (zset (ms), global): tickets whose requester wrote while details were missing

@@ -242,6 +242,13 @@ opd_key_ext (char *buf, size_t size, const char *external_id)
 }
 
 int
+opd_key_blob_refs (char *buf, size_t size, const char *sha256)
+{
+    int n = snprintf (buf, size, OPD_KEY_BLOB_REFS_FMT, sha256);
+    return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
 opd_key_slo_done (char *buf, size_t size, const char *policy, const char *slo, const char *outcome)
 {
     int n = snprintf (buf, size, OPD_KEY_SLO_DONE_FMT, policy, slo, outcome);
@@ -492,6 +499,7 @@ const opd_key_info_t opd_keys[] = {
     {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
     {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "string"},
+    {"blob_refs", "opd:blob:{sha256}:refs", OPD_SCOPE_GLOBAL, false, NULL},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false, NULL},
     {"details_replies", "opd:replies:details", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_work", "opd:slo:work", OPD_SCOPE_GLOBAL, false, NULL},
@@ -559,7 +567,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 78;
+const size_t opd_key_count = 79;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -6,6 +6,7 @@
     retention. anonymise.lua removes a ticket from opd:closed when it is done,
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
+#include "opd_anon_files.h"
 #include "opd_anon_sweep.h"
 #include "opd_pseudonym.h"
 #include "opd_receipt.h"
@@ -118,31 +119,6 @@ s_list (json_t *out, const char *id, const char *rule)
         json_array_append_new (out, json_pack ("{s:s, s:s}", "ticket_id", id, "rule", rule));
 }
 
-//  Deletes the stored bodies of the ticket's attachments
-//  (channels.email.attachments_dir/SHA256); returns how many went.
-static long long
-s_files (const opd_config_t *cfg, const char *attachments)
-{
-    const char *dir = cfg->attachments_dir;
-    json_t *list = dir && *dir && attachments ? json_loads (attachments, 0, NULL) : NULL;
-    long long n = 0;
-    size_t i;
-    json_t *a;
-    json_array_foreach (list, i, a) {
-        const char *sha = json_string_value (json_object_get (a, "sha256"));
-        if (!sha || strlen (sha) != 64 || strspn (sha, "0123456789abcdef") != 64)
-            continue;
-        char *path = opd_sprintf ("%s/%s", dir, sha);
-        if (unlink (path) == 0)
-            n++;
-        else if (errno != ENOENT)
-            opd_warn ("attachment body not deleted file=%s: %s", sha, strerror (errno));
-        free (path);
-    }
-    json_decref (list);
-    return n;
-}
-
 //  Numbers the run at its first change, so that a pass with nothing to do
 //  leaves no receipt. 0 or -1.
 static int
@@ -224,8 +200,8 @@ s_make_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const re
 
 //  What one ticket's part of a reply says, into the run; 1 done, 0 not, -1.
 static int
-s_count (const opd_config_t *cfg, const redisReply *r, size_t j, const char *id, const redisReply *h,
-         const char *rule, json_t *out, s_run_t *run)
+s_count (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *r, size_t j, const char *id,
+         const redisReply *h, const char *rule, json_t *out, s_run_t *run)
 {
     opd_store_anon_counts_t c = {0};
     int one = opd_store_anonymise_reply_at (r, j, &c);
@@ -239,7 +215,7 @@ s_count (const opd_config_t *cfg, const redisReply *r, size_t j, const char *id,
     run->in_ticket.comments += c.comments;
     run->in_ticket.history += c.history;
     run->in_ticket.idx += c.idx;
-    run->files += s_files (cfg, opd_reply_str (h, 6));
+    run->files += opd_anon_files_release (redis, cfg, opd_reply_str (h, 6));
     run->tickets++;
     s_list (out, id, rule);
     opd_info ("anonymised ticket=%s rule=%s run=%s", id, rule, run->run);
@@ -266,7 +242,7 @@ s_run_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids,
         for (size_t j = 0; j < batch && i < n; i++) {
             if (!due[i])
                 continue;
-            int one = s_count (cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
+            int one = s_count (redis, cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
             rc = one < 0 ? -1 : rc;
             done += one == 1;
         }
@@ -435,7 +411,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
         if (done == 1) {
             run.tickets = 1;
             run.in_ticket = c;
-            run.files = s_files (cfg, opd_reply_str (h, 6));
+            run.files = opd_anon_files_release (redis, cfg, opd_reply_str (h, 6));
             s_list (out, id, "request");
             opd_info ("anonymised ticket=%s rule=request run=%s", id, run.run);
         }

@@ -1,7 +1,9 @@
 /*  cli_slo: `opdesk slo report` (CONTRACT.md section 8): the SLO report of a
     period, grouped by priority, team or policy, optionally compared with a
-    previous period. --json prints exactly the object of opd_slo_report (and
-    opd_slo_report_compare), the same as GET /api/v1/slo/report.
+    previous period, then the time requesters took to give missing details
+    and their satisfaction ratings (cli_slo_parts.c). --json prints exactly
+    the object of opd_slo_report (and opd_slo_report_compare) with "details"
+    and "satisfaction", the same as GET /api/v1/slo/report.
 
     Times: --from and --to take RFC 3339 ("2026-03-01T09:00:00Z") or a date
     (YYYY-MM-DD, UTC). A date in --from is that day's start; in --to it is
@@ -10,6 +12,7 @@
     the last 28 days up to now. --compare previous compares with the period
     of the same length just before; --compare FROM..TO with that period. */
 #include "cli.h"
+#include "cli_slo_parts.h"
 #include "opd_slo_report.h"
 #include "opd_util.h"
 #include <math.h>
@@ -162,10 +165,15 @@ s_report (cli_t *c)
         json_decref (previous);
         report = both;
     }
+    if (cli_slo_parts_add (c, report, from, to)) {
+        json_decref (report);
+        return cli_fail (c, CLI_UNAVAILABLE, "unavailable", "Redis: %s", opd_redis_error (redis));
+    }
     if (c->json)
         cli_print_json (report);
     else {
         s_print_table (report, cmp != NULL);
+        cli_slo_parts_print (c->cfg, report);
         json_decref (report);
     }
     return CLI_OK;

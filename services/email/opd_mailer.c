@@ -8,6 +8,7 @@
 #include "opd_intake_client.h"
 #include "opd_blob.h"
 #include "opd_log.h"
+#include "opd_mail_reqtype.h"
 #include "opd_mail_trust.h"
 #include "opd_mailer.h"
 #include "opd_rate.h"
@@ -240,6 +241,8 @@ typedef struct {
     bool suppress_ack, sender_check;
     const char *body;
     const char *agent;   //  the agent opd_mail_trust believes it is, or NULL
+    const char *request_type;  //  the type a new request's mail names (opd_mail_reqtype), or NULL
+    json_t *fields;            //  its fields the mail gives, or NULL
 } submit_t;
 
 //  The mail's attachments as intake.submit's attachments (NULL when none).
@@ -257,6 +260,18 @@ s_attachments (const opd_mail_t *m)
                                                "sha256", a->sha256));
     }
     return arr;
+}
+
+//  A new request's mail may name its request type and give its fields
+//  (decision 140); intake then checks them as from any other channel.
+static void
+s_request_type (const opd_config_t *cfg, const opd_mail_t *m, submit_t *sb)
+{
+    const opd_reqtype_t *rt = opd_mail_reqtype (cfg, m);
+    if (!rt)
+        return;
+    sb->request_type = rt->id;
+    sb->fields = opd_mail_reqtype_fields (rt, m);
 }
 
 //  The longest body a frame can carry with room for the rest: overlong
@@ -288,6 +303,7 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
                             .requester = {.name = name, .email = m->from_email}, .subject = subject,
                             .body = body, .suppress_ack = sb->suppress_ack, .sender_check = sb->sender_check,
                             .reply_to = sb->reply_to, .agent = sb->agent, .attachments = att,
+                            .request_type = sb->request_type, .fields = sb->fields,
                             .participants = (const char *const *) parts->pdata,
                             .participants_count = parts->len};
     opd_submit_msg_pack (&msg, buf);  //  external id and subject are always set
@@ -316,6 +332,7 @@ s_job_destroy (opd_mail_job_t **job_p)
         return;
     msgpack_sbuffer_destroy (&job->buf);
     free (job->bounce_body);
+    json_decref (job->sb.fields);
     opd_mail_destroy (&job->m);
     free (job);
     *job_p = NULL;
@@ -396,7 +413,7 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
     }
     opd_mail_job_t *job = opd_calloc (1, sizeof *job);
     job->m = m;
-    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body, NULL};
+    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body, NULL, NULL, NULL};
     if (bounce) {
         //  A bounce: a note on the ticket it concerns, never a new ticket.
         if (lk.found < 0) {
@@ -419,6 +436,8 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
         const opd_agent_t *agent = opd_mail_trusted_agent (cfg, &claim, job->ticket, &job->trust);
         job->sb.agent = agent ? agent->id : NULL;
     }
+    else
+        s_request_type (cfg, m, &job->sb);
     if (s_store_attachments (self, m)) {
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "an attachment could not be stored");
         s_job_destroy (&job);

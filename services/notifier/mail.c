@@ -164,13 +164,14 @@ s_append_missing (GString *body, const opd_config_t *cfg, const mail_input_t *in
 //  rendered (a variable without a value) it is held, out says which and
 //  why, and the plain acknowledgement goes instead (docs/decisions.md 66).
 static char *
-s_ack_response (const opd_config_t *cfg, const opd_ticket_t *ticket, mail_t *out)
+s_ack_response (const opd_config_t *cfg, const mail_input_t *in, mail_t *out)
 {
+    const opd_ticket_t *ticket = in->ticket;
     const char *srid = s_nz (ticket->stdresp);
     const opd_stdresp_t *sr = srid ? opd_config_stdresp (cfg, srid) : NULL;
     char *text = NULL;
     opd_template_error_t err;
-    if (sr && opd_stdresp_render (cfg, sr, ticket, &text, &err)) {
+    if (sr && opd_stdresp_render_in (cfg, sr, ticket, s_zone (cfg, in), &text, &err)) {
         out->held_response = opd_strdup (sr->id);
         out->held_variable = opd_strdup (err.name);
     }
@@ -189,7 +190,7 @@ s_compose_ack (const opd_config_t *cfg, const mail_input_t *in, const char *id, 
     else
         g_string_append (body, "Hello,\n\n");
     free (clean_name);
-    char *response = s_ack_response (cfg, ticket, out);
+    char *response = s_ack_response (cfg, in, out);
     if (response) {
         g_string_append_printf (body, "We have received your request \"%s\" (reference %s).\n\n",
                                 subject, id);

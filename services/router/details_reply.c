@@ -1,6 +1,7 @@
 /*  details_reply: see details_reply.h. */
 #include "details_reply.h"
 #include "opd_change.h"
+#include "opd_field_lines.h"
 #include "opd_log.h"
 #include "opd_schema.h"
 #include "opd_store.h"
@@ -11,62 +12,6 @@
 #include <string.h>
 
 #define DETAILS_BATCH 50
-
-static bool
-s_same (const char *a, const char *b)
-{
-    gchar *x = g_utf8_casefold (a, -1), *y = g_utf8_casefold (b, -1);
-    bool same = !strcmp (x, y);
-    g_free (x);
-    g_free (y);
-    return same;
-}
-
-//  The missing field a line's label names (its label or its name, in any
-//  case), or NULL.
-static const opd_field_t *
-s_named (const opd_reqtype_t *rt, json_t *missing, const char *label)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach (missing, i, v) {
-        for (size_t j = 0; json_is_string (v) && j < rt->nfields; j++) {
-            const opd_field_t *f = &rt->fields[j];
-            if (!strcmp (f->name, json_string_value (v))
-                && ((f->label && s_same (f->label, label)) || s_same (f->name, label)))
-                return f;
-        }
-    }
-    return NULL;
-}
-
-void
-details_reply_scan (const char *body, const opd_reqtype_t *rt, json_t *missing, json_t *found)
-{
-    gchar **lines = g_strsplit (body ? body : "", "\n", -1);
-    for (gchar **l = lines; *l; l++) {
-        gchar *line = g_strstrip (*l);
-        if (*line == '>')
-            continue;  //  quoted: our own mail, or an older message
-        if ((*line == '-' || *line == '*') && line[1] == ' ')
-            line += 2;
-        char *colon = strchr (line, ':');
-        if (!colon || colon == line)
-            continue;
-        *colon = 0;
-        gchar *label = g_strstrip (line), *value = g_strstrip (colon + 1);
-        const opd_field_t *f = *value && strcmp (value, "...") ? s_named (rt, missing, label) : NULL;
-        //  People write "Developer" for the value developer.
-        for (size_t k = 0; f && f->type == OPD_FIELD_ENUM && k < f->nvalues; k++)
-            if (s_same (f->values[k], value))
-                value = f->values[k];
-        json_t *v = NULL;
-        char err[512];
-        if (f && opd_field_from_text (rt, f->name, value, &v, err, sizeof err) == 0 && v)
-            json_object_set_new (found, f->name, v);
-    }
-    g_strfreev (lines);
-}
 
 //  The details the requester's public comments give, the later ones winning.
 static json_t *
@@ -80,7 +25,7 @@ s_found (opd_redis_t *redis, const char *id, const opd_reqtype_t *rt, json_t *mi
         json_t *c = json_loads (r->element[i]->str ? r->element[i]->str : "", 0, NULL);
         const char *role = json_string_value (json_object_get (c, "role"));
         if (role && !strcmp (role, "requester") && json_is_true (json_object_get (c, "public")))
-            details_reply_scan (json_string_value (json_object_get (c, "body")), rt, missing, found);
+            opd_field_lines_scan (json_string_value (json_object_get (c, "body")), rt, missing, found);
         json_decref (c);
     }
     if (r)

@@ -5,7 +5,9 @@
     the work set opd:replies:details (prelude.lua, add_comment); each sweep
     of the router reads the requester's public comments of those tickets,
     takes every "Label: value" line whose label (or field name, in any
-    case) names a missing field and whose value is valid for it, and gives
+    case) names a missing field and whose value is valid for it (read by
+    store/src/opd_field_lines.c, as the mail adapters read a first mail's
+    lines), and gives
     them through opd_change_apply as the requester. Quoted lines ("> ...")
     and the mail's own "Label: ..." example are never read as answers. A
     ticket leaves the work set once read, so a kill between the two only
@@ -18,7 +20,4 @@
 
 //  One sweep of at most 50 tickets. 0, or -1 when Redis failed.
 int details_reply_sweep (opd_redis_t *redis, const opd_config_t *cfg);
-//  The values body's lines give for the fields named in missing (an array
-//  of names) of rt, into found (name -> value). Pure; unit-tested.
-void details_reply_scan (const char *body, const opd_reqtype_t *rt, json_t *missing, json_t *found);
 #endif

@@ -2,7 +2,8 @@
     an agent may want to send on a ticket, ranked by what matched, each with
     its reasons, how often it was sent and how many of its tickets were
     reopened within 7 days of their resolution, and a preview rendered for this
-    ticket (or the variable that has no value, which would refuse the send).
+    ticket (or the variable that has no value, which would refuse the send),
+    with due times in the requester's zone as the send would print them.
 
     What counts, strongest first: the routing rule that routed the ticket
     names the response (100); a keyword of a rule that names the response is
@@ -15,6 +16,7 @@
     Agents and above. */
 #include "api.h"
 #include "opd_log.h"
+#include "opd_req_tz.h"
 #include "opd_stdresp.h"
 #include "opd_store.h"
 #include "opd_util.h"
@@ -124,7 +126,7 @@ s_rank (const void *a, const void *b)
 
 //  One suggestion as JSON, with the preview rendered for the ticket.
 static json_t *
-s_item (const opd_config_t *cfg, const opd_ticket_t *t, suggestion_t *s)
+s_item (const opd_config_t *cfg, const opd_ticket_t *t, const char *zone, suggestion_t *s)
 {
     char *text = NULL;
     opd_template_error_t err;
@@ -132,7 +134,7 @@ s_item (const opd_config_t *cfg, const opd_ticket_t *t, suggestion_t *s)
                               s->sr->subject, "score", s->score, "reasons", s->reasons, "used", "agent",
                               (json_int_t) s->used_agent, "automatic", (json_int_t) s->used_automatic,
                               "reopened_within_7_days", (json_int_t) s->reopened);
-    if (opd_stdresp_render (cfg, s->sr, t, &text, &err) == 0) {
+    if (opd_stdresp_render_in (cfg, s->sr, t, zone, &text, &err) == 0) {
         json_object_set_new (item, "preview", json_string (text));
         json_object_set_new (item, "unavailable", json_null ());
     }
@@ -147,7 +149,8 @@ s_item (const opd_config_t *cfg, const opd_ticket_t *t, suggestion_t *s)
 }
 
 static json_t *
-s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply *stats, bool all_of_them)
+s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const char *zone, const redisReply *stats,
+               bool all_of_them)
 {
     suggestion_t *all = opd_calloc (cfg->nstdresps + 1, sizeof *all);
     size_t n = 0;
@@ -166,7 +169,7 @@ s_suggestions (const opd_config_t *cfg, const opd_ticket_t *t, const redisReply 
     qsort (all, n, sizeof *all, s_rank);
     json_t *items = json_array ();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new (items, s_item (cfg, t, &all[i]));
+        json_array_append_new (items, s_item (cfg, t, zone, &all[i]));
         json_decref (all[i].reasons);
     }
     free (all);
@@ -190,8 +193,15 @@ web_suggestions (http_req_t *req, const char *id, bool all, int *found)
             freeReplyObject (hash);
         return NULL;
     }
+    //  The preview is what the requester would read: due times in the
+    //  requester's zone, as opd_stdresp_comment_text sends them.
+    char *chosen = NULL;
+    if (t.req_email && *t.req_email)
+        opd_req_tz_get (http_redis (req), t.req_email, &chosen);  //  failed: the calendar's
+    const char *zone = opd_req_tz_pick (req->cfg, chosen, t.slo_policy);
     redisReply *stats = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_STDRESP);
-    json_t *items = s_suggestions (req->cfg, &t, stats, all);
+    json_t *items = s_suggestions (req->cfg, &t, zone, stats, all);
+    free (chosen);
     if (stats)
         freeReplyObject (stats);
     freeReplyObject (hash);

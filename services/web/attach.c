@@ -13,7 +13,8 @@
 
     The limits are the email adapter's (channels.email.max_attachment_bytes,
     413 beyond, checked before anything is stored), the folder is its
-    channels.email.attachments_dir (opd_blob: the body under its SHA-256),
+    attachments.dir (opd_blob: the body under its SHA-256; attach.lua adds
+    the ticket to the body's opd:blob:SHA256:refs),
     the types allowed are channels.web.attachment_types (415 otherwise).
     The metadata joins the ticket through attach.lua (opd_store_attach),
     with a history entry and ticket.updated. The anonymiser deletes the
@@ -205,7 +206,7 @@ s_upload_check (http_req_t *req, const char *type, const char *name)
     const opd_config_t *cfg = req->cfg;
     if (!cfg->attachments_dir || !*cfg->attachments_dir) {
         http_error (req, 503, "unavailable", "attachments are not kept by this desk "
-                                             "(channels.email.attachments_dir is not set)");
+                                             "(attachments.dir is not set)");
         return -1;
     }
     if ((int64_t) req->body_len > cfg->max_attachment_bytes) {

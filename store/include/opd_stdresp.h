@@ -7,8 +7,10 @@
     blank line, its body, and "Guide: URL" when it has a guide. Variables are
     filled by opd_template from the ticket: its id and subject, the
     requester's name, the due times of the first-response and resolution
-    clocks in the time zone of the calendar of the ticket's SLO policy (a
-    paused or missing clock has no value), and its custom fields. */
+    clocks (a paused or missing clock has no value), and its custom fields.
+    Due times are in the zone given to opd_stdresp_render_in; what reaches
+    a requester (opd_stdresp_comment_text, the notifier's acknowledgement)
+    gives the requester's zone (opd_req_tz: chosen, else the calendar's). */
 #ifndef OPD_STDRESP_H_INCLUDED
 #define OPD_STDRESP_H_INCLUDED
 #include "opd_config.h"
@@ -20,13 +22,19 @@
 //  ticket has none (borrowed from cfg).
 const char *opd_stdresp_timezone (const opd_config_t *cfg, const opd_ticket_t *t);
 
-//  The response's text for the ticket. 0 and *text (the caller frees it),
+//  The response's text for the ticket, due times in the zone of the
+//  calendar of its SLO policy (for texts no requester reads). 0 and *text (the caller frees it),
 //  or -1 and *err naming the variable that is unknown or has no value.
 int opd_stdresp_render (const opd_config_t *cfg, const opd_stdresp_t *sr, const opd_ticket_t *t,
                         char **text, opd_template_error_t *err);
 
+//  The same with due times in zone (an IANA name; NULL: UTC).
+int opd_stdresp_render_in (const opd_config_t *cfg, const opd_stdresp_t *sr, const opd_ticket_t *t,
+                           const char *zone, char **text, opd_template_error_t *err);
+
 //  An agent's comment with a standard response: reads the ticket and
-//  renders the response; *text is the agent's body (when given and not
+//  renders the response with due times in the requester's zone
+//  (opd_req_tz_pick); *text is the agent's body (when given and not
 //  empty), a blank line, then the response. 0 and *text (the caller
 //  frees it); 1 refused, *refusal a message naming the response and the
 //  variable (the caller frees it) and *err; 2 no such ticket; -1 Redis failed.

@@ -75,7 +75,8 @@ class SloReportTest(unittest.TestCase):
 
             rep = st.cli_json("slo", "report", "--group-by", "priority", "--from", rfc3339(tmid),
                               "--to", rfc3339(end))
-            self.assertEqual(set(rep), {"from", "to", "group_by", "groups"})
+            # The shape of GET /api/v1/slo/report, its two opdesk additions included.
+            self.assertEqual(set(rep), {"from", "to", "group_by", "groups", "details", "satisfaction"})
             self.assertEqual(rep["group_by"], "priority")
             self.assertEqual(rep["from"], rfc3339(tmid))
             self.assertEqual([x["key"] for x in rep["groups"]], ["P1", "P3"])
