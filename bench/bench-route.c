@@ -3,7 +3,7 @@
     Vectorscan path (router_rules_match_ticket) and the plain path (every
     rule's GRegex in turn, router_rules_match_plain). No Redis, no intake.
 
-        bench-route [--rules 10,100,1000,5000] [--seconds S] [--runs R]
+        bench-route [--rules 10,30,100,300,1000,3000,5000] [--seconds S] [--runs R]
                     [--path scan|plain|both] [--seed N]
 
     Rules: 1 to 3 generated words each (a quarter are two-word phrases),
@@ -196,7 +196,7 @@ s_one (int nrules, const char *path, double seconds, int runs, guint32 seed)
 int
 main (int argc, char **argv)
 {
-    const char *list = "10,100,1000,5000", *path = "both";
+    const char *list = "10,30,100,300,1000,3000,5000", *path = "both";
     double seconds = 1.0;
     int runs = 5;
     guint32 seed = 42;
@@ -213,7 +213,7 @@ main (int argc, char **argv)
             seed = (guint32) atol (argv[i + 1]);
     }
     if (runs < 1 || runs > 64 || argc % 2 == 0) {
-        fprintf (stderr, "usage: bench-route [--rules 10,100,1000,5000] [--seconds S] [--runs 1-64] "
+        fprintf (stderr, "usage: bench-route [--rules 10,30,100,300,1000,3000,5000] [--seconds S] [--runs 1-64] "
                          "[--path scan|plain|both] [--seed N]\n");
         return 2;
     }

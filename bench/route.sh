@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The routing benchmark (BENCHMARKS.md, "Routing rules"): bench-route
-# classifies tickets with 4 KiB bodies against 10, 100, 1,000 and 5,000
+# classifies tickets with 4 KiB bodies against 10, 30, 100, 300, 1,000, 3,000 and 5,000
 # generated keyword rules on one core (taskset -c 0 when available), by the
 # Vectorscan path and by the plain path (every rule's GRegex in turn), and
 # prints the median of several runs for each. No Redis, no services. Not

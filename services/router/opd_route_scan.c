@@ -28,6 +28,18 @@
 //  tests/unit/test_route_scan.c); the callback takes every match instead.
 #define FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP)
 
+//  A literal of two bytes that valid UTF-8 never holds (every text scanned
+//  is: ASCII, or folded by route_fold, which repairs it), with the id
+//  nrules, which s_on_hit ignores. It is there for its length: Vectorscan's
+//  literal matcher (FDR) takes its stride from the shortest literal, and
+//  with every literal five bytes or more it strides 3 to 5 bytes at a time
+//  between about 50 and 800 literals, where its hash table fills and every
+//  stride is a false alarm to confirm: 100 to 300 bench rules cost 4 to 8
+//  times what 10 do. A two-byte literal keeps the stride at 1 or 2, and the
+//  time per scan flat from 60 to 10,000 literals (BENCHMARKS.md, "Routing
+//  rules").
+#define SHORT_LITERAL "\\xff\\xfe"
+
 struct router_scan {
     hs_database_t *db;
     hs_scratch_t *scratch;
@@ -194,8 +206,10 @@ route_scan_new (const router_rules_t *rules)
         if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i))
             self->always[self->nalways++] = (unsigned) i;
     size_t npatterns = l.patterns->len;
-    if (npatterns)
+    if (npatterns) {
+        s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
         self->db = s_compile (&l);
+    }
     g_ptr_array_free (l.patterns, TRUE);
     g_array_free (l.flags, TRUE);
     g_array_free (l.ids, TRUE);
@@ -232,6 +246,8 @@ s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned 
     (void) from, (void) to, (void) flags;
     hit_ctx_t *h = arg;
     struct router_scan *self = h->scan;
+    if (id >= self->rules->nrules)
+        return 0;
     const rule_t *r = &self->rules->rules[id];
     if (!self->seen[id] && (h->body ? r->in_body : r->in_subject)) {
         self->seen[id] = true;
@@ -241,9 +257,8 @@ s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned 
 }
 
 static bool
-s_scan (struct router_scan *self, const char *text, hit_ctx_t *h)
+s_scan (struct router_scan *self, const char *text, size_t len, hit_ctx_t *h)
 {
-    size_t len = text ? strlen (text) : 0;
     if (!len || !self->db)
         return true;
     return hs_scan (self->db, text, (unsigned) len, 0, self->scratch, s_on_hit, h) == HS_SUCCESS;
@@ -257,13 +272,13 @@ s_cmp (const void *a, const void *b)
 }
 
 size_t
-route_scan_candidates (struct router_scan *self, const char *subject, const char *body, unsigned **out)
+route_scan_candidates (struct router_scan *self, const folded_t *f, unsigned **out)
 {
     self->nhits = 0;
     hit_ctx_t h = {self, false};
-    bool ok = s_scan (self, subject, &h);
+    bool ok = s_scan (self, f->subject, f->subject_len, &h);
     h.body = true;
-    ok = ok && s_scan (self, body, &h);
+    ok = ok && s_scan (self, f->body, f->body_len, &h);
     for (size_t i = 0; i < self->nhits; i++)
         self->seen[self->hits[i]] = false;
     if (!ok)
