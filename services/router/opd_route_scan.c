@@ -30,15 +30,19 @@
 
 //  A literal of two bytes that valid UTF-8 never holds (every text scanned
 //  is: ASCII, or folded by route_fold, which repairs it), with the id
-//  nrules, which s_on_hit ignores. It is there for its length: Vectorscan's
-//  literal matcher (FDR) takes its stride from the shortest literal, and
-//  with every literal five bytes or more it strides 3 to 5 bytes at a time
-//  between about 50 and 800 literals, where its hash table fills and every
-//  stride is a false alarm to confirm: 100 to 300 bench rules cost 4 to 8
-//  times what 10 do. A two-byte literal keeps the stride at 1 or 2, and the
-//  time per scan flat from 60 to 10,000 literals (BENCHMARKS.md, "Routing
-//  rules").
+//  nrules, which s_on_hit ignores, added to sets of more than TEDDY_MAX
+//  literals. It is there for its length. Vectorscan matches up to 48
+//  literals (96 with AVX2) with Teddy, which compares the first four bytes
+//  of each at once and is fast with long literals; a short one makes it
+//  compare two, with more false alarms (10 rules: 0.8 us a ticket, 1.3 with
+//  it). Above that its literal matcher FDR strides as far as the shortest
+//  literal is long: with every literal five bytes or more it strode 3 to 5
+//  bytes at a time below 800 literals, where its table fills and nearly
+//  every stride is a false alarm to confirm (100 rules: 5.9 us a ticket,
+//  300: 11). With the two-byte literal it strides 1 or 2 bytes, and 60 to
+//  5,000 rules cost 1.8 to 2.7 us (BENCHMARKS.md, "Routing rules").
 #define SHORT_LITERAL "\\xff\\xfe"
+#define TEDDY_MAX 48
 
 struct router_scan {
     hs_database_t *db;
@@ -207,7 +211,8 @@ route_scan_new (const router_rules_t *rules)
             self->always[self->nalways++] = (unsigned) i;
     size_t npatterns = l.patterns->len;
     if (npatterns) {
-        s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
+        if (npatterns > TEDDY_MAX)
+            s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
         self->db = s_compile (&l);
     }
     g_ptr_array_free (l.patterns, TRUE);
