@@ -43,6 +43,7 @@
 //  5,000 rules cost 1.8 to 2.7 us (BENCHMARKS.md, "Routing rules").
 #define SHORT_LITERAL "\\xff\\xfe"
 #define TEDDY_MAX 48
+#define RARE 9.0  //  s_rarity of j, q, x, z
 
 struct router_scan {
     hs_database_t *db;
@@ -103,28 +104,64 @@ s_utf8_keyword (GString *p, const char *k)
     }
 }
 
+//  How rare byte c is in ticket text, about -log2 of its frequency in
+//  English mail (letters in either case; e 3, t 3.5 ... q 10, z 10.5;
+//  digits 6, anything else 7).
+static double
+s_rarity (unsigned char c)
+{
+    static const double letters[26] = {3.6, 6.1, 5.2, 4.5, 3.0, 5.5, 5.6, 4.0, 3.8, 9.4, 7.0, 4.6, 5.4,
+                                       3.9, 3.7, 5.7, 10.0, 4.1, 4.0, 3.5, 5.2, 6.6, 5.4, 9.4, 5.6, 10.5};
+    if (g_ascii_isalpha ((char) c))
+        return letters[g_ascii_tolower ((char) c) - 'a'];
+    return g_ascii_isdigit ((char) c) ? 6.0 : 7.0;
+}
+
+//  How unlikely the run of n bytes at p is in ticket text: its rarest
+//  byte's rarity times 100, plus the sum of its first eight bytes' (the
+//  literal matcher looks at no more). One rare letter makes a run rare.
+static double
+s_run_rarity (const char *p, size_t n)
+{
+    double sum = 0, top = 0;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        double r = s_rarity ((unsigned char) p[i]);
+        sum += r;
+        top = r > top ? r : top;
+    }
+    return top * 100 + sum;
+}
+
 //  What stands for a keyword in the database, and its flags in *flags.
-//  Mostly the longest run of ASCII bytes other than white space in the
-//  folded keyword, caseless in bytes (a whole match of the keyword always
-//  holds it, and such literals compile a hundred times faster than UTF-8
-//  ones: 2,000 keywords in 0.15 s, not 4 s). A keyword without any ASCII
-//  ("сеть", "网络") goes in whole, in UTF-8 mode, its white space as \s+.
+//  Mostly the rarest run of ASCII bytes other than white space in the
+//  folded keyword (s_run_rarity: in "zqabc tonishe" "zqabc", in "remote
+//  access" "access"), caseless in bytes: a whole match of the keyword
+//  always holds each of its runs, and such literals compile a hundred times
+//  faster than UTF-8 ones (2,000 keywords in 0.15 s, not 4 s). The rarest,
+//  not the longest: a phrase whose literal is a word common in the bodies
+//  costs the literal matcher a false alarm at nearly every position (the
+//  bench's phrases at 100 to 300 rules: 5 to 11 us a ticket). A keyword
+//  without any ASCII ("сеть", "网络") goes in whole, in UTF-8 mode, its
+//  white space as \s+.
 static char *
-s_keyword (const char *keyword, unsigned *flags)
+s_keyword (const char *keyword, unsigned *flags, bool *common)
 {
     char *folded = route_fold (keyword);
     const char *k = folded ? folded : keyword, *best = NULL;
     size_t best_len = 0;
+    double best_rarity = 0;
     for (const char *p = k; *p;) {
         size_t n = 0;
         while (p[n] && !((unsigned char) p[n] & 0x80) && !g_ascii_isspace (p[n]))
             n++;
-        if (n > best_len)
-            best = p, best_len = n;
+        double rarity = s_run_rarity (p, n);
+        if (n && (rarity > best_rarity || (rarity == best_rarity && n > best_len)))
+            best = p, best_len = n, best_rarity = rarity;
         p += n ? n : 1;
     }
     GString *out = g_string_new ("");
     *flags = best ? HS_FLAG_CASELESS : FLAGS;
+    *common = best_rarity < RARE * 100;
     if (best)
         s_escaped (out, best, best_len);
     else
@@ -153,8 +190,10 @@ s_pattern_flags (const char *pattern)
 
 //  Every word of rule r into l, with id; false (and nothing added) when
 //  one of its patterns cannot be had: the rule is then always a candidate.
+//  Counts in *common the words that are not rare (s_keyword; every
+//  pattern).
 static bool
-s_rule_patterns (plist_t *l, const rule_t *r, unsigned id)
+s_rule_patterns (plist_t *l, const rule_t *r, unsigned id, size_t *common)
 {
     char **pat = g_new0 (char *, r->npatterns + 1);
     unsigned *flags = g_new0 (unsigned, r->npatterns + 1);
@@ -167,11 +206,14 @@ s_rule_patterns (plist_t *l, const rule_t *r, unsigned id)
     for (size_t k = 0; k < r->npatterns && ok; k++) {
         s_add (l, pat[k], flags[k], id);
         pat[k] = NULL;
+        (*common)++;
     }
     for (size_t k = 0; k < r->nkeywords && ok; k++) {
         unsigned kflags;
-        char *pattern = s_keyword (r->keywords[k], &kflags);
+        bool kcommon;
+        char *pattern = s_keyword (r->keywords[k], &kflags, &kcommon);
         s_add (l, pattern, kflags, id);
+        *common += kcommon;
     }
     g_strfreev (pat);
     g_free (flags);
@@ -206,12 +248,13 @@ route_scan_new (const router_rules_t *rules)
     self->hits = opd_calloc (n + 1, sizeof (unsigned));
     plist_t l = {g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (unsigned)),
                  g_array_new (FALSE, FALSE, sizeof (unsigned))};
+    size_t common = 0;
     for (size_t i = 0; i < n; i++)
-        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i))
+        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i, &common))
             self->always[self->nalways++] = (unsigned) i;
     size_t npatterns = l.patterns->len;
     if (npatterns) {
-        if (npatterns > TEDDY_MAX)
+        if (npatterns > TEDDY_MAX && common)
             s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
         self->db = s_compile (&l);
     }
