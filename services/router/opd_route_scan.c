@@ -30,17 +30,20 @@
 
 //  A literal of two bytes that valid UTF-8 never holds (every text scanned
 //  is: ASCII, or folded by route_fold, which repairs it), with the id
-//  nrules, which s_on_hit ignores, added to sets of more than TEDDY_MAX
-//  literals. It is there for its length. Vectorscan matches up to 48
-//  literals (96 with AVX2) with Teddy, which compares the first four bytes
-//  of each at once and is fast with long literals; a short one makes it
-//  compare two, with more false alarms (10 rules: 0.8 us a ticket, 1.3 with
-//  it). Above that its literal matcher FDR strides as far as the shortest
-//  literal is long: with every literal five bytes or more it strode 3 to 5
-//  bytes at a time below 800 literals, where its table fills and nearly
-//  every stride is a false alarm to confirm (100 rules: 5.9 us a ticket,
-//  300: 11). With the two-byte literal it strides 1 or 2 bytes, and 60 to
-//  5,000 rules cost 1.8 to 2.7 us (BENCHMARKS.md, "Routing rules").
+//  nrules, which s_on_hit ignores. It is there for its length, and added
+//  to sets of more than TEDDY_MAX literals of which some are common (no j,
+//  q, x or z; every pattern). Vectorscan matches up to 48 literals (96
+//  with AVX2) with Teddy, which compares the first four bytes of each at
+//  once; a short literal makes it compare two, with more false alarms (10
+//  rules: 0.8 us a ticket, 1.3 with it). Above that its literal matcher
+//  FDR strides as far as the shortest literal is long: with every literal
+//  five bytes or more it strode 3 to 5 bytes at a time below 800 literals,
+//  where with common literals its table fills and nearly every stride is a
+//  false alarm to confirm (100 rules: 5.9 us a ticket, 300: 11). With the
+//  two-byte literal it strides 1 or 2 bytes: about 1.2 us for a 4 KiB body
+//  from 50 to 2,000 literals. Rare literals raise few false alarms at any
+//  stride, and the long one is faster (about 0.3 us). BENCHMARKS.md,
+//  "Routing rules".
 #define SHORT_LITERAL "\\xff\\xfe"
 #define TEDDY_MAX 48
 #define RARE 9.0  //  s_rarity of j, q, x, z
@@ -117,9 +120,12 @@ s_rarity (unsigned char c)
     return g_ascii_isdigit ((char) c) ? 6.0 : 7.0;
 }
 
-//  How unlikely the run of n bytes at p is in ticket text: its rarest
-//  byte's rarity times 100, plus the sum of its first eight bytes' (the
-//  literal matcher looks at no more). One rare letter makes a run rare.
+//  How unlikely the run of n bytes at p is in ticket text: the sum of its
+//  first eight bytes' rarity (the literal matcher looks at no more; the
+//  sum is about -log2 of the chance that the run starts at a given byte),
+//  and 100 more when one of them is rare (j, q, x, z): the literal matcher
+//  rarely raises a false alarm for a literal with one in it, and a set of
+//  such literals needs no SHORT_LITERAL.
 static double
 s_run_rarity (const char *p, size_t n)
 {
@@ -129,7 +135,17 @@ s_run_rarity (const char *p, size_t n)
         sum += r;
         top = r > top ? r : top;
     }
-    return top * 100 + sum;
+    return sum + (top >= RARE ? 100 : 0);
+}
+
+//  True when one of the first eight of the n bytes at p is rare.
+static bool
+s_has_rare (const char *p, size_t n)
+{
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (s_rarity ((unsigned char) p[i]) >= RARE)
+            return true;
+    return false;
 }
 
 //  What stands for a keyword in the database, and its flags in *flags.
@@ -161,7 +177,7 @@ s_keyword (const char *keyword, unsigned *flags, bool *common)
     }
     GString *out = g_string_new ("");
     *flags = best ? HS_FLAG_CASELESS : FLAGS;
-    *common = best_rarity < RARE * 100;
+    *common = !best || !s_has_rare (best, best_len);
     if (best)
         s_escaped (out, best, best_len);
     else
