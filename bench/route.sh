@@ -8,6 +8,7 @@
 #
 #   bash bench/route.sh                                    the full run (about 2 minutes)
 #   bash bench/route.sh --rules 10,5000 --path scan --runs 3   a quick one
+#   bash bench/route.sh --path scan --words common          rule words of the bodies' own letters
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
