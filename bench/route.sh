@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The routing benchmark (BENCHMARKS.md, "Routing rules"): bench-route
-# classifies tickets with 4 KiB bodies against 10, 100, 1,000 and 5,000
+# classifies tickets with 4 KiB bodies against 10, 30, 100, 300, 1,000, 3,000 and 5,000
 # generated keyword rules on one core (taskset -c 0 when available), by the
 # Vectorscan path and by the plain path (every rule's GRegex in turn), and
 # prints the median of several runs for each. No Redis, no services. Not
@@ -8,6 +8,7 @@
 #
 #   bash bench/route.sh                                    the full run (about 2 minutes)
 #   bash bench/route.sh --rules 10,5000 --path scan --runs 3   a quick one
+#   bash bench/route.sh --path scan --words common          rule words of the bodies' own letters
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -35,6 +35,7 @@ struct _router_rules_t {
 typedef struct {
     char *fs, *fb;  //  owned, or NULL
     const char *subject, *body;
+    size_t subject_len, body_len;  //  in bytes, of subject and body
 } folded_t;
 void route_fold_ticket (folded_t *f, const char *subject, const char *body);
 void route_fold_free (folded_t *f);
@@ -59,5 +60,5 @@ bool route_conditions_hold (const rule_t *r, const router_ticket_t *t);
 //  until the next call: one thread at a time.
 struct router_scan *route_scan_new (const router_rules_t *rules);
 void route_scan_destroy (struct router_scan **self_p);
-size_t route_scan_candidates (struct router_scan *self, const char *subject, const char *body, unsigned **out);
+size_t route_scan_candidates (struct router_scan *self, const folded_t *f, unsigned **out);
 #endif

@@ -28,6 +28,30 @@
 //  tests/unit/test_route_scan.c); the callback takes every match instead.
 #define FLAGS (HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP)
 
+//  A literal of two bytes that valid UTF-8 never holds (every text scanned
+//  is: ASCII, or folded by route_fold, which repairs it), with the id
+//  nrules, which s_on_hit ignores. It is there for its length, and added
+//  to sets of more than TEDDY_MAX literals of which some are common (no j,
+//  q, x or z; every pattern). Vectorscan matches up to 48 literals (96
+//  with AVX2) with Teddy, which compares the first four bytes of each at
+//  once; a short literal makes it compare two, with more false alarms (10
+//  rules: 0.8 us a ticket, 1.3 with it). Above that its literal matcher
+//  FDR strides as far as the shortest literal is long: with every literal
+//  five bytes or more it strode 3 to 5 bytes at a time below 800 literals,
+//  where with common literals its table fills and nearly every stride is a
+//  false alarm to confirm (100 rules: 5.9 us a ticket, 300: 11). With the
+//  two-byte literal it strides 1 or 2 bytes: about 1.2 us for a 4 KiB body
+//  from 50 to 2,000 literals. Rare literals raise few false alarms at any
+//  stride, and the long one is faster (about 0.3 us). Between 49 and 96
+//  literals, of which some common, Vectorscan may still choose Teddy, with
+//  two-byte masks now: more two-byte literals that no text holds (PADDING)
+//  take the set past 96, to FDR (30 rules of common words: 4.2 us a
+//  ticket, 2.0 with them). BENCHMARKS.md, "Routing rules".
+#define SHORT_LITERAL "\\xff\\xfe"
+#define PADDING "\\x%02x\\x%02x"  //  two bytes of 0xf5 to 0xff, never in UTF-8
+#define TEDDY_MAX 48
+#define RARE 9.0  //  s_rarity of j, q, x, z
+
 struct router_scan {
     hs_database_t *db;
     hs_scratch_t *scratch;
@@ -87,28 +111,77 @@ s_utf8_keyword (GString *p, const char *k)
     }
 }
 
+//  How rare byte c is in ticket text, about -log2 of its frequency in
+//  English mail (letters in either case; e 3, t 3.5 ... q 10, z 10.5;
+//  digits 6, anything else 7).
+static double
+s_rarity (unsigned char c)
+{
+    static const double letters[26] = {3.6, 6.1, 5.2, 4.5, 3.0, 5.5, 5.6, 4.0, 3.8, 9.4, 7.0, 4.6, 5.4,
+                                       3.9, 3.7, 5.7, 10.0, 4.1, 4.0, 3.5, 5.2, 6.6, 5.4, 9.4, 5.6, 10.5};
+    if (g_ascii_isalpha ((char) c))
+        return letters[g_ascii_tolower ((char) c) - 'a'];
+    return g_ascii_isdigit ((char) c) ? 6.0 : 7.0;
+}
+
+//  How unlikely the run of n bytes at p is in ticket text: the sum of its
+//  first eight bytes' rarity (the literal matcher looks at no more; the
+//  sum is about -log2 of the chance that the run starts at a given byte),
+//  and 100 more when one of them is rare (j, q, x, z): the literal matcher
+//  rarely raises a false alarm for a literal with one in it, and a set of
+//  such literals needs no SHORT_LITERAL.
+static double
+s_run_rarity (const char *p, size_t n)
+{
+    double sum = 0, top = 0;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        double r = s_rarity ((unsigned char) p[i]);
+        sum += r;
+        top = r > top ? r : top;
+    }
+    return sum + (top >= RARE ? 100 : 0);
+}
+
+//  True when one of the first eight of the n bytes at p is rare.
+static bool
+s_has_rare (const char *p, size_t n)
+{
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (s_rarity ((unsigned char) p[i]) >= RARE)
+            return true;
+    return false;
+}
+
 //  What stands for a keyword in the database, and its flags in *flags.
-//  Mostly the longest run of ASCII bytes other than white space in the
-//  folded keyword, caseless in bytes (a whole match of the keyword always
-//  holds it, and such literals compile a hundred times faster than UTF-8
-//  ones: 2,000 keywords in 0.15 s, not 4 s). A keyword without any ASCII
-//  ("сеть", "网络") goes in whole, in UTF-8 mode, its white space as \s+.
+//  Mostly the rarest run of ASCII bytes other than white space in the
+//  folded keyword (s_run_rarity: in "zqabc tonishe" "zqabc", in "remote
+//  access" "access"), caseless in bytes: a whole match of the keyword
+//  always holds each of its runs, and such literals compile a hundred times
+//  faster than UTF-8 ones (2,000 keywords in 0.15 s, not 4 s). The rarest,
+//  not the longest: a phrase whose literal is a word common in the bodies
+//  costs the literal matcher a false alarm at nearly every position (the
+//  bench's phrases at 100 to 300 rules: 5 to 11 us a ticket). A keyword
+//  without any ASCII ("сеть", "网络") goes in whole, in UTF-8 mode, its
+//  white space as \s+.
 static char *
-s_keyword (const char *keyword, unsigned *flags)
+s_keyword (const char *keyword, unsigned *flags, bool *common)
 {
     char *folded = route_fold (keyword);
     const char *k = folded ? folded : keyword, *best = NULL;
     size_t best_len = 0;
+    double best_rarity = 0;
     for (const char *p = k; *p;) {
         size_t n = 0;
         while (p[n] && !((unsigned char) p[n] & 0x80) && !g_ascii_isspace (p[n]))
             n++;
-        if (n > best_len)
-            best = p, best_len = n;
+        double rarity = s_run_rarity (p, n);
+        if (n && (rarity > best_rarity || (rarity == best_rarity && n > best_len)))
+            best = p, best_len = n, best_rarity = rarity;
         p += n ? n : 1;
     }
     GString *out = g_string_new ("");
     *flags = best ? HS_FLAG_CASELESS : FLAGS;
+    *common = !best || !s_has_rare (best, best_len);
     if (best)
         s_escaped (out, best, best_len);
     else
@@ -137,8 +210,10 @@ s_pattern_flags (const char *pattern)
 
 //  Every word of rule r into l, with id; false (and nothing added) when
 //  one of its patterns cannot be had: the rule is then always a candidate.
+//  Counts in *common the words that are not rare (s_keyword; every
+//  pattern).
 static bool
-s_rule_patterns (plist_t *l, const rule_t *r, unsigned id)
+s_rule_patterns (plist_t *l, const rule_t *r, unsigned id, size_t *common)
 {
     char **pat = g_new0 (char *, r->npatterns + 1);
     unsigned *flags = g_new0 (unsigned, r->npatterns + 1);
@@ -151,11 +226,14 @@ s_rule_patterns (plist_t *l, const rule_t *r, unsigned id)
     for (size_t k = 0; k < r->npatterns && ok; k++) {
         s_add (l, pat[k], flags[k], id);
         pat[k] = NULL;
+        (*common)++;
     }
     for (size_t k = 0; k < r->nkeywords && ok; k++) {
         unsigned kflags;
-        char *pattern = s_keyword (r->keywords[k], &kflags);
+        bool kcommon;
+        char *pattern = s_keyword (r->keywords[k], &kflags, &kcommon);
         s_add (l, pattern, kflags, id);
+        *common += kcommon;
     }
     g_strfreev (pat);
     g_free (flags);
@@ -190,12 +268,18 @@ route_scan_new (const router_rules_t *rules)
     self->hits = opd_calloc (n + 1, sizeof (unsigned));
     plist_t l = {g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (unsigned)),
                  g_array_new (FALSE, FALSE, sizeof (unsigned))};
+    size_t common = 0;
     for (size_t i = 0; i < n; i++)
-        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i))
+        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i, &common))
             self->always[self->nalways++] = (unsigned) i;
     size_t npatterns = l.patterns->len;
-    if (npatterns)
+    if (npatterns) {
+        if (npatterns > TEDDY_MAX && common)
+            s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
+        for (unsigned k = 0; npatterns > TEDDY_MAX && common && l.patterns->len <= 2 * TEDDY_MAX; k++)
+            s_add (&l, g_strdup_printf (PADDING, 0xf5 + k / 11, 0xf5 + k % 11), 0, (unsigned) n);
         self->db = s_compile (&l);
+    }
     g_ptr_array_free (l.patterns, TRUE);
     g_array_free (l.flags, TRUE);
     g_array_free (l.ids, TRUE);
@@ -232,6 +316,8 @@ s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned 
     (void) from, (void) to, (void) flags;
     hit_ctx_t *h = arg;
     struct router_scan *self = h->scan;
+    if (id >= self->rules->nrules)
+        return 0;
     const rule_t *r = &self->rules->rules[id];
     if (!self->seen[id] && (h->body ? r->in_body : r->in_subject)) {
         self->seen[id] = true;
@@ -241,9 +327,8 @@ s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned 
 }
 
 static bool
-s_scan (struct router_scan *self, const char *text, hit_ctx_t *h)
+s_scan (struct router_scan *self, const char *text, size_t len, hit_ctx_t *h)
 {
-    size_t len = text ? strlen (text) : 0;
     if (!len || !self->db)
         return true;
     return hs_scan (self->db, text, (unsigned) len, 0, self->scratch, s_on_hit, h) == HS_SUCCESS;
@@ -257,13 +342,13 @@ s_cmp (const void *a, const void *b)
 }
 
 size_t
-route_scan_candidates (struct router_scan *self, const char *subject, const char *body, unsigned **out)
+route_scan_candidates (struct router_scan *self, const folded_t *f, unsigned **out)
 {
     self->nhits = 0;
     hit_ctx_t h = {self, false};
-    bool ok = s_scan (self, subject, &h);
+    bool ok = s_scan (self, f->subject, f->subject_len, &h);
     h.body = true;
-    ok = ok && s_scan (self, body, &h);
+    ok = ok && s_scan (self, f->body, f->body_len, &h);
     for (size_t i = 0; i < self->nhits; i++)
         self->seen[self->hits[i]] = false;
     if (!ok)
