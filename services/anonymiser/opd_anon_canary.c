@@ -281,7 +281,7 @@ s_look_values (opd_redis_t *redis, opd_canary_t *c)
 //  The sweep's counts without the canary's share: one ticket, and one key
 //  or member of each global store it was planted in and that was swept.
 static void
-s_uncount (const opd_canary_t *c, opd_anon_sweep_counts_t *swept)
+s_uncount (const char *stores, opd_anon_sweep_counts_t *swept)
 {
     if (swept->tickets > 0)
         swept->tickets--;
@@ -289,8 +289,8 @@ s_uncount (const opd_canary_t *c, opd_anon_sweep_counts_t *swept)
         int k = s_key_index (s_global[i]);
         if (k < 0 || swept->removed[k] <= 0)
             continue;
-        char copy[sizeof c->stores];
-        snprintf (copy, sizeof copy, ",%s,", c->stores);
+        char copy[600];
+        snprintf (copy, sizeof copy, ",%s,", stores);
         char needle[64];
         snprintf (needle, sizeof needle, ",%s,", s_global[i]);
         if (!strstr (copy, needle))
@@ -338,6 +338,54 @@ s_remove (opd_redis_t *redis, const opd_canary_t *c)
     return rc ? -1 : 0;
 }
 
+//  The ticket keys of the canary of a run killed halfway, once its sweep
+//  is done (it is anonymised and swept like any ticket, by the next run).
+//  1 when removed.
+static int
+s_remove_old (opd_redis_t *redis, const char *id)
+{
+    redisReply *r = opd_redis_command (redis, "ZSCORE %s %s", OPD_KEY_ANON_PENDING, id);
+    bool pending = !r || r->type != REDIS_REPLY_NIL;
+    if (r)
+        freeReplyObject (r);
+    if (pending)
+        return 0;
+    opd_canary_t old = {0};
+    snprintf (old.id, sizeof old.id, "%s", id);
+    char key[128], ck[128], hk[128], dk[128];
+    opd_key_ticket (key, sizeof key, id);
+    opd_key_comments (ck, sizeof ck, id);
+    opd_key_history (hk, sizeof hk, id);
+    opd_key_drafts (dk, sizeof dk, id);
+    s_remove_pseudonym (redis, &old, key);
+    s_cmd (redis, "DEL", key, ck, hk, dk, NULL);
+    return s_cmd (redis, "ZREM", OPD_KEY_ANONYMISED, id, NULL) == 0;
+}
+
+//  Canaries of runs killed halfway, in opd:anonymised (ZSCAN batches);
+//  their share of this sweep's counts is taken out.
+static void
+s_remove_killed (opd_redis_t *redis, const char *current, opd_anon_sweep_counts_t *swept)
+{
+    char cursor[32] = "0";
+    do {
+        redisReply *r = opd_redis_command (redis, "ZSCAN %s %s MATCH %s* COUNT %d", OPD_KEY_ANONYMISED, cursor,
+                                           OPD_CANARY_PREFIX, BATCH);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            if (r)
+                freeReplyObject (r);
+            return;
+        }
+        snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i + 1 < r->element[1]->elements; i += 2) {
+            const char *id = r->element[1]->element[i]->str;
+            if (strcmp (id, current) && s_remove_old (redis, id))
+                s_uncount ("", swept);
+        }
+        freeReplyObject (r);
+    } while (strcmp (cursor, "0"));
+}
+
 //  Looks for the marker everywhere; logs each store a copy was left in.
 static int
 s_check (opd_redis_t *redis, opd_canary_t *c, const char *run)
@@ -358,12 +406,17 @@ int
 opd_canary_finish (opd_redis_t *redis, opd_canary_t *canary, int rc, const char *run,
                    opd_anon_sweep_counts_t *swept)
 {
-    if (!canary->planted)
+    if (!canary->planted) {
+        if (rc == 0 && swept->tickets > 0)
+            s_remove_killed (redis, "", swept);
         return rc;
+    }
     if (rc == 0 && s_check (redis, canary, run) < 0)
         rc = -1;
     if (rc == 0)
-        s_uncount (canary, swept);
+        s_uncount (canary->stores, swept);
+    if (rc == 0)
+        s_remove_killed (redis, canary->id, swept);
     if (s_remove (redis, canary) < 0)
         opd_warn ("canary not removed run=%s ticket=%s: %s", run, canary->id, opd_redis_error (redis));
     return rc == 0 && canary->result == 2 ? OPD_CANARY_FAILED : rc;
