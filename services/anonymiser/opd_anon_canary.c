@@ -1,5 +1,6 @@
 /*  opd_anon_canary: see opd_anon_canary.h. */
 #include "opd_anon_canary.h"
+#include "opd_anonymise.h"
 #include "opd_log.h"
 #include "opd_schema.h"
 #include "opd_util.h"
@@ -12,6 +13,8 @@
 
 #define FAR_FUTURE_MS 253402300799000LL  //  9999-12-31: no notifier takes it
 #define BATCH 1000
+#define LOOK 200  //  candidates looked at to decide whether a pass has work
+#define DAY_MS (24LL * 3600 * 1000)
 
 //  The global stores the canary has a copy in, by schema key name.
 static const char *const s_global[] = {"idem", "ext", "call", "phone", "outbox_retry"};
@@ -60,21 +63,46 @@ s_cmd (opd_redis_t *redis, ...)
     return rc;
 }
 
-//  Whether the pass may have work: a ticket closed up to cutoff, or one
-//  waiting for its sweep. 1, 0, or -1.
-static int
-s_wanted (opd_redis_t *redis, int64_t cutoff)
+//  Whether a ticket in opd:closed (id, closed at closed_at) is due now.
+static bool
+s_due (opd_redis_t *redis, const opd_config_t *cfg, const char *id, int64_t closed_at, int64_t now)
 {
-    char until[32];
-    snprintf (until, sizeof until, "%lld", (long long) cutoff);
-    redisReply *r = opd_redis_command (redis, "ZCOUNT %s -inf %s", OPD_KEY_CLOSED, until);
-    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    if (r)
-        freeReplyObject (r);
-    if (n != 0)
-        return n > 0 ? 1 : -1;
+    char key[128], rule[160];
+    opd_key_ticket (key, sizeof key, id);
+    redisReply *h = opd_redis_command (redis, "HMGET %s status anonymised hold category request_type", key);
+    bool due = false;
+    if (h && h->type == REDIS_REPLY_ARRAY && h->elements == 5) {
+        const char *st = opd_reply_str (h, 0), *an = opd_reply_str (h, 1), *hold = opd_reply_str (h, 2);
+        int days = opd_anonymise_rule (cfg, opd_reply_str (h, 3), opd_reply_str (h, 4), rule, sizeof rule);
+        due = st && !strcmp (st, "closed") && !(an && !strcmp (an, "1")) && !(hold && !strcmp (hold, "1"))
+              && closed_at + days * DAY_MS <= now;
+    }
+    if (h)
+        freeReplyObject (h);
+    return due;
+}
+
+//  Whether the pass has work: a due ticket among the first LOOK in
+//  opd:closed up to the cutoff (or more of them than that), or one waiting
+//  for its sweep. 1, 0, or -1. A pass with nothing to do plants nothing.
+static int
+s_wanted (opd_redis_t *redis, const opd_config_t *cfg, int64_t now)
+{
+    redisReply *r = opd_redis_command (redis, "ZRANGEBYSCORE %s -inf %lld WITHSCORES LIMIT 0 %d", OPD_KEY_CLOSED,
+                                       (long long) opd_anonymise_cutoff (cfg, now), LOOK + 1);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject (r);
+        return -1;
+    }
+    int wanted = r->elements / 2 > LOOK;
+    for (size_t i = 0; !wanted && i + 1 < r->elements; i += 2)
+        wanted = s_due (redis, cfg, r->element[i]->str, (int64_t) strtod (r->element[i + 1]->str, NULL), now);
+    freeReplyObject (r);
+    if (wanted)
+        return 1;
     r = opd_redis_command (redis, "ZCARD %s", OPD_KEY_ANON_PENDING);
-    n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
     if (r)
         freeReplyObject (r);
     return n < 0 ? -1 : n > 0;
@@ -144,10 +172,10 @@ s_plant_global (opd_redis_t *redis, opd_canary_t *c, const s_values_t *v, const 
 }
 
 int
-opd_canary_plant (opd_redis_t *redis, int64_t now, int64_t cutoff, opd_canary_t *canary)
+opd_canary_plant (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, opd_canary_t *canary)
 {
     memset (canary, 0, sizeof *canary);
-    int wanted = s_wanted (redis, cutoff);
+    int wanted = s_wanted (redis, cfg, now);
     if (wanted <= 0)
         return wanted;
     if (sodium_init () < 0)

@@ -38,10 +38,11 @@ typedef struct {
     char job[256];       //  its outbox retry entry
 } opd_canary_t;
 
-//  Plants the canary when the pass may have work (a ticket in opd:closed
-//  up to cutoff, or one pending its sweep). 0 (planted or not needed), -1
-//  when Redis failed.
-int opd_canary_plant (opd_redis_t *redis, int64_t now, int64_t cutoff, opd_canary_t *canary);
+//  Plants the canary when the pass has work (a due ticket among the first
+//  200 of opd:closed up to the cutoff, or more candidates than that, or a
+//  ticket pending its sweep). 0 (planted or not needed), -1 when Redis
+//  failed.
+int opd_canary_plant (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, opd_canary_t *canary);
 
 //  Whether id is a canary (of this run or of a run killed halfway): the
 //  walk neither counts nor lists it.

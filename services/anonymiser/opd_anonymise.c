@@ -432,7 +432,7 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
     //  A bad receipt key refuses the run before it changes anything.
     int rc = dry_run ? 0 : opd_receipt_key_check (cfg) ? -1 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
     if (rc == 0 && !dry_run)
-        rc = opd_canary_plant (redis, now, opd_anonymise_cutoff (cfg, now), &run.canary);
+        rc = opd_canary_plant (redis, cfg, now, &run.canary);
     if (rc == 0)
         rc = s_walk (redis, cfg, now, out, &run);
     run.walk_ms = opd_mono_ms () - t0;

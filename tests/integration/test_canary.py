@@ -98,6 +98,12 @@ class CanaryTest(unittest.TestCase):
         with harness.Stack(SERVICES_WEB) as st:
             tid = new_ticket(st, "Old printer problem")
             close_days_ago(st, tid, 400)
+            # Closed long ago but on legal hold, and closed yesterday: no
+            # work for a pass on their own.
+            held, recent = new_ticket(st, "Dismissal dispute"), new_ticket(st, "Recent one")
+            close_days_ago(st, held, 400, comment=False)
+            st.r.hset("opd:t:" + held, "hold", "1")
+            close_days_ago(st, recent, 1, comment=False)
             watch = CanaryWatch(st)
             try:
                 listed = st.cli_json("anonymise")
@@ -128,9 +134,10 @@ class CanaryTest(unittest.TestCase):
             self.assertIn(tid, page)
             s, _ = api(st, "/api/v1/tickets/" + watch.id)
             self.assertEqual(s, 404)
-            # A second run with nothing to do plants none and leaves no receipt.
+            # A second run with nothing due plants none and leaves no receipt.
             st.cli("anonymise")
             self.assertEqual(latest_receipt(st)[0], run)
+            self.assertEqual(traces(st, ["CANARY", "canary-"]), [])
 
     def test_a_store_left_unswept_fails_the_run_loudly(self):
         with harness.Stack(SERVICES) as st:
