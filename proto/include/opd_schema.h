@@ -111,6 +111,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_PSEUDONYM "pseudonym"
 #define OPD_F_PSEUDONYM_PERIOD "pseudonym_period"
 #define OPD_F_PRIVACY "privacy"
+#define OPD_F_CANARY "canary"
 #define OPD_F_HOLD "hold"
 #define OPD_F_HOLD_REASON "hold_reason"
 #define OPD_F_HOLD_BY "hold_by"
@@ -180,6 +181,7 @@ typedef struct {
     const char *pseudonym;  //  str
     const char *pseudonym_period;  //  str
     const char *privacy;  //  enum
+    const char *canary;  //  flag
     const char *hold;  //  flag
     const char *hold_reason;  //  str
     const char *hold_by;  //  str

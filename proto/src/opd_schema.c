@@ -55,6 +55,7 @@ static const slot_t s_slots[] = {
     {"assignee", offsetof (opd_ticket_t, assignee)},
     {"attachments", offsetof (opd_ticket_t, attachments)},
     {"body", offsetof (opd_ticket_t, body)},
+    {"canary", offsetof (opd_ticket_t, canary)},
     {"category", offsetof (opd_ticket_t, category)},
     {"channel", offsetof (opd_ticket_t, channel)},
     {"closed_at", offsetof (opd_ticket_t, closed_at)},

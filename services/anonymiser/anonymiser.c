@@ -8,6 +8,7 @@
     while it was down. A pass that fails (Redis down) is tried again every
     few seconds until one succeeds. */
 #include "anonymiser.h"
+#include "opd_anon_canary.h"
 #include "opd_anonymise.h"
 #include "opd_log.h"
 #include "opd_receipt.h"
@@ -61,7 +62,9 @@ anonymiser_run (opd_service_t *svc)
             //  Resolved tickets due to close first, so that their retention starts now.
             int closed = opd_autoclose_pass (redis, svc->cfg, opd_now_ms (), NULL);
             int n = closed < 0 ? -1 : opd_anonymise_pass (redis, svc->cfg, opd_now_ms (), false, NULL);
-            if (n < 0) {
+            if (n == OPD_CANARY_FAILED)  //  logged by store; retried at the next pass, not in 5 s
+                next = opd_mono_ms () + ANONYMISER_INTERVAL_MS;
+            else if (n < 0) {
                 opd_warn ("pass failed, retrying in %ds: %s", RETRY_MS / 1000, opd_redis_error (redis));
                 next = opd_mono_ms () + RETRY_MS;
             }

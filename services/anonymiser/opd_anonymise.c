@@ -6,6 +6,7 @@
     retention. anonymise.lua removes a ticket from opd:closed when it is done,
     so the walk only steps over the tickets it leaves. */
 #include "opd_anonymise.h"
+#include "opd_anon_canary.h"
 #include "opd_anon_files.h"
 #include "opd_anon_sweep.h"
 #include "opd_pseudonym.h"
@@ -110,6 +111,7 @@ typedef struct {
     long long walk_ms, sweep_ms;
     opd_store_anon_counts_t in_ticket;
     opd_anon_sweep_counts_t swept;
+    opd_canary_t canary;  //  opd_anon_canary.h
 } s_run_t;
 
 static void
@@ -211,6 +213,8 @@ s_count (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *r, size_
     }
     if (one != 1)
         return 0;
+    if (opd_canary_is (id))
+        return 1;  //  the canary left opd:closed; checked after the sweep, never counted or listed
     run->in_ticket.fields += c.fields;
     run->in_ticket.comments += c.comments;
     run->in_ticket.history += c.history;
@@ -354,6 +358,7 @@ s_receipt (opd_redis_t *redis, const opd_config_t *cfg, const s_run_t *run, int6
         opd_args_add (&a, name);
         opd_args_addi (&a, v);
     }
+    opd_canary_receipt (&run->canary, &a);
     opd_info ("receipt run=%s state=%s%s", run->run, ok ? "done" : "failed", line);
     if (opd_store_anon_receipt (redis, run->run, now, ok, &a) < 0)
         opd_warn ("receipt not stored run=%s: %s", run->run, opd_redis_error (redis));
@@ -372,10 +377,11 @@ s_finish (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, s_run_t *run
         rc = -1;
     else if (pending > 0 && (rc = s_ensure_run (redis, now, run)) == 0)
         rc = opd_anon_sweep (redis, cfg->retention_pause_ms, &run->swept);
+    rc = opd_canary_finish (redis, &run->canary, rc, run->run, &run->swept);
     run->sweep_ms = opd_mono_ms () - t0 - run->walk_ms;
     if (run->run[0])
         s_receipt (redis, cfg, run, opd_now_ms (), rc == 0);
-    return rc < 0 ? -1 : run->tickets;
+    return rc < 0 ? rc : run->tickets;
 }
 
 int
@@ -431,10 +437,13 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
     //  Keys past retention.pseudonyms.keep_years go first, on schedule.
     //  A bad receipt key refuses the run before it changes anything.
     int rc = dry_run ? 0 : opd_receipt_key_check (cfg) ? -1 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
+    if (rc == 0 && !dry_run)
+        rc = opd_canary_plant (redis, cfg, now, &run.canary);
     if (rc == 0)
         rc = s_walk (redis, cfg, now, out, &run);
     run.walk_ms = opd_mono_ms () - t0;
     if (dry_run || rc < 0) {
+        opd_canary_finish (redis, &run.canary, -1, run.run, &run.swept);
         if (run.run[0])
             s_receipt (redis, cfg, &run, opd_now_ms (), false);
         return rc < 0 ? -1 : run.tickets;

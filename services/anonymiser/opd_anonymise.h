@@ -44,9 +44,11 @@ int opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until);
 //  A real pass is a run: it gets a number (opd:anon:seq), anonymises each
 //  due ticket (anonymise.lua), sweeps the global keys for them and for any
 //  ticket an earlier run left pending (opd_anon_sweep.h), and stores its
-//  receipt in opd:anon:run:N, logged by counts only. Returns the number of
-//  tickets, or -1 when Redis failed (the tickets done so far stay done and
-//  are in out; their sweep is finished by the next run).
+//  receipt in opd:anon:run:N, logged by counts only. A real pass with work
+//  plants a canary first and checks it after the sweep (opd_anon_canary.h).
+//  Returns the number of tickets, or -1 when Redis failed (the tickets done
+//  so far stay done and are in out; their sweep is finished by the next
+//  run), or OPD_CANARY_FAILED when the sweep left a copy of the canary.
 int opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bool dry_run,
                         json_t *out);
 

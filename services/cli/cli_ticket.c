@@ -3,6 +3,7 @@
     store scripts update.lua, comment.lua and anonymise.lua, like every other
     change of ticket state. */
 #include "cli.h"
+#include "opd_anon_canary.h"
 #include "opd_anonymise.h"
 #include "opd_receipt.h"
 #include "opd_pseudonym.h"
@@ -660,6 +661,12 @@ cli_anonymise (cli_t *c)
                    : s_anonymise_one (c, cli_opt (c, "ticket"));
     json_t *list = json_array ();
     int n = opd_anonymise_pass (cli_redis (c), c->cfg, opd_now_ms (), dry, list);
+    if (n == OPD_CANARY_FAILED) {
+        json_decref (list);
+        return cli_fail (c, CLI_REFUSED, "canary_failed",
+                         "the run failed its canary: a copy of its data was left behind (the stores are in the "
+                         "log and in the receipt, `opdesk anonymise --receipt N`)");
+    }
     if (n < 0) {
         rc = cli_fail (c, CLI_UNAVAILABLE, "unavailable", "the pass failed after %zu ticket%s: %s",
                        json_array_size (list), json_array_size (list) == 1 ? "" : "s",
