@@ -11,6 +11,8 @@
         tag, the desk's own Message-IDs among the references;
       - opd_mail_trusted_agent with a fixed configuration (tokens and DMARC
         both trusted), against a tag's ticket or a fixed one;
+      - opd_mail_reqtype: the request type a first mail names and the
+        fields of its "Label: value" lines, each checked as intake would;
       - opd_mail_html_to_text and opd_mail_trim_quotes on the raw bytes as
         text too, since real mail hands them anything.
     Every text the parser returns must be valid UTF-8 without NUL: that is
@@ -19,7 +21,9 @@
     links no Redis and no ZeroMQ. */
 #include "fuzz_config_load.h"
 #include "opd_config.h"
+#include "opd_field.h"
 #include "opd_mail.h"
+#include "opd_mail_reqtype.h"
 #include "opd_mail_trust.h"
 #include "opd_util.h"
 #include <glib.h>
@@ -36,7 +40,19 @@ static const char *s_config_text =
     "notifications: {smtp: {url: \"smtp://127.0.0.1:2525\", from: servicedesk@example.org}}\n"
     "channels:\n"
     "  email:\n"
-    "    agent_mail: {trust: token_or_dmarc, authserv_id: mx.example.org, secret: fuzz-secret-0123456789}\n";
+    "    addresses: [servicedesk@example.org]\n"
+    "    agent_mail: {trust: token_or_dmarc, authserv_id: mx.example.org, secret: fuzz-secret-0123456789}\n"
+    "request_types:\n"
+    "  - id: new-laptop\n"
+    "    name: New laptop\n"
+    "    fields:\n"
+    "      - {name: cost_centre, label: Cost centre, type: string, required: true, pattern: \"^[0-9]{6}$\"}\n"
+    "      - {name: model, label: Model, type: enum, values: [standard, developer], required: true}\n"
+    "      - {name: seats, label: Seats, type: integer}\n"
+    "      - {name: urgent, label: Urgent, type: boolean}\n"
+    "      - {name: needed_by, label: Needed by, type: date}\n"
+    "      - {name: manager, label: Manager, type: email}\n"
+    "      - {name: note, label: Note, type: string, max_length: 20}\n";
 
 FUZZ_CONFIG_HARNESS ("fuzz_mime", s_config_text)
 
@@ -104,6 +120,27 @@ s_classify (const opd_mail_t *m)
         s_broken ("no trust decision");
 }
 
+//  The request type a first mail names, and the fields its "Label: value"
+//  lines give: every value found passes the field's own check.
+static void
+s_reqtype (const opd_mail_t *m)
+{
+    const opd_reqtype_t *rt = opd_mail_reqtype (s_cfg, m);
+    if (!rt)
+        return;
+    json_t *fields = opd_mail_reqtype_fields (rt, m);
+    if (!json_is_object (fields))
+        s_broken ("request type fields not an object");
+    const char *name;
+    json_t *value;
+    json_object_foreach (fields, name, value) {
+        char err[512];
+        if (opd_field_check (rt, name, value, err, sizeof err))
+            s_broken ("a field value found that its own check refuses");
+    }
+    json_decref (fields);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -111,6 +148,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (opd_mail_parse ((const char *) data, size, &m) == 0) {
         s_check_mail (m);
         s_classify (m);
+        s_reqtype (m);
         opd_mail_destroy (&m);
     }
     else if (m)

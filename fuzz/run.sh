@@ -46,7 +46,7 @@ build_one() {
         case "$d" in common/src|proto/src|fuzz) ;; *) incs+=("-I$d") ;; esac
     done
     [ -x "$binary" ] || rebuild=1
-    for s in "${sources[@]}" fuzz/$name.sources common/include/*.h proto/include/*.h; do
+    for s in "${sources[@]}" fuzz/$name.sources common/include/*.h proto/include/*.h store/include/*.h; do
         [ "$root/$s" -nt "$binary" ] && rebuild=1
     done
     for d in "${dirs[@]}"; do
@@ -59,7 +59,7 @@ build_one() {
     # shellcheck disable=SC2046,SC2086
     (cd "$root" && "$cc" -g -O1 -std=gnu11 -D_GNU_SOURCE -DOPD_VERSION='"fuzz"' \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-        -Icommon/include -Iproto/include -Ifuzz "${incs[@]}" $(pkg-config --cflags $pkgs) \
+        -Icommon/include -Iproto/include -Istore/include -Ifuzz "${incs[@]}" $(pkg-config --cflags $pkgs) \
         "${sources[@]}" -o "$binary" $(pkg-config --libs $pkgs) -lm)
 }
 

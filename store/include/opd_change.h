@@ -9,6 +9,7 @@
 #ifndef OPD_CHANGE_H_INCLUDED
 #define OPD_CHANGE_H_INCLUDED
 #include "opd_config.h"
+#include "opd_field.h"
 #include "opd_redis.h"
 #include <jansson.h>
 #include <stdbool.h>
@@ -60,19 +61,4 @@ int opd_change_apply (opd_redis_t *redis, const opd_config_t *cfg, const char *i
 //  True when agent is configured as a member of team.
 bool opd_agent_in_team (const opd_config_t *cfg, const char *agent, const char *team);
 
-//  Custom field values given as text (a command line, a web form): typed by
-//  the field's definition in rt (integer, number, boolean; else string). rt
-//  may be NULL. Sets *value to a new reference, or to NULL for "" (remove the
-//  field). Returns 0, or -1 with err filled in. Nothing beyond the type is
-//  checked: see opd_field_check.
-int opd_field_from_text (const opd_reqtype_t *rt, const char *name, const char *text,
-                         json_t **value, char *err, size_t errlen);
-
-//  Checks one custom field value (null = remove it) against the request type
-//  rt: a known field, the right type, enum values, email, phone, date,
-//  pattern and length, what intake checks on submission. Without a request
-//  type any scalar is accepted. Returns 0, or -1 with err filled in, naming
-//  the field as "fields.NAME".
-int opd_field_check (const opd_reqtype_t *rt, const char *name, const json_t *value, char *err,
-                     size_t errlen);
 #endif

@@ -1,6 +1,6 @@
 /*  opd_field_lines: see opd_field_lines.h. */
 #include "opd_field_lines.h"
-#include "opd_change.h"
+#include "opd_field.h"
 #include <glib.h>
 #include <stdbool.h>
 #include <string.h>
