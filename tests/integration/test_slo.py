@@ -193,7 +193,9 @@ class SloTest(unittest.TestCase):
         breach = got[-1][1]
         self.assertEqual(breach["due_at"], fr_due)
         self.assertGreaterEqual(breach["breached_at"], restarted)
-        self.assertLess(breach["breached_at"], restarted + 1000)
+        # At its start, not at a later pass: the bound leaves the process
+        # time to start on a loaded machine (and in the sanitizer build).
+        self.assertLess(breach["breached_at"], restarted + 3000)
         # The clocks that were not due yet go on as planned.
         got = self.collect(tid, lambda t, e: t == "slo.breach" and e["slo"] == "resolution", 8)
         self.assertEqual(got[-1][1]["due_at"], res_due)
