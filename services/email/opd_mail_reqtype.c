@@ -1,6 +1,7 @@
 /*  opd_mail_reqtype: see opd_mail_reqtype.h. */
 #include "opd_mail_reqtype.h"
 #include "opd_field_lines.h"
+#include "opd_mail_trust.h"
 #include <glib.h>
 #include <string.h>
 
@@ -42,17 +43,6 @@ s_from_text (const opd_config_t *cfg, const char *text)
     return found;
 }
 
-static bool
-s_is_desk_address (const opd_config_t *cfg, const char *email)
-{
-    if (cfg->smtp_from && !g_ascii_strcasecmp (cfg->smtp_from, email))
-        return true;
-    for (size_t i = 0; i < cfg->nemail_addresses; i++)
-        if (!g_ascii_strcasecmp (cfg->email_addresses[i], email))
-            return true;
-    return false;
-}
-
 //  The type a recipient "desk+ID@domain" names, or NULL.
 static const opd_reqtype_t *
 s_from_alias (const opd_config_t *cfg, const char *rcpt)
@@ -63,7 +53,7 @@ s_from_alias (const opd_config_t *cfg, const char *rcpt)
     gchar *base = g_strdup_printf ("%.*s%s", (int) (plus - rcpt), rcpt, at);
     gchar *tag = g_strndup (plus + 1, (gsize) (at - plus - 1));
     const opd_reqtype_t *rt = NULL;
-    for (size_t i = 0; s_is_desk_address (cfg, base) && !rt && i < cfg->nreqtypes; i++)
+    for (size_t i = 0; opd_mail_desk_address (cfg, base) && !rt && i < cfg->nreqtypes; i++)
         if (!g_ascii_strcasecmp (cfg->reqtypes[i].id, tag))
             rt = &cfg->reqtypes[i];
     g_free (base);

@@ -97,20 +97,6 @@ s_result (opd_mail_result_t *res, int code, const char *action, const char *fmt,
     va_end (ap);
 }
 
-//  True when the address is one of the desk's own.
-static bool
-s_is_desk_address (const opd_config_t *cfg, const char *email)
-{
-    if (!email)
-        return false;
-    if (cfg->smtp_from && !g_ascii_strcasecmp (cfg->smtp_from, email))
-        return true;
-    for (size_t i = 0; i < cfg->nemail_addresses; i++)
-        if (!g_ascii_strcasecmp (cfg->email_addresses[i], email))
-            return true;
-    return false;
-}
-
 #define MAX_LOOKUPS 32
 
 //  What the store is asked about one message, in one round trip: its
@@ -292,7 +278,7 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
     const opd_config_t *cfg = self->cfg;
     GPtrArray *parts = g_ptr_array_new ();
     for (size_t i = 0; i < m->ncc; i++)
-        if (!s_is_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
+        if (!opd_mail_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
             g_ptr_array_add (parts, m->cc[i]);
     char *ext = g_strndup (m->external_id, s_utf8_prefix (m->external_id, 998));
     char *name = m->from_name ? s_chars (m->from_name, 200) : NULL;
@@ -381,7 +367,7 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
     const char *domain = cfg->smtp_from ? strrchr (cfg->smtp_from, '@') : NULL;
     bool own_id = m->message_id && !strncmp (m->message_id, "opdesk.", 7) && domain
                   && g_str_has_suffix (m->message_id, domain);
-    if (s_is_desk_address (cfg, m->from_email) || own_id) {
+    if (opd_mail_desk_address (cfg, m->from_email) || own_id) {
         s_result (res, OPD_MAIL_OK, "own_mail", "mail from the desk itself");
         opd_mail_destroy (&m);
         return res->code;
