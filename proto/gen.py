@@ -94,6 +94,11 @@ def c_header(s):
           "//  OPD_KEY_X is a key without parameters, OPD_KEY_X_FMT a printf format",
           "//  whose %s are the parameters in order; opd_key_x writes the key into buf",
           "//  and returns its length, or -1 when it does not fit."]
+    spaces = {k["pattern"].split(":", 1)[0] + ":" for k in s["keys"]}
+    if len(spaces) != 1:
+        sys.exit("gen.py: every key pattern must start with the same NAMESPACE: (found %s)" % sorted(spaces))
+    o += ["//  Every key begins with it (SCAN MATCH " + next(iter(spaces)) + "* reads them all).",
+          "#define OPD_KEY_NAMESPACE \"%s\"" % next(iter(spaces))]
     for k in s["keys"]:
         ps = params(k["pattern"])
         o.append("//  %s (%s, %s): %s" % (k["pattern"], k["type"], k["scope"], k["doc"].split(";")[0][:80]))

@@ -209,6 +209,8 @@ extern const size_t opd_personal_count;
 //  OPD_KEY_X is a key without parameters, OPD_KEY_X_FMT a printf format
 //  whose %s are the parameters in order; opd_key_x writes the key into buf
 //  and returns its length, or -1 when it does not fit.
+//  Every key begins with it (SCAN MATCH opd:* reads them all).
+#define OPD_KEY_NAMESPACE "opd:"
 //  opd:seq (string (counter), global): the last ticket number
 #define OPD_KEY_SEQ "opd:seq"
 //  opd:t:{id} (hash, ticket): the ticket (fields below)

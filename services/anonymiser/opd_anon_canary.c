@@ -237,7 +237,7 @@ static int
 s_look_names (opd_redis_t *redis, opd_canary_t *c)
 {
     char cursor[32] = "0", match[64];
-    snprintf (match, sizeof match, "opd:*%s*", c->marker);
+    snprintf (match, sizeof match, OPD_KEY_NAMESPACE "*%s*", c->marker);
     do {
         redisReply *r = opd_redis_command (redis, "SCAN %s MATCH %s COUNT %d", cursor, match, BATCH);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING) {

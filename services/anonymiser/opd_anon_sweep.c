@@ -208,7 +208,8 @@ s_scan (opd_redis_t *redis, const s_set_t *set, opd_anon_sweep_counts_t *counts)
 {
     char cursor[32] = "0";
     do {
-        redisReply *r = opd_redis_command (redis, "SCAN %s MATCH opd:* COUNT %d", cursor, BATCH);
+        redisReply *r
+            = opd_redis_command (redis, "SCAN %s MATCH " OPD_KEY_NAMESPACE "* COUNT %d", cursor, BATCH);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING
             || r->element[1]->type != REDIS_REPLY_ARRAY) {
             if (r)
