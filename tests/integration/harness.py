@@ -13,6 +13,7 @@ import datetime
 import fcntl
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -72,11 +73,37 @@ PORTS_FILE = os.path.join(tempfile.gettempdir(), "opdesk-test-ports")
 PORT_HOLD_S = 900
 
 
+def _port_candidates():
+    """Ports to try, below the kernel's ephemeral range: an outgoing
+    connection of any process on the machine takes its local port from that
+    range, and could take a port chosen there between choosing and binding
+    it (CI saw a service fail to bind so)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    top = min(low, 65536) - 1
+    if top - 20000 < 2000:
+        return None
+    return random.sample(range(20000, top + 1), 1000)
+
+
+def _bindable(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return None
+        return s.getsockname()[1]
+
+
 def free_port():
     """A free loopback port that no other test process was handed in the
     last PORT_HOLD_S seconds: the ports handed out are noted in a shared
     file under a lock, so tests running side by side (ctest -j) never start
-    two services on one port between choosing it and binding it."""
+    two services on one port between choosing it and binding it. The ports
+    lie below the ephemeral range where the kernel allows it."""
     with open(PORTS_FILE, "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         f.seek(0)
@@ -86,11 +113,10 @@ def free_port():
             bits = line.split()
             if len(bits) == 2 and bits[0].isdigit() and now - float(bits[1]) < PORT_HOLD_S:
                 held[int(bits[0])] = bits[1]
-        for _ in range(1000):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-            if port not in held:
+        port = None
+        for candidate in _port_candidates() or [0] * 1000:
+            port = _bindable(candidate)
+            if port and port not in held:
                 break
         held[port] = "%.3f" % now
         f.seek(0)

@@ -11,18 +11,13 @@ import imaplib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
+import harness
+
 DOVECOT = "/usr/sbin/dovecot"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Dovecot:
@@ -33,7 +28,7 @@ class Dovecot:
         self.tmp = tempfile.mkdtemp(prefix="opdesk-dovecot-")
         # Dovecot's unprivileged processes must reach the folder.
         os.chmod(self.tmp, 0o755)
-        self.port = _free_port()
+        self.port = harness.free_port()
         self.proc = None
         self.seq = 0
         if os.geteuid() == 0:

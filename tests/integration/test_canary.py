@@ -5,6 +5,7 @@ sweep and fails loudly, naming the store, when a copy was left. Nobody
 reading the desk sees it."""
 import http.client
 import json
+import re
 import threading
 import time
 import unittest
@@ -31,9 +32,25 @@ class CanaryWatch:
         self.r = redislib.Redis(host="127.0.0.1", port=st.redis_port, decode_responses=True)
         self.ps = self.r.pubsub()
         self.ps.psubscribe("__keyspace@0__:opd:t:CANARY-*")
+        # The marker is taken from the planting command itself, seen by
+        # MONITOR: a fast run can anonymise the canary before any read of
+        # its hash, so reading it after the keyspace event is a race.
+        self.mon = redislib.Redis(host="127.0.0.1", port=st.redis_port,
+                                  decode_responses=True).monitor()
+        self.mon.__enter__()
         self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=f, daemon=True) for f in (self.run, self.monitor)]
+        for t in self.threads:
+            t.start()
+
+    def monitor(self):
+        while not self.stop and self.marker is None:
+            cmd = self.mon.next_command()["command"]
+            m = re.search(r"canary-([0-9]+)@canary\.invalid", cmd)
+            if m:
+                self.marker = m.group(1)
+                if self.copy:
+                    self.r.set("opd:ext:<copy-%s@canary.invalid>" % self.marker, "OPD-999999")
 
     def run(self):
         while not self.stop:
@@ -42,10 +59,6 @@ class CanaryWatch:
                 continue
             key = m["channel"].split(":", 1)[1]
             self.id = key.split(":")[2]
-            email = self.r.hget("opd:t:" + self.id, "req_email") or ""
-            self.marker = email[len("canary-"):].split("@")[0]
-            if self.copy:
-                self.r.set("opd:ext:<copy-%s@canary.invalid>" % self.marker, "OPD-999999")
             for k in self.r.scan_iter(match="opd:idx:*", count=1000):
                 # Its own requester index is planted (an address nobody has).
                 if k.startswith("opd:idx:req:canary-"):
@@ -58,8 +71,11 @@ class CanaryWatch:
 
     def close(self):
         self.stop = True
-        self.thread.join(5)
+        self.r.ping()  # wakes the monitor thread, which waits for a command
+        for t in self.threads:
+            t.join(5)
         self.ps.close()
+        self.mon.__exit__(None, None, None)
 
 
 def api(st, path, token="change-me-agent"):
