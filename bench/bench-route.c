@@ -5,6 +5,7 @@
 
         bench-route [--rules 10,30,100,300,1000,3000,5000] [--seconds S] [--runs R]
                     [--path scan|plain|both] [--seed N] [--words rare|common]
+                    [--words-min N]
 
     Rules: 1 to 3 generated words each (a quarter are two-word phrases),
     whole words in subject and body, as a real rule set would be; rare
@@ -16,7 +17,9 @@
     least 3 tickets); the median of R runs is printed, per second of the
     thread's CPU time (one core's worth, however loaded the machine is) and
     per second of wall time:
-        route: rules=N path=scan tickets_per_cpu_s=X us_per_ticket=Y wall_tickets_per_s=W matched=M% */
+        route: rules=N path=scan tickets_per_cpu_s=X us_per_ticket=Y wall_tickets_per_s=W matched=M%
+    --words-min N: keywords of common letters are looked for word by word
+    (opd_route_words.c) when there are more than N of them (0: always). */
 #include "opd_route_rules.h"
 #include "opd_util.h"
 #include <glib.h>
@@ -227,10 +230,12 @@ main (int argc, char **argv)
             seed = (guint32) atol (argv[i + 1]);
         else if (!strcmp (argv[i], "--words"))
             s_common = !strcmp (argv[i + 1], "common");
+        else if (!strcmp (argv[i], "--words-min"))  //  router_rules_tune_words
+            router_rules_tune_words ((size_t) atol (argv[i + 1]));
     }
     if (runs < 1 || runs > 64 || argc % 2 == 0) {
         fprintf (stderr, "usage: bench-route [--rules 10,30,100,300,1000,3000,5000] [--seconds S] [--runs 1-64] "
-                         "[--path scan|plain|both] [--seed N] [--words rare|common]\n");
+                         "[--path scan|plain|both] [--seed N] [--words rare|common] [--words-min N]\n");
         return 2;
     }
     char **n = g_strsplit (list, ",", -1);

@@ -9,6 +9,7 @@
 #   bash bench/route.sh                                    the full run (about 2 minutes)
 #   bash bench/route.sh --rules 10,5000 --path scan --runs 3   a quick one
 #   bash bench/route.sh --path scan --words common          rule words of the bodies' own letters
+#   ... --words-min 0                                        common keywords word by word at every size
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,7 +2,8 @@
 
     opd_route_rules.c    loading the rules and the decision
     opd_route_explain.c  explanations (opdesk route --explain)
-    opd_route_scan.c     the Vectorscan prefilter over every rule's words */
+    opd_route_scan.c     the Vectorscan prefilter over every rule's words
+    opd_route_words.c    its word table, for thousands of common keywords */
 #ifndef OPD_ROUTE_INT_H_INCLUDED
 #define OPD_ROUTE_INT_H_INCLUDED
 #include "opd_route_rules.h"

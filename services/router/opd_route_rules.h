@@ -81,6 +81,11 @@ int router_rules_match_plain (const router_rules_t *self, const router_ticket_t 
 //  True when the rules use the Vectorscan prefilter.
 bool router_rules_scanning (const router_rules_t *self);
 
+//  For tests and benchmarks: rules loaded from now on look for their
+//  keywords of common letters word by word (opd_route_words.c) when they
+//  hold more than min of them; (size_t) -1 for the default.
+void router_rules_tune_words (size_t min);
+
 //  Why the ticket routes as it does: {"rule": name or null, "team",
 //  "category", "priority", "standard_response" (or null), "tags", "assignee"
 //  (or null), "rules": [{"name", "matched", "why", "conditions": [{"when",

@@ -18,6 +18,7 @@
     tests/unit/test_route_scan.c compares this path with the plain one on
     generated rules and texts. */
 #include "opd_route_int.h"
+#include "opd_route_words.h"
 #include "opd_log.h"
 #include "opd_util.h"
 #include <hs.h>
@@ -51,6 +52,13 @@
 #define PADDING "\\x%02x\\x%02x"  //  two bytes of 0xf5 to 0xff, never in UTF-8
 #define TEDDY_MAX 48
 #define RARE 9.0  //  s_rarity of j, q, x, z
+//  Above this many keywords made of common letters, those are looked for
+//  word by word (opd_route_words.c) instead of in the database: the word
+//  pass costs about 4 to 5 us for a 4 KiB body however many keywords there
+//  are, the database 1 to 2.4 us up to 1,000 rules of such keywords (about
+//  2,000), 4.2 at 2,000 rules, 7.6 at 3,000, 11 at 5,000 (BENCHMARKS.md).
+#define WORDS_MIN 4000
+static size_t s_words_min = WORDS_MIN;  //  router_rules_tune_words
 
 struct router_scan {
     hs_database_t *db;
@@ -58,6 +66,7 @@ struct router_scan {
     const router_rules_t *rules;
     unsigned *always;  //  rules without words, or whose patterns the database cannot stand for
     size_t nalways;
+    route_words_t *words;  //  whole words found by a pass over the text's words, or NULL
     bool *seen;        //  per rule: a candidate of the current scan (cleared after it)
     unsigned *hits;    //  the candidates of the current scan
     size_t nhits;
@@ -208,12 +217,13 @@ s_pattern_flags (const char *pattern)
     return 0;
 }
 
-//  Every word of rule r into l, with id; false (and nothing added) when
-//  one of its patterns cannot be had: the rule is then always a candidate.
-//  Counts in *common the words that are not rare (s_keyword; every
-//  pattern).
+//  Every word of rule r into l, with id, or into words (when not NULL)
+//  for a keyword of common letters that has a whole ASCII word; false (and
+//  nothing added to l) when one of its patterns cannot be had: the rule is
+//  then always a candidate. Counts in *common the words put in l that are
+//  not rare (s_keyword; every pattern).
 static bool
-s_rule_patterns (plist_t *l, const rule_t *r, unsigned id, size_t *common)
+s_rule_patterns (plist_t *l, route_words_t *words, const rule_t *r, unsigned id, size_t *common)
 {
     char **pat = g_new0 (char *, r->npatterns + 1);
     unsigned *flags = g_new0 (unsigned, r->npatterns + 1);
@@ -232,8 +242,15 @@ s_rule_patterns (plist_t *l, const rule_t *r, unsigned id, size_t *common)
         unsigned kflags;
         bool kcommon;
         char *pattern = s_keyword (r->keywords[k], &kflags, &kcommon);
-        s_add (l, pattern, kflags, id);
-        *common += kcommon;
+        //  route_fold gives NULL for plain ASCII, which needs no folding.
+        char *folded = kcommon && words ? route_fold (r->keywords[k]) : NULL;
+        if (kcommon && words && route_words_add (words, folded ? folded : r->keywords[k], id))
+            g_free (pattern);
+        else {
+            s_add (l, pattern, kflags, id);
+            *common += kcommon;
+        }
+        g_free (folded);
     }
     g_strfreev (pat);
     g_free (flags);
@@ -257,6 +274,48 @@ s_compile (plist_t *l)
     return db;
 }
 
+//  The word table, when the rules hold more than WORDS_MIN keywords of
+//  common letters (s_keyword), else NULL.
+static route_words_t *
+s_words_new (const router_rules_t *rules)
+{
+    size_t common = 0;
+    for (size_t i = 0; i < rules->nrules && common <= s_words_min; i++) {
+        const rule_t *r = &rules->rules[i];
+        for (size_t k = 0; r->regex && k < r->nkeywords; k++) {
+            unsigned flags;
+            bool kcommon;
+            g_free (s_keyword (r->keywords[k], &flags, &kcommon));
+            common += kcommon;
+        }
+    }
+    return common > s_words_min ? route_words_new () : NULL;
+}
+
+void
+router_rules_tune_words (size_t min)
+{
+    s_words_min = min == (size_t) -1 ? WORDS_MIN : min;
+}
+
+//  The database of l, with the short literal and padding its common
+//  literals need (SHORT_LITERAL); NULL when l is empty or on failure
+//  (*failed set).
+static hs_database_t *
+s_database (plist_t *l, size_t common, unsigned nrules, bool *failed)
+{
+    size_t npatterns = l->patterns->len;
+    if (!npatterns)
+        return NULL;
+    if (npatterns > TEDDY_MAX && common)
+        s_add (l, g_strdup (SHORT_LITERAL), 0, nrules);
+    for (unsigned k = 0; npatterns > TEDDY_MAX && common && l->patterns->len <= 2 * TEDDY_MAX; k++)
+        s_add (l, g_strdup_printf (PADDING, 0xf5 + k / 11, 0xf5 + k % 11), 0, nrules);
+    hs_database_t *db = s_compile (l);
+    *failed = !db;
+    return db;
+}
+
 struct router_scan *
 route_scan_new (const router_rules_t *rules)
 {
@@ -266,24 +325,21 @@ route_scan_new (const router_rules_t *rules)
     self->always = opd_calloc (n + 1, sizeof (unsigned));
     self->seen = opd_calloc (n + 1, sizeof (bool));
     self->hits = opd_calloc (n + 1, sizeof (unsigned));
+    self->words = s_words_new (rules);
     plist_t l = {g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (unsigned)),
                  g_array_new (FALSE, FALSE, sizeof (unsigned))};
     size_t common = 0;
     for (size_t i = 0; i < n; i++)
-        if (!rules->rules[i].regex || !s_rule_patterns (&l, &rules->rules[i], (unsigned) i, &common))
+        if (!rules->rules[i].regex || !s_rule_patterns (&l, self->words, &rules->rules[i], (unsigned) i, &common))
             self->always[self->nalways++] = (unsigned) i;
-    size_t npatterns = l.patterns->len;
-    if (npatterns) {
-        if (npatterns > TEDDY_MAX && common)
-            s_add (&l, g_strdup (SHORT_LITERAL), 0, (unsigned) n);
-        for (unsigned k = 0; npatterns > TEDDY_MAX && common && l.patterns->len <= 2 * TEDDY_MAX; k++)
-            s_add (&l, g_strdup_printf (PADDING, 0xf5 + k / 11, 0xf5 + k % 11), 0, (unsigned) n);
-        self->db = s_compile (&l);
-    }
+    if (self->words && !route_words_seal (self->words))
+        route_words_destroy (&self->words);
+    bool failed = false;
+    self->db = s_database (&l, common, (unsigned) n, &failed);
     g_ptr_array_free (l.patterns, TRUE);
     g_array_free (l.flags, TRUE);
     g_array_free (l.ids, TRUE);
-    if (npatterns && (!self->db || hs_alloc_scratch (self->db, &self->scratch) != HS_SUCCESS))
+    if (failed || (self->db && hs_alloc_scratch (self->db, &self->scratch) != HS_SUCCESS))
         route_scan_destroy (&self);
     return self;
 }
@@ -298,6 +354,7 @@ route_scan_destroy (struct router_scan **self_p)
         hs_free_scratch (self->scratch);
     if (self->db)
         hs_free_database (self->db);
+    route_words_destroy (&self->words);
     free (self->always);
     free (self->seen);
     free (self->hits);
@@ -326,12 +383,20 @@ s_on_hit (unsigned id, unsigned long long from, unsigned long long to, unsigned 
     return 0;
 }
 
+static void
+s_on_word (unsigned id, void *arg)
+{
+    s_on_hit (id, 0, 0, 0, arg);
+}
+
 static bool
 s_scan (struct router_scan *self, const char *text, size_t len, hit_ctx_t *h)
 {
-    if (!len || !self->db)
+    if (!len)
         return true;
-    return hs_scan (self->db, text, (unsigned) len, 0, self->scratch, s_on_hit, h) == HS_SUCCESS;
+    if (self->words)
+        route_words_scan (self->words, text, len, s_on_word, h);
+    return !self->db || hs_scan (self->db, text, (unsigned) len, 0, self->scratch, s_on_hit, h) == HS_SUCCESS;
 }
 
 static int

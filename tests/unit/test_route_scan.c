@@ -217,6 +217,61 @@ test_scan_keeps_unicode_word_boundaries (void **state)
     opd_config_destroy (&cfg);
 }
 
+//  The same comparison with every keyword of common letters looked for
+//  word by word (opd_route_words.c), which the default leaves to sets of
+//  more than a few dozen.
+static void
+test_word_path_and_plain_path_agree (void **state)
+{
+    (void) state;
+    router_rules_tune_words (0);
+    s_agree (20261203, 16, 60, false, 500);
+    s_agree (158, 1, 200, true, 100);
+    router_rules_tune_words ((size_t) -1);
+}
+
+//  The word pass reads the text 64 bytes at a time: a keyword at every
+//  offset across three blocks, next to words of every length up to 150
+//  bytes (longer than a block), caseless, and words that share a keyword's
+//  first eight bytes and length but differ after them.
+static void
+test_word_path_at_block_edges (void **state)
+{
+    (void) state;
+    static const char *const yaml =
+        "ticket_prefix: OPD\n"
+        "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
+        "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
+        "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
+        "routing_rules:\n"
+        "  - {name: long, when: {keywords: [\"printerhead\"]}, then: {team: t}}\n"
+        "  - {name: short, when: {keywords: [\"printer\", \"remote access\"]}, then: {team: t}}\n";
+    router_rules_tune_words (0);
+    char err[512];
+    opd_config_t *cfg = opd_config_parse (yaml, strlen (yaml), "test", err, sizeof err);
+    router_rules_t *rules = router_rules_new (cfg, err, sizeof err);
+    router_rules_tune_words ((size_t) -1);
+    assert_non_null (rules);
+    static const char *const words[] = {"PrInTeR", "printerhead", "printerhear", "printers", "remote  ACCESS"};
+    static const int want[] = {1, 0, -1, -1, 1};
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+        for (int at = 0; at < 200; at += (at < 140 ? 1 : 7)) {
+            GString *t = g_string_new ("");
+            for (int k = 0; k < at; k++)  //  one filler word of at bytes, then the word
+                g_string_append_c (t, "abcdefgh"[k % 8]);
+            g_string_append_printf (t, "%s%s", at % 3 ? " " : ", ", words[w]);
+            for (int k = 0; k < 150 - at; k++)
+                g_string_append_c (t, k == 0 ? '.' : 'z');
+            router_ticket_t tk = {.subject = "x", .body = t->str};
+            int plain = router_rules_match_plain (rules, &tk);
+            assert_int_equal (plain, want[w]);
+            assert_int_equal (router_rules_match_ticket (rules, &tk), plain);
+            g_string_free (t, TRUE);
+        }
+    router_rules_destroy (&rules);
+    opd_config_destroy (&cfg);
+}
+
 int
 main (void)
 {
@@ -224,6 +279,8 @@ main (void)
         cmocka_unit_test (test_scan_and_plain_paths_agree),
         cmocka_unit_test (test_scan_and_plain_paths_agree_at_every_size),
         cmocka_unit_test (test_scan_keeps_unicode_word_boundaries),
+        cmocka_unit_test (test_word_path_and_plain_path_agree),
+        cmocka_unit_test (test_word_path_at_block_edges),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
