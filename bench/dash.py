@@ -57,7 +57,7 @@ def load(r, n, now):
     for i in range(n):
         tid, h, team, status, created = ticket(i, now, rnd)
         h = {k: v for k, v in h.items() if v != ""}
-        p.hset("opd:t:" + tid, mapping=h)
+        p.hset("opd:t:{" + tid + "}", mapping=h)
         p.zadd("opd:idx:all", {tid: created})
         p.zadd("opd:idx:status:" + status, {tid: created})
         p.zadd("opd:idx:team:" + team, {tid: created})

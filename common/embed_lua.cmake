@@ -3,7 +3,8 @@
 # the prelude once at the library's top level, then each script as the body
 # of a function opd_NAME(KEYS, ARGV) registered with redis.register_function
 # (every one writes, so none has the no-writes flag), then opd_version, a
-# read-only function answering the SHA-1 of everything before it. The C file
+# read-only function answering the SHA-1 of everything before it (and
+# whether the keys need migrate.lua). The C file
 # defines opd_library_source, opd_library_version and opd_script_names (in
 # the order of opd_script_t). LIBOUT also gets the library as plain text,
 # for the tests (harness.py) and bench/script_cpu.py.
@@ -20,8 +21,13 @@ foreach(name ${SCRIPTS})
   string(APPEND names "    \"opd_${name}\",\n")
 endforeach()
 string(SHA1 version "${lib}")
+# opd_version says " migrate" after the version while Redis holds an older
+# layout of the keys (LAYOUT, prelude.lua; migrate.lua brings it up).
 string(APPEND lib "redis.register_function{function_name = 'opd_version', flags = {'no-writes'},\n"
-                  "  callback = function () return '${version}' end}\n")
+                  "  callback = function ()\n"
+                  "    if redis.call('GET', KEY.layout) ~= LAYOUT then return '${version} migrate' end\n"
+                  "    return '${version}'\n"
+                  "  end}\n")
 file(WRITE ${LIBOUT}.tmp "${lib}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${LIBOUT}.tmp ${LIBOUT})
 string(REPLACE "\\" "\\\\" text "${lib}")

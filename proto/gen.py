@@ -97,6 +97,11 @@ def c_header(s):
     spaces = {k["pattern"].split(":", 1)[0] + ":" for k in s["keys"]}
     if len(spaces) != 1:
         sys.exit("gen.py: every key pattern must start with the same NAMESPACE: (found %s)" % sorted(spaces))
+    for k in s["keys"]:
+        tagged = "{{id}}" in k["pattern"]
+        if (k["scope"] == "ticket") != tagged or k["pattern"].count("{{") > (1 if tagged else 0):
+            sys.exit("gen.py: key %s: a key of scope ticket names its ticket in a hash tag ({{id}}), "
+                     "once; no other key has one" % k["name"])
     o += ["//  Every key begins with it (SCAN MATCH " + next(iter(spaces)) + "* reads them all).",
           "#define OPD_KEY_NAMESPACE \"%s\"" % next(iter(spaces))]
     for k in s["keys"]:
@@ -481,7 +486,10 @@ def lua(s):
             parts = re.split(r"(\{\w+\})", k["pattern"])
             expr = " .. ".join(p[1:-1] if p.startswith("{") else "'%s'" % p for p in parts if p)
             o.append("  %s = function (%s) return %s end," % (k["name"], ", ".join(ps), expr))
-    o += ["}", "", "-- Set members: MEMBER.x(parts...) makes one, MEMBER.x_parse(text) returns its",
+    o += ["}", "", "-- The keys of one ticket that take only its id (migrate.lua renames them).",
+          "local TICKET_KEYS = {%s}" % ", ".join("'%s'" % k["name"] for k in s["keys"]
+                                                if k["scope"] == "ticket" and params(k["pattern"]) == ["id"])]
+    o += ["", "-- Set members: MEMBER.x(parts...) makes one, MEMBER.x_parse(text) returns its",
           "-- parts (nil when malformed); the id is what precedes the last separators.", "local MEMBER = {"]
     for m in s["members"]:
         names = [p["name"] for p in m["parts"]]

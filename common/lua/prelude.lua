@@ -7,6 +7,12 @@ local NOW, MAXLEN, NULL
 
 local K = KEY.ticket
 
+-- The layout of the keys (KEY.layout): 2, every ticket's keys name it in a
+-- hash tag. opd_version answers its version with " migrate" after it while
+-- Redis holds an older layout, and the service that reads so runs
+-- migrate.lua before anything else (common/src/opd_redis.c).
+local LAYOUT = '2'
+
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
   local t = {}

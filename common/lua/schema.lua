@@ -7,14 +7,15 @@ local SLO_NAMES = {fr = 'first_response', nr = 'next_reply', res = 'resolution'}
 
 -- Redis keys (proto/keys.md): a string, or a function of the parameters.
 local KEY = {
+  layout = 'opd:layout',
   seq = 'opd:seq',
-  ticket = function (id) return 'opd:t:' .. id end,
-  comments = function (id) return 'opd:t:' .. id .. ':c' end,
-  history = function (id) return 'opd:t:' .. id .. ':h' end,
-  drafts = function (id) return 'opd:t:' .. id .. ':d' end,
-  presence = function (id) return 'opd:t:' .. id .. ':p' end,
-  worked = function (id) return 'opd:t:' .. id .. ':w' end,
-  worked_beat = function (id, agent) return 'opd:t:' .. id .. ':w:' .. agent end,
+  ticket = function (id) return 'opd:t:{' .. id .. '}' end,
+  comments = function (id) return 'opd:t:{' .. id .. '}:c' end,
+  history = function (id) return 'opd:t:{' .. id .. '}:h' end,
+  drafts = function (id) return 'opd:t:{' .. id .. '}:d' end,
+  presence = function (id) return 'opd:t:{' .. id .. '}:p' end,
+  worked = function (id) return 'opd:t:{' .. id .. '}:w' end,
+  worked_beat = function (id, agent) return 'opd:t:{' .. id .. '}:w:' .. agent end,
   views_agent = function (identity) return 'opd:views:agent:' .. identity end,
   views_team = function (team) return 'opd:views:team:' .. team end,
   idem = function (channel, external_id) return 'opd:idem:' .. channel .. ':' .. external_id end,
@@ -87,6 +88,9 @@ local KEY = {
   rota_gap_begun = function (team, from, to) return 'opd:rota:gap:' .. team .. ':' .. from .. ':' .. to .. ':begun' end,
   rota_gaps = function (team) return 'opd:rota:gaps:' .. team end,
 }
+
+-- The keys of one ticket that take only its id (migrate.lua renames them).
+local TICKET_KEYS = {'ticket', 'comments', 'history', 'drafts', 'presence', 'worked'}
 
 -- Set members: MEMBER.x(parts...) makes one, MEMBER.x_parse(text) returns its
 -- parts (nil when malformed); the id is what precedes the last separators.

@@ -149,34 +149,64 @@ opd_redis_set_timeout (opd_redis_t *self, int ms)
     }
 }
 
-//  True when Redis holds this build's library: opd_version answers its hash.
-static bool
-s_library_current (opd_redis_t *self)
+//  What Redis holds: 1 this build's library (opd_version answers its hash)
+//  and the keys in its layout; 2 this library and an older layout of the
+//  keys (the hash, then " migrate"); 0 another library or none.
+static int
+s_library_state (opd_redis_t *self)
 {
     redisReply *r = redisCommand (self->ctx, "FCALL_RO opd_version 0");
-    bool same = r && r->type == REDIS_REPLY_STRING && !strcmp (r->str, opd_library_version);
+    size_t n = strlen (opd_library_version);
+    int state = 0;
+    if (r && r->type == REDIS_REPLY_STRING && !strncmp (r->str, opd_library_version, n))
+        state = !r->str[n] ? 1 : !strcmp (r->str + n, " migrate") ? 2 : 0;
     if (r)
         freeReplyObject (r);
-    return same;
+    return state;
+}
+
+//  Runs migrate.lua: the keys of an older layout renamed to this one, in
+//  one atomic step (a no-op when another service did it first).
+static int
+s_migrate (opd_redis_t *self)
+{
+    redisReply *r = redisCommand (self->ctx, "FCALL %s 0 %lld 0", opd_script_names[OPD_SCRIPT_MIGRATE],
+                                  (long long) opd_now_ms ());
+    int rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    if (rc)
+        snprintf (self->error, sizeof self->error, "migrating the keys to this layout failed: %s",
+                  r && r->type == REDIS_REPLY_ERROR ? r->str : self->ctx->errstr);
+    else if (r->integer > 0)
+        opd_info ("redis: %lld keys renamed to this layout of the keys", r->integer);
+    if (r)
+        freeReplyObject (r);
+    return rc;
 }
 
 //  Makes sure Redis holds the library opdesk of this build: loaded once
 //  (FUNCTION LOAD REPLACE) when absent or another version, else left alone,
 //  so that services connecting do not replace it (nor write it to the AOF)
 //  again and again. Redis keeps functions across restarts (RDB and AOF).
+//  Then the keys are brought to its layout when they are older (or the
+//  database is new: the layout is recorded).
 static int
 s_load_library (opd_redis_t *self)
 {
-    if (s_library_current (self))
+    int state = s_library_state (self);
+    if (state == 1)
         return 0;
-    redisReply *r = redisCommand (self->ctx, "FUNCTION LOAD REPLACE %s", opd_library_source);
-    int rc = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
-    if (rc)
-        snprintf (self->error, sizeof self->error, "FUNCTION LOAD of the library opdesk failed: %s",
-                  r && r->type == REDIS_REPLY_ERROR ? r->str : self->ctx->errstr);
-    if (r)
-        freeReplyObject (r);
-    return rc;
+    if (state == 0) {
+        redisReply *r = redisCommand (self->ctx, "FUNCTION LOAD REPLACE %s", opd_library_source);
+        int rc = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+        if (rc)
+            snprintf (self->error, sizeof self->error, "FUNCTION LOAD of the library opdesk failed: %s",
+                      r && r->type == REDIS_REPLY_ERROR ? r->str : self->ctx->errstr);
+        if (r)
+            freeReplyObject (r);
+        if (rc)
+            return rc;
+    }
+    return s_migrate (self);
 }
 
 int

@@ -211,28 +211,30 @@ extern const size_t opd_personal_count;
 //  and returns its length, or -1 when it does not fit.
 //  Every key begins with it (SCAN MATCH opd:* reads them all).
 #define OPD_KEY_NAMESPACE "opd:"
+//  opd:layout (string, global): the layout of the keys this Redis holds: 2 once every ticket's keys name it in a
+#define OPD_KEY_LAYOUT "opd:layout"
 //  opd:seq (string (counter), global): the last ticket number
 #define OPD_KEY_SEQ "opd:seq"
-//  opd:t:{id} (hash, ticket): the ticket (fields below)
-#define OPD_KEY_TICKET_FMT "opd:t:%s"
+//  opd:t:{{id}} (hash, ticket): the ticket (fields below)
+#define OPD_KEY_TICKET_FMT "opd:t:{%s}"
 int opd_key_ticket (char *buf, size_t size, const char *id);
-//  opd:t:{id}:c (list of JSON, ticket): comments {id, author, role, public, body, at} (at in ms)
-#define OPD_KEY_COMMENTS_FMT "opd:t:%s:c"
+//  opd:t:{{id}}:c (list of JSON, ticket): comments {id, author, role, public, body, at} (at in ms)
+#define OPD_KEY_COMMENTS_FMT "opd:t:{%s}:c"
 int opd_key_comments (char *buf, size_t size, const char *id);
-//  opd:t:{id}:h (list of JSON, ticket): history {at, actor, action, details}
-#define OPD_KEY_HISTORY_FMT "opd:t:%s:h"
+//  opd:t:{{id}}:h (list of JSON, ticket): history {at, actor, action, details}
+#define OPD_KEY_HISTORY_FMT "opd:t:{%s}:h"
 int opd_key_history (char *buf, size_t size, const char *id);
-//  opd:t:{id}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
-#define OPD_KEY_DRAFTS_FMT "opd:t:%s:d"
+//  opd:t:{{id}}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
+#define OPD_KEY_DRAFTS_FMT "opd:t:{%s}:d"
 int opd_key_drafts (char *buf, size_t size, const char *id);
-//  opd:t:{id}:p (hash AGENT to STATE:UNTIL_MS (PEXPIRE a minute from the last beat), ticket): who has the ticket open in the console now, and who is typing (state viewing or 
-#define OPD_KEY_PRESENCE_FMT "opd:t:%s:p"
+//  opd:t:{{id}}:p (hash AGENT to STATE:UNTIL_MS (PEXPIRE a minute from the last beat), ticket): who has the ticket open in the console now, and who is typing (state viewing or 
+#define OPD_KEY_PRESENCE_FMT "opd:t:{%s}:p"
 int opd_key_presence (char *buf, size_t size, const char *id);
-//  opd:t:{id}:w (hash TEAM to '1' (EXPIRE 30 days from the last counted beat), ticket): the teams in whose handling-time sample (opd:aht) the ticket is counted: the fir
-#define OPD_KEY_WORKED_FMT "opd:t:%s:w"
+//  opd:t:{{id}}:w (hash TEAM to '1' (EXPIRE 30 days from the last counted beat), ticket): the teams in whose handling-time sample (opd:aht) the ticket is counted: the fir
+#define OPD_KEY_WORKED_FMT "opd:t:{%s}:w"
 int opd_key_worked (char *buf, size_t size, const char *id);
-//  opd:t:{id}:w:{agent} (string (ms; PX 5 minutes), ticket): when the agent's page of the ticket last beat: a beat of an agent who typed or h
-#define OPD_KEY_WORKED_BEAT_FMT "opd:t:%s:w:%s"
+//  opd:t:{{id}}:w:{agent} (string (ms; PX 5 minutes), ticket): when the agent's page of the ticket last beat: a beat of an agent who typed or h
+#define OPD_KEY_WORKED_BEAT_FMT "opd:t:{%s}:w:%s"
 int opd_key_worked_beat (char *buf, size_t size, const char *id, const char *agent);
 //  opd:views:agent:{identity} (hash NAME to query string, global): an agent's saved views of the console queue: the view's name to its filters as a
 #define OPD_KEY_VIEWS_AGENT_FMT "opd:views:agent:%s"

@@ -488,14 +488,15 @@ opd_key_rota_gaps (char *buf, size_t size, const char *team)
 }
 
 const opd_key_info_t opd_keys[] = {
+    {"layout", "opd:layout", OPD_SCOPE_GLOBAL, false, NULL},
     {"seq", "opd:seq", OPD_SCOPE_GLOBAL, false, NULL},
-    {"ticket", "opd:t:{id}", OPD_SCOPE_TICKET, true, NULL},
-    {"comments", "opd:t:{id}:c", OPD_SCOPE_TICKET, true, NULL},
-    {"history", "opd:t:{id}:h", OPD_SCOPE_TICKET, true, NULL},
-    {"drafts", "opd:t:{id}:d", OPD_SCOPE_TICKET, true, NULL},
-    {"presence", "opd:t:{id}:p", OPD_SCOPE_TICKET, false, NULL},
-    {"worked", "opd:t:{id}:w", OPD_SCOPE_TICKET, false, NULL},
-    {"worked_beat", "opd:t:{id}:w:{agent}", OPD_SCOPE_TICKET, false, NULL},
+    {"ticket", "opd:t:{{id}}", OPD_SCOPE_TICKET, true, NULL},
+    {"comments", "opd:t:{{id}}:c", OPD_SCOPE_TICKET, true, NULL},
+    {"history", "opd:t:{{id}}:h", OPD_SCOPE_TICKET, true, NULL},
+    {"drafts", "opd:t:{{id}}:d", OPD_SCOPE_TICKET, true, NULL},
+    {"presence", "opd:t:{{id}}:p", OPD_SCOPE_TICKET, false, NULL},
+    {"worked", "opd:t:{{id}}:w", OPD_SCOPE_TICKET, false, NULL},
+    {"worked_beat", "opd:t:{{id}}:w:{agent}", OPD_SCOPE_TICKET, false, NULL},
     {"views_agent", "opd:views:agent:{identity}", OPD_SCOPE_GLOBAL, false, NULL},
     {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
     {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
@@ -568,7 +569,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 79;
+const size_t opd_key_count = 80;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -50,17 +50,24 @@ s_has (const s_set_t *set, const char *id, size_t len)
     return bsearch (&key, set->ids, set->n, sizeof (char *), s_cmp) != NULL;
 }
 
-//  The pattern of key i as a glob: each {param} becomes *.
+//  The pattern of key i as a glob: each {param} becomes *, a hash tag
+//  {{param}} {*}.
 static void
 s_glob (size_t i, char *out, size_t size)
 {
     size_t o = 0;
-    for (const char *p = opd_keys[i].pattern; *p && o + 1 < size; p++) {
+    for (const char *p = opd_keys[i].pattern; *p && o + 3 < size; p++) {
         if (*p == '{') {
+            bool tag = p[1] == '{';
+            if (tag)
+                out[o++] = '{';
             out[o++] = '*';
+            if (tag)
+                out[o++] = '}';
             p = strchr (p, '}');
             if (!p)
                 break;
+            p += tag;
         }
         else
             out[o++] = *p;

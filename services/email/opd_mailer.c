@@ -104,7 +104,7 @@ s_result (opd_mail_result_t *res, int code, const char *action, const char *fmt,
 //  order of preference.
 typedef struct {
     const char *ref[MAX_LOOKUPS];
-    bool is_ticket[MAX_LOOKUPS];  //  EXISTS opd:t:<id> rather than GET opd:ext:<ref>
+    bool is_ticket[MAX_LOOKUPS];  //  EXISTS opd:t:{<id>} rather than GET opd:ext:<ref>
     char id[MAX_LOOKUPS][64];     //  the ticket id when is_ticket
     size_t n;
     bool rate_limited;

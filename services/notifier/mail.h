@@ -20,7 +20,7 @@ typedef struct {
     const char *kind;          //  "ack", "comment", "signin" (to the requester), "agent" (to the assignee) or "notice" (to an agent)
     long long job_id;          //  makes the Message-ID unique (and stable over retries)
     const opd_ticket_t *ticket;  //  the ticket, as opd_store_ticket_read reads its hash
-    const char *comment_json;  //  kind "comment": the comment as stored in opd:t:ID:c
+    const char *comment_json;  //  kind "comment": the comment as stored in opd:t:{ID}:c
     int64_t now_ms;            //  the Date header
     //  Kind "signin" (no ticket): the address the portal was asked a link
     //  for, the link, and when it stops working.

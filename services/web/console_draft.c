@@ -1,6 +1,6 @@
 /*  console_draft: the agent console's drafts, kept on the server as the
     agent types (console.js posts them), so that a reload, a closed tab or
-    an expired session loses nothing: opd:t:ID:d, a hash of AGENT|KIND to
+    an expired session loses nothing: opd:t:{ID}:d, a hash of AGENT|KIND to
     the text (proto/keys.md), expiring 7 days after the last save, emptied
     of the agent's field when the text is sent and deleted when the ticket
     is anonymised. Keyed by the agent's identity, not the session. */

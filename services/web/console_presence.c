@@ -6,7 +6,7 @@
     viewing, typing or left, and focused=1 while the page has the focus
     (the beats also measure the agent's time on the ticket:
     console_worktime.c). Each beat records AGENT = STATE:UNTIL in
-    opd:t:ID:p (a viewer counts for 30 s after its beat, a typist for 8 s;
+    opd:t:{ID}:p (a viewer counts for 30 s after its beat, a typist for 8 s;
     the hash goes a minute after the last beat) and answers who else is
     there, so the page learns of a colleague within one beat. The page also
     shows the others when it is drawn (console_presence_html). Agents' ids

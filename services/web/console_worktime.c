@@ -4,12 +4,12 @@
 
     Each beat of a ticket page (console_presence.c: every 10 s, and at the
     first key) swaps the agent's last beat on the ticket for now
-    (opd:t:ID:w:AGENT, SET GET, so two beats at once do not both count the
+    (opd:t:{ID}:w:AGENT, SET GET, so two beats at once do not both count the
     same time). When the agent typed or had the page focused, the time since
     that previous beat, at most two beats' gap, is added to work_ms of
     opd:aht:TEAM:DAY for the ticket's team and the UTC day; the first time
     that adds to a team also counts the ticket there (work_n, once per team:
-    opd:t:ID:w). A page that leaves forgets its last beat. Tickets of channel phone are the phone's (talk time) and
+    opd:t:{ID}:w). A page that leaves forgets its last beat. Tickets of channel phone are the phone's (talk time) and
     are not counted here. Agents' ids and counts only. */
 #include "console.h"
 #include "opd_log.h"

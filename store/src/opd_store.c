@@ -13,7 +13,8 @@
 
 static const char *const s_script_names[OPD_SCRIPT_COUNT] = {
     "create", "route", "arm", "fire", "comment", "update", "anonymise",
-    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy", "rate", "attach"};
+    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy", "rate", "attach",
+    "migrate"};
 
 //  --- Script calls -------------------------------------------------------
 

@@ -469,7 +469,7 @@ class Stack:
 
     def ticket(self, ticket_id):
         """The raw ticket hash in Redis."""
-        return self.r.hgetall("opd:t:" + ticket_id)
+        return self.r.hgetall("opd:t:{" + ticket_id + "}")
 
     def cli(self, *args, check=True, input=None):
         """Runs build/bin/opdesk with this stack's configuration."""

@@ -33,7 +33,7 @@ def close_days_ago(st, tid, days, comment=True):
     st.cli("update", tid, "--status", "closed")
     when = int(time.time() * 1000) - days * DAY_MS
     st.r.zadd("opd:closed", {tid: when})
-    st.r.hset("opd:t:" + tid, "closed_at", when)
+    st.r.hset("opd:t:{" + tid + "}", "closed_at", when)
 
 
 class AnonymiseTest(unittest.TestCase):
@@ -46,7 +46,7 @@ class AnonymiseTest(unittest.TestCase):
         self.assertEqual(h["body"], "[removed]")
         self.assertNotIn("rita@example.com", json.dumps(h).lower())
         self.assertNotIn("+442079460000", json.dumps(h))
-        comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        comments = [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
         for c in comments:
             if c["role"] == "requester":
                 self.assertEqual(c["body"], "[removed]")
@@ -315,7 +315,7 @@ class HoldAndRulesTest(unittest.TestCase):
                     "name": "Rita Requester", "email": "rita%d@example.com" % i}))["ticket_id"]
                 close_now(st, tid)
                 tids.append(tid)
-            st.r.hset("opd:t:" + tids[1], "hold", "1")
+            st.r.hset("opd:t:{" + tids[1] + "}", "hold", "1")
             args = []
             for tid in tids:
                 args += [tid, "closed_days", "", "9", "", ""]
@@ -480,7 +480,7 @@ class KilledRunTest(unittest.TestCase):
             self.assertEqual(st.r.hget("opd:anon:run:1", "state"), "running")
             # Every ticket is either done whole or untouched: the script is atomic.
             for i in range(1, n + 1):
-                h = st.r.hmget("opd:t:OPD-%d" % i, "anonymised", "req_email", "req_name")
+                h = st.r.hmget("opd:t:{OPD-%d}" % i, "anonymised", "req_email", "req_name")
                 if h[0] == "1":
                     self.assertEqual((h[1], h[2]), (None, "anonymised"))
                 else:

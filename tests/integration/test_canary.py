@@ -31,7 +31,7 @@ class CanaryWatch:
         st.r.config_set("notify-keyspace-events", "Kh")
         self.r = redislib.Redis(host="127.0.0.1", port=st.redis_port, decode_responses=True)
         self.ps = self.r.pubsub()
-        self.ps.psubscribe("__keyspace@0__:opd:t:CANARY-*")
+        self.ps.psubscribe("__keyspace@0__:opd:t:{CANARY-*")
         # The marker is taken from the planting command itself, seen by
         # MONITOR: a fast run can anonymise the canary before any read of
         # its hash, so reading it after the keyspace event is a race.
@@ -58,7 +58,7 @@ class CanaryWatch:
             if not m or m["type"] != "pmessage" or self.id:
                 continue
             key = m["channel"].split(":", 1)[1]
-            self.id = key.split(":")[2]
+            self.id = key.split(":")[2].strip("{}")
             for k in self.r.scan_iter(match="opd:idx:*", count=1000):
                 # Its own requester index is planted (an address nobody has).
                 if k.startswith("opd:idx:req:canary-"):
@@ -118,7 +118,7 @@ class CanaryTest(unittest.TestCase):
             # work for a pass on their own.
             held, recent = new_ticket(st, "Dismissal dispute"), new_ticket(st, "Recent one")
             close_days_ago(st, held, 400, comment=False)
-            st.r.hset("opd:t:" + held, "hold", "1")
+            st.r.hset("opd:t:{" + held + "}", "hold", "1")
             close_days_ago(st, recent, 1, comment=False)
             watch = CanaryWatch(st)
             try:

@@ -332,7 +332,7 @@ class CliTest(unittest.TestCase):
         # Due times as opdesk-slo writes them; set here so the order is known.
         now = int(self.st.r.time()[0]) * 1000
         for tid, due in zip(ids, (now + 3000000, now + 1000000, now + 2000000)):
-            self.st.r.hset("opd:t:" + tid, mapping={"fr_due": due, "fr_state": "running",
+            self.st.r.hset("opd:t:{" + tid + "}", mapping={"fr_due": due, "fr_state": "running",
                                                     "res_due": now + 9000000, "res_state": "running"})
         page = self.st.cli_json("list", "--requester", email, "--sort", "due", "--limit", "2")
         self.assertEqual([x["id"] for x in page["items"]], [ids[1], ids[2]])

@@ -253,7 +253,7 @@ class ConsoleTest(unittest.TestCase):
             tid = "OPD-77%03d" % i
             team = ("network", "service-desk")[i % 3 == 0]
             due = now + (i % 40) * MIN  # ties across teams every 40
-            self.st.r.hset("opd:t:" + tid, mapping={
+            self.st.r.hset("opd:t:{" + tid + "}", mapping={
                 "id": tid, "kind": "incident", "status": "open", "priority": "P3", "team": team,
                 "channel": "api", "subject": "Paging %d" % i, "created_at": now - i, "updated_at": now,
                 "version": 1, "res_state": "running", "res_due": due, "qteam": team})
@@ -274,7 +274,7 @@ class ConsoleTest(unittest.TestCase):
         for tid in made:
             for team in ("network", "service-desk"):
                 self.st.r.zrem("opd:q:due:" + team, tid)
-            self.st.r.delete("opd:t:" + tid)
+            self.st.r.delete("opd:t:{" + tid + "}")
 
     def test_sessions_roles_and_sign_out(self):
         anon = Session(self.port)
@@ -349,7 +349,7 @@ class ConsoleTest(unittest.TestCase):
         code, _, _ = s.request("POST", base + "reply", urllib.parse.urlencode({"body": "x", "version": version}),
                                {"Content-Type": FORM})[:3]
         self.assertEqual(code, 403)
-        self.assertEqual(self.st.r.llen("opd:t:%s:c" % tid), 0)
+        self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % tid), 0)
         # An empty reply: refused, and the form is not one that skips the version check.
         code, text, _ = s.post(base + "reply", {"body": "", "version": version}, page=page)
         self.assertEqual(code, 422)
@@ -360,7 +360,7 @@ class ConsoleTest(unittest.TestCase):
         page = s.get("/agent/tickets/" + tid)[1]
         version = re.search(r'name="version" value="(\d+)"', page).group(1)
         self.assertEqual(s.post(base + "note", {"body": "Checked the gateway.", "version": version}, page)[0], 303)
-        comments = [json.loads(c) for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        comments = [json.loads(c) for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
         self.assertEqual([(c["body"], c["public"], c["role"], c["author"]) for c in comments],
                          [("We are on it.", True, "agent", "alice"), ("Checked the gateway.", False, "agent", "alice")])
         self.assertEqual(self.st.ticket(tid)["fr_state"], "met")
@@ -406,14 +406,14 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("Alice: try restarting.</textarea>", text)  # kept, not lost
         self.assertIn("Bob here: fixed.", text)                    # the change is shown
         self.assertIn('name="confirm" value="1"', text)
-        self.assertEqual([json.loads(c)["body"] for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)],
+        self.assertEqual([json.loads(c)["body"] for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)],
                          ["Bob here: fixed."])
         # Confirmed: sent.
         new_version = re.search(r'id="form-reply">.*?name="version" value="(\d+)"', text, re.S).group(1)
         code, _, _ = s.post("/agent/tickets/%s/reply" % tid, {"body": "Alice: try restarting.", "confirm": "1",
                                                               "version": new_version}, text)
         self.assertEqual(code, 303)
-        self.assertEqual([json.loads(c)["body"] for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)],
+        self.assertEqual([json.loads(c)["body"] for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)],
                          ["Bob here: fixed.", "Alice: try restarting."])
 
     # --- drafts and the changed banner -------------------------------------------
@@ -427,8 +427,8 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(s.post(url, {"kind": "other", "body": "x"}, page)[0], 422)
         code = s.request("POST", url, "kind=reply&body=forged", {"Content-Type": FORM})[0]
         self.assertEqual(code, 403)  # no CSRF token
-        self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"), "Half a <reply>")
-        self.assertGreater(self.st.r.ttl("opd:t:%s:d" % tid), 6 * 24 * 3600)
+        self.assertEqual(self.st.r.hget("opd:t:{%s}:d" % tid, "alice|reply"), "Half a <reply>")
+        self.assertGreater(self.st.r.ttl("opd:t:{%s}:d" % tid), 6 * 24 * 3600)
         # A new session (the old one expired, say) finds them again.
         s2, _ = self.signed_in(AGENT)
         page = s2.get("/agent/tickets/" + tid)[1]
@@ -440,8 +440,8 @@ class ConsoleTest(unittest.TestCase):
         version = re.search(r'name="version" value="(\d+)"', page).group(1)
         self.assertEqual(s2.post("/agent/tickets/%s/reply" % tid, {"body": "Full reply", "version": version},
                                  page)[0], 303)
-        self.assertIsNone(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"))
-        self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|note"), "Half a note")
+        self.assertIsNone(self.st.r.hget("opd:t:{%s}:d" % tid, "alice|reply"))
+        self.assertEqual(self.st.r.hget("opd:t:{%s}:d" % tid, "alice|note"), "Half a note")
 
     def test_anonymising_a_ticket_deletes_its_drafts(self):
         tid = self.create("Drafts then anonymised", category="access")
@@ -451,14 +451,14 @@ class ConsoleTest(unittest.TestCase):
                                 page)[0], 204)
         self.call("PATCH", "/api/v1/tickets/" + tid, {"status": "resolved", "note": "done"}, status=200)
         self.call("PATCH", "/api/v1/tickets/" + tid, {"status": "closed"}, status=200)
-        self.assertTrue(self.st.r.exists("opd:t:%s:d" % tid))
+        self.assertTrue(self.st.r.exists("opd:t:{%s}:d" % tid))
         # Closed 91 days ago: past the 90 days of access tickets.
         when = harness.now_ms() - 91 * 24 * 3600 * 1000
         self.st.r.zadd("opd:closed", {tid: when})
-        self.st.r.hset("opd:t:" + tid, "closed_at", when)
+        self.st.r.hset("opd:t:{" + tid + "}", "closed_at", when)
         self.st.cli("anonymise")
         self.assertEqual(self.st.ticket(tid).get("anonymised"), "1")
-        self.assertFalse(self.st.r.exists("opd:t:%s:d" % tid))
+        self.assertFalse(self.st.r.exists("opd:t:{%s}:d" % tid))
 
     def test_version_and_script_endpoints(self):
         tid = self.create("VPN version ticket")

@@ -90,7 +90,7 @@ class ConsoleA11yTest(unittest.TestCase):
         return s
 
     def comments(self, tid):
-        return [json.loads(c) for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        return [json.loads(c) for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
 
     def used(self, sr):
         return int(self.st.r.hget("opd:stats:stdresp", sr + "|agent") or 0)
@@ -189,7 +189,7 @@ class ConsoleA11yTest(unittest.TestCase):
         self.assertEqual(code, 422)
         self.assertIn("There is no standard response &#39;nope&#39;", text)
         # With the field filled in, the same send goes through.
-        self.st.r.hset("opd:t:" + tid, "fields", json.dumps({"model": "developer"}))
+        self.st.r.hset("opd:t:{" + tid + "}", "fields", json.dumps({"model": "developer"}))
         code, _, _ = s.post("/agent/tickets/%s/reply" % tid, fields, page)
         self.assertEqual(code, 303)
         self.assertIn("Model developer is on its way.", self.comments(tid)[0]["body"])
@@ -208,7 +208,7 @@ class ConsoleA11yTest(unittest.TestCase):
         self.assertEqual(box, "Thanks for waiting.\n\n" + want)
         self.assertIn('<option value="">None</option>', text)
         self.assertNotIn(" selected>", text.split('id="reply-response"', 1)[1].split("</select>", 1)[0])
-        self.assertEqual(self.st.r.hget("opd:t:%s:d" % tid, "alice|reply"), box)  # kept as the draft
+        self.assertEqual(self.st.r.hget("opd:t:{%s}:d" % tid, "alice|reply"), box)  # kept as the draft
         self.assertEqual(self.comments(tid), [])
         edited = box.replace("please restart", "please reinstall")
         code, _, _ = s.post("/agent/tickets/%s/reply" % tid, {"body": edited, "version": self.version(text)}, text)

@@ -94,7 +94,7 @@ class ConsoleBulkTest(unittest.TestCase):
         return code, text
 
     def history(self, tid):
-        return [json.loads(h) for h in self.st.r.lrange("opd:t:%s:h" % tid, 0, -1)]
+        return [json.loads(h) for h in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1)]
 
     # --- bulk actions ------------------------------------------------------
     def test_assign_to_me_changes_each_ticket_as_a_single_change_would(self):
@@ -197,7 +197,7 @@ class ConsoleBulkTest(unittest.TestCase):
         self.assertEqual(results(text)[a][0], "changed")
         tk = self.st.ticket(a)
         self.assertEqual((tk["status"], tk["fr_state"], tk["res_state"]), ("resolved", "met", "met"))
-        comments = [json.loads(c) for c in self.st.r.lrange("opd:t:%s:c" % a, 0, -1)]
+        comments = [json.loads(c) for c in self.st.r.lrange("opd:t:{%s}:c" % a, 0, -1)]
         self.assertEqual([(c["body"], c["public"]) for c in comments], [("Rebooted the gateway.", True)])
         code, text = self.bulk(s, page, [b], action="handoff", team="service-desk",
                                handoff_note="Desk hardware batch.")

@@ -152,7 +152,7 @@ class DashboardTest(unittest.TestCase):
         # The met ticket came in three weeks ago (as an import would say):
         # the weeks must be told apart as the report tells them.
         old = harness.now_ms() - 3 * 7 * 86400000 + 3600000
-        st.r.hset("opd:t:" + met, "created_at", old)
+        st.r.hset("opd:t:{" + met + "}", "created_at", old)
         for key in ("opd:idx:all", "opd:idx:status:resolved", "opd:idx:team:network"):
             st.r.zadd(key, {met: old})
         return {"late": late, "met": met, "risky": risky, "calm": calm, "desk": desk}

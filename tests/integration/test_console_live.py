@@ -234,7 +234,7 @@ class ConsoleDayTest(ConsoleLiveTest):
             b.click("#form-reply button:not([name])")
             b.wait("document.readyState === 'complete' && !!document.querySelector('#form-reply input[name=confirm]')")
             self.assertEqual(b.js("document.querySelector('#reply-body').value"), "Alice: please try again now.")
-            self.assertEqual(len(self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)), 1)
+            self.assertEqual(len(self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)), 1)
             b.click("#form-reply button:not([name])")       # "Send reply anyway"
             b.wait("document.readyState === 'complete' && "
                    "document.querySelector('#timeline').innerText.includes('Alice: please try again now.')")
@@ -249,7 +249,7 @@ class ConsoleDayTest(ConsoleLiveTest):
             self.assertIn("Resolution: met", b.js("document.querySelector('#clocks').innerText"))
         finally:
             b.close()
-        bodies = [json.loads(c)["body"] for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        bodies = [json.loads(c)["body"] for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
         self.assertEqual(bodies, ["Carol: I reset your token.", "Alice: please try again now.",
                                   "Token reset; VPN works again."])
 
@@ -278,7 +278,7 @@ class ConsolePresenceTest(ConsoleLiveTest):
         code = alice.request("POST", "/agent/tickets/%s/presence" % tid, "state=viewing",
                              {"Content-Type": tc.FORM})[0]
         self.assertEqual(code, 403)                      # no CSRF token
-        ttl = self.st.r.pttl("opd:t:%s:p" % tid)
+        ttl = self.st.r.pttl("opd:t:{%s}:p" % tid)
         self.assertTrue(0 < ttl <= 60000, ttl)
 
     @unittest.skipUnless(os.access(tpb.CHROMIUM, os.X_OK), "chromium is not installed")
@@ -297,12 +297,12 @@ class ConsolePresenceTest(ConsoleLiveTest):
             self.assertEqual(b.js("document.querySelector('#presence').textContent"),
                              "Also here: Carol Chen (typing)")
             # Alice's page beat on load: carol sees her.
-            self.st.wait_for(lambda: "alice" in self.st.r.hgetall("opd:t:%s:p" % tid), what="alice's beat")
+            self.st.wait_for(lambda: "alice" in self.st.r.hgetall("opd:t:{%s}:p" % tid), what="alice's beat")
             self.beat(carol, tid, "left")
             b.click("#reply-body")
             b.call("Input.insertText", text="Typing now")
             b.wait("document.querySelector('#presence').textContent === ''", timeout=10)
-            self.assertTrue(self.st.r.hget("opd:t:%s:p" % tid, "alice").startswith("typing:"))
+            self.assertTrue(self.st.r.hget("opd:t:{%s}:p" % tid, "alice").startswith("typing:"))
         finally:
             b.close()
 

@@ -121,7 +121,7 @@ class CurveTest(unittest.TestCase):
         return s
 
     def created_history(self, tid):
-        for raw in self.st.r.lrange("opd:t:%s:h" % tid, 0, -1):
+        for raw in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1):
             h = json.loads(raw)
             if h["action"] == "created":
                 return h

@@ -271,7 +271,7 @@ class DeskTest(unittest.TestCase):
         self.assertIn("allowed: bob", p.stderr)
         self.assertEqual(self.call("PATCH", "/api/v1/tickets/" + tid, {"assignee": "bob"})["assignee"], "bob")
         # An hour with the service desk, then a hand-off.
-        self.st.r.hset("opd:t:" + tid, "team_since", now_ms() - 3600 * 1000)
+        self.st.r.hset("opd:t:{" + tid + "}", "team_since", now_ms() - 3600 * 1000)
         t = self.call("PATCH", "/api/v1/tickets/" + tid, {"team": "network", "note": "a switch port"})
         self.assertIsNone(t["assignee"])
         h = [x for x in t["history"] if x["action"] == "handoff"][-1]
@@ -460,7 +460,7 @@ class AutoCloseTest(unittest.TestCase):
             # Four days ago for two of them; one is reopened by its requester since.
             past = now_ms() - 4 * 86400 * 1000
             for tid in (old, reopened):
-                st.r.hset("opd:t:" + tid, "resolved_at", past)
+                st.r.hset("opd:t:{" + tid + "}", "resolved_at", past)
                 st.r.zadd("opd:resolved", {tid: past})
             harness.run_script(st, "comment", reopened, "r@example.com", "requester", "1", "not yet", "")
             self.assertIsNone(st.r.zscore("opd:resolved", reopened))

@@ -113,7 +113,7 @@ class DetailsTest(unittest.TestCase):
         self.assertEqual((t["status"], t.get("missing", "")), ("open", ""))
         self.assertEqual(json.loads(t["fields"]), {"cost_centre": "654321", "model": "developer"})
         self.st.wait_for(lambda: self.st.ticket(tid).get("res_state") == "running", what="the clock resumes")
-        history = [json.loads(h) for h in self.st.r.lrange("opd:t:%s:h" % tid, 0, -1)]
+        history = [json.loads(h) for h in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1)]
         self.assertTrue(any(h.get("actor") == "requester" and "status" in json.dumps(h) for h in history), history)
         # Used up: the same link now says so.
         code, html, _ = self.page("GET", path)

@@ -73,7 +73,7 @@ class EmailImap(unittest.TestCase):
             # A reply by IMAP threads onto the ticket.
             dv.deliver(corpus("13-reply-tag.eml"))
             st.wait_for(lambda: ticket_for(st, "reply-13@example.com") == tid, timeout=10, what="the reply")
-            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             self.assertEqual(comments[-1]["body"], "It boots again after I removed the docking station.")
             time.sleep(1.5)
             self.assertEqual(int(st.r.get("opd:seq")), 2, "nothing is taken twice")

@@ -22,7 +22,7 @@ def loads(st):
 def api(st, method, path, obj):
     c = http.client.HTTPConnection("127.0.0.1", st.http_port, timeout=15)
     try:
-        c.request(method, path, body=json.dumps(obj),
+        c.request(method, path, body=None if obj is None else json.dumps(obj),
                   headers={"Authorization": "Bearer change-me-agent", "Content-Type": "application/json"})
         r = c.getresponse()
         return r.status, r.read().decode()
@@ -112,6 +112,49 @@ class FunctionLibraryTest(unittest.TestCase):
             st.stop("intake")
             st.start("intake")
             st.wait_for(lambda: version(st) == current, timeout=10, what="the library to be replaced")
+
+    def test_keys_of_an_older_layout_are_renamed_once_before_any_service_works(self):
+        # A desk whose Redis was written before the ticket keys named their
+        # ticket in a hash tag (opd:t:OPD-1:c): its tickets, comments and
+        # history are renamed (opd:t:{OPD-1}:c) by the first service that
+        # connects, in one step, and every service then finds them.
+        with Stack(["intake", "router", "slo", "web"]) as st:
+            tids = [st.submit(st.message(subject="VPN is down %d" % i))["ticket_id"] for i in range(3)]
+            for tid in tids:
+                st.wait_for(lambda: st.ticket(tid).get("team") == "network", timeout=20, what="routing")
+            status, body = api(st, "POST", "/api/v1/tickets/%s/comments" % tids[0],
+                               {"body": "Looking into it.", "public": False})
+            self.assertEqual(status, 201, body)
+            before = {k: st.r.type(k) for k in st.r.keys("opd:t:*")}
+            comments = st.r.lrange("opd:t:{%s}:c" % tids[0], 0, -1)
+            for name in ("web", "slo", "router", "intake"):
+                st.stop(name)
+            # The older layout: braces gone, no layout recorded, an older library.
+            for k in before:
+                st.r.rename(k, k.replace("{", "").replace("}", ""))
+            st.r.delete("opd:layout")
+            st.r.execute_command("FUNCTION", "DELETE", "opdesk")
+            self.assertEqual(st.r.keys("opd:t:{*"), [])
+            for name in ("intake", "router", "slo", "web"):
+                st.start(name)
+            self.assertEqual(st.r.get("opd:layout"), "2")
+            self.assertEqual({k: st.r.type(k) for k in st.r.keys("opd:t:*")}, before)
+            self.assertEqual(st.r.lrange("opd:t:{%s}:c" % tids[0], 0, -1), comments)
+            logs = "".join(st.log(name) for name in ("intake", "router", "slo", "web"))
+            self.assertEqual(logs.count("keys renamed to this layout"), 1, logs)
+            self.assertIn("redis: %d keys renamed" % len(before), logs)
+            status, body = api(st, "GET", "/api/v1/tickets/%s" % tids[0], None)
+            self.assertEqual(status, 200, body)
+            self.assertIn("VPN is down 0", body)
+            self.assertIn("Looking into it.", body)
+            # A new ticket goes the whole way on the renamed desk.
+            tid = st.submit(st.message(subject="VPN is down again"))["ticket_id"]
+            st.wait_for(lambda: st.ticket(tid).get("team") == "network", timeout=20, what="routing")
+            self.assertNotIn(tid, tids)
+            self.assertEqual(version(st), hashlib.sha1(
+                harness.library_source()[:harness.library_source().index(VERSION_LINE)].encode()).hexdigest())
+            # With the layout recorded, the function is a no-op.
+            self.assertEqual(st.r.execute_command("FCALL", "opd_migrate", 0, "0", "0"), 0)
 
 
 if __name__ == "__main__":

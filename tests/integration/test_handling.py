@@ -13,7 +13,7 @@ opdesk-intake, -router, -phone and -web and the command line:
   samples, else the configured value, and say which and how many.
 
 Time between beats is made by moving the agent's last beat back in Redis
-(opd:t:ID:w:AGENT) rather than by waiting, so the expected means are exact
+(opd:t:{ID}:w:AGENT) rather than by waiting, so the expected means are exact
 to the latency of a request; one ticket is beaten in real time as well."""
 import json
 import os
@@ -131,7 +131,7 @@ class HandlingTest(unittest.TestCase):
         """A beat of the ticket page; ago: the agent's previous beat moved
         that many seconds back first."""
         if ago is not None:
-            key = "opd:t:%s:w:%s" % (tid, who)
+            key = "opd:t:{%s}:w:%s" % (tid, who)
             self.assertIsNotNone(self.st.r.get(key))
             self.st.r.set(key, harness.now_ms() - int(ago * 1000), px=300000)
         if not hasattr(s, "csrf"):
@@ -158,7 +158,7 @@ class HandlingTest(unittest.TestCase):
                 worked += 8
                 # Leaving forgets the last beat: coming back starts afresh.
                 self.beat(dave, tid, "left", "1")
-                self.assertIsNone(self.st.r.get("opd:t:%s:w:dave" % tid))
+                self.assertIsNone(self.st.r.get("opd:t:{%s}:w:dave" % tid))
                 self.beat(dave, tid)
             expected.append(worked)
             if k == 18:
@@ -169,7 +169,7 @@ class HandlingTest(unittest.TestCase):
         self.assertEqual((a["handle_time_source"], a["handle_time_samples"]), ("measured", 20))
         self.assertAlmostEqual(a["handle_time_s"], sum(expected) / 20.0, delta=0.5)
         self.assertEqual(a["phone_handle_time_source"], "configured")
-        self.assertEqual(self.st.r.hgetall("opd:t:%s:w" % ids[0]), {"ops": "1"})
+        self.assertEqual(self.st.r.hgetall("opd:t:{%s}:w" % ids[0]), {"ops": "1"})
         # A phone ticket's console time is the phone's, not queued work.
         ptid = self.ticket("Backup call back", channel="phone")
         self.beat(carol, ptid)
@@ -196,7 +196,7 @@ class HandlingTest(unittest.TestCase):
         """console.js's own beats: the page beats on load, and at the first
         key; the time between them counts, for the ticket's team."""
         tid = self.ticket("Backup typed on")
-        beat_key = "opd:t:%s:w:carol" % tid
+        beat_key = "opd:t:{%s}:w:carol" % tid
         day = "opd:aht:ops:%d" % (harness.now_ms() // 86400000)
         b = tc.signed_in_browser(self.st.http_port, "change-me-carol")
         try:

@@ -100,7 +100,7 @@ class IntakeTest(unittest.TestCase):
 
     def comments(self, tid):
         import json
-        return [json.loads(c) for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        return [json.loads(c) for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
 
     def test_reply_to_ticket_id_is_a_comment(self):
         st = self.st

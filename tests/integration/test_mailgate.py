@@ -99,7 +99,7 @@ class MailCorpus(unittest.TestCase):
         if outcome == "comment":
             self.assertEqual(seq_after, seq_before, name + " must not create a ticket")
             self.assertEqual(tid, tickets[exp["target"]], name + " threaded onto the wrong ticket")
-            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             mine = [c for c in comments if c["author"] == exp["requester"]]
             self.assertTrue(mine, "%s: no comment by the sender on %s: %s" % (name, tid, comments))
             body = mine[-1]["body"]
@@ -132,7 +132,7 @@ class MailCorpus(unittest.TestCase):
             self.assertEqual(t.get("linked_to"), tickets[exp["linked_to"]], name + " linked_to")
             # Nothing of the stranger's mail reached the ticket it named.
             target = tickets[exp["linked_to"]]
-            for c in st.r.lrange("opd:t:%s:c" % target, 0, -1):
+            for c in st.r.lrange("opd:t:{%s}:c" % target, 0, -1):
                 self.assertNotEqual(json.loads(c)["author"], exp["requester"])
         else:
             self.assertNotIn("linked_to", t, name)
@@ -266,7 +266,7 @@ class MailgateBehaviour(unittest.TestCase):
             code, err = mailgate(st, reply)
             self.assertEqual(code, 0, err)
             self.assertEqual(st.r.hget("opd:idem:email:reply-1@example.com", "id"), tid)
-            bodies = [json.loads(c)["body"] for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            bodies = [json.loads(c)["body"] for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             self.assertIn("It works again.", bodies)
             # The acknowledgement coming back through a list opens nothing.
             code, err = mailgate(st, ack["data"].encode("utf-8"))
@@ -306,7 +306,7 @@ class AgentMailTrust(unittest.TestCase):
             st.wait_for(lambda: st.ticket(tid).get("fr_state") == "running", timeout=20, what="the clock")
 
             def agent_comments():
-                return [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)
+                return [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)
                         if json.loads(c)["role"] == "agent"]
 
             subject = "Re: [%s] Printer broken" % tid
@@ -390,7 +390,7 @@ class AgentMailTrust(unittest.TestCase):
             code, err = mailgate(st, answer)
             self.assertEqual(code, 0, err)
             self.assertIn("trust=token", err)
-            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             self.assertEqual([(c["author"], c["role"]) for c in comments][-1], ("bob", "agent"))
             st.wait_for(lambda: [m for m in st.smtp.messages if "rita@example.com" in m["to"]
                                  and "New badge printed." in m["data"]], timeout=20, what="the answer to the requester")
@@ -409,7 +409,7 @@ class AgentMailTrust(unittest.TestCase):
                                                  [ar]).replace(b"From:", (ar + "\r\nFrom:").encode(), 1))
             self.assertEqual(code, 0, err)
             self.assertIn("trust=dmarc", err)
-            roles = [json.loads(c)["role"] for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            roles = [json.loads(c)["role"] for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             self.assertEqual(roles, ["agent"])
             # The MTA's own header says fail; a forged pass below it is not read.
             fail = "Authentication-Results: mx.example.org; dmarc=fail header.from=example.org"

@@ -44,7 +44,7 @@ def body_of(msg):
 
 
 def history_actions(st, ticket_id):
-    return [json.loads(h)["action"] for h in st.r.lrange("opd:t:%s:h" % ticket_id, 0, -1)]
+    return [json.loads(h)["action"] for h in st.r.lrange("opd:t:{%s}:h" % ticket_id, 0, -1)]
 
 
 class NotifierMailTest(unittest.TestCase):

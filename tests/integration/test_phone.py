@@ -63,7 +63,7 @@ class PhoneTest(unittest.TestCase):
         return sorted(k for k in st.r.keys("opd:t:*") if k.count(":") == 2)
 
     def comments(self, st, tid):
-        return [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        return [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
 
     # --- missed calls ---------------------------------------------------
     def test_missed_inbound_call_becomes_ticket_once(self):
@@ -89,7 +89,7 @@ class PhoneTest(unittest.TestCase):
             # The phone system retries the hangup: same ticket, nothing new.
             s, b = self.event(st, event="hangup", call_id="c-100")
             self.assertEqual((s, b["ticket_id"], b["created"]), (200, tid, False))
-            self.assertEqual(self.tickets(st), ["opd:t:" + tid])
+            self.assertEqual(self.tickets(st), ["opd:t:{" + tid + "}"])
             # The call's events are kept, for a while.
             call = st.r.hgetall("opd:call:c-100")
             self.assertEqual(call["customer"], "+447700900123")

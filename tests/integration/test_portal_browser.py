@@ -290,7 +290,7 @@ class PortalBrowserTest(unittest.TestCase):
             b.type_into("#reply", "Any news?")
             b.click("form[action='/tickets/%s'] button" % tid)
             b.wait("location.hash.startsWith('#c') && document.body.innerText.includes('Any news?')")
-            comments = [json.loads(c) for c in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+            comments = [json.loads(c) for c in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
             self.assertEqual([(c["body"], c["role"], c["public"]) for c in comments],
                              [("Any news?", "requester", True)])
         finally:

@@ -145,7 +145,7 @@ class PrivacyTest(unittest.TestCase):
                  "Date: Tue, 3 Mar 2026 10:14:22 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                  "Still broken. %s\r\n" % (p.name, p.email, p.first, mid, p.text())).encode()
         self.mail(st, reply)
-        st.wait_for(lambda: st.r.llen("opd:t:%s:c" % tid) >= 1, what="the reply as a comment")
+        st.wait_for(lambda: st.r.llen("opd:t:{%s}:c" % tid) >= 1, what="the reply as a comment")
         return tid
 
     def by_imap(self, st, dv, p):
@@ -294,7 +294,7 @@ class PrivacyTest(unittest.TestCase):
                 self.assertEqual(t["anonymised_rule"], "closed_days")
                 self.assertEqual(t["status"], "closed")
             # Agents' words stay, with the personal data inside replaced.
-            comments = [json.loads(c) for c in st.r.lrange("opd:t:%s:c" % tickets[0], 0, -1)]
+            comments = [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tickets[0], 0, -1)]
             self.assertIn("Called [name removed] back on [phone removed], IP [ip removed]",
                           [c["body"] for c in comments])
             self.assertEqual(st.ticket(tickets[0])["subject"], "Printer jam for [name removed] at [ip removed]")

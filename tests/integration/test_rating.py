@@ -79,7 +79,7 @@ class RatingTest(unittest.TestCase):
         return self.page("POST", "/rate/" + token, {"csrf": csrf, "comment": comment}, cookie)
 
     def history(self, tid):
-        return [json.loads(h) for h in self.st.r.lrange("opd:t:%s:h" % tid, 0, -1)]
+        return [json.loads(h) for h in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1)]
 
     # --- tests -------------------------------------------------------------
     def test_a_the_resolution_mail_carries_both_links_stored_only_as_hashes_footer_last(self):

@@ -80,7 +80,7 @@ class KillTest(unittest.TestCase):
 
             def all_done():
                 for tid in ids:
-                    t = st.r.hmget("opd:t:" + tid, "team", "fr_due", "res_due", "armed_at")
+                    t = st.r.hmget("opd:t:{" + tid + "}", "team", "fr_due", "res_due", "armed_at")
                     if not all(t):
                         return False
                 return True

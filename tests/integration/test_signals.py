@@ -138,7 +138,7 @@ class StormTest(unittest.TestCase):
 
         def all_done():
             for tid in ids:
-                if not all(st.r.hmget("opd:t:" + tid, "team", "fr_due", "res_due", "armed_at")):
+                if not all(st.r.hmget("opd:t:{" + tid + "}", "team", "fr_due", "res_due", "armed_at")):
                     return False
             return True
         st.wait_for(all_done, timeout=120, interval=0.5, what="every ticket routed and armed")

@@ -126,7 +126,7 @@ class SloTest(unittest.TestCase):
         self.assertNotIn(("slo.breach", "resolution"), topics)
         self.assertNotIn(("slo.warning", "first_response"), topics)
         # The note is kept as a public comment of the resolver.
-        c = [json.loads(x) for x in self.st.r.lrange("opd:t:%s:c" % tid, 0, -1)]
+        c = [json.loads(x) for x in self.st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
         self.assertEqual([(x["author"], x["public"], x["body"], x.get("resolution")) for x in c],
                          [("alice", True, "Restarted the VPN concentrator.", True)])
 

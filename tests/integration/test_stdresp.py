@@ -99,7 +99,7 @@ class StandardResponseTest(unittest.TestCase):
         return value
 
     def history(self, tid):
-        return [json.loads(h) for h in self.st.r.lrange("opd:t:%s:h" % tid, 0, -1)]
+        return [json.loads(h) for h in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1)]
 
     def assert_footer_once(self, body):
         self.assertTrue(body.endswith(REAL_FOOTER), body)
@@ -209,7 +209,7 @@ class StandardResponseTest(unittest.TestCase):
         p = self.st.cli("comment", tid, "--standard-response", "vpn-basics", "--as", "alice", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("{{requester.name}}", p.stdout + p.stderr)
-        self.assertEqual(self.st.r.llen("opd:t:%s:c" % tid), 0)
+        self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % tid), 0)
         self.assertEqual(self.st.ticket(tid)["version"], version)
         self.assertEqual(self.st.ticket(tid)["fr_state"], "running")
         time.sleep(1.0)

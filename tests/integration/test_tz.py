@@ -117,7 +117,7 @@ class TzTest(unittest.TestCase):
                                                                            when(res, "America/Chicago")), text)
         self.assertNotIn("(Europe/London)", text)
         # The portal: a known instant, exactly; the due times and a comment.
-        self.st.r.hset("opd:t:" + tid, "created_at", NOV24_16Z)
+        self.st.r.hset("opd:t:{" + tid + "}", "created_at", NOV24_16Z)
         html = self.ticket_page(self.rita, tid)
         self.assertIn("Tuesday 24 November 2026 10:00 (America/Chicago)", html)
         self.assertIn(when(fr, "America/Chicago"), html)
@@ -155,13 +155,13 @@ class TzTest(unittest.TestCase):
         tid = self.submit("sam@example.com", subject="London desk", received_at=start)
         fr = start + 4 * 3600 * 1000
         self.assertIn("We aim to respond by %s" % when(fr, "Europe/London"), self.ack(tid))
-        self.st.r.hset("opd:t:" + tid, "created_at", NOV24_16Z)
+        self.st.r.hset("opd:t:{" + tid + "}", "created_at", NOV24_16Z)
         html = self.ticket_page(self.sam, tid)
         self.assertIn("Tuesday 24 November 2026 16:00 (Europe/London)", html)
         self.assertIn(when(fr, "Europe/London"), html)
         # A P1 runs on the "always" calendar, whose zone is UTC.
         p1 = self.submit("sam@example.com", subject="Everything is down", priority="P1")
-        self.st.r.hset("opd:t:" + p1, "created_at", NOV24_16Z)
+        self.st.r.hset("opd:t:{" + p1 + "}", "created_at", NOV24_16Z)
         self.assertIn("Tuesday 24 November 2026 16:00 (UTC)", self.ticket_page(self.sam, p1))
         self.assertIn("(UTC)", self.ack(p1))
         # "Use the desk's time zone" forgets a choice.
@@ -197,13 +197,13 @@ class TzTest(unittest.TestCase):
         ]
         for iso, text in cases:
             ms = int(datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
-            self.st.r.hset("opd:t:" + tid, "created_at", ms)
+            self.st.r.hset("opd:t:{" + tid + "}", "created_at", ms)
             self.assertIn(text, self.ticket_page(self.rita, tid), iso)
         self.choose(self.rita, "Europe/London")
         for iso, text in [("2026-03-29T00:30:00Z", "Sunday 29 March 2026 00:30 (Europe/London)"),
                           ("2026-03-29T01:30:00Z", "Sunday 29 March 2026 02:30 (Europe/London)")]:
             ms = int(datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
-            self.st.r.hset("opd:t:" + tid, "created_at", ms)
+            self.st.r.hset("opd:t:{" + tid + "}", "created_at", ms)
             self.assertIn(text, self.ticket_page(self.rita, tid), iso)
         self.choose(self.rita, "America/Chicago")
 

@@ -431,7 +431,7 @@ class WebApiTest(unittest.TestCase):
         r = self.create(token=RITA, subject="Re: mine", body="more detail", reply_to=mine["id"])
         self.assertEqual(r["id"], mine["id"])
         self.assertEqual(r["comments"][-1]["body"], "more detail")
-        self.assertEqual(self.st.r.llen("opd:t:%s:c" % theirs["id"]), 0)
+        self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % theirs["id"]), 0)
 
     def test_requester_never_sees_internal_comments_or_internal_history(self):
         t = self.create(token=RITA, subject="Badge does not open door 4")
@@ -802,7 +802,7 @@ class WebPortalTest(unittest.TestCase):
         self.page("GET", "/tickets/" + theirs, cookie=cookie, status=404)
         self.page("GET", "/tickets/OPD-999999", cookie=cookie, status=404)
         self.page("POST", "/tickets/" + theirs, {"body": "mine?"}, cookie=cookie, status=404)
-        self.assertEqual(self.st.r.llen("opd:t:%s:c" % theirs), 0)
+        self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % theirs), 0)
 
     def test_ticket_page_escapes_everything_and_hides_internal_comments(self):
         evil = "<script>alert(1)</script>"

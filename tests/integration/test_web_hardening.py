@@ -283,11 +283,11 @@ class SessionTest(Base):
         code, html, _ = self.page("GET", "/tickets/" + tid, cookie=cookie)
         self.assertEqual(code, 200)
         token = self.csrf_of(html)
-        comments = self.st.r.llen("opd:t:%s:c" % tid)
+        comments = self.st.r.llen("opd:t:{%s}:c" % tid)
         for form in ({"body": "forged"}, {"body": "forged", "csrf": "0" * 64}):
             code, _, _ = self.page("POST", "/tickets/" + tid, form, cookie=cookie)
             self.assertEqual(code, 403)
-        self.assertEqual(self.st.r.llen("opd:t:%s:c" % tid), comments)
+        self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % tid), comments)
         code, _, _ = self.page("POST", "/tickets/" + tid, {"body": "real", "csrf": token}, cookie=cookie)
         self.assertEqual(code, 303)
         # The public form and the sign-in form too.

@@ -215,7 +215,7 @@ static void
 s_ticket (opd_redis_t *r, const char *id, const char *priority, const char *team, const char *policy,
           int64_t rx, const char *clocks)
 {
-    s_cmd (r, "HSET opd:t:%s id %s priority %s team %s slo_policy %s received_at %lld created_at %lld %s", id,
+    s_cmd (r, "HSET opd:t:{%s} id %s priority %s team %s slo_policy %s received_at %lld created_at %lld %s", id,
            id, priority, team, policy, (long long) rx, (long long) rx, clocks);
     s_cmd (r, "ZADD opd:idx:all %lld %s", (long long) rx, id);
 }
@@ -265,12 +265,12 @@ test_report_counts_and_working_times (void **state)
     //  P1 (always calendar): first responses after 5, 10, 20 (breached) min; one running.
     s_ticket (r, "OPD-1", "P1", "desk", "p1", day + HOUR,
               "fr_state met fr_met 1 res_state met res_met 1");
-    s_cmd (r, "HSET opd:t:OPD-1 fr_met %lld res_met %lld", (long long) (day + HOUR + 5 * MIN),
+    s_cmd (r, "HSET opd:t:{OPD-1} fr_met %lld res_met %lld", (long long) (day + HOUR + 5 * MIN),
            (long long) (day + 2 * HOUR));
     s_ticket (r, "OPD-2", "P1", "desk", "p1", day + 2 * HOUR, "fr_state met res_state running");
-    s_cmd (r, "HSET opd:t:OPD-2 fr_met %lld", (long long) (day + 2 * HOUR + 10 * MIN));
+    s_cmd (r, "HSET opd:t:{OPD-2} fr_met %lld", (long long) (day + 2 * HOUR + 10 * MIN));
     s_ticket (r, "OPD-3", "P1", "network", "p1", day + 3 * HOUR, "fr_state breached res_state paused");
-    s_cmd (r, "HSET opd:t:OPD-3 fr_met %lld fr_breached %lld", (long long) (day + 3 * HOUR + 20 * MIN),
+    s_cmd (r, "HSET opd:t:{OPD-3} fr_met %lld fr_breached %lld", (long long) (day + 3 * HOUR + 20 * MIN),
            (long long) (day + 3 * HOUR + 15 * MIN));
     s_ticket (r, "OPD-4", "P1", "desk", "p1", day + 4 * HOUR, "fr_state running res_state running");
     //  P2 on the office calendar: received Friday 16:00, answered Monday 09:00
@@ -279,14 +279,14 @@ test_report_counts_and_working_times (void **state)
     int64_t fri = s_utc ("2026-03-06T16:00:00Z");
     s_ticket (r, "OPD-5", "P2", "network", "office", fri,
               "fr_state met res_state met res_pauses 0-0");
-    s_cmd (r, "HSET opd:t:OPD-5 fr_met %lld res_met %lld res_pauses %lld-%lld",
+    s_cmd (r, "HSET opd:t:{OPD-5} fr_met %lld res_met %lld res_pauses %lld-%lld",
            (long long) s_utc ("2026-03-09T09:00:00Z"), (long long) s_utc ("2026-03-09T12:00:00Z"),
            (long long) s_utc ("2026-03-09T10:00:00Z"), (long long) s_utc ("2026-03-09T11:00:00Z"));
     //  P3, no objective; and a ticket not routed yet (no priority, no clocks).
     s_ticket (r, "OPD-6", "P3", "desk", "standard", day + 5 * HOUR,
               "fr_state met nr_state running res_state breached");
-    s_cmd (r, "HSET opd:t:OPD-6 fr_met %lld", (long long) (day + 5 * HOUR + 30 * MIN));
-    s_cmd (r, "HSET opd:t:OPD-7 id OPD-7 created_at %lld received_at %lld", (long long) (day + 6 * HOUR),
+    s_cmd (r, "HSET opd:t:{OPD-6} fr_met %lld", (long long) (day + 5 * HOUR + 30 * MIN));
+    s_cmd (r, "HSET opd:t:{OPD-7} id OPD-7 created_at %lld received_at %lld", (long long) (day + 6 * HOUR),
            (long long) (day + 6 * HOUR));
     s_cmd (r, "ZADD opd:idx:all %lld OPD-7", (long long) (day + 6 * HOUR));
     //  Outside the period: the day before, and exactly at its end (half-open).
@@ -543,10 +543,10 @@ test_report_metrics_text (void **state)
     int64_t now = opd_now_ms ();
     //  Two met first responses (3 and 10 working minutes) and a resolution
     //  across a weekend on the office calendar, queued as clock_met does.
-    s_cmd (r, "HSET opd:t:OPD-1 slo_policy p1 received_at %lld", (long long) (now - 3 * MIN));
-    s_cmd (r, "HSET opd:t:OPD-2 slo_policy p1 received_at %lld", (long long) (now - 10 * MIN));
+    s_cmd (r, "HSET opd:t:{OPD-1} slo_policy p1 received_at %lld", (long long) (now - 3 * MIN));
+    s_cmd (r, "HSET opd:t:{OPD-2} slo_policy p1 received_at %lld", (long long) (now - 10 * MIN));
     int64_t fri = s_utc ("2026-03-06T16:00:00Z"), mon = s_utc ("2026-03-09T09:30:00Z");
-    s_cmd (r, "HSET opd:t:OPD-3 slo_policy office received_at %lld", (long long) fri);
+    s_cmd (r, "HSET opd:t:{OPD-3} slo_policy office received_at %lld", (long long) fri);
     s_cmd (r, "ZADD opd:slo:measure %lld OPD-1|fr|%lld", (long long) now, (long long) now);
     s_cmd (r, "ZADD opd:slo:measure %lld OPD-2|fr|%lld", (long long) now, (long long) now);
     s_cmd (r, "ZADD opd:slo:measure %lld OPD-3|res|%lld", (long long) mon, (long long) mon);
@@ -561,8 +561,8 @@ test_report_metrics_text (void **state)
     s_cmd (r, "ZADD opd:timers %lld OPD-1|fr|w %lld OPD-1|fr|b %lld OPD-2|res|b", (long long) now + MIN,
            (long long) now + 2 * MIN, (long long) now + 3 * MIN);
     s_cmd (r, "ZADD opd:slo:risk %lld OPD-2|res", (long long) now + 3 * MIN);
-    s_cmd (r, "HSET opd:t:OPD-4 res_state paused");
-    s_cmd (r, "HSET opd:t:OPD-5 res_state met");
+    s_cmd (r, "HSET opd:t:{OPD-4} res_state paused");
+    s_cmd (r, "HSET opd:t:{OPD-5} res_state met");
     s_cmd (r, "ZADD opd:idx:status:pending 1 OPD-4 2 OPD-5");
     opd_slo_gauges_t g = {0};
     int rc;

@@ -39,6 +39,14 @@ s_pick (GRand *r, const char *const *v, size_t n)
 
 #define PICK(r, v) s_pick (r, v, sizeof v / sizeof *v)
 
+//  A configuration up to its rules, which follow.
+#define CONFIG_HEAD                                                                          \
+    "ticket_prefix: OPD\n"                                                                   \
+    "calendars: {always: {timezone: UTC, hours: 24x7}}\n"                                    \
+    "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"         \
+    "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"                          \
+    "routing_rules:\n"
+
 //  A YAML double-quoted string of s.
 static void
 s_quoted (GString *y, const char *s)
@@ -87,11 +95,7 @@ s_rule (GString *y, GRand *r, int i, bool rare)
 static opd_config_t *
 s_config (GRand *r, int nrules, int common)
 {
-    GString *y = g_string_new ("ticket_prefix: OPD\n"
-                               "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
-                               "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
-                               "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
-                               "routing_rules:\n");
+    GString *y = g_string_new (CONFIG_HEAD);
     for (int i = 0; i < nrules; i++)
         s_rule (y, r, i, common < nrules && i % (nrules / common) != 0);
     char err[512] = "";
@@ -189,11 +193,7 @@ test_scan_keeps_unicode_word_boundaries (void **state)
 {
     (void) state;
     static const char *const yaml =
-        "ticket_prefix: OPD\n"
-        "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
-        "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
-        "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
-        "routing_rules:\n"
+        CONFIG_HEAD
         "  - {name: drucker, when: {keywords: [drucker]}, then: {team: t}}\n"
         "  - {name: net, when: {keywords: [сеть]}, then: {team: t}}\n"
         "  - {name: behind, when: {regex: [\"(?<!open)vpn\"]}, then: {team: t}}\n";
@@ -239,11 +239,7 @@ test_word_path_at_block_edges (void **state)
 {
     (void) state;
     static const char *const yaml =
-        "ticket_prefix: OPD\n"
-        "calendars: {always: {timezone: UTC, hours: 24x7}}\n"
-        "slo_policies: [{name: all, match: {}, calendar: always, first_response: 1h}]\n"
-        "teams: [{id: t, name: T, calendar: always, min_on_duty: 1}]\n"
-        "routing_rules:\n"
+        CONFIG_HEAD
         "  - {name: long, when: {keywords: [\"printerhead\"]}, then: {team: t}}\n"
         "  - {name: short, when: {keywords: [\"printer\", \"remote access\"]}, then: {team: t}}\n";
     router_rules_tune_words (0);

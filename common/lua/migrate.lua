@@ -1,0 +1,29 @@
+-- Brings the keys of a Redis written by an older opdesk to this layout
+-- (LAYOUT), once, in one atomic step, so that no service ever sees half of
+-- it: layout 2 names the ticket in a hash tag in each of its keys
+-- (opd:t:OPD-42:c becomes opd:t:{OPD-42}:c, proto/schema.yaml), for Redis
+-- Cluster. Every ticket is in opd:idx:all, read a thousand at a time; each
+-- of its keys (TICKET_KEYS) is renamed when the old one exists and the new
+-- one does not. A console beat's key (opd:t:ID:w:AGENT, five minutes) is
+-- left to expire. Redis is busy meanwhile: about 1 s per 100,000 tickets.
+-- ARGV: now, maxlen. Returns how many keys were renamed (0 when the layout
+-- is current).
+if redis.call('GET', KEY.layout) == LAYOUT then return 0 end
+local renamed, from = 0, 0
+while true do
+  local ids = redis.call('ZRANGE', KEY.idx_all, from, from + 999)
+  for _, id in ipairs(ids) do
+    for _, name in ipairs(TICKET_KEYS) do
+      local new = KEY[name](id)
+      local old = string.gsub(new, '[{}]', '')
+      if redis.call('EXISTS', old) == 1 and redis.call('EXISTS', new) == 0 then
+        redis.call('RENAME', old, new)
+        renamed = renamed + 1
+      end
+    end
+  end
+  if #ids < 1000 then break end
+  from = from + 1000
+end
+redis.call('SET', KEY.layout, LAYOUT)
+return renamed
