@@ -102,7 +102,9 @@ def c_header(s):
         if (k["scope"] == "ticket") != tagged or k["pattern"].count("{{") > (1 if tagged else 0):
             sys.exit("gen.py: key %s: a key of scope ticket names its ticket in a hash tag ({{id}}), "
                      "once; no other key has one" % k["name"])
-    o += ["//  Every key begins with it (SCAN MATCH " + next(iter(spaces)) + "* reads them all).",
+    o += ["//  OPD_KEY_X_LUA(\"a\", ...): the key as a Lua expression of the Lua",
+          "//  expressions a ... (for the few scripts kept in C, opd_rota_store.c).",
+          "//  Every key begins with OPD_KEY_NAMESPACE (SCAN MATCH " + next(iter(spaces)) + "* reads them all).",
           "#define OPD_KEY_NAMESPACE \"%s\"" % next(iter(spaces))]
     for k in s["keys"]:
         ps = params(k["pattern"])
@@ -114,6 +116,9 @@ def c_header(s):
             o.append("#define OPD_KEY_%s_FMT \"%s\"" % (c_name(k["name"]), fmt))
             o.append("int opd_key_%s (char *buf, size_t size, %s);" % (
                 k["name"], ", ".join("const char *" + p for p in ps)))
+            parts = [p for p in re.split(r"(\{\w+\})", k["pattern"]) if p]
+            lua = ' " .. " '.join(p[1:-1] if p.startswith("{") else "\"'%s'\"" % p for p in parts)
+            o.append("#define OPD_KEY_%s_LUA(%s) %s" % (c_name(k["name"]), ", ".join(ps), lua))
     o += ["", "typedef enum { OPD_SCOPE_TICKET, OPD_SCOPE_GLOBAL } opd_key_scope_t;",
           "typedef struct {", "    const char *name, *pattern;", "    opd_key_scope_t scope;",
           "    bool personal;",

@@ -209,7 +209,9 @@ extern const size_t opd_personal_count;
 //  OPD_KEY_X is a key without parameters, OPD_KEY_X_FMT a printf format
 //  whose %s are the parameters in order; opd_key_x writes the key into buf
 //  and returns its length, or -1 when it does not fit.
-//  Every key begins with it (SCAN MATCH opd:* reads them all).
+//  OPD_KEY_X_LUA("a", ...): the key as a Lua expression of the Lua
+//  expressions a ... (for the few scripts kept in C, opd_rota_store.c).
+//  Every key begins with OPD_KEY_NAMESPACE (SCAN MATCH opd:* reads them all).
 #define OPD_KEY_NAMESPACE "opd:"
 //  opd:layout (string, global): the layout of the keys this Redis holds: 2 once every ticket's keys name it in a
 #define OPD_KEY_LAYOUT "opd:layout"
@@ -218,39 +220,51 @@ extern const size_t opd_personal_count;
 //  opd:t:{{id}} (hash, ticket): the ticket (fields below)
 #define OPD_KEY_TICKET_FMT "opd:t:{%s}"
 int opd_key_ticket (char *buf, size_t size, const char *id);
+#define OPD_KEY_TICKET_LUA(id) "'opd:t:{'" " .. " id " .. " "'}'"
 //  opd:t:{{id}}:c (list of JSON, ticket): comments {id, author, role, public, body, at} (at in ms)
 #define OPD_KEY_COMMENTS_FMT "opd:t:{%s}:c"
 int opd_key_comments (char *buf, size_t size, const char *id);
+#define OPD_KEY_COMMENTS_LUA(id) "'opd:t:{'" " .. " id " .. " "'}:c'"
 //  opd:t:{{id}}:h (list of JSON, ticket): history {at, actor, action, details}
 #define OPD_KEY_HISTORY_FMT "opd:t:{%s}:h"
 int opd_key_history (char *buf, size_t size, const char *id);
+#define OPD_KEY_HISTORY_LUA(id) "'opd:t:{'" " .. " id " .. " "'}:h'"
 //  opd:t:{{id}}:d (hash AGENT|KIND to text (EXPIRE 7 days from the last save), ticket): the agent console's unsent drafts of a ticket: field AGENT|reply or AGENT|note, 
 #define OPD_KEY_DRAFTS_FMT "opd:t:{%s}:d"
 int opd_key_drafts (char *buf, size_t size, const char *id);
+#define OPD_KEY_DRAFTS_LUA(id) "'opd:t:{'" " .. " id " .. " "'}:d'"
 //  opd:t:{{id}}:p (hash AGENT to STATE:UNTIL_MS (PEXPIRE a minute from the last beat), ticket): who has the ticket open in the console now, and who is typing (state viewing or 
 #define OPD_KEY_PRESENCE_FMT "opd:t:{%s}:p"
 int opd_key_presence (char *buf, size_t size, const char *id);
+#define OPD_KEY_PRESENCE_LUA(id) "'opd:t:{'" " .. " id " .. " "'}:p'"
 //  opd:t:{{id}}:w (hash TEAM to '1' (EXPIRE 30 days from the last counted beat), ticket): the teams in whose handling-time sample (opd:aht) the ticket is counted: the fir
 #define OPD_KEY_WORKED_FMT "opd:t:{%s}:w"
 int opd_key_worked (char *buf, size_t size, const char *id);
+#define OPD_KEY_WORKED_LUA(id) "'opd:t:{'" " .. " id " .. " "'}:w'"
 //  opd:t:{{id}}:w:{agent} (string (ms; PX 5 minutes), ticket): when the agent's page of the ticket last beat: a beat of an agent who typed or h
 #define OPD_KEY_WORKED_BEAT_FMT "opd:t:{%s}:w:%s"
 int opd_key_worked_beat (char *buf, size_t size, const char *id, const char *agent);
+#define OPD_KEY_WORKED_BEAT_LUA(id, agent) "'opd:t:{'" " .. " id " .. " "'}:w:'" " .. " agent
 //  opd:views:agent:{identity} (hash NAME to query string, global): an agent's saved views of the console queue: the view's name to its filters as a
 #define OPD_KEY_VIEWS_AGENT_FMT "opd:views:agent:%s"
 int opd_key_views_agent (char *buf, size_t size, const char *identity);
+#define OPD_KEY_VIEWS_AGENT_LUA(identity) "'opd:views:agent:'" " .. " identity
 //  opd:views:team:{team} (hash NAME to query string, global): the saved views a lead shared with a team, shown to every member of the team abo
 #define OPD_KEY_VIEWS_TEAM_FMT "opd:views:team:%s"
 int opd_key_views_team (char *buf, size_t size, const char *team);
+#define OPD_KEY_VIEWS_TEAM_LUA(team) "'opd:views:team:'" " .. " team
 //  opd:idem:{channel}:{external_id} (hash {id}, global): the idempotency key of intake
 #define OPD_KEY_IDEM_FMT "opd:idem:%s:%s"
 int opd_key_idem (char *buf, size_t size, const char *channel, const char *external_id);
+#define OPD_KEY_IDEM_LUA(channel, external_id) "'opd:idem:'" " .. " channel " .. " "':'" " .. " external_id
 //  opd:ext:{external_id} (string, global): ticket of an external id of any channel (threading)
 #define OPD_KEY_EXT_FMT "opd:ext:%s"
 int opd_key_ext (char *buf, size_t size, const char *external_id);
+#define OPD_KEY_EXT_LUA(external_id) "'opd:ext:'" " .. " external_id
 //  opd:blob:{sha256}:refs (set of ticket ids, global): the tickets whose attachments list the body stored under this SHA-256 (lower-cas
 #define OPD_KEY_BLOB_REFS_FMT "opd:blob:%s:refs"
 int opd_key_blob_refs (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_BLOB_REFS_LUA(sha256) "'opd:blob:'" " .. " sha256 " .. " "':refs'"
 //  opd:unrouted (zset (created ms), global): tickets waiting for routing
 #define OPD_KEY_UNROUTED "opd:unrouted"
 //  opd:replies:details (zset (ms), global): tickets whose requester wrote while details were missing
@@ -262,6 +276,7 @@ int opd_key_blob_refs (char *buf, size_t size, const char *sha256);
 //  opd:slo:done:{policy}:{slo}:{outcome} (zset (finished ms), global): clocks finished in time (outcome met) or breached, member ID|DUE_MS
 #define OPD_KEY_SLO_DONE_FMT "opd:slo:done:%s:%s:%s"
 int opd_key_slo_done (char *buf, size_t size, const char *policy, const char *slo, const char *outcome);
+#define OPD_KEY_SLO_DONE_LUA(policy, slo, outcome) "'opd:slo:done:'" " .. " policy " .. " "':'" " .. " slo " .. " "':'" " .. " outcome
 //  opd:slo:measure (zset (met ms), global): met first-response and resolution clocks, member ID|fr|MET_MS or ID|res|MET_MS, 
 #define OPD_KEY_SLO_MEASURE "opd:slo:measure"
 //  opd:slo:risk (zset (due ms), global): clocks warned and still running (ZCARD = the at-risk gauge), member ID|CLOCK
@@ -269,6 +284,7 @@ int opd_key_slo_done (char *buf, size_t size, const char *policy, const char *sl
 //  opd:slo:burn:{policy}:{slo}:{window} (string (ms), global): a burn-rate alert (window fast or slow) in progress: set in the same step as its
 #define OPD_KEY_SLO_BURN_FMT "opd:slo:burn:%s:%s:%s"
 int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *slo, const char *window);
+#define OPD_KEY_SLO_BURN_LUA(policy, slo, window) "'opd:slo:burn:'" " .. " policy " .. " "':'" " .. " slo " .. " "':'" " .. " window
 //  opd:stats:slo (hash of counters, global): met|POLICY|SLO, breached|POLICY|SLO: clocks met in time / breached, since the st
 #define OPD_KEY_STATS_SLO "opd:stats:slo"
 //  opd:stats:slo:hist (hash of counters, global): working-time histograms: POLICY|SLO|B = clocks in bucket B (not cumulative
@@ -296,9 +312,11 @@ int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *sl
 //  opd:anon:run:{run} (hash, global): a run's receipt: started_at, finished_at, state (running, done, failed), dry_run
 #define OPD_KEY_ANON_RUN_FMT "opd:anon:run:%s"
 int opd_key_anon_run (char *buf, size_t size, const char *run);
+#define OPD_KEY_ANON_RUN_LUA(run) "'opd:anon:run:'" " .. " run
 //  opd:pseudo:period:{period} (zset (anonymised ms), global): the tickets whose pseudonym was made with the key of PERIOD
 #define OPD_KEY_PSEUDO_PERIOD_FMT "opd:pseudo:period:%s"
 int opd_key_pseudo_period (char *buf, size_t size, const char *period);
+#define OPD_KEY_PSEUDO_PERIOD_LUA(period) "'opd:pseudo:period:'" " .. " period
 //  opd:pseudo:destroyed (hash period -> ms, global): the periods whose key was destroyed, and when
 #define OPD_KEY_PSEUDO_DESTROYED "opd:pseudo:destroyed"
 //  opd:anon:runs (zset (started ms), global): every run's number
@@ -308,26 +326,33 @@ int opd_key_pseudo_period (char *buf, size_t size, const char *period);
 //  opd:idx:status:{status} (zset (created ms), global): tickets by status
 #define OPD_KEY_IDX_STATUS_FMT "opd:idx:status:%s"
 int opd_key_idx_status (char *buf, size_t size, const char *status);
+#define OPD_KEY_IDX_STATUS_LUA(status) "'opd:idx:status:'" " .. " status
 //  opd:idx:team:{team} (zset (created ms), global): tickets by team
 #define OPD_KEY_IDX_TEAM_FMT "opd:idx:team:%s"
 int opd_key_idx_team (char *buf, size_t size, const char *team);
+#define OPD_KEY_IDX_TEAM_LUA(team) "'opd:idx:team:'" " .. " team
 //  opd:idx:req:{email} (zset (created ms), global): tickets by requester email (lower case)
 #define OPD_KEY_IDX_REQ_FMT "opd:idx:req:%s"
 int opd_key_idx_req (char *buf, size_t size, const char *email);
+#define OPD_KEY_IDX_REQ_LUA(email) "'opd:idx:req:'" " .. " email
 //  opd:req:{email}:tz (string (an IANA time zone; EXPIRE 400 days from the last choice), global): the time zone a requester chose on the portal's /settings, by lower-cased email 
 #define OPD_KEY_REQ_TZ_FMT "opd:req:%s:tz"
 int opd_key_req_tz (char *buf, size_t size, const char *email);
+#define OPD_KEY_REQ_TZ_LUA(email) "'opd:req:'" " .. " email " .. " "':tz'"
 //  opd:q:due:{team} (zset (due ms), global): the team's queue: every ticket of TEAM that is not resolved or closed, scored by
 #define OPD_KEY_QUEUE_DUE_FMT "opd:q:due:%s"
 int opd_key_queue_due (char *buf, size_t size, const char *team);
+#define OPD_KEY_QUEUE_DUE_LUA(team) "'opd:q:due:'" " .. " team
 //  opd:count:team:{team} (hash status to count, global): how many tickets of TEAM are in each status, kept exact by queue_refresh: each t
 #define OPD_KEY_COUNT_TEAM_FMT "opd:count:team:%s"
 int opd_key_count_team (char *buf, size_t size, const char *team);
+#define OPD_KEY_COUNT_TEAM_LUA(team) "'opd:count:team:'" " .. " team
 //  opd:resolved (zset (resolved ms), global): resolved tickets, for the auto-close after workflow.auto_close_days
 #define OPD_KEY_RESOLVED "opd:resolved"
 //  opd:stats:{counter} (string (counter), global): mail counters: counter is mail_sent, mail_failed, or stdresp_held (acknowledgeme
 #define OPD_KEY_STATS_MAIL_FMT "opd:stats:%s"
 int opd_key_stats_mail (char *buf, size_t size, const char *counter);
+#define OPD_KEY_STATS_MAIL_LUA(counter) "'opd:stats:'" " .. " counter
 //  opd:stats:stdresp (hash of counters, global): standard responses sent, since the start: ID|agent (in an agent's comment), ID|a
 #define OPD_KEY_STATS_STDRESP "opd:stats:stdresp"
 //  opd:stats:route (hash of counters, global): per routing rule, since the start: RULE|routed (tickets it routed), RULE|misrout
@@ -335,57 +360,73 @@ int opd_key_stats_mail (char *buf, size_t size, const char *counter);
 //  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
 int opd_key_webhook_cursor (char *buf, size_t size, const char *index);
+#define OPD_KEY_WEBHOOK_CURSOR_LUA(index) "'opd:notifier:webhook:'" " .. " index " .. " "':cursor'"
 //  opd:agent:{agent}:prefs (hash, global): an agent's preferences
 #define OPD_KEY_AGENT_PREFS_FMT "opd:agent:%s:prefs"
 int opd_key_agent_prefs (char *buf, size_t size, const char *agent);
+#define OPD_KEY_AGENT_PREFS_LUA(agent) "'opd:agent:'" " .. " agent " .. " "':prefs'"
 //  opd:agent:{agent}:notes (list of JSON, global): the agent's console notifications, newest first: {id (the event's stream id), ki
 #define OPD_KEY_AGENT_NOTES_FMT "opd:agent:%s:notes"
 int opd_key_agent_notes (char *buf, size_t size, const char *agent);
+#define OPD_KEY_AGENT_NOTES_LUA(agent) "'opd:agent:'" " .. " agent " .. " "':notes'"
 //  opd:agent:{agent}:unread (zset (ms), global): the ids of the agent's unread notifications
 #define OPD_KEY_AGENT_UNREAD_FMT "opd:agent:%s:unread"
 int opd_key_agent_unread (char *buf, size_t size, const char *agent);
+#define OPD_KEY_AGENT_UNREAD_LUA(agent) "'opd:agent:'" " .. " agent " .. " "':unread'"
 //  opd:notifier:notices:cursor (string (stream id), global): the last event of opd:events turned into agent notifications and mail jobs
 #define OPD_KEY_NOTICES_CURSOR "opd:notifier:notices:cursor"
 //  opd:mail:tries:{box}:{uidvalidity}:{uid} (string (counter, 14 days), global): failures of one IMAP message (BOX: 16 hex of the SHA-256 of the mailbox URL and 
 #define OPD_KEY_MAIL_TRIES_FMT "opd:mail:tries:%s:%s:%s"
 int opd_key_mail_tries (char *buf, size_t size, const char *box, const char *uidvalidity, const char *uid);
+#define OPD_KEY_MAIL_TRIES_LUA(box, uidvalidity, uid) "'opd:mail:tries:'" " .. " box " .. " "':'" " .. " uidvalidity " .. " "':'" " .. " uid
 //  opd:rate:mail:{sha256} (string (counter, PX window), global): messages from one sender (SHA-256 of the lower-cased address) in the current win
 #define OPD_KEY_RATE_MAIL_FMT "opd:rate:mail:%s"
 int opd_key_rate_mail (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_RATE_MAIL_LUA(sha256) "'opd:rate:mail:'" " .. " sha256
 //  opd:call:{call_id} (hash, global): a phone call's state: direction, customer (E.164), from/to, agent, caller_name, 
 #define OPD_KEY_CALL_FMT "opd:call:%s"
 int opd_key_call (char *buf, size_t size, const char *call_id);
+#define OPD_KEY_CALL_LUA(call_id) "'opd:call:'" " .. " call_id
 //  opd:phone:{e164} (hash, global): what the desk knows about a number: last_ticket, and email, name of the requeste
 #define OPD_KEY_PHONE_FMT "opd:phone:%s"
 int opd_key_phone (char *buf, size_t size, const char *e164);
+#define OPD_KEY_PHONE_LUA(e164) "'opd:phone:'" " .. " e164
 //  opd:phone:cursor (string (stream id), global): the last event of opd:events the phone service learned numbers from
 #define OPD_KEY_PHONE_CURSOR "opd:phone:cursor"
 //  opd:aht:{team}:{day} (hash of counters (EXPIRE 400 days), global): handling times measured for TEAM on UTC day DAY (whole days since 1970-01-01): p
 #define OPD_KEY_AHT_FMT "opd:aht:%s:%s"
 int opd_key_aht (char *buf, size_t size, const char *team, const char *day);
+#define OPD_KEY_AHT_LUA(team, day) "'opd:aht:'" " .. " team " .. " "':'" " .. " day
 //  opd:rate:web:{kind}:{hash} (string (counter, PX window), global): requests in the current window of channels.web.rate_limit: kind addr (API reques
 #define OPD_KEY_RATE_WEB_FMT "opd:rate:web:%s:%s"
 int opd_key_rate_web (char *buf, size_t size, const char *kind, const char *hash);
+#define OPD_KEY_RATE_WEB_LUA(kind, hash) "'opd:rate:web:'" " .. " kind " .. " "':'" " .. " hash
 //  opd:session:{sha256} (string v1 TOKEN_SHA256 CSRF EXPIRES_MS, or v2 CSRF EXPIRES_MS EMAIL (signed in by a mailed link) (PX = the session's life), global): a portal or console session, by the SHA-256 of its cookie's random id
 #define OPD_KEY_SESSION_FMT "opd:session:%s"
 int opd_key_session (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_SESSION_LUA(sha256) "'opd:session:'" " .. " sha256
 //  opd:signin:{sha256} (string EMAIL (PX = channels.web.email_signin_link), global): a sign-in link mailed to a requester, by the SHA-256 of its random token (the to
 #define OPD_KEY_SIGNIN_FMT "opd:signin:%s"
 int opd_key_signin (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_SIGNIN_LUA(sha256) "'opd:signin:'" " .. " sha256
 //  opd:details:{sha256} (string TICKET_ID (PX = channels.web.details_link), global): a link mailed to a requester to give the missing details of a ticket, by the SHA
 #define OPD_KEY_DETAILS_FMT "opd:details:%s"
 int opd_key_details (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_DETAILS_LUA(sha256) "'opd:details:'" " .. " sha256
 //  opd:rating:{sha256} (string TICKET_ID|good or TICKET_ID|bad (PX = channels.web.rating_link), global): a satisfaction rating link mailed to a requester, by the SHA-256 of its random t
 #define OPD_KEY_RATING_LINK_FMT "opd:rating:%s"
 int opd_key_rating_link (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_RATING_LINK_LUA(sha256) "'opd:rating:'" " .. " sha256
 //  opd:ratings (zset (rated_at ms), global): rated tickets by when they were last rated (ticket ids only)
 #define OPD_KEY_RATINGS "opd:ratings"
 //  opd:alive:{name} (string HOST:PID, expires after 5 s (PX), global): the heartbeat of service NAME (intake, router, slo, notifier, anonymiser, email,
 #define OPD_KEY_ALIVE_FMT "opd:alive:%s"
 int opd_key_alive (char *buf, size_t size, const char *name);
+#define OPD_KEY_ALIVE_LUA(name) "'opd:alive:'" " .. " name
 //  opd:rota:abs:{id} (hash, global): an absence (id: A + number, not a ticket id): id, agent, kind (annual_leave, sic
 #define OPD_KEY_ROTA_ABS_FMT "opd:rota:abs:%s"
 int opd_key_rota_abs (char *buf, size_t size, const char *id);
+#define OPD_KEY_ROTA_ABS_LUA(id) "'opd:rota:abs:'" " .. " id
 //  opd:rota:abs:seq (string (counter), global): absence ids
 #define OPD_KEY_ROTA_ABS_SEQ "opd:rota:abs:seq"
 //  opd:rota:abs:end (zset (to ms), global): every absence by its end: ZRANGEBYSCORE (FROM +inf then from < TO gives those th
@@ -393,9 +434,11 @@ int opd_key_rota_abs (char *buf, size_t size, const char *id);
 //  opd:rota:abs:agent:{agent} (zset (to ms), global): one agent's absences by their end
 #define OPD_KEY_ROTA_ABS_AGENT_FMT "opd:rota:abs:agent:%s"
 int opd_key_rota_abs_agent (char *buf, size_t size, const char *agent);
+#define OPD_KEY_ROTA_ABS_AGENT_LUA(agent) "'opd:rota:abs:agent:'" " .. " agent
 //  opd:rota:ovr:{id} (hash, global): a rota override (id: O + number, not a ticket id): id, agent, team, kind (extra,
 #define OPD_KEY_ROTA_OVR_FMT "opd:rota:ovr:%s"
 int opd_key_rota_ovr (char *buf, size_t size, const char *id);
+#define OPD_KEY_ROTA_OVR_LUA(id) "'opd:rota:ovr:'" " .. " id
 //  opd:rota:ovr:seq (string (counter), global): override ids
 #define OPD_KEY_ROTA_OVR_SEQ "opd:rota:ovr:seq"
 //  opd:rota:ovr:end (zset (to ms), global): every override by its end
@@ -403,20 +446,25 @@ int opd_key_rota_ovr (char *buf, size_t size, const char *id);
 //  opd:rota:feed:{id} (hash, global): an iCalendar feed of the rota (id: F + number): id, team or agent, hash (SHA-256
 #define OPD_KEY_ROTA_FEED_FMT "opd:rota:feed:%s"
 int opd_key_rota_feed (char *buf, size_t size, const char *id);
+#define OPD_KEY_ROTA_FEED_LUA(id) "'opd:rota:feed:'" " .. " id
 //  opd:rota:feed:token:{sha256} (string, global): the feed id of a token, by the SHA-256 of the token
 #define OPD_KEY_ROTA_FEED_TOKEN_FMT "opd:rota:feed:token:%s"
 int opd_key_rota_feed_token (char *buf, size_t size, const char *sha256);
+#define OPD_KEY_ROTA_FEED_TOKEN_LUA(sha256) "'opd:rota:feed:token:'" " .. " sha256
 //  opd:rota:feed:seq (string (counter), global): feed ids
 #define OPD_KEY_ROTA_FEED_SEQ "opd:rota:feed:seq"
 //  opd:rota:gap:{team}:{from}:{to} (string (ms), global): a gap announced as coverage.gap with phase ahead: set in the same step as the ev
 #define OPD_KEY_ROTA_GAP_FMT "opd:rota:gap:%s:%s:%s"
 int opd_key_rota_gap (char *buf, size_t size, const char *team, const char *from, const char *to);
+#define OPD_KEY_ROTA_GAP_LUA(team, from, to) "'opd:rota:gap:'" " .. " team " .. " "':'" " .. " from " .. " "':'" " .. " to
 //  opd:rota:gap:{team}:{from}:{to}:begun (string (ms), global): a gap announced as coverage.gap with phase begun: set in the same step as the ev
 #define OPD_KEY_ROTA_GAP_BEGUN_FMT "opd:rota:gap:%s:%s:%s:begun"
 int opd_key_rota_gap_begun (char *buf, size_t size, const char *team, const char *from, const char *to);
+#define OPD_KEY_ROTA_GAP_BEGUN_LUA(team, from, to) "'opd:rota:gap:'" " .. " team " .. " "':'" " .. " from " .. " "':'" " .. " to " .. " "':begun'"
 //  opd:rota:gaps:{team} (zset (gap end ms), global): the team's announced gaps not over yet, member FROM:TO:a (ahead) or FROM:TO:b (b
 #define OPD_KEY_ROTA_GAPS_FMT "opd:rota:gaps:%s"
 int opd_key_rota_gaps (char *buf, size_t size, const char *team);
+#define OPD_KEY_ROTA_GAPS_LUA(team) "'opd:rota:gaps:'" " .. " team
 
 typedef enum { OPD_SCOPE_TICKET, OPD_SCOPE_GLOBAL } opd_key_scope_t;
 typedef struct {

@@ -28,49 +28,49 @@
 //  {0, id} of the absence it overlaps (nothing stored).
 static const char s_abs_add[] =
     "local agent, from, to = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-    "local ids = redis.call('ZRANGEBYSCORE', 'opd:rota:abs:agent:' .. agent, '(' .. ARGV[3], '+inf')\n"
+    "local ids = redis.call('ZRANGEBYSCORE', " OPD_KEY_ROTA_ABS_AGENT_LUA ("agent") ", '(' .. ARGV[3], '+inf')\n"
     "for _, id in ipairs(ids) do\n"
-    "  local f = tonumber(redis.call('HGET', 'opd:rota:abs:' .. id, 'from'))\n"
+    "  local f = tonumber(redis.call('HGET', " OPD_KEY_ROTA_ABS_LUA ("id") ", 'from'))\n"
     "  if f and f < to then return {0, id} end\n"
     "end\n"
-    "local id = 'A' .. redis.call('INCR', 'opd:rota:abs:seq')\n"
-    "redis.call('HSET', 'opd:rota:abs:' .. id, 'id', id, 'agent', agent, 'kind', ARGV[5],\n"
+    "local id = 'A' .. redis.call('INCR', '" OPD_KEY_ROTA_ABS_SEQ "')\n"
+    "redis.call('HSET', " OPD_KEY_ROTA_ABS_LUA ("id") ", 'id', id, 'agent', agent, 'kind', ARGV[5],\n"
     "           'from', ARGV[3], 'to', ARGV[4], 'by', ARGV[6], 'created_at', ARGV[1], 'status', ARGV[7])\n"
-    "redis.call('ZADD', 'opd:rota:abs:agent:' .. agent, ARGV[4], id)\n"
-    "redis.call('ZADD', 'opd:rota:abs:end', ARGV[4], id)\n"
+    "redis.call('ZADD', " OPD_KEY_ROTA_ABS_AGENT_LUA ("agent") ", ARGV[4], id)\n"
+    "redis.call('ZADD', '" OPD_KEY_ROTA_ABS_END "', ARGV[4], id)\n"
     "return {1, id}\n";
 
 //  ARGV: now, id, by. Returns 1 approved, 0 unknown.
 static const char s_abs_approve[] =
-    "local k = 'opd:rota:abs:' .. ARGV[2]\n"
+    "local k = " OPD_KEY_ROTA_ABS_LUA ("ARGV[2]") "\n"
     "if redis.call('EXISTS', k) == 0 then return 0 end\n"
     "redis.call('HSET', k, 'status', 'approved', 'approved_by', ARGV[3], 'approved_at', ARGV[1])\n"
     "return 1\n";
 
 //  ARGV: now, id. Returns 1 removed, 0 unknown.
 static const char s_abs_remove[] =
-    "local k = 'opd:rota:abs:' .. ARGV[2]\n"
+    "local k = " OPD_KEY_ROTA_ABS_LUA ("ARGV[2]") "\n"
     "local agent = redis.call('HGET', k, 'agent')\n"
     "if not agent then return 0 end\n"
     "redis.call('DEL', k)\n"
-    "redis.call('ZREM', 'opd:rota:abs:agent:' .. agent, ARGV[2])\n"
-    "redis.call('ZREM', 'opd:rota:abs:end', ARGV[2])\n"
+    "redis.call('ZREM', " OPD_KEY_ROTA_ABS_AGENT_LUA ("agent") ", ARGV[2])\n"
+    "redis.call('ZREM', '" OPD_KEY_ROTA_ABS_END "', ARGV[2])\n"
     "return 1\n";
 
 //  ARGV: now, agent, team, kind, from, to, by. Returns the id.
 static const char s_ovr_add[] =
-    "local id = 'O' .. redis.call('INCR', 'opd:rota:ovr:seq')\n"
-    "redis.call('HSET', 'opd:rota:ovr:' .. id, 'id', id, 'agent', ARGV[2], 'team', ARGV[3],\n"
+    "local id = 'O' .. redis.call('INCR', '" OPD_KEY_ROTA_OVR_SEQ "')\n"
+    "redis.call('HSET', " OPD_KEY_ROTA_OVR_LUA ("id") ", 'id', id, 'agent', ARGV[2], 'team', ARGV[3],\n"
     "           'kind', ARGV[4], 'from', ARGV[5], 'to', ARGV[6], 'by', ARGV[7], 'created_at', ARGV[1])\n"
-    "redis.call('ZADD', 'opd:rota:ovr:end', ARGV[6], id)\n"
+    "redis.call('ZADD', '" OPD_KEY_ROTA_OVR_END "', ARGV[6], id)\n"
     "return id\n";
 
 //  ARGV: now, id. Returns 1 removed, 0 unknown.
 static const char s_ovr_remove[] =
-    "local k = 'opd:rota:ovr:' .. ARGV[2]\n"
+    "local k = " OPD_KEY_ROTA_OVR_LUA ("ARGV[2]") "\n"
     "if redis.call('EXISTS', k) == 0 then return 0 end\n"
     "redis.call('DEL', k)\n"
-    "redis.call('ZREM', 'opd:rota:ovr:end', ARGV[2])\n"
+    "redis.call('ZREM', '" OPD_KEY_ROTA_OVR_END "', ARGV[2])\n"
     "return 1\n";
 
 //  Runs a script of this file: SCRIPT LOAD gives its SHA-1 (the same text
@@ -409,9 +409,9 @@ rota_absences (opd_redis_t *r, const char *agent, int64_t from, int64_t to, rota
     *n = 0;
     //  Indexed by their end: those that end after from, then those that
     //  start before to.
-    redisReply *ids = agent ? opd_redis_command (r, "ZRANGEBYSCORE opd:rota:abs:agent:%s (%lld +inf",
+    redisReply *ids = agent ? opd_redis_command (r, "ZRANGEBYSCORE " OPD_KEY_ROTA_ABS_AGENT_FMT " (%lld +inf",
                                                  agent, (long long) from)
-                            : opd_redis_command (r, "ZRANGEBYSCORE opd:rota:abs:end (%lld +inf",
+                            : opd_redis_command (r, "ZRANGEBYSCORE " OPD_KEY_ROTA_ABS_END " (%lld +inf",
                                                  (long long) from);
     if (!ids)
         return -1;
@@ -542,7 +542,7 @@ rota_overrides (opd_redis_t *r, const char *team, int64_t from, int64_t to, rota
 {
     *out = NULL;
     *n = 0;
-    redisReply *ids = opd_redis_command (r, "ZRANGEBYSCORE opd:rota:ovr:end (%lld +inf", (long long) from);
+    redisReply *ids = opd_redis_command (r, "ZRANGEBYSCORE " OPD_KEY_ROTA_OVR_END " (%lld +inf", (long long) from);
     if (!ids)
         return -1;
     if (ids->type != REDIS_REPLY_ARRAY) {
@@ -596,18 +596,18 @@ rota_changes_free (rota_changes_t *ch)
 
 //  ARGV: now, team, agent, sha256, by. Returns the id.
 static const char s_feed_add[] =
-    "local id = 'F' .. redis.call('INCR', 'opd:rota:feed:seq')\n"
-    "redis.call('HSET', 'opd:rota:feed:' .. id, 'id', id, 'team', ARGV[2], 'agent', ARGV[3],\n"
+    "local id = 'F' .. redis.call('INCR', '" OPD_KEY_ROTA_FEED_SEQ "')\n"
+    "redis.call('HSET', " OPD_KEY_ROTA_FEED_LUA ("id") ", 'id', id, 'team', ARGV[2], 'agent', ARGV[3],\n"
     "           'hash', ARGV[4], 'by', ARGV[5], 'created_at', ARGV[1])\n"
-    "redis.call('SET', 'opd:rota:feed:token:' .. ARGV[4], id)\n"
+    "redis.call('SET', " OPD_KEY_ROTA_FEED_TOKEN_LUA ("ARGV[4]") ", id)\n"
     "return id\n";
 
 //  ARGV: now, id. Returns 1 revoked, 0 unknown.
 static const char s_feed_remove[] =
-    "local k = 'opd:rota:feed:' .. ARGV[2]\n"
+    "local k = " OPD_KEY_ROTA_FEED_LUA ("ARGV[2]") "\n"
     "local h = redis.call('HGET', k, 'hash')\n"
     "if not h then return 0 end\n"
-    "redis.call('DEL', k, 'opd:rota:feed:token:' .. h)\n"
+    "redis.call('DEL', k, " OPD_KEY_ROTA_FEED_TOKEN_LUA ("h") ")\n"
     "return 1\n";
 
 int
