@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_script_names[OPD_SCRIPT_COUNT] = {
-    "create", "route", "arm", "fire", "comment", "update", "anonymise",
-    "outbox_done", "outbox_retry", "outbox_promote", "emit", "hold", "pseudo_destroy", "rate", "attach",
-    "migrate"};
-
 //  --- Script calls -------------------------------------------------------
 
 //  ARGV[1] and ARGV[2] of every script: the caller's clock, the length the
@@ -51,7 +46,7 @@ opd_store_call_append (opd_redis_t *redis, const opd_store_call_t *c)
 static int
 s_bad (opd_script_t script, const redisReply *r)
 {
-    opd_error ("%s script failed: %s", s_script_names[script],
+    opd_error ("%s script failed: %s", opd_redis_script_name (script) + strlen ("opd_"),
                r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
     return -2;
 }
