@@ -65,7 +65,7 @@ EOF
 REDIS_PORT=$(cat "$TMP/redis_port")
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --appendonly yes \
-  --appendfsync everysec --save "" --daemonize no --logfile "$TMP/redis.log" &
+  --appendfsync everysec --save "" --daemonize no --logfile "$TMP/redis.log" --slowlog-max-len 100000 &
 PIDS+=($!)
 for _ in $(seq 1 100); do
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
@@ -86,4 +86,15 @@ echo "timers: Redis peak memory $(redis-cli -p "$REDIS_PORT" info memory | grep 
 # data set, during which Redis answers nobody (a stall seen by every client).
 info=$(redis-cli -p "$REDIS_PORT" info all | tr -d '\r')
 echo "timers: Redis forks $(grep -m1 '^total_forks:' <<<"$info" | cut -d: -f2), AOF rewrites $(grep -m1 '^aof_rewrites:' <<<"$info" | cut -d: -f2), latest fork $(grep -m1 '^latest_fork_usec:' <<<"$info" | cut -d: -f2) us"
+# The commands that held Redis longest (SLOWLOG keeps those over 10 ms; every one of the run):
+# each stops every other client, intake included, for as long.
+echo "timers: slowest Redis commands (ms, command):"
+"$PY" - "$REDIS_PORT" <<'EOF'
+import sys
+import redis
+log = redis.Redis(host="127.0.0.1", port=int(sys.argv[1])).slowlog_get(100000)
+for e in sorted(log, key=lambda e: -e["duration"])[:8]:
+    cmd = e["command"].decode("utf-8", "replace") if isinstance(e["command"], bytes) else str(e["command"])
+    print("timers:   %7.1f  %s" % (e["duration"] / 1000, cmd[:100]))
+EOF
 exit "$rc"
