@@ -10,74 +10,15 @@
 #   bash bench/timers.sh --clocks 100000 --measure 30 --spread 60 --lead 25   a quick one
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${OPDESK_BIN:-$ROOT/build/bin}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/opdesk-timers.XXXXXX)
-PIDS=()
+NAME=timers
+NEED="bench-timers opdesk-intake opdesk-router opdesk-slo"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_config
+bench_redis --appendonly yes --appendfsync everysec --slowlog-max-len 100000
+bench_services intake router
 
-for need in bench-timers opdesk-intake opdesk-router opdesk-slo; do
-  if [[ ! -x $BIN/$need ]]; then
-    echo "timers: $BIN/$need is missing: run 'make build' first" >&2
-    exit 1
-  fi
-done
-
-cleanup() {
-  local i
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do wait "${PIDS[$i]}" 2>/dev/null || true; done
-  if [[ -n ${KEEP_BENCH_TMP:-} ]]; then echo "timers: logs kept in $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_log() {
-  local end=$((SECONDS + $3))
-  while ((SECONDS < end)); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timers: timed out waiting for '$2' in $1" >&2
-  tail -20 "$1" >&2 || true
-  return 1
-}
-
-# The configuration of the integration tests (tests/integration/harness.py),
-# on free ports.
-ROOT="$ROOT" "$PY" - "$TMP" <<'EOF'
-import json, os, socket, sys
-sys.path.insert(0, os.path.join(os.environ.get("ROOT", "."), "tests", "integration"))
-import harness
-tmp = sys.argv[1]
-def port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-c = harness.base_config()
-c["log_level"] = "info"
-c["redis"] = {"host": "127.0.0.1", "port": port()}
-c["endpoints"] = {"intake": "tcp://127.0.0.1:%d" % port(), "events": "tcp://127.0.0.1:%d" % port(),
-                  "http": "127.0.0.1:%d" % port(), "phone": "127.0.0.1:%d" % port()}
-with open(os.path.join(tmp, "opdesk.yaml"), "w") as f:
-    json.dump(c, f, indent=1)
-with open(os.path.join(tmp, "redis_port"), "w") as f:
-    f.write(str(c["redis"]["port"]))
-EOF
-REDIS_PORT=$(cat "$TMP/redis_port")
-
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --appendonly yes \
-  --appendfsync everysec --save "" --daemonize no --logfile "$TMP/redis.log" --slowlog-max-len 100000 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
-  sleep 0.05
-done
-for svc in intake router; do
-  "$BIN/opdesk-$svc" --config "$TMP/opdesk.yaml" >"$TMP/$svc.log" 2>&1 &
-  PIDS+=($!)
-  wait_log "$TMP/$svc.log" " ready" 15
-done
-
-echo "timers: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+bench_machine
 echo "timers: redis $(redis-server --version | awk '{print $3}') AOF everysec; intake, router running; opdesk-slo started by bench-timers"
 "$BIN/bench-timers" --config "$TMP/opdesk.yaml" --slo "$BIN/opdesk-slo" --slo-log "$TMP/slo.log" "$@" 2>&1 | tee "$TMP/bench.log"
 rc=${PIPESTATUS[0]}
