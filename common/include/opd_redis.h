@@ -28,6 +28,7 @@ typedef enum {
     OPD_SCRIPT_RATE,        //  web: the requester's satisfaction rating of a resolved ticket
     OPD_SCRIPT_ATTACH,      //  web: an uploaded attachment's metadata joins the ticket
     OPD_SCRIPT_MIGRATE,     //  every service, on connecting: an older layout of the keys to this one
+    OPD_SCRIPT_LINK,        //  anonymiser, once: links of tickets threaded before they were recorded
     OPD_SCRIPT_COUNT
 } opd_script_t;
 

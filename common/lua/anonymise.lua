@@ -6,19 +6,22 @@
 -- the year of its key, '' for none). A call may carry many tickets (the
 -- anonymiser sends a batch per call, so that the script's setup and the
 -- sorted-set writes are paid once per batch).
--- Returns, per ticket in order, {done, fields, comments, history, idx}:
--- done 1, or 0 when not eligible (gone, not closed, on hold, done
--- already); then how many hash fields, comments and history entries changed
--- and index entries went.
+-- Returns, per ticket in order, {done, fields, comments, history, idx,
+-- idem, ext, call, phone}: done 1, or 0 when not eligible (gone, not
+-- closed, on hold, done already); then how many hash fields, comments and
+-- history entries changed, index entries went, and keys of each global
+-- store that named the ticket went (unlink).
 -- What is personal, and what becomes of it, is PERSONAL (schema.lua, from
 -- proto/schema.yaml): each field is replaced by its text, deleted, or (text)
 -- kept with every name, email address, phone number and IP address inside
 -- replaced by a marker. The same is done to comments and history entries.
--- The ticket then waits in opd:anon:pending until the sweep of the global
--- keys (services/anonymiser/opd_anon_sweep.c) has run for it.
+-- The ticket then waits in opd:anon:pending until the sweep of the fixed
+-- global keys (the outbox, the event stream:
+-- services/anonymiser/opd_anon_sweep.c) has run for it.
 -- Redis calls per ticket: HGETALL, ZREM/ZCARD of its requester index, one
 -- DEL, one HSET, one HDEL, LRANGE of comments and history, LSET per changed
--- entry, RPUSH, XADD; per batch: ZREM, ZADD, ZADD.
+-- entry, RPUSH, XADD, and per message (unlink) HGET and GET (a DEL each
+-- when they name the ticket); per batch: ZREM, ZADD, ZADD.
 
 local MARK = {email = '[email removed]', phone = '[phone removed]', ip = '[ip removed]',
               name = '[name removed]'}
@@ -164,6 +167,52 @@ local function unindex(id, dels)
   return n
 end
 
+-- The phone call an external id of the phone channel names
+-- (call:CALL:missed, call:CALL:voicemail, call:CALL:note:NOTE).
+local function call_of(x)
+  return string.match(x, '^call:(.+):missed$') or string.match(x, '^call:(.+):voicemail$')
+      or string.match(x, '^call:(.+):note:[^:]*$')
+end
+
+-- Whether a hash names ticket id in one of its fields.
+local function names(key, id, ...)
+  for _, v in ipairs(redis.call('HMGET', key, ...)) do
+    if v == id then return true end
+  end
+  return false
+end
+
+-- The global keys that name the ticket, found from the ticket itself: the
+-- idempotency and threading keys of its first message (channel,
+-- external_id) and of each message threaded onto it (links), the phone
+-- calls those name, the caller's number. Each goes when it still names
+-- this ticket. Returns how many of each went: idem, ext, call, phone.
+local function unlink(id)
+  local msgs = {{t.channel, t.external_id}}
+  if t.links then
+    local ok, list = pcall(cjson.decode, t.links)
+    if ok and type(list) == 'table' then
+      for _, l in ipairs(list) do msgs[#msgs + 1] = l end
+    end
+  end
+  local n = {0, 0, 0, 0}
+  for _, m in ipairs(msgs) do
+    local ch, x = m[1], m[2]
+    if type(ch) == 'string' and type(x) == 'string' and x ~= '' then
+      local ik, xk, call = KEY.idem(ch, x), KEY.ext(x), call_of(x)
+      if hget(ik, 'id') == id then n[1] = n[1] + redis.call('DEL', ik) end
+      if redis.call('GET', xk) == id then n[2] = n[2] + redis.call('DEL', xk) end
+      if call and names(KEY.call(call), id, 'ticket', 'missed_ticket', 'voicemail_ticket', 'note_ticket') then
+        n[3] = n[3] + redis.call('DEL', KEY.call(call))
+      end
+    end
+  end
+  if t.req_phone and names(KEY.phone(t.req_phone), id, 'last_ticket') then
+    n[4] = redis.call('DEL', KEY.phone(t.req_phone))
+  end
+  return n
+end
+
 -- The hash: PERSONAL field by field, gathered into one HSET and one HDEL.
 -- Returns how many fields changed.
 local function personal(k, fields, set)
@@ -236,8 +285,9 @@ local function one(id, rule, fields, run, pseudo, period)
   if pseudo ~= '' and redis.call('HGET', KEY.pseudo_destroyed, period) then pseudo = '' end
   local k = K(id)
   t = hgetall(k)
-  if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return 0, 0, 0, 0, 0 end
+  if not t.id or t.status ~= 'closed' or t.anonymised == '1' or t.hold == '1' then return 0, 0, 0, 0, 0, 0, 0, 0, 0 end
   learn(fields)
+  local gone = unlink(id)
   -- Unsent drafts of agents' replies go too.
   local dels = {KEY.drafts(id)}
   local idx = unindex(id, dels)
@@ -261,7 +311,7 @@ local function one(id, rule, fields, run, pseudo, period)
   hist(id, NOW, 'opdesk-anonymiser', 'anonymised', {rule = rule, run = run})
   -- The run's canary (opd_anon_canary.c) is never published.
   if t.canary ~= '1' then emit('ticket.anonymised', {ticket_id = id}) end
-  return 1, changed, ncomments, nhist, idx
+  return 1, changed, ncomments, nhist, idx, gone[1], gone[2], gone[3], gone[4]
 end
 
 local out, done, scored = {}, {}, {}

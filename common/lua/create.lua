@@ -48,6 +48,14 @@ local function remember(id)
   redis.call('SET', KEY.ext(ext), id)
 end
 
+-- A message threaded onto ticket id: its keys are remembered, and the
+-- ticket records them (links) so that anonymise.lua finds and deletes them
+-- with the ticket, never by scanning the keyspace.
+local function remember_reply(id)
+  remember(id)
+  add_link(id, channel, ext)
+end
+
 if reply_to ~= '' then
   local target = nil
   if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
@@ -65,7 +73,7 @@ if reply_to ~= '' then
       -- clocks and goes out to the requester like any public agent comment.
       add_comment(target, at, author, from_agent and 'agent' or 'requester', true, f.body or '', nil)
       if status == 'resolved' and not from_agent then reopen_by_reply(target, at, author) end
-      remember(target)
+      remember_reply(target)
       return {target, 0, 'comment'}
     end
     if status == 'closed' then f.linked_to = target end

@@ -8,7 +8,7 @@ local NOW, MAXLEN, NULL
 local K = KEY.ticket
 
 -- The layout of the keys (KEY.layout): 2, every ticket's keys name it in a
--- hash tag. opd_version answers its version with " migrate" after it while
+-- hash tag; 3, every ticket records the messages threaded onto it (links). opd_version answers its version with " migrate" after it while
 -- Redis holds an older layout, and the service that reads so runs
 -- migrate.lua before anything else (common/src/opd_redis.c).
 local LAYOUT = '2'
@@ -24,6 +24,24 @@ local function hget(key, field)
   local v = redis.call('HGET', key, field)
   if v == false then return nil end
   return v
+end
+
+-- Records a message (channel ch, external id x) threaded onto ticket id in
+-- its field links, once, so that anonymise.lua finds the message's keys
+-- from the ticket (docs/decisions.md 164). Returns 1 when added.
+local function add_link(id, ch, x)
+  local list = {}
+  local raw = hget(K(id), 'links')
+  if raw then
+    local ok, old = pcall(cjson.decode, raw)
+    if ok and type(old) == 'table' then list = old end
+  end
+  for _, l in ipairs(list) do
+    if l[1] == ch and l[2] == x then return 0 end
+  end
+  list[#list + 1] = {ch, x}
+  redis.call('HSET', K(id), 'links', cjson.encode(list))
+  return 1
 end
 
 -- Team queues (proto/keys.md): opd:q:due:<team> holds every ticket of the

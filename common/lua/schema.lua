@@ -40,6 +40,7 @@ local KEY = {
   closed = 'opd:closed',
   anonymised = 'opd:anonymised',
   anon_pending = 'opd:anon:pending',
+  anon_linked = 'opd:anon:linked',
   anon_seq = 'opd:anon:seq',
   anon_run = function (run) return 'opd:anon:run:' .. run end,
   pseudo_period = function (period) return 'opd:pseudo:period:' .. period end,
@@ -117,5 +118,6 @@ local PERSONAL = {
   {field = 'fields', partly = true},
   {field = 'rating_comment'},
   {field = 'attachments'},
+  {field = 'links'},
   {field = 'participants'},
 }

@@ -76,6 +76,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_RATING_COMMENT "rating_comment"
 #define OPD_F_RATED_AT "rated_at"
 #define OPD_F_ATTACHMENTS "attachments"
+#define OPD_F_LINKS "links"
 #define OPD_F_PARTICIPANTS "participants"
 #define OPD_F_LINKED_TO "linked_to"
 #define OPD_F_SUBMITTED_BY "submitted_by"
@@ -147,6 +148,7 @@ typedef struct {
     const char *rating_comment;  //  str, personal
     const char *rated_at;  //  ms
     const char *attachments;  //  json, personal
+    const char *links;  //  json, personal
     const char *participants;  //  json, personal
     const char *linked_to;  //  str
     const char *submitted_by;  //  str
@@ -307,6 +309,8 @@ int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *sl
 #define OPD_KEY_ANONYMISED "opd:anonymised"
 //  opd:anon:pending (zset (anonymised ms), global): anonymised tickets whose global keys (sweep) are not swept yet: a run killed hal
 #define OPD_KEY_ANON_PENDING "opd:anon:pending"
+//  opd:anon:linked (string, global): '1' once the anonymiser has recorded, from the idempotency keys (link.lua), the 
+#define OPD_KEY_ANON_LINKED "opd:anon:linked"
 //  opd:anon:seq (string (counter), global): run numbers
 #define OPD_KEY_ANON_SEQ "opd:anon:seq"
 //  opd:anon:run:{run} (hash, global): a run's receipt: started_at, finished_at, state (running, done, failed), dry_run

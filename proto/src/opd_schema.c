@@ -81,6 +81,7 @@ static const slot_t s_slots[] = {
     {"impact", offsetof (opd_ticket_t, impact)},
     {"kind", offsetof (opd_ticket_t, kind)},
     {"linked_to", offsetof (opd_ticket_t, linked_to)},
+    {"links", offsetof (opd_ticket_t, links)},
     {"mail_thread", offsetof (opd_ticket_t, mail_thread)},
     {"misrouted", offsetof (opd_ticket_t, misrouted)},
     {"missing", offsetof (opd_ticket_t, missing)},
@@ -161,9 +162,10 @@ const opd_personal_t opd_personal_fields[] = {
     {"fields", NULL, true, false},
     {"rating_comment", NULL, false, false},
     {"attachments", NULL, false, false},
+    {"links", NULL, false, false},
     {"participants", NULL, false, false},
 };
-const size_t opd_personal_count = 10;
+const size_t opd_personal_count = 11;
 
 int
 opd_key_ticket (char *buf, size_t size, const char *id)
@@ -499,8 +501,8 @@ const opd_key_info_t opd_keys[] = {
     {"worked_beat", "opd:t:{{id}}:w:{agent}", OPD_SCOPE_TICKET, false, NULL},
     {"views_agent", "opd:views:agent:{identity}", OPD_SCOPE_GLOBAL, false, NULL},
     {"views_team", "opd:views:team:{team}", OPD_SCOPE_GLOBAL, false, NULL},
-    {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "hash id"},
-    {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "string"},
+    {"idem", "opd:idem:{channel}:{external_id}", OPD_SCOPE_GLOBAL, true, "ticket"},
+    {"ext", "opd:ext:{external_id}", OPD_SCOPE_GLOBAL, true, "ticket"},
     {"blob_refs", "opd:blob:{sha256}:refs", OPD_SCOPE_GLOBAL, false, NULL},
     {"unrouted", "opd:unrouted", OPD_SCOPE_GLOBAL, false, NULL},
     {"details_replies", "opd:replies:details", OPD_SCOPE_GLOBAL, false, NULL},
@@ -521,6 +523,7 @@ const opd_key_info_t opd_keys[] = {
     {"closed", "opd:closed", OPD_SCOPE_GLOBAL, false, NULL},
     {"anonymised", "opd:anonymised", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_pending", "opd:anon:pending", OPD_SCOPE_GLOBAL, false, NULL},
+    {"anon_linked", "opd:anon:linked", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_seq", "opd:anon:seq", OPD_SCOPE_GLOBAL, false, NULL},
     {"anon_run", "opd:anon:run:{run}", OPD_SCOPE_GLOBAL, false, NULL},
     {"pseudo_period", "opd:pseudo:period:{period}", OPD_SCOPE_GLOBAL, false, NULL},
@@ -544,8 +547,8 @@ const opd_key_info_t opd_keys[] = {
     {"notices_cursor", "opd:notifier:notices:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"mail_tries", "opd:mail:tries:{box}:{uidvalidity}:{uid}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_mail", "opd:rate:mail:{sha256}", OPD_SCOPE_GLOBAL, true, NULL},
-    {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true, "hash ticket missed_ticket voicemail_ticket note_ticket"},
-    {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true, "hash last_ticket"},
+    {"call", "opd:call:{call_id}", OPD_SCOPE_GLOBAL, true, "ticket"},
+    {"phone", "opd:phone:{e164}", OPD_SCOPE_GLOBAL, true, "ticket"},
     {"phone_cursor", "opd:phone:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"aht", "opd:aht:{team}:{day}", OPD_SCOPE_GLOBAL, false, NULL},
     {"rate_web", "opd:rate:web:{kind}:{hash}", OPD_SCOPE_GLOBAL, true, NULL},
@@ -569,7 +572,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 80;
+const size_t opd_key_count = 81;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

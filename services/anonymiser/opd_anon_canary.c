@@ -31,7 +31,7 @@ s_key_index (const char *name)
 
 //  The canary's personal values, each holding the marker.
 typedef struct {
-    char email[64], name[32], phone[24], msgid[80];
+    char email[64], name[32], phone[24], msgid[80], call[40], links[80];
 } s_values_t;
 
 static void
@@ -41,6 +41,10 @@ s_values (const opd_canary_t *c, s_values_t *v)
     snprintf (v->name, sizeof v->name, "Canary %s", c->marker);
     snprintf (v->phone, sizeof v->phone, "+99%s", c->marker);
     snprintf (v->msgid, sizeof v->msgid, "<%s>", v->email);
+    //  A message threaded onto it: a missed call's (links), which names the
+    //  call's state.
+    snprintf (v->call, sizeof v->call, "call:%s:missed", c->marker);
+    snprintf (v->links, sizeof v->links, "[[\"phone\",\"%s\"]]", v->call);
 }
 
 //  One command from its words (NULL ends them); 0, or -1 when Redis failed
@@ -138,36 +142,52 @@ s_plant_ticket (opd_redis_t *redis, const opd_canary_t *c, const s_values_t *v, 
               v->email, v->phone);
     int rc = s_cmd (redis, "HSET", key, "id", c->id, "kind", "incident", "status", "closed", "canary", "1",
                     "channel", "canary", "req_name", v->name, "req_email", v->email, "req_phone", v->phone,
-                    "subject", subject, "body", body, "external_id", v->msgid, "created_at", now,
+                    "subject", subject, "body", body, "external_id", v->msgid, "links", v->links, "created_at", now,
                     "updated_at", now, "closed_at", "1", "ncomments", "1", NULL);
     rc = rc ? rc : s_cmd (redis, "RPUSH", ck, comment, NULL);
     return rc ? rc : s_cmd (redis, "RPUSH", hk, history, NULL);
+}
+
+//  The global keys that name the canary, as they name a real ticket: the
+//  idempotency and threading keys of its first message and of the message
+//  threaded onto it, that message's call, the caller's number.
+typedef struct {
+    char idem[128], ext[128], link_ext[128], call[128], phone[64];
+} s_linked_t;
+
+static void
+s_linked (const opd_canary_t *c, const s_values_t *v, s_linked_t *k)
+{
+    opd_key_idem (k->idem, sizeof k->idem, "canary", v->msgid);
+    opd_key_ext (k->ext, sizeof k->ext, v->msgid);
+    opd_key_ext (k->link_ext, sizeof k->link_ext, v->call);
+    opd_key_call (k->call, sizeof k->call, c->marker);
+    opd_key_phone (k->phone, sizeof k->phone, v->phone);
 }
 
 //  The requester index and time zone, and the global stores of the sweep.
 static int
 s_plant_global (opd_redis_t *redis, opd_canary_t *c, const s_values_t *v, const char *now)
 {
-    char idx[128], tz[128], idem[128], ext[128], call[128], phone[64], far[32];
+    char idx[128], tz[128], far[32];
+    s_linked_t k;
+    s_linked (c, v, &k);
     opd_key_idx_req (idx, sizeof idx, v->email);
     opd_key_req_tz (tz, sizeof tz, v->email);
-    opd_key_idem (idem, sizeof idem, "canary", c->marker);
-    opd_key_ext (ext, sizeof ext, v->msgid);
-    opd_key_call (call, sizeof call, c->marker);
-    opd_key_phone (phone, sizeof phone, v->phone);
     snprintf (c->job, sizeof c->job, "{\"id\":\"canary-%s\",\"kind\":\"canary\",\"ticket\":\"%s\",\"attempt\":1,\"queued_at\":%s}",
               c->marker, c->id, now);
     snprintf (far, sizeof far, "%lld", FAR_FUTURE_MS);
     const char *ex = "86400";
     int rc = s_cmd (redis, "ZADD", idx, "1", c->id, NULL);
     rc = rc ? rc : s_cmd (redis, "SET", tz, "UTC", "EX", ex, NULL);
-    rc = rc ? rc : s_cmd (redis, "HSET", idem, "id", c->id, NULL);
-    rc = rc ? rc : s_cmd (redis, "EXPIRE", idem, ex, NULL);
-    rc = rc ? rc : s_cmd (redis, "SET", ext, c->id, "EX", ex, NULL);
-    rc = rc ? rc : s_cmd (redis, "HSET", call, "ticket", c->id, "customer", v->phone, NULL);
-    rc = rc ? rc : s_cmd (redis, "EXPIRE", call, ex, NULL);
-    rc = rc ? rc : s_cmd (redis, "HSET", phone, "last_ticket", c->id, "email", v->email, "name", v->name, NULL);
-    rc = rc ? rc : s_cmd (redis, "EXPIRE", phone, ex, NULL);
+    rc = rc ? rc : s_cmd (redis, "HSET", k.idem, "id", c->id, NULL);
+    rc = rc ? rc : s_cmd (redis, "EXPIRE", k.idem, ex, NULL);
+    rc = rc ? rc : s_cmd (redis, "SET", k.ext, c->id, "EX", ex, NULL);
+    rc = rc ? rc : s_cmd (redis, "SET", k.link_ext, c->id, "EX", ex, NULL);
+    rc = rc ? rc : s_cmd (redis, "HSET", k.call, "missed_ticket", c->id, "customer", v->phone, NULL);
+    rc = rc ? rc : s_cmd (redis, "EXPIRE", k.call, ex, NULL);
+    rc = rc ? rc : s_cmd (redis, "HSET", k.phone, "last_ticket", c->id, "email", v->email, "name", v->name, NULL);
+    rc = rc ? rc : s_cmd (redis, "EXPIRE", k.phone, ex, NULL);
     return rc ? rc : s_cmd (redis, "ZADD", OPD_KEY_OUTBOX_RETRY, far, c->job, NULL);
 }
 
@@ -306,8 +326,9 @@ s_look_values (opd_redis_t *redis, opd_canary_t *c)
     return rc;
 }
 
-//  The sweep's counts without the canary's share: one ticket, and one key
-//  or member of each global store it was planted in and that was swept.
+//  The sweep's counts without the canary's share: one ticket, and one
+//  member of each fixed store it was planted in and that was swept (what
+//  anonymise.lua deletes with a canary is never counted: opd_anonymise.c).
 static void
 s_uncount (const char *stores, opd_anon_sweep_counts_t *swept)
 {
@@ -315,7 +336,7 @@ s_uncount (const char *stores, opd_anon_sweep_counts_t *swept)
         swept->tickets--;
     for (size_t i = 0; i < NGLOBAL; i++) {
         int k = s_key_index (s_global[i]);
-        if (k < 0 || swept->removed[k] <= 0)
+        if (k < 0 || swept->removed[k] <= 0 || !strcmp (opd_keys[k].sweep, "ticket"))
             continue;
         char copy[600];
         snprintf (copy, sizeof copy, ",%s,", stores);
@@ -346,19 +367,17 @@ s_remove (opd_redis_t *redis, const opd_canary_t *c)
 {
     s_values_t v;
     s_values (c, &v);
-    char key[128], ck[128], hk[128], dk[128], idx[128], tz[128], idem[128], ext[128], call[128], phone[64];
+    char key[128], ck[128], hk[128], dk[128], idx[128], tz[128];
+    s_linked_t k;
+    s_linked (c, &v, &k);
     opd_key_ticket (key, sizeof key, c->id);
     opd_key_comments (ck, sizeof ck, c->id);
     opd_key_history (hk, sizeof hk, c->id);
     opd_key_drafts (dk, sizeof dk, c->id);
     opd_key_idx_req (idx, sizeof idx, v.email);
     opd_key_req_tz (tz, sizeof tz, v.email);
-    opd_key_idem (idem, sizeof idem, "canary", c->marker);
-    opd_key_ext (ext, sizeof ext, v.msgid);
-    opd_key_call (call, sizeof call, c->marker);
-    opd_key_phone (phone, sizeof phone, v.phone);
     s_remove_pseudonym (redis, c, key);
-    int rc = s_cmd (redis, "DEL", key, ck, hk, dk, idx, tz, idem, ext, call, phone, NULL);
+    int rc = s_cmd (redis, "DEL", key, ck, hk, dk, idx, tz, k.idem, k.ext, k.link_ext, k.call, k.phone, NULL);
     rc |= s_cmd (redis, "ZREM", OPD_KEY_CLOSED, c->id, NULL);
     rc |= s_cmd (redis, "ZREM", OPD_KEY_ANONYMISED, c->id, NULL);
     rc |= s_cmd (redis, "ZREM", OPD_KEY_ANON_PENDING, c->id, NULL);

@@ -1,17 +1,19 @@
 /*  opd_anon_sweep: see opd_anon_sweep.h.
 
     What to sweep is read from the generated key table (opd_keys[].sweep,
-    from proto/schema.yaml): "hash F..." and "string" for keys with
-    parameters (found by SCAN), "list F", "zset F" and "stream F" for the
-    fixed keys. A key that names a pending ticket is deleted whole (it says
-    nothing about anyone else); a member or an entry is removed alone. */
+    from proto/schema.yaml): "list F", "zset F" and "stream F" for the
+    fixed keys; a member or an entry that names a pending ticket is removed
+    alone. The keys with parameters that name a ticket (sweep "ticket":
+    idempotency, threading, calls, numbers) are not found here but by
+    anonymise.lua from the ticket itself, in the same step as the ticket,
+    so that no run scans the keyspace (docs/decisions.md 164). */
 #include "opd_anon_sweep.h"
 #include "opd_log.h"
 #include "opd_mp.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <assert.h>
-#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +23,11 @@
 #define BATCH 1000
 #define PENDING_CHUNK 10000
 
-//  The pending tickets, sorted, for bsearch; the keys swept by SCAN (index
-//  in opd_keys and glob), found once per chunk; the pause after each batch.
+//  The pending tickets, sorted, for bsearch; the pause after each batch of
+//  the event stream.
 typedef struct {
     char **ids;
     size_t n;
-    size_t kinds[OPD_ANON_SWEEP_MAX_KEYS];
-    char globs[OPD_ANON_SWEEP_MAX_KEYS][128];
-    size_t nkinds;
     int pause_ms;
 } s_set_t;
 
@@ -48,190 +47,6 @@ s_has (const s_set_t *set, const char *id, size_t len)
     buf[len] = 0;
     const char *key = buf;
     return bsearch (&key, set->ids, set->n, sizeof (char *), s_cmp) != NULL;
-}
-
-//  The pattern of key i as a glob: each {param} becomes *, a hash tag
-//  {{param}} {*}.
-static void
-s_glob (size_t i, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const char *p = opd_keys[i].pattern; *p && o + 3 < size; p++) {
-        if (*p == '{') {
-            bool tag = p[1] == '{';
-            if (tag)
-                out[o++] = '{';
-            out[o++] = '*';
-            if (tag)
-                out[o++] = '}';
-            p = strchr (p, '}');
-            if (!p)
-                break;
-            p += tag;
-        }
-        else
-            out[o++] = *p;
-    }
-    out[o] = 0;
-}
-
-//  The keys swept by SCAN: those with parameters and a "hash" or "string"
-//  sweep.
-static void
-s_kinds (s_set_t *set)
-{
-    set->nkinds = 0;
-    for (size_t i = 0; i < opd_key_count; i++) {
-        const char *sw = opd_keys[i].sweep;
-        if (!sw || !strchr (opd_keys[i].pattern, '{') || (strncmp (sw, "hash", 4) && strcmp (sw, "string")))
-            continue;
-        set->kinds[set->nkinds] = i;
-        s_glob (i, set->globs[set->nkinds], sizeof set->globs[0]);
-        set->nkinds++;
-    }
-}
-
-//  The schema key a scanned key belongs to when it is swept by SCAN; -1
-//  otherwise, also for fixed keys that a glob matches too
-//  (opd:phone:cursor).
-static int
-s_kind_of (const s_set_t *set, const char *key)
-{
-    for (size_t k = 0; k < set->nkinds; k++) {
-        if (fnmatch (set->globs[k], key, 0) != 0)
-            continue;
-        for (size_t i = 0; i < opd_key_count; i++)
-            if (!strchr (opd_keys[i].pattern, '{') && !strcmp (opd_keys[i].pattern, key))
-                return -1;
-        return (int) set->kinds[k];
-    }
-    return -1;
-}
-
-//  Appends the read of key (kind i) to the pipeline: HMGET of the fields
-//  its sweep names, or GET.
-static int
-s_append_read (opd_redis_t *redis, size_t i, const char *key)
-{
-    opd_args_t a;
-    opd_args_init (&a);
-    const char *sw = opd_keys[i].sweep;
-    if (!strncmp (sw, "hash", 4)) {
-        opd_args_add (&a, "HMGET");
-        opd_args_add (&a, key);
-        char *fields = opd_strdup (sw + 4), *save = NULL;
-        for (char *f = strtok_r (fields, " ", &save); f; f = strtok_r (NULL, " ", &save))
-            opd_args_add (&a, f);
-        free (fields);
-    }
-    else {
-        opd_args_add (&a, "GET");
-        opd_args_add (&a, key);
-    }
-    int rc = opd_redis_append_argv (redis, &a);
-    opd_args_free (&a);
-    return rc;
-}
-
-//  Whether a read reply names a pending ticket.
-static bool
-s_names_pending (const redisReply *r, const s_set_t *set)
-{
-    if (r->type == REDIS_REPLY_STRING)
-        return s_has (set, r->str, r->len);
-    for (size_t j = 0; r->type == REDIS_REPLY_ARRAY && j < r->elements; j++)
-        if (r->element[j]->type == REDIS_REPLY_STRING && s_has (set, r->element[j]->str, r->element[j]->len))
-            return true;
-    return false;
-}
-
-//  One SCAN batch: reads the candidates in one pipeline, deletes those that
-//  name a pending ticket.
-static int
-s_scan_batch (opd_redis_t *redis, const redisReply *keys, const s_set_t *set, opd_anon_sweep_counts_t *counts)
-{
-    size_t n = keys->elements;
-    int *kinds = opd_calloc (n + 1, sizeof (int));
-    bool *drop = opd_calloc (n + 1, sizeof (bool));
-    size_t sent = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        kinds[i] = keys->element[i]->type == REDIS_REPLY_STRING ? s_kind_of (set, keys->element[i]->str) : -1;
-        if (kinds[i] >= 0) {
-            if (s_append_read (redis, (size_t) kinds[i], keys->element[i]->str)) {
-                rc = -1;
-                break;
-            }
-            sent++;
-        }
-    }
-    for (size_t i = 0, got = 0; !rc && i < n && got < sent; i++) {
-        if (kinds[i] < 0)
-            continue;
-        redisReply *r = opd_redis_get_reply (redis);
-        got++;
-        if (!r) {
-            opd_redis_disconnect (redis);
-            rc = -1;
-            break;
-        }
-        drop[i] = s_names_pending (r, set);
-        freeReplyObject (r);
-    }
-    //  The deletes in one pipeline too.
-    size_t ndel = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (!drop[i])
-            continue;
-        opd_args_t a;
-        opd_args_init (&a);
-        opd_args_add (&a, "DEL");
-        opd_args_add (&a, keys->element[i]->str);
-        rc = opd_redis_append_argv (redis, &a);
-        opd_args_free (&a);
-        ndel += rc == 0;
-    }
-    for (size_t i = 0, got = 0; i < n && got < ndel; i++) {
-        if (!drop[i])
-            continue;
-        redisReply *r = opd_redis_get_reply (redis);
-        got++;
-        if (!r) {
-            opd_redis_disconnect (redis);
-            rc = -1;
-            break;
-        }
-        counts->removed[kinds[i]] += r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-        freeReplyObject (r);
-    }
-    free (kinds);
-    free (drop);
-    return rc;
-}
-
-//  Every key of the database, in SCAN batches.
-static int
-s_scan (opd_redis_t *redis, const s_set_t *set, opd_anon_sweep_counts_t *counts)
-{
-    char cursor[32] = "0";
-    do {
-        redisReply *r
-            = opd_redis_command (redis, "SCAN %s MATCH " OPD_KEY_NAMESPACE "* COUNT %d", cursor, BATCH);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING
-            || r->element[1]->type != REDIS_REPLY_ARRAY) {
-            if (r)
-                freeReplyObject (r);
-            return -1;
-        }
-        snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
-        int rc = s_scan_batch (redis, r->element[1], set, counts);
-        freeReplyObject (r);
-        if (rc)
-            return -1;
-        if (set->pause_ms > 0)
-            usleep ((useconds_t) set->pause_ms * 1000);
-    } while (strcmp (cursor, "0"));
-    return 0;
 }
 
 //  Whether a JSON member (an outbox job) has field naming a pending ticket.
@@ -379,6 +194,8 @@ s_stream (opd_redis_t *redis, size_t i, const char *field, const s_set_t *set, o
             return -1;
         if (last)
             return 0;
+        if (set->pause_ms > 0)
+            usleep ((useconds_t) set->pause_ms * 1000);
     }
 }
 
@@ -429,14 +246,11 @@ static int
 s_chunk (opd_redis_t *redis, const redisReply *ids, int pause_ms, opd_anon_sweep_counts_t *counts)
 {
     s_set_t set = {.ids = opd_calloc (ids->elements + 1, sizeof (char *)), .pause_ms = pause_ms};
-    s_kinds (&set);
     for (size_t i = 0; i < ids->elements; i++)
         if (ids->element[i]->type == REDIS_REPLY_STRING)
             set.ids[set.n++] = ids->element[i]->str;
     qsort (set.ids, set.n, sizeof (char *), s_cmp);
-    int rc = s_scan (redis, &set, counts);
-    if (!rc)
-        rc = s_fixed (redis, &set, counts);
+    int rc = s_fixed (redis, &set, counts);
     if (!rc)
         rc = s_done (redis, &set, counts);
     free (set.ids);
@@ -462,4 +276,48 @@ opd_anon_sweep (opd_redis_t *redis, int pause_ms, opd_anon_sweep_counts_t *count
         if (n < PENDING_CHUNK)
             return 0;
     }
+}
+
+//  Whether opd:anon:linked is set: 1, 0, or -1.
+static int
+s_linked (opd_redis_t *redis)
+{
+    redisReply *r = opd_redis_command (redis, "EXISTS %s", OPD_KEY_ANON_LINKED);
+    int rc = r && r->type == REDIS_REPLY_INTEGER ? (int) r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return rc;
+}
+
+long long
+opd_anon_links_once (opd_redis_t *redis, const opd_config_t *cfg, int64_t now)
+{
+    int done = s_linked (redis);
+    if (done != 0)
+        return done < 0 ? -1 : 0;
+    char cursor[32] = "0", match[64];
+    snprintf (match, sizeof match, OPD_KEY_IDEM_FMT, "*", "*");
+    long long linked = 0;
+    do {
+        redisReply *r = opd_redis_command (redis, "SCAN %s MATCH %s COUNT %d", cursor, match, BATCH);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING
+            || r->element[1]->type != REDIS_REPLY_ARRAY) {
+            if (r)
+                freeReplyObject (r);
+            return -1;
+        }
+        snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
+        long long n = r->element[1]->elements ? opd_store_link (redis, cfg, now, r->element[1]) : 0;
+        freeReplyObject (r);
+        if (n < 0)
+            return -1;
+        linked += n;
+    } while (strcmp (cursor, "0"));
+    redisReply *r = opd_redis_command (redis, "SET %s 1", OPD_KEY_ANON_LINKED);
+    bool ok = r && r->type != REDIS_REPLY_ERROR;
+    if (r)
+        freeReplyObject (r);
+    if (ok)
+        opd_info ("links recorded from idempotency keys: %lld", linked);
+    return ok ? linked : -1;
 }

@@ -200,6 +200,22 @@ s_make_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const re
     return calls;
 }
 
+//  One anonymised ticket's counts into the run: its own keys, and the keys
+//  of the global stores that named it (deleted in the same step), under
+//  their schema names in the receipt.
+static void
+s_add (s_run_t *run, const opd_store_anon_counts_t *c)
+{
+    run->in_ticket.fields += c->fields;
+    run->in_ticket.comments += c->comments;
+    run->in_ticket.history += c->history;
+    run->in_ticket.idx += c->idx;
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < opd_key_count; i++)
+            if (!strcmp (opd_keys[i].name, opd_store_anon_linked[k]))
+                run->swept.removed[i] += c->linked[k];
+}
+
 //  What one ticket's part of a reply says, into the run; 1 done, 0 not, -1.
 static int
 s_count (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *r, size_t j, const char *id,
@@ -215,10 +231,7 @@ s_count (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *r, size_
         return 0;
     if (opd_canary_is (id))
         return 1;  //  the canary left opd:closed; checked after the sweep, never counted or listed
-    run->in_ticket.fields += c.fields;
-    run->in_ticket.comments += c.comments;
-    run->in_ticket.history += c.history;
-    run->in_ticket.idx += c.idx;
+    s_add (run, &c);
     run->files += opd_anon_files_release (redis, cfg, opd_reply_str (h, 6));
     run->tickets++;
     s_list (out, id, rule);
@@ -389,7 +402,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
 {
     s_run_t run = {0};
     int64_t t0 = opd_mono_ms ();
-    if (opd_receipt_key_check (cfg))
+    if (opd_receipt_key_check (cfg) || opd_anon_links_once (redis, cfg, now) < 0)
         return -1;
     redisReply *h = opd_store_fields (redis, id, s_wanted, NWANTED);
     if (!h || h->type != REDIS_REPLY_ARRAY) {
@@ -416,7 +429,7 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
         rc = done == 1 ? 1 : done < 0 ? -1 : 5;
         if (done == 1) {
             run.tickets = 1;
-            run.in_ticket = c;
+            s_add (&run, &c);
             run.files = opd_anon_files_release (redis, cfg, opd_reply_str (h, 6));
             s_list (out, id, "request");
             opd_info ("anonymised ticket=%s rule=request run=%s", id, run.run);
@@ -436,7 +449,10 @@ opd_anonymise_pass (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, bo
     int64_t t0 = opd_mono_ms ();
     //  Keys past retention.pseudonyms.keep_years go first, on schedule.
     //  A bad receipt key refuses the run before it changes anything.
+    //  A desk older than the tickets' links gets them first, once.
     int rc = dry_run ? 0 : opd_receipt_key_check (cfg) ? -1 : opd_pseudonym_schedule (redis, cfg, now) < 0 ? -1 : 0;
+    if (rc == 0 && !dry_run && opd_anon_links_once (redis, cfg, now) < 0)
+        rc = -1;
     if (rc == 0 && !dry_run)
         rc = opd_canary_plant (redis, cfg, now, &run.canary);
     if (rc == 0)

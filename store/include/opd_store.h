@@ -149,7 +149,11 @@ typedef struct {
     long long comments;  //  comments changed
     long long history;   //  history entries changed
     long long idx;       //  index entries removed (opd:idx:req:*)
+    //  Keys of the global stores that named the ticket, deleted with it, in
+    //  the order of opd_store_anon_linked (schema key names).
+    long long linked[4];
 } opd_store_anon_counts_t;
+extern const char *const opd_store_anon_linked[4];
 //  run: the run's number (history and the hash record it); pseudonym and
 //  period: the requester's keyed pseudonym and the year of its key (NULL:
 //  none, the ticket becomes anonymous); counts, when not NULL, receives
@@ -183,6 +187,12 @@ int opd_store_anon_receipt (opd_redis_t *redis, const char *run, int64_t now, bo
 //  pseudonymised to anonymous. Returns how many are left, or -1 / -2.
 long long opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *period,
                                     int batch);
+
+//  link.lua: the idempotency keys named in keys (a SCAN batch of
+//  opd:idem:*) that name a ticket whose first message they are not become
+//  links of that ticket (docs/decisions.md 164). Returns how many were
+//  recorded, or -1 / -2.
+long long opd_store_link (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *keys);
 
 //  hold.lua: sets a legal hold on the ticket (reason not NULL or empty) or
 //  lifts it (reason NULL or ""), as by (a lead or admin), with a history

@@ -309,22 +309,31 @@ opd_store_anonymise_add (opd_store_call_t *c, const char *id, const char *rule, 
     opd_args_add (&c->args, s_or_empty (period));
 }
 
+//  What anonymise.lua's unlink deletes, in the order of its reply.
+const char *const opd_store_anon_linked[4] = {"idem", "ext", "call", "phone"};
+//  Values per ticket in anonymise.lua's reply.
+#define ANON_REPLY 9
+
 int
 opd_store_anonymise_reply_at (const redisReply *r, size_t i, opd_store_anon_counts_t *counts)
 {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 5 || 5 * i + 5 > r->elements)
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % ANON_REPLY || ANON_REPLY * (i + 1) > r->elements)
         return s_bad (OPD_SCRIPT_ANONYMISE, r);
-    size_t o = 5 * i;
-    if (counts)
+    size_t o = ANON_REPLY * i;
+    if (counts) {
         *counts = (opd_store_anon_counts_t) {opd_reply_int (r, o + 1), opd_reply_int (r, o + 2),
-                                             opd_reply_int (r, o + 3), opd_reply_int (r, o + 4)};
+                                             opd_reply_int (r, o + 3), opd_reply_int (r, o + 4),
+                                             {0}};
+        for (size_t k = 0; k < 4; k++)
+            counts->linked[k] = opd_reply_int (r, o + 5 + k);
+    }
     return (int) opd_reply_int (r, o);
 }
 
 int
 opd_store_anonymise_reply (const redisReply *r, opd_store_anon_counts_t *counts)
 {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != ANON_REPLY)
         return s_bad (OPD_SCRIPT_ANONYMISE, r);
     return opd_store_anonymise_reply_at (r, 0, counts);
 }
@@ -411,6 +420,17 @@ opd_store_pseudo_destroy (opd_redis_t *redis, const opd_config_t *cfg, int64_t n
     s_begin (&c, OPD_SCRIPT_PSEUDO_DESTROY, cfg, now);
     opd_args_add (&c.args, period);
     opd_args_addi (&c.args, batch);
+    return s_run_int (redis, &c);
+}
+
+long long
+opd_store_link (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const redisReply *keys)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_LINK, cfg, now);
+    for (size_t i = 0; i < keys->elements; i++)
+        if (keys->element[i]->type == REDIS_REPLY_STRING)
+            opd_args_add (&c.args, keys->element[i]->str);
     return s_run_int (redis, &c);
 }
 

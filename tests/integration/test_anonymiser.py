@@ -288,18 +288,21 @@ class HoldAndRulesTest(unittest.TestCase):
             r = st.submit(st.message(external_id="<rita.private@example.com>", participants=["cc@example.com"]))
             tid = r["ticket_id"]
             close_now(st, tid)
-            # The ticket step alone, as a run killed before its sweep leaves it.
-            self.assertEqual(harness.run_script(st, "anonymise", tid, "closed_days", "", "7")[0], 1)
+            # The ticket step alone, as a run killed before its sweep leaves
+            # it: the keys that name the ticket went with it (the same
+            # atomic step), the events wait for the sweep.
+            r = harness.run_script(st, "anonymise", tid, "closed_days", "", "7")
+            self.assertEqual((r[0], r[5:9]), (1, [1, 1, 0, 0]))  # done; idem, ext, no call, no number
             self.assertEqual(st.r.zrange("opd:anon:pending", 0, -1), [tid])
-            self.assertEqual(st.r.get("opd:ext:<rita.private@example.com>"), tid)
-            self.assertEqual(st.cli_json("anonymise"), [])  # nothing new to anonymise...
-            self.assertIsNone(st.r.get("opd:ext:<rita.private@example.com>"))  # ...but the sweep ran
+            self.assertIsNone(st.r.get("opd:ext:<rita.private@example.com>"))
             self.assertFalse(st.r.keys("opd:idem:api:*rita*"))
-            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)
+            self.assertIn("ticket.closed", [t for t, e in st.events_history() if e.get("ticket_id") == tid])
+            self.assertEqual(st.cli_json("anonymise"), [])  # nothing new to anonymise...
+            self.assertEqual(st.r.zcard("opd:anon:pending"), 0)  # ...but the sweep ran
             run = st.r.zrange("opd:anon:runs", 0, -1)[-1]
             receipt = st.r.hgetall("opd:anon:run:" + run)
             self.assertEqual((receipt["state"], receipt["tickets"], receipt["swept_tickets"]), ("done", "0", "1"))
-            self.assertEqual((receipt["ext"], receipt["idem"]), ("1", "1"))
+            self.assertEqual((receipt["ext"], receipt["idem"]), ("0", "0"))
             self.assertGreaterEqual(int(receipt["events"]), 2)  # ticket.resolved and ticket.closed
             topics = [t for t, e in st.events_history() if e.get("ticket_id") == tid]
             self.assertIn("ticket.created", topics)
@@ -320,10 +323,14 @@ class HoldAndRulesTest(unittest.TestCase):
             for tid in tids:
                 args += [tid, "closed_days", "", "9", "", ""]
             r = harness.run_script(st, "anonymise", *args)
-            self.assertEqual(len(r), 15)
-            self.assertEqual((r[0], r[5], r[10]), (1, 0, 1))
-            self.assertEqual(r[5:10], [0, 0, 0, 0, 0])
-            self.assertEqual((r[4], r[14]), (1, 1))  # each left its requester's index
+            self.assertEqual(len(r), 27)
+            self.assertEqual((r[0], r[9], r[18]), (1, 0, 1))
+            self.assertEqual(r[9:18], [0] * 9)
+            self.assertEqual((r[4], r[22]), (1, 1))  # each left its requester's index
+            # ...and its idempotency and threading keys (idem, ext; no call
+            # or number), in the same step; the held one keeps its own.
+            self.assertEqual((r[5:9], r[23:27]), ([1, 1, 0, 0], [1, 1, 0, 0]))
+            self.assertEqual([st.r.get("opd:ext:batch-%d" % i) for i in range(3)], [None, tids[1], None])
             for tid in (tids[0], tids[2]):
                 h = st.ticket(tid)
                 self.assertEqual((h["anonymised"], h["anonymised_run"], h["req_name"]), ("1", "9", "anonymised"))
@@ -331,6 +338,44 @@ class HoldAndRulesTest(unittest.TestCase):
             self.assertEqual(sorted(st.r.zrange("opd:anon:pending", 0, -1)), sorted([tids[0], tids[2]]))
             self.assertEqual(st.r.zrange("opd:closed", 0, -1), [tids[1]])
             self.assertEqual(sorted(st.r.zrange("opd:anonymised", 0, -1)), sorted([tids[0], tids[2]]))
+
+class LinksTest(unittest.TestCase):
+    """The keys of every message threaded onto a ticket go with it, found
+    from the ticket (its links), never by scanning (decision 164)."""
+
+    def replied(self, st, first, second):
+        tid = st.submit(st.message(external_id=first))["ticket_id"]
+        r = st.submit(st.message(external_id=second, reply_to=first))
+        self.assertEqual((r["ticket_id"], r["created"]), (tid, False))
+        return tid
+
+    def test_a_replys_keys_go_with_its_ticket(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            tid = self.replied(st, "<one@rita.example>", "<two@rita.example>")
+            other = st.submit(st.message(external_id="<three@rita.example>"))["ticket_id"]
+            self.assertEqual(json.loads(st.ticket(tid)["links"]), [["api", "<two@rita.example>"]])
+            self.assertEqual(st.r.get("opd:ext:<two@rita.example>"), tid)
+            close_now(st, tid)
+            self.assertEqual(st.cli_json("anonymise"), [{"ticket_id": tid, "rule": "closed_days"}])
+            self.assertEqual(sorted(st.r.keys("opd:*rita.example*")),
+                             ["opd:ext:<three@rita.example>", "opd:idem:api:<three@rita.example>"])
+            self.assertEqual(st.r.get("opd:ext:<three@rita.example>"), other)
+            self.assertNotIn("links", st.ticket(tid))
+            receipt = st.r.hgetall("opd:anon:run:" + st.r.zrange("opd:anon:runs", 0, -1)[-1])
+            self.assertEqual((receipt["idem"], receipt["ext"]), ("2", "2"))
+
+    def test_a_desk_older_than_links_gets_them_once_from_its_idempotency_keys(self):
+        with harness.Stack(SERVICES, config=zero_day_config()) as st:
+            tid = self.replied(st, "<one@rita.example>", "<two@rita.example>")
+            # As an older opdesk left it: no links, never recorded.
+            st.r.hdel("opd:t:{%s}" % tid, "links")
+            self.assertEqual(st.cli_json("anonymise"), [])
+            self.assertEqual(st.r.get("opd:anon:linked"), "1")
+            self.assertEqual(json.loads(st.ticket(tid)["links"]), [["api", "<two@rita.example>"]])
+            close_now(st, tid)
+            st.cli("anonymise")
+            self.assertEqual(st.r.keys("opd:*rita.example*"), [])
+
 
 class ReceiptTest(unittest.TestCase):
     """Receipts signed with retention.receipt_key (Ed25519), verified by
