@@ -63,6 +63,11 @@ def fill(st, n, first=1):
         if len(p) >= 1500:
             p.execute()
     p.execute()
+    # A desk made by this version: its keys in this layout (no migration
+    # when the command line connects), its tickets recording their threaded
+    # messages (no older links to find, decision 164).
+    st.r.set("opd:layout", harness.library_source().split("local LAYOUT = '")[1].split("'")[0])
+    st.r.set("opd:anon:linked", "1")
 
 
 def config(args):

@@ -25,5 +25,10 @@ while true do
   if #ids < 1000 then break end
   from = from + 1000
 end
+-- A new desk's tickets record their threaded messages from the start: the
+-- anonymiser has no older links to find (link.lua, decision 164).
+if redis.call('ZCARD', KEY.idx_all) == 0 then
+  redis.call('SET', KEY.anon_linked, '1')
+end
 redis.call('SET', KEY.layout, LAYOUT)
 return renamed

@@ -367,8 +367,11 @@ class LinksTest(unittest.TestCase):
     def test_a_desk_older_than_links_gets_them_once_from_its_idempotency_keys(self):
         with harness.Stack(SERVICES, config=zero_day_config()) as st:
             tid = self.replied(st, "<one@rita.example>", "<two@rita.example>")
-            # As an older opdesk left it: no links, never recorded.
+            # A new desk has its links from the start...
+            self.assertEqual(st.r.get("opd:anon:linked"), "1")
+            # ...this one is as an older opdesk left it: no links, never recorded.
             st.r.hdel("opd:t:{%s}" % tid, "links")
+            st.r.delete("opd:anon:linked")
             self.assertEqual(st.cli_json("anonymise"), [])
             self.assertEqual(st.r.get("opd:anon:linked"), "1")
             self.assertEqual(json.loads(st.ticket(tid)["links"]), [["api", "<two@rita.example>"]])
