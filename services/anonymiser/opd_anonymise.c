@@ -239,31 +239,54 @@ s_count (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *r, size_
     return 1;
 }
 
+//  The reply of one call into the run, for its tickets from *i on; how many
+//  were anonymised, or -1 (counted all the same).
+static int
+s_take (opd_redis_t *redis, const opd_config_t *cfg, redisReply *r, const redisReply *ids, redisReply **h,
+        char (*rules)[160], const bool *due, size_t n, size_t *i, json_t *out, s_run_t *run)
+{
+    int done = 0, rc = 0;
+    for (size_t j = 0; j < s_batch (cfg) && *i < n; (*i)++) {
+        if (!due[*i])
+            continue;
+        int one = s_count (redis, cfg, r, j++, ids->element[2 * *i]->str, h[*i], rules[*i], out, run);
+        rc = one < 0 ? -1 : rc;
+        done += one == 1;
+    }
+    freeReplyObject (r);
+    return rc < 0 ? -1 : done;
+}
+
 //  Runs the calls one at a time, so that other clients of Redis (intake)
 //  get their turn after each batch rather than after a pipeline of them,
-//  and waits retention.pause_ms after each; returns how many tickets were anonymised, or -1.
+//  and waits retention.pause_ms after each. With no pause (a backlog, as
+//  fast as it goes), the next call is sent before this one's reply is
+//  read, so that Redis runs it while the anonymiser counts this one and
+//  never waits for the anonymiser in between. Returns how many tickets were
+//  anonymised, or -1.
 static int
 s_run_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids, redisReply **h,
              char (*rules)[160], const bool *due, size_t n, opd_store_call_t *calls, size_t ncalls, json_t *out,
              s_run_t *run)
 {
-    size_t batch = s_batch (cfg), i = 0;
+    size_t ahead = cfg->retention_pause_ms <= 0, i = 0, sent = 0, taken = 0;
     int done = 0, rc = 0;
-    for (size_t k = 0; k < ncalls && rc == 0; k++) {
-        redisReply *r = opd_store_call_run (redis, &calls[k]);
+    //  Every call sent is read, also after a failed one: a call sent ahead
+    //  still ran, and its tickets count.
+    while (taken < ncalls && (rc == 0 || taken < sent)) {
+        while (rc == 0 && sent < ncalls && sent <= taken + ahead)
+            if (opd_store_call_append (redis, &calls[sent++]))
+                rc = -1;
+        redisReply *r = taken < sent ? opd_redis_get_reply (redis) : NULL;
         if (!r) {
             opd_error ("anonymise.lua failed: %s", opd_redis_error (redis));
-            rc = -1;
-            break;
+            opd_redis_disconnect (redis);  //  a reply sent ahead is lost with the connection
+            return -1;
         }
-        for (size_t j = 0; j < batch && i < n; i++) {
-            if (!due[i])
-                continue;
-            int one = s_count (redis, cfg, r, j++, ids->element[2 * i]->str, h[i], rules[i], out, run);
-            rc = one < 0 ? -1 : rc;
-            done += one == 1;
-        }
-        freeReplyObject (r);
+        taken++;
+        int got = s_take (redis, cfg, r, ids, h, rules, due, n, &i, out, run);
+        rc = got < 0 ? -1 : rc;
+        done += got > 0 ? got : 0;
         if (cfg->retention_pause_ms > 0)
             usleep ((useconds_t) cfg->retention_pause_ms * 1000);
     }

@@ -380,6 +380,29 @@ class LinksTest(unittest.TestCase):
             self.assertEqual(st.r.keys("opd:*rita.example*"), [])
 
 
+class BacklogTest(unittest.TestCase):
+    def test_with_no_pause_calls_go_ahead_of_their_replies_and_every_ticket_counts(self):
+        # retention.pause_ms 0: the next script call is sent before the last
+        # one's reply is read; each reply still counts for its own tickets.
+        cfg = zero_day_config()
+        cfg["retention"].update({"batch": 2, "pause_ms": 0})
+        with harness.Stack(SERVICES, config=cfg) as st:
+            tids = [st.submit(st.message(external_id="<b%d@rita.example>" % i))["ticket_id"] for i in range(7)]
+            for tid in tids:
+                close_now(st, tid)
+            st.r.hset("opd:t:{" + tids[3] + "}", "hold", "1")
+            done = st.cli_json("anonymise")
+            want = [t for t in tids if t != tids[3]]
+            self.assertEqual(sorted(d["ticket_id"] for d in done), sorted(want))
+            receipt = st.r.hgetall("opd:anon:run:" + st.r.zrange("opd:anon:runs", 0, -1)[-1])
+            self.assertEqual((receipt["state"], receipt["tickets"], receipt["ext"], receipt["idem"]),
+                             ("done", "6", "6", "6"))
+            self.assertEqual(sorted(st.r.keys("opd:*rita.example*")),
+                             ["opd:ext:<b3@rita.example>", "opd:idem:api:<b3@rita.example>"])
+            for tid in want:
+                self.assertEqual(st.ticket(tid)["anonymised"], "1")
+
+
 class ReceiptTest(unittest.TestCase):
     """Receipts signed with retention.receipt_key (Ed25519), verified by
     `opdesk anonymise --receipt N`."""
