@@ -63,7 +63,7 @@ run: build
 
 bench: build
 	@OPDESK_BIN=build/bin /usr/bin/python3 bench/anonymise.py 10000 --rounds 3 --batch 50 --pause-ms 0
-	@OPDESK_BIN=build/bin /usr/bin/python3 bench/anonymise.py 2000 --latency --rounds 3 --rate 100
+	@OPDESK_BIN=build/bin /usr/bin/python3 bench/anonymise.py 2000 --latency --rounds 3 --rate 200
 	@bash bench/run.sh
 
 clean:

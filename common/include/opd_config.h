@@ -233,6 +233,7 @@ typedef struct {
     size_t nretention_rules;
     opd_retention_rule_t *retention_types;  //  retention.per_request_type (category holds the type id)
     size_t nretention_types;
+    bool retention_background;  //  retention.background: the anonymiser on idle CPU time
     int retention_batch;     //  retention.batch: tickets per anonymise.lua call
     int retention_pause_ms;  //  retention.pause_ms: the anonymiser's pause between chunks
     char *pseudonym_keys_dir;  //  retention.pseudonyms.keys_dir; NULL: no pseudonyms

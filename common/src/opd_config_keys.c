@@ -252,12 +252,15 @@ const entry_t opd_cfg_keys[] = {
      .release = opd_cfg_per_request_type_free,
      .values = "a map of request type id to days (0 to 36500)",
      .doc = "other periods by request type; wins over per_category"},
-    {"retention.batch", K_INT, CF (retention_batch), .def = "10", .min = 1, .max = 500,
+    {"retention.background", K_BOOL, CF (retention_background), .def = "true", .flags = RESTART,
+     .doc = "the anonymiser (the service and `opdesk anonymise`) runs on CPU time nothing else wants (Linux "
+            "SCHED_IDLE), so that a run does not slow intake (docs/decisions.md 165)"},
+    {"retention.batch", K_INT, CF (retention_batch), .def = "2", .min = 1, .max = 500,
      .doc = "tickets the anonymiser changes in one atomic script call (fewer: shorter pauses for other clients "
-            "of Redis, more: a faster run; BENCHMARKS.md)"},
+            "of Redis, more: a faster run; 50 with pause_ms 0 for a backlog; BENCHMARKS.md)"},
     {"retention.pause_ms", K_INT, CF (retention_pause_ms), .def = "20", .min = 0, .max = 10000,
-     .doc = "milliseconds the anonymiser waits after each batch (retention.batch tickets) and each SCAN batch "
-            "of its sweep, to leave Redis to intake"},
+     .doc = "milliseconds the anonymiser waits after each batch (retention.batch tickets) and each batch "
+            "of the event stream's sweep, to leave Redis to intake"},
     {"retention.pseudonyms", K_SECTION, .doc = "keyed pseudonyms of anonymised requesters (docs/privacy.md)"},
     {"retention.pseudonyms.keys_dir", K_STR, CF (pseudonym_keys_dir),
      .doc = "where the anonymiser keeps one key per year (YEAR.key); without it no pseudonyms"},

@@ -35,6 +35,7 @@ s_probe (opd_service_t *svc, opd_redis_t *redis, int64_t last_cutoff, int64_t *n
 int
 anonymiser_run (opd_service_t *svc)
 {
+    opd_anonymise_background (svc->cfg);
     if (opd_receipt_key_check (svc->cfg))
         return 1;  //  a bad retention.receipt_key: refused at start, named in the log
     opd_redis_t *redis = opd_redis_new (svc->cfg);

@@ -16,6 +16,7 @@
 #include "opd_store.h"
 #include "opd_util.h"
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,6 +464,18 @@ opd_anonymise_ticket (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
     if (rc == 1 || rc == 5)
         return s_finish (redis, cfg, now, &run, 0, t0) < 0 ? -1 : rc;
     return rc;
+}
+
+void
+opd_anonymise_background (const opd_config_t *cfg)
+{
+    if (!cfg->retention_background)
+        return;
+    struct sched_param p = {.sched_priority = 0};
+    if (sched_setscheduler (0, SCHED_IDLE, &p) == 0)
+        opd_info ("cpu: runs in the background (SCHED_IDLE)");
+    else
+        opd_warn ("cpu: could not run in the background (SCHED_IDLE): %s", strerror (errno));
 }
 
 int

@@ -660,6 +660,7 @@ cli_anonymise (cli_t *c)
         return dry ? cli_fail (c, CLI_USAGE, "usage", "--ticket anonymises now; it has no dry run")
                    : s_anonymise_one (c, cli_opt (c, "ticket"));
     json_t *list = json_array ();
+    opd_anonymise_background (c->cfg);
     int n = opd_anonymise_pass (cli_redis (c), c->cfg, opd_now_ms (), dry, list);
     if (n == OPD_CANARY_FAILED) {
         json_decref (list);

@@ -270,6 +270,10 @@ class Stack:
         self.phone_port = free_port()
         self.smtp = SmtpServer() if smtp else None
         self.config = config or base_config()
+        # Tests run side by side on the same cores: an anonymiser on idle CPU
+        # time only (the default, retention.background) could wait seconds
+        # for a core there. test_anonymiser.BackgroundTest checks the default.
+        self.config.setdefault("retention", {}).setdefault("background", False)
         self.config["redis"] = {"host": "127.0.0.1", "port": self.redis_port}
         self.config["endpoints"] = {
             "intake": "tcp://127.0.0.1:%d" % self.intake_port,

@@ -403,6 +403,28 @@ class BacklogTest(unittest.TestCase):
                 self.assertEqual(st.ticket(tid)["anonymised"], "1")
 
 
+class BackgroundTest(unittest.TestCase):
+    def sched_policy(self, pid):
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[38])  # field 41, policy
+
+    def test_by_default_the_anonymiser_runs_on_idle_cpu_time_only(self):
+        # retention.background (default true): SCHED_IDLE (5), so that a run
+        # never takes a core from intake; false leaves it a normal process.
+        with harness.Stack([], config=zero_day_config()) as st:
+            del st.config["retention"]["background"]  # the default, not the harness's
+            st.write_config()
+            p = st.start("anonymiser")
+            self.assertEqual(self.sched_policy(p.pid), 5)
+            self.assertIn("cpu: runs in the background (SCHED_IDLE)", st.log("anonymiser"))
+            st.stop("anonymiser")
+            st.config["retention"]["background"] = False
+            st.write_config()
+            p = st.start("anonymiser")
+            self.assertEqual(self.sched_policy(p.pid), 0)
+            self.assertNotIn("cpu: runs in the background", st.log("anonymiser").split("stopped")[-1])
+
+
 class ReceiptTest(unittest.TestCase):
     """Receipts signed with retention.receipt_key (Ed25519), verified by
     `opdesk anonymise --receipt N`."""
