@@ -395,6 +395,25 @@ s_redis_cpu (opd_redis_t *redis)
     return v;
 }
 
+//  A number of INFO section (e.g. "total_forks" of "stats"); -1 when
+//  missing.
+static double
+s_info (opd_redis_t *redis, const char *section, const char *field)
+{
+    redisReply *r = opd_redis_command (redis, "INFO %s", section);
+    double v = -1;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        char key[64];
+        snprintf (key, sizeof key, "\n%s:", field);
+        const char *at = strstr (r->str, key);
+        if (at)
+            v = atof (at + strlen (key));
+    }
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
 //  CPU seconds (utime + stime) a process has used so far, from
 //  /proc/PID/stat; -1 when it cannot be read (the process is gone).
 static double
@@ -924,6 +943,7 @@ main (int argc, char **argv)
         double *flat = opd_calloc ((size_t) n + 1, sizeof (double));
         double late = 0;
         long long s0 = s_int_command (&b, "GET", OPD_KEY_SEQ);
+        double forks0 = s_info (b.redis, "stats", "total_forks");
         int64_t f0 = s_now_ns ();
         long got = s_fixed_rate (&b, n, o.rate, flat, &rejected, &late);
         double send_secs = (double) (s_now_ns () - f0) / 1e9;
@@ -936,6 +956,9 @@ main (int argc, char **argv)
                 "ms, p99 %.2f ms, max %.2f ms; generator at most %.2f ms late; routed and armed "
                 "%.0f ms after the last ack\n",
                 o.rate, o.rate_secs, n, send_secs, fr.p50, fr.p99, fr.max, late, drain_ms);
+        //  A fork (an AOF rewrite) stops Redis for its length: say so.
+        printf ("bench: redis forks during the fixed-rate run: %.0f (the latest took %.0f us)\n",
+                s_info (b.redis, "stats", "total_forks") - forks0, s_info (b.redis, "stats", "latest_fork_usec"));
         free (flat);
     }
     else

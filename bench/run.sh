@@ -71,8 +71,10 @@ SMTP_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 PHONE_PORT=$(free_port)
 
+# As deployed (docker-compose.yml): the AOF rewritten past 512 MB only.
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --appendonly yes \
-  --appendfsync everysec --save "" --hash-max-listpack-value 2048 --daemonize no --logfile "$TMP/redis.log" &
+  --appendfsync everysec --auto-aof-rewrite-min-size "${AOF_REWRITE_MIN:-512mb}" --save "" \
+  --hash-max-listpack-value 2048 --daemonize no --logfile "$TMP/redis.log" &
 PIDS+=($!); NAMES+=(redis)
 for _ in $(seq 1 100); do
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break

@@ -15,7 +15,7 @@ NEED="bench-timers opdesk-intake opdesk-router opdesk-slo"
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_config
-bench_redis --appendonly yes --appendfsync everysec --slowlog-max-len 100000
+bench_redis --appendonly yes --appendfsync everysec --auto-aof-rewrite-min-size 512mb --slowlog-max-len 100000
 bench_services intake router
 
 bench_machine

@@ -178,7 +178,8 @@ log_has_ready() {  # logfile offset
 if [ $start_redis = 1 ]; then
     log=$logs/redis.log
     launch redis "$log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$run/redis" && pwd)" \
-        --appendonly yes --appendfsync everysec --save "" --hash-max-listpack-value 2048 --daemonize no --logfile "$(cd "$logs" && pwd)/redis.log"
+        --appendonly yes --appendfsync everysec --auto-aof-rewrite-min-size 512mb --save "" \
+        --hash-max-listpack-value 2048 --daemonize no --logfile "$(cd "$logs" && pwd)/redis.log"
     wait_until redis "$log" 20 sh -c "redis-cli -p '$REDIS_PORT' ping | grep -q PONG"
     echo "run: redis-server up on 127.0.0.1:$REDIS_PORT (AOF in $run/redis/)"
 fi
