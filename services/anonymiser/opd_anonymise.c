@@ -276,7 +276,9 @@ s_run_calls (opd_redis_t *redis, const opd_config_t *cfg, const redisReply *ids,
     //  still ran, and its tickets count.
     while (taken < ncalls && (rc == 0 || taken < sent)) {
         while (rc == 0 && sent < ncalls && sent <= taken + ahead)
-            if (opd_store_call_append (redis, &calls[sent++]))
+            if (opd_store_call_append (redis, &calls[sent]) == 0)
+                sent++;
+            else
                 rc = -1;
         redisReply *r = taken < sent ? opd_redis_get_reply (redis) : NULL;
         if (!r) {
