@@ -166,6 +166,10 @@ s_load (bench_t *b, opd_redis_t *r)
             s_drain (r, &pending);
     }
     s_drain (r, &pending);
+    //  Each clock has one breach timer, counted as arm.lua counts it.
+    redisReply *x = opd_redis_command (r, "INCRBY %s %ld", OPD_KEY_TIMERS_RUNNING, b->n);
+    if (x)
+        freeReplyObject (x);
 }
 
 //  --- Intake under load ----------------------------------------------------------

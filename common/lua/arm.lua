@@ -47,7 +47,7 @@ local function move(c, old, new)
 end
 -- The writes, gathered: hash fields to set and to delete, timers and risk
 -- members to add (score, member) and to remove.
-local set, del, timers_add, timers_rem, risk_add, risk_rem = {}, {}, {}, {}, {}, {}
+local set, del, t_add, t_rem, risk_add, risk_rem = {}, {}, {}, {}, {}, {}
 local function put(list, ...)
   for _, v in ipairs({...}) do list[#list + 1] = v end
 end
@@ -67,13 +67,13 @@ for i = 6, #ARGV, 5 do
     if state == 'running' then
       local warned = h[c .. '_warned']
       if warn > 0 and not warned then
-        put(timers_add, warn, MEMBER.timer(id, c, 'w'))
+        put(t_add, warn, MEMBER.timer(id, c, 'w'))
       elseif warned then
         put(risk_add, due, MEMBER.risk(id, c))
       end
-      put(timers_add, due, MEMBER.timer(id, c, 'b'))
+      put(t_add, due, MEMBER.timer(id, c, 'b'))
     else
-      put(timers_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+      put(t_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
       put(risk_rem, MEMBER.risk(id, c))
     end
   end
@@ -86,7 +86,7 @@ for _, c in ipairs(CLOCKS) do
       put(del, c .. '_state', c .. '_due', c .. '_warn')
     end
     put(del, c .. '_target')
-    put(timers_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
+    put(t_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
     put(risk_rem, MEMBER.risk(id, c))
   end
 end
@@ -95,9 +95,9 @@ if not armed then put(set, 'armed_at', NOW) end
 -- does not matter; clock_met below reads what they wrote.
 if #set > 0 then redis.call('HSET', k, unpack(set)) end
 if #del > 0 then redis.call('HDEL', k, unpack(del)) end
-if #timers_add > 0 then redis.call('ZADD', KEY.timers, unpack(timers_add)) end
+timers_add(t_add)
 if #risk_add > 0 then redis.call('ZADD', KEY.slo_risk, unpack(risk_add)) end
-if #timers_rem > 0 then redis.call('ZREM', KEY.timers, unpack(timers_rem)) end
+timers_rem(unpack(t_rem))
 if #risk_rem > 0 then redis.call('ZREM', KEY.slo_risk, unpack(risk_rem)) end
 -- What happened before the clocks were armed still counts.
 local first = tonumber(h.first_reply_at)

@@ -4,7 +4,7 @@
 local member, ratio = ARGV[3], tonumber(ARGV[4])
 local score = redis.call('ZSCORE', KEY.timers, member)
 if not score or tonumber(score) > NOW then return 0 end
-redis.call('ZREM', KEY.timers, member)
+timers_rem(member)
 local id, c, kind = MEMBER.timer_parse(member)
 if not id then return 0 end
 local k = K(id)
@@ -21,7 +21,7 @@ end
 if not due or due > NOW then return 0 end
 redis.call('HSET', k, c .. '_state', 'breached', c .. '_breached', NOW)
 slo_done(id, c, NOW, 'breached')
-redis.call('ZREM', KEY.timers, MEMBER.timer(id, c, 'w'))
+timers_rem(MEMBER.timer(id, c, 'w'))
 slo_event('slo.breach', id, c, {breached_at = NOW})
 hist(id, NOW, 'opdesk-slo', 'slo_breached', {slo = SLO_NAMES[c], due_at = due})
 queue_refresh(id)

@@ -25,6 +25,7 @@ local KEY = {
   details_replies = 'opd:replies:details',
   slo_work = 'opd:slo:work',
   timers = 'opd:timers',
+  timers_running = 'opd:timers:running',
   slo_done = function (policy, slo, outcome) return 'opd:slo:done:' .. policy .. ':' .. slo .. ':' .. outcome end,
   slo_measure = 'opd:slo:measure',
   slo_risk = 'opd:slo:risk',

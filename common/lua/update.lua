@@ -86,7 +86,7 @@ if new then
     redis.call('HSET', k, 'res_pause', NOW)
     if hget(k, 'res_state') == 'running' then
       redis.call('HSET', k, 'res_state', 'paused')
-      redis.call('ZREM', KEY.timers, MEMBER.timer(id, 'res', 'w'), MEMBER.timer(id, 'res', 'b'))
+      timers_rem(MEMBER.timer(id, 'res', 'w'), MEMBER.timer(id, 'res', 'b'))
       redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, 'res'))
     end
   elseif new == 'resolved' then

@@ -275,6 +275,8 @@ int opd_key_blob_refs (char *buf, size_t size, const char *sha256);
 #define OPD_KEY_SLO_WORK "opd:slo:work"
 //  opd:timers (zset (fire ms), global): member ID|CLOCK|w (warning) or ID|CLOCK|b (breach)
 #define OPD_KEY_TIMERS "opd:timers"
+//  opd:timers:running (string (counter), global): how many breach timers (running clocks) opd:timers holds, kept with every write 
+#define OPD_KEY_TIMERS_RUNNING "opd:timers:running"
 //  opd:slo:done:{policy}:{slo}:{outcome} (zset (finished ms), global): clocks finished in time (outcome met) or breached, member ID|DUE_MS
 #define OPD_KEY_SLO_DONE_FMT "opd:slo:done:%s:%s:%s"
 int opd_key_slo_done (char *buf, size_t size, const char *policy, const char *slo, const char *outcome);

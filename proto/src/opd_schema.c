@@ -508,6 +508,7 @@ const opd_key_info_t opd_keys[] = {
     {"details_replies", "opd:replies:details", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_work", "opd:slo:work", OPD_SCOPE_GLOBAL, false, NULL},
     {"timers", "opd:timers", OPD_SCOPE_GLOBAL, false, NULL},
+    {"timers_running", "opd:timers:running", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_done", "opd:slo:done:{policy}:{slo}:{outcome}", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_measure", "opd:slo:measure", OPD_SCOPE_GLOBAL, false, NULL},
     {"slo_risk", "opd:slo:risk", OPD_SCOPE_GLOBAL, false, NULL},
@@ -572,7 +573,7 @@ const opd_key_info_t opd_keys[] = {
     {"rota_gap_begun", "opd:rota:gap:{team}:{from}:{to}:begun", OPD_SCOPE_GLOBAL, false, NULL},
     {"rota_gaps", "opd:rota:gaps:{team}", OPD_SCOPE_GLOBAL, false, NULL},
 };
-const size_t opd_key_count = 81;
+const size_t opd_key_count = 82;
 
 //  Splits text into n parts at the last n - 1 separators.
 static int

@@ -3,13 +3,14 @@
 #include "opd_slo_gauges.h"
 #include "opd_util.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define READ_BATCH 1000
 
 //  Paused clocks: the pending tickets whose resolution clock is paused.
 static long
-s_count_paused (opd_redis_t *redis, bool *failed)
+s_count_paused (opd_redis_t *redis, long *pending, bool *failed)
 {
     redisReply *ids = opd_redis_command (redis, "ZRANGE " OPD_KEY_IDX_STATUS_FMT " 0 -1", "pending");
     if (!ids) {
@@ -18,6 +19,7 @@ s_count_paused (opd_redis_t *redis, bool *failed)
     }
     long paused = 0;
     size_t n = ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
+    *pending = (long) n;
     for (size_t at = 0; at < n && !*failed; at += READ_BATCH) {
         size_t k = n - at < READ_BATCH ? n - at : READ_BATCH, sent = 0;
         for (size_t i = 0; i < k; i++) {
@@ -45,44 +47,23 @@ s_count_paused (opd_redis_t *redis, bool *failed)
     return paused;
 }
 
-int
-opd_slo_gauges_step (opd_redis_t *redis, opd_slo_gauges_t *g, int count)
+long
+opd_slo_gauges_pass (opd_redis_t *redis)
 {
-    if (!g->active) {
-        g->active = true;
-        g->running = 0;
-        snprintf (g->cursor, sizeof g->cursor, "0");
-    }
-    redisReply *r = opd_redis_command (redis, "ZSCAN " OPD_KEY_TIMERS " %s COUNT %d", g->cursor, count);
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        if (r)
-            freeReplyObject (r);
-        g->active = false;
+    redisReply *r = opd_redis_command (redis, "GET " OPD_KEY_TIMERS_RUNNING);
+    if (!r)
         return -1;
-    }
-    const redisReply *items = r->element[1];
-    //  Running clocks are those with a breach timer ("ID|clock|b"). ZSCAN
-    //  may return a member twice during a rehash: a count off by a few for
-    //  one pass, never a drift, since every pass starts from zero.
-    for (size_t i = 0; items->type == REDIS_REPLY_ARRAY && i + 1 < items->elements; i += 2) {
-        const char *member = opd_reply_str (items, i);
-        size_t len = member ? strlen (member) : 0;
-        if (len > 2 && member[len - 2] == '|' && member[len - 1] == 'b')
-            g->running++;
-    }
-    snprintf (g->cursor, sizeof g->cursor, "%s", opd_reply_str (r, 0) ? opd_reply_str (r, 0) : "0");
+    long running = r->type == REDIS_REPLY_STRING ? atol (r->str) : 0;
     freeReplyObject (r);
-    if (strcmp (g->cursor, "0"))
-        return 0;
-    g->active = false;
     bool failed = false;
-    long paused = s_count_paused (redis, &failed);
+    long pending = 0;
+    long paused = s_count_paused (redis, &pending, &failed);
     if (failed)
         return -1;
-    r = opd_redis_command (redis, "HSET " OPD_KEY_STATS_SLO_GAUGES " running %ld paused %ld at %lld", g->running,
+    r = opd_redis_command (redis, "HSET " OPD_KEY_STATS_SLO_GAUGES " running %ld paused %ld at %lld", running,
                            paused, (long long) opd_now_ms ());
     if (!r)
         return -1;
     freeReplyObject (r);
-    return 1;
+    return pending;
 }

@@ -6,17 +6,10 @@
 #include "opd_redis.h"
 #include <stdbool.h>
 
-//  Counting running and paused clocks without blocking Redis: a pass scans
-//  opd:timers with ZSCAN, a step at a time, then reads the resolution state
-//  of the pending tickets, and writes the counts to opd:stats:slo:gauges.
-typedef struct {
-    bool active;
-    char cursor[32];
-    long running;
-} opd_slo_gauges_t;
-
-//  One step of a pass (starting one when none is active). Returns 1 when
-//  the pass finished and the counts were written, 0 when more steps are
-//  needed, -1 when Redis failed (the pass starts again).
-int opd_slo_gauges_step (opd_redis_t *redis, opd_slo_gauges_t *g, int count);
+//  One pass: the running clocks as the scripts count them
+//  (opd:timers:running, kept with every write of opd:timers: decision 167),
+//  the paused ones from the resolution state of the pending tickets; both
+//  written to opd:stats:slo:gauges. Returns how many pending tickets were
+//  read, or -1 when Redis failed.
+long opd_slo_gauges_pass (opd_redis_t *redis);
 #endif

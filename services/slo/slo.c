@@ -39,8 +39,8 @@
 #define BURN_SOON_MS 1000   //  ... or this soon after a breach fired
 #define MEASURE_MAX  500    //  met clocks turned into histogram counts per sweep
 #define GAUGES_MS    30000  //  a pass counting running and paused clocks starts this often,
-#define GAUGES_SMALL_MS 2000 //  or this often when the last pass took one step (few timers)
-#define GAUGES_STEP  5000   //  opd:timers members per ZSCAN step
+#define GAUGES_SMALL_MS 2000 //  or this often when the last pass read few pending tickets
+#define GAUGES_FEW_PENDING 1000
 
 typedef struct {
     opd_service_t *svc;
@@ -52,8 +52,6 @@ typedef struct {
     long burns;           //  slo.burn alerts published
     int64_t last_burn;    //  monotonic ms of the last burn check
     int64_t last_gauges;  //  monotonic ms when the last gauges pass started
-    opd_slo_gauges_t gauges;
-    int gauge_steps;      //  steps of the pass under way
     int64_t gauges_every; //  GAUGES_MS or GAUGES_SMALL_MS, after the size of the last pass
 } slo_t;
 
@@ -605,19 +603,14 @@ s_measure (slo_t *self, bool sweep)
         return;
     }
     int64_t mono = opd_mono_ms ();
-    if (self->gauges.active || mono - self->last_gauges >= self->gauges_every) {
-        if (!self->gauges.active) {
-            self->last_gauges = mono;
-            self->gauge_steps = 0;
-        }
-        int rc = opd_slo_gauges_step (self->redis, &self->gauges, GAUGES_STEP);
-        if (rc < 0) {
+    if (mono - self->last_gauges >= self->gauges_every) {
+        self->last_gauges = mono;
+        long pending = opd_slo_gauges_pass (self->redis);
+        if (pending < 0) {
             s_redis_failed (self, "gauges");
             return;
         }
-        self->gauge_steps++;
-        if (rc == 1)
-            self->gauges_every = self->gauge_steps == 1 ? GAUGES_SMALL_MS : GAUGES_MS;
+        self->gauges_every = pending < GAUGES_FEW_PENDING ? GAUGES_SMALL_MS : GAUGES_MS;
     }
     if (mono - self->last_burn >= BURN_MS || (self->breaches > 0 && mono - self->last_burn >= BURN_SOON_MS)) {
         self->last_burn = mono;

@@ -132,12 +132,16 @@ class FunctionLibraryTest(unittest.TestCase):
             # The older layout: braces gone, no layout recorded, an older library.
             for k in before:
                 st.r.rename(k, k.replace("{", "").replace("}", ""))
-            st.r.delete("opd:layout")
+            st.r.delete("opd:layout", "opd:timers:running")
             st.r.execute_command("FUNCTION", "DELETE", "opdesk")
             self.assertEqual(st.r.keys("opd:t:{*"), [])
             for name in ("intake", "router", "slo", "web"):
                 st.start(name)
-            self.assertEqual(st.r.get("opd:layout"), "2")
+            self.assertEqual(st.r.get("opd:layout"), "3")
+            # Layout 3: the running clocks counted from the timers, once.
+            breach = [m for m in st.r.zrange("opd:timers", 0, -1) if m.endswith("|b")]
+            self.assertGreater(len(breach), 0)
+            self.assertEqual(st.r.get("opd:timers:running"), str(len(breach)))
             self.assertEqual({k: st.r.type(k) for k in st.r.keys("opd:t:*")}, before)
             self.assertEqual(st.r.lrange("opd:t:{%s}:c" % tids[0], 0, -1), comments)
             logs = "".join(st.log(name) for name in ("intake", "router", "slo", "web"))

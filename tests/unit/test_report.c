@@ -564,11 +564,9 @@ test_report_metrics_text (void **state)
     s_cmd (r, "HSET opd:t:{OPD-4} res_state paused");
     s_cmd (r, "HSET opd:t:{OPD-5} res_state met");
     s_cmd (r, "ZADD opd:idx:status:pending 1 OPD-4 2 OPD-5");
-    opd_slo_gauges_t g = {0};
-    int rc;
-    while ((rc = opd_slo_gauges_step (r, &g, 1)) == 0)
-        ;
-    assert_int_equal (rc, 1);
+    //  The scripts count the two breach timers as they write them.
+    s_cmd (r, "SET opd:timers:running 2");
+    assert_int_equal (opd_slo_gauges_pass (r), 2);  //  two pending tickets read
 
     char *text = metrics_slo_text (r, cfg);
     assert_non_null (text);
