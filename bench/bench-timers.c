@@ -5,8 +5,8 @@
     1. Loads N running first-response clocks straight into the key layout,
        pipelined: per clock a ticket hash (id, version, status, priority,
        team, slo_policy, received_at, created_at, fr_state running, fr_due,
-       fr_warn) and two members of opd:timers ("ID|fr|w" at the warning,
-       "ID|fr|b" at the due time). Due times are spread evenly over
+       fr_warn) and its one member of opd:timers ("ID|fr|w" at the warning,
+       which opdesk-slo turns into "ID|fr|b" at the due time as it fires). Due times are spread evenly over
        [start + lead, start + lead + spread); each warning is 20 s before its
        due time. Redis memory per clock is used_memory after less before, over N.
     2. Starts opdesk-slo (--slo PATH) and, at the same time, a client that
@@ -151,13 +151,9 @@ s_load (bench_t *b, opd_redis_t *r)
         opd_args_add (&a, "ZADD");
         opd_args_add (&a, OPD_KEY_TIMERS);
         opd_args_addi (&a, warn);
-        opd_member_timer_t warning = {"", OPD_CLOCK_FR, 'w'}, breach = {"", OPD_CLOCK_FR, 'b'};
+        opd_member_timer_t warning = {"", OPD_CLOCK_FR, 'w'};
         snprintf (warning.id, sizeof warning.id, "%s", id);
-        snprintf (breach.id, sizeof breach.id, "%s", id);
         opd_member_timer_make (member, sizeof member, &warning);
-        opd_args_add (&a, member);
-        opd_args_addi (&a, due);
-        opd_member_timer_make (member, sizeof member, &breach);
         opd_args_add (&a, member);
         opd_redis_append_argv (r, &a);
         opd_args_free (&a);
@@ -166,10 +162,6 @@ s_load (bench_t *b, opd_redis_t *r)
             s_drain (r, &pending);
     }
     s_drain (r, &pending);
-    //  Each clock has one breach timer, counted as arm.lua counts it.
-    redisReply *x = opd_redis_command (r, "INCRBY %s %ld", OPD_KEY_TIMERS_RUNNING, b->n);
-    if (x)
-        freeReplyObject (x);
 }
 
 //  --- Intake under load ----------------------------------------------------------

@@ -65,13 +65,17 @@ for i = 6, #ARGV, 5 do
   if st ~= 'met' and st ~= 'breached' then
     put(set, c .. '_state', state, c .. '_warn', warn)
     if state == 'running' then
+      -- One timer a running clock: its warning while that is to come, then
+      -- its breach (fire.lua swaps them).
       local warned = h[c .. '_warned']
       if warn > 0 and not warned then
         put(t_add, warn, MEMBER.timer(id, c, 'w'))
-      elseif warned then
-        put(risk_add, due, MEMBER.risk(id, c))
+        put(t_rem, MEMBER.timer(id, c, 'b'))
+      else
+        if warned then put(risk_add, due, MEMBER.risk(id, c)) end
+        put(t_add, due, MEMBER.timer(id, c, 'b'))
+        put(t_rem, MEMBER.timer(id, c, 'w'))
       end
-      put(t_add, due, MEMBER.timer(id, c, 'b'))
     else
       put(t_rem, MEMBER.timer(id, c, 'w'), MEMBER.timer(id, c, 'b'))
       put(risk_rem, MEMBER.risk(id, c))

@@ -6,22 +6,27 @@
 -- of its keys (TICKET_KEYS) is renamed when the old one exists and the new
 -- one does not. A console beat's key (opd:t:ID:w:AGENT, five minutes) is
 -- left to expire. Redis is busy meanwhile: about 1 s per 100,000 tickets.
--- Layout 3 counts the breach timers of opd:timers into KEY.timers_running
--- (docs/decisions.md 167), which the scripts keep from then on.
+-- Layout 4 keeps one timer a running clock (docs/decisions.md 168): a
+-- clock whose warning is still to come loses its breach timer, which
+-- fire.lua adds as the warning fires; layout 3's count of them goes.
 -- ARGV: now, maxlen. Returns how many keys were renamed (0 when the layout
 -- is current).
 local layout = tonumber(redis.call('GET', KEY.layout) or '1') or 1
 if layout >= tonumber(LAYOUT) then return 0 end
-local running, at = 0, 0
+local early, at = {}, 0
 while true do
   local members = redis.call('ZRANGE', KEY.timers, at, at + 9999)
   for _, m in ipairs(members) do
-    if is_breach_timer(m) then running = running + 1 end
+    local id, c, kind = MEMBER.timer_parse(m)
+    if id and kind == 'w' then early[#early + 1] = MEMBER.timer(id, c, 'b') end
   end
   if #members < 10000 then break end
   at = at + 10000
 end
-redis.call('SET', KEY.timers_running, running)
+for i = 1, #early, 1000 do
+  redis.call('ZREM', KEY.timers, unpack(early, i, math.min(i + 999, #early)))
+end
+redis.call('DEL', KEY.timers_running)
 local renamed, from = 0, 0
 while layout < 2 do
   local ids = redis.call('ZRANGE', KEY.idx_all, from, from + 999)

@@ -8,11 +8,11 @@ local NOW, MAXLEN, NULL
 local K = KEY.ticket
 
 -- The layout of the keys (KEY.layout): 2, every ticket's keys name it in a
--- hash tag; 3, opd:timers:running counts the running clocks. opd_version
+-- hash tag; 4, opd:timers holds one member per running clock. opd_version
 -- answers its version with " migrate" after it while Redis holds an older
 -- layout, and the service that reads so runs
 -- migrate.lua before anything else (common/src/opd_redis.c).
-local LAYOUT = '3'
+local LAYOUT = '4'
 
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
@@ -177,40 +177,19 @@ local function slo_done(id, c, at, outcome)
   redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
 end
 
--- opd:timers holds a breach timer (ID|CLOCK|b) for each running clock and
--- may hold its warning (ID|CLOCK|w). KEY.timers_running counts the breach
--- timers, so that opdesk-slo's gauge reads one key instead of every timer
--- (docs/decisions.md 167): every write of opd:timers goes through these two.
-local function is_breach_timer(member)
-  return string.sub(member, -2) == '|b'
-end
-
+-- opd:timers holds one member per running clock: ID|CLOCK|w at the time of
+-- its warning while that is still to come, then ID|CLOCK|b at its due time
+-- (fire.lua swaps them as the warning fires; docs/decisions.md 168). Its size
+-- is the number of running clocks.
 -- Adds (score, member) pairs.
 local function timers_add(list)
-  local b, w = {}, {}
-  for i = 1, #list, 2 do
-    local to = is_breach_timer(list[i + 1]) and b or w
-    to[#to + 1] = list[i]
-    to[#to + 1] = list[i + 1]
-  end
-  if #w > 0 then redis.call('ZADD', KEY.timers, unpack(w)) end
-  if #b > 0 then
-    local n = redis.call('ZADD', KEY.timers, unpack(b))
-    if n > 0 then redis.call('INCRBY', KEY.timers_running, n) end
-  end
+  if #list > 0 then redis.call('ZADD', KEY.timers, unpack(list)) end
 end
 
 -- Removes members.
 local function timers_rem(...)
-  local b, w = {}, {}
-  for _, m in ipairs({...}) do
-    if is_breach_timer(m) then b[#b + 1] = m else w[#w + 1] = m end
-  end
-  if #w > 0 then redis.call('ZREM', KEY.timers, unpack(w)) end
-  if #b > 0 then
-    local n = redis.call('ZREM', KEY.timers, unpack(b))
-    if n > 0 then redis.call('INCRBY', KEY.timers_running, -n) end
-  end
+  local members = {...}
+  if #members > 0 then redis.call('ZREM', KEY.timers, unpack(members)) end
 end
 
 -- A clock is met at 'at'. A clock that was running past its due time and

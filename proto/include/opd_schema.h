@@ -273,9 +273,9 @@ int opd_key_blob_refs (char *buf, size_t size, const char *sha256);
 #define OPD_KEY_DETAILS_REPLIES "opd:replies:details"
 //  opd:slo:work (zset (ms), global): tickets whose clocks must be (re)computed
 #define OPD_KEY_SLO_WORK "opd:slo:work"
-//  opd:timers (zset (fire ms), global): member ID|CLOCK|w (warning) or ID|CLOCK|b (breach)
+//  opd:timers (zset (fire ms), global): one member per running clock: ID|CLOCK|w at its warning while that is to come, t
 #define OPD_KEY_TIMERS "opd:timers"
-//  opd:timers:running (string (counter), global): how many breach timers (running clocks) opd:timers holds, kept with every write 
+//  opd:timers:running (string (counter), global): layout 3 only: the count of running clocks that layout 4 replaced with ZCARD opd
 #define OPD_KEY_TIMERS_RUNNING "opd:timers:running"
 //  opd:slo:done:{policy}:{slo}:{outcome} (zset (finished ms), global): clocks finished in time (outcome met) or breached, member ID|DUE_MS
 #define OPD_KEY_SLO_DONE_FMT "opd:slo:done:%s:%s:%s"
@@ -293,7 +293,7 @@ int opd_key_slo_burn (char *buf, size_t size, const char *policy, const char *sl
 #define OPD_KEY_STATS_SLO "opd:stats:slo"
 //  opd:stats:slo:hist (hash of counters, global): working-time histograms: POLICY|SLO|B = clocks in bucket B (not cumulative
 #define OPD_KEY_STATS_SLO_HIST "opd:stats:slo:hist"
-//  opd:stats:slo:gauges (hash, global): running (breach timers in opd:timers), paused (pending tickets whose resolution 
+//  opd:stats:slo:gauges (hash, global): running (members of opd:timers: one a running clock), paused (pending tickets wh
 #define OPD_KEY_STATS_SLO_GAUGES "opd:stats:slo:gauges"
 //  opd:events (stream, global): the durable event history: fields t (topic), m (msgpack map)
 #define OPD_KEY_EVENTS "opd:events"
@@ -486,7 +486,7 @@ extern const size_t opd_key_count;
 //  Parts joined with '|'. make returns the length written, or -1 when it
 //  does not fit; parse returns 0, or -2 when text is malformed (the id is
 //  everything before the last separators, so any id parses).
-//  ID|CLOCK|KIND: a clock's warning (w) or breach (b) timer in opd:timers
+//  ID|CLOCK|KIND: a running clock's one timer in opd:timers: its warning (w) while that is to come, then its breach (b)
 typedef struct {
     char id[OPD_ID_MAX + 1];
     opd_clock_t clock;

@@ -50,10 +50,10 @@ s_count_paused (opd_redis_t *redis, long *pending, bool *failed)
 long
 opd_slo_gauges_pass (opd_redis_t *redis)
 {
-    redisReply *r = opd_redis_command (redis, "GET " OPD_KEY_TIMERS_RUNNING);
+    redisReply *r = opd_redis_command (redis, "ZCARD " OPD_KEY_TIMERS);
     if (!r)
         return -1;
-    long running = r->type == REDIS_REPLY_STRING ? atol (r->str) : 0;
+    long running = r->type == REDIS_REPLY_INTEGER ? (long) r->integer : 0;
     freeReplyObject (r);
     bool failed = false;
     long pending = 0;

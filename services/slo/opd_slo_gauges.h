@@ -6,8 +6,8 @@
 #include "opd_redis.h"
 #include <stdbool.h>
 
-//  One pass: the running clocks as the scripts count them
-//  (opd:timers:running, kept with every write of opd:timers: decision 167),
+//  One pass: the running clocks (ZCARD opd:timers, which holds one timer a
+//  running clock: decision 168),
 //  the paused ones from the resolution state of the pending tickets; both
 //  written to opd:stats:slo:gauges. Returns how many pending tickets were
 //  read, or -1 when Redis failed.

@@ -149,10 +149,9 @@ class RedisAclTest(unittest.TestCase):
                 health.hgetall("opd:acl-test")
             # Nothing was written but the test's key (and the heartbeats,
             # opd:alive:*, and the layout of the keys the first service found,
-            # with the mark that a new desk has no older links to find and
-            # its count of running clocks, 0).
+            # with the mark that a new desk has no older links to find).
             self.assertEqual(sorted(k for k in st.r.keys() if not k.startswith("opd:alive:")),
-                             ["opd:acl-test", "opd:anon:linked", "opd:layout", "opd:timers:running"])
+                             ["opd:acl-test", "opd:anon:linked", "opd:layout"])
 
     def test_wrong_password_is_refused_and_not_logged(self):
         with AclStack(["intake"]) as st:
