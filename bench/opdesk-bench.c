@@ -31,9 +31,11 @@
 #include "opd_redis.h"
 #include "opd_store.h"
 #include "opd_util.h"
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +280,38 @@ s_closed_loop (bench_t *b, long n, double *lat, long *rejected)
     return nlat;
 }
 
+//  Sleeps until a client may have a reply or until the instant until (ns).
+//  Not zmq_poll, whose timeout is in whole milliseconds: the generator
+//  would send a request up to a millisecond after its due time, and that
+//  wait would count as the stack's latency. Each socket's ZMQ_FD only says
+//  that something changed, so its ZMQ_EVENTS is read first (zmq_getsockopt
+//  manual). Returns 0, or -1 when the wait failed.
+static int
+s_wait_until (client_t *c, int m, int64_t until)
+{
+    struct pollfd fds[MAX_CLIENTS];
+    for (int i = 0; i < m; i++) {
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt (c[i].sock, ZMQ_EVENTS, &events, &len))
+            return -1;
+        if (events & ZMQ_POLLIN)
+            return 0;
+        len = sizeof fds[i].fd;
+        if (zmq_getsockopt (c[i].sock, ZMQ_FD, &fds[i].fd, &len))
+            return -1;
+        fds[i].events = POLLIN;
+        fds[i].revents = 0;
+    }
+    int64_t left = until - s_now_ns ();
+    if (left <= 0)
+        return 0;
+    struct timespec ts = {(time_t) (left / 1000000000), (long) (left % 1000000000)};
+    if (ppoll (fds, (nfds_t) m, &ts, NULL) < 0 && errno != EINTR)
+        return -1;
+    return 0;
+}
+
 //  Open loop at a fixed rate: request i is due at start + i / rate and its
 //  latency counts from then.
 static long
@@ -289,9 +323,6 @@ s_fixed_rate (bench_t *b, long n, long rate, double *lat, long *rejected, double
         return -1;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    zmq_pollitem_t items[MAX_CLIENTS];
-    for (int i = 0; i < m; i++)
-        items[i] = (zmq_pollitem_t) {c[i].sock, 0, ZMQ_POLLIN, 0};
     long sent = 0, done = 0, nlat = 0;
     *late_ms = 0;
     int64_t start = s_now_ns () + 1000000;
@@ -309,17 +340,10 @@ s_fixed_rate (bench_t *b, long n, long rate, double *lat, long *rejected, double
             s_send (&c[sent % m], &buf, due);
             sent++;
         }
-        long wait_ms = 100;
-        if (sent < n) {
-            int64_t due = start + (int64_t) ((double) sent * 1e9 / (double) rate);
-            //  Whole milliseconds: at 2,000/s requests leave in pairs, each
-            //  measured from its own due time, instead of the generator
-            //  spinning on a core that the stack needs.
-            wait_ms = (long) ((due - s_now_ns () + 999999) / 1000000);
-            if (wait_ms < 1)
-                wait_ms = 1;
-        }
-        if (zmq_poll (items, m, wait_ms) < 0)
+        int64_t until = now + 100000000;
+        if (sent < n)
+            until = start + (int64_t) ((double) sent * 1e9 / (double) rate);
+        if (s_wait_until (c, m, until) < 0)
             break;
         now = s_now_ns ();
         for (int i = 0; i < m; i++)
