@@ -201,6 +201,23 @@ s_make_calls (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const re
     return calls;
 }
 
+//  Where each store of opd_store_anon_linked is in opd_keys (the receipt
+//  counts by schema key), found once.
+static const size_t *
+s_linked_keys (void)
+{
+    static size_t at[OPD_STORE_ANON_LINKED];
+    static bool found;
+    for (size_t k = 0; k < OPD_STORE_ANON_LINKED && !found; k++) {
+        at[k] = opd_key_count;
+        for (size_t i = 0; i < opd_key_count; i++)
+            if (!strcmp (opd_keys[i].name, opd_store_anon_linked[k]))
+                at[k] = i;
+    }
+    found = true;
+    return at;
+}
+
 //  One anonymised ticket's counts into the run: its own keys, and the keys
 //  of the global stores that named it (deleted in the same step), under
 //  their schema names in the receipt.
@@ -211,10 +228,10 @@ s_add (s_run_t *run, const opd_store_anon_counts_t *c)
     run->in_ticket.comments += c->comments;
     run->in_ticket.history += c->history;
     run->in_ticket.idx += c->idx;
-    for (size_t k = 0; k < 4; k++)
-        for (size_t i = 0; i < opd_key_count; i++)
-            if (!strcmp (opd_keys[i].name, opd_store_anon_linked[k]))
-                run->swept.removed[i] += c->linked[k];
+    const size_t *at = s_linked_keys ();
+    for (size_t k = 0; k < OPD_STORE_ANON_LINKED; k++)
+        if (at[k] < opd_key_count)
+            run->swept.removed[at[k]] += c->linked[k];
 }
 
 //  What one ticket's part of a reply says, into the run; 1 done, 0 not, -1.

@@ -144,6 +144,7 @@ int opd_store_update (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, 
 //  anonymise.lua: the personal data of one closed ticket (PERSONAL of the
 //  schema); fields_json: the custom fields with personal values replaced,
 //  NULL to leave them. 1 done, 0 not eligible, -1 / -2 as above.
+#define OPD_STORE_ANON_LINKED 4  //  the global stores that name a ticket: idem, ext, call, phone
 typedef struct {
     long long fields;    //  hash fields replaced, deleted or redacted
     long long comments;  //  comments changed
@@ -151,9 +152,9 @@ typedef struct {
     long long idx;       //  index entries removed (opd:idx:req:*)
     //  Keys of the global stores that named the ticket, deleted with it, in
     //  the order of opd_store_anon_linked (schema key names).
-    long long linked[4];
+    long long linked[OPD_STORE_ANON_LINKED];
 } opd_store_anon_counts_t;
-extern const char *const opd_store_anon_linked[4];
+extern const char *const opd_store_anon_linked[OPD_STORE_ANON_LINKED];
 //  run: the run's number (history and the hash record it); pseudonym and
 //  period: the requester's keyed pseudonym and the year of its key (NULL:
 //  none, the ticket becomes anonymous); counts, when not NULL, receives

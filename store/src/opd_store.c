@@ -310,9 +310,10 @@ opd_store_anonymise_add (opd_store_call_t *c, const char *id, const char *rule, 
 }
 
 //  What anonymise.lua's unlink deletes, in the order of its reply.
-const char *const opd_store_anon_linked[4] = {"idem", "ext", "call", "phone"};
-//  Values per ticket in anonymise.lua's reply.
-#define ANON_REPLY 9
+const char *const opd_store_anon_linked[OPD_STORE_ANON_LINKED] = {"idem", "ext", "call", "phone"};
+//  Values per ticket in anonymise.lua's reply: done, fields, comments,
+//  history, idx, then the linked stores.
+#define ANON_REPLY (5 + OPD_STORE_ANON_LINKED)
 
 int
 opd_store_anonymise_reply_at (const redisReply *r, size_t i, opd_store_anon_counts_t *counts)
@@ -324,7 +325,7 @@ opd_store_anonymise_reply_at (const redisReply *r, size_t i, opd_store_anon_coun
         *counts = (opd_store_anon_counts_t) {opd_reply_int (r, o + 1), opd_reply_int (r, o + 2),
                                              opd_reply_int (r, o + 3), opd_reply_int (r, o + 4),
                                              {0}};
-        for (size_t k = 0; k < 4; k++)
+        for (size_t k = 0; k < OPD_STORE_ANON_LINKED; k++)
             counts->linked[k] = opd_reply_int (r, o + 5 + k);
     }
     return (int) opd_reply_int (r, o);

@@ -2,6 +2,7 @@
     of the schema's own samples are generated too (schema_samples.inc); the
     cases below are the ones a sample cannot show: malformed members, ids
     that hold the separator, the clock table, the ticket reader's slots. */
+#include "opd_alive.h"
 #include "opd_schema.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,6 +91,15 @@ test_ticket_set_fills_named_members (void **state)
     assert_null (t.id);
 }
 
+//  common/ may not include proto/ (docs/architecture.md), so the heartbeat
+//  prefix is spelled in opd_alive.h too: it must stay the schema's.
+static void
+test_heartbeat_prefix_is_the_schemas (void **state)
+{
+    (void) state;
+    assert_string_equal (OPD_ALIVE_KEY "%s", OPD_KEY_ALIVE_FMT);
+}
+
 static void
 test_personal_fields_include_participants (void **state)
 {
@@ -114,6 +124,7 @@ main (void)
         cmocka_unit_test (test_clock_table_names_each_clock_three_ways),
         cmocka_unit_test (test_ticket_set_fills_named_members),
         cmocka_unit_test (test_personal_fields_include_participants),
+        cmocka_unit_test (test_heartbeat_prefix_is_the_schemas),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -172,6 +172,28 @@ test_store_reads_the_ticket_and_its_clocks (void **state)
     freeReplyObject (r);
 }
 
+//  Each global store that anonymise.lua's reply counts is a schema key that
+//  the anonymiser clears with the ticket (sweep: ticket), so that the
+//  receipt names it.
+static void
+test_store_anon_linked_are_schema_keys_cleared_with_the_ticket (void **state)
+{
+    (void) state;
+    for (size_t k = 0; k < OPD_STORE_ANON_LINKED; k++) {
+        const opd_key_info_t *found = NULL;
+        for (size_t i = 0; i < opd_key_count; i++)
+            if (!strcmp (opd_keys[i].name, opd_store_anon_linked[k]))
+                found = &opd_keys[i];
+        assert_non_null (found);
+        assert_non_null (found->sweep);
+        assert_string_equal (found->sweep, "ticket");
+    }
+    size_t cleared = 0;
+    for (size_t i = 0; i < opd_key_count; i++)
+        cleared += opd_keys[i].sweep && !strcmp (opd_keys[i].sweep, "ticket");
+    assert_int_equal (cleared, OPD_STORE_ANON_LINKED);
+}
+
 int
 main (void)
 {
@@ -183,6 +205,7 @@ main (void)
         cmocka_unit_test (test_store_decodes_every_update_answer),
         cmocka_unit_test (test_store_decodes_comment_and_create_answers),
         cmocka_unit_test (test_store_reads_the_ticket_and_its_clocks),
+        cmocka_unit_test (test_store_anon_linked_are_schema_keys_cleared_with_the_ticket),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
