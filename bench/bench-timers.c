@@ -374,10 +374,10 @@ main (int argc, char **argv)
     if (x)
         freeReplyObject (x);
     double per_clock = (double) (mem1 - mem0) / (double) b.n;
-    double per_timer_pair = (double) (timers1 - timers0) / (double) b.n;
+    double per_timer = (double) (timers1 - timers0) / (double) b.n;
     printf ("bench-timers: loaded %ld running clocks in %.1f s (%.0f/s); Redis memory %.0f bytes per clock "
-            "(the ticket hash ~%lld bytes, its two timers ~%.0f bytes in opd:timers)\n",
-            b.n, load_s, (double) b.n / load_s, per_clock, hash1, per_timer_pair);
+            "(the ticket hash ~%lld bytes, its timer ~%.0f bytes in opd:timers)\n",
+            b.n, load_s, (double) b.n / load_s, per_clock, hash1, per_timer);
     if (b.settle)
         printf ("bench-timers: append-only file rewritten after the load in %.1f s (--no-settle: not)\n",
                 s_settle_aof (r));
