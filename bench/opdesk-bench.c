@@ -516,7 +516,7 @@ s_procs_print (bench_t *b, long tickets)
 //  Where Redis spent its time since the last CONFIG RESETSTAT: the commands
 //  by total time, each with calls and microseconds per call, per ticket.
 static void
-s_print_commandstats (opd_redis_t *redis, long tickets)
+s_print_commandstats (opd_redis_t *redis, long tickets, const char *run)
 {
     redisReply *r = opd_redis_command (redis, "INFO commandstats");
     if (!r || r->type != REDIS_REPLY_STRING) {
@@ -548,10 +548,10 @@ s_print_commandstats (opd_redis_t *redis, long tickets)
             used += (size_t) w;
     }
     free (copy);
-    printf ("bench: redis commands per ticket during the end-to-end run, inside scripts and "
-            "outside: %.1f\n", (double) ncalls / (double) tickets);
-    printf ("bench: redis time by command during the end-to-end run (the commands inside the "
-            "scripts count both alone and in fcall): %s\n", line);
+    printf ("bench: redis commands per ticket during the %s run, inside scripts and "
+            "outside: %.1f\n", run, (double) ncalls / (double) tickets);
+    printf ("bench: redis time by command during the %s run (the commands inside the "
+            "scripts count both alone and in fcall): %s\n", run, line);
     (void) total;
 }
 
@@ -952,7 +952,7 @@ main (int argc, char **argv)
     printf ("bench: redis busy %.0f%% of the end-to-end run, %.0f us of CPU per ticket\n",
             100.0 * (cpu1 - cpu0) / e2e_secs, 1e6 * (cpu1 - cpu0) / (double) o.n);
     s_procs_print (&b, o.n);
-    s_print_commandstats (b.redis, o.n);
+    s_print_commandstats (b.redis, o.n, "end-to-end");
     printf ("bench: memory per routed and armed ticket (events, history, indexes; payload "
             "excluded): %.0f bytes\n",
             mem_e2e);
@@ -967,7 +967,12 @@ main (int argc, char **argv)
         double *flat = opd_calloc ((size_t) n + 1, sizeof (double));
         double late = 0;
         long long s0 = s_int_command (&b, "GET", OPD_KEY_SEQ);
+        redisReply *rs = opd_redis_command (b.redis, "CONFIG RESETSTAT");
+        if (rs)
+            freeReplyObject (rs);
         double forks0 = s_info (b.redis, "stats", "total_forks");
+        double cmds0 = s_info (b.redis, "stats", "total_commands_processed");
+        double rcpu0 = s_info (b.redis, "cpu", "used_cpu_user") + s_info (b.redis, "cpu", "used_cpu_sys");
         int64_t f0 = s_now_ns ();
         long got = s_fixed_rate (&b, n, o.rate, flat, &rejected, &late);
         double send_secs = (double) (s_now_ns () - f0) / 1e9;
@@ -975,11 +980,19 @@ main (int argc, char **argv)
         if (got != n || s_wait_drained (&b, s0 + n))
             rc = 1;
         double drain_ms = (double) (s_now_ns () - d0) / 1e6;
+        double cmds = s_info (b.redis, "stats", "total_commands_processed") - cmds0;
+        double rcpu = s_info (b.redis, "cpu", "used_cpu_user") + s_info (b.redis, "cpu", "used_cpu_sys") - rcpu0;
         fr = s_percentiles (flat, got);
         printf ("bench: fixed rate %ld tickets/s for %.1f s (%ld tickets, %.2f s): ack p50 %.2f "
                 "ms, p99 %.2f ms, max %.2f ms; generator at most %.2f ms late; routed and armed "
                 "%.0f ms after the last ack\n",
                 o.rate, o.rate_secs, n, send_secs, fr.p50, fr.p99, fr.max, late, drain_ms);
+        //  Below saturation the services' own round trips (a sweep per
+        //  doorbell, the looks at the timers) weigh more than in phase 1.
+        printf ("bench: redis during the fixed-rate run: %.0f us of CPU and %.1f commands a ticket "
+                "(INFO cpu, total_commands_processed; the acknowledgements of phase 1 included)\n",
+                rcpu * 1e6 / (double) n, cmds / (double) n);
+        s_print_commandstats (b.redis, n, "fixed-rate");
         //  A fork (an AOF rewrite) stops Redis for its length: say so.
         printf ("bench: redis forks during the fixed-rate run: %.0f (the latest took %.0f us)\n",
                 s_info (b.redis, "stats", "total_forks") - forks0, s_info (b.redis, "stats", "latest_fork_usec"));

@@ -19,6 +19,7 @@
 
 #define BATCH         200
 #define SWEEP_MS      200
+#define GATHER_MS     2     //  a doorbell's sweep waits this long for the tickets behind it
 #define DETAILS_MS    5000  //  the details work set without a doorbell
 #define STATS_MS      60000
 #define ID_MAX        64
@@ -285,8 +286,10 @@ router_run (opd_service_t *svc)
             opd_service_wait ((int) (next_sweep - now));
         if (rang)
             opd_debug ("doorbell rang");
+        //  The tickets right behind the one that rang go in the same sweep.
         if (rang && !opd_redis_is_down (self.redis)) {
-            next_sweep = 0;
+            if (next_sweep > opd_mono_ms () + GATHER_MS)
+                next_sweep = opd_mono_ms () + GATHER_MS;
             self.next_details = 0;
         }
         if (opd_mono_ms () - last_report > STATS_MS) {

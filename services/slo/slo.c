@@ -32,6 +32,7 @@
 #define BATCH        200
 #define SWEEP_MS     200
 #define TIMER_MAX_MS 100   //  longest sleep between two looks at opd:timers
+#define GATHER_MS    2     //  a doorbell's sweep waits this long for the tickets behind it
 #define FIRE_BATCH   500
 #define SWEEP_BUDGET_MS 50
 #define STATS_MS     60000
@@ -46,6 +47,8 @@ typedef struct {
     opd_service_t *svc;
     opd_redis_t *redis;
     zsock_t *sub;
+    int64_t next_timer;   //  when the next timer is due (ms), 0 none, -1 not known (Redis failed)
+    int64_t last_look;    //  monotonic ms of the last look at opd:timers
     long armed, retried, gone, fired, skipped, failed;
     int64_t late_max;     //  the latest a timer fired since the last stats line, ms
     long breaches;        //  breaches fired since the last burn check
@@ -482,6 +485,26 @@ s_fire (slo_t *self)
     return at;
 }
 
+//  Fires the timers that came due, when one may have: the next one known is
+//  due, this loop armed tickets (only opdesk-slo adds timers), or
+//  TIMER_MAX_MS passed since the last look. Looking on every turn of the
+//  loop would cost two Redis round trips for every doorbell.
+static void
+s_timers (slo_t *self, long armed_before)
+{
+    if (opd_redis_is_down (self->redis)) {
+        self->next_timer = -1;
+        return;
+    }
+    int64_t mono = opd_mono_ms ();
+    bool look = self->next_timer < 0 || self->armed != armed_before || mono - self->last_look >= TIMER_MAX_MS
+                || (self->next_timer > 0 && opd_now_ms () >= self->next_timer);
+    if (!look)
+        return;
+    self->last_look = mono;
+    self->next_timer = s_fire (self);
+}
+
 //  After a reload, the clocks that are running are computed again, so that
 //  changed targets and calendars apply to them too.
 static void
@@ -716,7 +739,7 @@ s_stats (slo_t *self)
 int
 slo_run (opd_service_t *svc)
 {
-    slo_t self = {.svc = svc, .gauges_every = GAUGES_MS};
+    slo_t self = {.svc = svc, .gauges_every = GAUGES_MS, .next_timer = -1};
     self.redis = opd_redis_new (svc->cfg);
     opd_redis_set_timeout (self.redis, 3000);
     if (s_connect_events (&self))
@@ -747,10 +770,12 @@ slo_run (opd_service_t *svc)
         }
         s_rota (&self, &next_rota);
         bool swept = opd_mono_ms () >= next_sweep;
+        long armed_before = self.armed;
         if (swept)
             next_sweep = s_sweep (&self) ? 0 : opd_mono_ms () + SWEEP_MS;
         //  Timers are fired even while a backlog waits in the work set.
-        int64_t next_timer = opd_redis_is_down (self.redis) ? 0 : s_fire (&self);
+        s_timers (&self, armed_before);
+        int64_t next_timer = self.next_timer;
         s_measure (&self, swept);
         s_assign (&self, &last_assign, &assign_soon);
         int64_t wait = next_sweep - opd_mono_ms ();
@@ -770,8 +795,9 @@ slo_run (opd_service_t *svc)
         }
         else if (wait > 0)
             opd_service_wait ((int) wait);
-        if (rang && !opd_redis_is_down (self.redis))
-            next_sweep = 0;
+        //  The tickets right behind the one that rang go in the same sweep.
+        if (rang && !opd_redis_is_down (self.redis) && next_sweep > opd_mono_ms () + GATHER_MS)
+            next_sweep = opd_mono_ms () + GATHER_MS;
         assign_soon = assign_soon || rang;
         if (opd_mono_ms () - last_report > STATS_MS) {
             s_stats (&self);
