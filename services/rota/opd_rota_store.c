@@ -268,6 +268,42 @@ s_hgetall_each (opd_redis_t *r, opd_key_fn *key_of, const redisReply *ids,
     return rc;
 }
 
+//  The records of one kind that a window reads (absences, overrides): those
+//  that start before `before` (and, for overrides, are of team).
+typedef struct {
+    void *v;           //  rota_absence_t or rota_override_t
+    size_t n;
+    int64_t before;
+    const char *team;  //  overrides only; NULL: every team
+} rota_list_t;
+
+//  Reads the record of each id of ids (a ZRANGEBYSCORE reply, freed here)
+//  into l with collect, items of size bytes, and sorts them with cmp.
+//  0, or -1 when Redis failed (l->v is then NULL).
+static int
+s_read_sorted (opd_redis_t *r, redisReply *ids, opd_key_fn *key_of, void (*collect) (const redisReply *h, void *arg),
+               rota_list_t *l, size_t size, int (*cmp) (const void *a, const void *b))
+{
+    l->v = NULL;
+    l->n = 0;
+    if (!ids)
+        return -1;
+    if (ids->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject (ids);
+        return -1;
+    }
+    l->v = opd_calloc (ids->elements + 1, size);
+    int rc = s_hgetall_each (r, key_of, ids, collect, l);
+    freeReplyObject (ids);
+    if (rc) {
+        free (l->v);
+        l->v = NULL;
+        return -1;
+    }
+    qsort (l->v, l->n, size, cmp);
+    return 0;
+}
+
 static void
 s_absence_of (const redisReply *h, rota_absence_t *a)
 {
@@ -377,18 +413,13 @@ rota_absence_remove (opd_redis_t *r, const char *id)
     return s_remove (r, s_abs_remove, id);
 }
 
-typedef struct {
-    rota_absence_t *v;
-    size_t n;
-    int64_t before;  //  keep those that start before this
-} abs_list_t;
-
 static void
 s_abs_collect (const redisReply *h, void *arg)
 {
-    abs_list_t *l = arg;
-    s_absence_of (h, &l->v[l->n]);
-    if (l->v[l->n].from < l->before)
+    rota_list_t *l = arg;
+    rota_absence_t *v = l->v;
+    s_absence_of (h, &v[l->n]);
+    if (v[l->n].from < l->before)
         l->n++;
 }
 
@@ -413,24 +444,11 @@ rota_absences (opd_redis_t *r, const char *agent, int64_t from, int64_t to, rota
                                                  agent, (long long) from)
                             : opd_redis_command (r, "ZRANGEBYSCORE " OPD_KEY_ROTA_ABS_END " (%lld +inf",
                                                  (long long) from);
-    if (!ids)
+    rota_list_t l = {.before = to};
+    if (s_read_sorted (r, ids, opd_key_rota_abs, s_abs_collect, &l, sizeof (rota_absence_t), s_abs_cmp))
         return -1;
-    if (ids->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject (ids);
-        return -1;
-    }
-    abs_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_absence_t)), 0, to};
-    int rc = s_hgetall_each (r, opd_key_rota_abs, ids, s_abs_collect, &l);
-    freeReplyObject (ids);
-    if (rc) {
-        free (l.v);
-        return -1;
-    }
-    rota_absence_t *v = l.v;
-    size_t k = l.n;
-    qsort (v, k, sizeof *v, s_abs_cmp);
-    *out = v;
-    *n = k;
+    *out = l.v;
+    *n = l.n;
     return 0;
 }
 
@@ -511,19 +529,13 @@ rota_override_remove (opd_redis_t *r, const char *id)
     return s_remove (r, s_ovr_remove, id);
 }
 
-typedef struct {
-    rota_override_t *v;
-    size_t n;
-    int64_t before;
-    const char *team;  //  NULL: every team
-} ovr_list_t;
-
 static void
 s_ovr_collect (const redisReply *h, void *arg)
 {
-    ovr_list_t *l = arg;
-    s_override_of (h, &l->v[l->n]);
-    if (l->v[l->n].from < l->before && (!l->team || !strcmp (l->team, l->v[l->n].team)))
+    rota_list_t *l = arg;
+    rota_override_t *v = l->v;
+    s_override_of (h, &v[l->n]);
+    if (v[l->n].from < l->before && (!l->team || !strcmp (l->team, v[l->n].team)))
         l->n++;
 }
 
@@ -543,24 +555,11 @@ rota_overrides (opd_redis_t *r, const char *team, int64_t from, int64_t to, rota
     *out = NULL;
     *n = 0;
     redisReply *ids = opd_redis_command (r, "ZRANGEBYSCORE " OPD_KEY_ROTA_OVR_END " (%lld +inf", (long long) from);
-    if (!ids)
+    rota_list_t l = {.before = to, .team = team};
+    if (s_read_sorted (r, ids, opd_key_rota_ovr, s_ovr_collect, &l, sizeof (rota_override_t), s_ovr_cmp))
         return -1;
-    if (ids->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject (ids);
-        return -1;
-    }
-    ovr_list_t l = {opd_calloc (ids->elements + 1, sizeof (rota_override_t)), 0, to, team};
-    int rc = s_hgetall_each (r, opd_key_rota_ovr, ids, s_ovr_collect, &l);
-    freeReplyObject (ids);
-    if (rc) {
-        free (l.v);
-        return -1;
-    }
-    rota_override_t *v = l.v;
-    size_t k = l.n;
-    qsort (v, k, sizeof *v, s_ovr_cmp);
-    *out = v;
-    *n = k;
+    *out = l.v;
+    *n = l.n;
     return 0;
 }
 
