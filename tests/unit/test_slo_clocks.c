@@ -1,7 +1,7 @@
 /*  test_slo_clocks: how opdesk-slo computes a ticket's clocks (policy choice,
     calendars, pauses of the resolution clock, next reply, warnings). The
     service's loop is covered by tests/integration/test_slo.py. */
-#include "slo/slo.c"
+#include "slo/slo_clocks.c"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
