@@ -174,7 +174,7 @@ s_sweep (router_t *self)
         if (n < BATCH || progress == 0)
             break;
     }
-    //  Missing details written in replies (details_reply.h): at once when
+    //  Missing details written in replies (details_reply.h): in the sweep after
     //  a ticket.commented rang, else as a safety net every DETAILS_MS.
     if (opd_mono_ms () >= self->next_details) {
         details_reply_sweep (self->redis, self->svc->cfg);

@@ -1,5 +1,5 @@
 /*  router: the routing loop. Sweeps the work set opd:unrouted on start,
-    every 200 ms and at once when a ticket.created or ticket.commented event
+    every 200 ms and 2 ms after a ticket.created or ticket.commented event
     rings the doorbell (the events SUB socket; the details work set of
     details_reply.h is swept on a ring and every 5 s); decides team, category, priority, rule and
     standard response with opd_route_rules.h and writes each decision with route.lua. */

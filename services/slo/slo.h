@@ -1,7 +1,7 @@
 /*  slo: the SLO loop of opdesk-slo.
 
     Reconciles: takes ticket ids from opd:slo:work (on start, every 200 ms,
-    and at once when a ticket.routed, ticket.updated, ticket.commented or
+    and 2 ms after a ticket.routed, ticket.updated, ticket.commented or
     ticket.reopened event rings the doorbell on the events SUB socket),
     computes each ticket's clocks on its policy's calendar, and writes them
     with arm.lua. Fires: every due member of opd:timers goes through
