@@ -101,8 +101,12 @@ if #set > 0 then redis.call('HSET', k, unpack(set)) end
 if #del > 0 then redis.call('HDEL', k, unpack(del)) end
 timers_add(t_add)
 if #risk_add > 0 then redis.call('ZADD', KEY.slo_risk, unpack(risk_add)) end
-timers_rem(unpack(t_rem))
-if #risk_rem > 0 then redis.call('ZREM', KEY.slo_risk, unpack(risk_rem)) end
+-- A ticket armed for the first time has no timers or risk members yet
+-- (only this script and fire.lua, after it, add them).
+if armed then
+  timers_rem(unpack(t_rem))
+  if #risk_rem > 0 then redis.call('ZREM', KEY.slo_risk, unpack(risk_rem)) end
+end
 -- What happened before the clocks were armed still counts.
 local first = tonumber(h.first_reply_at)
 if first and given.fr then clock_met(id, 'fr', first) end

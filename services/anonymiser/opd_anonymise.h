@@ -38,9 +38,6 @@ int64_t opd_anonymise_cutoff (const opd_config_t *cfg, int64_t now);
 //  second or so of closing, not at the next scheduled pass.
 int opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until);
 
-//  One pass at now (ms). Appends {"ticket_id", "rule"} to out (an array, may
-//  be NULL) for every ticket anonymised, or with dry_run for every ticket that
-//  would be (nothing is changed then). A ticket on legal hold is skipped.
 //  With retention.background, puts the calling process's CPU time behind
 //  everything else's (Linux SCHED_IDLE: it runs when a core would otherwise
 //  be idle, and is never starved outright), so that a run does not slow
@@ -48,6 +45,9 @@ int opd_anonymise_due_since (opd_redis_t *redis, int64_t since, int64_t until);
 //  165). Logged; a system that refuses it only loses that (warned).
 void opd_anonymise_background (const opd_config_t *cfg);
 
+//  One pass at now (ms). Appends {"ticket_id", "rule"} to out (an array, may
+//  be NULL) for every ticket anonymised, or with dry_run for every ticket that
+//  would be (nothing is changed then). A ticket on legal hold is skipped.
 //  A real pass is a run: it gets a number (opd:anon:seq), anonymises each
 //  due ticket (anonymise.lua), sweeps the global keys for them and for any
 //  ticket an earlier run left pending (opd_anon_sweep.h), and stores its
