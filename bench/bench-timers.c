@@ -53,6 +53,7 @@ typedef struct {
     atomic_bool stop;
     atomic_long sent, accepted, rejected;
     double ack_p99;
+    char ack_by_span[512]; //  the ack p99 of each ACK_SPAN_MS of the load, for where the tail is
 } bench_t;
 
 static int64_t
@@ -173,6 +174,34 @@ s_cmp_double (const void *x, const void *y)
     return a < c ? -1 : a > c;
 }
 
+//  The ack p99 of each ACK_SPAN_MS of the intake load (by due time), into
+//  b->ack_by_span: where in the run the tail is (opdesk-slo's start, the
+//  measured window, a rewrite).
+#define ACK_SPAN_MS 15000
+static void
+s_ack_by_span (bench_t *b, const double *lat, const int64_t *due, size_t n)
+{
+    double *part = calloc (n ? n : 1, sizeof *part);
+    size_t used = 0;
+    b->ack_by_span[0] = 0;
+    for (int64_t from = 0; part; from += ACK_SPAN_MS) {
+        size_t k = 0, later = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (due[i] >= from && due[i] < from + ACK_SPAN_MS)
+                part[k++] = lat[i];
+            later += due[i] >= from + ACK_SPAN_MS;
+        }
+        if (k) {
+            qsort (part, k, sizeof *part, s_cmp_double);
+            used += (size_t) snprintf (b->ack_by_span + used, sizeof b->ack_by_span - used, "%s%.0f",
+                                       used ? " " : "", part[(size_t) ceil (0.99 * (double) k) - 1]);
+        }
+        if (!later || used >= sizeof b->ack_by_span)
+            break;
+    }
+    free (part);
+}
+
 static void *
 s_intake_thread (void *arg)
 {
@@ -188,6 +217,7 @@ s_intake_thread (void *arg)
     size_t cap = 1 << 20;
     int64_t *sent_at = calloc (cap, sizeof *sent_at);
     double *lat = calloc (cap, sizeof *lat);
+    int64_t *lat_due = calloc (cap, sizeof *lat_due);
     size_t head = 0, tail = 0, nlat = 0;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
@@ -234,15 +264,19 @@ s_intake_thread (void *arg)
                 atomic_fetch_add (&b->accepted, 1);
             else
                 atomic_fetch_add (&b->rejected, 1);
-            if (head < tail && nlat < cap)
+            if (head < tail && nlat < cap) {
+                lat_due[nlat] = sent_at[head % cap] - start;
                 lat[nlat++] = (double) (opd_mono_ms () - sent_at[head++ % cap]);
+            }
         }
     }
+    s_ack_by_span (b, lat, lat_due, nlat);
     qsort (lat, nlat, sizeof *lat, s_cmp_double);
     b->ack_p99 = nlat ? lat[(size_t) ceil (0.99 * (double) nlat) - 1] : 0;
     msgpack_sbuffer_destroy (&buf);
     free (sent_at);
     free (lat);
+    free (lat_due);
     zmq_close (s);
     zmq_ctx_term (ctx);
     return NULL;
@@ -490,6 +524,8 @@ main (int argc, char **argv)
             "accepted, ack p99 %.0f ms\n",
             atomic_load (&b.sent), atomic_load (&b.accepted), atomic_load (&b.rejected), intake_s,
             (double) atomic_load (&b.accepted) / intake_s, b.ack_p99);
+    printf ("bench-timers: intake ack p99 in each %d s from opdesk-slo's start (ms): %s\n", ACK_SPAN_MS / 1000,
+            b.ack_by_span);
     printf ("bench-timers: %ld clocks, breach late p50 %.0f ms p99 %.0f ms max %.0f ms, warning p99 %.0f ms, "
             "lost %ld, intake %.0f/s\n",
             b.n, bp50, bp99, bmax, wp99, lost, (double) atomic_load (&b.accepted) / intake_s);
