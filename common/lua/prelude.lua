@@ -298,10 +298,11 @@ local function resume_resolution(id, at)
       redis.call('HINCRBY', KEY.stats_stdresp, sr .. '|reopened', 1)
     end
   end
-  if hget(k, 'res_state') == 'met' then
-    redis.call('HSET', k, 'res_state', 'running')
-    redis.call('HDEL', k, 'res_met')
-  end
+  -- Open again, so not met: the next resolution is met anew (slo.met again,
+  -- its met_at), also of a clock that breached and stays breached.
+  local st = hget(k, 'res_state')
+  if st == 'met' then redis.call('HSET', k, 'res_state', 'running') end
+  if st == 'met' or st == 'breached' then redis.call('HDEL', k, 'res_met') end
   local pauses = hget(k, 'res_pauses')
   local span = resolved_at .. '-' .. at
   redis.call('HSET', k, 'res_pauses', pauses and (pauses .. ',' .. span) or span)

@@ -468,11 +468,11 @@ const entry_t opd_cfg_keys[] = {
     {"tokens", K_ITEMS, ITEMS_IN (opd_config_t, tokens, ntokens, opd_token_t),
      .check = opd_cfg_token_done, .doc = "API tokens"},
     {"tokens[].token", K_STR, IN (opd_token_t, token), .flags = REQUIRED,
-     .doc = "the secret (at least 8 characters, 16 outside a demo), or sha256:HEX of it"},
+     .doc = "the secret (8 characters or more, 16 outside a demo; shorter ones are warned of), or sha256:HEX of it"},
     {"tokens[].role", K_CHOICE, IN (opd_token_t, role), .min = 1, .flags = REQUIRED,
      .values = "requester|agent|lead|admin", .doc = "what it may do"},
     {"tokens[].identity", K_STR, IN (opd_token_t, identity), .shown = "the role",
-     .doc = "an agent id (agent, lead), the requester's email address (requester)"},
+     .doc = "an agent id (agent; a lead's may be any name), the requester's email address (requester)"},
     {NULL, 0, .doc = NULL},
 };
 

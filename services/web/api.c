@@ -363,9 +363,25 @@ s_if_match (http_req_t *req, char *out, size_t size)
     return 0;
 }
 
+//  Another requester's ticket is 404 whatever the body asks (the contract:
+//  never 403), so a requester's access is checked before the body's keys.
+//  True for every other role; false after answering 404 (or 503).
+static bool
+s_requester_sees (http_req_t *req, const web_auth_t *who, const char *id)
+{
+    if (who->role != OPD_ROLE_REQUESTER)
+        return true;
+    json_t *t = api_ticket (req, who, id, false);
+    bool seen = t != NULL;
+    json_decref (t);
+    return seen;
+}
+
 static void
 s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    if (!s_requester_sees (req, who, id))
+        return;
     json_t *obj = s_body_for (req, who, WEB_BODY_PATCH);
     if (!obj)
         return;
@@ -506,6 +522,8 @@ s_comment_text (http_req_t *req, const char *id, const opd_stdresp_t *sr, const 
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
+    if (!s_requester_sees (req, who, id))
+        return;
     json_t *obj = s_body_for (req, who, WEB_BODY_COMMENT);
     if (!obj)
         return;

@@ -120,18 +120,27 @@ s_key_name (char *out, size_t size, const char *prefix, const char *key)
     free (full);
 }
 
+//  Checks every key of obj against rules. A key the rules do not name is a
+//  422, or, with drop_unknown (a ticket's body, as intake ignores the keys
+//  it does not know), removed from obj.
 static int
-s_keys (const key_rule_t *rules, opd_role_t role, json_t *obj, const char *prefix, web_body_error_t *e)
+s_keys (const key_rule_t *rules, opd_role_t role, json_t *obj, const char *prefix, bool drop_unknown,
+        web_body_error_t *e)
 {
     const char *k;
     json_t *v;
-    json_object_foreach (obj, k, v) {
+    void *tmp;
+    json_object_foreach_safe (obj, tmp, k, v) {
         const key_rule_t *rule = NULL;
         for (int i = 0; rules[i].key && !rule; i++)
             if (!strcmp (k, rules[i].key))
                 rule = &rules[i];
         char key[128];
         s_key_name (key, sizeof key, prefix, k);
+        if (!rule && drop_unknown) {
+            json_object_del (obj, k);
+            continue;
+        }
         if (!rule) {
             char list[512] = "";
             for (int i = 0; rules[i].key; i++)
@@ -154,7 +163,7 @@ web_body_keys (web_body_kind_t kind, opd_role_t role, json_t *obj, web_body_erro
     const key_rule_t *rules = kind == WEB_BODY_CREATE ? s_create_keys
                               : kind == WEB_BODY_PATCH ? s_patch_keys
                                                        : s_comment_keys;
-    return s_keys (rules, role, obj, "", e);
+    return s_keys (rules, role, obj, "", kind == WEB_BODY_CREATE, e);
 }
 
 int
@@ -162,16 +171,10 @@ web_body_create (json_t *obj, opd_role_t role, const char *identity, web_body_er
 {
     static const key_rule_t requester_keys[] = {
         {"name", OPD_ROLE_REQUESTER}, {"email", OPD_ROLE_REQUESTER}, {"phone", OPD_ROLE_REQUESTER}, {NULL, 0}};
-    static const char *const set_here[] = {"v", "type", "channel", "external_id"};
     memset (e, 0, sizeof *e);
-    for (size_t i = 0; i < sizeof set_here / sizeof set_here[0]; i++)
-        if (json_object_get (obj, set_here[i])) {
-            s_fail (e, 422, "invalid", set_here[i],
-                    "unknown field '%s': the API sets v, type and channel itself, and the "
-                    "external_id is the Idempotency-Key header",
-                    set_here[i]);
-            return -1;
-        }
+    //  The API sets v, type and channel itself, and the external_id is the
+    //  Idempotency-Key header: like any key it does not know, they are
+    //  dropped (decision 171).
     if (web_body_keys (WEB_BODY_CREATE, role, obj, e))
         return -1;
     json_t *rq = json_object_get (obj, "requester");
@@ -179,7 +182,7 @@ web_body_create (json_t *obj, opd_role_t role, const char *identity, web_body_er
         s_fail (e, 422, "invalid", "requester", "requester must be an object with name, email, phone");
         return -1;
     }
-    if (rq && s_keys (requester_keys, role, rq, "requester.", e))
+    if (rq && s_keys (requester_keys, role, rq, "requester.", true, e))
         return -1;
     json_t *ra = json_object_get (obj, "received_at");
     if (ra) {

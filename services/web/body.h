@@ -29,7 +29,8 @@ const char *web_role_name (opd_role_t role);
 //  filled in (400 bad_json) otherwise.
 json_t *web_body_parse (const char *text, size_t len, web_body_error_t *e);
 //  0 when role may set every key of obj for kind; else -1 with *e: 422 for
-//  a key the endpoint does not know, 403 for one the role may not set.
+//  a key the endpoint does not know (a new ticket's unknown keys are
+//  removed instead, as intake ignores them), 403 for one the role may not set.
 int web_body_keys (web_body_kind_t kind, opd_role_t role, json_t *obj, web_body_error_t *e);
 //  Checks a POST /api/v1/tickets body and makes it the keys of an
 //  intake.submit (without v, type, channel, external_id): received_at in

@@ -131,8 +131,10 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
         if (s_one_of (res, "status", "status", ch->status, opd_ticket_statuses, 5))
             return -1;
         const char *now = opd_reply_str (cur, 4);
-        if (!strcmp (ch->status, "resolved") && (!now || strcmp (now, "resolved"))
-            && (!ch->note || !*ch->note))
+        //  Resolving needs its note, except where update.lua answers anyway:
+        //  resolved again changes nothing, and closed is a conflict (409).
+        bool moves = now && strcmp (now, "resolved") && strcmp (now, "closed");
+        if (!strcmp (ch->status, "resolved") && moves && (!ch->note || !*ch->note))
             return s_fail (res, OPD_CHANGE_NEEDS_NOTE, "note",
                            "resolving needs a resolution note (note) saying what was done");
         s_pair (pairs, "status", ch->status);
@@ -176,18 +178,8 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
             free (ids);
             if (bad)
                 return -1;
-            //  An agent of the ticket's team: after a hand-off, of the new team.
-            const char *team = ch->team ? ch->team : opd_reply_str (cur, 0);
-            if (team && *team && !opd_agent_in_team (cfg, ch->assignee, team)) {
-                char list[2048] = "";
-                for (size_t i = 0; i < cfg->nagents; i++)
-                    if (opd_agent_in_team (cfg, cfg->agents[i].id, team))
-                        snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s",
-                                  list[0] ? ", " : "", cfg->agents[i].id);
-                return s_fail (res, OPD_CHANGE_INVALID, "assignee",
-                               "agent '%s' is not in team '%s'; allowed: %s", ch->assignee, team,
-                               list[0] ? list : "none (the team has no agents)");
-            }
+            //  Any agent, also one of another team: a lead borrows help
+            //  (decision 170); auto-assignment keeps to the team's own.
         }
         s_pair (pairs, "assignee", ch->assignee);
     }

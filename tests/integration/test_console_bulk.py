@@ -166,21 +166,23 @@ class ConsoleBulkTest(unittest.TestCase):
         net, desk = self.create("VPN bulk refusal"), self.create("Monitor flickers in bulk")
         s = self.signed_in(ADMIN)
         page = self.queue(s, "/agent?team=all")
-        # carol is a network agent: the service-desk ticket refuses her.
+        # mallory is nobody's agent: the whole form is refused.
+        code, text = self.bulk(s, page, [net, desk], action="assign", assignee="mallory")
+        self.assertEqual(code, 422, text)
+        self.assertIn("configured agent", text)
+        # Any agent, also one of another team, is assigned (decision 170).
+        page = self.queue(s, "/agent?team=all")
         code, text = self.bulk(s, page, [net, desk], action="assign", assignee="carol")
         self.assertEqual(code, 200, text)
-        got = results(text)
-        self.assertEqual(got[net][0], "changed")
-        self.assertEqual(got[desk][0], "refused")
-        self.assertIn("carol", got[desk][1])
-        self.assertIn("bob", got[desk][1])  # the allowed agents are named
-        self.assertNotIn("assignee", self.st.ticket(desk))
-        # A move the workflow does not allow: new to closed.
+        self.assertEqual([results(text)[t][0] for t in (net, desk)], ["changed", "changed"])
+        # A move the workflow does not allow, each ticket refused with the
+        # store's sentence: new to closed.
         page = self.queue(s, "/agent?team=all")
-        code, text = self.bulk(s, page, [desk], action="status", status="closed")
-        self.assertEqual(results(text)[desk][0], "refused")
-        self.assertIn("cannot move from new to closed", results(text)[desk][1])
-        self.assertEqual(self.st.ticket(desk)["status"], "new")
+        code, text = self.bulk(s, page, [net, desk], action="status", status="closed")
+        for t in (net, desk):
+            self.assertEqual(results(text)[t][0], "refused")
+            self.assertIn("cannot move from new to closed", results(text)[t][1])
+            self.assertEqual(self.st.ticket(t)["status"], "new")
 
     def test_resolve_and_hand_off_need_a_note_and_then_act_as_the_ticket_view_does(self):
         a, b = self.create("VPN bulk resolve one"), self.create("VPN bulk resolve two")

@@ -136,6 +136,28 @@ class SloTest(unittest.TestCase):
         self.assertEqual([(x["author"], x["public"], x["body"], x.get("resolution")) for x in c],
                          [("alice", True, "Restarted the VPN concentrator.", True)])
 
+    def test_1c_resolving_again_after_a_reopen_is_met_anew_also_when_breached(self):
+        tid = self.p1()
+        self.collect(tid, lambda t, e: t == "slo.breach" and e["slo"] == "resolution", 10)
+        res = run_script(self.st, "update", tid, "alice", "", "Replaced the cable.", "status", "resolved")
+        self.assertEqual(res[0], "ok")
+        first = self.collect(tid, lambda t, e: t == "slo.met" and e["slo"] == "resolution", 5)[-1][1]
+        t = self.st.ticket(tid)
+        self.assertEqual((t["res_state"], t["res_met"]), ("breached", str(first["met_at"])))
+        time.sleep(0.05)
+        self.assertEqual(run_script(self.st, "update", tid, "alice", "", "", "status", "open")[0], "ok")
+        t = self.st.ticket(tid)
+        # Open again: not met, and still breached.
+        self.assertEqual(t["res_state"], "breached")
+        self.assertNotIn("res_met", t)
+        time.sleep(0.05)
+        res = run_script(self.st, "update", tid, "alice", "", "Replaced it again.", "status", "resolved")
+        self.assertEqual(res[0], "ok")
+        again = self.collect(tid, lambda t, e: t == "slo.met" and e["slo"] == "resolution", 5)[-1][1]
+        self.assertGreater(again["met_at"], first["met_at"])
+        t = self.st.ticket(tid)
+        self.assertEqual((t["res_state"], t["res_met"]), ("breached", str(again["met_at"])))
+
     def test_2_first_response_in_time_is_met_not_breached(self):
         tid = self.p1()
         due = int(self.armed(tid))

@@ -117,9 +117,11 @@ class RoleKeysTest(Base):
         self.assertEqual(t["priority"], "P1")
         self.assertTrue(t["received_at"].startswith("2000-01-01"), t["received_at"])
 
-    def test_unknown_keys_stay_422(self):
-        err = self.create(token=RITA, status=422, colour="blue")
-        self.assertEqual(err["error"]["key"], "colour")
+    def test_unknown_keys_are_ignored_but_role_keys_refused(self):
+        t = self.create(token=RITA, colour="blue")
+        self.assertNotIn("colour", t)
+        err = self.create(token=RITA, status=403, priority="P1", colour="blue")
+        self.assertEqual(err["error"]["key"], "priority")
 
     def test_requester_patch_and_comment_keys(self):
         tid = self.create()["id"]
