@@ -277,7 +277,6 @@ static const bad_case_t s_bad[] = {
     {"role: agent, identity: alice", "role: agent, identity: mallory", "tokens[0].identity",
      "agent"},
     {"identity: rita@example.com", "identity: rita", "tokens[1].identity", "email"},
-    {"token: agent-token-0123456789", "token: short", "tokens[0].token", "8 characters"},
     {"port: 6390", "port: 70000", "redis.port", "between 1 and 65535"},
     {"port: 6390", "port: many", "redis.port", "whole number"},
     {"priority_matrix: {high: {high: P1,", "priority_matrix: {high: {high: P9,",
@@ -1003,6 +1002,31 @@ test_config_placeholder_secrets_are_refused_outside_demo (void **state)
     }
 }
 
+//  On loopback a short token is only warned of, and a lead's identity need
+//  not be an agent (decision 169); an agent token's must be.
+static void
+test_config_lead_identity_and_short_tokens (void **state)
+{
+    (void) state;
+    char err[512];
+    char *text = s_with ("  - {token: agent-token-0123456789, role: agent, identity: alice}\n",
+                         "  - {token: short, role: agent, identity: alice}\n"
+                         "  - {token: lead-token-0123456789, role: lead, identity: lena}\n");
+    opd_config_t *cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("refused: %s", err);
+    assert_int_equal (cfg->ntokens, 3);
+    assert_string_equal (cfg->tokens[1].identity, "lena");
+    assert_int_equal (cfg->tokens[1].role, OPD_ROLE_LEAD);
+    opd_config_destroy (&cfg);
+    free (text);
+    text = s_with ("role: agent, identity: alice}", "role: agent, identity: lena}");
+    assert_null (s_parse (text, err, sizeof err));
+    if (strncmp (err, "tokens[0].identity", 18) || !strstr (err, "known agent"))
+        fail_msg ("%s", err);
+    free (text);
+}
+
 //  demo: true only with every endpoint and Redis on loopback.
 static void
 test_config_demo_only_on_loopback (void **state)
@@ -1221,6 +1245,7 @@ main (void)
         cmocka_unit_test (test_config_alias_text_bomb_is_refused),
         cmocka_unit_test (test_config_placeholder_secrets_are_refused_outside_demo),
         cmocka_unit_test (test_config_demo_only_on_loopback),
+        cmocka_unit_test (test_config_lead_identity_and_short_tokens),
         cmocka_unit_test (test_config_redis_password_file),
         cmocka_unit_test (test_config_http_limits),
         cmocka_unit_test (test_config_restart_changes_are_listed),
