@@ -341,18 +341,24 @@ class PhoneTest(unittest.TestCase):
             s, b = self.post(st, "/calls", ev, secret="a-new-secret-2")
             self.assertEqual(s, 201, b)
 
-    def test_refuses_to_start_without_a_secret(self):
-        st = Stack(["intake"], config=harness.base_config())
-        st.write_config()
-        p = subprocess.run([os.path.join(harness.BIN, "opdesk-phone"), "--config",
-                            st.config_path], capture_output=True, text=True, timeout=30)
-        self.assertNotEqual(p.returncode, 0)
-        # One clear line (besides the usual log lines) names the missing key.
-        lines = [x for x in (p.stdout + p.stderr).splitlines() if "channels.phone.secret" in x]
-        self.assertEqual(len(lines), 1, p.stderr)
-        self.assertIn("opdesk-phone: configuration", lines[0])
-        self.assertNotIn(" ready", p.stderr)
-        st.ctx.destroy(0)
+    def test_without_a_secret_it_runs_and_refuses_posts(self):
+        # The contract's configuration has no channels.phone: the adapter
+        # starts, says once why posts are refused, and stops cleanly.
+        with Stack(["intake", "phone"], config=harness.base_config()) as st:
+            lines = [x for x in st.log("phone").splitlines() if "channels.phone.secret" in x]
+            self.assertEqual(len(lines), 1, st.log("phone"))
+            self.assertIn("refused", lines[0])
+            ev = {"event": "missed", "call_id": "c-901", "direction": "inbound", "from": "+447700900901"}
+            s, b = self.post(st, "/calls", ev)
+            self.assertEqual((s, b["error"]["code"]), (503, "unavailable"))
+            self.assertIn("channels.phone.secret", b["error"]["message"])
+            self.assertEqual(self.tickets(st), [])
+            # A reload that brings the secret opens the channel.
+            st.config["channels"] = {"phone": {"secret": SECRET, "default_country_code": "44"}}
+            st.reconfigure()
+            st.wait_for(lambda: "reloaded" in st.log("phone"), what="the reload")
+            s, b = self.post(st, "/calls", ev)
+            self.assertEqual(s, 201, b)
 
 
 if __name__ == "__main__":
