@@ -16,7 +16,8 @@ typedef struct {
     //  web, email, phone, api or your adapter's name
     const char *channel;
     //  your id of this message, at most 998 bytes. (channel, external_id) is the idempotency
-    //  key
+    //  key; one pair of enclosing angle brackets is dropped (an email's Message-ID is the
+    //  same with or without them)
     const char *external_id;
     //  when your channel received it; SLO clocks start here; at most 5 minutes in the future
     int64_t received_at;

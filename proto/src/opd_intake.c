@@ -375,6 +375,19 @@ s_participants (const msgpack_object *root, opd_submit_t *m, opd_reject_t *rej)
     return 0;
 }
 
+//  An email's Message-ID is "<id@host>" in its header and "id@host" where
+//  GMime (and so opdesk-email) gives it: one pair of enclosing angle
+//  brackets is dropped, so that either form finds the same ticket.
+static void
+s_unbracket (char *id)
+{
+    size_t n = strlen (id);
+    if (n > 2 && id[0] == '<' && id[n - 1] == '>') {
+        memmove (id, id + 1, n - 2);
+        id[n - 2] = 0;
+    }
+}
+
 static int
 s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, opd_submit_t *m,
             opd_reject_t *rej)
@@ -405,6 +418,7 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
         return -1;
     if (!m->external_id)
         return s_reject (rej, OPD_REJ_INVALID, "external_id", "external_id is required");
+    s_unbracket (m->external_id);
 
     o = opd_mp_get (root, "received_at");
     m->received_at = now;
@@ -495,6 +509,8 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
     }
     if (s_opt_str (root, "reply_to", "reply_to", MAX_EXTERNAL_ID, false, &m->reply_to, rej))
         return -1;
+    if (m->reply_to)
+        s_unbracket (m->reply_to);
     if (m->reply_to && !*m->reply_to) {
         free (m->reply_to);
         m->reply_to = NULL;
@@ -686,12 +702,15 @@ opd_pack_rejected (msgpack_sbuffer *buf, const opd_reject_t *rej)
 {
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, rej->key[0] ? 5 : 4);
+    //  invalid always names its key: "" is the message itself (a frame
+    //  that is not a msgpack map).
+    bool key = rej->key[0] || rej->code == OPD_REJ_INVALID;
+    msgpack_pack_map (&pk, key ? 5 : 4);
     opd_pack_kv_int (&pk, "v", 1);
     opd_pack_kv_str (&pk, "type", "intake.rejected");
     opd_pack_kv_str (&pk, "code", opd_reject_code_name (rej->code));
     opd_pack_kv_str (&pk, "error", rej->message);
-    if (rej->key[0])
+    if (key)
         opd_pack_kv_str (&pk, "key", rej->key);
 }
 

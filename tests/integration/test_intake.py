@@ -128,6 +128,14 @@ class IntakeTest(unittest.TestCase):
         self.assertEqual(self.assert_accepted(st.submit(reply), created=False), tid)
         self.assertEqual(st.r.get("opd:seq"), seq)
         self.assertEqual([c["body"] for c in self.comments(tid)], ["Any news?"])
+        # A Message-ID is the same id with or without its angle brackets
+        # (opdesk-email stores it without): either form threads, and a
+        # repeat in the other form is a repeat.
+        bare = mail_id[1:-1]
+        again = st.message(channel="phone", reply_to=bare, body="Hello?")
+        self.assertEqual(self.assert_accepted(st.submit(again), created=False), tid)
+        self.assertEqual(self.assert_accepted(self.submit(channel="email", external_id=bare), created=False), tid)
+        self.assertEqual(st.r.get("opd:seq"), seq)
 
     def test_reply_to_resolved_ticket_reopens_it(self):
         st = self.st

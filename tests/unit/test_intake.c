@@ -153,7 +153,7 @@ test_intake_accepts_a_plain_message (void **state)
     (void) state;
     opd_submit_t *m = s_accept ("");
     assert_string_equal (m->channel, "email");
-    assert_string_equal (m->external_id, "<m1@example.org>");
+    assert_string_equal (m->external_id, "m1@example.org");  //  as opdesk-email stores a Message-ID
     assert_string_equal (m->req_name, "Rita");
     assert_string_equal (m->req_email, "rita@example.com");
     assert_null (m->req_phone);
@@ -575,6 +575,16 @@ test_intake_reply_to_attachments_and_flags (void **state)
     assert_true (json_is_null (json_object_get (json_array_get (a, 1), "size")));
     json_decref (a);
     opd_submit_destroy (&m);
+    //  A Message-ID with or without its angle brackets is the same id;
+    //  only one enclosing pair goes, and "<>" stays.
+    m = s_accept ("\"reply_to\": \"<a1@example.org>\", \"external_id\": \"<<x>>\"");
+    assert_string_equal (m->reply_to, "a1@example.org");
+    assert_string_equal (m->external_id, "<x>");
+    opd_submit_destroy (&m);
+    m = s_accept ("\"reply_to\": \"<>\", \"external_id\": \"x>\"");
+    assert_string_equal (m->reply_to, "<>");
+    assert_string_equal (m->external_id, "x>");
+    opd_submit_destroy (&m);
     //  An empty reply_to is no reply.
     m = s_accept ("\"reply_to\": \"\"");
     assert_null (m->reply_to);
@@ -648,6 +658,17 @@ test_intake_replies_round_trip (void **state)
     assert_false (r.accepted);
     assert_string_equal (r.code, "too_large");
     assert_string_equal (r.error, "body is larger than 200 bytes");
+    //  invalid names its key always: "" for the message as a whole.
+    msgpack_sbuffer_clear (&buf);
+    opd_reject_t whole = {.code = OPD_REJ_INVALID};
+    snprintf (whole.message, sizeof whole.message, "the message is not a msgpack map");
+    opd_pack_rejected (&buf, &whole);
+    assert_int_equal ((unsigned char) buf.data[0], 0x85);  //  a map of five
+    assert_non_null (memmem (buf.data, buf.size, "\xa3key\xa0", 5));
+    msgpack_sbuffer_clear (&buf);
+    opd_reject_t down = {.code = OPD_REJ_UNAVAILABLE};
+    opd_pack_rejected (&buf, &down);
+    assert_int_equal ((unsigned char) buf.data[0], 0x84);  //  no key: none is at fault
     msgpack_sbuffer_destroy (&buf);
     assert_int_equal (opd_intake_reply_decode ("\xdb\xff\xff\xff\xff", 5, &r), -1);
     assert_string_equal (opd_reject_code_name (OPD_REJ_UNAVAILABLE), "unavailable");
