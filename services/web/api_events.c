@@ -107,7 +107,8 @@ api_events (http_req_t *req, const web_auth_t *who, const char *id)
             more = false;
         freeReplyObject (r);
     }
-    json_t *page = json_pack ("{s:o, s:o}", "items", items, "next_cursor", last ? json_string (last) : json_null ());
+    //  An empty history still gives a cursor: "0-0", before every event.
+    json_t *page = json_pack ("{s:o, s:s}", "items", items, "next_cursor", last ? last : "0-0");
     free (last);
     http_json (req, 200, page);
 }

@@ -885,6 +885,15 @@ class WebPortalTest(unittest.TestCase):
 
 
 class WebLifecycleTest(unittest.TestCase):
+    def test_an_empty_event_history_still_gives_a_cursor(self):
+        with harness.Stack(["web"], config=web_config()) as st:
+            http_ = Client(st.http_port)
+            self.assertFalse(st.r.exists("opd:events"))
+            code, body, _ = http_.request("GET", "/api/v1/events", token=AGENT)
+            self.assertEqual((code, body), (200, {"items": [], "next_cursor": "0-0"}))
+            code, body, _ = http_.request("GET", "/api/v1/events?since=0-0", token=AGENT)
+            self.assertEqual((code, body["items"]), (200, []))
+
     def test_healthz_503_names_what_is_down_and_sighup_reloads(self):
         cfg = web_config()
         with harness.Stack(HEALTHY, config=cfg) as st:
