@@ -30,6 +30,17 @@ if want.team and want.team ~= (t.team or '') and want.assignee == nil and t.assi
   order[#order + 1] = 'assignee'
 end
 
+-- A change's old or new value: the custom fields as the map they are (the
+-- hash keeps them as JSON text), anything else as stored; none is null.
+local function change_value(f, v)
+  if f == 'fields' and v and v ~= '' then
+    local ok, obj = pcall(cjson.decode, v)
+    if ok and type(obj) == 'table' and next(obj) ~= nil then return obj end
+    if ok and type(obj) == 'table' then return NULL end
+  end
+  return nullable(v)
+end
+
 local changes = {}
 local changed = false
 for _, f in ipairs(order) do
@@ -37,7 +48,7 @@ for _, f in ipairs(order) do
   local old = t[f]
   if (old or '') ~= v then
     changed = true
-    changes[f] = {nullable(old), nullable(v)}
+    changes[f] = {change_value(f, old), change_value(f, v)}
     if v == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, v) end
   end
 end

@@ -122,6 +122,22 @@ s_side (GString *b, http_req_t *req, const web_auth_t *who, json_t *t, int64_t n
     g_string_append (b, "</ul></aside>");
 }
 
+//  One side of a change: text as it is, none as "-", the custom fields (a
+//  map) as compact JSON.
+static void
+s_change_value (GString *b, json_t *v)
+{
+    if (json_is_string (v))
+        portal_esc (b, json_string_value (v));
+    else if (!v || json_is_null (v))
+        g_string_append (b, "-");
+    else {
+        char *text = json_dumps (v, JSON_COMPACT | JSON_SORT_KEYS);
+        portal_esc (b, text ? text : "-");
+        free (text);
+    }
+}
+
 //  A history item's details in words: changes as "field: old → new", the
 //  note, and the other scalar details as "key: value".
 static void
@@ -133,9 +149,9 @@ s_details (GString *b, json_t *d, GTimeZone *tz)
         g_string_append (b, " ");
         portal_esc (b, k);
         g_string_append (b, ": ");
-        portal_esc (b, json_string_value (json_array_get (v, 0)) ? json_string_value (json_array_get (v, 0)) : "-");
+        s_change_value (b, json_array_get (v, 0));
         g_string_append (b, " \u2192 ");
-        portal_esc (b, json_string_value (json_array_get (v, 1)) ? json_string_value (json_array_get (v, 1)) : "-");
+        s_change_value (b, json_array_get (v, 1));
         g_string_append (b, ";");
     }
     json_object_foreach (d, k, v) {

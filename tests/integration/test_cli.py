@@ -232,6 +232,14 @@ class CliTest(unittest.TestCase):
         self.assertEqual(t["fields"], {"cost_centre": "654321", "model": "standard",
                                        "manager_email": "mgr@example.com"})
         self.assertEqual(t["missing_fields"], [])
+        # The change of custom fields is a map in ticket.updated and in the
+        # history, as every other change: [old, new].
+        upd = [e for topic, e in self.st.events_history() if topic == "ticket.updated" and e["ticket_id"] == tid]
+        self.assertEqual(upd[-1]["changes"]["fields"],
+                         [{"cost_centre": "654321"},
+                          {"cost_centre": "654321", "model": "standard", "manager_email": "mgr@example.com"}])
+        h = [x for x in t["history"] if x["action"] == "updated"][-1]
+        self.assertEqual(h["details"]["changes"]["fields"], upd[-1]["changes"]["fields"])
 
     # --- comment ---------------------------------------------------------
     def test_comments_public_by_default_and_internal(self):

@@ -370,7 +370,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.st.ticket(tid)["priority"], "P2")
         self.assertEqual(s.post(base + "assign", {"assignee": "alice"}, page)[0], 303)
         self.assertEqual(self.st.ticket(tid)["assignee"], "alice")
-        code, text, _ = s.post(base + "assign", {"assignee": "bob"}, page)  # bob is not in network
+        code, text, _ = s.post(base + "assign", {"assignee": "mallory"}, page)  # nobody's agent
         self.assertEqual(code, 422)
         self.assertEqual(self.st.ticket(tid)["assignee"], "alice")
         # Resolving needs a note; with one the ticket is resolved.
