@@ -365,7 +365,8 @@ const entry_t opd_cfg_keys[] = {
     {"channels.email.rate_limit", K_SECTION, .doc = "mail per sender"},
     {"channels.email.rate_limit.per_sender", K_INT, CF (email_rate_per_sender), .def = "20",
      .min = 1, .max = 1000000,
-     .doc = "more messages than this from one address in the window are dropped, logged"},
+     .doc = "more messages than this from one address in the window are stored without "
+            "an acknowledgement (a mail loop stops); more than ten times this are dropped, logged"},
     {"channels.email.rate_limit.window", K_DUR, CF (email_rate_window_ms), .def = "1h",
      .doc = "the window of that limit"},
     {"channels.email.quarantine", K_SECTION, .doc = "mail the poller keeps failing on"},

@@ -107,7 +107,8 @@ typedef struct {
     bool is_ticket[MAX_LOOKUPS];  //  EXISTS opd:t:{<id>} rather than GET opd:ext:<ref>
     char id[MAX_LOOKUPS][64];     //  the ticket id when is_ticket
     size_t n;
-    bool rate_limited;
+    bool rate_limited;  //  past the sender's limit: stored, not acknowledged
+    bool rate_dropped;  //  past ten times the limit: dropped
     int found;                    //  index of the first ref naming a ticket, -1 none
     char ticket[64];
 } lookup_t;
@@ -143,6 +144,7 @@ s_lookup (opd_mailer_t *self, const char *sender, lookup_t *lk)
     if (hits < 0)
         return -1;
     lk->rate_limited = hits > self->cfg->email_rate_per_sender;
+    lk->rate_dropped = hits > 10LL * self->cfg->email_rate_per_sender;
     opd_args_t a;
     int rc = 0;
     for (size_t i = 0; i < lk->n && !rc; i++) {
@@ -391,15 +393,21 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
         opd_mail_destroy (&m);
         return res->code;
     }
-    if (lk.rate_limited) {
+    //  Past the sender's limit mail is kept but not answered, so that a loop
+    //  with an autoresponder stops; only a storm of ten times the limit is
+    //  dropped (decision 172).
+    if (lk.rate_dropped) {
         s_result (res, OPD_MAIL_OK, "rate_limited", "the sender is over %d messages per %lld ms",
-                  cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
+                  10 * cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
         opd_mail_destroy (&m);
         return res->code;
     }
+    if (lk.rate_limited)
+        opd_warn ("a sender is over %d messages per %lld ms: stored without acknowledgement",
+                  cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
     opd_mail_job_t *job = opd_calloc (1, sizeof *job);
     job->m = m;
-    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk, false, m->body, NULL, NULL, NULL};
+    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk || lk.rate_limited, false, m->body, NULL, NULL, NULL};
     if (bounce) {
         //  A bounce: a note on the ticket it concerns, never a new ticket.
         if (lk.found < 0) {

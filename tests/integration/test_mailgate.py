@@ -231,16 +231,22 @@ class MailgateBehaviour(unittest.TestCase):
             self.assertIsNone(st.r.hget("opd:idem:email:big-att-2@example.com", "id"))
 
     def test_rate_limit_per_sender(self):
-        with Stack(["intake"], config=mail_config(per_sender=3), smtp=False) as st:
+        # Past 2 a sender's mail is kept but not acknowledged (a loop with an
+        # autoresponder stops); past 20 (ten times) it is dropped.
+        with Stack(["intake"], config=mail_config(per_sender=2), smtp=False) as st:
             codes = [mailgate(st, simple_mail("storm@example.com", "storm %d" % i, "x",
-                                              "storm-%d@example.com" % i))[0] for i in range(6)]
-            self.assertEqual(codes, [0] * 6)
-            self.assertEqual(int(st.r.get("opd:seq")), 3)
+                                              "storm-%d@example.com" % i))[0] for i in range(22)]
+            self.assertEqual(codes, [0] * 22)
+            self.assertEqual(int(st.r.get("opd:seq")), 20)
+            tids = [st.r.hget("opd:idem:email:storm-%d@example.com" % i, "id") for i in range(22)]
+            self.assertTrue(all(tids[:20]) and not any(tids[20:]), tids)
+            # The first two will be acknowledged; the others are marked not to be.
+            self.assertEqual([st.ticket(t).get("no_ack") for t in tids[:20]], [None] * 2 + ["1"] * 18)
             code, err = mailgate(st, simple_mail("calm@example.com", "calm", "x", "calm-1@example.com"))
             self.assertEqual(code, 0)
-            self.assertEqual(int(st.r.get("opd:seq")), 4)
+            self.assertEqual(int(st.r.get("opd:seq")), 21)
             key = "opd:rate:mail:" + hashlib.sha256(b"storm@example.com").hexdigest()
-            self.assertEqual(int(st.r.get(key)), 6)
+            self.assertEqual(int(st.r.get(key)), 22)
             ttl = st.r.pttl(key)
             self.assertTrue(0 < ttl <= 3600000, ttl)
 
