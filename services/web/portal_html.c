@@ -305,10 +305,25 @@ s_same_origin (http_req_t *req, const web_auth_t *who)
 //  The form's CSRF token must be the session's (without a session, the
 //  opdesk_csrf cookie's); else 403. SameSite=Strict cookies already keep
 //  other sites' forms out; this also covers browsers that ignore SameSite.
+//  The sign-in forms and the public request form also take a post without
+//  a token that names no page it came from (no Origin, no Referer): not a
+//  browser's form but a script, as the contract's "/login takes a token"
+//  reads. Any browser that could be led to post cross-site sends Origin
+//  (checked above), and these forms act for no signed-in session
+//  (decision 173).
+static bool
+s_scripted_signin (http_req_t *req, const form_t *f)
+{
+    const char *token = portal_form_get (f, "csrf");
+    if ((token && *token) || http_header (req, "Origin") || http_header (req, "Referer"))
+        return false;
+    return !strcmp (req->path, "/login") || !strcmp (req->path, "/logout") || !strcmp (req->path, "/");
+}
+
 static bool
 s_csrf_check (http_req_t *req, const web_auth_t *who, const form_t *f)
 {
-    if (web_csrf_ok (req, (const web_session_t *) who, portal_form_get (f, "csrf")))
+    if (web_csrf_ok (req, (const web_session_t *) who, portal_form_get (f, "csrf")) || s_scripted_signin (req, f))
         return true;
     portal_message_page (req, 403, "Form expired", who,
                     "This form has expired or did not come from the Service Desk's pages. "

@@ -292,17 +292,28 @@ class SessionTest(Base):
         self.assertEqual(self.st.r.llen("opd:t:{%s}:c" % tid), comments)
         code, _, _ = self.page("POST", "/tickets/" + tid, {"body": "real", "csrf": token}, cookie=cookie)
         self.assertEqual(code, 303)
-        # The public form and the sign-in form too.
+        # The public form and the sign-in forms too, when a browser posts
+        # them (it names the page it came from) ...
+        origin = {"Origin": "http://127.0.0.1:%d" % self.port}
         before = self.idem_keys()
-        code, _, _ = self.page("POST", "/", {"email": "x@example.com", "subject": "forged"})
+        code, _, _ = self.page("POST", "/", {"email": "x@example.com", "subject": "forged"}, headers=origin)
         self.assertEqual(code, 403)
         self.assertEqual(self.idem_keys(), before)
-        code, _, _ = self.page("POST", "/login", {"token": RITA})
+        code, _, _ = self.page("POST", "/login", {"token": RITA}, headers={"Referer": "http://evil.example/"})
         self.assertEqual(code, 403)
-        # Logging out needs it as well.
-        code, _, _ = self.page("POST", "/logout", {}, cookie=cookie)
+        code, _, _ = self.page("POST", "/logout", {}, cookie=cookie, headers=origin)
         self.assertEqual(code, 403)
         self.assertEqual(self.page("GET", "/tickets", cookie=cookie)[0], 200)
+        # ... while a script's post (no Origin, no Referer, no token) signs
+        # in and out (decision 173); a signed-in form still needs its token.
+        code, _, hdrs = self.page("POST", "/login", {"token": RITA})
+        self.assertEqual(code, 303)
+        scripted = hdrs["set-cookie"].split(";")[0]
+        self.assertEqual(self.page("GET", "/tickets", cookie=scripted)[0], 200)
+        code, _, _ = self.page("POST", "/tickets/" + tid, {"body": "forged"}, cookie=scripted)
+        self.assertEqual(code, 403)
+        self.assertEqual(self.page("POST", "/logout", {}, cookie=scripted)[0], 303)
+        self.assertNotEqual(self.page("GET", "/tickets", cookie=scripted)[0], 200)
 
     def test_agents_sign_in_to_the_console(self):
         for token in (AGENT, LEAD, ADMIN):
@@ -536,7 +547,7 @@ class LimitsTest(unittest.TestCase):
         code, _, _ = request(self.port, "POST", "/login", "token=x", None,
                              {"Content-Type": FORM, "X-Forwarded-For": "203.0.113.9"},
                              source="127.0.0.6")
-        self.assertEqual(code, 403)  # no CSRF token, but not 429: not that address
+        self.assertEqual(code, 401)  # a wrong token, but not 429: not that address
 
     def test_the_api_is_rate_limited_per_token(self):
         codes = []
