@@ -14,6 +14,7 @@
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
 #include "api.h"
+#include "opd_alive.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_stdresp.h"
@@ -254,6 +255,31 @@ s_idempotency_key_valid (const char *k)
     return true;
 }
 
+//  A new ticket is routed and its clocks armed within milliseconds: the
+//  201 waits for that (at most ARM_WAIT_MS, and only while opdesk-slo
+//  beats), so that it shows the team, the policy and the due times rather
+//  than a ticket half made.
+#define ARM_WAIT_MS 1000
+static void
+s_wait_armed (http_req_t *req, const char *id)
+{
+    opd_redis_t *redis = http_redis (req);
+    redisReply *alive = opd_redis_command (redis, "EXISTS " OPD_ALIVE_KEY "slo");
+    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == 1;
+    if (alive)
+        freeReplyObject (alive);
+    static const char *const armed[] = {OPD_F_ARMED_AT};
+    for (int64_t until = opd_mono_ms () + ARM_WAIT_MS; slo && opd_mono_ms () < until;) {
+        redisReply *r = opd_store_fields (redis, id, armed, 1);
+        bool done = !r || r->type != REDIS_REPLY_ARRAY || opd_reply_str (r, 0);
+        if (r)
+            freeReplyObject (r);
+        if (done)
+            return;
+        g_usleep (3000);
+    }
+}
+
 static void
 s_create (http_req_t *req, const web_auth_t *who)
 {
@@ -305,6 +331,8 @@ s_create (http_req_t *req, const web_auth_t *who)
                       bad_key[0] ? json_pack ("{s:s}", "key", bad_key) : NULL, "%s", reply.error);
         return;
     }
+    if (reply.created)
+        s_wait_armed (req, reply.ticket_id);
     json_t *t = api_ticket (req, who, reply.ticket_id, true);
     if (!t)
         return;

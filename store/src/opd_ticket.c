@@ -150,6 +150,21 @@ s_left (const opd_ticket_t *t, const opd_config_t *cfg, const opd_policy_t *poli
     json_object_set_new (c, "overdue_ms", overdue);
 }
 
+//  The state of a clock that has none stored (decision 174): the first
+//  response and resolution clocks run from received_at before opdesk-slo
+//  has armed them; a policy's next-reply clock waits (paused) until the
+//  requester writes after the first response; a ticket no policy applies
+//  to has no clocks (null).
+static json_t *
+s_unset_state (const opd_ticket_t *t, const opd_policy_t *policy, int k)
+{
+    if (k != OPD_CLOCK_NR && !(t->armed_at && *t->armed_at))
+        return json_string ("running");
+    if (k == OPD_CLOCK_NR && policy && policy->next_reply > 0)
+        return json_string ("paused");
+    return json_null ();
+}
+
 //  The slo map: first_response and resolution always, next_reply when its
 //  clock exists or the ticket's policy has one.
 static json_t *
@@ -171,7 +186,7 @@ s_slo (const opd_ticket_t *t, const opd_config_t *cfg, bool live)
         json_t *c = json_object ();
         json_object_set_new (c, "policy", policy_name && *policy_name ? s_string (policy_name) : json_null ());
         json_object_set_new (c, "due_at", s_ms (due, &ms) ? s_time_ms (ms) : json_null ());
-        json_object_set_new (c, "state", state && *state ? s_string (state) : json_null ());
+        json_object_set_new (c, "state", state && *state ? s_string (state) : s_unset_state (t, policy, k));
         json_object_set_new (c, "met_at", s_ms (met, &ms) ? s_time_ms (ms) : json_null ());
         json_object_set_new (c, "breached_at", s_ms (breached, &ms) ? s_time_ms (ms) : json_null ());
         if (live)

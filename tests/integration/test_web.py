@@ -246,6 +246,18 @@ class WebApiTest(unittest.TestCase):
             self.assertTrue(RFC3339.match(t[key]), t[key])
         self.assertIn("comments", t)
         self.assertIn("history", t)
+        # The answer waits for routing and the clocks: the team, the policy
+        # and the due times are there, and every state is one the contract
+        # names; the next-reply clock waits for the requester (decision 174).
+        self.assertEqual(t["team"], "service-desk")  # the default team: no rule matches
+        for name in ("first_response", "resolution"):
+            c = t["slo"][name]
+            self.assertEqual(c["policy"], "standard", name)
+            self.assertIn(c["state"], ("running", "breached"), name)  # received in January
+            self.assertTrue(RFC3339.match(c["due_at"]), c)
+        self.assertEqual(t["slo"]["next_reply"],
+                         {"policy": "standard", "state": "paused", "due_at": None, "met_at": None,
+                          "breached_at": None})
         h = self.st.ticket(t["id"])
         self.assertEqual(h["channel"], "web")
         self.assertTrue(h["external_id"].startswith("web-"))
@@ -885,14 +897,22 @@ class WebPortalTest(unittest.TestCase):
 
 
 class WebLifecycleTest(unittest.TestCase):
-    def test_an_empty_event_history_still_gives_a_cursor(self):
-        with harness.Stack(["web"], config=web_config()) as st:
+    def test_an_empty_event_history_gives_a_cursor_and_unarmed_clocks_run(self):
+        with harness.Stack(["intake", "web"], config=web_config()) as st:
             http_ = Client(st.http_port)
             self.assertFalse(st.r.exists("opd:events"))
             code, body, _ = http_.request("GET", "/api/v1/events", token=AGENT)
             self.assertEqual((code, body), (200, {"items": [], "next_cursor": "0-0"}))
             code, body, _ = http_.request("GET", "/api/v1/events?since=0-0", token=AGENT)
             self.assertEqual((code, body["items"]), (200, []))
+            # Without opdesk-slo the 201 comes at once; the clocks run from
+            # received_at, their policy and due time not known yet.
+            code, t, _ = http_.request("POST", "/api/v1/tickets", {"subject": "Unarmed", "requester": {"email": "a@b.org"}},
+                                       token=AGENT)
+            self.assertEqual(code, 201, t)
+            for name in ("first_response", "resolution"):
+                self.assertEqual((t["slo"][name]["state"], t["slo"][name]["policy"], t["slo"][name]["due_at"]),
+                                 ("running", None, None), name)
 
     def test_healthz_503_names_what_is_down_and_sighup_reloads(self):
         cfg = web_config()
