@@ -177,7 +177,7 @@ s_cmp_double (const void *x, const void *y)
 //  The ack p99 of each ACK_SPAN_MS of the intake load (by due time), into
 //  b->ack_by_span: where in the run the tail is (opdesk-slo's start, the
 //  measured window, a rewrite).
-#define ACK_SPAN_MS 15000
+#define ACK_SPAN_MS 5000
 static void
 s_ack_by_span (bench_t *b, const double *lat, const int64_t *due, size_t n)
 {
