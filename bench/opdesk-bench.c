@@ -782,7 +782,7 @@ s_limit (bench_t *b, long n, double *mem_per)
             }
             opd_args_add (&f, OPD_F_RECEIVED_AT);
             opd_args_addi (&f, now);
-            opd_store_create_t in = {"api", ext, NULL, "bench.user@example.org", &f, false, false};
+            opd_store_create_t in = {.channel = "api", .external_id = ext, .author = "bench.user@example.org", .fields = &f};
             opd_store_call_t c;
             opd_store_create_call (&c, b->cfg, now, &in);
             if (opd_store_call_append (redis, &c))

@@ -328,6 +328,8 @@ void opd_config_reference (FILE *out);
 const opd_calendar_t *opd_config_calendar (const opd_config_t *self, const char *id);
 const opd_team_t *opd_config_team (const opd_config_t *self, const char *id);
 const opd_agent_t *opd_config_agent (const opd_config_t *self, const char *id);
+//  The agent whose email is this address (any case), or NULL.
+const opd_agent_t *opd_config_agent_by_email (const opd_config_t *self, const char *email);
 const opd_stdresp_t *opd_config_stdresp (const opd_config_t *self, const char *id);
 const opd_reqtype_t *opd_config_reqtype (const opd_config_t *self, const char *id);
 bool opd_config_category_exists (const opd_config_t *self, const char *path);

@@ -210,6 +210,15 @@ opd_config_agent (const opd_config_t *self, const char *id)
     return FIND (opd_agent_t, agents, nagents);
 }
 
+const opd_agent_t *
+opd_config_agent_by_email (const opd_config_t *self, const char *email)
+{
+    for (size_t i = 0; email && i < self->nagents; i++)
+        if (self->agents[i].email && !g_ascii_strcasecmp (self->agents[i].email, email))
+            return &self->agents[i];
+    return NULL;
+}
+
 const opd_stdresp_t *
 opd_config_stdresp (const opd_config_t *self, const char *id)
 {

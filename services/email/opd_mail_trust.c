@@ -140,10 +140,7 @@ const opd_agent_t *
 opd_mail_trusted_agent (const opd_config_t *cfg, const opd_mail_claim_t *claim, const char *ticket_id,
                         const char **how)
 {
-    const opd_agent_t *agent = NULL;
-    for (size_t i = 0; claim->from_email && i < cfg->nagents && !agent; i++)
-        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, claim->from_email))
-            agent = &cfg->agents[i];
+    const opd_agent_t *agent = opd_config_agent_by_email (cfg, claim->from_email);
     if (!agent) {
         *how = "not_agent";
         return NULL;

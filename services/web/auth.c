@@ -52,10 +52,7 @@ web_agent_role (const opd_config_t *cfg, const char *agent)
 const opd_agent_t *
 web_agent_by_email (const opd_config_t *cfg, const char *email)
 {
-    for (size_t i = 0; cfg->web_agent_email_signin && i < cfg->nagents; i++)
-        if (cfg->agents[i].email && !g_ascii_strcasecmp (cfg->agents[i].email, email))
-            return &cfg->agents[i];
-    return NULL;
+    return cfg->web_agent_email_signin ? opd_config_agent_by_email (cfg, email) : NULL;
 }
 
 int
