@@ -212,6 +212,8 @@ typedef struct {
     int priority_matrix[3][3];  //  [impact][urgency], 0 high, 1 medium, 2 low; 1..4 = P1..P4, 0 = none
     bool has_matrix;
     char *default_priority;
+    char **severities;  //  the values a ticket's severity may take; none: S1 to S4
+    size_t nseverities;
     char **categories;  //  every path of the taxonomy, sorted ("hardware", "hardware/laptop")
     size_t ncategories;
     opd_team_t *teams;

@@ -330,7 +330,7 @@ cli_update (cli_t *c)
 {
     static const char *const spec[] = {"status:", "priority:", "severity:", "category:", "team:",
                                        "assignee:", "field:", "as:", "note:", NULL};
-    const char *usage = "opdesk update ID [--status S] [--priority P] [--severity S1..S4] "
+    const char *usage = "opdesk update ID [--status S] [--priority P] [--severity SEV] "
                         "[--category C] [--team T --note N] [--assignee A] [--field K=V ...] "
                         "[--as AGENT] [--note N] [--json]";
     int rc = cli_check (c, spec, 1, usage);

@@ -17,7 +17,7 @@ static const char *s_usage =
     "  list [--status S] [--team T] [--priority P] [--assignee A] [--requester EMAIL]\n"
     "       [--q WORDS] [--sort due|created] [--breaching] [--due-within MINUTES]\n"
     "       [--limit N] [--cursor C]\n"
-    "  update ID [--status S] [--priority P] [--severity S1..S4] [--category C]\n"
+    "  update ID [--status S] [--priority P] [--severity SEV] [--category C]\n"
     "            [--team T --note N] [--assignee A] [--field K=V ...] [--as AGENT] [--note N]\n"
     "            (--status resolved needs --note; an assignee must be in the ticket's team)\n"
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"

@@ -126,7 +126,9 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
          opd_change_result_t *res)
 {
     static const char *const priorities[] = {"P1", "P2", "P3", "P4"};
-    static const char *const severities[] = {"S1", "S2", "S3", "S4"};
+    static const char *const builtin[] = {"S1", "S2", "S3", "S4"};
+    const char *const *severities = cfg->nseverities ? (const char *const *) cfg->severities : builtin;
+    size_t nseverities = cfg->nseverities ? cfg->nseverities : 4;
     if (ch->status) {
         if (s_one_of (res, "status", "status", ch->status, opd_ticket_statuses, 5))
             return -1;
@@ -145,7 +147,7 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
         s_pair (pairs, "priority", ch->priority);
     }
     if (ch->severity) {
-        if (*ch->severity && s_one_of (res, "severity", "severity", ch->severity, severities, 4))
+        if (*ch->severity && s_one_of (res, "severity", "severity", ch->severity, severities, nseverities))
             return -1;
         s_pair (pairs, "severity", ch->severity);
     }

@@ -36,6 +36,7 @@ def web_config():
     cfg["tokens"].append({"token": "sha256:" + __import__("hashlib").sha256(b"hashed-agent-token").hexdigest(),
                           "role": "agent", "identity": "bob"})
     cfg["limits"] = {"body_bytes": 100000, "frame_bytes": 2097152}
+    cfg["severities"] = ["S1", "S2", "S3", "S4", "S5"]  # the desk's own scale
     return cfg
 
 
@@ -502,6 +503,11 @@ class WebApiTest(unittest.TestCase):
         t = self.call("PATCH", "/api/v1/tickets/" + tid, {"assignee": None, "severity": None}, status=200)
         self.assertIsNone(t["assignee"])
         self.assertIsNone(t["severity"])
+        # The configured severities, and only those.
+        self.assertEqual(self.call("PATCH", "/api/v1/tickets/" + tid, {"severity": "S5"})["severity"], "S5")
+        e = self.error("PATCH", "/api/v1/tickets/" + tid, {"severity": "high"}, status=422)
+        self.assertEqual(e["key"], "severity")
+        self.assertIn("S5", e["message"])
         self.error("PATCH", "/api/v1/tickets/" + tid, {}, status=422)
         self.error("PATCH", "/api/v1/tickets/" + tid, {"priority": 1}, status=422)
 

@@ -136,9 +136,18 @@ test_config_base_is_valid (void **state)
     assert_false (opd_config_category_exists (cfg, "laptop"));
     assert_non_null (opd_config_reqtype (cfg, "new-laptop"));
     assert_non_null (opd_config_reqtype (cfg, "new-laptop")->fields[0].regex);
+    assert_int_equal (cfg->nseverities, 0);  //  none: S1 to S4 (opd_change.c)
     opd_config_destroy (&cfg);
     assert_null (cfg);
     opd_config_destroy (&cfg);  //  safe twice
+    char *text = s_with ("default_team: service-desk", "default_team: service-desk\nseverities: [critical, major, minor]");
+    cfg = s_parse (text, err, sizeof err);
+    if (!cfg)
+        fail_msg ("severities refused: %s", err);
+    assert_int_equal (cfg->nseverities, 3);
+    assert_string_equal (cfg->severities[2], "minor");
+    free (text);
+    opd_config_destroy (&cfg);
 }
 
 static void
