@@ -339,9 +339,66 @@ opd_tk_list_queue (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket
     return rc;
 }
 
+static json_t *s_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+                        opd_ticket_error_t *err);
+
+//  A team's tickets soonest due first, whatever their status (decision
+//  175): its queue from the due index, then the tickets without a deadline,
+//  resolved and then closed, each newest first. The cursor says where: a
+//  queue cursor ('d...'), or 'r' / 's' before a resolved / closed one ("r"
+//  alone: the first resolved ticket).
+static json_t *
+s_list_team_all (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
+                 opd_ticket_error_t *err)
+{
+    static const char tags[] = {0, 'r', 's'};
+    static const char *const statuses[] = {NULL, "resolved", "closed"};
+    const char *cur = q->cursor;
+    int phase = 0;
+    if (cur && (cur[0] == 'r' || cur[0] == 's')) {
+        phase = cur[0] == 'r' ? 1 : 2;
+        cur = cur[1] ? cur + 1 : NULL;
+    }
+    size_t limit = (size_t) (q->limit > 0 && q->limit <= MAX_LIMIT ? q->limit : DEFAULT_LIMIT);
+    json_t *items = json_array ();
+    char *next = NULL;
+    for (; phase < 3 && json_array_size (items) < limit && !next; phase++, cur = NULL) {
+        opd_ticket_query_t sub = *q;
+        sub.limit = (int) (limit - json_array_size (items));
+        sub.cursor = cur;
+        sub.status = statuses[phase];
+        sub.sort = phase ? NULL : q->sort;
+        json_t *page = s_list (redis, cfg, &sub, err);
+        if (!page) {
+            json_decref (items);
+            return NULL;
+        }
+        json_array_extend (items, json_object_get (page, "items"));
+        const char *more = json_string_value (json_object_get (page, "next_cursor"));
+        if (more)
+            next = tags[phase] ? opd_sprintf ("%c%s", tags[phase], more) : opd_strdup (more);
+        else if (json_array_size (items) == limit && phase < 2)
+            next = opd_sprintf ("%c", tags[phase + 1]);  //  full: the next part starts next page
+        json_decref (page);
+    }
+    json_t *out = json_pack ("{s:o, s:o}", "items", items, "next_cursor", next ? json_string (next) : json_null ());
+    free (next);
+    return out;
+}
+
 json_t *
 opd_ticket_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q,
                  opd_ticket_error_t *err)
+{
+    if (err)
+        memset (err, 0, sizeof *err);
+    bool team_all = s_given (q->team) && !s_given (q->status) && s_given (q->sort) && !strcmp (q->sort, "due")
+                    && !q->breaching && q->due_within <= 0 && q->limit >= 0 && q->limit <= MAX_LIMIT;
+    return team_all ? s_list_team_all (redis, cfg, q, err) : s_list (redis, cfg, q, err);
+}
+
+static json_t *
+s_list (opd_redis_t *redis, const opd_config_t *cfg, const opd_ticket_query_t *q, opd_ticket_error_t *err)
 {
     if (err)
         memset (err, 0, sizeof *err);

@@ -412,6 +412,29 @@ class WebApiTest(unittest.TestCase):
         self.assertEqual(sorted(seen), sorted(ids))
         self.assertEqual(len(seen), 5)
         self.call("GET", "/api/v1/tickets?sort=due&requester=RITA@example.com&limit=3", status=200)
+        # A team soonest due first holds every status: its queue, then the
+        # resolved and the closed tickets (no deadline), newest first
+        # (decision 175); paging by two gives the same sequence.
+        self.call("PATCH", "/api/v1/tickets/" + ids[1], {"status": "resolved", "note": "done"}, status=200)
+        self.call("PATCH", "/api/v1/tickets/" + ids[2], {"status": "resolved", "note": "done"}, status=200)
+        self.call("PATCH", "/api/v1/tickets/" + ids[2], {"status": "closed"}, status=200)
+        team = self.call("GET", "/api/v1/tickets/" + ids[1])["team"]
+        base = "/api/v1/tickets?sort=due&team=%s&q=%s" % (team, word)
+        whole = [(t["id"], t["status"]) for t in self.call("GET", base + "&limit=500")["items"]]
+        self.assertEqual(sorted(i for i, _ in whole), sorted(ids))
+        order = {"new": 0, "open": 0, "pending": 0, "resolved": 1, "closed": 2}
+        self.assertEqual([order[st] for _, st in whole], sorted(order[st] for _, st in whole))
+        self.assertEqual([st for _, st in whole][-2:], ["resolved", "closed"])
+        seen, cursor = [], None
+        for _ in range(10):
+            page = self.call("GET", base + "&limit=2" + ("&cursor=" + urllib.parse.quote(cursor) if cursor else ""))
+            seen += [(t["id"], t["status"]) for t in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(seen, whole)
+        self.error("GET", base + "&cursor=rjunk", status=400)
+        self.error("GET", base + "&cursor=c1.OPD-1", status=400)  # a cursor of another list
         self.assertEqual(self.error("GET", "/api/v1/tickets?status=done", status=422)["key"], "status")
         self.assertIn("network, service-desk", self.error("GET", "/api/v1/tickets?team=nope", status=422)["message"])
         self.error("GET", "/api/v1/tickets?priority=P7", status=422)
