@@ -141,10 +141,15 @@ class DeskTest(unittest.TestCase):
         ids = [t["id"] for t in self.call("GET", "/api/v1/tickets?team=service-desk&sort=due&limit=500")["items"]]
         self.assertLess(ids.index(late), ids.index(soon))
         self.assertLess(ids.index(soon), ids.index(later))
-        # The whole queue is in index order, paged or not.
+        # The whole queue is in index order, paged or not; the team's
+        # resolved and closed tickets follow it (decision 175).
         order = [m for m, _ in self.queue("service-desk")]
-        self.assertEqual(ids, order)
-        self.assertEqual(self.page_all("team=service-desk&sort=due"), order)
+        self.assertEqual(ids[:len(order)], order)
+        rest = {t: self.st.ticket(t)["status"] for t in ids[len(order):]}
+        self.assertTrue(all(st in ("resolved", "closed") for st in rest.values()), rest)
+        self.assertEqual(self.page_all("team=service-desk&sort=due"), ids)
+        self.assertEqual(self.page_all("team=service-desk&sort=due&status=new"),
+                         [t for t in order if self.st.ticket(t)["status"] == "new"])
 
         # Deadline filters: breaching = due passed; due_within = due soon.
         br = [t["id"] for t in self.call("GET", "/api/v1/tickets?team=service-desk&breaching=true&limit=500")["items"]]
