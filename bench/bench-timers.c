@@ -191,11 +191,14 @@ s_ack_by_span (bench_t *b, const double *lat, const int64_t *due, size_t n)
                 part[k++] = lat[i];
             later += due[i] >= from + ACK_SPAN_MS;
         }
-        if (k) {
+        if (k)
             qsort (part, k, sizeof *part, s_cmp_double);
+        //  A span without acks is "-", so that every later value keeps its place.
+        if (k)
             used += (size_t) snprintf (b->ack_by_span + used, sizeof b->ack_by_span - used, "%s%.0f",
                                        used ? " " : "", part[(size_t) ceil (0.99 * (double) k) - 1]);
-        }
+        else
+            used += (size_t) snprintf (b->ack_by_span + used, sizeof b->ack_by_span - used, "%s-", used ? " " : "");
         if (!later || used >= sizeof b->ack_by_span)
             break;
     }

@@ -8,6 +8,9 @@
 local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local idem = KEY.idem(channel, ext)
 local existing = hget(idem, 'id')
+-- intake drops a Message-ID's angle brackets; an older desk stored them.
+local function bracketed(x) return '<' .. x .. '>' end
+existing = existing or hget(KEY.idem(channel, bracketed(ext)), 'id')
 if existing then return {existing, 0, 'repeat'} end
 
 local f = {}
@@ -59,10 +62,12 @@ end
 if reply_to ~= '' then
   local target = nil
   if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
-  if not target then target = hget(KEY.idem(channel, reply_to), 'id') end
-  if not target then
-    local any = redis.call('GET', KEY.ext(reply_to))
-    if any then target = any end
+  for _, form in ipairs({reply_to, bracketed(reply_to)}) do
+    if not target then target = hget(KEY.idem(channel, form), 'id') end
+    if not target then
+      local any = redis.call('GET', KEY.ext(form))
+      if any then target = any end
+    end
   end
   if target then
     local status = hget(K(target), 'status')

@@ -30,15 +30,14 @@ if want.team and want.team ~= (t.team or '') and want.assignee == nil and t.assi
   order[#order + 1] = 'assignee'
 end
 
--- A change's old or new value: the custom fields as the map they are (the
--- hash keeps them as JSON text), anything else as stored; none is null.
-local function change_value(f, v)
-  if f == 'fields' and v and v ~= '' then
-    local ok, obj = pcall(cjson.decode, v)
-    if ok and type(obj) == 'table' and next(obj) ~= nil then return obj end
-    if ok and type(obj) == 'table' then return NULL end
-  end
-  return nullable(v)
+-- The custom fields' old or new value in the event: the map they are (the
+-- hash and the history keep the JSON text, exact to the digit; cjson here
+-- keeps 14), none as null.
+local function fields_map(v)
+  if v == NULL or v == '' then return NULL end
+  local ok, obj = pcall(cjson.decode, v)
+  if ok and type(obj) == 'table' then return next(obj) ~= nil and obj or NULL end
+  return v
 end
 
 local changes = {}
@@ -48,7 +47,7 @@ for _, f in ipairs(order) do
   local old = t[f]
   if (old or '') ~= v then
     changed = true
-    changes[f] = {change_value(f, old), change_value(f, v)}
+    changes[f] = {nullable(old), nullable(v)}
     if v == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, v) end
   end
 end
@@ -116,7 +115,10 @@ if new then
 end
 
 hist(id, NOW, actor, 'updated', {changes = changes, note = nullable(note)})
-emit('ticket.updated', {ticket_id = id, by = actor, changes = changes})
+local ev_changes = {}
+for f, pair in pairs(changes) do ev_changes[f] = pair end
+if changes.fields then ev_changes.fields = {fields_map(changes.fields[1]), fields_map(changes.fields[2])} end
+emit('ticket.updated', {ticket_id = id, by = actor, changes = ev_changes})
 if new == 'resolved' then emit('ticket.resolved', {ticket_id = id, by = actor}) end
 if new == 'closed' then emit('ticket.closed', {ticket_id = id, by = actor}) end
 if new == 'open' and t.status == 'resolved' then emit('ticket.reopened', {ticket_id = id, by = actor}) end

@@ -89,9 +89,9 @@ const entry_t opd_cfg_keys[] = {
     MATRIX_ROW ("low", 2),
     {"default_priority", K_ENUM, CF (default_priority), .def = "P3", .values = P,
      .doc = "the priority of a ticket nothing else sets one for"},
-    {"severities", K_LIST, LIST_IN (opd_config_t, severities, nseverities), .shown = "S1, S2, S3, S4",
+    {"severities", K_LIST, LIST_IN (opd_config_t, severities, nseverities),
      .doc = "the values a ticket's severity may take (how badly the service is hit), most severe "
-            "first"},
+            "first; none: S1, S2, S3, S4"},
 
     {"teams", K_ITEMS, ITEMS_IN (opd_config_t, teams, nteams, opd_team_t),
      .check = opd_cfg_team_done, .doc = "the teams tickets are routed to"},

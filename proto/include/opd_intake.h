@@ -51,6 +51,13 @@ int opd_submit_decode (const char *frame, size_t len, const opd_config_t *cfg, i
                        opd_submit_t **out, opd_reject_t *rej);
 void opd_submit_destroy (opd_submit_t **self_p);
 
+//  An email's Message-ID is "<id@host>" in its header and "id@host" where
+//  GMime (and so opdesk-email) gives it: the decoder drops one pair of
+//  enclosing angle brackets from external_id and reply_to, in place, so
+//  that either form names the same message. Ids stored before it did may
+//  still hold theirs (create.lua looks for both).
+void opd_external_id_bare (char *id);
+
 //  Replies, packed into buf (which the caller initialised).
 void opd_pack_accepted (msgpack_sbuffer *buf, const char *ticket_id, bool created);
 void opd_pack_rejected (msgpack_sbuffer *buf, const opd_reject_t *rej);

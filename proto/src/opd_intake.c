@@ -375,11 +375,8 @@ s_participants (const msgpack_object *root, opd_submit_t *m, opd_reject_t *rej)
     return 0;
 }
 
-//  An email's Message-ID is "<id@host>" in its header and "id@host" where
-//  GMime (and so opdesk-email) gives it: one pair of enclosing angle
-//  brackets is dropped, so that either form finds the same ticket.
-static void
-s_unbracket (char *id)
+void
+opd_external_id_bare (char *id)
 {
     size_t n = strlen (id);
     if (n > 2 && id[0] == '<' && id[n - 1] == '>') {
@@ -418,7 +415,7 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
         return -1;
     if (!m->external_id)
         return s_reject (rej, OPD_REJ_INVALID, "external_id", "external_id is required");
-    s_unbracket (m->external_id);
+    opd_external_id_bare (m->external_id);
 
     o = opd_mp_get (root, "received_at");
     m->received_at = now;
@@ -510,7 +507,7 @@ s_validate (const msgpack_object *root, const opd_config_t *cfg, int64_t now, op
     if (s_opt_str (root, "reply_to", "reply_to", MAX_EXTERNAL_ID, false, &m->reply_to, rej))
         return -1;
     if (m->reply_to)
-        s_unbracket (m->reply_to);
+        opd_external_id_bare (m->reply_to);
     if (m->reply_to && !*m->reply_to) {
         free (m->reply_to);
         m->reply_to = NULL;

@@ -19,7 +19,7 @@ static const char *s_usage =
     "       [--limit N] [--cursor C]\n"
     "  update ID [--status S] [--priority P] [--severity SEV] [--category C]\n"
     "            [--team T --note N] [--assignee A] [--field K=V ...] [--as AGENT] [--note N]\n"
-    "            (--status resolved needs --note; an assignee must be in the ticket's team)\n"
+    "            (--status resolved needs --note; an assignee is any configured agent)\n"
     "  comment ID (--body B | --body-file F) [--internal] [--as AGENT] [--standard-response ID]\n"
     "  anonymise [--dry-run]   one retention pass now (--dry-run only lists)\n"
     "  anonymise --ticket ID   one closed ticket now, whatever its retention (erasure request)\n"

@@ -15,6 +15,7 @@
     identity; another's ticket answers 404, as an unknown one does. */
 #include "api.h"
 #include "opd_alive.h"
+#include "opd_intake.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_stdresp.h"
@@ -200,29 +201,42 @@ s_get_str (opd_redis_t *r, bool *fail, const char *fmt, const char *arg)
     return out;
 }
 
-//  For a requester's reply_to: 0 when it names no ticket of someone else
-//  (resolved as intake does: a ticket id, a web external_id, any
-//  external_id), else -1 after answering 404 (or 503).
+//  The ticket a requester's reply_to names, looked up as intake does: a
+//  ticket id, its own (scoped) Idempotency-Key, any external_id, each also
+//  in the bracketed form an older desk stored. NULL when none.
+static char *
+s_reply_target (opd_redis_t *r, const web_auth_t *who, const char *bare, bool *fail)
+{
+    char *exists = s_get_str (r, fail, "EXISTS " OPD_KEY_TICKET_FMT, bare);
+    bool is_ticket = exists && strcmp (exists, "0");
+    free (exists);
+    if (is_ticket)
+        return opd_strdup (bare);
+    char *target = NULL;
+    for (int form = 0; form < 2 && !target && !*fail; form++) {
+        char *id = form ? opd_sprintf ("<%s>", bare) : opd_strdup (bare);
+        char *scoped = s_external_id (who, id);
+        target = s_get_str (r, fail, "HGET " OPD_KEY_IDEM_FMT " id", scoped);
+        free (scoped);
+        if (!target && !*fail)
+            target = s_get_str (r, fail, "GET " OPD_KEY_EXT_FMT, id);
+        free (id);
+    }
+    return target;
+}
+
+//  For a requester's reply_to: intake is given only a ticket this checked.
+//  Its own ticket: reply_to becomes that ticket's id; none: reply_to goes
+//  (a new ticket, as for any unknown reply_to). 0, or -1 after answering
+//  404 for someone else's ticket (or 503).
 static int
 s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const char *reply_to)
 {
     opd_redis_t *r = http_redis (req);
     bool fail = false;
-    char *target = NULL;
-    bool rewrite = false;
-    char *exists = s_get_str (r, &fail, "EXISTS " OPD_KEY_TICKET_FMT, reply_to);
-    if (exists)
-        target = opd_strdup (reply_to);
-    else {
-        //  Its own Idempotency-Keys are stored scoped (s_external_id): intake
-        //  is given the ticket itself (below).
-        char *scoped = s_external_id (who, reply_to);
-        target = s_get_str (r, &fail, "HGET " OPD_KEY_IDEM_FMT " id", scoped);
-        free (scoped);
-        rewrite = target != NULL;
-        if (!target)
-            target = s_get_str (r, &fail, "GET " OPD_KEY_EXT_FMT, reply_to);
-    }
+    char *bare = opd_strdup (reply_to);
+    opd_external_id_bare (bare);
+    char *target = s_reply_target (r, who, bare, &fail);
     bool failed = false;
     char *email = target && !fail ? opd_store_field (r, target, OPD_F_REQ_EMAIL, &failed) : NULL;
     fail = fail || failed;
@@ -232,12 +246,14 @@ s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const c
         rc = -1;
     }
     else if (target && (!email || g_ascii_strcasecmp (email, who->identity))) {
-        api_not_found (req, reply_to);
+        api_not_found (req, bare);
         rc = -1;
     }
-    else if (rewrite)
+    else if (target)
         json_object_set_new (obj, "reply_to", json_string (target));  //  frees reply_to: last use
-    free (exists);
+    else
+        json_object_del (obj, "reply_to");
+    free (bare);
     free (target);
     free (email);
     return rc;
@@ -256,16 +272,17 @@ s_idempotency_key_valid (const char *k)
 }
 
 //  A new ticket is routed and its clocks armed within milliseconds: the
-//  201 waits for that (at most ARM_WAIT_MS, and only while opdesk-slo
-//  beats), so that it shows the team, the policy and the due times rather
+//  201 waits for that (at most ARM_WAIT_MS, and only while opdesk-router
+//  and opdesk-slo beat), so that it shows the team, the policy and the due times rather
 //  than a ticket half made.
 #define ARM_WAIT_MS 1000
 static void
 s_wait_armed (http_req_t *req, const char *id)
 {
     opd_redis_t *redis = http_redis (req);
-    redisReply *alive = opd_redis_command (redis, "EXISTS " OPD_ALIVE_KEY "slo");
-    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == 1;
+    //  Only while both beat: the router hands the ticket to opdesk-slo.
+    redisReply *alive = opd_redis_command (redis, "EXISTS " OPD_ALIVE_KEY "router " OPD_ALIVE_KEY "slo");
+    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == 2;
     if (alive)
         freeReplyObject (alive);
     static const char *const armed[] = {OPD_F_ARMED_AT};

@@ -158,10 +158,13 @@ s_left (const opd_ticket_t *t, const opd_config_t *cfg, const opd_policy_t *poli
 static json_t *
 s_unset_state (const opd_ticket_t *t, const opd_policy_t *policy, int k)
 {
-    if (k != OPD_CLOCK_NR && !(t->armed_at && *t->armed_at))
-        return json_string ("running");
+    bool armed = t->armed_at && *t->armed_at;
+    if (k == OPD_CLOCK_FR && !armed)
+        return json_string (t->first_reply_at && *t->first_reply_at ? "met" : "running");
+    if (k == OPD_CLOCK_RES && !armed)
+        return json_string (t->resolved_at && *t->resolved_at ? "met" : "running");
     if (k == OPD_CLOCK_NR && policy && policy->next_reply > 0)
-        return json_string ("paused");
+        return json_string (t->nr_start && *t->nr_start ? "running" : "paused");
     return json_null ();
 }
 
@@ -180,7 +183,7 @@ s_slo (const opd_ticket_t *t, const opd_config_t *cfg, bool live)
         const char *met = t->clock[k].met;
         const char *breached = t->clock[k].breached;
         bool present = due || state || met || breached;
-        if (k == OPD_CLOCK_NR && !present && !(policy && policy->next_reply > 0) && !t->nr_start)
+        if (k == OPD_CLOCK_NR && !present && !(policy && policy->next_reply > 0))
             continue;
         int64_t ms;
         json_t *c = json_object ();
@@ -316,6 +319,28 @@ s_time_value (json_t *v)
     return json_is_number (v) ? s_time_ms ((int64_t) json_number_value (v)) : json_incref (v);
 }
 
+//  The changes of an "updated" history item: the custom fields, kept as
+//  JSON text (exact), as the maps ticket.updated carries; the rest as
+//  stored. Returns a new reference.
+static json_t *
+s_changes (json_t *changes)
+{
+    json_t *out = json_deep_copy (changes);
+    json_t *pair = json_object_get (out, "fields");
+    for (size_t i = 0; json_is_array (pair) && i < json_array_size (pair); i++) {
+        const char *text = json_string_value (json_array_get (pair, i));
+        json_t *map = text && *text ? json_loads (text, 0, NULL) : NULL;
+        if (json_is_object (map) && json_object_size (map))
+            json_array_set_new (pair, i, map);
+        else {
+            json_decref (map);
+            if (text && (!*text || !strcmp (text, "{}")))
+                json_array_set_new (pair, i, json_null ());
+        }
+    }
+    return out;
+}
+
 //  History details as stored, with every time in RFC 3339 as everywhere in
 //  JSON: keys ending in "_at" hold times, and so do the [old, new] due times
 //  of "clocks" (slo_recomputed). Returns a new reference.
@@ -345,6 +370,8 @@ s_details (json_t *d)
             }
             json_object_set_new (out, key, clocks);
         }
+        else if (!strcmp (key, "changes") && json_is_object (v))
+            json_object_set_new (out, key, s_changes (v));
         else
             json_object_set (out, key, v);
     }

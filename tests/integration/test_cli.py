@@ -240,6 +240,10 @@ class CliTest(unittest.TestCase):
                           {"cost_centre": "654321", "model": "standard", "manager_email": "mgr@example.com"}])
         h = [x for x in t["history"] if x["action"] == "updated"][-1]
         self.assertEqual(h["details"]["changes"]["fields"], upd[-1]["changes"]["fields"])
+        # Stored as the JSON text itself, exact to the digit.
+        raw = [json.loads(x) for x in self.st.r.lrange("opd:t:{%s}:h" % tid, 0, -1)]
+        stored = [x for x in raw if x["action"] == "updated"][-1]["details"]["changes"]["fields"]
+        self.assertEqual([json.loads(x) for x in stored], upd[-1]["changes"]["fields"])
 
     # --- comment ---------------------------------------------------------
     def test_comments_public_by_default_and_internal(self):

@@ -136,6 +136,14 @@ class IntakeTest(unittest.TestCase):
         self.assertEqual(self.assert_accepted(st.submit(again), created=False), tid)
         self.assertEqual(self.assert_accepted(self.submit(channel="email", external_id=bare), created=False), tid)
         self.assertEqual(st.r.get("opd:seq"), seq)
+        # An older desk stored the brackets: its keys are still found.
+        legacy = "<legacy-%d@mail.example.org>" % time.time_ns()
+        st.r.hset("opd:idem:email:" + legacy, "id", tid)
+        st.r.set("opd:ext:" + legacy, tid)
+        self.assertEqual(self.assert_accepted(self.submit(channel="email", external_id=legacy), created=False), tid)
+        self.assertEqual(self.assert_accepted(st.submit(st.message(channel="phone", reply_to=legacy[1:-1])),
+                                              created=False), tid)
+        self.assertEqual(st.r.get("opd:seq"), seq)
 
     def test_reply_to_resolved_ticket_reopens_it(self):
         st = self.st
