@@ -1,8 +1,9 @@
 /*  api: the HTTP API of CONTRACT.md section 5, JSON in and out: the route
-    table and its dispatch, and the ticket endpoints (show, create, change,
-    comment). The ticket list is in api_list.c, /healthz and /metrics in
-    api_health.c, the event history in api_events.c, the SLO report in
-    api_report.c; what they share is in api.h.
+    table and its dispatch, and the ticket endpoints (show, change,
+    comment). Creating a ticket is in api_create.c, the ticket list in
+    api_list.c, /healthz and /metrics in api_health.c, the event history in
+    api_events.c, the SLO report in api_report.c; what they share is in
+    api.h.
 
     Every error answer is {"error": {"code", "message"}}, sometimes with more
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
@@ -14,8 +15,6 @@
     A requester token sees only tickets whose requester email is its
     identity; another's ticket answers 404, as an unknown one does. */
 #include "api.h"
-#include "opd_alive.h"
-#include "opd_intake.h"
 #include "opd_change.h"
 #include "opd_log.h"
 #include "opd_stdresp.h"
@@ -37,7 +36,6 @@
 #include <strings.h>
 #include <zmq.h>
 
-#define INTAKE_TIMEOUT_MS 5000
 
 //  --- Small helpers -------------------------------------------------------
 
@@ -55,7 +53,6 @@ api_is (const http_req_t *req, const char *method)
     return !strcmp (req->method, method);
 }
 
-static void s_body_error (http_req_t *req, const web_body_error_t *e);
 
 //  The request body as a JSON object; answers 400/415 and returns NULL when
 //  it is not one.
@@ -70,14 +67,14 @@ api_body (http_req_t *req)
     web_body_error_t e;
     json_t *obj = web_body_parse (req->body, req->body_len, &e);
     if (!obj)
-        s_body_error (req, &e);
+        api_body_error (req, &e);
     return obj;
 }
 
 //  Answers the refusal of a body (body.c): its status, code, key and, for
 //  malformed JSON, where the parser stopped.
-static void
-s_body_error (http_req_t *req, const web_body_error_t *e)
+void
+api_body_error (http_req_t *req, const web_body_error_t *e)
 {
     json_t *extra = NULL;
     if (!strcmp (e->code, "bad_json") && e->line)
@@ -94,7 +91,7 @@ s_body_for (http_req_t *req, const web_auth_t *who, web_body_kind_t kind)
     json_t *obj = api_body (req);
     web_body_error_t e;
     if (obj && web_body_keys (kind, who->role, obj, &e)) {
-        s_body_error (req, &e);
+        api_body_error (req, &e);
         json_decref (obj);
         return NULL;
     }
@@ -155,213 +152,12 @@ api_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full)
     return t;
 }
 
-static void
-s_etag (http_req_t *req, json_t *t)
+void
+api_etag (http_req_t *req, json_t *t)
 {
     char etag[40];
     snprintf (etag, sizeof etag, "\"%lld\"", (long long) json_integer_value (json_object_get (t, "version")));
     http_add_header (req, "ETag", etag);
-}
-
-//  --- Tickets: create -----------------------------------------------------
-
-//  The external_id of an Idempotency-Key (the caller frees it). An agent's,
-//  a lead's or an admin's is the key itself (CONTRACT.md section 8); a
-//  requester's is scoped by its identity ("req-" + 16 hex digits of the
-//  SHA-256 of the lower-cased identity + "-" + key), so that a key another
-//  requester used can never answer with, or even reveal, their ticket.
-static char *
-s_external_id (const web_auth_t *who, const char *key)
-{
-    if (who->role != OPD_ROLE_REQUESTER)
-        return opd_strdup (key);
-    gchar *lower = g_ascii_strdown (who->identity, -1);
-    gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, lower, -1);
-    char *out = opd_sprintf ("req-%.16s-%s", hex, key);
-    g_free (hex);
-    g_free (lower);
-    return out;
-}
-
-//  A string reply of a command, as a new string; NULL for nil. *fail is set
-//  when Redis failed.
-static char *
-s_get_str (opd_redis_t *r, bool *fail, const char *fmt, const char *arg)
-{
-    redisReply *x = *fail ? NULL : opd_redis_command (r, fmt, arg);
-    char *out = NULL;
-    if (!x || (x->type != REDIS_REPLY_STRING && x->type != REDIS_REPLY_NIL && x->type != REDIS_REPLY_INTEGER))
-        *fail = true;
-    else if (x->type == REDIS_REPLY_STRING)
-        out = opd_strdup (x->str);
-    else if (x->type == REDIS_REPLY_INTEGER)
-        out = x->integer ? opd_strdup ("1") : NULL;
-    if (x)
-        freeReplyObject (x);
-    return out;
-}
-
-//  The ticket a requester's reply_to names, looked up as intake does: a
-//  ticket id, its own (scoped) Idempotency-Key, any external_id, each also
-//  in the bracketed form an older desk stored. NULL when none.
-static char *
-s_reply_target (opd_redis_t *r, const web_auth_t *who, const char *bare, bool *fail)
-{
-    char *exists = s_get_str (r, fail, "EXISTS " OPD_KEY_TICKET_FMT, bare);
-    bool is_ticket = exists && strcmp (exists, "0");
-    free (exists);
-    if (is_ticket)
-        return opd_strdup (bare);
-    char *target = NULL;
-    for (int form = 0; form < 2 && !target && !*fail; form++) {
-        char *id = form ? opd_sprintf ("<%s>", bare) : opd_strdup (bare);
-        char *scoped = s_external_id (who, id);
-        target = s_get_str (r, fail, "HGET " OPD_KEY_IDEM_FMT " id", scoped);
-        free (scoped);
-        if (!target && !*fail)
-            target = s_get_str (r, fail, "GET " OPD_KEY_EXT_FMT, id);
-        free (id);
-    }
-    return target;
-}
-
-//  For a requester's reply_to: intake is given only a ticket this checked.
-//  Its own ticket: reply_to becomes that ticket's id; none: reply_to goes
-//  (a new ticket, as for any unknown reply_to). 0, or -1 after answering
-//  404 for someone else's ticket (or 503).
-static int
-s_reply_to_allowed (http_req_t *req, const web_auth_t *who, json_t *obj, const char *reply_to)
-{
-    opd_redis_t *r = http_redis (req);
-    bool fail = false;
-    char *bare = opd_strdup (reply_to);
-    opd_external_id_bare (bare);
-    char *target = s_reply_target (r, who, bare, &fail);
-    bool failed = false;
-    char *email = target && !fail ? opd_store_field (r, target, OPD_F_REQ_EMAIL, &failed) : NULL;
-    fail = fail || failed;
-    int rc = 0;
-    if (fail) {
-        http_error (req, 503, "unavailable", "the ticket store is unavailable: %s", opd_redis_error (r));
-        rc = -1;
-    }
-    else if (target && (!email || g_ascii_strcasecmp (email, who->identity))) {
-        api_not_found (req, bare);
-        rc = -1;
-    }
-    else if (target)
-        json_object_set_new (obj, "reply_to", json_string (target));  //  frees reply_to: last use
-    else
-        json_object_del (obj, "reply_to");
-    free (bare);
-    free (target);
-    free (email);
-    return rc;
-}
-
-static bool
-s_idempotency_key_valid (const char *k)
-{
-    size_t n = strlen (k);
-    if (n == 0 || n > 255)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char) k[i] < 0x21 || (unsigned char) k[i] > 0x7e)
-            return false;
-    return true;
-}
-
-//  A new ticket is routed and its clocks armed within milliseconds: the
-//  201 waits for that (at most ARM_WAIT_MS, and only while opdesk-router
-//  and opdesk-slo beat), so that it shows the team, the policy and the due times rather
-//  than a ticket half made.
-#define ARM_WAIT_MS 1000
-static void
-s_wait_armed (http_req_t *req, const char *id)
-{
-    opd_redis_t *redis = http_redis (req);
-    //  Only while both beat: the router hands the ticket to opdesk-slo.
-    redisReply *alive = opd_redis_command (redis, "EXISTS " OPD_ALIVE_KEY "router " OPD_ALIVE_KEY "slo");
-    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == 2;
-    if (alive)
-        freeReplyObject (alive);
-    static const char *const armed[] = {OPD_F_ARMED_AT};
-    for (int64_t until = opd_mono_ms () + ARM_WAIT_MS; slo && opd_mono_ms () < until;) {
-        redisReply *r = opd_store_fields (redis, id, armed, 1);
-        bool done = !r || r->type != REDIS_REPLY_ARRAY || opd_reply_str (r, 0);
-        if (r)
-            freeReplyObject (r);
-        if (done)
-            return;
-        g_usleep (3000);
-    }
-}
-
-static void
-s_create (http_req_t *req, const web_auth_t *who)
-{
-    json_t *obj = api_body (req);
-    if (!obj)
-        return;
-    web_body_error_t e;
-    if (web_body_create (obj, who->role, who->identity, &e)) {
-        s_body_error (req, &e);
-        json_decref (obj);
-        return;
-    }
-    const char *reply_to = json_string_value (json_object_get (obj, "reply_to"));
-    if (who->role == OPD_ROLE_REQUESTER && reply_to && *reply_to
-        && s_reply_to_allowed (req, who, obj, reply_to)) {
-        json_decref (obj);
-        return;
-    }
-    const char *key = http_header (req, "Idempotency-Key");
-    char ext[80];
-    if (key && !s_idempotency_key_valid (key)) {
-        http_error (req, 400, "bad_request", "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
-        json_decref (obj);
-        return;
-    }
-    if (!key) {
-        char rnd[33];
-        web_random_id (rnd);
-        snprintf (ext, sizeof ext, "web-%s", rnd);
-    }
-    json_object_set_new (obj, "channel", json_string ("web"));
-    char *scoped = key ? s_external_id (who, key) : NULL;
-    json_object_set_new (obj, "external_id", json_string (scoped ? scoped : ext));
-    free (scoped);
-    opd_intake_reply_t reply;
-    char bad_key[128];
-    int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
-    json_decref (obj);
-    if (rc) {
-        http_error (req, 503, "unavailable", "intake %s", rc == -1 ? "did not answer" : "sent an answer that is not one");
-        return;
-    }
-    if (!reply.accepted) {
-        int status = !strcmp (reply.code, "too_large")             ? 413
-                     : !strcmp (reply.code, "unavailable")         ? 503
-                     : !strcmp (reply.code, "unsupported_version") ? 400
-                                                                   : 422;
-        http_error_x (req, status, !strcmp (reply.code, "too_large") ? "too_large" : status == 503 ? "unavailable" : "invalid",
-                      bad_key[0] ? json_pack ("{s:s}", "key", bad_key) : NULL, "%s", reply.error);
-        return;
-    }
-    if (reply.created)
-        s_wait_armed (req, reply.ticket_id);
-    json_t *t = api_ticket (req, who, reply.ticket_id, true);
-    if (!t)
-        return;
-    char loc[128];
-    snprintf (loc, sizeof loc, "/api/v1/tickets/%s", reply.ticket_id);
-    http_add_header (req, "Location", loc);
-    if (!reply.created)
-        http_add_header (req, "Idempotent-Replayed", "true");
-    s_etag (req, t);
-    opd_info ("submitted ticket=%s created=%d role=%s", reply.ticket_id, reply.created,
-              web_role_name (who->role));
-    http_json (req, 201, t);
 }
 
 //  --- Tickets: change -----------------------------------------------------
@@ -530,7 +326,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     json_t *t = api_ticket (req, who, id, true);
     if (!t)
         return;
-    s_etag (req, t);
+    api_etag (req, t);
     http_json (req, 200, t);
 }
 
@@ -689,18 +485,11 @@ typedef struct {
 } route_t;
 
 static void
-s_route_create (http_req_t *req, const web_auth_t *who, const char *id)
-{
-    (void) id;
-    s_create (req, who);
-}
-
-static void
 s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
 {
     json_t *t = api_ticket (req, who, id, true);
     if (t) {
-        s_etag (req, t);
+        api_etag (req, t);
         http_json (req, 200, t);
     }
 }
@@ -711,7 +500,7 @@ s_route_show (http_req_t *req, const web_auth_t *who, const char *id)
 
 static const route_t s_routes[] = {
     {"GET", "/api/v1/tickets", REQUESTER, api_ticket_list, "the ticket list"},
-    {"POST", "/api/v1/tickets", REQUESTER, s_route_create, "ticket creation"},
+    {"POST", "/api/v1/tickets", REQUESTER, api_create, "ticket creation"},
     {"GET", "/api/v1/tickets/*", REQUESTER, s_route_show, "tickets"},
     {"PATCH", "/api/v1/tickets/*", REQUESTER, s_patch, "ticket changes"},
     {"POST", "/api/v1/tickets/*/comments", REQUESTER, s_comment, "comments"},

@@ -1,6 +1,6 @@
 /*  api: what the files of the JSON API share (private to opdesk-web).
     api.c holds the route table, the dispatch and the ticket endpoints;
-    api_list.c, api_events.c, api_report.c, api_suggest.c, api_hold.c and api_health.c one concern
+    api_create.c, api_list.c, api_events.c, api_report.c, api_suggest.c, api_hold.c and api_health.c one concern
     each; the rota's endpoints are in api_rota.c (api_rota.h). Handlers named api_* answer
     req themselves; none returns anything. */
 #ifndef WEB_API_H_INCLUDED
@@ -26,7 +26,13 @@ void api_not_found (http_req_t *req, const char *id);
 //  after answering (404, 503).
 json_t *api_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool full);
 
+//  Answers a body refusal of body.c (400, 403, 415 or 422, with its key).
+void api_body_error (http_req_t *req, const web_body_error_t *e);
+//  Sets the ETag of ticket t (its version).
+void api_etag (http_req_t *req, json_t *t);
+
 //  Route handlers, in the shape of the route table's rows (id unused).
+void api_create (http_req_t *req, const web_auth_t *who, const char *id);      //  POST /api/v1/tickets
 void api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/tickets
 void api_events (http_req_t *req, const web_auth_t *who, const char *id);     //  GET /api/v1/events
 void api_slo_report (http_req_t *req, const web_auth_t *who, const char *id); //  GET /api/v1/slo/report
