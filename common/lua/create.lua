@@ -7,10 +7,15 @@
 -- Returns {ticket_id, created (1/0), kind ('ticket'|'comment'|'repeat')}.
 local prefix, channel, ext, reply_to, author = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local idem = KEY.idem(channel, ext)
-local existing = hget(idem, 'id')
 -- intake drops a Message-ID's angle brackets; an older desk stored them.
-local function bracketed(x) return '<' .. x .. '>' end
-existing = existing or hget(KEY.idem(channel, bracketed(ext)), 'id')
+-- Only a Message-ID (it has an @) is looked for both ways: no second read
+-- for other ids.
+local function forms(x)
+  if string.find(x, '@', 1, true) then return {x, '<' .. x .. '>'} end
+  return {x}
+end
+local existing
+for _, form in ipairs(forms(ext)) do existing = existing or hget(KEY.idem(channel, form), 'id') end
 if existing then return {existing, 0, 'repeat'} end
 
 local f = {}
@@ -62,7 +67,7 @@ end
 if reply_to ~= '' then
   local target = nil
   if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
-  for _, form in ipairs({reply_to, bracketed(reply_to)}) do
+  for _, form in ipairs(forms(reply_to)) do
     if not target then target = hget(KEY.idem(channel, form), 'id') end
     if not target then
       local any = redis.call('GET', KEY.ext(form))

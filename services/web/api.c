@@ -206,26 +206,26 @@ s_if_match (http_req_t *req, char *out, size_t size)
 
 //  Another requester's ticket is 404 whatever the body asks (the contract:
 //  never 403), so a requester's access is checked before the body's keys.
-//  True for every other role; false after answering 404 (or 503).
+//  True with the requester's ticket in *seen (the caller frees it), or with
+//  *seen NULL for every other role; false after answering 404 (or 503).
 static bool
-s_requester_sees (http_req_t *req, const web_auth_t *who, const char *id)
+s_visible (http_req_t *req, const web_auth_t *who, const char *id, json_t **seen)
 {
-    if (who->role != OPD_ROLE_REQUESTER)
-        return true;
-    json_t *t = api_ticket (req, who, id, false);
-    bool seen = t != NULL;
-    json_decref (t);
-    return seen;
+    *seen = who->role == OPD_ROLE_REQUESTER ? api_ticket (req, who, id, false) : NULL;
+    return who->role != OPD_ROLE_REQUESTER || *seen;
 }
 
 static void
 s_patch (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    if (!s_requester_sees (req, who, id))
+    json_t *seen = NULL;
+    if (!s_visible (req, who, id, &seen))
         return;
     json_t *obj = s_body_for (req, who, WEB_BODY_PATCH);
-    if (!obj)
+    if (!obj) {
+        json_decref (seen);
         return;
+    }
     bool bad = false;
     opd_change_t ch = {0};
     ch.status = s_str_member (req, obj, "status", false, &bad);
@@ -243,6 +243,7 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     }
     char version[32];
     if (bad || s_if_match (req, version, sizeof version)) {
+        json_decref (seen);
         json_decref (obj);
         return;
     }
@@ -254,27 +255,23 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
         //  (s_patch_keys let status and note through).
         if (!ch.status || strcmp (ch.status, "open")) {
             http_error (req, 403, "forbidden", "a requester may only reopen its own resolved tickets (status open)");
+            json_decref (seen);
             json_decref (obj);
             return;
         }
-        json_t *t = api_ticket (req, who, id, false);
-        if (!t) {
-            json_decref (obj);
-            return;
-        }
-        const char *st = json_string_value (json_object_get (t, "status"));
+        const char *st = json_string_value (json_object_get (seen, "status"));
         if (!st || strcmp (st, "resolved")) {
             http_error_x (req, 409, "conflict", json_pack ("{s:s?}", "status", st),
                           "%s is %s; a requester can only reopen a resolved ticket", id, st ? st : "?");
-            json_decref (t);
+            json_decref (seen);
             json_decref (obj);
             return;
         }
         //  Reopen exactly the version looked at: a change in between is a conflict.
         if (!version[0])
             snprintf (version, sizeof version, "%lld",
-                      (long long) json_integer_value (json_object_get (t, "version")));
-        json_decref (t);
+                      (long long) json_integer_value (json_object_get (seen, "version")));
+        json_decref (seen);
     }
     else if (!web_id_valid (id)) {
         api_not_found (req, id);
@@ -363,8 +360,10 @@ s_comment_text (http_req_t *req, const char *id, const opd_stdresp_t *sr, const 
 static void
 s_comment (http_req_t *req, const web_auth_t *who, const char *id)
 {
-    if (!s_requester_sees (req, who, id))
+    json_t *seen = NULL;
+    if (!s_visible (req, who, id, &seen))
         return;
+    json_decref (seen);  //  a requester's ticket is there: not read again below
     json_t *obj = s_body_for (req, who, WEB_BODY_COMMENT);
     if (!obj)
         return;
@@ -405,8 +404,8 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         json_decref (obj);
         return;
     }
-    json_t *t = api_ticket (req, who, id, false);
-    if (!t) {
+    json_t *t = who->role == OPD_ROLE_REQUESTER ? NULL : api_ticket (req, who, id, false);
+    if (who->role != OPD_ROLE_REQUESTER && !t) {
         json_decref (obj);
         return;
     }

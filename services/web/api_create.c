@@ -69,7 +69,8 @@ s_reply_target (opd_redis_t *r, const web_auth_t *who, const char *bare, bool *f
     if (is_ticket)
         return opd_strdup (bare);
     char *target = NULL;
-    for (int form = 0; form < 2 && !target && !*fail; form++) {
+    int nforms = strchr (bare, '@') ? 2 : 1;  //  only a Message-ID had its brackets stored
+    for (int form = 0; form < nforms && !target && !*fail; form++) {
         char *id = form ? opd_sprintf ("<%s>", bare) : opd_strdup (bare);
         char *scoped = s_external_id (who, id);
         target = s_get_str (r, fail, "HGET " OPD_KEY_IDEM_FMT " id", scoped);
