@@ -348,8 +348,8 @@ const entry_t opd_cfg_keys[] = {
     {"channels.email", K_SECTION, .doc = "opdesk-email and opdesk-mailgate (docs/email.md)"},
     {"channels.email.addresses", K_LIST, LIST_IN (opd_config_t, email_addresses, nemail_addresses),
      .is = F_EMAIL,
-     .doc = "the desk's own addresses; mail from them (or notifications.smtp.from) never opens "
-            "a ticket"},
+     .doc = "the desk's own addresses; mail from them (or notifications.smtp.from) is never "
+            "acknowledged, and is not a participant when copied"},
     {"channels.email.imap", K_ITEMS, ITEMS_IN (opd_config_t, imap, nimap, opd_imap_t),
      .doc = "the mailboxes opdesk-email polls"},
     {"channels.email.imap[].url", K_STR, IN (opd_imap_t, url), .flags = REQUIRED,

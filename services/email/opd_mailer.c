@@ -365,15 +365,20 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
         s_result (res, OPD_MAIL_DATAERR, "rejected", "not a mail message (no header or no sender address)");
         return res->code;
     }
-    //  Mail the desk sent, coming back through a list or a forward.
+    //  Mail the desk sent, coming back through a list or a forward: its own
+    //  Message-ID, or its address on a message about a conversation (below).
+    //  Other mail from one of the desk's addresses (a colleague forwarding a
+    //  request from the shared mailbox) is a request like any other, kept
+    //  without an acknowledgement (decision 179).
     const char *domain = cfg->smtp_from ? strrchr (cfg->smtp_from, '@') : NULL;
     bool own_id = m->message_id && !strncmp (m->message_id, "opdesk.", 7) && domain
                   && g_str_has_suffix (m->message_id, domain);
-    if (opd_mail_desk_address (cfg, m->from_email) || own_id) {
-        s_result (res, OPD_MAIL_OK, "own_mail", "mail from the desk itself");
+    if (own_id) {
+        s_result (res, OPD_MAIL_OK, "own_mail", "mail the desk sent itself");
         opd_mail_destroy (&m);
         return res->code;
     }
+    bool from_desk = opd_mail_desk_address (cfg, m->from_email);
     bool bounce = m->dsn || m->from_daemon;
     //  Threading: a bounce names the message it is about; other mail the
     //  subject's tag, then In-Reply-To, then References.
@@ -387,6 +392,11 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
             s_lookup_add (self, &lk, tag);
         for (size_t i = 0; i < m->nrefs; i++)
             s_lookup_add (self, &lk, m->refs[i]);
+    }
+    if (from_desk && lk.n > 0) {
+        s_result (res, OPD_MAIL_OK, "own_mail", "the desk's own mail about a conversation");
+        opd_mail_destroy (&m);
+        return res->code;
     }
     if (s_lookup (self, m->from_email, &lk)) {
         s_result (res, OPD_MAIL_TEMPFAIL, "unavailable", "Redis is unavailable: %s", opd_redis_error (self->redis));
@@ -407,7 +417,7 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
                   cfg->email_rate_per_sender, (long long) cfg->email_rate_window_ms);
     opd_mail_job_t *job = opd_calloc (1, sizeof *job);
     job->m = m;
-    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk || lk.rate_limited, false, m->body, NULL, NULL, NULL};
+    job->sb = (submit_t) {NULL, m->auto_submitted || m->bulk || lk.rate_limited || from_desk, false, m->body, NULL, NULL, NULL};
     if (bounce) {
         //  A bounce: a note on the ticket it concerns, never a new ticket.
         if (lk.found < 0) {

@@ -278,8 +278,19 @@ class MailgateBehaviour(unittest.TestCase):
             code, err = mailgate(st, ack["data"].encode("utf-8"))
             self.assertEqual(code, 0, err)
             self.assertIn("own_mail", err)
+            self.assertIsNone(st.r.hget("opd:idem:email:%s" % message_id(ack["data"].encode("utf-8")), "id"))
+            # A colleague forwards a request from the shared mailbox: a
+            # ticket like any other, never acknowledged (decision 179).
+            code, err = mailgate(st, simple_mail("Service Desk <servicedesk@example.org>",
+                                                 "Fwd: printer on floor 3", "Paul phoned: it jams.",
+                                                 "fwd-1@example.org"))
+            self.assertEqual(code, 0, err)
+            fwd = st.r.hget("opd:idem:email:fwd-1@example.org", "id")
+            self.assertTrue(fwd, err)
+            self.assertEqual(st.ticket(fwd).get("no_ack"), "1")
             time.sleep(2)
             self.assertFalse([m for m in st.smtp.messages if "ooo@example.com" in m["to"]])
+            self.assertFalse([m for m in st.smtp.messages if fwd in (m["data"] or "")])
             self.assertEqual(st.ticket(ooo).get("no_ack"), "1")
 
 
