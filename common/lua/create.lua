@@ -31,9 +31,12 @@ f._sender_check, f._from_agent = nil, nil
 
 local function sender_allowed(target)
   if not sender_check or from_agent then return true end
+  local k = K(target)
+  -- The requester by phone (E.164, as intake checked it) as well as by mail.
+  local phone = f.req_phone or ''
+  if phone ~= '' and hget(k, 'req_phone') == phone then return true end
   local sender = string.lower(f.req_email or '')
   if sender == '' then return false end
-  local k = K(target)
   if string.lower(hget(k, 'req_email') or '') == sender then return true end
   local parts = hget(k, 'participants')
   if parts then
@@ -54,6 +57,35 @@ end
 local function remember(id)
   redis.call('HSET', idem, 'id', id)
   redis.call('SET', KEY.ext(ext), id)
+end
+
+-- A reply's attachments join the ticket's list (a name and body once, at
+-- most 100 as intake allows for one message), as attach.lua adds one: the
+-- history says who added each (no names: they may be personal), and a
+-- ticket.updated event gives the counts before and after.
+local function attach_reply(target, at)
+  if not f.attachments or f.attachments == '' then return end
+  local ok, add = pcall(cjson.decode, f.attachments)
+  if not ok or type(add) ~= 'table' then return end
+  local k = K(target)
+  local cur, list = hget(k, 'attachments'), {}
+  if cur and cur ~= '' then
+    local ok2, l = pcall(cjson.decode, cur)
+    if ok2 and type(l) == 'table' then list = l end
+  end
+  local before = #list
+  for _, a in ipairs(add) do
+    local dup = #list >= 100
+    for _, b in ipairs(list) do dup = dup or (b.sha256 == a.sha256 and b.name == a.name) end
+    if not dup then
+      list[#list + 1] = a
+      hist(target, at, author, 'attachment_added', {sha256 = a.sha256, size = a.size})
+    end
+  end
+  if #list == before then return end
+  redis.call('HSET', k, 'attachments', cjson.encode(list))
+  blob_refs('SADD', target, f.attachments)
+  emit('ticket.updated', {ticket_id = target, by = author, changes = {attachments = {before, #list}}})
 end
 
 -- A message threaded onto ticket id: its keys are remembered, and the
@@ -82,6 +114,7 @@ if reply_to ~= '' then
       -- An agent answering by mail speaks as an agent: the comment meets the
       -- clocks and goes out to the requester like any public agent comment.
       add_comment(target, at, author, from_agent and 'agent' or 'requester', true, f.body or '', nil)
+      attach_reply(target, at)
       if status == 'resolved' and not from_agent then reopen_by_reply(target, at, author) end
       remember_reply(target)
       return {target, 0, 'comment'}

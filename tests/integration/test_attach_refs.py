@@ -101,6 +101,32 @@ class AttachmentRefsTest(unittest.TestCase):
         self.assertFalse(self.body_there(sha))
         self.assertFalse(self.st.r.exists("opd:blob:%s:refs" % sha))
 
+    def test_a_replys_attachment_joins_the_ticket(self):
+        # A reply by mail carrying a file: the file is the ticket's, once,
+        # and the ticket holds its body (it was dropped with the reply).
+        first = b"the first page"
+        code, err = mailgate(self.st, mail_with(first, "reply-att-1@example.com"))
+        self.assertEqual(code, 0, err)
+        tid = self.st.r.hget("opd:idem:email:reply-att-1@example.com", "id")
+        data = b"%PDF-1.4 the second page"
+        sha = hashlib.sha256(data).hexdigest()
+        reply = mail_with(data, "reply-att-2@example.com").replace(
+            b"Subject: Scan attached", ("Subject: Re: [%s] Scan attached" % tid).encode())
+        for _ in range(2):  # the second time a repeat
+            code, err = mailgate(self.st, reply)
+            self.assertEqual(code, 0, err)
+        self.assertEqual(self.st.r.hget("opd:idem:email:reply-att-2@example.com", "id"), tid)
+        s, b, _ = call(self.st, "GET", "/api/v1/tickets/" + tid, None, "change-me-agent", None)
+        t = json.loads(b)
+        self.assertEqual([(a["name"], a["sha256"]) for a in t["attachments"]],
+                         [("scan.pdf", hashlib.sha256(first).hexdigest()), ("scan.pdf", sha)])
+        self.assertEqual(len(t["comments"]), 1)
+        self.assertIn("attachment_added", [h["action"] for h in t["history"]])
+        self.assertEqual(self.refs(sha), {tid})
+        s, got, _ = call(self.st, "GET", "/api/v1/tickets/%s/attachments/%s" % (tid, sha), None,
+                         "change-me-agent", None)
+        self.assertEqual((s, got), (200, data))
+
     def test_a_body_one_ticket_holds_goes_with_it(self):
         data = b"only mine"
         sha = hashlib.sha256(data).hexdigest()

@@ -182,6 +182,25 @@ class IntakeTest(unittest.TestCase):
         new2 = self.assert_accepted(st.submit(st.message(reply_to="OPD-999999")), created=True)
         self.assertNotEqual(new, new2)
 
+    def test_sender_check_knows_the_requester_participants_and_strangers(self):
+        st = self.st
+        tid = self.assert_accepted(self.submit(participants=["cc@example.com"],
+                                               requester={"name": "Pat", "email": "pat@example.com",
+                                                          "phone": "+442079460009"}))
+
+        def reply(**requester):
+            return st.submit(st.message(reply_to=tid, sender_check=True, requester=requester, body="more"))
+        # The requester by mail (any case) or by phone alone, and a participant.
+        self.assertEqual(self.assert_accepted(reply(email="PAT@example.com"), created=False), tid)
+        self.assertEqual(self.assert_accepted(reply(phone="+442079460009"), created=False), tid)
+        self.assertEqual(self.assert_accepted(reply(email="cc@example.com"), created=False), tid)
+        self.assertEqual(len(self.comments(tid)), 3)
+        # Anyone else: a new ticket linked to the one named.
+        for other in ({"email": "mallory@example.net"}, {"phone": "+442079460010"}):
+            new = self.assert_accepted(reply(**other), created=True)
+            self.assertEqual(st.ticket(new)["linked_to"], tid)
+        self.assertEqual(len(self.comments(tid)), 3)
+
     # --- rejected ---------------------------------------------------------
     def test_invalid_names_the_key(self):
         st = self.st
