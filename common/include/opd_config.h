@@ -332,6 +332,9 @@ const opd_team_t *opd_config_team (const opd_config_t *self, const char *id);
 const opd_agent_t *opd_config_agent (const opd_config_t *self, const char *id);
 //  The agent whose email is this address (any case), or NULL.
 const opd_agent_t *opd_config_agent_by_email (const opd_config_t *self, const char *email);
+//  True when email (any case) is one of the desk's own addresses:
+//  notifications.smtp.from or channels.email.addresses.
+bool opd_config_desk_address (const opd_config_t *self, const char *email);
 const opd_stdresp_t *opd_config_stdresp (const opd_config_t *self, const char *id);
 const opd_reqtype_t *opd_config_reqtype (const opd_config_t *self, const char *id);
 bool opd_config_category_exists (const opd_config_t *self, const char *path);

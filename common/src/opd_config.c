@@ -219,6 +219,19 @@ opd_config_agent_by_email (const opd_config_t *self, const char *email)
     return NULL;
 }
 
+bool
+opd_config_desk_address (const opd_config_t *self, const char *email)
+{
+    if (!email)
+        return false;
+    if (self->smtp_from && !g_ascii_strcasecmp (self->smtp_from, email))
+        return true;
+    for (size_t i = 0; i < self->nemail_addresses; i++)
+        if (!g_ascii_strcasecmp (self->email_addresses[i], email))
+            return true;
+    return false;
+}
+
 const opd_stdresp_t *
 opd_config_stdresp (const opd_config_t *self, const char *id)
 {

@@ -53,7 +53,7 @@ s_from_alias (const opd_config_t *cfg, const char *rcpt)
     gchar *base = g_strdup_printf ("%.*s%s", (int) (plus - rcpt), rcpt, at);
     gchar *tag = g_strndup (plus + 1, (gsize) (at - plus - 1));
     const opd_reqtype_t *rt = NULL;
-    for (size_t i = 0; opd_mail_desk_address (cfg, base) && !rt && i < cfg->nreqtypes; i++)
+    for (size_t i = 0; opd_config_desk_address (cfg, base) && !rt && i < cfg->nreqtypes; i++)
         if (!g_ascii_strcasecmp (cfg->reqtypes[i].id, tag))
             rt = &cfg->reqtypes[i];
     g_free (base);

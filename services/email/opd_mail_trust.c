@@ -161,15 +161,3 @@ opd_mail_trusted_agent (const opd_config_t *cfg, const opd_mail_claim_t *claim, 
     return NULL;
 }
 
-bool
-opd_mail_desk_address (const opd_config_t *cfg, const char *email)
-{
-    if (!email)
-        return false;
-    if (cfg->smtp_from && !g_ascii_strcasecmp (cfg->smtp_from, email))
-        return true;
-    for (size_t i = 0; i < cfg->nemail_addresses; i++)
-        if (!g_ascii_strcasecmp (cfg->email_addresses[i], email))
-            return true;
-    return false;
-}

@@ -48,8 +48,4 @@ const opd_agent_t *opd_mail_trusted_agent (const opd_config_t *cfg, const opd_ma
 //  True when the Authentication-Results value was written by authserv_id
 //  and reports dmarc=pass with header.from equal to domain.
 bool opd_auth_results_dmarc_pass (const char *value, const char *authserv_id, const char *domain);
-
-//  True when email is one of the desk's own addresses
-//  (channels.email.addresses, or notifications.smtp.from).
-bool opd_mail_desk_address (const opd_config_t *cfg, const char *email);
 #endif

@@ -280,7 +280,7 @@ s_pack_submit (opd_mailer_t *self, const opd_mail_t *m, const submit_t *sb, msgp
     const opd_config_t *cfg = self->cfg;
     GPtrArray *parts = g_ptr_array_new ();
     for (size_t i = 0; i < m->ncc; i++)
-        if (!opd_mail_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
+        if (!opd_config_desk_address (cfg, m->cc[i]) && strcmp (m->cc[i], m->from_email))
             g_ptr_array_add (parts, m->cc[i]);
     char *ext = g_strndup (m->external_id, s_utf8_prefix (m->external_id, 998));
     char *name = m->from_name ? s_chars (m->from_name, 200) : NULL;
@@ -378,7 +378,7 @@ opd_mailer_prepare (opd_mailer_t *self, const char *data, size_t len, opd_mail_j
         opd_mail_destroy (&m);
         return res->code;
     }
-    bool from_desk = opd_mail_desk_address (cfg, m->from_email);
+    bool from_desk = opd_config_desk_address (cfg, m->from_email);
     bool bounce = m->dsn || m->from_daemon;
     //  Threading: a bounce names the message it is about; other mail the
     //  subject's tag, then In-Reply-To, then References.

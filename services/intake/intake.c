@@ -23,6 +23,7 @@
 
 #define BATCH 256
 #define MAX_ENVELOPE 8
+#define MIN_READ_BYTES (64LL * 1024 * 1024)  //  frames read to be answered too_large, whatever the limit
 
 typedef struct {
     zmq_msg_t env[MAX_ENVELOPE];  //  routing id and delimiter, sent back as they came
@@ -152,7 +153,9 @@ s_create_call (const opd_config_t *cfg, const request_t *r, int64_t now, opd_sto
         opd_args_add (&f, OPD_F_DETAILS_ASKED_AT);
         opd_args_addi (&f, m->received_at);
     }
-    if (m->suppress_ack)
+    //  No acknowledgement to the desk itself, whatever the channel: mail to
+    //  its own address would come back as mail (decision 179).
+    if (m->suppress_ack || opd_config_desk_address (cfg, m->req_email))
         s_pair (&f, OPD_F_NO_ACK, "1");
     s_pair (&f, OPD_F_PARTICIPANTS, m->participants_json);
     //  Who submitted it: the authenticated client key's name, never a value
@@ -412,8 +415,10 @@ s_router_new (const opd_config_t *cfg, const opd_curve_t *curve)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     //  A frame far above the limit is dropped by libzmq before it is read;
-    //  frames up to four times the limit are read and answered too_large.
-    zsock_set_maxmsgsize (router, (int) (cfg->frame_bytes * 4 > 0x7fffffff ? 0x7fffffff : cfg->frame_bytes * 4));
+    //  frames up to four times the limit, and at least MIN_READ_BYTES, are
+    //  read and answered too_large (decision 8).
+    int64_t readable = cfg->frame_bytes * 4 > MIN_READ_BYTES ? cfg->frame_bytes * 4 : MIN_READ_BYTES;
+    zsock_set_maxmsgsize (router, (int) (readable > 0x7fffffff ? 0x7fffffff : readable));
     zsock_set_rcvhwm (router, 100000);
     zsock_set_sndhwm (router, 100000);
     zsock_set_linger (router, 1000);

@@ -239,6 +239,9 @@ class IntakeTest(unittest.TestCase):
         # Under the body limit, over the frame limit (2 MiB) through an unknown key.
         self.assert_rejected_and_nothing_stored(
             msgpack.packb(st.message(body="b" * 1000000, x_extra="x" * 1200000)), "too_large")
+        # Far over it (four times the limit and more): still an answer.
+        self.assert_rejected_and_nothing_stored(
+            msgpack.packb(st.message(x_extra="x" * (9 * 1024 * 1024))), "too_large")
         # Exactly at the body limit is fine.
         self.assert_accepted(st.submit(st.message(body="b" * 1048576)))
 

@@ -51,6 +51,9 @@ class NotifierMailTest(unittest.TestCase):
     def test_acknowledgement_with_standard_response_tag_and_footer(self):
         with Stack(STACK) as st:
             vpn = st.submit(st.message(subject="VPN is down", body="Since this morning."))["ticket_id"]
+            # The desk's own address, by any channel: no acknowledgement.
+            desk = st.submit(st.message(subject="Noted from a call",
+                                        requester={"email": "ServiceDesk@example.org"}))["ticket_id"]
             plain = st.submit(st.message(subject="Printer on floor 3 is jammed"))["ticket_id"]
             (m, msg), = wait_mails(st, vpn)
             self.assertEqual(m["to"], ["rita@example.com"])
@@ -82,6 +85,9 @@ class NotifierMailTest(unittest.TestCase):
             self.assertNotIn("VPN", body2)
             self.assertTrue(body2.endswith("\n-- \n" + FOOTER + "\n"))
             self.assertEqual(st.r.llen("opd:outbox:busy"), 0)
+            self.assertEqual(st.ticket(desk).get("no_ack"), "1")
+            time.sleep(1.0)
+            self.assertEqual(mails_for(st, desk), [])
 
     def test_public_comment_is_mailed_internal_never(self):
         with Stack(STACK) as st:
