@@ -19,7 +19,9 @@ for i = 7, #ARGV, 2 do
   if want[ARGV[i]] == nil then order[#order + 1] = ARGV[i] end
   want[ARGV[i]] = ARGV[i + 1]
 end
-if want.status and want.status ~= t.status then
+-- The same status again changes nothing, except on a closed ticket: closed
+-- is final, and every move from it is a conflict.
+if want.status and (want.status ~= t.status or t.status == 'closed') then
   local ok = false
   for _, s in ipairs(ALLOWED[t.status] or {}) do if s == want.status then ok = true end end
   if not ok then return {'conflict', t.status, table.concat(ALLOWED[t.status] or {}, ',')} end

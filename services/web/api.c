@@ -7,8 +7,10 @@
 
     Every error answer is {"error": {"code", "message"}}, sometimes with more
     keys ("key", "line", "allowed"). Codes: unauthorized 401, forbidden 403,
-    not_found 404, method_not_allowed 405, conflict 409, too_large 413,
-    unsupported_media_type 415, bad_json and bad_request 400, invalid 422,
+    not_found 404, method_not_allowed 405, conflict 409, unsupported_media_type
+    415, bad_json and bad_request 400, invalid 422, too_large 422 for a text
+    over limits.body_bytes (413 only for a request the server will not read
+    at all, opd_http; decision 180),
     unavailable 503. The rota's endpoints (coverage, absences, overrides,
     oncall) are in api_rota.c.
 
@@ -56,14 +58,24 @@ api_is (const http_req_t *req, const char *method)
 
 //  The request body as a JSON object; answers 400/415 and returns NULL when
 //  it is not one.
+bool
+api_json_type (http_req_t *req)
+{
+    const char *ct = http_header (req, "Content-Type");
+    if (!ct || !strncasecmp (ct, "application/json", 16))
+        return true;
+    size_t n = strcspn (ct, "; \t");
+    if (n >= 17 && !strncasecmp (ct, "application/", 12) && !strncasecmp (ct + n - 5, "+json", 5))
+        return true;
+    http_error (req, 415, "unsupported_media_type", "the body must be application/json");
+    return false;
+}
+
 json_t *
 api_body (http_req_t *req)
 {
-    const char *ct = http_header (req, "Content-Type");
-    if (ct && strncasecmp (ct, "application/json", 16)) {
-        http_error (req, 415, "unsupported_media_type", "the body must be application/json");
+    if (!api_json_type (req))
         return NULL;
-    }
     web_body_error_t e;
     json_t *obj = web_body_parse (req->body, req->body_len, &e);
     if (!obj)
@@ -320,6 +332,8 @@ s_patch (http_req_t *req, const web_auth_t *who, const char *id)
     }
     opd_info ("updated ticket=%s version=%lld changed=%d role=%s", id, res.version, res.changed,
               web_role_name (who->role));
+    if (res.changed)
+        api_wait_clocks (req, id, false);
     json_t *t = api_ticket (req, who, id, true);
     if (!t)
         return;
@@ -416,7 +430,7 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     if (strlen (text) > (size_t) req->cfg->body_bytes) {
-        http_error_x (req, 413, "too_large", json_pack ("{s:s}", "key", "body"),
+        http_error_x (req, 422, "too_large", json_pack ("{s:s}", "key", "body"),
                       "body is longer than %lld bytes", (long long) req->cfg->body_bytes);
         free (text);
         json_decref (obj);

@@ -20,6 +20,10 @@ bool api_live (const http_req_t *req);
 
 //  The request's body as a JSON object, or NULL after answering 400 or 415.
 json_t *api_body (http_req_t *req);
+//  True when the request has no Content-Type or a JSON one
+//  (application/json, or a +json type such as application/merge-patch+json);
+//  else answers 415 and returns false.
+bool api_json_type (http_req_t *req);
 //  Answers 404 for ticket id.
 void api_not_found (http_req_t *req, const char *id);
 //  The ticket as who may see it (full: with comments and history), or NULL
@@ -30,6 +34,10 @@ json_t *api_ticket (http_req_t *req, const web_auth_t *who, const char *id, bool
 void api_body_error (http_req_t *req, const web_body_error_t *e);
 //  Sets the ETag of ticket t (its version).
 void api_etag (http_req_t *req, json_t *t);
+//  Waits (at most a second, only while opdesk-slo beats, and for a new
+//  ticket opdesk-router) until the ticket's clocks are computed: armed, and
+//  not waiting in opdesk-slo's work set.
+void api_wait_clocks (http_req_t *req, const char *id, bool new_ticket);
 
 //  Route handlers, in the shape of the route table's rows (id unused).
 void api_create (http_req_t *req, const web_auth_t *who, const char *id);      //  POST /api/v1/tickets

@@ -128,26 +128,33 @@ s_idempotency_key_valid (const char *k)
     return true;
 }
 
-//  A new ticket is routed and its clocks armed within milliseconds: the
-//  201 waits for that (at most ARM_WAIT_MS, and only while opdesk-router
-//  and opdesk-slo beat), so that it shows the team, the policy and the due times rather
-//  than a ticket half made.
+//  A new ticket is routed and its clocks armed within milliseconds, and a
+//  change of priority, team or category, or a ticket leaving pending, has
+//  its clocks computed again as fast: the answer waits for that (at most
+//  ARM_WAIT_MS, and only while the services that do it beat), so that it
+//  shows the team, the policy and the due times as they now are rather than
+//  a ticket half made (decision 174).
 #define ARM_WAIT_MS 1000
-static void
-s_wait_armed (http_req_t *req, const char *id)
+void
+api_wait_clocks (http_req_t *req, const char *id, bool new_ticket)
 {
     opd_redis_t *redis = http_redis (req);
-    //  Only while both beat: the router hands the ticket to opdesk-slo.
-    redisReply *alive = opd_redis_command (redis, "EXISTS " OPD_ALIVE_KEY "router " OPD_ALIVE_KEY "slo");
-    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == 2;
+    //  A new ticket: only while both beat (the router hands it to opdesk-slo).
+    redisReply *alive = opd_redis_command (redis, new_ticket ? "EXISTS " OPD_ALIVE_KEY "router " OPD_ALIVE_KEY "slo"
+                                                              : "EXISTS " OPD_ALIVE_KEY "slo");
+    bool slo = alive && alive->type == REDIS_REPLY_INTEGER && alive->integer == (new_ticket ? 2 : 1);
     if (alive)
         freeReplyObject (alive);
     static const char *const armed[] = {OPD_F_ARMED_AT};
     for (int64_t until = opd_mono_ms () + ARM_WAIT_MS; slo && opd_mono_ms () < until;) {
         redisReply *r = opd_store_fields (redis, id, armed, 1);
-        bool done = !r || r->type != REDIS_REPLY_ARRAY || opd_reply_str (r, 0);
+        redisReply *w = r ? opd_redis_command (redis, "ZSCORE " OPD_KEY_SLO_WORK " %s", id) : NULL;
+        bool done = !r || r->type != REDIS_REPLY_ARRAY || !w
+                    || (opd_reply_str (r, 0) && w->type == REDIS_REPLY_NIL);
         if (r)
             freeReplyObject (r);
+        if (w)
+            freeReplyObject (w);
         if (done)
             return;
         g_usleep (3000);
@@ -198,8 +205,7 @@ api_create (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     if (!reply.accepted) {
-        int status = !strcmp (reply.code, "too_large")             ? 413
-                     : !strcmp (reply.code, "unavailable")         ? 503
+        int status = !strcmp (reply.code, "unavailable")           ? 503
                      : !strcmp (reply.code, "unsupported_version") ? 400
                                                                    : 422;
         http_error_x (req, status, !strcmp (reply.code, "too_large") ? "too_large" : status == 503 ? "unavailable" : "invalid",
@@ -207,7 +213,7 @@ api_create (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     if (reply.created)
-        s_wait_armed (req, reply.ticket_id);
+        api_wait_clocks (req, reply.ticket_id, true);
     json_t *t = api_ticket (req, who, reply.ticket_id, true);
     if (!t)
         return;

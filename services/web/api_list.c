@@ -85,16 +85,19 @@ api_ticket_list (http_req_t *req, const web_auth_t *who, const char *id)
     if (limit) {
         char *end = NULL;
         long n = strtol (limit, &end, 10);
-        if (!*limit || *end || n < 1 || n > 500) {
+        if (!*limit || *end || n < 1) {
             http_error_x (req, 400, "bad_request", json_pack ("{s:s}", "key", "limit"),
-                          "limit must be a number from 1 to 500");
+                          "limit must be a whole number from 1 (more than 500 gives 500 a page)");
             return;
         }
-        q.limit = (int) n;
+        //  More than a page holds: a page of 500 and a cursor to the rest.
+        q.limit = n > 500 ? 500 : (int) n;
     }
     if (who->role == OPD_ROLE_REQUESTER) {
+        //  Another requester's tickets: none that this token may see (never
+        //  403, which would say there are some; decision 180).
         if (q.requester && *q.requester && g_ascii_strcasecmp (q.requester, who->identity)) {
-            http_error (req, 403, "forbidden", "a requester token lists only its own tickets");
+            http_json (req, 200, json_pack ("{s:[],s:n}", "items", "next_cursor"));
             return;
         }
         q.requester = who->identity;

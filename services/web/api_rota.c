@@ -1,5 +1,6 @@
 /*  api_rota: see api_rota.h. Errors as the rest of the API:
     {"error": {"code", "message", "key"}}, 422 naming the field at fault. */
+#include "api.h"
 #include "api_rota.h"
 #include "opd_log.h"
 #include "opd_util.h"
@@ -19,11 +20,8 @@
 static json_t *
 s_body (http_req_t *req)
 {
-    const char *ct = http_header (req, "Content-Type");
-    if (ct && strncasecmp (ct, "application/json", 16)) {
-        http_error (req, 415, "unsupported_media_type", "the body must be application/json");
+    if (!api_json_type (req))
         return NULL;
-    }
     json_error_t e;
     json_t *obj = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
     if (!obj || !json_is_object (obj)) {

@@ -306,7 +306,7 @@ portal_request_submit (http_req_t *req, const web_auth_t *who)
         snprintf (buf, sizeof buf, "%s",
                   later ? "The Service Desk cannot take requests at the moment. Please try again in a few minutes."
                         : reply.error);
-        portal_request_form (req, later ? 503 : !strcmp (reply.code, "too_large") ? 413 : 422, who, &f, buf);
+        portal_request_form (req, later ? 503 : 422, who, &f, buf);
         portal_form_free (&f);
         return;
     }

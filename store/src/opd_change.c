@@ -119,6 +119,15 @@ s_field_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply
     return 0;
 }
 
+//  True when a note says nothing: absent, empty or only white space.
+static bool
+s_blank (const char *note)
+{
+    while (note && g_ascii_isspace (*note))
+        note++;
+    return !note || !*note;
+}
+
 //  The checked field/value pairs for update.lua. cur holds team,
 //  request_type, fields of the ticket.
 static int
@@ -136,7 +145,7 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
         //  Resolving needs its note, except where update.lua answers anyway:
         //  resolved again changes nothing, and closed is a conflict (409).
         bool moves = now && strcmp (now, "resolved") && strcmp (now, "closed");
-        if (!strcmp (ch->status, "resolved") && moves && (!ch->note || !*ch->note))
+        if (!strcmp (ch->status, "resolved") && moves && s_blank (ch->note))
             return s_fail (res, OPD_CHANGE_NEEDS_NOTE, "note",
                            "resolving needs a resolution note (note) saying what was done");
         s_pair (pairs, "status", ch->status);
@@ -166,7 +175,7 @@ s_pairs (const opd_config_t *cfg, const opd_change_t *ch, const redisReply *cur,
         if (bad)
             return -1;
         const char *old = opd_reply_str (cur, 0);
-        if ((!old || strcmp (old, ch->team)) && (!ch->note || !*ch->note))
+        if ((!old || strcmp (old, ch->team)) && s_blank (ch->note))
             return s_fail (res, OPD_CHANGE_NEEDS_NOTE, "note",
                            "a hand-off to team '%s' needs a note saying why", ch->team);
         s_pair (pairs, "team", ch->team);
