@@ -47,12 +47,47 @@
 
 //  --- loading -------------------------------------------------------------------
 
+//  A key given twice in one map is an error naming it: YAML wants keys
+//  unique, and loaders differ on which copy wins (libyaml's document keeps
+//  both, the walk would read the first; most others keep the last), so a
+//  second copy would be a value nobody checked. Run after the size check,
+//  which bounds the walk through aliases.
+static bool
+s_unique_keys (ctx_t *c, yaml_node_t *n, const char *path, int depth)
+{
+    char sub[512];
+    if (!n || depth > 64)
+        return true;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+            snprintf (sub, sizeof sub, "%s[%zu]", path, (size_t) (i - n->data.sequence.items.start));
+            if (!s_unique_keys (c, opd_cfg_node (c, *i), sub, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return true;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *key = opd_cfg_text (opd_cfg_node (c, p->key));
+        opd_cfg_path (sub, sizeof sub, path, key ? key : "?");
+        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; key && q < p; q++) {
+            const char *other = opd_cfg_text (opd_cfg_node (c, q->key));
+            if (other && !strcmp (other, key))
+                return opd_cfg_fail (c, sub, "given twice in the same map (YAML keys are unique)");
+        }
+        if (!s_unique_keys (c, opd_cfg_node (c, p->value), sub, depth + 1))
+            return false;
+    }
+    return true;
+}
+
 static bool
 s_load (ctx_t *c, yaml_node_t *root)
 {
     if (!root)
         return opd_cfg_fail (c, "", "the file is empty");
-    return opd_cfg_known_keys (c, NULL, root, "") && opd_cfg_check_size (c, root)
+    return opd_cfg_known_keys (c, NULL, root, "") && opd_cfg_check_size (c, root) && s_unique_keys (c, root, "", 0)
            && opd_cfg_children (c, NULL, root, "", (char *) c->cfg) && opd_cfg_finish (c);
 }
 

@@ -877,6 +877,14 @@ class WebPortalTest(unittest.TestCase):
         self.assertNotIn(RITA, cookie)  # not the token in clear text
         self.page("POST", "/logout", {}, cookie=cookie, status=303)
         self.assertIn("Max-Age=0", self.headers["set-cookie"])
+        self.page("GET", "/tickets", cookie=cookie, status=303)
+        # A script signs out with an empty post and the cookie alone: the
+        # session ends on the server, not only in the browser.
+        cookie = self.login()
+        self.page("GET", "/tickets", cookie=cookie, status=200)
+        self.page("POST", "/logout", cookie=cookie, status=303)
+        self.page("GET", "/tickets", cookie=cookie, status=303)
+        self.assertEqual(self.headers["location"], "/login")
 
     def test_my_tickets_lists_only_mine_with_status_and_due_times(self):
         mine = self.api_create(subject="Rita portal list")["id"]

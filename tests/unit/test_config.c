@@ -257,6 +257,12 @@ typedef struct {
 
 static const bad_case_t s_bad[] = {
     {"ticket_prefix: OPD\n", "ticket_prefix: OPD\ncolour: blue\n", "colour", "unknown key"},
+    //  A key twice: the second copy would be a value nobody checked.
+    {"ticket_prefix: OPD\n", "ticket_prefix: OPD\nretention: {closed_days: 0}\n", "retention", "twice"},
+    {"retention: {closed_days: 365,", "retention: {closed_days: 0, closed_days: 365,", "retention.closed_days",
+     "twice"},
+    {"hours: {mon: [\"08:00-18:00\"],", "hours: {mon: [\"08:00-18:00\"], mon: [],", "calendars.office.hours.mon",
+     "twice"},
     {"calendar: always, first_response: 15m", "calendar: nowhere, first_response: 15m",
      "slo_policies[0].calendar", "unknown calendar"},
     {"then: {team: network,", "then: {team: nobody,", "routing_rules[0].then.team",
