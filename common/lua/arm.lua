@@ -20,7 +20,8 @@ local k = K(id)
 -- it writes, with one HSET, one HDEL and one ZADD or ZREM per set: in a
 -- script each redis.call costs more than the field it reads or writes
 -- (BENCHMARKS.md, "Where the time goes").
-local names = {'version', 'armed_at', 'slo_policy', 'first_reply_at', 'resolved_at', 'ack', 'priority'}
+local names = {'version', 'armed_at', 'slo_policy', 'first_reply_at', 'resolved_at', 'ack', 'priority',
+               'nr_replied_at'}
 for _, c in ipairs(CLOCKS) do
   for _, s in ipairs({'_state', '_target', '_due', '_warned'}) do names[#names + 1] = c .. s end
 end
@@ -112,6 +113,12 @@ local first = tonumber(h.first_reply_at)
 if first and given.fr then clock_met(id, 'fr', first) end
 local resolved = tonumber(h.resolved_at)
 if resolved and given.res then clock_met(id, 'res', resolved) end
+-- A next reply answered before its clock was armed: met at the answer.
+local replied = tonumber(h.nr_replied_at)
+if replied then
+  if given.nr then clock_met(id, 'nr', replied) end
+  redis.call('HDEL', k, 'nr_start', 'nr_replied_at')
+end
 if not armed then
   hist(id, NOW, 'opdesk-slo', 'slo_armed', {policy = nullable(policy)})
 elseif reason == 'policy' or (reason and nmoved > 0) then

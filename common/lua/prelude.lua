@@ -253,9 +253,13 @@ local function add_comment(id, at, author, role, public, body, stdresp, resoluti
   if public and role == 'agent' then
     if not hget(k, 'first_reply_at') then redis.call('HSET', k, 'first_reply_at', at) end
     clock_met(id, 'fr', at)
-    if hget(k, 'nr_start') then
+    if hget(k, 'nr_start') and hget(k, 'nr_state') then
       clock_met(id, 'nr', at)
       redis.call('HDEL', k, 'nr_start')
+    elseif hget(k, 'nr_start') and not hget(k, 'nr_replied_at') then
+      -- The requester wrote a moment ago and opdesk-slo has not armed the
+      -- clock yet: it is met at this answer once armed (arm.lua).
+      redis.call('HSET', k, 'nr_replied_at', at)
     end
     outbox({kind = 'comment', ticket = id, comment = cid})
   elseif public and role == 'requester' then

@@ -90,6 +90,7 @@ static const slot_t s_slots[] = {
     {"nr_breached", offsetof (opd_ticket_t, clock[1].breached)},
     {"nr_due", offsetof (opd_ticket_t, clock[1].due)},
     {"nr_met", offsetof (opd_ticket_t, clock[1].met)},
+    {"nr_replied_at", offsetof (opd_ticket_t, nr_replied_at)},
     {"nr_start", offsetof (opd_ticket_t, nr_start)},
     {"nr_state", offsetof (opd_ticket_t, clock[1].state)},
     {"nr_target", offsetof (opd_ticket_t, clock[1].target)},

@@ -243,6 +243,26 @@ class SloTest(unittest.TestCase):
                                   ("slo.warning", "resolution"): 1,
                                   ("slo.breach", "resolution"): 1})
 
+    def test_4b_a_next_reply_answered_before_it_was_armed_is_met(self):
+        # The requester writes and the agent answers at once, before
+        # opdesk-slo armed the next-reply clock (here: while it is down).
+        tid = self.st.submit(self.st.message(priority="P3"))["ticket_id"]  # standard: has next_reply
+        self.armed(tid)
+        run_script(self.st, "comment", tid, "alice", "agent", "1", "First answer.", "")
+        self.assertEqual(self.st.stop("slo"), 0)
+        run_script(self.st, "comment", tid, "rita@example.com", "requester", "1", "Still broken.", "")
+        run_script(self.st, "comment", tid, "alice", "agent", "1", "Try this.", "")
+        answered = json.loads(self.st.r.lindex("opd:t:{%s}:c" % tid, -1))["at"]
+        self.st.start("slo")
+        got = self.collect(tid, lambda t, e: t == "slo.met" and e["slo"] == "next_reply", 5)
+        met = got[-1][1]
+        self.assertEqual(met["met_at"], answered)
+        self.assertGreater(met["due_at"], answered)
+        t = self.st.ticket(tid)
+        self.assertEqual((t["nr_state"], t["nr_met"]), ("met", str(answered)))
+        self.assertNotIn("nr_start", t)
+        self.assertNotIn("nr_replied_at", t)
+
     def test_5_reload_applies_new_targets(self):
         self.st.config["slo_policies"][0]["first_response"] = "3s"
         self.st.reconfigure()
