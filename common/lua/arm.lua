@@ -60,10 +60,12 @@ for i = 6, #ARGV, 5 do
   given[c] = true
   local st = h[c .. '_state']
   local old_target = tonumber(h[c .. '_target'])
-  if armed and old_target and old_target ~= target and not reason then reason = 'target' end
-  move(c, tonumber(h[c .. '_due']), due)
-  put(set, c .. '_due', due, c .. '_target', target)
+  -- A clock met or breached keeps the due time it was judged against, so
+  -- that its met_at or breached_at never contradicts it.
   if st ~= 'met' and st ~= 'breached' then
+    if armed and old_target and old_target ~= target and not reason then reason = 'target' end
+    move(c, tonumber(h[c .. '_due']), due)
+    put(set, c .. '_due', due, c .. '_target', target)
     put(set, c .. '_state', state, c .. '_warn', warn)
     if state == 'running' then
       -- One timer a running clock: its warning while that is to come, then

@@ -152,9 +152,10 @@ s_left (const opd_ticket_t *t, const opd_config_t *cfg, const opd_policy_t *poli
 
 //  The state of a clock that has none stored (decision 174): the first
 //  response and resolution clocks run from received_at before opdesk-slo
-//  has armed them; a policy's next-reply clock waits (paused) until the
-//  requester writes after the first response; a ticket no policy applies
-//  to has no clocks (null).
+//  has armed them (the resolution clock of a pending ticket is paused); a
+//  policy's next-reply clock waits (paused) until the requester writes
+//  after the first response. A ticket no policy applies to has no clocks
+//  (s_slo leaves them out).
 static json_t *
 s_unset_state (const opd_ticket_t *t, const opd_policy_t *policy, int k)
 {
@@ -162,7 +163,9 @@ s_unset_state (const opd_ticket_t *t, const opd_policy_t *policy, int k)
     if (k == OPD_CLOCK_FR && !armed)
         return json_string (t->first_reply_at && *t->first_reply_at ? "met" : "running");
     if (k == OPD_CLOCK_RES && !armed)
-        return json_string (t->resolved_at && *t->resolved_at ? "met" : "running");
+        return json_string (t->resolved_at && *t->resolved_at              ? "met"
+                            : t->status && !strcmp (t->status, "pending") ? "paused"
+                                                                          : "running");
     if (k == OPD_CLOCK_NR && policy && policy->next_reply > 0)
         return json_string (t->nr_start && *t->nr_start ? "running" : "paused");
     return json_null ();
@@ -184,6 +187,9 @@ s_slo (const opd_ticket_t *t, const opd_config_t *cfg, bool live)
         const char *breached = t->clock[k].breached;
         bool present = due || state || met || breached;
         if (k == OPD_CLOCK_NR && !present && !(policy && policy->next_reply > 0))
+            continue;
+        //  Armed, and no policy applies: there is no such clock to show.
+        if (!present && !policy && t->armed_at && *t->armed_at)
             continue;
         int64_t ms;
         json_t *c = json_object ();

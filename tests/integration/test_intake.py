@@ -326,6 +326,10 @@ class IntakeTest(unittest.TestCase):
         self.assertEqual(t["status"], "pending")
         self.assertEqual(t["missing"], '["cost_centre"]')
         self.assertEqual(t["kind"], "service_request")
+        # Not armed yet (no opdesk-slo here): the resolution clock of a
+        # pending ticket is paused from the start, the first response runs.
+        slo = st.cli_json("show", tid)["slo"]
+        self.assertEqual((slo["first_response"]["state"], slo["resolution"]["state"]), ("running", "paused"))
 
 
 class IntakeLifecycleTest(unittest.TestCase):

@@ -263,6 +263,23 @@ class SloTest(unittest.TestCase):
         self.assertNotIn("nr_start", t)
         self.assertNotIn("nr_replied_at", t)
 
+    def test_4c_a_finished_clock_keeps_its_due_time_when_the_policy_changes(self):
+        # Received an hour ago as P1 (2 s): breached when armed. Moved to P3
+        # (the standard policy, 4 h), the breached clock keeps the due time
+        # it breached against (the resolution clock, 4 s, breached too).
+        old = now_ms() - 3600 * 1000
+        tid = self.st.submit(self.st.message(priority="P1", received_at=old))["ticket_id"]
+        self.st.wait_for(lambda: self.st.ticket(tid).get("fr_state") == "breached", timeout=5, what="the breach")
+        before = self.st.ticket(tid)
+        self.assertEqual(run_script(self.st, "update", tid, "alice", "", "", "priority", "P3")[0], "ok")
+        self.st.wait_for(lambda: self.st.ticket(tid).get("slo_policy") == "standard", timeout=5,
+                         what="the new policy")
+        after = self.st.ticket(tid)
+        self.assertEqual((after["fr_state"], after["fr_due"], after["fr_breached"]),
+                         ("breached", before["fr_due"], before["fr_breached"]))
+        self.assertGreaterEqual(int(after["fr_breached"]), int(after["fr_due"]))
+        self.assertEqual((after["res_state"], after["res_due"]), ("breached", before["res_due"]))
+
     def test_5_reload_applies_new_targets(self):
         self.st.config["slo_policies"][0]["first_response"] = "3s"
         self.st.reconfigure()
@@ -283,6 +300,7 @@ class SloTest(unittest.TestCase):
             t = st.ticket(tid)
             self.assertNotIn("slo_policy", t)
             self.assertNotIn("fr_due", t)
+            self.assertEqual(st.cli_json("show", tid)["slo"], {})  # no clock, no made-up state
             self.assertEqual(st.r.zcard("opd:slo:work"), 0)
             # The acknowledgement is still queued for the notifier.
             jobs = st.r.lrange("opd:outbox:ready", 0, -1)
