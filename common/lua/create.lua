@@ -27,7 +27,10 @@ local at = tonumber(f.received_at) or NOW
 -- (_from_agent = '1'); from anyone else it opens a new ticket linked to the
 -- one it named.
 local sender_check, from_agent = f._sender_check == '1', f._from_agent == '1'
-f._sender_check, f._from_agent = nil, nil
+-- _agent_address = '1': the sender's address is an agent's, which nothing
+-- proved (decision 184).
+local agent_address = f._agent_address == '1'
+f._sender_check, f._from_agent, f._agent_address = nil, nil, nil
 
 local function sender_allowed(target)
   if not sender_check or from_agent then return true end
@@ -108,7 +111,16 @@ if reply_to ~= '' then
   end
   if target then
     local status = hget(K(target), 'status')
-    if status and status ~= 'closed' and not sender_allowed(target) then
+    if status and status ~= 'closed' and not sender_allowed(target) and agent_address then
+      -- An agent's address that nothing proved: the reply joins the ticket
+      -- as an internal note under that address, which staff read and the
+      -- requester never gets; it meets no clock (a From header is easily
+      -- forged, decision 33).
+      add_comment(target, at, author, 'agent', false, f.body or '', nil)
+      attach_reply(target, at)
+      remember_reply(target)
+      return {target, 0, 'comment'}
+    elseif status and status ~= 'closed' and not sender_allowed(target) then
       f.linked_to = target
     elseif status and status ~= 'closed' then
       -- An agent answering by mail speaks as an agent: the comment meets the

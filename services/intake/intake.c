@@ -177,6 +177,7 @@ s_create_call (const opd_config_t *cfg, const request_t *r, int64_t now, opd_sto
         //  address is an agent's: a From header is trivially forged (issue 8).
         .sender_check = m->sender_check,
         .from_agent = m->agent && m->reply_to,
+        .agent_address = !m->agent && m->reply_to && opd_config_agent_by_email (cfg, m->req_email),
     };
     opd_store_create_call (c, cfg, now, &in);
     opd_args_free (&f);

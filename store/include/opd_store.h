@@ -55,6 +55,7 @@ typedef struct {
     const opd_args_t *fields;    //  field/value pairs of the ticket hash (OPD_F_*)
     bool sender_check;           //  a reply lands only from the requester, a participant or an agent
     bool from_agent;             //  the adapter verified the sender is an agent
+    bool agent_address;          //  the sender's address is an agent's, not verified (decision 184)
 } opd_store_create_t;
 void opd_store_create_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now,
                             const opd_store_create_t *in);

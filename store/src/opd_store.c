@@ -78,6 +78,10 @@ opd_store_create_call (opd_store_call_t *c, const opd_config_t *cfg, int64_t now
         opd_args_add (&c->args, "_from_agent");
         opd_args_add (&c->args, "1");
     }
+    if (in->agent_address) {
+        opd_args_add (&c->args, "_agent_address");
+        opd_args_add (&c->args, "1");
+    }
 }
 
 int

@@ -4,6 +4,7 @@ Runs the real opdesk-intake binary against a private Redis with the harness.
 Every rejection is checked to leave nothing behind: no ticket, no key, no
 event, no counter moved.
 """
+import json
 import os
 import signal
 import subprocess
@@ -195,11 +196,17 @@ class IntakeTest(unittest.TestCase):
         self.assertEqual(self.assert_accepted(reply(phone="+442079460009"), created=False), tid)
         self.assertEqual(self.assert_accepted(reply(email="cc@example.com"), created=False), tid)
         self.assertEqual(len(self.comments(tid)), 3)
+        # An agent's address, which nothing proved: on the ticket, as an
+        # internal note the requester never gets (decision 184).
+        self.assertEqual(self.assert_accepted(reply(email="Alice@example.org"), created=False), tid)
+        note = json.loads(st.r.lindex("opd:t:{%s}:c" % tid, -1))
+        self.assertEqual((note["author"], note["role"], note["public"]), ("Alice@example.org", "agent", False))
+        self.assertNotIn("first_reply_at", st.ticket(tid))  # no first response
         # Anyone else: a new ticket linked to the one named.
         for other in ({"email": "mallory@example.net"}, {"phone": "+442079460010"}):
             new = self.assert_accepted(reply(**other), created=True)
             self.assertEqual(st.ticket(new)["linked_to"], tid)
-        self.assertEqual(len(self.comments(tid)), 3)
+        self.assertEqual(len(self.comments(tid)), 4)
 
     # --- rejected ---------------------------------------------------------
     def test_invalid_names_the_key(self):

@@ -103,7 +103,7 @@ class MailCorpus(unittest.TestCase):
             mine = [c for c in comments if c["author"] == exp["requester"]]
             self.assertTrue(mine, "%s: no comment by the sender on %s: %s" % (name, tid, comments))
             body = mine[-1]["body"]
-            self.assertTrue(mine[-1]["public"])
+            self.assertEqual(mine[-1]["public"], exp.get("public", True), name)
             # A reply from an agent's address is the agent speaking.
             self.assertEqual(mine[-1]["role"], exp.get("role", "requester"), name)
             for snippet in exp.get("body", []):
@@ -322,9 +322,13 @@ class AgentMailTrust(unittest.TestCase):
             st.wait_for(lambda: len(to_rita()) == 1, timeout=20, what="the acknowledgement")
             st.wait_for(lambda: st.ticket(tid).get("fr_state") == "running", timeout=20, what="the clock")
 
-            def agent_comments():
+            def agent_comments():  # the agent speaking to the requester
                 return [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)
-                        if json.loads(c)["role"] == "agent"]
+                        if json.loads(c)["role"] == "agent" and json.loads(c)["public"]]
+
+            def notes():
+                return [json.loads(c) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)
+                        if not json.loads(c)["public"]]
 
             subject = "Re: [%s] Printer broken" % tid
             # 1. Forged: the agent's From, the ticket's tag, no token, no trusted DMARC.
@@ -349,11 +353,18 @@ class AgentMailTrust(unittest.TestCase):
                 self.assertNotIn("trust=token", err)
                 self.assertNotIn("trust=dmarc", err)
                 other = st.r.hget("opd:idem:email:forged-%d@evil.example" % (i + 1), "id")
-                # A stranger's mail: a new ticket linked to the one it named.
-                self.assertNotEqual(other, tid)
-                self.assertEqual(st.ticket(other).get("linked_to"), tid)
+                if i < 4:
+                    # An agent's address, unproven: an internal note on the
+                    # ticket, under that address (decision 184).
+                    self.assertEqual(other, tid)
+                    self.assertEqual(notes()[-1]["author"], "alice@example.org")
+                else:
+                    # A stranger's mail: a new ticket linked to the one it named.
+                    self.assertNotEqual(other, tid)
+                    self.assertEqual(st.ticket(other).get("linked_to"), tid)
             time.sleep(2)
             self.assertEqual(agent_comments(), [])
+            self.assertEqual(len(notes()), 4)
             t = st.ticket(tid)
             self.assertNotIn("first_reply_at", t)
             self.assertEqual(t.get("fr_state"), "running")
@@ -433,7 +444,9 @@ class AgentMailTrust(unittest.TestCase):
             code, err = mailgate(st, simple_mail("alice@example.org", subject, "Forged.", "dm-2@evil.example",
                                                  [ar]).replace(b"From:", (fail + "\r\nFrom:").encode(), 1))
             self.assertEqual(code, 0, err)
-            self.assertNotEqual(st.r.hget("opd:idem:email:dm-2@evil.example", "id"), tid)
+            self.assertNotIn("trust=dmarc", err)
+            roles = [(json.loads(c)["role"], json.loads(c)["public"]) for c in st.r.lrange("opd:t:{%s}:c" % tid, 0, -1)]
+            self.assertEqual(roles, [("agent", True), ("agent", False)])  # an internal note, decision 184
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ test_store_create_call_puts_control_pairs_last (void **state)
     opd_args_init (&f);
     opd_args_add (&f, OPD_F_SUBJECT);
     opd_args_add (&f, "VPN");
-    opd_store_create_t in = {"email", "<m@x>", "OPD-1", "rita@example.com", &f, true, false};
+    opd_store_create_t in = {"email", "<m@x>", "OPD-1", "rita@example.com", &f, true, false, false};
     opd_store_call_t c;
     opd_store_create_call (&c, &s_cfg, 5, &in);
     const char *want[] = {"5", "1000", "OPD", "email", "<m@x>", "OPD-1", "rita@example.com", "subject", "VPN",
