@@ -391,6 +391,10 @@ opd_cfg_token_done (ctx_t *c, const char *path, char *base, const entry_t *e)
         //  Weak, but a desk that refuses to start over it helps nobody
         //  (decision 169); the token itself is never logged.
         opd_warn ("%s: a token of fewer than 8 characters is easy to guess", sub);
+    //  One token, one role: a second entry would be ignored without a word.
+    for (const opd_token_t *o = c->cfg->tokens; o < t; o++)
+        if (o->hashed == t->hashed && !strcmp (o->token, t->token))
+            return opd_cfg_fail (c, sub, "the same token as tokens[%zu]", (size_t) (o - c->cfg->tokens));
     opd_cfg_path (sub, sizeof sub, path, "identity");
     if (t->role == OPD_ROLE_REQUESTER && (!t->identity || !opd_email_valid (t->identity)))
         return opd_cfg_fail (c, sub, "a requester token's identity must be an email address");

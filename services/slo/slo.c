@@ -552,6 +552,45 @@ s_rota (slo_t *self, int64_t *next)
 //  seconds, which assigns the tickets that waited once a shift begins. The
 //  doorbell brings the pass forward to half a second after the last one, so
 //  a busy event stream does not make it run on every turn.
+//  A ticket the router has not routed UNROUTED_GRACE_MS after it was
+//  created gets its clocks all the same (its team still null; the contract's
+//  SLO events allow that), so that a stopped or slow router never leaves a
+//  P1 without a deadline; routing it later computes them again. Looked for
+//  every UNROUTED_MS.
+#define UNROUTED_GRACE_MS 3000
+#define UNROUTED_MS       1000
+static void
+s_unrouted (slo_t *self, int64_t *last)
+{
+    if (opd_redis_is_down (self->redis) || opd_mono_ms () - *last < UNROUTED_MS)
+        return;
+    *last = opd_mono_ms ();
+    int64_t now = opd_now_ms ();
+    redisReply *ids = opd_store_unrouted_before (self->redis, now - UNROUTED_GRACE_MS, BATCH);
+    static const char *const armed[] = {OPD_F_ARMED_AT};
+    size_t n = ids && ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0, sent = 0, queued = 0;
+    for (size_t i = 0; i < n && opd_store_fields_append (self->redis, opd_reply_str (ids, i), armed, 1) == 0; i++)
+        sent++;
+    for (size_t i = 0; i < sent; i++) {
+        redisReply *f = opd_redis_get_reply (self->redis);
+        if (f && f->type == REDIS_REPLY_ARRAY && f->elements == 1 && !opd_reply_str (f, 0)
+            && opd_store_slo_work_append (self->redis, opd_reply_str (ids, i), now) == 0)
+            queued++;
+        if (f)
+            freeReplyObject (f);
+    }
+    for (size_t i = 0; i < queued; i++) {
+        redisReply *x = opd_redis_get_reply (self->redis);
+        if (x)
+            freeReplyObject (x);
+    }
+    if (queued)
+        opd_warn ("clocks armed for %zu tickets the router has not routed within %d ms", queued,
+                  UNROUTED_GRACE_MS);
+    if (ids)
+        freeReplyObject (ids);
+}
+
 #define ASSIGN_MS      5000
 #define ASSIGN_SOON_MS 500
 //  When the pass is next due (mono ms), given the last pass and whether the
@@ -599,6 +638,7 @@ slo_run (opd_service_t *svc)
     int64_t next_sweep = 0;  //  at once: what waited while the service was down
     int64_t next_rota = 0;   //  at once, and after every reload
     int64_t last_assign = -ASSIGN_MS;  //  at once, and after every reload
+    int64_t last_unrouted = 0;
     bool assign_soon = false;
     int64_t last_report = opd_mono_ms ();
     while (!opd_service_stopping ()) {
@@ -616,6 +656,7 @@ slo_run (opd_service_t *svc)
             last_assign = -ASSIGN_MS;
         }
         s_rota (&self, &next_rota);
+        s_unrouted (&self, &last_unrouted);
         bool swept = opd_mono_ms () >= next_sweep;
         long armed_before = self.armed;
         if (swept)

@@ -87,6 +87,7 @@ s_hash_count (const redisReply *r, const char *field)
 
 //  Per configured standard response: how often it was sent, by an agent or
 //  automatically, and how many of its tickets were reopened within 7 days.
+//  Each family's HELP and TYPE come just before its own samples.
 static void
 s_stdresp_used (http_req_t *req, GString *out)
 {
@@ -94,10 +95,12 @@ s_stdresp_used (http_req_t *req, GString *out)
     static const char *const what[] = {"agent", "automatic", "reopened"};
     s_metric (out, "opdesk_standard_responses_sent_total", "counter",
               "Standard responses sent, by an agent or automatically as the acknowledgement.");
-    s_metric (out, "opdesk_standard_responses_reopened_total", "counter",
-              "Tickets a standard response was sent on that were reopened within 7 days of their resolution.");
-    for (size_t i = 0; i < req->cfg->nstdresps; i++)
-        for (int h = 0; h < 3; h++) {
+    for (int h = 0; h < 3; h++) {
+        if (h == 2)
+            s_metric (out, "opdesk_standard_responses_reopened_total", "counter",
+                      "Tickets a standard response was sent on that were reopened within 7 days of their "
+                      "resolution.");
+        for (size_t i = 0; i < req->cfg->nstdresps; i++) {
             char field[256];
             snprintf (field, sizeof field, "%s|%s", req->cfg->stdresps[i].id, what[h]);
             g_string_append_printf (out, "opdesk_standard_responses_%s_total{response=\"", h < 2 ? "sent" : "reopened");
@@ -106,6 +109,7 @@ s_stdresp_used (http_req_t *req, GString *out)
                 g_string_append_printf (out, "\",by=\"%s", what[h]);
             g_string_append_printf (out, "\"} %lld\n", s_hash_count (r, field));
         }
+    }
     if (r)
         freeReplyObject (r);
 }
@@ -119,11 +123,13 @@ s_route_stats (http_req_t *req, GString *out)
     redisReply *r = opd_redis_command (http_redis (req), "HGETALL %s", OPD_KEY_STATS_ROUTE);
     static const char *const names[] = {"opdesk_route_routed_total", "opdesk_route_misrouted_total",
                                         "opdesk_route_misroute_ratio"};
-    s_metric (out, names[0], "counter", "Tickets a routing rule routed.");
-    s_metric (out, names[1], "counter",
-              "Tickets a routing rule routed whose team a person changed within 24 hours.");
-    s_metric (out, names[2], "gauge", "Misrouted tickets of a routing rule over the tickets it routed.");
-    for (int m = 0; m < 3; m++)
+    static const char *const types[] = {"counter", "counter", "gauge"};
+    static const char *const helps[] = {
+        "Tickets a routing rule routed.",
+        "Tickets a routing rule routed whose team a person changed within 24 hours.",
+        "Misrouted tickets of a routing rule over the tickets it routed."};
+    for (int m = 0; m < 3; m++) {
+        s_metric (out, names[m], types[m], helps[m]);
         for (size_t i = 0; i < req->cfg->nrules; i++) {
             char routed[256], misrouted[256];
             snprintf (routed, sizeof routed, "%s|routed", req->cfg->rules[i].name);
@@ -136,6 +142,7 @@ s_route_stats (http_req_t *req, GString *out)
             else
                 g_string_append_printf (out, "\"} %.6f\n", n ? (double) bad / (double) n : 0.0);
         }
+    }
     if (r)
         freeReplyObject (r);
 }

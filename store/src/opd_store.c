@@ -565,6 +565,13 @@ opd_store_unrouted (opd_redis_t *redis, int n)
 }
 
 redisReply *
+opd_store_unrouted_before (opd_redis_t *redis, int64_t cutoff, int n)
+{
+    return opd_redis_command (redis, "ZRANGE %s -inf (%lld BYSCORE LIMIT 0 %d", OPD_KEY_UNROUTED, (long long) cutoff,
+                              n);
+}
+
+redisReply *
 opd_store_slo_work (opd_redis_t *redis, int n)
 {
     return opd_redis_command (redis, "ZRANGE %s 0 %d", OPD_KEY_SLO_WORK, n - 1);

@@ -306,6 +306,25 @@ class SloTest(unittest.TestCase):
             jobs = st.r.lrange("opd:outbox:ready", 0, -1)
             self.assertTrue(any('"ack"' in j and tid in j for j in jobs), jobs)
 
+    def test_6b_a_ticket_the_router_has_not_routed_gets_its_clocks(self):
+        # No router: after a grace of 3 s the clocks run all the same, and
+        # the SLO events say team null; routing later keeps them going.
+        with Stack(["intake", "slo"], config=config(), smtp=False) as st:
+            sub = st.subscribe("slo.")
+            tid = st.submit(st.message(priority="P1"))["ticket_id"]
+            ev = sub.wait(lambda topic, e: topic == "slo.breach" and e.get("ticket_id") == tid, timeout=15)
+            self.assertIsNotNone(ev, "no breach without a router")
+            self.assertIsNone(ev[1]["team"])
+            self.assertEqual((ev[1]["slo"], ev[1]["policy"]), ("first_response", "p1"))
+            self.assertGreaterEqual(ev[1]["breached_at"], ev[1]["due_at"])
+            t = st.ticket(tid)
+            self.assertNotIn("team", t)
+            self.assertIsNotNone(st.r.zscore("opd:unrouted", tid))
+            st.start("router")
+            st.wait_for(lambda: st.ticket(tid).get("team"), timeout=10, what="routing")
+            st.wait_for(lambda: st.r.zcard("opd:slo:work") == 0, timeout=10, what="re-arming")
+            self.assertEqual(st.ticket(tid)["fr_state"], "breached")
+
     def test_7_survives_redis_outage(self):
         with Stack(["intake", "router", "slo"], config=config(), smtp=False) as st:
             st.stop_redis()

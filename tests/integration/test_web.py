@@ -127,18 +127,21 @@ class WebApiTest(unittest.TestCase):
                             r'(-?\d+(\.\d+)?(e[+-]?\d+)?|NaN|[+-]Inf)$')
         typed = set()
         values = {}
+        family = None  # the family of the last TYPE: its samples follow it
         for line in text.splitlines():
             if line.startswith("# TYPE "):
                 name, kind = line.split()[2:4]
                 self.assertIn(kind, ("gauge", "counter", "histogram"))
+                self.assertNotIn(name, typed, "a family typed twice")
                 typed.add(name)
+                family = name
             elif line.startswith("# HELP "):
                 self.assertTrue(line.split()[2].startswith("opdesk_"))
             else:
                 m = sample.match(line)
                 self.assertTrue(m, "not a Prometheus sample: %r" % line)
                 base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
-                self.assertTrue(m.group(1) in typed or base in typed, "sample before its TYPE: %r" % line)
+                self.assertIn(family, (m.group(1), base), "a sample away from its family's TYPE: %r" % line)
                 values[line.rsplit(" ", 1)[0]] = float(line.rsplit(" ", 1)[1])
         self.assertGreaterEqual(sum(v for k, v in values.items() if k.startswith("opdesk_tickets{")), 1)
         for s in ("new", "open", "pending", "resolved", "closed"):
@@ -267,11 +270,15 @@ class WebApiTest(unittest.TestCase):
         self.assertEqual(set(slo), {"first_response", "resolution"})
         self.assertEqual(slo["first_response"]["state"], "met")
         # A PATCH that moves the clocks answers with them moved: P1 is the
-        # p1 policy's, 15 minutes from receipt, and has no next-reply clock.
-        up = self.call("PATCH", "/api/v1/tickets/" + t["id"], {"priority": "P1"}, status=200)
+        # p1 policy's, 15 minutes from receipt (24x7), and has no next-reply
+        # clock.
+        fresh = self.create(subject="Laptop slow")
+        self.assertEqual(fresh["slo"]["first_response"]["policy"], "standard")
+        up = self.call("PATCH", "/api/v1/tickets/" + fresh["id"], {"priority": "P1"}, status=200)
         self.assertEqual(set(up["slo"]), {"first_response", "resolution"})
         self.assertEqual(up["slo"]["first_response"]["policy"], "p1")
-        self.assertEqual(up["slo"]["first_response"]["due_at"], "2026-01-05T10:15:00Z")
+        self.assertEqual(harness.ms_of(up["slo"]["first_response"]["due_at"]),
+                         harness.ms_of(fresh["received_at"]) + 15 * 60 * 1000)
         h = self.st.ticket(t["id"])
         self.assertEqual(h["channel"], "web")
         self.assertTrue(h["external_id"].startswith("web-"))

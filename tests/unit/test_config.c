@@ -287,6 +287,8 @@ static const bad_case_t s_bad[] = {
      "request_types[0].fields[1].values", "enum"},
     {"type: string, required", "type: text, required", "request_types[0].fields[0].type",
      "string"},
+    {"requester-token-0123456789, role: requester", "agent-token-0123456789, role: requester", "tokens[1].token",
+     "the same token as tokens[0]"},
     {"role: agent, identity: alice", "role: superuser, identity: alice", "tokens[0].role",
      "requester, agent, lead or admin"},
     {"role: agent, identity: alice", "role: agent, identity: mallory", "tokens[0].identity",
