@@ -15,7 +15,7 @@ opd_cfg_prefix_ok (ctx_t *c, const char *path, char *base, const entry_t *e)
 {
     const char *p = *opd_cfg_str_at (base, e);
     if (!*p || strlen (p) > 16)
-        return opd_cfg_fail (c, path, "must be 1 to 16 letters");
+        return opd_cfg_fail (c, path, "must be 1 to 16 letters and digits");
     for (; *p; p++)
         if (!g_ascii_isalnum (*p))
             return opd_cfg_fail (c, path, "may hold only letters and digits");
