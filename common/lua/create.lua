@@ -101,7 +101,11 @@ end
 
 if reply_to ~= '' then
   local target = nil
-  if redis.call('EXISTS', K(reply_to)) == 1 then target = reply_to end
+  if redis.call('EXISTS', K(reply_to)) == 1 then
+    target = reply_to
+  elseif string.find(reply_to, '^%w+%-%d+$') and redis.call('EXISTS', K(string.upper(reply_to))) == 1 then
+    target = string.upper(reply_to)  -- a ticket id typed in lower case: opd-42
+  end
   for _, form in ipairs(forms(reply_to)) do
     if not target then target = hget(KEY.idem(channel, form), 'id') end
     if not target then

@@ -119,6 +119,10 @@ class IntakeTest(unittest.TestCase):
         # The reply itself is idempotent too.
         self.assertEqual(self.assert_accepted(st.submit(reply), created=False), tid)
         self.assertEqual(len(self.comments(tid)), 1)
+        # A ticket id typed in lower case is the same ticket.
+        lower = st.message(reply_to=tid.lower(), body="Still.")
+        self.assertEqual(self.assert_accepted(st.submit(lower), created=False), tid)
+        self.assertEqual(len(self.comments(tid)), 2)
 
     def test_reply_to_external_id_of_another_channel(self):
         st = self.st
