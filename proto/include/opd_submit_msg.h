@@ -47,7 +47,8 @@ typedef struct {
     //  a ticket id or an earlier external_id: the message becomes a requester comment on that
     //  ticket
     const char *reply_to;
-    //  up to 100 maps of name (required), content_type, size, sha256 (64 lowercase hex)
+    //  up to 100 maps of name (required), content_type, size, sha256 (hex digits, any case,
+    //  kept in lower case; a SHA-256 is 64)
     const json_t *attachments;
     //  true for auto-replies and bounces, so no acknowledgement is sent
     bool suppress_ack;

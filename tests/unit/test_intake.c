@@ -575,6 +575,12 @@ test_intake_reply_to_attachments_and_flags (void **state)
     assert_true (json_is_null (json_object_get (json_array_get (a, 1), "size")));
     json_decref (a);
     opd_submit_destroy (&m);
+    //  Hex digits of any length and case, kept in lower case (decision 186).
+    m = s_accept ("\"attachments\": [{\"name\": \"a\", \"sha256\": \"ABC123\"}]");
+    a = json_loads (m->attachments_json, 0, NULL);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (a, 0), "sha256")), "abc123");
+    json_decref (a);
+    opd_submit_destroy (&m);
     //  A Message-ID with or without its angle brackets is the same id;
     //  only one enclosing pair goes, and "<>" stays.
     m = s_accept ("\"reply_to\": \"<a1@example.org>\", \"external_id\": \"<<x>>\"");
