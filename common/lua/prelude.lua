@@ -175,6 +175,8 @@ local function slo_done(id, c, at, outcome)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (NOW - DONE_KEEP_MS))
   redis.call('HINCRBY', KEY.stats_slo, outcome .. '|' .. policy .. '|' .. SLO_NAMES[c], 1)
   redis.call('ZREM', KEY.slo_risk, MEMBER.risk(id, c))
+  -- A next-reply cycle that breached stays counted when the next one starts.
+  if c == 'nr' and outcome == 'breached' then redis.call('HINCRBY', k, 'nr_breaches', 1) end
 end
 
 -- opd:timers holds one member per running clock: ID|CLOCK|w at the time of

@@ -104,6 +104,7 @@ opd_clock_state_t opd_clock_state_parse (const char *text);
 #define OPD_F_RES_PAUSE "res_pause"
 #define OPD_F_RES_PAUSES "res_pauses"
 #define OPD_F_NR_START "nr_start"
+#define OPD_F_NR_BREACHES "nr_breaches"
 #define OPD_F_NR_REPLIED_AT "nr_replied_at"
 #define OPD_F_ANONYMISED "anonymised"
 #define OPD_F_ANONYMISED_AT "anonymised_at"
@@ -176,6 +177,7 @@ typedef struct {
     const char *res_pause;  //  ms
     const char *res_pauses;  //  str
     const char *nr_start;  //  ms
+    const char *nr_breaches;  //  int
     const char *nr_replied_at;  //  ms
     const char *anonymised;  //  flag
     const char *anonymised_at;  //  ms

@@ -88,6 +88,7 @@ static const slot_t s_slots[] = {
     {"ncomments", offsetof (opd_ticket_t, ncomments)},
     {"no_ack", offsetof (opd_ticket_t, no_ack)},
     {"nr_breached", offsetof (opd_ticket_t, clock[1].breached)},
+    {"nr_breaches", offsetof (opd_ticket_t, nr_breaches)},
     {"nr_due", offsetof (opd_ticket_t, clock[1].due)},
     {"nr_met", offsetof (opd_ticket_t, clock[1].met)},
     {"nr_replied_at", offsetof (opd_ticket_t, nr_replied_at)},

@@ -14,7 +14,8 @@
     response from received_at to fr_met; resolution from received_at to
     res_met less the spans of res_pauses (pending, and resolved before a
     reopening). The next-reply clock's start is not kept once it is met, so
-    next_reply has no times (null). Clocks met after they breached count in
+    next_reply has no times (null); a ticket's next reply counts as breached
+    when any of its cycles breached (nr_breaches), else by its last cycle. Clocks met after they breached count in
     the times too: the time to respond is what the requester waited. */
 #include "opd_schema.h"
 #include "opd_slo_report.h"
@@ -157,10 +158,10 @@ s_add_time (slo_acc_t *a, int64_t ms)
 }
 
 //  The HMGET fields, in this order.
-enum { F_PRIORITY, F_TEAM, F_POLICY, F_RECEIVED, F_CREATED, F_PAUSES, F_CLOCKS };
+enum { F_PRIORITY, F_TEAM, F_POLICY, F_RECEIVED, F_CREATED, F_PAUSES, F_CLOCKS, F_NR_BREACHES = F_CLOCKS + 6 };
 static const char *const s_fields[] = {"priority", "team", "slo_policy", "received_at", "created_at",
                                        "res_pauses", "fr_state", "fr_met", "nr_state", "nr_met",
-                                       "res_state", "res_met", NULL};
+                                       "res_state", "res_met", "nr_breaches", NULL};
 
 //  One clock of a ticket into a group's figures; work is the working ms of
 //  a met clock (-1: none).
@@ -197,7 +198,7 @@ static void
 s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *const *group_bys, size_t ngb,
                 groups_t *gs, size_t stride)
 {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < F_CLOCKS + 6)
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < F_NR_BREACHES + 1)
         return;
     if (!opd_reply_str (r, F_CREATED))
         return;  //  gone meanwhile
@@ -212,6 +213,10 @@ s_count_ticket (const opd_config_t *cfg, const redisReply *r, const char *const 
         received = s_int (opd_reply_str (r, F_CREATED));
     for (int c = 0; c < 3; c++) {
         const char *state = opd_reply_str (r, F_CLOCKS + 2 * c);
+        //  The next reply is breached when any of its cycles was, though a
+        //  later one was met (the current cycle's state is all the hash keeps).
+        if (c == 1 && s_int (opd_reply_str (r, F_NR_BREACHES)) > 0)
+            state = "breached";
         if (!state)
             continue;
         int64_t met_at = s_int (opd_reply_str (r, F_CLOCKS + 2 * c + 1)), work = -1;

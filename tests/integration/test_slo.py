@@ -325,6 +325,31 @@ class SloTest(unittest.TestCase):
             st.wait_for(lambda: st.r.zcard("opd:slo:work") == 0, timeout=10, what="re-arming")
             self.assertEqual(st.ticket(tid)["fr_state"], "breached")
 
+    def test_6c_a_breached_next_reply_stays_in_the_report(self):
+        # Two next-reply cycles: the first breaches (then is met late), the
+        # second is met at once. The report counts the ticket's next reply
+        # as breached, as the slo.breach said.
+        cfg = config()
+        cfg["slo_policies"][1]["next_reply"] = "2s"
+        with Stack(["intake", "router", "slo"], config=cfg, smtp=False) as st:
+            sub = st.subscribe("slo.")
+            tid = st.submit(st.message(priority="P3"))["ticket_id"]
+            st.wait_for(lambda: st.ticket(tid).get("fr_due"), timeout=5, what="arming")
+            run_script(st, "comment", tid, "alice", "agent", "1", "First answer.", "")
+            run_script(st, "comment", tid, "rita@example.com", "requester", "1", "Still broken.", "")
+            ev = sub.wait(lambda t, e: t == "slo.breach" and e.get("ticket_id") == tid
+                          and e["slo"] == "next_reply", timeout=10)
+            self.assertIsNotNone(ev, "no next-reply breach")
+            run_script(st, "comment", tid, "alice", "agent", "1", "Sorry, late.", "")
+            run_script(st, "comment", tid, "rita@example.com", "requester", "1", "Again.", "")
+            run_script(st, "comment", tid, "alice", "agent", "1", "At once.", "")
+            st.wait_for(lambda: st.ticket(tid).get("nr_state") == "met" and not st.r.zcard("opd:slo:work"),
+                        timeout=5, what="the second cycle met")
+            self.assertEqual(st.ticket(tid)["nr_breaches"], "1")
+            rep = st.cli_json("slo", "report", "--group-by", "policy")
+            nr = [g for g in rep["groups"] if g["key"] == "standard"][0]["slo"]["next_reply"]
+            self.assertEqual((nr["tickets"], nr["met"], nr["breached"]), (1, 0, 1))
+
     def test_7_survives_redis_outage(self):
         with Stack(["intake", "router", "slo"], config=config(), smtp=False) as st:
             st.stop_redis()

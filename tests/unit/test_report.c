@@ -286,6 +286,9 @@ test_report_counts_and_working_times (void **state)
     s_ticket (r, "OPD-6", "P3", "desk", "standard", day + 5 * HOUR,
               "fr_state met nr_state running res_state breached");
     s_cmd (r, "HSET opd:t:{OPD-6} fr_met %lld", (long long) (day + 5 * HOUR + 30 * MIN));
+    //  A next reply that breached once, then met in a later cycle: breached.
+    s_ticket (r, "OPD-10", "P3", "desk", "standard", day + 7 * HOUR,
+              "fr_state met nr_state met res_state running nr_breaches 1");
     s_cmd (r, "HSET opd:t:{OPD-7} id OPD-7 created_at %lld received_at %lld", (long long) (day + 6 * HOUR),
            (long long) (day + 6 * HOUR));
     s_cmd (r, "ZADD opd:idx:all %lld OPD-7", (long long) (day + 6 * HOUR));
@@ -332,7 +335,9 @@ test_report_counts_and_working_times (void **state)
     assert_true (json_is_null (json_object_get (fr, "error_budget_left")));
     json_t *nr = s_slo (rep, "P3", "next_reply");
     assert_int_equal (s_i (nr, "running"), 1);
-    assert_true (json_is_null (json_object_get (nr, "attainment")));
+    assert_int_equal (s_i (nr, "breached"), 1);
+    assert_int_equal (s_i (nr, "met"), 0);
+    assert_float_equal (s_d (nr, "attainment"), 0.0, 1e-12);
     assert_true (json_is_null (json_object_get (nr, "mean_working_ms")));
     assert_int_equal (s_i (s_slo (rep, NULL, "first_response"), "tickets"), 0);
 
