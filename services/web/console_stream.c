@@ -20,7 +20,8 @@
     arrive, and every SWEEP_MS besides (a stream that missed a wake, or whose
     Redis read failed, reads again then; one that has been quiet for
     KEEPALIVE_MS sends a comment line so that proxies and the idle timeout
-    keep it open). */
+    keep it open). A stream ends within SWEEP_MS of its session: signed
+    out, or expired. */
 #include "console.h"
 #include "cursor.h"
 #include "opd_event.h"
@@ -49,6 +50,9 @@ typedef struct {
     GString *out;         //  written, not yet taken by the server
     size_t taken;
     int64_t last_ms;      //  monotonic time of the last write
+    char session[96];     //  the session's key: the stream ends with it (sign-out, expiry)
+    int64_t checked_ms;   //  monotonic time the session was last seen
+    bool ended;
 } stream_t;
 
 //  --- One stream ----------------------------------------------------------
@@ -108,6 +112,17 @@ s_fill (stream_t *st)
 {
     int gen = 0;
     opd_redis_t *redis = web_redis_take (st->web, &gen);
+    if (opd_mono_ms () - st->checked_ms >= SWEEP_MS) {
+        redisReply *e = opd_redis_command (redis, "EXISTS %s", st->session);
+        st->ended = e && e->type == REDIS_REPLY_INTEGER && e->integer == 0;
+        if (e)
+            freeReplyObject (e);
+        st->checked_ms = opd_mono_ms ();
+    }
+    if (st->ended) {
+        web_redis_give (st->web, &redis, gen);
+        return;
+    }
     GHashTable *teams_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     for (bool more = true; more && st->out->len == st->taken;) {
         redisReply *r = opd_redis_command (redis, "XRANGE " OPD_KEY_EVENTS " (%s + COUNT %d", st->cursor, BATCH);
@@ -134,7 +149,7 @@ s_read (void *cls, char *buf, size_t max)
         g_string_append (st->out, ": keepalive\n\n");
     size_t n = st->out->len - st->taken;
     if (n == 0)
-        return OPD_HTTP_STREAM_WAIT;
+        return st->ended ? OPD_HTTP_STREAM_END : OPD_HTTP_STREAM_WAIT;
     n = n < max ? n : max;
     memcpy (buf, st->out->str + st->taken, n);
     st->taken += n;
@@ -212,6 +227,12 @@ console_stream (http_req_t *req, const web_session_t *s)
         return;
     }
     stream_t *st = opd_calloc (1, sizeof *st);
+    st->checked_ms = opd_mono_ms ();
+    if (web_session_key (req, st->session, sizeof st->session)) {
+        free (st);
+        http_error (req, 401, "unauthorized", "the stream needs a signed-in session");
+        return;
+    }
     if (s_start (req, st->cursor, sizeof st->cursor)) {
         free (st);
         http_error (req, 400, "bad_request", "Last-Event-ID and after must be a cursor (like 1700000000000-0)");

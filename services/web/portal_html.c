@@ -216,6 +216,18 @@ portal_form_free (form_t *f)
 
 //  Parses a urlencoded body (or query). Returns 0, or -1 when malformed or
 //  with more than FORM_MAX_PAIRS pairs.
+//  A browser sends a textarea's line breaks as CR LF (the HTML standard);
+//  the desk keeps text with LF alone, as mail and the API give it.
+static void
+s_lf (char *v)
+{
+    char *w = v;
+    for (const char *r = v; *r; r++)
+        if (!(r[0] == '\r' && r[1] == '\n'))
+            *w++ = *r;
+    *w = '\0';
+}
+
 static int
 s_form_parse (const char *text, size_t len, form_t *f)
 {
@@ -240,6 +252,7 @@ s_form_parse (const char *text, size_t len, form_t *f)
                 portal_form_free (f);
                 return -1;
             }
+            s_lf (v);
             f->name[f->n] = k;
             f->value[f->n] = v;
             f->n++;

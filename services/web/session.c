@@ -172,6 +172,16 @@ web_session_get (http_req_t *req, web_session_t *out)
     return 0;
 }
 
+int
+web_session_key (http_req_t *req, char *key, size_t size)
+{
+    const char *id = http_cookie (req, COOKIE);
+    if (!s_hex64 (id))
+        return -1;
+    s_key (id, key, size);
+    return 0;
+}
+
 void
 web_session_revoke (http_req_t *req)
 {

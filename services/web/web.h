@@ -41,6 +41,10 @@ typedef struct {
     char email[321];  //  who.identity of a session signed in by a mailed link
 } web_session_t;
 
+//  The Redis key of the request's session (its cookie's), for a long answer
+//  that must end with the session (the console's stream). 0, or -1.
+int web_session_key (http_req_t *req, char *key, size_t size);
+
 //  Signs token in: a new session. Adds its Set-Cookie to req. 0, or -1 when
 //  Redis failed.
 int web_session_create (http_req_t *req, const char *token);

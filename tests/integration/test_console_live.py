@@ -91,6 +91,29 @@ class ConsoleLiveTest(tc.ConsoleTest):
         self.addCleanup(es.close)
         return es
 
+    def test_a_stream_ends_with_its_session(self):
+        s, _ = self.signed_in(AGENT)
+        es = EventStream(self.port, "/agent/stream", s.cookies)
+        self.addCleanup(es.close)
+        self.assertEqual(es.status, 200)
+        code, _, _ = s.post("/logout", {}, page=s.get("/agent")[1])
+        self.assertEqual(code, 303)
+        # Within a sweep (5 s) of the sign-out the server ends the answer,
+        # even while events keep coming.
+        t0 = time.time()
+        with self.assertRaises(EOFError):
+            while time.time() - t0 < 12:
+                self.create("VPN after sign-out")
+                try:
+                    es.next(timeout=1)
+                except socket.timeout:
+                    pass
+        self.assertLess(time.time() - t0, 12)
+        # A stream without a session is refused.
+        anon = EventStream(self.port, "/agent/stream", {})
+        self.addCleanup(anon.close)
+        self.assertIn(anon.status, (303, 401))
+
     def test_a_new_ticket_of_the_agents_team_arrives_with_its_cursor_and_no_text(self):
         es = self.stream("/agent/stream")
         self.assertEqual(es.status, 200)

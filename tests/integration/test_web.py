@@ -827,7 +827,7 @@ class WebPortalTest(unittest.TestCase):
 
     def test_form_submit_creates_a_ticket_once(self):
         form = {"form_id": "ab" * 16, "name": "Rita Requester", "email": "rita@example.com",
-                "subject": "Need a laptop", "description": "For the new starter.\nThanks",
+                "subject": "Need a laptop", "description": "For the new starter.\r\nThanks",
                 "type": "new-laptop", "f0.cost_centre": "123456", "f0.model": "developer",
                 "f0.manager_email": ""}
         html = self.page("POST", "/", form, status=201, headers={"Origin": self.origin})
@@ -836,7 +836,7 @@ class WebPortalTest(unittest.TestCase):
         t = self.st.ticket(tid)
         self.assertEqual((t["channel"], t["subject"], t["request_type"], t["req_email"], t["req_name"]),
                          ("web", "Need a laptop", "new-laptop", "rita@example.com", "Rita Requester"))
-        self.assertEqual(t["body"], "For the new starter.\nThanks")
+        self.assertEqual(t["body"], "For the new starter.\nThanks")  # a browser's CR LF kept as LF
         self.assertEqual(json.loads(t["fields"]), {"cost_centre": "123456", "model": "developer"})
         self.assertEqual(t["external_id"], "form-" + "ab" * 16)
         # The same form sent twice (a double click, a reload) is one ticket.
