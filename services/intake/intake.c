@@ -23,6 +23,7 @@
 
 #define BATCH 256
 #define MAX_ENVELOPE 8
+#define RETRY_FAST_MS 1000  //  a batch that failed sooner is sent again on a new connection
 #define MIN_READ_BYTES (64LL * 1024 * 1024)  //  frames read to be answered too_large, whatever the limit
 
 typedef struct {
@@ -31,7 +32,8 @@ typedef struct {
     zmq_msg_t body;
     opd_submit_t *submit;
     opd_reject_t rej;
-    bool queued;  //  sent to Redis in this batch
+    bool queued;  //  sent to Redis, its reply not read yet
+    redisReply *rep;  //  create.lua's reply
     char submitted_by[OPD_CURVE_NAME_MAX + 1];  //  the client key's name (CURVE), else ""
 } request_t;
 
@@ -42,6 +44,7 @@ s_recv (void *sock, request_t *r)
     r->nenv = 0;
     r->submit = NULL;
     r->queued = false;
+    r->rep = NULL;
     r->submitted_by[0] = 0;
     memset (&r->rej, 0, sizeof r->rej);
     zmq_msg_t part;
@@ -187,75 +190,105 @@ typedef struct {
     long accepted, created, rejected, unavailable;
 } stats_t;
 
+//  Sends create.lua for every decoded request that has no reply yet.
+static void
+s_queue (const opd_config_t *cfg, opd_redis_t *redis, request_t *reqs, int n, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        request_t *r = &reqs[i];
+        if (!r->submit || r->rep)
+            continue;
+        opd_store_call_t c;
+        s_create_call (cfg, r, now, &c);
+        r->queued = opd_store_call_append (redis, &c) == 0;
+        opd_store_call_free (&c);
+    }
+}
+
+//  Reads the replies of the queued requests; false when Redis failed.
+static bool
+s_collect (opd_redis_t *redis, request_t *reqs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        request_t *r = &reqs[i];
+        if (!r->queued)
+            continue;
+        r->queued = false;
+        r->rep = opd_redis_get_reply (redis);
+        if (!r->rep) {
+            for (int j = i + 1; j < n; j++)
+                reqs[j].queued = false;
+            return false;
+        }
+    }
+    return true;
+}
+
+//  Answers one request: accepted, unavailable (a decoded request Redis did
+//  not answer) or its rejection.
+static void
+s_answer (void *sock, request_t *r, msgpack_sbuffer *buf, stats_t *st)
+{
+    msgpack_sbuffer_clear (buf);
+    opd_store_created_t done;
+    if (r->rep && opd_store_create_reply (r->rep, &done) == 0) {
+        opd_pack_accepted (buf, done.ticket_id, done.created);
+        st->accepted++;
+        if (done.created)
+            st->created++;
+        opd_debug ("accepted ticket=%s created=%d kind=%s", done.ticket_id, done.created, done.kind);
+    }
+    else if (r->submit) {
+        r->rej.code = OPD_REJ_UNAVAILABLE;
+        snprintf (r->rej.message, sizeof r->rej.message,
+                  "the ticket store did not answer; send it again (the same external_id is never stored twice)");
+        opd_pack_rejected (buf, &r->rej);
+        st->unavailable++;
+    }
+    else {
+        opd_pack_rejected (buf, &r->rej);
+        st->rejected++;
+        opd_info ("rejected code=%s key=%s", opd_reject_code_name (r->rej.code), r->rej.key);
+    }
+    if (r->rep)
+        freeReplyObject (r->rep);
+    r->rep = NULL;
+    s_reply (sock, r, buf);
+}
+
+//  A batch: decode, create in one pipeline, answer. A connection that
+//  failed at once (Redis restarted since the last batch: the old
+//  connection is dead, which only a command finds out) is opened again and
+//  the requests without a reply are sent once more; create.lua is
+//  idempotent on (channel, external_id), so one that Redis did run answers
+//  the same ticket. A slow failure (Redis stalled past the timeout) is
+//  not tried again: the client's own retry is.
 static void
 s_handle_batch (opd_service_t *svc, opd_redis_t *redis, void *sock, request_t *reqs, int n,
                 stats_t *st)
 {
     int64_t now = opd_now_ms ();
-    int queued = 0;
-    bool redis_ok = opd_redis_connect (redis) == 0;
-    for (int i = 0; i < n; i++) {
-        request_t *r = &reqs[i];
-        if (opd_submit_decode (zmq_msg_data (&r->body), zmq_msg_size (&r->body), svc->cfg, now,
-                               &r->submit, &r->rej))
-            continue;
-        if (!redis_ok) {
-            r->rej.code = OPD_REJ_UNAVAILABLE;
-            snprintf (r->rej.message, sizeof r->rej.message,
-                      "the ticket store is unavailable; nothing was stored, try again");
-            opd_submit_destroy (&r->submit);
-            continue;
-        }
-        opd_store_call_t c;
-        s_create_call (svc->cfg, r, now, &c);
-        if (opd_store_call_append (redis, &c) == 0) {
-            r->queued = true;
-            queued++;
-        }
-        opd_store_call_free (&c);
+    for (int i = 0; i < n; i++)
+        if (opd_submit_decode (zmq_msg_data (&reqs[i].body), zmq_msg_size (&reqs[i].body), svc->cfg, now,
+                               &reqs[i].submit, &reqs[i].rej))
+            reqs[i].submit = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int64_t started = opd_mono_ms ();
+        if (opd_redis_connect (redis))
+            break;
+        s_queue (svc->cfg, redis, reqs, n, now);
+        if (s_collect (redis, reqs, n))
+            break;
+        opd_warn ("Redis failed during a batch: %s", opd_redis_error (redis));
+        opd_redis_disconnect (redis);
+        if (opd_mono_ms () - started > RETRY_FAST_MS)
+            break;
     }
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
-    bool broken = false;
-    for (int i = 0; i < n; i++) {
-        request_t *r = &reqs[i];
-        msgpack_sbuffer_clear (&buf);
-        redisReply *rep = NULL;
-        if (r->queued && !broken) {
-            rep = opd_redis_get_reply (redis);
-            if (!rep)
-                broken = true;
-        }
-        opd_store_created_t done;
-        if (rep && opd_store_create_reply (rep, &done) == 0) {
-            opd_pack_accepted (&buf, done.ticket_id, done.created);
-            st->accepted++;
-            if (done.created)
-                st->created++;
-            opd_debug ("accepted ticket=%s created=%d kind=%s", done.ticket_id, done.created, done.kind);
-        }
-        else if (r->queued || r->rej.code == OPD_REJ_UNAVAILABLE) {
-            r->rej.code = OPD_REJ_UNAVAILABLE;
-            snprintf (r->rej.message, sizeof r->rej.message,
-                      "the ticket store is unavailable; nothing was stored, try again");
-            opd_pack_rejected (&buf, &r->rej);
-            st->unavailable++;
-        }
-        else {
-            opd_pack_rejected (&buf, &r->rej);
-            st->rejected++;
-            opd_info ("rejected code=%s key=%s", opd_reject_code_name (r->rej.code), r->rej.key);
-        }
-        if (rep)
-            freeReplyObject (rep);
-        s_reply (sock, r, &buf);
-    }
-    if (broken) {
-        opd_warn ("Redis failed during a batch: %s", opd_redis_error (redis));
-        opd_redis_disconnect (redis);
-    }
+    for (int i = 0; i < n; i++)
+        s_answer (sock, &reqs[i], &buf, st);
     msgpack_sbuffer_destroy (&buf);
-    (void) queued;
 }
 
 //  --- The event relay: tails opd:events and publishes each entry. ---------

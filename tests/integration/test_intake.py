@@ -370,6 +370,19 @@ class IntakeLifecycleTest(unittest.TestCase):
             self.assertNotEqual(reply["ticket_id"], first["ticket_id"])
             self.assertEqual(st.ticket(first["ticket_id"])["id"], first["ticket_id"])
 
+    def test_the_first_request_after_a_redis_restart_is_accepted(self):
+        # Redis restarts while intake is idle: its connection is dead, which
+        # only the next command finds out. That request is sent again on a
+        # new connection, not refused.
+        with Stack(["intake"]) as st:
+            self.assertEqual(st.submit(st.message())["type"], "intake.accepted")
+            st.stop_redis()
+            st.start_redis()
+            for _ in range(3):
+                reply = st.submit(st.message())
+                self.assertEqual(reply["type"], "intake.accepted", reply)
+                self.assertTrue(reply["created"])
+
     def test_sighup_reloads_and_keeps_the_old_configuration_when_broken(self):
         with Stack(["intake"]) as st:
             p = st.procs["intake"]
