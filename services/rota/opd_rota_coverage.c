@@ -232,6 +232,28 @@ rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
     return total;
 }
 
+int64_t
+rota_next_gap_start (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
+{
+    int64_t next = 0;
+    for (size_t i = 0; i < cfg->nteams; i++) {
+        char set[300];
+        opd_key_rota_gaps (set, sizeof set, cfg->teams[i].id);
+        redisReply *known = opd_redis_command (r, "ZRANGE %s 0 -1", set);
+        for (size_t k = 0; known && known->type == REDIS_REPLY_ARRAY && k < known->elements; k++) {
+            const char *m = opd_reply_str (known, k);
+            long long from = 0, to = 0;
+            char phase = 0;
+            if (m && sscanf (m, "%lld:%lld:%c", &from, &to, &phase) == 3 && phase == 'a' && from > now
+                && (!next || from < next))
+                next = from;
+        }
+        if (known)
+            freeReplyObject (known);
+    }
+    return next;
+}
+
 int
 rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now)
 {

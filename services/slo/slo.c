@@ -55,6 +55,8 @@ typedef struct {
     long burns;           //  slo.burn alerts published
     int64_t last_burn;    //  monotonic ms of the last burn check
     int64_t last_gauges;  //  monotonic ms when the last gauges pass started
+    int64_t rota_peek;    //  monotonic ms of the last look for the next gap's start
+    int64_t gap_begins;   //  when the soonest gap announced ahead begins (ms), 0: none
     int64_t gauges_every; //  GAUGES_MS or GAUGES_SMALL_MS, after the size of the last pass
 } slo_t;
 
@@ -536,22 +538,28 @@ s_drain (slo_t *self)
 //  begun. opdesk-slo runs it because it runs anyway and already keeps time;
 //  opdesk-web runs it too, at once, after a change made through the API.
 #define ROTA_MS 60000
+#define ROTA_PEEK_MS 1000  //  how often the next announced gap's start is looked up
 static void
 s_rota (slo_t *self, int64_t *next)
 {
-    if (opd_redis_is_down (self->redis) || opd_mono_ms () < *next)
+    if (opd_redis_is_down (self->redis))
+        return;
+    int64_t now = opd_now_ms ();
+    //  A gap announced ahead (by this pass, or by the web or the command
+    //  line after a change) is announced again as it begins, on time.
+    if (opd_mono_ms () - self->rota_peek >= ROTA_PEEK_MS) {
+        self->rota_peek = opd_mono_ms ();
+        self->gap_begins = rota_next_gap_start (self->redis, self->svc->cfg, now);
+    }
+    bool begins = self->gap_begins > 0 && now >= self->gap_begins;
+    if (opd_mono_ms () < *next && !begins)
         return;
     *next = opd_mono_ms () + ROTA_MS;
-    if (rota_announce (self->redis, self->svc->cfg, NULL, opd_now_ms ()) < 0)
+    self->gap_begins = 0;
+    if (rota_announce (self->redis, self->svc->cfg, NULL, now) < 0)
         s_redis_failed (self, "coverage");
 }
 
-//  The auto-assignment pass (teams[].auto_assign, services/rota): tickets
-//  waiting without an assignee go to the least-loaded agent on duty. Run
-//  when the doorbell rings (a ticket was routed or changed) and every few
-//  seconds, which assigns the tickets that waited once a shift begins. The
-//  doorbell brings the pass forward to half a second after the last one, so
-//  a busy event stream does not make it run on every turn.
 //  A ticket the router has not routed UNROUTED_GRACE_MS after it was
 //  created gets its clocks all the same (its team still null; the contract's
 //  SLO events allow that), so that a stopped or slow router never leaves a
@@ -591,6 +599,12 @@ s_unrouted (slo_t *self, int64_t *last)
         freeReplyObject (ids);
 }
 
+//  The auto-assignment pass (teams[].auto_assign, services/rota): tickets
+//  waiting without an assignee go to the least-loaded agent on duty. Run
+//  when the doorbell rings (a ticket was routed or changed) and every few
+//  seconds, which assigns the tickets that waited once a shift begins. The
+//  doorbell brings the pass forward to half a second after the last one, so
+//  a busy event stream does not make it run on every turn.
 #define ASSIGN_MS      5000
 #define ASSIGN_SOON_MS 500
 //  When the pass is next due (mono ms), given the last pass and whether the

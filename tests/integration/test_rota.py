@@ -266,6 +266,18 @@ class RotaPassTest(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(len(events("late")), 1)
             self.assertEqual(len(events("ops")), 1)
+            # A gap announced ahead is announced as begun when it begins, on
+            # time (opdesk-slo wakes for it), not at its next minute's pass.
+            s, _, _ = http.request("DELETE", "/api/v1/absences/" + a["id"], token=LEAD)
+            self.assertEqual(s, 204)
+            f2 = (harness.now_ms() // 1000 + 3) * 1000
+            s, a2, _ = http.request("POST", "/api/v1/absences", token=LEAD,
+                                    body={"agent": "carol", "from": iso(f2), "to": iso(t), "kind": "sickness"})
+            self.assertEqual(s, 201, a2)
+            self.assertEqual([e["phase"] for e in events("ops") if e["from"] == iso(f2)], ["ahead"])
+            st.wait_for(lambda: [e for e in events("ops") if e["from"] == iso(f2) and e["phase"] == "begun"],
+                        timeout=10, what="the begun event within seconds")
+            self.assertLess(harness.now_ms() - f2, 8000)
 
 
 class LeaveApprovalTest(unittest.TestCase):
