@@ -367,10 +367,10 @@ int opd_key_stats_mail (char *buf, size_t size, const char *counter);
 #define OPD_KEY_STATS_STDRESP "opd:stats:stdresp"
 //  opd:stats:route (hash of counters, global): per routing rule, since the start: RULE|routed (tickets it routed), RULE|misrout
 #define OPD_KEY_STATS_ROUTE "opd:stats:route"
-//  opd:notifier:webhook:{index}:cursor (string (stream id), global): the last event of opd:events handled for webhook number INDEX of notifications.w
+//  opd:notifier:webhook:{hook}:cursor (string (stream id), global): the last event of opd:events handled for a webhook of notifications.webhooks, HO
 #define OPD_KEY_WEBHOOK_CURSOR_FMT "opd:notifier:webhook:%s:cursor"
-int opd_key_webhook_cursor (char *buf, size_t size, const char *index);
-#define OPD_KEY_WEBHOOK_CURSOR_LUA(index) "'opd:notifier:webhook:'" " .. " index " .. " "':cursor'"
+int opd_key_webhook_cursor (char *buf, size_t size, const char *hook);
+#define OPD_KEY_WEBHOOK_CURSOR_LUA(hook) "'opd:notifier:webhook:'" " .. " hook " .. " "':cursor'"
 //  opd:agent:{agent}:prefs (hash, global): an agent's preferences
 #define OPD_KEY_AGENT_PREFS_FMT "opd:agent:%s:prefs"
 int opd_key_agent_prefs (char *buf, size_t size, const char *agent);

@@ -331,9 +331,9 @@ opd_key_stats_mail (char *buf, size_t size, const char *counter)
 }
 
 int
-opd_key_webhook_cursor (char *buf, size_t size, const char *index)
+opd_key_webhook_cursor (char *buf, size_t size, const char *hook)
 {
-    int n = snprintf (buf, size, OPD_KEY_WEBHOOK_CURSOR_FMT, index);
+    int n = snprintf (buf, size, OPD_KEY_WEBHOOK_CURSOR_FMT, hook);
     return n < 0 || (size_t) n >= size ? -1 : n;
 }
 
@@ -543,7 +543,7 @@ const opd_key_info_t opd_keys[] = {
     {"stats_mail", "opd:stats:{counter}", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_stdresp", "opd:stats:stdresp", OPD_SCOPE_GLOBAL, false, NULL},
     {"stats_route", "opd:stats:route", OPD_SCOPE_GLOBAL, false, NULL},
-    {"webhook_cursor", "opd:notifier:webhook:{index}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
+    {"webhook_cursor", "opd:notifier:webhook:{hook}:cursor", OPD_SCOPE_GLOBAL, false, NULL},
     {"agent_prefs", "opd:agent:{agent}:prefs", OPD_SCOPE_GLOBAL, false, NULL},
     {"agent_notes", "opd:agent:{agent}:notes", OPD_SCOPE_GLOBAL, false, NULL},
     {"agent_unread", "opd:agent:{agent}:unread", OPD_SCOPE_GLOBAL, false, NULL},

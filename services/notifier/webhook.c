@@ -1,5 +1,6 @@
 /*  webhook: see webhook.h. */
 #include "webhook.h"
+#include "opd_blob.h"
 #include "opd_event.h"
 #include "opd_log.h"
 #include "opd_mp.h"
@@ -14,6 +15,7 @@
 #define BATCH 100
 #define TIMEOUT_MS 5000
 #define MAX_PAUSE_MS 60000
+#define GIVE_UP_MS (24LL * 3600 * 1000)  //  an event failing this long is given up
 
 char *
 webhook_event_json (const char *data, size_t len, const char *cursor)
@@ -56,8 +58,10 @@ typedef struct {
     opd_webhook_t w;  //  owned copies
     int index;
     char key[64];
+    char old_key[64];  //  the cursor's key of an older notifier (by index), taken over once
     char cursor[64];  //  "" until read from Redis
     int attempts;     //  failures of the event after the cursor
+    int64_t failing_since;  //  monotonic ms of its first failure
     int64_t next_at;  //  monotonic ms before which nothing is tried
 } hook_t;
 
@@ -86,7 +90,16 @@ s_load_cursor (state_t *st, hook_t *h)
     }
     freeReplyObject (r);
     char end[64] = "0-0";
-    if (opd_store_events_last (st->redis, end, sizeof end) == -1)
+    //  A cursor an older notifier kept under the webhook's number: taken
+    //  over once (GETDEL), so that an upgrade misses nothing.
+    r = opd_redis_command (st->redis, "GETDEL %s", h->old_key);
+    if (!r)
+        return -1;
+    bool old = r->type == REDIS_REPLY_STRING && r->len < sizeof end;
+    if (old)
+        snprintf (end, sizeof end, "%s", r->str);
+    freeReplyObject (r);
+    if (!old && opd_store_events_last (st->redis, end, sizeof end) == -1)
         return -1;
     //  NX: two notifiers starting at once agree on one cursor.
     r = opd_redis_command (st->redis, "SET %s %s NX", h->key, end);
@@ -198,11 +211,13 @@ s_step (state_t *st, hook_t *h)
                 opd_warn ("webhook skips a malformed event hook=%d event=%s", h->index, eid);
             else if (s_post (st, h, body, err, sizeof err) == 0)
                 opd_debug ("webhook delivered hook=%d topic=%s event=%s", h->index, topic, eid);
-            else if (++h->attempts >= WEBHOOK_MAX_ATTEMPTS)
+            else if (h->attempts++ > 0 && opd_mono_ms () - h->failing_since >= GIVE_UP_MS)
                 opd_error ("webhook gave up hook=%d topic=%s event=%s attempts=%d error=\"%s\"",
                            h->index, topic, eid, h->attempts, err);
             else {
-                int64_t pause = 1000LL << (h->attempts - 1);
+                if (h->attempts == 1)
+                    h->failing_since = opd_mono_ms ();
+                int64_t pause = h->attempts > 7 ? MAX_PAUSE_MS : 1000LL << (h->attempts - 1);
                 if (pause > MAX_PAUSE_MS)
                     pause = MAX_PAUSE_MS;
                 h->next_at = opd_mono_ms () + pause;
@@ -247,9 +262,12 @@ s_actor (zsock_t *pipe, void *args)
         h->w.topics = opd_calloc (w->ntopics + 1, sizeof (char *));
         for (size_t j = 0; j < w->ntopics; j++)
             h->w.topics[j] = opd_strdup (w->topics[j]);
-        char index[24];
+        char index[24], sha[65];
         snprintf (index, sizeof index, "%zu", i);
-        opd_key_webhook_cursor (h->key, sizeof h->key, index);
+        opd_key_webhook_cursor (h->old_key, sizeof h->old_key, index);
+        opd_blob_sha256 (w->url, strlen (w->url), sha);
+        sha[16] = '\0';
+        opd_key_webhook_cursor (h->key, sizeof h->key, sha);
     }
     st.redis = opd_redis_new (cfg);
     opd_redis_set_timeout (st.redis, 3000);

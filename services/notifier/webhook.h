@@ -1,22 +1,21 @@
 /*  webhook: delivers events of the durable history (the opd:events stream)
     to the configured webhooks, as JSON, signed.
 
-    Each webhook has its own cursor in Redis (opd:notifier:webhook:INDEX:cursor,
-    the stream id of the last event handled), created at the end of the
-    stream the first time the webhook is seen, so a webhook gets the events
-    from when it was configured on, and none is skipped while the notifier
-    is down. An event is POSTed until the receiver answers 2xx, with growing
-    pauses (1 s, 2 s, 4 s ... 60 s); the cursor never passes an event that
-    was not delivered, except after WEBHOOK_MAX_ATTEMPTS failures, when the
-    event is given up (logged). Delivery is at least once: a receiver can
-    drop repeats by the event's "cursor". */
+    Each webhook has its own cursor in Redis (opd:notifier:webhook:HOOK:cursor,
+    HOOK from the SHA-256 of its url, the stream id of the last event
+    handled), created at the end of the stream the first time the webhook
+    is seen, so a webhook gets the events from when it was configured on,
+    and none is skipped while the notifier is down. An event is POSTed until
+    the receiver answers 2xx, with growing pauses (1 s, 2 s, 4 s ... 60 s);
+    the cursor never passes an event that was not delivered, except after a
+    day of failures, when the event is given up (logged): a receiver that is
+    down for hours gets every event once it is back. Delivery is at least
+    once: a receiver can drop repeats by the event's "cursor". */
 #ifndef OPD_NOTIFIER_WEBHOOK_H_INCLUDED
 #define OPD_NOTIFIER_WEBHOOK_H_INCLUDED
 #include "opd_config.h"
 #include <czmq.h>
 #include <stdbool.h>
-
-#define WEBHOOK_MAX_ATTEMPTS 10
 
 //  The event (one msgpack map, as stored in the stream) as JSON text, as
 //  opd_event_json shows it (times as RFC 3339), with "cursor" added when

@@ -268,10 +268,31 @@ class NotifierWebhookTest(unittest.TestCase):
             self.assertEqual([json.loads(b)["type"] for _, _, b in hook.received],
                              ["ticket.created"])
             # The cursor is durable and has passed the delivered event.
-            cursor = st.r.get("opd:notifier:webhook:0:cursor")
+            cursor = st.r.get("opd:notifier:webhook:%s:cursor"
+                              % hashlib.sha256(hook.url.encode()).hexdigest()[:16])
             key = lambda c: tuple(int(x) for x in c.split("-"))
             self.assertGreaterEqual(key(cursor), key(ev["cursor"]))
             self.assertIn("webhook failed", st.log("notifier"))
+
+    def test_a_webhook_keeps_its_own_cursor_when_others_are_removed(self):
+        # B's receiver fails while A's takes the ticket: B's cursor lags.
+        # A is removed (B is now the first webhook): B still gets the ticket,
+        # from its own cursor, not A's (decision 190).
+        a, b = HookServer(), HookServer(fail_first=1000)
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        cfg = harness.copy_config()
+        cfg["notifications"]["webhooks"] = [{"url": u, "topics": ["ticket.created"], "secret": "k"}
+                                            for u in (a.url, b.url)]
+        with Stack(STACK, config=cfg) as st:
+            tid = st.submit(st.message(subject="Laptop fan loud"))["ticket_id"]
+            st.wait_for(lambda: a.received, timeout=20, what="webhook A")
+            st.wait_for(lambda: "webhook failed hook=1" in st.log("notifier"), timeout=20, what="B failing")
+            b.fail_first = 0
+            st.config["notifications"]["webhooks"] = cfg["notifications"]["webhooks"][1:]
+            st.reconfigure()
+            st.wait_for(lambda: b.received, timeout=30, what="webhook B")
+            self.assertEqual([json.loads(body)["ticket_id"] for _, _, body in b.received], [tid])
 
     def test_webhook_added_by_reload_and_survives_restart(self):
         hook = HookServer()
