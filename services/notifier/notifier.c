@@ -216,7 +216,8 @@ s_send (notifier_t *self, json_t *j, const char *job, size_t len, const char *ti
                       jid, ticket, m->held_response, m->held_variable);
         s_done_held (self, job, len, "sent", ticket, "", m);
     }
-    else if (attempt + 1 >= NOTIFIER_MAX_ATTEMPTS) {
+    else if (attempt + 1 >= NOTIFIER_MIN_ATTEMPTS
+             && opd_now_ms () - json_integer_value (json_object_get (j, "queued_at")) >= NOTIFIER_GIVE_UP_MS) {
         opd_error ("gave up job=%lld kind=%s ticket=%s attempts=%lld error=\"%s\"", jid, kind,
                    ticket, attempt + 1, smtp_error (self->smtp));
         self->failed++;

@@ -6,8 +6,11 @@
 #include "opd_service.h"
 #include <stdint.h>
 
-//  Jobs are given up (outcome 'failed') after this many failed attempts.
-#define NOTIFIER_MAX_ATTEMPTS 20
+//  A job is given up (outcome 'failed') once it has failed at least
+//  NOTIFIER_MIN_ATTEMPTS times and was queued NOTIFIER_GIVE_UP_MS ago: an SMTP
+//  relay down for hours loses no mail (decision 191).
+#define NOTIFIER_MIN_ATTEMPTS 20
+#define NOTIFIER_GIVE_UP_MS (24LL * 3600 * 1000)
 
 //  The pause before attempt number 'attempt' (1, 2, ...): 1 s, 2 s, 4 s ...
 //  at most 5 minutes.

@@ -174,6 +174,28 @@ class NotifierMailTest(unittest.TestCase):
                         what="notification_sent")
             self.assertNotIn("notification_failed", history_actions(st, tid))
 
+    def test_a_long_smtp_outage_loses_no_mail(self):
+        # Twenty failures an hour apart are no reason to give a job up while
+        # it is younger than a day (decision 191); one queued a day ago is.
+        with Stack(STACK) as st:
+            st.smtp.stop()
+            st.kill("notifier")
+            young, old = (st.submit(st.message(subject=s))["ticket_id"] for s in ("Young job", "Old job"))
+            st.wait_for(lambda: st.r.llen("opd:outbox:ready") == 2, what="two acknowledgements queued")
+            for raw in st.r.lrange("opd:outbox:ready", 0, -1):
+                job = json.loads(raw)
+                job["attempt"] = 19
+                if job["ticket"] == old:
+                    job["queued_at"] -= 25 * 3600 * 1000
+                st.r.lrem("opd:outbox:ready", 1, raw)
+                st.r.lpush("opd:outbox:ready", json.dumps(job))
+            st.start("notifier")
+            st.wait_for(lambda: "notification_failed" in history_actions(st, old), timeout=20,
+                        what="the old job given up")
+            retry = [json.loads(j) for j in st.r.zrange("opd:outbox:retry", 0, -1)]
+            self.assertEqual([(j["ticket"], j["attempt"]) for j in retry], [(young, 20)])
+            self.assertNotIn("notification_failed", history_actions(st, young))
+
     def test_kill_9_loses_no_mail(self):
         with Stack(STACK) as st:
             st.kill("notifier")
