@@ -40,6 +40,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define FOLLOW_UP_TIMEOUT_MS 5000  //  intake answering a follow-up
+
 //  --- Sign in and out ------------------------------------------------------
 
 static void
@@ -319,24 +321,60 @@ s_show_ticket (http_req_t *req, const web_auth_t *who, const char *id, const cha
     }
     if (!json_array_size (json_object_get (t, "comments")))
         g_string_append (b, "<p class=\"muted\">No messages yet.</p>");
-    if (status && !strcmp (status, "closed"))
-        g_string_append (b, "<p>This request is closed. <a href=\"/\">Send a new request</a> if you need more help.</p>");
-    else {
-        g_string_append (b, "<form method=\"post\" action=\"/tickets/");
-        portal_esc (b, portal_jstr (t, "id"));
-        g_string_append (b, "\">");
-        portal_csrf_field (b, ((const web_session_t *) who)->csrf);
-        g_string_append (b, "<label for=\"reply\">Your reply</label><textarea id=\"reply\" name=\"body\" required>"
-                            "</textarea>");
-        if (status && !strcmp (status, "resolved"))
-            g_string_append (b, "<p class=\"muted\">Replying reopens this request.</p>");
-        g_string_append (b, "<button type=\"submit\">Send reply</button></form>");
+    bool closed = status && !strcmp (status, "closed");
+    g_string_append (b, "<form method=\"post\" action=\"/tickets/");
+    portal_esc (b, portal_jstr (t, "id"));
+    g_string_append (b, "\">");
+    portal_csrf_field (b, ((const web_session_t *) who)->csrf);
+    if (closed) {
+        //  A follow-up: a new request linked to this one (as a reply by
+        //  mail to a closed request is), sent once however often posted.
+        char form_id[33];
+        web_random_id (form_id);
+        g_string_append_printf (b, "<input type=\"hidden\" name=\"form_id\" value=\"%s\">", form_id);
+        g_string_append (b, "<p>This request is closed. A message here opens a new request linked to it.</p>");
     }
+    g_string_append_printf (b, "<label for=\"reply\">%s</label><textarea id=\"reply\" name=\"body\" required>"
+                               "</textarea>", closed ? "Your follow-up" : "Your reply");
+    if (status && !strcmp (status, "resolved"))
+        g_string_append (b, "<p class=\"muted\">Replying reopens this request.</p>");
+    g_string_append_printf (b, "<button type=\"submit\">%s</button></form>", closed ? "Send follow-up" : "Send reply");
     char title[128];
     snprintf (title, sizeof title, "%s", portal_jstr (t, "id"));
     free (chosen);
     json_decref (t);
     portal_page (req, 200, title, who, b, NULL);
+}
+
+//  A message on a closed request: a new request linked to it, through
+//  intake as a reply by mail would be (create.lua links it), once per form.
+static void
+s_follow_up (http_req_t *req, const web_auth_t *who, const char *id, const char *subject, const form_t *f)
+{
+    const char *fid = portal_form_get (f, "form_id");
+    char ext[64], rnd[33];
+    if (!fid || strlen (fid) != 32 || strspn (fid, "0123456789abcdef") != 32) {
+        web_random_id (rnd);
+        fid = rnd;
+    }
+    snprintf (ext, sizeof ext, "follow-%s", fid);
+    char *re = opd_sprintf ("Re: %s", subject ? subject : id);
+    json_t *obj = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "channel", "web", "external_id", ext,
+                             "reply_to", id, "subject", re, "body", portal_form_get (f, "body"), "requester",
+                             "email", who->identity);
+    free (re);
+    opd_intake_reply_t reply;
+    int rc = web_submit (req, obj, FOLLOW_UP_TIMEOUT_MS, &reply, NULL, 0);
+    json_decref (obj);
+    if (rc || !reply.accepted) {
+        portal_message_page (req, rc ? 503 : 422, "Not sent", who,
+                             rc ? "Your message could not be sent. Please try again later." : reply.error);
+        return;
+    }
+    opd_info ("portal follow-up ticket=%s of=%s", reply.ticket_id, id);
+    char loc[128];
+    snprintf (loc, sizeof loc, "/tickets/%s", reply.ticket_id);
+    portal_redirect (req, loc);
 }
 
 static void
@@ -351,12 +389,20 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
         portal_form_free (&f);
         return;
     }
-    json_decref (t);
     if (!body || !*body || strlen (body) > (size_t) req->cfg->body_bytes) {
+        json_decref (t);
         portal_form_free (&f);
         portal_message_page (req, 422, "Empty reply", who, "Please write a reply (at most the size the desk allows).");
         return;
     }
+    const char *status = json_string_value (json_object_get (t, "status"));
+    if (status && !strcmp (status, "closed")) {
+        s_follow_up (req, who, id, json_string_value (json_object_get (t, "subject")), &f);
+        json_decref (t);
+        portal_form_free (&f);
+        return;
+    }
+    json_decref (t);
     opd_args_t a;
     opd_args_init (&a);
     opd_args_addi (&a, opd_now_ms ());
@@ -373,8 +419,9 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
     const char *what = opd_reply_str (r, 0);
     if (!what)
         portal_message_page (req, 503, "Unavailable", who, "Your reply could not be saved. Please try again later.");
-    else if (!strcmp (what, "closed"))
-        portal_message_page (req, 409, "Closed", who, "This request is closed; please send a new request.");
+    else if (!strcmp (what, "closed"))  //  closed since the page was read: posted again, it follows up
+        portal_message_page (req, 409, "Closed", who,
+                             "This request was closed meanwhile. Open it again to send your message as a follow-up.");
     else if (strcmp (what, "ok"))
         portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
     else {

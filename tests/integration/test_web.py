@@ -962,13 +962,27 @@ class WebPortalTest(unittest.TestCase):
         comments = self.http.request("GET", "/api/v1/tickets/" + tid, token=AGENT)[1]["comments"]
         self.assertEqual([(c["body"], c["role"]) for c in comments],
                          [("fixed", "agent"), ("It broke again <3", "requester")])
-        # A closed ticket has no reply form and takes no reply.
+        # A closed ticket takes a follow-up: a new request linked to it, as
+        # a reply by mail to a closed request is; the same form twice is one.
         for s in ("resolved", "closed"):
             self.http.request("PATCH", "/api/v1/tickets/" + tid, {"status": s, "note": "fixed"}, AGENT)
         html = self.page("GET", "/tickets/" + tid, cookie=cookie)
         self.assertIn("This request is closed", html)
-        self.assertNotIn('name="body"', html)
-        self.page("POST", "/tickets/" + tid, {"body": "late"}, cookie=cookie, status=409)
+        form_id = re.search(r'name="form_id" value="([0-9a-f]{32})"', html).group(1)
+        for _ in range(2):
+            self.page("POST", "/tickets/" + tid, {"body": "It is back\r\nagain", "form_id": form_id},
+                      cookie=cookie, status=303, headers={"Origin": self.origin})
+        new = self.headers["location"][len("/tickets/"):]
+        self.assertNotEqual(new, tid)
+        code, t, _ = self.http.request("GET", "/api/v1/tickets/" + new, token=AGENT)
+        self.assertEqual((t["body"], t["subject"], t["requester"]["email"], t["channel"]),
+                         ("It is back\nagain", "Re: Reply from the portal", "rita@example.com", "web"))
+        self.assertEqual(self.st.ticket(new)["linked_to"], tid)
+        code, old, _ = self.http.request("GET", "/api/v1/tickets/" + tid, token=AGENT)
+        self.assertEqual(old["status"], "closed")
+        self.assertNotIn("It is back\nagain", [c["body"] for c in old["comments"]])
+        self.assertEqual(len([x for x in self.http.request("GET", "/api/v1/tickets?limit=500", token=RITA)[1]["items"]
+                              if x["subject"] == "Re: Reply from the portal"]), 1)
 
     def test_unknown_pages_are_404_html(self):
         html = self.page("GET", "/nope", status=404)
