@@ -8,6 +8,7 @@
 #include "opd_intake.h"
 #include "opd_log.h"
 #include "opd_schema.h"
+#include "opd_store.h"
 #include "opd_util.h"
 #include <glib.h>
 #include <msgpack.h>
@@ -121,22 +122,13 @@ s_emit_gap (opd_redis_t *r, const opd_config_t *cfg, const char *team, const rot
     opd_pack_kv_int (&pk, "on_duty", g->on_duty);
     opd_pack_kv_int (&pk, "required", g->required);
     opd_pack_kv_str (&pk, "phase", begun ? "begun" : "ahead");
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, now);
-    opd_args_addi (&a, cfg->events_max_len);
-    opd_args_add (&a, "coverage.gap");
-    opd_args_addn (&a, buf.data, buf.size);
-    opd_args_add (&a, once);
-    redisReply *rep = opd_redis_script (r, OPD_SCRIPT_EMIT, &a);
-    opd_args_free (&a);
+    int emitted = opd_store_emit_once (r, cfg, now, OPD_EV_COVERAGE_GAP, buf.data, buf.size, once);
     msgpack_sbuffer_destroy (&buf);
-    if (!rep)
+    if (emitted == -1)
         return -1;
-    int rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
-    if (rep->type == REDIS_REPLY_ERROR)
-        opd_error ("coverage.gap not recorded team=%s: %s", team, rep->str);
-    freeReplyObject (rep);
+    int rc = emitted == 1;
+    if (emitted == -2)
+        opd_error ("coverage.gap not recorded team=%s", team);
     if (rc) {
         //  The mark is kept until a day after the gap ends (never forever).
         long long ttl = (g->to - now) / 1000 + 86400;

@@ -438,33 +438,23 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
     }
     const char *role = who->role == OPD_ROLE_REQUESTER ? "requester" : "agent";
     int64_t now = opd_now_ms ();
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, now);
-    opd_args_addi (&a, req->cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, who->identity);
-    opd_args_add (&a, role);
-    opd_args_add (&a, public ? "1" : "0");
-    opd_args_add (&a, text);
-    opd_args_add (&a, sr_id ? sr_id : "");
     opd_redis_t *redis = http_redis (req);
-    redisReply *r = opd_redis_script (redis, OPD_SCRIPT_COMMENT, &a);
-    opd_args_free (&a);
-    const char *what = opd_reply_str (r, 0);
-    if (!what)
-        http_error (req, 503, "unavailable", "the comment could not be stored: %s",
-                    r && r->type == REDIS_REPLY_ERROR ? r->str : opd_redis_error (redis));
-    else if (!strcmp (what, "not_found"))
+    opd_store_comment_t in = {id, who->identity, role, public, text, sr_id};
+    opd_store_result_t res;
+    int rc = opd_store_comment (redis, req->cfg, now, &in, &res);
+    if (rc)
+        http_error (req, 503, "unavailable", "the comment could not be stored%s%s", rc == -1 ? ": " : "",
+                    rc == -1 ? opd_redis_error (redis) : "");
+    else if (res.outcome == OPD_STORE_NOT_FOUND)
         api_not_found (req, id);
-    else if (!strcmp (what, "closed"))
+    else if (res.outcome == OPD_STORE_CLOSED)
         http_error (req, 409, "conflict", "%s is closed; closed tickets take no comments", id);
-    else if (strcmp (what, "ok"))
-        http_error (req, 503, "unavailable", "the comment was refused (%s)", what);
+    else if (res.outcome != OPD_STORE_OK)
+        http_error (req, 503, "unavailable", "the comment was refused (%s)", res.what);
     else {
         char at[40], loc[160];
         opd_rfc3339 (now, at, sizeof at);
-        long long cid = opd_reply_int (r, 1);
+        long long cid = res.comment_id;
         json_t *c = json_pack ("{s:I, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t) cid, "author",
                                who->identity, "role", role, "public", public, "body", text, "at", at);
         if (sr_id)
@@ -474,8 +464,6 @@ s_comment (http_req_t *req, const web_auth_t *who, const char *id)
         opd_info ("commented ticket=%s comment=%lld public=%d role=%s", id, cid, public, role);
         http_json (req, 201, c);
     }
-    if (r)
-        freeReplyObject (r);
     free (text);
     json_decref (obj);
 }

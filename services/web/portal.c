@@ -30,6 +30,7 @@
     and origin checks are in portal_html.c (portal.h). */
 #include "opd_change.h"
 #include "opd_log.h"
+#include "opd_store.h"
 #include "opd_ticket.h"
 #include "opd_util.h"
 #include "portal.h"
@@ -403,35 +404,23 @@ s_reply (http_req_t *req, const web_auth_t *who, const char *id)
         return;
     }
     json_decref (t);
-    opd_args_t a;
-    opd_args_init (&a);
-    opd_args_addi (&a, opd_now_ms ());
-    opd_args_addi (&a, req->cfg->events_max_len);
-    opd_args_add (&a, id);
-    opd_args_add (&a, who->identity);
-    opd_args_add (&a, "requester");
-    opd_args_add (&a, "1");
-    opd_args_add (&a, body);
-    opd_args_add (&a, "");
+    opd_store_comment_t in = {id, who->identity, "requester", true, body, NULL};
+    opd_store_result_t res;
+    int rc = opd_store_comment (http_redis (req), req->cfg, opd_now_ms (), &in, &res);
     portal_form_free (&f);
-    redisReply *r = opd_redis_script (http_redis (req), OPD_SCRIPT_COMMENT, &a);
-    opd_args_free (&a);
-    const char *what = opd_reply_str (r, 0);
-    if (!what)
+    if (rc)
         portal_message_page (req, 503, "Unavailable", who, "Your reply could not be saved. Please try again later.");
-    else if (!strcmp (what, "closed"))  //  closed since the page was read: posted again, it follows up
+    else if (res.outcome == OPD_STORE_CLOSED)  //  closed since the page was read: posted again, it follows up
         portal_message_page (req, 409, "Closed", who,
                              "This request was closed meanwhile. Open it again to send your message as a follow-up.");
-    else if (strcmp (what, "ok"))
+    else if (res.outcome != OPD_STORE_OK)
         portal_message_page (req, 404, "Not found", who, "There is no such request among yours.");
     else {
-        opd_info ("portal reply ticket=%s comment=%lld", id, opd_reply_int (r, 1));
+        opd_info ("portal reply ticket=%s comment=%lld", id, res.comment_id);
         char loc[128];
-        snprintf (loc, sizeof loc, "/tickets/%s#c%lld", id, opd_reply_int (r, 1));
+        snprintf (loc, sizeof loc, "/tickets/%s#c%lld", id, res.comment_id);
         portal_redirect (req, loc);
     }
-    if (r)
-        freeReplyObject (r);
 }
 
 //  --- Routing -------------------------------------------------------------

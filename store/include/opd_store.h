@@ -234,6 +234,11 @@ int opd_store_outbox_promote (opd_redis_t *redis, const opd_config_t *cfg, int64
 //  could not be reached. The caller frees it.
 redisReply *opd_store_outbox_take (opd_redis_t *redis, double timeout_s);
 
+//  emit.lua: records an event of topic (msgpack map bytes) once: only when
+//  the key once is not set (it is set in the same step). 1 recorded, 0 it
+//  was already, -1 / -2 as above.
+int opd_store_emit_once (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *topic,
+                         const char *event, size_t len, const char *once);
 //  emit.lua: records an slo.burn event (msgpack map bytes) once per alert:
 //  only when the alert's key (opd:slo:burn:POLICY:SLO:WINDOW) is not set.
 //  1 recorded, 0 it was already, -1 / -2 as above.

@@ -520,18 +520,25 @@ opd_store_outbox_take (opd_redis_t *redis, double timeout_s)
 }
 
 int
+opd_store_emit_once (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *topic, const char *event,
+                     size_t len, const char *once)
+{
+    opd_store_call_t c;
+    s_begin (&c, OPD_SCRIPT_EMIT, cfg, now);
+    opd_args_add (&c.args, topic);
+    opd_args_addn (&c.args, event, len);
+    opd_args_add (&c.args, once);
+    return s_run_int (redis, &c);
+}
+
+int
 opd_store_burn_emit (opd_redis_t *redis, const opd_config_t *cfg, int64_t now, const char *policy, const char *slo,
                      const char *window, const char *event, size_t len)
 {
     char key[512];
     if (opd_key_slo_burn (key, sizeof key, policy, slo, window) < 0)
         return -2;
-    opd_store_call_t c;
-    s_begin (&c, OPD_SCRIPT_EMIT, cfg, now);
-    opd_args_add (&c.args, OPD_EV_SLO_BURN);
-    opd_args_addn (&c.args, event, len);
-    opd_args_add (&c.args, key);
-    return s_run_int (redis, &c);
+    return opd_store_emit_once (redis, cfg, now, OPD_EV_SLO_BURN, event, len, key);
 }
 
 //  A command whose reply is an integer: the integer, -1 or -2.
