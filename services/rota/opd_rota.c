@@ -486,10 +486,10 @@ rota_cover_json (const rota_cover_t *c)
         json_array_append_new (gaps, json_pack ("{s:o, s:o, s:i, s:i}", "from", s_time (c->gaps[i].from),
                                                 "to", s_time (c->gaps[i].to), "on_duty",
                                                 c->gaps[i].on_duty, "required", c->gaps[i].required));
-    //  Six decimals: stable text for an exact ratio of milliseconds.
-    double ratio = (double) (int64_t) (c->covered_ratio * 1e6 + 0.5) / 1e6;
+    //  The ratio as computed, to the last digit a double holds: a reader
+    //  comparing it with covered over working time gets the same number.
     return json_pack ("{s:s, s:i, s:f, s:o}", "team", c->team, "required", c->required,
-                      "covered_ratio", ratio, "gaps", gaps);
+                      "covered_ratio", c->covered_ratio, "gaps", gaps);
 }
 
 json_t *

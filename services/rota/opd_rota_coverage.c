@@ -201,10 +201,12 @@ rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
     if (!cfg->nshifts)
         return 0;
     int64_t look = rota_lookahead_ms (cfg);
-    //  The window is aligned to UTC days and reaches a week past the
-    //  look-ahead, so that a gap's edges do not move from one pass to the
-    //  next (a gap clipped by a moving window would be a new gap each time).
-    int64_t from = now / DAY_MS * DAY_MS - DAY_MS;
+    //  The window is aligned to UTC days, starts a week back and reaches a
+    //  week past the look-ahead, so that a gap's edges do not move from one
+    //  pass to the next (a gap clipped by a moving window would be a new gap
+    //  each time, with the window's edge for its start): a gap that began up
+    //  to a week ago is announced with its true start.
+    int64_t from = now / DAY_MS * DAY_MS - 8 * DAY_MS;
     int64_t to = (now + look) / DAY_MS * DAY_MS + 8 * DAY_MS;
     rota_changes_t ch;
     if (rota_changes_load (r, from, to, &ch))
@@ -224,6 +226,18 @@ rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_
     return total;
 }
 
+//  True when the set's members (known) hold gap from:to announced as begun.
+static bool
+s_begun_known (const redisReply *known, long long from, long long to)
+{
+    char member[64];
+    snprintf (member, sizeof member, "%lld:%lld:b", from, to);
+    for (size_t k = 0; k < known->elements; k++)
+        if (opd_reply_str (known, k) && !strcmp (opd_reply_str (known, k), member))
+            return true;
+    return false;
+}
+
 int64_t
 rota_next_gap_start (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
 {
@@ -236,8 +250,11 @@ rota_next_gap_start (opd_redis_t *r, const opd_config_t *cfg, int64_t now)
             const char *m = opd_reply_str (known, k);
             long long from = 0, to = 0;
             char phase = 0;
-            if (m && sscanf (m, "%lld:%lld:%c", &from, &to, &phase) == 3 && phase == 'a' && from > now
-                && (!next || from < next))
+            //  Announced ahead, and not as begun yet: to come, or begun in
+            //  the last minute (announced ahead a moment before it began;
+            //  one that closed meanwhile stops counting after a minute).
+            if (m && sscanf (m, "%lld:%lld:%c", &from, &to, &phase) == 3 && phase == 'a' && from > now - 60000
+                && (!next || from < next) && !s_begun_known (known, from, to))
                 next = from;
         }
         if (known)

@@ -77,9 +77,9 @@ json_t *rota_rota (opd_redis_t *r, const opd_config_t *cfg, const char *team, in
 //  (opd:rota:gap:TEAM:FROM:TO[:begun]). Returns the number of events
 //  recorded, -1 when Redis did not answer.
 int rota_announce (opd_redis_t *r, const opd_config_t *cfg, const char *team, int64_t now);
-//  When the soonest announced gap that has not begun yet begins (ms), so
-//  that its "begun" event can be sent on time; 0 when there is none or Redis
-//  did not answer.
+//  When the soonest gap announced ahead and not yet as begun begins (ms;
+//  in the past for one that began in the last minute), so that its "begun"
+//  event can be sent on time; 0 when there is none or Redis did not answer.
 int64_t rota_next_gap_start (opd_redis_t *r, const opd_config_t *cfg, int64_t now);
 //  Same, for every team that agent has a shift or an override in.
 int rota_announce_agent (opd_redis_t *r, const opd_config_t *cfg, const char *agent, int64_t now);
