@@ -8,21 +8,12 @@
 -- before and after) say who added it; names stay out of the event.
 local id, by, meta, max = ARGV[3], ARGV[4], cjson.decode(ARGV[5]), tonumber(ARGV[6])
 local k = K(id)
-local t = redis.call('HMGET', k, 'status', 'anonymised', 'attachments')
+local t = redis.call('HMGET', k, 'status', 'anonymised')
 if not t[1] then return 2 end
 if t[1] == 'closed' then return 3 end
 if t[2] then return 4 end
-local list = {}
-if t[3] and t[3] ~= '' then list = cjson.decode(t[3]) end
-for _, a in ipairs(list) do
-  if a.sha256 == meta.sha256 and a.name == meta.name then return 0 end
-end
-if #list >= max then return 5 end
-local before = #list
-list[before + 1] = meta
-redis.call('HSET', k, 'attachments', cjson.encode(list), 'updated_at', NOW)
+local added, full = attachments_add(id, by, NOW, {meta}, max)
+if added == 0 then return full and 5 or 0 end
+redis.call('HSET', k, 'updated_at', NOW)
 redis.call('HINCRBY', k, 'version', 1)
-redis.call('SADD', KEY.blob_refs(meta.sha256), id)
-hist(id, NOW, by, 'attachment_added', {sha256 = meta.sha256, size = meta.size})
-emit('ticket.updated', {ticket_id = id, by = by, changes = {attachments = {before, before + 1}}})
 return 1

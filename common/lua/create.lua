@@ -62,33 +62,12 @@ local function remember(id)
   redis.call('SET', KEY.ext(ext), id)
 end
 
--- A reply's attachments join the ticket's list (a name and body once, at
--- most 100 as intake allows for one message), as attach.lua adds one: the
--- history says who added each (no names: they may be personal), and a
--- ticket.updated event gives the counts before and after.
+-- A reply's attachments join the ticket's list, at most 100 as intake
+-- allows for one message (attachments_add, as attach.lua adds one).
 local function attach_reply(target, at)
   if not f.attachments or f.attachments == '' then return end
   local ok, add = pcall(cjson.decode, f.attachments)
-  if not ok or type(add) ~= 'table' then return end
-  local k = K(target)
-  local cur, list = hget(k, 'attachments'), {}
-  if cur and cur ~= '' then
-    local ok2, l = pcall(cjson.decode, cur)
-    if ok2 and type(l) == 'table' then list = l end
-  end
-  local before = #list
-  for _, a in ipairs(add) do
-    local dup = #list >= 100
-    for _, b in ipairs(list) do dup = dup or (b.sha256 == a.sha256 and b.name == a.name) end
-    if not dup then
-      list[#list + 1] = a
-      hist(target, at, author, 'attachment_added', {sha256 = a.sha256, size = a.size})
-    end
-  end
-  if #list == before then return end
-  redis.call('HSET', k, 'attachments', cjson.encode(list))
-  blob_refs('SADD', target, f.attachments)
-  emit('ticket.updated', {ticket_id = target, by = author, changes = {attachments = {before, #list}}})
+  if ok and type(add) == 'table' then attachments_add(target, author, at, add, 100) end
 end
 
 -- A message threaded onto ticket id: its keys are remembered, and the
@@ -115,27 +94,22 @@ if reply_to ~= '' then
   end
   if target then
     local status = hget(K(target), 'status')
-    if status and status ~= 'closed' and not sender_allowed(target) and agent_address then
-      -- An agent's address that nothing proved: the reply joins the ticket
-      -- as an internal note under that address, which staff read and the
-      -- requester never gets; it meets no clock (a From header is easily
-      -- forged, decision 33).
-      add_comment(target, at, author, 'agent', false, f.body or '', nil)
-      attach_reply(target, at)
-      remember_reply(target)
-      return {target, 0, 'comment'}
-    elseif status and status ~= 'closed' and not sender_allowed(target) then
-      f.linked_to = target
-    elseif status and status ~= 'closed' then
+    local open = status and status ~= 'closed'
+    local allowed = open and sender_allowed(target)
+    if allowed or (open and agent_address) then
       -- An agent answering by mail speaks as an agent: the comment meets the
       -- clocks and goes out to the requester like any public agent comment.
-      add_comment(target, at, author, from_agent and 'agent' or 'requester', true, f.body or '', nil)
+      -- An agent's address that nothing proved (a From header is easily
+      -- forged, decision 33) writes an internal note under that address,
+      -- which staff read and the requester never gets; it meets no clock.
+      local role = (from_agent or not allowed) and 'agent' or 'requester'
+      add_comment(target, at, author, role, allowed, f.body or '', nil)
       attach_reply(target, at)
-      if status == 'resolved' and not from_agent then reopen_by_reply(target, at, author) end
+      if allowed and status == 'resolved' and not from_agent then reopen_by_reply(target, at, author) end
       remember_reply(target)
       return {target, 0, 'comment'}
     end
-    if status == 'closed' then f.linked_to = target end
+    if status then f.linked_to = target end
   end
 end
 

@@ -130,16 +130,49 @@ end
 -- The tickets holding each attachment body: cmd 'SADD' when a ticket lists
 -- the bodies of attachments (its JSON list), 'SREM' when it lets go of them
 -- (anonymise.lua); a body no ticket holds may be deleted (decision 142).
+local function blob_ref(cmd, id, a)
+  local sha = type(a) == 'table' and a.sha256
+  if type(sha) == 'string' and string.match(sha, '^%x+$') and #sha == 64 then
+    redis.call(cmd, KEY.blob_refs(sha), id)
+  end
+end
+
 local function blob_refs(cmd, id, attachments)
   if not attachments or attachments == '' then return end
   local ok, list = pcall(cjson.decode, attachments)
   if not ok or type(list) ~= 'table' then return end
-  for _, a in ipairs(list) do
-    local sha = type(a) == 'table' and a.sha256
-    if type(sha) == 'string' and string.match(sha, '^%x+$') and #sha == 64 then
-      redis.call(cmd, KEY.blob_refs(sha), id)
+  for _, a in ipairs(list) do blob_ref(cmd, id, a) end
+end
+
+-- Adds attachment metadata (a list of maps: name, content_type, size,
+-- sha256) to ticket id's list, each name and body once, at most max in all
+-- (attach.lua, and a reply's attachments in create.lua): history
+-- attachment_added for each (no names: they may be personal), its body
+-- held (blob_ref), and one ticket.updated with the counts before and after.
+-- Returns the count added and whether one was left out for want of room.
+local function attachments_add(id, by, at, metas, max)
+  local k = K(id)
+  local cur, list = hget(k, 'attachments'), {}
+  if cur and cur ~= '' then
+    local ok, l = pcall(cjson.decode, cur)
+    if ok and type(l) == 'table' then list = l end
+  end
+  local before, full = #list, false
+  for _, a in ipairs(metas) do
+    local dup = false
+    for _, b in ipairs(list) do dup = dup or (b.sha256 == a.sha256 and b.name == a.name) end
+    full = full or (not dup and #list >= max)
+    if not dup and #list < max then
+      list[#list + 1] = a
+      blob_ref('SADD', id, a)
+      hist(id, at, by, 'attachment_added', {sha256 = a.sha256, size = a.size})
     end
   end
+  if #list > before then
+    redis.call('HSET', k, 'attachments', cjson.encode(list))
+    emit('ticket.updated', {ticket_id = id, by = by, changes = {attachments = {before, #list}}})
+  end
+  return #list - before, full
 end
 
 local function nullable(v)

@@ -211,15 +211,14 @@ s_step (state_t *st, hook_t *h)
                 opd_warn ("webhook skips a malformed event hook=%d event=%s", h->index, eid);
             else if (s_post (st, h, body, err, sizeof err) == 0)
                 opd_debug ("webhook delivered hook=%d topic=%s event=%s", h->index, topic, eid);
-            else if (h->attempts++ > 0 && opd_mono_ms () - h->failing_since >= GIVE_UP_MS)
+            else if (++h->attempts > 1 && opd_mono_ms () - h->failing_since >= GIVE_UP_MS)
                 opd_error ("webhook gave up hook=%d topic=%s event=%s attempts=%d error=\"%s\"",
                            h->index, topic, eid, h->attempts, err);
             else {
                 if (h->attempts == 1)
                     h->failing_since = opd_mono_ms ();
-                int64_t pause = h->attempts > 7 ? MAX_PAUSE_MS : 1000LL << (h->attempts - 1);
-                if (pause > MAX_PAUSE_MS)
-                    pause = MAX_PAUSE_MS;
+                //  1 s, 2 s, 4 s ... then MAX_PAUSE_MS.
+                int64_t pause = h->attempts > 6 ? MAX_PAUSE_MS : 1000LL << (h->attempts - 1);
                 h->next_at = opd_mono_ms () + pause;
                 opd_warn ("webhook failed hook=%d topic=%s event=%s attempt=%d retry_in_ms=%lld "
                           "error=\"%s\"",

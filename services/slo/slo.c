@@ -57,6 +57,7 @@ typedef struct {
     int64_t last_gauges;  //  monotonic ms when the last gauges pass started
     int64_t rota_peek;    //  monotonic ms of the last look for the next gap's start
     int64_t gap_begins;   //  when the soonest gap announced ahead begins (ms), 0: none
+    long unrouted_at;     //  where the next look at opd:unrouted starts (s_unrouted)
     int64_t gauges_every; //  GAUGES_MS or GAUGES_SMALL_MS, after the size of the last pass
 } slo_t;
 
@@ -564,7 +565,9 @@ s_rota (slo_t *self, int64_t *next)
 //  created gets its clocks all the same (its team still null; the contract's
 //  SLO events allow that), so that a stopped or slow router never leaves a
 //  P1 without a deadline; routing it later computes them again. Looked for
-//  every UNROUTED_MS.
+//  every UNROUTED_MS, BATCH at a time: a long outage's backlog is paged
+//  through (self->unrouted_at), so tickets armed already never hide newer
+//  ones.
 #define UNROUTED_GRACE_MS 3000
 #define UNROUTED_MS       1000
 static void
@@ -574,9 +577,10 @@ s_unrouted (slo_t *self, int64_t *last)
         return;
     *last = opd_mono_ms ();
     int64_t now = opd_now_ms ();
-    redisReply *ids = opd_store_unrouted_before (self->redis, now - UNROUTED_GRACE_MS, BATCH);
+    redisReply *ids = opd_store_unrouted_before (self->redis, now - UNROUTED_GRACE_MS, self->unrouted_at, BATCH);
     static const char *const armed[] = {OPD_F_ARMED_AT};
     size_t n = ids && ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0, sent = 0, queued = 0;
+    self->unrouted_at = n == BATCH ? self->unrouted_at + BATCH : 0;  //  next page, or from the start
     for (size_t i = 0; i < n && opd_store_fields_append (self->redis, opd_reply_str (ids, i), armed, 1) == 0; i++)
         sent++;
     for (size_t i = 0; i < sent; i++) {

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INTAKE_TIMEOUT_MS 5000
 
 //  --- Tickets: create -----------------------------------------------------
 
@@ -198,7 +197,7 @@ api_create (http_req_t *req, const web_auth_t *who, const char *id)
     free (scoped);
     opd_intake_reply_t reply;
     char bad_key[128];
-    int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
+    int rc = web_submit (req, obj, WEB_INTAKE_TIMEOUT_MS, &reply, bad_key, sizeof bad_key);
     json_decref (obj);
     if (rc) {
         http_error (req, 503, "unavailable", "intake %s", rc == -1 ? "did not answer" : "sent an answer that is not one");

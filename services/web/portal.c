@@ -41,8 +41,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define FOLLOW_UP_TIMEOUT_MS 5000  //  intake answering a follow-up
-
 //  --- Sign in and out ------------------------------------------------------
 
 static void
@@ -365,7 +363,7 @@ s_follow_up (http_req_t *req, const web_auth_t *who, const char *id, const char 
                              "email", who->identity);
     free (re);
     opd_intake_reply_t reply;
-    int rc = web_submit (req, obj, FOLLOW_UP_TIMEOUT_MS, &reply, NULL, 0);
+    int rc = web_submit (req, obj, WEB_INTAKE_TIMEOUT_MS, &reply, NULL, 0);
     json_decref (obj);
     if (rc || !reply.accepted) {
         portal_message_page (req, rc ? 503 : 422, "Not sent", who,

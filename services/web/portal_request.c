@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INTAKE_TIMEOUT_MS 5000
 
 //  --- The request form ----------------------------------------------------
 
@@ -293,7 +292,7 @@ portal_request_submit (http_req_t *req, const web_auth_t *who)
         return;
     }
     opd_intake_reply_t reply;
-    int rc = web_submit (req, obj, INTAKE_TIMEOUT_MS, &reply, NULL, 0);
+    int rc = web_submit (req, obj, WEB_INTAKE_TIMEOUT_MS, &reply, NULL, 0);
     json_decref (obj);
     if (rc) {
         portal_request_form (req, 503, who, &f,

@@ -100,6 +100,7 @@ void web_filter_ticket (const web_auth_t *who, json_t *t);
 //  given.
 int web_submit (http_req_t *req, json_t *obj, int timeout_ms, opd_intake_reply_t *reply, char *key,
                 size_t keylen);
+#define WEB_INTAKE_TIMEOUT_MS 5000  //  what a page or the API waits for intake's answer
 //  A fresh random id (hex, 32 characters) into buf of 33 bytes.
 void web_random_id (char *buf);
 //  The standard responses for ticket id as GET /api/v1/tickets/ID/

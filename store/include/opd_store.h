@@ -291,8 +291,9 @@ int64_t opd_store_policy_target (const opd_policy_t *p, opd_clock_t clock);
 //  The first n ids of a work set (ZRANGE 0 n-1). The reply is the caller's.
 redisReply *opd_store_unrouted (opd_redis_t *redis, int n);
 redisReply *opd_store_slo_work (opd_redis_t *redis, int n);
-//  At most n ids that have waited in opd:unrouted since before cutoff (ms).
-redisReply *opd_store_unrouted_before (opd_redis_t *redis, int64_t cutoff, int n);
+//  At most n ids that have waited in opd:unrouted since before cutoff (ms),
+//  from the offset-th on, oldest first.
+redisReply *opd_store_unrouted_before (opd_redis_t *redis, int64_t cutoff, long offset, int n);
 //  Appends ZADD NX of the ticket to opd:slo:work (its clocks are computed again).
 int opd_store_slo_work_append (opd_redis_t *redis, const char *id, int64_t now);
 //  Timers due at now, oldest first, with their scores (ZRANGEBYSCORE ...

@@ -572,10 +572,10 @@ opd_store_unrouted (opd_redis_t *redis, int n)
 }
 
 redisReply *
-opd_store_unrouted_before (opd_redis_t *redis, int64_t cutoff, int n)
+opd_store_unrouted_before (opd_redis_t *redis, int64_t cutoff, long offset, int n)
 {
-    return opd_redis_command (redis, "ZRANGE %s -inf (%lld BYSCORE LIMIT 0 %d", OPD_KEY_UNROUTED, (long long) cutoff,
-                              n);
+    return opd_redis_command (redis, "ZRANGE %s -inf (%lld BYSCORE LIMIT %ld %d", OPD_KEY_UNROUTED,
+                              (long long) cutoff, offset, n);
 }
 
 redisReply *
