@@ -192,6 +192,8 @@ class NotifierMailTest(unittest.TestCase):
             st.start("notifier")
             st.wait_for(lambda: "notification_failed" in history_actions(st, old), timeout=20,
                         what="the old job given up")
+            # The two are tried in either order: wait for the young one too.
+            st.wait_for(lambda: st.r.zcard("opd:outbox:retry") == 1, timeout=20, what="the young job retried")
             retry = [json.loads(j) for j in st.r.zrange("opd:outbox:retry", 0, -1)]
             self.assertEqual([(j["ticket"], j["attempt"]) for j in retry], [(young, 20)])
             self.assertNotIn("notification_failed", history_actions(st, young))
